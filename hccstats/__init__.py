@@ -1,0 +1,89 @@
+"""hccstats: R-validated statistics for clinical prediction-model studies in radiology.
+
+The public names below are R-style (each docstring names its R equivalent). They are
+loaded lazily: ``import hccstats`` is cheap and starts neither R nor heavy libraries.
+
+>>> import hccstats as hs
+>>> r = hs.roc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])  # doctest: +SKIP
+>>> hs.ci_auc(r)                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._errors import (
+    ConvergenceWarning,
+    HccstatsWarning,
+    InputError,
+    RNotAvailableError,
+    SeparationWarning,
+    UndefinedStatisticWarning,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (one topic per module; see docs/architecture.md)
+_LAZY: dict[str, str] = {
+    "ConfidenceInterval": "hccstats._results",
+    "TestResult": "hccstats._results",
+    # discrimination (pROC)
+    "roc": "hccstats.discrimination",
+    "Roc": "hccstats.discrimination",
+    "ci_auc": "hccstats.discrimination",
+    "AucCI": "hccstats.discrimination",
+    "roc_test": "hccstats.discrimination",
+    "coords": "hccstats.discrimination",
+    "Cutoff": "hccstats.discrimination",
+    # logistic regression (stats::glm, rms::lrm, car::vif, SPSS Forward: LR)
+    "lrm": "hccstats.logistic",
+    "LogisticFit": "hccstats.logistic",
+    "univariate": "hccstats.logistic",
+    "forward_lr": "hccstats.logistic",
+    "Stepwise": "hccstats.logistic",
+    "vif": "hccstats.logistic",
+    # baseline table (tableone)
+    "table_one": "hccstats.baseline",
+    # agreement (irr)
+    "kappa2": "hccstats.agreement",
+    "kappam_fleiss": "hccstats.agreement",
+    "Kappa": "hccstats.agreement",
+    # calibration (rms::calibrate, validate, val.prob)
+    "calibrate": "hccstats.calibration",
+    "validate": "hccstats.calibration",
+    "val_prob": "hccstats.calibration",
+    # decision curves (dcurves)
+    "dca": "hccstats.decision_curve",
+    # nomograms (rms::nomogram)
+    "nomogram": "hccstats.nomograms",
+    "nomogram_score": "hccstats.nomograms",
+    "Nomogram": "hccstats.nomograms",
+    # deep-learning signatures
+    "signature_search": "hccstats.signature",
+}
+
+__all__ = sorted(
+    [
+        "InputError",
+        "HccstatsWarning",
+        "ConvergenceWarning",
+        "SeparationWarning",
+        "UndefinedStatisticWarning",
+        "RNotAvailableError",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hccstats' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

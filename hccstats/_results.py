@@ -1,0 +1,67 @@
+"""Small result objects shared across modules (frozen, unrounded)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ConfidenceInterval", "TestResult"]
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """A two-sided confidence interval ``[low, high]`` at ``level`` (e.g. 0.95)."""
+
+    low: float
+    high: float
+    level: float = 0.95
+
+    def __iter__(self):
+        yield self.low
+        yield self.high
+
+    def __repr__(self) -> str:
+        return f"{self.level:.0%} CI: {self.low:.6g}-{self.high:.6g}"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A hypothesis test: statistic, p-value, and what was tested.
+
+    ``extra`` holds test-specific unrounded values (e.g. the two AUCs of a DeLong test).
+    """
+
+    __test__ = False  # not a pytest class
+
+    statistic: float
+    p_value: float
+    method: str = ""
+    alternative: str = "two.sided"
+    df: float | None = None
+    estimate: float | None = None
+    ci: ConfidenceInterval | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        row = asdict(self)
+        ci = row.pop("ci")
+        extra = row.pop("extra")
+        if ci is not None:
+            row["ci_low"], row["ci_high"], row["conf_level"] = ci["low"], ci["high"], ci["level"]
+        row.update(extra)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        lines = [f"\n\t{self.method}\n" if self.method else ""]
+        df = f", df = {self.df:g}" if self.df is not None else ""
+        lines.append(f"statistic = {self.statistic:.6g}{df}, p-value = {self.p_value:.4g}")
+        lines.append(f"alternative hypothesis: {self.alternative}")
+        if self.estimate is not None:
+            lines.append(f"estimate: {self.estimate:.6g}")
+        if self.ci is not None:
+            lines.append(repr(self.ci))
+        for k, v in self.extra.items():
+            lines.append(f"{k}: {v!r}")
+        return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""Shared test set-up.
+
+Tests that need R carry ``@pytest.mark.r``. Without R they are skipped, except when
+``HCCSTATS_REQUIRE_R=1`` (as in CI), where a missing R, rpy2 or R package fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+R_PACKAGES = ("stats", "rms", "pROC", "car")
+
+
+def _r_problem() -> str | None:
+    try:
+        from hccstats.rbridge import require_r
+
+        require_r(*R_PACKAGES)
+    except Exception as exc:  # RNotAvailableError or anything rpy2 raises at start-up
+        return str(exc)
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("r") is None:
+        return
+    problem = _r_problem()
+    if problem is None:
+        return
+    if os.environ.get("HCCSTATS_REQUIRE_R") == "1":
+        pytest.fail(f"HCCSTATS_REQUIRE_R=1 but R is not usable: {problem}", pytrace=False)
+    pytest.skip(f"R not usable: {problem}")
