@@ -13,7 +13,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-R_PACKAGES = ("stats", "rms", "pROC", "car")
+R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd")
 
 
 def _r_problem() -> str | None:
