@@ -1,0 +1,56 @@
+"""reports: render a :class:`Report` (sections of tables, figures and text) to files.
+
+It knows no statistics: :mod:`hccstats.report` builds the Report; this package writes
+``report.html`` (self-contained), ``report.docx`` (three-line tables), ``tables/*.csv``
+(raw, unrounded) and ``figures/*.png`` (300 dpi) + ``*.pdf``. Manuscript formatting lives
+in :mod:`reports.formatting` only.
+
+>>> import pandas as pd
+>>> from reports import Report, render_all, atomic_dir
+>>> rep = Report("Demo")
+>>> sec = rep.section("Results")
+>>> t = sec.table("auc", pd.DataFrame({"model": ["A"], "auc": [0.9491], "lo": [0.919], "hi": [0.98]}),
+...               caption="Table 1 AUC", formats={"Model": "text"})   # doctest: +SKIP
+>>> with atomic_dir("out") as tmp:                                     # doctest: +SKIP
+...     render_all(rep, tmp)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import Block, Figure, Report, Section, Table, Text, slug
+from .output import OutputExistsError, atomic_dir, check_out_dir
+from .tabular import csv_text, json_text, to_jsonable, write_csv, write_json
+
+__all__ = [
+    "Report", "Section", "Table", "Figure", "Text", "Block", "slug",
+    "atomic_dir", "check_out_dir", "OutputExistsError",
+    "write_csv", "write_json", "to_jsonable", "csv_text", "json_text",
+    "render_all",
+]
+
+
+def render_all(report: Report, folder: str | Path, *, html: bool = True, docx: bool = True) -> dict[str, Path]:
+    """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``."""
+    from .docx import render_docx
+    from .figures import save_figures
+    from .html import render_html
+
+    folder = Path(folder)
+    written: dict[str, Path] = {}
+    figs = save_figures(report, folder / "figures")
+    pngs = {name: png for name, (png, _) in figs.items()}
+    seen: set[str] = set()
+    for t in report.tables():
+        if t.name in seen:
+            raise ValueError(f"two tables named {t.name!r}")
+        seen.add(t.name)
+        written[f"tables/{t.name}.csv"] = write_csv(t.data, folder / "tables" / f"{t.name}.csv")
+    if html:
+        p = folder / "report.html"
+        p.write_text(render_html(report, pngs), encoding="utf-8")
+        written["report.html"] = p
+    if docx:
+        written["report.docx"] = render_docx(report, folder / "report.docx", pngs)
+    return written

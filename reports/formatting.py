@@ -1,0 +1,201 @@
+"""Manuscript formatting: the ONLY place where numbers are rounded for display.
+
+Rules (journal style, as in Yan et al., Eur Radiol 2023):
+
+- p values: three decimals, ``"< 0.001"`` below 0.001, ``"NA"`` when undefined.
+- estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits).
+- odds ratios: two decimals; very large or small ones in powers of ten,
+  ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
+- median (IQR): ``"54.0 (45.0, 62.0)"``; counts: ``"54 (27.7%)"``.
+- percentages of a proportion: ``0.764`` → ``"76.4"``.
+
+Everything else in the project keeps numbers unrounded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Union
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "NA",
+    "fmt_p",
+    "fmt_num",
+    "fmt_or",
+    "fmt_est_ci",
+    "fmt_or_ci",
+    "fmt_median_iqr",
+    "fmt_n_pct",
+    "fmt_pct",
+    "format_value",
+    "format_table",
+    "est_ci",
+    "or_ci",
+    "col",
+]
+
+NA = "NA"
+EN_DASH = "\u2013"
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_p(p: Any, *, digits: int = 3, star: bool = False, alpha: float = 0.05) -> str:
+    """A p value: ``0.0389`` → ``"0.039"``, ``2e-7`` → ``"< 0.001"``; ``star`` marks p < ``alpha``."""
+    if _missing(p):
+        return NA
+    p = float(p)
+    floor = 10.0 ** (-digits)
+    text = f"< {floor:.{digits}f}" if p < floor else f"{min(p, 1.0):.{digits}f}"
+    if star and p < alpha:
+        text += "*"
+    return text
+
+
+def fmt_num(x: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals (``"NA"`` when missing)."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    text = f"{x:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
+    return text
+
+
+def fmt_or(x: Any, digits: int = 2, *, sci_above: float = 1e4, sci_below: float = 1e-3) -> str:
+    """An odds ratio: ``3.0712`` → ``"3.07"``; ``1.6e15`` → ``"1.61 × 10¹⁵"``."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    if math.isinf(x):
+        return "∞"
+    if x != 0 and (abs(x) >= sci_above or abs(x) < sci_below):
+        exp = int(math.floor(math.log10(abs(x))))
+        mant = x / 10.0**exp
+        if round(mant, digits) >= 10:  # 9.999e5 -> 10.00 x 10^5 -> 1.00 x 10^6
+            mant /= 10
+            exp += 1
+        return f"{mant:.{digits}f} × 10{str(exp).translate(_SUP)}"
+    return fmt_num(x, digits)
+
+
+def fmt_est_ci(est: Any, low: Any, high: Any, digits: int = 3) -> str:
+    """``"0.949 (0.919–0.980)"``."""
+    if _missing(est):
+        return NA
+    return f"{fmt_num(est, digits)} ({fmt_num(low, digits)}{EN_DASH}{fmt_num(high, digits)})"
+
+
+def fmt_or_ci(est: Any, low: Any, high: Any, digits: int = 2) -> str:
+    """``"3.07 (1.52–6.22)"``, or in powers of ten for huge odds ratios."""
+    if _missing(est):
+        return NA
+    return f"{fmt_or(est, digits)} ({fmt_or(low, digits)}{EN_DASH}{fmt_or(high, digits)})"
+
+
+def fmt_median_iqr(median: Any, q1: Any, q3: Any, digits: int = 1) -> str:
+    """``"54.0 (45.0, 62.0)"`` (median with lower and upper quartile)."""
+    if _missing(median):
+        return NA
+    return f"{fmt_num(median, digits)} ({fmt_num(q1, digits)}, {fmt_num(q3, digits)})"
+
+
+def fmt_n_pct(n: Any, total: Any = None, *, pct: Any = None, digits: int = 1) -> str:
+    """``"54 (27.7%)"`` from a count and its total (or a ready percentage ``pct``)."""
+    if _missing(n):
+        return NA
+    if pct is None:
+        pct = 100.0 * float(n) / float(total) if total else float("nan")
+    return f"{int(round(float(n)))} ({fmt_num(pct, digits)}%)"
+
+
+def fmt_pct(x: Any, digits: int = 1) -> str:
+    """A proportion as a percentage without the sign: ``0.764`` → ``"76.4"``."""
+    if _missing(x):
+        return NA
+    return fmt_num(100.0 * float(x), digits)
+
+
+def format_value(x: Any, spec: str = "auto") -> str:
+    """Format one value by spec.
+
+    Specs: ``"p"`` / ``"p*"`` (p value, starred when < 0.05), ``"<k>f"`` (k decimals),
+    ``"or"`` (odds ratio), ``"pct"`` (proportion → percent), ``"int"``, ``"text"``,
+    ``"auto"`` (integers as is, other numbers with 3 decimals, text unchanged).
+    """
+    if spec == "text":
+        return "" if _missing(x) else str(x)
+    if _missing(x):
+        return NA if spec != "auto" or not isinstance(x, str) else ""
+    if spec == "p":
+        return fmt_p(x)
+    if spec == "p*":
+        return fmt_p(x, star=True)
+    if spec == "or":
+        return fmt_or(x)
+    if spec == "pct":
+        return fmt_pct(x)
+    if spec == "int":
+        return str(int(round(float(x))))
+    if spec.endswith("f") and spec[:-1].isdigit():
+        return fmt_num(x, int(spec[:-1]))
+    if spec == "auto":
+        if isinstance(x, (bool, np.bool_)):
+            return str(bool(x))
+        if isinstance(x, (int, np.integer)):
+            return str(int(x))
+        if isinstance(x, (float, np.floating)):
+            return str(int(x)) if float(x).is_integer() and abs(x) < 1e9 else fmt_num(x, 3)
+        return str(x)
+    raise ValueError(f"unknown format spec {spec!r}")
+
+
+Format = Union[str, Callable[[pd.Series], str]]
+
+
+def est_ci(est: str, low: str, high: str, digits: int = 3) -> Callable[[pd.Series], str]:
+    """A column format joining three data columns: ``"0.949 (0.919–0.980)"``."""
+    return lambda row: fmt_est_ci(row[est], row[low], row[high], digits)
+
+
+def or_ci(est: str, low: str, high: str, digits: int = 2) -> Callable[[pd.Series], str]:
+    """A column format joining three data columns as an odds ratio with its CI."""
+    return lambda row: fmt_or_ci(row[est], row[low], row[high], digits)
+
+
+def col(name: str, spec: str = "auto") -> Callable[[pd.Series], str]:
+    """A column format showing data column ``name`` with ``spec`` under another header."""
+    return lambda row: format_value(row[name], spec)
+
+
+def format_table(data: pd.DataFrame, formats: Mapping[str, Format] | None = None) -> pd.DataFrame:
+    """Strings for display: one column per ``formats`` entry (or every column, ``"auto"``).
+
+    A string spec formats the same-named data column (spec ``"text"`` shows it unchanged);
+    a callable receives each row and returns the cell text.
+    """
+    formats = dict(formats or {}) or {c: "auto" for c in data.columns}
+    out: dict[str, list[str]] = {}
+    rows = [row for _, row in data.iterrows()]
+    for col, spec in formats.items():
+        if callable(spec):
+            out[col] = [spec(row) for row in rows]
+        else:
+            if col not in data.columns:
+                raise KeyError(f"format for {col!r} but the table has no such column")
+            out[col] = [format_value(v, spec) for v in data[col].tolist()]
+    return pd.DataFrame(out, index=range(len(data)), dtype=object)
