@@ -122,6 +122,21 @@ class Kappa:
         return "\n".join(lines)
 
 
+def _kappa_result(value: float, se: float, se0: float, conf_level: float, **fields: Any) -> Kappa:
+    """Kappa with CI ``value ± z·se`` and the z test ``value / se0`` (nan where se0 is)."""
+    z = value / se0 if np.isfinite(se0) and se0 > 0 else np.nan
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    return Kappa(
+        value=float(value),
+        se=float(se),
+        se0=float(se0),
+        ci=ConfidenceInterval(value - zq * se, value + zq * se, conf_level),
+        statistic=float(z),
+        p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+        **fields,
+    )
+
+
 def _omit_missing(frame: pd.DataFrame, nan_policy: str) -> tuple[pd.DataFrame, int]:
     if nan_policy not in ("raise", "omit"):
         raise InputError(f"nan_policy: expected 'raise' or 'omit', got {nan_policy!r}")
@@ -232,16 +247,12 @@ def kappa2(
     )
     var0 = ((np.outer(p_row, p_col) * (w - wsum) ** 2).sum() - p_e**2) / (n * (1.0 - p_e) ** 2)
     se, se0 = float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
-    z = value / se0 if se0 > 0 else np.nan
-    zq = stats.norm.ppf(0.5 + conf_level / 2)
     method = "Cohen's Kappa for 2 Raters" + (f" (Weights: {weight})" if weight != "unweighted" else "")
-    return Kappa(
-        value=float(value),
-        se=se,
-        se0=se0,
-        ci=ConfidenceInterval(value - zq * se, value + zq * se, conf_level),
-        statistic=float(z),
-        p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+    return _kappa_result(
+        value,
+        se,
+        se0,
+        conf_level,
         method=method,
         n_subjects=int(n),
         n_raters=2,
@@ -305,8 +316,6 @@ def kappam_fleiss(
     else:
         var = 2.0 / (pq**2 * ns * nr * (nr - 1)) * (pq**2 - float((pj * qj * (qj - pj)).sum()))
         se = float(np.sqrt(var))
-    z = value / se if np.isfinite(se) and se > 0 else np.nan
-    zq = stats.norm.ppf(0.5 + conf_level / 2)
     det = None
     if detail:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -318,13 +327,11 @@ def kappam_fleiss(
             {"category": cats, "estimate": kk, "statistic": zk, "p_value": 2 * stats.norm.sf(np.abs(zk))}
         )
     method = "Fleiss' Kappa for m Raters" + (" (exact value)" if exact else "")
-    return Kappa(
-        value=float(value),
-        se=se,
-        se0=se,
-        ci=ConfidenceInterval(value - zq * se, value + zq * se, conf_level),
-        statistic=float(z),
-        p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+    return _kappa_result(
+        value,
+        se,
+        se,
+        conf_level,
         method=method,
         n_subjects=int(ns),
         n_raters=int(nr),
