@@ -1,0 +1,281 @@
+"""Reading and validating the study.yaml file (the schema; no tables are read here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .._errors import InputError
+
+__all__ = ["Variable", "VARIABLE_TYPES", "read_config"]
+
+VARIABLE_TYPES = ("continuous", "categorical", "ordinal", "binary")
+_TOP_KEYS = {
+    "name", "seed", "clinical", "outcome", "center", "split", "variables",
+    "readers", "images", "features", "analysis", "description",
+}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One declared variable of the study.
+
+    ``levels`` is a tuple for categorical, ordinal and binary variables (first level =
+    reference), ``None`` for continuous ones. ``display`` is ``"label (unit)"``.
+    """
+
+    name: str
+    type: str
+    label: str
+    unit: str | None = None
+    levels: tuple | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type == "continuous"
+
+
+def _fail(yaml_name: str, where: str, msg: str) -> InputError:
+    return InputError(f"{yaml_name}: {where}: {msg}")
+
+
+def _mapping(value: Any, yaml_name: str, where: str) -> dict:
+    if not isinstance(value, Mapping):
+        raise _fail(yaml_name, where, f"expected a mapping, got {type(value).__name__} {value!r}")
+    return dict(value)
+
+
+def _string(value: Any, yaml_name: str, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(yaml_name, where, f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
+    if isinstance(spec, str):
+        spec = {"type": spec}
+    spec = _mapping(spec, yaml_name, f"{where}.{name}")
+    unknown = set(spec) - {"type", "label", "unit", "levels"}
+    if unknown:
+        raise _fail(yaml_name, f"{where}.{name}", f"unknown key(s) {sorted(unknown)}; "
+                    "allowed: type, label, unit, levels")
+    vtype = spec.get("type")
+    if vtype not in VARIABLE_TYPES:
+        raise _fail(yaml_name, f"{where}.{name}.type",
+                    f"unknown variable type {vtype!r}; expected one of {', '.join(VARIABLE_TYPES)}")
+    levels = spec.get("levels")
+    if levels is not None:
+        if vtype == "continuous":
+            raise _fail(yaml_name, f"{where}.{name}.levels", "a continuous variable has no levels")
+        if not isinstance(levels, (list, tuple)) or not levels:
+            raise _fail(yaml_name, f"{where}.{name}.levels", f"expected a non-empty list, got {levels!r}")
+        keys = [str(v) for v in levels]
+        if len(set(keys)) != len(keys):
+            raise _fail(yaml_name, f"{where}.{name}.levels", f"duplicate levels in {levels!r}")
+        if vtype == "binary" and len(levels) != 2:
+            raise _fail(yaml_name, f"{where}.{name}.levels",
+                        f"a binary variable needs exactly 2 levels, got {levels!r}")
+        levels = tuple(levels)
+    unit = spec.get("unit")
+    return Variable(
+        name=name,
+        type=vtype,
+        label=str(spec.get("label", name)),
+        unit=None if unit is None else str(unit),
+        levels=levels,
+    )
+
+
+def _split(spec: Any, seed: int, yaml_name: str) -> dict:
+    if spec is None:
+        spec = {"method": "random"}
+    spec = _mapping(spec, yaml_name, "split")
+    if "column" in spec:
+        unknown = set(spec) - {"column", "training", "validation", "method"}
+        if unknown or spec.get("method", "column") != "column":
+            raise _fail(yaml_name, "split", f"a given split takes keys column, training, validation; "
+                        f"got {sorted(spec)}")
+        return {
+            "method": "column",
+            "column": _string(spec["column"], yaml_name, "split.column"),
+            "training": str(spec.get("training", "training")),
+            "validation": str(spec.get("validation", "validation")),
+        }
+    method = spec.get("method", "random")
+    if method != "random":
+        raise _fail(yaml_name, "split.method",
+                    f"unknown split method {method!r}; use 'random' or give 'column'")
+    unknown = set(spec) - {"method", "ratio", "stratify", "seed"}
+    if unknown:
+        raise _fail(yaml_name, "split", f"unknown key(s) {sorted(unknown)}; allowed: method, ratio, "
+                    "stratify, seed (or column, training, validation)")
+    ratio = spec.get("ratio", 0.7)
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+        raise _fail(yaml_name, "split.ratio", f"expected a number strictly between 0 and 1, got {ratio!r}")
+    stratify = spec.get("stratify", True)
+    if stratify is True:
+        stratify = ["outcome", "center"]
+    elif stratify is False or stratify is None:
+        stratify = []
+    elif isinstance(stratify, str):
+        stratify = [stratify]
+    if not isinstance(stratify, list) or not all(isinstance(s, str) for s in stratify):
+        raise _fail(yaml_name, "split.stratify",
+                    f"expected true, false or a list of column names, got {spec.get('stratify')!r}")
+    split_seed = spec.get("seed", seed)
+    if isinstance(split_seed, bool) or not isinstance(split_seed, int):
+        raise _fail(yaml_name, "split.seed", f"expected an integer, got {split_seed!r}")
+    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+
+
+def _readers(spec: Any, yaml_name: str) -> dict | None:
+    if spec is None:
+        return None
+    spec = _mapping(spec, yaml_name, "readers")
+    unknown = set(spec) - {"file", "id", "reader", "session", "features"}
+    if unknown:
+        raise _fail(yaml_name, "readers", f"unknown key(s) {sorted(unknown)}")
+    feats = _mapping(spec.get("features"), yaml_name, "readers.features")
+    if not feats:
+        raise _fail(yaml_name, "readers.features", "no features declared")
+    return {
+        "file": _string(spec.get("file"), yaml_name, "readers.file"),
+        "id": _string(spec.get("id", "patient_id"), yaml_name, "readers.id"),
+        "reader": _string(spec.get("reader", "reader"), yaml_name, "readers.reader"),
+        "session": _string(spec.get("session", "session"), yaml_name, "readers.session"),
+        "features": {str(k): _variable(str(k), v, yaml_name, "readers.features") for k, v in feats.items()},
+    }
+
+
+def _images(spec: Any, yaml_name: str) -> dict | None:
+    if spec is None:
+        return None
+    spec = _mapping(spec, yaml_name, "images")
+    unknown = set(spec) - {"phases", "mask", "tumour_label"}
+    if unknown:
+        raise _fail(yaml_name, "images", f"unknown key(s) {sorted(unknown)}")
+    phases = _mapping(spec.get("phases"), yaml_name, "images.phases")
+    if not phases:
+        raise _fail(yaml_name, "images.phases", "no phases declared")
+    phases = {str(k): _string(v, yaml_name, f"images.phases.{k}") for k, v in phases.items()}
+    mask = spec.get("mask")
+    if isinstance(mask, str):
+        masks = {p: mask for p in phases}
+    else:
+        masks = _mapping(mask, yaml_name, "images.mask")
+        missing = set(phases) - set(masks)
+        if missing:
+            raise _fail(yaml_name, "images.mask", f"no mask template for phase(s) {sorted(missing)}")
+        masks = {p: _string(masks[p], yaml_name, f"images.mask.{p}") for p in phases}
+    for where, tmpl in [*((f"images.phases.{p}", t) for p, t in phases.items()),
+                        *((f"images.mask.{p}", t) for p, t in masks.items())]:
+        if "{patient_id}" not in tmpl:
+            raise _fail(yaml_name, where, f"path template {tmpl!r} lacks '{{patient_id}}'")
+    label = spec.get("tumour_label", 1)
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise _fail(yaml_name, "images.tumour_label", f"expected an integer, got {label!r}")
+    return {"phases": phases, "mask": masks, "tumour_label": label}
+
+
+def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        spec = {"dir": spec}
+    spec = _mapping(spec, yaml_name, "features")
+    unknown = set(spec) - {"dir", "phases"}
+    if unknown:
+        raise _fail(yaml_name, "features", f"unknown key(s) {sorted(unknown)}")
+    phases = spec.get("phases")
+    if phases is None:
+        phases = list(images["phases"]) if images else None
+    elif not isinstance(phases, list) or not all(isinstance(p, str) for p in phases):
+        raise _fail(yaml_name, "features.phases", f"expected a list of phase names, got {phases!r}")
+    return {"dir": _string(spec.get("dir", "features"), yaml_name, "features.dir"), "phases": phases}
+
+
+def read_config(path: Path) -> dict:
+    """Parse and validate study.yaml; returns a normalised dict (see docs/study-file.md)."""
+    import yaml
+
+    name = path.name
+    if not path.is_file():
+        raise InputError(f"{path}: study file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "?"
+        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    raw = _mapping(raw, name, "top level")
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise _fail(name, "top level", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise _fail(name, "seed", f"expected an integer, got {seed!r}")
+
+    clinical = raw.get("clinical")
+    if clinical is None:
+        raise _fail(name, "clinical", "missing (the clinical table is required)")
+    if isinstance(clinical, str):
+        clinical = {"file": clinical}
+    clinical = _mapping(clinical, name, "clinical")
+    unknown = set(clinical) - {"file", "id", "exclude"}
+    if unknown:
+        raise _fail(name, "clinical", f"unknown key(s) {sorted(unknown)}; allowed: file, id, exclude")
+    clinical = {
+        "file": _string(clinical.get("file"), name, "clinical.file"),
+        "id": _string(clinical.get("id", "patient_id"), name, "clinical.id"),
+        "exclude": clinical.get("exclude"),
+    }
+    if clinical["exclude"] is not None:
+        _string(clinical["exclude"], name, "clinical.exclude")
+
+    outcome = raw.get("outcome")
+    if outcome is None:
+        raise _fail(name, "outcome", "missing (the binary outcome is required)")
+    if isinstance(outcome, str):
+        outcome = {"column": outcome}
+    outcome = _mapping(outcome, name, "outcome")
+    unknown = set(outcome) - {"column", "positive", "label"}
+    if unknown:
+        raise _fail(name, "outcome", f"unknown key(s) {sorted(unknown)}; allowed: column, positive, label")
+    column = _string(outcome.get("column"), name, "outcome.column")
+    outcome = {"column": column, "positive": outcome.get("positive", 1),
+               "label": str(outcome.get("label", column))}
+
+    center = raw.get("center")
+    if center is not None:
+        center = _string(center, name, "center")
+
+    variables = _mapping(raw.get("variables") or {}, name, "variables")
+    variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
+    images = _images(raw.get("images"), name)
+    analysis = raw.get("analysis") or {}
+    analysis = _mapping(analysis, name, "analysis")
+    for key, value in analysis.items():
+        if isinstance(value, list):
+            bad = [v for v in value if v not in variables]
+            if key.endswith(("candidates", "variables")) and bad:
+                raise _fail(name, f"analysis.{key}", f"not declared under variables: {bad}")
+    return {
+        "name": str(raw.get("name", path.parent.name)),
+        "description": raw.get("description"),
+        "seed": seed,
+        "clinical": clinical,
+        "outcome": outcome,
+        "center": center,
+        "split": _split(raw.get("split"), seed, name),
+        "variables": variables,
+        "readers": _readers(raw.get("readers"), name),
+        "images": images,
+        "features": _features(raw.get("features"), images, name),
+        "analysis": analysis,
+    }

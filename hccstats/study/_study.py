@@ -1,0 +1,367 @@
+"""The Study object and :func:`load`: every table read and validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from ._config import Variable, read_config
+from ._split import flow_table, random_split
+from ._tables import _level_key, check_unique, read_table, require_columns, rows_text, typed_column
+
+__all__ = ["Study", "load"]
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """A validated study: typed data of the included patients, split, readers, images.
+
+    Made by :func:`hccstats.study.load`; see docs/study-file.md for the file it reads.
+
+    Attributes
+    ----------
+    root : Path
+        Folder of study.yaml; every path in the file is relative to it.
+    path : Path
+        The study.yaml file.
+    config : dict
+        The validated, normalised study.yaml (variables as :class:`Variable`).
+    data : DataFrame
+        One row per included patient, index = patient id (str, named as the id column).
+        Continuous variables float64 (NaN = missing); categorical, ordinal and binary
+        variables ordered pandas Categoricals (first level = reference); the outcome as
+        int 0/1 (1 = the positive level) named as in the file; the centre column
+        (Categorical); ``split`` with values "training"/"validation".
+    outcome : str
+        Outcome column name. ``outcome_label``: its label.
+    center : str or None
+        Centre column name.
+    variables : dict[str, Variable]
+        Declared clinical variables in file order.
+    readers : DataFrame or None
+        Long reader table (id column, reader, session, features) of the included patients.
+    reader_features : dict[str, Variable]
+        Declared reader features ({} without readers).
+    flow : DataFrame
+        Patient flow: columns step (screened/excluded/included/training/validation),
+        center ("All" or a centre), n, reason (exclusion reason, "" otherwise).
+    excluded : DataFrame
+        Screened-out patients: index = patient id, columns center, reason.
+    missing : Series
+        Missing-value count per declared variable among the included patients.
+    seed : int
+        The study's seed.
+    """
+
+    root: Path
+    path: Path
+    config: dict
+    data: pd.DataFrame
+    outcome: str
+    outcome_label: str
+    center: str | None
+    variables: dict[str, Variable]
+    readers: pd.DataFrame | None
+    reader_features: dict[str, Variable]
+    flow: pd.DataFrame
+    excluded: pd.DataFrame
+    missing: pd.Series
+    seed: int
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.config["name"]
+
+    @property
+    def id_column(self) -> str:
+        return self.config["clinical"]["id"]
+
+    @property
+    def split(self) -> pd.Series:
+        return self.data["split"]
+
+    @property
+    def training(self) -> pd.DataFrame:
+        return self.data[self.data["split"] == "training"]
+
+    @property
+    def validation(self) -> pd.DataFrame:
+        return self.data[self.data["split"] == "validation"]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Variable name -> "label (unit)" (outcome included), for tables and figures."""
+        out = {name: v.display for name, v in self.variables.items()}
+        out[self.outcome] = self.outcome_label
+        return out
+
+    @property
+    def phases(self) -> list[str]:
+        images = self.config["images"]
+        if images:
+            return list(images["phases"])
+        feats = self.config["features"]
+        return list(feats["phases"] or []) if feats else []
+
+    def image_paths(self, patient_id: Any) -> dict[str, Path]:
+        """{phase: image file} of one patient ({} without an images section)."""
+        images = self.config["images"]
+        if not images:
+            return {}
+        pid = str(patient_id)
+        return {p: self.root / t.format(patient_id=pid) for p, t in images["phases"].items()}
+
+    def mask_paths(self, patient_id: Any) -> dict[str, Path]:
+        """{phase: mask file} of one patient (the same file for every phase with one mask)."""
+        images = self.config["images"]
+        if not images:
+            return {}
+        pid = str(patient_id)
+        return {p: self.root / t.format(patient_id=pid) for p, t in images["mask"].items()}
+
+    @property
+    def tumour_label(self) -> int:
+        images = self.config["images"]
+        return images["tumour_label"] if images else 1
+
+    @property
+    def features_dir(self) -> Path | None:
+        feats = self.config["features"]
+        return self.root / feats["dir"] if feats else None
+
+    def feature_tables(self) -> dict[str, pd.DataFrame]:
+        """{phase: DataFrame} of deep features, read from ``<features.dir>/<phase>.parquet``.
+
+        Each table is indexed by patient id (str, named as the study's id column) in the
+        order of ``data``, with only the numeric feature columns. Returns {} when there is
+        no features section or its folder does not exist yet. InputError for a table
+        without ``patient_id``, with non-numeric columns, or lacking included patients.
+        """
+        if "features" in self._cache:
+            return dict(self._cache["features"])
+        folder = self.features_dir
+        if folder is None or not folder.is_dir():
+            return {}
+        phases = self.config["features"]["phases"] or sorted(p.stem for p in folder.glob("*.parquet"))
+        out: dict[str, pd.DataFrame] = {}
+        for phase in phases:
+            out[phase] = self._feature_table(folder / f"{phase}.parquet")
+        self._cache["features"] = out
+        return dict(out)
+
+    def _feature_table(self, path: Path) -> pd.DataFrame:
+        if not path.is_file():
+            raise InputError(f"{path}: feature table not found")
+        table = pd.read_parquet(path)
+        require_columns(table, ["patient_id"], path.name)
+        table = table.assign(patient_id=table["patient_id"].astype(str))
+        check_unique(table.reset_index(drop=True), ["patient_id"], path.name, "patient_id")
+        table = table.set_index("patient_id")
+        bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+        if bad:
+            raise InputError(f"{path.name}: column {bad[0]!r}: text in a numeric feature column")
+        lacking = self.data.index.difference(table.index)
+        if len(lacking):
+            raise InputError(
+                f"{path.name}: column 'patient_id': {len(lacking)} included patient(s) have no "
+                f"features: {list(lacking[:5])}"
+            )
+        out = table.loc[self.data.index].astype("float64")
+        out.index.name = self.id_column
+        return out
+
+    def __repr__(self) -> str:
+        n = len(self.data)
+        events = int(self.data[self.outcome].sum())
+        parts = self.data["split"].value_counts()
+        return (
+            f"Study {self.name!r} ({self.root})\n"
+            f"  {n} patients included, {len(self.excluded)} excluded; "
+            f"{self.outcome}: {events} events ({events / max(n, 1):.1%})\n"
+            f"  split: {int(parts.get('training', 0))} training / "
+            f"{int(parts.get('validation', 0))} validation\n"
+            f"  {len(self.variables)} variables, "
+            f"{'readers: ' + str(len(self.reader_features)) + ' features' if self.readers is not None else 'no readers'}, "
+            f"phases: {', '.join(self.phases) or 'none'}"
+        )
+
+
+def load(path: str | Path, *, check_images: bool = True) -> Study:
+    """Read and validate a study.yaml and its tables once; returns a :class:`Study`.
+
+    Raises :class:`hccstats.InputError` with one line naming the file, column and rows
+    for a missing file or column, a non-binary outcome, duplicate patient IDs, patients
+    in one table and not another, text in a numeric column, an unknown variable type or
+    level, or a bad split specification. Missing values are counted (``Study.missing``)
+    and kept; patients excluded by the ``clinical.exclude`` column or a missing outcome
+    are listed in ``Study.flow`` and ``Study.excluded``.
+
+    Examples
+    --------
+    >>> from hccstats.demo import make_study
+    >>> from hccstats.study import load
+    >>> study = load(make_study("demo-study", images=False))   # doctest: +SKIP
+    >>> study.data.groupby("split")["early_recurrence"].mean()   # doctest: +SKIP
+    """
+    path = Path(path)
+    cfg = read_config(path)
+    root = path.parent
+    cl = cfg["clinical"]
+    file = cl["file"]
+    table = read_table(root / file, "clinical")
+    id_col, out_col, center = cl["id"], cfg["outcome"]["column"], cfg["center"]
+    split_cfg = cfg["split"]
+    needed = [id_col, out_col, *([center] if center else []), *cfg["variables"]]
+    needed += [c for c in (cl["exclude"], split_cfg.get("column")) if c]
+    require_columns(table, dict.fromkeys(needed), file)
+    check_unique(table, [id_col], file, id_col)
+    ids = table[id_col].astype(str)
+
+    reasons = pd.Series(np.nan, index=table.index, dtype=object)
+    if cl["exclude"]:
+        given = table[cl["exclude"]]
+        reasons[given.notna()] = given[given.notna()]
+    y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
+    reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
+    included = reasons.isna().to_numpy()
+
+    data = pd.DataFrame(index=pd.Index(ids, name=id_col))
+    for name, var in cfg["variables"].items():
+        if name in (out_col, center):
+            continue
+        data[name] = typed_column(table[name], var, file, ids).array
+    data[out_col] = y.to_numpy()
+    centers = pd.Series("All", index=table.index, dtype=object)
+    if center:
+        miss = table[center].isna().to_numpy() & included
+        if miss.any():
+            raise InputError(f"{file}: column {center!r}: missing centre at {rows_text(np.flatnonzero(miss), ids)}")
+        centers = table[center].astype(object)
+        data[center] = pd.Categorical(table[center].to_numpy(), categories=sorted(table[center].dropna().unique()))
+    data = data[included].copy()
+    data[out_col] = data[out_col].astype("int64")
+    if data[out_col].nunique() < 2:
+        raise InputError(f"{file}: column {out_col!r}: the included patients have only one outcome class")
+
+    data["split"] = _split(table, data, included, cfg, centers, file, ids)
+    readers = _readers(cfg, root, data.index, set(ids))
+    if check_images:
+        _check_images(cfg, root, data.index)
+
+    excluded = pd.DataFrame(
+        {"center": centers[~included].to_numpy(), "reason": reasons[~included].to_numpy()},
+        index=pd.Index(ids[~included], name=id_col),
+    )
+    flow = flow_table(centers.set_axis(ids), reasons.set_axis(ids), data["split"])
+    missing = pd.Series(
+        {name: int(data[name].isna().sum()) for name in cfg["variables"] if name in data},
+        dtype="int64", name="missing",
+    )
+    return Study(
+        root=root, path=path, config=cfg, data=data, outcome=out_col,
+        outcome_label=cfg["outcome"]["label"], center=center, variables=cfg["variables"],
+        readers=readers, reader_features=cfg["readers"]["features"] if cfg["readers"] else {},
+        flow=flow, excluded=excluded, missing=missing, seed=cfg["seed"],
+    )
+
+
+def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series) -> pd.Series:
+    keys = raw.map(lambda v: _level_key(v) if isinstance(v, str) else v)
+    values = keys.dropna().unique().tolist()
+    if len(values) > 2:
+        rare = keys.value_counts().index[2:]
+        bad = np.flatnonzero(keys.isin(list(rare)).to_numpy())
+        raise InputError(
+            f"{file}: column {col!r}: outcome is not binary: {len(values)} distinct values "
+            f"{values[:5]} (the rarer ones at {rows_text(bad, ids)})"
+        )
+    pos = _level_key(positive)
+    if pos not in values:
+        raise InputError(
+            f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among the values {values}"
+        )
+    return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
+
+
+def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
+    spec = cfg["split"]
+    if spec["method"] == "column":
+        col = spec["column"]
+        raw = table[col][included]
+        mapping = {spec["training"]: "training", spec["validation"]: "validation"}
+        bad = ~raw.isin(list(mapping)).to_numpy()
+        if bad.any():
+            pos = np.flatnonzero(included)[bad]
+            raise InputError(
+                f"{file}: column {col!r}: split values must be {spec['training']!r} or "
+                f"{spec['validation']!r}; got {raw[bad].unique()[:3].tolist()} at {rows_text(pos, ids)}"
+            )
+        return raw.map(mapping).to_numpy()
+    strata = {}
+    for name in spec["stratify"]:
+        if name == "outcome":
+            strata[name] = data[cfg["outcome"]["column"]]
+        elif name == "center":
+            if cfg["center"]:
+                strata[name] = data[cfg["center"]]
+        elif name in data.columns:
+            strata[name] = data[name]
+        elif name in table.columns:
+            strata[name] = table[name][included].set_axis(data.index)
+        else:
+            raise InputError(f"{cfg['clinical']['file']}: missing column {name!r} named in split.stratify")
+    frame = pd.DataFrame(strata, index=data.index)
+    return random_split(frame, spec["ratio"], spec["seed"]).to_numpy()
+
+
+def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame | None:
+    spec = cfg["readers"]
+    if not spec:
+        return None
+    file = spec["file"]
+    table = read_table(root / file, "readers")
+    keys = [spec["id"], spec["reader"], spec["session"]]
+    require_columns(table, [*keys, *spec["features"]], file)
+    check_unique(table, keys, file, spec["id"])
+    ids = table[spec["id"]].astype(str)
+    unknown = ~ids.isin(all_ids).to_numpy()
+    if unknown.any():
+        raise InputError(
+            f"{file}: column {spec['id']!r}: patients not in {cfg['clinical']['file']}: "
+            f"{rows_text(np.flatnonzero(unknown), ids)}"
+        )
+    lacking = included.difference(pd.Index(ids.unique()))
+    if len(lacking):
+        raise InputError(
+            f"{file}: column {spec['id']!r}: {len(lacking)} included patient(s) of "
+            f"{cfg['clinical']['file']} have no readings: {list(lacking[:5])}"
+        )
+    out = pd.DataFrame({spec["id"]: ids})
+    out[spec["reader"]] = table[spec["reader"]].astype(str)
+    session = pd.to_numeric(table[spec["session"]], errors="coerce")
+    out[spec["session"]] = session.astype("int64") if session.notna().all() and (session % 1 == 0).all() else table[spec["session"]]
+    for name, var in spec["features"].items():
+        out[name] = typed_column(table[name], var, file, ids).array
+    return out[ids.isin(set(included)).to_numpy()].reset_index(drop=True)
+
+
+def _check_images(cfg, root: Path, included: pd.Index) -> None:
+    images = cfg["images"]
+    if not images:
+        return
+    templates = {**{f"images.phases.{p}": t for p, t in images["phases"].items()},
+                 **{f"images.mask.{p}": t for p, t in images["mask"].items()}}
+    for where, tmpl in templates.items():
+        lacking = [pid for pid in included if not (root / tmpl.format(patient_id=pid)).is_file()]
+        if lacking:
+            first = root / tmpl.format(patient_id=lacking[0])
+            raise InputError(
+                f"{first}: image file not found ({where}); {len(lacking)} included patient(s) "
+                f"lack it: {lacking[:5]}"
+            )
