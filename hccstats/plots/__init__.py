@@ -1,0 +1,32 @@
+"""Publication figures in one journal style (Okabe–Ito colours, 7–9 pt text, 3.5/7 in widths).
+
+Every function takes computed results (duck-typed), returns its matplotlib Figure and never shows
+it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
+
+>>> from hccstats.plots import roc_curves, save_figure          # doctest: +SKIP
+>>> fig = roc_curves({"Clinical": roc_c, "DL nomogram": roc_dl})  # doctest: +SKIP
+>>> save_figure(fig, "out/fig6a", formats=("png", "pdf"))         # doctest: +SKIP
+"""
+
+from ._curves import calibration_curves, decision_curves, roc_curves
+from ._style import DOUBLE_COLUMN, OKABE_ITO, SINGLE_COLUMN, journal_style, model_colors, new_figure, save_figure
+from ._tables import forest_plot, signature_comparison
+from ._text import auc_legend, format_or, format_p
+
+__all__ = [
+    "roc_curves",
+    "calibration_curves",
+    "decision_curves",
+    "signature_comparison",
+    "forest_plot",
+    "save_figure",
+    "journal_style",
+    "new_figure",
+    "model_colors",
+    "auc_legend",
+    "format_p",
+    "format_or",
+    "OKABE_ITO",
+    "SINGLE_COLUMN",
+    "DOUBLE_COLUMN",
+]

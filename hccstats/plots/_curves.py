@@ -1,0 +1,207 @@
+"""ROC, calibration and decision curves of several models (Fig 6 of the reference study).
+
+Each function takes already-computed results (duck-typed: any object with the attributes named
+below), draws them on ``ax`` (or a new single-column figure) and returns the Figure; nothing is
+computed here but plotting coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .._errors import InputError
+from ._style import OKABE_ITO, REFERENCE_GREY, journal_style, model_colors, new_figure
+from ._text import auc_legend
+
+__all__ = ["roc_curves", "calibration_curves", "decision_curves"]
+
+
+def _figure_and_ax(ax, width="single", height=None):
+    if ax is None:
+        fig, ax = new_figure(width, height)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _check_mapping(curves: Any, name: str) -> Mapping:
+    if not isinstance(curves, Mapping) or len(curves) == 0:
+        raise InputError(f"{name} must be a non-empty mapping of model name -> result")
+    return curves
+
+
+def _ci_bounds(ci: Any) -> tuple[float, float]:
+    if hasattr(ci, "low") and hasattr(ci, "high"):
+        return float(ci.low), float(ci.high)
+    try:
+        low, high = ci
+    except (TypeError, ValueError):
+        raise InputError(f"cis: each value must be (low, high) or have .low/.high, got {ci!r}") from None
+    return float(low), float(high)
+
+
+def roc_curves(curves: Mapping[str, Any], cis: Mapping[str, Any] | None = None, ax=None, *,
+               title: str | None = None, digits: int = 3, width="single") -> Figure:
+    """ROC curves of several models, legend "name: AUC 0.949 (0.919–0.980)".
+
+    R equivalent: ``plot(roc1); lines(roc2); legend(...)`` with pROC.
+
+    Parameters
+    ----------
+    curves : mapping of str to Roc-like
+        Objects with ``.sensitivities``, ``.specificities`` and ``.auc`` (``hccstats.roc``).
+    cis : mapping of str to (low, high) or AucCI-like, optional
+        AUC confidence intervals (``hccstats.ci_auc``); when absent the legend shows the AUC only.
+    ax : matplotlib Axes, optional
+        Draw into this Axes; by default a new single-column (3.5 in) square figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = roc_curves({"Clinical": roc_c, "DL nomogram": roc_dl},
+    ...                  cis={"Clinical": ci_auc(roc_c), "DL nomogram": ci_auc(roc_dl)})  # doctest: +SKIP
+    """
+    curves = _check_mapping(curves, "curves")
+    cis = dict(cis or {})
+    with journal_style():
+        fig, ax = _figure_and_ax(ax, width)
+        colors = model_colors(curves)
+        ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color=REFERENCE_GREY, zorder=1)
+        for name, r in curves.items():
+            try:
+                sens = np.asarray(r.sensitivities, dtype=float)
+                spec = np.asarray(r.specificities, dtype=float)
+                auc = float(r.auc)
+            except AttributeError as exc:
+                raise InputError(f"curves[{name!r}] needs .sensitivities, .specificities and .auc ({exc})") from None
+            if sens.shape != spec.shape or sens.size < 2:
+                raise InputError(f"curves[{name!r}]: sensitivities and specificities differ in length or are empty")
+            fpr = 1.0 - spec
+            order = np.lexsort((sens, fpr))
+            low_high = _ci_bounds(cis[name]) if name in cis else (None, None)
+            ax.plot(fpr[order], sens[order], color=colors[name], label=auc_legend(name, auc, *low_high, digits=digits),
+                    zorder=2)
+        ax.set_xlim(-0.01, 1.01)
+        ax.set_ylim(-0.01, 1.01)
+        ax.set_aspect("equal")
+        ax.set_xlabel("1 \u2212 Specificity")
+        ax.set_ylabel("Sensitivity")
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="lower right", handlelength=1.5, borderaxespad=0.3)
+    return fig
+
+
+def _calibration_table(obj: Any, name: str) -> pd.DataFrame:
+    table = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "table", None)
+    if not isinstance(table, pd.DataFrame) or not {"predicted", "apparent"} <= set(table.columns):
+        raise InputError(f"curves[{name!r}] needs a .table DataFrame with columns predicted, apparent")
+    return table.sort_values("predicted")
+
+
+def calibration_curves(curves: Mapping[str, Any], ax=None, *, title: str | None = None,
+                       xlabel: str = "Predicted probability", ylabel: str = "Actual probability",
+                       show_apparent: bool = True, width="single") -> Figure:
+    """Calibration curves of several models against the ideal diagonal (Fig 6C/D).
+
+    R equivalent: ``plot(rms::calibrate(fit, B=1000))`` (bias-corrected and apparent curves) or
+    ``rms::val.prob`` on external data.
+
+    Parameters
+    ----------
+    curves : mapping of str to Calibration-like or DataFrame
+        ``.table`` (or the DataFrame itself) with columns ``predicted``, ``apparent`` and optionally
+        ``bias_corrected``. With bias-corrected values, that curve is drawn solid and the apparent
+        one dotted; otherwise the apparent curve is drawn solid.
+    show_apparent : bool
+        Draw the apparent curve too when a bias-corrected one exists.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    curves = _check_mapping(curves, "curves")
+    with journal_style():
+        fig, ax = _figure_and_ax(ax, width)
+        colors = model_colors(curves)
+        ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color=REFERENCE_GREY, label="Ideal", zorder=1)
+        for name, obj in curves.items():
+            t = _calibration_table(obj, name)
+            x = t["predicted"].to_numpy(float)
+            corrected = t["bias_corrected"].to_numpy(float) if "bias_corrected" in t else np.full(len(t), np.nan)
+            if np.isfinite(corrected).any():
+                ax.plot(x, corrected, color=colors[name], label=f"{name} (bias-corrected)", zorder=3)
+                if show_apparent:
+                    ax.plot(x, t["apparent"].to_numpy(float), color=colors[name], ls=":", lw=1.0,
+                            label=f"{name} (apparent)", zorder=2)
+            else:
+                ax.plot(x, t["apparent"].to_numpy(float), color=colors[name], label=name, zorder=3)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="upper left", handlelength=1.8, borderaxespad=0.3)
+    return fig
+
+
+_REFERENCE = {"treat all": (REFERENCE_GREY, "-"), "treat none": (OKABE_ITO["black"], "-")}
+
+
+def decision_curves(table: Any, ax=None, *, title: str | None = None, ylim: tuple[float, float] | None = None,
+                    xlabel: str = "Threshold probability", width="single") -> Figure:
+    """Net-benefit curves of the models, "Treat all" (grey) and "Treat none" (black) (Fig 6E/F).
+
+    R equivalent: ``plot(dcurves::dca(...))`` / ``rmda::plot_decision_curve``.
+
+    Parameters
+    ----------
+    table : DataFrame or DecisionCurve-like
+        Tidy table (or ``.table``) with columns ``model``, ``threshold``, ``net_benefit``; rows of
+        models named "Treat all" / "Treat none" (any case) are drawn as the reference strategies.
+    ylim : (low, high), optional
+        Default: from −0.1 × the highest net benefit to 1.1 × it, so "Treat all" does not squash
+        the models.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t = table if isinstance(table, pd.DataFrame) else getattr(table, "table", None)
+    if not isinstance(t, pd.DataFrame) or not {"model", "threshold", "net_benefit"} <= set(t.columns):
+        raise InputError("table must be a DataFrame (or have .table) with columns model, threshold, net_benefit")
+    if t.empty:
+        raise InputError("table has no rows")
+    models = list(dict.fromkeys(t["model"].astype(str)))
+    own = [m for m in models if m.lower() not in _REFERENCE]
+    with journal_style():
+        fig, ax = _figure_and_ax(ax, width)
+        colors = model_colors(own)
+        for m in own + [m for m in models if m.lower() in _REFERENCE]:
+            rows = t[t["model"].astype(str) == m].sort_values("threshold")
+            color, ls = _REFERENCE.get(m.lower(), (colors.get(m), "-"))
+            lw = 1.0 if m.lower() in _REFERENCE else None
+            ax.plot(rows["threshold"].to_numpy(float), rows["net_benefit"].to_numpy(float), color=color, ls=ls,
+                    lw=lw, label=m, zorder=2 if m.lower() in _REFERENCE else 3)
+        if ylim is None:
+            nb = t["net_benefit"].to_numpy(float)
+            top = np.nanmax(nb) if np.isfinite(nb).any() else 1.0
+            top = top if top > 0 else 0.1
+            ylim = (-0.05 * top * 2, top * 1.1)
+        ax.set_ylim(*ylim)
+        ax.set_xlim(float(t["threshold"].min()), float(t["threshold"].max()))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Net benefit")
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="upper right", handlelength=1.8, borderaxespad=0.3)
+    return fig
