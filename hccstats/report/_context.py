@@ -1,0 +1,118 @@
+"""State shared by the report's stages: the study, options, results, R checks, methods text."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from reports import Report, Section
+
+__all__ = ["Context", "Options", "RCheck", "StageUnavailable", "Progress"]
+
+
+class StageUnavailable(Exception):
+    """A stage cannot run on this study or installation (no images, a module missing, ...)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Run options (CLI flags and the study's ``analysis:`` overrides)."""
+
+    seed: int
+    use_r: bool = True
+    quiet: bool = False
+    B: int = 1000                  # bootstrap resamples of the calibration curves
+    signature_preset: str = "full"  # "fast" for the demo
+    crop_size: int | None = None   # extraction crop (None: extract's default)
+    alpha: float = 0.05            # univariate screening and significance level
+    entry: float = 0.05            # forward LR entry / removal
+    removal: float = 0.10
+    ordinal_as: str = "numeric"    # ordinal variables in regressions: "numeric" scores or "factor"
+    n_jobs: int = 1
+
+
+@dataclass
+class RCheck:
+    """One headline number, its R recomputation and a tolerance (|a-b| <= atol + rtol*|b|)."""
+
+    stage: str
+    quantity: str
+    hccstats: float
+    r_call: str
+    compute_r: Callable[[], float]
+    rtol: float = 1e-5
+    atol: float = 1e-8
+
+
+class Progress:
+    """Per-stage progress lines on stdout (nothing with ``quiet``)."""
+
+    def __init__(self, quiet: bool, total: int):
+        self.quiet, self.total, self.i = quiet, total, 0
+        self.t0 = time.perf_counter()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stdout, flush=True)
+
+    def stage(self, title: str, seconds: float, status: str, note: str = "") -> None:
+        self.i += 1
+        extra = f" — {note}" if note else ""
+        self.say(f"[{self.i}/{self.total}] {title:<42} {status:<13} {seconds:6.1f} s{extra}")
+
+
+@dataclass
+class Context:
+    """Everything the stages share. ``results`` becomes results.json (unrounded)."""
+
+    study: Any
+    options: Options
+    out: Path                      # the temporary output folder (renamed into place at the end)
+    work: Path                     # scratch folder (deleted at the end)
+    report: Report
+    results: dict = field(default_factory=dict)
+    checks: list[RCheck] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)   # stage -> methods sentence(s)
+    software: dict[str, str] = field(default_factory=dict)  # package -> version
+    shared: dict = field(default_factory=dict)               # objects passed between stages
+    stage_status: dict[str, str] = field(default_factory=dict)
+    table_no: int = 0
+    supp_no: int = 0
+    fig_no: int = 0
+
+    @property
+    def seed(self) -> int:
+        return self.options.seed
+
+    def training(self) -> pd.DataFrame:
+        return self.shared["data"][self.shared["data"]["split"] == "training"]
+
+    def validation(self) -> pd.DataFrame:
+        return self.shared["data"][self.shared["data"]["split"] == "validation"]
+
+    def next_table(self, supplementary: bool = False) -> str:
+        if supplementary:
+            self.supp_no += 1
+            return f"Supplementary Table {self.supp_no}"
+        self.table_no += 1
+        return f"Table {self.table_no}"
+
+    def next_figure(self) -> str:
+        self.fig_no += 1
+        return f"Fig. {self.fig_no}"
+
+    def check(self, stage: str, quantity: str, value: float, r_call: str, compute_r: Callable[[], float],
+              rtol: float = 1e-5, atol: float = 1e-8) -> None:
+        """Register a headline number for the R cross-check (computed later, only with R)."""
+        self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
+
+    def label(self, name: str) -> str:
+        return self.shared.get("labels", {}).get(name, name)
+
+    def section(self, title: str) -> Section:
+        return self.report.section(title)
