@@ -1,0 +1,302 @@
+"""``lrm``: logistic regression from an R-style formula, and its result ``LogisticFit``."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import patsy
+from scipy import stats as sps
+from scipy.special import expit
+
+from .._errors import ConvergenceWarning, InputError, SeparationWarning
+from ._design import build_design
+from ._fit import fit_logistic
+from ._separation import Separation, detect_separation
+from ._stats import model_stats
+
+__all__ = ["lrm", "LogisticFit"]
+
+EXTREME_P = 1e-8  # fitted probabilities this close to 0 or 1 trigger the separation check
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticFit:
+    """A fitted logistic model (the result of :func:`lrm`).
+
+    Attributes
+    ----------
+    formula, outcome : str
+        The formula and its response column.
+    data : DataFrame
+        The rows used (original columns); rows omitted for missing values are in ``omitted``.
+    X, y : ndarray
+        Design matrix (intercept column first) and 0/1 outcome.
+    coef : Series
+        Coefficients (log odds ratios) indexed by patsy column names, "Intercept" first.
+    cov : DataFrame
+        Variance-covariance matrix of ``coef`` (inverse Fisher information).
+    design_info : patsy.DesignInfo
+        Builds design rows for new data: ``patsy.build_design_matrices([fit.design_info], new)``.
+    terms : list of str
+        Model terms without the intercept; ``term_columns`` maps each to its design columns.
+    stats : dict
+        What ``rms::lrm`` prints: n, events, lr_chi2, df, p, C, Dxy, gamma, tau_a, R2
+        (Nagelkerke), R2_n, R2_adj_n, R2_neff, R2_adj_neff, Brier, g, gr, gp, max_deriv, plus
+        loglik, null_loglik, deviance, null_deviance, aic and n_omitted.
+    labels : dict
+        Optional variable labels (term -> label).
+    firth : bool
+        True for Firth's penalised likelihood; then ``stats['lr_chi2']`` is unpenalised and
+        ``stats['penalised_loglik']`` holds the maximised penalised log-likelihood.
+    separation : Separation or None
+        Complete or quasi-complete separation found (with the offending columns).
+    """
+
+    formula: str
+    outcome: str
+    data: pd.DataFrame
+    X: np.ndarray
+    y: np.ndarray
+    coef: pd.Series
+    cov: pd.DataFrame
+    design_info: Any
+    terms: list[str]
+    term_columns: dict[str, list[str]]
+    stats: dict[str, float]
+    labels: dict[str, str] = field(default_factory=dict)
+    firth: bool = False
+    converged: bool = True
+    n_iter: int = 0
+    omitted: pd.Index = field(default_factory=lambda: pd.Index([]))
+    separation: Separation | None = None
+
+    # -- coefficient table -------------------------------------------------------------
+    @property
+    def se(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.coef.index, name="se")
+
+    @property
+    def z(self) -> pd.Series:
+        return (self.coef / self.se).rename("z")
+
+    @property
+    def p_values(self) -> pd.Series:
+        return pd.Series(2.0 * sps.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="p_value")
+
+    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Confidence limits of the coefficients (log-odds scale), like R's ``confint``.
+
+        ``method="wald"``: ``confint.default``; ``method="profile"``: profile likelihood,
+        computed as MASS's ``confint.glm`` does (R 4.2), so the limits equal R's ``confint(glm)``.
+        """
+        _check_level(level)
+        if method == "wald":
+            q = sps.norm.ppf(0.5 + level / 2.0)
+            lo, hi = self.coef - q * self.se, self.coef + q * self.se
+        elif method == "profile":
+            from ._profile import profile_confint
+
+            lo, hi = profile_confint(self, level)
+        else:
+            raise InputError(f"method: expected 'wald' or 'profile', got {method!r}")
+        return pd.DataFrame({"ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float)}, index=self.coef.index)
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table: term, coef, se, z, p_value, Wald ci_low/ci_high (log-odds scale)."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "term": self.coef.index,
+                "coef": self.coef.to_numpy(),
+                "se": self.se.to_numpy(),
+                "z": self.z.to_numpy(),
+                "p_value": self.p_values.to_numpy(),
+                "ci_low": ci["ci_low"].to_numpy(),
+                "ci_high": ci["ci_high"].to_numpy(),
+            }
+        )
+
+    def odds_ratios(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Odds ratios with confidence limits: DataFrame(term, estimate, ci_low, ci_high, p_value).
+
+        The intercept is left out; ``p_value`` is the Wald test. R: ``exp(cbind(coef(fit),
+        confint(fit)))`` (``method="profile"``) or ``confint.default`` (``"wald"``).
+        """
+        ci = self.conf_int(level, method)
+        keep = self.coef.index != "Intercept"
+        return pd.DataFrame(
+            {
+                "term": self.coef.index[keep],
+                "estimate": np.exp(self.coef.to_numpy()[keep]),
+                "ci_low": np.exp(ci["ci_low"].to_numpy()[keep]),
+                "ci_high": np.exp(ci["ci_high"].to_numpy()[keep]),
+                "p_value": self.p_values.to_numpy()[keep],
+            }
+        ).reset_index(drop=True)
+
+    # -- prediction ------------------------------------------------------------------------
+    def design(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
+        """Design matrix for ``new_data`` (the fitted rows when None); NaN predictors give NaN rows."""
+        if new_data is None:
+            return self.X
+        if not isinstance(new_data, pd.DataFrame):
+            raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
+        try:
+            (mat,) = patsy.build_design_matrices(
+                [self.design_info], new_data, NA_action=patsy.NAAction(NA_types=[])
+            )
+        except patsy.PatsyError as exc:
+            raise InputError(f"new_data: {exc.message}") from None
+        return np.asarray(mat, dtype=float)
+
+    def linear_predictor(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
+        """Log odds X b (R: ``predict(fit, newdata)``)."""
+        return self.design(new_data) @ self.coef.to_numpy()
+
+    def predict_risk(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
+        """Predicted probabilities (R: ``predict(fit, newdata, type = "response")``)."""
+        return expit(self.linear_predictor(new_data))
+
+    # -- statsmodels -------------------------------------------------------------------------
+    @functools.cached_property
+    def result(self):
+        """The statsmodels ``Logit`` result at these estimates (None for a Firth fit)."""
+        if self.firth:
+            return None
+        import statsmodels.api as sm
+
+        model = sm.Logit(self.y, pd.DataFrame(self.X, columns=list(self.coef.index)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(start_params=self.coef.to_numpy(), method="newton", maxiter=0, disp=0, warn_convergence=False)
+
+    def __repr__(self) -> str:
+        s = self.stats
+        head = "Logistic Regression Model" + (" (Firth penalised likelihood)" if self.firth else "")
+        lines = [
+            head,
+            "",
+            f" {self.formula}",
+            "",
+            f" Obs {s['n']}  events {s['events']}  omitted {s['n_omitted']}",
+            f" LR chi2 {s['lr_chi2']:.2f}  d.f. {s['df']}  Pr(> chi2) {s['p']:.4g}",
+            f" R2 {s['R2']:.3f}  Brier {s['Brier']:.3f}  C {s['C']:.3f}  Dxy {s['Dxy']:.3f}",
+            "",
+        ]
+        tab = self.to_frame().set_index("term")[["coef", "se", "z", "p_value"]]
+        tab.columns = ["Coef", "S.E.", "Wald Z", "Pr(>|Z|)"]
+        lines.append(tab.to_string(float_format=lambda v: f"{v:.4f}"))
+        if self.separation is not None:
+            lines.append(f"\n {self.separation.kind} separation by {', '.join(self.separation.columns)}")
+        return "\n".join(lines)
+
+
+def _check_level(level: float) -> None:
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise InputError(f"level: expected a number between 0 and 1, got {level!r}")
+
+
+def lrm(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    firth: bool = False,
+    labels: Mapping[str, str] | None = None,
+    nan_policy: str = "raise",
+) -> LogisticFit:
+    """Binary logistic regression by maximum likelihood (or Firth's penalised likelihood).
+
+    R equivalents: ``rms::lrm(formula, data)`` for the model statistics and
+    ``glm(formula, family = binomial, data)`` for the coefficients;
+    ``logistf::logistf`` for ``firth=True``.
+
+    Parameters
+    ----------
+    formula : str
+        R-style (patsy) formula, e.g. ``"recurrence ~ mvi + C(stage) + np.log(afp)"``. The
+        outcome must have two values (the larger, or True/1, is the event). Categorical
+        columns are dummy-coded against their first category (pandas Categorical order, or
+        sorted values), as R does with factors.
+    data : DataFrame
+    firth : bool
+        Use Firth's bias-reduced penalised likelihood (finite estimates under separation).
+    labels : mapping, optional
+        Variable labels (term -> text) kept with the fit for tables and nomograms.
+    nan_policy : {"raise", "omit"}
+        Missing values in the variables of the formula raise :class:`InputError`, or the rows
+        are omitted and counted (``fit.omitted``, ``fit.stats["n_omitted"]``).
+
+    Returns
+    -------
+    LogisticFit
+
+    Raises
+    ------
+    InputError
+        Outcome not binary, a constant predictor, a rank-deficient design (the collinear
+        columns are named), a factor level without events (unless ``firth=True``), missing
+        values with ``nan_policy="raise"``.
+
+    Warns
+    -----
+    SeparationWarning
+        Complete or quasi-complete separation (the variables are named): the ML estimates
+        do not exist; use ``firth=True``.
+
+    Examples
+    --------
+    >>> import hccstats as hs
+    >>> fit = hs.lrm("low ~ age + lwt + C(race) + smoke", birthwt)   # doctest: +SKIP
+    >>> fit.stats["C"], fit.odds_ratios()                           # doctest: +SKIP
+    """
+    d = build_design(formula, data, nan_policy=nan_policy, firth=firth)
+    core = fit_logistic(d.X, d.y, firth=firth)
+    separation = None
+    if not firth:
+        p = core.fitted
+        if not core.converged or np.any(np.minimum(p, 1.0 - p) < EXTREME_P):
+            separation = detect_separation(d.X, d.y, d.columns)
+        if separation is not None:
+            warnings.warn(
+                f"{separation.kind} separation by {', '.join(repr(c) for c in separation.columns) or 'the intercept'}: "
+                "maximum-likelihood estimates do not exist (they diverge); use firth=True",
+                SeparationWarning,
+                stacklevel=2,
+            )
+        elif not core.converged:
+            warnings.warn(f"lrm did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=2)
+    elif not core.converged:
+        warnings.warn(f"Firth fit did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=2)
+    lp = d.X @ core.coef
+    st = model_stats(d.y, lp, core.loglik, d.X.shape[1] - 1, core.score)
+    st["n_omitted"] = len(d.omitted)
+    if firth:
+        st["penalised_loglik"] = core.penalised_loglik
+    labels = dict(labels or {})
+    unknown = [k for k in labels if k not in d.terms and k not in d.data.columns]
+    if unknown:
+        raise InputError(f"labels: {unknown} are not terms of the formula ({d.terms})")
+    return LogisticFit(
+        formula=formula,
+        outcome=d.outcome,
+        data=d.data,
+        X=d.X,
+        y=d.y,
+        coef=pd.Series(core.coef, index=d.columns, name="coef"),
+        cov=pd.DataFrame(core.cov, index=d.columns, columns=d.columns),
+        design_info=d.design_info,
+        terms=d.terms,
+        term_columns=d.term_columns,
+        stats=st,
+        labels=labels,
+        firth=firth,
+        converged=core.converged,
+        n_iter=core.n_iter,
+        omitted=d.omitted,
+        separation=separation,
+    )
