@@ -1,7 +1,68 @@
-REQUIRES = ()
+"""Stage 9: the generated methods paragraph and a TRIPOD-style checklist of what the report covers."""
+
+from __future__ import annotations
+
+import platform
+
+import pandas as pd
+
+from reports import Section
+
+from ._context import Context
+
+REQUIRES: tuple[str, ...] = ()
+
+# (TRIPOD item, what it asks, the stage that covers it)
+TRIPOD = [
+    ("4a", "Study design and data source", "flow"),
+    ("5a", "Study setting, centres", "flow"),
+    ("5b", "Eligibility criteria / exclusions", "flow"),
+    ("6a", "Outcome definition", "flow"),
+    ("7a", "Predictors (definition, readers' agreement)", "agreement"),
+    ("8", "Sample size, events", "flow"),
+    ("9", "Handling of missing data", "baseline"),
+    ("10a", "Handling of predictors in the analysis", "univariate"),
+    ("10b", "Model type, predictor selection", "models"),
+    ("10d", "Measures of model performance", "performance"),
+    ("13a", "Participant flow", "flow"),
+    ("13b", "Participant characteristics (development vs validation)", "baseline"),
+    ("14a", "Number of participants and events in each analysis", "univariate"),
+    ("15a", "Full prediction model (all coefficients)", "models"),
+    ("15b", "How to use the model (nomogram)", "models"),
+    ("16", "Performance measures with CIs (discrimination, calibration)", "performance"),
+    ("10e/17", "Model updating / comparison (DeLong), clinical usefulness (decision curves)", "performance"),
+]
 
 
-def run(ctx, section):
-    from ._context import StageUnavailable
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
 
-    raise StageUnavailable("not implemented yet")
+    out = {"Python": platform.python_version()}
+    for pkg in ("hccstats", "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "matplotlib", "torch", "torchvision", "rpy2"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def run(ctx: Context, section: Section) -> None:
+    ctx.software.update(_versions())
+    if "statistics" not in ctx.methods:
+        ctx.methods["statistics"] = (f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
+                                     f"significant. Every random step used the seed {ctx.seed}.")
+    paragraph = " ".join(ctx.methods.values())
+    sw = ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()))
+    section.text(paragraph)
+    section.text(f"Software: {sw}.", style="note")
+    rows = []
+    for item, what, stage in TRIPOD:
+        status = ctx.stage_status.get(stage, "ok" if stage == "methods" else "not run")
+        rows.append({"item": item, "topic": what, "section": stage, "status": "reported" if status == "ok" else status})
+    table = pd.DataFrame(rows)
+    section.table("tripod", table, caption=f"{ctx.next_table(supplementary=True)} TRIPOD checklist: items this report covers",
+                  formats={"TRIPOD item": lambda r: r["item"], "Topic": lambda r: r["topic"],
+                           "Report section": lambda r: r["section"], "Status": lambda r: r["status"]},
+                  footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "
+                  "Diagnosis (Collins et al., 2015). Items about the title, abstract, discussion and funding are the authors'.")
+    ctx.results["methods"] = {"paragraph": paragraph, "software": dict(sorted(ctx.software.items())), "tripod": table}

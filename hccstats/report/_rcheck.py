@@ -1,0 +1,99 @@
+"""R recomputations of the report's headline numbers (rpy2 through :func:`hccstats.rbridge.run`).
+
+Each function takes the same data hccstats used and returns R's value(s). They are called
+only by the R cross-check stage (never with ``--no-r``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..rbridge import run
+
+__all__ = ["kappa2", "fleiss", "auc_ci", "roc_test", "glm_or", "vif", "wilcox_p", "chisq_p", "fisher_p",
+           "coords_best"]
+
+
+def _codes(values) -> np.ndarray:
+    """Category labels → integer codes shared by all raters (R sees the same categories)."""
+    s = pd.Series(list(values), dtype=object).astype(str)
+    return s.to_numpy()
+
+
+def kappa2(r1, r2) -> float:
+    """Unweighted Cohen kappa: R's vcd::Kappa on the square table (the irr::kappa2 value)."""
+    return float(run(
+        "lv <- sort(union(a, b)); tab <- table(factor(a, lv), factor(b, lv));"
+        "po <- sum(diag(tab)) / sum(tab); pe <- sum(rowSums(tab) * colSums(tab)) / sum(tab)^2;"
+        "if (requireNamespace('vcd', quietly=TRUE)) unname(vcd::Kappa(tab)$Unweighted[1]) else (po - pe) / (1 - pe)",
+        a=_codes(r1), b=_codes(r2)))
+
+
+def fleiss(ratings: pd.DataFrame) -> float:
+    """Fleiss' kappa in R, written out as irr::kappam.fleiss computes it (irr is not installed)."""
+    mat = ratings.astype(str).to_numpy()
+    return float(run(
+        "m <- matrix(x, nrow = nr); lv <- sort(unique(as.vector(m)));"
+        "cnt <- t(apply(m, 1, function(r) table(factor(r, levels = lv)))); n <- ncol(m); ns <- nrow(m);"
+        "pj <- colSums(cnt) / (ns * n); po <- sum((rowSums(cnt^2) - n) / (n * (n - 1))) / ns;"
+        "pe <- sum(pj^2); (po - pe) / (1 - pe)",
+        x=mat.ravel(order="F"), nr=mat.shape[0]))
+
+
+def auc_ci(y, score, direction: str = "<") -> tuple[float, float, float]:
+    """pROC::roc + ci.auc (DeLong): (auc, low, high)."""
+    out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE); as.numeric(pROC::ci.auc(r, method = 'delong'))",
+              y=np.asarray(y, float), s=np.asarray(score, float), d=direction)
+    return float(out[1]), float(out[0]), float(out[2])
+
+
+def roc_test(y, s1, s2, d1: str = "<", d2: str = "<") -> float:
+    """pROC::roc.test(method = "delong", paired) p value for two scores on the same patients."""
+    return float(run(
+        "r1 <- pROC::roc(y, a, levels = c(0, 1), direction = d1, quiet = TRUE);"
+        "r2 <- pROC::roc(y, b, levels = c(0, 1), direction = d2, quiet = TRUE);"
+        "pROC::roc.test(r1, r2, method = 'delong')$p.value",
+        y=np.asarray(y, float), a=np.asarray(s1, float), b=np.asarray(s2, float), d1=d1, d2=d2))
+
+
+def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
+    """pROC::coords(roc, "best", best.method = "youden"): threshold, sensitivity, specificity (first)."""
+    out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE);"
+              "cc <- pROC::coords(r, 'best', best.method = 'youden', ret = c('threshold', 'sensitivity', 'specificity'),"
+              " transpose = FALSE); as.numeric(cc[1, ])",
+              y=np.asarray(y, float), s=np.asarray(score, float), d=direction)
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
+    """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names."""
+    formula = f"{outcome} ~ {' + '.join(terms)}"
+    out = run(
+        f"f <- glm({formula}, data = d, family = binomial); s <- summary(f)$coefficients;"
+        "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(s[, 1]), ci_low = exp(ci[, 1]),"
+        " ci_high = exp(ci[, 2]), p_value = s[, 4], coef = s[, 1])",
+        d=data)
+    return out.set_index("term")
+
+
+def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
+    """car::vif of the logistic model (GVIF for multi-df terms, as car prints it)."""
+    formula = f"{outcome} ~ {' + '.join(terms)}"
+    out = run(f"v <- car::vif(glm({formula}, data = d, family = binomial)); if (is.matrix(v)) v[, 1] else v", d=data)
+    return pd.Series(out) if not isinstance(out, pd.Series) else out
+
+
+def wilcox_p(x, g) -> float:
+    """stats::wilcox.test(x ~ g) p value (normal approximation with continuity correction when ties)."""
+    return float(run("suppressWarnings(wilcox.test(x ~ g)$p.value)", x=np.asarray(x, float), g=np.asarray(g).astype(str)))
+
+
+def chisq_p(x, g) -> float:
+    """stats::chisq.test(table(x, g)) p value (Yates' correction for 2 × 2, as R's default)."""
+    return float(run("suppressWarnings(chisq.test(table(x, g))$p.value)", x=np.asarray(x).astype(str), g=np.asarray(g).astype(str)))
+
+
+def fisher_p(x, g) -> float:
+    """stats::fisher.test(table(x, g)) p value."""
+    return float(run("fisher.test(table(x, g))$p.value", x=np.asarray(x).astype(str), g=np.asarray(g).astype(str)))
