@@ -1,0 +1,203 @@
+"""Comparing two AUCs (``pROC::roc.test``): DeLong paired / unpaired, bootstrap."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import stats
+
+from .._errors import HccstatsWarning, InputError, UndefinedStatisticWarning
+from .._results import ConfidenceInterval, TestResult
+from ._bootstrap import bootstrap_aucs
+from ._ci import check_n_boot, check_roc, check_seed, normal_interval
+from ._delong import delong_paired, delong_unpaired
+from ._roc import DirectionWarning, Roc, check_conf_level
+
+__all__ = ["roc_test", "are_paired"]
+
+ALTERNATIVES = ("two.sided", "greater", "less")
+
+
+def are_paired(roc1: Roc, roc2: Roc) -> bool:
+    """pROC's ``are.paired``: same levels and an identical response vector."""
+    return roc1.levels == roc2.levels and np.array_equal(roc1.y_true, roc2.y_true)
+
+
+def _is_perfect(r: Roc) -> bool:
+    return abs(float(np.max(r.sensitivities + r.specificities)) - 2.0) < np.sqrt(np.finfo(float).eps)
+
+
+def _normal_p(z: float, alternative: str) -> float:
+    if alternative == "two.sided":
+        return float(2.0 * stats.norm.cdf(-abs(z)))
+    if alternative == "greater":
+        return float(stats.norm.cdf(-z))
+    return float(stats.norm.cdf(z))
+
+
+def _t_p(t: float, df: float, alternative: str) -> float:
+    if alternative == "two.sided":
+        return float(2.0 * stats.t.cdf(-abs(t), df))
+    if alternative == "greater":
+        return float(stats.t.cdf(-t, df))
+    return float(stats.t.cdf(t, df))
+
+
+def _ratio(d: float, se: float) -> float:
+    """``d / se`` with 0/0 -> 0 (identical curves) and d/0 -> +/-inf."""
+    if se == 0.0 or not np.isfinite(se):
+        if d == 0.0:
+            return 0.0
+        return float(np.sign(d) * np.inf) if se == 0.0 else float("nan")
+    return d / se
+
+
+def roc_test(
+    roc1: Roc,
+    roc2: Roc,
+    method: str = "delong",
+    *,
+    paired: bool | None = None,
+    alternative: str = "two.sided",
+    conf_level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int | None = None,
+    stratified: bool = True,
+) -> TestResult:
+    """Compare the AUCs of two ROC curves, as ``pROC::roc.test``.
+
+    Parameters
+    ----------
+    roc1, roc2 : Roc
+        The curves; the difference is ``auc1 - auc2``.
+    method : {"delong", "bootstrap"}
+        ``"delong"``: paired curves get DeLong's Z test for correlated AUCs (``Z = d / SE(d)``,
+        ``Var(d) = V1 + V2 - 2 Cov``); unpaired curves get pROC's test for independent AUCs,
+        ``D = d / sqrt(V1 + V2)`` against Student's t with pROC's degrees of freedom.
+        ``"bootstrap"``: ``D = d / sd(d*)`` over ``n_boot`` resamples (paired resamples for
+        paired curves), against the normal distribution.
+    paired : bool, optional
+        ``None`` detects pairing as pROC does: same levels and an identical ``y_true`` vector.
+        ``True`` on unpaired curves raises :class:`~hccstats.InputError`; ``False`` on paired
+        curves warns and runs the unpaired test.
+    alternative : {"two.sided", "greater", "less"}
+        ``"greater"``: auc1 > auc2.
+    conf_level : float
+        Level of the confidence interval of the difference (``d -/+ z * SE``; for the
+        unpaired DeLong test ``d -/+ t_df * SE``, which pROC does not print).
+    n_boot, seed, stratified
+        Bootstrap only; ``seed`` is required there.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (Z, or D for unpaired/bootstrap), ``p_value``, ``df`` (unpaired DeLong),
+        ``estimate`` (auc1 - auc2), ``ci`` (of the difference) and ``extra``: ``auc1``,
+        ``auc2``, ``se`` (of the difference), ``paired``, ``statistic_name``, and for
+        DeLong ``var1``, ``var2`` (and ``cov`` when paired).
+
+    Notes
+    -----
+    R equivalent: ``pROC::roc.test(roc1, roc2, method = "delong", paired = NULL,
+    alternative = "two.sided", conf.level = 0.95)``. Two identical curves give a
+    statistic of 0 and p = 1 (no division by zero). Bootstrap p-values agree with pROC's
+    only within Monte-Carlo error (different random numbers).
+
+    Examples
+    --------
+    >>> import hccstats as hs
+    >>> y = [0, 0, 0, 1, 1, 1, 0, 1]
+    >>> r1 = hs.roc(y, [0.1, 0.3, 0.2, 0.8, 0.7, 0.4, 0.5, 0.9], direction="<")
+    >>> r2 = hs.roc(y, [0.2, 0.1, 0.6, 0.5, 0.9, 0.3, 0.4, 0.7], direction="<")
+    >>> t = hs.roc_test(r1, r2)
+    >>> round(t.statistic, 4), round(t.p_value, 4)
+    (0.866, 0.3865)
+    """
+    check_roc(roc1, "roc1")
+    check_roc(roc2, "roc2")
+    level = check_conf_level(conf_level)
+    if alternative not in ALTERNATIVES:
+        raise InputError(f"alternative: expected one of {ALTERNATIVES}, got {alternative!r}")
+    if method not in ("delong", "bootstrap"):
+        raise InputError(f"method: expected 'delong' or 'bootstrap', got {method!r}")
+    detected = are_paired(roc1, roc2)
+    if paired is None:
+        paired = detected
+    elif paired and not detected:
+        raise InputError(
+            "paired: the paired test needs two curves on the same patients (identical y_true "
+            "and levels); these differ"
+        )
+    elif not paired and detected:
+        warnings.warn(
+            "roc_test: the curves seem to be paired (identical y_true); consider paired=None/True",
+            HccstatsWarning,
+            stacklevel=2,
+        )
+    paired = bool(paired)
+    if _is_perfect(roc1) and _is_perfect(roc2):
+        warnings.warn(
+            "roc_test: both curves have AUC == 1; the p-value is always 1 and can be misleading",
+            UndefinedStatisticWarning,
+            stacklevel=2,
+        )
+    if roc1.direction != roc2.direction:
+        warnings.warn(
+            f"roc_test: the curves have different directions ({roc1.direction!r}, {roc2.direction!r})",
+            DirectionWarning,
+            stacklevel=2,
+        )
+    extra: dict = {"auc1": roc1.auc, "auc2": roc2.auc, "paired": paired}
+    df = None
+    if method == "delong":
+        if paired:
+            d, se, v1, v2, cov = delong_paired(roc1, roc2)
+            stat = _ratio(d, se)
+            p = _normal_p(stat, alternative)
+            low, high = normal_interval(d, se, level)
+            name, title = "Z", "DeLong's test for two correlated ROC curves"
+            extra.update(var1=v1, var2=v2, cov=cov)
+        else:
+            d, se, df, v1, v2 = delong_unpaired(roc1, roc2)
+            stat = _ratio(d, se)
+            if stat == 0.0 and not np.isfinite(df):
+                p = 1.0
+            else:
+                p = _t_p(stat, df, alternative)
+            tq = stats.t.ppf(1.0 - (1.0 - level) / 2.0, df) if np.isfinite(df) else np.nan
+            low, high = (d, d) if se == 0.0 else (d - tq * se, d + tq * se)
+            name, title = "D", "DeLong's test for two ROC curves"
+            extra.update(var1=v1, var2=v2)
+    else:
+        n_boot = check_n_boot(n_boot)
+        seed = check_seed(seed, method)
+        aucs = bootstrap_aucs((roc1, roc2), n_boot, seed, stratified=bool(stratified), paired=paired)
+        diffs = aucs[:, 0] - aucs[:, 1]
+        ok = np.isfinite(diffs)
+        if not ok.all():
+            warnings.warn(
+                f"roc_test: {int((~ok).sum())} bootstrap resample(s) without cases or controls were ignored",
+                UndefinedStatisticWarning,
+                stacklevel=2,
+            )
+            diffs = diffs[ok]
+        d = roc1.auc - roc2.auc
+        se = float(np.std(diffs, ddof=1))
+        stat = _ratio(d, se)
+        p = _normal_p(stat, alternative)
+        low, high = normal_interval(d, se, level)
+        name = "D"
+        title = f"Bootstrap test for two {'correlated ' if paired else ''}ROC curves"
+        extra.update(n_boot=int(diffs.size), stratified=bool(stratified))
+    extra.update(se=se, statistic_name=name)
+    return TestResult(
+        statistic=float(stat),
+        p_value=float(p),
+        method=title,
+        alternative=alternative,
+        df=None if df is None else float(df),
+        estimate=float(d),
+        ci=ConfidenceInterval(float(low), float(high), level),
+        extra=extra,
+    )
