@@ -1,6 +1,10 @@
-"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm), ``univariate``, SPSS-style
-``forward_lr``, and ``vif`` (car::vif)."""
+"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
+SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
 
 from ._lrm import LogisticFit, lrm
+from ._separation import Separation, detect_separation
+from ._stepwise import Stepwise, forward_lr
+from ._univariate import univariate
+from ._vif import vif
 
-__all__ = ["lrm", "LogisticFit"]
+__all__ = ["lrm", "LogisticFit", "univariate", "forward_lr", "Stepwise", "vif", "detect_separation", "Separation"]

@@ -1,0 +1,272 @@
+"""``forward_lr``: SPSS's "Forward: LR" stepwise logistic regression.
+
+The algorithm of SPSS's LOGISTIC REGRESSION /METHOD=FSTEP(LR) (IBM SPSS Statistics
+Algorithms, "Stepwise variable selection"):
+
+1. Fit the current model (at first the intercept only).
+2. Score-test every eligible variable not in the model (R: ``add1(fit, test = "Rao")``);
+   a factor is one block with one degree of freedom per dummy.
+3. If the smallest p-value is below ``entry``, add that variable; otherwise stop. If the new
+   model was already visited, stop (cycling).
+4. Likelihood-ratio test every variable in the model against the model without it (R:
+   ``drop1(fit, test = "LRT")``). If the largest p-value exceeds ``removal``, remove that
+   variable (stop if that model was visited before) and repeat 4; else go to 2.
+
+The score tests of one step are one matrix computation: every candidate column is
+residualised on the current design by weighted least squares at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import linalg
+from scipy import stats as sps
+
+from .._errors import InputError
+from ._design import build_design
+from ._fit import CoreFit, fit_logistic
+from ._lrm import LogisticFit, lrm
+from ._univariate import quote_name
+
+__all__ = ["forward_lr", "Stepwise", "score_tests"]
+
+
+@dataclass(frozen=True, eq=False)
+class Stepwise:
+    """Result of :func:`forward_lr`.
+
+    ``fit`` is the final model (a :class:`LogisticFit`), ``steps`` the step log
+    (step, action "enter"/"remove", term, statistic, df, p_value), ``selected`` the final
+    terms in order of entry, ``stopped`` why the selection ended.
+    """
+
+    fit: LogisticFit
+    steps: pd.DataFrame
+    selected: list[str]
+    stopped: str
+    entry: float
+    removal: float
+    entry_test: str
+    candidates: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        log = self.steps.to_string(index=False) if len(self.steps) else "(no step)"
+        return (
+            f"Forward stepwise ({'score' if self.entry_test == 'score' else 'LR'} entry p < {self.entry}, "
+            f"LR removal p > {self.removal})\n{log}\n\nstopped: {self.stopped}\nselected: {self.selected}"
+        )
+
+
+def score_tests(X1: np.ndarray, core: CoreFit, y: np.ndarray, Z: np.ndarray, blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rao score statistics (and df) for adding each block of columns of Z to the model X1.
+
+    Efficient score U_b' (Z_b' W Z_b - Z_b' W X1 (X1' W X1)^-1 X1' W Z_b)^-1 U_b at the
+    current ML fit, U_b = Z_b'(y - p): R's ``add1.glm(test = "Rao")``.
+    """
+    p = core.fitted
+    w = p * (1.0 - p)
+    sw = np.sqrt(w)
+    # weighted least-squares residuals of all candidate columns on X1, in one go
+    q, _ = linalg.qr(X1 * sw[:, None], mode="economic", check_finite=False)
+    Zw = Z * sw[:, None]
+    Zr = Zw - q @ (q.T @ Zw)
+    u = Z.T @ (y - p)
+    stats = np.empty(len(blocks))
+    dfs = np.empty(len(blocks))
+    ss = np.einsum("ij,ij->j", Zr, Zr)
+    for k, cols in enumerate(blocks):
+        if len(cols) == 1:
+            j = cols[0]
+            stats[k] = u[j] ** 2 / ss[j] if ss[j] > 0 else 0.0
+        else:
+            V = Zr[:, cols].T @ Zr[:, cols]
+            stats[k] = float(u[cols] @ linalg.solve(V, u[cols], assume_a="pos"))
+        dfs[k] = len(cols)
+    return stats, dfs
+
+
+def _fit(X, y, cols, start=None) -> CoreFit:
+    return fit_logistic(X[:, cols], y, start=start)
+
+
+def forward_lr(
+    data: pd.DataFrame,
+    outcome: str,
+    candidates: Sequence[str],
+    *,
+    entry: float = 0.05,
+    removal: float = 0.10,
+    entry_test: str = "score",
+    max_steps: int | None = None,
+    nan_policy: str = "raise",
+) -> Stepwise:
+    """Forward stepwise logistic regression, SPSS's "Forward: LR" (METHOD=FSTEP(LR)).
+
+    R equivalent: a loop of ``add1(fit, scope, test = "Rao")`` (entry, smallest p below
+    ``entry``) and ``drop1(fit, test = "LRT")`` (removal, largest p above ``removal``)
+    on ``glm(family = binomial)``; ``entry_test="lr"`` enters by ``add1(test = "LRT")``.
+
+    Parameters
+    ----------
+    data : DataFrame
+    outcome : str
+        Binary outcome column.
+    candidates : sequence of str
+        Candidate variables (columns). Categorical ones enter and leave as one block.
+    entry, removal : float
+        SPSS's PIN and POUT; ``removal`` must not be below ``entry``.
+    entry_test : {"score", "lr"}
+    max_steps : int, optional
+        Most entries plus removals (default: 2 * number of candidates + 10, as a backstop;
+        a model visited twice stops the selection anyway).
+    nan_policy : {"raise", "omit"}
+        Rows with a missing value in the outcome or any candidate raise InputError or are
+        left out (listwise, as SPSS does; counted in ``fit.stats['n_omitted']``).
+
+    Returns
+    -------
+    Stepwise
+
+    Examples
+    --------
+    >>> sw = hs.forward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
+    >>> sw.steps                                                                          # doctest: +SKIP
+    """
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle")
+    if entry_test not in ("score", "lr"):
+        raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for c in [outcome, *candidates]:
+        if c not in data.columns:
+            raise InputError(f"column {c!r} not in data")
+    if outcome in candidates:
+        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
+    max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
+    d = build_design(formula, data, nan_policy=nan_policy)
+    X, y = d.X, d.y
+    col_index = {c: i for i, c in enumerate(d.columns)}
+    term_of = {quote_name(c): c for c in candidates}
+    blocks = {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
+
+    inmodel: list[str] = []
+    visited = {frozenset()}
+    log: list[dict] = []
+    stopped = "no candidate with entry p below {entry}".format(entry=entry)
+    current = _fit(X, y, [0])
+    step = 0
+    while True:
+        out = [c for c in candidates if c not in inmodel]
+        if not out:
+            stopped = "all candidates entered"
+            break
+        if step >= max_steps:
+            stopped = f"max_steps ({max_steps}) reached"
+            break
+        cols = _columns(blocks, inmodel)
+        if entry_test == "score":
+            all_new = np.concatenate([blocks[c] for c in out])
+            local, pos = [], 0
+            for c in out:
+                local.append(np.arange(pos, pos + len(blocks[c])))
+                pos += len(blocks[c])
+            stat, df = score_tests(X[:, cols], current, y, X[:, all_new], local)
+        else:
+            stat, df = _lr_entry(X, y, cols, current, [blocks[c] for c in out])
+        pvals = sps.chi2.sf(stat, df)
+        best = int(np.argmin(pvals))  # first among ties, in candidate order
+        if not pvals[best] < entry:
+            stopped = f"no candidate with entry p below {entry}"
+            break
+        new_model = frozenset(inmodel + [out[best]])
+        if new_model in visited:
+            stopped = f"cycle: the model with {out[best]!r} entered was visited before"
+            break
+        step += 1
+        inmodel.append(out[best])
+        visited.add(new_model)
+        log.append(_row(step, "enter", out[best], stat[best], df[best], pvals[best]))
+        current = _fit(X, y, _columns(blocks, inmodel))
+        # removal loop
+        while len(inmodel) > 0 and step < max_steps:
+            lr, ldf, fits = _lr_removal(X, y, blocks, inmodel, current)
+            rp = sps.chi2.sf(lr, ldf)
+            worst = int(np.argmax(rp))  # first among ties, in entry order
+            if not rp[worst] > removal:
+                break
+            reduced = frozenset(t for t in inmodel if t != inmodel[worst])
+            if reduced in visited:
+                stopped = f"cycle: removing {inmodel[worst]!r} gives a model visited before"
+                break
+            step += 1
+            visited.add(reduced)
+            log.append(_row(step, "remove", inmodel[worst], lr[worst], ldf[worst], rp[worst]))
+            current = fits[worst]
+            del inmodel[worst]
+        if stopped.startswith("cycle"):
+            break
+    steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
+    rhs = " + ".join(quote_name(c) for c in inmodel) if inmodel else "1"
+    final = lrm(f"{quote_name(outcome)} ~ {rhs}", d.data)
+    if len(d.omitted):
+        final.stats["n_omitted"] = len(d.omitted)
+        object.__setattr__(final, "omitted", d.omitted)
+    return Stepwise(
+        fit=final,
+        steps=steps,
+        selected=list(inmodel),
+        stopped=stopped,
+        entry=entry,
+        removal=removal,
+        entry_test=entry_test,
+        candidates=candidates,
+    )
+
+
+def _columns(blocks, terms) -> list[int]:
+    return [0] + [int(j) for t in terms for j in blocks[t]]
+
+
+def _row(step, action, term, stat, df, p) -> dict:
+    return {"step": step, "action": action, "term": term, "statistic": float(stat), "df": int(df), "p_value": float(p)}
+
+
+def _lr_entry(X, y, cols, current, new_blocks):
+    stat = np.empty(len(new_blocks))
+    df = np.empty(len(new_blocks))
+    for k, b in enumerate(new_blocks):
+        start = np.r_[current.coef, np.zeros(len(b))]
+        f = _fit(X, y, cols + [int(j) for j in b], start=start)
+        stat[k] = max(2.0 * (f.loglik - current.loglik), 0.0)
+        df[k] = len(b)
+    return stat, df
+
+
+def _lr_removal(X, y, blocks, inmodel, current):
+    lr = np.empty(len(inmodel))
+    df = np.empty(len(inmodel))
+    fits = []
+    full_cols = _columns(blocks, inmodel)
+    for k, t in enumerate(inmodel):
+        rest = [u for u in inmodel if u != t]
+        cols = _columns(blocks, rest)
+        keep = [full_cols.index(c) for c in cols]
+        f = _fit(X, y, cols, start=current.coef[keep])
+        fits.append(f)
+        lr[k] = max(2.0 * (current.loglik - f.loglik), 0.0)
+        df[k] = len(blocks[t])
+    return lr, df, fits
