@@ -1,0 +1,206 @@
+"""rms's ``lrm.fit`` for a stack of bootstrap resamples at once (numpy, B x n weights).
+
+A bootstrap resample is a vector of frequency weights on the original rows, so the
+B fits share the design matrix ``X`` (n x p) and differ only in their weights ``W``
+(B x n): the score is ``(W * (y - p)) @ X`` and the information ``(W * p(1-p)) @ (X x X)``,
+two matrix products for all resamples together.
+
+The iterations copy rms's Fortran ``lrmfit`` (rms 6.5) so that each fit ends where rms's
+does: start at the intercept-only solution (slopes 0), Newton-Raphson steps, step-halving
+when -2 log L rises, convergence when -2 log L changed by at most ``eps`` (0.025) between two
+iterations (the step just computed is still applied), ``maxit`` (12) giving 11 Newton steps,
+failure when they do not converge or the information matrix is singular (rank tolerance
+``tol``), linear predictors clipped to [-30, 30] in the likelihood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BatchFit", "lrm_fit_batch", "lrm_fit_rows", "null_deviance", "loglik2"]
+
+
+@dataclass(frozen=True)
+class BatchFit:
+    """Results of B logistic fits: ``coef`` (B, p), ``deviance`` (-2 log L at coef, B),
+    ``null_deviance`` (B), ``fail`` (B, bool), ``iterations`` (B)."""
+
+    coef: np.ndarray
+    deviance: np.ndarray
+    null_deviance: np.ndarray
+    fail: np.ndarray
+    iterations: np.ndarray
+
+    @property
+    def lr(self) -> np.ndarray:
+        """Model likelihood-ratio chi-square (rms ``stats["Model L.R."]``)."""
+        return self.null_deviance - self.deviance
+
+
+def _prob(eta: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(eta, -30.0, 30.0)))
+
+
+def loglik2(eta: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """-2 log-likelihood (rms's ``deviance``) of linear predictors ``eta`` (..., n)."""
+    p = _prob(eta)
+    ll = np.where(y > 0, np.log(p), np.log(1.0 - p))
+    if w is not None:
+        ll = ll * w
+    return -2.0 * ll.sum(axis=-1)
+
+
+def null_deviance(y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """-2 log L of the intercept-only model: ``-2 * sum(n_k * log(n_k / N))``."""
+    if w is None:
+        w = np.ones((1, len(y)))
+    n1 = w @ y
+    n = w.sum(axis=-1)
+    n0 = n - n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = np.where(n1 > 0, n1 * np.log(n1 / n), 0.0)
+        t0 = np.where(n0 > 0, n0 * np.log(n0 / n), 0.0)
+    return -2.0 * (t0 + t1)
+
+
+def _singular(info: np.ndarray, tol: float) -> np.ndarray:
+    """Rank deficiency of each information matrix (scaled to unit diagonal)."""
+    d = np.sqrt(np.clip(np.einsum("bii->bi", info), 1e-300, None))
+    scaled = info / d[:, :, None] / d[:, None, :]
+    ev = np.linalg.eigvalsh(scaled)
+    return ~np.isfinite(ev).all(axis=1) | (ev[:, 0] <= tol * np.maximum(ev[:, -1], 1e-300))
+
+
+def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
+    """rms's Fortran iteration for B problems at once.
+
+    ``evaluate(idx, beta_idx)`` returns (-2 log L, score, information) of the problems ``idx``.
+    Returns (beta, fail, iterations).
+    """
+    delta = np.zeros((B, p))
+    oldl = np.full(B, 1e30)
+    curstp = np.ones(B)
+    iters = np.zeros(B, dtype=np.int64)
+    active = ~fail
+    for it in range(1, maxit):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        ll, score, info = evaluate(idx, beta[idx])
+        iters[idx] = it
+        worse = (ll > oldl[idx]) | ~np.isfinite(ll)
+        if worse.any():
+            wi = idx[worse]
+            if it == 1:
+                fail[wi] = True
+                active[wi] = False
+            else:  # step-halving
+                curstp[wi] /= 2.0
+                beta[wi] -= curstp[wi, None] * delta[wi]
+        good = ~worse
+        if not good.any():
+            continue
+        gi, score, info, llg = idx[good], score[good], info[good], ll[good]
+        curstp[gi] = 1.0
+        sing = _singular(info, tol)
+        if sing.any():
+            fail[gi[sing]] = True
+            active[gi[sing]] = False
+            ok = ~sing
+            gi, score, info, llg = gi[ok], score[ok], info[ok], llg[ok]
+        if gi.size == 0:
+            continue
+        step = np.linalg.solve(info, score[:, :, None])[:, :, 0]
+        delta[gi] = step
+        beta[gi] += step
+        conv = np.abs(oldl[gi] - llg) <= eps
+        active[gi[conv]] = False
+        oldl[gi] = llg
+    if maxit > 2:
+        fail |= active
+    return beta, fail, iters
+
+
+def _start(sy, sw):
+    """rms's start: intercept = logit of the event rate, slopes 0; no events (or all) fails."""
+    fail = (sy <= 0) | (sy >= sw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b0 = np.where(fail, 0.0, np.log(sy / (sw - sy)))
+    return b0, fail
+
+
+def lrm_fit_batch(
+    X: np.ndarray,
+    y: np.ndarray,
+    W: np.ndarray | None = None,
+    *,
+    maxit: int = 12,
+    eps: float = 0.025,
+    tol: float = 1e-7,
+) -> BatchFit:
+    """Fit ``y ~ X`` (X with its intercept column first) once per row of weights ``W``.
+
+    ``W`` (B, n) holds frequency weights (bootstrap counts); ``None`` fits once with unit
+    weights. Rows without events or without non-events fail (rms cannot fit them either).
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    W = np.ones((1, n)) if W is None else np.asarray(W, dtype=np.float64)
+    B = W.shape[0]
+    XX = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+    beta = np.zeros((B, p))
+    beta[:, 0], fail = _start(W @ y, W.sum(axis=1))
+
+    def evaluate(idx, b):
+        Wa = W[idx]
+        pr = _prob(b @ X.T)
+        ll = -2.0 * (Wa * np.where(y > 0, np.log(pr), np.log(1.0 - pr))).sum(axis=1)
+        score = (Wa * (y - pr)) @ X
+        info = ((Wa * pr * (1.0 - pr)) @ XX).reshape(-1, p, p)
+        return ll, score, info
+
+    beta, fail, iters = _newton(B, p, beta, fail, evaluate, maxit=maxit, eps=eps, tol=tol)
+    dev = np.full(B, np.nan)
+    okf = ~fail
+    if okf.any():
+        dev[okf] = loglik2(beta[okf] @ X.T, y, W[okf])
+    beta[fail] = np.nan
+    return BatchFit(beta, dev, null_deviance(y, W), fail, iters)
+
+
+def lrm_fit_rows(x: np.ndarray, y: np.ndarray, *, maxit: int = 12, eps: float = 0.025,
+                 tol: float = 1e-7) -> BatchFit:
+    """Fit ``y ~ x_b`` (intercept and one slope) for every row ``x_b`` of ``x`` (B, n).
+
+    rms's logistic recalibration of each bootstrap model's linear predictor on the
+    original data (``lrm.fit(x, y)`` in ``validate.lrm``'s ``discrim``).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    B, n = x.shape
+    beta = np.zeros((B, 2))
+    sy = np.full(B, y.sum())
+    beta[:, 0], fail = _start(sy, np.full(B, float(n)))
+    fail |= ~np.isfinite(x).all(axis=1)
+
+    def evaluate(idx, b):
+        xa = x[idx]
+        pr = _prob(b[:, :1] + b[:, 1:] * xa)
+        ll = -2.0 * np.where(y > 0, np.log(pr), np.log(1.0 - pr)).sum(axis=1)
+        r = y - pr
+        v = pr * (1.0 - pr)
+        score = np.column_stack([r.sum(axis=1), (r * xa).sum(axis=1)])
+        s0, s1, s2 = v.sum(axis=1), (v * xa).sum(axis=1), (v * xa * xa).sum(axis=1)
+        info = np.stack([np.column_stack([s0, s1]), np.column_stack([s1, s2])], axis=1)
+        return ll, score, info
+
+    beta, fail, iters = _newton(B, 2, beta, fail, evaluate, maxit=maxit, eps=eps, tol=tol)
+    dev = np.full(B, np.nan)
+    okf = ~fail
+    if okf.any():
+        dev[okf] = loglik2(beta[okf, :1] + beta[okf, 1:] * x[okf], y)
+    beta[fail] = np.nan
+    return BatchFit(beta, dev, np.repeat(null_deviance(y)[0], B), fail, iters)

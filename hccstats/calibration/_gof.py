@@ -1,0 +1,125 @@
+"""Goodness-of-fit tests for a logistic model: Hosmer–Lemeshow and le Cessie–van Houwelingen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+from .._errors import InputError
+from .._results import TestResult
+from .._validation import as_binary, as_finite, check_same_length
+from ._val_prob import check_risk
+
+__all__ = ["hosmer_lemeshow", "le_cessie"]
+
+
+def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
+    """Hosmer–Lemeshow goodness-of-fit test over ``g`` groups of predicted risk.
+
+    Grouping rule (that of ``ResourceSelection::hoslem.test``): cut points are the sample
+    quantiles ``quantile(risk, seq(0, 1, 1/g))`` (R's default type 7), duplicated cut points
+    are dropped, and ``cut(risk, breaks, include.lowest = TRUE)`` forms the groups
+    (right-closed intervals). The statistic sums ``(O - E)^2 / E`` over events and non-events
+    of every group and is referred to chi-square with ``groups - 2`` degrees of freedom.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Binary outcome.
+    risk : array-like
+        Predicted probabilities in [0, 1].
+    g : int
+        Number of groups (deciles by default).
+
+    Returns
+    -------
+    TestResult
+        ``statistic``, ``p_value``, ``df``; ``extra["table"]`` is the DataFrame of groups
+        (``group, n, observed, expected, observed_nonevents, expected_nonevents``).
+
+    Examples
+    --------
+    >>> from hccstats.calibration import hosmer_lemeshow
+    >>> hosmer_lemeshow(y, fit.predict_risk()).p_value      # doctest: +SKIP
+    """
+    yb = as_binary(y_true, "y_true").astype(np.float64)
+    p = check_risk(risk)
+    check_same_length(y_true=yb, risk=p)
+    if int(g) < 3:
+        raise InputError(f"g: at least 3 groups are needed, got {g!r}")
+    breaks = np.unique(np.quantile(p, np.linspace(0.0, 1.0, int(g) + 1)))
+    if len(breaks) < 2:
+        raise InputError("risk: constant, the Hosmer-Lemeshow groups cannot be formed")
+    grp = np.searchsorted(breaks, p, side="left") - 1  # right-closed intervals
+    grp = np.clip(grp, 0, len(breaks) - 2)  # include.lowest: the minimum goes to the first group
+    k = len(breaks) - 1
+    n = np.bincount(grp, minlength=k).astype(float)
+    o1 = np.bincount(grp, weights=yb, minlength=k)
+    e1 = np.bincount(grp, weights=p, minlength=k)
+    o0, e0 = n - o1, n - e1
+    keep = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = float(np.sum(((o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0)[keep]))
+    df = int(keep.sum()) - 2
+    table = pd.DataFrame({"group": np.arange(1, k + 1)[keep], "n": n[keep], "observed": o1[keep],
+                          "expected": e1[keep], "observed_nonevents": o0[keep],
+                          "expected_nonevents": e0[keep]})
+    return TestResult(statistic=stat, p_value=float(chi2.sf(stat, df)) if df > 0 else float("nan"),
+                      method="Hosmer and Lemeshow goodness of fit (GOF) test", df=float(df),
+                      extra={"table": table, "groups": int(keep.sum())})
+
+
+def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
+    """le Cessie–van Houwelingen–Copas–Hosmer unweighted sum of squares test of global fit.
+
+    As ``rms::residuals.lrm(fit, type = "gof")``: ``SSE = sum((y - p)^2)`` against its
+    expectation ``sum(p (1 - p))`` under the model; the SD comes from the weighted
+    least-squares regression of ``1 - 2p`` on the design (weights ``p (1 - p)``).
+
+    Parameters
+    ----------
+    fit : LogisticFit, optional
+        A fitted model (uses ``fit.X``, ``fit.y`` and ``fit.predict_risk()``).
+    X, y_true, risk : array-like, optional
+        Instead of ``fit``: the design matrix (an intercept column is detected and kept once),
+        the outcome and the fitted probabilities.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` = Z, ``p_value`` (two-sided normal); ``extra``: ``sse``, ``expected``,
+        ``sd`` (rms's ``Sum of squared errors``, ``Expected value|H0``, ``SD``).
+
+    Examples
+    --------
+    >>> from hccstats.calibration import le_cessie
+    >>> le_cessie(fit).p_value          # R: residuals(lrm(..., x=TRUE, y=TRUE), type = "gof")  # doctest: +SKIP
+    """
+    if fit is not None:
+        X, y_true = fit.X, fit.y
+        risk = fit.predict_risk()
+    if X is None or y_true is None or risk is None:
+        raise InputError("le_cessie: pass a fitted model or all of X, y_true and risk")
+    yb = as_binary(y_true, "y_true").astype(np.float64)
+    p = check_risk(risk)
+    Xm = np.asarray(X, dtype=np.float64)
+    if Xm.ndim == 1:
+        Xm = Xm[:, None]
+    check_same_length(y_true=yb, risk=p, X=Xm)
+    if not np.isfinite(Xm).all():
+        raise InputError("X: NaN or infinite values")
+    const = np.all(Xm == 1.0, axis=0)
+    Xd = np.column_stack([np.ones(len(p)), Xm[:, ~const]])
+    sse = float(np.sum((yb - p) ** 2))
+    wt = p * (1 - p)
+    d = 1 - 2 * p
+    sw = np.sqrt(wt)
+    beta, *_ = np.linalg.lstsq(Xd * sw[:, None], d * sw, rcond=None)
+    res = (d - Xd @ beta) * sw
+    sd = float(np.sqrt(np.sum(res ** 2)))
+    ev = float(np.sum(wt))
+    z = (sse - ev) / sd
+    return TestResult(statistic=float(z), p_value=float(2 * norm.cdf(-abs(z))),
+                      method="le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares test",
+                      extra={"sse": sse, "expected": ev, "sd": sd})

@@ -1,0 +1,25 @@
+"""Optional numba acceleration: ``njit`` compiles when numba is installed, else runs as Python.
+
+The loops in this package are written once, in plain Python; with numba (``pip install
+'hccstats[fast]'``) they are compiled on first use (cached on disk), without it they run
+unchanged and give the same numbers, only slower.
+"""
+
+from __future__ import annotations
+
+try:  # pragma: no cover - depends on the environment
+    from numba import njit as _numba_njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    _numba_njit = None
+    HAVE_NUMBA = False
+
+__all__ = ["njit", "HAVE_NUMBA"]
+
+
+def njit(func):
+    """Compile ``func`` with ``numba.njit(cache=True, nogil=True)`` when numba is available."""
+    if _numba_njit is None:
+        return func
+    return _numba_njit(cache=True, nogil=True)(func)

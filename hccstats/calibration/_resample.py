@@ -1,0 +1,74 @@
+"""Bootstrap plumbing shared by calibrate and validate: seeded indices, weights, chunks, joblib."""
+
+from __future__ import annotations
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from .._errors import InputError
+
+__all__ = ["fit_arrays", "bootstrap_indices", "counts", "run_chunks", "average", "CHUNK"]
+
+CHUNK = 50  # resamples per batch; fixed, so that results never depend on n_jobs
+
+
+def fit_arrays(fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X with intercept column first, y as 0/1 floats, coefficients) of a LogisticFit-like."""
+    for attr in ("X", "y", "coef"):
+        if not hasattr(fit, attr):
+            raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{attr}")
+    X = np.asarray(fit.X, dtype=np.float64)
+    y = np.asarray(fit.y, dtype=np.float64).reshape(-1)
+    coef = np.asarray(fit.coef, dtype=np.float64).reshape(-1)
+    if X.ndim != 2 or X.shape[0] != len(y) or X.shape[1] != len(coef):
+        raise InputError(f"fit: X {X.shape}, y ({len(y)},) and coef ({len(coef)},) do not agree")
+    if not np.allclose(X[:, 0], 1.0):
+        raise InputError("fit.X: the first column must be the intercept (all ones)")
+    if not np.isin(y, (0.0, 1.0)).all() or y.min() == y.max():
+        raise InputError("fit.y: must be 0/1 with both classes present")
+    return X, y, coef
+
+
+def bootstrap_indices(n: int, B: int, seed, resamples=None) -> np.ndarray:
+    """(B, n) row indices: ``resamples`` if given (0-based), else drawn from ``default_rng(seed)``."""
+    if resamples is not None:
+        idx = np.asarray(resamples)
+        if idx.ndim != 2 or idx.shape[1] != n or idx.dtype.kind not in "iu":
+            raise InputError(f"resamples: expected an integer array of shape (B, {n})")
+        if idx.min() < 0 or idx.max() >= n:
+            raise InputError(f"resamples: indices must lie in 0..{n - 1}")
+        return idx.astype(np.int64)
+    if int(B) < 1:
+        raise InputError(f"B: at least one bootstrap resample is needed, got {B!r}")
+    if seed is None:
+        raise InputError("seed: pass an explicit seed (an int) so the bootstrap can be repeated")
+    return np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+
+
+def counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """Frequency weights (B, n) of the resamples ``idx``."""
+    B = idx.shape[0]
+    flat = (idx + n * np.arange(B)[:, None]).ravel()
+    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(np.float64)
+
+
+def run_chunks(func, idx: np.ndarray, n_jobs: int | None):
+    """``func(idx_chunk)`` over fixed chunks of ``CHUNK`` resamples (threads), results in order."""
+    chunks = [idx[i:i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
+    if n_jobs in (None, 1) or len(chunks) == 1:
+        return [func(c) for c in chunks]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
+
+
+def average(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """rms's predab.resample averages: per index, the mean training and test values over the
+    resamples where both are defined. Returns (training, test, n per index, failed fits)."""
+    train = np.vstack([p[0] for p in parts])
+    test = np.vstack([p[1] for p in parts])
+    failed = int(np.concatenate([p[2] for p in parts]).sum())
+    na = np.isnan(train + test)
+    num = (~na).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tr = np.where(na, 0.0, train).sum(axis=0) / num
+        te = np.where(na, 0.0, test).sum(axis=0) / num
+    return tr, te, num, failed

@@ -1,0 +1,75 @@
+"""Indices shared by val_prob, validate and calibrate, computed as rms/Hmisc compute them."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+from ._jit import njit
+
+__all__ = ["somers_c", "somers_c_rows", "gini_md", "gini_md_rows", "nagelkerke", "lrm_binned_c"]
+
+
+def somers_c(x: np.ndarray, y: np.ndarray) -> float:
+    """Hmisc ``somers2(x, y)["C"]``: mid-ranks, ``(mean rank of events - (n1+1)/2) / n0``."""
+    n1 = float(np.sum(y))
+    n = len(y)
+    if n1 == 0 or n1 == n:
+        return float("nan")
+    mr = rankdata(x)[y > 0].mean()
+    return float((mr - (n1 + 1.0) / 2.0) / (n - n1))
+
+
+@njit
+def _ranks_c(x, y):
+    n = x.shape[0]
+    o = np.argsort(x, kind="mergesort")
+    s1 = 0.0
+    n1 = 0.0
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and x[o[j + 1]] == x[o[i]]:
+            j += 1
+        rank = (i + j) / 2.0 + 1.0
+        for k in range(i, j + 1):
+            if y[o[k]] > 0:
+                s1 += rank
+                n1 += 1.0
+        i = j + 1
+    if n1 == 0.0 or n1 == n:
+        return np.nan
+    return (s1 / n1 - (n1 + 1.0) / 2.0) / (n - n1)
+
+
+@njit
+def somers_c_rows(xmat, ymat, out):
+    """``somers2(x_b, y_b)["C"]`` for each row b (y may differ per row)."""
+    for b in range(xmat.shape[0]):
+        out[b] = _ranks_c(xmat[b], ymat[b])
+
+
+def gini_md(x: np.ndarray) -> float:
+    """Hmisc ``GiniMd``: Gini's mean difference (mean |x_i - x_j| over pairs i != j)."""
+    return float(gini_md_rows(np.asarray(x, dtype=np.float64)[None, :])[0])
+
+
+def gini_md_rows(xmat: np.ndarray) -> np.ndarray:
+    """GiniMd of each row: ``sum(w * sort(x - mean(x)))``, ``w = 4 (i - (n-1)/2) / (n (n-1))``."""
+    n = xmat.shape[1]
+    if n < 2:
+        return np.full(xmat.shape[0], np.nan)
+    w = 4.0 * (np.arange(1, n + 1) - (n - 1) / 2.0) / n / (n - 1)
+    centred = np.sort(xmat - xmat.mean(axis=1, keepdims=True), axis=1)
+    return centred @ w
+
+
+def nagelkerke(lr, null_dev, n):
+    """rms's R2 (Nagelkerke): ``(1 - exp(-LR/n)) / (1 - exp(-L0/n))``."""
+    return (1.0 - np.exp(-np.asarray(lr) / n)) / (1.0 - np.exp(-np.asarray(null_dev) / n))
+
+
+def lrm_binned_c(prob: np.ndarray, y: np.ndarray) -> float:
+    """The C index that rms's Fortran ``lrm.fit`` reports: probabilities binned into 5001
+    cells (``floor(5000 p) + 1``), pairs in one cell counted as ties. ``val.prob`` uses it."""
+    return somers_c(np.floor(5000.0 * prob + 1.0), y)

@@ -1,0 +1,148 @@
+"""``rms::validate`` for a logistic model (method "boot"): optimism-corrected indices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._batched_newton import loglik2, lrm_fit_batch, lrm_fit_rows, null_deviance
+from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
+from ._stats import gini_md_rows, nagelkerke, somers_c_rows
+
+__all__ = ["Validation", "validate"]
+
+INDICES = ["Dxy", "R2", "Intercept", "Slope", "Emax", "D", "U", "Q", "B", "g", "gp"]
+_MEASURES = [i for i in INDICES if i != "Emax"]
+
+
+@dataclass(frozen=True, eq=False)
+class Validation:
+    """The table of ``rms::validate``: rows Dxy, R2, Intercept, Slope, Emax, D, U, Q, B, g, gp;
+    columns ``index_orig``, ``training``, ``test``, ``optimism``, ``index_corrected``, ``n``
+    (rms's index.orig, ..., n). ``n_failed`` resamples (singular or non-converged fits, or no
+    events) were left out, as rms does."""
+
+    table: pd.DataFrame
+    B: int
+    n_failed: int
+    n: int
+    seed: object = None
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.rename_axis("index").reset_index()
+
+    def __getitem__(self, index: str) -> pd.Series:
+        return self.table.loc[index]
+
+    def __repr__(self) -> str:
+        return (f"Bootstrap validation (B={self.B}, failed={self.n_failed}, n={self.n})\n\n"
+                + self.table.to_string(float_format=lambda v: f"{v:.4f}"))
+
+
+def _plogis(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _c_rows(xmat, ymat):
+    out = np.empty(xmat.shape[0])
+    somers_c_rows(np.ascontiguousarray(xmat), np.ascontiguousarray(ymat), out)
+    return out
+
+
+def _apparent(lp, y, lr, l0, n):
+    """rms's ``discrim(evalfit = TRUE)``: indices of a model on its own (training) data."""
+    nb = lp.shape[0]
+    D = (lr - 1.0) / n
+    U = np.full(nb, -2.0 / n)
+    return np.column_stack([
+        2.0 * (_c_rows(lp, y) - 0.5), nagelkerke(lr, l0, n), np.zeros(nb), np.ones(nb),
+        D, U, D - U, np.mean((y - _plogis(lp)) ** 2, axis=1), gini_md_rows(lp),
+        gini_md_rows(_plogis(lp)),
+    ])
+
+
+def _tested(lp, y):
+    """rms's ``discrim(evalfit = FALSE)``: a model's linear predictor on the original data,
+    with the logistic recalibration ``lrm.fit(lp, y)`` (intercept, slope)."""
+    n = len(y)
+    rf = lrm_fit_rows(lp, y, tol=1e-13)
+    a, s = rf.coef[:, 0], rf.coef[:, 1]
+    lr = rf.lr
+    D = (lr - 1.0) / n
+    l01 = -2.0 * np.sum(y * lp - np.log(1.0 + np.exp(lp)), axis=1)
+    U = (l01 - rf.deviance - 2.0) / n
+    return np.column_stack([
+        2.0 * (_c_rows(lp, np.broadcast_to(y, lp.shape)) - 0.5), nagelkerke(lr, rf.null_deviance, n),
+        a, s, D, U, D - U, np.mean((y - _plogis(lp)) ** 2, axis=1), gini_md_rows(s[:, None] * lp),
+        gini_md_rows(_plogis(a[:, None] + s[:, None] * lp)),
+    ])
+
+
+def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=None) -> Validation:
+    """Bootstrap validation of a logistic model, as ``rms::validate(fit, B=B)``.
+
+    For each resample the model is re-fitted (rms's ``lrm.fit`` iterations) and its indices
+    on the resample (training) and on the original patients (test) are computed; their mean
+    difference is the optimism, subtracted from the apparent index. Indices: Somers' Dxy,
+    Nagelkerke R2, calibration intercept and slope, Emax (maximum calibration error of the
+    corrected intercept and slope over risks 0..1), discrimination D, unreliability U,
+    quality Q = D - U, Brier score B, Gini's mean difference g (log-odds) and gp (risk).
+
+    Parameters
+    ----------
+    fit : LogisticFit
+        From :func:`hccstats.lrm` (uses ``fit.X``, ``fit.y``, ``fit.coef``).
+    B : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resampling (``numpy.random.default_rng``); required.
+    n_jobs : int, optional
+        Threads (joblib); the result does not depend on it.
+    resamples : array-like (B, n), optional
+        0-based row indices of the resamples to use instead of drawing them (e.g. R's).
+
+    Returns
+    -------
+    Validation
+        ``.table`` indexed by rms's index names.
+
+    Examples
+    --------
+    >>> import hccstats as hs
+    >>> v = hs.validate(fit, B=200, seed=1)      # R: validate(lrm(..., x=TRUE, y=TRUE), B=200)  # doctest: +SKIP
+    >>> v.table.loc["Slope", "index_corrected"]  # doctest: +SKIP
+    """
+    X, y, coef = fit_arrays(fit)
+    n = len(y)
+    idx = bootstrap_indices(n, B, seed, resamples)
+    lp0 = (X @ coef)[None, :]
+    orig = _apparent(lp0, y[None, :], null_deviance(y) - loglik2(lp0, y), null_deviance(y), n)[0]
+
+    def one_chunk(ix):
+        bf = lrm_fit_batch(X, y, counts(ix, n), tol=1e-12)
+        ok = ~bf.fail
+        train = np.full((len(ix), len(_MEASURES)), np.nan)
+        test = np.full_like(train, np.nan)
+        if ok.any():
+            lp = bf.coef[ok] @ X.T
+            rows = ix[ok]
+            train[ok] = _apparent(np.take_along_axis(lp, rows, axis=1), y[rows], bf.lr[ok],
+                                  bf.null_deviance[ok], n)
+            test[ok] = _tested(lp, y)
+        return train, test, bf.fail
+
+    parts = run_chunks(one_chunk, idx, n_jobs)
+    tr, te, num, n_failed = average(parts)
+    opt = tr - te
+    corr = orig - opt
+    table = pd.DataFrame({"index_orig": orig, "training": tr, "test": te, "optimism": opt,
+                          "index_corrected": corr, "n": num.astype(float)}, index=_MEASURES)
+    # Emax: the corrected calibration intercept and slope, over risks 0, 0.0005, ..., 1
+    p = np.linspace(0.0, 1.0, 2001)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        P = _plogis(corr[2] + corr[3] * np.log(p / (1.0 - p)))
+    emax = float(np.nanmax(np.abs(p - P)))
+    table.loc["Emax"] = [0.0, 0.0, emax, emax, emax, float(num[0])]
+    return Validation(table.loc[INDICES], idx.shape[0], n_failed, n, seed)
