@@ -1,0 +1,113 @@
+"""Draw a nomogram from its points table with matplotlib, laid out as rms's ``plot.nomogram``.
+
+Rows top to bottom: the Points scale (0–maxscale, labels above), one axis per predictor (ticks
+up, labels below; crowded labels alternate above/below as rms does), Total Points, Linear
+Predictor and the risk axis, the last three on the total-points scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..plots import journal_style
+from ..plots._style import DOUBLE_COLUMN, SINGLE_COLUMN
+from ._rfuncs import r_format, r_pretty
+
+__all__ = ["draw_nomogram"]
+
+_TICK = 0.14  # tick length, in rows
+_PAD = 0.06
+
+
+def _label_width(text: str, fontsize: float) -> float:
+    """Rough width of ``text`` in inches (DejaVu/Arial average glyph ≈ 0.55 em)."""
+    return 0.55 * fontsize / 72.0 * max(len(text), 1)
+
+
+def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None):
+    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
+    pos = np.asarray(pos, float)
+    if pos.size == 0:
+        return
+    ax.plot([pos.min(), pos.max()], [y, y], color="black", lw=0.7, solid_capstyle="butt")
+    sign = 1.0 if above else -1.0
+    tick = -sign * _TICK  # ticks point away from the labels... as rms: labels above -> ticks down
+    if minor is not None and len(minor):
+        ax.vlines(minor, y, y + tick * 0.55, color="black", lw=0.5)
+    ax.vlines(pos, y, y + tick, color="black", lw=0.7)
+    order = np.argsort(pos)
+    # alternate label side when neighbours would overlap (rms puts every other one on the other side)
+    side = np.full(pos.size, sign)
+    last_end = {1.0: -np.inf, -1.0: -np.inf}
+    for i in order:
+        half = _label_width(labels[i], fontsize) / 2 / width_in
+        s = sign
+        if pos[i] - half < last_end[s] + 0.004:
+            s = -sign
+        side[i] = s
+        last_end[s] = pos[i] + half
+    for p, text, s in zip(pos, labels, side):
+        if s > 0:
+            ax.text(p, y + (_TICK if tick > 0 else 0) + _PAD, text, ha="center", va="bottom", fontsize=fontsize)
+        else:
+            ax.text(p, y - (_TICK if tick < 0 else 0) - _PAD, text, ha="center", va="top", fontsize=fontsize)
+
+
+def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10, width: float | str = "double",
+                  show_lp: bool = True, points_label: str = "Points") -> Figure:
+    """The nomogram figure of a points table (``Nomogram.points``); returns the Figure."""
+    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    preds = table[table["kind"] == "predictor"]
+    axes_names = list(dict.fromkeys(preds["axis"]))
+    bottom = table[table["kind"] != "predictor"]
+    total = bottom[bottom["kind"] == "total_points"]["points"].to_numpy(float)
+    total_max = float(total.max()) if total.size else float(maxscale)
+    rows = [points_label, *axes_names, "Total Points"]
+    if show_lp:
+        rows.append("Linear Predictor")
+    risk_axes = list(dict.fromkeys(bottom[bottom["kind"] == "risk"]["axis"]))
+    rows += risk_axes
+    fontsize = 6.5 if w >= 5 else 5.5
+    with journal_style():
+        fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
+        ax = fig.subplots()
+        label_in = max(_label_width(r, 8) for r in rows)
+        width_in = max(w - label_in - 0.3, 1.0)
+        ys = -np.arange(len(rows), dtype=float)
+        # Points scale
+        major = r_pretty([0, maxscale], nint)
+        step = major[1] - major[0] if major.size > 1 else maxscale
+        minor = np.arange(0, maxscale + 1e-9, step / 5) / maxscale
+        _axis(ax, ys[0], major / maxscale, [r_format(v) for v in major], above=True, fontsize=fontsize,
+              width_in=width_in, minor=minor)
+        for k, name in enumerate(axes_names, start=1):
+            sub = preds[preds["axis"] == name]
+            _axis(ax, ys[k], sub["points"].to_numpy(float) / maxscale, list(sub["value"].astype(str)),
+                  fontsize=fontsize, width_in=width_in)
+        k = len(axes_names) + 1
+        if total.size > 1:
+            tstep = total[1] - total[0]
+            tminor = np.arange(0, total_max + 1e-9, tstep / 4) / total_max
+        else:
+            tminor = None
+        _axis(ax, ys[k], total / total_max, [r_format(v) for v in total], fontsize=fontsize, width_in=width_in,
+              minor=tminor)
+        k += 1
+        for kind, names in (("linear_predictor", ["Linear Predictor"] if show_lp else []), ("risk", risk_axes)):
+            for name in names:
+                sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
+                pos = sub["points"].to_numpy(float) / total_max
+                keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
+                _axis(ax, ys[k], pos[keep], list(sub["value"].astype(str)[keep]), fontsize=fontsize,
+                      width_in=width_in)
+                k += 1
+        ax.set_yticks(ys, rows)
+        ax.tick_params(axis="y", length=0, labelsize=8, pad=6)
+        ax.set_xticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_ylim(ys[-1] - 0.55, 0.55)
+    return fig

@@ -1,0 +1,317 @@
+"""``nomogram(fit)``: rms's nomogram of a logistic model, through R or natively, and scoring."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.special import expit
+
+from .._errors import InputError, RNotAvailableError
+from ._draw import draw_nomogram
+from ._engine import TABLE_COLUMNS, points_table
+
+__all__ = ["Nomogram", "nomogram", "nomogram_score"]
+
+R_INSTALL = (
+    "engine='r' needs R with the rms package and rpy2 (Debian/Ubuntu: apt-get install r-base-core r-cran-rms; "
+    "then pip install 'hccstats[r]'), or use engine='python' for the native nomogram"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Nomogram:
+    """A nomogram of a logistic model: rms's points table and its figure.
+
+    Attributes
+    ----------
+    points : DataFrame
+        One row per tick, columns ``variable, axis, kind, value, x, xbeta, points``: for
+        ``kind == "predictor"`` the points of each predictor value (``xbeta`` its contribution
+        to the linear predictor); ``"total_points"``, ``"linear_predictor"`` and ``"risk"`` rows
+        give the bottom axes, ``x`` the axis value and ``points`` its place on the total-points
+        scale. Equal to ``print(rms::nomogram(...))`` unrounded.
+    points_per_unit : float
+        Points per unit of linear predictor (rms's ``sc``).
+    intercept : float
+        Linear predictor at 0 total points (rms's ``Intercept``).
+    engine : {"r", "python"}
+    fun_label : str
+    figure : matplotlib Figure
+        The native drawing (engine "python"), or the rms PNG shown in a Figure (engine "r").
+    r_print : str
+        R's ``print(nomogram)`` (engine "r" only).
+    """
+
+    points: pd.DataFrame
+    points_per_unit: float
+    intercept: float
+    engine: str
+    fun_label: str
+    maxscale: float = 100
+    figure: Figure | None = None
+    r_print: str = ""
+    _r_files: dict = field(default_factory=dict, repr=False)
+    _tmpdir: object = field(default=None, repr=False)
+
+    @property
+    def variables(self) -> list[str]:
+        """Predictors in axis order."""
+        rows = self.points[self.points["kind"] == "predictor"]
+        return list(dict.fromkeys(rows["variable"]))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The points table (a copy)."""
+        return self.points.copy()
+
+    def save(self, path_stem: str | os.PathLike, formats: Iterable[str] = ("png", "pdf", "svg"), dpi: int = 300) -> list[Path]:
+        """Write the nomogram as ``<stem>.png`` (``dpi``), ``.pdf`` and ``.svg`` (vector); returns the paths.
+
+        Engine "r" writes the files rms drew (PNG at 300 dpi); engine "python" the matplotlib figure.
+        """
+        formats = [str(f).lower().lstrip(".") for f in formats]
+        if self.engine == "python":
+            from ..plots import save_figure
+
+            return save_figure(self.figure, path_stem, formats=formats, dpi=dpi)
+        stem = Path(path_stem)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        out = []
+        for fmt in formats:
+            if fmt not in self._r_files:
+                raise InputError(f"formats: {fmt!r} was not drawn by rms (available: {sorted(self._r_files)})")
+            target = stem.parent / f"{stem.name}.{fmt}"
+            fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}", dir=stem.parent)
+            os.close(fd)
+            shutil.copyfile(self._r_files[fmt], tmp)
+            os.replace(tmp, target)
+            out.append(target)
+        return out
+
+    def __repr__(self) -> str:
+        lines = [f"Nomogram ({'rms' if self.engine == 'r' else 'native'} engine)",
+                 f"Points per unit of linear predictor: {self.points_per_unit:.7g}",
+                 f"Linear predictor units per point   : {1 / self.points_per_unit:.7g}", ""]
+        for axis, rows in self.points.groupby("axis", sort=False):
+            kind = rows["kind"].iloc[0]
+            if kind == "predictor":
+                lines.append(rows[["value", "points"]].rename(columns={"value": axis, "points": "Points"})
+                             .to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+            elif kind == "risk":
+                lines.append(rows[["points", "value"]].rename(columns={"points": "Total Points", "value": axis})
+                             .to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+            else:
+                continue
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _labels(fit, labels) -> dict[str, str]:
+    out = dict(getattr(fit, "labels", None) or {})
+    out.update(labels or {})
+    return {str(k): str(v) for k, v in out.items()}
+
+
+def _r_formula(formula: str, data: pd.DataFrame) -> str:
+    """patsy → R: ``C(x)`` → ``x`` (x is sent as a factor), ``np.log`` → ``log``."""
+    out = re.sub(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", r"\1", formula)
+    out = re.sub(r"\bnp\.(log|exp|sqrt|log10|log2)\(", r"\1(", out)
+    if re.search(r"\bC\(", out):
+        raise InputError(f"formula {formula!r}: C(...) with options cannot go to R; pass r_formula=")
+    return out
+
+
+def _r_data(fit, formula: str) -> pd.DataFrame:
+    data = fit.data
+    used = [c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", formula)]
+    d = data[used].copy()
+    # factors given as C(x) in patsy: make them categorical so R gets a factor
+    for m in re.finditer(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", str(fit.formula)):
+        col = m.group(1)
+        if col in d.columns and not isinstance(d[col].dtype, pd.CategoricalDtype):
+            d[col] = pd.Categorical(d[col])
+    return d
+
+
+def nomogram(
+    fit,
+    engine: str = "r",
+    *,
+    fun_label: str = "Risk of early recurrence",
+    fun_at: Sequence[float] | None = None,
+    lp_at: Sequence[float] | None = None,
+    maxscale: float = 100,
+    nint: int = 10,
+    labels: dict[str, str] | None = None,
+    width: float | str = "double",
+    r_formula: str | None = None,
+    show_lp: bool = True,
+) -> Nomogram:
+    """Nomogram of a logistic model, as ``rms::nomogram(fit, fun = plogis)`` draws it.
+
+    R equivalent::
+
+        dd <- datadist(data); options(datadist = "dd")
+        f <- lrm(formula, data = data)
+        plot(nomogram(f, fun = plogis, funlabel = "Risk of early recurrence"))
+
+    Parameters
+    ----------
+    fit : LogisticFit
+        From :func:`hccstats.lrm` (uses ``formula``, ``data``, ``coef``, ``design_info``, ``labels``).
+    engine : {"r", "python"}
+        ``"r"`` refits the model with rms through rpy2 and draws rms's own plot (PNG at 300 dpi,
+        PDF, SVG); interactions and splines (``r_formula="y ~ rcs(age, 4) + sex"``) work.
+        ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
+        matplotlib; models with interaction, spline or transformed terms raise
+        :class:`UnsupportedModelError`.
+    fun_label : str
+        Title of the risk axis.
+    fun_at, lp_at : sequence of float, optional
+        Risk and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default ``pretty``
+        values over the observed range, as rms chooses them.
+    maxscale, nint : rms's ``maxscale`` (points of the widest predictor) and ``nint`` (tick count).
+    labels : dict, optional
+        Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``.
+    r_formula : str, optional
+        The R formula for engine "r" when the patsy formula cannot be translated.
+
+    Returns
+    -------
+    Nomogram
+
+    Raises
+    ------
+    RNotAvailableError
+        ``engine="r"`` without R, rpy2 or rms (the message says how to install them).
+
+    Examples
+    --------
+    >>> import hccstats as hs
+    >>> fit = hs.lrm("early_recurrence ~ tumour_number + mvi + dl_signature", train)  # doctest: +SKIP
+    >>> nom = hs.nomogram(fit, engine="python")                                      # doctest: +SKIP
+    >>> nom.save("figures/dl_nomogram")                                              # doctest: +SKIP
+    >>> hs.nomogram_score(nom, validation)                                           # doctest: +SKIP
+    """
+    if engine not in ("r", "python"):
+        raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
+    if not isinstance(fun_label, str) or not fun_label:
+        raise InputError("fun_label must be a non-empty string")
+    for name in ("formula", "data", "coef"):
+        if not hasattr(fit, name):
+            raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
+    labels = _labels(fit, labels)
+    if engine == "python":
+        table, sc, intercept = points_table(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale,
+                                            nint=nint, labels=labels)
+        fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
+        return Nomogram(table, sc, intercept, "python", fun_label, maxscale, fig)
+    return _r_nomogram(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale, nint=nint,
+                       labels=labels, width=width, r_formula=r_formula)
+
+
+def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula) -> Nomogram:
+    try:
+        from ..rbridge import require_r
+
+        require_r("rms")
+    except RNotAvailableError as exc:
+        raise RNotAvailableError(f"{R_INSTALL} ({exc})") from None
+    from ..rbridge.nomogram import rms_nomogram
+
+    if getattr(fit, "firth", False):
+        warnings.warn("engine='r' refits the model by maximum likelihood with rms::lrm; the Firth estimates "
+                      "are not used (use engine='python')", UserWarning, stacklevel=3)
+    formula = r_formula or _r_formula(str(fit.formula), fit.data)
+    data = _r_data(fit, formula)
+    w = {"double": 7.0, "single": 3.5}.get(width, width) if isinstance(width, str) else float(width)
+    tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
+    files = {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in ("png", "pdf", "svg")}
+    res = rms_nomogram(formula, data, labels={k: v for k, v in labels.items() if k in data.columns},
+                       fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale, nint=nint,
+                       files=files, width=float(w))
+    table = res["table"][TABLE_COLUMNS]
+    fig = _png_figure(files["png"])
+    return Nomogram(table, res["sc"], res["intercept"], "r", fun_label, maxscale, fig, res["printed"], files, tmp)
+
+
+def _png_figure(path: str) -> Figure:
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(path)
+    h, w = img.shape[:2]
+    fig = Figure(figsize=(w / 300, h / 300), dpi=300)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.imshow(img)
+    ax.axis("off")
+    return fig
+
+
+def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
+    """Points and risk of new patients read off the nomogram (what a clinician does on paper).
+
+    Each predictor's points are interpolated linearly between its ticks (exact for linear terms,
+    extrapolated linearly beyond the outer ticks); factor levels are looked up. Total points
+    give the linear predictor ``intercept + total / points_per_unit`` and the risk ``plogis`` of
+    it, equal to ``fit.predict_risk(new_data)``.
+
+    R equivalent: ``nomogramFormula::points_cal`` / reading ``print(nomogram)`` by hand.
+
+    Returns
+    -------
+    DataFrame
+        Index of ``new_data``; one column of points per predictor, then ``total_points``,
+        ``linear_predictor`` and ``risk``.
+
+    Examples
+    --------
+    >>> nomogram_score(nom, validation)[["total_points", "risk"]]   # doctest: +SKIP
+    """
+    if not isinstance(nomogram, Nomogram):
+        raise InputError(f"nomogram: expected a Nomogram, got {type(nomogram).__name__}")
+    if not isinstance(new_data, pd.DataFrame):
+        raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
+    preds = nomogram.points[nomogram.points["kind"] == "predictor"]
+    out = pd.DataFrame(index=new_data.index)
+    for var, rows in preds.groupby("variable", sort=False):
+        if rows["axis"].nunique() > 1:
+            raise InputError(f"nomogram_score: {var!r} has several axes (an interaction); score with fit.predict_risk")
+        if var not in new_data.columns:
+            raise InputError(f"new_data: column {var!r} (a predictor of the nomogram) is missing")
+        out[var] = _score_variable(var, rows, new_data[var])
+    total = out.sum(axis=1).to_numpy(float) if len(out.columns) else np.zeros(len(new_data))
+    out["total_points"] = total
+    out["linear_predictor"] = nomogram.intercept + total / nomogram.points_per_unit
+    out["risk"] = expit(out["linear_predictor"].to_numpy(float))
+    return out
+
+
+def _score_variable(var: str, rows: pd.DataFrame, values: pd.Series) -> np.ndarray:
+    x = rows["x"].to_numpy(float)
+    pts = rows["points"].to_numpy(float)
+    if np.isfinite(x).all():
+        v = pd.to_numeric(values, errors="coerce").to_numpy(float)
+        if np.isnan(v).any():
+            first = values.index[np.isnan(v)][0]
+            raise InputError(f"new_data: column {var!r} has a missing or non-numeric value (row {first!r})")
+        order = np.argsort(x)
+        x, pts = x[order], pts[order]
+        if x.size == 1:
+            return np.full(v.size, pts[0])
+        i = np.clip(np.searchsorted(x, v, side="right") - 1, 0, x.size - 2)
+        return pts[i] + (v - x[i]) * (pts[i + 1] - pts[i]) / (x[i + 1] - x[i])
+    lookup = dict(zip(rows["value"].astype(str), pts))
+    text = values.astype(str).to_numpy()
+    unknown = [t for t in text if t not in lookup]
+    if unknown:
+        raise InputError(f"new_data: column {var!r} has level {unknown[0]!r}, not one of {list(lookup)}")
+    return np.array([lookup[t] for t in text], float)
