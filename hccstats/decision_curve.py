@@ -1,0 +1,191 @@
+"""Decision curve analysis (Vickers & Elkin 2006), as ``dcurves::dca`` computes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from ._validation import as_binary, as_finite, check_same_length
+
+__all__ = ["DecisionCurve", "dca"]
+
+TREAT_ALL = "Treat all"
+TREAT_NONE = "Treat none"
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionCurve:
+    """Net benefit of each model and of treating all / none, per threshold probability.
+
+    ``table`` is tidy: one row per (model, threshold) with columns ``model``, ``threshold``,
+    ``net_benefit``, ``n``, ``prevalence``, ``harm``, ``pos_rate``, ``tp_rate``, ``fp_rate``,
+    ``net_intervention_avoided`` (per ``nper`` patients), and, on request,
+    ``standardized_net_benefit`` and bootstrap ``ci_low``, ``ci_high``. Models "Treat all" and
+    "Treat none" are included.
+    """
+
+    table: pd.DataFrame
+    n: int
+    prevalence: float
+    models: tuple[str, ...]
+    nper: int = 100
+    B: int = 0
+    level: float = 0.95
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def plot(self, ax=None, **kwargs):
+        """Net-benefit curves (``hccstats.plots.decision_curves``)."""
+        from .plots import decision_curves
+
+        return decision_curves(self.table, ax=ax, **kwargs)
+
+    def __repr__(self) -> str:
+        wide = self.table.pivot(index="threshold", columns="model", values="net_benefit")
+        wide = wide[[*self.models, TREAT_ALL, TREAT_NONE]]
+        return (f"Decision curve analysis (n={self.n}, prevalence={self.prevalence:.4g})\n"
+                f"Net benefit:\n{wide.to_string(float_format=lambda v: f'{v:.4f}')}")
+
+
+def _risks(risks, n_expected: int | None) -> dict[str, np.ndarray]:
+    if isinstance(risks, pd.DataFrame):
+        risks = {str(c): risks[c].to_numpy() for c in risks.columns}
+    elif not isinstance(risks, Mapping):
+        risks = {"Model": risks}
+    if not risks:
+        raise InputError("risks: no model given")
+    out = {}
+    for name, r in risks.items():
+        if str(name).lower() in (TREAT_ALL.lower(), TREAT_NONE.lower()):
+            raise InputError(f"risks: the model name {name!r} is reserved")
+        a = as_finite(r, f"risks[{name!r}]")
+        bad = (a < 0) | (a > 1)
+        if bad.any():
+            raise InputError(f"risks[{name!r}]: {int(bad.sum())} value(s) outside [0, 1]; "
+                             "decision curves need predicted probabilities")
+        out[str(name)] = a
+    return out
+
+
+def _rates(y, r, t, w=None):
+    """TP and FP rates of 'risk >= threshold' (rows of w: bootstrap weights)."""
+    pos = (r[:, None] >= t[None, :]).astype(np.float64)  # n x T
+    if w is None:
+        n = len(y)
+        return (y @ pos) / n, ((1 - y) @ pos) / n
+    n = w.sum(axis=1, keepdims=True)
+    return (w * y) @ pos / n, (w * (1 - y)) @ pos / n
+
+
+def dca(y_true, risks, thresholds=None, harm=0.0, *, standardized: bool = False, nper: int = 100,
+        B: int = 0, seed=None, level: float = 0.95) -> DecisionCurve:
+    """Decision curve analysis: net benefit of models against treating all or none.
+
+    Net benefit at threshold probability ``t`` (Vickers & Elkin 2006):
+    ``TP/n - FP/n * t / (1 - t) - harm``, a patient being "positive" when ``risk >= t``
+    (as ``dcurves``). "Treat all" is ``prevalence - (1 - prevalence) t / (1 - t)``, "Treat none"
+    0. Net interventions avoided per ``nper`` patients: ``(NB - NB_all) / (t / (1 - t)) * nper``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Binary outcome.
+    risks : mapping of name to array-like, DataFrame, or one array-like
+        Predicted probabilities of each model.
+    thresholds : array-like, optional
+        Threshold probabilities in [0, 1); default ``0.01, 0.02, ..., 0.99``.
+    harm : float or mapping of name to float
+        Harm of the test/model (subtracted from its net benefit).
+    standardized : bool
+        Add ``standardized_net_benefit`` = net benefit / prevalence (Kerr et al.).
+    nper : int
+        Patients for ``net_intervention_avoided`` (dcurves ``net_intervention_avoided(nper=100)``).
+    B : int
+        Bootstrap resamples of the patients for percentile confidence bands of the net benefit
+        (``ci_low``, ``ci_high``); 0 (default) for none. Needs ``seed``.
+    seed : int, optional
+        Seed of the bootstrap (``numpy.random.default_rng``).
+    level : float
+        Confidence level of the bands.
+
+    Returns
+    -------
+    DecisionCurve
+
+    Notes
+    -----
+    R equivalent: ``dcurves::dca(y ~ model, data, thresholds = seq(0.01, 0.99, 0.01))``
+    (with ``as_tibble()``, ``net_intervention_avoided()``, ``standardized_net_benefit()``).
+
+    Examples
+    --------
+    >>> import hccstats as hs
+    >>> dc = hs.dca(y, {"Nomogram": risk_nomogram, "Clinical": risk_clinical})   # doctest: +SKIP
+    >>> dc.table.query("threshold == 0.3")                                        # doctest: +SKIP
+    """
+    yb = as_binary(y_true, "y_true").astype(np.float64)
+    models = _risks(risks, len(yb))
+    for name, r in models.items():
+        check_same_length(y_true=yb, **{f"risks[{name!r}]": r})
+    t = np.round(np.arange(0.01, 1.0, 0.01), 10) if thresholds is None else as_finite(thresholds, "thresholds")
+    if len(t) == 0 or (t < 0).any() or (t >= 1).any():
+        raise InputError("thresholds: need values in [0, 1)")
+    harms = dict(harm) if isinstance(harm, Mapping) else {m: float(harm) for m in models}
+    unknown = set(harms) - set(models)
+    if unknown:
+        raise InputError(f"harm: unknown model(s) {sorted(unknown)}")
+    if not 0 < level < 1:
+        raise InputError(f"level: must lie in (0, 1), got {level!r}")
+    n = len(yb)
+    prev = float(yb.mean())
+    odds = t / (1.0 - t)
+    nb_all = prev - (1.0 - prev) * odds
+    rows = []
+
+    def block(name, tp, fp, pos, nb, h):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nia = np.where(odds > 0, (nb - nb_all) / odds * nper, np.nan)
+        rows.append(pd.DataFrame({
+            "model": name, "threshold": t, "net_benefit": nb, "n": n, "prevalence": prev,
+            "harm": h, "pos_rate": pos, "tp_rate": tp, "fp_rate": fp, "net_intervention_avoided": nia,
+        }))
+
+    boot = {}
+    if B:
+        if seed is None:
+            raise InputError("seed: pass an explicit seed for the bootstrap bands")
+        idx = np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+        W = np.zeros((int(B), n))
+        np.add.at(W, (np.repeat(np.arange(int(B)), n), idx.ravel()), 1.0)
+        prev_b = (W @ yb) / n
+        boot[TREAT_ALL] = prev_b[:, None] - (1 - prev_b[:, None]) * odds
+    for name, r in models.items():
+        tp, fp = _rates(yb, r, t)
+        h = harms.get(name, 0.0)
+        block(name, tp, fp, tp + fp, tp - fp * odds - h, h)
+        if B:
+            tpb, fpb = _rates(yb, r, t, W)
+            boot[name] = tpb - fpb * odds - h
+    ones = np.ones_like(t)
+    block(TREAT_ALL, prev * ones, (1 - prev) * ones, ones, nb_all, 0.0)
+    block(TREAT_NONE, 0 * ones, 0 * ones, 0 * ones, 0 * ones, 0.0)
+    table = pd.concat(rows, ignore_index=True)
+    if standardized:
+        table["standardized_net_benefit"] = table["net_benefit"] / prev
+    if B:
+        a = (1 - level) / 2
+        lo, hi = [], []
+        for name in [*models, TREAT_ALL]:
+            q = np.quantile(boot[name], [a, 1 - a], axis=0)
+            lo.append(q[0])
+            hi.append(q[1])
+        lo.append(0 * t)
+        hi.append(0 * t)
+        table["ci_low"] = np.concatenate(lo)
+        table["ci_high"] = np.concatenate(hi)
+    return DecisionCurve(table, n, prev, tuple(models), nper, int(B), level)
