@@ -1,0 +1,63 @@
+"""Shared data and helpers of the logistic tests (stored R datasets, R-name mapping).
+
+The datasets were written by tests/reference/logistic/make_reference.R from R's own copies
+(MASS::birthwt, datasets::infert, brglm2::endometrial), so the stored-reference tests need
+no R.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+REF = Path(__file__).parent / "reference" / "logistic"
+
+BIRTHWT_FORMULA = "low ~ age + lwt + race + smoke + ptl + ht + ui + ftv"
+INFERT_FORMULA = "case ~ age + parity + education + spontaneous + induced"
+BIRTHWT_CANDIDATES = ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"]
+INFERT_CANDIDATES = ["age", "parity", "education", "spontaneous", "induced"]
+
+# glm at rounding-level convergence, restarted at its own estimates so that summary()'s
+# standard errors use the weights at the optimum (R takes them from the previous iteration)
+GLM = (
+    "glm({f}, family = binomial, data = d, control = glm.control(epsilon = 1e-14, maxit = 100), "
+    "start = coef(glm({f}, family = binomial, data = d, control = glm.control(epsilon = 1e-14, maxit = 100))))"
+)
+
+
+def birthwt() -> pd.DataFrame:
+    d = pd.read_csv(REF / "birthwt.csv")
+    d["race"] = pd.Categorical(d["race"], ["white", "black", "other"])
+    return d
+
+
+def infert() -> pd.DataFrame:
+    d = pd.read_csv(REF / "infert.csv")
+    d["education"] = pd.Categorical(d["education"], ["0-5yrs", "6-11yrs", "12+ yrs"])
+    return d
+
+
+def endometrial() -> pd.DataFrame:
+    return pd.read_csv(REF / "endometrial.csv")
+
+
+DATASETS = {"birthwt": (birthwt, BIRTHWT_FORMULA), "infert": (infert, INFERT_FORMULA)}
+
+
+def patsy_name(r_name: str, fit) -> str:
+    """R's 'raceblack' -> patsy's 'race[T.black]'; '(Intercept)' -> 'Intercept'."""
+    if r_name == "(Intercept)":
+        return "Intercept"
+    if r_name in fit.coef.index:
+        return r_name
+    for term, cols in fit.term_columns.items():
+        for c in cols:
+            if c.startswith(term + "[T.") and term + c[len(term) + 3 : -1] == r_name:
+                return c
+    raise KeyError(r_name)
+
+
+def test_stored_datasets_are_complete():
+    assert birthwt().shape == (189, 10) and infert().shape == (248, 6) and endometrial().shape == (79, 4)
+    assert birthwt()["race"].isna().sum() == 0 and infert()["education"].isna().sum() == 0
