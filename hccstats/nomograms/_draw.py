@@ -22,8 +22,16 @@ _PAD = 0.06
 
 
 def _label_width(text: str, fontsize: float) -> float:
-    """Rough width of ``text`` in inches (DejaVu/Arial average glyph ≈ 0.55 em)."""
-    return 0.55 * fontsize / 72.0 * max(len(text), 1)
+    """Rough width of ``text`` in inches (DejaVu Sans digits ≈ 0.64 em, letters ≈ 0.6 em)."""
+    return 0.62 * fontsize / 72.0 * max(len(text), 1)
+
+
+def _numeric(labels) -> bool:
+    try:
+        [float(t) for t in labels]
+    except ValueError:
+        return False
+    return True
 
 
 def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None):
@@ -38,17 +46,28 @@ def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=
         ax.vlines(minor, y, y + tick * 0.55, color="black", lw=0.5)
     ax.vlines(pos, y, y + tick, color="black", lw=0.7)
     order = np.argsort(pos)
-    # alternate label side when neighbours would overlap (rms puts every other one on the other side)
     side = np.full(pos.size, sign)
-    last_end = {1.0: -np.inf, -1.0: -np.inf}
-    for i in order:
-        half = _label_width(labels[i], fontsize) / 2 / width_in
-        s = sign
-        if pos[i] - half < last_end[s] + 0.004:
-            s = -sign
-        side[i] = s
-        last_end[s] = pos[i] + half
-    for p, text, s in zip(pos, labels, side):
+    show = np.ones(pos.size, bool)
+    widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
+    if _numeric(labels) and pos.size > 1:
+        # numbers: label every k-th tick so labels do not overlap (as R's axis() drops them)
+        gaps = np.diff(pos[order])
+        gap = float(gaps[gaps > 0].min()) if (gaps > 0).any() else 1.0
+        k = 1
+        while gap * k < widths.max() + 0.006 and k < pos.size:
+            k += 1
+        show[:] = False
+        show[order[::k]] = True
+    else:
+        # words: alternate the side when neighbours would overlap (as rms does)
+        last_end = {1.0: -np.inf, -1.0: -np.inf}
+        for i in order:
+            s = sign if pos[i] - widths[i] / 2 >= last_end[sign] + 0.004 else -sign
+            side[i] = s
+            last_end[s] = pos[i] + widths[i] / 2
+    for p, text, s, visible in zip(pos, labels, side, show):
+        if not visible:
+            continue
         if s > 0:
             ax.text(p, y + (_TICK if tick > 0 else 0) + _PAD, text, ha="center", va="bottom", fontsize=fontsize)
         else:
@@ -70,10 +89,11 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
     risk_axes = list(dict.fromkeys(bottom[bottom["kind"] == "risk"]["axis"]))
     rows += risk_axes
     fontsize = 6.5 if w >= 5 else 5.5
+    title_size = 8 if w >= 5 else 7
     with journal_style():
         fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
         ax = fig.subplots()
-        label_in = max(_label_width(r, 8) for r in rows)
+        label_in = max(_label_width(r, title_size) for r in rows)
         width_in = max(w - label_in - 0.3, 1.0)
         ys = -np.arange(len(rows), dtype=float)
         # Points scale
@@ -104,7 +124,7 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
                       width_in=width_in)
                 k += 1
         ax.set_yticks(ys, rows)
-        ax.tick_params(axis="y", length=0, labelsize=8, pad=6)
+        ax.tick_params(axis="y", length=0, labelsize=title_size, pad=6)
         ax.set_xticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)

@@ -236,9 +236,13 @@ def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width,
     w = {"double": 7.0, "single": 3.5}.get(width, width) if isinstance(width, str) else float(width)
     tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
     files = {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in ("png", "pdf", "svg")}
-    res = rms_nomogram(formula, data, labels={k: v for k, v in labels.items() if k in data.columns},
-                       fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale, nint=nint,
-                       files=files, width=float(w))
+    r_labels = {k: v for k, v in labels.items() if k in data.columns}
+    titles = [fun_label, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
+    pointsize = 10.0 if w >= 5 else 7.0
+    title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
+    xfrac = title_in / max(w - title_in, 0.5)
+    res = rms_nomogram(formula, data, labels=r_labels, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at,
+                       maxscale=maxscale, nint=nint, files=files, width=float(w), xfrac=xfrac, pointsize=pointsize)
     table = res["table"][TABLE_COLUMNS]
     fig = _png_figure(files["png"])
     return Nomogram(table, res["sc"], res["intercept"], "r", fun_label, maxscale, fig, res["printed"], files, tmp)

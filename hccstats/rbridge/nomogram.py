@@ -47,9 +47,9 @@ res <- tryCatch({
   draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(nom, xfrac = xfrac, cex.axis = 0.75, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
   for (k in seq_along(files)) {
     fmt <- names(files)[k]; path <- files[[k]]
-    if (fmt == "png") png(path, width = width, height = height, units = "in", res = dpi, type = "cairo")
-    else if (fmt == "pdf") pdf(path, width = width, height = height, useDingbats = FALSE)
-    else if (fmt == "svg") svg(path, width = width, height = height)
+    if (fmt == "png") png(path, width = width, height = height, units = "in", res = dpi, type = "cairo", pointsize = pointsize)
+    else if (fmt == "pdf") pdf(path, width = width, height = height, useDingbats = FALSE, pointsize = pointsize)
+    else if (fmt == "svg") svg(path, width = width, height = height, pointsize = pointsize)
     console <- c(console, capture.output(draw()))
     dev.off()
   }
@@ -122,6 +122,7 @@ def rms_nomogram(
     height: float | None = None,
     dpi: int = 300,
     xfrac: float = 0.3,
+    pointsize: float = 10,
 ) -> dict:
     """Fit ``rms::lrm(formula, data)`` and compute (and optionally draw) ``rms::nomogram``.
 
@@ -142,6 +143,8 @@ def rms_nomogram(
         Variable labels (``Hmisc::label``), shown on the axes instead of the names.
     files : mapping of format -> path, optional
         ``{"png": ..., "pdf": ..., "svg": ...}``: where to draw ``plot(nomogram)`` (PNG at ``dpi``).
+    width, height, pointsize, xfrac : figure size (inches), base font size, and rms's ``xfrac``
+        (room for the axis titles, as a fraction of the points scale).
 
     Notes
     -----
@@ -183,6 +186,7 @@ def rms_nomogram(
         height=float(height),
         dpi=int(dpi),
         xfrac=float(xfrac),
+        pointsize=float(pointsize),
     )
     console = out.get("console")
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]

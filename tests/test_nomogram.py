@@ -1,0 +1,241 @@
+"""Nomograms: the native engine against rms (stored and live), both engines' files, scoring.
+
+Oracles: ``rms::nomogram`` 6.5.0 (tests/reference/nomogram/make_reference.R, run with R 4.2.2;
+its output is in make_reference.out), ``fit.predict_risk`` for scoring.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hccstats
+from hccstats import RNotAvailableError, lrm, nomogram, nomogram_score
+from hccstats.nomograms import Nomogram, UnsupportedModelError
+
+REF = Path(__file__).parent / "reference" / "nomogram"
+# 1e-6 is the issue's bar; the stored CSVs carry 15 significant digits and the fits agree to ~1e-12
+TOL = 1e-6
+
+
+def birthwt() -> pd.DataFrame:
+    d = pd.read_csv(REF / "birthwt.csv")
+    d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
+    d["smoke"] = pd.Categorical(d["smoke"], categories=["no", "yes"])
+    return d
+
+
+def asah() -> pd.DataFrame:
+    d = pd.read_csv(REF / "asah.csv")
+    d["gender"] = pd.Categorical(d["gender"], categories=["Male", "Female"])
+    d["wfns"] = pd.Categorical(d["wfns"].astype(str), categories=["1", "2", "3", "4", "5"])
+    return d
+
+
+MODELS = {
+    # name: (formula, data, nomogram kwargs) -- the calls of make_reference.R
+    "birthwt": ("low ~ age + lwt + race + smoke + ptl + ht", birthwt, {}),
+    "asah": ("y ~ age + gender + s100b + wfns", asah, {}),
+    "asah_funat": ("y ~ ndka + s100b + gender", asah, {"fun_at": [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]}),
+    "asah_single": ("y ~ s100b", asah, {}),
+}
+
+
+def assert_tables_equal(ours: pd.DataFrame, ref: pd.DataFrame, tol: float = TOL) -> None:
+    ours = ours.reset_index(drop=True)
+    ref = ref.reset_index(drop=True)
+    assert len(ours) == len(ref), (len(ours), len(ref))
+    for col in ("variable", "axis", "kind", "value"):
+        assert list(ours[col].fillna("").astype(str)) == list(ref[col].fillna("").astype(str)), col
+    for col in ("x", "xbeta", "points"):
+        a, b = ours[col].to_numpy(float), ref[col].to_numpy(float)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), col
+        ok = ~np.isnan(a)
+        np.testing.assert_allclose(a[ok], b[ok], rtol=0, atol=tol, err_msg=col)
+
+
+def read_reference(name: str) -> pd.DataFrame:
+    text = {"variable": str, "axis": str, "kind": str, "value": str}
+    return pd.read_csv(REF / f"{name}_points.csv", dtype=text, keep_default_na=False, na_values={"x": ["NA"],
+                       "xbeta": ["NA"], "points": ["NA"]})
+
+
+@pytest.fixture(scope="module")
+def bw_fit():
+    return lrm(MODELS["birthwt"][0], birthwt(), labels={"lwt": "Weight (lb)"})
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_points_table_against_rms_stored(name):
+    formula, data, kwargs = MODELS[name]
+    fit = lrm(formula, data())
+    nom = nomogram(fit, engine="python", fun_label="Risk", **kwargs)
+    ref = read_reference(name)
+    assert_tables_equal(nom.points, ref)
+
+
+def test_points_scale_invariants_against_rms_definition(bw_fit):
+    # rms: the widest predictor spans 0..maxscale; every predictor starts at 0 points
+    nom = nomogram(bw_fit, engine="python", maxscale=100)
+    pts = nom.points[nom.points["kind"] == "predictor"].groupby("variable")["points"]
+    assert pts.min().abs().max() < 1e-12
+    assert abs(pts.max().max() - 100) < 1e-12
+    # total points -> linear predictor is affine with slope 1/sc
+    lp = nom.points[nom.points["kind"] == "linear_predictor"]
+    np.testing.assert_allclose(nom.intercept + lp["points"] / nom.points_per_unit, lp["x"], atol=1e-12)
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("name", ["birthwt", "asah", "asah_funat"])
+def test_points_table_against_rms_live(name):
+    from hccstats.rbridge.nomogram import rms_nomogram
+
+    formula, data, kwargs = MODELS[name]
+    d = data()
+    fit = lrm(formula, d)
+    py = nomogram(fit, engine="python", fun_label="Risk", **kwargs)
+    r = rms_nomogram(formula, d, fun_label="Risk", **kwargs)
+    assert_tables_equal(py.points, r["table"])
+    assert py.points_per_unit == pytest.approx(r["sc"], abs=1e-9)
+    assert py.intercept == pytest.approx(r["intercept"], abs=1e-9)
+
+
+@pytest.mark.r
+def test_r_engine_points_against_rms_stored(bw_fit):
+    nom = nomogram(bw_fit, engine="r", fun_label="Risk", labels={"lwt": "lwt"})
+    ref = read_reference("birthwt")
+    assert_tables_equal(nom.points, ref)
+    assert "Points per unit of linear predictor" in nom.r_print
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("r", marks=pytest.mark.r)])
+def test_nomogram_score_against_predict_risk(engine):
+    d = asah()
+    fit = lrm("y ~ age + gender + s100b + wfns", d)
+    nom = nomogram(fit, engine=engine)
+    # new patients, some beyond the outer ticks (linear extrapolation)
+    new = d.sample(40, random_state=1).copy()
+    new.loc[new.index[:3], "s100b"] = [0.0, 3.1, 2.25]
+    new.loc[new.index[3:5], "age"] = [5, 95]
+    score = nomogram_score(nom, new)
+    # rounding only: points are interpolated between ticks of linear terms
+    np.testing.assert_allclose(score["risk"], fit.predict_risk(new), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(score["linear_predictor"], fit.linear_predictor(new), rtol=0, atol=1e-10)
+    assert list(score.columns) == ["age", "gender", "s100b", "wfns", "total_points", "linear_predictor", "risk"]
+
+
+def test_nomogram_score_rejects_unknown_level_and_missing_column(bw_fit):
+    nom = nomogram(bw_fit, engine="python")
+    bad = birthwt().head(3).astype({"race": object})
+    bad.loc[bad.index[0], "race"] = "martian"
+    with pytest.raises(hccstats.InputError, match="race"):
+        nomogram_score(nom, bad)
+    with pytest.raises(hccstats.InputError, match="'age'"):
+        nomogram_score(nom, birthwt().drop(columns="age"))
+
+
+@pytest.mark.parametrize(
+    "formula, what",
+    [("low ~ age * smoke + lwt", "interaction"), ("low ~ bs(lwt, df=4) + smoke", "spline"),
+     ("low ~ np.log(lwt) + smoke", "transformation")],
+)
+def test_python_engine_says_what_it_does_not_support(formula, what):
+    fit = lrm(formula, birthwt())
+    with pytest.raises(UnsupportedModelError, match=what) as info:
+        nomogram(fit, engine="python")
+    assert "engine='r'" in str(info.value)
+
+
+@pytest.mark.r
+def test_r_engine_draws_interaction_and_spline():
+    fit = lrm("low ~ age * smoke + lwt", birthwt())
+    nom = nomogram(fit, engine="r")
+    # rms draws one age axis per smoking level
+    axes = set(nom.points.loc[nom.points["variable"] == "age", "axis"])
+    assert len(axes) == 2
+    spline = nomogram(lrm("low ~ lwt + smoke", birthwt()), engine="r", r_formula="low ~ rcs(lwt, 4) + smoke")
+    lwt = spline.points[spline.points["variable"] == "lwt"]
+    steps = np.diff(lwt["points"].to_numpy())
+    assert np.ptp(steps) > 0.5  # not linear in lwt
+
+
+def test_r_engine_without_r_raises_one_clear_error(monkeypatch, bw_fit):
+    from hccstats import rbridge
+
+    def missing(*packages):
+        raise RNotAvailableError("R package 'rms' is not installed")
+
+    monkeypatch.setattr(rbridge, "require_r", missing)
+    with pytest.raises(RNotAvailableError) as info:
+        nomogram(bw_fit, engine="r")
+    msg = str(info.value)
+    assert "engine='python'" in msg and "r-cran-rms" in msg and "rpy2" in msg
+
+
+@pytest.mark.r
+def test_r_console_and_warnings_become_python_warnings():
+    from hccstats.rbridge import RWarning
+    from hccstats.rbridge.nomogram import rms_nomogram
+
+    d = birthwt()
+    d["const"] = 1.0  # datadist warns "const is constant"
+    with pytest.warns(RWarning, match="constant"):
+        rms_nomogram("low ~ age + smoke", d)
+
+
+def test_bad_engine_and_bad_fit():
+    with pytest.raises(hccstats.InputError, match="engine"):
+        nomogram(object(), engine="sas")
+    with pytest.raises(hccstats.InputError, match="LogisticFit"):
+        nomogram(object(), engine="python")
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def check_png(path: Path, width_in: float) -> None:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        assert abs(im.size[0] - width_in * 300) <= 2, im.size
+        dpi = im.info.get("dpi")
+        assert dpi is not None and abs(dpi[0] - 300) < 1, dpi
+        arr = np.asarray(im.convert("L"), dtype=float)
+    assert arr.std() > 10  # not blank
+    assert (arr < 128).mean() > 0.005  # some ink
+
+
+def check_pdf(path: Path) -> None:
+    raw = path.read_bytes()
+    assert raw.startswith(b"%PDF-")
+    assert len(raw) > 3000
+    assert len(re.findall(rb"/Type\s*/Page[^s]", raw)) == 1
+
+
+def check_svg(path: Path, width_in: float) -> None:
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    width = root.get("width")
+    value = float(re.match(r"[\d.]+", width).group())
+    assert abs(value - width_in * 72) < 1.5, width  # pt
+    assert sum(1 for _ in root.iter()) > 50  # drawn elements
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("r", marks=pytest.mark.r)])
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_nomogram_files_read_back(tmp_path, bw_fit, engine, width):
+    nom = nomogram(bw_fit, engine=engine, width=width)
+    paths = nom.save(tmp_path / f"nom_{engine}", formats=("png", "pdf", "svg"))
+    assert [p.suffix for p in paths] == [".png", ".pdf", ".svg"]
+    w = 7.0 if width == "double" else 3.5
+    check_png(paths[0], w)
+    check_pdf(paths[1])
+    check_svg(paths[2], w)
+    assert isinstance(nom, Nomogram) and nom.figure is not None
+    assert "Points per unit of linear predictor" in repr(nom)
