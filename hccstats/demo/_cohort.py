@@ -33,7 +33,7 @@ MISSING_RATE = 0.03
 # cohort so that the mean risk is EVENT_RATE. Terms are computed from clinical.csv's
 # columns (mvi present = 1) and the latent image risk (standard normal, truth.csv).
 TRUTH = {
-    "mvi": 1.1,                  # mvi == "present"
+    "mvi": 1.2,                  # mvi == "present"
     "tumour_number": 0.9,        # per additional tumour (tumour_number - 1)
     "image_risk": 1.6,           # latent image risk, per SD
     "log2_ast_40": 0.45,         # log2(AST / 40 U/L)
@@ -90,7 +90,7 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     tumour_number = np.empty(total, dtype=int)
     tumour_number[:n] = _by_rank(0.6 * z[:n] + rng.standard_normal(n), TUMOUR_NUMBER_SHARE).astype(int)
     tumour_number[n:] = rng.choice([1, 2, 3], size=n_excluded, p=[0.75, 0.2, 0.05])
-    mvi = rng.random(total) < expit(-0.7 + 0.9 * z + 0.12 * (size - 4.3))
+    mvi = rng.random(total) < expit(-0.65 + 0.55 * z + 0.1 * (size - 4.3))
     grade = _by_rank(0.6 * z + rng.standard_normal(total), GRADE_SHARE)
     bclc = np.where(
         (tumour_number == 1) & (size <= 2.0), "0",

@@ -18,15 +18,15 @@ __all__ = ["FEATURES", "true_features", "make_readings"]
 
 # name -> (levels, label, inter-reader misreading probability)
 FEATURES = {
-    "mr_tumour_size": (["<=5 cm", ">5 cm"], "Tumour size on MRI", 0.015),
-    "ap_enhancement": ([1, 2, 3, 4, 5], "AP enhancement type", 0.10),
-    "capsule": (["absent", "incomplete", "complete"], "Capsule", 0.14),
-    "hypodense_halo": (["absent", "present"], "Hypodense halo", 0.12),
-    "necrosis": (["absent", "present"], "Intratumoral necrosis", 0.11),
-    "satellite_nodules": (["absent", "present"], "Satellite nodules", 0.12),
-    "peritumoral_hypointensity": (["absent", "present"], "Peritumoral hypointensity on HBP", 0.12),
+    "mr_tumour_size": (["<=5 cm", ">5 cm"], "Tumour size on MRI", 0.025),
+    "ap_enhancement": ([1, 2, 3, 4, 5], "AP enhancement type", 0.06),
+    "capsule": (["absent", "incomplete", "complete"], "Capsule", 0.07),
+    "hypodense_halo": (["absent", "present"], "Hypodense halo", 0.055),
+    "necrosis": (["absent", "present"], "Intratumoral necrosis", 0.055),
+    "satellite_nodules": (["absent", "present"], "Satellite nodules", 0.045),
+    "peritumoral_hypointensity": (["absent", "present"], "Peritumoral hypointensity on HBP", 0.05),
 }
-INTRA_REREAD = 0.25   # share of R1's second-session readings made afresh
+INTRA_REREAD = 0.3   # share of R1's second-session readings made afresh
 
 
 def _ordinal(score: np.ndarray, cuts: list[float]) -> np.ndarray:
@@ -51,8 +51,8 @@ def true_features(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
 
 
 def _read(truth: np.ndarray, k: int, p_err: float, rng, size: np.ndarray | None) -> np.ndarray:
-    if size is not None:       # a measurement: 4% error in the diameter, then the 5 cm cut
-        return (size * (1 + 0.04 * rng.standard_normal(len(size))) > 5.0).astype(int)
+    if size is not None:       # a measurement: a relative error (the feature's rate) in the diameter, then the 5 cm cut
+        return (size * (1 + p_err * rng.standard_normal(len(size))) > 5.0).astype(int)
     wrong = rng.random(len(truth)) < p_err
     if k > 2:
         step = np.where(rng.random(len(truth)) < 0.5, -1, 1)
