@@ -55,7 +55,7 @@ def bootstrap_aucs(
     for cols in sets:
         first = rocs[cols[0]]
         block = max(1, _BLOCK_CELLS // first.n)
-        is_case = first.y_true == 1
+        patient_groups = {} if stratified else {j: rocs[j]._patient_groups() for j in cols}
         for start in range(0, n_boot, block):
             b = min(block, n_boot - start)
             if stratified:
@@ -63,15 +63,15 @@ def bootstrap_aucs(
                 draw_ctrl = rng.integers(0, first.n_controls, size=(b, first.n_controls))
             else:
                 draw_all = rng.integers(0, first.n, size=(b, first.n))
-                case_w = is_case[draw_all].astype(np.float64)
+                case_w = (first.y_true[draw_all] == 1).astype(np.float64)
             for j in cols:
                 r = rocs[j]
                 k = r._values.size
                 if stratified:
-                    case_g = _group_counts(r._group[is_case][draw_case], k)
-                    ctrl_g = _group_counts(r._group[~is_case][draw_ctrl], k)
+                    case_g = _group_counts(r._case_group[draw_case], k)
+                    ctrl_g = _group_counts(r._control_group[draw_ctrl], k)
                 else:
-                    g = r._group[draw_all]
+                    g = patient_groups[j][draw_all]
                     case_g = _group_counts(g, k, case_w)
                     ctrl_g = _group_counts(g, k, 1.0 - case_w)
                 out[start : start + b, j] = _auc_from_group_counts(case_g, ctrl_g)

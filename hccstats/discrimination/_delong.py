@@ -31,22 +31,35 @@ class Placements:
     controls: np.ndarray
 
 
+def _group_placements(r: Roc) -> tuple[np.ndarray, np.ndarray]:
+    """Placement of a case and of a control at each distinct score (ascending oriented score).
+
+    A case in group g outranks the controls below g and ties with those in g:
+    ``(tn[g] + tn[g+1]) / 2n``, the mean of two adjacent specificities of the curve; a control
+    in g is outranked by ``(tp[g] + tp[g+1]) / 2m`` cases, two adjacent sensitivities.
+    """
+    sp, se = r.specificities, r.sensitivities
+    return (sp[:-1] + sp[1:]) / 2.0, (se[:-1] + se[1:]) / 2.0
+
+
 def placements(r: Roc) -> Placements:
     """The structural components of the AUC (``pROC:::delongPlacements``), linear time."""
-    case_counts = r._case_counts.astype(np.float64)
-    control_counts = r._control_counts.astype(np.float64)
-    controls_below = np.cumsum(control_counts) - control_counts
-    cases_above = r.n_cases - np.cumsum(case_counts)
-    case_place = (controls_below + 0.5 * control_counts) / r.n_controls  # per group
-    control_place = (cases_above + 0.5 * case_counts) / r.n_cases  # per group
-    is_case = r.y_true == 1
-    x = case_place[r._group[is_case]]
-    y = control_place[r._group[~is_case]]
-    return Placements(theta=r.auc, cases=x, controls=y)
+    case_place, control_place = _group_placements(r)
+    return Placements(theta=r.auc, cases=case_place[r._case_group], controls=control_place[r._control_group])
 
 
-def _components(p: Placements) -> tuple[np.ndarray, np.ndarray]:
-    return p.cases - p.theta, p.controls - p.theta
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    # einsum's own loop: BLAS ddot brings nothing for one dot product and its threads
+    # stall on a busy machine
+    return float(np.einsum("i,i->", a, b))
+
+
+def _centred(r: Roc) -> tuple[np.ndarray, np.ndarray]:
+    """Placements minus the AUC, per patient (cases, controls), computed per group first."""
+    case_place, control_place = _group_placements(r)
+    case_place -= r.auc
+    control_place -= r.auc
+    return case_place[r._case_group], control_place[r._control_group]
 
 
 def delong_var(r: Roc, p: Placements | None = None) -> float:
@@ -54,9 +67,9 @@ def delong_var(r: Roc, p: Placements | None = None) -> float:
     m, n = r.n_cases, r.n_controls
     if m <= 1 or n <= 1:
         return float("nan")
-    dx, dy = _components(p if p is not None else placements(r))
-    sx = np.dot(dx, dx) / (m - 1)
-    sy = np.dot(dy, dy) / (n - 1)
+    dx, dy = _centred(r) if p is None else (p.cases - p.theta, p.controls - p.theta)
+    sx = _dot(dx, dx) / (m - 1)
+    sy = _dot(dy, dy) / (n - 1)
     return float(sx / m + sy / n)
 
 
@@ -65,19 +78,25 @@ def delong_cov(r1: Roc, r2: Roc, p1: Placements | None = None, p2: Placements | 
     m, n = r1.n_cases, r1.n_controls
     if m <= 1 or n <= 1:
         return float("nan")
-    dx1, dy1 = _components(p1 if p1 is not None else placements(r1))
-    dx2, dy2 = _components(p2 if p2 is not None else placements(r2))
-    return float(np.dot(dx1, dx2) / (m - 1) / m + np.dot(dy1, dy2) / (n - 1) / n)
+    dx1, dy1 = _centred(r1) if p1 is None else (p1.cases - p1.theta, p1.controls - p1.theta)
+    dx2, dy2 = _centred(r2) if p2 is None else (p2.cases - p2.theta, p2.controls - p2.theta)
+    return float(_dot(dx1, dx2) / (m - 1) / m + _dot(dy1, dy2) / (n - 1) / n)
 
 
 def delong_paired(r1: Roc, r2: Roc) -> tuple[float, float, float, float, float]:
     """``(difference, se of the difference, var1, var2, cov)`` for two paired curves."""
-    p1, p2 = placements(r1), placements(r2)
-    v1, v2 = delong_var(r1, p1), delong_var(r2, p2)
-    c = delong_cov(r1, r2, p1, p2)
+    m, n = r1.n_cases, r1.n_controls
+    if m <= 1 or n <= 1:
+        nan = float("nan")
+        return r1.auc - r2.auc, nan, nan, nan, nan
+    dx1, dy1 = _centred(r1)
+    dx2, dy2 = _centred(r2)
+    v1 = float(_dot(dx1, dx1) / (m - 1) / m + _dot(dy1, dy1) / (n - 1) / n)
+    v2 = float(_dot(dx2, dx2) / (m - 1) / m + _dot(dy2, dy2) / (n - 1) / n)
+    c = float(_dot(dx1, dx2) / (m - 1) / m + _dot(dy1, dy2) / (n - 1) / n)
     var_d = v1 + v2 - 2.0 * c
     se = float(np.sqrt(max(var_d, 0.0))) if np.isfinite(var_d) else float("nan")
-    return p1.theta - p2.theta, se, v1, v2, c
+    return r1.auc - r2.auc, se, v1, v2, c
 
 
 def delong_unpaired(r1: Roc, r2: Roc) -> tuple[float, float, float, float, float]:

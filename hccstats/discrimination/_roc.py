@@ -80,7 +80,16 @@ class Roc:
     _values: np.ndarray = field(repr=False)  # distinct oriented scores
     _case_counts: np.ndarray = field(repr=False)  # cases per group
     _control_counts: np.ndarray = field(repr=False)  # controls per group
-    _group: np.ndarray = field(repr=False)  # group index of each patient
+    _case_group: np.ndarray = field(repr=False)  # group index of each case, patient order
+    _control_group: np.ndarray = field(repr=False)  # group index of each control, patient order
+
+    def _patient_groups(self) -> np.ndarray:
+        """Group index of every patient, in patient order."""
+        group = np.empty(self.y_true.size, dtype=self._case_group.dtype)
+        is_case = self.y_true == 1
+        group[is_case] = self._case_group
+        group[~is_case] = self._control_group
+        return group
 
     @property
     def controls(self) -> np.ndarray:
@@ -141,6 +150,12 @@ def _as_score(score: Any) -> np.ndarray:
 def _as_response(y_true: Any, levels: Sequence[Any] | None) -> tuple[np.ndarray, tuple]:
     if levels is None:
         arr = np.asarray(y_true)
+        if arr.ndim == 1 and arr.size and arr.dtype.kind in "biu":
+            # fast path (large numeric outcomes): two distinct values, the larger is the case
+            low, high = arr.min(), arr.max()
+            y = arr == high
+            if low != high and np.count_nonzero(y) + np.count_nonzero(arr == low) == arr.size:
+                return y.astype(np.int64), (low.item(), high.item())
         y = as_binary(arr, "y_true")
         labels = np.unique(arr)
         return y, (labels[0].item() if hasattr(labels[0], "item") else labels[0],
@@ -169,36 +184,41 @@ def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
     numbers), it is moved onto the neighbour that keeps the classification right for
     ``direction``, as pROC does.
     """
-    lower = np.concatenate(([-np.inf], values))
-    upper = np.concatenate((values, [np.inf]))
-    with np.errstate(over="ignore", invalid="ignore"):
-        t1 = (lower + upper) / 2.0
-        t2 = lower / 2.0 + upper / 2.0
-    thr = np.where(np.abs(t1) > 1e100, t2, t1)
+    thr = np.empty(values.size + 1)
+    thr[0], thr[-1] = -np.inf, np.inf
     inner = thr[1:-1]  # between values[k-1] and values[k]
+    with np.errstate(over="ignore"):
+        np.add(values[:-1], values[1:], out=inner)
+        inner /= 2.0
+    big = np.flatnonzero(np.abs(inner) > 1e100)  # (a + b) / 2 could overflow: a / 2 + b / 2
+    inner[big] = values[:-1][big] / 2.0 + values[1:][big] / 2.0
     if direction == "<":
-        fix = inner == values[:-1]
+        fix = np.flatnonzero(inner == values[:-1])
         inner[fix] = values[1:][fix]
     else:
-        fix = inner == values[1:]
+        fix = np.flatnonzero(inner == values[1:])
         inner[fix] = values[:-1][fix]
     return thr
 
 
-def _groups(oriented: np.ndarray, y: np.ndarray):
-    """Distinct oriented scores (ascending), cases and controls per value, group of each patient."""
+def _groups(oriented: np.ndarray, is_case: np.ndarray):
+    """Distinct oriented scores (ascending), cases and controls per value, group of each case
+    and of each control (in patient order)."""
     order = np.argsort(oriented)
     sorted_values = oriented[order]
     new = np.empty(sorted_values.size, dtype=bool)
     new[0] = True
     np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
-    group_sorted = np.cumsum(new) - 1
+    index_type = np.int32 if sorted_values.size < 2**31 else np.int64
+    group_sorted = np.cumsum(new, dtype=index_type)
+    group_sorted -= 1
     n_groups = int(group_sorted[-1]) + 1
     group = np.empty_like(group_sorted)
     group[order] = group_sorted
-    case_counts = np.bincount(group[y == 1], minlength=n_groups)
+    case_group = group[is_case]
+    case_counts = np.bincount(case_group, minlength=n_groups)
     sizes = np.diff(np.append(np.flatnonzero(new), sorted_values.size))
-    return sorted_values[new], case_counts, sizes - case_counts, group
+    return sorted_values[new], case_counts, sizes - case_counts, case_group, group[~is_case]
 
 
 def roc(
@@ -268,7 +288,7 @@ def roc(
             stacklevel=2,
         )
     oriented = s if direction == "<" else -s
-    values, case_counts, control_counts, group = _groups(oriented, y)
+    values, case_counts, control_counts, case_group, control_group = _groups(oriented, y == 1)
     # ROC points in pROC order: point k calls "case" the patients with oriented score >= values[k]
     # (k = 0..K-1), and point K calls nobody a case.
     tp = np.concatenate((np.cumsum(case_counts[::-1])[::-1], [0]))
@@ -295,5 +315,6 @@ def roc(
         _values=values,
         _case_counts=case_counts,
         _control_counts=control_counts,
-        _group=group,
+        _case_group=case_group,
+        _control_group=control_group,
     )
