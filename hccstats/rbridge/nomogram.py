@@ -23,7 +23,10 @@ from ._core import RWarning, require_r, run
 
 __all__ = ["rms_nomogram", "NOMOGRAM_R"]
 
-#: The R code run by :func:`rms_nomogram` (also used verbatim by tests/reference/nomogram/make_reference.R).
+#: R function turning an rms nomogram into a table (shared with tests/reference/nomogram/make_reference.R).
+TABLE_R = Path(__file__).with_name("nomogram_table.R")
+
+#: The R code run by :func:`rms_nomogram`.
 NOMOGRAM_R = r"""
 suppressMessages(library(rms))
 d <- as.data.frame(data)
@@ -50,31 +53,11 @@ res <- tryCatch({
     if (fmt == "png") png(path, width = width, height = height, units = "in", res = dpi, type = "cairo", pointsize = pointsize)
     else if (fmt == "pdf") pdf(path, width = width, height = height, useDingbats = FALSE, pointsize = pointsize)
     else if (fmt == "svg") svg(path, width = width, height = height, pointsize = pointsize)
-    console <- c(console, capture.output(draw()))
-    dev.off()
+    tryCatch(console <- c(console, capture.output(draw())), finally = dev.off())
   }
   printed <- capture.output(print(nom))
-  rows <- list()
   info <- attr(nom, "info")
-  for (nm in names(nom)) {
-    s <- nom[[nm]]
-    if (nm == "total.points") {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = "Total Points", kind = "total_points",
-        value = sapply(s$x, format), x = s$x, xbeta = NA_real_, points = s$x)
-    } else if (nm == "lp") {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = "Linear Predictor", kind = "linear_predictor",
-        value = sapply(s$x.real, format), x = s$x.real, xbeta = NA_real_, points = s$x)
-    } else if (!is.null(s$fat)) {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = nm, kind = "risk", value = s$fat,
-        x = as.numeric(s$x.real), xbeta = NA_real_, points = s$x)
-    } else {
-      v <- s[[1]]
-      rows[[length(rows) + 1]] <- data.frame(variable = attr(s, "info")$predictor, axis = nm, kind = "predictor",
-        value = if (is.character(v)) v else gsub(" ", "", sapply(v, format)),
-        x = if (is.numeric(v)) as.numeric(v) else NA_real_, xbeta = as.numeric(s$Xbeta), points = as.numeric(s$points))
-    }
-  }
-  table <- do.call(rbind, rows); rownames(table) <- NULL
+  table <- hccstats_nomogram_table(nom)
   list(table = table, sc = info$sc, intercept = as.numeric(info$Intercept), lp_at = info$lp.at,
        coef = coef(f), console = console, printed = paste(printed, collapse = "\n"))
 }, finally = on.exit_fun())
@@ -171,7 +154,7 @@ def rms_nomogram(
         n_axes = 4 + max(1, formula.count("+") + 1 + formula.count("*") * 2)
         height = 0.42 * n_axes + 0.2
     out = run(
-        NOMOGRAM_R,
+        TABLE_R.read_text() + NOMOGRAM_R,
         data=_to_r_data(data),
         levels_json=_r_list(_json_levels(data)),
         labels=_r_list(dict(labels or {})),

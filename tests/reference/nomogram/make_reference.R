@@ -15,38 +15,14 @@ sah$wfns <- factor(as.character(sah$wfns), levels = as.character(1:5))   # unord
 sah$y <- as.integer(sah$outcome == "Poor")
 write.csv(sah, "asah.csv", row.names = FALSE)
 
-points_table <- function(nom) {
-  rows <- list()
-  for (nm in names(nom)) {
-    s <- nom[[nm]]
-    if (nm == "total.points") {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = "Total Points", kind = "total_points",
-        value = sapply(s$x, format), x = s$x, xbeta = NA_real_, points = s$x)
-    } else if (nm == "lp") {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = "Linear Predictor", kind = "linear_predictor",
-        value = sapply(s$x.real, format), x = s$x.real, xbeta = NA_real_, points = s$x)
-    } else if (!is.null(s$fat)) {
-      rows[[length(rows) + 1]] <- data.frame(variable = "", axis = nm, kind = "risk", value = s$fat,
-        x = as.numeric(s$x.real), xbeta = NA_real_, points = s$x)
-    } else {
-      v <- s[[1]]
-      rows[[length(rows) + 1]] <- data.frame(variable = attr(s, "info")$predictor, axis = nm, kind = "predictor",
-        value = if (is.character(v)) v else gsub(" ", "", sapply(v, format)),
-        x = if (is.numeric(v)) as.numeric(v) else NA_real_, xbeta = as.numeric(s$Xbeta),
-        points = as.numeric(s$points))
-    }
-  }
-  out <- do.call(rbind, rows)
-  rownames(out) <- NULL
-  out
-}
+source("../../../hccstats/rbridge/nomogram_table.R")  # hccstats_nomogram_table(nom)
 
 # eps = 1e-10: rms's default eps = 0.025 stops Newton's method ~1e-8 away from the MLE
 run_model <- function(name, formula, d, ...) {
   dd <- datadist(d); assign("dd", dd, envir = globalenv()); options(datadist = "dd")
   f <- lrm(formula, data = d, eps = 1e-10, maxit = 50)
   nom <- nomogram(f, fun = plogis, funlabel = "Risk", ...)
-  tab <- points_table(nom)
+  tab <- hccstats_nomogram_table(nom)
   write.csv(tab, paste0(name, "_points.csv"), row.names = FALSE)  # full precision
   info <- attr(nom, "info")
   cat(name, ": sc =", format(info$sc, digits = 17), " Intercept =", format(info$Intercept, digits = 17), "\n")
