@@ -277,6 +277,9 @@ def test_identical_curves_give_zero_statistic_and_p_one():
         perfect = hs.roc([0, 0, 1, 1], [1.0, 2.0, 3.0, 4.0], direction="<")
         tp = hs.roc_test(perfect, perfect)
     assert (tp.statistic, tp.p_value) == (0.0, 1.0)
+    with pytest.warns(hs.UndefinedStatisticWarning, match="perfect"):
+        ci = hs.ci_auc(perfect)
+    assert (ci.low, ci.high, ci.se) == (1.0, 1.0, 0.0)
 
 
 @settings(max_examples=40, deadline=None)

@@ -143,6 +143,12 @@ def ci_auc(
                 stacklevel=2,
             )
             return AucCI(roc.auc, float("nan"), float("nan"), float("nan"), level, "delong")
+        if roc.auc == 1.0:
+            warnings.warn(
+                "ci_auc: the curve is perfect (AUC == 1); its DeLong CI is always 1-1 and can be misleading",
+                UndefinedStatisticWarning,
+                stacklevel=2,
+            )
         se = float(np.sqrt(var))
         low, high = normal_interval(roc.auc, se, level)
         return AucCI(roc.auc, float(min(max(low, 0.0), 1.0)), float(min(max(high, 0.0), 1.0)), se, level, "delong")
