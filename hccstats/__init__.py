@@ -45,6 +45,10 @@ _LAZY: dict[str, str] = {
     "vif": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
+    "TableOne": "hccstats.baseline",
+    "wilcox_test": "hccstats.baseline",
+    "chisq_test": "hccstats.baseline",
+    "fisher_test": "hccstats.baseline",
     # agreement (irr)
     "kappa2": "hccstats.agreement",
     "kappam_fleiss": "hccstats.agreement",
