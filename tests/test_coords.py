@@ -179,6 +179,14 @@ def test_ties_first_last_all():
     assert hs.coords(r, "best").tied_thresholds == tuple(mids)
 
 
+def test_vector_of_thresholds_gives_one_row_each():
+    r = asah_roc("s100b")
+    table = hs.coords(r, x=[0.1, 0.2, 0.3], ret=["threshold", "sensitivity", "specificity"])
+    assert list(table["threshold"]) == [0.1, 0.2, 0.3]
+    assert table["sensitivity"].iloc[1] == hs.coords(r, x=0.2).sensitivity
+    assert "sensitivity_ci_low" in table.columns
+
+
 def test_threshold_rule_and_infinite_thresholds():
     r = hs.roc([0, 0, 1, 1], [1.0, 2.0, 3.0, 4.0], direction="<")
     assert hs.coords(r, x=3.0).sensitivity == 1.0  # score >= 3 is a case

@@ -187,9 +187,10 @@ def coords(
     Parameters
     ----------
     roc : Roc
-    x : "best", "all" or float
+    x : "best", "all", float or sequence of floats
         ``"best"``: the threshold(s) that maximise ``best_method``. ``"all"``: every
-        threshold of the curve (a DataFrame). A number: that threshold applied to this
+        threshold of the curve (a DataFrame). A sequence: one row per threshold (a
+        DataFrame). A number: that threshold applied to this
         curve's patients (a case is ``score >= x`` for direction "<", ``score <= x`` for
         ">"), e.g. a cut-off found on the training set applied to the validation set::
 
@@ -215,7 +216,7 @@ def coords(
 
     Returns
     -------
-    Cutoff, or DataFrame for ``x="all"`` and ``ties="all"`` (one row per threshold, with
+    Cutoff, or DataFrame for ``x="all"``, a sequence ``x`` and ``ties="all"`` (one row per threshold, with
     ``<measure>_ci_low`` / ``<measure>_ci_high`` columns for the proportions).
 
     Notes
@@ -266,6 +267,8 @@ def coords(
             for i in (best if ties == "all" else [best[0] if ties == "first" else best[-1]])
         ]
         return _frame(cutoffs, ret) if ties == "all" else cutoffs[0]
+    if np.ndim(x) == 1:
+        return _frame([coords(roc, t, ret=ret, ci_method=ci_method, conf_level=level) for t in x], ret)
     try:
         t = float(x)
     except (TypeError, ValueError):
