@@ -1,8 +1,9 @@
 """Bootstrap AUCs (pROC's ``ci.auc(method = "bootstrap")`` and ``roc.test(method = "bootstrap")``).
 
-A resample is a vector of counts (how often each patient is drawn). The AUC of a resample
-is then a weighted Mann–Whitney statistic over the distinct scores, computed for a block of
-resamples at once with cumulative sums, so no resample is ever sorted.
+Each draw is mapped to the group (distinct score) of the patient drawn, and a resample is
+summarised by how many cases and controls it holds in each group. Its AUC is then the
+Mann–Whitney statistic over these counts, computed for a block of resamples at once with
+cumulative sums, so no resample is ever sorted.
 
 pROC draws with R's RNG; these draws come from numpy's ``default_rng(seed)``, so the
 intervals agree with pROC's only up to Monte-Carlo error.
