@@ -132,7 +132,8 @@ def dca(y_true, risks, thresholds=None, harm=0.0, *, standardized: bool = False,
     models = _risks(risks, len(yb))
     for name, r in models.items():
         check_same_length(y_true=yb, **{f"risks[{name!r}]": r})
-    t = np.round(np.arange(0.01, 1.0, 0.01), 10) if thresholds is None else as_finite(thresholds, "thresholds")
+    # np.arange(0.01, 1.0, 0.01) holds the same doubles as R's seq(0.01, 0.99, by = 0.01)
+    t = np.arange(0.01, 1.0, 0.01) if thresholds is None else as_finite(thresholds, "thresholds")
     if len(t) == 0 or (t < 0).any() or (t >= 1).any():
         raise InputError("thresholds: need values in [0, 1)")
     harms = dict(harm) if isinstance(harm, Mapping) else {m: float(harm) for m in models}

@@ -1,0 +1,118 @@
+"""calibrate (rms::calibrate, method boot) and calibration_curve against rms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hccstats as hs
+from hccstats import InputError
+from hccstats.calibration import calibrate, calibration_curve, val_prob
+
+from _calibration_data import birthwt_fit, read_ref, resamples_seed11
+
+COLS = ["predicted", "apparent", "bias_corrected", "index_orig", "training", "test", "optimism",
+        "index_corrected", "n"]
+
+
+@pytest.fixture(scope="module")
+def fit():
+    return birthwt_fit()
+
+
+def test_calibrate_on_r_resamples_against_stored_rms(fit):
+    # R: set.seed(11); calibrate(f, B = 50), and the 50 resamples that seed draws. Same
+    # resamples + the same lrm.fit iterations + the same lowess -> the same table; the fit's
+    # coefficients differ from rms's by ~1e-8 (convergence criterion), hence 1e-6.
+    ref = read_ref("calibrate_seed11_B50.csv")
+    ref.columns = COLS
+    cal = calibrate(fit, resamples=resamples_seed11())
+    np.testing.assert_allclose(cal.table[COLS].to_numpy(), ref.to_numpy(), atol=1e-6)
+    assert cal.n_failed == 0 and cal.B == 50 and cal.n == 189
+
+
+@pytest.mark.r
+def test_calibrate_on_r_resamples_against_live_rms(fit):
+    from hccstats.rbridge.rms_validation import bootstrap_indices_r, calibrate_r
+
+    exp = calibrate_r(fit, B=30, seed=5)
+    cal = calibrate(fit, resamples=bootstrap_indices_r(189, 30, 5))
+    np.testing.assert_allclose(cal.table[COLS].to_numpy(), exp["table"][COLS].to_numpy(), atol=1e-6)
+    assert cal.mean_abs_error == pytest.approx(exp["mae"], abs=1e-6)
+    assert cal.mean_squared_error == pytest.approx(exp["mse"], abs=1e-6)
+    assert cal.quantile_90 == pytest.approx(exp["q90"], abs=1e-6)
+
+
+def test_calibrate_falls_inside_spread_of_rms_over_seeds(fit):
+    # R: set.seed(s); calibrate(f, B = 200) for s = 1..20. hccstats draws other resamples, so
+    # its curve is one more draw from the same distribution: within mean +- 4 SD of rms's runs.
+    ref = read_ref("calibrate_spread_B200.csv")
+    cal = calibrate(fit, B=200, seed=2024)
+    curves = ref.pivot(index="seed", columns="predy", values="corrected")
+    np.testing.assert_allclose(curves.columns.to_numpy(), cal.table["predicted"], atol=1e-7)
+    mean, sd = curves.mean().to_numpy(), curves.std().to_numpy()
+    z = np.abs(cal.table["bias_corrected"].to_numpy() - mean) / sd
+    assert np.nanmax(z) < 4, np.nanmax(z)
+    for ours, col in [(cal.mean_abs_error, "mae"), (cal.mean_squared_error, "mse"), (cal.quantile_90, "q90")]:
+        runs = ref.groupby("seed")[col].first()
+        assert abs(ours - runs.mean()) < 4 * runs.std(), col
+
+
+def test_calibrate_fixed_seed_is_reproducible_and_independent_of_n_jobs(fit):
+    a = calibrate(fit, B=120, seed=7)
+    b = calibrate(fit, B=120, seed=7, n_jobs=2)
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+    assert a.mean_abs_error == b.mean_abs_error
+    c = calibrate(fit, B=120, seed=8)
+    assert not np.array_equal(a.table["bias_corrected"], c.table["bias_corrected"])
+
+
+def test_calibrate_counts_failed_resamples_without_events():
+    # a resample with no events cannot be fitted (rms: "Divergence or singularity"); counted
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"x": rng.normal(size=40)})
+    d["y"] = (rng.random(40) < 1 / (1 + np.exp(-d["x"]))).astype(int)
+    fit = hs.lrm("y ~ x", d)
+    good = rng.integers(0, 40, size=(4, 40))
+    no_events = np.tile(np.flatnonzero(d["y"] == 0)[:1], (1, 40))
+    cal = calibrate(fit, resamples=np.vstack([good, no_events]))
+    assert cal.n_failed == 1
+    assert cal.table["n"].max() <= 4
+    v = hs.validate(fit, resamples=np.vstack([good, no_events]))
+    assert v.n_failed == 1 and v.table["n"].max() == 4
+
+
+def test_calibrate_bad_input(fit):
+    with pytest.raises(InputError, match="seed"):
+        calibrate(fit, B=10)
+    with pytest.raises(InputError, match="B"):
+        calibrate(fit, B=0, seed=1)
+    with pytest.raises(InputError, match="resamples"):
+        calibrate(fit, resamples=np.zeros((3, 5), int))
+    with pytest.raises(InputError, match="fit"):
+        calibrate(object(), B=10, seed=1)
+
+
+def test_calibration_curve_is_val_prob_lowess_against_stored_rms():
+    # the external-data curve is val.prob's lowess read at the grid; its mean absolute error
+    # over the patients equals val.prob's Eavg up to interpolation between the 50 grid points
+    from _calibration_data import birthwt
+
+    y = birthwt()["low"].to_numpy()
+    p = read_ref("risks_birthwt.csv")["birthwt_shrunk"].to_numpy()
+    cc = calibration_curve(y, p)
+    assert cc.B == 0 and cc.table["bias_corrected"].isna().all()
+    eavg = read_ref("val_prob.csv").set_index("case").loc["birthwt_shrunk", "Eavg"]
+    assert cc.mean_abs_error == pytest.approx(float(eavg), abs=0.01)
+    assert val_prob(y, p).eavg == pytest.approx(float(eavg), abs=1e-9)
+
+
+def test_calibration_plot_delegates_to_plots(fit):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cal = calibrate(fit, B=20, seed=1)
+    fig = cal.plot()
+    assert fig.axes and len(fig.axes[0].lines) >= 2
+    assert "Mean absolute error" in repr(cal)
