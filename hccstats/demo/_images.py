@@ -234,4 +234,5 @@ def write_images(out: Path, frame: pd.DataFrame, feats: pd.DataFrame,
     else:
         from joblib import Parallel, delayed
 
-        Parallel(n_jobs=n_jobs)(delayed(_one_patient)(*job) for job in jobs)
+        # threads: numpy, scipy.ndimage and zlib release the GIL, and start-up is instant
+        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_one_patient)(*job) for job in jobs)
