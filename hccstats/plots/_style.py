@@ -57,6 +57,7 @@ _RC = {
     "pdf.fonttype": 42,  # TrueType text in PDFs: editable in Illustrator, accepted by journals
     "ps.fonttype": 42,
     "svg.fonttype": "none",
+    "svg.hashsalt": "hccstats",  # deterministic ids: same figure, same bytes
     "savefig.bbox": "standard",
 }
 
@@ -127,7 +128,7 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Iterable[str
                     "svg": {"Date": None}}[fmt]
         fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}", dir=stem.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with os.fdopen(fd, "wb") as fh, journal_style():  # font embedding is read at save time
                 fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
             os.replace(tmp, target)
         except BaseException:
