@@ -35,6 +35,14 @@ def _save(df: pd.DataFrame, folder: Path, name: str) -> None:
     df.to_csv(folder / name, index=False)
 
 
+def _set(folder: Path, name: str, cells: dict) -> None:
+    """Overwrite cells {(data row index, column): text} of a CSV."""
+    df = _csv(folder, name)
+    for (row, col), value in cells.items():
+        df.loc[row, col] = value
+    _save(df, folder, name)
+
+
 def _edit_yaml(folder: Path, change) -> None:
     cfg = yaml.safe_load((folder / "study.yaml").read_text())
     change(cfg)
@@ -98,9 +106,7 @@ def test_missing_reader_feature_column(study):
 # --- outcome ----------------------------------------------------------------------------------
 
 def test_outcome_not_binary(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[4, "early_recurrence"] = "2"           # data row 5 = spreadsheet row 6
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(4, "early_recurrence"): "2"})   # data row 5 = spreadsheet row 6
     msg = _error(study)
     assert "clinical.csv: column 'early_recurrence': outcome is not binary" in msg
     assert "row 6 (patient HCC0005)" in msg
@@ -112,9 +118,7 @@ def test_outcome_positive_level_absent(study):
 
 
 def test_missing_outcome_excludes_patient_not_error(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[2, "early_recurrence"] = ""
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(2, "early_recurrence"): ""})
     s = load(study / "study.yaml")
     assert "HCC0003" in s.excluded.index
     assert s.excluded.loc["HCC0003", "reason"] == "missing outcome (early_recurrence)"
@@ -123,9 +127,7 @@ def test_missing_outcome_excludes_patient_not_error(study):
 # --- duplicate IDs --------------------------------------------------------------------------
 
 def test_duplicate_patient_ids(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[7, "patient_id"] = df.loc[2, "patient_id"]
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(7, "patient_id"): "HCC0003"})
     msg = _error(study)
     assert "clinical.csv: column 'patient_id': duplicate patient IDs ['HCC0003']" in msg
     assert "rows 4, 9" in msg
@@ -141,9 +143,7 @@ def test_duplicate_reading(study):
 # --- patients in one table and not another ------------------------------------------------------
 
 def test_reader_patient_not_in_clinical(study):
-    df = _csv(study, "readers.csv")
-    df.loc[0, "patient_id"] = "GHOST"
-    _save(df, study, "readers.csv")
+    _set(study, "readers.csv", {(0, "patient_id"): "GHOST"})
     msg = _error(study)
     assert "readers.csv: column 'patient_id': patients not in clinical.csv" in msg
     assert "row 2 (patient GHOST)" in msg
@@ -171,27 +171,20 @@ def test_feature_table_lacking_a_patient(study):
 # --- text in a numeric column -------------------------------------------------------------------
 
 def test_text_in_numeric_column(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[6, "ast"] = "high"
-    df.loc[9, "ast"] = "n.d."
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(6, "ast"): "high", (9, "ast"): "n.d."})
     msg = _error(study)
     assert msg.startswith("clinical.csv: column 'ast': text in a numeric column at rows 8, 11")
     assert "(patients HCC0007, HCC0010)" in msg and "'high'" in msg
 
 
 def test_na_markers_are_missing_not_text(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[6, "ast"] = "NA"
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(6, "ast"): "NA"})
     s = load(study / "study.yaml")
     assert pd.isna(s.data.loc["HCC0007", "ast"])
 
 
 def test_value_outside_declared_levels(study):
-    df = _csv(study, "clinical.csv")
-    df.loc[0, "sex"] = "M"
-    _save(df, study, "clinical.csv")
+    _set(study, "clinical.csv", {(0, "sex"): "M"})
     msg = _error(study)
     assert "clinical.csv: column 'sex': value(s) 'M' not among the declared levels" in msg
     assert "row 2 (patient HCC0001)" in msg
@@ -213,6 +206,12 @@ def test_unknown_top_level_key(study):
 def test_binary_with_three_levels(study):
     _edit_yaml(study, lambda c: c["variables"]["mvi"].update(levels=["a", "b", "c"]))
     assert "variables.mvi.levels: a binary variable needs exactly 2 levels" in _error(study)
+
+
+@pytest.mark.parametrize("section", ["clinical", "outcome"])
+def test_required_section_missing(study, section):
+    _edit_yaml(study, lambda c: c.pop(section))
+    assert _error(study) == f"study.yaml: {section}: missing (a required section)"
 
 
 def test_not_yaml(study):

@@ -50,6 +50,18 @@ def _mapping(value: Any, yaml_name: str, where: str) -> dict:
     return dict(value)
 
 
+def _section(value: Any, yaml_name: str, where: str, allowed: tuple[str, ...],
+             shorthand: str | None = None) -> dict:
+    """A mapping section with only ``allowed`` keys; a plain string means ``{shorthand: value}``."""
+    if isinstance(value, str) and shorthand:
+        value = {shorthand: value}
+    value = _mapping(value, yaml_name, where)
+    unknown = set(value) - set(allowed)
+    if unknown:
+        raise _fail(yaml_name, where, f"unknown key(s) {sorted(unknown)}; allowed: {', '.join(allowed)}")
+    return value
+
+
 def _string(value: Any, yaml_name: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(yaml_name, where, f"expected a non-empty string, got {value!r}")
@@ -57,13 +69,7 @@ def _string(value: Any, yaml_name: str, where: str) -> str:
 
 
 def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
-    if isinstance(spec, str):
-        spec = {"type": spec}
-    spec = _mapping(spec, yaml_name, f"{where}.{name}")
-    unknown = set(spec) - {"type", "label", "unit", "levels"}
-    if unknown:
-        raise _fail(yaml_name, f"{where}.{name}", f"unknown key(s) {sorted(unknown)}; "
-                    "allowed: type, label, unit, levels")
+    spec = _section(spec, yaml_name, f"{where}.{name}", ("type", "label", "unit", "levels"), "type")
     vtype = spec.get("type")
     if vtype not in VARIABLE_TYPES:
         raise _fail(yaml_name, f"{where}.{name}.type",
@@ -136,10 +142,7 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
 def _readers(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    spec = _mapping(spec, yaml_name, "readers")
-    unknown = set(spec) - {"file", "id", "reader", "session", "features"}
-    if unknown:
-        raise _fail(yaml_name, "readers", f"unknown key(s) {sorted(unknown)}")
+    spec = _section(spec, yaml_name, "readers", ("file", "id", "reader", "session", "features"), "file")
     feats = _mapping(spec.get("features"), yaml_name, "readers.features")
     if not feats:
         raise _fail(yaml_name, "readers.features", "no features declared")
@@ -155,10 +158,7 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
 def _images(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    spec = _mapping(spec, yaml_name, "images")
-    unknown = set(spec) - {"phases", "mask", "tumour_label"}
-    if unknown:
-        raise _fail(yaml_name, "images", f"unknown key(s) {sorted(unknown)}")
+    spec = _section(spec, yaml_name, "images", ("phases", "mask", "tumour_label"))
     phases = _mapping(spec.get("phases"), yaml_name, "images.phases")
     if not phases:
         raise _fail(yaml_name, "images.phases", "no phases declared")
@@ -185,12 +185,7 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
 def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    if isinstance(spec, str):
-        spec = {"dir": spec}
-    spec = _mapping(spec, yaml_name, "features")
-    unknown = set(spec) - {"dir", "phases"}
-    if unknown:
-        raise _fail(yaml_name, "features", f"unknown key(s) {sorted(unknown)}")
+    spec = _section(spec, yaml_name, "features", ("dir", "phases"), "dir")
     phases = spec.get("phases")
     if phases is None:
         phases = list(images["phases"]) if images else None
@@ -221,15 +216,10 @@ def read_config(path: Path) -> dict:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _fail(name, "seed", f"expected an integer, got {seed!r}")
 
-    clinical = raw.get("clinical")
-    if clinical is None:
-        raise _fail(name, "clinical", "missing (the clinical table is required)")
-    if isinstance(clinical, str):
-        clinical = {"file": clinical}
-    clinical = _mapping(clinical, name, "clinical")
-    unknown = set(clinical) - {"file", "id", "exclude"}
-    if unknown:
-        raise _fail(name, "clinical", f"unknown key(s) {sorted(unknown)}; allowed: file, id, exclude")
+    for key in ("clinical", "outcome"):
+        if raw.get(key) is None:
+            raise _fail(name, key, "missing (a required section)")
+    clinical = _section(raw["clinical"], name, "clinical", ("file", "id", "exclude"), "file")
     clinical = {
         "file": _string(clinical.get("file"), name, "clinical.file"),
         "id": _string(clinical.get("id", "patient_id"), name, "clinical.id"),
@@ -238,15 +228,7 @@ def read_config(path: Path) -> dict:
     if clinical["exclude"] is not None:
         _string(clinical["exclude"], name, "clinical.exclude")
 
-    outcome = raw.get("outcome")
-    if outcome is None:
-        raise _fail(name, "outcome", "missing (the binary outcome is required)")
-    if isinstance(outcome, str):
-        outcome = {"column": outcome}
-    outcome = _mapping(outcome, name, "outcome")
-    unknown = set(outcome) - {"column", "positive", "label"}
-    if unknown:
-        raise _fail(name, "outcome", f"unknown key(s) {sorted(unknown)}; allowed: column, positive, label")
+    outcome = _section(raw["outcome"], name, "outcome", ("column", "positive", "label"), "column")
     column = _string(outcome.get("column"), name, "outcome.column")
     outcome = {"column": column, "positive": outcome.get("positive", 1),
                "label": str(outcome.get("label", column))}

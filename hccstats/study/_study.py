@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,6 @@ class Study:
     excluded: pd.DataFrame
     missing: pd.Series
     seed: int
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -143,8 +142,6 @@ class Study:
         no features section or its folder does not exist yet. InputError for a table
         without ``patient_id``, with non-numeric columns, or lacking included patients.
         """
-        if "features" in self._cache:
-            return dict(self._cache["features"])
         folder = self.features_dir
         if folder is None or not folder.is_dir():
             return {}
@@ -152,8 +149,7 @@ class Study:
         out: dict[str, pd.DataFrame] = {}
         for phase in phases:
             out[phase] = self._feature_table(folder / f"{phase}.parquet")
-        self._cache["features"] = out
-        return dict(out)
+        return out
 
     def _feature_table(self, path: Path) -> pd.DataFrame:
         if not path.is_file():
