@@ -157,3 +157,10 @@ def test_feature_tables_are_aligned_to_data(copy, study):
 def test_repr_reads_like_a_summary(study):
     text = repr(study)
     assert "285 patients included" in text and "split: 200 training / 85 validation" in text
+
+
+def test_excel_bom_and_blank_padding_are_tolerated(copy):
+    text = (copy / "clinical.csv").read_text()
+    (copy / "clinical.csv").write_text("\ufeff" + text.replace(",male,", ", male ,", 3), encoding="utf-8")
+    s = load(copy / "study.yaml")
+    assert s.data.index.name == "patient_id" and set(s.data["sex"].dropna()) == {"female", "male"}

@@ -198,6 +198,21 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
     and kept; patients excluded by the ``clinical.exclude`` column or a missing outcome
     are listed in ``Study.flow`` and ``Study.excluded``.
 
+    R equivalent: ``read.csv(file, na.strings = c("", "NA"))`` with ``factor(x, levels = ...)``
+    per declared variable, and a stratified split as ``caret::createDataPartition(y, p = 0.7)``
+    (a different random stream: the same seed does not give R's partition).
+
+    Parameters
+    ----------
+    path : str or Path
+        The study.yaml file (docs/study-file.md).
+    check_images : bool
+        Check that every included patient's image and mask files exist.
+
+    Returns
+    -------
+    Study
+
     Examples
     --------
     >>> from hccstats.demo import make_study

@@ -19,7 +19,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: {what} file not found")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=True, skipinitialspace=True)
+        df = pd.read_csv(path, dtype=str, keep_default_na=True, skipinitialspace=True, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: cannot read {what} table ({str(exc).splitlines()[0]})") from None
     df.columns = [str(c).strip() for c in df.columns]
