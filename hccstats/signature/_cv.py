@@ -1,0 +1,151 @@
+"""One cross-validation fold of the signature search, with the shared work done once.
+
+Per training set: min-max scaling, Spearman filter and Pearson pruning are fitted once
+and shared by all selector x classifier pipelines; each selector is fitted once and only
+its ``k`` changes while the number of kept features is tuned. This is exactly what the
+equivalent :func:`make_pipeline` would compute (the selectors' scores do not depend on
+``k``), only without repeating the shared steps.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+from threadpoolctl import threadpool_limits
+
+from ._classifiers import make_classifier
+from ._filters import CorrelationPruner, SpearmanFilter
+from ._selectors import make_selector
+
+__all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits",
+           "single_threaded"]
+
+
+def derived_seed(*parts: int) -> int:
+    """A 31-bit seed from integers, the same whatever the order tasks run in."""
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
+
+
+def make_pipeline(selector: str, classifier: str, k: int, *, seed: int, alpha: float = 0.05,
+                  threshold: float = 0.9) -> Pipeline:
+    """The full leak-free pipeline: scale -> Spearman filter -> pruning -> selector -> classifier."""
+    return Pipeline([
+        ("scale", MinMaxScaler()),
+        ("spearman", SpearmanFilter(alpha=alpha)),
+        ("prune", CorrelationPruner(threshold=threshold)),
+        ("select", make_selector(selector, k)),
+        ("classify", make_classifier(classifier, seed)),
+    ])
+
+
+@dataclass
+class _Prepared:
+    """Shared steps fitted on one training set; ``None`` arrays when no feature passed."""
+
+    train: np.ndarray | None
+    test: np.ndarray | None
+    selectors: dict
+
+
+def _prepare(Xtr, ytr, Xte, selectors, alpha, threshold) -> _Prepared:
+    scaler = MinMaxScaler().fit(Xtr)
+    a, b = scaler.transform(Xtr), scaler.transform(Xte)
+    spear = SpearmanFilter(alpha=alpha).fit(a, ytr)
+    keep = spear.get_support()
+    if not keep.any():
+        return _Prepared(None, None, {})
+    a, b = a[:, keep], b[:, keep]
+    prune = CorrelationPruner(threshold=threshold).fit(a, ytr)
+    a, b = prune.transform(a), prune.transform(b)
+    fitted = {s: make_selector(s).fit(a, ytr) for s in selectors}
+    return _Prepared(a, b, fitted)
+
+
+def quiet_fits() -> None:
+    """Silence the per-fit convergence chatter of the many small fits (call inside a
+    ``warnings.catch_warnings()`` block)."""
+    warnings.simplefilter("ignore", SkConvergenceWarning)
+
+
+def single_threaded():
+    """BLAS on one thread: the small fits run faster so, and the floating-point results
+    do not depend on the number of threads (same table whatever ``n_jobs``)."""
+    return threadpool_limits(limits=1)
+
+
+def _fit_predict(prep: _Prepared, selector: str, classifier: str, k: int, ytr, seed) -> np.ndarray:
+    """Test-set probabilities of one pipeline (the shared steps already fitted)."""
+    sel = prep.selectors[selector]
+    sel.k = k
+    a, b = sel.transform(prep.train), sel.transform(prep.test)
+    clf = make_classifier(classifier, seed).fit(a, ytr)
+    return clf.predict_proba(b)[:, 1]
+
+
+def _auc(y, p) -> float:
+    if p is None:
+        return 0.5  # no feature passed the filter: a constant prediction
+    return float(roc_auc_score(y, p))
+
+
+def tune_k(X, y, selectors, classifiers, k_grid, *, inner_splits, seed, alpha, threshold):
+    """Best ``k`` per (selector, classifier) by inner stratified CV AUC on ``(X, y)``.
+
+    Ties go to the smaller ``k``. With a single value in ``k_grid`` no inner CV is run.
+    """
+    combos = [(s, c) for s in selectors for c in classifiers]
+    if len(k_grid) == 1:
+        return {sc: int(k_grid[0]) for sc in combos}
+    scores = {(s, c, k): [] for s, c in combos for k in k_grid}
+    inner = StratifiedKFold(inner_splits, shuffle=True, random_state=seed)
+    for tr, te in inner.split(X, y):
+        prep = _prepare(X[tr], y[tr], X[te], selectors, alpha, threshold)
+        n_avail = 0 if prep.train is None else prep.train.shape[1]
+        for s, c in combos:
+            done: dict[int, float] = {}
+            for k in k_grid:
+                keff = min(int(k), n_avail)
+                if keff not in done:
+                    p = (None if prep.train is None
+                         else _fit_predict(prep, s, c, keff, y[tr], seed))
+                    done[keff] = _auc(y[te], p)
+                scores[(s, c, k)].append(done[keff])
+    best = {}
+    for s, c in combos:
+        means = [np.mean(scores[(s, c, k)]) for k in k_grid]
+        best[(s, c)] = int(k_grid[int(np.argmax(means))])
+    return best
+
+
+def outer_fold(X, y, train, test, *, selectors, classifiers, k_grid, inner_splits, seed,
+               fold_seed, alpha, threshold):
+    """Fit every pipeline on ``X[train]`` (k tuned inside) and predict ``X[test]``.
+
+    Returns ``{(selector, classifier): (probabilities, k, n_prefiltered)}``; probabilities are
+    the training prevalence when no feature passed the Spearman filter in this fold.
+    """
+    with warnings.catch_warnings(), single_threaded():
+        quiet_fits()
+        Xtr, ytr = X[train], y[train]
+        ks = tune_k(Xtr, ytr, selectors, classifiers, sorted(set(k_grid)),
+                    inner_splits=inner_splits, seed=fold_seed, alpha=alpha,
+                    threshold=threshold)
+        prep = _prepare(Xtr, ytr, X[test], selectors, alpha, threshold)
+        out = {}
+        n_pre = 0 if prep.train is None else prep.train.shape[1]
+        for s in selectors:
+            for c in classifiers:
+                if prep.train is None:
+                    p = np.full(len(test), ytr.mean())
+                else:
+                    p = _fit_predict(prep, s, c, min(ks[(s, c)], n_pre), ytr, seed)
+                out[(s, c)] = (p, ks[(s, c)], n_pre)
+        return out

@@ -1,0 +1,118 @@
+"""The three selectors of the study: ANOVA F, recursive feature elimination, ReliefF.
+
+Each keeps the ``k`` best features by a score computed in ``fit``; the score does not
+depend on ``k``, so ``k`` can be changed after fitting (the search tunes it inside each
+cross-validation fold without refitting the selector).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectKBest, SelectorMixin, f_classif
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._relief import ReliefF, top_k_mask
+
+__all__ = ["AnovaSelector", "RFESelector", "ReliefF", "make_selector", "SELECTORS"]
+
+
+class AnovaSelector(SelectKBest):
+    """``SelectKBest(f_classif, k)`` with ``k`` clipped to the number of features.
+
+    R equivalent: ``oneway.test(x ~ y, var.equal = TRUE)$statistic`` per column
+    (``summary(aov(x ~ y))`` F), keep the ``k`` largest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> X = np.c_[[1., 2, 3, 4, 5, 6], [3., 1, 2, 2, 3, 1]]
+    >>> AnovaSelector(k=5).fit(X, y).get_support().tolist()
+    [True, True]
+    """
+
+    def __init__(self, k: int = 10):
+        super().__init__(score_func=f_classif, k=k)
+
+    def _check_params(self, X, y):  # k larger than the number of features: keep all, silently
+        pass
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "scores_")
+        return top_k_mask(np.nan_to_num(self.scores_, nan=-np.inf), self.k)
+
+
+class RFESelector(SelectorMixin, BaseEstimator):
+    """Recursive feature elimination with an L2 logistic model; keep the last ``k`` standing.
+
+    The model (``LogisticRegression(C=C, solver="liblinear")``, L2-penalised so it exists under separation) is
+    refitted on the remaining features and the features with the smallest ``|coef|`` are
+    removed: 10 % of the remaining ones at a time while more than ``fine_below`` remain,
+    then one at a time. The elimination order is recorded in ``ranking_`` (1 = survived
+    longest), so ``k`` only slices it. With ``fine_below >= n_features`` this is
+    ``sklearn.feature_selection.RFE(LogisticRegression(C=C, solver="liblinear"),
+    n_features_to_select=k, step=1)``. R equivalent: ``caret::rfe`` with ``lrFuncs`` (ranking by |coefficient|).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 40)
+    >>> X = np.c_[rng.normal(size=(80, 4)), y + 0.5 * rng.normal(size=80)]
+    >>> RFESelector(k=1).fit(X, y).get_support().tolist()
+    [False, False, False, False, True]
+    """
+
+    def __init__(self, k: int = 10, C: float = 1.0, fine_below: int = 50):
+        self.k = k
+        self.C = C
+        self.fine_below = fine_below
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        p = X.shape[1]
+        remaining = np.arange(p)
+        eliminated: list[int] = []  # worst first
+        model = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)
+        while len(remaining) > 1:
+            coef = np.abs(model.fit(X[:, remaining], y).coef_.ravel())
+            n = len(remaining)
+            drop = 1 if n <= self.fine_below else max(1, int(0.1 * n))
+            worst = np.argsort(coef, kind="stable")[:drop]
+            eliminated.extend(remaining[worst].tolist())
+            remaining = np.delete(remaining, worst)
+        order = remaining.tolist() + eliminated[::-1]  # best first
+        self.ranking_ = np.empty(p, dtype=np.int64)
+        self.ranking_[order] = np.arange(1, p + 1)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "ranking_")
+        return top_k_mask(-self.ranking_.astype(float), self.k)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+SELECTORS = {
+    "anova": "ANOVA F test (SelectKBest(f_classif)), k largest F",
+    "rfe": "recursive feature elimination with an L2 logistic model (C=1), |coef| ranking",
+    "relief": "ReliefF (k=10 nearest hits and misses, Manhattan distance), k largest weights",
+}
+
+
+def make_selector(name: str, k: int = 10):
+    """A fresh selector by name: ``"anova"``, ``"rfe"`` or ``"relief"``."""
+    if name == "anova":
+        return AnovaSelector(k=k)
+    if name == "rfe":
+        return RFESelector(k=k)
+    if name == "relief":
+        return ReliefF(k=k)
+    from .._errors import InputError
+
+    raise InputError(f"selectors: unknown selector {name!r}; choose from {sorted(SELECTORS)}")
