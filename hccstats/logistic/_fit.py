@@ -81,7 +81,10 @@ def fit_logistic(
     """Maximise the (Firth-penalised) logistic log-likelihood by Newton-Raphson with step halving.
 
     Firth's modified score is U*(b) = X'(y - p + h (1/2 - p)) with h the hat diagonal
-    (Firth 1993; Heinze & Schemper 2002), solved with Fisher scoring as in logistf.
+    (Firth 1993; Heinze & Schemper 2002), the gradient of l(b) + log|I(b)|/2. Its steps
+    solve X'W(1 + h)X s = U*: the Newton step of the equivalent data augmentation (each
+    row also counted h/2 times with y and h/2 times with 1 - y) with h held fixed. Plain
+    Fisher scoring (logistf's I(b) s = U*) overshoots by up to a factor 2 where h is near 1.
     """
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
@@ -100,7 +103,9 @@ def fit_logistic(
         cov = _inv_pd(info)
         resid = y - p
         if firth:
-            resid = resid + hat_diagonal(X, w, cov) * (0.5 - p)
+            h = hat_diagonal(X, w, cov)
+            resid = resid + h * (0.5 - p)
+            cov = _inv_pd(_info(X, w * (1.0 + h)))
         score = X.T @ resid
         step = cov @ score
         if firth:

@@ -5,12 +5,19 @@
 #            the smallest p below `entry` enters (first among ties)
 #   removal: drop1(fit, test = "LRT"), the largest p above `removal` leaves (first among
 #            ties), repeated until none; a model visited before stops the selection.
+#   exact = TRUE fits with epsilon = 1e-14 and restarts each fit twice at its own estimates
+#            (glm's SEs use the weights of the iteration before the last). add1() refits the
+#            base model internally without a start, so its score statistics keep an error of
+#            ~1e-8 relative: the deviance is flat at the optimum and IRLS stops on it.
+#            exact = FALSE uses glm's defaults (for the benchmark).
 forward_lr_r <- function(d, outcome, cands, entry = 0.05, removal = 0.10,
-                         entry_test = "Rao", max_steps = 2 * length(cands) + 10) {
-  ctl <- glm.control(epsilon = 1e-14, maxit = 100)
+                         entry_test = "Rao", max_steps = 2 * length(cands) + 10, exact = TRUE) {
+  ctl <- if (exact) glm.control(epsilon = 1e-14, maxit = 100) else glm.control()
   fitm <- function(terms) {
     f <- reformulate(if (length(terms)) terms else "1", response = outcome)
-    glm(f, family = binomial, data = d, control = ctl)
+    g <- glm(f, family = binomial, data = d, control = ctl)
+    if (exact) for (i in 1:2) g <- glm(f, family = binomial, data = d, control = ctl, start = coef(g))
+    g
   }
   key <- function(t) paste(sort(t), collapse = "+")
   inm <- character(0)

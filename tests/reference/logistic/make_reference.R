@@ -6,9 +6,15 @@ have_brglm2 <- requireNamespace("brglm2", quietly = TRUE)
 source("forward_lr.R")
 options(digits = 17)
 wcsv <- function(x, f) write.csv(x, f, row.names = FALSE)
+# glm restarted twice at its own estimates: summary()'s SEs use the weights of the iteration
+# before the last, which with a deviance-based stopping rule lag the optimum by ~1e-8 (the
+# deviance is flat there); a restart's first iteration starts at the previous estimates
 ctl <- glm.control(epsilon = 1e-14, maxit = 100)
-# glm restarted at its own estimates so that summary()'s SEs use the weights at the optimum
-glm2 <- function(f, d) { g <- glm(f, binomial, d, control = ctl); glm(f, binomial, d, control = ctl, start = coef(g)) }
+glm2 <- function(f, d) {
+  g <- glm(f, binomial, d, control = ctl)
+  for (i in 1:2) g <- glm(f, binomial, d, control = ctl, start = coef(g))
+  g
+}
 
 data(birthwt)
 bw <- birthwt
@@ -27,8 +33,8 @@ for (nm in names(models)) {
   m <- models[[nm]]
   g <- glm2(m$f, m$d)
   s <- summary(g)$coefficients
-  pr <- suppressMessages(confint(g))
-  pr90 <- suppressMessages(confint(g, level = 0.90))
+  pr <- suppressWarnings(suppressMessages(confint(g)))
+  pr90 <- suppressWarnings(suppressMessages(confint(g, level = 0.90)))
   wa <- confint.default(g)
   wcsv(data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2], z = s[, 3], p = s[, 4],
                   profile_low = pr[, 1], profile_high = pr[, 2], profile90_low = pr90[, 1],
@@ -56,7 +62,7 @@ for (v in c("age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv")) {
   g <- glm2(reformulate(v, "low"), bw)
   per <- switch(v, age = sd(bw$age), lwt = 10, 1)
   s <- summary(g)$coefficients[-1, , drop = FALSE]
-  pr <- suppressMessages(confint(g))[-1, , drop = FALSE]
+  pr <- suppressWarnings(suppressMessages(confint(g)))[-1, , drop = FALSE]
   wa <- confint.default(g)[-1, , drop = FALSE]
   lr <- anova(g, test = "Chisq")[["Pr(>Chi)"]][2]
   uni <- rbind(uni, data.frame(predictor = v, term = rownames(s), per = per,
@@ -84,8 +90,8 @@ wcsv(r$steps, "stepwise_birthwt_Rao_010.csv")
 if (have_brglm2) {
   data(endometrial, package = "brglm2")
   wcsv(endometrial, "endometrial.csv")
-  m <- glm(HG ~ NV + PI + EH, data = endometrial, family = binomial, method = brglm2::brglmFit,
-           type = "AS_mean", epsilon = 1e-14, maxit = 500)
+  m <- suppressWarnings(glm(HG ~ NV + PI + EH, data = endometrial, family = binomial, method = brglm2::brglmFit,
+           type = "AS_mean", epsilon = 1e-14, maxit = 500))  # brglm2 warns on its adjusted start-up responses
   s <- coef(summary(m))
   wcsv(data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2], z = s[, 3], p = s[, 4]), "firth_endometrial.csv")
 }
