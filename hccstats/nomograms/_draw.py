@@ -34,11 +34,19 @@ def _numeric(labels) -> bool:
     return True
 
 
-def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None):
+def _discrete(x: np.ndarray) -> bool:
+    """Factor levels (no numeric value) or unevenly spaced values: label every tick, as rms does."""
+    if np.isnan(x).any() or x.size < 3:
+        return True
+    steps = np.diff(x)
+    return not np.allclose(steps, steps[0], rtol=1e-9, atol=0)
+
+
+def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None, discrete=False):
     """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
     pos = np.asarray(pos, float)
     if pos.size == 0:
-        return
+        return [0.0, 1.0]
     ax.plot([pos.min(), pos.max()], [y, y], color="black", lw=0.7, solid_capstyle="butt")
     sign = 1.0 if above else -1.0
     tick = -sign * _TICK  # ticks point away from the labels... as rms: labels above -> ticks down
@@ -49,29 +57,36 @@ def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=
     side = np.full(pos.size, sign)
     show = np.ones(pos.size, bool)
     widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
-    if _numeric(labels) and pos.size > 1:
-        # numbers: label every k-th tick so labels do not overlap (as R's axis() drops them)
-        gaps = np.diff(pos[order])
-        gap = float(gaps[gaps > 0].min()) if (gaps > 0).any() else 1.0
-        k = 1
-        while gap * k < widths.max() + 0.006 and k < pos.size:
-            k += 1
+    gaps = np.diff(pos[order])
+    even = pos.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-6, atol=0)
+    if not discrete and even and _numeric(labels):
+        # evenly spaced numbers: label every k-th tick so labels do not overlap (as R's axis() drops them)
         show[:] = False
+        k = 1
+        while gaps[0] * k < widths.max() + 0.006 and k < pos.size:
+            k += 1
         show[order[::k]] = True
     else:
-        # words: alternate the side when neighbours would overlap (as rms does)
+        # levels and uneven values (risk): alternate the side when neighbours would overlap, as rms
+        # does for factors, so every tick keeps its label
         last_end = {1.0: -np.inf, -1.0: -np.inf}
         for i in order:
-            s = sign if pos[i] - widths[i] / 2 >= last_end[sign] + 0.004 else -sign
-            side[i] = s
-            last_end[s] = pos[i] + widths[i] / 2
-    for p, text, s, visible in zip(pos, labels, side, show):
+            free = [s for s in (sign, -sign) if pos[i] - widths[i] / 2 >= last_end[s] + 0.004]
+            if not free:  # both sides taken: leave this tick unlabelled rather than overprint
+                show[i] = False
+                continue
+            side[i] = free[0]
+            last_end[free[0]] = pos[i] + widths[i] / 2
+    extent = [0.0, 1.0]
+    for p, text, s, visible, wd in zip(pos, labels, side, show, widths):
         if not visible:
             continue
+        extent = [min(extent[0], p - wd / 2), max(extent[1], p + wd / 2)]
         if s > 0:
             ax.text(p, y + (_TICK if tick > 0 else 0) + _PAD, text, ha="center", va="bottom", fontsize=fontsize)
         else:
             ax.text(p, y - (_TICK if tick < 0 else 0) - _PAD, text, ha="center", va="top", fontsize=fontsize)
+    return extent
 
 
 def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10, width: float | str = "double",
@@ -100,34 +115,37 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
         major = r_pretty([0, maxscale], nint)
         step = major[1] - major[0] if major.size > 1 else maxscale
         minor = np.arange(0, maxscale + 1e-9, step / 5) / maxscale
-        _axis(ax, ys[0], major / maxscale, [r_format(v) for v in major], above=True, fontsize=fontsize,
-              width_in=width_in, minor=minor)
+        extents = []
+        extents.append(_axis(ax, ys[0], major / maxscale, [r_format(v) for v in major], above=True, fontsize=fontsize,
+              width_in=width_in, minor=minor))
         for k, name in enumerate(axes_names, start=1):
             sub = preds[preds["axis"] == name]
-            _axis(ax, ys[k], sub["points"].to_numpy(float) / maxscale, list(sub["value"].astype(str)),
-                  fontsize=fontsize, width_in=width_in)
+            extents.append(_axis(ax, ys[k], sub["points"].to_numpy(float) / maxscale, list(sub["value"].astype(str)),
+                                 fontsize=fontsize, width_in=width_in, discrete=_discrete(sub["x"].to_numpy(float))))
         k = len(axes_names) + 1
         if total.size > 1:
             tstep = total[1] - total[0]
             tminor = np.arange(0, total_max + 1e-9, tstep / 4) / total_max
         else:
             tminor = None
-        _axis(ax, ys[k], total / total_max, [r_format(v) for v in total], fontsize=fontsize, width_in=width_in,
-              minor=tminor)
+        extents.append(_axis(ax, ys[k], total / total_max, [r_format(v) for v in total], fontsize=fontsize,
+                             width_in=width_in, minor=tminor))
         k += 1
         for kind, names in (("linear_predictor", ["Linear Predictor"] if show_lp else []), ("risk", risk_axes)):
             for name in names:
                 sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
                 pos = sub["points"].to_numpy(float) / total_max
                 keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
-                _axis(ax, ys[k], pos[keep], list(sub["value"].astype(str)[keep]), fontsize=fontsize,
-                      width_in=width_in)
+                extents.append(_axis(ax, ys[k], pos[keep], list(sub["value"].astype(str)[keep]), fontsize=fontsize,
+                                     width_in=width_in))
                 k += 1
         ax.set_yticks(ys, rows)
         ax.tick_params(axis="y", length=0, labelsize=title_size, pad=6)
         ax.set_xticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_xlim(-0.03, 1.03)
+        left = min(e[0] for e in extents)
+        right = max(e[1] for e in extents)
+        ax.set_xlim(min(-0.02, left - 0.01), max(1.02, right + 0.01))
         ax.set_ylim(ys[-1] - 0.55, 0.55)
     return fig
