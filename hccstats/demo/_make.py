@@ -60,6 +60,11 @@ def make_study(
     Path
         ``out_dir / "study.yaml"``, ready for :func:`hccstats.study.load`.
 
+    Notes
+    -----
+    No R equivalent; the outcome is drawn as R's ``rbinom(n, 1, plogis(lp))`` would, from the
+    linear predictor ``lp`` of the logistic truth in truth.json (docs/study-file.md).
+
     Examples
     --------
     >>> from hccstats.demo import make_study
