@@ -22,49 +22,53 @@ __all__ = ["lowess", "approx"]
 
 @njit
 def _lowest(x, y, n, xs, nleft, nright, w, userw, rw):
-    """Fitted value at ``xs`` from points nleft..n (0-based); returns (ys, ok)."""
+    """Fitted value at ``xs`` from points nleft..n (0-based); returns (ys, ok).
+
+    clowess's ``lowest``: tricube weights with the same cut-offs (``r <= 0.001 h`` weight 1,
+    ``r > 0.999 h`` weight 0, ties on the right picked up), the local line only when the
+    weighted spread exceeds ``0.001 * range``. The weighted sums are accumulated in one pass,
+    in x centred at ``xs`` (the same quantities as clowess's several passes; the order of the
+    floating-point additions differs, by ~1e-16).
+    """
     rng = x[n - 1] - x[0]
     h = max(xs - x[nleft], x[nright] - xs)
     h9 = 0.999 * h
     h1 = 0.001 * h
-    a = 0.0
+    s0 = 0.0
+    sd = 0.0
+    sdd = 0.0
+    sy = 0.0
+    sdy = 0.0
     j = nleft
     while j < n:
-        w[j] = 0.0
-        r = abs(x[j] - xs)
+        d = x[j] - xs
+        r = abs(d)
         if r <= h9:
             if r <= h1:
-                w[j] = 1.0
+                wj = 1.0
             else:
                 q = r / h
                 q = 1.0 - q * q * q
-                w[j] = q * q * q
+                wj = q * q * q
             if userw:
-                w[j] *= rw[j]
-            a += w[j]
+                wj *= rw[j]
+            s0 += wj
+            sd += wj * d
+            sdd += wj * d * d
+            sy += wj * y[j]
+            sdy += wj * d * y[j]
         elif x[j] > xs:
             break
         j += 1
-    nrt = j - 1
-    if a <= 0.0:
+    if s0 <= 0.0:
         return 0.0, False
-    for j in range(nleft, nrt + 1):
-        w[j] /= a
+    sd /= s0
+    sy /= s0
+    ys = sy
     if h > 0.0:
-        a = 0.0
-        for j in range(nleft, nrt + 1):
-            a += w[j] * x[j]
-        b = xs - a
-        c = 0.0
-        for j in range(nleft, nrt + 1):
-            c += w[j] * (x[j] - a) * (x[j] - a)
-        if math.sqrt(c) > 0.001 * rng:
-            b /= c
-            for j in range(nleft, nrt + 1):
-                w[j] *= b * (x[j] - a) + 1.0
-    ys = 0.0
-    for j in range(nleft, nrt + 1):
-        ys += w[j] * y[j]
+        c = sdd / s0 - sd * sd
+        if c > 0.0 and math.sqrt(c) > 0.001 * rng:
+            ys += (-sd / c) * (sdy / s0 - sd * sy)
     return ys, True
 
 

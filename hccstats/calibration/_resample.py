@@ -53,11 +53,19 @@ def counts(idx: np.ndarray, n: int) -> np.ndarray:
 
 
 def run_chunks(func, idx: np.ndarray, n_jobs: int | None):
-    """``func(idx_chunk)`` over fixed chunks of ``CHUNK`` resamples (threads), results in order."""
+    """``func(idx_chunk)`` over fixed chunks of ``CHUNK`` resamples (threads), results in order.
+
+    BLAS runs single-threaded meanwhile: the matrices are small, so BLAS threads only contend
+    (badly so on a loaded machine), and one thread keeps every sum in one fixed order, so the
+    result is the same for any ``n_jobs``.
+    """
+    from threadpoolctl import threadpool_limits
+
     chunks = [idx[i:i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
-    if n_jobs in (None, 1) or len(chunks) == 1:
-        return [func(c) for c in chunks]
-    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_jobs in (None, 1) or len(chunks) == 1:
+            return [func(c) for c in chunks]
+        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
 
 
 def average(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
