@@ -1,0 +1,267 @@
+"""A cohort run: patients in parallel worker processes, VGG19 in batches, resumable.
+
+Worker processes (joblib) read, correct and crop each patient while the main
+process feeds finished crops to the CNN in batches and caches each finished
+patient at once; a killed run restarted with the same arguments takes the
+cached patients as they are.  The tables and the manifest are written at the
+end from the cache.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .config import Settings, read_study
+from .errors import ExtractError
+
+__all__ = ["run_study", "Summary", "parse_shard"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run did.
+
+    ``n_patients`` in this run (this shard), ``n_extracted`` now, ``n_cached``
+    taken from an earlier (killed) run, ``n_failed`` with ``failures`` (patient →
+    reason); ``tables`` phase → parquet path; ``seconds`` wall time.
+    """
+
+    out_dir: Path
+    n_patients: int
+    n_extracted: int
+    n_cached: int
+    n_failed: int
+    failures: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    weights: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.n_failed == 0
+
+    def __str__(self) -> str:
+        return (f"extract: {self.n_patients} patients: {self.n_extracted} extracted, {self.n_cached} "
+                f"from cache, {self.n_failed} failed ({self.seconds:.1f} s) -> {self.out_dir}")
+
+
+def parse_shard(shard) -> tuple[int, int] | None:
+    """``"2/4"`` or ``(2, 4)`` → (2, 4): the second of four shards (1-based)."""
+    if shard is None:
+        return None
+    try:
+        i, n = (int(v) for v in (shard.split("/") if isinstance(shard, str) else shard))
+    except (ValueError, TypeError):
+        raise ExtractError(f"shard must be 'i/n' (e.g. 2/4), not {shard!r}") from None
+    if not 1 <= i <= n:
+        raise ExtractError(f"shard {i}/{n}: i must be between 1 and n")
+    return i, n
+
+
+def _prepare(patient_id, images, masks, settings, single_thread):
+    """Worker: ``(patient_id, crops, infos, None)`` or ``(patient_id, None, None, reason)``."""
+    if single_thread:
+        import SimpleITK as sitk
+        import torch
+
+        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
+        torch.set_num_threads(1)
+    from .patient import prepare_patient
+
+    try:
+        crops, infos = prepare_patient(patient_id, images, masks, settings)
+        return patient_id, crops, infos, None
+    except ExtractError as exc:
+        return patient_id, None, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one patient's surprise must not stop the cohort
+        return patient_id, None, None, f"patient {patient_id}: unexpected {type(exc).__name__}: {exc}"
+
+
+class _Progress:
+    """``extract  37/285 patients  12 s  (1 failed)`` on stderr; \\r-updated on a terminal."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.quiet, self.start, self.last = total, quiet, time.perf_counter(), 0.0
+        self.tty = sys.stderr.isatty()
+
+    def show(self, done: int, failed: int, final: bool = False) -> None:
+        now = time.perf_counter()
+        if self.quiet or (not final and now - self.last < (0.2 if self.tty else 5.0)):
+            return
+        self.last = now
+        width = 24
+        bar = "#" * (width * done // max(self.total, 1))
+        text = (f"extract [{bar:<{width}}] {done}/{self.total} patients  {now - self.start:.0f} s"
+                + (f"  ({failed} failed)" if failed else ""))
+        sys.stderr.write(("\r" + text + ("\n" if final else "")) if self.tty else text + "\n")
+        sys.stderr.flush()
+
+
+def _versions() -> dict:
+    import SimpleITK as sitk
+    import torch
+    import torchvision
+
+    from . import __version__
+    return {"extract": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "SimpleITK": sitk.Version_VersionString()}
+
+
+def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False, seed: int = 0,
+              device: str = "cpu", dtype: str = "fp32", channels_last: bool = True,
+              batch_size: int = 32, jobs: int = 1, shard=None, quiet: bool = False,
+              threads: int | None = None, patients=None, **options) -> Summary:
+    """Extract the deep features of every patient of a study.
+
+    Reads ``images:`` (and the patient ids of ``clinical:``) from ``study_yaml``;
+    writes ``<out_dir>/<phase>.parquet`` (``patient_id`` + 1472 float32 columns)
+    and ``<out_dir>/manifest.json``.  With ``shard="i/n"`` only every n-th patient
+    (from the i-th) is done, into ``<out_dir>/shards/i-of-n/``; join the shards
+    with :func:`extract.merge_shards`.
+
+    Parameters
+    ----------
+    study_yaml : path
+    out_dir : path
+        Created if needed; refused if it holds a different run's features.
+    weights : path, optional
+        torchvision's VGG19 file; default: the one in ``$TORCH_HOME/hub/checkpoints``.
+    random_weights : bool
+        Seeded random weights (``seed``) instead: tests and the demo.
+    device, dtype, channels_last, batch_size
+        CNN stage: ``"cpu"``/``"cuda"``, ``"fp32"``/``"bf16"``/``"fp16"`` (autocast),
+        memory format, images per forward pass.
+    jobs : int
+        Worker processes preparing patients (joblib; 1 = in this process).
+    quiet : bool
+        No progress bar on stderr.
+    threads : int, optional
+        torch threads of the CNN stage on CPU (default: torch's own choice).
+    patients : list of str, optional
+        The patient ids to extract (e.g. those a study includes); default every
+        id of the clinical file.
+    **options
+        :class:`extract.config.Settings`: ``size`` (224), ``margin``, ``n4``,
+        ``n4_shrink``, ``n4_iterations``, ``percentiles``, ``components``,
+        ``resample_mask``, ``tumour_label`` (default the study's) …
+
+    Returns
+    -------
+    Summary
+        A patient that fails is in ``summary.failures`` with the reason; the
+        others are extracted.
+
+    Raises
+    ------
+    ExtractError
+        Bad study file, weights, settings or output folder (nothing is extracted).
+
+    Examples
+    --------
+    >>> s = run_study("study.yaml", "features", random_weights=True, size=64, jobs=2)  # doctest: +SKIP
+    >>> s.n_failed
+    0
+    """
+    import torch
+    from joblib import Parallel, delayed
+
+    from .vgg import FeatureExtractor, build_model, feature_names
+
+    t0 = time.perf_counter()
+    study = read_study(study_yaml)
+    settings = Settings(**{"tumour_label": study.tumour_label, **options})
+    net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
+    model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
+    params = {"format": store.FORMAT, "model": "torchvision vgg19, global mean of each block's last ReLU",
+              "weights": weights_id, "seed": seed if random_weights else None, "dtype": dtype,
+              "images": study.section(), "settings": settings.to_dict()}
+    parts = parse_shard(shard)
+    out = Path(out_dir)
+    patients = study.patients if patients is None else [str(p) for p in patients]
+    if len(set(patients)) < len(patients):
+        raise ExtractError("patients: duplicated ids")
+    if parts is not None:
+        out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
+        patients = patients[parts[0] - 1::parts[1]]
+    store.claim(out, params)
+    store.clean_temporaries(out)
+    phases = list(study.phases)
+    cached = {p for p in patients if store.load_patient(out, p) is not None}
+    todo = [p for p in patients if p not in cached]
+    failures: dict[str, str] = {}
+    progress = _Progress(len(patients), quiet)
+    done = len(cached)
+    pending: list = []
+
+    def flush():
+        nonlocal done
+        if not pending:
+            return
+        feats = model(np.stack([crops[ph] for _, crops, _ in pending for ph in phases]))
+        for k, (pid, _, infos) in enumerate(pending):
+            store.save_patient(out, pid, phases, feats[k * len(phases):(k + 1) * len(phases)], infos)
+        done += len(pending)
+        pending.clear()
+        progress.show(done, len(failures))
+
+    old_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        tasks = (delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs > 1)
+                 for p in todo)
+        runner = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="4*n_jobs")
+        for pid, crops, infos, error in runner(tasks):
+            if error is not None:
+                failures[pid] = error
+                progress.show(done + len(failures), len(failures))
+                continue
+            pending.append((pid, crops, infos))
+            if len(pending) * len(phases) >= batch_size:
+                flush()
+        flush()
+    finally:
+        torch.set_num_threads(old_threads)
+    tables = _write_outputs(out, patients, phases, params, failures, parts, feature_names(),
+                            {"device": str(model.device), "channels_last": channels_last,
+                             "batch_size": batch_size, "jobs": jobs, "threads": threads})
+    progress.show(len(patients), len(failures), final=True)
+    return Summary(out_dir=out, n_patients=len(patients), n_extracted=len(todo) - len(failures),
+                   n_cached=len(cached), n_failed=len(failures), failures=failures, tables=tables,
+                   weights=weights_id, seconds=time.perf_counter() - t0)
+
+
+def _write_outputs(out, patients, phases, params, failures, parts, names, runtime) -> dict:
+    """Tables and manifest from the cache (patients in study order)."""
+    rows, ids, info = [], [], {}
+    for order, pid in enumerate(patients):
+        hit = store.load_patient(out, pid) if pid not in failures else None
+        if hit is None:
+            continue
+        _, feats, roi = hit
+        rows.append(feats)
+        ids.append(pid)
+        info[pid] = {"order": order, "phases": roi}
+    stacked = np.stack(rows) if rows else np.zeros((0, len(phases), len(names)), np.float32)
+    tables = {}
+    for k, phase in enumerate(phases):
+        tables[phase] = out / f"{phase}.parquet"
+        store.write_table(tables[phase], ids, stacked[:, k, :], names)
+    manifest = {
+        "format": store.FORMAT, "fingerprint": store.fingerprint(params), "params": params,
+        "weights_sha256": params["weights"], "feature_dtype": "float32", "n_features": len(names),
+        "feature_names": "vgg19_b{block}_c{channel}: block 1..5 (64, 128, 256, 512, 512 channels), channel from 0",
+        "phases": phases, "runtime": runtime, "versions": _versions(),
+        "shard": {"index": parts[0], "count": parts[1]} if parts else None,
+        "n_patients": len(patients), "n_extracted": len(ids), "failed": failures, "patients": info,
+    }
+    store.write_json(out / "manifest.json", manifest)
+    return tables

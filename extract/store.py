@@ -1,0 +1,126 @@
+"""The output folder: claim it for one run, per-patient cache, tables, manifest.
+
+Layout of ``<out>``::
+
+    run.json               the run's fingerprint and parameters (written first)
+    cache/<patient>.npz    features of every phase + ROI info, one file per finished patient
+    <phase>.parquet        patient_id + 1472 float32 columns (written last)
+    manifest.json          parameters, versions, weights, per-patient ROI, failures
+
+Every file is written to a temporary name in the same folder, then renamed, so
+a killed run leaves no half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ExtractError
+
+FORMAT = "extract-features/1"
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".tmp-{uuid.uuid4().hex}{path.suffix}"
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))   # usual mode (umask)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n"))
+
+
+def fingerprint(params: dict) -> str:
+    """SHA-256 of the parameters that decide the features (canonical JSON)."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+
+
+def _diff(old: dict, new: dict, prefix="") -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _diff(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} there, {b!r} now")
+    return out
+
+
+def claim(out: Path, params: dict) -> None:
+    """Make ``out`` this run's folder, or refuse one holding another run's features."""
+    run_file = out / "run.json"
+    if run_file.is_file():
+        try:
+            old = json.loads(run_file.read_text())
+        except (OSError, ValueError):
+            raise ExtractError(f"output folder {out}: run.json is unreadable; "
+                               "choose another --out or delete the folder") from None
+        if old.get("fingerprint") != fingerprint(params):
+            diffs = _diff(old.get("params", {}), params)
+            raise ExtractError(f"output folder {out} holds features of a different run "
+                               f"({'; '.join(diffs[:4]) or 'other format'}); choose another --out, "
+                               "or delete that folder to redo the run")
+        return
+    if out.exists() and any(out.glob("*.parquet")) | (out / "manifest.json").exists() | (out / "cache").exists():
+        raise ExtractError(f"output folder {out} holds feature files without run.json (another "
+                           "program's or an older run's); choose another --out")
+    write_json(run_file, {"format": FORMAT, "fingerprint": fingerprint(params), "params": params})
+
+
+def cache_path(out: Path, patient_id: str) -> Path:
+    """``cache/<id>.npz`` with the id made file-name safe (other characters → %XX)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), patient_id)
+    if safe.startswith("."):
+        safe = "%2E" + safe[1:]
+    return out / "cache" / f"{safe}.npz"
+
+
+def save_patient(out: Path, patient_id: str, phases: list[str], features: np.ndarray, info: dict) -> None:
+    """Cache one finished patient: features (n_phases, 1472) float32 + ROI info."""
+    def write(p: Path):
+        with open(p, "wb") as fh:
+            np.savez(fh, features=np.asarray(features, np.float32), phases=np.array(phases),
+                     info=np.array(json.dumps(info)))
+    atomic_write(cache_path(out, patient_id), write)
+
+
+def load_patient(out: Path, patient_id: str):
+    """``(phases, features, info)`` of a cached patient, or None if not cached."""
+    path = cache_path(out, patient_id)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as z:
+            return list(z["phases"]), z["features"], json.loads(str(z["info"]))
+    except (OSError, ValueError, KeyError):        # damaged: redo that patient
+        return None
+
+
+def clean_temporaries(out: Path) -> None:
+    """Remove ``.tmp-*`` files a killed run left behind."""
+    for tmp in [*out.glob(".tmp-*"), *out.glob("cache/.tmp-*")]:
+        tmp.unlink(missing_ok=True)
+
+
+def write_table(path: Path, patient_ids: list[str], features: np.ndarray, names: list[str]) -> None:
+    """``patient_id`` (string) + float32 feature columns, as parquet, atomically."""
+    import pandas as pd
+
+    table = pd.DataFrame(np.asarray(features, np.float32).reshape(len(patient_ids), len(names)),
+                         columns=names)
+    table.insert(0, "patient_id", pd.array(patient_ids, dtype="string"))
+    atomic_write(path, lambda p: table.to_parquet(p, index=False))
