@@ -188,6 +188,18 @@ def test_r_console_and_warnings_become_python_warnings():
         rms_nomogram("low ~ age + smoke", d)
 
 
+def test_axis_titles_from_study_variables(bw_fit):
+    from types import SimpleNamespace as Variable
+
+    variables = {"lwt": Variable(label="Weight", unit="lb"), "race": Variable(label="Race", unit=None)}
+    nom = nomogram(bw_fit, engine="python", labels=variables)
+    axes = dict(zip(nom.points["variable"], nom.points["axis"]))
+    assert axes["lwt"] == "Weight (lb)" and axes["race"] == "Race" and axes["age"] == "age"
+    ticks = [t.get_text() for t in nom.figure.axes[0].get_yticklabels()]
+    assert ticks[:3] == ["Points", "age", "Weight (lb)"] and ticks[-3:] == ["Total Points", "Linear Predictor",
+                                                                            "Risk of early recurrence"]
+
+
 def test_bad_engine_and_bad_fit():
     with pytest.raises(hccstats.InputError, match="engine"):
         nomogram(object(), engine="sas")

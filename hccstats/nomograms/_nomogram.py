@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
+from ..plots._style import atomic_target
 from ._draw import draw_nomogram
 from ._engine import TABLE_COLUMNS, points_table
 
@@ -90,10 +91,8 @@ class Nomogram:
             if fmt not in self._r_files:
                 raise InputError(f"formats: {fmt!r} was not drawn by rms (available: {sorted(self._r_files)})")
             target = stem.parent / f"{stem.name}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}", dir=stem.parent)
-            os.close(fd)
-            shutil.copyfile(self._r_files[fmt], tmp)
-            os.replace(tmp, target)
+            with atomic_target(target) as tmp:
+                shutil.copyfile(self._r_files[fmt], tmp)
             out.append(target)
         return out
 
@@ -115,10 +114,18 @@ class Nomogram:
         return "\n".join(lines)
 
 
+def _label_text(value) -> str:
+    """A label string, or "Label (unit)" from a study Variable (anything with .label / .unit)."""
+    if hasattr(value, "label"):
+        unit = getattr(value, "unit", None)
+        return f"{value.label} ({unit})" if unit else str(value.label)
+    return str(value)
+
+
 def _labels(fit, labels) -> dict[str, str]:
     out = dict(getattr(fit, "labels", None) or {})
     out.update(labels or {})
-    return {str(k): str(v) for k, v in out.items()}
+    return {str(k): _label_text(v) for k, v in out.items() if v is not None}
 
 
 def _r_formula(formula: str, data: pd.DataFrame) -> str:
@@ -181,7 +188,8 @@ def nomogram(
         values over the observed range, as rms chooses them.
     maxscale, nint : rms's ``maxscale`` (points of the widest predictor) and ``nint`` (tick count).
     labels : dict, optional
-        Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``.
+        Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``; the
+        study's ``study.variables`` works as is (label and unit: "AST (U/L)").
     r_formula : str, optional
         The R formula for engine "r" when the patsy formula cannot be translated.
 

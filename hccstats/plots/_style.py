@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from .._errors import InputError
 
-__all__ = ["OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN", "journal_style", "new_figure", "model_colors", "save_figure"]
+__all__ = ["atomic_target", "OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN", "journal_style", "new_figure", "model_colors", "save_figure"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order used for models.
 OKABE_ITO: dict[str, str] = {
@@ -97,6 +97,23 @@ def new_figure(width: float | str = "single", height: float | None = None, *, nr
     return fig, axes
 
 
+@contextlib.contextmanager
+def atomic_target(target: Path) -> Iterator[str]:
+    """Yield a temporary path beside ``target``; on success give it the usual permissions and rename it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Iterable[str] = ("png", "pdf"), dpi: int = 300) -> list[Path]:
     """Write ``fig`` as ``<path_stem>.<fmt>`` for each format, atomically (temp file + rename).
 
@@ -126,14 +143,7 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Iterable[str
         target = stem.parent / f"{stem.name}.{fmt}"
         metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
                     "svg": {"Date": None}}[fmt]
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}", dir=stem.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, journal_style():  # font embedding is read at save time
-                fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        with atomic_target(target) as tmp, open(tmp, "wb") as fh, journal_style():  # fonts are set at save time
+            fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
         out.append(target)
     return out

@@ -10,7 +10,6 @@ not lost.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -205,8 +204,3 @@ def _r_list(mapping: Mapping | None):
     for k, v in mapping.items():
         values[k] = ro.StrVector([str(x) for x in v]) if isinstance(v, (list, tuple)) else ro.StrVector([str(v)])
     return ro.ListVector(values)
-
-
-def _tmp_files(formats: Sequence[str]) -> tuple[tempfile.TemporaryDirectory, dict[str, str]]:
-    tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
-    return tmp, {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in formats}

@@ -1,0 +1,37 @@
+"""Re-make the example figures of docs/nomograms.md and docs/figures.md (needs R + rms for the rms one).
+
+Run: .venv/bin/python docs/img/make_examples.py
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import hccstats as hs
+from hccstats import plots
+
+HERE = Path(__file__).parent
+REF = HERE.parent.parent / "tests" / "reference" / "nomogram"
+
+d = pd.read_csv(REF / "birthwt.csv")
+d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
+d["smoke"] = pd.Categorical(d["smoke"], categories=["no", "yes"])
+fit = hs.lrm("low ~ age + lwt + race + smoke + ptl + ht", d,
+             labels={"age": "Age (years)", "lwt": "Weight (lb)", "ptl": "Premature labours", "ht": "Hypertension"})
+hs.nomogram(fit, engine="python", fun_label="Risk of low birth weight").save(HERE / "nomogram_native", formats=("png",),
+                                                                              dpi=150)
+from hccstats.rbridge import r_available
+
+if r_available("rms"):
+    hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(HERE / "nomogram_rms", formats=("png",))
+
+# a ROC figure from the fitted risks (hand-made curve object: plots are duck-typed)
+y = fit.y
+risk = fit.predict_risk()
+th = np.r_[-np.inf, np.sort(np.unique(risk)), np.inf]
+sens = np.array([(risk[y == 1] >= t).mean() for t in th])
+spec = np.array([(risk[y == 0] < t).mean() for t in th])
+roc = type("Roc", (), {"sensitivities": sens, "specificities": spec, "auc": fit.stats["C"]})
+fig = plots.roc_curves({"Birth-weight model": roc})
+plots.save_figure(fig, HERE / "roc_example", formats=("png",), dpi=150)
