@@ -1,7 +1,7 @@
 """Benchmark: forward_lr (SPSS Forward: LR) on 10,000 patients x 50 candidates vs R.
 
 R runs the same procedure: a loop of add1(test = "Rao") / drop1(test = "LRT") on glm
-(tests/reference/logistic/forward_lr.R, glm's default control), timed inside R with
+(hccstats/rbridge/stats_forward_lr.R, glm's default control), timed inside R with
 system.time so that the data transfer is not counted. Both must select the same terms.
 
 Usage: .venv/bin/python benchmarks/bench_stepwise.py [--n 10000] [--p 50] [--repeat 3]
@@ -63,7 +63,7 @@ def main() -> None:
         sw = hs.forward_lr(d, "y", cands)
         py_times.append(time.perf_counter() - t0)
 
-    src = (ROOT / "tests" / "reference" / "logistic" / "forward_lr.R").read_text()
+    src = (ROOT / "hccstats" / "rbridge" / "stats_forward_lr.R").read_text()
     r = rbridge.run(
         src
         + f"""

@@ -1,7 +1,9 @@
 """forward_lr() against an R loop of add1(test = "Rao")/drop1(test = "LRT")
-(tests/reference/logistic/forward_lr.R), live and stored."""
+(hccstats/rbridge/stats_forward_lr.R), live and stored."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,7 +53,7 @@ def test_removal_and_cycle_against_stored_add1_drop1_loop():
 def _r_loop(d, outcome, cands, **kw):
     from hccstats import rbridge
 
-    src = (REF / "forward_lr.R").read_text()
+    src = (Path(__file__).resolve().parents[1] / "hccstats" / "rbridge" / "stats_forward_lr.R").read_text()
     args = ", ".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in kw.items())
     return rbridge.run(
         src + f"\nr <- forward_lr_r(d, outcome, cands{', ' + args if args else ''}); list(steps = r$steps, coef = unname(coef(r$fit)))",

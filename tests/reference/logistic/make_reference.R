@@ -3,7 +3,7 @@
 # Writes the datasets (so the stored-reference tests need no R) and R's numbers as CSV.
 suppressMessages({library(MASS); library(rms); library(car)})
 have_brglm2 <- requireNamespace("brglm2", quietly = TRUE)
-source("forward_lr.R")
+source("../../../hccstats/rbridge/stats_forward_lr.R")  # the R loop of SPSS Forward: LR
 options(digits = 17)
 wcsv <- function(x, f) write.csv(x, f, row.names = FALSE)
 # glm restarted twice at its own estimates: summary()'s SEs use the weights of the iteration

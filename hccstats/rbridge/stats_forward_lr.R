@@ -1,5 +1,6 @@
 # SPSS "Forward: LR" written as a loop of add1()/drop1() on glm: the R oracle for
-# hccstats.forward_lr (sourced by make_reference.R, tests/test_stepwise.py and
+# hccstats.forward_lr (used by hccstats.rbridge.stats.forward_lr_r, sourced by
+# tests/reference/logistic/make_reference.R, tests/test_stepwise.py and
 # benchmarks/bench_stepwise.py).
 #   entry:   add1(fit, scope = candidates not in the model, test = "Rao")  (or "LRT"),
 #            the smallest p below `entry` enters (first among ties)
