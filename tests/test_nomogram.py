@@ -251,3 +251,19 @@ def test_nomogram_files_read_back(tmp_path, bw_fit, engine, width):
     check_svg(paths[2], w)
     assert isinstance(nom, Nomogram) and nom.figure is not None
     assert "Points per unit of linear predictor" in repr(nom)
+
+
+@pytest.mark.r
+def test_points_table_on_demo_study_against_rms_live(tmp_path):
+    # the study loader's types: ordered pandas Categoricals (integer levels for tumour number),
+    # labels with units from study.yaml
+    from hccstats import demo, study
+
+    s = study.load(demo.make_study(tmp_path, n=285, seed=2023, images=False))
+    d = s.data[s.data["split"] == "training"]
+    fit = lrm(f"{s.outcome} ~ ast + tumour_number + mvi", d, nan_policy="omit")
+    py = nomogram(fit, engine="python", labels=s.variables)
+    r = nomogram(fit, engine="r", labels=s.variables)
+    assert_tables_equal(py.points, r.points)
+    assert "AST (U/L)" in set(py.points["axis"])
+    np.testing.assert_allclose(nomogram_score(r, fit.data)["risk"], fit.predict_risk(), rtol=0, atol=1e-10)

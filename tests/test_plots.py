@@ -158,6 +158,15 @@ def test_forest_plot_content():
     assert len(texts) == 2 + 2 * 3
 
 
+def test_forest_plot_names_patsy_columns():
+    t = pd.DataFrame({"term": ["race[T.black]", "C(stage)[T.III]", "C(grade, Treatment('1'))[T.2]", "age"],
+                      "estimate": [2.0, 3.0, 1.5, 0.98], "ci_low": [1.1, 1.2, 0.9, 0.95], "ci_high": [3.6, 7.5, 2.5, 1.01],
+                      "p_value": [0.02, 0.01, 0.1, 0.2]})
+    fig = forest_plot(t, labels={"race": "Race", "age": "Age (years)"})
+    names = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert names == ["Race (black)", "stage (III)", "grade (2)", "Age (years)"]
+
+
 @pytest.mark.parametrize(
     "call",
     [lambda: roc_curves({}), lambda: roc_curves({"a": NS(auc=0.5)}), lambda: calibration_curves({"a": pd.DataFrame()}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
@@ -93,6 +95,16 @@ def _frame(i: int, j: int):
     return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, edgecolor=OKABE_ITO["vermillion"])
 
 
+def _term_label(term: str, labels: dict[str, str]) -> str:
+    """Display name of a design column: ``labels[term]``, or ``race[T.black]`` → "Race (black)"."""
+    if term in labels:
+        return labels[term]
+    m = re.fullmatch(r"(?:C\()?([^\[\(\),]+?)(?:,[^\[]*)?\)?\[T\.(.+)\]", term)
+    if m:
+        return f"{labels.get(m.group(1), m.group(1))} ({m.group(2)})"
+    return term
+
+
 def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = "Odds ratio (95% CI)",
                 labels: dict[str, str] | None = None, width="double") -> Figure:
     """Forest plot of odds ratios with their CIs on a log axis, OR (95% CI) and p printed at right.
@@ -105,7 +117,8 @@ def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = 
         Columns ``term``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` (as
         ``LogisticFit.odds_ratios()`` returns), one row per term, drawn top to bottom.
     labels : dict, optional
-        Display names for terms.
+        Display names for terms or variables: ``{"race": "Race"}`` shows ``race[T.black]`` as
+        "Race (black)"; a design column named in full (``"race[T.black]"``) is used as given.
 
     Returns
     -------
@@ -118,7 +131,7 @@ def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = 
     positive = positive[np.isfinite(positive)]
     if positive.size == 0 or (positive <= 0).any():
         raise InputError("table: estimate, ci_low and ci_high must be positive odds ratios")
-    names = [(labels or {}).get(str(term), str(term)) for term in t["term"]]
+    names = [_term_label(str(term), labels or {}) for term in t["term"]]
     n = len(t)
     w = SINGLE_COLUMN if width == "single" else DOUBLE_COLUMN if width == "double" else float(width)
     with journal_style():
