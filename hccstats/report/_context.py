@@ -27,7 +27,7 @@ class Options:
     use_r: bool = True
     quiet: bool = False
     B: int = 1000                  # bootstrap resamples of the calibration curves
-    signature_preset: str = "full"  # "fast" for the demo
+    signature_preset: str = "standard"  # "fast" for the demo
     crop_size: int | None = None   # extraction crop (None: extract's default)
     alpha: float = 0.05            # univariate screening and significance level
     entry: float = 0.05            # forward LR entry / removal

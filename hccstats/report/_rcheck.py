@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..rbridge import run
 
-__all__ = ["kappa2", "fleiss", "auc_ci", "roc_test", "glm_or", "vif", "wilcox_p", "chisq_p", "fisher_p",
+__all__ = ["r_frame", "r_term", "kappa2", "fleiss", "auc_ci", "roc_test", "glm_or", "vif", "wilcox_p", "chisq_p", "fisher_p",
            "coords_best"]
 
 
@@ -41,8 +41,24 @@ def fleiss(ratings: pd.DataFrame) -> float:
         x=mat.ravel(order="F"), nr=mat.shape[0]))
 
 
+_MEMO: dict = {}
+
+
+def _memo(key, compute):
+    if key not in _MEMO:
+        if len(_MEMO) > 512:
+            _MEMO.clear()
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
 def auc_ci(y, score, direction: str = "<") -> tuple[float, float, float]:
     """pROC::roc + ci.auc (DeLong): (auc, low, high)."""
+    key = ("auc", np.asarray(y, float).tobytes(), np.asarray(score, float).tobytes(), direction)
+    return _memo(key, lambda: _auc_ci(y, score, direction))
+
+
+def _auc_ci(y, score, direction: str) -> tuple[float, float, float]:
     out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE); as.numeric(pROC::ci.auc(r, method = 'delong'))",
               y=np.asarray(y, float), s=np.asarray(score, float), d=direction)
     return float(out[1]), float(out[0]), float(out[2])
@@ -59,6 +75,11 @@ def roc_test(y, s1, s2, d1: str = "<", d2: str = "<") -> float:
 
 def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
     """pROC::coords(roc, "best", best.method = "youden"): threshold, sensitivity, specificity (first)."""
+    key = ("coords", np.asarray(y, float).tobytes(), np.asarray(score, float).tobytes(), direction)
+    return _memo(key, lambda: _coords_best(y, score, direction))
+
+
+def _coords_best(y, score, direction: str) -> tuple[float, float, float]:
     out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE);"
               "cc <- pROC::coords(r, 'best', best.method = 'youden', ret = c('threshold', 'sensitivity', 'specificity'),"
               " transpose = FALSE); as.numeric(cc[1, ])",
@@ -66,11 +87,37 @@ def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
     return float(out[0]), float(out[1]), float(out[2])
 
 
+def r_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Complete cases of ``columns``; ordered categoricals as plain factors (treatment contrasts, as patsy)."""
+    out = data[list(dict.fromkeys(columns))].dropna().copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = pd.Categorical(out[c].astype(object), categories=list(out[c].cat.categories), ordered=False)
+        elif out[c].dtype == bool:
+            out[c] = out[c].astype("int64")
+    return out
+
+
+def r_term(term: str) -> str:
+    """patsy's ``mvi[T.present]`` → R's ``mvipresent``."""
+    if "[T." in term and term.endswith("]"):
+        var, level = term[:-1].split("[T.", 1)
+        return var + level
+    return term
+
+
 def glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
     """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names."""
+    key = ("glm", id(data), len(data), outcome, tuple(terms))
+    return _memo(key, lambda: _glm_or(data, outcome, terms))
+
+
+def _glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
+    data = r_frame(data, [outcome, *terms])
     formula = f"{outcome} ~ {' + '.join(terms)}"
     out = run(
-        f"f <- glm({formula}, data = d, family = binomial); s <- summary(f)$coefficients;"
+        f"f <- glm({formula}, data = d, family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
+        " s <- summary(f)$coefficients;"
         "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(s[, 1]), ci_low = exp(ci[, 1]),"
         " ci_high = exp(ci[, 2]), p_value = s[, 4], coef = s[, 1])",
         d=data)
@@ -78,9 +125,14 @@ def glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
 
 
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
-    """car::vif of the logistic model (GVIF for multi-df terms, as car prints it)."""
+    """car::vif of the linear model on the predictors (GVIF for multi-df terms), as SPSS's diagnostics."""
+    return _memo(("vif", id(data), len(data), outcome, tuple(terms)), lambda: _vif(data, outcome, terms))
+
+
+def _vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
+    data = r_frame(data, [outcome, *terms])
     formula = f"{outcome} ~ {' + '.join(terms)}"
-    out = run(f"v <- car::vif(glm({formula}, data = d, family = binomial)); if (is.matrix(v)) v[, 1] else v", d=data)
+    out = run(f"v <- car::vif(lm({formula}, data = d)); if (is.matrix(v)) v[, 1] else v", d=data)
     return pd.Series(out) if not isinstance(out, pd.Series) else out
 
 
@@ -89,9 +141,10 @@ def wilcox_p(x, g) -> float:
     return float(run("suppressWarnings(wilcox.test(x ~ g)$p.value)", x=np.asarray(x, float), g=np.asarray(g).astype(str)))
 
 
-def chisq_p(x, g) -> float:
-    """stats::chisq.test(table(x, g)) p value (Yates' correction for 2 × 2, as R's default)."""
-    return float(run("suppressWarnings(chisq.test(table(x, g))$p.value)", x=np.asarray(x).astype(str), g=np.asarray(g).astype(str)))
+def chisq_p(x, g, correct: bool = False) -> float:
+    """stats::chisq.test(table(x, g), correct=) p value (Pearson, no Yates by default as table_one)."""
+    return float(run("suppressWarnings(chisq.test(table(x, g), correct = cc)$p.value)", x=np.asarray(x).astype(str),
+                     g=np.asarray(g).astype(str), cc=bool(correct)))
 
 
 def fisher_p(x, g) -> float:

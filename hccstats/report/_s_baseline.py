@@ -1,7 +1,134 @@
-REQUIRES = ()
+"""Stage 2: baseline characteristics, training vs validation (Supplementary Table 2) and by outcome."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reports import Section
+from reports import formatting as F
+
+from . import _rcheck
+from ._context import Context
+
+REQUIRES: tuple[str, ...] = ("flow",)
 
 
-def run(ctx, section):
-    from ._context import StageUnavailable
+def baseline_variables(ctx: Context) -> list[str]:
+    study = ctx.study
+    given = (study.config.get("analysis") or {}).get("baseline_variables")
+    names = list(given) if given else [v for v in study.variables if v not in (study.outcome, study.center)]
+    return [v for v in names if v in study.data.columns]
 
-    raise StageUnavailable("not implemented yet")
+
+def _wide(t, ctx: Context) -> pd.DataFrame:
+    """One display row per continuous variable, a header row plus one row per level for categorical ones."""
+    s, tests = t.summary, t.tests.set_index("variable")
+    rows = []
+    for var in dict.fromkeys(s["variable"]):
+        sub = s[s["variable"] == var]
+        kind = sub["kind"].iloc[0]
+        label = sub["label"].iloc[0]
+        test = tests.loc[var]
+        miss = int(test["n_missing"])
+        base = {"variable": var, "level": "", "test": test["test"], "p_value": test["p_value"], "smd": test["smd"],
+                "n_missing": miss}
+        if kind == "continuous":
+            row = {**base, "label": f"{label}, median (IQR)" + (f" [missing {miss}]" if miss else "")}
+            for g in t.groups:
+                r = sub[sub["group"] == g].iloc[0]
+                row[f"{g}|median"], row[f"{g}|q1"], row[f"{g}|q3"] = r["median"], r["q1"], r["q3"]
+            rows.append(row)
+        else:
+            rows.append({**base, "label": f"{label}, n (%)" + (f" [missing {miss}]" if miss else "")})
+            for lv in dict.fromkeys(sub["level"]):
+                row = {"variable": var, "level": str(lv), "label": f"    {lv}", "test": "", "p_value": np.nan, "smd": np.nan,
+                       "n_missing": np.nan}
+                for g in t.groups:
+                    r = sub[(sub["group"] == g) & (sub["level"] == lv)].iloc[0]
+                    row[f"{g}|n"], row[f"{g}|percent"] = r["n"], r["percent"]
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(r: pd.Series, g) -> str:
+    if f"{g}|median" in r and pd.notna(r[f"{g}|median"]):
+        return F.fmt_median_iqr(r[f"{g}|median"], r[f"{g}|q1"], r[f"{g}|q3"], _digits(r[f"{g}|median"]))
+    if f"{g}|n" in r and pd.notna(r[f"{g}|n"]):
+        return F.fmt_n_pct(r[f"{g}|n"], pct=r[f"{g}|percent"])
+    return ""
+
+
+def _digits(x: float) -> int:
+    if not np.isfinite(x):
+        return 1
+    return 0 if abs(x) >= 100 else 1 if abs(x) >= 1 else 2
+
+
+def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: list, names: dict, name: str, caption: str):
+    from hccstats import table_one
+
+    variables = baseline_variables(ctx)
+    t = table_one(data, group, variables, labels={v: ctx.study.variables[v].display if v in ctx.study.variables else v
+                                                  for v in variables}, group_order=order)
+    wide = _wide(t, ctx)
+    counts = data[group].value_counts()
+    formats = {"Characteristic": F.col("label", "text")}
+    for g in t.groups:
+        formats[f"{names[g]} (n = {int(counts.get(g, 0))})"] = (lambda r, g=g: _cell(r, g))
+    formats["p value"] = lambda r: "" if r["level"] != "" else F.fmt_p(r["p_value"], star=True)
+    formats["Test"] = lambda r: _short(r["test"])
+    section.table(name, wide, caption=caption, formats=formats,
+        footnote="Median (interquartile range) with the Mann–Whitney U test (R's wilcox.test); n (%) of the recorded "
+        "values with Pearson's χ² test, or Fisher's exact test when an expected count is below 5. Missing values are "
+        "counted per variable. *p < 0.05.")
+    for _, r in t.tests.iterrows():
+        if not np.isfinite(r["p_value"]):
+            continue
+        sub = data[[r["variable"], group]].dropna()
+        x, g = sub[r["variable"]].to_numpy(), sub[group].astype(str).to_numpy()
+        test = str(r["test"])
+        if "Wilcoxon" in test:
+            fn, call = (lambda x=x, g=g: _rcheck.wilcox_p(np.asarray(x, float), g)), "wilcox.test(x ~ g)"
+        elif "Fisher" in test:
+            fn, call = (lambda x=x, g=g: _rcheck.fisher_p(x, g)), "fisher.test(table(x, g))"
+        else:
+            fn, call = (lambda x=x, g=g: _rcheck.chisq_p(x, g, correct="Yates" in test or "continuity" in test)), \
+                "chisq.test(table(x, g), correct = FALSE)"
+        ctx.check("baseline", f"{caption.split(' ', 3)[-1][:40]}: p, {r['variable']}", r["p_value"], call, fn)
+    return t
+
+
+def _short(test: str) -> str:
+    if not test:
+        return ""
+    if "Wilcoxon" in test:
+        return "Mann–Whitney U"
+    if "Fisher" in test:
+        return "Fisher"
+    if "Chi" in test:
+        return "χ²"
+    return test
+
+
+def run(ctx: Context, section: Section) -> None:
+    study = ctx.study
+    data = study.data
+    t1 = _one(ctx, section, data, "split", ["training", "validation"],
+              {"training": "Training set", "validation": "Validation set"}, "supp_baseline_split",
+              f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets")
+    train = data[data["split"] == "training"].copy()
+    train["_outcome"] = np.where(train[study.outcome] == 1, "event", "none")
+    lab = study.outcome_label
+    t2 = _one(ctx, section, train, "_outcome", ["event", "none"], {"event": lab, "none": f"No {lab.lower()}"},
+              "supp_baseline_outcome", f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set")
+    sig = t1.tests[t1.tests["p_value"] < ctx.options.alpha]["label"].tolist()
+    section.text("Training and validation sets differed in " + (", ".join(sig) if sig else "no baseline variable")
+                 + f" (p < {ctx.options.alpha:g}).")
+    ctx.results["baseline"] = {"split": {"summary": t1.summary, "tests": t1.tests},
+                               "outcome": {"summary": t2.summary, "tests": t2.tests}}
+    ctx.methods["baseline"] = (
+        "Baseline characteristics were compared between the training and validation sets, and between patients with "
+        "and without the outcome, with the Mann–Whitney U test for continuous variables (median and interquartile "
+        "range) and Pearson's χ² test (without continuity correction) or Fisher's exact test (an expected count below "
+        "5) for categorical ones; missing values were counted, not imputed, and each analysis used the recorded values.")

@@ -1,7 +1,131 @@
-REQUIRES = ()
+"""Stage 6: forward-LR multivariable models (Table 3) and their nomograms (Fig. 5).
+
+Clinical model: forward LR over the clinical variables significant in the univariable
+analysis. DL model: the same plus the reference (mp-MR) signature. rms draws the nomograms
+through rpy2; the native engine is the fallback.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import Section
+from reports import formatting as F
+
+from . import _rcheck
+from ._context import Context, StageUnavailable
+
+REQUIRES: tuple[str, ...] = ("univariate",)
+CLINICAL, DL = "Clinical model", "DL model"
 
 
-def run(ctx, section):
-    from ._context import StageUnavailable
+def _nomogram(ctx: Context, fit, name: str, stem: str):
+    from hccstats.nomograms import nomogram
 
-    raise StageUnavailable("not implemented yet")
+    labels = {t: ctx.label(t) for t in fit.terms}
+    fun_label = f"Risk of {ctx.study.outcome_label.lower()}"
+    engines = ["r", "python"] if ctx.options.use_r else ["python"]
+    last = None
+    for engine in engines:
+        try:
+            nm = nomogram(fit, engine=engine, labels=labels, fun_label=fun_label)
+            nm.save(ctx.work / stem, formats=("png", "pdf"))
+            return nm, engine
+        except Exception as exc:  # rms missing or failing: the native drawing instead
+            last = exc
+    raise last  # type: ignore[misc]
+
+
+def run(ctx: Context, section: Section) -> None:
+    from hccstats import forward_lr
+
+    study, opts = ctx.study, ctx.options
+    train = ctx.training()
+    clinical = ctx.shared.get("significant_clinical", [])
+    ref_sig = ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
+    if not clinical and ref_sig is None:
+        raise StageUnavailable(f"no variable reached p < {opts.alpha:g} in the univariable analysis")
+    specs = []
+    if clinical:
+        specs.append((CLINICAL, clinical))
+    if ref_sig is not None:
+        specs.append((DL, clinical + [ref_sig]))
+    fits, steps, rows = {}, {}, []
+    for name, cands in specs:
+        sw = forward_lr(train, study.outcome, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit")
+        if not sw.selected:
+            section.text(f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).", "note")
+            continue
+        fits[name], steps[name] = sw.fit, sw.steps
+        ors = sw.fit.odds_ratios()
+        ors.insert(0, "model", name)
+        rows.append(ors)
+        terms = list(sw.fit.terms)
+        for _, r in ors.iterrows():
+            for what, key in (("OR", "estimate"), ("OR 95% CI low", "ci_low"), ("OR 95% CI high", "ci_high"), ("p", "p_value")):
+                ctx.check("models", f"{name}: {what}, {r['term']}", r[key], f"glm({study.outcome} ~ {' + '.join(terms)}, binomial)",
+                          lambda t=terms, term=r["term"], key=key: _rcheck.glm_or(train, study.outcome, t).loc[_rcheck.r_term(term), key])
+    if not fits:
+        raise StageUnavailable("forward selection entered no variable in any model")
+    ors = pd.concat(rows, ignore_index=True)
+    wide = _table3(ctx, ors, list(fits))
+    cap = f"{ctx.next_table()} Multivariable logistic regression (forward LR) in the training set"
+    formats = {"Variable": F.col("label", "text")}
+    for name in fits:
+        formats[f"{name}: OR (95% CI)"] = (lambda r, n=name: F.fmt_or_ci(r[f"{n}|estimate"], r[f"{n}|ci_low"], r[f"{n}|ci_high"]))
+        formats[f"{name}: p value"] = (lambda r, n=name: F.fmt_p(r[f"{n}|p_value"], star=True))
+    section.table("table3_multivariable", wide, caption=cap, formats=formats,
+                  footnote="OR, odds ratio (Wald 95% CI); NA, not in the model. Forward stepwise selection: entry by the score "
+                  f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05.")
+    step_rows = []
+    for name, st in steps.items():
+        s = st.copy()
+        s.insert(0, "model", name)
+        step_rows.append(s)
+    step_table = pd.concat(step_rows, ignore_index=True)
+    section.table("supp_stepwise", step_table, caption=f"{ctx.next_table(supplementary=True)} Forward LR selection steps",
+                  formats={"Model": F.col("model", "text"), "Step": F.col("step", "int"), "Action": F.col("action", "text"),
+                           "Variable": lambda r: ctx.label(r["term"]), "Statistic": F.col("statistic", "3f"),
+                           "df": F.col("df", "int"), "p value": F.col("p_value", "p")})
+    nomos = {}
+    for name, fit in fits.items():
+        stem = "fig_nomogram_" + ("clinical" if name == CLINICAL else "dl")
+        try:
+            nm, engine = _nomogram(ctx, fit, name, stem)
+        except Exception as exc:
+            section.text(f"{name}: the nomogram could not be drawn ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}).", "error")
+            continue
+        nomos[name] = {"engine": engine, "points": nm.points}
+        section.figure(stem, ctx.work / f"{stem}.png", caption=f"{ctx.next_figure()} Nomogram of the {name.lower()} "
+                       f"({', '.join(ctx.label(t) for t in fit.terms)}); drawn by {'rms' if engine == 'r' else 'hccstats (native engine)'}")
+    ctx.shared["fits"] = fits
+    ctx.results["models"] = {
+        name: {"formula": fit.formula, "terms": list(fit.terms), "coef": fit.coef, "stats": fit.stats,
+               "odds_ratios": ors[ors["model"] == name].drop(columns="model"), "steps": steps[name],
+               "nomogram": nomos.get(name)}
+        for name, fit in fits.items()
+    }
+    ctx.methods["models"] = (
+        f"Multivariable logistic models were built in the training set by forward stepwise selection (SPSS Forward: LR; "
+        f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; complete cases): a clinical "
+        "model from the significant clinical variables"
+        + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
+        + ". Nomograms were drawn from the final models (rms::nomogram" + ("" if opts.use_r else ", native engine") + ").")
+
+
+def _table3(ctx: Context, ors: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    terms = list(dict.fromkeys(ors["term"]))
+    out = pd.DataFrame({"term": terms, "label": [ctx.label(_var(t)) + _level(t) for t in terms]})
+    for name in models:
+        sub = ors[ors["model"] == name].set_index("term")
+        for key in ("estimate", "ci_low", "ci_high", "p_value"):
+            out[f"{name}|{key}"] = [sub[key].get(t, float("nan")) for t in terms]
+    return out
+
+
+def _var(term: str) -> str:
+    return term.split("[T.", 1)[0]
+
+
+def _level(term: str) -> str:
+    return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
