@@ -136,8 +136,14 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
                 sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
                 pos = sub["points"].to_numpy(float) / total_max
                 keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
+                lp_minor = None
+                if kind == "linear_predictor" and keep.sum() > 1:
+                    # rms: half-step ticks between the linear-predictor labels
+                    x, p = sub["x"].to_numpy(float)[keep], pos[keep]
+                    half = np.arange(x[0], x[-1] + 1e-9 * abs(x[-1] - x[0]), (x[1] - x[0]) / 2)
+                    lp_minor = np.interp(half, x, p)
                 extents.append(_axis(ax, ys[k], pos[keep], list(sub["value"].astype(str)[keep]), fontsize=fontsize,
-                                     width_in=width_in))
+                                     width_in=width_in, minor=lp_minor))
                 k += 1
         ax.set_yticks(ys, rows)
         ax.tick_params(axis="y", length=0, labelsize=title_size, pad=6)
