@@ -188,6 +188,60 @@ def test_firth_against_stored_brglm2_and_published():
     assert fit.separation is None and fit.firth and fit.result is None
 
 
+def test_firth_profile_ci_against_heinze_schemper_2002():
+    """Penalised profile-likelihood CI and penalised LR p for NV (published: 2.93, 0.61 to 7.85,
+    p = 0.009; logistf's defaults), printed with 2 decimals / 1 significant digit."""
+    fit = hs.lrm("HG ~ NV + PI + EH", endometrial(), firth=True)
+    ors = fit.odds_ratios(method="profile").set_index("term")
+    lo, hi = np.log(ors.loc["NV", ["ci_low", "ci_high"]].to_numpy(float))
+    assert abs(lo - 0.61) <= 0.005 and abs(hi - 7.85) <= 0.005
+    assert round(ors.loc["NV", "p_value"], 3) == 0.009
+    # the penalised LR statistic at each limit is the chi2(1) quantile
+    from hccstats.logistic._profile import _restricted
+
+    for t in (lo, hi):
+        start = fit.coef.to_numpy().copy()
+        stat = 2 * (fit.stats["penalised_loglik"] - _restricted(fit, 1, t, start))
+        np.testing.assert_allclose(stat, 3.841458820694124, rtol=1e-9)
+
+
+@pytest.mark.r
+def test_firth_profile_against_r_optim():
+    """An independent R computation of the penalised profile: l*(b) = loglik + log|X'WX|/2
+    maximised by optim (BFGS) over the free coefficients, limits by uniroot. optim's own
+    convergence (reltol 1e-15) limits agreement to ~1e-6."""
+    from hccstats import rbridge
+
+    d = endometrial()
+    fit = hs.lrm("HG ~ NV + PI + EH", d, firth=True)
+    ref = rbridge.run(
+        """X <- cbind(1, d$NV, d$PI, d$EH); y <- d$HG
+        pl <- function(b) { p <- plogis(drop(X %*% b)); sum(dbinom(y, 1, p, log = TRUE)) +
+                            0.5 * determinant(crossprod(X * sqrt(p * (1 - p))))$modulus[1] }
+        full <- optim(b0, function(b) -pl(b), method = "BFGS", control = list(reltol = 1e-15, maxit = 1000))
+        lmax <- -full$value
+        prof <- function(j, t) { f <- function(u) { b <- numeric(4); b[j] <- t; b[-j] <- u; -pl(b) }
+                                 -optim(b0[-j], f, method = "BFGS", control = list(reltol = 1e-15, maxit = 1000))$value }
+        q <- qchisq(0.95, 1)
+        out <- t(sapply(1:4, function(j) {
+          g <- function(t) 2 * (lmax - prof(j, t)) - q
+          c(uniroot(g, c(b0[j] - 8 * se[j], b0[j]), tol = 1e-10)$root,
+            uniroot(g, c(b0[j], b0[j] + 8 * se[j]), tol = 1e-10)$root,
+            pchisq(2 * (lmax - prof(j, 0)), 1, lower.tail = FALSE))
+        }))
+        rbind(out, c(lmax, 0, 0))""",
+        d=d,
+        b0=fit.coef.to_numpy(),
+        se=fit.se.to_numpy(),
+    )
+    from hccstats.logistic._profile import firth_profile
+
+    lo, hi, p = firth_profile(fit)
+    np.testing.assert_allclose(fit.stats["penalised_loglik"], ref[4, 0], rtol=1e-10)
+    np.testing.assert_allclose(np.c_[lo, hi], ref[:4, :2], rtol=1e-6)
+    np.testing.assert_allclose(p, ref[:4, 2], rtol=1e-5)
+
+
 @pytest.mark.r
 @pytest.mark.filterwarnings("ignore:R. non-integer")  # brglm2's start-up glm on adjusted responses
 def test_firth_against_brglm2():

@@ -77,6 +77,7 @@ def fit_logistic(
     firth: bool = False,
     start: np.ndarray | None = None,
     max_iter: int = MAX_ITER,
+    free: np.ndarray | None = None,
 ) -> CoreFit:
     """Maximise the (Firth-penalised) logistic log-likelihood by Newton-Raphson with step halving.
 
@@ -85,6 +86,10 @@ def fit_logistic(
     solve X'W(1 + h)X s = U*: the Newton step of the equivalent data augmentation (each
     row also counted h/2 times with y and h/2 times with 1 - y) with h held fixed. Plain
     Fisher scoring (logistf's I(b) s = U*) overshoots by up to a factor 2 where h is near 1.
+
+    ``free`` (boolean mask) maximises over those coefficients only, the others held at
+    ``start``: the restricted fits of penalised profile likelihood (the penalty keeps the
+    full design's information, as logistf does).
     """
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
@@ -107,7 +112,12 @@ def fit_logistic(
             resid = resid + h * (0.5 - p)
             cov = _inv_pd(_info(X, w * (1.0 + h)))
         score = X.T @ resid
-        step = cov @ score
+        if free is None:
+            step = cov @ score
+        else:
+            step = np.zeros(k)
+            info_m = _info(X, w * (1.0 + h)) if firth else info
+            step[free] = linalg.solve(info_m[np.ix_(free, free)], score[free], assume_a="pos", check_finite=False)
         if firth:
             big = np.max(np.abs(step))
             if big > MAX_STEP_FIRTH:

@@ -92,7 +92,8 @@ class LogisticFit:
         """Confidence limits of the coefficients (log-odds scale), like R's ``confint``.
 
         ``method="wald"``: ``confint.default``; ``method="profile"``: profile likelihood,
-        computed as MASS's ``confint.glm`` does (R 4.2), so the limits equal R's ``confint(glm)``.
+        computed as MASS's ``confint.glm`` does (R 4.2), so the limits equal R's ``confint(glm)``;
+        for a Firth fit the penalised profile-likelihood limits (logistf's default).
         """
         _check_level(level)
         if method == "wald":
@@ -126,8 +127,18 @@ class LogisticFit:
 
         The intercept is left out; ``p_value`` is the Wald test. R: ``exp(cbind(coef(fit),
         confint(fit)))`` (``method="profile"``) or ``confint.default`` (``"wald"``).
+        For a Firth fit ``method="profile"`` gives what ``logistf`` prints by default:
+        penalised profile-likelihood limits and penalised likelihood-ratio p-values.
         """
-        ci = self.conf_int(level, method)
+        p = self.p_values.to_numpy()
+        if self.firth and method == "profile":
+            from ._profile import firth_profile
+
+            _check_level(level)
+            lo, hi, p = firth_profile(self, level)
+            ci = pd.DataFrame({"ci_low": lo, "ci_high": hi}, index=self.coef.index)
+        else:
+            ci = self.conf_int(level, method)
         keep = self.coef.index != "Intercept"
         return pd.DataFrame(
             {
@@ -135,7 +146,7 @@ class LogisticFit:
                 "estimate": np.exp(self.coef.to_numpy()[keep]),
                 "ci_low": np.exp(ci["ci_low"].to_numpy()[keep]),
                 "ci_high": np.exp(ci["ci_high"].to_numpy()[keep]),
-                "p_value": self.p_values.to_numpy()[keep],
+                "p_value": p[keep],
             }
         ).reset_index(drop=True)
 
