@@ -389,3 +389,24 @@ def test_statsmodels_result_and_prediction_against_statsmodels():
     ors = fit.odds_ratios()
     assert list(ors.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"] and len(ors) == 5
     assert "Logistic Regression Model" in repr(fit) and "race[T.black]" in repr(fit)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100), shift=st.floats(-50, 50))
+def test_lrm_invariants_rescaling_and_outcome_flip(seed, scale, shift):
+    """A linear change of a predictor rescales its coefficient and leaves the fit unchanged;
+    swapping events and non-events negates every coefficient."""
+    rng = np.random.default_rng(seed)
+    n = 120
+    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    d["y"] = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * d["x"] - 0.5 * d["z"])))).astype(int)
+    base = hs.lrm("y ~ x + z", d)
+    moved = hs.lrm("y ~ x + z", d.assign(x=d["x"] * scale + shift))
+    np.testing.assert_allclose(moved.coef["x"] * scale, base.coef["x"], rtol=1e-8)
+    np.testing.assert_allclose(moved.p_values["x"], base.p_values["x"], rtol=1e-7)
+    np.testing.assert_allclose(moved.predict_risk(), base.predict_risk(), rtol=1e-8)
+    for k in ("lr_chi2", "C", "R2", "Brier"):
+        np.testing.assert_allclose(moved.stats[k], base.stats[k], rtol=1e-8)
+    flipped = hs.lrm("y ~ x + z", d.assign(y=1 - d["y"]))
+    np.testing.assert_allclose(flipped.coef, -base.coef, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(flipped.se, base.se, rtol=1e-8)
