@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import hccstats as hs
 from hccstats import InputError
-from test_logistic_data import BIRTHWT_CANDIDATES, GLM, REF, birthwt
+from test_logistic_data import BIRTHWT_CANDIDATES, GLM, INFERT_CANDIDATES, REF, birthwt, infert
 
 RTOL = 1e-8  # glm iterated to its fixed point vs Newton to rounding level: agree to ~1e-12
 PER = {"age": "sd", "lwt": 10}
@@ -37,23 +37,34 @@ def test_univariate_against_stored_glm(ci_method):
     assert (ours["n"] == 189).all() and (ours["events"] == 59).all()
 
 
+LIVE = {
+    "birthwt": (birthwt, "low", ["lwt", "race"], "lwt"),
+    "infert": (infert, "case", INFERT_CANDIDATES, "age"),
+}
+
+
 @pytest.mark.r
-def test_univariate_against_glm():
+@pytest.mark.parametrize("name", LIVE)
+def test_univariate_against_glm(name):
     from hccstats import rbridge
 
-    d = birthwt()
-    d.loc[[3, 17], "lwt"] = np.nan  # rows dropped in that model only
-    ours = hs.univariate(d, "low", ["lwt", "race"], per={"lwt": 0.5}, ci_method="profile", test="lr", nan_policy="omit")
+    make, outcome, preds, scaled = LIVE[name]
+    d = make()
+    d.loc[[3, 17], scaled] = np.nan  # rows dropped in that model only
+    ours = hs.univariate(d, outcome, preds, per={scaled: 0.5}, ci_method="profile", test="lr", nan_policy="omit")
     ref = rbridge.run(
         f"""out <- list()
-        for (v in c("lwt", "race")) {{
-          g <- {GLM.format(f='reformulate(v, "low")')}
-          per <- if (v == "lwt") 0.5 else 1
+        for (v in preds) {{
+          g <- {GLM.format(f='reformulate(v, outcome)')}
+          per <- if (v == scaled) 0.5 else 1
           ci <- suppressWarnings(suppressMessages(confint(g)))[-1, , drop = FALSE]
           out[[v]] <- cbind(exp(per * coef(g)[-1]), exp(per * ci), anova(g, test = "Chisq")[["Pr(>Chi)"]][2], nobs(g))
         }}
         do.call(rbind, out)""",
         d=d,
+        preds=np.asarray(preds, dtype=object),
+        outcome=outcome,
+        scaled=scaled,
     )
     np.testing.assert_allclose(ours[["estimate", "ci_low", "ci_high", "p_value", "n"]].to_numpy(), ref, rtol=RTOL)
 

@@ -47,6 +47,20 @@ def test_vif_against_car():
     np.testing.assert_allclose(oursg[["vif", "df", "gvif_adj"]].to_numpy(), refg, rtol=RTOL)
 
 
+@pytest.mark.r
+def test_vif_against_car_infert():
+    from hccstats import rbridge
+
+    make, formula = DATASETS["infert"]
+    d = make()
+    ref = rbridge.run(f"car::vif(lm({formula}, data = d))", d=d)
+    ours = hs.vif(d, INFERT_CANDIDATES)
+    np.testing.assert_allclose(ours[["vif", "df", "gvif_adj"]].to_numpy(), ref, rtol=RTOL)
+    refg = rbridge.run(f"car::vif({GLM.format(f=formula)})", d=d)
+    oursg = hs.vif(hs.lrm(formula, d)).set_index("term").loc[INFERT_CANDIDATES]
+    np.testing.assert_allclose(oursg[["vif", "df", "gvif_adj"]].to_numpy(), refg, rtol=RTOL)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), rho=st.floats(-0.9, 0.9))
 def test_vif_of_two_predictors_is_one_over_one_minus_r2(seed, rho):
