@@ -86,6 +86,10 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
     return image
 
 
+def _fmt(values) -> str:
+    return "(" + ", ".join(f"{v:.6g}" for v in values) + ")"
+
+
 def _differences(image: sitk.Image, mask: sitk.Image, tol: float) -> list[str]:
     """What differs between two grids: size, spacing, origin, direction."""
     out = []
@@ -93,14 +97,14 @@ def _differences(image: sitk.Image, mask: sitk.Image, tol: float) -> list[str]:
         out.append(f"size {mask.GetSize()} vs image {image.GetSize()}")
     sp_i, sp_m = np.array(image.GetSpacing()), np.array(mask.GetSpacing())
     if not np.allclose(sp_m, sp_i, rtol=tol, atol=0):
-        out.append(f"spacing {tuple(np.round(sp_m, 4))} vs image {tuple(np.round(sp_i, 4))}")
+        out.append(f"spacing {_fmt(sp_m)} vs image {_fmt(sp_i)}")
     # origins agree to a fraction `tol` of the smallest voxel side (in mm)
     o_i, o_m = np.array(image.GetOrigin()), np.array(mask.GetOrigin())
     if np.max(np.abs(o_m - o_i)) > tol * sp_i.min():
-        out.append(f"origin {tuple(np.round(o_m, 3))} vs image {tuple(np.round(o_i, 3))}")
+        out.append(f"origin {_fmt(o_m)} vs image {_fmt(o_i)}")
     d_i, d_m = np.array(image.GetDirection()), np.array(mask.GetDirection())
     if np.max(np.abs(d_m - d_i)) > tol:
-        out.append(f"direction {tuple(np.round(d_m, 3))} vs image {tuple(np.round(d_i, 3))}")
+        out.append(f"direction {_fmt(d_m)} vs image {_fmt(d_i)}")
     return out
 
 
