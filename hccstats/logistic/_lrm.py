@@ -47,7 +47,9 @@ class LogisticFit:
     stats : dict
         What ``rms::lrm`` prints: n, events, lr_chi2, df, p, C, Dxy, gamma, tau_a, R2
         (Nagelkerke), R2_n, R2_adj_n, R2_neff, R2_adj_neff, Brier, g, gr, gp, max_deriv, plus
-        loglik, null_loglik, deviance, null_deviance, aic and n_omitted.
+        loglik, null_loglik, deviance, null_deviance, aic and n_omitted. C, Dxy, gamma and
+        tau_a are exact (C = ROC AUC = Hmisc::somers2); C_rms, Dxy_rms, gamma_rms, tau_a_rms
+        are what rms::lrm prints (from probabilities binned to 1/5000).
     labels : dict
         Optional variable labels (term -> label).
     firth : bool

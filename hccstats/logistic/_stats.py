@@ -55,6 +55,9 @@ def model_stats(y: np.ndarray, lp: np.ndarray, ll: float, df: int, score: np.nda
     p_events = np.array([events, n - events]) / n
     n_eff = n * (1.0 - np.sum(p_events**3))
     conc = concordance(y, prob)
+    # rms's Fortran lrm.fit bins the probabilities into 5001 cells (floor(5000 p)), pairs in
+    # one cell counting as ties: its printed C, Dxy, gamma and tau-a
+    binned = concordance(y, np.floor(5000.0 * prob))
     out = {
         "n": n,
         "events": int(events),
@@ -66,6 +69,10 @@ def model_stats(y: np.ndarray, lp: np.ndarray, ll: float, df: int, score: np.nda
         "Dxy": conc["Dxy"],
         "gamma": conc["gamma"],
         "tau_a": conc["tau_a"],
+        "C_rms": binned["C"],
+        "Dxy_rms": binned["Dxy"],
+        "gamma_rms": binned["gamma"],
+        "tau_a_rms": binned["tau_a"],
         "R2": (1.0 - np.exp(-lr / n)) / (1.0 - np.exp(2.0 * ll0 / n)),
         "R2_n": 1.0 - np.exp(-lr / n),
         "R2_adj_n": 1.0 - np.exp(-max(lr - df, 0.0) / n),
