@@ -46,7 +46,7 @@ def _prob(eta: np.ndarray) -> np.ndarray:
 def loglik2(eta: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """-2 log-likelihood (rms's ``deviance``) of linear predictors ``eta`` (..., n)."""
     p = _prob(eta)
-    ll = np.where(y > 0, np.log(p), np.log(1.0 - p))
+    ll = np.log(np.where(y > 0, p, 1.0 - p))
     if w is not None:
         ll = ll * w
     return -2.0 * ll.sum(axis=-1)
@@ -157,7 +157,7 @@ def lrm_fit_batch(
     def evaluate(idx, b):
         Wa = W[idx]
         pr = _prob(b @ X.T)
-        ll = -2.0 * (Wa * np.where(y > 0, np.log(pr), np.log(1.0 - pr))).sum(axis=1)
+        ll = -2.0 * (Wa * np.log(np.where(y > 0, pr, 1.0 - pr))).sum(axis=1)
         score = (Wa * (y - pr)) @ X
         info = ((Wa * pr * (1.0 - pr)) @ XX).reshape(-1, p, p)
         return ll, score, info
@@ -189,7 +189,7 @@ def lrm_fit_rows(x: np.ndarray, y: np.ndarray, *, maxit: int = 12, eps: float = 
     def evaluate(idx, b):
         xa = x[idx]
         pr = _prob(b[:, :1] + b[:, 1:] * xa)
-        ll = -2.0 * np.where(y > 0, np.log(pr), np.log(1.0 - pr)).sum(axis=1)
+        ll = -2.0 * np.log(np.where(y > 0, pr, 1.0 - pr)).sum(axis=1)
         r = y - pr
         v = pr * (1.0 - pr)
         score = np.column_stack([r.sum(axis=1), (r * xa).sum(axis=1)])

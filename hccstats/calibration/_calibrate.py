@@ -10,7 +10,7 @@ import pandas as pd
 from .._errors import InputError
 from .._validation import as_binary, check_same_length
 from ._batched_newton import lrm_fit_batch
-from ._lowess import approx, smooth_rows_at
+from ._lowess import approx, smooth_boot_at, smooth_rows_at
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
 from ._val_prob import check_risk
 
@@ -143,10 +143,12 @@ def calibrate(fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None =
         train = np.full((len(ix), len(grid)), np.nan)
         test = np.full_like(train, np.nan)
         if ok.any():
-            prob = 1.0 / (1.0 + np.exp(-(bf.coef[ok] @ X.T)))
-            rows = ix[ok]
-            train[ok] = _smooth(np.take_along_axis(prob, rows, axis=1), y[rows], grid) - grid
-            test[ok] = _smooth(prob, np.broadcast_to(y, prob.shape), grid) - grid
+            prob = np.ascontiguousarray(1.0 / (1.0 + np.exp(-(bf.coef[ok] @ X.T))))
+            tr_ok = np.empty((prob.shape[0], len(grid)))
+            te_ok = np.empty_like(tr_ok)
+            smooth_boot_at(prob, np.argsort(prob, axis=1), y, W[ok].astype(np.int64), grid, tr_ok, te_ok)
+            train[ok] = tr_ok - grid
+            test[ok] = te_ok - grid
         return train, test, bf.fail
 
     parts = run_chunks(one_chunk, idx, n_jobs)

@@ -20,46 +20,52 @@ from ._jit import njit
 __all__ = ["lowess", "approx"]
 
 
-@njit
-def _lowest(x, y, n, xs, nleft, nright, w, userw, rw):
+@njit(reassoc=True)
+def _lowest(x, y, n, xs, nleft, nright, rw):
     """Fitted value at ``xs`` from points nleft..n (0-based); returns (ys, ok).
 
     clowess's ``lowest``: tricube weights with the same cut-offs (``r <= 0.001 h`` weight 1,
     ``r > 0.999 h`` weight 0, ties on the right picked up), the local line only when the
-    weighted spread exceeds ``0.001 * range``. The weighted sums are accumulated in one pass,
-    in x centred at ``xs`` (the same quantities as clowess's several passes; the order of the
-    floating-point additions differs, by ~1e-16).
+    weighted spread exceeds ``0.001 * range``. The points with weight > 0 (``r <= 0.999 h``,
+    from ``nleft`` on) form one run of the sorted x; their weighted sums are accumulated in
+    one pass, in x centred at ``xs`` (the same quantities as clowess's several passes; the
+    order of the floating-point additions differs, by ~1e-16).
     """
     rng = x[n - 1] - x[0]
     h = max(xs - x[nleft], x[nright] - xs)
     h9 = 0.999 * h
     h1 = 0.001 * h
+    lo = nleft
+    while lo < n and xs - x[lo] > h9:
+        lo += 1
+    # end of the run: first j >= lo with |x[j] - xs| > h9 (monotone in j: bisection)
+    a = lo
+    b = n
+    while a < b:
+        mid = (a + b) // 2
+        if abs(x[mid] - xs) <= h9:
+            a = mid + 1
+        else:
+            b = mid
+    hi = a
     s0 = 0.0
     sd = 0.0
     sdd = 0.0
     sy = 0.0
     sdy = 0.0
-    j = nleft
-    while j < n:
+    ih = 1.0 / h if h > 0.0 else 0.0
+    for j in range(lo, hi):
         d = x[j] - xs
-        r = abs(d)
-        if r <= h9:
-            if r <= h1:
-                wj = 1.0
-            else:
-                q = r / h
-                q = 1.0 - q * q * q
-                wj = q * q * q
-            if userw:
-                wj *= rw[j]
-            s0 += wj
-            sd += wj * d
-            sdd += wj * d * d
-            sy += wj * y[j]
-            sdy += wj * d * y[j]
-        elif x[j] > xs:
-            break
-        j += 1
+        ad = abs(d)
+        q = ad * ih
+        q = 1.0 - q * q * q
+        wj = (1.0 if ad <= h1 else q * q * q) * rw[j]
+        wy = wj * y[j]
+        s0 += wj
+        sd += wj * d
+        sdd += wj * d * d
+        sy += wy
+        sdy += wy * d
     if s0 <= 0.0:
         return 0.0, False
     sd /= s0
@@ -80,9 +86,8 @@ def _clowess(x, y, f, nsteps, delta, ys):
         ys[0] = y[0]
         return
     ns = max(2, min(n, int(f * n + 1e-7)))
-    rw = np.zeros(n)
+    rw = np.ones(n)  # first pass unweighted; later passes: robustness weights
     res = np.zeros(n)
-    w = np.zeros(n)
     it = 1
     while it <= nsteps + 1:
         nleft = 0
@@ -97,7 +102,7 @@ def _clowess(x, y, f, nsteps, delta, ys):
                     nleft += 1
                     nright += 1
                     continue
-            val, ok = _lowest(x, y, n, x[i], nleft, nright, w, it > 1, rw)
+            val, ok = _lowest(x, y, n, x[i], nleft, nright, rw)
             ys[i] = val if ok else y[i]
             if last < i - 1:
                 denom = x[i] - x[last]
@@ -214,6 +219,44 @@ def smooth_rows_at(xmat, ymat, xout, use_mean, out):
         xs, fitted = _sorted_lowess(xmat[b], ymat[b], 2.0 / 3.0, 0)
         xu, yu = _regularize(xs, fitted, use_mean)
         _approx1(xu, yu, xout, out[b])
+
+
+@njit
+def _curve_at(xs, ys, xout, out):
+    """approx(lowess(xs, ys, iter = 0), xout, ties = first) for xs already sorted."""
+    fitted = np.empty(xs.shape[0])
+    _clowess(xs, ys, 2.0 / 3.0, 0, 0.01 * (xs[-1] - xs[0]), fitted)
+    xu, yu = _regularize(xs, fitted, False)
+    _approx1(xu, yu, xout, out)
+
+
+@njit
+def smooth_boot_at(prob, order, y, counts, xout, out_train, out_test):
+    """rms's ``cal.error`` for a stack of bootstrap fits, training and test side.
+
+    Row b: ``prob[b]`` are the fit's risks of the original patients and ``counts[b]`` how often
+    each patient is in the resample; ``order[b]`` sorts ``prob[b]``. Test curve: lowess of
+    (prob[b], y); training curve: lowess of the resample, i.e. the same sorted points repeated
+    ``counts`` times (one sort serves both).
+    """
+    n = prob.shape[1]
+    for b in range(prob.shape[0]):
+        o = order[b]
+        xs = prob[b][o]
+        ys = y[o]
+        _curve_at(xs, ys, xout, out_test[b])
+        m = 0
+        for i in range(n):
+            m += counts[b, o[i]]
+        xt = np.empty(m)
+        yt = np.empty(m)
+        k = 0
+        for i in range(n):
+            for _ in range(counts[b, o[i]]):
+                xt[k] = xs[i]
+                yt[k] = ys[i]
+                k += 1
+        _curve_at(xt, yt, xout, out_train[b])
 
 
 def lowess(x, y, *, f: float = 2.0 / 3.0, iter: int = 3, delta: float | None = None):

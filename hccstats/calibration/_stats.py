@@ -7,7 +7,8 @@ from scipy.stats import rankdata
 
 from ._jit import njit
 
-__all__ = ["somers_c", "somers_c_rows", "gini_md", "gini_md_rows", "nagelkerke", "lrm_binned_c"]
+__all__ = ["somers_c", "somers_c_rows", "somers_c_counts", "gini_md", "gini_md_rows",
+           "gini_md_counts", "nagelkerke", "lrm_binned_c"]
 
 
 def somers_c(x: np.ndarray, y: np.ndarray) -> float:
@@ -47,6 +48,51 @@ def somers_c_rows(xmat, ymat, out):
     """``somers2(x_b, y_b)["C"]`` for each row b (y may differ per row)."""
     for b in range(xmat.shape[0]):
         out[b] = _ranks_c(xmat[b], ymat[b])
+
+
+@njit
+def somers_c_counts(xmat, order, y, counts, out):
+    """``somers2(rep(x_b, counts_b), rep(y, counts_b))["C"]`` for each row b without expanding:
+    tied values share the mid-rank of their block; ``order[b]`` sorts ``xmat[b]``."""
+    n = xmat.shape[1]
+    for b in range(xmat.shape[0]):
+        o = order[b]
+        x = xmat[b]
+        c = counts[b]
+        tot = 0.0
+        for i in range(n):
+            tot += c[i]
+        s1 = 0.0
+        n1 = 0.0
+        cum = 0.0
+        i = 0
+        while i < n:
+            j = i
+            cw = 0.0
+            ew = 0.0
+            while j < n and x[o[j]] == x[o[i]]:
+                cw += c[o[j]]
+                ew += c[o[j]] * y[o[j]]
+                j += 1
+            s1 += ew * (cum + (cw + 1.0) / 2.0)
+            n1 += ew
+            cum += cw
+            i = j
+        if n1 == 0.0 or n1 == tot:
+            out[b] = np.nan
+        else:
+            out[b] = (s1 / n1 - (n1 + 1.0) / 2.0) / (tot - n1)
+
+
+def gini_md_counts(xmat: np.ndarray, order: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """GiniMd of ``rep(x_b, counts_b)`` for each row b, from the sorted rows and their counts."""
+    xs = np.take_along_axis(xmat, order, axis=1)
+    c = np.take_along_axis(counts, order, axis=1)
+    N = c.sum(axis=1, keepdims=True)
+    cum = np.cumsum(c, axis=1) - c
+    w = 4.0 * (c * (cum + (c + 1.0) / 2.0) - c * (N - 1.0) / 2.0) / N / (N - 1.0)
+    mean = (c * xs).sum(axis=1, keepdims=True) / N
+    return (w * (xs - mean)).sum(axis=1)
 
 
 def gini_md(x: np.ndarray) -> float:

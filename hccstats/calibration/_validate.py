@@ -9,7 +9,7 @@ import pandas as pd
 
 from ._batched_newton import loglik2, lrm_fit_batch, lrm_fit_rows, null_deviance
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
-from ._stats import gini_md_rows, nagelkerke, somers_c_rows
+from ._stats import gini_md_counts, gini_md_rows, nagelkerke, somers_c_counts
 
 __all__ = ["Validation", "validate"]
 
@@ -45,25 +45,30 @@ def _plogis(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _c_rows(xmat, ymat):
-    out = np.empty(xmat.shape[0])
-    somers_c_rows(np.ascontiguousarray(xmat), np.ascontiguousarray(ymat), out)
+def _c_ones(lp, order, y):
+    out = np.empty(lp.shape[0])
+    somers_c_counts(lp, order, y, np.ones(lp.shape), out)
     return out
 
 
-def _apparent(lp, y, lr, l0, n):
-    """rms's ``discrim(evalfit = TRUE)``: indices of a model on its own (training) data."""
+def _apparent(lp, order, y, counts, lr, l0, n):
+    """rms's ``discrim(evalfit = TRUE)``: indices of a model on its own (training) data.
+
+    The training data of row b are the original rows repeated ``counts[b]`` times."""
     nb = lp.shape[0]
     D = (lr - 1.0) / n
     U = np.full(nb, -2.0 / n)
+    cidx = np.empty(nb)
+    somers_c_counts(lp, order, y, counts, cidx)
+    prob = _plogis(lp)
     return np.column_stack([
-        2.0 * (_c_rows(lp, y) - 0.5), nagelkerke(lr, l0, n), np.zeros(nb), np.ones(nb),
-        D, U, D - U, np.mean((y - _plogis(lp)) ** 2, axis=1), gini_md_rows(lp),
-        gini_md_rows(_plogis(lp)),
+        2.0 * (cidx - 0.5), nagelkerke(lr, l0, n), np.zeros(nb), np.ones(nb),
+        D, U, D - U, (counts * (y - prob) ** 2).sum(axis=1) / n, gini_md_counts(lp, order, counts),
+        gini_md_counts(prob, order, counts),
     ])
 
 
-def _tested(lp, y):
+def _tested(lp, order, y):
     """rms's ``discrim(evalfit = FALSE)``: a model's linear predictor on the original data,
     with the logistic recalibration ``lrm.fit(lp, y)`` (intercept, slope)."""
     n = len(y)
@@ -74,7 +79,7 @@ def _tested(lp, y):
     l01 = -2.0 * np.sum(y * lp - np.log(1.0 + np.exp(lp)), axis=1)
     U = (l01 - rf.deviance - 2.0) / n
     return np.column_stack([
-        2.0 * (_c_rows(lp, np.broadcast_to(y, lp.shape)) - 0.5), nagelkerke(lr, rf.null_deviance, n),
+        2.0 * (_c_ones(lp, order, y) - 0.5), nagelkerke(lr, rf.null_deviance, n),
         a, s, D, U, D - U, np.mean((y - _plogis(lp)) ** 2, axis=1), gini_md_rows(s[:, None] * lp),
         gini_md_rows(_plogis(a[:, None] + s[:, None] * lp)),
     ])
@@ -118,19 +123,20 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     n = len(y)
     idx = bootstrap_indices(n, B, seed, resamples)
     lp0 = (X @ coef)[None, :]
-    orig = _apparent(lp0, y[None, :], null_deviance(y) - loglik2(lp0, y), null_deviance(y), n)[0]
+    orig = _apparent(lp0, np.argsort(lp0, axis=1), y, np.ones((1, n)), null_deviance(y) - loglik2(lp0, y),
+                     null_deviance(y), n)[0]
 
     def one_chunk(ix):
-        bf = lrm_fit_batch(X, y, counts(ix, n), tol=1e-12)
+        W = counts(ix, n)
+        bf = lrm_fit_batch(X, y, W, tol=1e-12)
         ok = ~bf.fail
         train = np.full((len(ix), len(_MEASURES)), np.nan)
         test = np.full_like(train, np.nan)
         if ok.any():
-            lp = bf.coef[ok] @ X.T
-            rows = ix[ok]
-            train[ok] = _apparent(np.take_along_axis(lp, rows, axis=1), y[rows], bf.lr[ok],
-                                  bf.null_deviance[ok], n)
-            test[ok] = _tested(lp, y)
+            lp = np.ascontiguousarray(bf.coef[ok] @ X.T)
+            order = np.argsort(lp, axis=1)
+            train[ok] = _apparent(lp, order, y, W[ok], bf.lr[ok], bf.null_deviance[ok], n)
+            test[ok] = _tested(lp, order, y)
         return train, test, bf.fail
 
     parts = run_chunks(one_chunk, idx, n_jobs)
