@@ -19,7 +19,7 @@ from ._fit import fit_logistic
 from ._separation import Separation, detect_separation
 from ._stats import model_stats
 
-__all__ = ["lrm", "LogisticFit"]
+__all__ = ["lrm", "LogisticFit", "fit_design"]
 
 EXTREME_P = 1e-8  # fitted probabilities this close to 0 or 1 trigger the separation check
 
@@ -268,6 +268,11 @@ def lrm(
     >>> fit.stats["C"], fit.odds_ratios()                           # doctest: +SKIP
     """
     d = build_design(formula, data, nan_policy=nan_policy, firth=firth)
+    return fit_design(d, firth=firth, labels=labels, stacklevel=3)
+
+
+def fit_design(d, *, firth: bool = False, labels: Mapping[str, str] | None = None, stacklevel: int = 2) -> LogisticFit:
+    """Fit a checked :class:`~._design.Design` and assemble the LogisticFit (no formula parsing)."""
     core = fit_logistic(d.X, d.y, firth=firth)
     separation = None
     if not firth:
@@ -279,12 +284,12 @@ def lrm(
                 f"{separation.kind} separation by {', '.join(repr(c) for c in separation.columns) or 'the intercept'}: "
                 "maximum-likelihood estimates do not exist (they diverge); use firth=True",
                 SeparationWarning,
-                stacklevel=2,
+                stacklevel=stacklevel,
             )
         elif not core.converged:
-            warnings.warn(f"lrm did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=2)
+            warnings.warn(f"lrm did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=stacklevel)
     elif not core.converged:
-        warnings.warn(f"Firth fit did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=2)
+        warnings.warn(f"Firth fit did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=stacklevel)
     lp = d.X @ core.coef
     st = model_stats(d.y, lp, core.loglik, d.X.shape[1] - 1, core.score)
     st["n_omitted"] = len(d.omitted)
@@ -295,7 +300,7 @@ def lrm(
     if unknown:
         raise InputError(f"labels: {unknown} are not terms of the formula ({d.terms})")
     return LogisticFit(
-        formula=formula,
+        formula=d.formula,
         outcome=d.outcome,
         data=d.data,
         X=d.X,

@@ -18,7 +18,7 @@ residualised on the current design by weighted least squares at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -27,9 +27,9 @@ from scipy import linalg
 from scipy import stats as sps
 
 from .._errors import InputError
-from ._design import build_design
+from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
-from ._lrm import LogisticFit, lrm
+from ._lrm import LogisticFit, fit_design
 from ._univariate import quote_name
 
 __all__ = ["forward_lr", "Stepwise", "score_tests"]
@@ -220,11 +220,7 @@ def forward_lr(
         if stopped.startswith("cycle"):
             break
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
-    rhs = " + ".join(quote_name(c) for c in inmodel) if inmodel else "1"
-    final = lrm(f"{quote_name(outcome)} ~ {rhs}", d.data)
-    if len(d.omitted):
-        final.stats["n_omitted"] = len(d.omitted)
-        object.__setattr__(final, "omitted", d.omitted)
+    final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,
         steps=steps,
@@ -234,6 +230,24 @@ def forward_lr(
         removal=removal,
         entry_test=entry_test,
         candidates=candidates,
+    )
+
+
+def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
+    """The design of the selected terms, cut from the full one (no second formula parse)."""
+    names = [quote_name(t) for t in terms]
+    info = d.design_info.subset(["Intercept", *names])
+    index = {c: i for i, c in enumerate(d.columns)}
+    cols = list(info.column_names)
+    rhs = " + ".join(names) if names else "1"
+    return replace(
+        d,
+        formula=f"{quote_name(outcome)} ~ {rhs}",
+        X=d.X[:, [index[c] for c in cols]],
+        columns=cols,
+        design_info=info,
+        terms=names,
+        term_columns={t: d.term_columns[t] for t in names},
     )
 
 
