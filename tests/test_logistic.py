@@ -69,6 +69,28 @@ def test_coefficients_against_glm(name):
     np.testing.assert_allclose(fit.linear_predictor(d.iloc[[4, 0, 8]]), ref["new"], rtol=RTOL)
 
 
+@pytest.mark.r
+@pytest.mark.parametrize("name", DATASETS)
+def test_term_tests_against_car_anova_and_drop1(name):
+    from hccstats import rbridge
+
+    make, formula = DATASETS[name]
+    d = make()
+    fit = hs.lrm(formula, d)
+    ref = rbridge.run(
+        f"""g <- {GLM.format(f=formula)}
+        a <- car::Anova(g, type = 3, test.statistic = "Wald"); l <- drop1(g, test = "LRT")[-1, ]
+        list(terms = rownames(l), wald = cbind(a[rownames(l), "Chisq"], a[rownames(l), "Df"], a[rownames(l), "Pr(>Chisq)"]),
+             lr = cbind(l$LRT, l$Df, l[["Pr(>Chi)"]]))""",
+        d=d,
+    )
+    wald = fit.wald_tests().set_index("term").loc[list(ref["terms"])]
+    np.testing.assert_allclose(wald.to_numpy(float), ref["wald"], rtol=RTOL)
+    lr = fit.lr_tests().set_index("term").loc[list(ref["terms"])]
+    # drop1 refits without a start (IRLS stopping error ~1e-10 in the deviance): 1e-8 holds
+    np.testing.assert_allclose(lr.to_numpy(float), ref["lr"], rtol=RTOL)
+
+
 # ---------------------------------------------------------------- profile CIs vs MASS
 @pytest.mark.parametrize("name", DATASETS)
 def test_profile_ci_against_stored_confint(name):

@@ -152,6 +152,38 @@ class LogisticFit:
             }
         ).reset_index(drop=True)
 
+    def wald_tests(self) -> pd.DataFrame:
+        """Wald chi-square test of each term (all its columns at once): term, statistic, df, p_value.
+
+        R: ``car::Anova(glm, type = 3, test.statistic = "Wald")`` (rms: ``anova(lrm)``);
+        SPSS's "Wald" and "df" of a factor in "Variables in the Equation".
+        """
+        rows = []
+        for term, cols in self.term_columns.items():
+            b = self.coef[cols].to_numpy()
+            V = self.cov.loc[cols, cols].to_numpy()
+            stat = float(b @ np.linalg.solve(V, b))
+            rows.append({"term": term, "statistic": stat, "df": len(cols), "p_value": float(sps.chi2.sf(stat, len(cols)))})
+        return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])
+
+    def lr_tests(self) -> pd.DataFrame:
+        """Likelihood-ratio test of each term against the model without it: term, statistic, df, p_value.
+
+        R: ``drop1(glm, test = "LRT")``. Not for Firth fits (use ``odds_ratios(method="profile")``).
+        """
+        if self.firth:
+            raise InputError("lr_tests: not defined for Firth fits; use odds_ratios(method='profile')")
+        from ._fit import fit_logistic
+
+        index = {c: i for i, c in enumerate(self.coef.index)}
+        rows = []
+        for term, cols in self.term_columns.items():
+            keep = [i for c, i in index.items() if c not in cols]
+            core = fit_logistic(self.X[:, keep], self.y, start=self.coef.to_numpy()[keep])
+            stat = max(2.0 * (self.stats["loglik"] - core.loglik), 0.0)
+            rows.append({"term": term, "statistic": stat, "df": len(cols), "p_value": float(sps.chi2.sf(stat, len(cols)))})
+        return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])
+
     # -- prediction ------------------------------------------------------------------------
     def design(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
         """Design matrix for ``new_data`` (the fitted rows when None); NaN predictors give NaN rows."""
