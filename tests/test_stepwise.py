@@ -81,6 +81,17 @@ def test_steps_against_add1_drop1_loop_live():
         ref = _r_loop(d, "y", cands, entry=entry, removal=removal)
         _compare(sw, ref["steps"])
         np.testing.assert_allclose(np.sort(sw.fit.coef.to_numpy()), np.sort(ref["coef"]), rtol=RTOL)
+        # SPSS's "Variables not in the Equation" at the final model = add1(final, test = "Rao")
+        from hccstats import rbridge
+
+        rest = [c for c in cands if c not in sw.selected]
+        r = rbridge.run(
+            "g <- glm(reformulate(sel, 'y'), binomial, d, control = glm.control(epsilon = 1e-14, maxit = 100))\n"
+            "a <- add1(g, scope = rest, test = 'Rao')[-1, ]; cbind(a[['Rao score']], a$Df, a[['Pr(>Chi)']])",
+            d=d, sel=np.asarray(sw.selected, dtype=object), rest=np.asarray(rest, dtype=object),
+        )
+        assert list(sw.not_in_model["term"]) == rest
+        np.testing.assert_allclose(sw.not_in_model[["statistic", "df", "p_value"]].to_numpy(float), r, rtol=RTOL)
 
 
 def _cycling_cohort() -> pd.DataFrame:

@@ -41,7 +41,9 @@ class Stepwise:
 
     ``fit`` is the final model (a :class:`LogisticFit`), ``steps`` the step log
     (step, action "enter"/"remove", term, statistic, df, p_value), ``selected`` the final
-    terms in order of entry, ``stopped`` why the selection ended.
+    terms in order of entry, ``stopped`` why the selection ended, ``not_in_model`` the score
+    tests of the candidates left out, at the final model (SPSS's "Variables not in the
+    Equation"; R: ``add1(final, test = "Rao")``).
     """
 
     fit: LogisticFit
@@ -52,6 +54,7 @@ class Stepwise:
     removal: float
     entry_test: str
     candidates: list[str] = field(default_factory=list)
+    not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
         log = self.steps.to_string(index=False) if len(self.steps) else "(no step)"
@@ -179,12 +182,7 @@ def forward_lr(
             break
         cols = _columns(blocks, inmodel)
         if entry_test == "score":
-            all_new = np.concatenate([blocks[c] for c in out])
-            local, pos = [], 0
-            for c in out:
-                local.append(np.arange(pos, pos + len(blocks[c])))
-                pos += len(blocks[c])
-            stat, df = score_tests(X[:, cols], current, y, X[:, all_new], local)
+            stat, df = _score_candidates(X, y, cols, current, [blocks[c] for c in out])
         else:
             stat, df = _lr_entry(X, y, cols, current, [blocks[c] for c in out])
         pvals = sps.chi2.sf(stat, df)
@@ -220,6 +218,13 @@ def forward_lr(
         if stopped.startswith("cycle"):
             break
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
+    out = [c for c in candidates if c not in inmodel]
+    if out:
+        cur = _fit(X, y, _columns(blocks, inmodel))
+        st, sdf = _score_candidates(X, y, _columns(blocks, inmodel), cur, [blocks[c] for c in out])
+        not_in = pd.DataFrame({"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)})
+    else:
+        not_in = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
     final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,
@@ -230,6 +235,7 @@ def forward_lr(
         removal=removal,
         entry_test=entry_test,
         candidates=candidates,
+        not_in_model=not_in,
     )
 
 
@@ -249,6 +255,16 @@ def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
         terms=names,
         term_columns={t: d.term_columns[t] for t in names},
     )
+
+
+def _score_candidates(X, y, cols, current, new_blocks):
+    """Score tests of adding each block (columns of X) to the model of columns ``cols``."""
+    flat = np.concatenate(new_blocks)
+    local, pos = [], 0
+    for b in new_blocks:
+        local.append(np.arange(pos, pos + len(b)))
+        pos += len(b)
+    return score_tests(X[:, cols], current, y, X[:, flat], local)
 
 
 def _columns(blocks, terms) -> list[int]:
