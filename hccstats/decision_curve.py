@@ -52,7 +52,7 @@ class DecisionCurve:
                 f"Net benefit:\n{wide.to_string(float_format=lambda v: f'{v:.4f}')}")
 
 
-def _risks(risks, n_expected: int | None) -> dict[str, np.ndarray]:
+def _risks(risks) -> dict[str, np.ndarray]:
     if isinstance(risks, pd.DataFrame):
         risks = {str(c): risks[c].to_numpy() for c in risks.columns}
     elif not isinstance(risks, Mapping):
@@ -129,7 +129,7 @@ def dca(y_true, risks, thresholds=None, harm=0.0, *, standardized: bool = False,
     >>> dc.table.query("threshold == 0.3")                                        # doctest: +SKIP
     """
     yb = as_binary(y_true, "y_true").astype(np.float64)
-    models = _risks(risks, len(yb))
+    models = _risks(risks)
     for name, r in models.items():
         check_same_length(y_true=yb, **{f"risks[{name!r}]": r})
     # np.arange(0.01, 1.0, 0.01) holds the same doubles as R's seq(0.01, 0.99, by = 0.01)

@@ -27,7 +27,8 @@ def _lowest(x, y, n, xs, nleft, nright, rw):
     clowess's ``lowest``: tricube weights with the same cut-offs (``r <= 0.001 h`` weight 1,
     ``r > 0.999 h`` weight 0, ties on the right picked up), the local line only when the
     weighted spread exceeds ``0.001 * range``. The points with weight > 0 (``r <= 0.999 h``,
-    from ``nleft`` on) form one run of the sorted x; their weighted sums are accumulated in
+    from ``nleft`` on) form one run of the sorted x (its end found by bisection); their
+    weighted sums are accumulated in
     one pass, in x centred at ``xs`` (the same quantities as clowess's several passes; the
     order of the floating-point additions differs, by ~1e-16).
     """

@@ -7,7 +7,7 @@ from scipy.stats import rankdata
 
 from ._jit import njit
 
-__all__ = ["somers_c", "somers_c_rows", "somers_c_counts", "gini_md", "gini_md_rows",
+__all__ = ["somers_c", "somers_c_counts", "gini_md", "gini_md_rows",
            "gini_md_counts", "nagelkerke", "lrm_binned_c"]
 
 
@@ -19,35 +19,6 @@ def somers_c(x: np.ndarray, y: np.ndarray) -> float:
         return float("nan")
     mr = rankdata(x)[y > 0].mean()
     return float((mr - (n1 + 1.0) / 2.0) / (n - n1))
-
-
-@njit
-def _ranks_c(x, y):
-    n = x.shape[0]
-    o = np.argsort(x, kind="mergesort")
-    s1 = 0.0
-    n1 = 0.0
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and x[o[j + 1]] == x[o[i]]:
-            j += 1
-        rank = (i + j) / 2.0 + 1.0
-        for k in range(i, j + 1):
-            if y[o[k]] > 0:
-                s1 += rank
-                n1 += 1.0
-        i = j + 1
-    if n1 == 0.0 or n1 == n:
-        return np.nan
-    return (s1 / n1 - (n1 + 1.0) / 2.0) / (n - n1)
-
-
-@njit
-def somers_c_rows(xmat, ymat, out):
-    """``somers2(x_b, y_b)["C"]`` for each row b (y may differ per row)."""
-    for b in range(xmat.shape[0]):
-        out[b] = _ranks_c(xmat[b], ymat[b])
 
 
 @njit
