@@ -63,3 +63,23 @@ def test_lowess_bad_input_names_argument():
         lowess([1, 2, 3], [1, 2])
     with pytest.raises(InputError, match="^f"):
         lowess([1, 2, 3], [1, 2, 3], f=0)
+
+
+def test_lowess_python_fallback_matches_compiled_against_stored_r():
+    # without numba the same functions run as plain Python: check that path on R's case 1
+    from hccstats.calibration import _lowess
+    from hccstats.calibration._jit import HAVE_NUMBA
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the whole suite already runs the Python path")
+    ref = read_ref("lowess.csv")
+    grp = ref[(ref["case"] == 1) & (ref["iter"] == 3)]
+    x = grp["x"].to_numpy()  # sorted already
+    y = grp["y_in"].to_numpy(float)[np.argsort(grp["x_in"].to_numpy(), kind="stable")]
+    out = np.empty(len(x))
+    _lowess._clowess.py_func(x, y, 2.0 / 3.0, 3, 0.01 * (x[-1] - x[0]), out)
+    np.testing.assert_allclose(out, grp["fitted"].to_numpy(), atol=1e-10)
+    rw = np.ones(len(x))
+    v_py, ok_py = _lowess._lowest.py_func(x, y, len(x), x[3], 0, 15, rw)
+    v_jit, ok_jit = _lowess._lowest(x, y, len(x), x[3], 0, 15, rw)
+    assert ok_py and ok_jit and v_py == pytest.approx(v_jit, abs=1e-13)
