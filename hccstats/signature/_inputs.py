@@ -85,7 +85,7 @@ def align_phase(X: Any, y: Any, name: str) -> PhaseData:
     if const.any():
         dropped = list(df.columns[const])
         note = f"{name}: {len(dropped)} constant feature(s) dropped: {_listing(dropped)}"
-        warnings.warn(note, HccstatsWarning, stacklevel=3)
+        warnings.warn(note, HccstatsWarning, stacklevel=4)  # the caller of signature_search
         notes = (note,)
         values = values[:, ~const]
     return PhaseData(values, yb, df.index, list(df.columns[~const]), notes)
