@@ -60,35 +60,30 @@ def _caption(doc, caption: str, *, size: float = 10) -> None:
     r.font.size = Pt(size)
 
 
+def _cell_text(cell, text: str, font, bold: bool = False) -> None:
+    para = cell.paragraphs[0]
+    run = para.add_run(text)
+    run.font.size = font
+    run.bold = bold or None
+    para.paragraph_format.space_after = Pt(0)
+    para.paragraph_format.space_before = Pt(1)
+
+
 def _table(doc, t: Table) -> None:
     disp = t.display()
     _caption(doc, t.caption)
-    nrow, ncol = len(disp) + 1, len(disp.columns)
-    table = doc.add_table(rows=nrow, cols=ncol)
+    ncol = len(disp.columns)
+    table = doc.add_table(rows=1, cols=ncol)
     tblPr = table._tbl.tblPr
     _borders(tblPr, top=("single", 12), bottom=("single", 12), left=("nil", 0), right=("nil", 0),
              insideH=("nil", 0), insideV=("nil", 0))
     font = Pt(8 if ncol > 6 else 9)
-    for j, col in enumerate(disp.columns):
-        cell = table.cell(0, j)
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(col))
-        run.bold = True
-        run.font.size = font
+    for cell, col in zip(table.rows[0].cells, disp.columns):
+        _cell_text(cell, str(col), font, bold=True)
         _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 6))
-    for i, rec in enumerate(disp.itertuples(index=False), start=1):
-        for j, v in enumerate(rec):
-            s = str(v)
-            para = table.cell(i, j).paragraphs[0]
-            run = para.add_run(s)
-            run.font.size = font
-            if _NUM.match(s) and j > 0:
-                para.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.space_after = Pt(0)
-                p.paragraph_format.space_before = Pt(1)
+    for rec in disp.itertuples(index=False):
+        for cell, v in zip(table.add_row().cells, rec):  # row by row: table.cell(i, j) is quadratic
+            _cell_text(cell, str(v), font)
     if t.footnote:
         p = doc.add_paragraph()
         r = p.add_run(t.footnote)

@@ -81,7 +81,9 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
 def _prepare_demo(work: Path, seed: int) -> Path:
     from hccstats.demo import make_study
 
-    return Path(make_study(work / "demo-study", n=285, seed=seed))
+    import os
+
+    return Path(make_study(work / "demo-study", n=285, seed=seed, n_jobs=max(1, min(2, os.cpu_count() or 1))))
 
 
 def run_report(config: str | Path | None = None, *, out: str | Path, demo: bool = False, force: bool = False,
@@ -123,8 +125,11 @@ def run_report(config: str | Path | None = None, *, out: str | Path, demo: bool 
             ctx = Context(study=study, options=opts, out=tmp, work=work, report=report)
             ctx.shared["study_path"] = study_path
             ctx.shared["demo"] = demo
+            ctx.shared["say"] = progress.say
             _run_stages(ctx, progress)
+            t0 = time.perf_counter()
             _write_outputs(ctx)
+            progress.say(f"outputs rendered (HTML, DOCX, CSV, figures, results.json) in {time.perf_counter() - t0:.1f} s")
         progress.say(f"report written to {Path(out)} in {time.perf_counter() - t_all:.1f} s")
         return Path(out)
     finally:

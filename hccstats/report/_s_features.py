@@ -33,8 +33,11 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
     kw = {}
     if ctx.options.crop_size:
         kw["size"] = int(ctx.options.crop_size)
+    import os
+
     summary = extract.run_study(ctx.shared["study_path"], folder, random_weights=bool(ctx.shared.get("demo")),
-                                seed=ctx.seed, quiet=True, **kw)
+                                seed=ctx.seed, quiet=True, patients=[str(p) for p in ctx.study.data.index],
+                                jobs=max(1, min(2, os.cpu_count() or 1)), **kw)
     included = set(ctx.study.data.index.astype(str))
     failed = {str(k): v for k, v in summary.failures.items() if str(k) in included}
     if failed:  # screened-out patients may lack images; included ones may not
@@ -65,7 +68,12 @@ def _feature_tables(ctx: Context) -> dict[str, pd.DataFrame]:
         ctx.methods["extraction"] = "Deep-feature tables were read from the study's features folder."
         return tables
     if ctx.study.config.get("images"):
-        return _extract(ctx)
+        import time
+
+        t0 = time.perf_counter()
+        tables = _extract(ctx)
+        ctx.shared.get("say", print)(f"      feature extraction: {len(tables)} phase(s), {time.perf_counter() - t0:.1f} s")
+        return tables
     raise StageUnavailable("the study has neither images nor feature tables (clinical-only study)")
 
 
@@ -73,13 +81,17 @@ def run(ctx: Context, section: Section) -> None:
     from hccstats.signature import difference_table, fuse_signatures, signature_search
 
     study, opts = ctx.study, ctx.options
+    import time
+
     tables = _feature_tables(ctx)
+    t0 = time.perf_counter()
     data = ctx.shared["data"]
     train_ids = data.index[data["split"] == "training"]
     valid_ids = data.index[data["split"] == "validation"]
     y = data[study.outcome]
     search = signature_search({p: t.loc[train_ids] for p, t in tables.items()}, y.loc[train_ids],
                               preset=opts.signature_preset, seed=ctx.seed, n_jobs=opts.n_jobs)
+    ctx.shared.get("say", print)(f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s")
     if not search.active:
         raise StageUnavailable("no phase yielded a signature: " + "; ".join(f"{p}: {r}" for p, r in search.skipped.items()))
     train_sig = search.signature("oof")
