@@ -105,3 +105,20 @@ def test_dca_input_checks_and_plot():
     dc = hs.dca([0, 1, 1, 0], pd.DataFrame({"a": [0.1, 0.8, 0.6, 0.3]}))
     assert set(dc.table["model"]) == {"a", "Treat all", "Treat none"}
     assert dc.plot().axes
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(10, 200))
+def test_net_benefit_bounds_invariant(seed, n):
+    # no model beats perfect knowledge: NB <= prevalence, with equality for risk = y
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    if y.min() == y.max():
+        return
+    t = dca(y, {"m": rng.random(n), "perfect": y.astype(float)}, thresholds=[0.05, 0.3, 0.8]).table
+    prev = y.mean()
+    assert (t["net_benefit"] <= prev + 1e-12).all()
+    np.testing.assert_allclose(t[t["model"] == "perfect"]["net_benefit"], prev, atol=1e-12)
