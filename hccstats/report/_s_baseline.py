@@ -65,7 +65,8 @@ def _digits(x: float) -> int:
     return 0 if abs(x) >= 100 else 1 if abs(x) >= 1 else 2
 
 
-def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: list, names: dict, name: str, caption: str):
+def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: list, names: dict, name: str, caption: str,
+         what: str):
     from hccstats import table_one
 
     variables = baseline_variables(ctx)
@@ -93,9 +94,10 @@ def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: 
         elif "Fisher" in test:
             fn, call = (lambda x=x, g=g: _rcheck.fisher_p(x, g)), "fisher.test(table(x, g))"
         else:
-            fn, call = (lambda x=x, g=g: _rcheck.chisq_p(x, g, correct="Yates" in test or "continuity" in test)), \
-                "chisq.test(table(x, g), correct = FALSE)"
-        ctx.check("baseline", f"{caption.split(' ', 3)[-1][:40]}: p, {r['variable']}", r["p_value"], call, fn)
+            yates = "Yates" in test or "continuity" in test
+            fn, call = (lambda x=x, g=g, yates=yates: _rcheck.chisq_p(x, g, correct=yates)), \
+                f"chisq.test(table(x, g), correct = {'TRUE' if yates else 'FALSE'})"
+        ctx.check("baseline", f"{what}: p, {r['label']}", r["p_value"], call, fn)
     return t
 
 
@@ -116,12 +118,14 @@ def run(ctx: Context, section: Section) -> None:
     data = study.data
     t1 = _one(ctx, section, data, "split", ["training", "validation"],
               {"training": "Training set", "validation": "Validation set"}, "supp_baseline_split",
-              f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets")
+              f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets",
+              "training vs validation")
     train = data[data["split"] == "training"].copy()
     train["_outcome"] = np.where(train[study.outcome] == 1, "event", "none")
     lab = study.outcome_label
     t2 = _one(ctx, section, train, "_outcome", ["event", "none"], {"event": lab, "none": f"No {lab.lower()}"},
-              "supp_baseline_outcome", f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set")
+              "supp_baseline_outcome", f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set",
+              "by outcome (training)")
     sig = t1.tests[t1.tests["p_value"] < ctx.options.alpha]["label"].tolist()
     section.text("Training and validation sets differed in " + (", ".join(sig) if sig else "no baseline variable")
                  + f" (p < {ctx.options.alpha:g}).")

@@ -1,0 +1,276 @@
+"""`python -m hccstats.report` end to end on a clinical-only study built from R's MASS::birthwt.
+
+Oracles: the library functions themselves (results.json must hold exactly their numbers), R through the
+report's own cross-check (r_check.csv), python-docx and html.parser reading the outputs back, and
+headless Chromium rendering report.html.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from docx import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+STUDY_YAML = """\
+name: Low birth weight (MASS::birthwt)
+seed: 7
+clinical: {file: clinical.csv, id: patient_id}
+outcome: {column: low, positive: 1, label: Low birth weight}
+split: {method: random, ratio: 0.7, stratify: true, seed: 7}
+variables:
+  age: {type: continuous, label: Mother's age, unit: years}
+  lwt: {type: continuous, label: Mother's weight, unit: lb}
+  race: {type: categorical, levels: [white, black, other], label: Race}
+  smoke: {type: binary, levels: ["no", "yes"], label: Smoking}
+  ptl: {type: ordinal, levels: [0, 1, 2, 3], label: Previous premature labours}
+  ht: {type: binary, levels: ["no", "yes"], label: Hypertension}
+  ui: {type: binary, levels: ["no", "yes"], label: Uterine irritability}
+  ftv: {type: continuous, label: Physician visits, unit: first trimester}
+"""
+
+
+def _birthwt() -> pd.DataFrame:
+    """MASS::birthwt through rpy2 (R ships it); stored beside the test if R is absent is not allowed: skip."""
+    rbridge = pytest.importorskip("hccstats.rbridge")
+    if not rbridge.r_available("MASS"):
+        pytest.skip("R with MASS is needed to build the birthwt study")
+    bw = rbridge.run("MASS::birthwt")
+    out = pd.DataFrame({"patient_id": [f"BW{i:03d}" for i in range(1, len(bw) + 1)]})
+    out["age"] = bw["age"].to_numpy()
+    out["lwt"] = bw["lwt"].to_numpy()
+    out["race"] = bw["race"].map({1: "white", 2: "black", 3: "other"}).to_numpy()
+    yn = {0: "no", 1: "yes"}
+    for c in ("smoke", "ht", "ui"):
+        out[c] = bw[c].map(yn).to_numpy()
+    out["ptl"] = bw["ptl"].to_numpy()
+    out["ftv"] = bw["ftv"].to_numpy()
+    out["low"] = bw["low"].to_numpy()
+    return out
+
+
+@pytest.fixture(scope="module")
+def birthwt_study(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("birthwt")
+    _birthwt().to_csv(folder / "clinical.csv", index=False)
+    (folder / "study.yaml").write_text(STUDY_YAML)
+    return folder / "study.yaml"
+
+
+def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([PY, "-m", "hccstats.report", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def report(birthwt_study, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("rep") / "report"
+    proc = _run("--config", str(birthwt_study), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "[1/9] Patient flow" in proc.stdout and " s" in proc.stdout  # progress with times
+    return out
+
+
+def test_outputs_exist_and_stages_report_their_status(report):
+    for name in ("report.html", "report.docx", "results.json", "methods.md"):
+        assert (report / name).stat().st_size > 0
+    res = json.loads((report / "results.json").read_text())
+    st = res["stages"]
+    assert st["flow"] == st["baseline"] == st["univariate"] == st["models"] == st["performance"] == "ok"
+    # clinical-only: no readers, no images -> clearly "not available", never a crash
+    assert st["agreement"] == "not available" and st["features"] == "not available"
+    assert (report / "figures" / "fig_model_performance.png").exists()
+    assert (report / "figures" / "fig_model_performance.pdf").exists()
+    from PIL import Image
+
+    assert round(Image.open(report / "figures" / "fig_model_performance.png").info["dpi"][0]) == 300
+
+
+@pytest.mark.r
+def test_every_headline_number_agrees_with_r(report):
+    check = pd.read_csv(report / "r_check.csv")
+    assert len(check) > 20
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    res = json.loads((report / "results.json").read_text())
+    assert res["r_check"]["all_agree"] is True and "All" in res["r_check"]["verdict"]
+
+
+def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_study):
+    """The numbers in results.json are exactly what the public functions return on the same data."""
+    import hccstats as hs
+    from hccstats.study import load
+
+    res = json.loads((report / "results.json").read_text())
+    study = load(birthwt_study)
+    data = study.data.copy()
+    data["ptl"] = data["ptl"].cat.codes.astype(float)  # ordinal as scores, as the report documents
+    train = data[data["split"] == "training"]
+    uni = hs.univariate(train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit")
+    got = pd.DataFrame(res["univariate"]["table"])
+    np.testing.assert_array_equal(got["estimate"].to_numpy(), uni["estimate"].to_numpy())
+    np.testing.assert_array_equal(got["p_value"].to_numpy(), uni["p_value"].to_numpy())
+    sig = res["univariate"]["significant"]
+    sw = hs.forward_lr(train, "low", sig, nan_policy="omit")
+    model = res["models"]["Clinical model"]
+    assert model["terms"] == list(sw.fit.terms)
+    assert [r["estimate"] for r in model["odds_ratios"]] == sw.fit.odds_ratios()["estimate"].tolist()
+    perf = pd.DataFrame(res["performance"]["table"])
+    row = perf[(perf["model"] == "Clinical model") & (perf["set"] == "validation")].iloc[0]
+    valid = data[data["split"] == "validation"].dropna(subset=list(sw.fit.terms))
+    r = hs.roc(valid["low"].to_numpy(float), sw.fit.predict_risk(valid), direction="<")
+    ci = hs.ci_auc(r)
+    assert (row["auc"], row["ci_low"], row["ci_high"]) == (ci.auc, ci.low, ci.high)
+    flow = res["flow"]
+    assert flow["n_included"] == 189 and flow["events"] == 59
+
+
+def test_docx_reads_back_with_tables_and_captions(report):
+    doc = Document(str(report / "report.docx"))
+    paras = [p.text for p in doc.paragraphs]
+    captions = [p for p in paras if p.startswith(("Table ", "Supplementary Table ", "Fig. "))]
+    assert any("Multivariable logistic regression" in c for c in captions)
+    assert any("Predictive performance of the models" in c for c in captions)
+    assert len(doc.tables) >= 6
+    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    assert ["Model", "Set", "AUC (95% CI)", "Sensitivity (%)", "Specificity (%)", "Accuracy (%)", "p value"] in headers
+    assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
+    assert any("(not available)" in p for p in paras)
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self.imgs, self.external, self.text = 0, [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tables += tag == "table"
+        if tag == "img":
+            self.imgs.append(a.get("src", ""))
+        if tag in ("script", "link") and (a.get("src") or a.get("href")):
+            self.external.append(a)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_is_self_contained_and_formatted(report):
+    page = _Page()
+    page.feed((report / "report.html").read_text(encoding="utf-8"))
+    assert page.tables >= 6 and not page.external
+    assert page.imgs and all(src.startswith("data:image/png;base64,") for src in page.imgs)
+    text = " ".join(page.text)
+    assert "(95% CI)" in text and "\u2013" in text and "not available" in text
+
+
+def test_same_study_and_seed_give_identical_bytes(report, birthwt_study, tmp_path):
+    out2 = tmp_path / "again"
+    proc = _run("--config", str(birthwt_study), "--out", str(out2), "--quiet")
+    assert proc.returncode == 0 and proc.stdout == ""
+    files = sorted(p.relative_to(report) for p in report.rglob("*") if p.suffix in (".csv", ".json"))
+    assert Path("results.json") in files and len(files) > 8
+    for rel in files:
+        assert (report / rel).read_bytes() == (out2 / rel).read_bytes(), rel
+    assert (report / "methods.md").read_bytes() == (out2 / "methods.md").read_bytes()
+
+
+def test_bad_study_exits_2_with_one_line(birthwt_study, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(birthwt_study.parent, bad)
+    csv = pd.read_csv(bad / "clinical.csv")
+    csv.loc[3, "low"] = 2  # outcome not binary
+    csv.to_csv(bad / "clinical.csv", index=False)
+    proc = _run("--config", str(bad / "study.yaml"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "clinical.csv" in lines[0] and "low" in lines[0]
+    assert not (tmp_path / "out").exists()
+    proc = _run("--config", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_existing_out_refused_without_force_and_inputs_protected(birthwt_study, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    proc = _run("--config", str(birthwt_study), "--out", str(out), "--no-r", "--quiet")
+    assert proc.returncode == 2 and "--force" in proc.stderr and (out / "mine.txt").read_text() == "keep"
+    # the study folder itself is never replaced, even with --force
+    before = sorted(p.name for p in birthwt_study.parent.iterdir())
+    proc = _run("--config", str(birthwt_study), "--out", str(birthwt_study.parent), "--force", "--quiet")
+    assert proc.returncode == 2 and "input" in proc.stderr
+    assert sorted(p.name for p in birthwt_study.parent.iterdir()) == before
+
+
+def test_no_r_says_so(birthwt_study, tmp_path):
+    out = tmp_path / "nor"
+    proc = _run("--config", str(birthwt_study), "--out", str(out), "--no-r")
+    assert proc.returncode == 0
+    assert "R cross-check" in proc.stdout and "--no-r" in proc.stdout
+    res = json.loads((out / "results.json").read_text())
+    assert res["stages"]["rcheck"] == "not available" and res["r_check"]["skipped"] is True
+
+
+def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait until the run is inside its stages (the temporary folder exists), then kill it
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".killed.partial-*")), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert not out.exists()
+    assert not list(tmp_path.glob(".killed.partial-*"))  # SIGTERM: temporary folder removed too
+    # SIGKILL cannot clean up: out is still absent, and the next run removes the leftover
+    proc = subprocess.Popen([PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--no-r"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=60)
+    assert not out.exists()
+    proc = _run("--config", str(birthwt_study), "--out", str(out), "--no-r", "--quiet")
+    assert proc.returncode == 0 and (out / "report.html").exists()
+    assert not list(tmp_path.glob(".killed.partial-*"))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`'s bootstrap")
+def test_report_html_renders_in_headless_chromium(report, tmp_path):
+    shot = tmp_path / "shot.png"
+    profile = tmp_path / "profile"
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2000",
+         "--enable-logging=stderr", "--v=0", (report / "report.html").resolve().as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert shot.exists(), proc.stderr[-2000:]
+    assert "Uncaught" not in proc.stderr and "CONSOLE(" not in proc.stderr  # no console errors from the page
+    from PIL import Image
+
+    img = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert img.shape == (2000, 1280)
+    dark = (img < 128).mean()
+    assert 0.005 < dark < 0.5 and img.std() > 10  # text and figures drawn, not a blank page
