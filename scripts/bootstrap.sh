@@ -23,11 +23,11 @@ apt_install() {
 
 r_ok() {
   command -v Rscript >/dev/null &&
-    Rscript -e 'for (p in c("rms","pROC","car","vcd")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1
+    Rscript -e 'for (p in c("rms","pROC","car","vcd","brglm2")) if (!requireNamespace(p, quietly=TRUE)) quit(status=1)' >/dev/null 2>&1
 }
 if ! r_ok; then
-  echo "bootstrap: installing R, rms, pROC, car and vcd from Debian's packages ..."
-  apt_install r-base-core r-base-dev r-cran-rms r-cran-proc r-cran-car r-cran-vcd ||
+  echo "bootstrap: installing R, rms, pROC, car, vcd and brglm2 from Debian's packages ..."
+  apt_install r-base-core r-base-dev r-cran-rms r-cran-proc r-cran-car r-cran-vcd r-cran-brglm2 ||
     echo "bootstrap: continuing without R (R-checked steps will say so)" >&2
 fi
 if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null; then

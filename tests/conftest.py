@@ -13,7 +13,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd")
+R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd", "brglm2")
 
 
 def _r_problem() -> str | None:
