@@ -47,13 +47,14 @@ class AnovaSelector(SelectKBest):
 class RFESelector(SelectorMixin, BaseEstimator):
     """Recursive feature elimination with an L2 logistic model; keep the last ``k`` standing.
 
-    The model (``LogisticRegression(C=C, solver="liblinear")``, L2-penalised so it exists under separation) is
-    refitted on the remaining features and the features with the smallest ``|coef|`` are
-    removed: 10 % of the remaining ones at a time while more than ``fine_below`` remain,
-    then one at a time. The elimination order is recorded in ``ranking_`` (1 = survived
-    longest), so ``k`` only slices it. With ``fine_below >= n_features`` this is
-    ``sklearn.feature_selection.RFE(LogisticRegression(C=C, solver="liblinear"),
-    n_features_to_select=k, step=1)``. R equivalent: ``caret::rfe`` with ``lrFuncs`` (ranking by |coefficient|).
+    The model (``LogisticRegression(C=C, solver="liblinear")``, L2-penalised so that it
+    exists under separation) is refitted on the remaining features and those with the
+    smallest ``|coef|`` are removed: 10 % of the remaining ones at a time while more than
+    ``fine_below`` remain, then one at a time. The elimination order is recorded in
+    ``ranking_`` (1 = survived longest), so ``k`` only slices it. With ``fine_below >=
+    n_features`` this is ``sklearn.feature_selection.RFE(LogisticRegression(C=C,
+    solver="liblinear"), n_features_to_select=k, step=1)``. R equivalent: ``caret::rfe``
+    with ``lrFuncs`` (ranking by |coefficient|).
 
     Examples
     --------
