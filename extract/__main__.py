@@ -41,6 +41,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes for preprocessing (1)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the CNN stage")
     p.add_argument("--shard", help="i/n: do only shard i of n (1-based), into <out>/shards/i-of-n")
+    p.add_argument("--patients", help="ids to extract, comma-separated or @file (one per line); "
+                   "default: every id of the clinical file")
     p.add_argument("--merge", action="store_true", help="join <out>/shards/* into <out> and stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     s = p.add_argument_group("preprocessing (recorded in the manifest)")
@@ -76,12 +78,16 @@ def main(argv=None) -> int:
         options = {k: getattr(args, k) for k in ("size", "margin", "square", "resample_mask", "n4",
                                                  "n4_shrink", "n4_iterations", "n4_convergence",
                                                  "percentiles")}
+        patients = None
+        if args.patients:
+            text = open(args.patients[1:]).read() if args.patients.startswith("@") else args.patients
+            patients = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
         if args.tumour_label is not None:
             options["tumour_label"] = args.tumour_label
         summary = run_study(args.study, args.out, weights=args.weights, random_weights=args.random_weights,
                             seed=args.seed, device=args.device, dtype=args.dtype,
                             channels_last=args.channels_last, batch_size=args.batch_size, jobs=args.jobs,
-                            threads=args.threads, shard=args.shard, quiet=args.quiet,
+                            threads=args.threads, shard=args.shard, quiet=args.quiet, patients=patients,
                             components="all" if args.all_tumours else "largest", **options)
     except ExtractError as exc:
         print(f"extract: error: {exc}", file=sys.stderr)

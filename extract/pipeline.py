@@ -69,10 +69,8 @@ def _prepare(patient_id, images, masks, settings, single_thread):
     """Worker: ``(patient_id, crops, infos, None)`` or ``(patient_id, None, None, reason)``."""
     if single_thread:
         import SimpleITK as sitk
-        import torch
 
         sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
-        torch.set_num_threads(1)
     from .patient import prepare_patient
 
     try:

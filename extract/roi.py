@@ -114,16 +114,39 @@ def crop(image2d: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return out
 
 
+def _aa_weights(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) weights of antialiased linear resampling (PIL's and torch's ``antialias=True``).
+
+    Output pixel ``i`` has its centre at ``scale * (i + 0.5)`` in input pixels
+    (``scale = n_in / n_out``); a triangle filter of half-width ``max(scale, 1)``
+    (stretched by ``scale`` when shrinking) weights the input pixels it covers,
+    normalised to sum 1 (so the border repeats the edge pixel when enlarging).
+    """
+    scale = n_in / n_out
+    support = max(scale, 1.0)
+    inv = 1.0 / scale if scale > 1.0 else 1.0
+    w = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        centre = scale * (i + 0.5)
+        lo, hi = max(int(centre - support + 0.5), 0), min(int(centre + support + 0.5), n_in)
+        j = np.arange(lo, hi)
+        k = np.clip(1.0 - np.abs((j - centre + 0.5) * inv), 0.0, None)
+        w[i, lo:hi] = k / k.sum()
+    return w
+
+
 def resize(image2d: np.ndarray, size: int) -> np.ndarray:
     """Bilinear, antialiased resize to ``size × size`` (float32).
 
-    Same as ``torchvision.transforms.functional.resize(t, [size, size],
-    antialias=True)`` on a float tensor (half-pixel centres).
-    """
-    import torch
-    from torch.nn.functional import interpolate
+    The same as ``torchvision.transforms.functional.resize(t, [size, size],
+    antialias=True)`` on a float tensor (half-pixel centres), done with two
+    weight matrices in numpy so that the worker processes need no torch.
 
-    t = torch.from_numpy(np.ascontiguousarray(image2d, np.float32))[None, None]
-    with torch.inference_mode():
-        out = interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    return out[0, 0].numpy()
+    Examples
+    --------
+    >>> resize(np.array([[0.0, 255.0]]), 4).shape
+    (4, 4)
+    """
+    image2d = np.asarray(image2d, np.float64)
+    rows, cols = _aa_weights(image2d.shape[0], size), _aa_weights(image2d.shape[1], size)
+    return (rows @ image2d @ cols.T).astype(np.float32)

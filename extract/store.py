@@ -75,7 +75,8 @@ def claim(out: Path, params: dict) -> None:
                                f"({'; '.join(diffs[:4]) or 'other format'}); choose another --out, "
                                "or delete that folder to redo the run")
         return
-    if out.exists() and any(out.glob("*.parquet")) | (out / "manifest.json").exists() | (out / "cache").exists():
+    foreign = any(out.glob("*.parquet")) or (out / "manifest.json").exists() or (out / "cache").exists()
+    if out.exists() and foreign:
         raise ExtractError(f"output folder {out} holds feature files without run.json (another "
                            "program's or an older run's); choose another --out")
     write_json(run_file, {"format": FORMAT, "fingerprint": fingerprint(params), "params": params})

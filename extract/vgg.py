@@ -173,16 +173,17 @@ def build_model(weights=None, *, random_weights: bool = False, seed: int = 0) ->
     return VGG19Features(_features(load_weights(path))).eval(), sha256(path)
 
 
-def to_model_input(crops: np.ndarray) -> torch.Tensor:
+def to_model_input(crops) -> torch.Tensor:
     """(N, S, S) grey values 0..255 → (N, 3, S, S) float32, ImageNet-normalised.
 
     Grey replicated to three channels, divided by 255, then ``(x - mean) / std``
-    with ImageNet's mean and std (as torchvision's VGG19 weights expect).
+    with ImageNet's mean and std (as torchvision's VGG19 weights expect).  A
+    tensor input stays on its device (normalising on the GPU).
     """
-    x = torch.as_tensor(np.asarray(crops, np.float32) / 255.0)
-    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (x[:, None].expand(-1, 3, -1, -1) - mean) / std
+    x = torch.as_tensor(np.asarray(crops, np.float32)) if not isinstance(crops, torch.Tensor) else crops.float()
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
+    return (x[:, None] / 255.0 - mean) / std
 
 
 class FeatureExtractor:
@@ -213,7 +214,8 @@ class FeatureExtractor:
 
     def __call__(self, crops: np.ndarray) -> np.ndarray:
         """(N, S, S) crops in 0..255 → (N, 1472) float32 features."""
-        x = to_model_input(crops).to(self.device, non_blocking=True)
+        grey = torch.as_tensor(np.asarray(crops, np.float32)).to(self.device, non_blocking=True)
+        x = to_model_input(grey)                      # 3 channels made on the device
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         cast = DTYPES[self.dtype]

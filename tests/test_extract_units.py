@@ -215,7 +215,10 @@ def test_bounding_box_and_crop_on_hand_made_mask():
     np.testing.assert_array_equal(crop(img, box), img[1:13, 2:14])
 
 
-def test_resize_against_torchvision_resize():
-    img = np.random.default_rng(5).uniform(0, 255, (37, 37)).astype(np.float32)
+@pytest.mark.parametrize("shape", [(37, 37), (130, 90), (64, 64), (5, 200)])
+def test_resize_against_torchvision_resize(shape):
+    """Enlarging, shrinking (antialiased), same size, and both at once."""
+    img = np.random.default_rng(5).uniform(0, 255, shape).astype(np.float32)
     ref = torchvision.transforms.functional.resize(torch.from_numpy(img)[None], [64, 64], antialias=True)
-    np.testing.assert_allclose(resize(img, 64), ref[0].numpy(), rtol=1e-5, atol=1e-3)
+    # float64 weights here, float32 arithmetic in torch: round-off on the 0..255 scale
+    np.testing.assert_allclose(resize(img, 64), ref[0].numpy(), rtol=1e-5, atol=2e-3)
