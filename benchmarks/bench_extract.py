@@ -71,17 +71,30 @@ def preprocessing_rows(tmp: Path):
     return rows
 
 
-def cohort_row(tmp: Path, n: int, size: int, jobs: int, n4_shrink: int):
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the joblib workers once shut down)."""
+    import resource
+
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    me, ch = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime
+
+
+def cohort_row(tmp: Path, n: int, size: int, jobs: int, n4_shrink: int, n4_iterations, dtype: str):
     from extract import run_study
     from extract.synthetic import make_study
 
     yaml = tmp / "cohort" / "study.yaml"
     if not yaml.exists():
         make_study(yaml.parent, n=n, shape=(12, 96, 96), seed=2023)
-    out = tmp / f"cohort-out-{size}-{jobs}-{n4_shrink}"
-    t0 = time.perf_counter()
-    s = run_study(yaml, out, random_weights=True, size=size, jobs=jobs, quiet=True, n4_shrink=n4_shrink)
-    return n, size, jobs, n4_shrink, time.perf_counter() - t0, s.n_failed
+    out = tmp / f"cohort-out-{size}-{jobs}-{n4_shrink}-{dtype}-{len(n4_iterations)}{n4_iterations[0]}"
+    c0, t0 = _cpu_seconds(), time.perf_counter()
+    s = run_study(yaml, out, random_weights=True, size=size, jobs=jobs, quiet=True, n4_shrink=n4_shrink,
+                  n4_iterations=n4_iterations, dtype=dtype)
+    wall = time.perf_counter() - t0
+    return wall, _cpu_seconds() - c0, s.n_failed
 
 
 def main() -> None:
@@ -113,10 +126,14 @@ def main() -> None:
             print(f"{label:<26} {what:<26} {per:>14.3f}")
         if args.cohort:
             print(f"\n## Whole run_study on a synthetic {args.cohort}-patient cohort (12x96x96, 3 phases), random weights")
-            print(f"{'patients':>8} {'size':>5} {'jobs':>5} {'shrink':>7} {'wall s':>8} {'failed':>7}")
-            for size, jobs, shrink in ((64, 2, 8), (64, 2, 4), (32, 2, 8)):
-                n, size, jobs, shrink, wall, failed = cohort_row(tmp, args.cohort, size, jobs, shrink)
-                print(f"{n:>8} {size:>5} {jobs:>5} {shrink:>7} {wall:>8.1f} {failed:>7}", flush=True)
+            print(f"{'size':>5} {'jobs':>5} {'shrink':>7} {'N4 its':>7} {'dtype':>6} {'wall s':>8} {'CPU s':>8} "
+                  f"{'idle 2-core est. s':>19} {'failed':>7}")
+            for size, jobs, shrink, its, dtype in ((64, 2, 8, (20, 20), "fp32"), (64, 2, 8, (20, 20), "bf16"),
+                                                   (32, 2, 8, (20, 20), "fp32"), (64, 2, 4, (50, 50), "fp32")):
+                wall, cpu, failed = cohort_row(tmp, args.cohort, size, jobs, shrink, its, dtype)
+                print(f"{size:>5} {jobs:>5} {shrink:>7} {','.join(map(str, its)):>7} {dtype:>6} {wall:>8.1f} "
+                      f"{cpu:>8.1f} {cpu / min(2, os.cpu_count()):>19.1f} {failed:>7}", flush=True)
+            print("(idle estimate = total CPU seconds / 2 cores: the shared machine's wall time varies with its load)")
 
 
 if __name__ == "__main__":

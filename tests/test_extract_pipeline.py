@@ -64,6 +64,20 @@ def test_phases_differ_and_patients_differ(reference):
     assert not np.allclose(ap, hbp) and not np.allclose(ap[0], ap[1])
 
 
+def test_extract_patient_against_cohort_table(study, reference):
+    from extract import extract_patient
+    from extract.config import read_study
+
+    st = read_study(study)
+    one = extract_patient(st.image_paths("P003"), st.mask_paths("P003")["AP"], patient_id="P003",
+                          random_weights=True, size=32)
+    assert list(one.index) == ["AP", "PVP", "HBP"] and one.shape == (3, 1472)
+    row = pd.read_parquet(reference.tables["HBP"]).set_index("patient_id").loc["P003"]
+    # one patient per batch here, four in the cohort run: float32 round-off only
+    np.testing.assert_allclose(one.loc["HBP"].to_numpy(), row.to_numpy(), rtol=1e-4, atol=1e-5)
+    assert one.attrs["roi"]["HBP"]["tumour_area_px"] > 0
+
+
 def test_rerun_takes_everything_from_cache(study, reference):
     again = run_study(study, reference.out_dir, **FAST)
     assert (again.n_cached, again.n_extracted) == (4, 0)
