@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from typing import Any
 
@@ -29,12 +30,21 @@ class RWarning(HccstatsWarning):
 
 @functools.lru_cache(maxsize=None)
 def _rpy2():
+    saved = os.environ.get("LD_LIBRARY_PATH")
     try:
         import rpy2.rinterface as ri  # noqa: F401
         import rpy2.robjects as ro
         from rpy2.robjects import numpy2ri, pandas2ri
     except Exception as exc:  # ImportError, or R's shared library failing to load
         raise RNotAvailableError(f"rpy2/R cannot be loaded ({exc}); {INSTALL_HINT}") from exc
+    finally:
+        # Starting R exports R's LD_LIBRARY_PATH (with /usr/lib/<arch>) into this process's
+        # environment; Python subprocesses started later would then load the system's
+        # libraries in place of their own (e.g. `_ssl: undefined symbol`). R is loaded by now.
+        if saved is None:
+            os.environ.pop("LD_LIBRARY_PATH", None)
+        else:
+            os.environ["LD_LIBRARY_PATH"] = saved
     return ri, ro, numpy2ri, pandas2ri
 
 
