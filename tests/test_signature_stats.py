@@ -56,6 +56,7 @@ def test_spearman_p_against_r_live():
     np.testing.assert_allclose(spearman_outcome(X.to_numpy(), y)[1], np.asarray(r), rtol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:No features were selected")  # sklearn, on the empty case
 def test_spearman_filter_keeps_p_below_alpha_and_skips_constants():
     X = SMALL[["x1", "x2", "x3"]].to_numpy()
     X = np.c_[X, np.ones(len(X))]
@@ -138,6 +139,17 @@ def test_relieff_informative_feature_gets_top_weight():
     w = relieff_weights(X, y, 10)
     assert np.argmax(w) == 7 and w[7] > 0.05 > np.max(np.delete(w, 7))
     assert ReliefF(k=1).fit(X, y).get_support().nonzero()[0].tolist() == [7]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.01, 100), st.floats(-50, 50))
+def test_relieff_invariant_to_positive_affine_rescaling(seed, scale, shift):
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 2, 40)
+    y[:2] = [0, 1]
+    Z = X.copy()
+    Z[:, 1] = scale * Z[:, 1] + shift  # diff() uses min-max scaled values
+    np.testing.assert_allclose(relieff_weights(Z, y, 5), relieff_weights(X, y, 5), atol=1e-10)
 
 
 def test_relieff_against_skrebate():

@@ -45,6 +45,9 @@ class PhaseSkipped:
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(columns=TABLE_COLUMNS)
 
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
     def __repr__(self) -> str:
         return f"phase {self.phase} skipped: {self.reason}"
 
@@ -142,6 +145,9 @@ class SignatureSearch:
         tabs = [v.table for v in self.active.values()]
         return (pd.concat(tabs, ignore_index=True) if tabs
                 else pd.DataFrame(columns=TABLE_COLUMNS))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
 
     @property
     def fold_table(self) -> pd.DataFrame:
