@@ -219,5 +219,8 @@ def test_union_fusion_reselects_inside_folds(three_phases):
     mu = res.fuse(method="union", X=Xs, classifier="lasso")
     assert all(f.split(":")[0] in Xs for f in mu.features)
     assert roc_auc_score(y, mu.oof_predictions) > 0.75
+    Xv, _ = _cohort(n=30, p=80, events=10, seed=97)
+    pv = mu.predict({ph: Xv for ph in Xs})
+    assert pv.shape == (30,) and pv.between(0, 1).all()
     with pytest.raises(InputError, match="union"):
         res.fuse(method="union")
