@@ -29,6 +29,8 @@ class Options:
     B: int = 1000                  # bootstrap resamples of the calibration curves
     signature_preset: str = "standard"  # "fast" for the demo
     crop_size: int | None = None   # extraction crop (None: extract's default)
+    n4_iterations: tuple | None = None  # N4 iterations per level (None: extract's default; the demo: (10, 10))
+    n4_convergence: float | None = None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
     alpha: float = 0.05            # univariate screening and significance level
     entry: float = 0.05            # forward LR entry / removal
     removal: float = 0.10

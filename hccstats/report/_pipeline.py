@@ -146,6 +146,8 @@ def _options(study, seed, use_r, quiet, demo, overrides) -> Options:
     if demo:
         kw.setdefault("signature_preset", "fast")
         kw.setdefault("crop_size", 64)
+        kw.setdefault("n4_iterations", (10, 10))  # the demo's quick N4 (small synthetic volumes)
+        kw.setdefault("n4_convergence", 0.01)
     kw.update({k: v for k, v in overrides.items() if k in allowed})
     return Options(seed=study.seed if seed is None else int(seed), use_r=use_r, quiet=quiet, **kw)
 

@@ -33,6 +33,10 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
     kw = {}
     if ctx.options.crop_size:
         kw["size"] = int(ctx.options.crop_size)
+    if ctx.options.n4_iterations:
+        kw["n4_iterations"] = tuple(int(i) for i in ctx.options.n4_iterations)
+    if ctx.options.n4_convergence:
+        kw["n4_convergence"] = float(ctx.options.n4_convergence)
     import os
 
     summary = extract.run_study(ctx.shared["study_path"], folder, random_weights=bool(ctx.shared.get("demo")),
@@ -44,11 +48,13 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
         first = next(iter(failed.items()))
         raise RuntimeError(f"feature extraction failed for {len(failed)} included patient(s), e.g. {first[0]}: {first[1]}")
     ctx.results["extraction"] = {"n_patients": summary.n_patients, "weights": summary.weights,
-                                 "random_weights": bool(ctx.shared.get("demo")), "crop_size": kw.get("size")}
+                                 "random_weights": bool(ctx.shared.get("demo")), "settings": kw}
     ctx.methods["extraction"] = (
         "Deep features were extracted from each phase with VGG19 (1472 features per phase: N4 bias-field "
         "correction, grey values mapped to 0–255, region of interest on the largest tumour cross-section"
-        + (f", crop {kw['size']} px" if kw.get("size") else "") + ")"
+        + (f", crop {kw['size']} px" if kw.get("size") else "")
+        + (f", N4 iterations {'/'.join(map(str, kw['n4_iterations']))}" if kw.get("n4_iterations") else "")
+        + (f", N4 convergence {kw['n4_convergence']:g}" if kw.get("n4_convergence") else "") + ")"
         + (" using seeded random weights (demo cohort)" if ctx.shared.get("demo") else "") + ".")
     tables = {}
     index = ctx.study.data.index
