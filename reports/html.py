@@ -65,7 +65,8 @@ def _table(t: Table) -> str:
         for v in rec:
             s = str(v)
             cls = ' class="num"' if _NUM.match(s) and not s.endswith("%") else ""
-            cells.append(f"<td{cls}>{html.escape(s)}</td>")
+            indent = len(s) - len(s.lstrip(" "))  # leading spaces indent a level under its variable
+            cells.append(f"<td{cls}>{'&nbsp;' * indent}{html.escape(s.lstrip(' '))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     foot = f'<div class="footnote">{html.escape(t.footnote)}</div>' if t.footnote else ""
     return (

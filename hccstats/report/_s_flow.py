@@ -84,7 +84,7 @@ def run(ctx: Context, section: Section) -> None:
         f"{int((data.split == 'validation').sum())} patients ({int(y[data.split == 'validation'].sum())} events)."
     )
     section.table("flow", wide, caption=f"{ctx.next_table(supplementary=True)} Patient flow",
-                  formats={"Step": lambda r: str(r["step"]).capitalize(), "All": "int", **{c: "int" for c in centers}},
+                  formats={"Step": lambda r: str(r["step"])[:1].upper() + str(r["step"])[1:], "All": "int", **{c: "int" for c in centers}},
                   footnote="Counts of patients screened, excluded (with the reason), included and assigned to "
                   "the training and validation sets, overall and per centre.")
     section.figure("fig_flow", _flow_figure(flow, centers), caption=f"{ctx.next_figure()} Flowchart of patient inclusion")

@@ -1,0 +1,70 @@
+"""`python -m hccstats.report --demo` end to end: synthetic cohort, extraction on CPU, signatures, R check.
+
+One full run (about 2–3 minutes on the 2-core reference machine) shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "demo-report"
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "hccstats.report", "--demo", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc.stdout, time.perf_counter() - t0
+
+
+def test_demo_runs_every_stage(demo):
+    out, stdout, seconds = demo
+    res = json.loads((out / "results.json").read_text())
+    assert set(res["stages"].values()) == {"ok"}, res["stages"]
+    for i in range(1, 10):
+        assert f"[{i}/9]" in stdout
+    assert "feature extraction" in stdout and "signature search" in stdout
+    print(f"demo report: {seconds:.1f} s")
+
+
+@pytest.mark.r
+def test_demo_r_check_all_agree_against_r(demo):
+    out, _, _ = demo
+    check = pd.read_csv(out / "r_check.csv")
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    stages = set(check["stage"])
+    assert {"baseline", "agreement", "signatures", "univariate", "models", "performance"} <= stages
+    res = json.loads((out / "results.json").read_text())
+    assert res["r_check"]["all_agree"] is True
+
+
+def test_demo_reproduces_the_studys_tables_and_figures(demo):
+    out, _, _ = demo
+    doc = Document(str(out / "report.docx"))
+    captions = [p.text for p in doc.paragraphs]
+    for start in ("Table 1 ", "Table 2 ", "Table 3 ", "Table 4 "):
+        assert any(c.startswith(start) for c in captions), start
+    assert len(doc.tables) >= 12
+    figures = {p.stem for p in (out / "figures").glob("*.png")}
+    assert {"fig_flow", "fig_signature_search", "fig_nomogram_dl", "fig_model_performance"} <= figures
+    assert all((out / "figures" / f"{f}.pdf").exists() for f in figures)
+    methods = (out / "methods.md").read_text()
+    for word in ("Mann–Whitney", "Cohen", "Fleiss", "forward", "DeLong", "bootstrap", "decision curve", "seed", "VGG19",
+                 "R 4", "pROC"):
+        assert word in methods, word
+    res = json.loads((out / "results.json").read_text())
+    terms = res["models"]["DL model"]["terms"]
+    assert "sig_mp_MR" in terms  # the mp-MR signature enters the DL model, as in the study
