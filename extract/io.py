@@ -125,8 +125,8 @@ def check_geometry(image: sitk.Image, mask: sitk.Image, *, patient=None, phase=N
     """
     diffs = _differences(image, mask, tolerance)
     if not diffs:
-        mask = sitk.Cast(mask, sitk.sitkUInt32) if mask.GetPixelID() != sitk.sitkUInt32 else mask
-        mask.CopyInformation(image)           # remove sub-tolerance rounding differences
+        mask = sitk.Cast(mask, sitk.sitkUInt32)     # a new image (the caller's keeps its geometry)
+        mask.CopyInformation(image)                 # remove sub-tolerance rounding differences
         return mask
     if not resample:
         raise ExtractError(f"{where(patient, phase, mask_file)}mask does not match image "
