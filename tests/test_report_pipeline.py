@@ -274,3 +274,49 @@ def test_report_html_renders_in_headless_chromium(report, tmp_path):
     assert img.shape == (2000, 1280)
     dark = (img < 128).mean()
     assert 0.005 < dark < 0.5 and img.std() > 10  # text and figures drawn, not a blank page
+
+
+EXTERNAL_YAML = """\
+name: birthwt with feature tables made elsewhere
+seed: 11
+clinical: {file: clinical.csv, id: patient_id}
+outcome: {column: low, positive: 1, label: Low birth weight}
+split: {column: cohort, training: dev, validation: test}
+variables:
+  lwt: {type: continuous, label: Mother's weight, unit: lb}
+  smoke: {type: binary, levels: ["no", "yes"], label: Smoking}
+  ht: {type: binary, levels: ["no", "yes"], label: Hypertension}
+features: {dir: feats, phases: [T2, DWI]}
+analysis: {signature_preset: fast, B: 200}
+"""
+
+
+@pytest.mark.slow
+def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
+    """No images and no centre: the signature stage reads features/<phase>.parquet; the split is a column."""
+    clin = _birthwt()
+    rng = np.random.default_rng(3)
+    clin["cohort"] = np.where(rng.random(len(clin)) < 0.7, "dev", "test")
+    clin.to_csv(tmp_path / "clinical.csv", index=False)
+    (tmp_path / "feats").mkdir()
+    y = clin["low"].to_numpy(float)
+    for phase, strength in (("T2", 1.2), ("DWI", 0.8)):
+        feats = pd.DataFrame(rng.normal(size=(len(clin), 40)), columns=[f"f{i}" for i in range(40)])
+        for j in range(4):  # a few informative features, like a radiomics table
+            feats[f"f{j}"] += strength * y
+        feats.insert(0, "patient_id", clin["patient_id"])
+        feats.to_parquet(tmp_path / "feats" / f"{phase}.parquet")
+    (tmp_path / "study.yaml").write_text(EXTERNAL_YAML)
+    out = tmp_path / "out"
+    proc = _run("--config", str(tmp_path / "study.yaml"), "--out", str(out), "--no-r")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "results.json").read_text())
+    assert res["stages"]["features"] == "ok" and res["stages"]["models"] == "ok"
+    assert res["signatures"]["phases"] == ["T2", "DWI"]
+    perf = pd.DataFrame(res["signatures"]["performance"])
+    assert set(perf["model"]) == {"T2", "DWI", "mp-MR"}
+    assert (perf[perf["set"] == "training"]["n"] == (clin["cohort"] == "dev").sum()).all()
+    flow = pd.read_csv(out / "tables" / "flow.csv")
+    assert list(flow.columns) == ["step", "All"]  # one centre: no per-centre columns
+    assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(p.name for p in (tmp_path / "feats").iterdir()) == \
+        ["DWI.parquet", "T2.parquet"]  # inputs untouched
