@@ -98,7 +98,11 @@ class _Progress:
         bar = "#" * (width * done // max(self.total, 1))
         text = (f"extract [{bar:<{width}}] {done}/{self.total} patients  {now - self.start:.0f} s"
                 + (f"  ({failed} failed)" if failed else ""))
-        sys.stderr.write(("\r" + text + ("\n" if final else "")) if self.tty else text + "\n")
+        if self.tty:
+            sys.stderr.write("\r" + text + ("\n" if final else ""))
+        elif (done, failed) != getattr(self, "_shown", None):      # a log file: no repeated line
+            sys.stderr.write(text + "\n")
+        self._shown = (done, failed)
         sys.stderr.flush()
 
 
