@@ -22,7 +22,6 @@ from .model import Figure, Report, Table, Text
 __all__ = ["render_docx"]
 
 _LABEL = re.compile(r"^((?:Supplementary )?(?:Table|Fig\.|Figure) [A-Za-z0-9.]+)")
-_NUM = re.compile(r"^[<>≤≥−+-]?\s?[0-9.,]+")
 
 
 def _borders(el, **edges: tuple[str, int]) -> None:

@@ -1,6 +1,7 @@
 """`python -m hccstats.report --demo` end to end: synthetic cohort, extraction on CPU, signatures, R check.
 
-One full run (about 2–3 minutes on the 2-core reference machine) shared by the tests of this module.
+One full run (about 1.5–3 minutes on the 2-core reference machine) shared by the tests of this module, and a
+second one for determinism.
 """
 
 from __future__ import annotations
@@ -68,3 +69,16 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
     res = json.loads((out / "results.json").read_text())
     terms = res["models"]["DL model"]["terms"]
     assert "sig_mp_MR" in terms  # the mp-MR signature enters the DL model, as in the study
+
+
+def test_demo_twice_gives_identical_bytes(demo, tmp_path):
+    """Extraction, signature search, bootstrap calibration: the same seed gives the same files, byte for byte."""
+    out, _, _ = demo
+    again = tmp_path / "again"
+    proc = subprocess.run([sys.executable, "-m", "hccstats.report", "--demo", "--out", str(again), "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.suffix in (".csv", ".json", ".md"))
+    assert len(files) > 15
+    for rel in files:
+        assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel

@@ -8,7 +8,6 @@ validation set gets the refitted pipelines' predictions.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from reports import Section
@@ -173,11 +172,10 @@ def run(ctx: Context, section: Section) -> None:
         f"For each phase ({', '.join(tables)}) the features were min–max scaled, filtered by Spearman correlation with "
         f"the outcome (p < {s['alpha']}) and pruned of redundant pairs (Pearson |r| > {s['threshold']}); selectors "
         f"({', '.join(s['selectors'])}) × classifiers ({', '.join(s['classifiers'])}) were compared by {s['n_splits']}-fold "
-        f"cross-validation repeated {s['n_repeats']} time(s) (preset '{s['preset']}', seed {s['seed']}), everything fitted "
+        f"cross-validation ({s['n_repeats']} repeat{'s' if s['n_repeats'] != 1 else ''}; preset '{s['preset']}', seed {s['seed']}), everything fitted "
         "inside the training folds. The best pipeline per phase was refitted on the training set; training signatures are "
         "out-of-fold predictions"
         + (f", and the {MP} signature stacks the phase signatures by logistic regression" if MP in names else "")
         + ". Signatures were compared between outcome groups by the Mann–Whitney U test and univariable logistic "
         "regression, and their AUCs by DeLong's test.")
     ctx.software.setdefault("scikit-learn", __import__("sklearn").__version__)
-    _ = np  # numpy kept for type conversions above

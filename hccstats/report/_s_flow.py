@@ -99,7 +99,7 @@ def run(ctx: Context, section: Section) -> None:
     }
     how = ("a given split column" if split["method"] == "column" else
            f"a random {split['ratio']:g}:{1 - split['ratio']:g} split"
-           + (f" stratified by {', '.join(split['stratify'])}" if split.get("stratify") else "")
+           + (f" stratified by {' and '.join(split['stratify'])}" if split.get("stratify") else "")
            + f" (seed {split['seed']})")
     ctx.methods["flow"] = (f"Patients were assigned to training and validation sets by {how}. "
                            "Every exclusion is listed with its reason in the patient flow.")
