@@ -6,6 +6,8 @@ DataFrames (SimpleNamespace with the attributes of Roc / Calibration / DecisionC
 
 from __future__ import annotations
 
+import io
+
 import re
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace as NS
@@ -65,7 +67,7 @@ def test_roc_curves_lines_and_legend(rocs):
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 3  # chance diagonal + one per model
-    texts = legend_texts(fig)
+    texts = [t.replace("\nAUC", ": AUC") for t in legend_texts(fig)]  # long entries may wrap after the name
     assert texts[0] == auc_legend("Clinical nomogram", rocs["Clinical nomogram"].auc, 0.674, 0.827)
     assert texts[1].endswith("(0.919\u20130.980)")
     # each curve runs from (0, 0) to (1, 1) in 1 - specificity
@@ -75,6 +77,54 @@ def test_roc_curves_lines_and_legend(rocs):
     # Okabe-Ito colours in order
     assert mcolors.to_hex(ax.get_lines()[1].get_color()).upper() == OKABE_ITO["blue"]
     assert mcolors.to_hex(ax.get_lines()[2].get_color()).upper() == OKABE_ITO["vermillion"]
+
+
+def _legend_clear_of_curves(ax, rocs) -> str:
+    """Where the legend is ("inside" / "below"); fails if it covers a curve or the diagonal.
+
+    Oracle independent of the placement code: ROC curves are monotone, so a box in the lower right
+    is clear of a curve iff the curve's sensitivity at the box's left edge is above the box's top;
+    the diagonal likewise (y = x at the left edge).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    canvas = FigureCanvasAgg(fig)
+    fig.savefig(io.BytesIO(), format="png", dpi=100)  # final layout
+    leg = ax.get_legend()
+    box = leg.get_window_extent(canvas.get_renderer()).transformed(ax.transAxes.inverted())
+    if box.y1 <= 0:  # below the axes: then it is clear of the curves by construction
+        return "below"
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= 1 and box.y1 <= 1, box
+    (x0, _), (_, y1) = ax.transLimits.inverted().transform([[box.x0, box.y0], [box.x1, box.y1]])
+    assert y1 < x0, (x0, y1)  # below the diagonal
+    for r in rocs.values():
+        fpr, sens = 1 - np.asarray(r.specificities), np.asarray(r.sensitivities)
+        assert sens[fpr <= x0].max() > y1, (x0, y1)
+    frame = leg.get_frame()
+    assert leg.get_frame_on() and mcolors.to_hex(frame.get_facecolor()[:3]) == "#ffffff" and 0.5 <= frame.get_alpha() < 1
+    assert all(t.get_fontsize() <= 7 for t in leg.get_texts())
+    return "inside"
+
+
+def test_roc_legend_clear_of_curves_single_column_against_monotone_bound(rocs):
+    fig = roc_curves(rocs, cis={"Clinical nomogram": (0.674, 0.827), "DL nomogram": (0.919, 0.98)})
+    assert _legend_clear_of_curves(fig.axes[0], rocs) == "inside"
+
+
+def test_roc_legend_clear_of_curves_in_report_layout_against_monotone_bound():
+    # the report's Fig. 6 panel (3 x 2 grid, 7.2 x 9.6 in), three models with long names, steep curves
+    three = {"Clinical model": make_roc(1.6, 3), "mp-MR DL signature": make_roc(1.7, 4), "DL model": make_roc(2.2, 5)}
+    cis = {n: (r.auc - 0.05, min(r.auc + 0.05, 1)) for n, r in three.items()}
+    fig = Figure(figsize=(7.2, 9.6))
+    axes = fig.subplots(3, 2)
+    roc_curves(three, cis=cis, ax=axes[0, 0])
+    fig.tight_layout()
+    assert _legend_clear_of_curves(axes[0, 0], three) in ("inside", "below")
+    # a curve through the lower right corner leaves no room inside: the legend goes below the axes
+    flat = {"Odd model": NS(sensitivities=np.r_[0.0, 0.05, 1.0], specificities=np.r_[1.0, 0.0, 0.0], auc=0.5)}
+    fig2 = roc_curves(flat, cis={"Odd model": (0.4, 0.6)})
+    assert _legend_clear_of_curves(fig2.axes[0], flat) == "below"
 
 
 def test_roc_curves_into_given_axes(rocs):
