@@ -267,3 +267,39 @@ def test_points_table_on_demo_study_against_rms_live(tmp_path):
     assert_tables_equal(py.points, r.points)
     assert "AST (U/L)" in set(py.points["axis"])
     np.testing.assert_allclose(nomogram_score(r, fit.data)["risk"], fit.predict_risk(), rtol=0, atol=1e-10)
+
+
+# -- ordinal scores shown by their level labels ------------------------------------------------
+
+PTL_LABELS = {0: "none", 1: "one", 2: "two", 3: "three+"}
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("r", marks=pytest.mark.r)])
+def test_value_labels_relabel_ticks_not_points_against_unlabelled(tmp_path, bw_fit, engine):
+    # oracle: the same nomogram without labels; only the ptl tick labels may change
+    plain = nomogram(bw_fit, engine=engine)
+    nom = nomogram(bw_fit, engine=engine, value_labels={"ptl": PTL_LABELS})
+    ptl = nom.points["variable"] == "ptl"
+    assert list(nom.points.loc[ptl, "value"]) == [PTL_LABELS[int(x)] for x in plain.points.loc[ptl, "x"]]
+    assert list(nom.points.loc[~ptl, "value"]) == list(plain.points.loc[~ptl, "value"])
+    for col in ("x", "xbeta", "points"):
+        np.testing.assert_array_equal(nom.points[col].to_numpy(float), plain.points[col].to_numpy(float))
+    # scoring still reads the numeric scores
+    np.testing.assert_allclose(nomogram_score(nom, bw_fit.data)["risk"], bw_fit.predict_risk(), rtol=0, atol=1e-10)
+    # the drawing shows the labels
+    if engine == "python":
+        texts = {t.get_text() for t in nom.figure.axes[0].texts}
+        assert set(PTL_LABELS.values()) <= texts and "three+" not in {t.get_text() for t in plain.figure.axes[0].texts}
+    else:
+        from PIL import Image
+
+        a, b = (np.asarray(Image.open(n.save(tmp_path / k, formats=("png",))[0]).convert("L"), float)
+                for k, n in (("plain", plain), ("labelled", nom)))
+        assert a.shape == b.shape and np.abs(a - b).sum() > 0  # rms drew other tick labels
+
+
+def test_value_labels_bad_keys_raise_input_error(bw_fit):
+    with pytest.raises(hccstats.InputError, match="value_labels"):
+        nomogram(bw_fit, engine="python", value_labels={"ptl": {"zero": "none"}})
+    with pytest.raises(hccstats.InputError, match="value_labels"):
+        nomogram(bw_fit, engine="python", value_labels={"ptl": ["none"]})

@@ -71,6 +71,35 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
     assert "sig_mp_MR" in terms  # the mp-MR signature enters the DL model, as in the study
 
 
+@pytest.mark.r
+def test_demo_nomograms_drawn_by_rms_and_natively(demo):
+    # issue 6: both the clinical and the DL nomogram drawn by rms, the native one beside each
+    out, _, _ = demo
+    for model in ("clinical", "dl"):
+        for stem in (f"fig_nomogram_{model}_rms", f"fig_nomogram_{model}"):
+            assert (out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
+    captions = [p.text for p in Document(str(out / "report.docx")).paragraphs if p.text.startswith("Fig. ")]
+    for display in ("Clinical nomogram", "DL nomogram"):
+        mine = [c for c in captions if f" {display} (" in c]
+        assert len(mine) == 2 and "drawn by rms" in mine[0] and "drawn natively by hccstats" in mine[1], mine
+    assert not any("Nomogram of the" in c for c in captions)
+    res = json.loads((out / "results.json").read_text())
+    assert res["models"]["DL model"]["nomogram"]["engines"] == ["r", "python"]
+
+
+def test_demo_nomogram_shows_ordinal_levels(demo):
+    # BCLC stage (levels 0/A/B) enters the models as scores 1/2/3: the nomogram's ticks read 0, A, B
+    out, _, _ = demo
+    res = json.loads((out / "results.json").read_text())
+    for model in res["models"].values():
+        rows = [r for r in model["nomogram"]["points"] if r["variable"] == "bclc"]
+        if rows:
+            assert {r["x"]: r["value"] for r in rows} == {1.0: "0", 2.0: "A", 3.0: "B"}
+            break
+    else:
+        pytest.skip("BCLC stage entered no model")
+
+
 def test_demo_twice_gives_identical_bytes(demo, tmp_path):
     """Extraction, signature search, bootstrap calibration: the same seed gives the same files, byte for byte."""
     out, _, _ = demo

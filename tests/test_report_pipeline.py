@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -150,6 +151,24 @@ def test_docx_reads_back_with_tables_and_captions(report):
     assert any("(not available)" in p for p in paras)
 
 
+@pytest.mark.r
+def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
+    # issue 6: the report shows rms's nomogram and the native one beside it, captioned by engine and
+    # by the model's display name
+    for stem in ("fig_nomogram_clinical_rms", "fig_nomogram_clinical"):
+        assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
+        assert (report / "figures" / f"{stem}.pdf").exists(), stem
+    paras = [q.text for q in Document(str(report / "report.docx")).paragraphs]
+    caps = [q for q in paras if q.startswith("Fig. ") and "nomogram" in q.lower()]
+    assert len(caps) == 2, caps
+    rms_cap, native_cap = caps
+    assert re.match(r"Fig\. \d+a Clinical nomogram \(", rms_cap) and "drawn by rms" in rms_cap
+    assert re.match(r"Fig\. \d+b Clinical nomogram \(", native_cap) and "drawn natively by hccstats" in native_cap
+    assert not any("Nomogram of the" in q or "clinical model (" in q for q in paras)
+    res = json.loads((report / "results.json").read_text())
+    assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r", "python"]
+
+
 class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -223,6 +242,13 @@ def test_no_r_says_so(birthwt_study, tmp_path):
     assert "R cross-check" in proc.stdout and "--no-r" in proc.stdout
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["rcheck"] == "not available" and res["r_check"]["skipped"] is True
+    # without R only the native nomogram, with a note saying why
+    figures = {f.stem for f in (out / "figures").glob("fig_nomogram_*.png")}
+    assert figures == {"fig_nomogram_clinical"}
+    paras = [q.text for q in Document(str(out / "report.docx")).paragraphs]
+    assert any(q.startswith("Fig. ") and "Clinical nomogram" in q and "drawn natively by hccstats" in q for q in paras)
+    assert any("drawn natively by hccstats only" in q and "--no-r" in q for q in paras)
+    assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["python"]
 
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):

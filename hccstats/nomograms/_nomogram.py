@@ -162,6 +162,7 @@ def nomogram(
     width: float | str = "double",
     r_formula: str | None = None,
     show_lp: bool = True,
+    value_labels: dict[str, dict] | None = None,
 ) -> Nomogram:
     """Nomogram of a logistic model, as ``rms::nomogram(fit, fun = plogis)`` draws it.
 
@@ -192,6 +193,11 @@ def nomogram(
         study's ``study.variables`` works as is (label and unit: "AST (U/L)").
     r_formula : str, optional
         The R formula for engine "r" when the patsy formula cannot be translated.
+    value_labels : dict, optional
+        Tick labels of numeric predictors, ``{variable: {value: label}}``: an ordinal variable
+        entered as scores shows its levels (``{"bclc": {1: "0", 2: "A", 3: "B"}}`` puts "0", "A",
+        "B" at the scores 1, 2, 3). Only the labels change (the ``value`` column of the points
+        table); ``x`` and the points stay numeric, so scoring uses the scores. Both engines.
 
     Returns
     -------
@@ -218,16 +224,46 @@ def nomogram(
         if not hasattr(fit, name):
             raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
     labels = _labels(fit, labels)
+    value_labels = _value_labels(value_labels)
     if engine == "python":
         table, sc, intercept = points_table(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale,
                                             nint=nint, labels=labels)
+        table = relabel_values(table, value_labels)
         fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
         return Nomogram(table, sc, intercept, "python", fun_label, maxscale, fig)
     return _r_nomogram(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale, nint=nint,
-                       labels=labels, width=width, r_formula=r_formula)
+                       labels=labels, width=width, r_formula=r_formula, value_labels=value_labels)
 
 
-def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula) -> Nomogram:
+def _value_labels(value_labels) -> dict[str, dict[float, str]]:
+    if value_labels is None:
+        return {}
+    if not isinstance(value_labels, dict):
+        raise InputError(f"value_labels: expected a dict {{variable: {{value: label}}}}, got {type(value_labels).__name__}")
+    out = {}
+    for var, mapping in value_labels.items():
+        if not isinstance(mapping, dict):
+            raise InputError(f"value_labels[{var!r}]: expected a dict {{value: label}}, got {type(mapping).__name__}")
+        try:
+            out[str(var)] = {float(k): str(v) for k, v in mapping.items()}
+        except (TypeError, ValueError):
+            raise InputError(f"value_labels[{var!r}]: the keys must be the numeric values (scores) of the variable") from None
+    return out
+
+
+def relabel_values(table: pd.DataFrame, value_labels: dict[str, dict[float, str]]) -> pd.DataFrame:
+    """The points table with the tick labels of ``value_labels`` (values without a label keep theirs)."""
+    if not value_labels:
+        return table
+    table = table.copy()
+    for var, mapping in value_labels.items():
+        rows = (table["kind"] == "predictor") & (table["variable"] == var)
+        table.loc[rows, "value"] = [mapping.get(float(x), v) if np.isfinite(x) else v
+                                    for x, v in zip(table.loc[rows, "x"], table.loc[rows, "value"])]
+    return table
+
+
+def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels) -> Nomogram:
     try:
         from ..rbridge import require_r
 
@@ -250,8 +286,9 @@ def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width,
     title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
     res = rms_nomogram(formula, data, labels=r_labels, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at,
-                       maxscale=maxscale, nint=nint, files=files, width=float(w), xfrac=xfrac, pointsize=pointsize)
-    table = res["table"][TABLE_COLUMNS]
+                       maxscale=maxscale, nint=nint, files=files, width=float(w), xfrac=xfrac, pointsize=pointsize,
+                       value_labels={k: v for k, v in value_labels.items() if k in data.columns})
+    table = relabel_values(res["table"][TABLE_COLUMNS], value_labels)
     fig = _png_figure(files["png"])
     return Nomogram(table, res["sc"], res["intercept"], "r", fun_label, maxscale, fig, res["printed"], files, tmp)
 

@@ -46,7 +46,12 @@ res <- tryCatch({
   if (!is.null(fun_at)) args$fun.at <- fun_at
   if (!is.null(lp_at)) args$lp.at <- lp_at
   console <- c(console, capture.output(nom <- do.call(nomogram, args)))
-  draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(nom, xfrac = xfrac, cex.axis = 0.75, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
+  shown <- nom  # tick labels of scored ordinal variables: their levels (the numbers stay in print and the table)
+  if (length(value_keys)) for (nm in names(value_keys)) if (!is.null(shown[[nm]])) {
+    x <- shown[[nm]][[1]]; m <- match(signif(x, 12), signif(as.numeric(value_keys[[nm]]), 12))
+    shown[[nm]][[1]] <- ifelse(is.na(m), gsub(" ", "", format(x)), value_texts[[nm]][m])
+  }
+  draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(shown, xfrac = xfrac, cex.axis = 0.75, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
   for (k in seq_along(files)) {
     fmt <- names(files)[k]; path <- files[[k]]
     if (fmt == "png") png(path, width = width, height = height, units = "in", res = dpi, type = "cairo", pointsize = pointsize)
@@ -105,6 +110,7 @@ def rms_nomogram(
     dpi: int = 300,
     xfrac: float = 0.3,
     pointsize: float = 10,
+    value_labels: Mapping[str, Mapping[float, str]] | None = None,
 ) -> dict:
     """Fit ``rms::lrm(formula, data)`` and compute (and optionally draw) ``rms::nomogram``.
 
@@ -127,6 +133,9 @@ def rms_nomogram(
         ``{"png": ..., "pdf": ..., "svg": ...}``: where to draw ``plot(nomogram)`` (PNG at ``dpi``).
     width, height, pointsize, xfrac : figure size (inches), base font size, and rms's ``xfrac``
         (room for the axis titles, as a fraction of the points scale).
+    value_labels : mapping, optional
+        ``{variable: {value: label}}``: tick labels drawn for a numeric predictor's values (an
+        ordinal variable entered as scores shows its levels); the returned table keeps the numbers.
 
     Notes
     -----
@@ -169,6 +178,8 @@ def rms_nomogram(
         dpi=int(dpi),
         xfrac=float(xfrac),
         pointsize=float(pointsize),
+        value_keys=_r_list({k: [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}),
+        value_texts=_r_list({k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}),
     )
     console = out.get("console")
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]

@@ -46,7 +46,7 @@ def _prepare_data(ctx: Context) -> None:
     """The analysis data: ordinal variables as numeric scores (option ``ordinal_as``)."""
     study = ctx.study
     data = study.data.copy()
-    converted = []
+    converted, scores_of = [], {}
     if ctx.options.ordinal_as == "numeric":
         for name, var in study.variables.items():
             if var.type == "ordinal" and name in data:
@@ -58,8 +58,10 @@ def _prepare_data(ctx: Context) -> None:
                     scores = [float(i + 1) for i in range(len(levels))]
                 data[name] = col.cat.codes.map(lambda c: float("nan") if c < 0 else scores[c]).astype("float64")
                 converted.append(name)
+                scores_of[name] = {s: str(v) for s, v in zip(scores, levels)}
     ctx.shared["data"] = data
     ctx.shared["ordinal_numeric"] = converted
+    ctx.shared["ordinal_scores"] = scores_of  # {variable: {score: level label}}: the nomograms' tick labels
     ctx.shared["labels"] = dict(study.labels)
 
 

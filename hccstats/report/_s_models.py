@@ -17,23 +17,44 @@ from ._context import Context, StageUnavailable
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
+NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 
 
-def _nomogram(ctx: Context, fit, name: str, stem: str):
+def _nomograms(ctx: Context, fit, stem: str) -> list[tuple[str, object, str]]:
+    """The model's nomogram drawn by rms (with R) and natively: [(engine, Nomogram, stem)].
+
+    rms's drawing comes first (the study's Figure 5); the native one is always drawn beside it
+    (same points table), and alone without R (``--no-r``) or when rms fails (``ctx.shared``
+    keeps why, for the report's note).
+    """
     from hccstats.nomograms import nomogram
 
     labels = {t: ctx.label(t) for t in fit.terms}
-    fun_label = f"Risk of {ctx.study.outcome_label.lower()}"
-    engines = ["r", "python"] if ctx.options.use_r else ["python"]
-    last = None
-    for engine in engines:
+    kw = dict(labels=labels, fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
+              value_labels=ordinal_value_labels(ctx, fit.terms))
+    out = []
+    if ctx.options.use_r:
         try:
-            nm = nomogram(fit, engine=engine, labels=labels, fun_label=fun_label)
-            nm.save(ctx.work / stem, formats=("png", "pdf"))
-            return nm, engine
-        except Exception as exc:  # rms missing or failing: the native drawing instead
-            last = exc
-    raise last  # type: ignore[misc]
+            nm = nomogram(fit, engine="r", **kw)
+            nm.save(ctx.work / f"{stem}_rms", formats=("png", "pdf"))
+            out.append(("r", nm, f"{stem}_rms"))
+        except Exception as exc:  # rms missing or failing: the native drawing only, with a note
+            ctx.shared.setdefault("nomogram_r_errors", {})[stem] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    nm = nomogram(fit, engine="python", **kw)
+    nm.save(ctx.work / stem, formats=("png", "pdf"))
+    out.append(("python", nm, stem))
+    return out
+
+
+def ordinal_value_labels(ctx: Context, terms) -> dict[str, dict[float, str]]:
+    """Ordinal variables entered as scores whose levels are not numbers: {variable: {score: level label}}."""
+    out = {}
+    for name in ctx.shared.get("ordinal_numeric", []):
+        if name in terms:
+            scores = ctx.shared.get("ordinal_scores", {}).get(name, {})
+            if any(str(label) != format(score, "g") for score, label in scores.items()):
+                out[name] = dict(scores)
+    return out
 
 
 def run(ctx: Context, section: Section) -> None:
@@ -90,14 +111,24 @@ def run(ctx: Context, section: Section) -> None:
     nomos = {}
     for name, fit in fits.items():
         stem = "fig_nomogram_" + ("clinical" if name == CLINICAL else "dl")
+        display = NOMOGRAM_NAMES[name]
         try:
-            nm, engine = _nomogram(ctx, fit, name, stem)
+            drawn = _nomograms(ctx, fit, stem)
         except Exception as exc:
-            section.text(f"{name}: the nomogram could not be drawn ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}).", "error")
+            section.text(f"{display}: the nomogram could not be drawn ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}).", "error")
             continue
-        nomos[name] = {"engine": engine, "points": nm.points}
-        section.figure(stem, ctx.work / f"{stem}.png", caption=f"{ctx.next_figure()} Nomogram of the {name.lower()} "
-                       f"({', '.join(ctx.label(t) for t in fit.terms)}); drawn by {'rms' if engine == 'r' else 'hccstats (native engine)'}")
+        number = ctx.next_figure()
+        terms = ", ".join(ctx.label(t) for t in fit.terms)
+        panels = "ab" if len(drawn) > 1 else [""]
+        for panel, (engine, nm, fig_stem) in zip(panels, drawn):
+            by = "drawn by rms (R)" if engine == "r" else (
+                "drawn natively by hccstats (the same points as rms)" if len(drawn) > 1 else "drawn natively by hccstats")
+            section.figure(fig_stem, ctx.work / f"{fig_stem}.png", caption=f"{number}{panel} {display} ({terms}); {by}")
+        if len(drawn) == 1:
+            why = ("the R cross-check is off (--no-r)" if not ctx.options.use_r
+                   else "rms could not draw it (" + ctx.shared.get("nomogram_r_errors", {}).get(stem, "") + ")")
+            section.text(f"{display}: drawn natively by hccstats only; {why}.", "note")
+        nomos[name] = {"engines": [e for e, _, _ in drawn], "figures": [s for _, _, s in drawn], "points": drawn[0][1].points}
     ctx.shared["fits"] = fits
     ctx.results["models"] = {
         name: {"formula": fit.formula, "terms": list(fit.terms), "coef": fit.coef, "stats": fit.stats,
@@ -110,7 +141,8 @@ def run(ctx: Context, section: Section) -> None:
         f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; complete cases): a clinical "
         "model from the significant clinical variables"
         + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
-        + ". Nomograms were drawn from the final models (rms::nomogram" + ("" if opts.use_r else ", native engine") + ").")
+        + ". Nomograms were drawn from the final models" + (" by rms::nomogram and natively by hccstats (the same points table)"
+                                                           if opts.use_r else " natively by hccstats (rms's points arithmetic)") + ".")
 
 
 def _table3(ctx: Context, ors: pd.DataFrame, models: list[str]) -> pd.DataFrame:
