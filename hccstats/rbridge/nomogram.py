@@ -47,9 +47,12 @@ res <- tryCatch({
   if (!is.null(lp_at)) args$lp.at <- lp_at
   console <- c(console, capture.output(nom <- do.call(nomogram, args)))
   shown <- nom  # tick labels of scored ordinal variables: their levels (the numbers stay in print and the table)
-  if (length(value_keys)) for (nm in names(value_keys)) if (!is.null(shown[[nm]])) {
-    x <- shown[[nm]][[1]]; m <- match(signif(x, 12), signif(as.numeric(value_keys[[nm]]), 12))
-    shown[[nm]][[1]] <- ifelse(is.na(m), gsub(" ", "", format(x)), value_texts[[nm]][m])
+  # (elements are named by the variables' labels; their first component by the variable)
+  if (length(value_keys)) for (i in seq_along(shown)) {
+    nm <- if (is.list(shown[[i]])) names(shown[[i]])[1] else NULL
+    if (is.null(nm) || !(nm %in% names(value_keys))) next
+    x <- shown[[i]][[1]]; m <- match(signif(x, 12), signif(as.numeric(value_keys[[nm]]), 12))
+    shown[[i]][[1]] <- ifelse(is.na(m), gsub(" ", "", format(x)), value_texts[[nm]][m])
   }
   draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(shown, xfrac = xfrac, cex.axis = 0.75, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
   for (k in seq_along(files)) {
