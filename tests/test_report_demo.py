@@ -50,6 +50,10 @@ def test_demo_r_check_all_agree_against_r(demo):
     assert {"baseline", "agreement", "signatures", "univariate", "models", "performance"} <= stages
     res = json.loads((out / "results.json").read_text())
     assert res["r_check"]["all_agree"] is True
+    # signature ORs per 0.1 increase, recomputed in R with the same scaling (exp(0.1 * coef))
+    per = check[check["quantity"].str.contains("OR per 0.1")]
+    assert {"signatures", "univariate", "models"} <= set(per["stage"]) and per["agree"].all()
+    assert (per["hccstats"] < 50).all()  # per 1 unit these read as 1e3-1e15
 
 
 def test_demo_reproduces_the_studys_tables_and_figures(demo):

@@ -342,6 +342,24 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     perf = pd.DataFrame(res["signatures"]["performance"])
     assert set(perf["model"]) == {"T2", "DWI", "mp-MR"}
     assert (perf[perf["set"] == "training"]["n"] == (clin["cohort"] == "dev").sum()).all()
+    # signature odds ratios per 0.1 increase (issue 8), in Table 1, the univariable table and Table 3
+    t1 = pd.read_csv(out / "tables" / "table1_signatures.csv")
+    assert (t1["per"] == 0.1).all()
+    uni = pd.read_csv(out / "tables" / "supp_univariate.csv")
+    sig_rows = uni["predictor"].str.startswith("sig_")
+    assert sig_rows.sum() == 3 and (uni.loc[sig_rows, "per"] == 0.1).all() and uni.loc[~sig_rows, "per"].fillna(1).eq(1).all()
+    # same model, same scaling: Table 1 and the univariable table give the same OR
+    np.testing.assert_allclose(np.sort(t1["estimate"]), np.sort(uni.loc[sig_rows, "estimate"]), rtol=1e-12)
+    dl = res["models"].get("DL model")
+    if dl is not None:  # oracle: the definition, OR per 0.1 = exp(0.1 * coefficient)
+        ors = {r["term"]: r for r in dl["odds_ratios"]}
+        sig = next(t for t in dl["terms"] if t.startswith("sig_"))
+        assert ors[sig]["estimate"] == pytest.approx(np.exp(0.1 * dl["coef"][sig]), rel=1e-12)
+        others = [t for t in ors if t != sig]
+        for t in others:
+            assert ors[t]["estimate"] == pytest.approx(np.exp(dl["coef"][t]), rel=1e-12)
+    paras = [q.text for q in Document(str(out / "report.docx")).paragraphs]
+    assert sum("per 0.1 increase of the signature" in q for q in paras) >= 2 + (dl is not None)
     flow = pd.read_csv(out / "tables" / "flow.csv")
     assert list(flow.columns) == ["step", "All"]  # one centre: no per-centre columns
     assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(p.name for p in (tmp_path / "feats").iterdir()) == \

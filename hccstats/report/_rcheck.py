@@ -106,21 +106,28 @@ def r_term(term: str) -> str:
     return term
 
 
-def glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
-    """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names."""
-    key = ("glm", id(data), len(data), outcome, tuple(terms))
-    return _memo(key, lambda: _glm_or(data, outcome, terms))
+def glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float] | None = None) -> pd.DataFrame:
+    """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names.
+
+    ``per`` (R coefficient name -> units): those odds ratios and CIs per ``per`` units, computed in R
+    as ``exp(per * coef)`` and ``exp(per * confint.default)`` (e.g. per 0.1 of a 0-1 signature).
+    """
+    per = {str(k): float(v) for k, v in (per or {}).items()}
+    key = ("glm", id(data), len(data), outcome, tuple(terms), tuple(sorted(per.items())))
+    return _memo(key, lambda: _glm_or(data, outcome, terms, per))
 
 
-def _glm_or(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
+def _glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float]) -> pd.DataFrame:
     data = r_frame(data, [outcome, *terms])
     formula = f"{outcome} ~ {' + '.join(terms)}"
     out = run(
         f"f <- glm({formula}, data = d, family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
-        " s <- summary(f)$coefficients;"
-        "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(s[, 1]), ci_low = exp(ci[, 1]),"
-        " ci_high = exp(ci[, 2]), p_value = s[, 4], coef = s[, 1])",
-        d=data)
+        " s <- summary(f)$coefficients; k <- rep(1, nrow(s)); names(k) <- rownames(s);"
+        " if (length(per_names)) k[per_names] <- per_units;"
+        "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(k * s[, 1]), ci_low = exp(k * ci[, 1]),"
+        " ci_high = exp(k * ci[, 2]), p_value = s[, 4], coef = s[, 1], per = k)",
+        d=data, per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
+        per_units=np.array(list(per.values()), float))
     return out.set_index("term")
 
 

@@ -19,6 +19,10 @@ from ._perf import evaluate_scores, performance_formats
 
 REQUIRES: tuple[str, ...] = ("flow",)
 MP = "mp-MR"
+#: Odds ratios of the 0-1 DL signatures are per this increase (Tables 1 and 3, the univariable table);
+#: per 1 unit they read as nonsense (10^15 in the reference study).
+SIG_PER = 0.1
+PER_FOOTNOTE = f"odds ratio per {SIG_PER:g} increase of the signature"
 
 
 def sig_column(name: str) -> str:
@@ -128,7 +132,7 @@ def run(ctx: Context, section: Section) -> None:
 
     # Table 1: difference and univariate analysis of the signatures (training set)
     y_tr = y.loc[train_ids]
-    diff = difference_table(train_sig[names], y_tr, per=1.0)
+    diff = difference_table(train_sig[names], y_tr, per=SIG_PER)
     n1, n0 = int(y_tr.sum()), int((1 - y_tr).sum())
     section.table("table1_signatures", diff, caption=f"{ctx.next_table()} Difference analysis and univariate analysis of the DL "
                   "signatures between patients with and without the outcome in the training set",
@@ -138,16 +142,17 @@ def run(ctx: Context, section: Section) -> None:
                            "Difference p value": F.col("mw_p_value", "p*"),
                            "OR (95% CI)": F.or_ci("estimate", "ci_low", "ci_high"),
                            "p value": F.col("p_value", "p*")},
-                  footnote="Median (interquartile range); Mann–Whitney U test; univariable logistic regression, odds ratio "
-                  "per 1 unit of the signature (Wald CI). Training signatures are out-of-fold predictions. *p < 0.05.")
+                  footnote=f"Median (interquartile range); Mann–Whitney U test; univariable logistic regression, {PER_FOOTNOTE} "
+                  "(Wald CI). Training signatures are out-of-fold predictions. *p < 0.05.")
     for _, r in diff.iterrows():
         s = train_sig[r["signature"]].to_numpy()
         yy = y_tr.to_numpy()
         ctx.check("signatures", f"Mann–Whitney p, {r['signature']} signature", r["mw_p_value"],
                   "wilcox.test(s ~ y)$p.value", lambda s=s, yy=yy: _rcheck.wilcox_p(s, yy))
         frame = pd.DataFrame({"y": yy, "s": s})
-        ctx.check("signatures", f"OR, {r['signature']} signature (univariable)", r["estimate"],
-                  "exp(coef(glm(y ~ s, binomial)))", lambda f=frame: _rcheck.glm_or(f, "y", ["s"]).loc["s", "estimate"])
+        ctx.check("signatures", f"OR per {SIG_PER:g}, {r['signature']} signature (univariable)", r["estimate"],
+                  f"exp({SIG_PER:g} * coef(glm(y ~ s, binomial)))",
+                  lambda f=frame: _rcheck.glm_or(f, "y", ["s"], per={"s": SIG_PER}).loc["s", "estimate"])
 
     # Table 2: discrimination of the signatures, DeLong against the mp-MR (or last) signature
     scores = {n: {"training": train_sig[n].to_numpy(), "validation": valid_sig[n].loc[valid_ids].to_numpy()} for n in names}

@@ -14,6 +14,7 @@ from reports import formatting as F
 
 from . import _rcheck
 from ._context import Context, StageUnavailable
+from ._s_features import PER_FOOTNOTE, SIG_PER
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
@@ -66,6 +67,7 @@ def run(ctx: Context, section: Section) -> None:
     ref_sig = ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
     if not clinical and ref_sig is None:
         raise StageUnavailable(f"no variable reached p < {opts.alpha:g} in the univariable analysis")
+    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -78,14 +80,18 @@ def run(ctx: Context, section: Section) -> None:
             section.text(f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).", "note")
             continue
         fits[name], steps[name] = sw.fit, sw.steps
-        ors = sw.fit.odds_ratios()
+        ors = per_signature_units(sw.fit.odds_ratios(), signatures)
         ors.insert(0, "model", name)
         rows.append(ors)
         terms = list(sw.fit.terms)
+        per = {t: SIG_PER for t in terms if t in signatures}
         for _, r in ors.iterrows():
             for what, key in (("OR", "estimate"), ("OR 95% CI low", "ci_low"), ("OR 95% CI high", "ci_high"), ("p", "p_value")):
-                ctx.check("models", f"{name}: {what}, {r['term']}", r[key], f"glm({study.outcome} ~ {' + '.join(terms)}, binomial)",
-                          lambda t=terms, term=r["term"], key=key: _rcheck.glm_or(train, study.outcome, t).loc[_rcheck.r_term(term), key])
+                ctx.check("models", f"{name}: {what}{f' per {SIG_PER:g}' if r['term'] in per and what != 'p' else ''}, {r['term']}",
+                          r[key], f"glm({study.outcome} ~ {' + '.join(terms)}, binomial)"
+                          + (f", signature OR = exp({SIG_PER:g} * coef)" if per else ""),
+                          lambda t=terms, term=r["term"], key=key, per=per: _rcheck.glm_or(train, study.outcome, t, per=per)
+                          .loc[_rcheck.r_term(term), key])
     if not fits:
         raise StageUnavailable("forward selection entered no variable in any model")
     ors = pd.concat(rows, ignore_index=True)
@@ -96,7 +102,8 @@ def run(ctx: Context, section: Section) -> None:
         formats[f"{name}: OR (95% CI)"] = (lambda r, n=name: F.fmt_or_ci(r[f"{n}|estimate"], r[f"{n}|ci_low"], r[f"{n}|ci_high"]))
         formats[f"{name}: p value"] = (lambda r, n=name: F.fmt_p(r[f"{n}|p_value"], star=True))
     section.table("table3_multivariable", wide, caption=cap, formats=formats,
-                  footnote="OR, odds ratio (Wald 95% CI); NA, not in the model. Forward stepwise selection: entry by the score "
+                  footnote="OR, odds ratio (Wald 95% CI)" + (f"; DL signature: {PER_FOOTNOTE}" if any(
+                      _var(t) in signatures for t in wide["term"]) else "") + "; NA, not in the model. Forward stepwise selection: entry by the score "
                   f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05.")
     step_rows = []
     for name, st in steps.items():
@@ -143,6 +150,16 @@ def run(ctx: Context, section: Section) -> None:
         + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
         + ". Nomograms were drawn from the final models" + (" by rms::nomogram and natively by hccstats (the same points table)"
                                                            if opts.use_r else " natively by hccstats (rms's points arithmetic)") + ".")
+
+
+def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
+    """Odds ratios of the signature terms per ``SIG_PER`` increase: OR**0.1 and its Wald CI**0.1 (p unchanged)."""
+    ors = ors.copy()
+    rows = ors["term"].isin(list(signatures))
+    for key in ("estimate", "ci_low", "ci_high"):
+        ors.loc[rows, key] = ors.loc[rows, key] ** SIG_PER
+    ors["per"] = [SIG_PER if r else 1.0 for r in rows]
+    return ors
 
 
 def _table3(ctx: Context, ors: pd.DataFrame, models: list[str]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from reports import formatting as F
 
 from . import _rcheck
 from ._context import Context
+from ._s_features import PER_FOOTNOTE, SIG_PER
 
 REQUIRES: tuple[str, ...] = ("flow",)
 
@@ -29,7 +30,8 @@ def run(ctx: Context, section: Section) -> None:
     clinical = clinical_candidates(ctx)
     signatures = list(ctx.shared.get("signatures", {}).values()) if ctx.stage_status.get("features") == "ok" else []
     predictors = clinical + signatures
-    uni = univariate(train, study.outcome, predictors, nan_policy="omit")
+    per = {sig: SIG_PER for sig in signatures}
+    uni = univariate(train, study.outcome, predictors, nan_policy="omit", per=per or None)
     uni.insert(1, "label", [ctx.label(p) for p in uni["predictor"]])
     sig_by_pred = uni.groupby("predictor", sort=False)["p_value"].min()
     significant = [p for p in predictors if sig_by_pred.get(p, np.nan) < alpha]
@@ -39,14 +41,18 @@ def run(ctx: Context, section: Section) -> None:
                                                              else f": {r['level']} vs {r['reference']}"),
                            "n": F.col("n", "int"), "Events": F.col("events", "int"),
                            "OR (95% CI)": F.or_ci("estimate", "ci_low", "ci_high"), "p value": F.col("p_value", "p*")},
-                  footnote="Odds ratios per unit of continuous variables (ordinal variables as scores), for each level of a "
+                  footnote="Odds ratios per unit of continuous variables (ordinal variables as scores)"
+                  + (f"; DL signatures: {PER_FOOTNOTE}" if signatures else "") + ", for each level of a "
                   f"categorical variable against its reference; Wald CIs and p values; each model uses the patients with that "
                   f"variable recorded. *p < {alpha:g}: candidates for the multivariable models.")
     for _, r in uni.iterrows():
         pred, term = r["predictor"], r["term"]
         for what, key in (("OR", "estimate"), ("p", "p_value")):
-            ctx.check("univariate", f"univariable {what}, {term}", r[key], f"glm({study.outcome} ~ {pred}, binomial)",
-                      lambda pred=pred, term=term, key=key: _rcheck.glm_or(train, study.outcome, [pred]).loc[_rcheck.r_term(term), key])
+            k = per.get(pred)
+            ctx.check("univariate", f"univariable {what}{f' per {k:g}' if k and what == 'OR' else ''}, {term}", r[key],
+                      f"glm({study.outcome} ~ {pred}, binomial)" + (f", OR = exp({k:g} * coef)" if k else ""),
+                      lambda pred=pred, term=term, key=key, k=k: _rcheck.glm_or(
+                          train, study.outcome, [pred], per={pred: k} if k else None).loc[_rcheck.r_term(term), key])
     ctx.shared["significant_clinical"] = [p for p in significant if p in clinical]
     ctx.shared["significant"] = significant
     result = {"table": uni, "candidates": predictors, "significant": significant}
