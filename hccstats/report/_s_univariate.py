@@ -41,9 +41,9 @@ def run(ctx: Context, section: Section) -> None:
                                                              else f": {r['level']} vs {r['reference']}"),
                            "n": F.col("n", "int"), "Events": F.col("events", "int"),
                            "OR (95% CI)": F.or_ci("estimate", "ci_low", "ci_high"), "p value": F.col("p_value", "p*")},
-                  footnote="Odds ratios per unit of continuous variables (ordinal variables as scores)"
-                  + (f"; DL signatures: {PER_FOOTNOTE}" if signatures else "") + ", for each level of a "
-                  f"categorical variable against its reference; Wald CIs and p values; each model uses the patients with that "
+                  footnote="Odds ratios per unit of continuous variables (ordinal variables as scores) and for each level of a "
+                  "categorical variable against its reference" + (f"; DL signatures: {PER_FOOTNOTE}" if signatures else "")
+                  + "; Wald CIs and p values; each model uses the patients with that "
                   f"variable recorded. *p < {alpha:g}: candidates for the multivariable models.")
     for _, r in uni.iterrows():
         pred, term = r["predictor"], r["term"]
