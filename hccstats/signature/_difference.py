@@ -11,29 +11,12 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._errors import InputError
+from ..baseline import wilcox_test
 from .._validation import as_binary, as_finite
 
-__all__ = ["difference_table", "wilcox_test"]
-
-
-def wilcox_test(x, y) -> tuple[float, float, str]:
-    """Two-sided Mann-Whitney test as R's ``wilcox.test(x, y)`` with its defaults.
-
-    R computes the exact p-value when both groups have fewer than 50 values and there are
-    no ties, else the normal approximation with continuity and tie correction. Returns
-    ``(W, p, method)`` with ``W`` = R's statistic (Mann-Whitney U of ``x``).
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ties = len(np.unique(np.r_[x, y])) < len(x) + len(y)
-    exact = len(x) < 50 and len(y) < 50 and not ties
-    res = stats.mannwhitneyu(x, y, use_continuity=True, alternative="two-sided",
-                             method="exact" if exact else "asymptotic")
-    method = ("Wilcoxon rank sum exact test" if exact else
-              "Wilcoxon rank sum test with continuity correction")
-    return float(res.statistic), float(res.pvalue), method
+__all__ = ["difference_table"]
 
 
 def difference_table(signatures: pd.DataFrame | Mapping[str, Any], y: Any, *,
@@ -86,7 +69,8 @@ def difference_table(signatures: pd.DataFrame | Mapping[str, Any], y: Any, *,
     for name in frame.columns:
         s = as_finite(frame[name].to_numpy(), f"signatures[{name}]")
         ev, ne = s[yb == 1], s[yb == 0]
-        w, p, method = wilcox_test(ev, ne)
+        mw = wilcox_test(ev, ne)
+        w, p, method = mw.statistic, mw.p_value, mw.method
         q_ev = np.quantile(ev, [0.25, 0.5, 0.75])
         q_ne = np.quantile(ne, [0.25, 0.5, 0.75])
         fit = lrm("y ~ s", pd.DataFrame({"y": yb, "s": s / per}))
