@@ -10,8 +10,16 @@ import os
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# Property tests: random exploration on a developer's machine; in CI (.ci/run sets
+# HCCSTATS_HYPOTHESIS_PROFILE=ci) a fixed seed, so that a landing is reproducible and a failure
+# there is re-run as it was. Tests that set their own @settings keep them.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HCCSTATS_HYPOTHESIS_PROFILE", "dev"))
 
 R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd", "brglm2")
 
