@@ -28,8 +28,10 @@ def _data():
     lp = -1.0 + X @ np.linspace(0.8, -0.4, 10)
     sim = pd.DataFrame(X, columns=[f"x{i}" for i in range(1, 11)])
     sim.insert(0, "y", (rng.random(5000) < 1 / (1 + np.exp(-lp))).astype(int))
-    return {"(a) birthwt 189 x 5": ("low ~ age + lwt + smoke + ptl + ht", bw),
-            "(b) simulated 5000 x 10": ("y ~ " + " + ".join(sim.columns[1:]), sim)}
+    return {
+        "(a) birthwt 189 x 5": ("low ~ age + lwt + smoke + ptl + ht", bw),
+        "(b) simulated 5000 x 10": ("y ~ " + " + ".join(sim.columns[1:]), sim),
+    }
 
 
 def _r_time(what: str, formula: str, data: pd.DataFrame, B: int) -> float:
@@ -57,14 +59,25 @@ def main() -> None:
             res = func(fit, B=args.B, seed=1, n_jobs=args.n_jobs)
             ours = time.perf_counter() - t0
             r = _r_time(what, formula, data, args.B)
-            rows.append({"case": case, "function": what, "B": args.B, "n_jobs": args.n_jobs,
-                         "hccstats_s": round(ours, 2), "rms_s": round(r, 2),
-                         "speed-up": round(r / ours, 1), "warm-up_s": round(warm, 2),
-                         "failed_fits": res.n_failed})
+            rows.append(
+                {
+                    "case": case,
+                    "function": what,
+                    "B": args.B,
+                    "n_jobs": args.n_jobs,
+                    "hccstats_s": round(ours, 2),
+                    "rms_s": round(r, 2),
+                    "speed-up": round(r / ours, 1),
+                    "warm-up_s": round(warm, 2),
+                    "failed_fits": res.n_failed,
+                }
+            )
     table = pd.DataFrame(rows)
     versions = r_versions("rms")
-    print(f"{platform.node()} {platform.machine()} Python {platform.python_version()}  "
-          f"R {versions['R']}  rms {versions['rms']}  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"{platform.node()} {platform.machine()} Python {platform.python_version()}  "
+        f"R {versions['R']}  rms {versions['rms']}  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print(table.to_string(index=False))
 
 

@@ -83,8 +83,10 @@ def main() -> None:
     h_build, h_test = statistics.median(builds), statistics.median(tests)
 
     print(f"Paired DeLong test, n = {args.n:,} (prevalence 0.3), median of {args.repeats} runs")
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
-          f"pROC {r['version']}")
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
+        f"pROC {r['version']}"
+    )
     print(f"{'step':<28}{'hccstats (s)':>14}{'pROC (s)':>12}{'ratio':>9}")
     for name, h, rr in (
         ("roc() x 2 (construction)", h_build, r_build),
@@ -92,10 +94,14 @@ def main() -> None:
         ("total (compared)", h_build + h_test, r_build + r_test),
     ):
         print(f"{name:<28}{h:>14.3f}{rr:>12.3f}{h / rr:>9.3f}")
-    print(f"Z: hccstats {result.statistic:.10g}, pROC {r['z']:.10g} (rel. diff "
-          f"{abs(result.statistic - r['z']) / abs(r['z']):.1e})")
-    print(f"peak memory: hccstats {peak / 2**20:.1f} MiB (tracemalloc, roc x 2 + roc_test); "
-          f"R max used {r['max_mb']:.1f} MiB (gc, whole R session)")
+    print(
+        f"Z: hccstats {result.statistic:.10g}, pROC {r['z']:.10g} (rel. diff "
+        f"{abs(result.statistic - r['z']) / abs(r['z']):.1e})"
+    )
+    print(
+        f"peak memory: hccstats {peak / 2**20:.1f} MiB (tracemalloc, roc x 2 + roc_test); "
+        f"R max used {r['max_mb']:.1f} MiB (gc, whole R session)"
+    )
     print(f"ratio (total, hccstats / pROC): {(h_build + h_test) / (r_build + r_test):.3f}")
 
 

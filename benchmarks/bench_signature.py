@@ -46,8 +46,10 @@ def main() -> None:
     from hccstats.signature import fuse_signatures, signature_search
 
     tables, y = vgg_like()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f}"
+    )
     print("data: 3 phases x 195 patients x 1472 features; 3 selectors x 5 classifiers\n")
     rows = []
     for preset in args.presets:
@@ -58,11 +60,20 @@ def main() -> None:
             fuse_signatures(res)
         wall = time.perf_counter() - t0
         s = res.settings
-        rows.append({"preset": preset, "cv": f"{s['n_splits']}-fold x {s['n_repeats']}",
-                     "k_grid": str(s["k_grid"]), "pipelines": len(res.table),
-                     "n_jobs": args.n_jobs, "seconds": round(wall, 1),
-                     "best": "; ".join(f"{p}: {b[0]}+{b[1]} {res[p].table['mean_auc'].max():.3f}"
-                                       for p, b in res.best.items())})
+        rows.append(
+            {
+                "preset": preset,
+                "cv": f"{s['n_splits']}-fold x {s['n_repeats']}",
+                "k_grid": str(s["k_grid"]),
+                "pipelines": len(res.table),
+                "n_jobs": args.n_jobs,
+                "seconds": round(wall, 1),
+                "best": "; ".join(
+                    f"{p}: {b[0]}+{b[1]} {res[p].table['mean_auc'].max():.3f}"
+                    for p, b in res.best.items()
+                ),
+            }
+        )
     print(pd.DataFrame(rows).to_string(index=False))
     print("\nR: no counterpart (no R package runs this search); ratio not applicable.")
 

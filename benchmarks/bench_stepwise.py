@@ -39,11 +39,19 @@ def cohort(n: int, p: int, seed: int = 2023) -> tuple[pd.DataFrame, list[str]]:
     z[:, 1::2] = 0.5 * z[:, 0::2][:, : z[:, 1::2].shape[1]] + np.sqrt(0.75) * z[:, 1::2]
     d = pd.DataFrame(z, columns=[f"x{i:02d}" for i in range(n_num)])
     for k in range(n_fac):
-        d[f"f{k}"] = pd.Categorical(rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]), ["a", "b", "c"])
+        d[f"f{k}"] = pd.Categorical(
+            rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]), ["a", "b", "c"]
+        )
     lp = (
         -1.0
-        + 0.4 * d["x00"] - 0.3 * d["x01"] + 0.25 * d["x05"] + 0.2 * d["x10"] - 0.15 * d["x17"]
-        + 0.1 * d["x30"] + 0.35 * (d["f0"] == "c") - 0.2 * (d["f2"] == "b")
+        + 0.4 * d["x00"]
+        - 0.3 * d["x01"]
+        + 0.25 * d["x05"]
+        + 0.2 * d["x10"]
+        - 0.15 * d["x17"]
+        + 0.1 * d["x30"]
+        + 0.35 * (d["f0"] == "c")
+        - 0.2 * (d["f2"] == "b")
     )
     d["y"] = (rng.random(n) < 1 / (1 + np.exp(-lp.to_numpy()))).astype(int)
     return d, [c for c in d.columns if c != "y"]
@@ -76,16 +84,28 @@ def main() -> None:
         cands=np.asarray(cands, dtype=object),
     )
     r_times = np.atleast_1d(r["times"])
-    same = list(r["steps"]["term"]) == list(sw.steps["term"]) and list(r["steps"]["action"]) == list(sw.steps["action"])
+    same = list(r["steps"]["term"]) == list(sw.steps["term"]) and list(
+        r["steps"]["action"]
+    ) == list(sw.steps["action"])
     py, rt = min(py_times), float(min(r_times))
-    print(f"forward_lr, {args.n} patients x {args.p} candidates, {len(sw.steps)} steps, selected {sw.selected}")
-    print(f"same steps as R: {same}; max |stat diff| rel = "
-          f"{np.max(np.abs(sw.steps['statistic'].to_numpy() / r['steps']['statistic'].to_numpy() - 1)):.1e}")
+    print(
+        f"forward_lr, {args.n} patients x {args.p} candidates, {len(sw.steps)} steps, selected {sw.selected}"
+    )
+    print(
+        f"same steps as R: {same}; max |stat diff| rel = "
+        f"{np.max(np.abs(sw.steps['statistic'].to_numpy() / r['steps']['statistic'].to_numpy() - 1)):.1e}"
+    )
     print(f"{'':<28}{'best of ' + str(args.repeat) + ' (s)':>18}")
     print(f"{'hccstats.forward_lr':<28}{py:>18.3f}")
     print(f"{'R add1/drop1 loop (glm)':<28}{rt:>18.3f}")
-    print(f"ratio hccstats / R = {py / rt:.3f}  ({rt / py:.1f}x faster)" if py < rt else f"ratio hccstats / R = {py / rt:.3f}")
-    print(f"machine: {platform.machine()}, {platform.python_version()}, {rbridge.r_versions()['R']}")
+    print(
+        f"ratio hccstats / R = {py / rt:.3f}  ({rt / py:.1f}x faster)"
+        if py < rt
+        else f"ratio hccstats / R = {py / rt:.3f}"
+    )
+    print(
+        f"machine: {platform.machine()}, {platform.python_version()}, {rbridge.r_versions()['R']}"
+    )
     if not same:
         raise SystemExit("the step sequences differ")
 

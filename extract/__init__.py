@@ -9,12 +9,23 @@ docs/extract.md.  Imports are lazy (torch loads only when needed).
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["run_study", "merge_shards", "extract_patient", "feature_names", "Settings",
-           "ExtractError", "Summary"]
+__all__ = [
+    "run_study",
+    "merge_shards",
+    "extract_patient",
+    "feature_names",
+    "Settings",
+    "ExtractError",
+    "Summary",
+]
 
 _LAZY = {
-    "run_study": "pipeline", "Summary": "pipeline", "merge_shards": "shards",
-    "extract_patient": "patient", "feature_names": "vgg", "Settings": "config",
+    "run_study": "pipeline",
+    "Summary": "pipeline",
+    "merge_shards": "shards",
+    "extract_patient": "patient",
+    "feature_names": "vgg",
+    "Settings": "config",
     "ExtractError": "errors",
 }
 

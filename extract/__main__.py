@@ -23,41 +23,73 @@ def _floats(text: str) -> tuple[float, float]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m extract", description=(
-        "MRI phases -> N4 -> 0..255 -> largest-slice tumour ROI -> VGG19 -> 1472 deep features "
-        "per phase: <out>/<phase>.parquet + <out>/manifest.json. Resumable: run again to finish."))
+    p = argparse.ArgumentParser(
+        prog="python -m extract",
+        description=(
+            "MRI phases -> N4 -> 0..255 -> largest-slice tumour ROI -> VGG19 -> 1472 deep features "
+            "per phase: <out>/<phase>.parquet + <out>/manifest.json. Resumable: run again to finish."
+        ),
+    )
     p.add_argument("--study", help="study.yaml (its images: section and clinical: ids)")
     p.add_argument("--out", required=True, help="output folder")
     w = p.add_mutually_exclusive_group()
-    w.add_argument("--weights", help="torchvision's VGG19 file (vgg19-dcbb9e9d.pth); default: "
-                   "$TORCH_HOME/hub/checkpoints/vgg19-dcbb9e9d.pth. Never downloaded")
-    w.add_argument("--random-weights", action="store_true", help="seeded random weights (tests, demo)")
+    w.add_argument(
+        "--weights",
+        help="torchvision's VGG19 file (vgg19-dcbb9e9d.pth); default: "
+        "$TORCH_HOME/hub/checkpoints/vgg19-dcbb9e9d.pth. Never downloaded",
+    )
+    w.add_argument(
+        "--random-weights", action="store_true", help="seeded random weights (tests, demo)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of --random-weights (0)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16", "fp16"], help="CNN precision (autocast)")
-    p.add_argument("--no-channels-last", dest="channels_last", action="store_false",
-                   help="contiguous (NCHW) memory format instead of channels-last")
+    p.add_argument(
+        "--dtype", default="fp32", choices=["fp32", "bf16", "fp16"], help="CNN precision (autocast)"
+    )
+    p.add_argument(
+        "--no-channels-last",
+        dest="channels_last",
+        action="store_false",
+        help="contiguous (NCHW) memory format instead of channels-last",
+    )
     p.add_argument("--batch-size", type=int, default=32, help="images per CNN batch (32)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for preprocessing (1)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the CNN stage")
     p.add_argument("--shard", help="i/n: do only shard i of n (1-based), into <out>/shards/i-of-n")
-    p.add_argument("--patients", help="ids to extract, comma-separated or @file (one per line); "
-                   "default: every id of the clinical file")
+    p.add_argument(
+        "--patients",
+        help="ids to extract, comma-separated or @file (one per line); "
+        "default: every id of the clinical file",
+    )
     p.add_argument("--merge", action="store_true", help="join <out>/shards/* into <out> and stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     s = p.add_argument_group("preprocessing (recorded in the manifest)")
     s.add_argument("--size", type=int, default=224, help="crop side fed to VGG19 (224)")
     s.add_argument("--margin", type=int, default=5, help="pixels around the tumour box (5)")
     s.add_argument("--no-square", dest="square", action="store_false", help="keep the box's aspect")
-    s.add_argument("--all-tumours", action="store_true", help="all tumour voxels, not the largest tumour")
-    s.add_argument("--tumour-label", type=int, default=None, help="mask label (default: study's, else 1)")
-    s.add_argument("--resample-mask", action="store_true", help="resample a mismatching mask (nearest)")
+    s.add_argument(
+        "--all-tumours", action="store_true", help="all tumour voxels, not the largest tumour"
+    )
+    s.add_argument(
+        "--tumour-label", type=int, default=None, help="mask label (default: study's, else 1)"
+    )
+    s.add_argument(
+        "--resample-mask", action="store_true", help="resample a mismatching mask (nearest)"
+    )
     s.add_argument("--no-n4", dest="n4", action="store_false", help="skip N4 bias correction")
     s.add_argument("--n4-shrink", type=int, default=4, help="N4 shrink factor (4)")
-    s.add_argument("--n4-iterations", type=_ints, default=(50, 50), help="per level, e.g. 50,50 (default)")
-    s.add_argument("--n4-convergence", type=float, default=1e-3, help="N4 convergence threshold (0.001)")
-    s.add_argument("--percentiles", type=_floats, default=None,
-                   help="low,high: map these percentiles to 0..255, clipping (default min-max)")
+    s.add_argument(
+        "--n4-iterations", type=_ints, default=(50, 50), help="per level, e.g. 50,50 (default)"
+    )
+    s.add_argument(
+        "--n4-convergence", type=float, default=1e-3, help="N4 convergence threshold (0.001)"
+    )
+    s.add_argument(
+        "--percentiles",
+        type=_floats,
+        default=None,
+        help="low,high: map these percentiles to 0..255, clipping (default min-max)",
+    )
     return p
 
 
@@ -75,20 +107,46 @@ def main(argv=None) -> int:
             raise ExtractError("--study is needed (or --merge)")
         from .pipeline import run_study
 
-        options = {k: getattr(args, k) for k in ("size", "margin", "square", "resample_mask", "n4",
-                                                 "n4_shrink", "n4_iterations", "n4_convergence",
-                                                 "percentiles")}
+        options = {
+            k: getattr(args, k)
+            for k in (
+                "size",
+                "margin",
+                "square",
+                "resample_mask",
+                "n4",
+                "n4_shrink",
+                "n4_iterations",
+                "n4_convergence",
+                "percentiles",
+            )
+        }
         patients = None
         if args.patients:
-            text = open(args.patients[1:]).read() if args.patients.startswith("@") else args.patients
+            text = (
+                open(args.patients[1:]).read() if args.patients.startswith("@") else args.patients
+            )
             patients = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
         if args.tumour_label is not None:
             options["tumour_label"] = args.tumour_label
-        summary = run_study(args.study, args.out, weights=args.weights, random_weights=args.random_weights,
-                            seed=args.seed, device=args.device, dtype=args.dtype,
-                            channels_last=args.channels_last, batch_size=args.batch_size, jobs=args.jobs,
-                            threads=args.threads, shard=args.shard, quiet=args.quiet, patients=patients,
-                            components="all" if args.all_tumours else "largest", **options)
+        summary = run_study(
+            args.study,
+            args.out,
+            weights=args.weights,
+            random_weights=args.random_weights,
+            seed=args.seed,
+            device=args.device,
+            dtype=args.dtype,
+            channels_last=args.channels_last,
+            batch_size=args.batch_size,
+            jobs=args.jobs,
+            threads=args.threads,
+            shard=args.shard,
+            quiet=args.quiet,
+            patients=patients,
+            components="all" if args.all_tumours else "largest",
+            **options,
+        )
     except ExtractError as exc:
         print(f"extract: error: {exc}", file=sys.stderr)
         return 2

@@ -67,27 +67,43 @@ class Settings:
         if self.percentiles is not None:
             lo, hi = (float(p) for p in self.percentiles)
             if not 0 <= lo < hi <= 100:
-                raise ExtractError(f"percentiles must satisfy 0 <= low < high <= 100, not {self.percentiles}")
+                raise ExtractError(
+                    f"percentiles must satisfy 0 <= low < high <= 100, not {self.percentiles}"
+                )
             object.__setattr__(self, "percentiles", (lo, hi))
         if self.components not in ("largest", "all"):
             raise ExtractError(f"components must be 'largest' or 'all', not {self.components!r}")
         if int(self.size) < 32:
-            raise ExtractError(f"size must be at least 32 (VGG19 halves it four times), not {self.size}")
-        if self.n4_shrink < 1 or not self.n4_iterations or min(self.n4_iterations) < 1 or self.margin < 0:
+            raise ExtractError(
+                f"size must be at least 32 (VGG19 halves it four times), not {self.size}"
+            )
+        if (
+            self.n4_shrink < 1
+            or not self.n4_iterations
+            or min(self.n4_iterations) < 1
+            or self.margin < 0
+        ):
             raise ExtractError("n4_shrink and n4_iterations must be positive, margin non-negative")
 
     def n4_parameters(self) -> dict:
         """Keyword arguments of :func:`extract.preprocess.n4_correct`."""
-        return {**N4_DEFAULTS, "shrink": self.n4_shrink, "iterations": self.n4_iterations,
-                "convergence": self.n4_convergence}
+        return {
+            **N4_DEFAULTS,
+            "shrink": self.n4_shrink,
+            "iterations": self.n4_iterations,
+            "convergence": self.n4_convergence,
+        }
 
     def to_dict(self) -> dict:
         """All settings, N4's fixed ones included (for the manifest)."""
         d = asdict(self)
         d["n4_iterations"] = list(self.n4_iterations)
         d["percentiles"] = list(self.percentiles) if self.percentiles else None
-        d["n4_parameters"] = {k: (list(v) if isinstance(v, tuple) else v)
-                              for k, v in self.n4_parameters().items()} if self.n4 else None
+        d["n4_parameters"] = (
+            {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.n4_parameters().items()}
+            if self.n4
+            else None
+        )
         return d
 
 
@@ -102,14 +118,22 @@ class StudyImages:
     patients: list[str] = field(default_factory=list)
 
     def image_paths(self, patient_id: str) -> dict[str, Path]:
-        return {ph: self.root / t.replace("{patient_id}", patient_id) for ph, t in self.phases.items()}
+        return {
+            ph: self.root / t.replace("{patient_id}", patient_id) for ph, t in self.phases.items()
+        }
 
     def mask_paths(self, patient_id: str) -> dict[str, Path]:
-        return {ph: self.root / t.replace("{patient_id}", patient_id) for ph, t in self.masks.items()}
+        return {
+            ph: self.root / t.replace("{patient_id}", patient_id) for ph, t in self.masks.items()
+        }
 
     def section(self) -> dict:
         """The section as read (templates, not paths), for the manifest."""
-        return {"phases": dict(self.phases), "mask": dict(self.masks), "tumour_label": self.tumour_label}
+        return {
+            "phases": dict(self.phases),
+            "mask": dict(self.masks),
+            "tumour_label": self.tumour_label,
+        }
 
 
 def read_study(study_yaml) -> StudyImages:
@@ -132,24 +156,33 @@ def read_study(study_yaml) -> StudyImages:
     images = config["images"]
     phases = images.get("phases")
     if not isinstance(phases, dict) or not phases:
-        raise ExtractError(f"study file {path}: images.phases must map phase names to path templates")
+        raise ExtractError(
+            f"study file {path}: images.phases must map phase names to path templates"
+        )
     mask = images.get("mask")
     masks = {ph: mask for ph in phases} if isinstance(mask, str) else mask
     if not isinstance(masks, dict) or set(masks) != set(phases):
-        raise ExtractError(f"study file {path}: images.mask must be one template or map every phase "
-                           f"({', '.join(phases)}) to a template")
+        raise ExtractError(
+            f"study file {path}: images.mask must be one template or map every phase "
+            f"({', '.join(phases)}) to a template"
+        )
     for name, template in [*phases.items(), *masks.items()]:
         if not isinstance(template, str) or "{patient_id}" not in template:
             raise ExtractError(f"study file {path}: template of {name} must contain {{patient_id}}")
-    return StudyImages(root=path.parent, phases={str(k): v for k, v in phases.items()},
-                       masks={str(k): v for k, v in masks.items()},
-                       tumour_label=int(images.get("tumour_label", 1)),
-                       patients=_patient_ids(path, config.get("clinical")))
+    return StudyImages(
+        root=path.parent,
+        phases={str(k): v for k, v in phases.items()},
+        masks={str(k): v for k, v in masks.items()},
+        tumour_label=int(images.get("tumour_label", 1)),
+        patients=_patient_ids(path, config.get("clinical")),
+    )
 
 
 def _patient_ids(path: Path, clinical) -> list[str]:
     if not isinstance(clinical, dict) or "file" not in clinical:
-        raise ExtractError(f"study file {path}: 'clinical: {{file, id}}' is needed for the patient ids")
+        raise ExtractError(
+            f"study file {path}: 'clinical: {{file, id}}' is needed for the patient ids"
+        )
     file, column = path.parent / clinical["file"], clinical.get("id", "patient_id")
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:

@@ -59,9 +59,11 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
             if not ids:
                 raise ExtractError(f"{here}folder holds no DICOM series")
             if len(ids) > 1:
-                raise ExtractError(f"{here}folder holds {len(ids)} DICOM series "
-                                   f"({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}); "
-                                   "give one folder per series")
+                raise ExtractError(
+                    f"{here}folder holds {len(ids)} DICOM series "
+                    f"({', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}); "
+                    "give one folder per series"
+                )
             files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(path), ids[0])
             reader = sitk.ImageSeriesReader()
             reader.SetFileNames(files)
@@ -73,16 +75,20 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
     except RuntimeError as exc:
         raise ExtractError(f"{here}cannot read image ({_itk_reason(exc)})") from None
     if image.GetNumberOfComponentsPerPixel() != 1:
-        raise ExtractError(f"{here}image has {image.GetNumberOfComponentsPerPixel()} components "
-                           "per pixel (colour?); a grey-value image is needed")
+        raise ExtractError(
+            f"{here}image has {image.GetNumberOfComponentsPerPixel()} components "
+            "per pixel (colour?); a grey-value image is needed"
+        )
     dim = image.GetDimension()
     if dim == 2:
         image = sitk.JoinSeries(image)
     elif dim == 4 and image.GetSize()[3] == 1:
         image = image[:, :, :, 0]
     elif dim != 3:
-        raise ExtractError(f"{here}image has {dim} dimensions, size {image.GetSize()}; "
-                           "a 2-D or 3-D image is needed")
+        raise ExtractError(
+            f"{here}image has {dim} dimensions, size {image.GetSize()}; "
+            "a 2-D or 3-D image is needed"
+        )
     return image
 
 
@@ -108,9 +114,17 @@ def _differences(image: sitk.Image, mask: sitk.Image, tol: float) -> list[str]:
     return out
 
 
-def check_geometry(image: sitk.Image, mask: sitk.Image, *, patient=None, phase=None,
-                   mask_file=None, image_file=None, tolerance: float = 1e-3,
-                   resample: bool = False) -> sitk.Image:
+def check_geometry(
+    image: sitk.Image,
+    mask: sitk.Image,
+    *,
+    patient=None,
+    phase=None,
+    mask_file=None,
+    image_file=None,
+    tolerance: float = 1e-3,
+    resample: bool = False,
+) -> sitk.Image:
     """Return the mask on the image's grid, or refuse a mismatch.
 
     Size must agree exactly; spacing to a relative ``tolerance``; origin to
@@ -125,22 +139,34 @@ def check_geometry(image: sitk.Image, mask: sitk.Image, *, patient=None, phase=N
     """
     diffs = _differences(image, mask, tolerance)
     if not diffs:
-        mask = sitk.Cast(mask, sitk.sitkUInt32)     # a new image (the caller's keeps its geometry)
-        mask.CopyInformation(image)                 # remove sub-tolerance rounding differences
+        mask = sitk.Cast(mask, sitk.sitkUInt32)  # a new image (the caller's keeps its geometry)
+        mask.CopyInformation(image)  # remove sub-tolerance rounding differences
         return mask
     if not resample:
-        raise ExtractError(f"{where(patient, phase, mask_file)}mask does not match image "
-                           f"{image_file}: {'; '.join(diffs)} (use --resample-mask to resample "
-                           "the mask onto the image, nearest neighbour)")
-    return sitk.Resample(sitk.Cast(mask, sitk.sitkUInt32), image, sitk.Transform(),
-                         sitk.sitkNearestNeighbor, 0, sitk.sitkUInt32)
+        raise ExtractError(
+            f"{where(patient, phase, mask_file)}mask does not match image "
+            f"{image_file}: {'; '.join(diffs)} (use --resample-mask to resample "
+            "the mask onto the image, nearest neighbour)"
+        )
+    return sitk.Resample(
+        sitk.Cast(mask, sitk.sitkUInt32),
+        image,
+        sitk.Transform(),
+        sitk.sitkNearestNeighbor,
+        0,
+        sitk.sitkUInt32,
+    )
 
 
-def tumour_mask(mask: sitk.Image, label: int, *, patient=None, phase=None, mask_file=None) -> np.ndarray:
+def tumour_mask(
+    mask: sitk.Image, label: int, *, patient=None, phase=None, mask_file=None
+) -> np.ndarray:
     """Boolean array (z, y, x) of the voxels carrying ``label``; refuse an empty one."""
     arr = sitk.GetArrayViewFromImage(mask) == label
     if not arr.any():
         present = np.unique(sitk.GetArrayViewFromImage(mask))
-        raise ExtractError(f"{where(patient, phase, mask_file)}mask has no voxel with tumour label "
-                           f"{label} (labels present: {', '.join(map(str, present[:10]))})")
+        raise ExtractError(
+            f"{where(patient, phase, mask_file)}mask has no voxel with tumour label "
+            f"{label} (labels present: {', '.join(map(str, present[:10]))})"
+        )
     return arr

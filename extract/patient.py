@@ -21,7 +21,9 @@ from .roi import axial_axis, bounding_box, crop, largest_slice, resize
 __all__ = ["prepare_phase", "prepare_patient", "extract_patient"]
 
 
-def prepare_phase(image_path, mask_path, settings: Settings, *, patient=None, phase=None, mask_image=None):
+def prepare_phase(
+    image_path, mask_path, settings: Settings, *, patient=None, phase=None, mask_image=None
+):
     """One phase: the (size, size) crop in 0..255 (float32) and what was chosen.
 
     Returns
@@ -35,27 +37,49 @@ def prepare_phase(image_path, mask_path, settings: Settings, *, patient=None, ph
         ``mask_image`` (already read from ``mask_path``) saves reading it again.
     """
     image = read_image(image_path, patient=patient, phase=phase)
-    mask = mask_image if mask_image is not None else read_image(mask_path, patient=patient, phase=phase)
-    mask = check_geometry(image, mask, patient=patient, phase=phase, mask_file=mask_path,
-                          image_file=image_path, tolerance=settings.geometry_tolerance,
-                          resample=settings.resample_mask)
-    tumour = tumour_mask(mask, settings.tumour_label, patient=patient, phase=phase, mask_file=mask_path)
+    mask = (
+        mask_image
+        if mask_image is not None
+        else read_image(mask_path, patient=patient, phase=phase)
+    )
+    mask = check_geometry(
+        image,
+        mask,
+        patient=patient,
+        phase=phase,
+        mask_file=mask_path,
+        image_file=image_path,
+        tolerance=settings.geometry_tolerance,
+        resample=settings.resample_mask,
+    )
+    tumour = tumour_mask(
+        mask, settings.tumour_label, patient=patient, phase=phase, mask_file=mask_path
+    )
     if settings.n4:
         try:
             image = n4_correct(image, **settings.n4_parameters())
         except RuntimeError as exc:
-            raise ExtractError(f"{where(patient, phase, image_path)}N4 bias correction failed "
-                               f"({str(exc).strip().splitlines()[-1][:200]})") from None
+            raise ExtractError(
+                f"{where(patient, phase, image_path)}N4 bias correction failed "
+                f"({str(exc).strip().splitlines()[-1][:200]})"
+            ) from None
     volume = sitk.GetArrayViewFromImage(image)
     axis = axial_axis(image.GetDirection())
     choice = largest_slice(tumour, axis=axis, components=settings.components)
-    grey = to_0_255(np.moveaxis(volume, axis, 0)[choice.index], percentiles=settings.percentiles,
-                    reference=volume)
+    grey = to_0_255(
+        np.moveaxis(volume, axis, 0)[choice.index],
+        percentiles=settings.percentiles,
+        reference=volume,
+    )
     box = bounding_box(choice.mask, margin=settings.margin, square=settings.square)
     in_plane = [s for i, s in enumerate(reversed(image.GetSpacing())) if i != axis]
     info = {
-        "file": str(image_path), "mask_file": str(mask_path), "axis": axis,
-        "slice_index": choice.index, "bbox": list(box), "tumour_area_px": choice.area,
+        "file": str(image_path),
+        "mask_file": str(mask_path),
+        "axis": axis,
+        "slice_index": choice.index,
+        "bbox": list(box),
+        "tumour_area_px": choice.area,
         "tumour_area_mm2": float(choice.area * in_plane[0] * in_plane[1]),
         "n_components": choice.n_components,
     }
@@ -67,16 +91,28 @@ def prepare_patient(patient_id: str, images: dict, masks: dict, settings: Settin
     crops, infos, read = {}, {}, {}
     for phase, path in images.items():
         mask_path = masks[phase]
-        if mask_path not in read:                # one mask file shared by the phases: read once
+        if mask_path not in read:  # one mask file shared by the phases: read once
             read[mask_path] = read_image(mask_path, patient=patient_id, phase=phase)
-        crops[phase], infos[phase] = prepare_phase(path, mask_path, settings, patient=patient_id,
-                                                   phase=phase, mask_image=read[mask_path])
+        crops[phase], infos[phase] = prepare_phase(
+            path, mask_path, settings, patient=patient_id, phase=phase, mask_image=read[mask_path]
+        )
     return crops, infos
 
 
-def extract_patient(images: dict, mask, *, patient_id: str = "patient", weights=None,
-                    random_weights: bool = False, seed: int = 0, device: str = "cpu",
-                    dtype: str = "fp32", model=None, settings: Settings | None = None, **options):
+def extract_patient(
+    images: dict,
+    mask,
+    *,
+    patient_id: str = "patient",
+    weights=None,
+    random_weights: bool = False,
+    seed: int = 0,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    model=None,
+    settings: Settings | None = None,
+    **options,
+):
     """Deep features of one patient, one row per phase.
 
     Parameters

@@ -48,8 +48,10 @@ class Summary:
         return self.n_failed == 0
 
     def __str__(self) -> str:
-        return (f"extract: {self.n_patients} patients: {self.n_extracted} extracted, {self.n_cached} "
-                f"from cache, {self.n_failed} failed ({self.seconds:.1f} s) -> {self.out_dir}")
+        return (
+            f"extract: {self.n_patients} patients: {self.n_extracted} extracted, {self.n_cached} "
+            f"from cache, {self.n_failed} failed ({self.seconds:.1f} s) -> {self.out_dir}"
+        )
 
 
 def parse_shard(shard) -> tuple[int, int] | None:
@@ -79,7 +81,12 @@ def _prepare(patient_id, images, masks, settings, single_thread):
     except ExtractError as exc:
         return patient_id, None, None, str(exc)
     except Exception as exc:  # noqa: BLE001 - one patient's surprise must not stop the cohort
-        return patient_id, None, None, f"patient {patient_id}: unexpected {type(exc).__name__}: {exc}"
+        return (
+            patient_id,
+            None,
+            None,
+            f"patient {patient_id}: unexpected {type(exc).__name__}: {exc}",
+        )
 
 
 class _Progress:
@@ -96,11 +103,13 @@ class _Progress:
         self.last = now
         width = 24
         bar = "#" * (width * done // max(self.total, 1))
-        text = (f"extract [{bar:<{width}}] {done}/{self.total} patients  {now - self.start:.0f} s"
-                + (f"  ({failed} failed)" if failed else ""))
+        text = (
+            f"extract [{bar:<{width}}] {done}/{self.total} patients  {now - self.start:.0f} s"
+            + (f"  ({failed} failed)" if failed else "")
+        )
         if self.tty:
             sys.stderr.write("\r" + text + ("\n" if final else ""))
-        elif (done, failed) != getattr(self, "_shown", None):      # a log file: no repeated line
+        elif (done, failed) != getattr(self, "_shown", None):  # a log file: no repeated line
             sys.stderr.write(text + "\n")
         self._shown = (done, failed)
         sys.stderr.flush()
@@ -112,15 +121,35 @@ def _versions() -> dict:
     import torchvision
 
     from . import __version__
-    return {"extract": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "SimpleITK": sitk.Version_VersionString()}
+
+    return {
+        "extract": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "SimpleITK": sitk.Version_VersionString(),
+    }
 
 
-def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False, seed: int = 0,
-              device: str = "cpu", dtype: str = "fp32", channels_last: bool = True,
-              batch_size: int = 32, jobs: int = 1, shard=None, quiet: bool = False,
-              threads: int | None = None, patients=None, **options) -> Summary:
+def run_study(
+    study_yaml,
+    out_dir,
+    *,
+    weights=None,
+    random_weights: bool = False,
+    seed: int = 0,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    channels_last: bool = True,
+    batch_size: int = 32,
+    jobs: int = 1,
+    shard=None,
+    quiet: bool = False,
+    threads: int | None = None,
+    patients=None,
+    **options,
+) -> Summary:
     """Extract the deep features of every patient of a study.
 
     Reads ``images:`` (and the patient ids of ``clinical:``) from ``study_yaml``;
@@ -182,9 +211,15 @@ def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False
     settings = Settings(**{"tumour_label": study.tumour_label, **options})
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
     model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
-    params = {"format": store.FORMAT, "model": "torchvision vgg19, global mean of each block's last ReLU",
-              "weights": weights_id, "seed": seed if random_weights else None, "dtype": dtype,
-              "images": study.section(), "settings": settings.to_dict()}
+    params = {
+        "format": store.FORMAT,
+        "model": "torchvision vgg19, global mean of each block's last ReLU",
+        "weights": weights_id,
+        "seed": seed if random_weights else None,
+        "dtype": dtype,
+        "images": study.section(),
+        "settings": settings.to_dict(),
+    }
     parts = parse_shard(shard)
     out = Path(out_dir)
     patients = study.patients if patients is None else [str(p) for p in patients]
@@ -192,7 +227,7 @@ def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False
         raise ExtractError("patients: duplicated ids")
     if parts is not None:
         out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
-        patients = patients[parts[0] - 1::parts[1]]
+        patients = patients[parts[0] - 1 :: parts[1]]
     store.claim(out, params)
     store.clean_temporaries(out)
     phases = list(study.phases)
@@ -209,7 +244,9 @@ def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False
             return
         feats = model(np.stack([crops[ph] for _, crops, _ in pending for ph in phases]))
         for k, (pid, _, infos) in enumerate(pending):
-            store.save_patient(out, pid, phases, feats[k * len(phases):(k + 1) * len(phases)], infos)
+            store.save_patient(
+                out, pid, phases, feats[k * len(phases) : (k + 1) * len(phases)], infos
+            )
         done += len(pending)
         pending.clear()
         progress.show(done, len(failures))
@@ -218,8 +255,10 @@ def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False
     if threads:
         torch.set_num_threads(int(threads))
     try:
-        tasks = (delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs > 1)
-                 for p in todo)
+        tasks = (
+            delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs > 1)
+            for p in todo
+        )
         runner = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="4*n_jobs")
         for pid, crops, infos, error in runner(tasks):
             if error is not None:
@@ -232,13 +271,34 @@ def run_study(study_yaml, out_dir, *, weights=None, random_weights: bool = False
         flush()
     finally:
         torch.set_num_threads(old_threads)
-    tables = _write_outputs(out, patients, phases, params, failures, parts, feature_names(),
-                            {"device": str(model.device), "channels_last": channels_last,
-                             "batch_size": batch_size, "jobs": jobs, "threads": threads})
+    tables = _write_outputs(
+        out,
+        patients,
+        phases,
+        params,
+        failures,
+        parts,
+        feature_names(),
+        {
+            "device": str(model.device),
+            "channels_last": channels_last,
+            "batch_size": batch_size,
+            "jobs": jobs,
+            "threads": threads,
+        },
+    )
     progress.show(len(patients), len(failures), final=True)
-    return Summary(out_dir=out, n_patients=len(patients), n_extracted=len(todo) - len(failures),
-                   n_cached=len(cached), n_failed=len(failures), failures=failures, tables=tables,
-                   weights=weights_id, seconds=time.perf_counter() - t0)
+    return Summary(
+        out_dir=out,
+        n_patients=len(patients),
+        n_extracted=len(todo) - len(failures),
+        n_cached=len(cached),
+        n_failed=len(failures),
+        failures=failures,
+        tables=tables,
+        weights=weights_id,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def _write_outputs(out, patients, phases, params, failures, parts, names, runtime) -> dict:
@@ -258,12 +318,21 @@ def _write_outputs(out, patients, phases, params, failures, parts, names, runtim
         tables[phase] = out / f"{phase}.parquet"
         store.write_table(tables[phase], ids, stacked[:, k, :], names)
     manifest = {
-        "format": store.FORMAT, "fingerprint": store.fingerprint(params), "params": params,
-        "weights_sha256": params["weights"], "feature_dtype": "float32", "n_features": len(names),
+        "format": store.FORMAT,
+        "fingerprint": store.fingerprint(params),
+        "params": params,
+        "weights_sha256": params["weights"],
+        "feature_dtype": "float32",
+        "n_features": len(names),
         "feature_names": "vgg19_b{block}_c{channel}: block 1..5 (64, 128, 256, 512, 512 channels), channel from 0",
-        "phases": phases, "runtime": runtime, "versions": _versions(),
+        "phases": phases,
+        "runtime": runtime,
+        "versions": _versions(),
         "shard": {"index": parts[0], "count": parts[1]} if parts else None,
-        "n_patients": len(patients), "n_extracted": len(ids), "failed": failures, "patients": info,
+        "n_patients": len(patients),
+        "n_extracted": len(ids),
+        "failed": failures,
+        "patients": info,
     }
     store.write_json(out / "manifest.json", manifest)
     return tables

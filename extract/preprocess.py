@@ -40,9 +40,19 @@ def body_mask(image: sitk.Image, bins: int = 200) -> sitk.Image:
     return mask
 
 
-def n4_correct(image: sitk.Image, *, shrink: int = 4, iterations=(50, 50), convergence: float = 1e-3,
-               control_points: int = 4, spline_order: int = 3, histogram_bins: int = 200,
-               fwhm: float = 0.15, wiener_noise: float = 0.01, otsu_bins: int = 200) -> sitk.Image:
+def n4_correct(
+    image: sitk.Image,
+    *,
+    shrink: int = 4,
+    iterations=(50, 50),
+    convergence: float = 1e-3,
+    control_points: int = 4,
+    spline_order: int = 3,
+    histogram_bins: int = 200,
+    fwhm: float = 0.15,
+    wiener_noise: float = 0.01,
+    otsu_bins: int = 200,
+) -> sitk.Image:
     """N4 bias-field correction (Tustison 2010) with an Otsu body mask.
 
     The bias field is fitted on the image shrunk by ``shrink`` along each axis
@@ -73,12 +83,12 @@ def n4_correct(image: sitk.Image, *, shrink: int = 4, iterations=(50, 50), conve
     size = image.GetSize()
     flat = [i for i, s in enumerate(size) if s == 1]
     work = image
-    if len(flat) == 1:                      # one slice: fit in 2-D
+    if len(flat) == 1:  # one slice: fit in 2-D
         index = [0, 0, 0]
         extract_size = list(size)
         extract_size[flat[0]] = 0
         work = sitk.Extract(image, extract_size, index)
-    factors = [max(1, min(shrink, s // 3)) for s in work.GetSize()]     # keep >= 3 voxels an axis
+    factors = [max(1, min(shrink, s // 3)) for s in work.GetSize()]  # keep >= 3 voxels an axis
     small = sitk.Shrink(work, factors)
     small_mask = body_mask(small, otsu_bins) & sitk.Cast(small > 0, sitk.sitkUInt8)
     n4 = sitk.N4BiasFieldCorrectionImageFilter()
@@ -92,15 +102,19 @@ def n4_correct(image: sitk.Image, *, shrink: int = 4, iterations=(50, 50), conve
     n4.Execute(small, small_mask)
     log_bias = n4.GetLogBiasFieldAsImage(work)
     corrected = sitk.Cast(work / sitk.Exp(log_bias), sitk.sitkFloat32)
-    if work is not image:                    # back to the 3-D grid of one slice
+    if work is not image:  # back to the 3-D grid of one slice
         shape = sitk.GetArrayViewFromImage(image).shape
         corrected = sitk.GetImageFromArray(sitk.GetArrayFromImage(corrected).reshape(shape))
     corrected.CopyInformation(image)
     return corrected
 
 
-def to_0_255(values: np.ndarray, *, percentiles: tuple[float, float] | None = None,
-             reference: np.ndarray | None = None) -> np.ndarray:
+def to_0_255(
+    values: np.ndarray,
+    *,
+    percentiles: tuple[float, float] | None = None,
+    reference: np.ndarray | None = None,
+) -> np.ndarray:
     """Map grey values linearly to 0..255 (float32).
 
     ``percentiles=None``: the minimum goes to 0 and the maximum to 255 (the

@@ -73,10 +73,14 @@ def largest_slice(tumour: np.ndarray, *, axis: int = 0, components: str = "large
     tumour = np.moveaxis(tumour, axis, 0)
     areas = tumour.reshape(tumour.shape[0], -1).sum(axis=1)
     index = int(np.argmax(areas))
-    return SliceChoice(index=index, area=int(areas[index]), mask=tumour[index].copy(), n_components=int(n))
+    return SliceChoice(
+        index=index, area=int(areas[index]), mask=tumour[index].copy(), n_components=int(n)
+    )
 
 
-def bounding_box(mask2d: np.ndarray, *, margin: int = 5, square: bool = True) -> tuple[int, int, int, int]:
+def bounding_box(
+    mask2d: np.ndarray, *, margin: int = 5, square: bool = True
+) -> tuple[int, int, int, int]:
     """``(row0, col0, row1, col1)`` (ends exclusive) around the True pixels.
 
     ``margin`` pixels are added on each side; ``square=True`` widens the shorter
@@ -110,7 +114,7 @@ def crop(image2d: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     h, w = image2d.shape
     sr0, sr1, sc0, sc1 = max(r0, 0), min(r1, h), max(c0, 0), min(c1, w)
     if sr0 < sr1 and sc0 < sc1:
-        out[sr0 - r0:sr1 - r0, sc0 - c0:sc1 - c0] = image2d[sr0:sr1, sc0:sc1]
+        out[sr0 - r0 : sr1 - r0, sc0 - c0 : sc1 - c0] = image2d[sr0:sr1, sc0:sc1]
     return out
 
 

@@ -45,13 +45,17 @@ def merge_shards(out_dir) -> dict:
     for folder in folders:
         file = folder / "manifest.json"
         if not file.is_file():
-            raise ExtractError(f"shard {folder}: unfinished (no manifest.json); run it again to finish")
+            raise ExtractError(
+                f"shard {folder}: unfinished (no manifest.json); run it again to finish"
+            )
         manifests[folder.name] = json.loads(file.read_text())
     counts = {m["shard"]["count"] for m in manifests.values()}
     prints = {m["fingerprint"] for m in manifests.values()}
     if len(counts) > 1 or len(prints) > 1:
-        raise ExtractError(f"output folder {out}: shards of different runs "
-                           f"({len(prints)} parameter sets, shard counts {sorted(counts)})")
+        raise ExtractError(
+            f"output folder {out}: shards of different runs "
+            f"({len(prints)} parameter sets, shard counts {sorted(counts)})"
+        )
     n = counts.pop()
     missing = [f"{i}-of-{n}" for i in range(1, n + 1) if f"{i}-of-{n}" not in manifests]
     if missing:
@@ -62,19 +66,27 @@ def merge_shards(out_dir) -> dict:
     patients, failed = {}, {}
     for m in manifests.values():
         i = m["shard"]["index"]
-        for pid, entry in m["patients"].items():       # global order = local order * n + (i - 1)
+        for pid, entry in m["patients"].items():  # global order = local order * n + (i - 1)
             patients[pid] = {**entry, "order": entry["order"] * n + i - 1}
         failed.update(m["failed"])
     order = sorted(patients, key=lambda p: patients[p]["order"])
     tables = {}
     for phase in phases:
-        parts = [pd.read_parquet(out / "shards" / f"{i}-of-{n}" / f"{phase}.parquet") for i in range(1, n + 1)]
+        parts = [
+            pd.read_parquet(out / "shards" / f"{i}-of-{n}" / f"{phase}.parquet")
+            for i in range(1, n + 1)
+        ]
         table = pd.concat(parts, ignore_index=True).set_index("patient_id").loc[order]
         tables[phase] = out / f"{phase}.parquet"
         store.write_table(tables[phase], order, table.to_numpy(np.float32), list(table.columns))
-    merged = {**first, "shard": None, "merged_from": sorted(manifests),
-              "n_patients": sum(m["n_patients"] for m in manifests.values()),
-              "n_extracted": len(order), "failed": failed,
-              "patients": {p: patients[p] for p in order}}
+    merged = {
+        **first,
+        "shard": None,
+        "merged_from": sorted(manifests),
+        "n_patients": sum(m["n_patients"] for m in manifests.values()),
+        "n_extracted": len(order),
+        "failed": failed,
+        "patients": {p: patients[p] for p in order},
+    }
     store.write_json(out / "manifest.json", merged)
     return tables

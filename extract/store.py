@@ -31,7 +31,7 @@ def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".tmp-{uuid.uuid4().hex}{path.suffix}"
-    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))   # usual mode (umask)
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # usual mode (umask)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -67,35 +67,53 @@ def claim(out: Path, params: dict) -> None:
         try:
             old = json.loads(run_file.read_text())
         except (OSError, ValueError):
-            raise ExtractError(f"output folder {out}: run.json is unreadable; "
-                               "choose another --out or delete the folder") from None
+            raise ExtractError(
+                f"output folder {out}: run.json is unreadable; "
+                "choose another --out or delete the folder"
+            ) from None
         if old.get("fingerprint") != fingerprint(params):
             diffs = _diff(old.get("params", {}), params)
-            raise ExtractError(f"output folder {out} holds features of a different run "
-                               f"({'; '.join(diffs[:4]) or 'other format'}); choose another --out, "
-                               "or delete that folder to redo the run")
+            raise ExtractError(
+                f"output folder {out} holds features of a different run "
+                f"({'; '.join(diffs[:4]) or 'other format'}); choose another --out, "
+                "or delete that folder to redo the run"
+            )
         return
-    foreign = any(out.glob("*.parquet")) or (out / "manifest.json").exists() or (out / "cache").exists()
+    foreign = (
+        any(out.glob("*.parquet")) or (out / "manifest.json").exists() or (out / "cache").exists()
+    )
     if out.exists() and foreign:
-        raise ExtractError(f"output folder {out} holds feature files without run.json (another "
-                           "program's or an older run's); choose another --out")
+        raise ExtractError(
+            f"output folder {out} holds feature files without run.json (another "
+            "program's or an older run's); choose another --out"
+        )
     write_json(run_file, {"format": FORMAT, "fingerprint": fingerprint(params), "params": params})
 
 
 def cache_path(out: Path, patient_id: str) -> Path:
     """``cache/<id>.npz`` with the id made file-name safe (other characters → %XX)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), patient_id)
+    safe = re.sub(
+        r"[^A-Za-z0-9._-]", lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), patient_id
+    )
     if safe.startswith("."):
         safe = "%2E" + safe[1:]
     return out / "cache" / f"{safe}.npz"
 
 
-def save_patient(out: Path, patient_id: str, phases: list[str], features: np.ndarray, info: dict) -> None:
+def save_patient(
+    out: Path, patient_id: str, phases: list[str], features: np.ndarray, info: dict
+) -> None:
     """Cache one finished patient: features (n_phases, 1472) float32 + ROI info."""
+
     def write(p: Path):
         with open(p, "wb") as fh:
-            np.savez(fh, features=np.asarray(features, np.float32), phases=np.array(phases),
-                     info=np.array(json.dumps(info)))
+            np.savez(
+                fh,
+                features=np.asarray(features, np.float32),
+                phases=np.array(phases),
+                info=np.array(json.dumps(info)),
+            )
+
     atomic_write(cache_path(out, patient_id), write)
 
 
@@ -121,7 +139,8 @@ def write_table(path: Path, patient_ids: list[str], features: np.ndarray, names:
     """``patient_id`` (string) + float32 feature columns, as parquet, atomically."""
     import pandas as pd
 
-    table = pd.DataFrame(np.asarray(features, np.float32).reshape(len(patient_ids), len(names)),
-                         columns=names)
+    table = pd.DataFrame(
+        np.asarray(features, np.float32).reshape(len(patient_ids), len(names)), columns=names
+    )
     table.insert(0, "patient_id", pd.array(patient_ids, dtype="string"))
     atomic_write(path, lambda p: table.to_parquet(p, index=False))

@@ -21,10 +21,19 @@ from torch import nn
 
 from .errors import ExtractError
 
-__all__ = ["feature_names", "find_weights", "load_weights", "build_model", "VGG19Features",
-           "to_model_input", "FeatureExtractor", "WEIGHTS_FILE", "BLOCK_CHANNELS"]
+__all__ = [
+    "feature_names",
+    "find_weights",
+    "load_weights",
+    "build_model",
+    "VGG19Features",
+    "to_model_input",
+    "FeatureExtractor",
+    "WEIGHTS_FILE",
+    "BLOCK_CHANNELS",
+]
 
-WEIGHTS_FILE = "vgg19-dcbb9e9d.pth"          # torchvision's VGG19_Weights.IMAGENET1K_V1 file name
+WEIGHTS_FILE = "vgg19-dcbb9e9d.pth"  # torchvision's VGG19_Weights.IMAGENET1K_V1 file name
 BLOCK_CHANNELS = (64, 128, 256, 512, 512)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -74,22 +83,31 @@ def load_weights(path) -> dict[str, torch.Tensor]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling/zip error means "not a weights file"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ExtractError(f"weights file {path}: not a PyTorch state dict loadable with "
-                           f"weights_only=True ({reason[:200]})") from None
+        raise ExtractError(
+            f"weights file {path}: not a PyTorch state dict loadable with "
+            f"weights_only=True ({reason[:200]})"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ExtractError(f"weights file {path}: holds a {type(state).__name__}, not a state dict "
-                           "of tensors (torchvision's vgg19-dcbb9e9d.pth is one)")
+        raise ExtractError(
+            f"weights file {path}: holds a {type(state).__name__}, not a state dict "
+            "of tensors (torchvision's vgg19-dcbb9e9d.pth is one)"
+        )
     expected = {k: tuple(v.shape) for k, v in _vgg19().state_dict().items()}
     missing = [k for k in expected if k.startswith("features.") and k not in state]
     unexpected = [k for k in state if k not in expected]
-    shapes = [f"{k} {tuple(state[k].shape)} (VGG19: {expected[k]})"
-              for k in state if k in expected and tuple(state[k].shape) != expected[k]]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} (VGG19: {expected[k]})"
+        for k in state
+        if k in expected and tuple(state[k].shape) != expected[k]
+    ]
     problems = []
     for label, items in (("missing", missing), ("unexpected", unexpected), ("shape of", shapes)):
         if items:
             problems.append(f"{label} {', '.join(items[:3])}{' ...' if len(items) > 3 else ''}")
     if problems:
-        raise ExtractError(f"weights file {path}: not torchvision's VGG19 weights: {'; '.join(problems)}")
+        raise ExtractError(
+            f"weights file {path}: not torchvision's VGG19 weights: {'; '.join(problems)}"
+        )
     return state
 
 
@@ -111,8 +129,9 @@ def _features(state: dict | None = None, seed: int = 0) -> nn.Sequential:
     """
     features = _vgg19().features.to_empty(device="cpu")
     if state is not None:
-        features.load_state_dict({k[len("features."):]: v for k, v in state.items()
-                                  if k.startswith("features.")})
+        features.load_state_dict(
+            {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")}
+        )
         return features
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
@@ -133,8 +152,8 @@ class VGG19Features(nn.Module):
     def __init__(self, features: nn.Sequential):
         super().__init__()
         pools = [i for i, layer in enumerate(features) if isinstance(layer, nn.MaxPool2d)]
-        self.features = features[:pools[-1]]              # drop the last max-pool
-        self.taps = frozenset(i - 1 for i in pools)       # ReLU entering each max-pool
+        self.features = features[: pools[-1]]  # drop the last max-pool
+        self.taps = frozenset(i - 1 for i in pools)  # ReLU entering each max-pool
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = []
@@ -145,7 +164,9 @@ class VGG19Features(nn.Module):
         return torch.cat(out, dim=1)
 
 
-def build_model(weights=None, *, random_weights: bool = False, seed: int = 0) -> tuple[VGG19Features, str]:
+def build_model(
+    weights=None, *, random_weights: bool = False, seed: int = 0
+) -> tuple[VGG19Features, str]:
     """The feature model and the weights' identity (SHA-256 of the file, or ``"random"``).
 
     ``weights``: a file path; ``None`` looks for torchvision's cached file
@@ -169,7 +190,8 @@ def build_model(weights=None, *, random_weights: bool = False, seed: int = 0) ->
         raise ExtractError(
             f"no VGG19 weights: give --weights PATH (torchvision's {WEIGHTS_FILE}), or put that "
             f"file in {Path(torch.hub.get_dir()) / 'checkpoints'}; nothing is downloaded. "
-            "For tests and the demo, --random-weights uses seeded random weights")
+            "For tests and the demo, --random-weights uses seeded random weights"
+        )
     return VGG19Features(_features(load_weights(path))).eval(), sha256(path)
 
 
@@ -180,7 +202,11 @@ def to_model_input(crops) -> torch.Tensor:
     with ImageNet's mean and std (as torchvision's VGG19 weights expect).  A
     tensor input stays on its device (normalising on the GPU).
     """
-    x = torch.as_tensor(np.asarray(crops, np.float32)) if not isinstance(crops, torch.Tensor) else crops.float()
+    x = (
+        torch.as_tensor(np.asarray(crops, np.float32))
+        if not isinstance(crops, torch.Tensor)
+        else crops.float()
+    )
     mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
     return (x[:, None] / 255.0 - mean) / std
@@ -201,8 +227,14 @@ class FeatureExtractor:
         Memory format of model and input (default; ~1.4x faster on this CPU too).
     """
 
-    def __init__(self, model: VGG19Features, *, device: str = "cpu", dtype: str = "fp32",
-                 channels_last: bool = True):
+    def __init__(
+        self,
+        model: VGG19Features,
+        *,
+        device: str = "cpu",
+        dtype: str = "fp32",
+        channels_last: bool = True,
+    ):
         if dtype not in DTYPES:
             raise ExtractError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
         self.device = torch.device(device)
@@ -215,12 +247,16 @@ class FeatureExtractor:
     def __call__(self, crops: np.ndarray) -> np.ndarray:
         """(N, S, S) crops in 0..255 → (N, 1472) float32 features."""
         grey = torch.as_tensor(np.asarray(crops, np.float32)).to(self.device, non_blocking=True)
-        x = to_model_input(grey)                      # 3 channels made on the device
+        x = to_model_input(grey)  # 3 channels made on the device
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         cast = DTYPES[self.dtype]
-        with torch.inference_mode(), torch.backends.cudnn.flags(
-                enabled=True, benchmark=True, deterministic=False, allow_tf32=cast is not None):
+        with (
+            torch.inference_mode(),
+            torch.backends.cudnn.flags(
+                enabled=True, benchmark=True, deterministic=False, allow_tf32=cast is not None
+            ),
+        ):
             if cast is None:
                 out = self.model(x)
             else:

@@ -65,7 +65,11 @@ _LAZY: dict[str, str] = {
     "Nomogram": "hccstats.nomograms",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
-    "SpearmanFilter": "hccstats.signature", "CorrelationPruner": "hccstats.signature", "ReliefF": "hccstats.signature", "fuse_signatures": "hccstats.signature", "difference_table": "hccstats.signature",
+    "SpearmanFilter": "hccstats.signature",
+    "CorrelationPruner": "hccstats.signature",
+    "ReliefF": "hccstats.signature",
+    "fuse_signatures": "hccstats.signature",
+    "difference_table": "hccstats.signature",
 }
 
 __all__ = sorted(

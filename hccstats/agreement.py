@@ -6,8 +6,9 @@ standard error), ``irr::kappam.fleiss``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,13 @@ __all__ = ["Kappa", "kappa2", "kappam_fleiss", "agreement_label"]
 
 _BANDS = {
     # upper bounds (inclusive) and labels; the study's bands (Yan et al. 2023) and Landis & Koch (1977)
-    "study": [(0.20, "poor"), (0.40, "fair"), (0.60, "moderate"), (0.80, "good"), (np.inf, "excellent")],
+    "study": [
+        (0.20, "poor"),
+        (0.40, "fair"),
+        (0.60, "moderate"),
+        (0.80, "good"),
+        (np.inf, "excellent"),
+    ],
     "landis_koch": [
         (0.0, "poor"),
         (0.20, "slight"),
@@ -247,7 +254,9 @@ def kappa2(
     )
     var0 = ((np.outer(p_row, p_col) * (w - wsum) ** 2).sum() - p_e**2) / (n * (1.0 - p_e) ** 2)
     se, se0 = float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
-    method = "Cohen's Kappa for 2 Raters" + (f" (Weights: {weight})" if weight != "unweighted" else "")
+    method = "Cohen's Kappa for 2 Raters" + (
+        f" (Weights: {weight})" if weight != "unweighted" else ""
+    )
     return _kappa_result(
         value,
         se,
@@ -287,7 +296,11 @@ def kappam_fleiss(
     --------
     Fleiss (1971)'s 30 patients × 6 psychiatrists give kappa = 0.430 (see the tests).
     """
-    frame = pd.DataFrame(np.asarray(ratings, dtype=object)) if not isinstance(ratings, pd.DataFrame) else ratings
+    frame = (
+        pd.DataFrame(np.asarray(ratings, dtype=object))
+        if not isinstance(ratings, pd.DataFrame)
+        else ratings
+    )
     if frame.ndim != 2 or frame.shape[1] < 2:
         raise InputError(f"ratings: need at least 2 raters (columns), got shape {frame.shape}")
     frame, n_omitted = _omit_missing(frame, nan_policy)
@@ -324,7 +337,12 @@ def kappam_fleiss(
         se_k = np.sqrt(2.0 / (ns * nr * (nr - 1)))
         zk = kk / se_k
         det = pd.DataFrame(
-            {"category": cats, "estimate": kk, "statistic": zk, "p_value": 2 * stats.norm.sf(np.abs(zk))}
+            {
+                "category": cats,
+                "estimate": kk,
+                "statistic": zk,
+                "p_value": 2 * stats.norm.sf(np.abs(zk)),
+            }
         )
     method = "Fleiss' Kappa for m Raters" + (" (exact value)" if exact else "")
     return _kappa_result(

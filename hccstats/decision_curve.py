@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -48,8 +48,10 @@ class DecisionCurve:
     def __repr__(self) -> str:
         wide = self.table.pivot(index="threshold", columns="model", values="net_benefit")
         wide = wide[[*self.models, TREAT_ALL, TREAT_NONE]]
-        return (f"Decision curve analysis (n={self.n}, prevalence={self.prevalence:.4g})\n"
-                f"Net benefit:\n{wide.to_string(float_format=lambda v: f'{v:.4f}')}")
+        return (
+            f"Decision curve analysis (n={self.n}, prevalence={self.prevalence:.4g})\n"
+            f"Net benefit:\n{wide.to_string(float_format=lambda v: f'{v:.4f}')}"
+        )
 
 
 def _risks(risks) -> dict[str, np.ndarray]:
@@ -66,8 +68,10 @@ def _risks(risks) -> dict[str, np.ndarray]:
         a = as_finite(r, f"risks[{name!r}]")
         bad = (a < 0) | (a > 1)
         if bad.any():
-            raise InputError(f"risks[{name!r}]: {int(bad.sum())} value(s) outside [0, 1]; "
-                             "decision curves need predicted probabilities")
+            raise InputError(
+                f"risks[{name!r}]: {int(bad.sum())} value(s) outside [0, 1]; "
+                "decision curves need predicted probabilities"
+            )
         out[str(name)] = a
     return out
 
@@ -82,8 +86,18 @@ def _rates(y, r, t, w=None):
     return (w * y) @ pos / n, (w * (1 - y)) @ pos / n
 
 
-def dca(y_true, risks, thresholds=None, harm=0.0, *, standardized: bool = False, nper: int = 100,
-        B: int = 0, seed=None, level: float = 0.95) -> DecisionCurve:
+def dca(
+    y_true,
+    risks,
+    thresholds=None,
+    harm=0.0,
+    *,
+    standardized: bool = False,
+    nper: int = 100,
+    B: int = 0,
+    seed=None,
+    level: float = 0.95,
+) -> DecisionCurve:
     """Decision curve analysis: net benefit of models against treating all or none.
 
     Net benefit at threshold probability ``t`` (Vickers & Elkin 2006):
@@ -151,10 +165,22 @@ def dca(y_true, risks, thresholds=None, harm=0.0, *, standardized: bool = False,
     def block(name, tp, fp, pos, nb, h):
         with np.errstate(divide="ignore", invalid="ignore"):
             nia = np.where(odds > 0, (nb - nb_all) / odds * nper, np.nan)
-        rows.append(pd.DataFrame({
-            "model": name, "threshold": t, "net_benefit": nb, "n": n, "prevalence": prev,
-            "harm": h, "pos_rate": pos, "tp_rate": tp, "fp_rate": fp, "net_intervention_avoided": nia,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "threshold": t,
+                    "net_benefit": nb,
+                    "n": n,
+                    "prevalence": prev,
+                    "harm": h,
+                    "pos_rate": pos,
+                    "tp_rate": tp,
+                    "fp_rate": fp,
+                    "net_intervention_avoided": nia,
+                }
+            )
+        )
 
     boot = {}
     if B:

@@ -24,14 +24,28 @@ from .output import OutputExistsError, atomic_dir, check_out_dir
 from .tabular import csv_text, json_text, to_jsonable, write_csv, write_json
 
 __all__ = [
-    "Report", "Section", "Table", "Figure", "Text", "Block", "slug",
-    "atomic_dir", "check_out_dir", "OutputExistsError",
-    "write_csv", "write_json", "to_jsonable", "csv_text", "json_text",
+    "Report",
+    "Section",
+    "Table",
+    "Figure",
+    "Text",
+    "Block",
+    "slug",
+    "atomic_dir",
+    "check_out_dir",
+    "OutputExistsError",
+    "write_csv",
+    "write_json",
+    "to_jsonable",
+    "csv_text",
+    "json_text",
     "render_all",
 ]
 
 
-def render_all(report: Report, folder: str | Path, *, html: bool = True, docx: bool = True) -> dict[str, Path]:
+def render_all(
+    report: Report, folder: str | Path, *, html: bool = True, docx: bool = True
+) -> dict[str, Path]:
     """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``."""
     from .docx import render_docx
     from .figures import save_figures

@@ -7,8 +7,8 @@ under the last row, no vertical lines. Captions above tables, below figures.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -54,7 +54,7 @@ def _caption(doc, caption: str, *, size: float = 10) -> None:
         r = p.add_run(m.group(1))
         r.bold = True
         r.font.size = Pt(size)
-        caption = caption[m.end():]
+        caption = caption[m.end() :]
     r = p.add_run(caption)
     r.font.size = Pt(size)
 
@@ -74,8 +74,15 @@ def _table(doc, t: Table) -> None:
     ncol = len(disp.columns)
     table = doc.add_table(rows=1, cols=ncol)
     tblPr = table._tbl.tblPr
-    _borders(tblPr, top=("single", 12), bottom=("single", 12), left=("nil", 0), right=("nil", 0),
-             insideH=("nil", 0), insideV=("nil", 0))
+    _borders(
+        tblPr,
+        top=("single", 12),
+        bottom=("single", 12),
+        left=("nil", 0),
+        right=("nil", 0),
+        insideH=("nil", 0),
+        insideV=("nil", 0),
+    )
     font = Pt(8 if ncol > 6 else 9)
     for cell, col in zip(table.rows[0].cells, disp.columns):
         _cell_text(cell, str(col), font, bold=True)

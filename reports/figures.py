@@ -18,7 +18,11 @@ def _save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
     src = fig.source
     if hasattr(src, "savefig"):  # a matplotlib Figure
         src.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-        src.savefig(pdf, bbox_inches="tight", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+        src.savefig(
+            pdf,
+            bbox_inches="tight",
+            metadata={"CreationDate": None, "Creator": None, "Producer": None},
+        )
         return png, pdf
     src_png, src_pdf = figure_paths(fig)
     if src_png is None:

@@ -15,7 +15,8 @@ Everything else in the project keeps numbers unrounded.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Union
+from collections.abc import Callable, Mapping
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .model import Figure, Report, Table, Text, slug
 
@@ -53,7 +53,7 @@ def caption_html(caption: str) -> str:
     m = _LABEL.match(caption)
     if not m:
         return html.escape(caption)
-    return f"<b>{html.escape(m.group(1))}</b>{html.escape(caption[m.end():])}"
+    return f"<b>{html.escape(m.group(1))}</b>{html.escape(caption[m.end() :])}"
 
 
 def _table(t: Table) -> str:
@@ -103,7 +103,8 @@ def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
     if report.subtitle:
         parts.append(f'<p class="subtitle">{html.escape(report.subtitle)}</p>')
     toc = "".join(
-        f'<a href="#sec-{i}">{i}. {html.escape(s.title)}</a>' for i, s in enumerate(report.sections, 1)
+        f'<a href="#sec-{i}">{i}. {html.escape(s.title)}</a>'
+        for i, s in enumerate(report.sections, 1)
     )
     parts.append(f'<nav class="toc">{toc}</nav>')
     for i, sec in enumerate(report.sections, 1):

@@ -8,9 +8,10 @@ saves as is, and the display formats the HTML and DOCX renderers apply through
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Union
 
 import pandas as pd
 
@@ -43,7 +44,7 @@ class Table:
     name: str
     data: pd.DataFrame
     caption: str = ""
-    formats: Mapping[str, Union[str, Callable[[pd.Series], str]]] = field(default_factory=dict)
+    formats: Mapping[str, str | Callable[[pd.Series], str]] = field(default_factory=dict)
     footnote: str = ""
     kind: str = "table"
 

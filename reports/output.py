@@ -12,8 +12,8 @@ import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 __all__ = ["OutputExistsError", "atomic_dir", "check_out_dir"]
 
@@ -32,7 +32,9 @@ def _inside(child: Path, parent: Path) -> bool:
         return False
 
 
-def check_out_dir(out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()) -> Path:
+def check_out_dir(
+    out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+) -> Path:
     """Validate ``out``: raise :class:`OutputExistsError` (one line) when it may not be written."""
     out = Path(out).expanduser().resolve()
     for p in protect:
@@ -83,7 +85,9 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_dir(out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()) -> Iterator[Path]:
+def atomic_dir(
+    out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out`` in one rename.
 
     >>> with atomic_dir("report-out") as tmp:   # doctest: +SKIP

@@ -17,7 +17,9 @@ __all__ = ["write_csv", "write_json", "to_jsonable", "csv_text", "json_text"]
 def csv_text(df: pd.DataFrame) -> str:
     """The CSV text of ``df`` (no index, ``\\n`` line ends, floats at full precision)."""
     out = df.copy()
-    for col in out.columns:  # categoricals and objects as plain text, so the bytes never depend on dtype
+    for (
+        col
+    ) in out.columns:  # categoricals and objects as plain text, so the bytes never depend on dtype
         if isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].astype(object)
     return out.to_csv(index=False, lineterminator="\n", na_rep="NA")
@@ -43,7 +45,10 @@ def to_jsonable(obj: Any) -> Any:
         return v if math.isfinite(v) else None
     if isinstance(obj, pd.DataFrame):
         frame = obj.reset_index(drop=True)
-        return [{str(k): to_jsonable(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+        return [
+            {str(k): to_jsonable(v) for k, v in rec.items()}
+            for rec in frame.to_dict(orient="records")
+        ]
     if isinstance(obj, pd.Series):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, np.ndarray):
@@ -62,7 +67,10 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def json_text(obj: Any) -> str:
-    return json.dumps(to_jsonable(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(to_jsonable(obj), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def write_json(obj: Any, path: str | Path) -> Path:

@@ -55,8 +55,18 @@ def test_cohen_kappa_and_ase_against_vcd_stored(table):
         # stored with 15 significant digits by write.csv: agree to 1e-12 relative
         np.testing.assert_allclose(
             [u.value, u.se, u.ci.low, u.ci.high, w.value, w.se, w.ci.low, w.ci.high],
-            row[["unweighted", "unweighted_ase", "unweighted_lwr", "unweighted_upr",
-                 "weighted", "weighted_ase", "weighted_lwr", "weighted_upr"]].to_numpy(float),
+            row[
+                [
+                    "unweighted",
+                    "unweighted_ase",
+                    "unweighted_lwr",
+                    "unweighted_upr",
+                    "weighted",
+                    "weighted_ase",
+                    "weighted_lwr",
+                    "weighted_upr",
+                ]
+            ].to_numpy(float),
             rtol=1e-12,
         )
 
@@ -76,13 +86,21 @@ def test_cohen_kappa_against_vcd_live(seed):
         tab <- table(factor(r1, levels = 1:4), factor(r2, levels = 1:4))
         e <- Kappa(tab, weights = "Equal-Spacing"); f <- Kappa(tab, weights = "Fleiss-Cohen")
         c(e$Unweighted, e$Weighted, f$Weighted)""",
-        r1=r1.astype(float), r2=r2.astype(float),
+        r1=r1.astype(float),
+        r2=r2.astype(float),
     )
     # deterministic closed forms: 1e-10 relative
     np.testing.assert_allclose(
-        [got["unweighted"].value, got["unweighted"].se, got["linear"].value, got["linear"].se,
-         got["quadratic"].value, got["quadratic"].se],
-        np.asarray(res, float), rtol=1e-10,
+        [
+            got["unweighted"].value,
+            got["unweighted"].se,
+            got["linear"].value,
+            got["linear"].se,
+            got["quadratic"].value,
+            got["quadratic"].se,
+        ],
+        np.asarray(res, float),
+        rtol=1e-10,
     )
 
 
@@ -115,7 +133,10 @@ def test_kappa2_symmetric_in_raters(pairs):
     if len(set(a) | set(b)) < 2 or not set(a) & set(b):
         return
     try:
-        k1, k2 = kappa2(a, b, "quadratic", levels=[0, 1, 2, 3]), kappa2(b, a, "quadratic", levels=[0, 1, 2, 3])
+        k1, k2 = (
+            kappa2(a, b, "quadratic", levels=[0, 1, 2, 3]),
+            kappa2(b, a, "quadratic", levels=[0, 1, 2, 3]),
+        )
     except InputError:
         return  # a single category used by both
     assert k1.value == pytest.approx(k2.value, abs=1e-12)
@@ -142,8 +163,14 @@ def test_conger_exact_against_hand_computation():
 
 @pytest.mark.parametrize(
     "value,study,lk",
-    [(-0.1, "poor", "poor"), (0.2, "poor", "slight"), (0.35, "fair", "fair"), (0.6, "moderate", "moderate"),
-     (0.75, "good", "substantial"), (0.9, "excellent", "almost perfect")],
+    [
+        (-0.1, "poor", "poor"),
+        (0.2, "poor", "slight"),
+        (0.35, "fair", "fair"),
+        (0.6, "moderate", "moderate"),
+        (0.75, "good", "substantial"),
+        (0.9, "excellent", "almost perfect"),
+    ],
 )
 def test_agreement_bands(value, study, lk):
     assert agreement_label(value) == study

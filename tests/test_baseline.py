@@ -16,7 +16,11 @@ from hccstats.baseline import chisq_test, fisher_test, wilcox_test
 REF = Path(__file__).parent / "reference" / "baseline"
 SETS = {
     "birthwt": ("smoke", ["age", "lwt", "bwt"], ["race", "ht", "ui", "ftv", "low", "ptl"]),
-    "infert": ("case", ["age", "parity", "pooled.stratum"], ["education", "induced", "spontaneous"]),
+    "infert": (
+        "case",
+        ["age", "parity", "pooled.stratum"],
+        ["education", "induced", "spontaneous"],
+    ),
 }
 
 
@@ -35,8 +39,13 @@ def test_table_one_pvalues_against_stored_r(dataset):
 
 
 def test_table_one_summary_quantiles_and_missing():
-    df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5, "x": [1, 2, 3, 4, np.nan, 5, 6, 7, 8, 9.5],
-                       "c": ["u", "v", "u", None, "u", "v", "v", "v", "u", "v"]})
+    df = pd.DataFrame(
+        {
+            "g": ["a"] * 5 + ["b"] * 5,
+            "x": [1, 2, 3, 4, np.nan, 5, 6, 7, 8, 9.5],
+            "c": ["u", "v", "u", None, "u", "v", "v", "v", "u", "v"],
+        }
+    )
     t = table_one(df, "g", ["x", "c"], overall=True)
     s = t.summary.set_index(["variable", "group", "level"], drop=False)
     # R: quantile(c(1,2,3,4)) -> 1.75 2.5 3.25 (type 7)
@@ -78,11 +87,16 @@ def test_wilcox_and_chisq_against_r_live(seed):
     res = rbridge.run(
         """w <- suppressWarnings(wilcox.test(x, y)); a <- chisq.test(m, correct = FALSE); b <- chisq.test(m)
         c(w$statistic, w$p.value, a$statistic, a$p.value, b$statistic, b$p.value)""",
-        x=x, y=y, m=tab,
+        x=x,
+        y=y,
+        m=tab,
     )
     w, a, b = wilcox_test(x, y), chisq_test(tab), chisq_test(tab, correct=True)
-    np.testing.assert_allclose([w.statistic, w.p_value, a.statistic, a.p_value, b.statistic, b.p_value],
-                               np.asarray(res, float), rtol=1e-10)
+    np.testing.assert_allclose(
+        [w.statistic, w.p_value, a.statistic, a.p_value, b.statistic, b.p_value],
+        np.asarray(res, float),
+        rtol=1e-10,
+    )
 
 
 def test_wilcox_exact_rule_as_r():
@@ -95,7 +109,9 @@ def test_wilcox_exact_rule_as_r():
 
 def test_smd_binary_against_formula():
     # tableone's binary SMD = |p1 - p2| / sqrt((p1(1-p1) + p2(1-p2)) / 2)
-    df = pd.DataFrame({"g": [0] * 10 + [1] * 10, "b": ["y"] * 3 + ["n"] * 7 + ["y"] * 6 + ["n"] * 4})
+    df = pd.DataFrame(
+        {"g": [0] * 10 + [1] * 10, "b": ["y"] * 3 + ["n"] * 7 + ["y"] * 6 + ["n"] * 4}
+    )
     smd = table_one(df, "g", ["b"]).tests.smd.iloc[0]
     p1, p2 = 0.3, 0.6
     assert smd == pytest.approx(abs(p1 - p2) / np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2))

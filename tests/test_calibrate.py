@@ -5,15 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _calibration_data import birthwt_fit, read_ref, resamples_seed11
 
 import hccstats as hs
 from hccstats import InputError
 from hccstats.calibration import calibrate, calibration_curve, val_prob
 
-from _calibration_data import birthwt_fit, read_ref, resamples_seed11
-
-COLS = ["predicted", "apparent", "bias_corrected", "index_orig", "training", "test", "optimism",
-        "index_corrected", "n"]
+COLS = [
+    "predicted",
+    "apparent",
+    "bias_corrected",
+    "index_orig",
+    "training",
+    "test",
+    "optimism",
+    "index_corrected",
+    "n",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,11 @@ def test_calibrate_falls_inside_spread_of_rms_over_seeds(fit):
     mean, sd = curves.mean().to_numpy(), curves.std().to_numpy()
     z = np.abs(cal.table["bias_corrected"].to_numpy() - mean) / sd
     assert np.nanmax(z) < 4, np.nanmax(z)
-    for ours, col in [(cal.mean_abs_error, "mae"), (cal.mean_squared_error, "mse"), (cal.quantile_90, "q90")]:
+    for ours, col in [
+        (cal.mean_abs_error, "mae"),
+        (cal.mean_squared_error, "mse"),
+        (cal.quantile_90, "q90"),
+    ]:
         runs = ref.groupby("seed")[col].first()
         assert abs(ours - runs.mean()) < 4 * runs.std(), col
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _calibration_data import read_ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hccstats import InputError
 from hccstats.calibration import approx, lowess
-
-from _calibration_data import read_ref
 
 
 def test_lowess_against_stored_r():
@@ -18,8 +18,9 @@ def test_lowess_against_stored_r():
     for (case, it), grp in ref.groupby(["case", "iter"]):
         xs, fitted = lowess(grp["x_in"].to_numpy(), grp["y_in"].to_numpy(float), iter=int(it))
         np.testing.assert_allclose(xs, grp["x"].to_numpy(), rtol=0, atol=1e-15)
-        np.testing.assert_allclose(fitted, grp["fitted"].to_numpy(), rtol=0, atol=1e-10,
-                                   err_msg=f"case {case} iter {it}")
+        np.testing.assert_allclose(
+            fitted, grp["fitted"].to_numpy(), rtol=0, atol=1e-10, err_msg=f"case {case} iter {it}"
+        )
 
 
 @pytest.mark.r
@@ -38,13 +39,17 @@ def test_lowess_against_live_r(seed):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(3, 80), st.floats(-50, 50), st.floats(0.01, 10), st.floats(-5, 5), st.floats(-5, 5))
+@given(
+    st.integers(3, 80), st.floats(-50, 50), st.floats(0.01, 10), st.floats(-5, 5), st.floats(-5, 5)
+)
 def test_lowess_reproduces_a_line_invariant(n, start, step, a, b):
     # a local linear fit of points on a line is the line itself (evenly spaced x, so every
     # neighbourhood is spread out enough for clowess to fit a slope)
     x = start + step * np.arange(n)
     xs, fitted = lowess(x[::-1], a + b * x[::-1], iter=0)
-    np.testing.assert_allclose(fitted, a + b * xs, atol=1e-8 * (1 + abs(a) + abs(b) * (abs(start) + step * n)))
+    np.testing.assert_allclose(
+        fitted, a + b * xs, atol=1e-8 * (1 + abs(a) + abs(b) * (abs(start) + step * n))
+    )
 
 
 def test_approx_rule1_and_ties_against_r_semantics():

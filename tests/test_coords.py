@@ -17,7 +17,18 @@ import hccstats as hs
 from hccstats.discrimination import ConstantScoreWarning, proportion_ci
 
 REF = Path(__file__).parent / "reference" / "roc"
-MEASURES = ["threshold", "sensitivity", "specificity", "accuracy", "ppv", "npv", "tp", "fp", "tn", "fn"]
+MEASURES = [
+    "threshold",
+    "sensitivity",
+    "specificity",
+    "accuracy",
+    "ppv",
+    "npv",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+]
 
 
 def reference() -> dict:
@@ -51,14 +62,18 @@ def assert_rows_equal(ours: pd.DataFrame, theirs: dict | pd.DataFrame):
 
 
 @pytest.mark.parametrize("predictor", ["s100b", "ndka", "wfns"])
-@pytest.mark.parametrize("method, key", [("youden", "best_youden"), ("closest.topleft", "best_topleft")])
+@pytest.mark.parametrize(
+    "method, key", [("youden", "best_youden"), ("closest.topleft", "best_topleft")]
+)
 def test_best_cutoffs_against_stored_proc_asah(predictor, method, key):
     r = asah_roc(predictor)
     ref = reference()[predictor][key]
     table = hs.coords(r, "best", best_method=method, ties="all", ret=MEASURES)
     assert_rows_equal(table, ref)
     first = hs.coords(r, "best", best_method=method)
-    assert first.threshold == float(ref["threshold"][0] if isinstance(ref["threshold"], list) else ref["threshold"])
+    assert first.threshold == float(
+        ref["threshold"][0] if isinstance(ref["threshold"], list) else ref["threshold"]
+    )
     assert first.n_ties == len(table)
 
 
@@ -91,7 +106,9 @@ def test_training_cutoff_applied_to_validation_against_live_proc():
 def labelled_scores(draw):
     n = draw(st.integers(4, 60))
     y = draw(arrays(np.int64, n, elements=st.integers(0, 1)).filter(lambda a: 0 < a.sum() < a.size))
-    s = draw(arrays(np.int64, n, elements=st.integers(0, 6))) * 0.3 - 0.7  # many ties -> tied best rows
+    s = (
+        draw(arrays(np.int64, n, elements=st.integers(0, 6))) * 0.3 - 0.7
+    )  # many ties -> tied best rows
     return y, s
 
 
@@ -131,13 +148,20 @@ def test_wilson_and_clopper_pearson_against_live_r():
     n = np.array([10, 10, 41, 41, 41, 41, 3, 200])
     for level in (0.95, 0.9):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rbridge.RWarning)  # prop.test: "Chi-squared approximation"
+            warnings.simplefilter(
+                "ignore", rbridge.RWarning
+            )  # prop.test: "Chi-squared approximation"
             live_w = rbridge.run(
                 "t(mapply(function(a, b) prop.test(a, b, conf.level = cl, correct = FALSE)$conf.int, x, n))",
-                x=x, n=n, cl=level,
+                x=x,
+                n=n,
+                cl=level,
             )
         live_cp = rbridge.run(
-            "t(mapply(function(a, b) binom.test(a, b, conf.level = cl)$conf.int, x, n))", x=x, n=n, cl=level
+            "t(mapply(function(a, b) binom.test(a, b, conf.level = cl)$conf.int, x, n))",
+            x=x,
+            n=n,
+            cl=level,
         )
         lo, hi = proportion_ci(x, n, level, "wilson")
         # same closed form; different operation order: 1e-12 relative
@@ -162,7 +186,14 @@ def test_cutoff_cis_and_frame():
     cp = hs.coords(r, "best", ci_method="clopper-pearson")
     assert cp.sensitivity == cut.sensitivity and cp.sensitivity_ci != cut.sensitivity_ci
     frame = cut.to_frame()
-    assert list(frame["measure"]) == ["threshold", "sensitivity", "specificity", "accuracy", "ppv", "npv"]
+    assert list(frame["measure"]) == [
+        "threshold",
+        "sensitivity",
+        "specificity",
+        "accuracy",
+        "ppv",
+        "npv",
+    ]
     assert list(frame.columns) == ["measure", "estimate", "ci_low", "ci_high", "count", "n"]
     assert cut.youden_index == pytest.approx(cut.sensitivity + cut.specificity - 1)
     assert "Cut-off: score >=" in repr(cut)

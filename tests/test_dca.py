@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _calibration_data import DCA_REF, birthwt, read_ref
 
 import hccstats as hs
 from hccstats import InputError
 from hccstats.decision_curve import dca
-
-from _calibration_data import DCA_REF, birthwt, read_ref
 
 TH = np.arange(0.01, 1.0, 0.01)
 
@@ -20,8 +19,10 @@ def _data(name):
         y = birthwt()["low"].to_numpy()
         return y, {"lrm": read_ref("risks_birthwt.csv")["birthwt_apparent"].to_numpy()}
     a = read_ref("asah.csv")
-    return a["poor"].to_numpy(), {"lrm": read_ref("risks_asah.csv")["asah_apparent"].to_numpy(),
-                                  "s100b": a["s100b"].to_numpy() / 2.5}
+    return a["poor"].to_numpy(), {
+        "lrm": read_ref("risks_asah.csv")["asah_apparent"].to_numpy(),
+        "s100b": a["s100b"].to_numpy() / 2.5,
+    }
 
 
 @pytest.mark.parametrize("data", ["birthwt", "asah"])
@@ -36,7 +37,9 @@ def test_net_benefit_against_stored_r(data):
         ours = got[got["model"] == model].sort_values("threshold")
         # R wrote seq(0.01, 0.99, by = 0.01) with 15 digits; the doubles equal np.arange's
         np.testing.assert_allclose(ours["threshold"], exp["threshold"], atol=1e-12)
-        np.testing.assert_allclose(ours["net_benefit"], exp["net_benefit"], atol=1e-6, err_msg=model)
+        np.testing.assert_allclose(
+            ours["net_benefit"], exp["net_benefit"], atol=1e-6, err_msg=model
+        )
 
 
 @pytest.mark.r
@@ -53,7 +56,9 @@ def test_net_benefit_against_live_r():
     exp = dca_r(y, {"m": p}, th)
     got = dca(y, {"m": p}, th).table
     got = got[got["model"].isin(["m", "Treat all"])]
-    np.testing.assert_allclose(got["net_benefit"].to_numpy(), exp["net_benefit"].to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        got["net_benefit"].to_numpy(), exp["net_benefit"].to_numpy(), atol=1e-12
+    )
 
 
 def test_net_benefit_hand_computed_vickers_elkin():
@@ -61,7 +66,7 @@ def test_net_benefit_hand_computed_vickers_elkin():
     # NB = 4/8 - 2/8 * (0.25/0.75) = 0.41667; treat all = 0.5 - 0.5/3 = 0.33333;
     # interventions avoided per 100 = (0.41667 - 0.33333) / (1/3) * 100 = 25
     y = [0, 0, 1, 1, 0, 1, 0, 1]
-    r = [.1, .2, .3, .4, .5, .6, .7, .8]
+    r = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
     t = dca(y, {"m": r}, [0.25], standardized=True).table.set_index("model")
     assert t.loc["m", "net_benefit"] == pytest.approx(5 / 12)
     assert t.loc["Treat all", "net_benefit"] == pytest.approx(1 / 3)
@@ -90,7 +95,9 @@ def test_dca_bootstrap_bands_are_seeded_and_cover_the_estimate():
     b = dca(y, risks, [0.1, 0.3], B=200, seed=5).table
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     own = a[a["model"] != "Treat none"]
-    assert ((own["ci_low"] <= own["net_benefit"] + 0.02) & (own["net_benefit"] <= own["ci_high"] + 0.02)).all()
+    assert (
+        (own["ci_low"] <= own["net_benefit"] + 0.02) & (own["net_benefit"] <= own["ci_high"] + 0.02)
+    ).all()
 
 
 def test_dca_input_checks_and_plot():
@@ -107,7 +114,8 @@ def test_dca_input_checks_and_plot():
     assert dc.plot().axes
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=30, deadline=None)

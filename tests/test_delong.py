@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import hccstats as hs
-from hccstats.discrimination import ConstantScoreWarning, DirectionWarning, delong_cov, delong_var, placements
+from hccstats.discrimination import (
+    ConstantScoreWarning,
+    DirectionWarning,
+    delong_cov,
+    delong_var,
+    placements,
+)
 
 REF = Path(__file__).parent / "reference" / "roc"
 # Tolerance for numbers pROC computes by another summation order: 1e-8 relative (the issue's
@@ -72,7 +78,9 @@ def test_paired_delong_test_against_stored_proc_asah(pair):
         assert t.extra["paired"] is True
         assert t.statistic == pytest.approx(f(ref[key]["statistic"]), **TOL)
         assert t.p_value == pytest.approx(f(ref[key]["p_value"]), **TOL)
-        assert (t.extra["auc1"], t.extra["auc2"]) == pytest.approx(tuple(f(ref[key]["estimate"])), **TOL)
+        assert (t.extra["auc1"], t.extra["auc2"]) == pytest.approx(
+            tuple(f(ref[key]["estimate"])), **TOL
+        )
         assert tuple(t.ci) == pytest.approx(tuple(f(ref[key]["conf_int"])), **TOL)
     t90 = hs.roc_test(r1, r2, conf_level=0.9)
     assert tuple(t90.ci) == pytest.approx(tuple(f(ref["level_90"]["conf_int"])), **TOL)
@@ -137,7 +145,9 @@ def test_delong_against_live_proc_asah():
     u1, u2 = _unpaired_rocs()
     live = proc.roc_test(u1, u2)
     t = hs.roc_test(u1, u2)
-    assert (t.statistic, t.df, t.p_value) == pytest.approx((live["statistic"], live["df"], live["p_value"]), **TOL)
+    assert (t.statistic, t.df, t.p_value) == pytest.approx(
+        (live["statistic"], live["df"], live["p_value"]), **TOL
+    )
 
 
 def _tied(n):
@@ -147,7 +157,9 @@ def _tied(n):
 @st.composite
 def paired_draws(draw):
     n = draw(st.integers(6, 80))
-    y = draw(arrays(np.int64, n, elements=st.integers(0, 1)).filter(lambda a: 2 <= a.sum() <= a.size - 2))
+    y = draw(
+        arrays(np.int64, n, elements=st.integers(0, 1)).filter(lambda a: 2 <= a.sum() <= a.size - 2)
+    )
     cont = st.floats(-50, 50, allow_nan=False, allow_subnormal=False)
     s1 = draw(st.one_of(_tied(n), arrays(np.float64, n, elements=cont)))
     s2 = draw(st.one_of(_tied(n), arrays(np.float64, n, elements=cont), st.just(s1.copy())))
@@ -189,7 +201,11 @@ def test_paired_delong_against_live_proc_random(data, direction):
 def unpaired_draws(draw):
     def one():
         n = draw(st.integers(6, 60))
-        y = draw(arrays(np.int64, n, elements=st.integers(0, 1)).filter(lambda a: 2 <= a.sum() <= a.size - 2))
+        y = draw(
+            arrays(np.int64, n, elements=st.integers(0, 1)).filter(
+                lambda a: 2 <= a.sum() <= a.size - 2
+            )
+        )
         return y, draw(_tied(n))
 
     return one(), one()
@@ -290,7 +306,9 @@ def test_delong_invariant_to_patient_order(data, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = hs.roc_test(hs.roc(y, s1, direction="<"), hs.roc(y, s2, direction="<"))
-        b = hs.roc_test(hs.roc(y[perm], s1[perm], direction="<"), hs.roc(y[perm], s2[perm], direction="<"))
+        b = hs.roc_test(
+            hs.roc(y[perm], s1[perm], direction="<"), hs.roc(y[perm], s2[perm], direction="<")
+        )
     assert b.statistic == pytest.approx(a.statistic, rel=1e-9, abs=1e-9)
     assert b.extra["se"] == pytest.approx(a.extra["se"], rel=1e-9, abs=1e-15)
 
@@ -319,7 +337,9 @@ def test_bootstrap_se_close_to_delong_se():
     y = rng.integers(0, 2, 400)
     r = hs.roc(y, y + rng.normal(size=400), direction="<")
     # the bootstrap SD and DeLong's SE estimate the same quantity: within 10% at B = 2000
-    assert hs.ci_auc(r, method="bootstrap", n_boot=2000, seed=1).se == pytest.approx(hs.ci_auc(r).se, rel=0.1)
+    assert hs.ci_auc(r, method="bootstrap", n_boot=2000, seed=1).se == pytest.approx(
+        hs.ci_auc(r).se, rel=0.1
+    )
 
 
 # --- bad input -------------------------------------------------------------------------------------

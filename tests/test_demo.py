@@ -22,7 +22,8 @@ def demo(tmp_path_factory) -> Path:
 def _digests(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -32,9 +33,24 @@ def test_make_study_writes_the_contract_files(demo):
         assert (root / name).is_file(), name
     clinical = pd.read_csv(root / "clinical.csv")
     expected = [
-        "patient_id", "center", "age", "sex", "etiology", "hbv_dna", "afp", "alt", "ast", "ggt",
-        "neutrophil", "bclc", "tumour_size", "tumour_number", "mvi", "histologic_grade",
-        "early_recurrence", "months_to_recurrence",
+        "patient_id",
+        "center",
+        "age",
+        "sex",
+        "etiology",
+        "hbv_dna",
+        "afp",
+        "alt",
+        "ast",
+        "ggt",
+        "neutrophil",
+        "bclc",
+        "tumour_size",
+        "tumour_number",
+        "mvi",
+        "histologic_grade",
+        "early_recurrence",
+        "months_to_recurrence",
     ]
     assert clinical.columns.tolist()[: len(expected)] == expected
 
@@ -64,8 +80,10 @@ def test_demo_different_seed_different_data(tmp_path):
     ca, cb = (pd.read_csv(p / "clinical.csv") for p in (a, b))
     assert not ca["age"].equals(cb["age"])
     assert (a / "readers.csv").read_bytes() != (b / "readers.csv").read_bytes()
-    assert json.loads((a / "truth.json").read_text())["intercept"] != json.loads(
-        (b / "truth.json").read_text())["intercept"]
+    assert (
+        json.loads((a / "truth.json").read_text())["intercept"]
+        != json.loads((b / "truth.json").read_text())["intercept"]
+    )
 
 
 def _fleiss(table: pd.DataFrame) -> float:
@@ -75,8 +93,8 @@ def _fleiss(table: pd.DataFrame) -> float:
     counts = np.stack([(values == c).sum(axis=1) for c in cats], axis=1).astype(float)
     m = counts.sum(axis=1)[0]
     p_j = counts.sum(axis=0) / counts.sum()
-    p_i = ((counts ** 2).sum(axis=1) - m) / (m * (m - 1))
-    return (p_i.mean() - (p_j ** 2).sum()) / (1 - (p_j ** 2).sum())
+    p_i = ((counts**2).sum(axis=1) - m) / (m * (m - 1))
+    return (p_i.mean() - (p_j**2).sum()) / (1 - (p_j**2).sum())
 
 
 def test_reader_kappas_against_reference_study(demo):
@@ -95,19 +113,21 @@ def test_reader_kappas_against_reference_study(demo):
         assert 0.60 <= inter <= 0.99, (feature, inter)
         assert 0.80 <= intra <= 1.0, (feature, intra)
     size = r[r["session"] == 1].pivot(index="patient_id", columns="reader", values="mr_tumour_size")
-    assert _fleiss(size) > 0.9          # a measurement: the best agreement, as in the study (0.97)
+    assert _fleiss(size) > 0.9  # a measurement: the best agreement, as in the study (0.97)
 
 
 def _truth_design(study, truth: pd.DataFrame) -> pd.DataFrame:
     d = study.data.join(truth)
-    return pd.DataFrame({
-        "mvi": (d["mvi"] == "present").astype(float),
-        "tumour_number": d["tumour_number"].astype(int) - 1.0,
-        "image_risk": d["image_risk"],
-        "log2_ast_40": np.log2(d["ast"] / 40.0),
-        "neutrophil_3.5": d["neutrophil"] - 3.5,
-        "y": d["early_recurrence"],
-    }).dropna()
+    return pd.DataFrame(
+        {
+            "mvi": (d["mvi"] == "present").astype(float),
+            "tumour_number": d["tumour_number"].astype(int) - 1.0,
+            "image_risk": d["image_risk"],
+            "log2_ast_40": np.log2(d["ast"] / 40.0),
+            "neutrophil_3.5": d["neutrophil"] - 3.5,
+            "y": d["early_recurrence"],
+        }
+    ).dropna()
 
 
 def test_logistic_truth_recovered_by_statsmodels(tmp_path):
@@ -136,9 +156,14 @@ def test_clinical_fit_on_demo_has_the_truths_signs(demo):
 
     study = load(demo)
     d = study.data
-    X = pd.DataFrame({"mvi": (d["mvi"] == "present").astype(float),
-                      "tumour_number": d["tumour_number"].astype(int).astype(float),
-                      "ast": np.log2(d["ast"]), "neutrophil": d["neutrophil"]}).dropna()
+    X = pd.DataFrame(
+        {
+            "mvi": (d["mvi"] == "present").astype(float),
+            "tumour_number": d["tumour_number"].astype(int).astype(float),
+            "ast": np.log2(d["ast"]),
+            "neutrophil": d["neutrophil"],
+        }
+    ).dropna()
     fit = sm.Logit(d.loc[X.index, "early_recurrence"], sm.add_constant(X)).fit(disp=0)
     assert fit.params["mvi"] > 0 and fit.params["tumour_number"] > 0 and fit.params["ast"] > 0
     assert fit.pvalues["tumour_number"] < 0.05

@@ -24,11 +24,11 @@ def small(tmp_path_factory) -> Path:
 
 
 def _read(path: Path) -> np.ndarray:
-    return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))      # (z, y, x)
+    return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))  # (z, y, x)
 
 
 def test_images_exist_for_every_included_patient(small):
-    study = load(small)                      # check_images=True: every file must exist
+    study = load(small)  # check_images=True: every file must exist
     assert study.phases == ["AP", "PVP", "HBP"]
     for pid in study.data.index:
         assert all(p.is_file() for p in study.image_paths(pid).values())
@@ -83,8 +83,11 @@ def test_tumour_appearance_depends_on_latent_risk(small):
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_images_same_seed_same_bytes_any_n_jobs(tmp_path):

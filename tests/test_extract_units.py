@@ -58,9 +58,13 @@ def test_features_against_torchvision_forward_hooks(model, tmp_path):
     assert taps == [3, 8, 17, 26, 35]
     seen = []
     for i in taps:
-        tv.features[i].register_forward_hook(lambda _m, _i, out: seen.append(out.mean(dim=(2, 3)).clone()))
+        tv.features[i].register_forward_hook(
+            lambda _m, _i, out: seen.append(out.mean(dim=(2, 3)).clone())
+        )
     grey = torch.from_numpy(crop64 / 255.0).float().expand(1, 3, 64, 64)
-    x = torchvision.transforms.functional.normalize(grey, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    x = torchvision.transforms.functional.normalize(
+        grey, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    )
     with torch.no_grad():
         tv(x)
     expected = torch.cat(seen, dim=1)[0].numpy()
@@ -103,6 +107,7 @@ def test_weights_file_loads_and_is_hashed(model, tmp_path):
     path = _save(tmp_path, "vgg19.pth", state)
     net, wid = build_model(path)
     import hashlib
+
     assert wid == hashlib.sha256(path.read_bytes()).hexdigest()
     assert torch.equal(net.features[0].weight, model[0].features[0].weight)
 
@@ -110,15 +115,22 @@ def test_weights_file_loads_and_is_hashed(model, tmp_path):
 def test_weights_wrong_keys_refused(tmp_path):
     with torch.device("meta"):
         vgg16 = torchvision.models.vgg16(weights=None)
-    state = {k: torch.zeros(v.shape) for k, v in vgg16.state_dict().items() if k.startswith("features.")}
-    with pytest.raises(ExtractError, match=r"vgg16\.pth: not torchvision's VGG19 weights: missing features\."):
+    state = {
+        k: torch.zeros(v.shape) for k, v in vgg16.state_dict().items() if k.startswith("features.")
+    }
+    with pytest.raises(
+        ExtractError, match=r"vgg16\.pth: not torchvision's VGG19 weights: missing features\."
+    ):
         build_model(_save(tmp_path, "vgg16.pth", state))
 
 
 def test_weights_wrong_shapes_refused(model, tmp_path):
     state = {f"features.{k}": v for k, v in model[0].features.state_dict().items()}
     state["features.0.weight"] = torch.zeros(64, 1, 3, 3)
-    with pytest.raises(ExtractError, match=r"shape of features\.0\.weight \(64, 1, 3, 3\) \(VGG19: \(64, 3, 3, 3\)\)"):
+    with pytest.raises(
+        ExtractError,
+        match=r"shape of features\.0\.weight \(64, 1, 3, 3\) \(VGG19: \(64, 3, 3, 3\)\)",
+    ):
         load_weights(_save(tmp_path, "gray.pth", state))
 
 
@@ -131,8 +143,10 @@ def test_weights_not_a_state_dict_refused(tmp_path):
 
 
 def test_no_weights_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))          # an empty torch home: nothing cached
-    with pytest.raises(ExtractError, match=r"no VGG19 weights: give --weights PATH .*nothing is downloaded"):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty torch home: nothing cached
+    with pytest.raises(
+        ExtractError, match=r"no VGG19 weights: give --weights PATH .*nothing is downloaded"
+    ):
         build_model()
 
 
@@ -146,13 +160,15 @@ def test_weights_found_in_torch_home(model, tmp_path, monkeypatch):
 
 
 def test_n4_lowers_bias_field_cv():
-    img, _, field, clean = make_volume((12, 64, 64), rng=np.random.default_rng(3), bias=0.8, noise=0.02)
-    tissue = clean == 100.0                       # homogeneous tissue: its spread is the bias
+    img, _, field, clean = make_volume(
+        (12, 64, 64), rng=np.random.default_rng(3), bias=0.8, noise=0.02
+    )
+    tissue = clean == 100.0  # homogeneous tissue: its spread is the bias
     before = sitk.GetArrayFromImage(img)[tissue]
     after = sitk.GetArrayFromImage(n4_correct(img))[tissue]
     cv_before, cv_after = before.std() / before.mean(), after.std() / after.mean()
     assert cv_before > 0.2
-    assert cv_after < 0.5 * cv_before             # the bias dominates the spread; N4 removes most of it
+    assert cv_after < 0.5 * cv_before  # the bias dominates the spread; N4 removes most of it
 
 
 def test_n4_single_slice_keeps_geometry():
@@ -174,7 +190,7 @@ def _blobs():
     """Tumour A: 3 slices of 5x5 (75 voxels, largest 25); tumour B: one 7x7 slice (49 voxels)."""
     m = np.zeros((8, 30, 30), bool)
     m[1:4, 2:7, 2:7] = True
-    m[3, 1, 1:3] = True                             # A's widest slice: 25 + 2 = 27
+    m[3, 1, 1:3] = True  # A's widest slice: 25 + 2 = 27
     m[6, 15:22, 18:25] = True
     return m
 
@@ -199,18 +215,18 @@ def test_largest_slice_ties_go_to_lowest_index_and_axis():
 
 def test_axial_axis_from_direction():
     assert axial_axis(np.eye(3).ravel()) == 0
-    coronal = [1, 0, 0, 0, 0, 1, 0, -1, 0]          # index axis y runs head-foot
+    coronal = [1, 0, 0, 0, 0, 1, 0, -1, 0]  # index axis y runs head-foot
     assert axial_axis(coronal) == 1
 
 
 def test_bounding_box_and_crop_on_hand_made_mask():
     m = np.zeros((20, 20), bool)
-    m[5:8, 4:12] = True                             # 3 rows x 8 columns
+    m[5:8, 4:12] = True  # 3 rows x 8 columns
     assert bounding_box(m, margin=0, square=False) == (5, 4, 8, 12)
     box = bounding_box(m, margin=2)
-    assert box == (1, 2, 13, 14)                    # rows 3..10 (7) widened to 12: 2 above, 3 below
+    assert box == (1, 2, 13, 14)  # rows 3..10 (7) widened to 12: 2 above, 3 below
     img = np.arange(400.0).reshape(20, 20)
-    out = crop(img, (-2, -2, 3, 3))                 # reaches outside: zero there
+    out = crop(img, (-2, -2, 3, 3))  # reaches outside: zero there
     assert out.shape == (5, 5) and out[:2].sum() == 0 and out[2, 2] == img[0, 0]
     np.testing.assert_array_equal(crop(img, box), img[1:13, 2:14])
 
@@ -219,6 +235,8 @@ def test_bounding_box_and_crop_on_hand_made_mask():
 def test_resize_against_torchvision_resize(shape):
     """Enlarging, shrinking (antialiased), same size, and both at once."""
     img = np.random.default_rng(5).uniform(0, 255, shape).astype(np.float32)
-    ref = torchvision.transforms.functional.resize(torch.from_numpy(img)[None], [64, 64], antialias=True)
+    ref = torchvision.transforms.functional.resize(
+        torch.from_numpy(img)[None], [64, 64], antialias=True
+    )
     # float64 weights here, float32 arithmetic in torch: round-off on the 0..255 scale
     np.testing.assert_allclose(resize(img, 64), ref[0].numpy(), rtol=1e-5, atol=2e-3)

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_logistic_data import DATASETS, GLM, REF, endometrial, patsy_name
 
 import hccstats as hs
 from hccstats import InputError, SeparationWarning
-from test_logistic_data import DATASETS, GLM, REF, endometrial, patsy_name
 
 # Deterministic statistics: our Newton iterations stop at rounding level and R's glm is restarted
 # at its own estimates (see test_logistic_data.GLM), so both sit at the same optimum to ~1e-12 (R's CSV
@@ -36,9 +36,18 @@ def test_coefficients_against_stored_glm(name):
     fit = hs.lrm(formula, make())
     ref = _stored(f"glm_{name}.csv")
     ours = _ours(fit, ref["term"])
-    for a, b in [("coef", "estimate"), ("se", "se"), ("z", "z"), ("p_value", "p"), ("ci_low", "wald_low"), ("ci_high", "wald_high")]:
+    for a, b in [
+        ("coef", "estimate"),
+        ("se", "se"),
+        ("z", "z"),
+        ("p_value", "p"),
+        ("ci_low", "wald_low"),
+        ("ci_high", "wald_high"),
+    ]:
         np.testing.assert_allclose(ours[a], ref[b], rtol=RTOL, err_msg=a)
-    np.testing.assert_allclose(fit.predict_risk(), _stored(f"fitted_{name}.csv")["fitted"], rtol=RTOL)
+    np.testing.assert_allclose(
+        fit.predict_risk(), _stored(f"fitted_{name}.csv")["fitted"], rtol=RTOL
+    )
 
 
 @pytest.mark.r
@@ -98,7 +107,10 @@ def test_profile_ci_against_stored_confint(name):
     fit = hs.lrm(formula, make())
     ref = _stored(f"glm_{name}.csv")
     idx = [patsy_name(t, fit) for t in ref["term"]]
-    for level, lo, hi in [(0.95, "profile_low", "profile_high"), (0.90, "profile90_low", "profile90_high")]:
+    for level, lo, hi in [
+        (0.95, "profile_low", "profile_high"),
+        (0.90, "profile90_low", "profile90_high"),
+    ]:
         ci = fit.conf_int(level, method="profile").loc[idx]
         np.testing.assert_allclose(ci["ci_low"], ref[lo], rtol=RTOL)
         np.testing.assert_allclose(ci["ci_high"], ref[hi], rtol=RTOL)
@@ -113,7 +125,10 @@ def test_profile_ci_against_mass_confint():
     make, formula = DATASETS["infert"]
     d = make()
     fit = hs.lrm(formula, d)
-    ref = rbridge.run(f"g <- {GLM.format(f=formula)}; suppressWarnings(suppressMessages(confint(g, level = 0.8)))", d=d)
+    ref = rbridge.run(
+        f"g <- {GLM.format(f=formula)}; suppressWarnings(suppressMessages(confint(g, level = 0.8)))",
+        d=d,
+    )
     names = rbridge.run(f"names(coef({GLM.format(f=formula)}))", d=d)
     ci = fit.conf_int(0.8, method="profile").loc[[patsy_name(n, fit) for n in names]]
     np.testing.assert_allclose(ci.to_numpy(), ref, rtol=RTOL)
@@ -127,7 +142,10 @@ def test_spline_and_approx_against_r_formulas():
     xs, ys = r_spline(x, x**3 - 2 * x)
     np.testing.assert_allclose(ys, xs**3 - 2 * xs, rtol=1e-12, atol=1e-12)
     assert len(xs) == 18 and xs[0] == 0 and xs[-1] == 4
-    np.testing.assert_allclose(r_approx(np.array([0.0, 1, 2]), np.array([0.0, 10, 30]), np.array([0.5, 1.5, 3])), [5, 20, np.nan])
+    np.testing.assert_allclose(
+        r_approx(np.array([0.0, 1, 2]), np.array([0.0, 10, 30]), np.array([0.5, 1.5, 3])),
+        [5, 20, np.nan],
+    )
 
 
 @pytest.mark.r
@@ -158,12 +176,21 @@ def _check_rms(fit, st: dict):
     # rms computes P as 1 - pchisq(), which loses digits below ~1e-10: atol 1e-15 covers it
     np.testing.assert_allclose(fit.stats["p"], st["P"], rtol=1e-8, atol=1e-15)
     r2 = [v for k, v in st.items() if k.startswith("R2(")]
-    np.testing.assert_allclose([fit.stats[k] for k in ("R2_n", "R2_adj_n", "R2_neff", "R2_adj_neff")], r2, rtol=1e-8)
+    np.testing.assert_allclose(
+        [fit.stats[k] for k in ("R2_n", "R2_adj_n", "R2_neff", "R2_adj_neff")], r2, rtol=1e-8
+    )
     # rms's C/Dxy come from probabilities binned to 1/5000 (differ in the 4th digit): ours are
     # exact, equal to Hmisc::somers2 on glm's fitted values (and to the ROC AUC); the *_rms
     # entries bin as rms does (exact pair counts: 1e-12)
-    np.testing.assert_allclose([fit.stats["C"], fit.stats["Dxy"]], [st["somers2_C"], st["somers2_Dxy"]], rtol=1e-12)
-    for ours, theirs in [("C_rms", "C"), ("Dxy_rms", "Dxy"), ("gamma_rms", "Gamma"), ("tau_a_rms", "Tau-a")]:
+    np.testing.assert_allclose(
+        [fit.stats["C"], fit.stats["Dxy"]], [st["somers2_C"], st["somers2_Dxy"]], rtol=1e-12
+    )
+    for ours, theirs in [
+        ("C_rms", "C"),
+        ("Dxy_rms", "Dxy"),
+        ("gamma_rms", "Gamma"),
+        ("tau_a_rms", "Tau-a"),
+    ]:
         np.testing.assert_allclose(fit.stats[ours], st[theirs], rtol=1e-12, err_msg=ours)
 
 
@@ -195,7 +222,12 @@ def test_model_stats_against_rms(name):
 
 
 # ---------------------------------------------------------------- Firth
-HEINZE_SCHEMPER_2002 = {"Intercept": 3.77, "NV": 2.93, "PI": -0.03, "EH": -2.60}  # Table 2, Firth column
+HEINZE_SCHEMPER_2002 = {
+    "Intercept": 3.77,
+    "NV": 2.93,
+    "PI": -0.03,
+    "EH": -2.60,
+}  # Table 2, Firth column
 
 
 def test_firth_against_stored_brglm2_and_published():
@@ -282,11 +314,17 @@ def test_firth_against_brglm2():
            coef(summary(m))""",
         d=d,
     )
-    np.testing.assert_allclose(fit.to_frame()[["coef", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8)
+    np.testing.assert_allclose(
+        fit.to_frame()[["coef", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(cells=st.lists(st.integers(0, 30), min_size=4, max_size=4).filter(lambda c: min(c[0] + c[1], c[2] + c[3], c[0] + c[2], c[1] + c[3]) > 0))
+@given(
+    cells=st.lists(st.integers(0, 30), min_size=4, max_size=4).filter(
+        lambda c: min(c[0] + c[1], c[2] + c[3], c[0] + c[2], c[1] + c[3]) > 0
+    )
+)
 def test_firth_2x2_against_haldane_half_correction(cells):
     """Firth (1993): in a 2x2 table Firth's estimates are the ML estimates with 1/2 added to each cell."""
     a, b, c, d = cells  # x=0: a non-events, b events; x=1: c non-events, d events
@@ -295,13 +333,23 @@ def test_firth_2x2_against_haldane_half_correction(cells):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = hs.lrm("y ~ x", pd.DataFrame({"y": y, "x": x}), firth=True)
-    np.testing.assert_allclose(fit.coef["Intercept"], np.log((b + 0.5) / (a + 0.5)), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(fit.coef["x"], np.log((d + 0.5) * (a + 0.5) / ((c + 0.5) * (b + 0.5))), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        fit.coef["Intercept"], np.log((b + 0.5) / (a + 0.5)), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        fit.coef["x"], np.log((d + 0.5) * (a + 0.5) / ((c + 0.5) * (b + 0.5))), rtol=1e-9, atol=1e-9
+    )
 
 
 # ---------------------------------------------------------------- separation
 def test_complete_separation_names_the_variable():
-    d = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1, 0, 1], "x": [1, 2, 3, 4, 5, 6, 2.5, 5.5], "z": [1, 0, 1, 0, 1, 0, 0, 1]})
+    d = pd.DataFrame(
+        {
+            "y": [0, 0, 0, 1, 1, 1, 0, 1],
+            "x": [1, 2, 3, 4, 5, 6, 2.5, 5.5],
+            "z": [1, 0, 1, 0, 1, 0, 0, 1],
+        }
+    )
     with pytest.warns(SeparationWarning, match="complete separation by 'x'"):
         fit = hs.lrm("y ~ x + z", d)
     assert fit.separation.kind == "complete" and fit.separation.columns == ["x"]
@@ -335,7 +383,11 @@ def test_no_separation_reported_for_overlapping_data(seed, n):
 def _toy(n=40, seed=3):
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
-        {"y": rng.integers(0, 2, n), "x": rng.normal(size=n), "g": pd.Categorical(rng.choice(["a", "b", "c"], n), ["a", "b", "c"])}
+        {
+            "y": rng.integers(0, 2, n),
+            "x": rng.normal(size=n),
+            "g": pd.Categorical(rng.choice(["a", "b", "c"], n), ["a", "b", "c"]),
+        }
     )
 
 
@@ -403,15 +455,28 @@ def test_statsmodels_result_and_prediction_against_statsmodels():
     np.testing.assert_allclose(res.params, fit.coef, rtol=1e-10)
     np.testing.assert_allclose(res.bse, fit.se, rtol=1e-8)
     np.testing.assert_allclose(res.predict(), fit.predict_risk(), rtol=1e-10)
-    new = pd.DataFrame({"age": [20, 30.0], "lwt": [120, np.nan], "race": pd.Categorical(["black", "white"], ["white", "black", "other"]), "smoke": [1, 0]})
+    new = pd.DataFrame(
+        {
+            "age": [20, 30.0],
+            "lwt": [120, np.nan],
+            "race": pd.Categorical(["black", "white"], ["white", "black", "other"]),
+            "smoke": [1, 0],
+        }
+    )
     lp = fit.linear_predictor(new)
     b = fit.coef
-    assert np.isclose(lp[0], b["Intercept"] + 20 * b["age"] + 120 * b["lwt"] + b["race[T.black]"] + b["smoke"], rtol=1e-12)
+    assert np.isclose(
+        lp[0],
+        b["Intercept"] + 20 * b["age"] + 120 * b["lwt"] + b["race[T.black]"] + b["smoke"],
+        rtol=1e-12,
+    )
     assert np.isnan(lp[1]) and np.isnan(fit.predict_risk(new)[1])
     assert fit.terms == ["race", "age", "lwt", "smoke"] and fit.labels == {"lwt": "Weight (lb)"}
     assert fit.outcome == "low" and fit.y.dtype == float and list(fit.coef.index)[0] == "Intercept"
     ors = fit.odds_ratios()
-    assert list(ors.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"] and len(ors) == 5
+    assert (
+        list(ors.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"] and len(ors) == 5
+    )
     assert "Logistic Regression Model" in repr(fit) and "race[T.black]" in repr(fit)
 
 

@@ -60,5 +60,9 @@ def patsy_name(r_name: str, fit) -> str:
 
 
 def test_stored_datasets_are_complete():
-    assert birthwt().shape == (189, 10) and infert().shape == (248, 6) and endometrial().shape == (79, 4)
+    assert (
+        birthwt().shape == (189, 10)
+        and infert().shape == (248, 6)
+        and endometrial().shape == (79, 4)
+    )
     assert birthwt()["race"].isna().sum() == 0 and infert()["education"].isna().sum() == 0

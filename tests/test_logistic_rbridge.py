@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_logistic_data import BIRTHWT_CANDIDATES, BIRTHWT_FORMULA, birthwt
 
 import hccstats as hs
-from test_logistic_data import BIRTHWT_CANDIDATES, BIRTHWT_FORMULA, birthwt
 
 pytestmark = pytest.mark.r
 RTOL = 1e-8  # same optimum on both sides (R restarted at its own estimates)
@@ -24,7 +24,11 @@ def test_odds_ratios_against_rbridge_glm(method):
     ours = fit.odds_ratios(method=method)
     ref = rstats.glm_odds_ratios(fit, method=method)
     assert list(ref["term"]) == list(ours["term"])
-    np.testing.assert_allclose(ours[["estimate", "ci_low", "ci_high", "p_value"]], ref[["estimate", "ci_low", "ci_high", "p_value"]], rtol=RTOL)
+    np.testing.assert_allclose(
+        ours[["estimate", "ci_low", "ci_high", "p_value"]],
+        ref[["estimate", "ci_low", "ci_high", "p_value"]],
+        rtol=RTOL,
+    )
 
 
 def test_model_stats_against_rbridge_rms():
@@ -45,7 +49,11 @@ def test_univariate_against_rbridge_glm():
     kw = dict(per={"lwt": 10, "age": "sd"}, ci_method="profile", test="lr")
     ours = hs.univariate(d, "low", ["age", "lwt", "race"], nan_policy="omit", **kw)
     ref = rstats.univariate_r(d, "low", ["age", "lwt", "race"], **kw)
-    np.testing.assert_allclose(ours[["estimate", "ci_low", "ci_high", "p_value", "n"]], ref[["estimate", "ci_low", "ci_high", "p_value", "n"]], rtol=RTOL)
+    np.testing.assert_allclose(
+        ours[["estimate", "ci_low", "ci_high", "p_value", "n"]],
+        ref[["estimate", "ci_low", "ci_high", "p_value", "n"]],
+        rtol=RTOL,
+    )
     assert list(ref["term"]) == ["age", "lwt", "raceblack", "raceother"]
 
 
@@ -55,8 +63,14 @@ def test_vif_against_rbridge_car():
     d = birthwt()
     for outcome in (None, "low"):
         ours = hs.vif(d, ["age", "lwt", "race", "smoke"], outcome=outcome).set_index("term")
-        ref = rstats.vif_r(d, ["age", "lwt", "race", "smoke"], outcome=outcome).set_index("term").loc[ours.index]
-        np.testing.assert_allclose(ours[["vif", "df", "gvif_adj"]], ref[["vif", "df", "gvif_adj"]], rtol=RTOL)
+        ref = (
+            rstats.vif_r(d, ["age", "lwt", "race", "smoke"], outcome=outcome)
+            .set_index("term")
+            .loc[ours.index]
+        )
+        np.testing.assert_allclose(
+            ours[["vif", "df", "gvif_adj"]], ref[["vif", "df", "gvif_adj"]], rtol=RTOL
+        )
 
 
 def test_forward_lr_against_rbridge_loop():

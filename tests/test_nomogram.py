@@ -41,7 +41,11 @@ MODELS = {
     # name: (formula, data, nomogram kwargs) -- the calls of make_reference.R
     "birthwt": ("low ~ age + lwt + race + smoke + ptl + ht", birthwt, {}),
     "asah": ("y ~ age + gender + s100b + wfns", asah, {}),
-    "asah_funat": ("y ~ ndka + s100b + gender", asah, {"fun_at": [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]}),
+    "asah_funat": (
+        "y ~ ndka + s100b + gender",
+        asah,
+        {"fun_at": [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]},
+    ),
     "asah_single": ("y ~ s100b", asah, {}),
 }
 
@@ -61,8 +65,12 @@ def assert_tables_equal(ours: pd.DataFrame, ref: pd.DataFrame, tol: float = TOL)
 
 def read_reference(name: str) -> pd.DataFrame:
     text = {"variable": str, "axis": str, "kind": str, "value": str}
-    return pd.read_csv(REF / f"{name}_points.csv", dtype=text, keep_default_na=False, na_values={"x": ["NA"],
-                       "xbeta": ["NA"], "points": ["NA"]})
+    return pd.read_csv(
+        REF / f"{name}_points.csv",
+        dtype=text,
+        keep_default_na=False,
+        na_values={"x": ["NA"], "xbeta": ["NA"], "points": ["NA"]},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +95,9 @@ def test_points_scale_invariants_against_rms_definition(bw_fit):
     assert abs(pts.max().max() - 100) < 1e-12
     # total points -> linear predictor is affine with slope 1/sc
     lp = nom.points[nom.points["kind"] == "linear_predictor"]
-    np.testing.assert_allclose(nom.intercept + lp["points"] / nom.points_per_unit, lp["x"], atol=1e-12)
+    np.testing.assert_allclose(
+        nom.intercept + lp["points"] / nom.points_per_unit, lp["x"], atol=1e-12
+    )
 
 
 @pytest.mark.r
@@ -125,8 +135,18 @@ def test_nomogram_score_against_predict_risk(engine):
     score = nomogram_score(nom, new)
     # rounding only: points are interpolated between ticks of linear terms
     np.testing.assert_allclose(score["risk"], fit.predict_risk(new), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(score["linear_predictor"], fit.linear_predictor(new), rtol=0, atol=1e-10)
-    assert list(score.columns) == ["age", "gender", "s100b", "wfns", "total_points", "linear_predictor", "risk"]
+    np.testing.assert_allclose(
+        score["linear_predictor"], fit.linear_predictor(new), rtol=0, atol=1e-10
+    )
+    assert list(score.columns) == [
+        "age",
+        "gender",
+        "s100b",
+        "wfns",
+        "total_points",
+        "linear_predictor",
+        "risk",
+    ]
 
 
 def test_nomogram_score_rejects_unknown_level_and_missing_column(bw_fit):
@@ -141,8 +161,11 @@ def test_nomogram_score_rejects_unknown_level_and_missing_column(bw_fit):
 
 @pytest.mark.parametrize(
     "formula, what",
-    [("low ~ age * smoke + lwt", "interaction"), ("low ~ bs(lwt, df=4) + smoke", "spline"),
-     ("low ~ np.log(lwt) + smoke", "transformation")],
+    [
+        ("low ~ age * smoke + lwt", "interaction"),
+        ("low ~ bs(lwt, df=4) + smoke", "spline"),
+        ("low ~ np.log(lwt) + smoke", "transformation"),
+    ],
 )
 def test_python_engine_says_what_it_does_not_support(formula, what):
     fit = lrm(formula, birthwt())
@@ -158,7 +181,9 @@ def test_r_engine_draws_interaction_and_spline():
     # rms draws one age axis per smoking level
     axes = set(nom.points.loc[nom.points["variable"] == "age", "axis"])
     assert len(axes) == 2
-    spline = nomogram(lrm("low ~ lwt + smoke", birthwt()), engine="r", r_formula="low ~ rcs(lwt, 4) + smoke")
+    spline = nomogram(
+        lrm("low ~ lwt + smoke", birthwt()), engine="r", r_formula="low ~ rcs(lwt, 4) + smoke"
+    )
     lwt = spline.points[spline.points["variable"] == "lwt"]
     steps = np.diff(lwt["points"].to_numpy())
     assert np.ptp(steps) > 0.5  # not linear in lwt
@@ -191,13 +216,19 @@ def test_r_console_and_warnings_become_python_warnings():
 def test_axis_titles_from_study_variables(bw_fit):
     from types import SimpleNamespace as Variable
 
-    variables = {"lwt": Variable(label="Weight", unit="lb"), "race": Variable(label="Race", unit=None)}
+    variables = {
+        "lwt": Variable(label="Weight", unit="lb"),
+        "race": Variable(label="Race", unit=None),
+    }
     nom = nomogram(bw_fit, engine="python", labels=variables)
     axes = dict(zip(nom.points["variable"], nom.points["axis"]))
     assert axes["lwt"] == "Weight (lb)" and axes["race"] == "Race" and axes["age"] == "age"
     ticks = [t.get_text() for t in nom.figure.axes[0].get_yticklabels()]
-    assert ticks[:3] == ["Points", "age", "Weight (lb)"] and ticks[-3:] == ["Total Points", "Linear Predictor",
-                                                                            "Risk of early recurrence"]
+    assert ticks[:3] == ["Points", "age", "Weight (lb)"] and ticks[-3:] == [
+        "Total Points",
+        "Linear Predictor",
+        "Risk of early recurrence",
+    ]
 
 
 def test_bad_engine_and_bad_fit():
@@ -266,7 +297,9 @@ def test_points_table_on_demo_study_against_rms_live(tmp_path):
     r = nomogram(fit, engine="r", labels=s.variables)
     assert_tables_equal(py.points, r.points)
     assert "AST (U/L)" in set(py.points["axis"])
-    np.testing.assert_allclose(nomogram_score(r, fit.data)["risk"], fit.predict_risk(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        nomogram_score(r, fit.data)["risk"], fit.predict_risk(), rtol=0, atol=1e-10
+    )
 
 
 # -- ordinal scores shown by their level labels ------------------------------------------------
@@ -279,23 +312,35 @@ def test_value_labels_relabel_ticks_not_points_against_unlabelled(tmp_path, bw_f
     # oracle: the same nomogram without labels; only the ptl tick labels may change
     # with an axis title: rms names the nomogram's elements by the variables' labels
     plain = nomogram(bw_fit, engine=engine, labels={"ptl": "Previous labours"})
-    nom = nomogram(bw_fit, engine=engine, labels={"ptl": "Previous labours"}, value_labels={"ptl": PTL_LABELS})
+    nom = nomogram(
+        bw_fit, engine=engine, labels={"ptl": "Previous labours"}, value_labels={"ptl": PTL_LABELS}
+    )
     ptl = nom.points["variable"] == "ptl"
-    assert list(nom.points.loc[ptl, "value"]) == [PTL_LABELS[int(x)] for x in plain.points.loc[ptl, "x"]]
+    assert list(nom.points.loc[ptl, "value"]) == [
+        PTL_LABELS[int(x)] for x in plain.points.loc[ptl, "x"]
+    ]
     assert list(nom.points.loc[~ptl, "value"]) == list(plain.points.loc[~ptl, "value"])
     for col in ("x", "xbeta", "points"):
-        np.testing.assert_array_equal(nom.points[col].to_numpy(float), plain.points[col].to_numpy(float))
+        np.testing.assert_array_equal(
+            nom.points[col].to_numpy(float), plain.points[col].to_numpy(float)
+        )
     # scoring still reads the numeric scores
-    np.testing.assert_allclose(nomogram_score(nom, bw_fit.data)["risk"], bw_fit.predict_risk(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        nomogram_score(nom, bw_fit.data)["risk"], bw_fit.predict_risk(), rtol=0, atol=1e-10
+    )
     # the drawing shows the labels
     if engine == "python":
         texts = {t.get_text() for t in nom.figure.axes[0].texts}
-        assert set(PTL_LABELS.values()) <= texts and "three+" not in {t.get_text() for t in plain.figure.axes[0].texts}
+        assert set(PTL_LABELS.values()) <= texts and "three+" not in {
+            t.get_text() for t in plain.figure.axes[0].texts
+        }
     else:
         from PIL import Image
 
-        a, b = (np.asarray(Image.open(n.save(tmp_path / k, formats=("png",))[0]).convert("L"), float)
-                for k, n in (("plain", plain), ("labelled", nom)))
+        a, b = (
+            np.asarray(Image.open(n.save(tmp_path / k, formats=("png",))[0]).convert("L"), float)
+            for k, n in (("plain", plain), ("labelled", nom))
+        )
         assert a.shape == b.shape
         # rms drew other tick labels on the ptl row only: the rows above it are the same pixels
         rows = np.flatnonzero(np.abs(a - b).sum(axis=1) > 0)

@@ -30,10 +30,14 @@ def test_pretty_against_r_live():
     lo = np.r_[lo, 0.3, 0, 14, -4.1, 0.0123, 5, 0]
     hi = np.r_[hi, 0.7, 100, 45, 2.01, 0.987, 5, 0]
     n = np.r_[n, 10, 10, 10, 10, 10, 10, 10]
-    expected = rbridge.run("lapply(seq_along(lo), function(i) pretty(c(lo[i], hi[i]), n = nn[i]))", lo=lo, hi=hi, nn=n)
+    expected = rbridge.run(
+        "lapply(seq_along(lo), function(i) pretty(c(lo[i], hi[i]), n = nn[i]))", lo=lo, hi=hi, nn=n
+    )
     for a, b, k, r in zip(lo, hi, n, expected):
         # exact: the same floating-point operations as R's C code
-        np.testing.assert_array_equal(r_pretty([a, b], int(k)), np.atleast_1d(r), err_msg=f"pretty({a}, {b}, n={k})")
+        np.testing.assert_array_equal(
+            r_pretty([a, b], int(k)), np.atleast_1d(r), err_msg=f"pretty({a}, {b}, n={k})"
+        )
 
 
 @pytest.mark.r
@@ -41,8 +45,21 @@ def test_format_against_r_live():
     from hccstats import rbridge
 
     rng = np.random.default_rng(3)
-    values = np.r_[rng.normal(size=200) * 10.0 ** rng.integers(-6, 8, 200), 100000, 1e5 + 1, 0.1, 0.30000000000000004,
-                   1e-5, 123456789, 0.5, 45, -3.5, 1e15, 0.05, 2.5e-7]
+    values = np.r_[
+        rng.normal(size=200) * 10.0 ** rng.integers(-6, 8, 200),
+        100000,
+        1e5 + 1,
+        0.1,
+        0.30000000000000004,
+        1e-5,
+        123456789,
+        0.5,
+        45,
+        -3.5,
+        1e15,
+        0.05,
+        2.5e-7,
+    ]
     expected = rbridge.run("sapply(v, format)", v=values)
     assert [r_format(v) for v in values] == list(expected)
 
@@ -56,7 +73,9 @@ def test_seq_and_approx_against_r_live():
     x = np.linspace(-3, 3, 50)
     fat = np.array([0.01, 0.1, 0.5, 0.9, 0.99, 0.999])
     r = rbridge.run("approx(plogis(x), x, fat, ties = mean)$y", x=x, fat=fat)
-    np.testing.assert_allclose(r_approx(1 / (1 + np.exp(-x)), x, fat), r, rtol=0, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(
+        r_approx(1 / (1 + np.exp(-x)), x, fat), r, rtol=0, atol=1e-12, equal_nan=True
+    )
 
 
 @settings(max_examples=200, deadline=None)

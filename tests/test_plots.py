@@ -7,7 +7,6 @@ DataFrames (SimpleNamespace with the attributes of Roc / Calibration / DecisionC
 from __future__ import annotations
 
 import io
-
 import re
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace as NS
@@ -56,18 +55,25 @@ def legend_texts(fig: Figure) -> list[str]:
 
 def test_auc_legend_against_published_text():
     # Yan et al. 2023, Results: "an AUC of 0.949 (95% CI: 0.919-0.980)"
-    assert auc_legend("DL nomogram", 0.9493, 0.9191, 0.9798) == "DL nomogram: AUC 0.949 (0.919\u20130.980)"
+    assert (
+        auc_legend("DL nomogram", 0.9493, 0.9191, 0.9798)
+        == "DL nomogram: AUC 0.949 (0.919\u20130.980)"
+    )
     assert auc_legend("Clinical", 0.7514) == "Clinical: AUC 0.751"
     assert format_p(0.0004) == "<0.001" and format_p(0.0312) == "0.031"
     assert format_or(2.314, 1.2, 4.449) == "2.31 (1.20\u20134.45)"
 
 
 def test_roc_curves_lines_and_legend(rocs):
-    fig = roc_curves(rocs, cis={"Clinical nomogram": (0.674, 0.827), "DL nomogram": NS(low=0.919, high=0.98)})
+    fig = roc_curves(
+        rocs, cis={"Clinical nomogram": (0.674, 0.827), "DL nomogram": NS(low=0.919, high=0.98)}
+    )
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert len(ax.get_lines()) == 3  # chance diagonal + one per model
-    texts = [t.replace("\nAUC", ": AUC") for t in legend_texts(fig)]  # long entries may wrap after the name
+    texts = [
+        t.replace("\nAUC", ": AUC") for t in legend_texts(fig)
+    ]  # long entries may wrap after the name
     assert texts[0] == auc_legend("Clinical nomogram", rocs["Clinical nomogram"].auc, 0.674, 0.827)
     assert texts[1].endswith("(0.919\u20130.980)")
     # each curve runs from (0, 0) to (1, 1) in 1 - specificity
@@ -102,7 +108,11 @@ def _legend_clear_of_curves(ax, rocs) -> str:
         fpr, sens = 1 - np.asarray(r.specificities), np.asarray(r.sensitivities)
         assert sens[fpr <= x0].max() > y1, (x0, y1)
     frame = leg.get_frame()
-    assert leg.get_frame_on() and mcolors.to_hex(frame.get_facecolor()[:3]) == "#ffffff" and 0.5 <= frame.get_alpha() < 1
+    assert (
+        leg.get_frame_on()
+        and mcolors.to_hex(frame.get_facecolor()[:3]) == "#ffffff"
+        and 0.5 <= frame.get_alpha() < 1
+    )
     assert all(t.get_fontsize() <= 7 for t in leg.get_texts())
     return "inside"
 
@@ -114,7 +124,11 @@ def test_roc_legend_clear_of_curves_single_column_against_monotone_bound(rocs):
 
 def test_roc_legend_clear_of_curves_in_report_layout_against_monotone_bound():
     # the report's Fig. 6 panel (3 x 2 grid, 7.2 x 9.6 in), three models with long names, steep curves
-    three = {"Clinical model": make_roc(1.6, 3), "mp-MR DL signature": make_roc(1.7, 4), "DL model": make_roc(2.2, 5)}
+    three = {
+        "Clinical model": make_roc(1.6, 3),
+        "mp-MR DL signature": make_roc(1.7, 4),
+        "DL model": make_roc(2.2, 5),
+    }
     cis = {n: (r.auc - 0.05, min(r.auc + 0.05, 1)) for n, r in three.items()}
     fig = Figure(figsize=(7.2, 9.6))
     axes = fig.subplots(3, 2)
@@ -122,7 +136,11 @@ def test_roc_legend_clear_of_curves_in_report_layout_against_monotone_bound():
     fig.tight_layout()
     assert _legend_clear_of_curves(axes[0, 0], three) in ("inside", "below")
     # a curve through the lower right corner leaves no room inside: the legend goes below the axes
-    flat = {"Odd model": NS(sensitivities=np.r_[0.0, 0.05, 1.0], specificities=np.r_[1.0, 0.0, 0.0], auc=0.5)}
+    flat = {
+        "Odd model": NS(
+            sensitivities=np.r_[0.0, 0.05, 1.0], specificities=np.r_[1.0, 0.0, 0.0], auc=0.5
+        )
+    }
     fig2 = roc_curves(flat, cis={"Odd model": (0.4, 0.6)})
     assert _legend_clear_of_curves(fig2.axes[0], flat) == "below"
 
@@ -136,14 +154,14 @@ def test_roc_curves_into_given_axes(rocs):
 
 def test_calibration_curves_content():
     p = np.linspace(0.05, 0.95, 30)
-    boot = NS(table=pd.DataFrame({"predicted": p, "apparent": p ** 1.1, "bias_corrected": p ** 1.2}))
-    external = pd.DataFrame({"predicted": p, "apparent": p ** 0.9, "bias_corrected": np.nan})
+    boot = NS(table=pd.DataFrame({"predicted": p, "apparent": p**1.1, "bias_corrected": p**1.2}))
+    external = pd.DataFrame({"predicted": p, "apparent": p**0.9, "bias_corrected": np.nan})
     fig = calibration_curves({"Clinical": boot, "DL": external})
     ax = fig.axes[0]
     # ideal + (bias-corrected + apparent) for Clinical + apparent only for DL
     assert len(ax.get_lines()) == 4
     assert legend_texts(fig) == ["Ideal", "Clinical (bias-corrected)", "Clinical (apparent)", "DL"]
-    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), p ** 1.2)
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), p**1.2)
     assert ax.get_xlim() == (0, 1) and ax.get_ylim() == (0, 1)
 
 
@@ -173,8 +191,12 @@ def test_decision_curves_content():
 
 def sig_table() -> pd.DataFrame:
     rng = np.random.default_rng(4)
-    rows = [(ph, sel, cl, rng.uniform(0.45, 0.9), rng.uniform(0.01, 0.08))
-            for ph in ("AP", "PVP", "HBP") for sel in ("RFE", "Relief", "LASSO") for cl in ("GP", "SVM", "RF", "AdaBoost")]
+    rows = [
+        (ph, sel, cl, rng.uniform(0.45, 0.9), rng.uniform(0.01, 0.08))
+        for ph in ("AP", "PVP", "HBP")
+        for sel in ("RFE", "Relief", "LASSO")
+        for cl in ("GP", "SVM", "RF", "AdaBoost")
+    ]
     return pd.DataFrame(rows, columns=["phase", "selector", "classifier", "mean_auc", "sd_auc"])
 
 
@@ -196,12 +218,22 @@ def test_signature_comparison_content():
 
 
 def test_forest_plot_content():
-    t = pd.DataFrame({"term": ["Intercept", "MVI", "Tumour number", "DL signature"],
-                      "estimate": [0.1, 3.2, 4.1, 12.5], "ci_low": [0.05, 1.4, 1.9, 5.2],
-                      "ci_high": [0.3, 7.3, 8.8, 30.1], "p_value": [1e-5, 0.006, 0.0003, 1e-7]})
+    t = pd.DataFrame(
+        {
+            "term": ["Intercept", "MVI", "Tumour number", "DL signature"],
+            "estimate": [0.1, 3.2, 4.1, 12.5],
+            "ci_low": [0.05, 1.4, 1.9, 5.2],
+            "ci_high": [0.3, 7.3, 8.8, 30.1],
+            "p_value": [1e-5, 0.006, 0.0003, 1e-7],
+        }
+    )
     fig = forest_plot(t, labels={"MVI": "MVI (present)"})
     ax, tx = fig.axes
-    assert [x.get_text() for x in ax.get_yticklabels()] == ["MVI (present)", "Tumour number", "DL signature"]
+    assert [x.get_text() for x in ax.get_yticklabels()] == [
+        "MVI (present)",
+        "Tumour number",
+        "DL signature",
+    ]
     assert ax.get_xscale() == "log"
     texts = [x.get_text() for x in tx.texts]
     assert "3.20 (1.40\u20137.30)" in texts and "<0.001" in texts and "0.006" in texts
@@ -209,9 +241,15 @@ def test_forest_plot_content():
 
 
 def test_forest_plot_names_patsy_columns():
-    t = pd.DataFrame({"term": ["race[T.black]", "C(stage)[T.III]", "C(grade, Treatment('1'))[T.2]", "age"],
-                      "estimate": [2.0, 3.0, 1.5, 0.98], "ci_low": [1.1, 1.2, 0.9, 0.95], "ci_high": [3.6, 7.5, 2.5, 1.01],
-                      "p_value": [0.02, 0.01, 0.1, 0.2]})
+    t = pd.DataFrame(
+        {
+            "term": ["race[T.black]", "C(stage)[T.III]", "C(grade, Treatment('1'))[T.2]", "age"],
+            "estimate": [2.0, 3.0, 1.5, 0.98],
+            "ci_low": [1.1, 1.2, 0.9, 0.95],
+            "ci_high": [3.6, 7.5, 2.5, 1.01],
+            "p_value": [0.02, 0.01, 0.1, 0.2],
+        }
+    )
     fig = forest_plot(t, labels={"race": "Race", "age": "Age (years)"})
     names = [x.get_text() for x in fig.axes[0].get_yticklabels()]
     assert names == ["Race (black)", "stage (III)", "grade (2)", "Age (years)"]
@@ -219,10 +257,24 @@ def test_forest_plot_names_patsy_columns():
 
 @pytest.mark.parametrize(
     "call",
-    [lambda: roc_curves({}), lambda: roc_curves({"a": NS(auc=0.5)}), lambda: calibration_curves({"a": pd.DataFrame()}),
-     lambda: decision_curves(pd.DataFrame({"model": []})), lambda: signature_comparison(pd.DataFrame({"phase": ["AP"]})),
-     lambda: forest_plot(pd.DataFrame({"term": ["a"], "estimate": [-1.0], "ci_low": [0.5], "ci_high": [2.0],
-                                       "p_value": [0.5]}))],
+    [
+        lambda: roc_curves({}),
+        lambda: roc_curves({"a": NS(auc=0.5)}),
+        lambda: calibration_curves({"a": pd.DataFrame()}),
+        lambda: decision_curves(pd.DataFrame({"model": []})),
+        lambda: signature_comparison(pd.DataFrame({"phase": ["AP"]})),
+        lambda: forest_plot(
+            pd.DataFrame(
+                {
+                    "term": ["a"],
+                    "estimate": [-1.0],
+                    "ci_low": [0.5],
+                    "ci_high": [2.0],
+                    "p_value": [0.5],
+                }
+            )
+        ),
+    ],
 )
 def test_bad_input_raises_input_error(call):
     with pytest.raises(InputError):
@@ -244,7 +296,11 @@ def test_save_figure_files_read_back(tmp_path, rocs, width, inches):
     fig = roc_curves(rocs, width=width)
     paths = save_figure(fig, tmp_path / "sub" / "roc", formats=("png", "pdf", "svg"))
     assert [p.name for p in paths] == ["roc.png", "roc.pdf", "roc.svg"]
-    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["roc.pdf", "roc.png", "roc.svg"]  # no temp files
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [
+        "roc.pdf",
+        "roc.png",
+        "roc.svg",
+    ]  # no temp files
     with Image.open(paths[0]) as im:
         assert im.size == (round(inches * 300), round(inches * 300))
         assert abs(im.info["dpi"][0] - 300) < 1
@@ -257,7 +313,9 @@ def test_save_figure_files_read_back(tmp_path, rocs, width, inches):
     assert raw.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", raw)) == 1
     assert b"/FontFile2" in raw  # TrueType fonts embedded (pdf.fonttype 42)
     root = ET.parse(paths[2]).getroot()
-    assert root.tag.endswith("svg") and float(root.get("width").rstrip("pt")) == pytest.approx(inches * 72)
+    assert root.tag.endswith("svg") and float(root.get("width").rstrip("pt")) == pytest.approx(
+        inches * 72
+    )
     assert any(el.tag.endswith("text") for el in root.iter())  # editable text (svg.fonttype none)
 
 

@@ -25,8 +25,13 @@ pytestmark = pytest.mark.slow
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "demo-report"
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "hccstats.report", "--demo", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--demo", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc.stdout, time.perf_counter() - t0
 
@@ -64,11 +69,27 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
         assert any(c.startswith(start) for c in captions), start
     assert len(doc.tables) >= 12
     figures = {p.stem for p in (out / "figures").glob("*.png")}
-    assert {"fig_flow", "fig_signature_search", "fig_nomogram_dl", "fig_model_performance"} <= figures
+    assert {
+        "fig_flow",
+        "fig_signature_search",
+        "fig_nomogram_dl",
+        "fig_model_performance",
+    } <= figures
     assert all((out / "figures" / f"{f}.pdf").exists() for f in figures)
     methods = (out / "methods.md").read_text()
-    for word in ("Mann–Whitney", "Cohen", "Fleiss", "forward", "DeLong", "bootstrap", "decision curve", "seed", "VGG19",
-                 "R 4", "pROC"):
+    for word in (
+        "Mann–Whitney",
+        "Cohen",
+        "Fleiss",
+        "forward",
+        "DeLong",
+        "bootstrap",
+        "decision curve",
+        "seed",
+        "VGG19",
+        "R 4",
+        "pROC",
+    ):
         assert word in methods, word
     res = json.loads((out / "results.json").read_text())
     terms = res["models"]["DL model"]["terms"]
@@ -82,10 +103,14 @@ def test_demo_nomograms_drawn_by_rms_and_natively(demo):
     for model in ("clinical", "dl"):
         for stem in (f"fig_nomogram_{model}_rms", f"fig_nomogram_{model}"):
             assert (out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
-    captions = [p.text for p in Document(str(out / "report.docx")).paragraphs if p.text.startswith("Fig. ")]
+    captions = [
+        p.text for p in Document(str(out / "report.docx")).paragraphs if p.text.startswith("Fig. ")
+    ]
     for display in ("Clinical nomogram", "DL nomogram"):
         mine = [c for c in captions if f" {display} (" in c]
-        assert len(mine) == 2 and "drawn by rms" in mine[0] and "drawn natively by hccstats" in mine[1], mine
+        assert (
+            len(mine) == 2 and "drawn by rms" in mine[0] and "drawn natively by hccstats" in mine[1]
+        ), mine
     assert not any("Nomogram of the" in c for c in captions)
     res = json.loads((out / "results.json").read_text())
     assert res["models"]["DL model"]["nomogram"]["engines"] == ["r", "python"]
@@ -108,10 +133,17 @@ def test_demo_twice_gives_identical_bytes(demo, tmp_path):
     """Extraction, signature search, bootstrap calibration: the same seed gives the same files, byte for byte."""
     out, _, _ = demo
     again = tmp_path / "again"
-    proc = subprocess.run([sys.executable, "-m", "hccstats.report", "--demo", "--out", str(again), "--quiet"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--demo", "--out", str(again), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.suffix in (".csv", ".json", ".md"))
+    files = sorted(
+        p.relative_to(out) for p in out.rglob("*") if p.suffix in (".csv", ".json", ".md")
+    )
     assert len(files) > 15
     for rel in files:
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel

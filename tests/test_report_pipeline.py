@@ -8,7 +8,6 @@ headless Chromium rendering report.html.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -72,8 +71,13 @@ def birthwt_study(tmp_path_factory) -> Path:
 
 
 def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "hccstats.report", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [PY, "-m", "hccstats.report", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +94,14 @@ def test_outputs_exist_and_stages_report_their_status(report):
         assert (report / name).stat().st_size > 0
     res = json.loads((report / "results.json").read_text())
     st = res["stages"]
-    assert st["flow"] == st["baseline"] == st["univariate"] == st["models"] == st["performance"] == "ok"
+    assert (
+        st["flow"]
+        == st["baseline"]
+        == st["univariate"]
+        == st["models"]
+        == st["performance"]
+        == "ok"
+    )
     # clinical-only: no readers, no images -> clearly "not available", never a crash
     assert st["agreement"] == "not available" and st["features"] == "not available"
     assert (report / "figures" / "fig_model_performance.png").exists()
@@ -119,7 +130,9 @@ def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_st
     data = study.data.copy()
     data["ptl"] = data["ptl"].cat.codes.astype(float)  # ordinal as scores, as the report documents
     train = data[data["split"] == "training"]
-    uni = hs.univariate(train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit")
+    uni = hs.univariate(
+        train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit"
+    )
     got = pd.DataFrame(res["univariate"]["table"])
     np.testing.assert_array_equal(got["estimate"].to_numpy(), uni["estimate"].to_numpy())
     np.testing.assert_array_equal(got["p_value"].to_numpy(), uni["p_value"].to_numpy())
@@ -127,7 +140,9 @@ def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_st
     sw = hs.forward_lr(train, "low", sig, nan_policy="omit")
     model = res["models"]["Clinical model"]
     assert model["terms"] == list(sw.fit.terms)
-    assert [r["estimate"] for r in model["odds_ratios"]] == sw.fit.odds_ratios()["estimate"].tolist()
+    assert [r["estimate"] for r in model["odds_ratios"]] == sw.fit.odds_ratios()[
+        "estimate"
+    ].tolist()
     perf = pd.DataFrame(res["performance"]["table"])
     row = perf[(perf["model"] == "Clinical model") & (perf["set"] == "validation")].iloc[0]
     valid = data[data["split"] == "validation"].dropna(subset=list(sw.fit.terms))
@@ -146,7 +161,15 @@ def test_docx_reads_back_with_tables_and_captions(report):
     assert any("Predictive performance of the models" in c for c in captions)
     assert len(doc.tables) >= 6
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
-    assert ["Model", "Set", "AUC (95% CI)", "Sensitivity (%)", "Specificity (%)", "Accuracy (%)", "p value"] in headers
+    assert [
+        "Model",
+        "Set",
+        "AUC (95% CI)",
+        "Sensitivity (%)",
+        "Specificity (%)",
+        "Accuracy (%)",
+        "p value",
+    ] in headers
     assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
     assert any("(not available)" in p for p in paras)
 
@@ -163,7 +186,10 @@ def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
     assert len(caps) == 2, caps
     rms_cap, native_cap = caps
     assert re.match(r"Fig\. \d+a Clinical nomogram \(", rms_cap) and "drawn by rms" in rms_cap
-    assert re.match(r"Fig\. \d+b Clinical nomogram \(", native_cap) and "drawn natively by hccstats" in native_cap
+    assert (
+        re.match(r"Fig\. \d+b Clinical nomogram \(", native_cap)
+        and "drawn natively by hccstats" in native_cap
+    )
     assert not any("Nomogram of the" in q or "clinical model (" in q for q in paras)
     res = json.loads((report / "results.json").read_text())
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r", "python"]
@@ -199,7 +225,9 @@ def test_same_study_and_seed_give_identical_bytes(report, birthwt_study, tmp_pat
     out2 = tmp_path / "again"
     proc = _run("--config", str(birthwt_study), "--out", str(out2), "--quiet")
     assert proc.returncode == 0 and proc.stdout == ""
-    files = sorted(p.relative_to(report) for p in report.rglob("*") if p.suffix in (".csv", ".json"))
+    files = sorted(
+        p.relative_to(report) for p in report.rglob("*") if p.suffix in (".csv", ".json")
+    )
     assert Path("results.json") in files and len(files) > 8
     for rel in files:
         assert (report / rel).read_bytes() == (out2 / rel).read_bytes(), rel
@@ -227,10 +255,16 @@ def test_existing_out_refused_without_force_and_inputs_protected(birthwt_study, 
     out.mkdir()
     (out / "mine.txt").write_text("keep")
     proc = _run("--config", str(birthwt_study), "--out", str(out), "--no-r", "--quiet")
-    assert proc.returncode == 2 and "--force" in proc.stderr and (out / "mine.txt").read_text() == "keep"
+    assert (
+        proc.returncode == 2
+        and "--force" in proc.stderr
+        and (out / "mine.txt").read_text() == "keep"
+    )
     # the study folder itself is never replaced, even with --force
     before = sorted(p.name for p in birthwt_study.parent.iterdir())
-    proc = _run("--config", str(birthwt_study), "--out", str(birthwt_study.parent), "--force", "--quiet")
+    proc = _run(
+        "--config", str(birthwt_study), "--out", str(birthwt_study.parent), "--force", "--quiet"
+    )
     assert proc.returncode == 2 and "input" in proc.stderr
     assert sorted(p.name for p in birthwt_study.parent.iterdir()) == before
 
@@ -246,15 +280,23 @@ def test_no_r_says_so(birthwt_study, tmp_path):
     figures = {f.stem for f in (out / "figures").glob("fig_nomogram_*.png")}
     assert figures == {"fig_nomogram_clinical"}
     paras = [q.text for q in Document(str(out / "report.docx")).paragraphs]
-    assert any(q.startswith("Fig. ") and "Clinical nomogram" in q and "drawn natively by hccstats" in q for q in paras)
+    assert any(
+        q.startswith("Fig. ") and "Clinical nomogram" in q and "drawn natively by hccstats" in q
+        for q in paras
+    )
     assert any("drawn natively by hccstats only" in q and "--no-r" in q for q in paras)
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["python"]
 
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen([PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # wait until the run is inside its stages (the temporary folder exists), then kill it
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
@@ -266,8 +308,13 @@ def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     assert not out.exists()
     assert not list(tmp_path.glob(".killed.partial-*"))  # SIGTERM: temporary folder removed too
     # SIGKILL cannot clean up: out is still absent, and the next run removes the leftover
-    proc = subprocess.Popen([PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--no-r"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--no-r"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
         time.sleep(0.05)
@@ -287,13 +334,31 @@ def test_report_html_renders_in_headless_chromium(report, tmp_path):
     shot = tmp_path / "shot.png"
     profile = tmp_path / "profile"
     proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1280,2000",
-         "--enable-logging=stderr", "--v=0", (report / "report.html").resolve().as_uri()],
-        capture_output=True, text=True, timeout=180)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            "--enable-logging=stderr",
+            "--v=0",
+            (report / "report.html").resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert shot.exists(), proc.stderr[-2000:]
-    assert "Uncaught" not in proc.stderr and "CONSOLE(" not in proc.stderr  # no console errors from the page
+    assert (
+        "Uncaught" not in proc.stderr and "CONSOLE(" not in proc.stderr
+    )  # no console errors from the page
     from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
@@ -347,9 +412,15 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     assert (t1["per"] == 0.1).all()
     uni = pd.read_csv(out / "tables" / "supp_univariate.csv")
     sig_rows = uni["predictor"].str.startswith("sig_")
-    assert sig_rows.sum() == 3 and (uni.loc[sig_rows, "per"] == 0.1).all() and uni.loc[~sig_rows, "per"].fillna(1).eq(1).all()
+    assert (
+        sig_rows.sum() == 3
+        and (uni.loc[sig_rows, "per"] == 0.1).all()
+        and uni.loc[~sig_rows, "per"].fillna(1).eq(1).all()
+    )
     # same model, same scaling: Table 1 and the univariable table give the same OR
-    np.testing.assert_allclose(np.sort(t1["estimate"]), np.sort(uni.loc[sig_rows, "estimate"]), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.sort(t1["estimate"]), np.sort(uni.loc[sig_rows, "estimate"]), rtol=1e-12
+    )
     dl = res["models"].get("DL model")
     if dl is not None:  # oracle: the definition, OR per 0.1 = exp(0.1 * coefficient)
         ors = {r["term"]: r for r in dl["odds_ratios"]}
@@ -362,5 +433,6 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     assert sum("per 0.1 increase of the signature" in q for q in paras) >= 2 + (dl is not None)
     flow = pd.read_csv(out / "tables" / "flow.csv")
     assert list(flow.columns) == ["step", "All"]  # one centre: no per-centre columns
-    assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(p.name for p in (tmp_path / "feats").iterdir()) == \
-        ["DWI.parquet", "T2.parquet"]  # inputs untouched
+    assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(
+        p.name for p in (tmp_path / "feats").iterdir()
+    ) == ["DWI.parquet", "T2.parquet"]  # inputs untouched

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reports import formatting as F
 
 
 @pytest.mark.parametrize(
     "p, text",
-    [(0.039, "0.039"), (0.0014, "0.001"), (0.000999, "< 0.001"), (1e-12, "< 0.001"), (1.0, "1.000"),
-     (0.0494, "0.049"), (float("nan"), "NA"), (None, "NA")],
+    [
+        (0.039, "0.039"),
+        (0.0014, "0.001"),
+        (0.000999, "< 0.001"),
+        (1e-12, "< 0.001"),
+        (1.0, "1.000"),
+        (0.0494, "0.049"),
+        (float("nan"), "NA"),
+        (None, "NA"),
+    ],
 )
 def test_fmt_p_against_study_tables(p, text):
     assert F.fmt_p(p) == text
@@ -81,10 +88,25 @@ def test_fmt_num_negative_zero_and_missing():
 
 
 def test_format_table_specs_and_composites():
-    df = pd.DataFrame({"model": ["A", "B"], "auc": [0.9491, 0.7512], "lo": [0.919, 0.674], "hi": [0.980, 0.827],
-                       "p": [1e-6, 0.0389], "n": [195, 90]})
-    out = F.format_table(df, {"Model": lambda r: r["model"], "AUC (95% CI)": F.est_ci("auc", "lo", "hi"),
-                              "p": "p*", "n": "int"})
+    df = pd.DataFrame(
+        {
+            "model": ["A", "B"],
+            "auc": [0.9491, 0.7512],
+            "lo": [0.919, 0.674],
+            "hi": [0.980, 0.827],
+            "p": [1e-6, 0.0389],
+            "n": [195, 90],
+        }
+    )
+    out = F.format_table(
+        df,
+        {
+            "Model": lambda r: r["model"],
+            "AUC (95% CI)": F.est_ci("auc", "lo", "hi"),
+            "p": "p*",
+            "n": "int",
+        },
+    )
     assert list(out.columns) == ["Model", "AUC (95% CI)", "p", "n"]
     assert out.iloc[1].tolist() == ["B", "0.751 (0.674\u20130.827)", "0.039*", "90"]
     auto = F.format_table(df)

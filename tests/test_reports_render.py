@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from html.parser import HTMLParser
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,19 +12,33 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from reports import (OutputExistsError, Report, atomic_dir, csv_text, json_text, render_all)
+from reports import OutputExistsError, Report, atomic_dir, csv_text, json_text, render_all
 from reports import formatting as F
 
 
 def _report() -> Report:
     rep = Report("Test report", subtitle="A study\nseed 1")
     sec = rep.section("Discrimination")
-    data = pd.DataFrame({"model": ["Clinical", "DL nomogram"], "auc": [0.7512, 0.94912],
-                         "ci_low": [0.674, 0.91876], "ci_high": [0.827, 0.98004], "p_value": [2e-5, np.nan]})
-    sec.table("table4", data, caption="Table 4 Predictive performance",
-              formats={"Model": lambda r: r["model"],
-                       "AUC (95% CI)": F.est_ci("auc", "ci_low", "ci_high"), "p value": F.col("p_value", "p*")},
-              footnote="AUC, area under the curve.")
+    data = pd.DataFrame(
+        {
+            "model": ["Clinical", "DL nomogram"],
+            "auc": [0.7512, 0.94912],
+            "ci_low": [0.674, 0.91876],
+            "ci_high": [0.827, 0.98004],
+            "p_value": [2e-5, np.nan],
+        }
+    )
+    sec.table(
+        "table4",
+        data,
+        caption="Table 4 Predictive performance",
+        formats={
+            "Model": lambda r: r["model"],
+            "AUC (95% CI)": F.est_ci("auc", "ci_low", "ci_high"),
+            "p value": F.col("p_value", "p*"),
+        },
+        footnote="AUC, area under the curve.",
+    )
     fig, ax = plt.subplots(figsize=(3, 2))
     ax.plot([0, 1], [0, 1])
     sec.figure("fig6a", fig, caption="Fig. 6A ROC curves")
@@ -79,7 +91,11 @@ def test_render_all_writes_docx_html_csv_png_pdf(tmp_path):
     assert len(doc.inline_shapes) == 1
     # three-line table: top and bottom rules on the table, a rule under the header, no vertical lines
     xml = t._tbl.xml
-    assert 'w:top w:val="single"' in xml and 'w:bottom w:val="single"' in xml and 'w:insideV w:val="nil"' in xml
+    assert (
+        'w:top w:val="single"' in xml
+        and 'w:bottom w:val="single"' in xml
+        and 'w:insideV w:val="nil"' in xml
+    )
 
     # HTML: parses, self-contained (figure inline as a PNG), the same cells
     page = (tmp_path / "report.html").read_text(encoding="utf-8")

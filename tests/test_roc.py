@@ -155,7 +155,9 @@ def test_near_tie_thresholds_against_live_proc():
     from hccstats.rbridge import proc
 
     a = 0.3
-    s = np.array([a, np.nextafter(a, 1), np.nextafter(np.nextafter(a, 1), 1), 0.1, 0.9, 1e300, -1e300])
+    s = np.array(
+        [a, np.nextafter(a, 1), np.nextafter(np.nextafter(a, 1), 1), 0.1, 0.9, 1e300, -1e300]
+    )
     y = np.array([0, 1, 1, 0, 1, 1, 0])
     for direction in ("<", ">"):
         r = hs.roc(y, s, direction=direction)
@@ -221,7 +223,12 @@ def test_auc_equals_brute_force_mann_whitney():
         ([0, 1, 1], [0.1, 0.2], {}, "mismatched lengths: y_true has 3, score has 2"),
         ([0, 1, 1], ["a", "b", "c"], {}, "score: expected numbers"),
         ([0, 1, 1], [0.1, 0.2, 0.3], {"direction": "up"}, "direction: expected one of"),
-        (["a", "b", "c"], [0.1, 0.2, 0.3], {"levels": ("a", "b")}, "y_true: 1 value.s. not among levels"),
+        (
+            ["a", "b", "c"],
+            [0.1, 0.2, 0.3],
+            {"levels": ("a", "b")},
+            "y_true: 1 value.s. not among levels",
+        ),
         ([0, 1, 1], [0.1, 0.2, 0.3], {"levels": (1, 1)}, "levels: expected two distinct"),
     ],
 )

@@ -25,8 +25,15 @@ extract = pytest.importorskip("extract")
 @pytest.mark.slow  # ~35 s: 120 synthetic patients imaged, features extracted, searched
 def test_search_on_demo_extracted_features_finds_image_signal(tmp_path):
     yml = make_study(tmp_path / "demo", n=120, seed=5, images=True)
-    extract.run_study(yml, tmp_path / "demo" / "features", random_weights=True, seed=0,
-                      size=64, n4=False, quiet=True)
+    extract.run_study(
+        yml,
+        tmp_path / "demo" / "features",
+        random_weights=True,
+        seed=0,
+        size=64,
+        n4=False,
+        quiet=True,
+    )
     study = load(yml)
     tables, data = study.feature_tables(), study.data
     train = data.index[data["split"] == "training"]
@@ -34,9 +41,14 @@ def test_search_on_demo_extracted_features_finds_image_signal(tmp_path):
     y = data.loc[train, study.outcome]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ReLU channels that are 0 for everyone: dropped
-        res = signature_search({p: t.loc[train] for p, t in tables.items()}, y,
-                               selectors=("anova", "relief"), classifiers=("lasso", "gp"),
-                               preset="fast", seed=1)
+        res = signature_search(
+            {p: t.loc[train] for p, t in tables.items()},
+            y,
+            selectors=("anova", "relief"),
+            classifiers=("lasso", "gp"),
+            preset="fast",
+            seed=1,
+        )
     assert set(res.best) == {"AP", "PVP", "HBP"}
     # every phase's best cross-validated AUC well above chance (observed 0.79-0.88)
     assert (res.table.groupby("phase")["mean_auc"].max() > 0.7).all(), res.table

@@ -52,8 +52,10 @@ def test_noise_cv_auc_near_half_while_preselection_on_all_data_is_inflated():
     pre = make_pipeline("anova", "gp", 10, seed=2023)[:4].fit(X, y)
     Xsel = pre.transform(X)
     cv = StratifiedKFold(5, shuffle=True, random_state=2023)
-    leaky = [cross_val_score(make_classifier(c, 2023), Xsel, y, cv=cv, scoring="roc_auc").mean()
-             for c in ALL_CLASSIFIERS]
+    leaky = [
+        cross_val_score(make_classifier(c, 2023), Xsel, y, cv=cv, scoring="roc_auc").mean()
+        for c in ALL_CLASSIFIERS
+    ]
     assert min(leaky) > 0.66 and np.mean(leaky) > 0.72, leaky  # above the null band
     assert np.mean(leaky) - res.table["mean_auc"].mean() > 0.2
 
@@ -63,8 +65,7 @@ def test_noise_cv_auc_near_half_while_preselection_on_all_data_is_inflated():
 def test_known_informative_features_recovered_with_high_auc():
     informative = [3, 50, 120, 200, 260]
     X, y = _cohort(p=300, informative=informative, seed=7)
-    res = signature_search(X, y, classifiers=("lasso", "gp"), preset="fast",
-                           k_grid=(5, 10), seed=7)
+    res = signature_search(X, y, classifiers=("lasso", "gp"), preset="fast", k_grid=(5, 10), seed=7)
     assert res.table["mean_auc"].min() > 0.8
     assert res.table["mean_auc"].max() > 0.9
     assert {f"f{j}" for j in informative} <= set(res.selected_features)
@@ -77,8 +78,14 @@ def test_known_informative_features_recovered_with_high_auc():
 def test_same_table_whatever_n_jobs():
     X, y = _cohort(n=100, p=100, events=35, informative=[0, 1, 2], shift=1.0, seed=3)
     # the seeded classifiers (RF, calibrated SVM) and two phases over 2 x 5 folds
-    kw = dict(selectors=("relief",), classifiers=("rf", "svm"),
-              preset="fast", k_grid=(5,), n_repeats=2, seed=11)
+    kw = dict(
+        selectors=("relief",),
+        classifiers=("rf", "svm"),
+        preset="fast",
+        k_grid=(5,),
+        n_repeats=2,
+        seed=11,
+    )
     one = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, n_jobs=1, **kw)
     two = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, n_jobs=2, **kw)
     pd.testing.assert_frame_equal(one.table, two.table, check_exact=True)
@@ -92,9 +99,20 @@ def test_shared_fold_work_equals_the_full_pipeline():
     X, y = _cohort(n=100, p=120, events=35, informative=[0, 5], shift=1.0, seed=4)
     Xa, ya = X.to_numpy(), y.to_numpy()
     tr, te = next(StratifiedKFold(5, shuffle=True, random_state=0).split(Xa, ya))
-    out = outer_fold(Xa, ya, tr, te, selectors=("anova", "rfe", "relief"),
-                     classifiers=ALL_CLASSIFIERS, k_grid=(7,), inner_splits=3, seed=5,
-                     fold_seed=9, alpha=0.05, threshold=0.9)
+    out = outer_fold(
+        Xa,
+        ya,
+        tr,
+        te,
+        selectors=("anova", "rfe", "relief"),
+        classifiers=ALL_CLASSIFIERS,
+        k_grid=(7,),
+        inner_splits=3,
+        seed=5,
+        fold_seed=9,
+        alpha=0.05,
+        threshold=0.9,
+    )
     for (s, c), (p, k, _) in out.items():
         pipe = make_pipeline(s, c, k, seed=5).fit(Xa[tr], ya[tr])
         np.testing.assert_array_equal(p, pipe.predict_proba(Xa[te])[:, 1])
@@ -128,8 +146,13 @@ def test_patients_differing_from_clinical_table_are_listed():
 def test_outcome_aligned_by_patient_id():
     X, y = _cohort(n=80, p=40, events=30, informative=[1], shift=2.0, seed=2)
     a = signature_search(X, y, classifiers=("lasso",), selectors=("anova",), preset="fast")
-    b = signature_search(X, y.sample(frac=1, random_state=1), classifiers=("lasso",),
-                         selectors=("anova",), preset="fast")
+    b = signature_search(
+        X,
+        y.sample(frac=1, random_state=1),
+        classifiers=("lasso",),
+        selectors=("anova",),
+        preset="fast",
+    )
     pd.testing.assert_frame_equal(a.table, b.table)
 
 
@@ -157,9 +180,14 @@ def test_no_feature_passing_the_filter_skips_the_phase():
     assert res.table.empty
     Xs, _ = _cohort(n=60, p=30, events=20, informative=[0], shift=2.5, seed=1)
     with pytest.warns(HccstatsWarning, match="AP skipped"):
-        multi = signature_search({"AP": X * 0 + np.arange(60)[::-1, None] % 7, "HBP": Xs}, y,
-                                 alpha=1e-6, selectors=("anova",), classifiers=("lasso",),
-                                 preset="fast")
+        multi = signature_search(
+            {"AP": X * 0 + np.arange(60)[::-1, None] % 7, "HBP": Xs},
+            y,
+            alpha=1e-6,
+            selectors=("anova",),
+            classifiers=("lasso",),
+            preset="fast",
+        )
     assert list(multi.skipped) == ["AP"] and list(multi.best) == ["HBP"]
     assert set(multi.table["phase"]) == {"HBP"}
 
@@ -181,16 +209,23 @@ def three_phases():
     for i, ph in enumerate(["AP", "PVP", "HBP"]):
         X, ys = _cohort(n=150, p=80, events=45, informative=[i, 10 + i], shift=1.0, seed=20 + i)
         Xs[ph] = X
-    res = signature_search(Xs, ys, selectors=("anova",), classifiers=("lasso", "gp"),
-                           preset="fast", seed=1)
+    res = signature_search(
+        Xs, ys, selectors=("anova",), classifiers=("lasso", "gp"), preset="fast", seed=1
+    )
     return Xs, ys, res
 
 
 def test_multiphase_result_api(three_phases):
     Xs, y, res = three_phases
     assert isinstance(res, SignatureSearch) and isinstance(res["AP"], PhaseSignature)
-    assert list(res.table.columns[:6]) == ["phase", "selector", "classifier", "mean_auc",
-                                           "sd_auc", "n_folds"]
+    assert list(res.table.columns[:6]) == [
+        "phase",
+        "selector",
+        "classifier",
+        "mean_auc",
+        "sd_auc",
+        "n_folds",
+    ]
     assert list(res.oof_predictions.columns) == ["AP", "PVP", "HBP"]
     app = res.signature("apparent")
     assert app.shape == (150, 3) and not np.allclose(app.to_numpy(), res.oof_predictions)

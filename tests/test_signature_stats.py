@@ -16,6 +16,7 @@ from sklearn.feature_selection import RFE, SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
 
 from hccstats import InputError
+from hccstats.baseline import wilcox_test
 from hccstats.signature import (
     AnovaSelector,
     CorrelationPruner,
@@ -26,7 +27,6 @@ from hccstats.signature import (
     relieff_weights,
     spearman_outcome,
 )
-from hccstats.baseline import wilcox_test
 
 REF = Path(__file__).parent / "reference" / "signature"
 SMALL = pd.read_csv(REF / "data_small.csv")
@@ -52,7 +52,10 @@ def test_spearman_p_against_r_live():
     X = pd.DataFrame(np.round(rng.normal(size=(70, 6)) + 0.4 * y[:, None], 1)).add_prefix("v")
     r = rbridge.run(
         "sapply(X, function(col) suppressWarnings(cor.test(col, y, method = 'spearman', "
-        "exact = FALSE))$p.value)", X=X, y=y)
+        "exact = FALSE))$p.value)",
+        X=X,
+        y=y,
+    )
     np.testing.assert_allclose(spearman_outcome(X.to_numpy(), y)[1], np.asarray(r), rtol=1e-10)
 
 
@@ -166,8 +169,11 @@ def test_rfe_selector_against_sklearn_rfe_step1(k):
     rng = np.random.default_rng(k)
     X, y = rng.uniform(size=(80, 15)), rng.integers(0, 2, 80)
     X[:, 3] += 0.5 * y
-    ref = RFE(LogisticRegression(solver="liblinear", max_iter=1000), n_features_to_select=k,
-              step=1).fit(X, y).support_
+    ref = (
+        RFE(LogisticRegression(solver="liblinear", max_iter=1000), n_features_to_select=k, step=1)
+        .fit(X, y)
+        .support_
+    )
     assert (RFESelector(k=k).fit(X, y).get_support() == ref).all()
 
 
@@ -182,8 +188,15 @@ def test_anova_selector_against_selectkbest():
 
 # ---------------------------------------------------------------- Table 1 difference analysis
 def _check_difference(got, ref):
-    for col in ["q1_events", "median_events", "q3_events", "q1_nonevents",
-                "median_nonevents", "q3_nonevents", "mw_statistic"]:
+    for col in [
+        "q1_events",
+        "median_events",
+        "q3_events",
+        "q1_nonevents",
+        "median_nonevents",
+        "q3_nonevents",
+        "mw_statistic",
+    ]:
         np.testing.assert_allclose(got[col], ref[col], rtol=1e-12)
     assert got["mw_method"].tolist() == ref["mw_method"].tolist()
     # p-values: same formula (exact distribution / normal approximation with continuity
@@ -191,8 +204,11 @@ def _check_difference(got, ref):
     np.testing.assert_allclose(got["mw_p_value"], ref["mw_p_value"], rtol=1e-8)
     # R fitted with glm.control(epsilon = 1e-14); glm's SE still uses the working weights
     # of its last IRLS step, which moves the CI limits by up to ~4e-8 relative: 1e-6
-    np.testing.assert_allclose(got[["estimate", "ci_low", "ci_high"]].to_numpy(float),
-                               ref[["estimate", "ci_low", "ci_high"]].to_numpy(float), rtol=1e-6)
+    np.testing.assert_allclose(
+        got[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        ref[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        rtol=1e-6,
+    )
     np.testing.assert_allclose(got["p_value"], ref["p_value"], rtol=1e-6)
 
 
@@ -214,12 +230,17 @@ def test_difference_table_against_r_live():
         "w <- wilcox.test(s[y == 1], s[y == 0]); fit <- glm(y ~ I(s / 0.1), family = binomial, "
         "control = glm.control(epsilon = 1e-14, maxit = 100));"
         "c(w$statistic, w$p.value, exp(coef(fit)[2]), exp(confint.default(fit))[2, ],"
-        "summary(fit)$coefficients[2, 4])", s=s, y=y)
+        "summary(fit)$coefficients[2, 4])",
+        s=s,
+        y=y,
+    )
     got = difference_table({"s": s}, y).iloc[0]
-    np.testing.assert_allclose(got[["mw_statistic", "mw_p_value"]].to_numpy(float), r[:2],
-                               rtol=1e-8)
-    np.testing.assert_allclose(got[["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float),
-                               r[2:], rtol=1e-6)  # as in the stored test
+    np.testing.assert_allclose(
+        got[["mw_statistic", "mw_p_value"]].to_numpy(float), r[:2], rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        got[["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float), r[2:], rtol=1e-6
+    )  # as in the stored test
 
 
 def test_wilcox_branch_follows_r_default():

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_logistic_data import BIRTHWT_CANDIDATES, INFERT_CANDIDATES, REF, birthwt, infert
 
 import hccstats as hs
 from hccstats import InputError
-from test_logistic_data import BIRTHWT_CANDIDATES, INFERT_CANDIDATES, REF, birthwt, infert
 
 # R's add1() refits the base model internally (no start), so its score statistics carry
 # IRLS's stopping error: ~1e-8 relative, up to 3e-8 seen (the deviance is flat at the
@@ -53,10 +53,15 @@ def test_removal_and_cycle_against_stored_add1_drop1_loop():
 def _r_loop(d, outcome, cands, **kw):
     from hccstats import rbridge
 
-    src = (Path(__file__).resolve().parents[1] / "hccstats" / "rbridge" / "stats_forward_lr.R").read_text()
-    args = ", ".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in kw.items())
+    src = (
+        Path(__file__).resolve().parents[1] / "hccstats" / "rbridge" / "stats_forward_lr.R"
+    ).read_text()
+    args = ", ".join(
+        f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in kw.items()
+    )
     return rbridge.run(
-        src + f"\nr <- forward_lr_r(d, outcome, cands{', ' + args if args else ''}); list(steps = r$steps, coef = unname(coef(r$fit)))",
+        src
+        + f"\nr <- forward_lr_r(d, outcome, cands{', ' + args if args else ''}); list(steps = r$steps, coef = unname(coef(r$fit)))",
         d=d,
         outcome=outcome,
         cands=np.asarray(cands, dtype=object),
@@ -74,7 +79,9 @@ def test_steps_against_add1_drop1_loop_live():
     g = rng.choice(["a", "b", "c"], n)
     lp = 0.5 * z[:, 0] - 0.4 * z[:, 1] + 0.3 * z[:, 3] + 0.5 * (g == "c") - 0.5
     y = (rng.random(n) < 1 / (1 + np.exp(-lp))).astype(int)
-    d = pd.DataFrame(z, columns=[f"x{i}" for i in range(6)]).assign(g=pd.Categorical(g, ["a", "b", "c"]), y=y)
+    d = pd.DataFrame(z, columns=[f"x{i}" for i in range(6)]).assign(
+        g=pd.Categorical(g, ["a", "b", "c"]), y=y
+    )
     cands = ["x0", "x1", "x2", "x3", "x4", "x5", "g"]
     for entry, removal in [(0.05, 0.10), (0.3, 0.3)]:
         sw = hs.forward_lr(d, "y", cands, entry=entry, removal=removal)
@@ -88,10 +95,14 @@ def test_steps_against_add1_drop1_loop_live():
         r = rbridge.run(
             "g <- glm(reformulate(sel, 'y'), binomial, d, control = glm.control(epsilon = 1e-14, maxit = 100))\n"
             "a <- add1(g, scope = rest, test = 'Rao')[-1, ]; cbind(a[['Rao score']], a$Df, a[['Pr(>Chi)']])",
-            d=d, sel=np.asarray(sw.selected, dtype=object), rest=np.asarray(rest, dtype=object),
+            d=d,
+            sel=np.asarray(sw.selected, dtype=object),
+            rest=np.asarray(rest, dtype=object),
         )
         assert list(sw.not_in_model["term"]) == rest
-        np.testing.assert_allclose(sw.not_in_model[["statistic", "df", "p_value"]].to_numpy(float), r, rtol=RTOL)
+        np.testing.assert_allclose(
+            sw.not_in_model[["statistic", "df", "p_value"]].to_numpy(float), r, rtol=RTOL
+        )
 
 
 def _cycling_cohort() -> pd.DataFrame:
@@ -130,7 +141,9 @@ def test_score_tests_against_add1_rao():
     des = build_design("low ~ lwt + smoke + race + age + ptl + ht", d)
     cols = des.columns
     base = [cols.index(c) for c in ("Intercept", "lwt", "smoke")]
-    blocks = [[cols.index("race[T.black]"), cols.index("race[T.other]")]] + [[cols.index(c)] for c in ("age", "ptl", "ht")]
+    blocks = [[cols.index("race[T.black]"), cols.index("race[T.other]")]] + [
+        [cols.index(c)] for c in ("age", "ptl", "ht")
+    ]
     core = fit_logistic(des.X[:, base], des.y)
     flat = [j for b in blocks for j in b]
     local, pos = [], 0
@@ -158,7 +171,9 @@ def test_score_test_against_closed_form():
     y = d["low"].to_numpy(float)
     Z = d[["age", "lwt", "ptl"]].to_numpy(float)
     one = np.ones((len(y), 1))
-    stat, df = score_tests(one, fit_logistic(one, y), y, Z, [np.array([0]), np.array([1]), np.array([2])])
+    stat, df = score_tests(
+        one, fit_logistic(one, y), y, Z, [np.array([0]), np.array([1]), np.array([2])]
+    )
     ybar = y.mean()
     u = (Z * (y - ybar)[:, None]).sum(axis=0)
     expected = u**2 / (ybar * (1 - ybar) * ((Z - Z.mean(axis=0)) ** 2).sum(axis=0))

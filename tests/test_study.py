@@ -41,7 +41,7 @@ def test_types_follow_the_study_file(study):
         assert isinstance(d[name].dtype, pd.CategoricalDtype) and d[name].cat.ordered
     assert d["tumour_number"].cat.categories.tolist() == [1, 2, 3, 4]
     assert d["bclc"].cat.categories.tolist() == ["0", "A", "B"]
-    assert d["mvi"].cat.categories.tolist() == ["absent", "present"]        # first = reference
+    assert d["mvi"].cat.categories.tolist() == ["absent", "present"]  # first = reference
     assert set(d["split"]) == {"training", "validation"}
     assert study.variables["ast"] == Variable("ast", "continuous", "AST", "U/L", None)
     assert study.labels["neutrophil"] == "Neutrophil count (10^9/L)"
@@ -53,8 +53,8 @@ def test_missing_counts_against_the_csv(study, demo_dir):
     raw = raw[raw["exclusion_reason"].isna()].set_index("patient_id")
     for name in study.variables:
         assert study.missing[name] == raw[name].isna().sum(), name
-    assert study.missing[["afp", "ast", "ggt"]].sum() > 0                 # a few % of lab cells
-    assert study.data["ast"].isna().sum() == study.missing["ast"]         # carried, not dropped
+    assert study.missing[["afp", "ast", "ggt"]].sum() > 0  # a few % of lab cells
+    assert study.data["ast"].isna().sum() == study.missing["ast"]  # carried, not dropped
 
 
 def test_flow_adds_up(study):
@@ -105,7 +105,12 @@ def test_minimal_study_file_defaults(copy):
     )
     s = load(copy / "study.yaml")
     assert s.center is None and s.readers is None and s.seed == 0
-    assert s.config["split"] == {"method": "random", "ratio": 0.7, "stratify": ["outcome", "center"], "seed": 0}
+    assert s.config["split"] == {
+        "method": "random",
+        "ratio": 0.7,
+        "stratify": ["outcome", "center"],
+        "seed": 0,
+    }
     # without clinical.exclude only a missing outcome excludes a patient
     assert len(s.data) + len(s.excluded) == len(pd.read_csv(copy / "clinical.csv"))
     assert set(s.excluded["reason"]) == {"missing outcome (early_recurrence)"}
@@ -120,30 +125,46 @@ def test_readers_table(study):
     counts = r.groupby(["reader", "session"]).size().to_dict()
     assert counts == {("R1", 1): 285, ("R1", 2): 285, ("R2", 1): 285, ("R3", 1): 285}
     assert list(study.reader_features) == [
-        "mr_tumour_size", "ap_enhancement", "capsule", "hypodense_halo", "necrosis",
-        "satellite_nodules", "peritumoral_hypointensity"]
+        "mr_tumour_size",
+        "ap_enhancement",
+        "capsule",
+        "hypodense_halo",
+        "necrosis",
+        "satellite_nodules",
+        "peritumoral_hypointensity",
+    ]
     assert r["ap_enhancement"].cat.categories.tolist() == [1, 2, 3, 4, 5]
 
 
 def test_image_and_mask_paths(copy):
     cfg = yaml.safe_load((copy / "study.yaml").read_text())
-    cfg["images"] = {"phases": {"AP": "img/{patient_id}_ap.nii.gz", "HBP": "img/{patient_id}_hbp.nii.gz"},
-                     "mask": {"AP": "img/{patient_id}_m1.nii.gz", "HBP": "img/{patient_id}_m2.nii.gz"}}
+    cfg["images"] = {
+        "phases": {"AP": "img/{patient_id}_ap.nii.gz", "HBP": "img/{patient_id}_hbp.nii.gz"},
+        "mask": {"AP": "img/{patient_id}_m1.nii.gz", "HBP": "img/{patient_id}_m2.nii.gz"},
+    }
     (copy / "study.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     s = load(copy / "study.yaml", check_images=False)
-    assert s.image_paths("HCC0002") == {"AP": copy / "img/HCC0002_ap.nii.gz", "HBP": copy / "img/HCC0002_hbp.nii.gz"}
+    assert s.image_paths("HCC0002") == {
+        "AP": copy / "img/HCC0002_ap.nii.gz",
+        "HBP": copy / "img/HCC0002_hbp.nii.gz",
+    }
     assert s.mask_paths("HCC0002")["HBP"] == copy / "img/HCC0002_m2.nii.gz"
     assert s.phases == ["AP", "HBP"] and s.tumour_label == 1
 
 
 def test_feature_tables_are_aligned_to_data(copy, study):
     (copy / "features").mkdir()
-    ids = list(study.data.index)[::-1] + list(study.excluded.index)     # other order, extra rows
+    ids = list(study.data.index)[::-1] + list(study.excluded.index)  # other order, extra rows
     rng = np.random.default_rng(0)
     tables = {}
     for phase in ("AP", "PVP", "HBP"):
-        tables[phase] = pd.DataFrame({"patient_id": ids, "vgg19_b1_c0": rng.random(len(ids)),
-                                      "vgg19_b5_c511": rng.random(len(ids))})
+        tables[phase] = pd.DataFrame(
+            {
+                "patient_id": ids,
+                "vgg19_b1_c0": rng.random(len(ids)),
+                "vgg19_b5_c511": rng.random(len(ids)),
+            }
+        )
         tables[phase].to_parquet(copy / "features" / f"{phase}.parquet")
     s = load(copy / "study.yaml")
     got = s.feature_tables()
@@ -161,6 +182,8 @@ def test_repr_reads_like_a_summary(study):
 
 def test_excel_bom_and_blank_padding_are_tolerated(copy):
     text = (copy / "clinical.csv").read_text()
-    (copy / "clinical.csv").write_text("\ufeff" + text.replace(",male,", ", male ,", 3), encoding="utf-8")
+    (copy / "clinical.csv").write_text(
+        "\ufeff" + text.replace(",male,", ", male ,", 3), encoding="utf-8"
+    )
     s = load(copy / "study.yaml")
     assert s.data.index.name == "patient_id" and set(s.data["sex"].dropna()) == {"female", "male"}

@@ -63,6 +63,7 @@ def test_pristine_copy_loads(study):
 
 # --- missing files -------------------------------------------------------------------------
 
+
 def test_missing_study_file(tmp_path):
     with pytest.raises(InputError, match="study.yaml: study file not found"):
         load(tmp_path / "study.yaml")
@@ -79,14 +80,22 @@ def test_missing_readers_file(study):
 
 
 def test_missing_image_file(study):
-    _edit_yaml(study, lambda c: c.update(images={
-        "phases": {"AP": "images/{patient_id}/AP.nii.gz"}, "mask": "images/{patient_id}/mask.nii.gz"}))
+    _edit_yaml(
+        study,
+        lambda c: c.update(
+            images={
+                "phases": {"AP": "images/{patient_id}/AP.nii.gz"},
+                "mask": "images/{patient_id}/mask.nii.gz",
+            }
+        ),
+    )
     msg = _error(study)
     assert "AP.nii.gz: image file not found (images.phases.AP)" in msg
     assert "40 included patient(s)" in msg
 
 
 # --- missing columns ----------------------------------------------------------------------
+
 
 def test_missing_variable_column(study):
     _save(_csv(study, "clinical.csv").drop(columns="ast"), study, "clinical.csv")
@@ -105,8 +114,9 @@ def test_missing_reader_feature_column(study):
 
 # --- outcome ----------------------------------------------------------------------------------
 
+
 def test_outcome_not_binary(study):
-    _set(study, "clinical.csv", {(4, "early_recurrence"): "2"})   # data row 5 = spreadsheet row 6
+    _set(study, "clinical.csv", {(4, "early_recurrence"): "2"})  # data row 5 = spreadsheet row 6
     msg = _error(study)
     assert "clinical.csv: column 'early_recurrence': outcome is not binary" in msg
     assert "row 6 (patient HCC0005)" in msg
@@ -126,6 +136,7 @@ def test_missing_outcome_excludes_patient_not_error(study):
 
 # --- duplicate IDs --------------------------------------------------------------------------
 
+
 def test_duplicate_patient_ids(study):
     _set(study, "clinical.csv", {(7, "patient_id"): "HCC0003"})
     msg = _error(study)
@@ -137,10 +148,14 @@ def test_duplicate_reading(study):
     df = _csv(study, "readers.csv")
     df = pd.concat([df, df.iloc[[3]]], ignore_index=True)
     _save(df, study, "readers.csv")
-    assert "readers.csv: column 'patient_id': duplicate rows for patient_id/reader/session" in _error(study)
+    assert (
+        "readers.csv: column 'patient_id': duplicate rows for patient_id/reader/session"
+        in _error(study)
+    )
 
 
 # --- patients in one table and not another ------------------------------------------------------
+
 
 def test_reader_patient_not_in_clinical(study):
     _set(study, "readers.csv", {(0, "patient_id"): "GHOST"})
@@ -163,12 +178,17 @@ def test_feature_table_lacking_a_patient(study):
     ids = list(s.data.index)[1:]
     for phase in ("AP", "PVP", "HBP"):
         pd.DataFrame({"patient_id": ids, "vgg19_b1_c0": range(len(ids))}).to_parquet(
-            study / "features" / f"{phase}.parquet")
-    with pytest.raises(InputError, match=r"AP.parquet: column 'patient_id': 1 included patient\(s\) have no features"):
+            study / "features" / f"{phase}.parquet"
+        )
+    with pytest.raises(
+        InputError,
+        match=r"AP.parquet: column 'patient_id': 1 included patient\(s\) have no features",
+    ):
         s.feature_tables()
 
 
 # --- text in a numeric column -------------------------------------------------------------------
+
 
 def test_text_in_numeric_column(study):
     _set(study, "clinical.csv", {(6, "ast"): "high", (9, "ast"): "n.d."})
@@ -191,6 +211,7 @@ def test_value_outside_declared_levels(study):
 
 
 # --- study.yaml itself ----------------------------------------------------------------------------
+
 
 def test_unknown_variable_type(study):
     _edit_yaml(study, lambda c: c["variables"]["age"].update(type="numeric"))
@@ -222,12 +243,18 @@ def test_not_yaml(study):
 @pytest.mark.parametrize(
     "split, expected",
     [
-        ({"method": "random", "ratio": 1.5}, "split.ratio: expected a number strictly between 0 and 1"),
+        (
+            {"method": "random", "ratio": 1.5},
+            "split.ratio: expected a number strictly between 0 and 1",
+        ),
         ({"method": "kfold"}, "split.method: unknown split method 'kfold'"),
         ({"method": "random", "stratify": 3}, "split.stratify: expected true, false or a list"),
         ({"method": "random", "seed": "abc"}, "split.seed: expected an integer"),
         ({"method": "random", "folds": 5}, "split: unknown key(s) ['folds']"),
-        ({"method": "random", "stratify": ["nonexistent"]}, "missing column 'nonexistent' named in split.stratify"),
+        (
+            {"method": "random", "stratify": ["nonexistent"]},
+            "missing column 'nonexistent' named in split.stratify",
+        ),
         ({"column": "split_col"}, "clinical.csv: missing column 'split_col'"),
     ],
 )
@@ -241,7 +268,10 @@ def test_split_column_with_bad_values(study):
     df["cohort"] = ["train"] * 30 + ["test"] * (len(df) - 30)
     df.loc[3, "cohort"] = "holdout"
     _save(df, study, "clinical.csv")
-    _edit_yaml(study, lambda c: c.update(split={"column": "cohort", "training": "train", "validation": "test"}))
+    _edit_yaml(
+        study,
+        lambda c: c.update(split={"column": "cohort", "training": "train", "validation": "test"}),
+    )
     msg = _error(study)
     assert "clinical.csv: column 'cohort': split values must be 'train' or 'test'" in msg
     assert "row 5 (patient HCC0004)" in msg

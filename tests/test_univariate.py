@@ -7,17 +7,19 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_logistic_data import BIRTHWT_CANDIDATES, GLM, INFERT_CANDIDATES, REF, birthwt, infert
 
 import hccstats as hs
 from hccstats import InputError
-from test_logistic_data import BIRTHWT_CANDIDATES, GLM, INFERT_CANDIDATES, REF, birthwt, infert
 
 RTOL = 1e-8  # glm iterated to its fixed point vs Newton to rounding level: agree to ~1e-12
 PER = {"age": "sd", "lwt": 10}
 
 
 def _ours(ci_method, test):
-    return hs.univariate(birthwt(), "low", BIRTHWT_CANDIDATES, per=PER, ci_method=ci_method, test=test)
+    return hs.univariate(
+        birthwt(), "low", BIRTHWT_CANDIDATES, per=PER, ci_method=ci_method, test=test
+    )
 
 
 @pytest.mark.parametrize("ci_method", ["wald", "profile"])
@@ -51,11 +53,13 @@ def test_univariate_against_glm(name):
     make, outcome, preds, scaled = LIVE[name]
     d = make()
     d.loc[[3, 17], scaled] = np.nan  # rows dropped in that model only
-    ours = hs.univariate(d, outcome, preds, per={scaled: 0.5}, ci_method="profile", test="lr", nan_policy="omit")
+    ours = hs.univariate(
+        d, outcome, preds, per={scaled: 0.5}, ci_method="profile", test="lr", nan_policy="omit"
+    )
     ref = rbridge.run(
         f"""out <- list()
         for (v in preds) {{
-          g <- {GLM.format(f='reformulate(v, outcome)')}
+          g <- {GLM.format(f="reformulate(v, outcome)")}
           per <- if (v == scaled) 0.5 else 1
           ci <- suppressWarnings(suppressMessages(confint(g)))[-1, , drop = FALSE]
           out[[v]] <- cbind(exp(per * coef(g)[-1]), exp(per * ci), anova(g, test = "Chisq")[["Pr(>Chi)"]][2], nobs(g))
@@ -66,11 +70,16 @@ def test_univariate_against_glm(name):
         outcome=outcome,
         scaled=scaled,
     )
-    np.testing.assert_allclose(ours[["estimate", "ci_low", "ci_high", "p_value", "n"]].to_numpy(), ref, rtol=RTOL)
+    np.testing.assert_allclose(
+        ours[["estimate", "ci_low", "ci_high", "p_value", "n"]].to_numpy(), ref, rtol=RTOL
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(per=st.floats(0.01, 50).filter(lambda v: abs(v - 1) > 1e-3) | st.floats(-20, -0.05), seed=st.integers(0, 1000))
+@given(
+    per=st.floats(0.01, 50).filter(lambda v: abs(v - 1) > 1e-3) | st.floats(-20, -0.05),
+    seed=st.integers(0, 1000),
+)
 def test_or_per_scaling_is_or_to_the_power_per(per, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(50, 10, 80)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from _calibration_data import birthwt, birthwt_fit, read_ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hccstats as hs
 from hccstats import InputError
 from hccstats.calibration import hosmer_lemeshow, le_cessie, val_prob
-
-from _calibration_data import birthwt, birthwt_fit, read_ref
 
 # The same arithmetic as rms (same lrm.fit iterations, same lowess, same binned C), so the
 # agreement is ~1e-12; 1e-6 is the requirement and leaves room for BLAS differences.
@@ -25,7 +23,9 @@ def _case_data(case):
     return read_ref("asah.csv")["poor"].to_numpy(), read_ref("risks_asah.csv")[case].to_numpy()
 
 
-@pytest.mark.parametrize("case", ["birthwt_apparent", "birthwt_shrunk", "asah_apparent", "asah_shifted"])
+@pytest.mark.parametrize(
+    "case", ["birthwt_apparent", "birthwt_shrunk", "asah_apparent", "asah_shifted"]
+)
 def test_val_prob_against_stored_rms(case):
     # R: val.prob(p, y, pl = FALSE) in make_reference.R
     ref = read_ref("val_prob.csv").set_index("case").loc[case]
@@ -86,12 +86,23 @@ def test_val_prob_recalibrated_risk_has_intercept_0_slope_1_invariant(seed):
     assert v2.slope == pytest.approx(1, abs=1e-5)
 
 
-@pytest.mark.parametrize("case,g", [("birthwt_apparent", 10), ("birthwt_apparent", 8),
-                                    ("asah_apparent", 10), ("asah_shifted", 10)])
+@pytest.mark.parametrize(
+    "case,g",
+    [
+        ("birthwt_apparent", 10),
+        ("birthwt_apparent", 8),
+        ("asah_apparent", 10),
+        ("asah_shifted", 10),
+    ],
+)
 def test_hosmer_lemeshow_against_stored_r(case, g):
     # R: base-R transcription of ResourceSelection::hoslem.test (make_reference.R, function hl)
-    key = {("birthwt_apparent", 10): "birthwt_g10", ("birthwt_apparent", 8): "birthwt_g8",
-           ("asah_apparent", 10): "asah_g10", ("asah_shifted", 10): "asah_shifted_g10"}[(case, g)]
+    key = {
+        ("birthwt_apparent", 10): "birthwt_g10",
+        ("birthwt_apparent", 8): "birthwt_g8",
+        ("asah_apparent", 10): "asah_g10",
+        ("asah_shifted", 10): "asah_shifted_g10",
+    }[(case, g)]
     ref = read_ref("hosmer_lemeshow.csv").set_index("case").loc[key]
     y, p = _case_data(case)
     res = hosmer_lemeshow(y, p, g=g)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _calibration_data import birthwt_fit, read_ref, resamples_seed11
 
 from hccstats.calibration import validate
-
-from _calibration_data import birthwt_fit, read_ref, resamples_seed11
 
 COLS = ["index_orig", "training", "test", "optimism", "index_corrected", "n"]
 INDEX = ["Dxy", "R2", "Intercept", "Slope", "Emax", "D", "U", "Q", "B", "g", "gp"]

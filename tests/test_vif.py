@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_logistic_data import BIRTHWT_CANDIDATES, DATASETS, GLM, INFERT_CANDIDATES, REF, birthwt
 
 import hccstats as hs
 from hccstats import InputError
-from test_logistic_data import BIRTHWT_CANDIDATES, DATASETS, GLM, INFERT_CANDIDATES, REF, birthwt
 
 RTOL = 1e-8  # determinants of a small correlation matrix: agree with car to ~1e-13
 
@@ -36,7 +36,9 @@ def test_vif_against_stored_car(name):
 def test_vif_against_car():
     from hccstats import rbridge
 
-    d = birthwt().assign(lwt_kg=lambda t: t["lwt"] * 0.4536 + np.sin(np.arange(len(t))))  # near-collinear with lwt
+    d = birthwt().assign(
+        lwt_kg=lambda t: t["lwt"] * 0.4536 + np.sin(np.arange(len(t)))
+    )  # near-collinear with lwt
     preds = ["age", "lwt", "lwt_kg", "race", "smoke"]
     ref = rbridge.run("car::vif(lm(low ~ age + lwt + lwt_kg + race + smoke, data = d))", d=d)
     ours = hs.vif(d, preds)

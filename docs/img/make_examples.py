@@ -17,14 +17,25 @@ REF = HERE.parent.parent / "tests" / "reference" / "nomogram"
 d = pd.read_csv(REF / "birthwt.csv")
 d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
 d["smoke"] = pd.Categorical(d["smoke"], categories=["no", "yes"])
-fit = hs.lrm("low ~ age + lwt + race + smoke + ptl + ht", d,
-             labels={"age": "Age (years)", "lwt": "Weight (lb)", "ptl": "Premature labours", "ht": "Hypertension"})
-hs.nomogram(fit, engine="python", fun_label="Risk of low birth weight").save(HERE / "nomogram_native", formats=("png",),
-                                                                              dpi=150)
+fit = hs.lrm(
+    "low ~ age + lwt + race + smoke + ptl + ht",
+    d,
+    labels={
+        "age": "Age (years)",
+        "lwt": "Weight (lb)",
+        "ptl": "Premature labours",
+        "ht": "Hypertension",
+    },
+)
+hs.nomogram(fit, engine="python", fun_label="Risk of low birth weight").save(
+    HERE / "nomogram_native", formats=("png",), dpi=150
+)
 from hccstats.rbridge import r_available
 
 if r_available("rms"):
-    hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(HERE / "nomogram_rms", formats=("png",))
+    hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(
+        HERE / "nomogram_rms", formats=("png",)
+    )
 
 # a ROC figure from the fitted risks (hand-made curve object: plots are duck-typed)
 y = fit.y

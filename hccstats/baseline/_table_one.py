@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -15,8 +16,20 @@ from ._tests import chisq_test, fisher_test, kruskal_test, wilcox_test
 __all__ = ["TableOne", "table_one"]
 
 _SUMMARY_COLUMNS = [
-    "variable", "label", "level", "kind", "group", "n", "percent", "median", "q1", "q3", "mean", "sd",
-    "n_missing", "n_group",
+    "variable",
+    "label",
+    "level",
+    "kind",
+    "group",
+    "n",
+    "percent",
+    "median",
+    "q1",
+    "q3",
+    "mean",
+    "sd",
+    "n_missing",
+    "n_group",
 ]
 
 
@@ -44,7 +57,9 @@ class TableOne:
 
     def to_frame(self) -> pd.DataFrame:
         """Summary joined with the tests (one test row repeated per level)."""
-        return self.summary.merge(self.tests, on=["variable", "label"], how="left", suffixes=("", "_variable"))
+        return self.summary.merge(
+            self.tests, on=["variable", "label"], how="left", suffixes=("", "_variable")
+        )
 
     def __repr__(self) -> str:
         return (
@@ -117,7 +132,9 @@ def table_one(
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     missing_cols = [c for c in [group, *variables] if c not in data.columns]
     if missing_cols:
-        raise InputError(f"data: column(s) {missing_cols} not found (columns: {list(data.columns)[:20]})")
+        raise InputError(
+            f"data: column(s) {missing_cols} not found (columns: {list(data.columns)[:20]})"
+        )
     if continuous_stat not in ("median", "mean"):
         raise InputError(f"continuous_stat: expected 'median' or 'mean', got {continuous_stat!r}")
     if exact not in ("auto", "always", "never"):
@@ -141,31 +158,65 @@ def table_one(
         n_missing = int(series.isna().sum())
         if var in categorical or _is_categorical(series):
             levels = _levels(series)
-            counts = np.array([[int((part[var] == lv).sum()) for lv in levels] for _, part in split.items()])
+            counts = np.array(
+                [[int((part[var] == lv).sum()) for lv in levels] for _, part in split.items()]
+            )
             for gname, part in sets:
                 valid = part[var].notna().sum()
                 for lv in levels:
                     n = int((part[var] == lv).sum())
-                    rows.append(_row(var, label, lv, "categorical", gname, part, n=n,
-                                     percent=100.0 * n / valid if valid else np.nan))
+                    rows.append(
+                        _row(
+                            var,
+                            label,
+                            lv,
+                            "categorical",
+                            gname,
+                            part,
+                            n=n,
+                            percent=100.0 * n / valid if valid else np.nan,
+                        )
+                    )
             tests.append(_categorical_test(var, label, counts, exact, correct, n_missing, notes))
         else:
             values = [part[var].dropna().to_numpy(float) for _, part in split.items()]
             for gname, part in sets:
                 v = part[var].dropna().to_numpy(float)
                 q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else (np.nan,) * 3
-                rows.append(_row(var, label, None, "continuous", gname, part, n=len(v), median=med, q1=q1, q3=q3,
-                                 mean=float(v.mean()) if len(v) else np.nan,
-                                 sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan))
+                rows.append(
+                    _row(
+                        var,
+                        label,
+                        None,
+                        "continuous",
+                        gname,
+                        part,
+                        n=len(v),
+                        median=med,
+                        q1=q1,
+                        q3=q3,
+                        mean=float(v.mean()) if len(v) else np.nan,
+                        sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+                    )
+                )
             tests.append(_continuous_test(var, label, values, n_missing, notes))
     summary = pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
-    return TableOne(summary, pd.DataFrame(tests), tuple(groups), group, continuous_stat, tuple(notes))
+    return TableOne(
+        summary, pd.DataFrame(tests), tuple(groups), group, continuous_stat, tuple(notes)
+    )
 
 
 def _row(var, label, level, kind, gname, part, **values) -> dict[str, Any]:
     row = dict.fromkeys(_SUMMARY_COLUMNS, np.nan)
-    row.update(variable=var, label=label, level=level, kind=kind, group=gname,
-               n_missing=int(part[var].isna().sum()), n_group=len(part))
+    row.update(
+        variable=var,
+        label=label,
+        level=level,
+        kind=kind,
+        group=gname,
+        n_missing=int(part[var].isna().sum()),
+        n_group=len(part),
+    )
     row.update(values)
     return row
 
@@ -179,10 +230,15 @@ def _continuous_test(var, label, values, n_missing, notes) -> dict[str, Any]:
     else:
         res = kruskal_test(*values)
     return {
-        "variable": var, "label": label, "kind": "continuous",
-        "test": res.method if res else "none", "statistic": res.statistic if res else np.nan,
-        "df": res.df if res and res.df is not None else np.nan, "p_value": res.p_value if res else np.nan,
-        "smd": smd_continuous(values) if all(len(v) > 1 for v in values) else np.nan, "n_missing": n_missing,
+        "variable": var,
+        "label": label,
+        "kind": "continuous",
+        "test": res.method if res else "none",
+        "statistic": res.statistic if res else np.nan,
+        "df": res.df if res and res.df is not None else np.nan,
+        "p_value": res.p_value if res else np.nan,
+        "smd": smd_continuous(values) if all(len(v) > 1 for v in values) else np.nan,
+        "n_missing": n_missing,
     }
 
 
@@ -196,9 +252,13 @@ def _categorical_test(var, label, counts, exact, correct, n_missing, notes) -> d
         use_fisher = exact == "always" or (exact == "auto" and (expected < 5).any())
         res = fisher_test(used) if use_fisher else chisq_test(used, correct=correct)
     return {
-        "variable": var, "label": label, "kind": "categorical",
-        "test": res.method if res else "none", "statistic": res.statistic if res else np.nan,
-        "df": res.df if res and res.df is not None else np.nan, "p_value": res.p_value if res else np.nan,
+        "variable": var,
+        "label": label,
+        "kind": "categorical",
+        "test": res.method if res else "none",
+        "statistic": res.statistic if res else np.nan,
+        "df": res.df if res and res.df is not None else np.nan,
+        "p_value": res.p_value if res else np.nan,
         "smd": smd_categorical(counts.astype(float)) if (counts.sum(axis=1) > 0).all() else np.nan,
         "n_missing": n_missing,
     }

@@ -44,7 +44,8 @@ def wilcox_test(x: Any, y: Any, *, exact: bool | None = None, correct: bool = Tr
     else:
         z = w - nx * ny / 2
         sigma = math.sqrt(
-            (nx * ny / 12) * ((nx + ny + 1) - (tie_counts**3 - tie_counts).sum() / ((nx + ny) * (nx + ny - 1)))
+            (nx * ny / 12)
+            * ((nx + ny + 1) - (tie_counts**3 - tie_counts).sum() / ((nx + ny) * (nx + ny - 1)))
         )
         if sigma == 0:
             return TestResult(w, float("nan"), "Wilcoxon rank sum test (all values tied)")
@@ -64,7 +65,9 @@ def kruskal_test(*samples: Any) -> TestResult:
 def _table(table: Any) -> np.ndarray:
     t = np.asarray(table, dtype=float)
     if t.ndim != 2 or min(t.shape) < 2:
-        raise InputError(f"table: need a 2-D contingency table with at least 2 rows and columns, got {t.shape}")
+        raise InputError(
+            f"table: need a 2-D contingency table with at least 2 rows and columns, got {t.shape}"
+        )
     if (t < 0).any() or not np.allclose(t, np.round(t)):
         raise InputError("table: counts must be non-negative integers")
     return np.round(t)
@@ -89,7 +92,13 @@ def chisq_test(table: Any, *, correct: bool = False) -> TestResult:
     stat = float((diff**2 / expected).sum())
     df = (t.shape[0] - 1) * (t.shape[1] - 1)
     method = "Pearson's Chi-squared test" + (" with Yates' continuity correction" if yates else "")
-    return TestResult(stat, float(stats.chi2.sf(stat, df)), method, df=df, extra={"min_expected": float(expected.min())})
+    return TestResult(
+        stat,
+        float(stats.chi2.sf(stat, df)),
+        method,
+        df=df,
+        extra={"min_expected": float(expected.min())},
+    )
 
 
 def fisher_test(table: Any, *, max_nodes: int = 2_000_000) -> TestResult:
@@ -149,7 +158,11 @@ class _FisherNetwork:
                 lo, hi = self._bounds(j, node)
                 every = vals + hi <= limit
                 if every.any():
-                    total += float((wts[every] * np.exp(vals[every] + self._log_all_completions(j, node))).sum())
+                    total += float(
+                        (
+                            wts[every] * np.exp(vals[every] + self._log_all_completions(j, node))
+                        ).sum()
+                    )
                 keep = ~every & (vals + lo <= limit)
                 if not keep.any():
                     continue
@@ -228,7 +241,7 @@ def _compositions(total: int, caps: tuple[int, ...]):
             if left <= caps[i]:
                 yield (*prefix, left)
             return
-        room = sum(caps[i + 1:])
+        room = sum(caps[i + 1 :])
         for v in range(max(0, left - room), min(caps[i], left) + 1):
             yield from rec(i + 1, left - v, prefix + [v])
 

@@ -13,6 +13,15 @@ from ._val_prob import ValProb, val_prob
 from ._validate import Validation, validate
 
 __all__ = [
-    "calibrate", "Calibration", "calibration_curve", "validate", "Validation",
-    "val_prob", "ValProb", "hosmer_lemeshow", "le_cessie", "lowess", "approx",
+    "calibrate",
+    "Calibration",
+    "calibration_curve",
+    "validate",
+    "Validation",
+    "val_prob",
+    "ValProb",
+    "hosmer_lemeshow",
+    "le_cessie",
+    "lowess",
+    "approx",
 ]

@@ -171,8 +171,9 @@ def lrm_fit_batch(
     return BatchFit(beta, dev, null_deviance(y, W), fail, iters)
 
 
-def lrm_fit_rows(x: np.ndarray, y: np.ndarray, *, maxit: int = 12, eps: float = 0.025,
-                 tol: float = 1e-7) -> BatchFit:
+def lrm_fit_rows(
+    x: np.ndarray, y: np.ndarray, *, maxit: int = 12, eps: float = 0.025, tol: float = 1e-7
+) -> BatchFit:
     """Fit ``y ~ x_b`` (intercept and one slope) for every row ``x_b`` of ``x`` (B, n).
 
     rms's logistic recalibration of each bootstrap model's linear predictor on the

@@ -60,11 +60,13 @@ class Calibration:
         return calibration_curves({name: self}, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
-        head = (f"Estimates of Calibration Accuracy by {'Bootstrap' if self.B else 'lowess'} "
-                f"(B={self.B}, failed={self.n_failed})\n\n"
-                f"n={self.n}   Mean absolute error={self.mean_abs_error:.3f}   "
-                f"Mean squared error={self.mean_squared_error:.5f}\n"
-                f"0.9 Quantile of absolute error={self.quantile_90:.3f}\n\n")
+        head = (
+            f"Estimates of Calibration Accuracy by {'Bootstrap' if self.B else 'lowess'} "
+            f"(B={self.B}, failed={self.n_failed})\n\n"
+            f"n={self.n}   Mean absolute error={self.mean_abs_error:.3f}   "
+            f"Mean squared error={self.mean_squared_error:.5f}\n"
+            f"0.9 Quantile of absolute error={self.quantile_90:.3f}\n\n"
+        )
         return head + self.table.to_string(float_format=lambda v: f"{v:.4f}")
 
 
@@ -82,7 +84,7 @@ def _errors(predicted, predy, curve):
         return (float("nan"),) * 3
     err = predicted - approx(predy[s], curve[s], predicted, ties="mean")
     a = np.abs(err[np.isfinite(err)])
-    return float(a.mean()), float(np.mean(a ** 2)), float(np.quantile(a, 0.9))
+    return float(a.mean()), float(np.mean(a**2)), float(np.quantile(a, 0.9))
 
 
 def _smooth(xmat, ymat, predy):
@@ -91,8 +93,9 @@ def _smooth(xmat, ymat, predy):
     return out
 
 
-def calibrate(fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None = 1,
-              resamples=None) -> Calibration:
+def calibrate(
+    fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None = 1, resamples=None
+) -> Calibration:
     """Bootstrap overfitting-corrected calibration curve, as ``rms::calibrate(fit, B=B)``.
 
     Harrell's method: the apparent curve is ``lowess(predicted, y, iter = 0)`` read at a grid
@@ -146,7 +149,9 @@ def calibrate(fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None =
             prob = np.ascontiguousarray(1.0 / (1.0 + np.exp(-(bf.coef[ok] @ X.T))))
             tr_ok = np.empty((prob.shape[0], len(grid)))
             te_ok = np.empty_like(tr_ok)
-            smooth_boot_at(prob, np.argsort(prob, axis=1), y, W[ok].astype(np.int64), grid, tr_ok, te_ok)
+            smooth_boot_at(
+                prob, np.argsort(prob, axis=1), y, W[ok].astype(np.int64), grid, tr_ok, te_ok
+            )
             train[ok] = tr_ok - grid
             test[ok] = te_ok - grid
         return train, test, bf.fail
@@ -156,11 +161,19 @@ def calibrate(fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None =
     index_orig = orig - grid
     optimism = tr - te
     corrected = orig - optimism
-    table = pd.DataFrame({
-        "predicted": grid, "apparent": orig, "bias_corrected": corrected, "optimism": optimism,
-        "index_orig": index_orig, "training": tr, "test": te,
-        "index_corrected": index_orig - optimism, "n": num,
-    })
+    table = pd.DataFrame(
+        {
+            "predicted": grid,
+            "apparent": orig,
+            "bias_corrected": corrected,
+            "optimism": optimism,
+            "index_orig": index_orig,
+            "training": tr,
+            "test": te,
+            "index_corrected": index_orig - optimism,
+            "n": num,
+        }
+    )
     mae, mse, q90 = _errors(predicted, grid, corrected)
     return Calibration(table, predicted, mae, mse, q90, n, idx.shape[0], n_failed, seed)
 
@@ -184,8 +197,18 @@ def calibration_curve(y_true, risk, *, predy=None) -> Calibration:
     orig = np.empty((1, len(grid)))
     smooth_rows_at(p[None, :].copy(), yb[None, :].copy(), grid, False, orig)
     nan = np.full(len(grid), np.nan)
-    table = pd.DataFrame({"predicted": grid, "apparent": orig[0], "bias_corrected": nan,
-                          "optimism": nan, "index_orig": orig[0] - grid, "training": nan,
-                          "test": nan, "index_corrected": nan, "n": np.zeros(len(grid), int)})
+    table = pd.DataFrame(
+        {
+            "predicted": grid,
+            "apparent": orig[0],
+            "bias_corrected": nan,
+            "optimism": nan,
+            "index_orig": orig[0] - grid,
+            "training": nan,
+            "test": nan,
+            "index_corrected": nan,
+            "n": np.zeros(len(grid), int),
+        }
+    )
     mae, mse, q90 = _errors(p, grid, orig[0])
     return Calibration(table, p, mae, mse, q90, len(p), 0, 0, None, "apparent")

@@ -8,7 +8,7 @@ from scipy.stats import chi2, norm
 
 from .._errors import InputError
 from .._results import TestResult
-from .._validation import as_binary, as_finite, check_same_length
+from .._validation import as_binary, check_same_length
 from ._val_prob import check_risk
 
 __all__ = ["hosmer_lemeshow", "le_cessie"]
@@ -62,12 +62,23 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = float(np.sum(((o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0)[keep]))
     df = int(keep.sum()) - 2
-    table = pd.DataFrame({"group": np.arange(1, k + 1)[keep], "n": n[keep], "observed": o1[keep],
-                          "expected": e1[keep], "observed_nonevents": o0[keep],
-                          "expected_nonevents": e0[keep]})
-    return TestResult(statistic=stat, p_value=float(chi2.sf(stat, df)) if df > 0 else float("nan"),
-                      method="Hosmer and Lemeshow goodness of fit (GOF) test", df=float(df),
-                      extra={"table": table, "groups": int(keep.sum())})
+    table = pd.DataFrame(
+        {
+            "group": np.arange(1, k + 1)[keep],
+            "n": n[keep],
+            "observed": o1[keep],
+            "expected": e1[keep],
+            "observed_nonevents": o0[keep],
+            "expected_nonevents": e0[keep],
+        }
+    )
+    return TestResult(
+        statistic=stat,
+        p_value=float(chi2.sf(stat, df)) if df > 0 else float("nan"),
+        method="Hosmer and Lemeshow goodness of fit (GOF) test",
+        df=float(df),
+        extra={"table": table, "groups": int(keep.sum())},
+    )
 
 
 def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
@@ -117,9 +128,12 @@ def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
     sw = np.sqrt(wt)
     beta, *_ = np.linalg.lstsq(Xd * sw[:, None], d * sw, rcond=None)
     res = (d - Xd @ beta) * sw
-    sd = float(np.sqrt(np.sum(res ** 2)))
+    sd = float(np.sqrt(np.sum(res**2)))
     ev = float(np.sum(wt))
     z = (sse - ev) / sd
-    return TestResult(statistic=float(z), p_value=float(2 * norm.cdf(-abs(z))),
-                      method="le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares test",
-                      extra={"sse": sse, "expected": ev, "sd": sd})
+    return TestResult(
+        statistic=float(z),
+        p_value=float(2 * norm.cdf(-abs(z))),
+        method="le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares test",
+        extra={"sse": sse, "expected": ev, "sd": sd},
+    )

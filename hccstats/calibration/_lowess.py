@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .._validation import as_finite, check_same_length
 from .._errors import InputError
+from .._validation import as_finite, check_same_length
 from ._jit import njit
 
 __all__ = ["lowess", "approx"]

@@ -61,7 +61,7 @@ def run_chunks(func, idx: np.ndarray, n_jobs: int | None):
     """
     from threadpoolctl import threadpool_limits
 
-    chunks = [idx[i:i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
+    chunks = [idx[i : i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
     with threadpool_limits(limits=1, user_api="blas"):
         if n_jobs in (None, 1) or len(chunks) == 1:
             return [func(c) for c in chunks]

@@ -7,8 +7,15 @@ from scipy.stats import rankdata
 
 from ._jit import njit
 
-__all__ = ["somers_c", "somers_c_counts", "gini_md", "gini_md_rows",
-           "gini_md_counts", "nagelkerke", "lrm_binned_c"]
+__all__ = [
+    "somers_c",
+    "somers_c_counts",
+    "gini_md",
+    "gini_md_rows",
+    "gini_md_counts",
+    "nagelkerke",
+    "lrm_binned_c",
+]
 
 
 def somers_c(x: np.ndarray, y: np.ndarray) -> float:

@@ -19,10 +19,24 @@ __all__ = ["ValProb", "val_prob", "check_risk"]
 
 # rms's names, in rms's order
 _R_NAMES = {
-    "dxy": "Dxy", "c": "C (ROC)", "r2": "R2", "d": "D", "d_chi2": "D:Chi-sq", "d_p": "D:p",
-    "u": "U", "u_chi2": "U:Chi-sq", "u_p": "U:p", "q": "Q", "brier": "Brier",
-    "intercept": "Intercept", "slope": "Slope", "emax": "Emax", "e90": "E90", "eavg": "Eavg",
-    "s_z": "S:z", "s_p": "S:p",
+    "dxy": "Dxy",
+    "c": "C (ROC)",
+    "r2": "R2",
+    "d": "D",
+    "d_chi2": "D:Chi-sq",
+    "d_p": "D:p",
+    "u": "U",
+    "u_chi2": "U:Chi-sq",
+    "u_p": "U:p",
+    "q": "Q",
+    "brier": "Brier",
+    "intercept": "Intercept",
+    "slope": "Slope",
+    "emax": "Emax",
+    "e90": "E90",
+    "eavg": "Eavg",
+    "s_z": "S:z",
+    "s_p": "S:p",
 }
 
 
@@ -125,8 +139,11 @@ def val_prob(y_true, risk) -> ValProb:
     with np.errstate(divide="ignore"):
         logit = np.log(p / (1.0 - p))
     if np.unique(p).size == 1:
-        warnings.warn("risk is constant: Dxy, R2 and slope are 0 as in rms", UndefinedStatisticWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "risk is constant: Dxy, R2 and slope are 0 as in rms",
+            UndefinedStatisticWarning,
+            stacklevel=2,
+        )
         P = yb.mean()
         intc = np.log(P / (1 - P))
         n = n_all
@@ -137,12 +154,35 @@ def val_prob(y_true, risk) -> ValProb:
         u = (u_chi2 - 1) / n
         sz, sp = _spiegelhalter(p, yb)
         e = abs(p[0] - P)
-        return ValProb(0.0, 0.5, 0.0, d, 0.0, 1.0, u, u_chi2, float(chi2.sf(u_chi2, 1)), d - u,
-                       float(np.mean((yb - p[0]) ** 2)), float(intc), 0.0, 0.0, e, e, sz, sp, n)
+        return ValProb(
+            0.0,
+            0.5,
+            0.0,
+            d,
+            0.0,
+            1.0,
+            u,
+            u_chi2,
+            float(chi2.sf(u_chi2, 1)),
+            d - u,
+            float(np.mean((yb - p[0]) ** 2)),
+            float(intc),
+            0.0,
+            0.0,
+            e,
+            e,
+            sz,
+            sp,
+            n,
+        )
     fin = np.isfinite(logit)
     if not fin.all():
-        warnings.warn(f"{int((~fin).sum())} observations deleted from logistic calibration due to "
-                      "probs. of 0 or 1", UndefinedStatisticWarning, stacklevel=2)
+        warnings.warn(
+            f"{int((~fin).sum())} observations deleted from logistic calibration due to "
+            "probs. of 0 or 1",
+            UndefinedStatisticWarning,
+            stacklevel=2,
+        )
     lg, yi = logit[fin], yb[fin]
     n = len(lg)
     Xc = np.column_stack([np.ones(n), lg])
@@ -155,7 +195,9 @@ def val_prob(y_true, risk) -> ValProb:
     # f.recal: lrm.fit(logit, y)
     recal = lrm_fit_batch(Xc, yi)
     if recal.fail[0]:
-        warnings.warn("logistic recalibration did not converge", UndefinedStatisticWarning, stacklevel=2)
+        warnings.warn(
+            "logistic recalibration did not converge", UndefinedStatisticWarning, stacklevel=2
+        )
     intercept, slope = (float(v) for v in recal.coef[0])
     xs, sm = lowess(p, yb, iter=0)
     cal = approx(xs, sm, p, ties="mean")
@@ -167,9 +209,23 @@ def val_prob(y_true, risk) -> ValProb:
     u = (u_chi2 - 2.0) / n
     sz, sp = _spiegelhalter(p, yb)
     return ValProb(
-        dxy=2.0 * (c - 0.5), c=c, r2=r2, d=float(d), d_chi2=float(lr), d_p=float("nan"),
-        u=float(u), u_chi2=u_chi2, u_p=float(chi2.sf(u_chi2, 2)), q=float(d - u),
-        brier=float(np.mean((p - yb) ** 2)), intercept=intercept, slope=slope,
-        emax=float(er.max()), e90=float(np.quantile(er, 0.9)), eavg=float(er.mean()),
-        s_z=sz, s_p=sp, n=int(n),
+        dxy=2.0 * (c - 0.5),
+        c=c,
+        r2=r2,
+        d=float(d),
+        d_chi2=float(lr),
+        d_p=float("nan"),
+        u=float(u),
+        u_chi2=u_chi2,
+        u_p=float(chi2.sf(u_chi2, 2)),
+        q=float(d - u),
+        brier=float(np.mean((p - yb) ** 2)),
+        intercept=intercept,
+        slope=slope,
+        emax=float(er.max()),
+        e90=float(np.quantile(er, 0.9)),
+        eavg=float(er.mean()),
+        s_z=sz,
+        s_p=sp,
+        n=int(n),
     )

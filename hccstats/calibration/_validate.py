@@ -37,8 +37,10 @@ class Validation:
         return self.table.loc[index]
 
     def __repr__(self) -> str:
-        return (f"Bootstrap validation (B={self.B}, failed={self.n_failed}, n={self.n})\n\n"
-                + self.table.to_string(float_format=lambda v: f"{v:.4f}"))
+        return (
+            f"Bootstrap validation (B={self.B}, failed={self.n_failed}, n={self.n})\n\n"
+            + self.table.to_string(float_format=lambda v: f"{v:.4f}")
+        )
 
 
 def _plogis(x):
@@ -61,11 +63,20 @@ def _apparent(lp, order, y, counts, lr, l0, n):
     cidx = np.empty(nb)
     somers_c_counts(lp, order, y, counts, cidx)
     prob = _plogis(lp)
-    return np.column_stack([
-        2.0 * (cidx - 0.5), nagelkerke(lr, l0, n), np.zeros(nb), np.ones(nb),
-        D, U, D - U, (counts * (y - prob) ** 2).sum(axis=1) / n, gini_md_counts(lp, order, counts),
-        gini_md_counts(prob, order, counts),
-    ])
+    return np.column_stack(
+        [
+            2.0 * (cidx - 0.5),
+            nagelkerke(lr, l0, n),
+            np.zeros(nb),
+            np.ones(nb),
+            D,
+            U,
+            D - U,
+            (counts * (y - prob) ** 2).sum(axis=1) / n,
+            gini_md_counts(lp, order, counts),
+            gini_md_counts(prob, order, counts),
+        ]
+    )
 
 
 def _tested(lp, order, y):
@@ -78,11 +89,20 @@ def _tested(lp, order, y):
     D = (lr - 1.0) / n
     l01 = -2.0 * np.sum(y * lp - np.log(1.0 + np.exp(lp)), axis=1)
     U = (l01 - rf.deviance - 2.0) / n
-    return np.column_stack([
-        2.0 * (_c_ones(lp, order, y) - 0.5), nagelkerke(lr, rf.null_deviance, n),
-        a, s, D, U, D - U, np.mean((y - _plogis(lp)) ** 2, axis=1), gini_md_rows(s[:, None] * lp),
-        gini_md_rows(_plogis(a[:, None] + s[:, None] * lp)),
-    ])
+    return np.column_stack(
+        [
+            2.0 * (_c_ones(lp, order, y) - 0.5),
+            nagelkerke(lr, rf.null_deviance, n),
+            a,
+            s,
+            D,
+            U,
+            D - U,
+            np.mean((y - _plogis(lp)) ** 2, axis=1),
+            gini_md_rows(s[:, None] * lp),
+            gini_md_rows(_plogis(a[:, None] + s[:, None] * lp)),
+        ]
+    )
 
 
 def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=None) -> Validation:
@@ -123,8 +143,15 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     n = len(y)
     idx = bootstrap_indices(n, B, seed, resamples)
     lp0 = (X @ coef)[None, :]
-    orig = _apparent(lp0, np.argsort(lp0, axis=1), y, np.ones((1, n)), null_deviance(y) - loglik2(lp0, y),
-                     null_deviance(y), n)[0]
+    orig = _apparent(
+        lp0,
+        np.argsort(lp0, axis=1),
+        y,
+        np.ones((1, n)),
+        null_deviance(y) - loglik2(lp0, y),
+        null_deviance(y),
+        n,
+    )[0]
 
     def one_chunk(ix):
         W = counts(ix, n)
@@ -143,8 +170,17 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     tr, te, num, n_failed = average(parts)
     opt = tr - te
     corr = orig - opt
-    table = pd.DataFrame({"index_orig": orig, "training": tr, "test": te, "optimism": opt,
-                          "index_corrected": corr, "n": num.astype(float)}, index=_MEASURES)
+    table = pd.DataFrame(
+        {
+            "index_orig": orig,
+            "training": tr,
+            "test": te,
+            "optimism": opt,
+            "index_corrected": corr,
+            "n": num.astype(float),
+        },
+        index=_MEASURES,
+    )
     # Emax: the corrected calibration intercept and slope, over risks 0, 0.0005, ..., 1
     p = np.linspace(0.0, 1.0, 2001)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -33,11 +33,11 @@ MISSING_RATE = 0.03
 # cohort so that the mean risk is EVENT_RATE. Terms are computed from clinical.csv's
 # columns (mvi present = 1) and the latent image risk (standard normal, truth.csv).
 TRUTH = {
-    "mvi": 1.2,                  # mvi == "present"
-    "tumour_number": 0.9,        # per additional tumour (tumour_number - 1)
-    "image_risk": 1.6,           # latent image risk, per SD
-    "log2_ast_40": 0.45,         # log2(AST / 40 U/L)
-    "neutrophil_3.5": -0.3,      # neutrophil count - 3.5 (10^9/L)
+    "mvi": 1.2,  # mvi == "present"
+    "tumour_number": 0.9,  # per additional tumour (tumour_number - 1)
+    "image_risk": 1.6,  # latent image risk, per SD
+    "log2_ast_40": 0.45,  # log2(AST / 40 U/L)
+    "neutrophil_3.5": -0.3,  # neutrophil count - 3.5 (10^9/L)
 }
 
 
@@ -71,9 +71,11 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     starting with ``_`` (latent image risk, linear predictor, risk, per-feature truths).
     """
     total = n + n_excluded
-    z = rng.standard_normal(total)                                   # latent image risk
+    z = rng.standard_normal(total)  # latent image risk
     centre = np.empty(total, dtype=object)
-    centre[:n] = rng.permutation(np.repeat(list(CENTRE_SHARE), list(exact_counts(n, CENTRE_SHARE).values())))
+    centre[:n] = rng.permutation(
+        np.repeat(list(CENTRE_SHARE), list(exact_counts(n, CENTRE_SHARE).values()))
+    )
     centre[n:] = rng.choice(list(CENTRE_SHARE), size=n_excluded, p=[0.8, 0.2])
 
     age = np.clip(np.round(rng.normal(53, 10.5, total)), 22, 79)
@@ -82,18 +84,21 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     hbv_dna = np.where((etiology == "HBV") & (rng.random(total) < 0.55), ">=500", "<500")
     afp = np.clip(_lognormal(rng, total, 40, 2.1, 0.4 * z), 0.8, 121000).round(1)
     alt = np.clip(_lognormal(rng, total, 36, 0.55), 6, 900).round(0)
-    ast = np.clip(alt ** 0.6 * _lognormal(rng, total, 4.3, 0.35, 0.12 * z), 8, 900).round(0)
+    ast = np.clip(alt**0.6 * _lognormal(rng, total, 4.3, 0.35, 0.12 * z), 8, 900).round(0)
     ggt = np.clip(_lognormal(rng, total, 52, 0.75, 0.2 * z), 8, 1500).round(0)
     neutrophil = np.clip(_lognormal(rng, total, 3.3, 0.33), 0.8, 14).round(2)
 
     size = np.clip(_lognormal(rng, total, 4.3, 0.45, 0.32 * z), 0.8, 16).round(1)
     tumour_number = np.empty(total, dtype=int)
-    tumour_number[:n] = _by_rank(0.6 * z[:n] + rng.standard_normal(n), TUMOUR_NUMBER_SHARE).astype(int)
+    tumour_number[:n] = _by_rank(0.6 * z[:n] + rng.standard_normal(n), TUMOUR_NUMBER_SHARE).astype(
+        int
+    )
     tumour_number[n:] = rng.choice([1, 2, 3], size=n_excluded, p=[0.75, 0.2, 0.05])
     mvi = rng.random(total) < expit(-0.65 + 0.55 * z + 0.1 * (size - 4.3))
     grade = _by_rank(0.6 * z + rng.standard_normal(total), GRADE_SHARE)
     bclc = np.where(
-        (tumour_number == 1) & (size <= 2.0), "0",
+        (tumour_number == 1) & (size <= 2.0),
+        "0",
         np.where((tumour_number == 1) | ((tumour_number <= 3) & (size <= 3.0)), "A", "B"),
     )
 
@@ -114,15 +119,28 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     follow = np.where(late, 24 + rng.gamma(2.0, 9.0, total), rng.uniform(24.5, 96, total))
     months = np.where(event == 1, early, follow).round(1)
 
-    frame = pd.DataFrame({
-        "patient_id": [f"HCC{i + 1:04d}" for i in range(total)],
-        "center": centre, "age": age.astype(int), "sex": sex, "etiology": etiology,
-        "hbv_dna": hbv_dna, "afp": afp, "alt": alt.astype(int), "ast": ast.astype(int),
-        "ggt": ggt.astype(int), "neutrophil": neutrophil, "bclc": bclc,
-        "tumour_size": size, "tumour_number": tumour_number,
-        "mvi": np.where(mvi, "present", "absent"), "histologic_grade": grade,
-        "early_recurrence": event, "months_to_recurrence": months,
-    })
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"HCC{i + 1:04d}" for i in range(total)],
+            "center": centre,
+            "age": age.astype(int),
+            "sex": sex,
+            "etiology": etiology,
+            "hbv_dna": hbv_dna,
+            "afp": afp,
+            "alt": alt.astype(int),
+            "ast": ast.astype(int),
+            "ggt": ggt.astype(int),
+            "neutrophil": neutrophil,
+            "bclc": bclc,
+            "tumour_size": size,
+            "tumour_number": tumour_number,
+            "mvi": np.where(mvi, "present", "absent"),
+            "histologic_grade": grade,
+            "early_recurrence": event,
+            "months_to_recurrence": months,
+        }
+    )
     frame["exclusion_reason"] = ""
     if n_excluded:
         frame.loc[n:, "exclusion_reason"] = rng.choice(list(EXCLUSION_REASONS), size=n_excluded)

@@ -30,7 +30,7 @@ from scipy.special import expit
 __all__ = ["SHAPE", "SPACING", "PHASES", "patient_volumes", "write_images"]
 
 SHAPE = (96, 96, 12)
-SPACING = (3.5, 3.5, 6.0)           # mm
+SPACING = (3.5, 3.5, 6.0)  # mm
 PHASES = ("AP", "PVP", "HBP")
 # signal of each tissue per phase (arbitrary units, T1-weighted GRE)
 TISSUE = {
@@ -42,7 +42,7 @@ TISSUE = {
     "aorta": (950, 560, 300),
     "portal": (430, 600, 330),
 }
-CENTRE_GAIN = {"Center 1": (1.0, 11.0), "Center 2": (0.82, 15.0)}   # gain, noise sigma
+CENTRE_GAIN = {"Center 1": (1.0, 11.0), "Center 2": (0.82, 15.0)}  # gain, noise sigma
 
 
 def _grid():
@@ -60,9 +60,13 @@ def _tumour_shape(g, centre, radius, lobulation, rng):
     """Normalised radius field of a lobulated ellipsoid (< 1 inside), and its angle field."""
     dx, dy, dz = (a - c for a, c in zip(g, centre))
     elong = rng.uniform(0.85, 1.15)
-    rho = np.sqrt((dx / (radius * elong)) ** 2 + (dy / (radius / elong)) ** 2 + (dz / (radius * 0.9)) ** 2)
+    rho = np.sqrt(
+        (dx / (radius * elong)) ** 2 + (dy / (radius / elong)) ** 2 + (dz / (radius * 0.9)) ** 2
+    )
     theta = np.arctan2(dy, dx)
-    wobble = sum(rng.uniform(0.4, 1.0) * np.sin(k * theta + rng.uniform(0, 2 * np.pi)) for k in (3, 5, 7))
+    wobble = sum(
+        rng.uniform(0.4, 1.0) * np.sin(k * theta + rng.uniform(0, 2 * np.pi)) for k in (3, 5, 7)
+    )
     return rho / (1 + lobulation * wobble / 2), theta
 
 
@@ -78,22 +82,30 @@ def _box(centre, half_mm):
 
 def _sub(axis_array, box):
     """The part of a broadcast grid axis inside ``box``."""
-    return axis_array[tuple(b if axis_array.shape[i] > 1 else slice(None) for i, b in enumerate(box))]
+    return axis_array[
+        tuple(b if axis_array.shape[i] > 1 else slice(None) for i, b in enumerate(box))
+    ]
 
 
 def _smooth_noise(rng, sigma, shape):
-    field = gaussian_filter(rng.standard_normal(shape, dtype=np.float32), sigma=sigma, mode="reflect")
+    field = gaussian_filter(
+        rng.standard_normal(shape, dtype=np.float32), sigma=sigma, mode="reflect"
+    )
     return field / (field.std() + 1e-12)
 
 
-def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) -> tuple[dict, np.ndarray]:
+def patient_volumes(
+    row: pd.Series, feats: pd.Series, rng: np.random.Generator
+) -> tuple[dict, np.ndarray]:
     """{phase: float volume} and the uint8 tumour mask of one patient."""
     g = _grid()
     z_risk = float(row["_image_risk"])
-    label = np.zeros(SHAPE, dtype=np.int8)     # tissue index
+    label = np.zeros(SHAPE, dtype=np.int8)  # tissue index
     names = list(TISSUE)
     body_c = (rng.normal(0, 4), rng.normal(8, 3), 0.0)
-    body = np.broadcast_to(_ellipsoid(g[:2], body_c[:2], (160 + rng.normal(0, 8), 120 + rng.normal(0, 6))), SHAPE)
+    body = np.broadcast_to(
+        _ellipsoid(g[:2], body_c[:2], (160 + rng.normal(0, 8), 120 + rng.normal(0, 6))), SHAPE
+    )
     label[body < 1.0] = names.index("fat")
     label[body < 0.8] = names.index("soft")
     liver_c = (rng.normal(-50, 5), rng.normal(-10, 5), rng.normal(0, 4))
@@ -101,9 +113,13 @@ def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) 
     liver = _ellipsoid(g, liver_c, liver_r) < 1.0
     label[liver] = names.index("liver")
     label[_ellipsoid(g, (75 + rng.normal(0, 4), 30, 0), (38, 28, 60)) < 1.0] = names.index("spleen")
-    label[np.broadcast_to(_ellipsoid(g[:2], (28, 75), (11, 11)) < 1.0, SHAPE)] = names.index("aorta")
-    label[np.broadcast_to(_ellipsoid(g[:2], (0, 68), (12, 9)) < 1.0, SHAPE)] = names.index("portal")  # IVC
-    for _ in range(3):                     # portal branches crossing the liver
+    label[np.broadcast_to(_ellipsoid(g[:2], (28, 75), (11, 11)) < 1.0, SHAPE)] = names.index(
+        "aorta"
+    )
+    label[np.broadcast_to(_ellipsoid(g[:2], (0, 68), (12, 9)) < 1.0, SHAPE)] = names.index(
+        "portal"
+    )  # IVC
+    for _ in range(3):  # portal branches crossing the liver
         p0 = np.array([liver_c[0] + rng.normal(0, 25), liver_c[1] + rng.normal(0, 25)])
         ang = rng.uniform(0, np.pi)
         d = np.abs((g[0] - p0[0]) * np.sin(ang) - (g[1] - p0[1]) * np.cos(ang))
@@ -114,9 +130,9 @@ def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) 
 
     size_mm = float(row["tumour_size"]) * 10.0
     number = int(row["tumour_number"])
-    strength = expit(1.5 * z_risk)                                  # 0..1, rises with risk
+    strength = expit(1.5 * z_risk)  # 0..1, rises with risk
     lobulation = 0.05 + 0.35 * strength
-    ap_type = int(feats["ap_enhancement"])                          # 0..4 (types 1..5)
+    ap_type = int(feats["ap_enhancement"])  # 0..4 (types 1..5)
     ratios = {
         "AP": 1.15 + 0.75 * strength + 0.05 * ap_type,
         "PVP": 0.98 - 0.35 * strength,
@@ -124,7 +140,7 @@ def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) 
     }
     halo = int(feats["hypodense_halo"]) == 1
     peritumoral = int(feats["peritumoral_hypointensity"]) == 1
-    capsule = int(feats["capsule"])                                 # 0 absent, 1 incomplete, 2 complete
+    capsule = int(feats["capsule"])  # 0 absent, 1 incomplete, 2 complete
     necrosis = int(feats["necrosis"]) == 1
     for t in range(number):
         radius = size_mm / 2 if t == 0 else size_mm / 2 * rng.uniform(0.3, 0.65)
@@ -145,7 +161,7 @@ def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) 
         for ph in PHASES:
             liver_level = TISSUE["liver"][PHASES.index(ph)]
             value = liver_level * ratios[ph] * (1 + mottling)
-            if ph == "AP" and ap_type >= 3:                         # rim-like enhancement
+            if ph == "AP" and ap_type >= 3:  # rim-like enhancement
                 value = np.where(rim, value * 1.25, value * 0.8)
             if ph == "PVP" and capsule:
                 ring = (rho >= 0.86) & inside
@@ -162,22 +178,32 @@ def patient_volumes(row: pd.Series, feats: pd.Series, rng: np.random.Generator) 
                 sub[shell_out & in_liver] *= 0.7
     if int(feats["satellite_nodules"]) == 1:
         for _ in range(int(rng.integers(2, 4))):
-            centre = np.array(liver_c) + rng.normal(0, 1, 3) * np.array([size_mm * 0.7, size_mm * 0.7, 6.0])
+            centre = np.array(liver_c) + rng.normal(0, 1, 3) * np.array(
+                [size_mm * 0.7, size_mm * 0.7, 6.0]
+            )
             box = _box(centre, 8.0)
-            nod = (_ellipsoid(tuple(_sub(a, box) for a in g), centre, (5.0, 5.0, 5.0)) < 1.0) & liver[box]
+            nod = (
+                _ellipsoid(tuple(_sub(a, box) for a in g), centre, (5.0, 5.0, 5.0)) < 1.0
+            ) & liver[box]
             for ph in PHASES:
                 base[ph][box][nod] = TISSUE["liver"][PHASES.index(ph)] * ratios[ph]
 
     gain, sigma = CENTRE_GAIN.get(str(row["center"]), (1.0, 12.0))
     xs, ys = (a / 170.0 for a in g[:2])
     coef = rng.normal(0, 0.12, 5)
-    bias = np.exp(coef[0] * xs + coef[1] * ys + coef[2] * xs * ys + coef[3] * xs ** 2 + coef[4] * ys ** 2)
-    bias = bias.astype(np.float32)     # smooth, in-plane; the same coil profile for every phase
+    bias = np.exp(
+        coef[0] * xs + coef[1] * ys + coef[2] * xs * ys + coef[3] * xs**2 + coef[4] * ys**2
+    )
+    bias = bias.astype(np.float32)  # smooth, in-plane; the same coil profile for every phase
     out = {}
     for ph in PHASES:
-        img = gaussian_filter(base[ph], sigma=(0.7, 0.7, 0.3)) * bias * np.float32(gain * rng.normal(1.0, 0.04))
+        img = (
+            gaussian_filter(base[ph], sigma=(0.7, 0.7, 0.3))
+            * bias
+            * np.float32(gain * rng.normal(1.0, 0.04))
+        )
         n1, n2 = rng.standard_normal((2, *SHAPE), dtype=np.float32) * np.float32(sigma)
-        out[ph] = np.sqrt((img + n1) ** 2 + n2 ** 2)
+        out[ph] = np.sqrt((img + n1) ** 2 + n2**2)
     return out, mask
 
 
@@ -202,8 +228,9 @@ def _nifti_header(dtype_name: str) -> bytes:
 def _nifti_bytes(array: np.ndarray, dtype) -> bytes:
     """A .nii.gz file's bytes: nibabel's header, voxels in Fortran order, gzip with mtime 0."""
     arr = np.asarray(array).astype(dtype, copy=False)
-    return gzip.compress(_nifti_header(np.dtype(dtype).name) + arr.tobytes(order="F"),
-                         compresslevel=1, mtime=0)
+    return gzip.compress(
+        _nifti_header(np.dtype(dtype).name) + arr.tobytes(order="F"), compresslevel=1, mtime=0
+    )
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -212,7 +239,9 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _one_patient(folder: Path, row: pd.Series, feats: pd.Series, seed: np.random.SeedSequence) -> None:
+def _one_patient(
+    folder: Path, row: pd.Series, feats: pd.Series, seed: np.random.SeedSequence
+) -> None:
     vols, mask = patient_volumes(row, feats, np.random.default_rng(seed))
     folder.mkdir(parents=True, exist_ok=True)
     for ph, vol in vols.items():
@@ -220,8 +249,13 @@ def _one_patient(folder: Path, row: pd.Series, feats: pd.Series, seed: np.random
     _write(folder / "mask.nii.gz", _nifti_bytes(mask, np.uint8))
 
 
-def write_images(out: Path, frame: pd.DataFrame, feats: pd.DataFrame,
-                 seed: np.random.SeedSequence, n_jobs: int = 1) -> None:
+def write_images(
+    out: Path,
+    frame: pd.DataFrame,
+    feats: pd.DataFrame,
+    seed: np.random.SeedSequence,
+    n_jobs: int = 1,
+) -> None:
     """images/<patient_id>/{AP,PVP,HBP,mask}.nii.gz for every row of ``frame``."""
     seeds = seed.spawn(len(frame))
     jobs = [

@@ -15,9 +15,25 @@ from ._yaml import study_yaml
 __all__ = ["make_study"]
 
 CLINICAL_COLUMNS = [
-    "patient_id", "center", "age", "sex", "etiology", "hbv_dna", "afp", "alt", "ast", "ggt",
-    "neutrophil", "bclc", "tumour_size", "tumour_number", "mvi", "histologic_grade",
-    "early_recurrence", "months_to_recurrence", "exclusion_reason",
+    "patient_id",
+    "center",
+    "age",
+    "sex",
+    "etiology",
+    "hbv_dna",
+    "afp",
+    "alt",
+    "ast",
+    "ggt",
+    "neutrophil",
+    "bclc",
+    "tumour_size",
+    "tumour_number",
+    "mvi",
+    "histologic_grade",
+    "early_recurrence",
+    "months_to_recurrence",
+    "exclusion_reason",
 ]
 
 
@@ -87,7 +103,9 @@ def make_study(
     included = frame["exclusion_reason"] == ""
     readings = make_readings(frame[included], feats[included], rng_readers)
 
-    _write_text(out / "clinical.csv", frame[CLINICAL_COLUMNS].to_csv(index=False, lineterminator="\n"))
+    _write_text(
+        out / "clinical.csv", frame[CLINICAL_COLUMNS].to_csv(index=False, lineterminator="\n")
+    )
     _write_text(out / "readers.csv", readings.to_csv(index=False, lineterminator="\n"))
     hidden = frame.loc[included, ["patient_id", "_image_risk", "_linear_predictor", "_risk"]]
     hidden = hidden.rename(columns=lambda c: c.lstrip("_"))

@@ -26,7 +26,7 @@ FEATURES = {
     "satellite_nodules": (["absent", "present"], "Satellite nodules", 0.045),
     "peritumoral_hypointensity": (["absent", "present"], "Peritumoral hypointensity on HBP", 0.05),
 }
-INTRA_REREAD = 0.3   # share of R1's second-session readings made afresh
+INTRA_REREAD = 0.3  # share of R1's second-session readings made afresh
 
 
 def _ordinal(score: np.ndarray, cuts: list[float]) -> np.ndarray:
@@ -39,19 +39,24 @@ def true_features(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     z = frame["_image_risk"].to_numpy()
     size = frame["tumour_size"].to_numpy(dtype=float)
     e = lambda: rng.standard_normal(n)  # noqa: E731
-    return pd.DataFrame({
-        "mr_tumour_size": (size > 5.0).astype(int),
-        "ap_enhancement": _ordinal(0.8 * z + 0.6 * e(), [-1.1, -0.3, 0.35, 1.1]),
-        "capsule": _ordinal(-0.5 * z + 0.9 * e(), [-0.7, 0.3]),
-        "hypodense_halo": (rng.random(n) < expit(-1.2 + 1.0 * z)).astype(int),
-        "necrosis": (rng.random(n) < expit(-1.0 + 0.7 * z + 0.25 * (size - 4.3))).astype(int),
-        "satellite_nodules": (rng.random(n) < expit(-1.8 + 0.9 * z)).astype(int),
-        "peritumoral_hypointensity": (rng.random(n) < expit(-1.3 + 1.0 * z)).astype(int),
-    }, index=frame.index)
+    return pd.DataFrame(
+        {
+            "mr_tumour_size": (size > 5.0).astype(int),
+            "ap_enhancement": _ordinal(0.8 * z + 0.6 * e(), [-1.1, -0.3, 0.35, 1.1]),
+            "capsule": _ordinal(-0.5 * z + 0.9 * e(), [-0.7, 0.3]),
+            "hypodense_halo": (rng.random(n) < expit(-1.2 + 1.0 * z)).astype(int),
+            "necrosis": (rng.random(n) < expit(-1.0 + 0.7 * z + 0.25 * (size - 4.3))).astype(int),
+            "satellite_nodules": (rng.random(n) < expit(-1.8 + 0.9 * z)).astype(int),
+            "peritumoral_hypointensity": (rng.random(n) < expit(-1.3 + 1.0 * z)).astype(int),
+        },
+        index=frame.index,
+    )
 
 
 def _read(truth: np.ndarray, k: int, p_err: float, rng, size: np.ndarray | None) -> np.ndarray:
-    if size is not None:       # a measurement: a relative error (the feature's rate) in the diameter, then the 5 cm cut
+    if (
+        size is not None
+    ):  # a measurement: a relative error (the feature's rate) in the diameter, then the 5 cm cut
         return (size * (1 + p_err * rng.standard_normal(len(size))) > 5.0).astype(int)
     wrong = rng.random(len(truth)) < p_err
     if k > 2:
@@ -63,7 +68,9 @@ def _read(truth: np.ndarray, k: int, p_err: float, rng, size: np.ndarray | None)
     return np.where(wrong, other, truth)
 
 
-def make_readings(frame: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def make_readings(
+    frame: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Long table: patient_id, reader, session, the seven features (as written to readers.csv)."""
     size = frame["tumour_size"].to_numpy(dtype=float)
     reads = {}
@@ -80,7 +87,9 @@ def make_readings(frame: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Gener
     reads[("R1", 2)] = again
     parts = []
     for (reader, session), values in reads.items():
-        part = pd.DataFrame({"patient_id": frame["patient_id"].to_numpy(), "reader": reader, "session": session})
+        part = pd.DataFrame(
+            {"patient_id": frame["patient_id"].to_numpy(), "reader": reader, "session": session}
+        )
         for f, (levels, _, _) in FEATURES.items():
             part[f] = np.array(levels, dtype=object)[values[f]]
         parts.append(part)
@@ -89,4 +98,8 @@ def make_readings(frame: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Gener
     long["_o"] = [order[k] for k in zip(long["reader"], long["session"])]
     pos = {pid: i for i, pid in enumerate(frame["patient_id"])}
     long["_p"] = long["patient_id"].map(pos)
-    return long.sort_values(["_p", "_o"], kind="stable").drop(columns=["_o", "_p"]).reset_index(drop=True)
+    return (
+        long.sort_values(["_p", "_o"], kind="stable")
+        .drop(columns=["_o", "_p"])
+        .reset_index(drop=True)
+    )

@@ -54,7 +54,11 @@ class AucCI:
         )
 
     def __repr__(self) -> str:
-        how = "DeLong" if self.method == "delong" else f"{self.n_boot} stratified bootstrap replicates"
+        how = (
+            "DeLong"
+            if self.method == "delong"
+            else f"{self.n_boot} stratified bootstrap replicates"
+        )
         return f"{self.level:.0%} CI: {self.low:.4f}-{self.high:.4f} ({how}); AUC = {self.auc:.4f}"
 
 
@@ -151,7 +155,14 @@ def ci_auc(
             )
         se = float(np.sqrt(var))
         low, high = normal_interval(roc.auc, se, level)
-        return AucCI(roc.auc, float(min(max(low, 0.0), 1.0)), float(min(max(high, 0.0), 1.0)), se, level, "delong")
+        return AucCI(
+            roc.auc,
+            float(min(max(low, 0.0), 1.0)),
+            float(min(max(high, 0.0), 1.0)),
+            se,
+            level,
+            "delong",
+        )
     if method != "bootstrap":
         raise InputError(f"method: expected 'delong' or 'bootstrap', got {method!r}")
     n_boot = check_n_boot(n_boot)
@@ -167,5 +178,11 @@ def ci_auc(
         aucs = aucs[ok]
     low, high = np.quantile(aucs, [(1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0])
     return AucCI(
-        roc.auc, float(low), float(high), float(np.std(aucs, ddof=1)), level, "bootstrap", int(aucs.size)
+        roc.auc,
+        float(low),
+        float(high),
+        float(np.std(aucs, ddof=1)),
+        level,
+        "bootstrap",
+        int(aucs.size),
     )

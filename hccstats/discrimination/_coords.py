@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,11 +84,16 @@ class Cutoff:
                 x, n = counts[name]
                 rows.append((name, getattr(self, name), ci.low, ci.high, x, n))
             else:
-                value = {"youden": self.criterion if self.best_method == "youden" else np.nan,
-                         "closest.topleft": self.criterion if self.best_method == "closest.topleft" else np.nan,
-                         }.get(name, getattr(self, name.replace(".", "_"), np.nan))
+                value = {
+                    "youden": self.criterion if self.best_method == "youden" else np.nan,
+                    "closest.topleft": self.criterion
+                    if self.best_method == "closest.topleft"
+                    else np.nan,
+                }.get(name, getattr(self, name.replace(".", "_"), np.nan))
                 rows.append((name, float(value), np.nan, np.nan, np.nan, np.nan))
-        return pd.DataFrame(rows, columns=["measure", "estimate", "ci_low", "ci_high", "count", "n"])
+        return pd.DataFrame(
+            rows, columns=["measure", "estimate", "ci_low", "ci_high", "count", "n"]
+        )
 
     def __repr__(self) -> str:
         rule = ">=" if self.direction == "<" else "<="
@@ -127,7 +133,9 @@ def _criterion(se: np.ndarray, sp: np.ndarray, method: str, weights: Sequence[fl
     return -((1.0 - se) ** 2 + rr * (1.0 - sp) ** 2)
 
 
-def _make(r: Roc, threshold, tp, tn, *, level, ci_method, ret, best_method=None, criterion=np.nan, ties=()):
+def _make(
+    r: Roc, threshold, tp, tn, *, level, ci_method, ret, best_method=None, criterion=np.nan, ties=()
+):
     m, n = r.n_cases, r.n_controls
     fn, fp = m - tp, n - tn
     se, sp = tp / m, tn / n
@@ -135,7 +143,10 @@ def _make(r: Roc, threshold, tp, tn, *, level, ci_method, ret, best_method=None,
     with np.errstate(invalid="ignore", divide="ignore"):
         ppv = tp / (tp + fp) if tp + fp else np.nan
         npv = tn / (tn + fn) if tn + fn else np.nan
-    for name, value, denom in (("ppv", ppv, "no patient is called a case"), ("npv", npv, "no patient is called a control")):
+    for name, value, denom in (
+        ("ppv", ppv, "no patient is called a case"),
+        ("npv", npv, "no patient is called a control"),
+    ):
         if not np.isfinite(value):
             warnings.warn(
                 f"coords: {name} is undefined at threshold {threshold!r} ({denom}); returned nan",
@@ -147,11 +158,27 @@ def _make(r: Roc, threshold, tp, tn, *, level, ci_method, ret, best_method=None,
     lows, highs = proportion_ci(xs, ns, level, ci_method)
     cis = [ConfidenceInterval(float(lo), float(hi), level) for lo, hi in zip(lows, highs)]
     return Cutoff(
-        threshold=float(threshold), sensitivity=float(se), specificity=float(sp), accuracy=float(acc),
-        ppv=float(ppv), npv=float(npv), tp=int(tp), fp=int(fp), tn=int(tn), fn=int(fn),
-        sensitivity_ci=cis[0], specificity_ci=cis[1], accuracy_ci=cis[2], ppv_ci=cis[3], npv_ci=cis[4],
-        direction=r.direction, best_method=best_method, criterion=float(criterion),
-        tied_thresholds=tuple(float(t) for t in ties), ci_method=ci_method, ret=ret,
+        threshold=float(threshold),
+        sensitivity=float(se),
+        specificity=float(sp),
+        accuracy=float(acc),
+        ppv=float(ppv),
+        npv=float(npv),
+        tp=int(tp),
+        fp=int(fp),
+        tn=int(tn),
+        fn=int(fn),
+        sensitivity_ci=cis[0],
+        specificity_ci=cis[1],
+        accuracy_ci=cis[2],
+        ppv_ci=cis[3],
+        npv_ci=cis[4],
+        direction=r.direction,
+        best_method=best_method,
+        criterion=float(criterion),
+        tied_thresholds=tuple(float(t) for t in ties),
+        ci_method=ci_method,
+        ret=ret,
     )
 
 
@@ -162,7 +189,11 @@ def _frame(cutoffs: list[Cutoff], ret: tuple[str, ...]) -> pd.DataFrame:
         for name in ret:
             if name in PROPORTIONS:
                 ci = getattr(c, f"{name}_ci")
-                row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = getattr(c, name), ci.low, ci.high
+                row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = (
+                    getattr(c, name),
+                    ci.low,
+                    ci.high,
+                )
             elif name in ("youden", "closest.topleft"):
                 row[name] = c.criterion if c.best_method == name else np.nan
             else:
@@ -248,7 +279,9 @@ def coords(
     if isinstance(x, str):
         if x == "all":
             tp, tn = _point_counts(roc)
-            return _frame([_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)], ret)
+            return _frame(
+                [_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)], ret
+            )
         if x != "best":
             raise InputError(f"x: expected 'best', 'all' or a threshold, got {x!r}")
         if best_method not in BEST_METHODS:
@@ -257,18 +290,31 @@ def coords(
             raise InputError(f"ties: expected one of {TIES}, got {ties!r}")
         weights = tuple(float(w) for w in best_weights)
         if len(weights) != 2 or not (0.0 < weights[1] < 1.0) or weights[0] <= 0.0:
-            raise InputError(f"best_weights: expected (cost > 0, prevalence in (0, 1)), got {best_weights!r}")
+            raise InputError(
+                f"best_weights: expected (cost > 0, prevalence in (0, 1)), got {best_weights!r}"
+            )
         crit = _criterion(roc.sensitivities, roc.specificities, best_method, weights)
         best = np.flatnonzero(crit == crit.max())
         tp, tn = _point_counts(roc)
         tied = roc.thresholds[best]
         cutoffs = [
-            _make(roc, roc.thresholds[i], tp[i], tn[i], best_method=best_method, criterion=crit[i] if best_method == "youden" else -crit[i], ties=tied, **opts)
+            _make(
+                roc,
+                roc.thresholds[i],
+                tp[i],
+                tn[i],
+                best_method=best_method,
+                criterion=crit[i] if best_method == "youden" else -crit[i],
+                ties=tied,
+                **opts,
+            )
             for i in (best if ties == "all" else [best[0] if ties == "first" else best[-1]])
         ]
         return _frame(cutoffs, ret) if ties == "all" else cutoffs[0]
     if np.ndim(x) == 1:
-        return _frame([coords(roc, t, ret=ret, ci_method=ci_method, conf_level=level) for t in x], ret)
+        return _frame(
+            [coords(roc, t, ret=ret, ci_method=ci_method, conf_level=level) for t in x], ret
+        )
     try:
         t = float(x)
     except (TypeError, ValueError):

@@ -19,7 +19,14 @@ import numpy as np
 
 from ._roc import Roc
 
-__all__ = ["Placements", "placements", "delong_var", "delong_cov", "delong_paired", "delong_unpaired"]
+__all__ = [
+    "Placements",
+    "placements",
+    "delong_var",
+    "delong_cov",
+    "delong_paired",
+    "delong_unpaired",
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,9 @@ def _group_placements(r: Roc) -> tuple[np.ndarray, np.ndarray]:
 def placements(r: Roc) -> Placements:
     """The structural components of the AUC (``pROC:::delongPlacements``), linear time."""
     case_place, control_place = _group_placements(r)
-    return Placements(theta=r.auc, cases=case_place[r._case_group], controls=control_place[r._control_group])
+    return Placements(
+        theta=r.auc, cases=case_place[r._case_group], controls=control_place[r._control_group]
+    )
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -73,7 +82,9 @@ def delong_var(r: Roc, p: Placements | None = None) -> float:
     return float(sx / m + sy / n)
 
 
-def delong_cov(r1: Roc, r2: Roc, p1: Placements | None = None, p2: Placements | None = None) -> float:
+def delong_cov(
+    r1: Roc, r2: Roc, p1: Placements | None = None, p2: Placements | None = None
+) -> float:
     """DeLong's covariance of two paired AUCs (same patients, same outcome; ``pROC::cov``)."""
     m, n = r1.n_cases, r1.n_controls
     if m <= 1 or n <= 1:

@@ -9,8 +9,9 @@ in linear time.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,9 @@ def _as_score(score: Any) -> np.ndarray:
     ):
         cat = pd.Categorical(score)
         if not cat.ordered:
-            raise InputError("score: expected numbers or an ordered categorical, got an unordered categorical")
+            raise InputError(
+                "score: expected numbers or an ordered categorical, got an unordered categorical"
+            )
         if (cat.codes < 0).any():
             raise InputError(f"score: {(cat.codes < 0).sum()} missing value(s)")
         try:
@@ -158,8 +161,10 @@ def _as_response(y_true: Any, levels: Sequence[Any] | None) -> tuple[np.ndarray,
                 return y.astype(np.int64), (low.item(), high.item())
         y = as_binary(arr, "y_true")
         labels = np.unique(arr)
-        return y, (labels[0].item() if hasattr(labels[0], "item") else labels[0],
-                   labels[1].item() if hasattr(labels[1], "item") else labels[1])
+        return y, (
+            labels[0].item() if hasattr(labels[0], "item") else labels[0],
+            labels[1].item() if hasattr(labels[1], "item") else labels[1],
+        )
     levels = tuple(levels)
     if len(levels) != 2 or levels[0] == levels[1]:
         raise InputError(f"levels: expected two distinct levels (control, case), got {levels!r}")
@@ -172,7 +177,9 @@ def _as_response(y_true: Any, levels: Sequence[Any] | None) -> tuple[np.ndarray,
         )
     y = (arr == levels[1]).astype(np.int64)
     if y.min() == y.max():
-        raise InputError(f"y_true: only one class present ({describe_values(arr)}); both levels {levels!r} are needed")
+        raise InputError(
+            f"y_true: only one class present ({describe_values(arr)}); both levels {levels!r} are needed"
+        )
     return y, levels
 
 

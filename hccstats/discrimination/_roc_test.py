@@ -25,7 +25,9 @@ def are_paired(roc1: Roc, roc2: Roc) -> bool:
 
 
 def _is_perfect(r: Roc) -> bool:
-    return abs(float(np.max(r.sensitivities + r.specificities)) - 2.0) < np.sqrt(np.finfo(float).eps)
+    return abs(float(np.max(r.sensitivities + r.specificities)) - 2.0) < np.sqrt(
+        np.finfo(float).eps
+    )
 
 
 def _normal_p(z: float, alternative: str) -> float:
@@ -172,7 +174,9 @@ def roc_test(
     else:
         n_boot = check_n_boot(n_boot)
         seed = check_seed(seed, method)
-        aucs = bootstrap_aucs((roc1, roc2), n_boot, seed, stratified=bool(stratified), paired=paired)
+        aucs = bootstrap_aucs(
+            (roc1, roc2), n_boot, seed, stratified=bool(stratified), paired=paired
+        )
         diffs = aucs[:, 0] - aucs[:, 1]
         ok = np.isfinite(diffs)
         if not ok.all():

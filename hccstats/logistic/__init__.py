@@ -7,4 +7,13 @@ from ._stepwise import Stepwise, forward_lr
 from ._univariate import univariate
 from ._vif import vif
 
-__all__ = ["lrm", "LogisticFit", "univariate", "forward_lr", "Stepwise", "vif", "detect_separation", "Separation"]
+__all__ = [
+    "lrm",
+    "LogisticFit",
+    "univariate",
+    "forward_lr",
+    "Stepwise",
+    "vif",
+    "detect_separation",
+    "Separation",
+]

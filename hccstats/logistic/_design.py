@@ -50,9 +50,15 @@ def referenced_columns(desc: patsy.ModelDesc, data: pd.DataFrame) -> list[str]:
     for term in desc.rhs_termlist:
         for factor in term.factors:
             code = factor.code
-            found = [code] if code in data.columns else sorted(n for n in _names_in(code) if n in data.columns)
+            found = (
+                [code]
+                if code in data.columns
+                else sorted(n for n in _names_in(code) if n in data.columns)
+            )
             if not found and code not in data.columns:
-                raise InputError(f"formula: unknown column or expression {code!r} (columns: {list(data.columns)[:10]})")
+                raise InputError(
+                    f"formula: unknown column or expression {code!r} (columns: {list(data.columns)[:10]})"
+                )
             out.extend(c for c in found if c not in out)
     return out
 
@@ -77,7 +83,9 @@ def _missing_mask(frame: pd.DataFrame) -> pd.Series:
     return frame.isna().any(axis=1)
 
 
-def build_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "raise", firth: bool = False) -> Design:
+def build_design(
+    formula: str, data: pd.DataFrame, *, nan_policy: str = "raise", firth: bool = False
+) -> Design:
     """Parse ``formula`` (patsy, R-style) on ``data`` and check the model can be fitted."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")

@@ -130,7 +130,9 @@ def fit_logistic(
         else:
             step = np.zeros(k)
             info_m = _info(X, w * (1.0 + h)) if firth else info
-            step[free] = linalg.solve(info_m[np.ix_(free, free)], score[free], assume_a="pos", check_finite=False)
+            step[free] = linalg.solve(
+                info_m[np.ix_(free, free)], score[free], assume_a="pos", check_finite=False
+            )
         if firth:
             big = np.max(np.abs(step))
             if big > MAX_STEP_FIRTH:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,9 @@ class LogisticFit:
 
     @property
     def p_values(self) -> pd.Series:
-        return pd.Series(2.0 * sps.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="p_value")
+        return pd.Series(
+            2.0 * sps.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="p_value"
+        )
 
     def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Confidence limits of the coefficients (log-odds scale), like R's ``confint``.
@@ -107,7 +110,10 @@ class LogisticFit:
             lo, hi = profile_confint(self, level)
         else:
             raise InputError(f"method: expected 'wald' or 'profile', got {method!r}")
-        return pd.DataFrame({"ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float)}, index=self.coef.index)
+        return pd.DataFrame(
+            {"ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float)},
+            index=self.coef.index,
+        )
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficient table: term, coef, se, z, p_value, Wald ci_low/ci_high (log-odds scale)."""
@@ -163,7 +169,14 @@ class LogisticFit:
             b = self.coef[cols].to_numpy()
             V = self.cov.loc[cols, cols].to_numpy()
             stat = float(b @ np.linalg.solve(V, b))
-            rows.append({"term": term, "statistic": stat, "df": len(cols), "p_value": float(sps.chi2.sf(stat, len(cols)))})
+            rows.append(
+                {
+                    "term": term,
+                    "statistic": stat,
+                    "df": len(cols),
+                    "p_value": float(sps.chi2.sf(stat, len(cols))),
+                }
+            )
         return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])
 
     def lr_tests(self) -> pd.DataFrame:
@@ -172,7 +185,9 @@ class LogisticFit:
         R: ``drop1(glm, test = "LRT")``. Not for Firth fits (use ``odds_ratios(method="profile")``).
         """
         if self.firth:
-            raise InputError("lr_tests: not defined for Firth fits; use odds_ratios(method='profile')")
+            raise InputError(
+                "lr_tests: not defined for Firth fits; use odds_ratios(method='profile')"
+            )
         from ._fit import fit_logistic
 
         index = {c: i for i, c in enumerate(self.coef.index)}
@@ -181,7 +196,14 @@ class LogisticFit:
             keep = [i for c, i in index.items() if c not in cols]
             core = fit_logistic(self.X[:, keep], self.y, start=self.coef.to_numpy()[keep])
             stat = max(2.0 * (self.stats["loglik"] - core.loglik), 0.0)
-            rows.append({"term": term, "statistic": stat, "df": len(cols), "p_value": float(sps.chi2.sf(stat, len(cols)))})
+            rows.append(
+                {
+                    "term": term,
+                    "statistic": stat,
+                    "df": len(cols),
+                    "p_value": float(sps.chi2.sf(stat, len(cols))),
+                }
+            )
         return pd.DataFrame(rows, columns=["term", "statistic", "df", "p_value"])
 
     # -- prediction ------------------------------------------------------------------------
@@ -190,7 +212,9 @@ class LogisticFit:
         if new_data is None:
             return self.X
         if not isinstance(new_data, pd.DataFrame):
-            raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
+            raise InputError(
+                f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}"
+            )
         try:
             (mat,) = patsy.build_design_matrices(
                 [self.design_info], new_data, NA_action=patsy.NAAction(NA_types=[])
@@ -218,7 +242,13 @@ class LogisticFit:
         model = sm.Logit(self.y, pd.DataFrame(self.X, columns=list(self.coef.index)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model.fit(start_params=self.coef.to_numpy(), method="newton", maxiter=0, disp=0, warn_convergence=False)
+            return model.fit(
+                start_params=self.coef.to_numpy(),
+                method="newton",
+                maxiter=0,
+                disp=0,
+                warn_convergence=False,
+            )
 
     def __repr__(self) -> str:
         s = self.stats
@@ -237,7 +267,9 @@ class LogisticFit:
         tab.columns = ["Coef", "S.E.", "Wald Z", "Pr(>|Z|)"]
         lines.append(tab.to_string(float_format=lambda v: f"{v:.4f}"))
         if self.separation is not None:
-            lines.append(f"\n {self.separation.kind} separation by {', '.join(self.separation.columns)}")
+            lines.append(
+                f"\n {self.separation.kind} separation by {', '.join(self.separation.columns)}"
+            )
         return "\n".join(lines)
 
 
@@ -303,7 +335,9 @@ def lrm(
     return fit_design(d, firth=firth, labels=labels, stacklevel=3)
 
 
-def fit_design(d, *, firth: bool = False, labels: Mapping[str, str] | None = None, stacklevel: int = 2) -> LogisticFit:
+def fit_design(
+    d, *, firth: bool = False, labels: Mapping[str, str] | None = None, stacklevel: int = 2
+) -> LogisticFit:
     """Fit a checked :class:`~._design.Design` and assemble the LogisticFit (no formula parsing)."""
     core = fit_logistic(d.X, d.y, firth=firth)
     separation = None
@@ -319,9 +353,17 @@ def fit_design(d, *, firth: bool = False, labels: Mapping[str, str] | None = Non
                 stacklevel=stacklevel,
             )
         elif not core.converged:
-            warnings.warn(f"lrm did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=stacklevel)
+            warnings.warn(
+                f"lrm did not converge in {core.n_iter} iterations",
+                ConvergenceWarning,
+                stacklevel=stacklevel,
+            )
     elif not core.converged:
-        warnings.warn(f"Firth fit did not converge in {core.n_iter} iterations", ConvergenceWarning, stacklevel=stacklevel)
+        warnings.warn(
+            f"Firth fit did not converge in {core.n_iter} iterations",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
     lp = d.X @ core.coef
     st = model_stats(d.y, lp, core.loglik, d.X.shape[1] - 1, core.score)
     st["n_omitted"] = len(d.omitted)

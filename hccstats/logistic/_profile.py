@@ -118,7 +118,9 @@ def _profile_one(X, y, i, b0, se_i, dev0, zmax):
             start = core.coef
             zz = -2.0 * core.loglik - dev0
             if zz <= -0.001:
-                raise InputError("profiling found a better fit than the estimate: the model had not converged")
+                raise InputError(
+                    "profiling found a better fit than the estimate: the model had not converged"
+                )
             z = sgn * np.sqrt(max(zz, 0.0))
             xs.append(bi)
             zs.append(z)

@@ -65,7 +65,9 @@ def detect_separation(X: np.ndarray, y: np.ndarray, columns: list[str]) -> Separ
     return Separation("complete" if complete else "quasi-complete", names, sep_rows)
 
 
-def _sparsest_direction(A: np.ndarray, separated: np.ndarray, columns: list[str]) -> np.ndarray | None:
+def _sparsest_direction(
+    A: np.ndarray, separated: np.ndarray, columns: list[str]
+) -> np.ndarray | None:
     """A separating direction with the smallest L1 norm over the non-intercept columns.
 
     The first LP's vertex can mix in variables that merely ride along; this one keeps the

@@ -26,7 +26,12 @@ def concordance(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
     c = (ranks[ev].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0)
     diff = n1 * n0 * (2.0 * c - 1.0)  # concordant - discordant pairs
     _, inv = np.unique(score, return_inverse=True)
-    ties = float(np.sum(np.bincount(inv, weights=ev.astype(float)) * np.bincount(inv, weights=(~ev).astype(float))))
+    ties = float(
+        np.sum(
+            np.bincount(inv, weights=ev.astype(float))
+            * np.bincount(inv, weights=(~ev).astype(float))
+        )
+    )
     useful = n1 * n0 - ties
     return {
         "C": c,
@@ -45,7 +50,9 @@ def gini_md(x: np.ndarray) -> float:
     return float(np.sum(w * np.sort(x - x.mean())))
 
 
-def model_stats(y: np.ndarray, lp: np.ndarray, ll: float, df: int, score: np.ndarray) -> dict[str, float]:
+def model_stats(
+    y: np.ndarray, lp: np.ndarray, ll: float, df: int, score: np.ndarray
+) -> dict[str, float]:
     """The ``stats`` vector of rms::lrm (names in snake case, plus log-likelihoods, AIC, deviance)."""
     n = len(y)
     events = float(y.sum())

@@ -18,8 +18,8 @@ residualised on the current design by weighted least squares at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,9 @@ class Stepwise:
         )
 
 
-def score_tests(X1: np.ndarray, core: CoreFit, y: np.ndarray, Z: np.ndarray, blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def score_tests(
+    X1: np.ndarray, core: CoreFit, y: np.ndarray, Z: np.ndarray, blocks: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """Rao score statistics (and df) for adding each block of columns of Z to the model X1.
 
     Efficient score U_b' (Z_b' W Z_b - Z_b' W X1 (X1' W X1)^-1 X1' W Z_b)^-1 U_b at the
@@ -148,7 +150,9 @@ def forward_lr(
         if not (isinstance(v, (int, float)) and 0 < v < 1):
             raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
     if removal < entry:
-        raise InputError(f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle")
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
     if not isinstance(data, pd.DataFrame):
@@ -169,7 +173,7 @@ def forward_lr(
     inmodel: list[str] = []
     visited = {frozenset()}
     log: list[dict] = []
-    stopped = "no candidate with entry p below {entry}".format(entry=entry)
+    stopped = f"no candidate with entry p below {entry}"
     current = _fit(X, y, [0])
     step = 0
     while True:
@@ -222,7 +226,9 @@ def forward_lr(
     if out:
         cur = _fit(X, y, _columns(blocks, inmodel))
         st, sdf = _score_candidates(X, y, _columns(blocks, inmodel), cur, [blocks[c] for c in out])
-        not_in = pd.DataFrame({"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)})
+        not_in = pd.DataFrame(
+            {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
+        )
     else:
         not_in = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
     final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
@@ -272,7 +278,14 @@ def _columns(blocks, terms) -> list[int]:
 
 
 def _row(step, action, term, stat, df, p) -> dict:
-    return {"step": step, "action": action, "term": term, "statistic": float(stat), "df": int(df), "p_value": float(p)}
+    return {
+        "step": step,
+        "action": action,
+        "term": term,
+        "statistic": float(stat),
+        "df": int(df),
+        "p_value": float(p),
+    }
 
 
 def _lr_entry(X, y, cols, current, new_blocks):

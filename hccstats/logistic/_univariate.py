@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,12 @@ def _per_value(per: Any, predictor: str, x: pd.Series) -> float:
 
 
 def _is_factor(x: pd.Series) -> bool:
-    return isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object or x.dtype.kind in "bOSU" or pd.api.types.is_string_dtype(x)
+    return (
+        isinstance(x.dtype, pd.CategoricalDtype)
+        or x.dtype == object
+        or x.dtype.kind in "bOSU"
+        or pd.api.types.is_string_dtype(x)
+    )
 
 
 def univariate(

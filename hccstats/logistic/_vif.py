@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,9 @@ from ._univariate import quote_name
 __all__ = ["vif"]
 
 
-def _gvif_table(cov: np.ndarray, columns: list[str], term_columns: dict[str, list[str]]) -> pd.DataFrame:
+def _gvif_table(
+    cov: np.ndarray, columns: list[str], term_columns: dict[str, list[str]]
+) -> pd.DataFrame:
     """car::vif's computation: GVIF_j = det(R_jj) det(R_-j-j) / det(R), R = cov2cor(V[-1, -1])."""
     keep = [i for i, c in enumerate(columns) if c != "Intercept"]
     names = [columns[i] for i in keep]
@@ -88,7 +90,11 @@ def vif(
     if outcome is not None:
         from ._lrm import lrm
 
-        fit = lrm(f"{quote_name(outcome)} ~ " + " + ".join(quote_name(p) for p in predictors), data, nan_policy=nan_policy)
+        fit = lrm(
+            f"{quote_name(outcome)} ~ " + " + ".join(quote_name(p) for p in predictors),
+            data,
+            nan_policy=nan_policy,
+        )
         return vif(fit)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
@@ -96,10 +102,17 @@ def vif(
     # dummy binary response lets build_design do its checks (missing, constant, collinear)
     frame = data[list(predictors)].copy()
     frame["__vif_y__"] = np.arange(len(frame)) % 2
-    d = build_design("__vif_y__ ~ " + " + ".join(quote_name(p) for p in predictors), frame, nan_policy=nan_policy, firth=True)
+    d = build_design(
+        "__vif_y__ ~ " + " + ".join(quote_name(p) for p in predictors),
+        frame,
+        nan_policy=nan_policy,
+        firth=True,
+    )
     cov = np.linalg.inv(d.X.T @ d.X)
     names = {quote_name(p): p for p in predictors}
     table = _gvif_table(cov, d.columns, d.term_columns)
     table["term"] = [names.get(t, t) for t in table["term"]]
     order = {p: i for i, p in enumerate(predictors)}
-    return table.sort_values("term", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return table.sort_values("term", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )

@@ -42,7 +42,9 @@ def _discrete(x: np.ndarray) -> bool:
     return not np.allclose(steps, steps[0], rtol=1e-9, atol=0)
 
 
-def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None, discrete=False):
+def _axis(
+    ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None, discrete=False
+):
     """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
     pos = np.asarray(pos, float)
     if pos.size == 0:
@@ -83,14 +85,35 @@ def _axis(ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=
             continue
         extent = [min(extent[0], p - wd / 2), max(extent[1], p + wd / 2)]
         if s > 0:
-            ax.text(p, y + (_TICK if tick > 0 else 0) + _PAD, text, ha="center", va="bottom", fontsize=fontsize)
+            ax.text(
+                p,
+                y + (_TICK if tick > 0 else 0) + _PAD,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=fontsize,
+            )
         else:
-            ax.text(p, y - (_TICK if tick < 0 else 0) - _PAD, text, ha="center", va="top", fontsize=fontsize)
+            ax.text(
+                p,
+                y - (_TICK if tick < 0 else 0) - _PAD,
+                text,
+                ha="center",
+                va="top",
+                fontsize=fontsize,
+            )
     return extent
 
 
-def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10, width: float | str = "double",
-                  show_lp: bool = True, points_label: str = "Points") -> Figure:
+def draw_nomogram(
+    table: pd.DataFrame,
+    *,
+    maxscale: float = 100,
+    nint: int = 10,
+    width: float | str = "double",
+    show_lp: bool = True,
+    points_label: str = "Points",
+) -> Figure:
     """The nomogram figure of a points table (``Nomogram.points``); returns the Figure."""
     w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
     preds = table[table["kind"] == "predictor"]
@@ -116,22 +139,53 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
         step = major[1] - major[0] if major.size > 1 else maxscale
         minor = np.arange(0, maxscale + 1e-9, step / 5) / maxscale
         extents = []
-        extents.append(_axis(ax, ys[0], major / maxscale, [r_format(v) for v in major], above=True, fontsize=fontsize,
-              width_in=width_in, minor=minor))
+        extents.append(
+            _axis(
+                ax,
+                ys[0],
+                major / maxscale,
+                [r_format(v) for v in major],
+                above=True,
+                fontsize=fontsize,
+                width_in=width_in,
+                minor=minor,
+            )
+        )
         for k, name in enumerate(axes_names, start=1):
             sub = preds[preds["axis"] == name]
-            extents.append(_axis(ax, ys[k], sub["points"].to_numpy(float) / maxscale, list(sub["value"].astype(str)),
-                                 fontsize=fontsize, width_in=width_in, discrete=_discrete(sub["x"].to_numpy(float))))
+            extents.append(
+                _axis(
+                    ax,
+                    ys[k],
+                    sub["points"].to_numpy(float) / maxscale,
+                    list(sub["value"].astype(str)),
+                    fontsize=fontsize,
+                    width_in=width_in,
+                    discrete=_discrete(sub["x"].to_numpy(float)),
+                )
+            )
         k = len(axes_names) + 1
         if total.size > 1:
             tstep = total[1] - total[0]
             tminor = np.arange(0, total_max + 1e-9, tstep / 4) / total_max
         else:
             tminor = None
-        extents.append(_axis(ax, ys[k], total / total_max, [r_format(v) for v in total], fontsize=fontsize,
-                             width_in=width_in, minor=tminor))
+        extents.append(
+            _axis(
+                ax,
+                ys[k],
+                total / total_max,
+                [r_format(v) for v in total],
+                fontsize=fontsize,
+                width_in=width_in,
+                minor=tminor,
+            )
+        )
         k += 1
-        for kind, names in (("linear_predictor", ["Linear Predictor"] if show_lp else []), ("risk", risk_axes)):
+        for kind, names in (
+            ("linear_predictor", ["Linear Predictor"] if show_lp else []),
+            ("risk", risk_axes),
+        ):
             for name in names:
                 sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
                 pos = sub["points"].to_numpy(float) / total_max
@@ -142,8 +196,17 @@ def draw_nomogram(table: pd.DataFrame, *, maxscale: float = 100, nint: int = 10,
                     x, p = sub["x"].to_numpy(float)[keep], pos[keep]
                     half = np.arange(x[0], x[-1] + 1e-9 * abs(x[-1] - x[0]), (x[1] - x[0]) / 2)
                     lp_minor = np.interp(half, x, p)
-                extents.append(_axis(ax, ys[k], pos[keep], list(sub["value"].astype(str)[keep]), fontsize=fontsize,
-                                     width_in=width_in, minor=lp_minor))
+                extents.append(
+                    _axis(
+                        ax,
+                        ys[k],
+                        pos[keep],
+                        list(sub["value"].astype(str)[keep]),
+                        fontsize=fontsize,
+                        width_in=width_in,
+                        minor=lp_minor,
+                    )
+                )
                 k += 1
         ax.set_yticks(ys, rows)
         ax.tick_params(axis="y", length=0, labelsize=title_size, pad=6)

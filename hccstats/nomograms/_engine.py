@@ -27,7 +27,9 @@ from ._rfuncs import r_approx, r_format, r_pretty, r_seq_length
 __all__ = ["UnsupportedModelError", "points_table", "TABLE_COLUMNS"]
 
 TABLE_COLUMNS = ["variable", "axis", "kind", "value", "x", "xbeta", "points"]
-N_UNIQUE = 10  # datadist(n.unique = 10): numeric predictors with at most this many values are discrete
+N_UNIQUE = (
+    10  # datadist(n.unique = 10): numeric predictors with at most this many values are discrete
+)
 
 
 class UnsupportedModelError(InputError, NotImplementedError):
@@ -46,7 +48,9 @@ def _predictors(fit) -> list[_Predictor]:
     try:
         info, data = fit.design_info, fit.data
     except AttributeError as exc:
-        raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), missing {exc.name!r}") from None
+        raise InputError(
+            f"fit: expected a LogisticFit (hccstats.lrm), missing {exc.name!r}"
+        ) from None
     out = []
     for term in info.terms:
         if not term.factors:
@@ -54,26 +58,32 @@ def _predictors(fit) -> list[_Predictor]:
         name = term.name()
         if len(term.factors) > 1:
             raise UnsupportedModelError(
-                f"engine='python' does not support interaction terms yet (term {name!r}); use engine='r'")
+                f"engine='python' does not support interaction terms yet (term {name!r}); use engine='r'"
+            )
         factor = term.factors[0]
         finfo = info.factor_infos[factor]
         code = factor.code
-        referenced = [c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", code)]
+        referenced = [
+            c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", code)
+        ]
         cols = info.column_names[info.term_slices[term]]
         if finfo.type == "categorical":
             if len(referenced) != 1:
                 raise UnsupportedModelError(
-                    f"engine='python' supports factors of one column; term {name!r} uses {referenced}; use engine='r'")
+                    f"engine='python' supports factors of one column; term {name!r} uses {referenced}; use engine='r'"
+                )
             out.append(_Predictor(referenced[0], cols, True, list(finfo.categories)))
             continue
         if finfo.num_columns != 1:
             raise UnsupportedModelError(
                 f"engine='python' does not support spline or polynomial terms yet (term {name!r}, "
-                f"{finfo.num_columns} columns); use engine='r'")
+                f"{finfo.num_columns} columns); use engine='r'"
+            )
         if code not in data.columns:
             raise UnsupportedModelError(
                 f"engine='python' supports plain numeric columns only, not the transformation {code!r}; "
-                "make it a column of the data or use engine='r'")
+                "make it a column of the data or use engine='r'"
+            )
         out.append(_Predictor(code, cols, False, []))
     if not out:
         raise InputError("fit: the model has no predictors to draw a nomogram of")
@@ -88,7 +98,9 @@ def _formula_position(fit, variable: str) -> int:
     return m.start() if m else len(rhs)
 
 
-def _settings(pred: _Predictor, data: pd.DataFrame, nint: int) -> tuple[list, list[str], np.ndarray]:
+def _settings(
+    pred: _Predictor, data: pd.DataFrame, nint: int
+) -> tuple[list, list[str], np.ndarray]:
     """Values at which rms puts ticks: (raw values, tick labels, numeric x or nan)."""
     if pred.categorical:
         return pred.levels, [str(v) for v in pred.levels], np.full(len(pred.levels), np.nan)
@@ -106,7 +118,9 @@ def _xbeta(fit, pred: _Predictor, values: list) -> np.ndarray:
     new = data.iloc[[0] * len(values)].reset_index(drop=True).copy()
     col = data[pred.variable]
     if isinstance(col.dtype, pd.CategoricalDtype):
-        new[pred.variable] = pd.Categorical(values, categories=col.cat.categories, ordered=col.cat.ordered)
+        new[pred.variable] = pd.Categorical(
+            values, categories=col.cat.categories, ordered=col.cat.ordered
+        )
     else:
         new[pred.variable] = pd.Series(values, dtype=col.dtype if pred.categorical else float)
     (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
@@ -114,8 +128,16 @@ def _xbeta(fit, pred: _Predictor, values: list) -> np.ndarray:
     return X[pred.columns].to_numpy(float) @ beta
 
 
-def points_table(fit, *, fun_label: str, fun_at=None, lp_at=None, maxscale: float = 100, nint: int = 10,
-                 labels: dict[str, str] | None = None) -> tuple[pd.DataFrame, float, float]:
+def points_table(
+    fit,
+    *,
+    fun_label: str,
+    fun_at=None,
+    lp_at=None,
+    maxscale: float = 100,
+    nint: int = 10,
+    labels: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, float, float]:
     """(table, sc, intercept): the numbers of ``rms::nomogram(lrm(...), fun = plogis)``."""
     preds = _predictors(fit)
     labels = dict(labels or {})
@@ -144,7 +166,17 @@ def points_table(fit, *, fun_label: str, fun_at=None, lp_at=None, maxscale: floa
     for v in r_pretty([0.0, sum_max], nint):
         rows.append(("", "Total Points", "total_points", r_format(v), v, np.nan, v))
     for v in lp_at:
-        rows.append(("", "Linear Predictor", "linear_predictor", r_format(v), v, np.nan, (v - intercept) * sc))
+        rows.append(
+            (
+                "",
+                "Linear Predictor",
+                "linear_predictor",
+                r_format(v),
+                v,
+                np.nan,
+                (v - intercept) * sc,
+            )
+        )
     lo, hi = float(np.min(lp_at)), float(np.max(lp_at))
     fat = r_pretty(expit([lo, hi]), nint) if fun_at is None else np.asarray(fun_at, float)
     xseq = r_seq_length(lo, hi, 1000)

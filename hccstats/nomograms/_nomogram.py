@@ -74,7 +74,12 @@ class Nomogram:
         """The points table (a copy)."""
         return self.points.copy()
 
-    def save(self, path_stem: str | os.PathLike, formats: Iterable[str] = ("png", "pdf", "svg"), dpi: int = 300) -> list[Path]:
+    def save(
+        self,
+        path_stem: str | os.PathLike,
+        formats: Iterable[str] = ("png", "pdf", "svg"),
+        dpi: int = 300,
+    ) -> list[Path]:
         """Write the nomogram as ``<stem>.png`` (``dpi``), ``.pdf`` and ``.svg`` (vector); returns the paths.
 
         Engine "r" writes the files rms drew (PNG at 300 dpi); engine "python" the matplotlib figure.
@@ -89,7 +94,9 @@ class Nomogram:
         out = []
         for fmt in formats:
             if fmt not in self._r_files:
-                raise InputError(f"formats: {fmt!r} was not drawn by rms (available: {sorted(self._r_files)})")
+                raise InputError(
+                    f"formats: {fmt!r} was not drawn by rms (available: {sorted(self._r_files)})"
+                )
             target = stem.parent / f"{stem.name}.{fmt}"
             with atomic_target(target) as tmp:
                 shutil.copyfile(self._r_files[fmt], tmp)
@@ -97,17 +104,26 @@ class Nomogram:
         return out
 
     def __repr__(self) -> str:
-        lines = [f"Nomogram ({'rms' if self.engine == 'r' else 'native'} engine)",
-                 f"Points per unit of linear predictor: {self.points_per_unit:.7g}",
-                 f"Linear predictor units per point   : {1 / self.points_per_unit:.7g}", ""]
+        lines = [
+            f"Nomogram ({'rms' if self.engine == 'r' else 'native'} engine)",
+            f"Points per unit of linear predictor: {self.points_per_unit:.7g}",
+            f"Linear predictor units per point   : {1 / self.points_per_unit:.7g}",
+            "",
+        ]
         for axis, rows in self.points.groupby("axis", sort=False):
             kind = rows["kind"].iloc[0]
             if kind == "predictor":
-                lines.append(rows[["value", "points"]].rename(columns={"value": axis, "points": "Points"})
-                             .to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+                lines.append(
+                    rows[["value", "points"]]
+                    .rename(columns={"value": axis, "points": "Points"})
+                    .to_string(index=False, float_format=lambda v: f"{v:.0f}")
+                )
             elif kind == "risk":
-                lines.append(rows[["points", "value"]].rename(columns={"points": "Total Points", "value": axis})
-                             .to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+                lines.append(
+                    rows[["points", "value"]]
+                    .rename(columns={"points": "Total Points", "value": axis})
+                    .to_string(index=False, float_format=lambda v: f"{v:.0f}")
+                )
             else:
                 continue
             lines.append("")
@@ -133,13 +149,17 @@ def _r_formula(formula: str, data: pd.DataFrame) -> str:
     out = re.sub(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", r"\1", formula)
     out = re.sub(r"\bnp\.(log|exp|sqrt|log10|log2)\(", r"\1(", out)
     if re.search(r"\bC\(", out):
-        raise InputError(f"formula {formula!r}: C(...) with options cannot go to R; pass r_formula=")
+        raise InputError(
+            f"formula {formula!r}: C(...) with options cannot go to R; pass r_formula="
+        )
     return out
 
 
 def _r_data(fit, formula: str) -> pd.DataFrame:
     data = fit.data
-    used = [c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", formula)]
+    used = [
+        c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", formula)
+    ]
     d = data[used].copy()
     # factors given as C(x) in patsy: make them categorical so R gets a factor
     for m in re.finditer(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", str(fit.formula)):
@@ -226,28 +246,51 @@ def nomogram(
     labels = _labels(fit, labels)
     value_labels = _value_labels(value_labels)
     if engine == "python":
-        table, sc, intercept = points_table(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale,
-                                            nint=nint, labels=labels)
+        table, sc, intercept = points_table(
+            fit,
+            fun_label=fun_label,
+            fun_at=fun_at,
+            lp_at=lp_at,
+            maxscale=maxscale,
+            nint=nint,
+            labels=labels,
+        )
         table = relabel_values(table, value_labels)
         fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
         return Nomogram(table, sc, intercept, "python", fun_label, maxscale, fig)
-    return _r_nomogram(fit, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at, maxscale=maxscale, nint=nint,
-                       labels=labels, width=width, r_formula=r_formula, value_labels=value_labels)
+    return _r_nomogram(
+        fit,
+        fun_label=fun_label,
+        fun_at=fun_at,
+        lp_at=lp_at,
+        maxscale=maxscale,
+        nint=nint,
+        labels=labels,
+        width=width,
+        r_formula=r_formula,
+        value_labels=value_labels,
+    )
 
 
 def _value_labels(value_labels) -> dict[str, dict[float, str]]:
     if value_labels is None:
         return {}
     if not isinstance(value_labels, dict):
-        raise InputError(f"value_labels: expected a dict {{variable: {{value: label}}}}, got {type(value_labels).__name__}")
+        raise InputError(
+            f"value_labels: expected a dict {{variable: {{value: label}}}}, got {type(value_labels).__name__}"
+        )
     out = {}
     for var, mapping in value_labels.items():
         if not isinstance(mapping, dict):
-            raise InputError(f"value_labels[{var!r}]: expected a dict {{value: label}}, got {type(mapping).__name__}")
+            raise InputError(
+                f"value_labels[{var!r}]: expected a dict {{value: label}}, got {type(mapping).__name__}"
+            )
         try:
             out[str(var)] = {float(k): str(v) for k, v in mapping.items()}
         except (TypeError, ValueError):
-            raise InputError(f"value_labels[{var!r}]: the keys must be the numeric values (scores) of the variable") from None
+            raise InputError(
+                f"value_labels[{var!r}]: the keys must be the numeric values (scores) of the variable"
+            ) from None
     return out
 
 
@@ -258,12 +301,16 @@ def relabel_values(table: pd.DataFrame, value_labels: dict[str, dict[float, str]
     table = table.copy()
     for var, mapping in value_labels.items():
         rows = (table["kind"] == "predictor") & (table["variable"] == var)
-        table.loc[rows, "value"] = [mapping.get(float(x), v) if np.isfinite(x) else v
-                                    for x, v in zip(table.loc[rows, "x"], table.loc[rows, "value"])]
+        table.loc[rows, "value"] = [
+            mapping.get(float(x), v) if np.isfinite(x) else v
+            for x, v in zip(table.loc[rows, "x"], table.loc[rows, "value"])
+        ]
     return table
 
 
-def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels) -> Nomogram:
+def _r_nomogram(
+    fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels
+) -> Nomogram:
     try:
         from ..rbridge import require_r
 
@@ -273,8 +320,12 @@ def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width,
     from ..rbridge.nomogram import rms_nomogram
 
     if getattr(fit, "firth", False):
-        warnings.warn("engine='r' refits the model by maximum likelihood with rms::lrm; the Firth estimates "
-                      "are not used (use engine='python')", UserWarning, stacklevel=3)
+        warnings.warn(
+            "engine='r' refits the model by maximum likelihood with rms::lrm; the Firth estimates "
+            "are not used (use engine='python')",
+            UserWarning,
+            stacklevel=3,
+        )
     formula = r_formula or _r_formula(str(fit.formula), fit.data)
     data = _r_data(fit, formula)
     w = {"double": 7.0, "single": 3.5}.get(width, width) if isinstance(width, str) else float(width)
@@ -285,12 +336,35 @@ def _r_nomogram(fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width,
     pointsize = 10.0 if w >= 5 else 7.0
     title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
-    res = rms_nomogram(formula, data, labels=r_labels, fun_label=fun_label, fun_at=fun_at, lp_at=lp_at,
-                       maxscale=maxscale, nint=nint, files=files, width=float(w), xfrac=xfrac, pointsize=pointsize,
-                       value_labels={k: v for k, v in value_labels.items() if k in data.columns})
+    res = rms_nomogram(
+        formula,
+        data,
+        labels=r_labels,
+        fun_label=fun_label,
+        fun_at=fun_at,
+        lp_at=lp_at,
+        maxscale=maxscale,
+        nint=nint,
+        files=files,
+        width=float(w),
+        xfrac=xfrac,
+        pointsize=pointsize,
+        value_labels={k: v for k, v in value_labels.items() if k in data.columns},
+    )
     table = relabel_values(res["table"][TABLE_COLUMNS], value_labels)
     fig = _png_figure(files["png"])
-    return Nomogram(table, res["sc"], res["intercept"], "r", fun_label, maxscale, fig, res["printed"], files, tmp)
+    return Nomogram(
+        table,
+        res["sc"],
+        res["intercept"],
+        "r",
+        fun_label,
+        maxscale,
+        fig,
+        res["printed"],
+        files,
+        tmp,
+    )
 
 
 def _png_figure(path: str) -> Figure:
@@ -333,7 +407,9 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=new_data.index)
     for var, rows in preds.groupby("variable", sort=False):
         if rows["axis"].nunique() > 1:
-            raise InputError(f"nomogram_score: {var!r} has several axes (an interaction); score with fit.predict_risk")
+            raise InputError(
+                f"nomogram_score: {var!r} has several axes (an interaction); score with fit.predict_risk"
+            )
         if var not in new_data.columns:
             raise InputError(f"new_data: column {var!r} (a predictor of the nomogram) is missing")
         out[var] = _score_variable(var, rows, new_data[var])
@@ -351,7 +427,9 @@ def _score_variable(var: str, rows: pd.DataFrame, values: pd.Series) -> np.ndarr
         v = pd.to_numeric(values, errors="coerce").to_numpy(float)
         if np.isnan(v).any():
             first = values.index[np.isnan(v)][0]
-            raise InputError(f"new_data: column {var!r} has a missing or non-numeric value (row {first!r})")
+            raise InputError(
+                f"new_data: column {var!r} has a missing or non-numeric value (row {first!r})"
+            )
         order = np.argsort(x)
         x, pts = x[order], pts[order]
         if x.size == 1:
@@ -362,5 +440,7 @@ def _score_variable(var: str, rows: pd.DataFrame, values: pd.Series) -> np.ndarr
     text = values.astype(str).to_numpy()
     unknown = [t for t in text if t not in lookup]
     if unknown:
-        raise InputError(f"new_data: column {var!r} has level {unknown[0]!r}, not one of {list(lookup)}")
+        raise InputError(
+            f"new_data: column {var!r} has level {unknown[0]!r}, not one of {list(lookup)}"
+        )
     return np.array([lookup[t] for t in text], float)

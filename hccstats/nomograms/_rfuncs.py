@@ -19,8 +19,16 @@ _DBL_MIN = sys.float_info.min
 _ROUNDING_EPS = 1e-10
 
 
-def _r_pretty_bounds(lo: float, up: float, ndiv: int, min_n: int, shrink_sml: float, h: float, h5: float,
-                     f_min: float) -> tuple[float, float, int]:
+def _r_pretty_bounds(
+    lo: float,
+    up: float,
+    ndiv: int,
+    min_n: int,
+    shrink_sml: float,
+    h: float,
+    h5: float,
+    f_min: float,
+) -> tuple[float, float, int]:
     dx = up - lo
     if dx == 0 and up == 0:
         cell, i_small = 1.0, True
@@ -106,7 +114,9 @@ def r_pretty(x, n: int = 5) -> np.ndarray:
     if x.size == 0:
         return x
     min_n = n // 3
-    lo, up, ndiv = _r_pretty_bounds(float(x.min()), float(x.max()), n, min_n, 0.75, 1.5, 0.5 + 1.5 * 1.5, 2.0**-20)
+    lo, up, ndiv = _r_pretty_bounds(
+        float(x.min()), float(x.max()), n, min_n, 0.75, 1.5, 0.5 + 1.5 * 1.5, 2.0**-20
+    )
     s = _r_seq_int_length(lo, up, ndiv + 1)
     if ndiv:
         delta = (up - lo) / ndiv

@@ -9,7 +9,15 @@ it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
 """
 
 from ._curves import calibration_curves, decision_curves, roc_curves
-from ._style import DOUBLE_COLUMN, OKABE_ITO, SINGLE_COLUMN, journal_style, model_colors, new_figure, save_figure
+from ._style import (
+    DOUBLE_COLUMN,
+    OKABE_ITO,
+    SINGLE_COLUMN,
+    journal_style,
+    model_colors,
+    new_figure,
+    save_figure,
+)
 from ._tables import forest_plot, signature_comparison
 from ._text import auc_legend, format_or, format_p
 

@@ -18,7 +18,13 @@ from .._errors import InputError
 from ._style import OKABE_ITO, REFERENCE_GREY, journal_style, model_colors, new_figure
 from ._text import auc_legend
 
-__all__ = ["roc_curves", "calibration_curves", "decision_curves", "place_roc_legend", "legend_overlaps"]
+__all__ = [
+    "roc_curves",
+    "calibration_curves",
+    "decision_curves",
+    "place_roc_legend",
+    "legend_overlaps",
+]
 
 
 def _figure_and_ax(ax, width="single", height=None):
@@ -40,12 +46,21 @@ def _ci_bounds(ci: Any) -> tuple[float, float]:
     try:
         low, high = ci
     except (TypeError, ValueError):
-        raise InputError(f"cis: each value must be (low, high) or have .low/.high, got {ci!r}") from None
+        raise InputError(
+            f"cis: each value must be (low, high) or have .low/.high, got {ci!r}"
+        ) from None
     return float(low), float(high)
 
 
-def roc_curves(curves: Mapping[str, Any], cis: Mapping[str, Any] | None = None, ax=None, *,
-               title: str | None = None, digits: int = 3, width="single") -> Figure:
+def roc_curves(
+    curves: Mapping[str, Any],
+    cis: Mapping[str, Any] | None = None,
+    ax=None,
+    *,
+    title: str | None = None,
+    digits: int = 3,
+    width="single",
+) -> Figure:
     """ROC curves of several models, legend "name: AUC 0.949 (0.919–0.980)".
 
     R equivalent: ``plot(roc1); lines(roc2); legend(...)`` with pROC.
@@ -80,14 +95,23 @@ def roc_curves(curves: Mapping[str, Any], cis: Mapping[str, Any] | None = None, 
                 spec = np.asarray(r.specificities, dtype=float)
                 auc = float(r.auc)
             except AttributeError as exc:
-                raise InputError(f"curves[{name!r}] needs .sensitivities, .specificities and .auc ({exc})") from None
+                raise InputError(
+                    f"curves[{name!r}] needs .sensitivities, .specificities and .auc ({exc})"
+                ) from None
             if sens.shape != spec.shape or sens.size < 2:
-                raise InputError(f"curves[{name!r}]: sensitivities and specificities differ in length or are empty")
+                raise InputError(
+                    f"curves[{name!r}]: sensitivities and specificities differ in length or are empty"
+                )
             fpr = 1.0 - spec
             order = np.lexsort((sens, fpr))
             low_high = _ci_bounds(cis[name]) if name in cis else (None, None)
-            ax.plot(fpr[order], sens[order], color=colors[name], label=auc_legend(name, auc, *low_high, digits=digits),
-                    zorder=2)
+            ax.plot(
+                fpr[order],
+                sens[order],
+                color=colors[name],
+                label=auc_legend(name, auc, *low_high, digits=digits),
+                zorder=2,
+            )
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.set_aspect("equal")
@@ -99,8 +123,12 @@ def roc_curves(curves: Mapping[str, Any], cis: Mapping[str, Any] | None = None, 
     return fig
 
 
-LEGEND_FONTSIZE = 6.5  # pt: "Clinical model: AUC 0.882 (0.828–0.936)" fits a single-column panel on two lines
-_LEGEND_FRAME = dict(frameon=True, fancybox=False, framealpha=0.85, facecolor="white", edgecolor="#BFBFBF")
+LEGEND_FONTSIZE = (
+    6.5  # pt: "Clinical model: AUC 0.882 (0.828–0.936)" fits a single-column panel on two lines
+)
+_LEGEND_FRAME = dict(
+    frameon=True, fancybox=False, framealpha=0.85, facecolor="white", edgecolor="#BFBFBF"
+)
 
 
 def place_roc_legend(ax):
@@ -113,12 +141,26 @@ def place_roc_legend(ax):
     curves = [np.column_stack(line.get_data()).astype(float) for line in ax.get_lines()]
     two_line = [t.replace(": AUC", "\nAUC", 1) for t in labels]
     for texts in (labels, two_line):
-        leg = ax.legend(handles, texts, loc="lower right", handlelength=1.5, borderaxespad=0.4,
-                        fontsize=LEGEND_FONTSIZE, **_LEGEND_FRAME)
+        leg = ax.legend(
+            handles,
+            texts,
+            loc="lower right",
+            handlelength=1.5,
+            borderaxespad=0.4,
+            fontsize=LEGEND_FONTSIZE,
+            **_LEGEND_FRAME,
+        )
         if not legend_overlaps(ax, leg, curves):
             return leg
-    leg = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), handlelength=1.5,
-                    fontsize=LEGEND_FONTSIZE, **_LEGEND_FRAME)
+    leg = ax.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        handlelength=1.5,
+        fontsize=LEGEND_FONTSIZE,
+        **_LEGEND_FRAME,
+    )
     return leg
 
 
@@ -129,18 +171,28 @@ def legend_overlaps(ax, legend, curves, margin: float = 0.03) -> bool:
     polylines sampled densely (every segment split into steps of 0.005).
     """
     fig = ax.figure
-    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
+    renderer = (
+        fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
+    )
     box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
     if box.x0 < 0 or box.y0 < 0 or box.x1 > 1 or box.y1 > 1:
         return True
-    (x0, y0), (x1, y1) = ax.transLimits.inverted().transform([[box.x0 - margin, box.y0 - margin],
-                                                               [box.x1 + margin, box.y1 + margin]])
+    (x0, y0), (x1, y1) = ax.transLimits.inverted().transform(
+        [[box.x0 - margin, box.y0 - margin], [box.x1 + margin, box.y1 + margin]]
+    )
     for xy in curves:
         xy = xy[np.isfinite(xy).all(axis=1)]
         if len(xy) == 0:
             continue
-        steps = np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int) if len(xy) > 1 else []
-        pts = [xy[:1]] + [a + np.linspace(0, 1, k + 1)[1:, None] * (b - a) for a, b, k in zip(xy[:-1], xy[1:], steps)]
+        steps = (
+            np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
+            if len(xy) > 1
+            else []
+        )
+        pts = [xy[:1]] + [
+            a + np.linspace(0, 1, k + 1)[1:, None] * (b - a)
+            for a, b, k in zip(xy[:-1], xy[1:], steps)
+        ]
         pts = np.concatenate(pts)
         if ((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)).any():
             return True
@@ -150,13 +202,22 @@ def legend_overlaps(ax, legend, curves, margin: float = 0.03) -> bool:
 def _calibration_table(obj: Any, name: str) -> pd.DataFrame:
     table = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "table", None)
     if not isinstance(table, pd.DataFrame) or not {"predicted", "apparent"} <= set(table.columns):
-        raise InputError(f"curves[{name!r}] needs a .table DataFrame with columns predicted, apparent")
+        raise InputError(
+            f"curves[{name!r}] needs a .table DataFrame with columns predicted, apparent"
+        )
     return table.sort_values("predicted")
 
 
-def calibration_curves(curves: Mapping[str, Any], ax=None, *, title: str | None = None,
-                       xlabel: str = "Predicted probability", ylabel: str = "Actual probability",
-                       show_apparent: bool = True, width="single") -> Figure:
+def calibration_curves(
+    curves: Mapping[str, Any],
+    ax=None,
+    *,
+    title: str | None = None,
+    xlabel: str = "Predicted probability",
+    ylabel: str = "Actual probability",
+    show_apparent: bool = True,
+    width="single",
+) -> Figure:
     """Calibration curves of several models against the ideal diagonal (Fig 6C/D).
 
     R equivalent: ``plot(rms::calibrate(fit, B=1000))`` (bias-corrected and apparent curves) or
@@ -183,12 +244,25 @@ def calibration_curves(curves: Mapping[str, Any], ax=None, *, title: str | None 
         for name, obj in curves.items():
             t = _calibration_table(obj, name)
             x = t["predicted"].to_numpy(float)
-            corrected = t["bias_corrected"].to_numpy(float) if "bias_corrected" in t else np.full(len(t), np.nan)
+            corrected = (
+                t["bias_corrected"].to_numpy(float)
+                if "bias_corrected" in t
+                else np.full(len(t), np.nan)
+            )
             if np.isfinite(corrected).any():
-                ax.plot(x, corrected, color=colors[name], label=f"{name} (bias-corrected)", zorder=3)
+                ax.plot(
+                    x, corrected, color=colors[name], label=f"{name} (bias-corrected)", zorder=3
+                )
                 if show_apparent:
-                    ax.plot(x, t["apparent"].to_numpy(float), color=colors[name], ls=":", lw=1.0,
-                            label=f"{name} (apparent)", zorder=2)
+                    ax.plot(
+                        x,
+                        t["apparent"].to_numpy(float),
+                        color=colors[name],
+                        ls=":",
+                        lw=1.0,
+                        label=f"{name} (apparent)",
+                        zorder=2,
+                    )
             else:
                 ax.plot(x, t["apparent"].to_numpy(float), color=colors[name], label=name, zorder=3)
         ax.set_xlim(0, 1)
@@ -205,8 +279,15 @@ def calibration_curves(curves: Mapping[str, Any], ax=None, *, title: str | None 
 _REFERENCE = {"treat all": (REFERENCE_GREY, "-"), "treat none": (OKABE_ITO["black"], "-")}
 
 
-def decision_curves(table: Any, ax=None, *, title: str | None = None, ylim: tuple[float, float] | None = None,
-                    xlabel: str = "Threshold probability", width="single") -> Figure:
+def decision_curves(
+    table: Any,
+    ax=None,
+    *,
+    title: str | None = None,
+    ylim: tuple[float, float] | None = None,
+    xlabel: str = "Threshold probability",
+    width="single",
+) -> Figure:
     """Net-benefit curves of the models, "Treat all" (grey) and "Treat none" (black) (Fig 6E/F).
 
     R equivalent: ``plot(dcurves::dca(...))`` / ``rmda::plot_decision_curve``.
@@ -225,8 +306,12 @@ def decision_curves(table: Any, ax=None, *, title: str | None = None, ylim: tupl
     matplotlib.figure.Figure
     """
     t = table if isinstance(table, pd.DataFrame) else getattr(table, "table", None)
-    if not isinstance(t, pd.DataFrame) or not {"model", "threshold", "net_benefit"} <= set(t.columns):
-        raise InputError("table must be a DataFrame (or have .table) with columns model, threshold, net_benefit")
+    if not isinstance(t, pd.DataFrame) or not {"model", "threshold", "net_benefit"} <= set(
+        t.columns
+    ):
+        raise InputError(
+            "table must be a DataFrame (or have .table) with columns model, threshold, net_benefit"
+        )
     if t.empty:
         raise InputError("table has no rows")
     models = list(dict.fromkeys(t["model"].astype(str)))
@@ -238,8 +323,15 @@ def decision_curves(table: Any, ax=None, *, title: str | None = None, ylim: tupl
             rows = t[t["model"].astype(str) == m].sort_values("threshold")
             color, ls = _REFERENCE.get(m.lower(), (colors.get(m), "-"))
             lw = 1.0 if m.lower() in _REFERENCE else None
-            ax.plot(rows["threshold"].to_numpy(float), rows["net_benefit"].to_numpy(float), color=color, ls=ls,
-                    lw=lw, label=m, zorder=2 if m.lower() in _REFERENCE else 3)
+            ax.plot(
+                rows["threshold"].to_numpy(float),
+                rows["net_benefit"].to_numpy(float),
+                color=color,
+                ls=ls,
+                lw=lw,
+                label=m,
+                zorder=2 if m.lower() in _REFERENCE else 3,
+            )
         if ylim is None:
             nb = t["net_benefit"].to_numpy(float)
             top = np.nanmax(nb) if np.isfinite(nb).any() else 1.0

@@ -13,7 +13,16 @@ from matplotlib.figure import Figure
 
 from .._errors import InputError
 
-__all__ = ["atomic_target", "OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN", "journal_style", "new_figure", "model_colors", "save_figure"]
+__all__ = [
+    "atomic_target",
+    "OKABE_ITO",
+    "SINGLE_COLUMN",
+    "DOUBLE_COLUMN",
+    "journal_style",
+    "new_figure",
+    "model_colors",
+    "save_figure",
+]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order used for models.
 OKABE_ITO: dict[str, str] = {
@@ -26,7 +35,10 @@ OKABE_ITO: dict[str, str] = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-_CYCLE = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple", "orange", "sky_blue")]
+_CYCLE = [
+    OKABE_ITO[k]
+    for k in ("blue", "vermillion", "bluish_green", "reddish_purple", "orange", "sky_blue")
+]
 REFERENCE_GREY = "#7F7F7F"
 
 #: Figure widths in inches (most journals: single column ~3.5 in, double ~7 in).
@@ -81,10 +93,14 @@ def _width(width: float | str) -> float:
         return DOUBLE_COLUMN
     if isinstance(width, (int, float)) and width > 0:
         return float(width)
-    raise InputError(f"width must be 'single', 'double' or a positive number of inches, got {width!r}")
+    raise InputError(
+        f"width must be 'single', 'double' or a positive number of inches, got {width!r}"
+    )
 
 
-def new_figure(width: float | str = "single", height: float | None = None, *, nrows: int = 1, ncols: int = 1):
+def new_figure(
+    width: float | str = "single", height: float | None = None, *, nrows: int = 1, ncols: int = 1
+):
     """A new Figure (not registered with pyplot) and its axes, in the journal style.
 
     Call inside :func:`journal_style`. ``width`` is "single" (3.5 in), "double" (7 in) or inches;
@@ -114,7 +130,12 @@ def atomic_target(target: Path) -> Iterator[str]:
         raise
 
 
-def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Iterable[str] = ("png", "pdf"), dpi: int = 300) -> list[Path]:
+def save_figure(
+    fig: Figure,
+    path_stem: str | os.PathLike,
+    formats: Iterable[str] = ("png", "pdf"),
+    dpi: int = 300,
+) -> list[Path]:
     """Write ``fig`` as ``<path_stem>.<fmt>`` for each format, atomically (temp file + rename).
 
     PNG is raster at ``dpi`` (300 by default, with the dpi stored in the file); PDF and SVG are
@@ -141,9 +162,16 @@ def save_figure(fig: Figure, path_stem: str | os.PathLike, formats: Iterable[str
         if fmt not in {"png", "pdf", "svg"}:
             raise InputError(f"formats: unsupported figure format {fmt!r} (use png, pdf or svg)")
         target = stem.parent / f"{stem.name}.{fmt}"
-        metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
-                    "svg": {"Date": None}}[fmt]
-        with atomic_target(target) as tmp, open(tmp, "wb") as fh, journal_style():  # fonts are set at save time
+        metadata = {
+            "png": {"Software": None},
+            "pdf": {"CreationDate": None, "Producer": None},
+            "svg": {"Date": None},
+        }[fmt]
+        with (
+            atomic_target(target) as tmp,
+            open(tmp, "wb") as fh,
+            journal_style(),
+        ):  # fonts are set at save time
             fig.savefig(fh, format=fmt, dpi=dpi, metadata=metadata)
         out.append(target)
     return out

@@ -27,8 +27,15 @@ def _require(table, columns: list[str], name: str) -> pd.DataFrame:
     return table
 
 
-def signature_comparison(table: pd.DataFrame, *, title: str | None = None, cmap: str = "cividis",
-                         vmin: float | None = None, vmax: float | None = None, width="double") -> Figure:
+def signature_comparison(
+    table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    cmap: str = "cividis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    width="double",
+) -> Figure:
     """Mean AUC of every feature selector × classifier, one heat-map panel per phase (Fig 4).
 
     Each cell shows the mean AUC and, below it in brackets, its SD; the best cell of each phase is
@@ -50,7 +57,10 @@ def signature_comparison(table: pd.DataFrame, *, title: str | None = None, cmap:
     selectors = list(dict.fromkeys(t["selector"].astype(str)))
     classifiers = list(dict.fromkeys(t["classifier"].astype(str)))
     values = t["mean_auc"].to_numpy(float)
-    norm = Normalize(vmin=np.nanmin(values) if vmin is None else vmin, vmax=np.nanmax(values) if vmax is None else vmax)
+    norm = Normalize(
+        vmin=np.nanmin(values) if vmin is None else vmin,
+        vmax=np.nanmax(values) if vmax is None else vmax,
+    )
     w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
     h = max(1.6, 0.32 * len(selectors) + 1.1)
     with journal_style():
@@ -62,7 +72,10 @@ def signature_comparison(table: pd.DataFrame, *, title: str | None = None, cmap:
             grid = np.full((len(selectors), len(classifiers)), np.nan)
             sd = np.full_like(grid, np.nan)
             for _, row in sub.iterrows():
-                i, j = selectors.index(str(row["selector"])), classifiers.index(str(row["classifier"]))
+                i, j = (
+                    selectors.index(str(row["selector"])),
+                    classifiers.index(str(row["classifier"])),
+                )
                 grid[i, j], sd[i, j] = float(row["mean_auc"]), float(row["sd_auc"])
             image = ax.imshow(grid, cmap=cmap, norm=norm, aspect="auto")
             for (i, j), v in np.ndenumerate(grid):
@@ -71,7 +84,15 @@ def signature_comparison(table: pd.DataFrame, *, title: str | None = None, cmap:
                 rgba = image.cmap(norm(v))
                 light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.5
                 text = f"{v:.2f}" + (f"\n({sd[i, j]:.2f})" if np.isfinite(sd[i, j]) else "")
-                ax.text(j, i, text, ha="center", va="center", fontsize=5.5, color="black" if light else "white")
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=5.5,
+                    color="black" if light else "white",
+                )
             if np.isfinite(grid).any():
                 bi, bj = np.unravel_index(np.nanargmax(grid), grid.shape)
                 ax.add_patch(_frame(bi, bj))
@@ -92,7 +113,9 @@ def signature_comparison(table: pd.DataFrame, *, title: str | None = None, cmap:
 def _frame(i: int, j: int):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, edgecolor=OKABE_ITO["vermillion"])
+    return Rectangle(
+        (j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, edgecolor=OKABE_ITO["vermillion"]
+    )
 
 
 def _term_label(term: str, labels: dict[str, str]) -> str:
@@ -105,8 +128,14 @@ def _term_label(term: str, labels: dict[str, str]) -> str:
     return term
 
 
-def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = "Odds ratio (95% CI)",
-                labels: dict[str, str] | None = None, width="double") -> Figure:
+def forest_plot(
+    table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    xlabel: str = "Odds ratio (95% CI)",
+    labels: dict[str, str] | None = None,
+    width="double",
+) -> Figure:
     """Forest plot of odds ratios with their CIs on a log axis, OR (95% CI) and p printed at right.
 
     R equivalent: ``forestplot::forestplot`` / ``plot(summary(rms_fit))``.
@@ -136,7 +165,9 @@ def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = 
     w = SINGLE_COLUMN if width == "single" else DOUBLE_COLUMN if width == "double" else float(width)
     with journal_style():
         fig = Figure(figsize=(w, 0.28 * n + 0.9), layout="constrained")
-        ax, tx = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.5, 1.0], "wspace": 0.0})
+        ax, tx = fig.subplots(
+            1, 2, sharey=True, gridspec_kw={"width_ratios": [1.5, 1.0], "wspace": 0.0}
+        )
         y = np.arange(n)[::-1]
         ax.axvline(1.0, color=REFERENCE_GREY, ls="--", lw=0.8, zorder=1)
         ax.hlines(y, low, high, color=OKABE_ITO["blue"], lw=1.2, zorder=2)
@@ -151,11 +182,17 @@ def forest_plot(table: pd.DataFrame, *, title: str | None = None, xlabel: str = 
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(xlabel)
         ax.minorticks_off()
-        ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo_lim <= v <= hi_lim]
+        ticks = [
+            v
+            for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+            if lo_lim <= v <= hi_lim
+        ]
         ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
         tx.set_xlim(0, 1)
         tx.axis("off")
-        tx.text(0.08, n - 0.45, "OR (95% CI)", ha="left", va="bottom", fontweight="bold", fontsize=7)
+        tx.text(
+            0.08, n - 0.45, "OR (95% CI)", ha="left", va="bottom", fontweight="bold", fontsize=7
+        )
         tx.text(0.75, n - 0.45, "p", ha="left", va="bottom", fontweight="bold", fontsize=7)
         for yi, e, lo, hi, p in zip(y, est, low, high, t["p_value"].to_numpy(float)):
             tx.text(0.08, yi, format_or(e, lo, hi), ha="left", va="center", fontsize=7)

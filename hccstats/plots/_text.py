@@ -13,7 +13,9 @@ def _num(x: float, digits: int) -> str:
     return "NA" if x is None or not math.isfinite(float(x)) else f"{float(x):.{digits}f}"
 
 
-def auc_legend(name: str, auc: float, low: float | None = None, high: float | None = None, digits: int = 3) -> str:
+def auc_legend(
+    name: str, auc: float, low: float | None = None, high: float | None = None, digits: int = 3
+) -> str:
     """Legend text "DL nomogram: AUC 0.949 (0.919–0.980)" (the CI part only when given).
 
     >>> auc_legend("DL nomogram", 0.9493, 0.9191, 0.9798)

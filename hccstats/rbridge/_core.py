@@ -28,7 +28,7 @@ class RWarning(HccstatsWarning):
     """A warning that R emitted, re-issued in Python."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rpy2():
     saved = os.environ.get("LD_LIBRARY_PATH")
     try:
@@ -57,10 +57,12 @@ def r_available(*packages: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _require_one(package: str) -> None:
     _, ro, _, _ = _rpy2()
-    ok = ro.r(f'isTRUE(suppressWarnings(suppressMessages(requireNamespace("{package}", quietly=TRUE))))')[0]
+    ok = ro.r(
+        f'isTRUE(suppressWarnings(suppressMessages(requireNamespace("{package}", quietly=TRUE))))'
+    )[0]
     if not ok:
         raise RNotAvailableError(f"R package '{package}' is not installed; {INSTALL_HINT}")
 
@@ -122,7 +124,9 @@ def to_py(obj: Any) -> Any:
         levels = list(obj.do_slot("levels"))
         return [levels[i - 1] if i != ri.NA_Integer else None for i in obj]
     if isinstance(obj, ri.StrSexpVector):
-        values: np.ndarray = np.array([None if v is ri.NA_Character else str(v) for v in obj], dtype=object)
+        values: np.ndarray = np.array(
+            [None if v is ri.NA_Character else str(v) for v in obj], dtype=object
+        )
     elif isinstance(obj, (ri.IntSexpVector, ri.BoolSexpVector)):
         ints = np.asarray(obj.memoryview(), dtype=np.int64)
         na = ints == _NA_INT

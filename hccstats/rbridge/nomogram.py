@@ -181,8 +181,12 @@ def rms_nomogram(
         dpi=int(dpi),
         xfrac=float(xfrac),
         pointsize=float(pointsize),
-        value_keys=_r_list({k: [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}),
-        value_texts=_r_list({k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}),
+        value_keys=_r_list(
+            {k: [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}
+        ),
+        value_texts=_r_list(
+            {k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
+        ),
     )
     console = out.get("console")
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]
@@ -216,5 +220,9 @@ def _r_list(mapping: Mapping | None):
         return NULL
     values = {}
     for k, v in mapping.items():
-        values[k] = ro.StrVector([str(x) for x in v]) if isinstance(v, (list, tuple)) else ro.StrVector([str(v)])
+        values[k] = (
+            ro.StrVector([str(x) for x in v])
+            if isinstance(v, (list, tuple))
+            else ro.StrVector([str(v)])
+        )
     return ro.ListVector(values)

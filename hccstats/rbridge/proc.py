@@ -77,7 +77,9 @@ def var(r: Any) -> float:
 
 def cov(r1: Any, r2: Any) -> float:
     """``pROC::cov(roc1, roc2, method = "delong")`` (paired curves)."""
-    return float(_run(f"pROC::cov({_ROC.format(i=1)}, {_ROC.format(i=2)}, method = 'delong')", r1, r2))
+    return float(
+        _run(f"pROC::cov({_ROC.format(i=1)}, {_ROC.format(i=2)}, method = 'delong')", r1, r2)
+    )
 
 
 def placements(r: Any) -> dict[str, Any]:
@@ -135,7 +137,9 @@ def roc_test(
     return out
 
 
-_RET = "c('threshold', 'sensitivity', 'specificity', 'accuracy', 'ppv', 'npv', 'tp', 'fp', 'tn', 'fn')"
+_RET = (
+    "c('threshold', 'sensitivity', 'specificity', 'accuracy', 'ppv', 'npv', 'tp', 'fp', 'tn', 'fn')"
+)
 
 
 def coords_best(r: Any, best_method: str = "youden") -> pd.DataFrame:

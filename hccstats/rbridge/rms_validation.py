@@ -6,7 +6,7 @@ and returns Python values shaped like hccstats's own results.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -14,8 +14,14 @@ import pandas as pd
 from ._core import require_r, run
 
 __all__ = [
-    "lowess_r", "val_prob_r", "le_cessie_r", "hosmer_lemeshow_r", "dca_r",
-    "calibrate_r", "validate_r", "bootstrap_indices_r",
+    "lowess_r",
+    "val_prob_r",
+    "le_cessie_r",
+    "hosmer_lemeshow_r",
+    "dca_r",
+    "calibrate_r",
+    "validate_r",
+    "bootstrap_indices_r",
 ]
 
 _FIT = """
@@ -38,16 +44,23 @@ def _design(fit_or_X, y=None):
 
 def lowess_r(x, y, iter: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """R's ``lowess(x, y, iter = iter)`` as (x, fitted)."""
-    m = run("l <- lowess(x, y, iter = it); cbind(l$x, l$y)", x=np.asarray(x, float),
-            y=np.asarray(y, float), it=int(iter))
+    m = run(
+        "l <- lowess(x, y, iter = it); cbind(l$x, l$y)",
+        x=np.asarray(x, float),
+        y=np.asarray(y, float),
+        it=int(iter),
+    )
     return m[:, 0], m[:, 1]
 
 
 def val_prob_r(y_true, risk) -> pd.Series:
     """``rms::val.prob(p, y, pl = FALSE)`` (the named vector)."""
     require_r("rms")
-    return run("suppressMessages(library(rms)); val.prob(p, y, pl = FALSE)",
-               p=np.asarray(risk, float), y=np.asarray(y_true, float))
+    return run(
+        "suppressMessages(library(rms)); val.prob(p, y, pl = FALSE)",
+        p=np.asarray(risk, float),
+        y=np.asarray(y_true, float),
+    )
 
 
 def le_cessie_r(fit=None, *, X=None, y_true=None) -> pd.Series:
@@ -76,9 +89,12 @@ def dca_r(y_true, risks: Mapping[str, np.ndarray], thresholds) -> pd.DataFrame:
     """Net benefit (Vickers & Elkin 2006) in base R: columns model, threshold, net_benefit."""
     out = []
     for name, r in {**risks, "Treat all": np.ones(len(np.asarray(y_true)))}.items():
-        nb = run("sapply(th, function(t) mean(p >= t & y == 1) - mean(p >= t & y == 0) * t / (1 - t))",
-                 p=np.asarray(r, float), y=np.asarray(y_true, float),
-                 th=np.asarray(thresholds, float))
+        nb = run(
+            "sapply(th, function(t) mean(p >= t & y == 1) - mean(p >= t & y == 0) * t / (1 - t))",
+            p=np.asarray(r, float),
+            y=np.asarray(y_true, float),
+            th=np.asarray(thresholds, float),
+        )
         out.append(pd.DataFrame({"model": name, "threshold": thresholds, "net_benefit": nb}))
     return pd.concat(out, ignore_index=True)
 
@@ -94,7 +110,9 @@ def calibrate_r(fit=None, *, X=None, y_true=None, B: int = 200, seed: int = 1) -
     column names), mean absolute error, mean squared error, 0.9 quantile, failed fits."""
     require_r("rms")
     Xd, y = _design(fit) if fit is not None else _design(X, y_true)
-    code = _FIT + """
+    code = (
+        _FIT
+        + """
     set.seed(s)
     msgs <- capture.output(cal <- calibrate(f, B = B))
     pr <- attr(cal, "predicted")
@@ -103,9 +121,19 @@ def calibrate_r(fit=None, *, X=None, y_true=None, B: int = 200, seed: int = 1) -
     list(table = unclass(cal)[, 1:9], mae = mean(abs(err), na.rm = TRUE), mse = mean(err^2, na.rm = TRUE),
          q90 = unname(quantile(abs(err), 0.9, na.rm = TRUE)), messages = paste(msgs, collapse = "\\n"))
     """
+    )
     r = run(code, X=Xd, y=y, B=int(B), s=int(seed))
-    cols = ["predicted", "apparent", "bias_corrected", "index_orig", "training", "test",
-            "optimism", "index_corrected", "n"]
+    cols = [
+        "predicted",
+        "apparent",
+        "bias_corrected",
+        "index_orig",
+        "training",
+        "test",
+        "optimism",
+        "index_corrected",
+        "n",
+    ]
     r["table"] = pd.DataFrame(r["table"], columns=cols)
     return r
 
@@ -114,7 +142,12 @@ def validate_r(fit=None, *, X=None, y_true=None, B: int = 200, seed: int = 1) ->
     """``set.seed(seed); validate(lrm(..., x=TRUE, y=TRUE), B=B)`` with hccstats's column names."""
     require_r("rms")
     Xd, y = _design(fit) if fit is not None else _design(X, y_true)
-    code = _FIT + "set.seed(s); invisible(capture.output(v <- validate(f, B = B))); unclass(v)[, 1:6]"
+    code = (
+        _FIT + "set.seed(s); invisible(capture.output(v <- validate(f, B = B))); unclass(v)[, 1:6]"
+    )
     m = run(code, X=Xd, y=y, B=int(B), s=int(seed))
-    return pd.DataFrame(m, index=["Dxy", "R2", "Intercept", "Slope", "Emax", "D", "U", "Q", "B", "g", "gp"],
-                        columns=["index_orig", "training", "test", "optimism", "index_corrected", "n"])
+    return pd.DataFrame(
+        m,
+        index=["Dxy", "R2", "Intercept", "Slope", "Emax", "D", "U", "Q", "B", "g", "gp"],
+        columns=["index_orig", "training", "test", "optimism", "index_corrected", "n"],
+    )

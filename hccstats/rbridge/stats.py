@@ -24,8 +24,9 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,20 @@ GLM_R = """
 """
 
 _RMS_NAMES = {
-    "Obs": "n", "Max Deriv": "max_deriv", "Model L.R.": "lr_chi2", "d.f.": "df", "P": "p", "C": "C",
-    "Dxy": "Dxy", "Gamma": "gamma", "Tau-a": "tau_a", "R2": "R2", "Brier": "Brier", "g": "g", "gr": "gr", "gp": "gp",
+    "Obs": "n",
+    "Max Deriv": "max_deriv",
+    "Model L.R.": "lr_chi2",
+    "d.f.": "df",
+    "P": "p",
+    "C": "C",
+    "Dxy": "Dxy",
+    "Gamma": "gamma",
+    "Tau-a": "tau_a",
+    "R2": "R2",
+    "Brier": "Brier",
+    "g": "g",
+    "gr": "gr",
+    "gp": "gp",
 }
 
 
@@ -66,7 +79,11 @@ def glm_odds_ratios(fit, level: float = 0.95, method: str = "wald") -> pd.DataFr
     """
     require_r("stats", "MASS")
     d, names = _design_frame(fit)
-    ci = "confint.default(g, level = lev)" if method == "wald" else "suppressMessages(confint(g, level = lev))"
+    ci = (
+        "confint.default(g, level = lev)"
+        if method == "wald"
+        else "suppressMessages(confint(g, level = lev))"
+    )
     out = run(
         GLM_R + f"g <- .hcc_glm(y ~ ., d); ci <- {ci}\n"
         "cbind(coef(g), ci, summary(g)$coefficients[, 4])",
@@ -136,7 +153,11 @@ def univariate_r(
         if numeric and per is not None:
             value = per.get(pred, 1.0) if isinstance(per, Mapping) else per
             scale = float(x.std(ddof=1)) if value == "sd" else float(value)
-        ci = "confint.default(g, level = lev)" if ci_method == "wald" else "suppressMessages(confint(g, level = lev))"
+        ci = (
+            "confint.default(g, level = lev)"
+            if ci_method == "wald"
+            else "suppressMessages(confint(g, level = lev))"
+        )
         res = run(
             GLM_R + f"g <- .hcc_glm(v0 ~ v1, d); ci <- {ci}\n"
             "p <- if (test == 'lr') rep(anova(g, test = 'Chisq')[['Pr(>Chi)']][2], length(coef(g)) - 1)"
@@ -164,7 +185,9 @@ def univariate_r(
     return pd.DataFrame(rows)
 
 
-def vif_r(data: pd.DataFrame, predictors: Sequence[str], *, outcome: str | None = None) -> pd.DataFrame:
+def vif_r(
+    data: pd.DataFrame, predictors: Sequence[str], *, outcome: str | None = None
+) -> pd.DataFrame:
     """``car::vif`` on ``lm`` of the predictors (or the binomial ``glm`` with ``outcome``).
 
     DataFrame term, vif (GVIF), df, gvif_adj (GVIF^(1/(2 Df))), in the predictors' order.
@@ -178,9 +201,19 @@ def vif_r(data: pd.DataFrame, predictors: Sequence[str], *, outcome: str | None 
     else:
         frame["y_"] = np.arange(len(frame), dtype=float) % 2  # lm's VIF does not depend on y
         call = f"g <- lm(y_ ~ {rhs}, data = d)"
-    out = run(GLM_R + call + "\nv <- car::vif(g); if (is.null(dim(v))) cbind(v, 1, sqrt(v)) else v", d=frame)
+    out = run(
+        GLM_R + call + "\nv <- car::vif(g); if (is.null(dim(v))) cbind(v, 1, sqrt(v)) else v",
+        d=frame,
+    )
     out = np.atleast_2d(np.asarray(out, dtype=float))
-    return pd.DataFrame({"term": list(predictors), "vif": out[:, 0], "df": out[:, 1].astype(int), "gvif_adj": out[:, 2]})
+    return pd.DataFrame(
+        {
+            "term": list(predictors),
+            "vif": out[:, 0],
+            "df": out[:, 1].astype(int),
+            "gvif_adj": out[:, 2],
+        }
+    )
 
 
 def forward_lr_r(
@@ -201,7 +234,8 @@ def forward_lr_r(
     back = {v: k for k, v in names.items()}
     src = Path(__file__).with_name("stats_forward_lr.R").read_text()
     res = run(
-        src + "\nr <- forward_lr_r(d, y, cands, entry = entry, removal = removal, entry_test = et)\n"
+        src
+        + "\nr <- forward_lr_r(d, y, cands, entry = entry, removal = removal, entry_test = et)\n"
         "list(steps = r$steps, selected = as.character(r$selected))",
         d=frame,
         y=names[outcome],
@@ -214,5 +248,9 @@ def forward_lr_r(
     steps["term"] = [back[t] for t in steps["term"]]
     steps["step"] = steps["step"].astype(int)
     steps["df"] = steps["df"].astype(int)
-    selected = [back[t] for t in np.atleast_1d(res["selected"]) if t is not None] if res["selected"] is not None else []
+    selected = (
+        [back[t] for t in np.atleast_1d(res["selected"]) if t is not None]
+        if res["selected"] is not None
+        else []
+    )
     return {"steps": steps, "selected": selected}

@@ -23,13 +23,21 @@ def _parser() -> argparse.ArgumentParser:
         "results.json, methods.md and r_check.csv into --out.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--config", metavar="STUDY_YAML", help="the study file (see docs/study-file.md)")
-    src.add_argument("--demo", action="store_true", help="run on the bundled synthetic cohort (285 patients, images)")
+    src.add_argument(
+        "--config", metavar="STUDY_YAML", help="the study file (see docs/study-file.md)"
+    )
+    src.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on the bundled synthetic cohort (285 patients, images)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (written atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--no-r", dest="use_r", action="store_false", help="skip the R cross-check")
-    p.add_argument("--seed", type=int, default=None, help="seed of every random step (default: the study's)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="seed of every random step (default: the study's)"
+    )
     return p
 
 
@@ -41,8 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     from ._pipeline import run_report
 
     try:
-        run_report(args.config, out=args.out, demo=args.demo, force=args.force, quiet=args.quiet,
-                   use_r=args.use_r, seed=args.seed)
+        run_report(
+            args.config,
+            out=args.out,
+            demo=args.demo,
+            force=args.force,
+            quiet=args.quiet,
+            use_r=args.use_r,
+            seed=args.seed,
+        )
     except (InputError, OutputExistsError) as exc:
         msg = " ".join(str(exc).split())
         print(f"error: {msg}", file=sys.stderr)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -26,15 +27,19 @@ class Options:
     seed: int
     use_r: bool = True
     quiet: bool = False
-    B: int = 1000                  # bootstrap resamples of the calibration curves
+    B: int = 1000  # bootstrap resamples of the calibration curves
     signature_preset: str = "standard"  # "fast" for the demo
-    crop_size: int | None = None   # extraction crop (None: extract's default)
-    n4_iterations: tuple | None = None  # N4 iterations per level (None: extract's default; the demo: (10, 10))
-    n4_convergence: float | None = None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
-    alpha: float = 0.05            # univariate screening and significance level
-    entry: float = 0.05            # forward LR entry / removal
+    crop_size: int | None = None  # extraction crop (None: extract's default)
+    n4_iterations: tuple | None = (
+        None  # N4 iterations per level (None: extract's default; the demo: (10, 10))
+    )
+    n4_convergence: float | None = (
+        None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
+    )
+    alpha: float = 0.05  # univariate screening and significance level
+    entry: float = 0.05  # forward LR entry / removal
     removal: float = 0.10
-    ordinal_as: str = "numeric"    # ordinal variables in regressions: "numeric" scores or "factor"
+    ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
     n_jobs: int = 1
 
 
@@ -74,14 +79,14 @@ class Context:
 
     study: Any
     options: Options
-    out: Path                      # the temporary output folder (renamed into place at the end)
-    work: Path                     # scratch folder (deleted at the end)
+    out: Path  # the temporary output folder (renamed into place at the end)
+    work: Path  # scratch folder (deleted at the end)
     report: Report
     results: dict = field(default_factory=dict)
     checks: list[RCheck] = field(default_factory=list)
-    methods: dict[str, str] = field(default_factory=dict)   # stage -> methods sentence(s)
+    methods: dict[str, str] = field(default_factory=dict)  # stage -> methods sentence(s)
     software: dict[str, str] = field(default_factory=dict)  # package -> version
-    shared: dict = field(default_factory=dict)               # objects passed between stages
+    shared: dict = field(default_factory=dict)  # objects passed between stages
     stage_status: dict[str, str] = field(default_factory=dict)
     table_no: int = 0
     supp_no: int = 0
@@ -108,8 +113,16 @@ class Context:
         self.fig_no += 1
         return f"Fig. {self.fig_no}"
 
-    def check(self, stage: str, quantity: str, value: float, r_call: str, compute_r: Callable[[], float],
-              rtol: float = 1e-5, atol: float = 1e-8) -> None:
+    def check(
+        self,
+        stage: str,
+        quantity: str,
+        value: float,
+        r_call: str,
+        compute_r: Callable[[], float],
+        rtol: float = 1e-5,
+        atol: float = 1e-8,
+    ) -> None:
         """Register a headline number for the R cross-check (computed later, only with R)."""
         self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
 

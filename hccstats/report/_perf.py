@@ -6,7 +6,7 @@ to the validation set, DeLong tests (paired) against a reference score; R checks
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,13 @@ from ._context import Context
 __all__ = ["evaluate_scores"]
 
 
-def evaluate_scores(ctx: Context, stage: str, scores: Mapping[str, Mapping[str, np.ndarray]],
-                    y: Mapping[str, np.ndarray], reference: str | None) -> tuple[pd.DataFrame, dict]:
+def evaluate_scores(
+    ctx: Context,
+    stage: str,
+    scores: Mapping[str, Mapping[str, np.ndarray]],
+    y: Mapping[str, np.ndarray],
+    reference: str | None,
+) -> tuple[pd.DataFrame, dict]:
     """``scores[model][set]`` and ``y[set]`` (sets "training", "validation") → tidy rows and ROC objects."""
     from hccstats import ci_auc, coords, roc, roc_test
 
@@ -37,21 +42,60 @@ def evaluate_scores(ctx: Context, stage: str, scores: Mapping[str, Mapping[str, 
                 cutoffs.setdefault(model, cut.threshold)
             if part != "training":
                 cut = coords(r, x=cutoffs[model])
-            row = {"model": model, "set": part, "n": int(len(yy)), "events": int(yy.sum()), "auc": ci.auc,
-                   "ci_low": ci.low, "ci_high": ci.high, "se": ci.se, "threshold": cutoffs[model],
-                   "sensitivity": cut.sensitivity, "specificity": cut.specificity, "accuracy": cut.accuracy,
-                   "ppv": cut.ppv, "npv": cut.npv, "reference": reference or "", "p_value": np.nan}
-            ctx.check(stage, f"AUC, {model}, {part}", ci.auc, "pROC::auc(roc(y, s, direction='<'))",
-                      lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[0])
-            ctx.check(stage, f"AUC 95% CI low, {model}, {part}", ci.low, "pROC::ci.auc(method='delong')[1]",
-                      lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[1])
-            ctx.check(stage, f"AUC 95% CI high, {model}, {part}", ci.high, "pROC::ci.auc(method='delong')[3]",
-                      lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[2])
+            row = {
+                "model": model,
+                "set": part,
+                "n": int(len(yy)),
+                "events": int(yy.sum()),
+                "auc": ci.auc,
+                "ci_low": ci.low,
+                "ci_high": ci.high,
+                "se": ci.se,
+                "threshold": cutoffs[model],
+                "sensitivity": cut.sensitivity,
+                "specificity": cut.specificity,
+                "accuracy": cut.accuracy,
+                "ppv": cut.ppv,
+                "npv": cut.npv,
+                "reference": reference or "",
+                "p_value": np.nan,
+            }
+            ctx.check(
+                stage,
+                f"AUC, {model}, {part}",
+                ci.auc,
+                "pROC::auc(roc(y, s, direction='<'))",
+                lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[0],
+            )
+            ctx.check(
+                stage,
+                f"AUC 95% CI low, {model}, {part}",
+                ci.low,
+                "pROC::ci.auc(method='delong')[1]",
+                lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[1],
+            )
+            ctx.check(
+                stage,
+                f"AUC 95% CI high, {model}, {part}",
+                ci.high,
+                "pROC::ci.auc(method='delong')[3]",
+                lambda yy=yy, s=s: _rcheck.auc_ci(yy, s)[2],
+            )
             if part == "training":
-                ctx.check(stage, f"Youden sensitivity, {model}, training", cut.sensitivity,
-                          "pROC::coords(r, 'best', best.method='youden')", lambda yy=yy, s=s: _rcheck.coords_best(yy, s)[1])
-                ctx.check(stage, f"Youden specificity, {model}, training", cut.specificity,
-                          "pROC::coords(r, 'best', best.method='youden')", lambda yy=yy, s=s: _rcheck.coords_best(yy, s)[2])
+                ctx.check(
+                    stage,
+                    f"Youden sensitivity, {model}, training",
+                    cut.sensitivity,
+                    "pROC::coords(r, 'best', best.method='youden')",
+                    lambda yy=yy, s=s: _rcheck.coords_best(yy, s)[1],
+                )
+                ctx.check(
+                    stage,
+                    f"Youden specificity, {model}, training",
+                    cut.specificity,
+                    "pROC::coords(r, 'best', best.method='youden')",
+                    lambda yy=yy, s=s: _rcheck.coords_best(yy, s)[2],
+                )
             rows.append(row)
     table = pd.DataFrame(rows)
     if reference is not None and reference in scores:
@@ -64,9 +108,17 @@ def evaluate_scores(ctx: Context, stage: str, scores: Mapping[str, Mapping[str, 
             test = roc_test(rocs[(row["model"], part)], rocs[(reference, part)], method="delong")
             table.loc[i, "p_value"] = test.p_value
             yy = np.asarray(y[part], float)
-            a, b = np.asarray(scores[row["model"]][part], float), np.asarray(scores[reference][part], float)
-            ctx.check(stage, f"DeLong p, {row['model']} vs {reference}, {part}", test.p_value,
-                      "pROC::roc.test(r1, r2, method='delong')", lambda yy=yy, a=a, b=b: _rcheck.roc_test(yy, a, b))
+            a, b = (
+                np.asarray(scores[row["model"]][part], float),
+                np.asarray(scores[reference][part], float),
+            )
+            ctx.check(
+                stage,
+                f"DeLong p, {row['model']} vs {reference}, {part}",
+                test.p_value,
+                "pROC::roc.test(r1, r2, method='delong')",
+                lambda yy=yy, a=a, b=b: _rcheck.roc_test(yy, a, b),
+            )
     return table, rocs
 
 
@@ -80,5 +132,7 @@ def performance_formats(sets: tuple[str, ...] = ("training", "validation")):
         "Sensitivity (%)": F.col("sensitivity", "pct"),
         "Specificity (%)": F.col("specificity", "pct"),
         "Accuracy (%)": F.col("accuracy", "pct"),
-        "p value": lambda r: "Ref" if r["model"] == r["reference"] else F.fmt_p(r["p_value"], star=True),
+        "p value": lambda r: (
+            "Ref" if r["model"] == r["reference"] else F.fmt_p(r["p_value"], star=True)
+        ),
     }

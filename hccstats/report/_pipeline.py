@@ -34,14 +34,26 @@ STAGES: list[tuple[str, str]] = [
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if not isinstance(exc, (InputError, StageUnavailable)) else text
+    return (
+        f"{type(exc).__name__}: {text}"
+        if not isinstance(exc, (InputError, StageUnavailable))
+        else text
+    )
 
 
 def _missing_module(exc: BaseException) -> str | None:
     """The hccstats/extract module whose absence made a stage unavailable, if that is what happened."""
-    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.split(".")[0] in ("hccstats", "extract"):
+    if (
+        isinstance(exc, ModuleNotFoundError)
+        and exc.name
+        and exc.name.split(".")[0] in ("hccstats", "extract")
+    ):
         return exc.name
-    if isinstance(exc, (ImportError, AttributeError)) and "hccstats" in str(exc) and "has no attribute" in str(exc):
+    if (
+        isinstance(exc, (ImportError, AttributeError))
+        and "hccstats" in str(exc)
+        and "has no attribute" in str(exc)
+    ):
         return str(exc)
     return None
 
@@ -56,13 +68,19 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
             mod = importlib.import_module(f"hccstats.report.{mod_name}")
             blocked = [r for r in getattr(mod, "REQUIRES", ()) if ctx.stage_status.get(r) != "ok"]
             if blocked:
-                raise StageUnavailable(f"needs the stage(s) {', '.join(blocked)}, which did not complete")
+                raise StageUnavailable(
+                    f"needs the stage(s) {', '.join(blocked)}, which did not complete"
+                )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # library warnings are summarised by each stage
                 mod.run(ctx, section)
             status = section.status if section.status != "ok" else "ok"
         except StageUnavailable as exc:
-            status, section.status, section.message = "not available", "not available", _one_line(exc)
+            status, section.status, section.message = (
+                "not available",
+                "not available",
+                _one_line(exc),
+            )
         except Exception as exc:  # a failed stage is reported; the others still run
             missing = _missing_module(exc)
             if missing:
@@ -71,7 +89,9 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
             else:
                 status = section.status = "failed"
                 section.message = f"This stage failed: {_one_line(exc)}"
-                ctx.results.setdefault("errors", {})[key] = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                ctx.results.setdefault("errors", {})[key] = traceback.format_exception_only(
+                    type(exc), exc
+                )[-1].strip()
         ctx.stage_status[key] = status
         if section.message and status != "ok":
             note = section.message[:110]
@@ -79,16 +99,28 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
 
 
 def _prepare_demo(work: Path, seed: int) -> Path:
-    from hccstats.demo import make_study
-
     import os
 
-    return Path(make_study(work / "demo-study", n=285, seed=seed, n_jobs=max(1, min(2, os.cpu_count() or 1))))
+    from hccstats.demo import make_study
+
+    return Path(
+        make_study(
+            work / "demo-study", n=285, seed=seed, n_jobs=max(1, min(2, os.cpu_count() or 1))
+        )
+    )
 
 
-def run_report(config: str | Path | None = None, *, out: str | Path, demo: bool = False, force: bool = False,
-               quiet: bool = False, use_r: bool = True, seed: int | None = None,
-               options: dict[str, Any] | None = None) -> Path:
+def run_report(
+    config: str | Path | None = None,
+    *,
+    out: str | Path,
+    demo: bool = False,
+    force: bool = False,
+    quiet: bool = False,
+    use_r: bool = True,
+    seed: int | None = None,
+    options: dict[str, Any] | None = None,
+) -> Path:
     """Run the whole analysis plan on a study file and write the report into ``out``.
 
     Python equivalent of ``python -m hccstats.report``. Raises :class:`hccstats.InputError`
@@ -118,10 +150,13 @@ def run_report(config: str | Path | None = None, *, out: str | Path, demo: bool 
             protect = [study_path.resolve().parent]
         with atomic_dir(out, force=force, protect=protect) as tmp:
             study = load(study_path)
-            progress.say(f"study loaded: {study.name} — {len(study.data)} patients ({time.perf_counter() - t_all:.1f} s)")
+            progress.say(
+                f"study loaded: {study.name} — {len(study.data)} patients ({time.perf_counter() - t_all:.1f} s)"
+            )
             opts = _options(study, seed, use_r, quiet, demo, options or {})
-            report = Report(f"{study.name}: prediction-model report",
-                            subtitle=_subtitle(study, opts))
+            report = Report(
+                f"{study.name}: prediction-model report", subtitle=_subtitle(study, opts)
+            )
             ctx = Context(study=study, options=opts, out=tmp, work=work, report=report)
             ctx.shared["study_path"] = study_path
             ctx.shared["demo"] = demo
@@ -129,7 +164,9 @@ def run_report(config: str | Path | None = None, *, out: str | Path, demo: bool 
             _run_stages(ctx, progress)
             t0 = time.perf_counter()
             _write_outputs(ctx)
-            progress.say(f"outputs rendered (HTML, DOCX, CSV, figures, results.json) in {time.perf_counter() - t0:.1f} s")
+            progress.say(
+                f"outputs rendered (HTML, DOCX, CSV, figures, results.json) in {time.perf_counter() - t0:.1f} s"
+            )
         progress.say(f"report written to {Path(out)} in {time.perf_counter() - t_all:.1f} s")
         return Path(out)
     finally:
@@ -155,8 +192,10 @@ def _options(study, seed, use_r, quiet, demo, overrides) -> Options:
 def _subtitle(study, opts: Options) -> str:
     n = len(study.data)
     ev = int(study.data[study.outcome].sum())
-    return (f"Outcome: {study.outcome_label} — {n} patients, {ev} events. Seed {opts.seed}. "
-            "Generated by hccstats (python -m hccstats.report).")
+    return (
+        f"Outcome: {study.outcome_label} — {n} patients, {ev} events. Seed {opts.seed}. "
+        "Generated by hccstats (python -m hccstats.report)."
+    )
 
 
 def _write_outputs(ctx: Context) -> None:

@@ -11,8 +11,20 @@ import pandas as pd
 
 from ..rbridge import run
 
-__all__ = ["r_frame", "r_term", "kappa2", "fleiss", "auc_ci", "roc_test", "glm_or", "vif", "wilcox_p", "chisq_p", "fisher_p",
-           "coords_best"]
+__all__ = [
+    "r_frame",
+    "r_term",
+    "kappa2",
+    "fleiss",
+    "auc_ci",
+    "roc_test",
+    "glm_or",
+    "vif",
+    "wilcox_p",
+    "chisq_p",
+    "fisher_p",
+    "coords_best",
+]
 
 
 def _codes(values) -> np.ndarray:
@@ -23,22 +35,30 @@ def _codes(values) -> np.ndarray:
 
 def kappa2(r1, r2) -> float:
     """Unweighted Cohen kappa: R's vcd::Kappa on the square table (the irr::kappa2 value)."""
-    return float(run(
-        "lv <- sort(union(a, b)); tab <- table(factor(a, lv), factor(b, lv));"
-        "po <- sum(diag(tab)) / sum(tab); pe <- sum(rowSums(tab) * colSums(tab)) / sum(tab)^2;"
-        "if (requireNamespace('vcd', quietly=TRUE)) unname(vcd::Kappa(tab)$Unweighted[1]) else (po - pe) / (1 - pe)",
-        a=_codes(r1), b=_codes(r2)))
+    return float(
+        run(
+            "lv <- sort(union(a, b)); tab <- table(factor(a, lv), factor(b, lv));"
+            "po <- sum(diag(tab)) / sum(tab); pe <- sum(rowSums(tab) * colSums(tab)) / sum(tab)^2;"
+            "if (requireNamespace('vcd', quietly=TRUE)) unname(vcd::Kappa(tab)$Unweighted[1]) else (po - pe) / (1 - pe)",
+            a=_codes(r1),
+            b=_codes(r2),
+        )
+    )
 
 
 def fleiss(ratings: pd.DataFrame) -> float:
     """Fleiss' kappa in R, written out as irr::kappam.fleiss computes it (irr is not installed)."""
     mat = ratings.astype(str).to_numpy()
-    return float(run(
-        "m <- matrix(x, nrow = nr); lv <- sort(unique(as.vector(m)));"
-        "cnt <- t(apply(m, 1, function(r) table(factor(r, levels = lv)))); n <- ncol(m); ns <- nrow(m);"
-        "pj <- colSums(cnt) / (ns * n); po <- sum((rowSums(cnt^2) - n) / (n * (n - 1))) / ns;"
-        "pe <- sum(pj^2); (po - pe) / (1 - pe)",
-        x=mat.ravel(order="F"), nr=mat.shape[0]))
+    return float(
+        run(
+            "m <- matrix(x, nrow = nr); lv <- sort(unique(as.vector(m)));"
+            "cnt <- t(apply(m, 1, function(r) table(factor(r, levels = lv)))); n <- ncol(m); ns <- nrow(m);"
+            "pj <- colSums(cnt) / (ns * n); po <- sum((rowSums(cnt^2) - n) / (n * (n - 1))) / ns;"
+            "pe <- sum(pj^2); (po - pe) / (1 - pe)",
+            x=mat.ravel(order="F"),
+            nr=mat.shape[0],
+        )
+    )
 
 
 _MEMO: dict = {}
@@ -59,18 +79,29 @@ def auc_ci(y, score, direction: str = "<") -> tuple[float, float, float]:
 
 
 def _auc_ci(y, score, direction: str) -> tuple[float, float, float]:
-    out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE); as.numeric(pROC::ci.auc(r, method = 'delong'))",
-              y=np.asarray(y, float), s=np.asarray(score, float), d=direction)
+    out = run(
+        "r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE); as.numeric(pROC::ci.auc(r, method = 'delong'))",
+        y=np.asarray(y, float),
+        s=np.asarray(score, float),
+        d=direction,
+    )
     return float(out[1]), float(out[0]), float(out[2])
 
 
 def roc_test(y, s1, s2, d1: str = "<", d2: str = "<") -> float:
     """pROC::roc.test(method = "delong", paired) p value for two scores on the same patients."""
-    return float(run(
-        "r1 <- pROC::roc(y, a, levels = c(0, 1), direction = d1, quiet = TRUE);"
-        "r2 <- pROC::roc(y, b, levels = c(0, 1), direction = d2, quiet = TRUE);"
-        "pROC::roc.test(r1, r2, method = 'delong')$p.value",
-        y=np.asarray(y, float), a=np.asarray(s1, float), b=np.asarray(s2, float), d1=d1, d2=d2))
+    return float(
+        run(
+            "r1 <- pROC::roc(y, a, levels = c(0, 1), direction = d1, quiet = TRUE);"
+            "r2 <- pROC::roc(y, b, levels = c(0, 1), direction = d2, quiet = TRUE);"
+            "pROC::roc.test(r1, r2, method = 'delong')$p.value",
+            y=np.asarray(y, float),
+            a=np.asarray(s1, float),
+            b=np.asarray(s2, float),
+            d1=d1,
+            d2=d2,
+        )
+    )
 
 
 def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
@@ -80,10 +111,14 @@ def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
 
 
 def _coords_best(y, score, direction: str) -> tuple[float, float, float]:
-    out = run("r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE);"
-              "cc <- pROC::coords(r, 'best', best.method = 'youden', ret = c('threshold', 'sensitivity', 'specificity'),"
-              " transpose = FALSE); as.numeric(cc[1, ])",
-              y=np.asarray(y, float), s=np.asarray(score, float), d=direction)
+    out = run(
+        "r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE);"
+        "cc <- pROC::coords(r, 'best', best.method = 'youden', ret = c('threshold', 'sensitivity', 'specificity'),"
+        " transpose = FALSE); as.numeric(cc[1, ])",
+        y=np.asarray(y, float),
+        s=np.asarray(score, float),
+        d=direction,
+    )
     return float(out[0]), float(out[1]), float(out[2])
 
 
@@ -92,7 +127,9 @@ def r_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = data[list(dict.fromkeys(columns))].dropna().copy()
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
-            out[c] = pd.Categorical(out[c].astype(object), categories=list(out[c].cat.categories), ordered=False)
+            out[c] = pd.Categorical(
+                out[c].astype(object), categories=list(out[c].cat.categories), ordered=False
+            )
         elif out[c].dtype == bool:
             out[c] = out[c].astype("int64")
     return out
@@ -106,7 +143,9 @@ def r_term(term: str) -> str:
     return term
 
 
-def glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float] | None = None) -> pd.DataFrame:
+def glm_or(
+    data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float] | None = None
+) -> pd.DataFrame:
     """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names.
 
     ``per`` (R coefficient name -> units): those odds ratios and CIs per ``per`` units, computed in R
@@ -117,7 +156,9 @@ def glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, fl
     return _memo(key, lambda: _glm_or(data, outcome, terms, per))
 
 
-def _glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float]) -> pd.DataFrame:
+def _glm_or(
+    data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float]
+) -> pd.DataFrame:
     data = r_frame(data, [outcome, *terms])
     formula = f"{outcome} ~ {' + '.join(terms)}"
     out = run(
@@ -126,14 +167,18 @@ def _glm_or(data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, f
         " if (length(per_names)) k[per_names] <- per_units;"
         "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(k * s[, 1]), ci_low = exp(k * ci[, 1]),"
         " ci_high = exp(k * ci[, 2]), p_value = s[, 4], coef = s[, 1], per = k)",
-        d=data, per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
-        per_units=np.array(list(per.values()), float))
+        d=data,
+        per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
+        per_units=np.array(list(per.values()), float),
+    )
     return out.set_index("term")
 
 
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
     """car::vif of the linear model on the predictors (GVIF for multi-df terms), as SPSS's diagnostics."""
-    return _memo(("vif", id(data), len(data), outcome, tuple(terms)), lambda: _vif(data, outcome, terms))
+    return _memo(
+        ("vif", id(data), len(data), outcome, tuple(terms)), lambda: _vif(data, outcome, terms)
+    )
 
 
 def _vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
@@ -145,15 +190,33 @@ def _vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
 
 def wilcox_p(x, g) -> float:
     """stats::wilcox.test(x ~ g) p value (normal approximation with continuity correction when ties)."""
-    return float(run("suppressWarnings(wilcox.test(x ~ g)$p.value)", x=np.asarray(x, float), g=np.asarray(g).astype(str)))
+    return float(
+        run(
+            "suppressWarnings(wilcox.test(x ~ g)$p.value)",
+            x=np.asarray(x, float),
+            g=np.asarray(g).astype(str),
+        )
+    )
 
 
 def chisq_p(x, g, correct: bool = False) -> float:
     """stats::chisq.test(table(x, g), correct=) p value (Pearson, no Yates by default as table_one)."""
-    return float(run("suppressWarnings(chisq.test(table(x, g), correct = cc)$p.value)", x=np.asarray(x).astype(str),
-                     g=np.asarray(g).astype(str), cc=bool(correct)))
+    return float(
+        run(
+            "suppressWarnings(chisq.test(table(x, g), correct = cc)$p.value)",
+            x=np.asarray(x).astype(str),
+            g=np.asarray(g).astype(str),
+            cc=bool(correct),
+        )
+    )
 
 
 def fisher_p(x, g) -> float:
     """stats::fisher.test(table(x, g)) p value."""
-    return float(run("fisher.test(table(x, g))$p.value", x=np.asarray(x).astype(str), g=np.asarray(g).astype(str)))
+    return float(
+        run(
+            "fisher.test(table(x, g))$p.value",
+            x=np.asarray(x).astype(str),
+            g=np.asarray(g).astype(str),
+        )
+    )

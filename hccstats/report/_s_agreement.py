@@ -13,9 +13,16 @@ from ._context import Context, StageUnavailable
 REQUIRES: tuple[str, ...] = ()
 
 
-def _wide(readers: pd.DataFrame, id_col: str, reader_col: str, session_col: str, feature: str) -> pd.DataFrame:
-    return readers.pivot_table(index=id_col, columns=[reader_col, session_col], values=feature,
-                               aggfunc="first", observed=True)
+def _wide(
+    readers: pd.DataFrame, id_col: str, reader_col: str, session_col: str, feature: str
+) -> pd.DataFrame:
+    return readers.pivot_table(
+        index=id_col,
+        columns=[reader_col, session_col],
+        values=feature,
+        aggfunc="first",
+        observed=True,
+    )
 
 
 def run(ctx: Context, section: Section) -> None:
@@ -38,44 +45,95 @@ def run(ctx: Context, section: Section) -> None:
         row = {"feature": feat, "label": var.label}
         first = sorted(readers[session_col].unique())[0]
         dist = readers[(readers[session_col] == first)][feat].value_counts(normalize=True)
-        row["distribution"] = "; ".join(f"{k}: {100 * dist.get(k, 0):.1f}%" for k in (var.levels or dist.index))
+        row["distribution"] = "; ".join(
+            f"{k}: {100 * dist.get(k, 0):.1f}%" for k in (var.levels or dist.index)
+        )
         if intra_reader is not None:
             s = sorted(readers.loc[readers[reader_col] == intra_reader, session_col].unique())[:2]
             pair = wide[[(intra_reader, s[0]), (intra_reader, s[1])]].dropna()
             k = kappa2(pair.iloc[:, 0].tolist(), pair.iloc[:, 1].tolist())
-            row.update(intra_kappa=k.value, intra_ci_low=k.ci.low, intra_ci_high=k.ci.high, intra_p=k.p_value,
-                       intra_n=k.n_subjects)
+            row.update(
+                intra_kappa=k.value,
+                intra_ci_low=k.ci.low,
+                intra_ci_high=k.ci.high,
+                intra_p=k.p_value,
+                intra_n=k.n_subjects,
+            )
             a, b = pair.iloc[:, 0].tolist(), pair.iloc[:, 1].tolist()
-            ctx.check("agreement", f"Cohen kappa, {var.label} ({intra_reader} sessions {s[0]} vs {s[1]})", k.value,
-                      "vcd::Kappa(table(r1, r2))", lambda a=a, b=b: _rcheck.kappa2(a, b))
+            ctx.check(
+                "agreement",
+                f"Cohen kappa, {var.label} ({intra_reader} sessions {s[0]} vs {s[1]})",
+                k.value,
+                "vcd::Kappa(table(r1, r2))",
+                lambda a=a, b=b: _rcheck.kappa2(a, b),
+            )
         if len(reader_names) >= 2:
-            cols = [(r, sorted(readers.loc[readers[reader_col] == r, session_col].unique())[0]) for r in reader_names]
+            cols = [
+                (r, sorted(readers.loc[readers[reader_col] == r, session_col].unique())[0])
+                for r in reader_names
+            ]
             mat = wide[cols].dropna()
             kf = kappam_fleiss(mat.astype(str).to_numpy())
-            row.update(inter_kappa=kf.value, inter_ci_low=kf.ci.low, inter_ci_high=kf.ci.high, inter_p=kf.p_value,
-                       inter_n=kf.n_subjects, n_readers=len(reader_names))
-            ctx.check("agreement", f"Fleiss kappa, {var.label} ({len(reader_names)} readers)", kf.value,
-                      "Fleiss kappa (irr::kappam.fleiss formula) in R", lambda m=mat: _rcheck.fleiss(m))
+            row.update(
+                inter_kappa=kf.value,
+                inter_ci_low=kf.ci.low,
+                inter_ci_high=kf.ci.high,
+                inter_p=kf.p_value,
+                inter_n=kf.n_subjects,
+                n_readers=len(reader_names),
+            )
+            ctx.check(
+                "agreement",
+                f"Fleiss kappa, {var.label} ({len(reader_names)} readers)",
+                kf.value,
+                "Fleiss kappa (irr::kappam.fleiss formula) in R",
+                lambda m=mat: _rcheck.fleiss(m),
+            )
         rows.append(row)
     table = pd.DataFrame(rows)
-    formats = {"Feature": F.col("label", "text"), "Distribution (first reading)": F.col("distribution", "text")}
+    formats = {
+        "Feature": F.col("label", "text"),
+        "Distribution (first reading)": F.col("distribution", "text"),
+    }
     if "intra_kappa" in table:
-        formats["Intra-reader κ (95% CI)"] = F.est_ci("intra_kappa", "intra_ci_low", "intra_ci_high", 2)
+        formats["Intra-reader κ (95% CI)"] = F.est_ci(
+            "intra_kappa", "intra_ci_low", "intra_ci_high", 2
+        )
         formats["Intra-reader agreement"] = lambda r: _label(r["intra_kappa"])
     if "inter_kappa" in table:
-        formats["Inter-reader κ (95% CI)"] = F.est_ci("inter_kappa", "inter_ci_low", "inter_ci_high", 2)
+        formats["Inter-reader κ (95% CI)"] = F.est_ci(
+            "inter_kappa", "inter_ci_low", "inter_ci_high", 2
+        )
         formats["Inter-reader agreement"] = lambda r: _label(r["inter_kappa"])
-    section.table("agreement", table, caption=f"{ctx.next_table(supplementary=True)} Intra- and inter-reader "
-                  "agreement of the qualitative MR features", formats=formats,
-                  footnote=(f"Intra-reader: Cohen's κ between the two readings of {intra_reader}; " if intra_reader else "")
-                  + f"inter-reader: Fleiss' κ across {len(reader_names)} readers (first readings). κ 0.00–0.20 poor, "
-                  "0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 good, 0.81–1.00 excellent agreement.")
-    ctx.results["agreement"] = {"table": table, "intra_reader": intra_reader, "readers": reader_names}
+    section.table(
+        "agreement",
+        table,
+        caption=f"{ctx.next_table(supplementary=True)} Intra- and inter-reader "
+        "agreement of the qualitative MR features",
+        formats=formats,
+        footnote=(
+            f"Intra-reader: Cohen's κ between the two readings of {intra_reader}; "
+            if intra_reader
+            else ""
+        )
+        + f"inter-reader: Fleiss' κ across {len(reader_names)} readers (first readings). κ 0.00–0.20 poor, "
+        "0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 good, 0.81–1.00 excellent agreement.",
+    )
+    ctx.results["agreement"] = {
+        "table": table,
+        "intra_reader": intra_reader,
+        "readers": reader_names,
+    }
     ctx.methods["agreement"] = (
-        (f"Intra-reader agreement ({intra_reader}, two readings) was assessed with Cohen's unweighted κ "
-         "(asymptotic 95% CI) and " if intra_reader else "")
+        (
+            f"Intra-reader agreement ({intra_reader}, two readings) was assessed with Cohen's unweighted κ "
+            "(asymptotic 95% CI) and "
+            if intra_reader
+            else ""
+        )
         + f"inter-reader agreement across {len(reader_names)} readers with Fleiss' κ; κ was graded as poor "
-        "(0.00–0.20), fair (0.21–0.40), moderate (0.41–0.60), good (0.61–0.80) or excellent (0.81–1.00).")
+        "(0.00–0.20), fair (0.21–0.40), moderate (0.41–0.60), good (0.61–0.80) or excellent (0.81–1.00)."
+    )
 
 
 def _label(value: float) -> str:

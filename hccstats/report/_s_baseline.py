@@ -17,7 +17,11 @@ REQUIRES: tuple[str, ...] = ("flow",)
 def baseline_variables(ctx: Context) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("baseline_variables")
-    names = list(given) if given else [v for v in study.variables if v not in (study.outcome, study.center)]
+    names = (
+        list(given)
+        if given
+        else [v for v in study.variables if v not in (study.outcome, study.center)]
+    )
     return [v for v in names if v in study.data.columns]
 
 
@@ -31,19 +35,37 @@ def _wide(t, ctx: Context) -> pd.DataFrame:
         label = sub["label"].iloc[0]
         test = tests.loc[var]
         miss = int(test["n_missing"])
-        base = {"variable": var, "level": "", "test": test["test"], "p_value": test["p_value"], "smd": test["smd"],
-                "n_missing": miss}
+        base = {
+            "variable": var,
+            "level": "",
+            "test": test["test"],
+            "p_value": test["p_value"],
+            "smd": test["smd"],
+            "n_missing": miss,
+        }
         if kind == "continuous":
-            row = {**base, "label": f"{label}, median (IQR)" + (f" [missing {miss}]" if miss else "")}
+            row = {
+                **base,
+                "label": f"{label}, median (IQR)" + (f" [missing {miss}]" if miss else ""),
+            }
             for g in t.groups:
                 r = sub[sub["group"] == g].iloc[0]
                 row[f"{g}|median"], row[f"{g}|q1"], row[f"{g}|q3"] = r["median"], r["q1"], r["q3"]
             rows.append(row)
         else:
-            rows.append({**base, "label": f"{label}, n (%)" + (f" [missing {miss}]" if miss else "")})
+            rows.append(
+                {**base, "label": f"{label}, n (%)" + (f" [missing {miss}]" if miss else "")}
+            )
             for lv in dict.fromkeys(sub["level"]):
-                row = {"variable": var, "level": str(lv), "label": f"    {lv}", "test": "", "p_value": np.nan, "smd": np.nan,
-                       "n_missing": np.nan}
+                row = {
+                    "variable": var,
+                    "level": str(lv),
+                    "label": f"    {lv}",
+                    "test": "",
+                    "p_value": np.nan,
+                    "smd": np.nan,
+                    "n_missing": np.nan,
+                }
                 for g in t.groups:
                     r = sub[(sub["group"] == g) & (sub["level"] == lv)].iloc[0]
                     row[f"{g}|n"], row[f"{g}|percent"] = r["n"], r["percent"]
@@ -53,7 +75,9 @@ def _wide(t, ctx: Context) -> pd.DataFrame:
 
 def _cell(r: pd.Series, g) -> str:
     if f"{g}|median" in r and pd.notna(r[f"{g}|median"]):
-        return F.fmt_median_iqr(r[f"{g}|median"], r[f"{g}|q1"], r[f"{g}|q3"], _digits(r[f"{g}|median"]))
+        return F.fmt_median_iqr(
+            r[f"{g}|median"], r[f"{g}|q1"], r[f"{g}|q3"], _digits(r[f"{g}|median"])
+        )
     if f"{g}|n" in r and pd.notna(r[f"{g}|n"]):
         return F.fmt_n_pct(r[f"{g}|n"], pct=r[f"{g}|percent"])
     return ""
@@ -65,24 +89,45 @@ def _digits(x: float) -> int:
     return 0 if abs(x) >= 100 else 1 if abs(x) >= 1 else 2
 
 
-def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: list, names: dict, name: str, caption: str,
-         what: str):
+def _one(
+    ctx: Context,
+    section: Section,
+    data: pd.DataFrame,
+    group: str,
+    order: list,
+    names: dict,
+    name: str,
+    caption: str,
+    what: str,
+):
     from hccstats import table_one
 
     variables = baseline_variables(ctx)
-    t = table_one(data, group, variables, labels={v: ctx.study.variables[v].display if v in ctx.study.variables else v
-                                                  for v in variables}, group_order=order)
+    t = table_one(
+        data,
+        group,
+        variables,
+        labels={
+            v: ctx.study.variables[v].display if v in ctx.study.variables else v for v in variables
+        },
+        group_order=order,
+    )
     wide = _wide(t, ctx)
     counts = data[group].value_counts()
     formats = {"Characteristic": F.col("label", "text")}
     for g in t.groups:
-        formats[f"{names[g]} (n = {int(counts.get(g, 0))})"] = (lambda r, g=g: _cell(r, g))
+        formats[f"{names[g]} (n = {int(counts.get(g, 0))})"] = lambda r, g=g: _cell(r, g)
     formats["p value"] = lambda r: "" if r["level"] != "" else F.fmt_p(r["p_value"], star=True)
     formats["Test"] = lambda r: _short(r["test"])
-    section.table(name, wide, caption=caption, formats=formats,
+    section.table(
+        name,
+        wide,
+        caption=caption,
+        formats=formats,
         footnote="Median (interquartile range) with the Mann–Whitney U test (R's wilcox.test); n (%) of the recorded "
         "values with Pearson's χ² test, or Fisher's exact test when an expected count is below 5. Missing values are "
-        "counted per variable. *p < 0.05.")
+        "counted per variable. *p < 0.05.",
+    )
     for _, r in t.tests.iterrows():
         if not np.isfinite(r["p_value"]):
             continue
@@ -90,13 +135,18 @@ def _one(ctx: Context, section: Section, data: pd.DataFrame, group: str, order: 
         x, g = sub[r["variable"]].to_numpy(), sub[group].astype(str).to_numpy()
         test = str(r["test"])
         if "Wilcoxon" in test:
-            fn, call = (lambda x=x, g=g: _rcheck.wilcox_p(np.asarray(x, float), g)), "wilcox.test(x ~ g)"
+            fn, call = (
+                (lambda x=x, g=g: _rcheck.wilcox_p(np.asarray(x, float), g)),
+                "wilcox.test(x ~ g)",
+            )
         elif "Fisher" in test:
             fn, call = (lambda x=x, g=g: _rcheck.fisher_p(x, g)), "fisher.test(table(x, g))"
         else:
             yates = "Yates" in test or "continuity" in test
-            fn, call = (lambda x=x, g=g, yates=yates: _rcheck.chisq_p(x, g, correct=yates)), \
-                f"chisq.test(table(x, g), correct = {'TRUE' if yates else 'FALSE'})"
+            fn, call = (
+                (lambda x=x, g=g, yates=yates: _rcheck.chisq_p(x, g, correct=yates)),
+                f"chisq.test(table(x, g), correct = {'TRUE' if yates else 'FALSE'})",
+            )
         ctx.check("baseline", f"{what}: p, {r['label']}", r["p_value"], call, fn)
     return t
 
@@ -116,23 +166,44 @@ def _short(test: str) -> str:
 def run(ctx: Context, section: Section) -> None:
     study = ctx.study
     data = study.data
-    t1 = _one(ctx, section, data, "split", ["training", "validation"],
-              {"training": "Training set", "validation": "Validation set"}, "supp_baseline_split",
-              f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets",
-              "training vs validation")
+    t1 = _one(
+        ctx,
+        section,
+        data,
+        "split",
+        ["training", "validation"],
+        {"training": "Training set", "validation": "Validation set"},
+        "supp_baseline_split",
+        f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets",
+        "training vs validation",
+    )
     train = data[data["split"] == "training"].copy()
     train["_outcome"] = np.where(train[study.outcome] == 1, "event", "none")
     lab = study.outcome_label
-    t2 = _one(ctx, section, train, "_outcome", ["event", "none"], {"event": lab, "none": f"No {lab.lower()}"},
-              "supp_baseline_outcome", f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set",
-              "by outcome (training)")
+    t2 = _one(
+        ctx,
+        section,
+        train,
+        "_outcome",
+        ["event", "none"],
+        {"event": lab, "none": f"No {lab.lower()}"},
+        "supp_baseline_outcome",
+        f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set",
+        "by outcome (training)",
+    )
     sig = t1.tests[t1.tests["p_value"] < ctx.options.alpha]["label"].tolist()
-    section.text("Training and validation sets differed in " + (", ".join(sig) if sig else "no baseline variable")
-                 + f" (p < {ctx.options.alpha:g}).")
-    ctx.results["baseline"] = {"split": {"summary": t1.summary, "tests": t1.tests},
-                               "outcome": {"summary": t2.summary, "tests": t2.tests}}
+    section.text(
+        "Training and validation sets differed in "
+        + (", ".join(sig) if sig else "no baseline variable")
+        + f" (p < {ctx.options.alpha:g})."
+    )
+    ctx.results["baseline"] = {
+        "split": {"summary": t1.summary, "tests": t1.tests},
+        "outcome": {"summary": t2.summary, "tests": t2.tests},
+    }
     ctx.methods["baseline"] = (
         "Baseline characteristics were compared between the training and validation sets, and between patients with "
         "and without the outcome, with the Mann–Whitney U test for continuous variables (median and interquartile "
         "range) and Pearson's χ² test (without continuity correction) or Fisher's exact test (an expected count below "
-        "5) for categorical ones; missing values were counted, not imputed, and each analysis used the recorded values.")
+        "5) for categorical ones; missing values were counted, not imputed, and each analysis used the recorded values."
+    )

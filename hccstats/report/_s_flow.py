@@ -23,21 +23,41 @@ def _flow_figure(flow: pd.DataFrame, center_names: list[str]):
     ax.set_ylim(0, 10)
     box = dict(boxstyle="round,pad=0.4", facecolor="#f4f6f8", edgecolor="#333333", linewidth=0.8)
     per_center = ", ".join(
-        f"{c}: {int(flow[(flow.center == c) & (flow.step == 'screened')].n.iloc[0])}" for c in center_names
+        f"{c}: {int(flow[(flow.center == c) & (flow.step == 'screened')].n.iloc[0])}"
+        for c in center_names
     )
-    screened = f"Patients screened\nn = {n.get('screened', 0)}" + (f"\n({per_center})" if per_center else "")
+    screened = f"Patients screened\nn = {n.get('screened', 0)}" + (
+        f"\n({per_center})" if per_center else ""
+    )
     ax.text(3.5, 9, screened, ha="center", va="center", fontsize=9, bbox=box)
     if excl:
         import textwrap
 
         text = "Excluded (n = %d)\n" % sum(k for _, k in excl) + "\n".join(
-            textwrap.fill(f"• {r}: n = {k}", 54, subsequent_indent="   ") for r, k in excl)
+            textwrap.fill(f"• {r}: n = {k}", 54, subsequent_indent="   ") for r, k in excl
+        )
         ax.text(5.6, 6.9, text, ha="left", va="center", fontsize=7.5, bbox=box)
         ax.annotate("", xy=(5.45, 6.9), xytext=(3.5, 6.9), arrowprops=dict(arrowstyle="->", lw=0.8))
-    ax.text(3.5, 5, f"Patients included\nn = {n.get('included', 0)}", ha="center", va="center", fontsize=9, bbox=box)
+    ax.text(
+        3.5,
+        5,
+        f"Patients included\nn = {n.get('included', 0)}",
+        ha="center",
+        va="center",
+        fontsize=9,
+        bbox=box,
+    )
     ax.annotate("", xy=(3.5, 5.7), xytext=(3.5, 8.2), arrowprops=dict(arrowstyle="->", lw=0.8))
     for x, part in ((1.5, "training"), (5.5, "validation")):
-        ax.text(x, 1.6, f"{part.capitalize()} set\nn = {n.get(part, 0)}", ha="center", va="center", fontsize=9, bbox=box)
+        ax.text(
+            x,
+            1.6,
+            f"{part.capitalize()} set\nn = {n.get(part, 0)}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox=box,
+        )
         ax.annotate("", xy=(x, 2.3), xytext=(3.5, 4.3), arrowprops=dict(arrowstyle="->", lw=0.8))
     return fig
 
@@ -56,12 +76,16 @@ def _prepare_data(ctx: Context) -> None:
                     scores = [float(v) for v in levels]
                 except (TypeError, ValueError):
                     scores = [float(i + 1) for i in range(len(levels))]
-                data[name] = col.cat.codes.map(lambda c: float("nan") if c < 0 else scores[c]).astype("float64")
+                data[name] = col.cat.codes.map(
+                    lambda c: float("nan") if c < 0 else scores[c]
+                ).astype("float64")
                 converted.append(name)
                 scores_of[name] = {s: str(v) for s, v in zip(scores, levels)}
     ctx.shared["data"] = data
     ctx.shared["ordinal_numeric"] = converted
-    ctx.shared["ordinal_scores"] = scores_of  # {variable: {score: level label}}: the nomograms' tick labels
+    ctx.shared["ordinal_scores"] = (
+        scores_of  # {variable: {score: level label}}: the nomograms' tick labels
+    )
     ctx.shared["labels"] = dict(study.labels)
 
 
@@ -70,10 +94,16 @@ def run(ctx: Context, section: Section) -> None:
     _prepare_data(ctx)
     flow = study.flow.copy()
     centers = [c for c in flow["center"].unique() if c != "All"]
-    wide = flow.assign(item=flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1))
-    wide = wide.pivot_table(index="item", columns="center", values="n", sort=False, aggfunc="sum").reset_index()
+    wide = flow.assign(
+        item=flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1)
+    )
+    wide = wide.pivot_table(
+        index="item", columns="center", values="n", sort=False, aggfunc="sum"
+    ).reset_index()
     wide = wide[["item", "All", *centers]].rename(columns={"item": "step"})
-    order = list(dict.fromkeys(flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1)))
+    order = list(
+        dict.fromkeys(flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1))
+    )
     wide = wide.set_index("step").loc[order].reset_index()
     data = study.data
     y = data[study.outcome]
@@ -85,11 +115,23 @@ def run(ctx: Context, section: Section) -> None:
         f"({int(y[data.split == 'training'].sum())} events); validation set: "
         f"{int((data.split == 'validation').sum())} patients ({int(y[data.split == 'validation'].sum())} events)."
     )
-    section.table("flow", wide, caption=f"{ctx.next_table(supplementary=True)} Patient flow",
-                  formats={"Step": lambda r: str(r["step"])[:1].upper() + str(r["step"])[1:], "All": "int", **{c: "int" for c in centers}},
-                  footnote="Counts of patients screened, excluded (with the reason), included and assigned to "
-                  "the training and validation sets, overall and per centre.")
-    section.figure("fig_flow", _flow_figure(flow, centers), caption=f"{ctx.next_figure()} Flowchart of patient inclusion")
+    section.table(
+        "flow",
+        wide,
+        caption=f"{ctx.next_table(supplementary=True)} Patient flow",
+        formats={
+            "Step": lambda r: str(r["step"])[:1].upper() + str(r["step"])[1:],
+            "All": "int",
+            **{c: "int" for c in centers},
+        },
+        footnote="Counts of patients screened, excluded (with the reason), included and assigned to "
+        "the training and validation sets, overall and per centre.",
+    )
+    section.figure(
+        "fig_flow",
+        _flow_figure(flow, centers),
+        caption=f"{ctx.next_figure()} Flowchart of patient inclusion",
+    )
     split = study.config["split"]
     ctx.results["flow"] = {
         "table": flow,
@@ -99,12 +141,20 @@ def run(ctx: Context, section: Section) -> None:
         "split": {k: int(v) for k, v in data["split"].value_counts().sort_index().items()},
         "missing": study.missing,
     }
-    how = ("a given split column" if split["method"] == "column" else
-           f"a random {split['ratio']:g}:{1 - split['ratio']:g} split"
-           + (f" stratified by {' and '.join(split['stratify'])}" if split.get("stratify") else "")
-           + f" (seed {split['seed']})")
-    ctx.methods["flow"] = (f"Patients were assigned to training and validation sets by {how}. "
-                           "Every exclusion is listed with its reason in the patient flow.")
+    how = (
+        "a given split column"
+        if split["method"] == "column"
+        else f"a random {split['ratio']:g}:{1 - split['ratio']:g} split"
+        + (f" stratified by {' and '.join(split['stratify'])}" if split.get("stratify") else "")
+        + f" (seed {split['seed']})"
+    )
+    ctx.methods["flow"] = (
+        f"Patients were assigned to training and validation sets by {how}. "
+        "Every exclusion is listed with its reason in the patient flow."
+    )
     if ctx.shared["ordinal_numeric"]:
-        ctx.methods["flow"] += (" Ordinal variables (" + ", ".join(ctx.label(v) for v in ctx.shared["ordinal_numeric"])
-                                + ") entered the regression models as numeric scores.")
+        ctx.methods["flow"] += (
+            " Ordinal variables ("
+            + ", ".join(ctx.label(v) for v in ctx.shared["ordinal_numeric"])
+            + ") entered the regression models as numeric scores."
+        )

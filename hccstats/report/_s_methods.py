@@ -30,7 +30,11 @@ TRIPOD = [
     ("15a", "Full prediction model (all coefficients)", "models"),
     ("15b", "How to use the model (nomogram)", "models"),
     ("16", "Performance measures with CIs (discrimination, calibration)", "performance"),
-    ("10e/17", "Model updating / comparison (DeLong), clinical usefulness (decision curves)", "performance"),
+    (
+        "10e/17",
+        "Model updating / comparison (DeLong), clinical usefulness (decision curves)",
+        "performance",
+    ),
 ]
 
 
@@ -38,7 +42,18 @@ def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"Python": platform.python_version()}
-    for pkg in ("hccstats", "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "matplotlib", "torch", "torchvision", "rpy2"):
+    for pkg in (
+        "hccstats",
+        "numpy",
+        "scipy",
+        "pandas",
+        "statsmodels",
+        "scikit-learn",
+        "matplotlib",
+        "torch",
+        "torchvision",
+        "rpy2",
+    ):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -49,8 +64,10 @@ def _versions() -> dict[str, str]:
 def run(ctx: Context, section: Section) -> None:
     ctx.software.update(_versions())
     if "statistics" not in ctx.methods:
-        ctx.methods["statistics"] = (f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
-                                     f"significant. Every random step used the seed {ctx.seed}.")
+        ctx.methods["statistics"] = (
+            f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
+            f"significant. Every random step used the seed {ctx.seed}."
+        )
     paragraph = " ".join(ctx.methods.values())
     sw = ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()))
     section.text(paragraph)
@@ -58,11 +75,30 @@ def run(ctx: Context, section: Section) -> None:
     rows = []
     for item, what, stage in TRIPOD:
         status = ctx.stage_status.get(stage, "ok" if stage == "methods" else "not run")
-        rows.append({"item": item, "topic": what, "section": stage, "status": "reported" if status == "ok" else status})
+        rows.append(
+            {
+                "item": item,
+                "topic": what,
+                "section": stage,
+                "status": "reported" if status == "ok" else status,
+            }
+        )
     table = pd.DataFrame(rows)
-    section.table("tripod", table, caption=f"{ctx.next_table(supplementary=True)} TRIPOD checklist: items this report covers",
-                  formats={"TRIPOD item": lambda r: r["item"], "Topic": lambda r: r["topic"],
-                           "Report section": lambda r: r["section"], "Status": lambda r: r["status"]},
-                  footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "
-                  "Diagnosis (Collins et al., 2015). Items about the title, abstract, discussion and funding are the authors'.")
-    ctx.results["methods"] = {"paragraph": paragraph, "software": dict(sorted(ctx.software.items())), "tripod": table}
+    section.table(
+        "tripod",
+        table,
+        caption=f"{ctx.next_table(supplementary=True)} TRIPOD checklist: items this report covers",
+        formats={
+            "TRIPOD item": lambda r: r["item"],
+            "Topic": lambda r: r["topic"],
+            "Report section": lambda r: r["section"],
+            "Status": lambda r: r["status"],
+        },
+        footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "
+        "Diagnosis (Collins et al., 2015). Items about the title, abstract, discussion and funding are the authors'.",
+    )
+    ctx.results["methods"] = {
+        "paragraph": paragraph,
+        "software": dict(sorted(ctx.software.items())),
+        "tripod": table,
+    }

@@ -15,7 +15,11 @@ REQUIRES: tuple[str, ...] = ("models",)
 
 
 def _variables(fit) -> list[str]:
-    return [c for c in fit.data.columns if c != fit.outcome] if hasattr(fit, "data") else list(fit.terms)
+    return (
+        [c for c in fit.data.columns if c != fit.outcome]
+        if hasattr(fit, "data")
+        else list(fit.terms)
+    )
 
 
 def run(ctx: Context, section: Section) -> None:
@@ -30,7 +34,9 @@ def run(ctx: Context, section: Section) -> None:
     if not fits:
         raise StageUnavailable("no multivariable model was built")
     data = ctx.shared["data"]
-    ref_sig = ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
+    ref_sig = (
+        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
+    )
     used = sorted({v for f in fits.values() for v in f.terms} | ({ref_sig} if ref_sig else set()))
     y_col = study.outcome
     sets = {}
@@ -45,19 +51,33 @@ def run(ctx: Context, section: Section) -> None:
     if ref_sig is not None:
         sig_name = ctx.label(ref_sig)
         scores[sig_name] = {p: d[ref_sig].to_numpy(float) for p, d in sets.items()}
-        order = [n for n in order if n != "DL model"] + [sig_name] + [n for n in order if n == "DL model"]
+        order = (
+            [n for n in order if n != "DL model"]
+            + [sig_name]
+            + [n for n in order if n == "DL model"]
+        )
     reference = "DL model" if "DL model" in fits else order[-1]
     y = {p: d[y_col].to_numpy(float) for p, d in sets.items()}
-    perf, rocs = evaluate_scores(ctx, "performance", {n: scores[n] for n in order}, y, reference if len(order) > 1 else None)
+    perf, rocs = evaluate_scores(
+        ctx, "performance", {n: scores[n] for n in order}, y, reference if len(order) > 1 else None
+    )
     rank = {n: i for i, n in enumerate(order)}
-    perf = perf.sort_values(["set", "model"], key=lambda s: s.map(lambda v: rank.get(v, {"training": 0, "validation": 1}.get(v, 0))))
+    perf = perf.sort_values(
+        ["set", "model"],
+        key=lambda s: s.map(lambda v: rank.get(v, {"training": 0, "validation": 1}.get(v, 0))),
+    )
     perf = perf.reset_index(drop=True)
     n_tr, n_va = len(sets["training"]), len(sets["validation"])
-    section.table("table4_model_performance", perf, caption=f"{ctx.next_table()} Predictive performance of the models in the "
-                  "training and validation sets", formats=performance_formats(),
-                  footnote=f"Patients with every model variable recorded: training n = {n_tr}, validation n = {n_va}. Cut-off: "
-                  f"Youden index on the training set, applied unchanged to the validation set. AUC with DeLong 95% CI; p value: "
-                  f"DeLong test against the {reference} (Ref). *p < 0.05.")
+    section.table(
+        "table4_model_performance",
+        perf,
+        caption=f"{ctx.next_table()} Predictive performance of the models in the "
+        "training and validation sets",
+        formats=performance_formats(),
+        footnote=f"Patients with every model variable recorded: training n = {n_tr}, validation n = {n_va}. Cut-off: "
+        f"Youden index on the training set, applied unchanged to the validation set. AUC with DeLong 95% CI; p value: "
+        f"DeLong test against the {reference} (Ref). *p < 0.05.",
+    )
 
     # Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)
     cal, dcas = {}, {}
@@ -69,31 +89,68 @@ def run(ctx: Context, section: Section) -> None:
     fig, axes = plt.subplots(3, 2, figsize=(7.2, 9.6))
     for j, part in enumerate(("training", "validation")):
         curves = {n: rocs[(n, part)] for n in order}
-        cis = {n: (float(r.ci_low), float(r.ci_high)) for n, r in perf[perf["set"] == part].set_index("model").iterrows()}
+        cis = {
+            n: (float(r.ci_low), float(r.ci_high))
+            for n, r in perf[perf["set"] == part].set_index("model").iterrows()
+        }
         roc_curves(curves, cis=cis, ax=axes[0, j], title=f"{'AB'[j]}  ROC, {part} set")
-        calibration_curves({n: cal[(n, part)] for n in fits}, ax=axes[1, j], title=f"{'CD'[j]}  Calibration, {part} set")
-        decision_curves(dcas[part].table, ax=axes[2, j], title=f"{'EF'[j]}  Decision curves, {part} set")
+        calibration_curves(
+            {n: cal[(n, part)] for n in fits},
+            ax=axes[1, j],
+            title=f"{'CD'[j]}  Calibration, {part} set",
+        )
+        decision_curves(
+            dcas[part].table, ax=axes[2, j], title=f"{'EF'[j]}  Decision curves, {part} set"
+        )
     fig.tight_layout()
-    section.figure("fig_model_performance", fig, caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
-                   f"usefulness of the models. ROC curves in the training (A) and validation (B) sets; calibration curves "
-                   f"(training: bootstrap bias-corrected, B = {opts.B}; validation: lowess of the observed outcome) (C, D); "
-                   "decision curves (E, F)")
+    section.figure(
+        "fig_model_performance",
+        fig,
+        caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
+        f"usefulness of the models. ROC curves in the training (A) and validation (B) sets; calibration curves "
+        f"(training: bootstrap bias-corrected, B = {opts.B}; validation: lowess of the observed outcome) (C, D); "
+        "decision curves (E, F)",
+    )
     cal_rows = []
     for (name, part), c in cal.items():
-        cal_rows.append({"model": name, "set": part, "mean_abs_error": c.mean_abs_error, "mean_squared_error": c.mean_squared_error,
-                         "quantile_90": c.quantile_90, "n": c.n, "B": c.B, "n_failed": c.n_failed})
+        cal_rows.append(
+            {
+                "model": name,
+                "set": part,
+                "mean_abs_error": c.mean_abs_error,
+                "mean_squared_error": c.mean_squared_error,
+                "quantile_90": c.quantile_90,
+                "n": c.n,
+                "B": c.B,
+                "n_failed": c.n_failed,
+            }
+        )
     cal_table = pd.DataFrame(cal_rows)
-    section.table("supp_calibration", cal_table, caption=f"{ctx.next_table(supplementary=True)} Calibration error of the models",
-                  formats={"Model": lambda r: r["model"], "Set": lambda r: str(r["set"]).capitalize(),
-                           "Mean absolute error": lambda r: F.fmt_num(r["mean_abs_error"], 3),
-                           "Mean squared error": lambda r: F.fmt_num(r["mean_squared_error"], 4),
-                           "0.9 quantile of absolute error": lambda r: F.fmt_num(r["quantile_90"], 3),
-                           "Bootstrap resamples": lambda r: str(int(r["B"])) if r["B"] else "—"},
-                  footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent (validation) curve.")
+    section.table(
+        "supp_calibration",
+        cal_table,
+        caption=f"{ctx.next_table(supplementary=True)} Calibration error of the models",
+        formats={
+            "Model": lambda r: r["model"],
+            "Set": lambda r: str(r["set"]).capitalize(),
+            "Mean absolute error": lambda r: F.fmt_num(r["mean_abs_error"], 3),
+            "Mean squared error": lambda r: F.fmt_num(r["mean_squared_error"], 4),
+            "0.9 quantile of absolute error": lambda r: F.fmt_num(r["quantile_90"], 3),
+            "Bootstrap resamples": lambda r: str(int(r["B"])) if r["B"] else "—",
+        },
+        footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent (validation) curve.",
+    )
     ctx.results["performance"] = {
-        "table": perf, "n": {"training": n_tr, "validation": n_va},
-        "calibration": {f"{n}|{p}": {"table": c.table, "mean_abs_error": c.mean_abs_error, "n_failed": c.n_failed}
-                        for (n, p), c in cal.items()},
+        "table": perf,
+        "n": {"training": n_tr, "validation": n_va},
+        "calibration": {
+            f"{n}|{p}": {
+                "table": c.table,
+                "mean_abs_error": c.mean_abs_error,
+                "n_failed": c.n_failed,
+            }
+            for (n, p), c in cal.items()
+        },
         "dca": {p: d.table for p, d in dcas.items()},
     }
     ctx.methods["performance"] = (
@@ -101,4 +158,5 @@ def run(ctx: Context, section: Section) -> None:
         "Youden-optimal cut-off of the training set, applied unchanged to the validation set; AUCs were compared with "
         f"DeLong's test for paired curves (pROC-equivalent). Calibration was assessed with {opts.B} bootstrap resamples "
         f"(rms::calibrate-equivalent, seed {ctx.seed}) in the training set and a lowess calibration curve in the validation "
-        "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities 0.01–0.99).")
+        "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities 0.01–0.99)."
+    )

@@ -24,7 +24,18 @@ def _fmt(x: float) -> str:
 
 def run(ctx: Context, section: Section) -> None:
     if not ctx.options.use_r:
-        ctx.shared["r_check"] = pd.DataFrame(columns=["stage", "quantity", "hccstats", "r", "difference", "tolerance", "agree", "r_call"])
+        ctx.shared["r_check"] = pd.DataFrame(
+            columns=[
+                "stage",
+                "quantity",
+                "hccstats",
+                "r",
+                "difference",
+                "tolerance",
+                "agree",
+                "r_call",
+            ]
+        )
         ctx.results["r_check"] = {"skipped": True, "reason": "--no-r"}
         raise StageUnavailable("skipped (--no-r): no number was recomputed in R")
     from hccstats.rbridge import r_versions, require_r
@@ -33,7 +44,9 @@ def run(ctx: Context, section: Section) -> None:
         require_r(*PACKAGES)
     except Exception as exc:  # RNotAvailableError
         raise StageUnavailable(f"R is not available: {exc}") from None
-    ctx.software.update({f"R {k}" if k != "R" else "R": v for k, v in r_versions(*PACKAGES[1:]).items()})
+    ctx.software.update(
+        {f"R {k}" if k != "R" else "R": v for k, v in r_versions(*PACKAGES[1:]).items()}
+    )
     rows = []
     for c in ctx.checks:
         try:
@@ -45,12 +58,38 @@ def run(ctx: Context, section: Section) -> None:
             r_value, err = float("nan"), " ".join(str(exc).split())[:200]
         diff = c.hccstats - r_value
         both_nan = math.isnan(c.hccstats) and math.isnan(r_value)
-        agree = both_nan or (math.isfinite(diff) and abs(diff) <= c.atol + c.rtol * abs(r_value)) or (
-            math.isinf(c.hccstats) and c.hccstats == r_value)
-        rows.append({"stage": c.stage, "quantity": c.quantity, "hccstats": c.hccstats, "r": r_value,
-                     "difference": diff, "tolerance": f"|diff| <= {c.atol:g} + {c.rtol:g}*|R|", "agree": bool(agree),
-                     "r_call": c.r_call, "error": err})
-    table = pd.DataFrame(rows, columns=["stage", "quantity", "hccstats", "r", "difference", "tolerance", "agree", "r_call", "error"])
+        agree = (
+            both_nan
+            or (math.isfinite(diff) and abs(diff) <= c.atol + c.rtol * abs(r_value))
+            or (math.isinf(c.hccstats) and c.hccstats == r_value)
+        )
+        rows.append(
+            {
+                "stage": c.stage,
+                "quantity": c.quantity,
+                "hccstats": c.hccstats,
+                "r": r_value,
+                "difference": diff,
+                "tolerance": f"|diff| <= {c.atol:g} + {c.rtol:g}*|R|",
+                "agree": bool(agree),
+                "r_call": c.r_call,
+                "error": err,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "stage",
+            "quantity",
+            "hccstats",
+            "r",
+            "difference",
+            "tolerance",
+            "agree",
+            "r_call",
+            "error",
+        ],
+    )
     ctx.shared["r_check"] = table
     bad = table[~table["agree"]] if len(table) else table
     if len(table) == 0:
@@ -58,18 +97,39 @@ def run(ctx: Context, section: Section) -> None:
     elif len(bad) == 0:
         verdict = f"All {len(table)} headline numbers agree with R within the stated tolerance."
     else:
-        verdict = (f"{len(bad)} of {len(table)} headline numbers do NOT agree with R within the stated tolerance: "
-                   + "; ".join(bad["quantity"].head(8)) + ("; …" if len(bad) > 8 else "") + ".")
+        verdict = (
+            f"{len(bad)} of {len(table)} headline numbers do NOT agree with R within the stated tolerance: "
+            + "; ".join(bad["quantity"].head(8))
+            + ("; …" if len(bad) > 8 else "")
+            + "."
+        )
     section.text(verdict, style="body" if len(bad) == 0 else "error")
-    section.table("r_check", table, caption=f"{ctx.next_table(supplementary=True)} R cross-check of the headline numbers",
-                  formats={"Stage": F.col("stage", "text"), "Quantity": F.col("quantity", "text"),
-                           "hccstats": lambda r: _fmt(r["hccstats"]), "R": lambda r: _fmt(r["r"]),
-                           "Difference": lambda r: _fmt(r["difference"]), "Agree": lambda r: "yes" if r["agree"] else "NO"},
-                  footnote="Each number recomputed in R through rpy2 on the same data (pROC for AUCs, DeLong CIs, "
-                  "DeLong tests and cut-offs; stats::glm for odds ratios; car::vif; stats tests for Table 1; vcd and "
-                  "the Fleiss formula for κ). Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.")
-    ctx.results["r_check"] = {"n": int(len(table)), "n_disagree": int(len(bad)), "all_agree": bool(len(bad) == 0),
-                              "verdict": verdict, "table": table}
-    ctx.methods["rcheck"] = ("Every headline number was recomputed in R (" + ", ".join(
-        f"{k} {v}" for k, v in sorted(ctx.software.items()) if k.startswith("R")) + ") through rpy2 and compared "
-        "with hccstats's value (r_check.csv).")
+    section.table(
+        "r_check",
+        table,
+        caption=f"{ctx.next_table(supplementary=True)} R cross-check of the headline numbers",
+        formats={
+            "Stage": F.col("stage", "text"),
+            "Quantity": F.col("quantity", "text"),
+            "hccstats": lambda r: _fmt(r["hccstats"]),
+            "R": lambda r: _fmt(r["r"]),
+            "Difference": lambda r: _fmt(r["difference"]),
+            "Agree": lambda r: "yes" if r["agree"] else "NO",
+        },
+        footnote="Each number recomputed in R through rpy2 on the same data (pROC for AUCs, DeLong CIs, "
+        "DeLong tests and cut-offs; stats::glm for odds ratios; car::vif; stats tests for Table 1; vcd and "
+        "the Fleiss formula for κ). Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.",
+    )
+    ctx.results["r_check"] = {
+        "n": int(len(table)),
+        "n_disagree": int(len(bad)),
+        "all_agree": bool(len(bad) == 0),
+        "verdict": verdict,
+        "table": table,
+    }
+    ctx.methods["rcheck"] = (
+        "Every headline number was recomputed in R ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()) if k.startswith("R"))
+        + ") through rpy2 and compared "
+        "with hccstats's value (r_check.csv)."
+    )

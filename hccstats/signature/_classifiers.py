@@ -77,6 +77,4 @@ def make_classifier(name: str, seed: int = 0):
             n_restarts_optimizer=0,
             random_state=seed,
         )
-    raise InputError(
-        f"classifiers: unknown classifier {name!r}; choose from {sorted(CLASSIFIERS)}"
-    )
+    raise InputError(f"classifiers: unknown classifier {name!r}; choose from {sorted(CLASSIFIERS)}")

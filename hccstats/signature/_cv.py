@@ -24,8 +24,7 @@ from ._classifiers import make_classifier
 from ._filters import CorrelationPruner, SpearmanFilter
 from ._selectors import make_selector
 
-__all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits",
-           "single_threaded"]
+__all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits", "single_threaded"]
 
 
 def derived_seed(*parts: int) -> int:
@@ -33,16 +32,25 @@ def derived_seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
 
 
-def make_pipeline(selector: str, classifier: str, k: int, *, seed: int, alpha: float = 0.05,
-                  threshold: float = 0.9) -> Pipeline:
+def make_pipeline(
+    selector: str,
+    classifier: str,
+    k: int,
+    *,
+    seed: int,
+    alpha: float = 0.05,
+    threshold: float = 0.9,
+) -> Pipeline:
     """The full leak-free pipeline: scale -> Spearman filter -> pruning -> selector -> classifier."""
-    return Pipeline([
-        ("scale", MinMaxScaler()),
-        ("spearman", SpearmanFilter(alpha=alpha)),
-        ("prune", CorrelationPruner(threshold=threshold)),
-        ("select", make_selector(selector, k)),
-        ("classify", make_classifier(classifier, seed)),
-    ])
+    return Pipeline(
+        [
+            ("scale", MinMaxScaler()),
+            ("spearman", SpearmanFilter(alpha=alpha)),
+            ("prune", CorrelationPruner(threshold=threshold)),
+            ("select", make_selector(selector, k)),
+            ("classify", make_classifier(classifier, seed)),
+        ]
+    )
 
 
 @dataclass
@@ -113,8 +121,7 @@ def tune_k(X, y, selectors, classifiers, k_grid, *, inner_splits, seed, alpha, t
             for k in k_grid:
                 keff = min(int(k), n_avail)
                 if keff not in done:
-                    p = (None if prep.train is None
-                         else _fit_predict(prep, s, c, keff, y[tr], seed))
+                    p = None if prep.train is None else _fit_predict(prep, s, c, keff, y[tr], seed)
                     done[keff] = _auc(y[te], p)
                 scores[(s, c, k)].append(done[keff])
     best = {}
@@ -124,8 +131,21 @@ def tune_k(X, y, selectors, classifiers, k_grid, *, inner_splits, seed, alpha, t
     return best
 
 
-def outer_fold(X, y, train, test, *, selectors, classifiers, k_grid, inner_splits, seed,
-               fold_seed, alpha, threshold):
+def outer_fold(
+    X,
+    y,
+    train,
+    test,
+    *,
+    selectors,
+    classifiers,
+    k_grid,
+    inner_splits,
+    seed,
+    fold_seed,
+    alpha,
+    threshold,
+):
     """Fit every pipeline on ``X[train]`` (k tuned inside) and predict ``X[test]``.
 
     Returns ``{(selector, classifier): (probabilities, k, n_prefiltered)}``; probabilities are
@@ -134,9 +154,17 @@ def outer_fold(X, y, train, test, *, selectors, classifiers, k_grid, inner_split
     with warnings.catch_warnings(), single_threaded():
         quiet_fits()
         Xtr, ytr = X[train], y[train]
-        ks = tune_k(Xtr, ytr, selectors, classifiers, sorted(set(k_grid)),
-                    inner_splits=inner_splits, seed=fold_seed, alpha=alpha,
-                    threshold=threshold)
+        ks = tune_k(
+            Xtr,
+            ytr,
+            selectors,
+            classifiers,
+            sorted(set(k_grid)),
+            inner_splits=inner_splits,
+            seed=fold_seed,
+            alpha=alpha,
+            threshold=threshold,
+        )
         prep = _prepare(Xtr, ytr, X[test], selectors, alpha, threshold)
         out = {}
         n_pre = 0 if prep.train is None else prep.train.shape[1]

@@ -7,20 +7,22 @@ model (``hccstats.lrm``, as R's ``glm(y ~ I(s / per), family = binomial)`` with 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..baseline import wilcox_test
 from .._validation import as_binary, as_finite
+from ..baseline import wilcox_test
 
 __all__ = ["difference_table"]
 
 
-def difference_table(signatures: pd.DataFrame | Mapping[str, Any], y: Any, *,
-                     per: float = 0.1, level: float = 0.95) -> pd.DataFrame:
+def difference_table(
+    signatures: pd.DataFrame | Mapping[str, Any], y: Any, *, per: float = 0.1, level: float = 0.95
+) -> pd.DataFrame:
     """Difference and univariate analysis of signatures between outcome groups (Table 1).
 
     R equivalent, per signature ``s``: ``tapply(s, y, quantile, c(.25, .5, .75))``,
@@ -53,8 +55,11 @@ def difference_table(signatures: pd.DataFrame | Mapping[str, Any], y: Any, *,
     """
     from ..logistic import lrm
 
-    frame = pd.DataFrame(dict(signatures)) if not isinstance(signatures, pd.DataFrame) \
+    frame = (
+        pd.DataFrame(dict(signatures))
+        if not isinstance(signatures, pd.DataFrame)
         else signatures.copy()
+    )
     if isinstance(y, pd.Series) and not isinstance(frame.index, pd.RangeIndex):
         missing = frame.index.difference(y.index)
         if len(missing):
@@ -75,12 +80,25 @@ def difference_table(signatures: pd.DataFrame | Mapping[str, Any], y: Any, *,
         q_ne = np.quantile(ne, [0.25, 0.5, 0.75])
         fit = lrm("y ~ s", pd.DataFrame({"y": yb, "s": s / per}))
         orr = fit.odds_ratios(level=level).set_index("term").loc["s"]
-        rows.append({
-            "signature": str(name), "n_events": len(ev), "n_nonevents": len(ne),
-            "median_events": q_ev[1], "q1_events": q_ev[0], "q3_events": q_ev[2],
-            "median_nonevents": q_ne[1], "q1_nonevents": q_ne[0], "q3_nonevents": q_ne[2],
-            "mw_statistic": w, "mw_p_value": p, "mw_method": method,
-            "estimate": float(orr["estimate"]), "ci_low": float(orr["ci_low"]),
-            "ci_high": float(orr["ci_high"]), "p_value": float(orr["p_value"]), "per": per,
-        })
+        rows.append(
+            {
+                "signature": str(name),
+                "n_events": len(ev),
+                "n_nonevents": len(ne),
+                "median_events": q_ev[1],
+                "q1_events": q_ev[0],
+                "q3_events": q_ev[2],
+                "median_nonevents": q_ne[1],
+                "q1_nonevents": q_ne[0],
+                "q3_nonevents": q_ne[2],
+                "mw_statistic": w,
+                "mw_p_value": p,
+                "mw_method": method,
+                "estimate": float(orr["estimate"]),
+                "ci_low": float(orr["ci_low"]),
+                "ci_high": float(orr["ci_high"]),
+                "p_value": float(orr["p_value"]),
+                "per": per,
+            }
+        )
     return pd.DataFrame(rows)

@@ -9,8 +9,9 @@ its out-of-fold training signature reruns each phase's whole pipeline inside eac
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,10 +65,11 @@ class FusedSignature:
             S = self.search.predict(X_new)[list(self.phases)]
             p = self.model.predict_proba(S.to_numpy())[:, 1]
             return pd.Series(p, index=S.index, name="mp-MR")
-        U = _union_frame({ph: _features_for(self.search[ph].feature_names, X_new[ph], ph)
-                          for ph in self.phases}, self.features)
-        return pd.Series(self.model.predict_proba(U.to_numpy())[:, 1], index=U.index,
-                         name="mp-MR")
+        U = _union_frame(
+            {ph: _features_for(self.search[ph].feature_names, X_new[ph], ph) for ph in self.phases},
+            self.features,
+        )
+        return pd.Series(self.model.predict_proba(U.to_numpy())[:, 1], index=U.index, name="mp-MR")
 
     def __repr__(self) -> str:
         head = f"mp-MR signature ({self.method}) of {', '.join(self.phases)}"
@@ -81,9 +83,15 @@ def _union_frame(tables: Mapping[str, pd.DataFrame], columns) -> pd.DataFrame:
     return pd.concat(parts, axis=1, join="inner")[list(columns)]
 
 
-def fuse_signatures(search: SignatureSearch, *, method: str = "stacking",
-                    X: Mapping[str, pd.DataFrame] | None = None, classifier: str = "lasso",
-                    n_splits: int = 5, seed: int | None = None) -> FusedSignature:
+def fuse_signatures(
+    search: SignatureSearch,
+    *,
+    method: str = "stacking",
+    X: Mapping[str, pd.DataFrame] | None = None,
+    classifier: str = "lasso",
+    n_splits: int = 5,
+    seed: int | None = None,
+) -> FusedSignature:
     """Fuse the phase signatures of a multi-phase search into the mp-MR signature.
 
     R equivalent (stacking): ``glm(y ~ AP + PVP + HBP, family = binomial)`` on the
@@ -107,8 +115,10 @@ def fuse_signatures(search: SignatureSearch, *, method: str = "stacking",
         raise InputError("search: expected the SignatureSearch of several phases")
     phases = tuple(search.active)
     if len(phases) < 2:
-        raise InputError(f"search: fusion needs at least two phases with a signature, got "
-                         f"{list(phases)} (skipped: {search.skipped})")
+        raise InputError(
+            f"search: fusion needs at least two phases with a signature, got "
+            f"{list(phases)} (skipped: {search.skipped})"
+        )
     seed = search.settings["seed"] if seed is None else seed
     y = search[phases[0]].y
     cv = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
@@ -119,12 +129,22 @@ def fuse_signatures(search: SignatureSearch, *, method: str = "stacking",
         for tr, te in cv.split(S, y):
             oof[te] = clone(stacker).fit(S.iloc[tr], y.iloc[tr]).predict_proba(S.iloc[te])[:, 1]
         model = clone(stacker).fit(S.to_numpy(), y.to_numpy())
-        coef = pd.Series(np.r_[model.intercept_, model.coef_.ravel()],
-                         index=["Intercept", *phases], name="log_odds")
+        coef = pd.Series(
+            np.r_[model.intercept_, model.coef_.ravel()],
+            index=["Intercept", *phases],
+            name="log_odds",
+        )
         app = model.predict_proba(S.to_numpy())[:, 1]
-        return FusedSignature("stacking", phases, pd.Series(oof, index=y.index, name="mp-MR"),
-                              pd.Series(app, index=y.index, name="mp-MR"), model, coef, (),
-                              search)
+        return FusedSignature(
+            "stacking",
+            phases,
+            pd.Series(oof, index=y.index, name="mp-MR"),
+            pd.Series(app, index=y.index, name="mp-MR"),
+            model,
+            coef,
+            (),
+            search,
+        )
     if method != "union":
         raise InputError(f"method: expected 'stacking' or 'union', got {method!r}")
     if classifier not in CLASSIFIERS:
@@ -149,11 +169,20 @@ def fuse_signatures(search: SignatureSearch, *, method: str = "stacking",
             m = clone(union).fit(np.hstack(cols_tr), yv[tr])
             oof[te] = m.predict_proba(np.hstack(cols_te))[:, 1]
         features = tuple(f"{ph}:{f}" for ph in phases for f in search[ph].selected_features)
-        tabs = {ph: pd.DataFrame(data[ph].X, index=data[ph].ids, columns=data[ph].columns)
-                for ph in phases}
+        tabs = {
+            ph: pd.DataFrame(data[ph].X, index=data[ph].ids, columns=data[ph].columns)
+            for ph in phases
+        }
         U = _union_frame(tabs, features)
         model = clone(union).fit(U.to_numpy(), yv)
     app = model.predict_proba(U.to_numpy())[:, 1]
-    return FusedSignature("union", phases, pd.Series(oof, index=y.index, name="mp-MR"),
-                          pd.Series(app, index=y.index, name="mp-MR"), model, None, features,
-                          search)
+    return FusedSignature(
+        "union",
+        phases,
+        pd.Series(oof, index=y.index, name="mp-MR"),
+        pd.Series(app, index=y.index, name="mp-MR"),
+        model,
+        None,
+        features,
+        search,
+    )

@@ -39,8 +39,11 @@ def as_table(X: Any, name: str) -> pd.DataFrame:
         if arr.ndim != 2:
             raise InputError(f"X[{name}]: expected a 2-D table, got shape {arr.shape}")
         df = pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
-    nonnum = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
-              or pd.api.types.is_bool_dtype(df[c])]
+    nonnum = [
+        c
+        for c in df.columns
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])
+    ]
     if nonnum:
         raise InputError(f"X[{name}]: non-numeric feature column(s) {_listing(nonnum)}")
     if df.index.has_duplicates:
@@ -56,7 +59,9 @@ def align_phase(X: Any, y: Any, name: str) -> PhaseData:
     df = as_table(X, name)
     if isinstance(y, pd.Series) and isinstance(X, pd.DataFrame):
         if y.index.has_duplicates:
-            raise InputError(f"y: duplicated patient id(s) {_listing(y.index[y.index.duplicated()])}")
+            raise InputError(
+                f"y: duplicated patient id(s) {_listing(y.index[y.index.duplicated()])}"
+            )
         only_x = df.index.difference(y.index)
         only_y = y.index.difference(df.index)
         if len(only_x) or len(only_y):
@@ -65,8 +70,9 @@ def align_phase(X: Any, y: Any, name: str) -> PhaseData:
                 parts.append(f"in the {name} features but not the outcome: {_listing(only_x)}")
             if len(only_y):
                 parts.append(f"in the outcome but not the {name} features: {_listing(only_y)}")
-            raise InputError(f"X[{name}]: patients differ from the clinical table; " +
-                             "; ".join(parts))
+            raise InputError(
+                f"X[{name}]: patients differ from the clinical table; " + "; ".join(parts)
+            )
         y = y.loc[df.index]
     elif len(y) != len(df):
         raise InputError(f"X[{name}] has {len(df)} rows but y has {len(y)} values")
@@ -76,8 +82,10 @@ def align_phase(X: Any, y: Any, name: str) -> PhaseData:
     if bad.any():
         cols = df.columns[bad.any(axis=0)]
         rows = df.index[bad.any(axis=1)]
-        raise InputError(f"X[{name}]: NaN or infinite values in {bad.sum()} cell(s): column(s) "
-                         f"{_listing(cols)}; patient(s) {_listing(rows)}")
+        raise InputError(
+            f"X[{name}]: NaN or infinite values in {bad.sum()} cell(s): column(s) "
+            f"{_listing(cols)}; patient(s) {_listing(rows)}"
+        )
     const = np.ptp(values, axis=0) == 0
     notes: tuple = ()
     if const.all():
@@ -94,7 +102,9 @@ def align_phase(X: Any, y: Any, name: str) -> PhaseData:
 def check_folds(y: np.ndarray, n_splits: int, inner_splits: int) -> None:
     """Enough events and non-events for stratified outer and inner folds."""
     if n_splits < 2 or inner_splits < 2:
-        raise InputError(f"n_splits/inner_splits: need at least 2 folds, got {n_splits}/{inner_splits}")
+        raise InputError(
+            f"n_splits/inner_splits: need at least 2 folds, got {n_splits}/{inner_splits}"
+        )
     n_min = int(min(y.sum(), len(y) - y.sum()))
     need = max(n_splits, int(np.ceil(inner_splits * n_splits / (n_splits - 1))))
     if n_min < need:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,16 @@ from ._inputs import as_table
 
 __all__ = ["PhaseSignature", "PhaseSkipped", "SignatureSearch", "TABLE_COLUMNS"]
 
-TABLE_COLUMNS = ["phase", "selector", "classifier", "mean_auc", "sd_auc", "n_folds",
-                 "oof_auc", "median_k"]
+TABLE_COLUMNS = [
+    "phase",
+    "selector",
+    "classifier",
+    "mean_auc",
+    "sd_auc",
+    "n_folds",
+    "oof_auc",
+    "median_k",
+]
 
 
 def _features_for(pipe_features: list, X_new: Any, phase: str) -> pd.DataFrame:
@@ -112,12 +121,13 @@ class PhaseSignature:
 
     def __repr__(self) -> str:
         best = self.table.set_index(["selector", "classifier"]).loc[self.best]
-        return (f"DL signature search, phase {self.phase}: {len(self.table)} pipelines, "
-                f"{int(best['n_folds'])} held-out folds each\n"
-                f"best: {self.best[0]} + {self.best[1]} (k = {self.best_k}), "
-                f"CV AUC {best['mean_auc']:.4f} (SD {best['sd_auc']:.4f}); "
-                f"{len(self.selected_features)} features selected\n"
-                + "\n".join(self.notes))
+        return (
+            f"DL signature search, phase {self.phase}: {len(self.table)} pipelines, "
+            f"{int(best['n_folds'])} held-out folds each\n"
+            f"best: {self.best[0]} + {self.best[1]} (k = {self.best_k}), "
+            f"CV AUC {best['mean_auc']:.4f} (SD {best['sd_auc']:.4f}); "
+            f"{len(self.selected_features)} features selected\n" + "\n".join(self.notes)
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,8 +153,7 @@ class SignatureSearch:
     def table(self) -> pd.DataFrame:
         """Figure 4 data: all phases' tables stacked (tidy)."""
         tabs = [v.table for v in self.active.values()]
-        return (pd.concat(tabs, ignore_index=True) if tabs
-                else pd.DataFrame(columns=TABLE_COLUMNS))
+        return pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame(columns=TABLE_COLUMNS)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -190,7 +199,10 @@ class SignatureSearch:
     def __repr__(self) -> str:
         lines = [f"DL signature search: {len(self.phases)} phase(s)"]
         for v in self.phases.values():
-            lines.append(repr(v) if v.skipped else
-                         f"{v.phase}: best {v.best[0]} + {v.best[1]} (k = {v.best_k}), CV AUC "
-                         f"{v.table['mean_auc'].max():.4f}")
+            lines.append(
+                repr(v)
+                if v.skipped
+                else f"{v.phase}: best {v.best[0]} + {v.best[1]} (k = {v.best_k}), CV AUC "
+                f"{v.table['mean_auc'].max():.4f}"
+            )
         return "\n".join(lines)

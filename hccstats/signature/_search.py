@@ -8,7 +8,8 @@ not an argument: it is touched once, at the end, through ``predict``.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,8 +115,12 @@ def signature_search(
     if preset not in PRESETS:
         raise InputError(f"preset: unknown {preset!r}; choose from {sorted(PRESETS)}")
     cfg = dict(PRESETS[preset])
-    for key, val in (("n_splits", n_splits), ("n_repeats", n_repeats), ("k_grid", k_grid),
-                     ("inner_splits", inner_splits)):
+    for key, val in (
+        ("n_splits", n_splits),
+        ("n_repeats", n_repeats),
+        ("k_grid", k_grid),
+        ("inner_splits", inner_splits),
+    ):
         if val is not None:
             cfg[key] = val
     cfg["k_grid"] = tuple(sorted({int(k) for k in np.atleast_1d(cfg["k_grid"])}))
@@ -131,42 +136,65 @@ def signature_search(
     for data in phases.values():
         check_folds(data.y, cfg["n_splits"], cfg["inner_splits"])
 
-    cv = RepeatedStratifiedKFold(n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"],
-                                 random_state=seed)
+    cv = RepeatedStratifiedKFold(
+        n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"], random_state=seed
+    )
     tasks, skipped = [], {}
     for ip, (name, data) in enumerate(phases.items()):
         spear = SpearmanFilter(alpha=alpha).fit(data.X, data.y)
         if not spear.get_support().any():
             skipped[name] = PhaseSkipped(
-                name, f"no feature passed the Spearman filter (p < {alpha}) on the "
-                f"{len(data.y)} training patients", notes=data.notes)
-            warnings.warn(f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning,
-                          stacklevel=2)
+                name,
+                f"no feature passed the Spearman filter (p < {alpha}) on the "
+                f"{len(data.y)} training patients",
+                notes=data.notes,
+            )
+            warnings.warn(
+                f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning, stacklevel=2
+            )
             continue
         splits = list(cv.split(data.X, data.y))
         for i, (tr, te) in enumerate(splits):
             rep, fold = divmod(i, cfg["n_splits"])
             tasks.append((name, rep, fold, tr, te, derived_seed(seed, ip, rep, fold)))
 
-    common = dict(selectors=selectors, classifiers=classifiers, k_grid=cfg["k_grid"],
-                  inner_splits=cfg["inner_splits"], seed=seed, alpha=alpha,
-                  threshold=threshold)
+    common = dict(
+        selectors=selectors,
+        classifiers=classifiers,
+        k_grid=cfg["k_grid"],
+        inner_splits=cfg["inner_splits"],
+        seed=seed,
+        alpha=alpha,
+        threshold=threshold,
+    )
     outs = Parallel(n_jobs=n_jobs)(
         delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
         for name, rep, fold, tr, te, fs in tasks
     )
     active = [n for n in phases if n not in skipped]
     refits = Parallel(n_jobs=n_jobs)(
-        delayed(_phase_result)(name, phases[name], ip,
-                               [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
-                               cfg, common)
+        delayed(_phase_result)(
+            name,
+            phases[name],
+            ip,
+            [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
+            cfg,
+            common,
+        )
         for ip, name in enumerate(active)
     )
     results: dict[str, PhaseSignature | PhaseSkipped] = {}
     for name in phases:
         results[name] = skipped[name] if name in skipped else refits[active.index(name)]
-    settings = {**cfg, "selectors": selectors, "classifiers": classifiers, "alpha": alpha,
-                "threshold": threshold, "seed": seed, "preset": preset}
+    settings = {
+        **cfg,
+        "selectors": selectors,
+        "classifiers": classifiers,
+        "alpha": alpha,
+        "threshold": threshold,
+        "seed": seed,
+        "preset": preset,
+    }
     if single:
         return results[phase]
     return SignatureSearch(results, settings)
@@ -184,31 +212,65 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
             for (_, rep, fold, tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
-                folds.append({"phase": name, "selector": s, "classifier": c, "repeat": rep,
-                              "fold": fold, "auc": float(roc_auc_score(y[te], p)), "k": k,
-                              "n_prefiltered": npre, "n_test": len(te)})
+                folds.append(
+                    {
+                        "phase": name,
+                        "selector": s,
+                        "classifier": c,
+                        "repeat": rep,
+                        "fold": fold,
+                        "auc": float(roc_auc_score(y[te], p)),
+                        "k": k,
+                        "n_prefiltered": npre,
+                        "n_test": len(te),
+                    }
+                )
             oof[(s, c)] = pred.mean(axis=0)
     fold_table = pd.DataFrame(folds)
     for (s, c), grp in fold_table.groupby(["selector", "classifier"], sort=False):
-        rows.append({"phase": name, "selector": s, "classifier": c,
-                     "mean_auc": grp["auc"].mean(), "sd_auc": grp["auc"].std(ddof=1),
-                     "n_folds": len(grp), "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
-                     "median_k": float(grp["k"].median())})
+        rows.append(
+            {
+                "phase": name,
+                "selector": s,
+                "classifier": c,
+                "mean_auc": grp["auc"].mean(),
+                "sd_auc": grp["auc"].std(ddof=1),
+                "n_folds": len(grp),
+                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
+                "median_k": float(grp["k"].median()),
+            }
+        )
     table = pd.DataFrame(rows)
     best_row = table.loc[table["mean_auc"].idxmax()]
     best = (str(best_row["selector"]), str(best_row["classifier"]))
     with warnings.catch_warnings(), single_threaded():
         quiet_fits()
-        k = tune_k(data.X, y, [best[0]], [best[1]], cfg["k_grid"],
-                   inner_splits=cfg["inner_splits"], seed=derived_seed(seed, ip, 10**6),
-                   alpha=common["alpha"], threshold=common["threshold"])[best]
-        pipe = make_pipeline(best[0], best[1], k, seed=seed, alpha=common["alpha"],
-                             threshold=common["threshold"]).fit(data.X, y)
+        k = tune_k(
+            data.X,
+            y,
+            [best[0]],
+            [best[1]],
+            cfg["k_grid"],
+            inner_splits=cfg["inner_splits"],
+            seed=derived_seed(seed, ip, 10**6),
+            alpha=common["alpha"],
+            threshold=common["threshold"],
+        )[best]
+        pipe = make_pipeline(
+            best[0], best[1], k, seed=seed, alpha=common["alpha"], threshold=common["threshold"]
+        ).fit(data.X, y)
         apparent = pipe.predict_proba(data.X)[:, 1]
     return PhaseSignature(
-        phase=name, table=table, fold_table=fold_table, best=best, best_k=k,
-        best_pipeline=pipe, feature_names=data.columns, ids=data.ids,
+        phase=name,
+        table=table,
+        fold_table=fold_table,
+        best=best,
+        best_k=k,
+        best_pipeline=pipe,
+        feature_names=data.columns,
+        ids=data.ids,
         oof_predictions=pd.Series(oof[best], index=data.ids, name=name),
         apparent_predictions=pd.Series(apparent, index=data.ids, name=name),
-        y=pd.Series(y, index=data.ids, name="outcome"), notes=data.notes,
+        y=pd.Series(y, index=data.ids, name="outcome"),
+        notes=data.notes,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .._errors import InputError
 
@@ -12,8 +13,18 @@ __all__ = ["Variable", "VARIABLE_TYPES", "read_config"]
 
 VARIABLE_TYPES = ("continuous", "categorical", "ordinal", "binary")
 _TOP_KEYS = {
-    "name", "seed", "clinical", "outcome", "center", "split", "variables",
-    "readers", "images", "features", "analysis", "description",
+    "name",
+    "seed",
+    "clinical",
+    "outcome",
+    "center",
+    "split",
+    "variables",
+    "readers",
+    "images",
+    "features",
+    "analysis",
+    "description",
 }
 
 
@@ -50,15 +61,18 @@ def _mapping(value: Any, yaml_name: str, where: str) -> dict:
     return dict(value)
 
 
-def _section(value: Any, yaml_name: str, where: str, allowed: tuple[str, ...],
-             shorthand: str | None = None) -> dict:
+def _section(
+    value: Any, yaml_name: str, where: str, allowed: tuple[str, ...], shorthand: str | None = None
+) -> dict:
     """A mapping section with only ``allowed`` keys; a plain string means ``{shorthand: value}``."""
     if isinstance(value, str) and shorthand:
         value = {shorthand: value}
     value = _mapping(value, yaml_name, where)
     unknown = set(value) - set(allowed)
     if unknown:
-        raise _fail(yaml_name, where, f"unknown key(s) {sorted(unknown)}; allowed: {', '.join(allowed)}")
+        raise _fail(
+            yaml_name, where, f"unknown key(s) {sorted(unknown)}; allowed: {', '.join(allowed)}"
+        )
     return value
 
 
@@ -72,20 +86,28 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
     spec = _section(spec, yaml_name, f"{where}.{name}", ("type", "label", "unit", "levels"), "type")
     vtype = spec.get("type")
     if vtype not in VARIABLE_TYPES:
-        raise _fail(yaml_name, f"{where}.{name}.type",
-                    f"unknown variable type {vtype!r}; expected one of {', '.join(VARIABLE_TYPES)}")
+        raise _fail(
+            yaml_name,
+            f"{where}.{name}.type",
+            f"unknown variable type {vtype!r}; expected one of {', '.join(VARIABLE_TYPES)}",
+        )
     levels = spec.get("levels")
     if levels is not None:
         if vtype == "continuous":
             raise _fail(yaml_name, f"{where}.{name}.levels", "a continuous variable has no levels")
         if not isinstance(levels, (list, tuple)) or not levels:
-            raise _fail(yaml_name, f"{where}.{name}.levels", f"expected a non-empty list, got {levels!r}")
+            raise _fail(
+                yaml_name, f"{where}.{name}.levels", f"expected a non-empty list, got {levels!r}"
+            )
         keys = [str(v) for v in levels]
         if len(set(keys)) != len(keys):
             raise _fail(yaml_name, f"{where}.{name}.levels", f"duplicate levels in {levels!r}")
         if vtype == "binary" and len(levels) != 2:
-            raise _fail(yaml_name, f"{where}.{name}.levels",
-                        f"a binary variable needs exactly 2 levels, got {levels!r}")
+            raise _fail(
+                yaml_name,
+                f"{where}.{name}.levels",
+                f"a binary variable needs exactly 2 levels, got {levels!r}",
+            )
         levels = tuple(levels)
     unit = spec.get("unit")
     return Variable(
@@ -104,8 +126,11 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
     if "column" in spec:
         unknown = set(spec) - {"column", "training", "validation", "method"}
         if unknown or spec.get("method", "column") != "column":
-            raise _fail(yaml_name, "split", f"a given split takes keys column, training, validation; "
-                        f"got {sorted(spec)}")
+            raise _fail(
+                yaml_name,
+                "split",
+                f"a given split takes keys column, training, validation; got {sorted(spec)}",
+            )
         return {
             "method": "column",
             "column": _string(spec["column"], yaml_name, "split.column"),
@@ -114,15 +139,24 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
         }
     method = spec.get("method", "random")
     if method != "random":
-        raise _fail(yaml_name, "split.method",
-                    f"unknown split method {method!r}; use 'random' or give 'column'")
+        raise _fail(
+            yaml_name,
+            "split.method",
+            f"unknown split method {method!r}; use 'random' or give 'column'",
+        )
     unknown = set(spec) - {"method", "ratio", "stratify", "seed"}
     if unknown:
-        raise _fail(yaml_name, "split", f"unknown key(s) {sorted(unknown)}; allowed: method, ratio, "
-                    "stratify, seed (or column, training, validation)")
+        raise _fail(
+            yaml_name,
+            "split",
+            f"unknown key(s) {sorted(unknown)}; allowed: method, ratio, "
+            "stratify, seed (or column, training, validation)",
+        )
     ratio = spec.get("ratio", 0.7)
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
-        raise _fail(yaml_name, "split.ratio", f"expected a number strictly between 0 and 1, got {ratio!r}")
+        raise _fail(
+            yaml_name, "split.ratio", f"expected a number strictly between 0 and 1, got {ratio!r}"
+        )
     stratify = spec.get("stratify", True)
     if stratify is True:
         stratify = ["outcome", "center"]
@@ -131,8 +165,11 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
     elif isinstance(stratify, str):
         stratify = [stratify]
     if not isinstance(stratify, list) or not all(isinstance(s, str) for s in stratify):
-        raise _fail(yaml_name, "split.stratify",
-                    f"expected true, false or a list of column names, got {spec.get('stratify')!r}")
+        raise _fail(
+            yaml_name,
+            "split.stratify",
+            f"expected true, false or a list of column names, got {spec.get('stratify')!r}",
+        )
     split_seed = spec.get("seed", seed)
     if isinstance(split_seed, bool) or not isinstance(split_seed, int):
         raise _fail(yaml_name, "split.seed", f"expected an integer, got {split_seed!r}")
@@ -142,7 +179,9 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
 def _readers(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    spec = _section(spec, yaml_name, "readers", ("file", "id", "reader", "session", "features"), "file")
+    spec = _section(
+        spec, yaml_name, "readers", ("file", "id", "reader", "session", "features"), "file"
+    )
     feats = _mapping(spec.get("features"), yaml_name, "readers.features")
     if not feats:
         raise _fail(yaml_name, "readers.features", "no features declared")
@@ -151,7 +190,9 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
         "id": _string(spec.get("id", "patient_id"), yaml_name, "readers.id"),
         "reader": _string(spec.get("reader", "reader"), yaml_name, "readers.reader"),
         "session": _string(spec.get("session", "session"), yaml_name, "readers.session"),
-        "features": {str(k): _variable(str(k), v, yaml_name, "readers.features") for k, v in feats.items()},
+        "features": {
+            str(k): _variable(str(k), v, yaml_name, "readers.features") for k, v in feats.items()
+        },
     }
 
 
@@ -170,10 +211,14 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
         masks = _mapping(mask, yaml_name, "images.mask")
         missing = set(phases) - set(masks)
         if missing:
-            raise _fail(yaml_name, "images.mask", f"no mask template for phase(s) {sorted(missing)}")
+            raise _fail(
+                yaml_name, "images.mask", f"no mask template for phase(s) {sorted(missing)}"
+            )
         masks = {p: _string(masks[p], yaml_name, f"images.mask.{p}") for p in phases}
-    for where, tmpl in [*((f"images.phases.{p}", t) for p, t in phases.items()),
-                        *((f"images.mask.{p}", t) for p, t in masks.items())]:
+    for where, tmpl in [
+        *((f"images.phases.{p}", t) for p, t in phases.items()),
+        *((f"images.mask.{p}", t) for p, t in masks.items()),
+    ]:
         if "{patient_id}" not in tmpl:
             raise _fail(yaml_name, where, f"path template {tmpl!r} lacks '{{patient_id}}'")
     label = spec.get("tumour_label", 1)
@@ -191,7 +236,10 @@ def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
         phases = list(images["phases"]) if images else None
     elif not isinstance(phases, list) or not all(isinstance(p, str) for p in phases):
         raise _fail(yaml_name, "features.phases", f"expected a list of phase names, got {phases!r}")
-    return {"dir": _string(spec.get("dir", "features"), yaml_name, "features.dir"), "phases": phases}
+    return {
+        "dir": _string(spec.get("dir", "features"), yaml_name, "features.dir"),
+        "phases": phases,
+    }
 
 
 def read_config(path: Path) -> dict:
@@ -206,11 +254,15 @@ def read_config(path: Path) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"
-        raise InputError(f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise InputError(
+            f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     raw = _mapping(raw, name, "top level")
     unknown = set(raw) - _TOP_KEYS
     if unknown:
-        raise _fail(name, "top level", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+        raise _fail(
+            name, "top level", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}"
+        )
 
     seed = raw.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -230,8 +282,11 @@ def read_config(path: Path) -> dict:
 
     outcome = _section(raw["outcome"], name, "outcome", ("column", "positive", "label"), "column")
     column = _string(outcome.get("column"), name, "outcome.column")
-    outcome = {"column": column, "positive": outcome.get("positive", 1),
-               "label": str(outcome.get("label", column))}
+    outcome = {
+        "column": column,
+        "positive": outcome.get("positive", 1),
+        "label": str(outcome.get("label", column)),
+    }
 
     center = raw.get("center")
     if center is not None:

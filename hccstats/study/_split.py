@@ -37,9 +37,7 @@ def random_split(strata: pd.DataFrame, ratio: float, seed: int) -> pd.Series:
     return pd.Series(out, index=strata.index, name="split")
 
 
-def flow_table(
-    centers: pd.Series, reasons: pd.Series, split: pd.Series | None
-) -> pd.DataFrame:
+def flow_table(centers: pd.Series, reasons: pd.Series, split: pd.Series | None) -> pd.DataFrame:
     """Patient flow: screened, excluded (by reason), included, training/validation; per centre and 'All'.
 
     ``centers`` and ``reasons`` cover every screened patient (reason NaN = included);
@@ -57,9 +55,13 @@ def flow_table(
         for r in reason_names:
             k = int((mask & (reasons == r).to_numpy()).sum())
             rows.append({"step": "excluded", "center": name, "n": k, "reason": r})
-        rows.append({"step": "included", "center": name, "n": int((mask & included).sum()), "reason": ""})
+        rows.append(
+            {"step": "included", "center": name, "n": int((mask & included).sum()), "reason": ""}
+        )
         if split is not None:
             sub = split.reindex(centers.index[mask & included])
             for part in ("training", "validation"):
-                rows.append({"step": part, "center": name, "n": int((sub == part).sum()), "reason": ""})
+                rows.append(
+                    {"step": part, "center": name, "n": int((sub == part).sum()), "reason": ""}
+                )
     return pd.DataFrame(rows, columns=["step", "center", "n", "reason"])

@@ -145,7 +145,9 @@ class Study:
         folder = self.features_dir
         if folder is None or not folder.is_dir():
             return {}
-        phases = self.config["features"]["phases"] or sorted(p.stem for p in folder.glob("*.parquet"))
+        phases = self.config["features"]["phases"] or sorted(
+            p.stem for p in folder.glob("*.parquet")
+        )
         out: dict[str, pd.DataFrame] = {}
         for phase in phases:
             out[phase] = self._feature_table(folder / f"{phase}.parquet")
@@ -252,13 +254,19 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
     if center:
         miss = table[center].isna().to_numpy() & included
         if miss.any():
-            raise InputError(f"{file}: column {center!r}: missing centre at {rows_text(np.flatnonzero(miss), ids)}")
+            raise InputError(
+                f"{file}: column {center!r}: missing centre at {rows_text(np.flatnonzero(miss), ids)}"
+            )
         centers = table[center].astype(object)
-        data[center] = pd.Categorical(table[center].to_numpy(), categories=sorted(table[center].dropna().unique()))
+        data[center] = pd.Categorical(
+            table[center].to_numpy(), categories=sorted(table[center].dropna().unique())
+        )
     data = data[included].copy()
     data[out_col] = data[out_col].astype("int64")
     if data[out_col].nunique() < 2:
-        raise InputError(f"{file}: column {out_col!r}: the included patients have only one outcome class")
+        raise InputError(
+            f"{file}: column {out_col!r}: the included patients have only one outcome class"
+        )
 
     data["split"] = _split(table, data, included, cfg, centers, file, ids)
     readers = _readers(cfg, root, data.index, set(ids))
@@ -272,13 +280,24 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
     flow = flow_table(centers.set_axis(ids), reasons.set_axis(ids), data["split"])
     missing = pd.Series(
         {name: int(data[name].isna().sum()) for name in cfg["variables"] if name in data},
-        dtype="int64", name="missing",
+        dtype="int64",
+        name="missing",
     )
     return Study(
-        root=root, path=path, config=cfg, data=data, outcome=out_col,
-        outcome_label=cfg["outcome"]["label"], center=center, variables=cfg["variables"],
-        readers=readers, reader_features=cfg["readers"]["features"] if cfg["readers"] else {},
-        flow=flow, excluded=excluded, missing=missing, seed=cfg["seed"],
+        root=root,
+        path=path,
+        config=cfg,
+        data=data,
+        outcome=out_col,
+        outcome_label=cfg["outcome"]["label"],
+        center=center,
+        variables=cfg["variables"],
+        readers=readers,
+        reader_features=cfg["readers"]["features"] if cfg["readers"] else {},
+        flow=flow,
+        excluded=excluded,
+        missing=missing,
+        seed=cfg["seed"],
     )
 
 
@@ -326,7 +345,9 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
         elif name in table.columns:
             strata[name] = table[name][included].set_axis(data.index)
         else:
-            raise InputError(f"{cfg['clinical']['file']}: missing column {name!r} named in split.stratify")
+            raise InputError(
+                f"{cfg['clinical']['file']}: missing column {name!r} named in split.stratify"
+            )
     frame = pd.DataFrame(strata, index=data.index)
     return random_split(frame, spec["ratio"], spec["seed"]).to_numpy()
 
@@ -356,7 +377,11 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     out = pd.DataFrame({spec["id"]: ids})
     out[spec["reader"]] = table[spec["reader"]].astype(str)
     session = pd.to_numeric(table[spec["session"]], errors="coerce")
-    out[spec["session"]] = session.astype("int64") if session.notna().all() and (session % 1 == 0).all() else table[spec["session"]]
+    out[spec["session"]] = (
+        session.astype("int64")
+        if session.notna().all() and (session % 1 == 0).all()
+        else table[spec["session"]]
+    )
     for name, var in spec["features"].items():
         out[name] = typed_column(table[name], var, file, ids).array
     return out[ids.isin(set(included)).to_numpy()].reset_index(drop=True)
@@ -366,8 +391,10 @@ def _check_images(cfg, root: Path, included: pd.Index) -> None:
     images = cfg["images"]
     if not images:
         return
-    templates = {**{f"images.phases.{p}": t for p, t in images["phases"].items()},
-                 **{f"images.mask.{p}": t for p, t in images["mask"].items()}}
+    templates = {
+        **{f"images.phases.{p}": t for p, t in images["phases"].items()},
+        **{f"images.mask.{p}": t for p, t in images["mask"].items()},
+    }
     for where, tmpl in templates.items():
         lacking = [pid for pid in included if not (root / tmpl.format(patient_id=pid)).is_file()]
         if lacking:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,13 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: {what} file not found")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=True, skipinitialspace=True, encoding="utf-8-sig")
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=True, skipinitialspace=True, encoding="utf-8-sig"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot read {what} table ({str(exc).splitlines()[0]})") from None
+        raise InputError(
+            f"{path.name}: cannot read {what} table ({str(exc).splitlines()[0]})"
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     for col in df.columns:
         df[col] = df[col].str.strip()
@@ -58,7 +62,9 @@ def check_unique(df: pd.DataFrame, keys: list[str], file: str, id_col: str) -> N
         )
     dup = df.duplicated(keys, keep=False).to_numpy()
     if dup.any():
-        what = "duplicate patient IDs" if keys == [id_col] else f"duplicate rows for {'/'.join(keys)}"
+        what = (
+            "duplicate patient IDs" if keys == [id_col] else f"duplicate rows for {'/'.join(keys)}"
+        )
         values = df.loc[dup, keys[0]].drop_duplicates().tolist()
         raise InputError(
             f"{file}: column {keys[0]!r}: {what} {values[:5]}"
