@@ -1,0 +1,330 @@
+"""Journal layout of the rendered report, read back: DOCX through python-docx and its XML, HTML
+laid out by headless Chromium at 800 px.
+
+Oracles: Word's own markup (w:tblHeader, w:jc, w:pgSz, SEQ fields in the Caption style), the
+published Adobe Times-Roman glyph widths for the widths a number needs, and the browser's
+measured layout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+
+from reports import Report, render_all
+from reports import formatting as F
+from reports.layout import numeric_columns
+
+# Adobe Times-Roman AFM advance widths (1/1000 em), the metrics of Times New Roman's glyphs
+TIMES_AFM = {
+    **dict.fromkeys("0123456789", 500),
+    ".": 250,
+    ",": 250,
+    " ": 250,
+    "(": 333,
+    ")": 333,
+    "\u2013": 500,
+    "<": 564,
+    "*": 500,
+    "%": 833,
+    "\u00d7": 564,
+    "-": 333,
+}
+SUPERSCRIPT = 500 * 0.6  # a superscript digit is set at about 60% (bounded above by a full digit)
+
+
+def _times_cm(text: str, size_pt: float) -> float:
+    em = sum(TIMES_AFM.get(c, SUPERSCRIPT if c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻" else 1000) for c in text)
+    return em / 1000 * size_pt * 2.54 / 72
+
+
+def _report() -> Report:
+    rng = np.random.default_rng(7)
+    rep = Report("Layout report")
+    sec = rep.section("Results")
+    perf = pd.DataFrame(
+        {
+            "model": ["Clinical model", "DL model"],
+            "auc": [0.7512, 0.94912],
+            "lo": [0.674, 0.91876],
+            "hi": [0.827, 0.98004],
+            "p": [2e-5, np.nan],
+            "events": [54, 120],
+            "n": [195, 285],
+            "or": [1.6e15, 3.07],
+        }
+    )
+    sec.table(
+        "table4",
+        perf,
+        caption="Table 4 Predictive performance of the models",
+        formats={
+            "Model": F.col("model", "text"),
+            "AUC (95% CI)": F.est_ci("auc", "lo", "hi"),
+            "p value": F.col("p", "p*"),
+            "Events": lambda r: F.fmt_n_pct(r["events"], r["n"]),
+            "OR": F.col("or", "or"),
+        },
+        footnote="AUC, area under the curve.",
+    )
+    long = pd.DataFrame(
+        {
+            "variable": [f"Laboratory value number {i}" for i in range(90)],
+            "median": rng.normal(50, 10, 90),
+            "p": rng.uniform(0, 1, 90),
+        }
+    )
+    sec.table(
+        "supp_long",
+        long,
+        caption="Supplementary Table 1 Ninety variables (more than one page)",
+        formats={
+            "Variable": F.col("variable", "text"),
+            "Median": F.col("median", "1f"),
+            "p value": F.col("p", "p"),
+        },
+    )
+    feats = ["Arterial phase hyperenhancement", "Non-peripheral washout", "Enhancing capsule"]
+    agree = pd.DataFrame(
+        {
+            "label": feats,
+            "distribution": [
+                "absent 120 (42.1%); present 165 (57.9%); indeterminate 0 (0.0%)",
+                "absent 98 (34.4%); present 187 (65.6%); indeterminate 0 (0.0%)",
+                "absent 201 (70.5%); present 84 (29.5%); indeterminate 0 (0.0%)",
+            ],
+            "k1": [0.81, 0.72, 0.64],
+            "k1lo": [0.74, 0.63, 0.55],
+            "k1hi": [0.88, 0.81, 0.73],
+            "k2": [0.77, 0.69, 0.58],
+            "k2lo": [0.70, 0.60, 0.49],
+            "k2hi": [0.84, 0.78, 0.67],
+        }
+    )
+    sec.table(
+        "agreement",
+        agree,
+        caption="Supplementary Table 2 Intra- and inter-reader agreement of the qualitative MR "
+        "features",
+        formats={
+            "Feature": F.col("label", "text"),
+            "Distribution (first reading)": F.col("distribution", "text"),
+            "Intra-reader κ (95% CI)": F.est_ci("k1", "k1lo", "k1hi", 2),
+            "Intra-reader agreement": lambda r: "excellent" if r["k1"] > 0.8 else "good",
+            "Inter-reader κ (95% CI)": F.est_ci("k2", "k2lo", "k2hi", 2),
+            "Inter-reader agreement": lambda r: "good" if r["k2"] > 0.6 else "moderate",
+        },
+    )
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    sec.figure("fig_roc", fig, caption="Fig. 2 ROC curves")
+    plt.close(fig)
+    sec.table(
+        "table5",
+        perf.iloc[:1],
+        caption="Table 5 After the figure",
+        formats={"Model": F.col("model", "text"), "AUC": F.col("auc", "3f")},
+    )
+    return rep
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("layout")
+    rep = _report()
+    render_all(rep, out)
+    return rep, out
+
+
+def _section_of(doc, tbl_element):
+    """The w:sectPr that governs a body element: the next paragraph-level one, or the body's."""
+    el = tbl_element.getnext()
+    while el is not None:
+        sp = el.find(qn("w:pPr") + "/" + qn("w:sectPr")) if el.tag == qn("w:p") else None
+        if sp is not None:
+            return sp
+        el = el.getnext()
+    return doc.element.body.find(qn("w:sectPr"))
+
+
+def _page(sect):
+    sz = sect.find(qn("w:pgSz"))
+    mar = sect.find(qn("w:pgMar"))
+    w, h = int(sz.get(qn("w:w"))), int(sz.get(qn("w:h")))
+    text = w - int(mar.get(qn("w:left"))) - int(mar.get(qn("w:right")))
+    return w, h, sz.get(qn("w:orient")), text
+
+
+def test_docx_numbers_right_aligned_and_header_repeats_against_word_markup(rendered):
+    rep, out = rendered
+    doc = Document(str(out / "report.docx"))
+    assert len(doc.tables) == len(rep.tables()) == 4
+    for table, spec in zip(doc.tables, rep.tables()):
+        disp = spec.display()
+        numeric = numeric_columns(disp)
+        rows = table.rows
+        # header: w:tblHeader on the first row only (Word repeats it on every page)
+        assert rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in rows[1:])
+        assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+        for j, is_num in enumerate(numeric):
+            want = WD_ALIGN_PARAGRAPH.RIGHT if is_num else None
+            for r in rows:
+                assert r.cells[j].paragraphs[0].alignment == want, (spec.name, j, r.cells[j].text)
+    perf = doc.tables[0]
+    assert [c.text for c in perf.rows[0].cells] == [
+        "Model",
+        "AUC (95% CI)",
+        "p value",
+        "Events",
+        "OR",
+    ]
+    assert numeric_columns(rep.tables()[0].display()) == [False, True, True, True, True]
+
+
+def test_docx_captions_caption_style_with_seq_fields_against_word_markup(rendered):
+    rep, out = rendered
+    doc = Document(str(out / "report.docx"))
+    caps = [p for p in doc.paragraphs if p.style.name == "Caption"]
+    texts = [p.text for p in caps]
+    # every table and figure caption, in order, reads as written (field results included)
+    want = [b.caption for s in rep.sections for b in s.blocks if hasattr(b, "caption")]
+    assert texts == want
+    seqs = []
+    for p in caps:
+        instr = "".join(t.text for t in p._p.iter(qn("w:instrText")))
+        m = re.fullmatch(r" SEQ (\w+) \\\* ARABIC ", instr)
+        assert m, instr
+        seqs.append(m.group(1))
+        kinds = [f.get(qn("w:fldCharType")) for f in p._p.iter(qn("w:fldChar"))]
+        assert kinds == ["begin", "separate", "end"]
+        # a bookmark around label and number: what Word's cross-reference points to
+        starts = p._p.findall(qn("w:bookmarkStart"))
+        ends = p._p.findall(qn("w:bookmarkEnd"))
+        assert len(starts) == len(ends) == 1
+        assert starts[0].get(qn("w:id")) == ends[0].get(qn("w:id"))
+    assert seqs == ["Table", "SupplementaryTable", "SupplementaryTable", "Figure", "Table"]
+    names = [p._p.find(qn("w:bookmarkStart")).get(qn("w:name")) for p in caps]
+    assert len(set(names)) == len(names) and all(len(n) <= 40 and n[0].isalpha() for n in names)
+    ids = [p._p.find(qn("w:bookmarkStart")).get(qn("w:id")) for p in caps]
+    assert len(set(ids)) == len(ids)
+    # SEQ counts: Word numbers "Table" 4 then 5 only if these are the 4th and 5th; the result
+    # shown is the caption's own number
+    assert caps[0].text.startswith("Table 4") and caps[-1].text.startswith("Table 5")
+
+
+def test_docx_wide_table_on_landscape_section_widths_fit_content_against_times_metrics(rendered):
+    rep, out = rendered
+    doc = Document(str(out / "report.docx"))
+    body = doc.element.body
+    for table, spec in zip(doc.tables, rep.tables()):
+        w, h, orient, text_w = _page(_section_of(doc, table._tbl))
+        if spec.name == "agreement":
+            assert orient == "landscape" and w > h
+        else:
+            assert orient in (None, "portrait") and w < h, spec.name
+        grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        assert sum(grid) <= text_w + 1, spec.name
+        disp = spec.display()
+        size = 9 if len(disp.columns) <= 6 else 8
+        for j, is_num in enumerate(numeric_columns(disp)):
+            width_cm = grid[j] / 1440 * 2.54 - 0.38  # less Word's default cell margins
+            if is_num:  # a number never wraps: the column holds its widest cell in Times
+                need = max(_times_cm(str(v), size) for v in disp.iloc[:, j])
+                assert width_cm >= need, (spec.name, disp.columns[j], width_cm, need)
+        # fitted to content, not equal shares: the long text column is the widest
+        if spec.name == "agreement":
+            assert grid[1] == max(grid) and grid[1] > 1.5 * min(grid)
+    # the landscape section is only the wide table's: the figure after it is on a portrait page
+    pics = body.findall(".//" + qn("w:drawing"))
+    assert len(pics) == 1
+    para = pics[0]
+    while para.tag != qn("w:p"):
+        para = para.getparent()
+    w, h, orient, _ = _page(_section_of(doc, para))
+    assert w < h
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+MEASURE_JS = """
+<script>
+window.addEventListener('load', () => {
+  const vw = document.documentElement.clientWidth;
+  const tables = [...document.querySelectorAll('table')].map((t) => {
+    const box = t.parentElement;
+    const b = box.getBoundingClientRect();
+    const cells = [...t.querySelectorAll('th, td')].map((c) => ({
+      text: c.textContent, scroll: c.scrollWidth, client: c.clientWidth}));
+    return {id: t.closest('figure').id, vw, table_width: t.getBoundingClientRect().width,
+            table_left: t.getBoundingClientRect().left,
+            box_left: b.left, box_right: b.right, box_scroll: box.scrollWidth,
+            box_client: box.clientWidth, overflow: getComputedStyle(box).overflowX, cells};
+  });
+  const pre = document.createElement('pre');
+  pre.id = 'layout-json';
+  pre.textContent = JSON.stringify({vw, page_scroll: document.documentElement.scrollWidth, tables});
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`'s bootstrap")
+def test_html_no_column_clipped_at_800px_in_headless_chromium(rendered, tmp_path):
+    _, out = rendered
+    page = (out / "report.html").read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", MEASURE_JS + "</body>"), encoding="utf-8")
+    proc = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=800,1000",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            probe.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    m = re.search(r'<pre id="layout-json">(.*?)</pre>', proc.stdout, re.S)
+    assert m, proc.stderr[-2000:]
+    import html as _html
+
+    layout = json.loads(_html.unescape(m.group(1)))
+    assert 780 <= layout["vw"] <= 800
+    # the page itself never scrolls sideways: nothing is cut off at the right edge
+    assert layout["page_scroll"] <= layout["vw"]
+    assert len(layout["tables"]) == 4
+    for t in layout["tables"]:
+        # no cell's content is wider than the cell
+        bad = [c["text"] for c in t["cells"] if c["scroll"] > c["client"] + 1]
+        assert not bad, (t["id"], bad[:3])
+        # the table's box stays in the viewport; a wider table scrolls inside it, whole
+        assert t["box_right"] <= t["vw"] + 0.5, t["id"]
+        if t["table_width"] > t["box_client"] + 1:
+            assert t["overflow"] in ("auto", "scroll") and t["box_scroll"] >= t["table_width"] - 1
+    by_id = {t["id"]: t for t in layout["tables"]}
+    # text columns wrap: the four-column tables fit 800 px without scrolling
+    for name in ("table4", "supp_long", "table5"):
+        assert by_id[name]["table_width"] <= by_id[name]["box_client"] + 1, name
