@@ -21,6 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .formatting import typeset
 from .layout import column_widths_cm, numeric_columns
 from .model import Figure, Report, Table, Text, slug
 
@@ -106,6 +107,7 @@ def _caption(doc, caption: str, *, size: float = 10, ref: str | None = None) -> 
 
     ``ref`` names a bookmark around the label and number, so Word can cross-reference it.
     """
+    caption = typeset(caption)
     p = doc.add_paragraph(style="Caption")
     p.paragraph_format.space_after = Pt(3)
     p.paragraph_format.keep_with_next = True
@@ -223,7 +225,7 @@ def _table(doc, t: Table) -> None:
     _widths(table, widths)
     if t.footnote:
         p = doc.add_paragraph()
-        r = p.add_run(t.footnote)
+        r = p.add_run(typeset(t.footnote))
         r.font.size = Pt(8)
         r.italic = False
         p.paragraph_format.space_after = Pt(12)
@@ -240,7 +242,7 @@ def _figure(doc, f: Figure, png: Path, width_cm: float) -> None:
 
 def _text(doc, t: Text) -> None:
     p = doc.add_paragraph()
-    r = p.add_run(t.text)
+    r = p.add_run(t.text if t.style == "pre" else typeset(t.text))
     if t.style in ("note", "pre"):
         r.font.size = Pt(8.5)
     if t.style == "pre":
@@ -274,7 +276,9 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     caption.font.size = Pt(10)
     width = _text_width_cm(False) * 0.9
     for i, section in enumerate(report.sections, 1):
-        title = f"{i}. {section.title}" + (f" ({section.status})" if section.status != "ok" else "")
+        title = f"{i}. {typeset(section.title)}" + (
+            f" ({section.status})" if section.status != "ok" else ""
+        )
         doc.add_heading(title, level=1)
         if section.message:
             _text(doc, Text(section.message, "error"))

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .formatting import typeset
 from .layout import numeric_columns
 from .model import Figure, Report, Table, Text, slug
 
@@ -52,6 +53,7 @@ _LABEL = re.compile(r"^((?:Supplementary )?(?:Table|Fig\.|Figure) [A-Za-z0-9.]+)
 
 
 def caption_html(caption: str) -> str:
+    caption = typeset(caption)
     m = _LABEL.match(caption)
     if not m:
         return html.escape(caption)
@@ -73,7 +75,7 @@ def _table(t: Table) -> str:
             indent = len(s) - len(s.lstrip(" "))  # leading spaces indent a level under its variable
             cells.append(f"<td{cls}>{'&nbsp;' * indent}{html.escape(s.lstrip(' '))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    foot = f'<div class="footnote">{html.escape(t.footnote)}</div>' if t.footnote else ""
+    foot = f'<div class="footnote">{html.escape(typeset(t.footnote))}</div>' if t.footnote else ""
     return (
         f'<figure class="table" id="{slug(t.name)}"><figcaption>{caption_html(t.caption)}</figcaption>'
         f'<div class="table-scroll"><table class="three-line"><thead><tr>{head}</tr></thead>'
@@ -93,7 +95,7 @@ def _text(t: Text) -> str:
     if t.style == "pre":
         return f"<pre>{html.escape(t.text)}</pre>"
     cls = f' class="{t.style}"' if t.style != "body" else ""
-    return f"<p{cls}>{html.escape(t.text)}</p>"
+    return f"<p{cls}>{html.escape(typeset(t.text))}</p>"
 
 
 def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
@@ -116,9 +118,11 @@ def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
         badge = ""
         if sec.status != "ok":
             badge = f'<span class="status {slug(sec.status).replace("_", "-")}">{html.escape(sec.status)}</span>'
-        parts.append(f'<section id="sec-{i}"><h2>{i}. {html.escape(sec.title)}{badge}</h2>')
+        parts.append(
+            f'<section id="sec-{i}"><h2>{i}. {html.escape(typeset(sec.title))}{badge}</h2>'
+        )
         if sec.message:
-            parts.append(f'<p class="error">{html.escape(sec.message)}</p>')
+            parts.append(f'<p class="error">{html.escape(typeset(sec.message))}</p>')
         for b in sec.blocks:
             if isinstance(b, Table):
                 parts.append(_table(b))

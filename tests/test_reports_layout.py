@@ -328,3 +328,61 @@ def test_html_no_column_clipped_at_800px_in_headless_chromium(rendered, tmp_path
     # text columns wrap: the four-column tables fit 800 px without scrolling
     for name in ("table4", "supp_long", "table5"):
         assert by_id[name]["table_width"] <= by_id[name]["box_client"] + 1, name
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        (">=500", "≥500"),  # HBV-DNA level as typed in a study file
+        ("<=3 cm", "≤3 cm"),
+        ("Neutrophil count (10^9/L)", "Neutrophil count (×10⁹/L)"),
+        ("Platelets (x10^9/L)", "Platelets (×10⁹/L)"),
+        ("Platelets (x 10^9/L)", "Platelets (×10⁹/L)"),
+        ("2x10^9", "2×10⁹"),
+        ("p < 10^(-3)", "p < 10⁻³"),
+        ("exp(10^2)", "exp(10²)"),
+        ("mean +/- SD", "mean ± SD"),
+        ("box10^9", "box10^9"),  # not a power of ten
+        ("Tumour size ≥ 5 cm", "Tumour size ≥ 5 cm"),
+    ],
+)
+def test_typeset_against_si_brochure_notation(raw, shown):
+    # SI Brochure (BIPM, 9th ed., 5.4.4): "×" for multiplication, exponents as superscripts
+    assert F.typeset(raw) == shown
+
+
+def test_typography_in_rendered_docx_and_html(tmp_path):
+    rep = Report("Typography")
+    sec = rep.section("Baseline")
+    data = pd.DataFrame(
+        {"variable": ["HBV-DNA >=500 IU/mL", "Neutrophil count (10^9/L)"], "n": [3, 4]}
+    )
+    sec.table(
+        "t1",
+        data,
+        caption="Table 1 Patients with AFP >= 400 ng/mL",
+        formats={"Variable (x10^9/L)": F.col("variable", "text"), "n": "int"},
+        footnote="Counts of patients with values >= the cut-off.",
+    )
+    sec.text("Platelets in x10^9/L.")
+    render_all(rep, tmp_path)
+    doc = Document(str(tmp_path / "report.docx"))
+    body = "\n".join(
+        [p.text for p in doc.paragraphs]
+        + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for text in (body, page):
+        assert ">=" not in text.replace("&gt;=", ">=") and "&gt;=" not in text
+        assert "10^" not in text and "x10" not in text
+        for shown in (
+            "HBV-DNA ≥500 IU/mL",
+            "Neutrophil count (×10⁹/L)",
+            "Variable (×10⁹/L)",
+            "AFP ≥ 400 ng/mL",
+            "values ≥ the cut-off",
+            "Platelets in ×10⁹/L.",
+        ):
+            assert shown in text, shown
+    # the CSV keeps the data as given
+    assert ">=500" in (tmp_path / "tables" / "t1.csv").read_text(encoding="utf-8")

@@ -135,7 +135,10 @@ class Context:
         self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
 
     def label(self, name: str) -> str:
-        return self.shared.get("labels", {}).get(name, name)
+        """The variable's display label, typeset ("≥", "×10⁹/L") as in the tables."""
+        from reports.formatting import typeset
+
+        return typeset(self.shared.get("labels", {}).get(name, name))
 
     def section(self, title: str) -> Section:
         return self.report.section(title)
