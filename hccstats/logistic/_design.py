@@ -19,7 +19,14 @@ from scipy import linalg
 from .._errors import InputError
 from .._validation import as_binary
 
-__all__ = ["Design", "build_design", "referenced_columns", "check_rank", "term_columns"]
+__all__ = [
+    "Design",
+    "build_design",
+    "referenced_columns",
+    "check_rank",
+    "term_columns",
+    "rhs_matrix",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,18 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
     return out
 
 
+def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.DataFrame:
+    """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
+
+    Shared by every model family (lrm, coxph) so that a term means the same in each.
+    """
+    rhs = patsy.ModelDesc([], desc.rhs_termlist)
+    try:
+        return patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise InputError(f"formula {formula!r}: {exc.message}") from None
+
+
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise InputError(f"formula {formula!r}: give one outcome column on the left of '~'")
@@ -112,11 +131,7 @@ def build_design(
             )
         data = data.loc[~miss.to_numpy()]
     y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
-    rhs = patsy.ModelDesc([], desc.rhs_termlist)
-    try:
-        X = patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
-    except patsy.PatsyError as exc:
-        raise InputError(f"formula {formula!r}: {exc.message}") from None
+    X = rhs_matrix(formula, desc, data)
     info = X.design_info
     if "Intercept" not in info.column_names:
         raise InputError(f"formula {formula!r}: models without an intercept are not supported")
