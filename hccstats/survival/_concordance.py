@@ -23,84 +23,66 @@ __all__ = ["concordance", "Concordance", "concordance_counts"]
 
 
 @njit
+def _add(tree, cnt, r, nrank):  # pragma: no cover - compiled
+    cnt[r] += 1.0
+    q = r
+    while q <= nrank:
+        tree[q] += 1.0
+        q += q & (-q)
+
+
+@njit
+def _query(tree, cnt, total, r, out, s, c0):  # pragma: no cover - compiled
+    below = 0.0
+    q = r - 1
+    while q > 0:
+        below += tree[q]
+        q -= q & (-q)
+    out[s, c0] += below
+    out[s, c0 + 2] += cnt[r]
+    out[s, c0 + 1] += total - below - cnt[r]
+
+
+@njit
 def _sweeps(time, event, rank, nrank):  # pragma: no cover - compiled
+    """Per subject: the other member's x below / above / tied; columns 0-2 with the subject
+    as the earlier death (sweep from the longest time), 3-5 as the later member."""
     n = time.size
-    # per subject: other member's x below / above / tied; columns 0-2 as the earlier death
-    # (sweep 1), columns 3-5 as the later member (sweep 2)
     out = np.zeros((n, 6))
     tree = np.zeros(nrank + 1)
     cnt = np.zeros(nrank + 1)
-    total = 0.0
     order = np.argsort(-time, kind="mergesort")
-    # sweep 1, longest time first: each death against the subjects known to live longer
+    total = 0.0
     i = 0
-    while i < n:
+    while i < n:  # censorings enter, deaths query, deaths enter
         j = i
         while j < n and time[order[j]] == time[order[i]]:
             j += 1
-        for k in range(i, j):
-            s = order[k]
-            if event[s] == 0:
-                r = rank[s]
-                cnt[r] += 1.0
-                total += 1.0
-                q = r
-                while q <= nrank:
-                    tree[q] += 1.0
-                    q += q & (-q)
-        for k in range(i, j):
-            s = order[k]
-            if event[s] == 1:
-                r = rank[s]
-                below = 0.0
-                q = r - 1
-                while q > 0:
-                    below += tree[q]
-                    q -= q & (-q)
-                out[s, 0] += below
-                out[s, 2] += cnt[r]
-                out[s, 1] += total - below - cnt[r]
-        for k in range(i, j):
-            s = order[k]
-            if event[s] == 1:
-                r = rank[s]
-                cnt[r] += 1.0
-                total += 1.0
-                q = r
-                while q <= nrank:
-                    tree[q] += 1.0
-                    q += q & (-q)
+        for pas in range(3):
+            for k in range(i, j):
+                s = order[k]
+                if pas == 1 and event[s] == 1:
+                    _query(tree, cnt, total, rank[s], out, s, 0)
+                elif (pas == 0 and event[s] == 0) or (pas == 2 and event[s] == 1):
+                    _add(tree, cnt, rank[s], nrank)
+                    total += 1.0
         i = j
-    # sweep 2, shortest time first: each subject against the deaths known to come earlier
     tree[:] = 0.0
     cnt[:] = 0.0
     total = 0.0
     i = n - 1
-    while i >= 0:
+    while i >= 0:  # deaths query, deaths enter, censorings query
         j = i
         while j >= 0 and time[order[j]] == time[order[i]]:
             j -= 1
-        for pas in range(3):  # deaths query, deaths enter, censorings query
+        for pas in range(3):
             for k in range(i, j, -1):
                 s = order[k]
-                if pas == 0 and event[s] == 1 or pas == 2 and event[s] == 0:
-                    r = rank[s]
-                    below = 0.0
-                    q = r - 1
-                    while q > 0:
-                        below += tree[q]
-                        q -= q & (-q)
-                    out[s, 3] += below
-                    out[s, 5] += cnt[r]
-                    out[s, 4] += total - below - cnt[r]
+                if (pas == 0 and event[s] == 1) or (pas == 2 and event[s] == 0):
+                    _query(tree, cnt, total, rank[s], out, s, 3)
                 elif pas == 1 and event[s] == 1:
-                    r = rank[s]
-                    cnt[r] += 1.0
+                    _add(tree, cnt, rank[s], nrank)
                     total += 1.0
-                    q = r
-                    while q <= nrank:
-                        tree[q] += 1.0
-                        q += q & (-q)
         i = j
     return out
 

@@ -99,8 +99,8 @@ def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-
     null_loglik = cur.loglik
     score_test = float(cur.score @ _solve(cur.info, cur.score))
     converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         step = _solve(cur.info, cur.score)
         new_beta = beta + step
         new = evaluate(rs, X, new_beta)
@@ -120,7 +120,7 @@ def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-
         loglik=cur.loglik,
         null_loglik=null_loglik,
         score_test=score_test,
-        n_iter=it,
+        n_iter=n_iter,
         converged=converged,
     )
 

@@ -43,7 +43,8 @@ class CoxFit:
     concordance : Concordance
         Harrell's C of the linear predictor with its SE (R: ``fit$concordance``).
     means : Series
-        Column means; the linear predictor is centred on them as R's ``predict(fit)``.
+        Centring values as R's ``fit$means``: column means, 0 for 0/1 columns; the linear
+        predictor and the baseline hazard refer to them, as R's ``predict`` and ``survfit``.
     """
 
     formula: str
@@ -329,6 +330,7 @@ def coxph(
 def fit_cox_design(d, *, ties: str = "efron", robust: bool = False) -> CoxFit:
     """Fit a checked :class:`~._design.CoxDesign` (no formula parsing)."""
     means = d.X.mean(axis=0)
+    means[np.all((d.X == 0) | (d.X == 1), axis=0)] = 0.0  # R leaves 0/1 columns uncentred
     rs = risk_sets(d.time, d.event, ties)
     Xs = d.X[rs.order] - means
     core = fit_cox(rs, Xs)

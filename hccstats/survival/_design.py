@@ -64,8 +64,8 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
     ecol = surv_columns(eexpr, data, "event")
     frame = data.assign(_hcc_time=tcol, _hcc_event=ecol)
     frame, omitted = _drop_missing(frame, ["_hcc_time", "_hcc_event", *cols], nan_policy)
-    time = as_time(frame["_hcc_time"].to_numpy(), name=texpr)
-    event = as_event(frame["_hcc_event"].to_numpy(), name=eexpr)
+    time = as_time(frame["_hcc_time"].to_numpy(), name=f"time column {texpr!r}")
+    event = as_event(frame["_hcc_event"].to_numpy(), name=f"event column {eexpr!r}")
     if event.sum() == 0:
         raise InputError(f"{eexpr}: no events in the {len(event)} rows used")
     used = frame.drop(columns=["_hcc_time", "_hcc_event"])
