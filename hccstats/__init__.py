@@ -63,6 +63,16 @@ _LAZY: dict[str, str] = {
     "nomogram": "hccstats.nomograms",
     "nomogram_score": "hccstats.nomograms",
     "Nomogram": "hccstats.nomograms",
+    # survival (survival::coxph, cox.zph, survfit, survdiff, concordance; rms::calibrate)
+    "coxph": "hccstats.survival",
+    "CoxFit": "hccstats.survival",
+    "cox_zph": "hccstats.survival",
+    "CoxZph": "hccstats.survival",
+    "survfit": "hccstats.survival",
+    "SurvFit": "hccstats.survival",
+    "survdiff": "hccstats.survival",
+    "concordance": "hccstats.survival",
+    "Concordance": "hccstats.survival",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

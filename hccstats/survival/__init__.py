@@ -1,12 +1,26 @@
-"""Survival analysis equal to R's ``survival`` and ``rms``: Cox models, Kaplan–Meier, log-rank,
-concordance, proportional-hazards test and calibration at a horizon.
+"""Survival analysis equal to R's ``survival`` and ``rms``: Cox models, Kaplan–Meier curves,
+the log-rank test, concordance, the proportional-hazards test and calibration at a horizon.
 
 >>> import hccstats as hs
 >>> fit = hs.coxph("Surv(time, status) ~ age + C(sex)", lung, nan_policy="omit")  # doctest: +SKIP
 >>> hs.cox_zph(fit)                                                                # doctest: +SKIP
+>>> km = hs.survfit(lung["time"], lung["status"], group=lung["sex"])             # doctest: +SKIP
 """
 
 from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
+from ._km import SurvFit, survfit
+from ._survdiff import survdiff
+from ._zph import CoxZph, cox_zph
 
-__all__ = ["coxph", "CoxFit", "concordance", "Concordance"]
+__all__ = [
+    "coxph",
+    "CoxFit",
+    "cox_zph",
+    "CoxZph",
+    "survfit",
+    "SurvFit",
+    "survdiff",
+    "concordance",
+    "Concordance",
+]

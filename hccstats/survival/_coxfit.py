@@ -153,3 +153,26 @@ def hazard_increments(rs: RiskSets, X: np.ndarray, beta: np.ndarray, ties: str) 
         s0, _ = _risk_means(rs, X, w)
         return np.bincount(rs.row_group, 1.0 / s0, minlength=rs.death_times.size)
     return rs.n_deaths / revcumsum(w)[rs.start]
+
+
+def weighted_blocks(
+    rs: RiskSets, X: np.ndarray, beta: np.ndarray, row_weight: np.ndarray, power: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_rows g^power V_row`` and ``sum_rows g (x_death - m_row)`` for per-death-row ``g``.
+
+    ``V_row`` is the Efron-adjusted risk-set covariance of each expanded death row; with
+    ``power = 0`` the first term is the information matrix. Used by the score test of
+    ``cox_zph`` (R's ``zph1``: the Cox model extended by ``x * g(t)``, scored at (beta, 0)).
+    """
+    w = np.exp(X @ beta)
+    s0, m = _risk_means(rs, X, w)
+    gp = row_weight**power
+    ng = rs.death_times.size
+    h = np.bincount(rs.row_group, gp / s0, minlength=ng)
+    b = np.bincount(rs.row_group, gp * rs.frac / s0, minlength=ng)
+    c = w * _cum_by_subject(rs, h)
+    d = rs.death_idx
+    c[d] -= w[d] * b[rs.death_group]
+    block = (X * c[:, None]).T @ X - (m * gp[:, None]).T @ m
+    u = (row_weight[:, None] * (X[d] - m)).sum(axis=0)
+    return (block + block.T) / 2.0, u
