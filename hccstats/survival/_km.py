@@ -129,32 +129,9 @@ class SurvFit:
         t = np.sort(np.atleast_1d(np.asarray(times, dtype=float)))
         if t.size == 0 or not np.all(np.isfinite(t)):
             raise InputError("times: expected finite numbers")
-        rows = []
-        for g, tab in self.curves.items():
-            tt = tab["time"].to_numpy()
-            idx = np.searchsorted(tt, t, side="right") - 1
-            nxt = np.searchsorted(tt, t, side="left")
-            n_all = (tab["n_event"] + tab["n_censor"]).to_numpy()
-            cum_ev = np.concatenate([[0.0], np.cumsum(tab["n_event"].to_numpy())])
-            ev = np.diff(np.concatenate([[0.0], cum_ev[idx + 1]]))
-            risk = np.array([n_all[k:].sum() for k in nxt])
-            pick = lambda col, at1: np.where(idx >= 0, tab[col].to_numpy()[idx], at1)  # noqa: E731
-            surv = pick("surv", 1.0)
-            se = pick("std_err", 0.0)
-            for k in range(t.size):
-                rows.append(
-                    {
-                        "group": g,
-                        "time": t[k],
-                        "n_risk": float(risk[k]),
-                        "n_event": float(ev[k]),
-                        "surv": surv[k],
-                        "std_err": surv[k] * se[k],
-                        "lower": pick("lower", 1.0)[k],
-                        "upper": pick("upper", 1.0)[k],
-                    }
-                )
-        return pd.DataFrame(rows)
+        frames = [_at_times(tab, t).assign(group=g) for g, tab in self.curves.items()]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["group", "time", "n_risk", "n_event", "surv", "std_err", "lower", "upper"]]
 
     def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
         """Number at risk (time >= t) per group at ``times``: rows groups, columns times."""
@@ -173,6 +150,32 @@ class SurvFit:
         if len(tab) == 1:
             tab.index = [""]
         return "Call: survfit\n\n" + tab.to_string(float_format=lambda v: f"{v:.6g}")
+
+
+def _at_times(tab: pd.DataFrame, t: np.ndarray) -> pd.DataFrame:
+    tt = tab["time"].to_numpy()
+    idx = np.searchsorted(tt, t, side="right") - 1
+    nxt = np.searchsorted(tt, t, side="left")
+    n_all = (tab["n_event"] + tab["n_censor"]).to_numpy()
+    at_risk = np.concatenate([np.cumsum(n_all[::-1])[::-1], [0.0]])
+    cum_ev = np.concatenate([[0.0], np.cumsum(tab["n_event"].to_numpy())])
+    before = idx >= 0
+
+    def pick(col: str, start: float) -> np.ndarray:
+        return np.where(before, tab[col].to_numpy()[np.maximum(idx, 0)], start)
+
+    surv = pick("surv", 1.0)
+    return pd.DataFrame(
+        {
+            "time": t,
+            "n_risk": at_risk[nxt],
+            "n_event": np.diff(np.concatenate([[0.0], cum_ev[idx + 1]])),
+            "surv": surv,
+            "std_err": surv * pick("std_err", 0.0),
+            "lower": pick("lower", 1.0),
+            "upper": pick("upper", 1.0),
+        }
+    )
 
 
 def check_groups(group: Any, n: int, name: str = "group") -> np.ndarray:
