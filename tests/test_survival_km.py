@@ -2,8 +2,8 @@
 
 Kaplan–Meier estimates, Greenwood SEs and log limits are closed-form products and sums:
 compared to 1e-12. Medians are data times (or the mean of two): compared exactly. The
-log-rank and cox.zph statistics solve small linear systems: 1e-10 relative (cox.zph on a fully
-converged R fit, as in test_survival_coxph.py).
+log-rank statistics solve small linear systems: 1e-10 relative. cox.zph is scored at beta-hat,
+whose last digits are convergence noise on both sides (~1e-10 seen): 1e-8 relative, as coxph.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_cox_zph_against_r_survival(ties, terms):
         ties=ties,
         terms=terms,
     )
-    np.testing.assert_allclose(z.table[["chisq", "df"]].to_numpy(), r[:, :2], rtol=1e-10)
+    np.testing.assert_allclose(z.table[["chisq", "df"]].to_numpy(), r[:, :2], rtol=1e-8)
     np.testing.assert_allclose(z.table["p_value"], r[:, 2], rtol=1e-8)
     assert z.table["term"].iloc[-1] == "GLOBAL"
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from ._riskset import RiskSets, revcumsum
+from ._riskset import RiskSets
 
-__all__ = ["CoxCore", "fit_cox", "evaluate", "score_residuals", "hazard_increments"]
+__all__ = ["CoxCore", "fit_cox", "evaluate", "score_residuals", "weighted_blocks"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Evaluation:
     loglik: float
     score: np.ndarray
     info: np.ndarray
+    hazard: np.ndarray  # baseline hazard jumps at the death times (x = 0, Efron or Breslow)
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,18 @@ class CoxCore:
     score_test: float
     n_iter: int
     converged: bool
+    hazard: np.ndarray
 
 
-def _risk_means(rs: RiskSets, X: np.ndarray, w: np.ndarray):
+def _risk_means(rs: RiskSets, X: np.ndarray, w: np.ndarray, Xd: np.ndarray | None = None):
     """Per expanded death row: Efron-adjusted risk-set weight s0 and mean m (s1 / s0)."""
-    S0 = revcumsum(w)[rs.start]
-    S1 = revcumsum(w[:, None] * X)[rs.start]
+    if Xd is None:
+        Xd = X[rs.death_idx]
+    S0 = rs.at_risk_sums(w)
+    S1 = rs.at_risk_sums(w[:, None] * X)
     wd = w[rs.death_idx]
     D0 = np.add.reduceat(wd, rs.group_first)
-    D1 = np.add.reduceat(wd[:, None] * X[rs.death_idx], rs.group_first, axis=0)
+    D1 = np.add.reduceat(wd[:, None] * Xd, rs.group_first, axis=0)
     g, f = rs.row_group, rs.frac
     s0 = S0[g] - f * D0[g]
     s1 = S1[g] - f[:, None] * D1[g]
@@ -57,24 +61,34 @@ def _cum_by_subject(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
     return np.concatenate([pad, cum])[rs.upto]
 
 
-def evaluate(rs: RiskSets, X: np.ndarray, beta: np.ndarray, info: bool = True) -> Evaluation:
-    """Log partial likelihood, score and information at ``beta`` (X sorted as ``rs``)."""
+def evaluate(
+    rs: RiskSets, X: np.ndarray, beta: np.ndarray, info: bool = True, Xd: np.ndarray | None = None
+) -> Evaluation:
+    """Log partial likelihood, score and information at ``beta`` (X sorted as ``rs``;
+    ``Xd``: its death rows, when already at hand)."""
+    if Xd is None:
+        Xd = X[rs.death_idx]
     eta = X @ beta
     shift = float(eta.max()) if eta.size else 0.0
     w = np.exp(eta - shift)
-    s0, m = _risk_means(rs, X, w)
+    s0, m = _risk_means(rs, X, w, Xd)
     d = rs.death_idx
     loglik = float(np.sum(eta[d] - shift) - np.sum(np.log(s0)))
-    score = X[d].sum(axis=0) - m.sum(axis=0)
+    score = Xd.sum(axis=0) - m.sum(axis=0)
     if not info:
-        return Evaluation(loglik, score, np.empty((0, 0)))
+        return Evaluation(loglik, score, np.empty((0, 0)), np.empty(0))
     ng = rs.death_times.size
     h = np.bincount(rs.row_group, 1.0 / s0, minlength=ng)
     b = np.bincount(rs.row_group, rs.frac / s0, minlength=ng)
     c = w * _cum_by_subject(rs, h)
     c[d] -= w[d] * b[rs.death_group]
-    imat = (X * c[:, None]).T @ X - m.T @ m
-    return Evaluation(loglik, score, (imat + imat.T) / 2.0)
+    # c >= 0 (each subject's own death rows are part of its cumulative sum), so the weighted
+    # cross-product is one symmetric rank-k update of sqrt(c) X
+    Xw = X * np.sqrt(np.maximum(c, 0.0))[:, None]
+    imat = Xw.T @ Xw - m.T @ m
+    # with tied deaths expanded (Efron) or not (Breslow: d / S0), sum 1 / s0 is the jump of
+    # survfit.coxph's baseline hazard; undo the shift taken for exp()
+    return Evaluation(loglik, score, (imat + imat.T) / 2.0, h * np.exp(-shift))
 
 
 def _solve(imat: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -91,11 +105,17 @@ def _inverse(imat: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(imat)
 
 
-def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-11) -> CoxCore:
-    """Maximise the partial likelihood from beta = 0; X sorted as ``rs`` (centred is best)."""
+def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-7) -> CoxCore:
+    """Maximise the partial likelihood from beta = 0; X sorted as ``rs`` (centred is best).
+
+    Newton converges quadratically: after a full step of relative size below ``tol`` the
+    new estimate is within about ``tol**2`` (1e-14) of the maximum, so the iteration stops
+    there, one evaluation earlier than waiting for a step of that size.
+    """
     p = X.shape[1]
     beta = np.zeros(p)
-    cur = evaluate(rs, X, beta)
+    Xd = X[rs.death_idx]
+    cur = evaluate(rs, X, beta, Xd=Xd)
     null_loglik = cur.loglik
     score_test = float(cur.score @ _solve(cur.info, cur.score))
     converged = False
@@ -103,15 +123,15 @@ def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         step = _solve(cur.info, cur.score)
         new_beta = beta + step
-        new = evaluate(rs, X, new_beta)
+        new = evaluate(rs, X, new_beta, Xd=Xd)
         halvings = 0
         while not np.isfinite(new.loglik) or (new.loglik < cur.loglik and halvings < 40):
             new_beta = (new_beta + beta) / 2.0
-            new = evaluate(rs, X, new_beta)
+            new = evaluate(rs, X, new_beta, Xd=Xd)
             halvings += 1
         moved = np.max(np.abs(new_beta - beta)) if p else 0.0
         beta, cur = new_beta, new
-        if moved <= tol * max(1.0, float(np.max(np.abs(beta)))):
+        if halvings == 0 and moved <= tol * max(1.0, float(np.max(np.abs(beta)))):
             converged = True
             break
     return CoxCore(
@@ -122,6 +142,7 @@ def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-
         score_test=score_test,
         n_iter=n_iter,
         converged=converged,
+        hazard=cur.hazard,
     )
 
 
@@ -144,15 +165,6 @@ def score_residuals(rs: RiskSets, X: np.ndarray, beta: np.ndarray) -> np.ndarray
     d, dg = rs.death_idx, rs.death_group
     res[d] += X[d] - mbar[dg] + w[d, None] * (X[d] * b[dg, None] - km[dg])
     return res
-
-
-def hazard_increments(rs: RiskSets, X: np.ndarray, beta: np.ndarray, ties: str) -> np.ndarray:
-    """Baseline hazard jump at each death time (R ``survfit.coxph``: Efron or Breslow ctype)."""
-    w = np.exp(X @ beta)
-    if ties == "efron":
-        s0, _ = _risk_means(rs, X, w)
-        return np.bincount(rs.row_group, 1.0 / s0, minlength=rs.death_times.size)
-    return rs.n_deaths / revcumsum(w)[rs.start]
 
 
 def weighted_blocks(

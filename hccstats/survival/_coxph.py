@@ -14,7 +14,7 @@ from scipy import stats as sps
 
 from .._errors import ConvergenceWarning, InputError
 from ._concordance import Concordance, concordance_counts
-from ._coxfit import fit_cox, hazard_increments, score_residuals
+from ._coxfit import fit_cox, score_residuals
 from ._design import build_cox_design
 from ._riskset import risk_sets
 
@@ -351,7 +351,6 @@ def fit_cox_design(d, *, ties: str = "efron", robust: bool = False) -> CoxFit:
         rscore = float(u @ np.linalg.solve(r0.T @ r0, u))
     lp = linear_predictor(d.X, core.coef, means)
     conc = concordance_counts(d.time, d.event, lp, reverse=True)
-    inc = hazard_increments(rs, Xs, core.coef, ties)
     cols = d.columns
     return CoxFit(
         formula=d.formula,
@@ -376,5 +375,5 @@ def fit_cox_design(d, *, ties: str = "efron", robust: bool = False) -> CoxFit:
         converged=core.converged,
         omitted=d.omitted,
         baseline_time=rs.death_times,
-        baseline_cumhaz=np.cumsum(inc),
+        baseline_cumhaz=np.cumsum(core.hazard),
     )

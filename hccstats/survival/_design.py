@@ -48,6 +48,21 @@ def _drop_missing(data, used, nan_policy):
     return data, omitted
 
 
+def _check_full_rank(X: np.ndarray, columns: list[str]) -> None:
+    """InputError naming collinear columns (with the intercept, which the baseline hazard absorbs).
+
+    A cheap test on the correlation matrix first; the pivoted QR that names the columns runs
+    only when that matrix is (nearly) singular.
+    """
+    Xc = X - X.mean(axis=0)
+    scale = np.sqrt(np.einsum("ij,ij->j", Xc, Xc))
+    gram = (Xc.T @ Xc) / np.outer(scale, scale)
+    ev = np.linalg.eigvalsh(gram)
+    if ev[0] > 1e-10 * max(ev[-1], 1.0):
+        return
+    check_rank(np.column_stack([np.ones(len(X)), X]), ["Intercept", *columns])
+
+
 def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "raise") -> CoxDesign:
     """Parse the formula on ``data`` and check that a Cox model can be fitted."""
     if not isinstance(data, pd.DataFrame):
@@ -84,7 +99,7 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
                 f"predictor {term!r}: column {name!r} is constant ({X[0, j]:g}) in the "
                 f"{len(X)} rows used"
             )
-    check_rank(np.column_stack([np.ones(len(X)), X]), ["Intercept", *columns])
+    _check_full_rank(X, columns)
     return CoxDesign(
         formula=formula,
         data=used,
