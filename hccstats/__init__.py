@@ -73,6 +73,8 @@ _LAZY: dict[str, str] = {
     "survdiff": "hccstats.survival",
     "concordance": "hccstats.survival",
     "Concordance": "hccstats.survival",
+    "calibrate_cox": "hccstats.survival",
+    "CoxCalibration": "hccstats.survival",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

@@ -7,11 +7,14 @@ the log-rank test, concordance, the proportional-hazards test and calibration at
 >>> km = hs.survfit(lung["time"], lung["status"], group=lung["sex"])             # doctest: +SKIP
 """
 
+from ._calibrate import CoxCalibration, calibrate
 from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._survdiff import survdiff
 from ._zph import CoxZph, cox_zph
+
+calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
 
 __all__ = [
     "coxph",
@@ -23,4 +26,7 @@ __all__ = [
     "survdiff",
     "concordance",
     "Concordance",
+    "calibrate",
+    "calibrate_cox",
+    "CoxCalibration",
 ]
