@@ -71,6 +71,7 @@ _LAZY: dict[str, str] = {
     "survfit": "hccstats.survival",
     "SurvFit": "hccstats.survival",
     "survdiff": "hccstats.survival",
+    "km_plot": "hccstats.survival",
     "concordance": "hccstats.survival",
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",

@@ -11,6 +11,7 @@ from ._calibrate import CoxCalibration, calibrate
 from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
+from ._plot import km_plot
 from ._survdiff import survdiff
 from ._zph import CoxZph, cox_zph
 
@@ -24,6 +25,7 @@ __all__ = [
     "survfit",
     "SurvFit",
     "survdiff",
+    "km_plot",
     "concordance",
     "Concordance",
     "calibrate",
