@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import patsy
 from scipy import stats as sps
 
 from .._errors import ConvergenceWarning, InputError
+from ..logistic._design import new_design_matrix
 from ._concordance import Concordance, concordance_counts
 from ._coxfit import fit_cox, score_residuals
 from ._design import build_cox_design
@@ -185,19 +185,7 @@ class CoxFit:
         """Design matrix (no intercept) for ``new_data``; the fitted rows when None."""
         if new_data is None:
             return self.X
-        if not isinstance(new_data, pd.DataFrame):
-            raise InputError(
-                f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}"
-            )
-        try:
-            (mat,) = patsy.build_design_matrices(
-                [self.design_info],
-                new_data,
-                NA_action=patsy.NAAction(NA_types=[]),
-                return_type="dataframe",
-            )
-        except patsy.PatsyError as exc:
-            raise InputError(f"new_data: {exc.message}") from None
+        mat = new_design_matrix(self.design_info, new_data)
         return mat[list(self.coef.index)].to_numpy(dtype=float)
 
     @property

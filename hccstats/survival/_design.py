@@ -13,7 +13,13 @@ import pandas as pd
 import patsy
 
 from .._errors import InputError
-from ..logistic._design import check_rank, referenced_columns, rhs_matrix, term_columns
+from ..logistic._design import (
+    check_rank,
+    drop_missing,
+    referenced_columns,
+    rhs_matrix,
+    term_columns,
+)
 from ._surv import as_event, as_time, parse_surv, surv_columns
 
 __all__ = ["CoxDesign", "build_cox_design"]
@@ -31,21 +37,6 @@ class CoxDesign:
     terms: list[str]
     term_columns: dict[str, list[str]]
     omitted: pd.Index
-
-
-def _drop_missing(data, used, nan_policy):
-    miss = data[used].isna().any(axis=1).to_numpy()
-    omitted = data.index[miss]
-    if miss.any():
-        if nan_policy == "raise":
-            counts = data[used].isna().sum()
-            worst = ", ".join(f"{c!r} ({int(k)})" for c, k in counts.items() if k)
-            raise InputError(
-                f"data: missing values in column(s) {worst}; first row(s) {list(omitted[:5])}; "
-                "drop them or pass nan_policy='omit'"
-            )
-        data = data.loc[~miss]
-    return data, omitted
 
 
 def _check_full_rank(X: np.ndarray, columns: list[str]) -> None:
@@ -78,7 +69,7 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
     tcol = surv_columns(texpr, data, "time")
     ecol = surv_columns(eexpr, data, "event")
     frame = data.assign(_hcc_time=tcol, _hcc_event=ecol)
-    frame, omitted = _drop_missing(frame, ["_hcc_time", "_hcc_event", *cols], nan_policy)
+    frame, omitted = drop_missing(frame, ["_hcc_time", "_hcc_event", *cols], nan_policy)
     time = as_time(frame["_hcc_time"].to_numpy(), name=f"time column {texpr!r}")
     event = as_event(frame["_hcc_event"].to_numpy(), name=f"event column {eexpr!r}")
     if event.sum() == 0:
