@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from .._errors import InputError
 from .._results import TestResult
-from ..plots._style import _width, journal_style, model_colors
-from ..plots._text import format_p
 from ._km import SurvFit
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["km_plot"]
 
@@ -56,6 +56,12 @@ def km_plot(
     """
     if not isinstance(fit, SurvFit):
         raise InputError(f"fit: expected a SurvFit (hccstats.survfit), got {type(fit).__name__}")
+    from matplotlib.figure import Figure  # plotting libraries load only when a figure is drawn
+    from matplotlib.ticker import MaxNLocator
+
+    from ..plots._style import _width, journal_style, model_colors
+    from ..plots._text import format_p
+
     names = list(fit.curves)
     colors = model_colors(names)
     w = _width(width)
