@@ -141,6 +141,8 @@ def test_coxph_table_is_consistent():
     assert tab["hr_ci_low"].lt(tab["hr"]).all() and tab["hr_ci_high"].gt(tab["hr"]).all()
     assert "Likelihood ratio test" in repr(fit) and "exp(coef)" in repr(fit)
     assert set(fit.tests()["test"]) == {"likelihood ratio", "wald", "score"}
+    text = fit.summary()
+    assert "Concordance=" in text and "Score (logrank) test" in text and "lower .95" in text
     # survival predictions fall with time and start at 1
     s = fit.predict(data.iloc[:3], type="survival", times=[0.0, 1.0, 5.0, 50.0])
     assert np.all(np.diff(s, axis=1) <= 0) and np.allclose(s[:, 0], 1.0)
@@ -171,3 +173,36 @@ def test_coxph_bad_input_names_the_problem():
         coxph("Surv(t, e) ~ x", data.assign(e=0))
     with pytest.raises(InputError, match="ties"):
         coxph("Surv(t, e) ~ x", data, ties="exact")
+
+
+def test_coxph_warns_when_a_coefficient_diverges():
+    # every death in x = 1 happens before any in x = 0: the partial likelihood rises without
+    # bound in beta (R: "Loglik converged before variable 1; coefficient may be infinite")
+    from hccstats import ConvergenceWarning
+
+    d = pd.DataFrame({"t": np.arange(1.0, 9.0), "e": [1] * 7 + [0], "x": [1.0] * 4 + [0.0] * 4})
+    with pytest.warns(ConvergenceWarning, match="'x' may be infinite"):
+        fit = coxph("Surv(t, e) ~ x", d)
+    assert fit.coef["x"] > 10
+
+
+@pytest.mark.r
+def test_coxph_term_tests_against_car_anova():
+    # factors tested as blocks; Wald (closed form) and LR (two fully converged fits): 1e-8
+    from hccstats.rbridge import run
+
+    fit = coxph(
+        "Surv(time, status) ~ C(celltype) + trt + karno + age", r_data("veteran"), ties="efron"
+    )
+    r = run(
+        """suppressPackageStartupMessages(library(survival))
+        ctl <- coxph.control(eps = 1e-14, toler.chol = 1e-15, iter.max = 100)
+        f <- coxph(Surv(time, status) ~ celltype + trt + karno + age, data = veteran, control = ctl)
+        w <- car::Anova(f, type = 3, test.statistic = "Wald")
+        l <- car::Anova(f, type = 3, test.statistic = "LR")
+        list(w = w[, "Chisq"], wdf = w[, "Df"], l = l[, "LR Chisq"], ldf = l[, "Df"])"""
+    )
+    w, lr = fit.wald_tests(), fit.lr_tests()
+    assert list(w["df"]) == list(r["wdf"]) == list(lr["df"])
+    np.testing.assert_allclose(w["statistic"], r["w"], rtol=TOL)
+    np.testing.assert_allclose(lr["statistic"], r["l"], rtol=TOL)

@@ -117,6 +117,40 @@ class CoxFit:
             ]
         )
 
+    def wald_tests(self) -> pd.DataFrame:
+        """Wald chi-square test of each term (all its columns at once): term, statistic, df, p_value.
+
+        R: ``car::Anova(fit, type = 3, test.statistic = "Wald")`` (rms: ``anova(cph)``); uses the
+        robust variance for a robust fit, as R.
+        """
+        rows = []
+        for term, cols in self.term_columns.items():
+            b = self.coef[cols].to_numpy()
+            stat = float(b @ np.linalg.solve(self.cov.loc[cols, cols].to_numpy(), b))
+            rows.append((term, stat, len(cols)))
+        return _chisq_frame(rows)
+
+    def lr_tests(self) -> pd.DataFrame:
+        """Likelihood-ratio test of each term against the model without it.
+
+        R: ``car::Anova(fit, type = 3)`` (``drop1(fit, test = "Chisq")``).
+        """
+        from ._coxfit import fit_cox
+        from ._riskset import risk_sets
+
+        rs = risk_sets(self.time, self.event, self.ties)
+        Xs = self.X[rs.order] - self.means.to_numpy()
+        rows = []
+        names = list(self.coef.index)
+        for term, cols in self.term_columns.items():
+            keep = [j for j, c in enumerate(names) if c not in cols]
+            if keep:
+                reduced = fit_cox(rs, Xs[:, keep]).loglik
+            else:
+                reduced = self.loglik[0]
+            rows.append((term, max(2.0 * (self.loglik[1] - reduced), 0.0), len(cols)))
+        return _chisq_frame(rows)
+
     # -- coefficient table -------------------------------------------------------------
     @property
     def se(self) -> pd.Series:
@@ -229,6 +263,34 @@ class CoxFit:
         """DataFrame(time, hazard): baseline cumulative hazard at the death times (centred)."""
         return pd.DataFrame({"time": self.baseline_time, "hazard": self.baseline_cumhaz})
 
+    def summary(self, level: float = 0.95) -> str:
+        """Text as R's ``summary(fit)``: HRs with limits, concordance and the three global tests."""
+        t = self.to_frame(level).set_index("term")
+        pct = f"{level:.0%}".rstrip("%")
+        hr = pd.DataFrame(
+            {
+                "exp(coef)": t["hr"],
+                "exp(-coef)": 1.0 / t["hr"],
+                f"lower .{pct}": t["hr_ci_low"],
+                f"upper .{pct}": t["hr_ci_high"],
+            }
+        )
+        c = self.concordance
+        lines = [repr(self), "", hr.to_string(float_format=lambda v: f"{v:.4g}"), ""]
+        lines.append(f"Concordance= {c.concordance:.3f}  (se = {c.se:.3f} )")
+        labels = {
+            "likelihood ratio": "Likelihood ratio test",
+            "wald": "Wald test",
+            "score": "Score (logrank) test",
+            "robust score": "Robust score test",
+        }
+        for _, row in self.tests().iterrows():
+            lines.append(
+                f"{labels[row['test']]:<22}= {row['statistic']:.4g}  on {row['df']} df,   "
+                f"p={row['p_value']:.4g}"
+            )
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         tab = pd.DataFrame(
             {"coef": self.coef, "exp(coef)": np.exp(self.coef), "se(coef)": self.naive_se},
@@ -254,6 +316,16 @@ class CoxFit:
             ),
         ]
         return "\n".join(lines)
+
+
+def _chisq_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"term": t, "statistic": x, "df": k, "p_value": float(sps.chi2.sf(x, k))}
+            for t, x, k in rows
+        ],
+        columns=["term", "statistic", "df", "p_value"],
+    )
 
 
 def linear_predictor(X: np.ndarray, coef: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -315,6 +387,31 @@ def coxph(
     return fit_cox_design(d, ties=ties, robust=bool(robust))
 
 
+INFINITE_PER_SD = (
+    15.0  # |log HR| per SD of a column beyond which the estimate is treated as diverging
+)
+
+
+def _warn_fit(core, d) -> None:
+    """Warn about non-convergence and monotone likelihood (R: "coefficient may be infinite")."""
+    sd = d.X.std(axis=0)
+    big = [c for c, b, s in zip(d.columns, core.coef, sd) if abs(b) * s > INFINITE_PER_SD]
+    if big:
+        warnings.warn(
+            f"coxph: monotone likelihood, the coefficient(s) of {', '.join(repr(c) for c in big)} "
+            "may be infinite (an event pattern separated by these predictors); their SEs and "
+            "Wald tests are not valid, use the likelihood-ratio test",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    elif not core.converged:
+        warnings.warn(
+            f"coxph did not converge in {core.n_iter} iterations",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
 def fit_cox_design(d, *, ties: str = "efron", robust: bool = False) -> CoxFit:
     """Fit a checked :class:`~._design.CoxDesign` (no formula parsing)."""
     means = d.X.mean(axis=0)
@@ -322,12 +419,7 @@ def fit_cox_design(d, *, ties: str = "efron", robust: bool = False) -> CoxFit:
     rs = risk_sets(d.time, d.event, ties)
     Xs = d.X[rs.order] - means
     core = fit_cox(rs, Xs)
-    if not core.converged:
-        warnings.warn(
-            f"coxph did not converge in {core.n_iter} iterations (a coefficient may be infinite)",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    _warn_fit(core, d)
     naive = core.cov
     cov = naive
     rscore = None
