@@ -135,6 +135,8 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     if report.subtitle:
         p = doc.add_paragraph(report.subtitle)
         p.runs[0].font.size = Pt(10)
+    for alert in report.alerts:
+        _text(doc, Text(f"Warning: {alert}", "error"))
     width = (21.0 - 4.0) * 0.9
     for i, section in enumerate(report.sections, 1):
         title = f"{i}. {section.title}" + (f" ({section.status})" if section.status != "ok" else "")
