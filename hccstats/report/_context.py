@@ -158,6 +158,14 @@ class Context:
         self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
 
     def label(self, name: str) -> str:
+        """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too)."""
+        if name.startswith("Q(") and name.endswith(")"):
+            import ast
+
+            try:
+                name = str(ast.literal_eval(name[2:-1]))
+            except (ValueError, SyntaxError):
+                pass
         return self.shared.get("labels", {}).get(name, name)
 
     def alert(self, text: str) -> None:

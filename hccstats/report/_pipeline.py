@@ -248,6 +248,7 @@ def report_run(
             ctx = Context(study=study, options=opts, out=tmp, work=work, report=report)
             ctx.shared["study_path"] = study_path
             ctx.shared["demo"] = demo
+            ctx.shared["seed_from"] = "seed" if seed is None else "--seed"
             ctx.shared["say"] = progress.say
             _run_stages(ctx, progress)
             progress.close()

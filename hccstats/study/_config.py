@@ -124,7 +124,7 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
     )
 
 
-def _split(spec: Any, seed: int, yaml_name: str) -> dict:
+def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> dict:
     if spec is None:
         spec = {"method": "random"}
     spec = _mapping(spec, yaml_name, "split")
@@ -164,7 +164,7 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
         )
     stratify = spec.get("stratify", True)
     if stratify is True:
-        stratify = ["outcome", "center"]
+        stratify = ["outcome", "center"] if center else ["outcome"]
     elif stratify is False or stratify is None:
         stratify = []
     elif isinstance(stratify, str):
@@ -174,6 +174,12 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
             yaml_name,
             "split.stratify",
             f"expected true, false or a list of column names, got {spec.get('stratify')!r}",
+        )
+    if "center" in stratify and not center:
+        raise _fail(
+            yaml_name,
+            "split.stratify",
+            "'center' named, but the study has no centre column (top-level key center)",
         )
     split_seed = spec.get("seed", seed)
     if isinstance(split_seed, bool) or not isinstance(split_seed, int):
@@ -246,7 +252,9 @@ def template_fields(tmpl: str, yaml_name: str, where: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(tmpl))
     except ValueError as exc:
-        raise _fail(yaml_name, where, f"path template {tmpl!r}: {exc} (write {{{{ for a brace)")
+        raise _fail(
+            yaml_name, where, f"path template {tmpl!r}: {exc} (write {{{{ for a brace)"
+        ) from None
     fields = [f for _, f, _, _ in parsed if f is not None]
     bad = [f for f in fields if f != "patient_id"]
     if bad:
@@ -347,7 +355,7 @@ def read_config(path: Path) -> dict:
         "clinical": clinical,
         "outcome": outcome,
         "center": center,
-        "split": _split(raw.get("split"), seed, name),
+        "split": _split(raw.get("split"), seed, name, center),
         "variables": variables,
         "readers": _readers(raw.get("readers"), name),
         "images": images,
