@@ -134,8 +134,8 @@ def univariable_rows(
 def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> dict[str, str]:
     """Predictors to leave out because their design is constant or exactly collinear with the
     ones before them (in order), with the reason: {predictor: reason}."""
-    from hccstats.logistic._univariate import quote_name
     from hccstats.logistic._design import build_design
+    from hccstats.logistic._univariate import quote_name
 
     kept: list[str] = []
     dropped: dict[str, str] = {}
