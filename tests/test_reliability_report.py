@@ -381,7 +381,13 @@ def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_pa
     assert table3.filter(like="|estimate").isna().all().all()  # no 1e58 presented as a result
     assert "its odds ratio is infinite" in html
     cal = pd.read_csv(tmp_path / "ml" / "tables" / "supp_calibration.csv")
-    assert "n_failed" in cal and "Bootstrap resamples (failed)" in html
+    failed = int(cal.loc[cal["set"] == "training", "n_failed"].iloc[0])
+    assert failed > 0.01 * 20 and "Bootstrap resamples (failed)" in html
+    assert f"{failed} of 20 bootstrap refits failed" in proc.stderr
+    assert (
+        f"Failed bootstrap refits (left out): Clinical model: {failed} of 20"
+        in (tmp_path / "ml" / "methods.md").read_text()
+    )
     # analysis: {firth: true}: finite Firth estimates, equal to brglm2's (the library's tests)
     cfg.write_text(PAIR_YAML.replace("analysis: {", "analysis: {firth: true, "))
     proc = _run("--config", str(cfg), "--out", str(tmp_path / "firth"), "--no-r")

@@ -36,9 +36,10 @@ def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict)
     from ._univariable_fits import univariable_rows
 
     parts, separated = [], {}
+    empty = ctx.shared.get("empty_levels", {})
     for pred in predictors:
         rows, sep = univariable_rows(
-            train, ctx.study.outcome, pred, per.get(pred), ctx.options.firth
+            train, ctx.study.outcome, pred, per.get(pred), ctx.options.firth, empty.get(pred, ())
         )
         parts.append(rows)
         if sep:
@@ -96,9 +97,13 @@ def _footnote(ctx: Context, signatures: list[str], uni: pd.DataFrame, alpha: flo
 
 
 def run(ctx: Context, section: Section) -> None:
+    from ._univariable_fits import drop_collinear, drop_empty_levels
+
     study, alpha = ctx.study, ctx.options.alpha
-    train = ctx.training()
     clinical = clinical_candidates(ctx)
+    data = ctx.shared["data"]
+    ctx.shared["empty_levels"] = drop_empty_levels(data, data["split"] == "training", clinical)
+    train = ctx.training()
     signatures = (
         list(ctx.shared.get("signatures", {}).values())
         if ctx.stage_status.get("features") == "ok"
@@ -110,8 +115,6 @@ def run(ctx: Context, section: Section) -> None:
     uni.insert(1, "label", [ctx.label(p) for p in uni["predictor"]])
     sig_by_pred = uni[uni["note"] == ""].groupby("predictor", sort=False)["p_value"].min()
     significant = [p for p in predictors if sig_by_pred.get(p, np.nan) < alpha]
-    from ._univariable_fits import drop_collinear
-
     collinear = drop_collinear(train, study.outcome, significant)
     for pred, why in collinear.items():
         uni.loc[uni["predictor"] == pred, "note"] = (

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._errors import InputError, SeparationWarning
 
-__all__ = ["univariable_rows", "drop_collinear", "COLUMNS"]
+__all__ = ["univariable_rows", "drop_collinear", "drop_empty_levels", "COLUMNS"]
 
 COLUMNS = [
     "predictor",
@@ -76,26 +76,33 @@ def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) 
     return pd.DataFrame(rows)
 
 
-def _empty_levels(data: pd.DataFrame, pred: str) -> tuple[pd.DataFrame, list]:
-    """Drop declared levels that no patient of ``data`` has; returns the data and those levels."""
-    x = data[pred]
-    if not isinstance(x.dtype, pd.CategoricalDtype):
-        return data, []
-    present = set(x.dropna().unique().tolist())
-    empty = [c for c in x.cat.categories if c not in present]
-    if not empty:
-        return data, []
-    return data.assign(**{pred: x.cat.remove_unused_categories()}), empty
+def drop_empty_levels(data: pd.DataFrame, training: pd.Series, names: list[str]) -> dict:
+    """Remove from ``data`` (in place) the declared levels no training patient has.
+
+    Such a level has no estimable odds ratio, and a model cannot use it; validation patients
+    with it become missing for that variable (left out of complete-case analyses, counted in
+    the tables' n). Returns {variable: [levels removed]}.
+    """
+    out = {}
+    for name in names:
+        x = data[name]
+        if not isinstance(x.dtype, pd.CategoricalDtype):
+            continue
+        present = set(x[training].dropna().unique().tolist())
+        empty = [c for c in x.cat.categories if c not in present]
+        if empty and len(empty) < len(x.cat.categories):
+            data[name] = x.cat.remove_categories(empty)
+            out[name] = empty
+    return out
 
 
 def univariable_rows(
-    data: pd.DataFrame, outcome: str, pred: str, per: float | None, firth: bool
+    data: pd.DataFrame, outcome: str, pred: str, per: float | None, firth: bool, empty=()
 ) -> tuple[pd.DataFrame, str | None]:
     """Rows of one predictor (library :func:`hccstats.univariate` or a Firth fit) and the
     separation found, if any (a one-line description; its rows are then "not estimable")."""
     from hccstats import univariate
 
-    data, empty = _empty_levels(data, pred)
     extra = [
         _blank(pred, "not estimable (no patient with this level in the training set)", lvl)
         for lvl in empty
