@@ -435,13 +435,12 @@ def _drain(fd: int) -> str:
 
 
 def test_progress_bar_has_an_eta_on_a_terminal_and_quiet_is_silent(monkeypatch):
-    import pty
-
-    from hccstats.report._context import Progress
-
     import fcntl
+    import pty
     import struct
     import termios
+
+    from hccstats.report._context import Progress
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 120 columns
