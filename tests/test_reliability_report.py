@@ -21,24 +21,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_report_pipeline import STUDY_YAML, _birthwt
+from test_report_pipeline import STUDY_YAML, _birthwt, _run
 
 from reports import MARKER, OutputExistsError, atomic_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 FAST = "analysis: {B: 20}\n"
-
-
-def _run(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [PY, "-m", "hccstats.report", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _one_line(proc: subprocess.CompletedProcess) -> str:

@@ -165,35 +165,18 @@ class ReportRun:
     alerts: tuple[str, ...] = ()
 
 
-def run_report(
-    config: str | Path | None = None,
-    *,
-    out: str | Path,
-    demo: bool = False,
-    force: bool = False,
-    quiet: bool = False,
-    use_r: bool = True,
-    seed: int | None = None,
-    options: dict[str, Any] | None = None,
-) -> Path:
+def run_report(config: str | Path | None = None, **kwargs: Any) -> Path:
     """Run the whole analysis plan on a study file and write the report into ``out``.
 
-    Python equivalent of ``python -m hccstats.report``. Raises :class:`hccstats.InputError`
-    for a bad study file or data (the CLI prints it as one line, exit code 2) and
-    :class:`reports.OutputExistsError` when ``out`` may not be written (not empty without
-    ``force``, not written by a previous report, holding or inside an input). Returns the
-    output folder; :func:`report_run` also returns which stages fell short.
+    Python equivalent of ``python -m hccstats.report``; the keyword arguments are those of
+    :func:`report_run` (``out``, ``demo``, ``force``, ``quiet``, ``use_r``, ``seed``,
+    ``options``). Raises :class:`hccstats.InputError` for a bad study file or data (the CLI
+    prints it as one line, exit code 2) and :class:`reports.OutputExistsError` when ``out``
+    may not be written (not empty without ``force``, not written by a previous report,
+    holding or inside an input). Returns the output folder; :func:`report_run` also returns
+    which stages fell short.
     """
-    return report_run(
-        config,
-        out=out,
-        demo=demo,
-        force=force,
-        quiet=quiet,
-        use_r=use_r,
-        seed=seed,
-        options=options,
-    ).out
+    return report_run(config, **kwargs).out
 
 
 def _load(study_path: Path, seed: int | None):
@@ -213,7 +196,27 @@ def report_run(
     seed: int | None = None,
     options: dict[str, Any] | None = None,
 ) -> ReportRun:
-    """:func:`run_report`, returning a :class:`ReportRun` (the stages that fell short)."""
+    """Run the analysis plan and write the report; returns a :class:`ReportRun`.
+
+    Parameters
+    ----------
+    config : str or Path, optional
+        The study file (docs/study-file.md); or ``demo=True``.
+    out : str or Path
+        Output folder, written atomically; replaced only with ``force`` and only when a
+        previous report wrote it; never a folder holding or inside an input.
+    demo, force, quiet, use_r : bool
+        The CLI's ``--demo``, ``--force``, ``--quiet`` and the opposite of ``--no-r``.
+    seed : int, optional
+        The run's seed (``--seed``); the split keeps ``split.seed`` when the study gives one.
+    options : dict, optional
+        Overrides of the study's ``analysis:`` options.
+
+    Returns
+    -------
+    ReportRun
+        ``failed`` lists the stages the study asks for that fell short (CLI exit code 3).
+    """
     if (config is None) == (not demo):
         raise InputError("give either a study file (--config study.yaml) or --demo")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
