@@ -103,9 +103,9 @@ def run(ctx: Context, section: Section) -> None:
         rows.append(ors)
         terms = list(fit.terms)
         per = {t: SIG_PER for t in terms if t in signatures}
-        for _, r in ors.iterrows():
-            if opts.firth or pd.isna(r["estimate"]):
-                continue  # R's glm gives neither Firth estimates nor infinite ones
+        # R's glm gives neither Firth estimates nor infinite ones: those are not checked
+        checked = ors.iloc[:0] if opts.firth else ors.dropna(subset=["estimate"])
+        for _, r in checked.iterrows():
             for what, key in (
                 ("OR", "estimate"),
                 ("OR 95% CI low", "ci_low"),
