@@ -489,3 +489,19 @@ def test_yaml_schema_text_in_docs_parses():
     block = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
     cfg = yaml.safe_load(block)
     assert read_analysis(cfg["analysis"], cfg["variables"], "study.yaml")
+
+
+@pytest.mark.r
+def test_firth_univariable_odds_ratios_against_brglm2(birthwt, tmp_path):
+    """analysis: {firth: true}: the separated marker gets a finite OR, checked in R by brglm2."""
+    text = AWKWARD_YAML.replace(FAST, "analysis: {B: 20, firth: true}\n")
+    cfg = _study(tmp_path / "s", _awkward(birthwt), text)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    check = pd.read_csv(tmp_path / "out" / "r_check.csv")
+    firth = check[check["quantity"].str.startswith("univariable Firth OR")]
+    # brglm2 (type "AS_mean") to 1e-14 and hccstats's Newton steps on Firth's score: 1e-6
+    assert len(firth) >= 10 and firth["agree"].all(), firth[["quantity", "hccstats", "r"]]
+    sepx = firth[firth["quantity"] == "univariable Firth OR, sepx"].iloc[0]
+    assert np.isfinite(sepx["hccstats"]) and sepx["hccstats"] < 100
+    assert "Separation in the univariable" not in proc.stderr

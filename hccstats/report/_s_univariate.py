@@ -140,11 +140,13 @@ def run(ctx: Context, section: Section) -> None:
         },
         footnote=_footnote(ctx, signatures, uni, alpha),
     )
-    firth = ctx.options.firth
+    if ctx.options.firth:
+        _firth_checks(ctx, train, uni, per)
+        return _finish(ctx, section, train, uni, predictors, clinical, significant)
     for _, r in uni[uni["note"] == ""].iterrows():
         pred, term = r["predictor"], r["term"]
-        if firth or not _r_name(pred):
-            continue  # R's glm cannot take this name as is / Firth: checked in the library's tests
+        if not _r_name(pred):
+            continue  # R's formula would need the name quoted
         for what, key in (("OR", "estimate"), ("p", "p_value")):
             k = per.get(pred)
             ctx.check(
@@ -157,6 +159,30 @@ def run(ctx: Context, section: Section) -> None:
                     train, study.outcome, [pred], per={pred: k} if k else None
                 ).loc[_rcheck.r_term(term), key],
             )
+    _finish(ctx, section, train, uni, predictors, clinical, significant)
+
+
+def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per: dict) -> None:
+    """Firth odds ratios against brglm2 (the CIs are profile-penalised, as logistf's)."""
+    for _, r in uni[uni["note"] == ""].iterrows():
+        pred, term, k = r["predictor"], r["term"], per.get(r["predictor"])
+        if _r_name(pred):
+            ctx.check(
+                "univariate",
+                f"univariable Firth OR{f' per {k:g}' if k else ''}, {term}",
+                r["estimate"],
+                f"glm({ctx.study.outcome} ~ {pred}, binomial, method = brglm2::brglmFit, "
+                "type = 'AS_mean')",
+                lambda pred=pred, term=term, k=k: _rcheck.firth_or(
+                    train, ctx.study.outcome, [pred], per={pred: k} if k else None
+                ).loc[_rcheck.r_term(term)],
+                rtol=1e-6,  # Newton to 1e-14 on both sides; brglm2's quasi-Fisher steps
+            )
+
+
+def _finish(ctx, section, train, uni, predictors, clinical, significant) -> None:
+    """Candidates, the collinearity table of the significant ones, results and methods."""
+    study, alpha = ctx.study, ctx.options.alpha
     ctx.shared["significant_clinical"] = [p for p in significant if p in clinical]
     ctx.shared["significant"] = significant
     result = {"table": uni, "candidates": predictors, "significant": significant}
@@ -209,7 +235,13 @@ def run(ctx: Context, section: Section) -> None:
     }
     ctx.methods["univariate"] = (
         ("Firth-penalised (logistf) u" if ctx.options.firth else "U")
-        + f"nivariable logistic regression was performed in the training set (Wald 95% CIs and p values); variables with "
+        + "nivariable logistic regression was performed in the training set ("
+        + (
+            "profile penalised-likelihood 95% CIs and penalised likelihood-ratio p values"
+            if ctx.options.firth
+            else "Wald 95% CIs and p values"
+        )
+        + "); variables with "
         f"p < {alpha:g} entered the multivariable analysis. Their collinearity was assessed with tolerance and the "
         "variance inflation factor (VIF; tolerance < 0.1 or VIF > 5 indicating collinearity)."
         + (
