@@ -430,6 +430,11 @@ def test_failed_stage_exits_3_listed_on_stderr_and_atop_the_report(birthwt, tmp_
     html = (out / "report.html").read_text(encoding="utf-8")
     top = html[: html.index('<nav class="toc">')]
     assert "Incomplete report: Deep-learning signatures" in top
+    from docx import Document
+
+    paras = [q.text for q in Document(str(out / "report.docx")).paragraphs]
+    first_section = next(i for i, t in enumerate(paras) if t.startswith("1. "))
+    assert any(t.startswith("Warning: Incomplete report") for t in paras[:first_section])
     res = json.loads((out / "results.json").read_text())
     assert list(res["failed_stages"]) == ["features"] and res["stages"]["models"] == "ok"
     assert (out / MARKER).is_file()  # a partial report is still a report: --force may replace it
