@@ -169,10 +169,17 @@ def _glm_or(
         "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(k * s[, 1]), ci_low = exp(k * ci[, 1]),"
         " ci_high = exp(k * ci[, 2]), p_value = s[, 4], coef = s[, 1], per = k)",
         d=data,
-        per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
-        per_units=np.array(list(per.values()), float),
+        **_per_args(per),
     )
     return out.set_index("term")
+
+
+def _per_args(per: dict[str, float]) -> dict[str, np.ndarray]:
+    """R's ``per_names`` / ``per_units``: coefficients reported per that many units."""
+    return {
+        "per_names": np.array(list(per), dtype=object) if per else np.array([], dtype=object),
+        "per_units": np.array(list(per.values()), float),
+    }
 
 
 def firth_or(
@@ -192,8 +199,7 @@ def firth_or(
             " if (length(per_names)) k[per_names] <- per_units;"
             " data.frame(term = names(b), estimate = exp(k * b))",
             d=d,
-            per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
-            per_units=np.array(list(per.values()), float),
+            **_per_args(per),
         )
         return out.set_index("term")["estimate"]
 
