@@ -35,7 +35,7 @@ class Options:
     n4_convergence: float | None = (
         None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
     )
-    alpha: float = 0.05  # univariate screening and significance level
+    alpha: float = 0.05  # univariable screening and significance level
     entry: float = 0.05  # forward LR entry / removal
     removal: float = 0.10
     ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
