@@ -64,7 +64,9 @@ _SEQ = {
     "Supplementary Fig.": "SupplementaryFigure",
     "Supplementary Figure": "SupplementaryFigure",
 }
-_LABEL_PARTS = re.compile(r"^(?P<label>(?:Supplementary )?(?:Table|Fig\.|Figure)) (?P<num>[0-9]+)$")
+_LABEL_PARTS = re.compile(
+    r"^(?P<label>(?:Supplementary )?(?:Table|Fig\.|Figure)) (?P<num>[0-9]+)(?P<part>[A-Za-z]?)$"
+)
 
 PORTRAIT_CM = (21.0, 29.7)  # A4
 MARGIN_CM = 2.0
@@ -126,8 +128,18 @@ def _caption(doc, caption: str, *, size: float = 10, ref: str | None = None) -> 
             r.bold = True
             r.font.size = Pt(size)
             seq = _SEQ[parts.group("label")]
-            _field_runs(p, f"SEQ {seq} \\* ARABIC", parts.group("num"), size=size, bold=True)
-        else:  # "Fig. 6A": a number Word's SEQ cannot count, kept as text
+            # panels "3a", "3b" share one number: the second repeats it (\c) instead of counting
+            last = getattr(doc, "_seq_last", {})
+            repeat = "\\c " if parts.group("part") and last.get(seq) == parts.group("num") else ""
+            last[seq] = parts.group("num")
+            doc._seq_last = last
+            num = parts.group("num")
+            _field_runs(p, f"SEQ {seq} {repeat}\\* ARABIC", num, size=size, bold=True)
+            if parts.group("part"):
+                r = p.add_run(parts.group("part"))
+                r.bold = True
+                r.font.size = Pt(size)
+        else:  # a label Word's SEQ cannot count, kept as text
             r = p.add_run(m.group(1))
             r.bold = True
             r.font.size = Pt(size)

@@ -128,6 +128,8 @@ def _report() -> Report:
     fig, ax = plt.subplots(figsize=(3, 2))
     ax.plot([0, 1], [0, 1])
     sec.figure("fig_roc", fig, caption="Fig. 2 ROC curves")
+    sec.figure("fig_nom_r", fig, caption="Fig. 3a Nomogram drawn by rms")
+    sec.figure("fig_nom_py", fig, caption="Fig. 3b Nomogram drawn natively")
     plt.close(fig)
     sec.table(
         "table5",
@@ -201,11 +203,18 @@ def test_docx_captions_caption_style_with_seq_fields_against_word_markup(rendere
     want = [b.caption for s in rep.sections for b in s.blocks if hasattr(b, "caption")]
     assert texts == want
     seqs = []
+    counters: dict[str, int] = {}
+    offset = {"Table": 3, "Figure": 1}  # the test report starts at Table 4 and Fig. 2
     for p in caps:
         instr = "".join(t.text for t in p._p.iter(qn("w:instrText")))
-        m = re.fullmatch(r" SEQ (\w+) \\\* ARABIC ", instr)
+        m = re.fullmatch(r" SEQ (\w+) (\\c )?\\\* ARABIC ", instr)
         assert m, instr
         seqs.append(m.group(1))
+        # Word's SEQ: each field counts up in its sequence, "\c" repeats the last number; after
+        # Word updates the fields, every caption must still show its own number
+        counters[m.group(1)] = counters.get(m.group(1), 0) + (0 if m.group(2) else 1)
+        shown = re.match(r"(?:Supplementary )?(?:Table|Fig\.) (\d+)", p.text).group(1)
+        assert int(shown) == counters[m.group(1)] + offset.get(m.group(1), 0), p.text
         kinds = [f.get(qn("w:fldCharType")) for f in p._p.iter(qn("w:fldChar"))]
         assert kinds == ["begin", "separate", "end"]
         # a bookmark around label and number: what Word's cross-reference points to
@@ -213,7 +222,15 @@ def test_docx_captions_caption_style_with_seq_fields_against_word_markup(rendere
         ends = p._p.findall(qn("w:bookmarkEnd"))
         assert len(starts) == len(ends) == 1
         assert starts[0].get(qn("w:id")) == ends[0].get(qn("w:id"))
-    assert seqs == ["Table", "SupplementaryTable", "SupplementaryTable", "Figure", "Table"]
+    assert seqs == [
+        "Table",
+        "SupplementaryTable",
+        "SupplementaryTable",
+        "Figure",
+        "Figure",
+        "Figure",
+        "Table",
+    ]
     names = [p._p.find(qn("w:bookmarkStart")).get(qn("w:name")) for p in caps]
     assert len(set(names)) == len(names) and all(len(n) <= 40 and n[0].isalpha() for n in names)
     ids = [p._p.find(qn("w:bookmarkStart")).get(qn("w:id")) for p in caps]
@@ -248,12 +265,12 @@ def test_docx_wide_table_on_landscape_section_widths_fit_content_against_times_m
             assert grid[1] == max(grid) and grid[1] > 1.5 * min(grid)
     # the landscape section is only the wide table's: the figure after it is on a portrait page
     pics = body.findall(".//" + qn("w:drawing"))
-    assert len(pics) == 1
-    para = pics[0]
-    while para.tag != qn("w:p"):
-        para = para.getparent()
-    w, h, orient, _ = _page(_section_of(doc, para))
-    assert w < h
+    assert len(pics) == 3
+    for para in pics:
+        while para.tag != qn("w:p"):
+            para = para.getparent()
+        w, h, orient, _ = _page(_section_of(doc, para))
+        assert w < h
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
