@@ -4,8 +4,9 @@ Three-line table: a thick rule above the header, a thin rule under it, a thick r
 under the last row, no vertical lines. Captions above tables, below figures, in Word's Caption
 style with the number in a SEQ field and a bookmark (cross-referenceable). Numeric columns are
 right-aligned; the header row repeats on every page and rows do not split; column widths are
-fitted to the content (:mod:`reports.layout`); a table wider than the portrait text width gets a
-landscape section of its own.
+fitted to the content (:mod:`reports.layout`); a table that would fit the portrait text width
+only by wrapping its text columns heavily (unwrapped width above 1.2 × the text width), or not at
+all, gets a landscape section of its own.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ _LABEL_PARTS = re.compile(
 
 PORTRAIT_CM = (21.0, 29.7)  # A4
 MARGIN_CM = 2.0
+#: a table whose unwrapped width exceeds this multiple of the portrait text width gets a
+#: landscape page (a little wider wraps its text columns instead)
+LANDSCAPE_ABOVE = 1.2
 
 
 def _field_runs(p, instr: str, result: str, *, size: float, bold: bool) -> None:
@@ -209,9 +213,12 @@ def _table(doc, t: Table) -> None:
     ncol = len(disp.columns)
     size = 8 if ncol > 6 else 9
     numeric = numeric_columns(disp)
-    _, natural = column_widths_cm(disp, size, _text_width_cm(False), numeric=numeric)
+    portrait = _text_width_cm(False)
+    fitted, natural = column_widths_cm(disp, size, portrait, numeric=numeric)
+    # landscape when the table cannot fit the portrait width, or only by wrapping text heavily
     landscape = t.orientation == "landscape" or (
-        t.orientation == "auto" and natural > _text_width_cm(False)
+        t.orientation == "auto"
+        and (sum(fitted) > portrait + 1e-6 or natural > LANDSCAPE_ABOVE * portrait)
     )
     _orient(doc, landscape)
     widths, _ = column_widths_cm(disp, size, _text_width_cm(landscape), numeric=numeric)
