@@ -282,5 +282,5 @@ def decision_curves(
             ax.set_title(title, loc="left", fontweight="bold")
         if square:
             ax.set_box_aspect(1)
-        place_legend(ax, DECISION_LOCS)
+        place_legend(ax, DECISION_LOCS, ncol_below=2)
     return fig

@@ -84,7 +84,7 @@ def performance_panels(
             for j in range(k):
                 place_roc_legend(axes[0, j])
                 place_legend(axes[1, j], CALIBRATION_LOCS)
-                place_legend(axes[2, j], DECISION_LOCS)
+                place_legend(axes[2, j], DECISION_LOCS, ncol_below=2)
             fig.tight_layout()
             if all(_clear(ax) for ax in axes.flat):
                 break
