@@ -1,7 +1,8 @@
 """Table layout shared by the HTML and DOCX renderers: numeric columns, content-fitted widths.
 
 A column is numeric when every cell that holds a value reads as a number ("0.949 (0.919–0.980)",
-"< 0.001*", "54 (27.7%)", "1.61 × 10¹⁵"); place holders ("NA", "—", "Ref", "") do not count.
+"< 0.001*", "54 (27.7%)", "1.61 × 10¹⁵"); place holders ("NA", "—", "Ref", "") do not count, and a column of place
+holders only is a number column (a p value column of "NA").
 Numeric columns are right-aligned (header included) and never wrap; text columns wrap at word
 boundaries. Widths are estimated from the text (average glyph widths), which is what a word
 processor's "autofit to contents" does, but deterministic.
@@ -40,7 +41,7 @@ def numeric_columns(disp: pd.DataFrame) -> list[bool]:
     for col in disp.columns:
         values = [str(v).strip() for v in disp[col]]
         shown = [v for v in values if v not in PLACEHOLDERS]
-        out.append(bool(shown) and all(is_number_text(v) for v in shown))
+        out.append(all(is_number_text(v) for v in shown))  # only place holders: a number column
     return out
 
 

@@ -8,15 +8,13 @@ measured layout.
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from _chromium import CHROMIUM, assert_no_clipped_column, table_layout
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -273,74 +271,13 @@ def test_docx_wide_table_on_landscape_section_widths_fit_content_against_times_m
         assert w < h
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-MEASURE_JS = """
-<script>
-window.addEventListener('load', () => {
-  const vw = document.documentElement.clientWidth;
-  const tables = [...document.querySelectorAll('table')].map((t) => {
-    const box = t.parentElement;
-    const b = box.getBoundingClientRect();
-    const cells = [...t.querySelectorAll('th, td')].map((c) => ({
-      text: c.textContent, scroll: c.scrollWidth, client: c.clientWidth}));
-    return {id: t.closest('figure').id, vw, table_width: t.getBoundingClientRect().width,
-            table_left: t.getBoundingClientRect().left,
-            box_left: b.left, box_right: b.right, box_scroll: box.scrollWidth,
-            box_client: box.clientWidth, overflow: getComputedStyle(box).overflowX, cells};
-  });
-  const pre = document.createElement('pre');
-  pre.id = 'layout-json';
-  pre.textContent = JSON.stringify({vw, page_scroll: document.documentElement.scrollWidth, tables});
-  document.body.appendChild(pre);
-});
-</script>
-"""
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`'s bootstrap")
 def test_html_no_column_clipped_at_800px_in_headless_chromium(rendered, tmp_path):
     _, out = rendered
-    page = (out / "report.html").read_text(encoding="utf-8")
-    probe = tmp_path / "probe.html"
-    probe.write_text(page.replace("</body>", MEASURE_JS + "</body>"), encoding="utf-8")
-    proc = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=800,1000",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-            probe.resolve().as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    m = re.search(r'<pre id="layout-json">(.*?)</pre>', proc.stdout, re.S)
-    assert m, proc.stderr[-2000:]
-    import html as _html
-
-    layout = json.loads(_html.unescape(m.group(1)))
+    layout = table_layout(out / "report.html", tmp_path, 800)
     assert 780 <= layout["vw"] <= 800
-    # the page itself never scrolls sideways: nothing is cut off at the right edge
-    assert layout["page_scroll"] <= layout["vw"]
     assert len(layout["tables"]) == 4
-    for t in layout["tables"]:
-        # no cell's content is wider than the cell
-        bad = [c["text"] for c in t["cells"] if c["scroll"] > c["client"] + 1]
-        assert not bad, (t["id"], bad[:3])
-        # the table's box stays in the viewport; a wider table scrolls inside it, whole
-        assert t["box_right"] <= t["vw"] + 0.5, t["id"]
-        if t["table_width"] > t["box_client"] + 1:
-            assert t["overflow"] in ("auto", "scroll") and t["box_scroll"] >= t["table_width"] - 1
+    assert_no_clipped_column(layout)
     by_id = {t["id"]: t for t in layout["tables"]}
     # text columns wrap: the four-column tables fit 800 px without scrolling
     for name in ("table4", "supp_long", "table5"):
