@@ -393,6 +393,16 @@ def test_report_layout_read_back_against_word_markup_and_chromium(report, tmp_pa
             assert all(
                 r.cells[j].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for r in t.rows
             )
+    # typography: the words and signs a reader sees (tags and attributes stripped)
+    page = (report / "report.html").read_text(encoding="utf-8")
+    shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    body = "\n".join(
+        [p.text for p in doc.paragraphs]
+        + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    for text in (shown, body):
+        assert "univariate" not in text.lower() and "univariable" in text.lower()
+        assert "&gt;=" not in text and ">=" not in text and "10^" not in text
     # HTML at 800 px: no column clipped
     layout = table_layout(report / "report.html", tmp_path, 800)
     assert len(layout["tables"]) == len(doc.tables)

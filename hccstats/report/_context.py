@@ -12,11 +12,16 @@ import pandas as pd
 
 from reports import Report, Section
 
-__all__ = ["Context", "Options", "RCheck", "StageUnavailable", "Progress"]
+__all__ = ["stage_label", "Context", "Options", "RCheck", "StageUnavailable", "Progress"]
 
 
 class StageUnavailable(Exception):
     """A stage cannot run on this study or installation (no images, a module missing, ...)."""
+
+
+def stage_label(stage: str) -> str:
+    """A stage's key as the report's tables show it (the univariable stage in the clinical word)."""
+    return {"univariate": "univariable"}.get(stage, stage)
 
 
 @dataclass(frozen=True)
