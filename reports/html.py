@@ -37,8 +37,8 @@ table.three-line { border-collapse: collapse; font-family: system-ui, "DejaVu Sa
 table.three-line thead th { border-bottom: 1px solid var(--rule); text-align: left; font-weight: 600; padding: .35rem .7rem;
                             vertical-align: bottom; }
 table.three-line td { padding: .25rem .7rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
-table.three-line td.num, table.three-line th.num { text-align: right; font-variant-numeric: tabular-nums;
-                                                   white-space: nowrap; }
+table.three-line td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.three-line th.num { text-align: right; }
 .footnote { font-size: .8rem; color: var(--muted); margin-top: .35rem; max-width: 900px; }
 figure.fig { margin: 1.75rem 0; }
 figure.fig img { max-width: 100%; height: auto; border: 1px solid #eee; }
