@@ -1,13 +1,15 @@
 """Settings of a run and the ``images:`` section of study.yaml.
 
-Only ``images:`` (phase → path template, mask template(s), tumour label) and the
-patient ids of ``clinical:`` are read; the rest of the study file belongs to
-hccstats.  Templates hold ``{patient_id}`` and are relative to the yaml's folder.
+Only ``images:`` (phase → path template, mask template(s), tumour label), the
+patient ids of ``clinical:`` and who is screened out (``clinical.exclude``, a
+missing ``outcome.column``) are read; the rest of the study file belongs to
+hccstats.  Templates hold ``{patient_id}`` (their only placeholder) and are
+relative to the yaml's folder.
 """
 
 from __future__ import annotations
 
-import csv
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,13 +111,19 @@ class Settings:
 
 @dataclass(frozen=True)
 class StudyImages:
-    """The ``images:`` section resolved: per patient, phase → image path and mask path."""
+    """The ``images:`` section resolved: per patient, phase → image path and mask path.
+
+    ``patients`` are the included ids in the clinical file's order; ``excluded``
+    maps each screened-out id to its reason; ``all_ids`` is every id of the file.
+    """
 
     root: Path
     phases: dict[str, str]
     masks: dict[str, str]
     tumour_label: int
     patients: list[str] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)
+    all_ids: tuple[str, ...] = ()
 
     def image_paths(self, patient_id: str) -> dict[str, Path]:
         return {
@@ -139,12 +147,16 @@ class StudyImages:
 def read_study(study_yaml) -> StudyImages:
     """Read ``images:`` and the patient ids (``clinical: {file, id}``) of a study file.
 
+    A patient is screened out, as hccstats' report does, when the column named by
+    ``clinical.exclude`` holds a value (the reason) or the ``outcome.column`` is
+    missing; only the included patients are extracted by default.
+
     Raises
     ------
     ExtractError
         Unreadable yaml, no ``images:`` section, a template without
-        ``{patient_id}``, a mask mapping not covering every phase, a missing
-        clinical file or id column, duplicated ids.
+        ``{patient_id}`` or with another placeholder, a mask mapping not covering
+        every phase, a missing clinical file or id/exclude column, duplicated ids.
     """
     path = Path(study_yaml)
     try:
@@ -167,34 +179,71 @@ def read_study(study_yaml) -> StudyImages:
             f"({', '.join(phases)}) to a template"
         )
     for name, template in [*phases.items(), *masks.items()]:
-        if not isinstance(template, str) or "{patient_id}" not in template:
-            raise ExtractError(f"study file {path}: template of {name} must contain {{patient_id}}")
+        _check_template(path, name, template)
+    try:
+        label = int(images.get("tumour_label", 1))
+    except (TypeError, ValueError):
+        raise ExtractError(
+            f"study file {path}: images.tumour_label must be an integer, "
+            f"not {images.get('tumour_label')!r}"
+        ) from None
+    outcome = config.get("outcome")
+    ids, excluded = _patient_ids(
+        path, config.get("clinical"), outcome.get("column") if isinstance(outcome, dict) else None
+    )
     return StudyImages(
         root=path.parent,
         phases={str(k): v for k, v in phases.items()},
         masks={str(k): v for k, v in masks.items()},
-        tumour_label=int(images.get("tumour_label", 1)),
-        patients=_patient_ids(path, config.get("clinical")),
+        tumour_label=label,
+        patients=[i for i in ids if i not in excluded],
+        excluded=excluded,
+        all_ids=tuple(ids),
     )
 
 
-def _patient_ids(path: Path, clinical) -> list[str]:
+def _check_template(path: Path, name, template) -> None:
+    if not isinstance(template, str) or "{patient_id}" not in template:
+        raise ExtractError(f"study file {path}: template of {name} must contain {{patient_id}}")
+    rest = template.replace("{patient_id}", "")
+    if "{" in rest or "}" in rest:
+        fields = sorted(set(re.findall(r"\{[^{}]*\}", rest)))
+        raise ExtractError(
+            f"study file {path}: template of {name} ({template!r}) has "
+            f"{', '.join(fields) or 'an unmatched brace'}; the only placeholder is {{patient_id}}"
+        )
+
+
+def _patient_ids(path: Path, clinical, outcome) -> tuple[list[str], dict[str, str]]:
+    """Every id of the clinical file, and the screened-out ones with their reason."""
+    import pandas as pd
+
     if not isinstance(clinical, dict) or "file" not in clinical:
         raise ExtractError(
             f"study file {path}: 'clinical: {{file, id}}' is needed for the patient ids"
         )
-    file, column = path.parent / clinical["file"], clinical.get("id", "patient_id")
-    try:
-        with open(file, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise ExtractError(f"clinical file {file}: cannot read ({exc.strerror})") from None
-    if not rows or column not in rows[0]:
-        raise ExtractError(f"clinical file {file}: no id column {column!r}")
-    ids = [str(r[column]).strip() for r in rows]
+    file, column = path.parent / str(clinical["file"]), str(clinical.get("id", "patient_id"))
+    try:  # read as hccstats reads it: text, the usual missing-value spellings
+        table = pd.read_csv(
+            file, dtype=str, keep_default_na=True, skipinitialspace=True, encoding="utf-8-sig"
+        )
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise ExtractError(f"clinical file {file}: cannot read ({reason})") from None
+    exclude = clinical.get("exclude")
+    for col in (column, exclude):
+        if col is not None and col not in table.columns:
+            raise ExtractError(f"clinical file {file}: no column {col!r} (clinical: in {path})")
+    if table[column].isna().any():
+        raise ExtractError(f"clinical file {file}: empty patient id in column {column!r}")
+    ids = [str(i).strip() for i in table[column]]
     dup = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dup:
         raise ExtractError(f"clinical file {file}: duplicated patient ids {', '.join(dup[:5])}")
-    if any(not i for i in ids):
-        raise ExtractError(f"clinical file {file}: empty patient id in column {column!r}")
-    return ids
+    excluded = {}
+    for k, pid in enumerate(ids):
+        if exclude is not None and pd.notna(table[exclude].iloc[k]):
+            excluded[pid] = f"excluded ({exclude}: {table[exclude].iloc[k]})"
+        elif outcome in table.columns and pd.isna(table[outcome].iloc[k]):
+            excluded[pid] = f"missing outcome ({outcome})"
+    return ids, excluded
