@@ -8,6 +8,7 @@ in the tables; the reasons on stderr and in manifest.json); 2 bad input
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 
 from .errors import ExtractError
@@ -93,6 +94,40 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _patient_list(spec: str | None) -> list[str] | None:
+    """``--patients``: ``a,b,c`` or ``@file`` (one id a line) → ids; None: the study's."""
+    if not spec:
+        return None
+    text = spec
+    if spec.startswith("@"):
+        try:
+            with open(spec[1:], encoding="utf-8-sig") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise ExtractError(
+                f"--patients {spec}: cannot read {spec[1:]} ({exc.strerror or exc})"
+            ) from None
+    ids = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
+    if not ids:
+        raise ExtractError(f"--patients {spec}: no patient ids")
+    return ids
+
+
+def _os_error(exc: OSError) -> int:
+    """One line for a file-system fault; exit 1 for a full disk (the cache keeps what was done)."""
+    name = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        print(
+            f"extract: error: {name}{reason} (disk full); the finished patients are cached, "
+            "free space and run the same command again",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"extract: error: cannot write {name}{reason}; choose another --out", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -121,12 +156,7 @@ def main(argv=None) -> int:
                 "percentiles",
             )
         }
-        patients = None
-        if args.patients:
-            text = (
-                open(args.patients[1:]).read() if args.patients.startswith("@") else args.patients
-            )
-            patients = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
+        patients = _patient_list(args.patients)
         if args.tumour_label is not None:
             options["tumour_label"] = args.tumour_label
         summary = run_study(
@@ -150,6 +180,8 @@ def main(argv=None) -> int:
     except ExtractError as exc:
         print(f"extract: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder: read-only, not a folder, disk full
+        return _os_error(exc)
     for reason in summary.failures.values():
         print(f"extract: failed: {reason}", file=sys.stderr)
     print(str(summary), file=sys.stderr)

@@ -115,6 +115,16 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _check_run_options(jobs, batch_size, threads) -> None:
+    """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``."""
+    if not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
+        raise ExtractError(f"--jobs must be a positive number of processes (or -1), not {jobs}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ExtractError(f"--batch-size must be at least 1, not {batch_size}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ExtractError(f"--threads must be at least 1, not {threads}")
+
+
 def _versions() -> dict:
     import SimpleITK as sitk
     import torch
@@ -207,6 +217,7 @@ def run_study(
     from .vgg import FeatureExtractor, build_model, feature_names
 
     t0 = time.perf_counter()
+    _check_run_options(jobs, batch_size, threads)
     study = read_study(study_yaml)
     settings = Settings(**{"tumour_label": study.tumour_label, **options})
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
@@ -256,7 +267,7 @@ def run_study(
         torch.set_num_threads(int(threads))
     try:
         tasks = (
-            delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs > 1)
+            delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs != 1)
             for p in todo
         )
         runner = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="4*n_jobs")
@@ -313,6 +324,9 @@ def _write_outputs(out, patients, phases, params, failures, parts, names, runtim
         ids.append(pid)
         info[pid] = {"order": order, "phases": roi}
     stacked = np.stack(rows) if rows else np.zeros((0, len(phases), len(names)), np.float32)
+    # manifest.json is the run's completion mark: drop the old one before the tables
+    # change, write the new one last, so no manifest ever describes other tables
+    (out / "manifest.json").unlink(missing_ok=True)
     tables = {}
     for k, phase in enumerate(phases):
         tables[phase] = out / f"{phase}.parquet"

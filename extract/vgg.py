@@ -237,7 +237,10 @@ class FeatureExtractor:
     ):
         if dtype not in DTYPES:
             raise ExtractError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
-        self.device = torch.device(device)
+        try:
+            self.device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ExtractError(f"--device must be cpu, cuda or cuda:N, not {device!r}") from None
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ExtractError("--device cuda: no CUDA device is available to torch")
         self.dtype, self.channels_last = dtype, channels_last

@@ -78,3 +78,81 @@ def test_unknown_template_placeholder_one_line_exit_2(study, tmp_path):
     assert r.returncode == 2
     line = _one_line(r)
     assert "{phase}" in line and "{patient_id}" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--jobs", "0"], ["--jobs", "0"]),
+        (["--device", "foo"], ["--device", "foo"]),
+        (["--patients", "@missing.txt"], ["--patients", "missing.txt"]),
+    ],
+)
+def test_bad_argument_one_line_exit_2(study, tmp_path, args, words):
+    r = _extract("--study", study, "--out", tmp_path / "f", *FAST, *args)
+    assert r.returncode == 2
+    line = _one_line(r)
+    assert all(w in line for w in words), line
+
+
+def test_out_parent_a_file_one_line_exit_2(study, tmp_path):
+    (tmp_path / "file").write_text("not a folder\n")
+    r = _extract("--study", study, "--out", tmp_path / "file" / "f", *FAST)
+    assert r.returncode == 2
+    line = _one_line(r)
+    assert str(tmp_path / "file") in line and "--out" in line
+
+
+def _mount_tmpfs(where: Path, options: str) -> None:
+    where.mkdir()
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({r.stderr.strip() or 'mount failed'}): needs root")
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    points = []
+
+    def mount(name: str, options: str) -> Path:
+        where = tmp_path / name
+        _mount_tmpfs(where, options)
+        points.append(where)
+        return where
+
+    yield mount
+    for where in reversed(points):
+        subprocess.run(["umount", str(where)], capture_output=True)
+
+
+def test_out_read_only_one_line_exit_2(study, mounted):
+    # a read-only file system: root ignores a folder's permission bits, not this
+    ro = mounted("ro", "ro,size=1m")
+    r = _extract("--study", study, "--out", ro / "f", *FAST)
+    assert r.returncode == 2
+    line = _one_line(r)
+    assert "Read-only file system" in line and str(ro) in line
+
+
+def test_disk_full_one_line_exit_1_consistent_folder(study, mounted, tmp_path):
+    small = mounted("small", "size=4m")
+    out = small / "f"
+    first = _extract("--study", study, "--out", out, *FAST)  # 2 patients fit
+    assert first.returncode == 0, first.stderr
+    (out / "cache").rename(small / "kept-cache")  # forces a full recomputation below
+    filler = small / "filler"
+    with open(filler, "wb") as fh:  # leave about 8 KiB: less than one cached patient
+        free = os.statvfs(small).f_bavail * os.statvfs(small).f_frsize
+        fh.write(b"\0" * max(free - 8192, 0))
+    r = _extract("--study", study, "--out", out, *FAST)
+    assert r.returncode == 1
+    line = _one_line(r)
+    assert "No space left on device" in line and "disk full" in line
+    leftovers = sorted(p.name for p in out.rglob(".tmp-*"))
+    assert leftovers == []
+    # tables from before and no manifest, or new tables and a manifest: never a mix
+    assert not (out / "manifest.json").exists() or {p.stem for p in out.glob("*.parquet")} == set(
+        json.loads((out / "manifest.json").read_text())["phases"]
+    )
