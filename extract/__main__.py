@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
 
 from .errors import ExtractError
@@ -128,8 +129,14 @@ def _os_error(exc: OSError) -> int:
     return 2
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    # SIGTERM as Ctrl-C: joblib then stops its worker processes before this one exits
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.merge:
             from .shards import merge_shards
@@ -182,6 +189,13 @@ def main(argv=None) -> int:
         return 2
     except OSError as exc:  # the output folder: read-only, not a folder, disk full
         return _os_error(exc)
+    except KeyboardInterrupt:
+        print(
+            "extract: interrupted; the finished patients are cached, "
+            "run the same command again to go on",
+            file=sys.stderr,
+        )
+        return 130
     for reason in summary.failures.values():
         print(f"extract: failed: {reason}", file=sys.stderr)
     print(str(summary), file=sys.stderr)

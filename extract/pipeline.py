@@ -9,8 +9,10 @@ end from the cache.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +69,27 @@ def parse_shard(shard) -> tuple[int, int] | None:
     return i, n
 
 
-def _prepare(patient_id, images, masks, settings, single_thread):
+_WATCHED: set[int] = set()
+
+
+def _die_with(parent: int) -> None:
+    """In a worker process: exit as soon as ``parent`` (the run) is gone, even if it was killed."""
+    if os.getpid() == parent or parent in _WATCHED:
+        return
+    _WATCHED.add(parent)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="extract-parent-watch", daemon=True).start()
+
+
+def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
     """Worker: ``(patient_id, crops, infos, None)`` or ``(patient_id, None, None, reason)``."""
+    if parent is not None:
+        _die_with(parent)
     if single_thread:
         import SimpleITK as sitk
 
@@ -267,7 +288,9 @@ def run_study(
         torch.set_num_threads(int(threads))
     try:
         tasks = (
-            delayed(_prepare)(p, study.image_paths(p), study.mask_paths(p), settings, jobs != 1)
+            delayed(_prepare)(
+                p, study.image_paths(p), study.mask_paths(p), settings, jobs != 1, os.getpid()
+            )
             for p in todo
         )
         runner = Parallel(n_jobs=jobs, return_as="generator_unordered", pre_dispatch="4*n_jobs")

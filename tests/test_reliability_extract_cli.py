@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -156,3 +158,40 @@ def test_disk_full_one_line_exit_1_consistent_folder(study, mounted, tmp_path):
     assert not (out / "manifest.json").exists() or {p.stem for p in out.glob("*.parquet")} == set(
         json.loads((out / "manifest.json").read_text())["phases"]
     )
+
+
+def _descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_killed_run_leaves_no_worker_processes(tmp_path, sig):
+    import psutil
+
+    # big enough volumes that N4 keeps both workers busy when the signal comes
+    yaml_path = make_study(tmp_path / "s", n=6, shape=(20, 128, 128), seed=5)
+    cmd = [sys.executable, "-m", "extract", "--study", yaml_path, "--out", tmp_path / "f"]
+    proc = subprocess.Popen(
+        [*map(str, cmd), *FAST, "--jobs", "2"], env=_env(), stderr=subprocess.PIPE, text=True
+    )
+    deadline, workers = time.time() + 120, []
+    while proc.poll() is None and time.time() < deadline:
+        workers = [p for p in _descendants(proc.pid) if "python" in p.name().lower()]
+        if len(workers) >= 2 and not list((tmp_path / "f").glob("cache/*.npz")):
+            break
+        time.sleep(0.2)
+    assert len(workers) >= 2 and proc.poll() is None, "the run ended before its workers started"
+    time.sleep(1.0)  # the workers are inside a patient now
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for p in alive:  # leave the machine clean even when the test fails
+        p.kill()
+    assert alive == [], f"{len(alive)} worker processes outlived their parent"
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr.read()
