@@ -110,30 +110,21 @@ def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
         )
 
 
-class _Progress:
-    """``extract  37/285 patients  12 s  (1 failed)`` on stderr; \\r-updated on a terminal."""
+def _progress(total: int, initial: int, quiet: bool):
+    """tqdm bar on stderr (count, rate, ETA); ``quiet`` silences it.  A log file gets a line
+    every 5 s at most, a terminal a redraw every 0.2 s."""
+    from tqdm import tqdm
 
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet, self.start, self.last = total, quiet, time.perf_counter(), 0.0
-        self.tty = sys.stderr.isatty()
-
-    def show(self, done: int, failed: int, final: bool = False) -> None:
-        now = time.perf_counter()
-        if self.quiet or (not final and now - self.last < (0.2 if self.tty else 5.0)):
-            return
-        self.last = now
-        width = 24
-        bar = "#" * (width * done // max(self.total, 1))
-        text = (
-            f"extract [{bar:<{width}}] {done}/{self.total} patients  {now - self.start:.0f} s"
-            + (f"  ({failed} failed)" if failed else "")
-        )
-        if self.tty:
-            sys.stderr.write("\r" + text + ("\n" if final else ""))
-        elif (done, failed) != getattr(self, "_shown", None):  # a log file: no repeated line
-            sys.stderr.write(text + "\n")
-        self._shown = (done, failed)
-        sys.stderr.flush()
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc="extract",
+        unit="patient",
+        file=sys.stderr,
+        disable=quiet,
+        mininterval=0.2 if sys.stderr.isatty() else 5.0,
+        dynamic_ncols=True,
+    )
 
 
 def _check_run_options(jobs, batch_size, threads) -> None:
@@ -266,12 +257,10 @@ def run_study(
     cached = {p for p in patients if store.load_patient(out, p) is not None}
     todo = [p for p in patients if p not in cached]
     failures: dict[str, str] = {}
-    progress = _Progress(len(patients), quiet)
-    done = len(cached)
+    progress = _progress(len(patients), len(cached), quiet)
     pending: list = []
 
     def flush():
-        nonlocal done
         if not pending:
             return
         feats = model(np.stack([crops[ph] for _, crops, _ in pending for ph in phases]))
@@ -279,9 +268,8 @@ def run_study(
             store.save_patient(
                 out, pid, phases, feats[k * len(phases) : (k + 1) * len(phases)], infos
             )
-        done += len(pending)
+        progress.update(len(pending))
         pending.clear()
-        progress.show(done, len(failures))
 
     old_threads = torch.get_num_threads()
     if threads:
@@ -297,7 +285,8 @@ def run_study(
         for pid, crops, infos, error in runner(tasks):
             if error is not None:
                 failures[pid] = error
-                progress.show(done + len(failures), len(failures))
+                progress.update(1)
+                progress.set_postfix(failed=len(failures), refresh=False)
                 continue
             pending.append((pid, crops, infos))
             if len(pending) * len(phases) >= batch_size:
@@ -305,6 +294,7 @@ def run_study(
         flush()
     finally:
         torch.set_num_threads(old_threads)
+        progress.close()
     tables = _write_outputs(
         out,
         patients,
@@ -321,7 +311,6 @@ def run_study(
             "threads": threads,
         },
     )
-    progress.show(len(patients), len(failures), final=True)
     return Summary(
         out_dir=out,
         n_patients=len(patients),

@@ -195,3 +195,14 @@ def test_killed_run_leaves_no_worker_processes(tmp_path, sig):
         p.kill()
     assert alive == [], f"{len(alive)} worker processes outlived their parent"
     assert proc.returncode != 0 and "Traceback" not in proc.stderr.read()
+
+
+def test_progress_bar_tqdm_on_stderr_quiet_silences_it(study, tmp_path):
+    fast = [a for a in FAST if a != "--quiet"]
+    loud = _extract("--study", study, "--out", tmp_path / "a", *fast)
+    assert loud.returncode == 0, loud.stderr
+    # tqdm's closing line: "extract: 100%|...| 2/2 [00:03<00:00, 1.5s/patient]" (elapsed<ETA)
+    bar = [ln for ln in loud.stderr.replace("\r", "\n").splitlines() if "2/2 [" in ln]
+    assert bar and "100%" in bar[-1] and "<" in bar[-1] and "patient" in bar[-1], loud.stderr
+    quiet = _extract("--study", study, "--out", tmp_path / "b", *FAST)
+    assert quiet.returncode == 0 and "%|" not in quiet.stderr and "2/2" not in quiet.stderr
