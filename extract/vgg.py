@@ -31,6 +31,7 @@ __all__ = [
     "FeatureExtractor",
     "WEIGHTS_FILE",
     "BLOCK_CHANNELS",
+    "BLOCK_TAPS",
 ]
 
 WEIGHTS_FILE = "vgg19-dcbb9e9d.pth"  # torchvision's VGG19_Weights.IMAGENET1K_V1 file name
@@ -142,26 +143,47 @@ def _features(state: dict | None = None, seed: int = 0) -> nn.Sequential:
     return features
 
 
+# torchvision's names of the ReLU that closes each convolutional block (the one
+# entering the block's max-pool) in ``vgg19().features``
+BLOCK_TAPS = {
+    "features.3": "block1",
+    "features.8": "block2",
+    "features.17": "block3",
+    "features.26": "block4",
+    "features.35": "block5",
+}
+
+
+class _Trunk(nn.Module):
+    """VGG19's ``features`` under the attribute name torchvision gives it."""
+
+    def __init__(self, features: nn.Sequential):
+        super().__init__()
+        self.features = features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+
 class VGG19Features(nn.Module):
     """VGG19's convolutional part up to the last ReLU, returning the 1472 averages.
 
     ``forward(x)`` with ``x`` of shape (N, 3, H, W) returns (N, 1472) float32: for
-    each block the spatial mean of its last ReLU output, blocks concatenated.
+    each block the spatial mean of its last ReLU output, blocks concatenated.  The
+    five activations are tapped by name (:data:`BLOCK_TAPS`) with torchvision's
+    ``create_feature_extractor``, which keeps only the layers they need.
     """
 
     def __init__(self, features: nn.Sequential):
+        from torchvision.models.feature_extraction import create_feature_extractor
+
         super().__init__()
-        pools = [i for i, layer in enumerate(features) if isinstance(layer, nn.MaxPool2d)]
-        self.features = features[: pools[-1]]  # drop the last max-pool
-        self.taps = frozenset(i - 1 for i in pools)  # ReLU entering each max-pool
+        self.features = features
+        self.taps = create_feature_extractor(_Trunk(features), return_nodes=dict(BLOCK_TAPS))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = []
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self.taps:
-                out.append(x.float().mean(dim=(2, 3)))
-        return torch.cat(out, dim=1)
+        blocks = self.taps(x)
+        return torch.cat([blocks[b].float().mean(dim=(2, 3)) for b in BLOCK_TAPS.values()], dim=1)
 
 
 def build_model(
