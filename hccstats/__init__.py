@@ -40,9 +40,11 @@ _LAZY: dict[str, str] = {
     "lrm": "hccstats.logistic",
     "LogisticFit": "hccstats.logistic",
     "univariate": "hccstats.logistic",
+    "Univariate": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
+    "VIF": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",

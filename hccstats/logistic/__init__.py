@@ -4,16 +4,18 @@ SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
 from ._stepwise import Stepwise, forward_lr
-from ._univariate import univariate
-from ._vif import vif
+from ._univariate import Univariate, univariate
+from ._vif import VIF, vif
 
 __all__ = [
     "lrm",
     "LogisticFit",
     "univariate",
+    "Univariate",
     "forward_lr",
     "Stepwise",
     "vif",
+    "VIF",
     "detect_separation",
     "Separation",
 ]

@@ -30,6 +30,7 @@ from .._errors import InputError
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
+from ._print import print_table
 from ._univariate import quote_name
 
 __all__ = ["forward_lr", "Stepwise", "score_tests"]
@@ -56,12 +57,39 @@ class Stepwise:
     candidates: list[str] = field(default_factory=list)
     not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The step log (a copy): step, action ("enter"/"remove"), term, statistic, df, p_value."""
+        return self.steps.copy()
+
     def __repr__(self) -> str:
-        log = self.steps.to_string(index=False) if len(self.steps) else "(no step)"
-        return (
-            f"Forward stepwise ({'score' if self.entry_test == 'score' else 'LR'} entry p < {self.entry}, "
-            f"LR removal p > {self.removal})\n{log}\n\nstopped: {self.stopped}\nselected: {self.selected}"
-        )
+        entry = "score" if self.entry_test == "score" else "LR"
+        cols = {
+            "step": "Step",
+            "action": "Action",
+            "term": "Term",
+            "statistic": "Chi-sq",
+            "df": "Df",
+            "p_value": "Pr(>Chi)",
+        }
+        lines = [
+            f"Forward stepwise logistic regression ({entry} test to enter at p < {self.entry:g}, "
+            f"LR test to remove at p > {self.removal:g})",
+            f" candidates: {', '.join(self.candidates)}",
+            "",
+            print_table(self.steps, cols) if len(self.steps) else "(no step)",
+            "",
+            f" stopped: {self.stopped}",
+            f" selected: {', '.join(self.selected) if self.selected else '(none)'}",
+        ]
+        if len(self.not_in_model):
+            lines += [
+                "",
+                "Variables not in the equation (score tests):",
+                print_table(
+                    self.not_in_model, {k: cols[k] for k in ("term", "statistic", "df", "p_value")}
+                ),
+            ]
+        return "\n".join(lines)
 
 
 def score_tests(

@@ -39,7 +39,9 @@ def run(ctx: Context, section: Section) -> None:
     )
     predictors = clinical + signatures
     per = {sig: SIG_PER for sig in signatures}
-    uni = univariate(train, study.outcome, predictors, nan_policy="omit", per=per or None)
+    uni = univariate(
+        train, study.outcome, predictors, nan_policy="omit", per=per or None
+    ).to_frame()
     uni.insert(1, "label", [ctx.label(p) for p in uni["predictor"]])
     sig_by_pred = uni.groupby("predictor", sort=False)["p_value"].min()
     significant = [p for p in predictors if sig_by_pred.get(p, np.nan) < alpha]
@@ -86,7 +88,7 @@ def run(ctx: Context, section: Section) -> None:
     ctx.shared["significant"] = significant
     result = {"table": uni, "candidates": predictors, "significant": significant}
     if len(significant) >= 2:
-        v = vif(train, significant, nan_policy="omit")
+        v = vif(train, significant, nan_policy="omit").to_frame()
         v.insert(1, "label", [ctx.label(t) for t in v["term"]])
         section.table(
             "supp_collinearity",
