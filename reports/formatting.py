@@ -6,7 +6,7 @@ Rules (journal style, as in Yan et al., Eur Radiol 2023):
 - estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits).
 - odds ratios: two decimals; very large or small ones in powers of ten,
   ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
-- median (IQR): ``"54.0 (45.0, 62.0)"``; counts: ``"54 (27.7%)"``.
+- median (IQR): ``"54.0 (45.0, 62.0)"``; mean ± SD: ``"54.0 ± 9.8"``; counts: ``"54 (27.7%)"``.
 - percentages of a proportion: ``0.764`` → ``"76.4"``.
 
 Everything else in the project keeps numbers unrounded.
@@ -29,6 +29,7 @@ __all__ = [
     "fmt_est_ci",
     "fmt_or_ci",
     "fmt_median_iqr",
+    "fmt_mean_sd",
     "fmt_n_pct",
     "fmt_pct",
     "format_value",
@@ -200,3 +201,10 @@ def format_table(data: pd.DataFrame, formats: Mapping[str, Format] | None = None
                 raise KeyError(f"format for {col!r} but the table has no such column")
             out[col] = [format_value(v, spec) for v in data[col].tolist()]
     return pd.DataFrame(out, index=range(len(data)), dtype=object)
+
+
+def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
+    """``"54.0 ± 9.8"`` (mean ± standard deviation)."""
+    if _missing(mean):
+        return NA
+    return f"{fmt_num(mean, digits)} ± {fmt_num(sd, digits)}"
