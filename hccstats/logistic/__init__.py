@@ -3,7 +3,7 @@ SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
 
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
-from ._stepwise import Stepwise, forward_lr
+from ._stepwise import Selection, Stepwise, candidate_blocks, forward_lr, select_forward
 from ._univariate import Univariate, univariate
 from ._vif import VIF, vif
 
@@ -14,6 +14,9 @@ __all__ = [
     "Univariate",
     "forward_lr",
     "Stepwise",
+    "Selection",
+    "select_forward",
+    "candidate_blocks",
     "vif",
     "VIF",
     "detect_separation",
