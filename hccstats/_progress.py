@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "track"]
 
 
 class _Silent:
@@ -24,3 +24,14 @@ def progress_bar(total: int, desc: str, enabled: bool = False) -> Iterator[objec
 
     with tqdm(total=total, desc=desc, unit="it", leave=False, dynamic_ncols=True) as bar:
         yield bar
+
+
+def track(results: Iterable, total: int, desc: str, enabled: bool = False) -> list:
+    """The items of ``results`` (e.g. joblib's ``return_as="generator"``) as a list, with a
+    progress bar of ``total`` items when ``enabled``."""
+    out = []
+    with progress_bar(total, desc, enabled) as bar:
+        for item in results:
+            out.append(item)
+            bar.update(1)
+    return out

@@ -82,7 +82,7 @@ def run(ctx: Context, section: Section) -> None:
     # Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)
     cal, dcas = {}, {}
     for name, fit in fits.items():
-        cal[(name, "training")] = calibrate(fit, B=opts.B, seed=ctx.seed)
+        cal[(name, "training")] = calibrate(fit, B=opts.B, seed=ctx.seed, progress=not opts.quiet)
         cal[(name, "validation")] = calibration_curve(y["validation"], scores[name]["validation"])
     for part in ("training", "validation"):
         dcas[part] = dca(y[part], {n: scores[n][part] for n in fits})
