@@ -72,17 +72,15 @@ _LAZY: dict[str, str] = {
     "difference_table": "hccstats.signature",
 }
 
-__all__ = sorted(
-    [
-        "InputError",
-        "HccstatsWarning",
-        "ConvergenceWarning",
-        "SeparationWarning",
-        "UndefinedStatisticWarning",
-        "RNotAvailableError",
-        *_LAZY,
-    ]
-)
+__all__ = [
+    "ConvergenceWarning",
+    "HccstatsWarning",
+    "InputError",
+    "RNotAvailableError",
+    "SeparationWarning",
+    "UndefinedStatisticWarning",
+]
+__all__ += sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

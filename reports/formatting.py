@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def format_value(x: Any, spec: str = "auto") -> str:
     raise ValueError(f"unknown format spec {spec!r}")
 
 
-Format = Union[str, Callable[[pd.Series], str]]
+Format = str | Callable[[pd.Series], str]
 
 
 def est_ci(est: str, low: str, high: str, digits: int = 3) -> Callable[[pd.Series], str]:

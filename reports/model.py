@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pandas as pd
 
@@ -78,7 +78,7 @@ class Text:
     kind: str = "text"
 
 
-Block = Union[Table, Figure, Text]
+Block = Table | Figure | Text
 
 
 @dataclass

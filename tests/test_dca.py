@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _calibration_data import DCA_REF, birthwt, read_ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hccstats as hs
 from hccstats import InputError
@@ -112,10 +114,6 @@ def test_dca_input_checks_and_plot():
     dc = hs.dca([0, 1, 1, 0], pd.DataFrame({"a": [0.1, 0.8, 0.6, 0.3]}))
     assert set(dc.table["model"]) == {"a", "Treat all", "Treat none"}
     assert dc.plot().axes
-
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 
 @settings(max_examples=30, deadline=None)

@@ -10,6 +10,7 @@ import pandas as pd
 
 import hccstats as hs
 from hccstats import plots
+from hccstats.rbridge import r_available
 
 HERE = Path(__file__).parent
 REF = HERE.parent.parent / "tests" / "reference" / "nomogram"
@@ -30,8 +31,6 @@ fit = hs.lrm(
 hs.nomogram(fit, engine="python", fun_label="Risk of low birth weight").save(
     HERE / "nomogram_native", formats=("png",), dpi=150
 )
-from hccstats.rbridge import r_available
-
 if r_available("rms"):
     hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(
         HERE / "nomogram_rms", formats=("png",)

@@ -162,7 +162,7 @@ def firth_profile(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.
         for sgn, out in ((-1.0, lo), (1.0, hi)):
             start = b0.copy()
 
-            def g(t):
+            def g(t, j=j, start=start):
                 return 2.0 * (lmax - _restricted(fit, j, t, start)) - q
 
             inner, step = b0[j], se[j]

@@ -209,7 +209,7 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     for s in selectors:
         for c in classifiers:
             pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, tr, te, _), out in done:
+            for (_, rep, fold, _tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
                 folds.append(
