@@ -34,7 +34,9 @@ _LAZY: dict[str, str] = {
     "ci_auc": "hccstats.discrimination",
     "AucCI": "hccstats.discrimination",
     "roc_test": "hccstats.discrimination",
+    "DeLongTest": "hccstats.discrimination",
     "coords": "hccstats.discrimination",
+    "Coords": "hccstats.discrimination",
     "Cutoff": "hccstats.discrimination",
     # logistic regression (stats::glm, rms::lrm, car::vif, SPSS Forward: LR)
     "lrm": "hccstats.logistic",
