@@ -24,8 +24,8 @@ from sklearn.preprocessing import MinMaxScaler
 from .._errors import InputError
 from ._classifiers import CLASSIFIERS, make_classifier
 from ._cv import quiet_fits, single_threaded
-from ._inputs import align_phase
-from ._results import SignatureSearch, _features_for
+from ._inputs import align_phase, new_patient_features
+from ._results import SignatureSearch
 
 __all__ = ["fuse_signatures", "FusedSignature"]
 
@@ -66,7 +66,10 @@ class FusedSignature:
             p = self.model.predict_proba(S.to_numpy())[:, 1]
             return pd.Series(p, index=S.index, name="mp-MR")
         U = _union_frame(
-            {ph: _features_for(self.search[ph].feature_names, X_new[ph], ph) for ph in self.phases},
+            {
+                ph: new_patient_features(self.search[ph].feature_names, X_new[ph], ph)
+                for ph in self.phases
+            },
             self.features,
         )
         return pd.Series(self.model.predict_proba(U.to_numpy())[:, 1], index=U.index, name="mp-MR")
