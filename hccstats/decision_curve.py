@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._validation import as_binary, as_finite, check_same_length
+from ._validation import as_binary, as_finite, check_conf_level, check_same_length
 
 __all__ = ["DecisionCurve", "dca"]
 
@@ -34,7 +34,7 @@ class DecisionCurve:
     models: tuple[str, ...]
     nper: int = 100
     B: int = 0
-    level: float = 0.95
+    conf_level: float = 0.95
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -96,7 +96,7 @@ def dca(
     nper: int = 100,
     B: int = 0,
     seed=None,
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> DecisionCurve:
     """Decision curve analysis: net benefit of models against treating all or none.
 
@@ -124,7 +124,7 @@ def dca(
         (``ci_low``, ``ci_high``); 0 (default) for none. Needs ``seed``.
     seed : int, optional
         Seed of the bootstrap (``numpy.random.default_rng``).
-    level : float
+    conf_level : float
         Confidence level of the bands.
 
     Returns
@@ -154,8 +154,7 @@ def dca(
     unknown = set(harms) - set(models)
     if unknown:
         raise InputError(f"harm: unknown model(s) {sorted(unknown)}")
-    if not 0 < level < 1:
-        raise InputError(f"level: must lie in (0, 1), got {level!r}")
+    conf_level = check_conf_level(conf_level)
     n = len(yb)
     prev = float(yb.mean())
     odds = t / (1.0 - t)
@@ -205,7 +204,7 @@ def dca(
     if standardized:
         table["standardized_net_benefit"] = table["net_benefit"] / prev
     if B:
-        a = (1 - level) / 2
+        a = (1 - conf_level) / 2
         lo, hi = [], []
         for name in [*models, TREAT_ALL]:
             q = np.quantile(boot[name], [a, 1 - a], axis=0)
@@ -215,4 +214,4 @@ def dca(
         hi.append(0 * t)
         table["ci_low"] = np.concatenate(lo)
         table["ci_high"] = np.concatenate(hi)
-    return DecisionCurve(table, n, prev, tuple(models), nper, int(B), level)
+    return DecisionCurve(table, n, prev, tuple(models), nper, int(B), conf_level)
