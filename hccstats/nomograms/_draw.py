@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import journal_style
-from ..plots._style import DOUBLE_COLUMN, SINGLE_COLUMN
+from ..plots import DOUBLE_COLUMN, SINGLE_COLUMN, journal_style
 from ._rfuncs import r_format, r_pretty
 
 __all__ = ["draw_nomogram"]

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from ..plots._style import atomic_target
+from ..plots import atomic_target
 from ._draw import draw_nomogram
 from ._engine import TABLE_COLUMNS, points_table
 
