@@ -13,7 +13,6 @@ here give the same numbers (to ~1e-10), not merely the exact profile roots.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats as sps
 
 from .._errors import InputError
@@ -201,8 +200,3 @@ def profile_confint(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         sx, sy = r_spline(xs, zs)
         lo[i], hi[i] = r_approx(sy, sx, cutoff)
     return lo, hi
-
-
-def profile_frame(fit, level: float = 0.95) -> pd.DataFrame:
-    lo, hi = profile_confint(fit, level)
-    return pd.DataFrame({"ci_low": lo, "ci_high": hi}, index=fit.coef.index)

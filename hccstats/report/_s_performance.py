@@ -14,14 +14,6 @@ from ._perf import evaluate_scores, performance_formats
 REQUIRES: tuple[str, ...] = ("models",)
 
 
-def _variables(fit) -> list[str]:
-    return (
-        [c for c in fit.data.columns if c != fit.outcome]
-        if hasattr(fit, "data")
-        else list(fit.terms)
-    )
-
-
 def run(ctx: Context, section: Section) -> None:
     import matplotlib.pyplot as plt
 
