@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +38,7 @@ def reference() -> dict:
 
 
 def asah_roc(predictor: str, rows=slice(None)) -> hs.Roc:
-    d = pd.read_csv(REF / "aSAH.csv").iloc[rows]
+    d = _datasets.asah().iloc[rows]
     direction = reference()[predictor]["direction"]
     return hs.roc(d["outcome"], d[predictor], direction=direction, levels=("Good", "Poor"))
 
@@ -252,13 +253,15 @@ def test_coords_bad_input(kwargs, match):
 
 def test_coords_returns_one_type_whatever_x():
     r = hs.roc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9], direction="<")
-    calls = {
-        "best": hs.coords(r, "best"),
-        "best, all ties": hs.coords(r, "best", ties="all"),
-        "all": hs.coords(r, "all"),
-        "one threshold": hs.coords(r, x=0.3),
-        "thresholds": hs.coords(r, x=[0.3, 0.5]),
-    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hs.UndefinedStatisticWarning)  # PPV/NPV at -inf, inf
+        calls = {
+            "best": hs.coords(r, "best"),
+            "best, all ties": hs.coords(r, "best", ties="all"),
+            "all": hs.coords(r, "all"),
+            "one threshold": hs.coords(r, x=0.3),
+            "thresholds": hs.coords(r, x=[0.3, 0.5]),
+        }
     lengths = {name: len(c) for name, c in calls.items()}
     assert lengths == {
         "best": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _calibration_data import DCA_REF, birthwt, read_ref
+from _calibration_data import DCA_REF, asah, birthwt, read_ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +20,7 @@ def _data(name):
     if name == "birthwt":
         y = birthwt()["low"].to_numpy()
         return y, {"lrm": read_ref("risks_birthwt.csv")["birthwt_apparent"].to_numpy()}
-    a = read_ref("asah.csv")
+    a = asah()
     return a["poor"].to_numpy(), {
         "lrm": read_ref("risks_asah.csv")["asah_apparent"].to_numpy(),
         "s100b": a["s100b"].to_numpy() / 2.5,

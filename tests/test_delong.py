@@ -6,8 +6,8 @@ import json
 import warnings
 from pathlib import Path
 
+import _datasets
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,7 +40,7 @@ def f(values) -> np.ndarray | float:
 
 
 def asah_rocs() -> dict[str, hs.Roc]:
-    d = pd.read_csv(REF / "aSAH.csv")
+    d = _datasets.asah()
     ref = reference()
     return {
         p: hs.roc(d["outcome"], d[p], direction=ref[p]["direction"], levels=("Good", "Poor"))
@@ -85,7 +85,7 @@ def test_paired_delong_test_against_stored_proc_asah(pair):
 
 
 def _unpaired_rocs():
-    d = pd.read_csv(REF / "aSAH.csv")
+    d = _datasets.asah()
     u1 = hs.roc(d["outcome"][:60], d["s100b"][:60], direction="<", levels=("Good", "Poor"))
     u2 = hs.roc(d["outcome"][60:], d["ndka"][60:], direction="<", levels=("Good", "Poor"))
     return u1, u2
