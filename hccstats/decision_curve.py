@@ -138,9 +138,22 @@ def dca(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> dc = hs.dca(y, {"Nomogram": risk_nomogram, "Clinical": risk_clinical})   # doctest: +SKIP
-    >>> dc.table.query("threshold == 0.3")                                        # doctest: +SKIP
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> age = hs.lrm("recurrence ~ age", d)
+    >>> dc = hs.dca(d["recurrence"], {"Nomogram": fit.predict_risk(), "Age": age.predict_risk()})
+    >>> dc.table.query("threshold == 0.3")[["model", "net_benefit"]].round(3)
+              model  net_benefit
+    29     Nomogram        0.246
+    128         Age        0.200
+    227   Treat all        0.186
+    326  Treat none        0.000
     """
     yb = as_binary(y_true, "y_true").astype(np.float64)
     models = _risks(risks)

@@ -90,8 +90,10 @@ def atomic_dir(
 ) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out`` in one rename.
 
-    >>> with atomic_dir("report-out") as tmp:   # doctest: +SKIP
-    ...     (tmp / "report.html").write_text("...")
+    >>> with atomic_dir("report-out") as tmp:
+    ...     _ = (tmp / "report.html").write_text("...")
+    >>> sorted(p.name for p in Path("report-out").iterdir())
+    ['report.html']
     """
     out = check_out_dir(out, force=force, protect=protect)
     out.parent.mkdir(parents=True, exist_ok=True)

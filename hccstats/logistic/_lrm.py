@@ -323,9 +323,21 @@ def lrm(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> fit = hs.lrm("low ~ age + lwt + C(race) + smoke", birthwt)   # doctest: +SKIP
-    >>> fit.stats["C"], fit.odds_ratios()                           # doctest: +SKIP
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> round(fit.stats["C"], 3)
+    0.777
+    >>> fit.odds_ratios().round(3)
+              term  estimate  ci_low  ci_high  p_value
+    0          age     1.114   1.067    1.163    0.000
+    1          mvi     3.083   1.597    5.954    0.001
+    2  np.log(afp)     1.503   1.183    1.910    0.001
     """
     d = build_design(formula, data, nan_policy=nan_policy, firth=firth)
     return fit_design(d, firth=firth, labels=labels, stacklevel=3)

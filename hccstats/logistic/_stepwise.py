@@ -164,8 +164,20 @@ def forward_lr(
 
     Examples
     --------
-    >>> sw = hs.forward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
-    >>> sw.steps                                                                          # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> import hccstats as hs
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> d["noise"] = rng.normal(size=200)
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp", "noise"])
+    >>> sw.steps.round(3)
+       step action term  statistic  df  p_value
+    0     1  enter  age     25.823   1    0.000
+    1     2  enter  afp      9.730   1    0.002
+    2     3  enter  mvi     10.653   1    0.001
     """
     candidates = _check_arguments(data, outcome, candidates, entry, removal, entry_test)
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)

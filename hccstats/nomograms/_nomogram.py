@@ -230,11 +230,22 @@ def nomogram(
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> fit = hs.lrm("early_recurrence ~ tumour_number + mvi + dl_signature", train)  # doctest: +SKIP
-    >>> nom = hs.nomogram(fit, engine="python")                                      # doctest: +SKIP
-    >>> nom.save("figures/dl_nomogram")                                              # doctest: +SKIP
-    >>> hs.nomogram_score(nom, validation)                                           # doctest: +SKIP
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> [str(p) for p in nom.save("figures/nomogram")]
+    ['figures/nomogram.png', 'figures/nomogram.pdf', 'figures/nomogram.svg']
+    >>> hs.nomogram_score(nom, d.head(3)).round(3)  # e.g. the validation patients
+        age     mvi  total_points  linear_predictor   risk
+    0  50.0   0.000        50.000            -0.712  0.329
+    1  56.0   0.000        56.000            -0.426  0.395
+    2  44.0  19.823        63.823            -0.053  0.487
     """
     if engine not in ("r", "python"):
         raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
@@ -397,7 +408,19 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> nomogram_score(nom, validation)[["total_points", "risk"]]   # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> import hccstats as hs
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> nomogram_score(nom, d.head(2))[["total_points", "risk"]].round(3)
+       total_points   risk
+    0          50.0  0.329
+    1          56.0  0.395
     """
     if not isinstance(nomogram, Nomogram):
         raise InputError(f"nomogram: expected a Nomogram, got {type(nomogram).__name__}")

@@ -80,8 +80,20 @@ def roc_curves(
 
     Examples
     --------
-    >>> fig = roc_curves({"Clinical": roc_c, "DL nomogram": roc_dl},
-    ...                  cis={"Clinical": ci_auc(roc_c), "DL nomogram": ci_auc(roc_dl)})  # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> import hccstats as hs
+    >>> rng = np.random.default_rng(7)  # 200 simulated patients
+    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
+    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
+    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
+    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> age = hs.lrm("recurrence ~ age", d)
+    >>> curves = {"Age": hs.roc(d["recurrence"], age.predict_risk(), direction="<"),
+    ...           "Nomogram": hs.roc(d["recurrence"], fit.predict_risk(), direction="<")}
+    >>> fig = roc_curves(curves, cis={name: hs.ci_auc(r) for name, r in curves.items()})
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Age: AUC 0.709 (0.635–0.783)', 'Nomogram: AUC 0.742 (0.672–0.813)']
     """
     curves = _check_mapping(curves, "curves")
     cis = dict(cis or {})

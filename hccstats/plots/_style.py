@@ -148,7 +148,10 @@ def save_figure(
 
     Examples
     --------
-    >>> save_figure(fig, "figures/roc_training", formats=("png", "pdf", "svg"))  # doctest: +SKIP
+    >>> fig, ax = new_figure()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> [str(p) for p in save_figure(fig, "figures/roc_training", formats=("png", "pdf", "svg"))]
+    ['figures/roc_training.png', 'figures/roc_training.pdf', 'figures/roc_training.svg']
     """
     if not isinstance(fig, Figure):
         raise InputError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
