@@ -23,8 +23,8 @@ from hccstats.discrimination import (
 )
 
 REF = Path(__file__).parent / "reference" / "roc"
-# Tolerance for numbers pROC computes by another summation order: 1e-8 relative (the issue's
-# requirement); the absolute floor 1e-12 covers values that are 0 up to rounding (a covariance,
+# Tolerance for numbers pROC computes by another summation order: 1e-8 relative (the project's
+# bound); the absolute floor 1e-12 covers values that are 0 up to rounding (a covariance,
 # a difference of equal AUCs), where a relative bound means nothing.
 TOL = dict(rel=1e-8, abs=1e-12)
 

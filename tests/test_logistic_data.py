@@ -1,4 +1,4 @@
-"""Shared data and helpers of the logistic tests (stored R datasets, R-name mapping).
+"""Shared data and functions of the logistic tests (stored R datasets, R-name mapping).
 
 MASS::birthwt and datasets::infert are read from tests/reference/datasets/ (as R ships them);
 brglm2::endometrial was written by tests/reference/logistic/make_reference.R. The

@@ -20,7 +20,7 @@ from hccstats import RNotAvailableError, lrm, nomogram, nomogram_score
 from hccstats.nomograms import Nomogram, UnsupportedModelError
 
 REF = Path(__file__).parent / "reference" / "nomogram"
-# 1e-6 is the bar; the stored CSVs carry 15 significant digits and the fits agree to ~1e-12
+# 1e-6 is the project's bound; the stored CSVs carry 15 significant digits and the fits agree to ~1e-12
 TOL = 1e-6
 
 

@@ -13,7 +13,7 @@ from hccstats import InputError
 from hccstats.calibration import hosmer_lemeshow, le_cessie, val_prob
 
 # The same arithmetic as rms (same lrm.fit iterations, same lowess, same binned C), so the
-# agreement is ~1e-12; 1e-6 is the requirement and leaves room for BLAS differences.
+# agreement is ~1e-12; 1e-6 is the project's bound and leaves room for BLAS differences.
 TOL = 1e-6
 
 
