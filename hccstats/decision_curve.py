@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._random import bootstrap_indices
 from ._validation import as_binary, as_finite, check_conf_level, check_same_length
 
 __all__ = ["DecisionCurve", "dca"]
@@ -196,9 +197,7 @@ def dca(
 
     boot = {}
     if B:
-        if seed is None:
-            raise InputError("seed: pass an explicit seed for the bootstrap bands")
-        idx = np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+        idx = bootstrap_indices(n, B, seed, "dca's bootstrap bands")
         W = np.zeros((int(B), n))
         np.add.at(W, (np.repeat(np.arange(int(B)), n), idx.ravel()), 1.0)
         prev_b = (W @ yb) / n

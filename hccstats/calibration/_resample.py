@@ -6,6 +6,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from .._errors import InputError
+from .._random import bootstrap_indices as draw_indices
 
 __all__ = ["fit_arrays", "bootstrap_indices", "counts", "run_chunks", "average", "CHUNK"]
 
@@ -38,11 +39,7 @@ def bootstrap_indices(n: int, B: int, seed, resamples=None) -> np.ndarray:
         if idx.min() < 0 or idx.max() >= n:
             raise InputError(f"resamples: indices must lie in 0..{n - 1}")
         return idx.astype(np.int64)
-    if int(B) < 1:
-        raise InputError(f"B: at least one bootstrap resample is needed, got {B!r}")
-    if seed is None:
-        raise InputError("seed: pass an explicit seed (an int) so the bootstrap can be repeated")
-    return np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+    return draw_indices(n, B, seed, "the bootstrap validation")
 
 
 def counts(idx: np.ndarray, n: int) -> np.ndarray:

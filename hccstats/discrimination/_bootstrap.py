@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._random import generator
 from ._roc import Roc
 
 __all__ = ["bootstrap_aucs"]
@@ -50,7 +51,7 @@ def bootstrap_aucs(
     ``stratified=True`` resamples controls and cases separately (pROC's default); otherwise
     all patients together, and a resample without cases or controls gives nan.
     """
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     out = np.empty((B, len(rocs)))
     sets = [list(range(len(rocs)))] if paired else [[j] for j in range(len(rocs))]
     for cols in sets:
