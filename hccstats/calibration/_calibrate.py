@@ -127,13 +127,9 @@ def calibrate(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> cal = hs.calibrate(fit, B=50, seed=1)  # R: calibrate(lrm(..., x=TRUE, y=TRUE), B=50)
     >>> round(cal.mean_abs_error, 3)
@@ -194,13 +190,9 @@ def calibration_curve(y_true, risk, *, predy=None) -> Calibration:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> from hccstats.calibration import calibration_curve
     >>> cc = calibration_curve(d["recurrence"], fit.predict_risk())  # a validation set's risks

@@ -40,13 +40,9 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> from hccstats.calibration import hosmer_lemeshow
     >>> round(hosmer_lemeshow(d["recurrence"], fit.predict_risk()).p_value, 3)
@@ -113,13 +109,9 @@ def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> from hccstats.calibration import le_cessie
     >>> round(le_cessie(fit).p_value, 3)  # R: residuals(lrm(..., x=TRUE, y=TRUE), type = "gof")

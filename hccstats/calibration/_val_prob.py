@@ -128,13 +128,9 @@ def val_prob(y_true, risk) -> ValProb:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> v = hs.val_prob(d["recurrence"], fit.predict_risk())  # apparent: slope 1, intercept 0
     >>> round(v.slope, 3), round(v.intercept, 3), round(v.emax, 3)

@@ -135,13 +135,9 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> v = hs.validate(fit, B=50, seed=1)  # R: validate(lrm(..., x=TRUE, y=TRUE), B=50)
     >>> round(float(v.table.loc["Slope", "index_corrected"]), 3)

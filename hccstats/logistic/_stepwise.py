@@ -164,14 +164,9 @@ def forward_lr(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
-    >>> d["noise"] = rng.normal(size=200)
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp", "noise"])
     >>> sw.steps.round(3)
        step action term  statistic  df  p_value

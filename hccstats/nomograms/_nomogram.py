@@ -230,13 +230,9 @@ def nomogram(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi", d)
     >>> nom = hs.nomogram(fit, engine="python")
     >>> [str(p) for p in nom.save("figures/nomogram")]
@@ -408,13 +404,9 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import hccstats as hs
-    >>> rng = np.random.default_rng(7)  # 200 simulated patients
-    >>> d = pd.DataFrame({"age": rng.normal(55, 10, 200).round(), "mvi": rng.integers(0, 2, 200),
-    ...                   "afp": rng.lognormal(3, 1.5, 200).round(1)})
-    >>> lp = -6 + 0.08 * d["age"] + 1.2 * d["mvi"] + 0.2 * np.log(d["afp"])
-    >>> d["recurrence"] = rng.binomial(1, 1 / (1 + np.exp(-lp)))
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
     >>> fit = hs.lrm("recurrence ~ age + mvi", d)
     >>> nom = hs.nomogram(fit, engine="python")
     >>> nomogram_score(nom, d.head(2))[["total_points", "risk"]].round(3)
