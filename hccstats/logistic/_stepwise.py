@@ -98,32 +98,6 @@ def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
-def _check_arguments(data, outcome, candidates, entry, removal, entry_test) -> list[str]:
-    """forward_lr's arguments checked; the candidates as a list without repeats."""
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
-    if entry_test not in ("score", "lr"):
-        raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    for c in [outcome, *candidates]:
-        if c not in data.columns:
-            raise InputError(f"column {c!r} not in data")
-    if outcome in candidates:
-        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
-    return candidates
-
-
 def forward_lr(
     data: pd.DataFrame,
     outcome: str,
@@ -174,7 +148,27 @@ def forward_lr(
     1     2  enter  afp      9.730   1    0.002
     2     3  enter  mvi     10.653   1    0.001
     """
-    candidates = _check_arguments(data, outcome, candidates, entry, removal, entry_test)
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
+    if entry_test not in ("score", "lr"):
+        raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for c in [outcome, *candidates]:
+        if c not in data.columns:
+            raise InputError(f"column {c!r} not in data")
+    if outcome in candidates:
+        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
     d = build_design(formula, data, nan_policy=nan_policy)
