@@ -278,7 +278,8 @@ def coords(
     input = "threshold")``. Thresholds, sensitivities and specificities equal pROC's
     exactly; PPV, NPV and accuracy are computed from integer counts (pROC multiplies
     proportions back, which can differ in the last bit). A PPV or NPV with no patient in
-    its denominator is nan with an :class:`~hccstats.UndefinedStatisticWarning`.
+    its denominator is nan with an :class:`~hccstats.UndefinedStatisticWarning`; ``x="all"``
+    returns those nan (always at the end rows, threshold ±inf) without a warning, as pROC.
 
     Examples
     --------
@@ -300,9 +301,10 @@ def coords(
     if isinstance(x, str):
         if x == "all":
             tp, tn = _point_counts(roc)
-            return Coords(
-                tuple(_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)), ret
-            )
+            with warnings.catch_warnings():  # the end rows (±inf) lack a PPV or NPV, as in pROC
+                warnings.simplefilter("ignore", UndefinedStatisticWarning)
+                rows = [_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)]
+            return Coords(tuple(rows), ret)
         if x != "best":
             raise InputError(f"x: expected 'best', 'all' or a threshold, got {x!r}")
         if best_method not in BEST_METHODS:
