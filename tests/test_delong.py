@@ -385,3 +385,7 @@ def test_roc_test_returns_one_type_for_every_method():
         assert (row["p_value"], row["ci_low"], row["ci_high"]) == (t.p_value, *t.ci)
     assert tests["paired DeLong"].cov is not None and tests["unpaired DeLong"].cov is None
     assert tests["bootstrap"].B == 50 and tests["paired DeLong"].B is None
+    for method in ("delong", "bootstrap"):  # an AUC's CI is a ConfidenceInterval too
+        ci = hs.ci_auc(r1, method=method, B=50, seed=1)
+        assert isinstance(ci, hs.ConfidenceInterval) and ci.low < ci.auc < ci.high
+        assert tuple(ci) == (ci.low, ci.high)
