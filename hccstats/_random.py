@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import InputError
 from ._validation import check_B, check_seed
 
 __all__ = ["generator", "bootstrap_indices", "derived_seed"]
@@ -25,8 +26,18 @@ def generator(seed: Any, what: str = "the bootstrap") -> np.random.Generator:
     return np.random.default_rng(check_seed(seed, what))
 
 
-def bootstrap_indices(n: int, B: Any, seed: Any, what: str = "the bootstrap") -> np.ndarray:
-    """(B, n) row indices of ``B`` resamples of ``n`` patients drawn with replacement."""
+def bootstrap_indices(
+    n: int, B: Any, seed: Any, resamples: Any = None, *, what: str = "the bootstrap"
+) -> np.ndarray:
+    """(B, n) row indices of ``B`` resamples of ``n`` patients drawn with replacement, or the
+    given ``resamples`` (0-based, e.g. R's), checked."""
+    if resamples is not None:
+        idx = np.asarray(resamples)
+        if idx.ndim != 2 or idx.shape[1] != n or idx.dtype.kind not in "iu":
+            raise InputError(f"resamples: expected an integer array of shape (B, {n})")
+        if idx.min() < 0 or idx.max() >= n:
+            raise InputError(f"resamples: indices must lie in 0..{n - 1}")
+        return idx.astype(np.int64)
     B = check_B(B)
     return generator(seed, what).integers(0, n, size=(B, n))
 

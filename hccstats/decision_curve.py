@@ -193,7 +193,7 @@ def dca(
 
     boot = {}
     if B:
-        idx = bootstrap_indices(n, B, seed, "dca's bootstrap bands")
+        idx = bootstrap_indices(n, B, seed, what="dca's bootstrap bands")
         W = np.zeros((int(B), n))
         np.add.at(W, (np.repeat(np.arange(int(B)), n), idx.ravel()), 1.0)
         prev_b = (W @ yb) / n
