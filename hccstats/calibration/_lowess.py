@@ -14,8 +14,8 @@ import math
 import numpy as np
 
 from .._errors import InputError
+from .._jit import njit
 from .._validation import as_finite, check_same_length
-from ._jit import njit
 
 __all__ = ["lowess", "approx"]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import DOUBLE_COLUMN, SINGLE_COLUMN, journal_style
+from ..plots import figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
 __all__ = ["draw_nomogram"]
@@ -114,7 +114,7 @@ def draw_nomogram(
     points_label: str = "Points",
 ) -> Figure:
     """The nomogram figure of a points table (``Nomogram.points``); returns the Figure."""
-    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    w = figure_width(width)
     preds = table[table["kind"] == "predictor"]
     axes_names = list(dict.fromkeys(preds["axis"]))
     bottom = table[table["kind"] != "predictor"]

@@ -15,6 +15,7 @@ from .._errors import InputError
 
 __all__ = [
     "atomic_target",
+    "figure_width",
     "OKABE_ITO",
     "SINGLE_COLUMN",
     "DOUBLE_COLUMN",
@@ -86,7 +87,8 @@ def model_colors(names: Iterable[str]) -> dict[str, str]:
     return {name: _CYCLE[i % len(_CYCLE)] for i, name in enumerate(names)}
 
 
-def _width(width: float | str) -> float:
+def figure_width(width: float | str) -> float:
+    """Figure width in inches: "single" (3.5 in), "double" (7 in) or a positive number."""
     if width == "single":
         return SINGLE_COLUMN
     if width == "double":
@@ -106,7 +108,7 @@ def new_figure(
     Call inside :func:`journal_style`. ``width`` is "single" (3.5 in), "double" (7 in) or inches;
     ``height`` defaults to a square panel.
     """
-    w = _width(width)
+    w = figure_width(width)
     h = float(height) if height is not None else w / ncols * nrows
     fig = Figure(figsize=(w, h), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)

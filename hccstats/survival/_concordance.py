@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._jit import njit
 from .._results import ConfidenceInterval
 from .._validation import as_finite, check_conf_level
-from ..calibration._jit import njit
 from ._surv import as_event, as_time
 
 __all__ = ["concordance", "Concordance", "concordance_counts"]
