@@ -39,6 +39,8 @@ class Table:
         (a Series) and returning the cell text (e.g. :func:`reports.formatting.est_ci`).
         Empty: every data column is shown with a default format.
     footnote : text printed under the table (abbreviations, tests used).
+    orientation : ``"auto"`` (DOCX: a landscape page when the content is wider than the portrait
+        text width), ``"portrait"`` or ``"landscape"``.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Table:
     formats: Mapping[str, str | Callable[[pd.Series], str]] = field(default_factory=dict)
     footnote: str = ""
     kind: str = "table"
+    orientation: str = "auto"
 
     def display(self) -> pd.DataFrame:
         """The table as strings, ready for HTML/DOCX."""

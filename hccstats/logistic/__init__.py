@@ -1,5 +1,5 @@
-"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
-SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
+"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate`` (the
+univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
 
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
@@ -7,10 +7,14 @@ from ._stepwise import Stepwise, forward_lr
 from ._univariate import univariate
 from ._vif import vif
 
+#: the same function under the clinical literature's name (one predictor per model)
+univariable = univariate
+
 __all__ = [
     "lrm",
     "LogisticFit",
     "univariate",
+    "univariable",
     "forward_lr",
     "Stepwise",
     "vif",
