@@ -243,7 +243,7 @@ def run(ctx: Context, section: Section) -> None:
         perf,
         caption=f"{ctx.next_table()} Predictive performance of the DL "
         "signatures in the training and validation sets",
-        formats=performance_formats(),
+        formats=performance_formats(perf),
         footnote=f"Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
         f"DeLong 95% CI; p value: DeLong test against the {reference} signature (Ref). *p < 0.05.",
     )

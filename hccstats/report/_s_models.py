@@ -82,7 +82,7 @@ def run(ctx: Context, section: Section) -> None:
         specs.append((CLINICAL, clinical))
     if ref_sig is not None:
         specs.append((DL, clinical + [ref_sig]))
-    fits, steps, rows = {}, {}, []
+    fits, steps, rows, cands_of = {}, {}, [], {}
     for name, cands in specs:
         sw = forward_lr(
             train, study.outcome, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
@@ -93,63 +93,94 @@ def run(ctx: Context, section: Section) -> None:
                 "note",
             )
             continue
-        fits[name], steps[name] = sw.fit, sw.steps
+        fits[name], steps[name], cands_of[name] = sw.fit, sw.steps, cands
         ors = per_signature_units(sw.fit.odds_ratios(), signatures)
         ors.insert(0, "model", name)
+        ors["coef"] = sw.fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
-        terms = list(sw.fit.terms)
-        per = {t: SIG_PER for t in terms if t in signatures}
-        for _, r in ors.iterrows():
-            for what, key in (
-                ("OR", "estimate"),
-                ("OR 95% CI low", "ci_low"),
-                ("OR 95% CI high", "ci_high"),
-                ("p", "p_value"),
-            ):
-                ctx.check(
-                    "models",
-                    f"{name}: {what}{f' per {SIG_PER:g}' if r['term'] in per and what != 'p' else ''}, {r['term']}",
-                    r[key],
-                    f"glm({study.outcome} ~ {' + '.join(terms)}, binomial)"
-                    + (f", signature OR = exp({SIG_PER:g} * coef)" if per else ""),
-                    lambda t=terms, term=r["term"], key=key, per=per: _rcheck.glm_or(
-                        train, study.outcome, t, per=per
-                    ).loc[_rcheck.r_term(term), key],
-                )
+        _register_checks(ctx, name, sw.fit, ors, signatures)
     if not fits:
         raise StageUnavailable("forward selection entered no variable in any model")
     ors = pd.concat(rows, ignore_index=True)
-    wide = _table3(ctx, ors, list(fits))
-    cap = f"{ctx.next_table()} Multivariable logistic regression (forward LR) in the training set"
-    formats = {"Variable": F.col("label", "text")}
-    for name in fits:
-        formats[f"{name}: OR (95% CI)"] = lambda r, n=name: F.fmt_or_ci(
-            r[f"{n}|estimate"], r[f"{n}|ci_low"], r[f"{n}|ci_high"]
+    _table3_section(ctx, section, fits, ors, signatures, cands_of, len(train))
+    _steps_table(ctx, section, steps)
+    nomos = _draw_all(ctx, section, fits)
+    _finish(ctx, fits, steps, ors, nomos, ref_sig)
+
+
+def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, signatures) -> None:
+    """R refits the model on exactly the patients it was fitted on (``fit.data``)."""
+    outcome, data = ctx.study.outcome, fit.data
+    terms = list(fit.terms)
+    per = {t: SIG_PER for t in terms if t in signatures}
+    call = f"glm({outcome} ~ {' + '.join(terms)}, binomial) on the model's n = {len(data)}" + (
+        f", signature OR = exp({SIG_PER:g} * coef)" if per else ""
+    )
+
+    def r_value(term, key):
+        return lambda: _rcheck.glm_or(data, outcome, terms, per=per).loc[_rcheck.r_term(term), key]
+
+    ctx.check(
+        "models", f"{name}: intercept", fit.coef["Intercept"], call, r_value("(Intercept)", "coef")
+    )
+    for _, r in ors.iterrows():
+        unit = f" per {SIG_PER:g}" if r["term"] in per else ""
+        for what, key in (
+            ("OR", "estimate"),
+            ("OR 95% CI low", "ci_low"),
+            ("OR 95% CI high", "ci_high"),
+            ("p", "p_value"),
+        ):
+            label = f"{name}: {what}{unit if what != 'p' else ''}, {r['term']}"
+            ctx.check("models", label, r[key], call, r_value(r["term"], key))
+
+
+def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> None:
+    from ._table3 import table3, table3_formats
+
+    opts = ctx.options
+    wide = table3(ctx, fits, ors)
+    notes = []
+    for name, fit in fits.items():
+        n, ev = int(fit.stats["n"]), int(fit.stats["events"])
+        left = n_train - n
+        notes.append(
+            f"{name}: n = {n} training patients ({ev} events) with every candidate variable recorded"
+            + (
+                f" ({left} of {n_train} left out by listwise deletion over the "
+                f"{len(cands_of[name])} candidates)"
+                if left
+                else ""
+            )
         )
-        formats[f"{name}: p value"] = lambda r, n=name: F.fmt_p(r[f"{n}|p_value"], star=True)
     section.table(
         "table3_multivariable",
         wide,
-        caption=cap,
-        formats=formats,
-        footnote="OR, odds ratio (Wald 95% CI)"
+        caption=f"{ctx.next_table()} Multivariable logistic regression (forward LR) in the training set",
+        formats=table3_formats(fits),
+        footnote="; ".join(notes)
+        + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
+        "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
         + (
             f"; DL signature: {PER_FOOTNOTE}"
-            if any(_var(t) in signatures for t in wide["term"])
+            if wide["variable"].isin(list(signatures)).any()
             else ""
         )
-        + "; NA, not in the model. Forward stepwise selection: entry by the score "
-        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05.",
+        + "; —, not in the model. Forward stepwise selection: entry by the score "
+        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} "
+        "(SPSS Forward: LR). *p < 0.05.",
     )
+
+
+def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
     step_rows = []
     for name, st in steps.items():
         s = st.copy()
         s.insert(0, "model", name)
         step_rows.append(s)
-    step_table = pd.concat(step_rows, ignore_index=True)
     section.table(
         "supp_stepwise",
-        step_table,
+        pd.concat(step_rows, ignore_index=True),
         caption=f"{ctx.next_table(supplementary=True)} Forward LR selection steps",
         formats={
             "Model": F.col("model", "text"),
@@ -161,6 +192,9 @@ def run(ctx: Context, section: Section) -> None:
             "p value": F.col("p_value", "p"),
         },
     )
+
+
+def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
     nomos = {}
     for name, fit in fits.items():
         stem = "fig_nomogram_" + ("clinical" if name == CLINICAL else "dl")
@@ -176,7 +210,7 @@ def run(ctx: Context, section: Section) -> None:
         number = ctx.next_figure()
         terms = ", ".join(ctx.label(t) for t in fit.terms)
         panels = "ab" if len(drawn) > 1 else [""]
-        for panel, (engine, nm, fig_stem) in zip(panels, drawn):
+        for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
             by = (
                 "drawn by rms (R)"
                 if engine == "r"
@@ -205,6 +239,11 @@ def run(ctx: Context, section: Section) -> None:
             "figures": [s for _, _, s in drawn],
             "points": drawn[0][1].points,
         }
+    return nomos
+
+
+def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
+    opts = ctx.options
     ctx.shared["fits"] = fits
     ctx.results["models"] = {
         name: {
@@ -213,6 +252,9 @@ def run(ctx: Context, section: Section) -> None:
             "coef": fit.coef,
             "stats": fit.stats,
             "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
+            "n": int(fit.stats["n"]),
+            "events": int(fit.stats["events"]),
+            "patients": list(map(str, fit.data.index)),
             "steps": steps[name],
             "nomogram": nomos.get(name),
         }
@@ -220,7 +262,8 @@ def run(ctx: Context, section: Section) -> None:
     }
     ctx.methods["models"] = (
         f"Multivariable logistic models were built in the training set by forward stepwise selection (SPSS Forward: LR; "
-        f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; complete cases): a clinical "
+        f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; patients with every "
+        "candidate variable recorded, the n stated per model): a clinical "
         "model from the significant clinical variables"
         + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
         + ". Nomograms were drawn from the final models"
@@ -241,21 +284,3 @@ def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
         ors.loc[rows, key] = ors.loc[rows, key] ** SIG_PER
     ors["per"] = [SIG_PER if r else 1.0 for r in rows]
     return ors
-
-
-def _table3(ctx: Context, ors: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    terms = list(dict.fromkeys(ors["term"]))
-    out = pd.DataFrame({"term": terms, "label": [ctx.label(_var(t)) + _level(t) for t in terms]})
-    for name in models:
-        sub = ors[ors["model"] == name].set_index("term")
-        for key in ("estimate", "ci_low", "ci_high", "p_value"):
-            out[f"{name}|{key}"] = [sub[key].get(t, float("nan")) for t in terms]
-    return out
-
-
-def _var(term: str) -> str:
-    return term.split("[T.", 1)[0]
-
-
-def _level(term: str) -> str:
-    return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
