@@ -161,14 +161,17 @@ def test_docx_reads_back_with_tables_and_captions(report):
     assert any("Predictive performance of the models" in c for c in captions)
     assert len(doc.tables) >= 6
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    # one model: no DeLong column (nothing to compare against)
     assert [
         "Model",
         "Set",
+        "n (events)",
         "AUC (95% CI)",
-        "Sensitivity (%)",
-        "Specificity (%)",
-        "Accuracy (%)",
-        "p value",
+        "Sensitivity, % (95% CI)",
+        "Specificity, % (95% CI)",
+        "Accuracy, % (95% CI)",
+        "PPV, % (95% CI)",
+        "NPV, % (95% CI)",
     ] in headers
     assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
     assert any("(not available)" in p for p in paras)

@@ -1,0 +1,314 @@
+"""The report's tables on a clinical-only study with missing values: R's survival::colon (recurrence).
+
+The colon recurrence records (etype 1, 929 patients) miss ``nodes`` (18) and ``differ`` (23), so
+forward selection over all candidates drops patients listwise. Oracles: R (live, through
+hccstats.rbridge: glm, prop.test, rms::val.prob, wilcox.test), the library's own functions for
+the bootstrap numbers, and the rendered report.html (parsed with html.parser).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COLON_YAML = """\
+name: Colon cancer recurrence (survival::colon)
+seed: 11
+clinical: {file: clinical.csv, id: patient_id}
+outcome: {column: status, positive: 1, label: Recurrence}
+split: {method: random, ratio: 0.7, stratify: true, seed: 11}
+variables:
+  rx: {type: categorical, levels: [Obs, Lev, Lev+5FU], label: Treatment}
+  sex: {type: binary, levels: [female, male], label: Sex}
+  age: {type: continuous, label: Age, unit: years}
+  obstruct: {type: binary, levels: ["no", "yes"], label: Obstruction}
+  perfor: {type: binary, levels: ["no", "yes"], label: Perforation}
+  adhere: {type: binary, levels: ["no", "yes"], label: Adherence}
+  nodes: {type: continuous, label: Positive lymph nodes}
+  differ: {type: ordinal, levels: [well, moderate, poor], label: Differentiation}
+  extent: {type: ordinal, levels: [submucosa, muscle, serosa, contiguous], label: Local spread}
+  surg: {type: binary, levels: [short, long], label: Time to registration}
+analysis:
+  alpha: 0.2
+"""
+CANDIDATES = ["rx", "sex", "age", "obstruct", "perfor", "adhere", "nodes", "differ", "extent", "surg"]
+
+
+def _colon() -> pd.DataFrame:
+    """survival::colon, recurrence records, exported through rpy2 with the study's level names."""
+    from hccstats.rbridge import r_available, run
+
+    if not r_available("survival"):
+        pytest.skip("R with survival is needed to build the colon study")
+    c = run("survival::colon[survival::colon$etype == 1, ]")
+    out = pd.DataFrame({"patient_id": [f"C{int(i):04d}" for i in c["id"]]})
+    out["rx"] = c["rx"].astype(str).to_numpy()
+    out["sex"] = c["sex"].map({0: "female", 1: "male"}).to_numpy()
+    out["age"] = c["age"].to_numpy()
+    for k in ("obstruct", "perfor", "adhere"):
+        out[k] = c[k].map({0: "no", 1: "yes"}).to_numpy()
+    out["nodes"] = c["nodes"].to_numpy()
+    out["differ"] = c["differ"].map({1: "well", 2: "moderate", 3: "poor"}).to_numpy()
+    spread = {1: "submucosa", 2: "muscle", 3: "serosa", 4: "contiguous"}
+    out["extent"] = c["extent"].map(spread).to_numpy()
+    out["surg"] = c["surg"].map({0: "short", 1: "long"}).to_numpy()
+    out["status"] = c["status"].astype(int).to_numpy()
+    return out
+
+
+@pytest.fixture(scope="module")
+def colon_study(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("colon")
+    _colon().to_csv(folder / "clinical.csv", index=False)
+    (folder / "study.yaml").write_text(COLON_YAML)
+    return folder / "study.yaml"
+
+
+@pytest.fixture(scope="module")
+def colon(colon_study, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("colon-report") / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--config", str(colon_study), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+class _Tables(HTMLParser):
+    """Every <table> of report.html as rows of cell texts, with the caption before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row, self._cell = None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(report: Path) -> list[pd.DataFrame]:
+    page = _Tables()
+    html = (report / "report.html").read_text(encoding="utf-8")
+    page.feed(html)
+    return [pd.DataFrame(t[1:], columns=t[0]) for t in page.tables if t]
+
+
+def html_table(report: Path, first_column: str, must_have: str) -> pd.DataFrame:
+    for t in html_tables(report):
+        if t.columns[0] == first_column and any(must_have in c for c in t.columns):
+            return t
+    raise AssertionError(f"no table with columns {first_column!r} … {must_have!r}")
+
+
+def _study_data(colon_study):
+    from hccstats.study import load
+
+    return load(colon_study).data
+
+
+@pytest.mark.r
+def test_every_number_on_the_fitted_patients_agrees_with_r_glm_on_colon(colon, colon_study):
+    """Listwise deletion over the candidates: Table 3, Table 4, calibration, DCA and R use one n."""
+    from hccstats.rbridge import run
+
+    res = json.loads((colon / "results.json").read_text())
+    check = pd.read_csv(colon / "r_check.csv")
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    assert res["r_check"]["all_agree"] is True and len(check) > 80
+    model = res["models"]["Clinical model"]
+    n_fit = model["n"]
+    data = _study_data(colon_study)
+    train, valid = data[data["split"] == "training"], data[data["split"] == "validation"]
+    cands = res["univariate"]["significant"]
+    assert "differ" in cands and "differ" not in model["terms"]  # the candidate that costs patients
+    assert sorted(model["terms"]) == ["extent", "nodes", "rx"]
+    # R: complete cases over every candidate of the training set, then glm on them
+    frame = pd.DataFrame(
+        {
+            c: (train[c].cat.codes.replace(-1, np.nan) + 1).astype(float)
+            if isinstance(train[c].dtype, pd.CategoricalDtype)
+            else train[c].astype(float)
+            for c in CANDIDATES
+        }
+    )
+    frame["rx"] = train["rx"].astype(str).to_numpy()
+    frame["y"] = train["status"].to_numpy(float)
+    r = run(
+        "d <- d[complete.cases(d[, cands]), ]; d$rx <- factor(d$rx, levels = c('Obs', 'Lev', "
+        "'Lev+5FU')); f <- glm(y ~ nodes + rx + extent, data = d, family = binomial, "
+        "control = glm.control(epsilon = 1e-14)); c(nrow(d), coef(f)[1])",
+        d=frame,
+        cands=np.array(cands, dtype=object),
+    )
+    r = np.asarray(r, float)
+    assert n_fit == int(r[0]) < len(train)  # 623 of 650: what glm sees after complete.cases
+    assert sorted(model["patients"]) == sorted(train.dropna(subset=cands).index)
+    # intercept as R has it (relative 1e-6: R's glm at epsilon 1e-14 against Newton at 1e-10)
+    assert model["coef"]["Intercept"] == pytest.approx(float(r[1]), rel=1e-6)
+    n_valid = len(valid.dropna(subset=model["terms"]))
+    perf = pd.DataFrame(res["performance"]["table"]).set_index("set")
+    cal = pd.DataFrame(res["performance"]["calibration_table"]).set_index("set")
+    assert perf.loc["training", "n"] == cal.loc["training", "n"] == n_fit
+    assert perf.loc["validation", "n"] == cal.loc["validation", "n"] == n_valid
+    assert res["performance"]["dca_n"] == {"training": n_fit, "validation": n_valid}
+    assert res["performance"]["calibration"]["Clinical model|training"]["n"] == n_fit
+    t3 = html_table(colon, "Variable", "β")
+    assert any(f"(n = {n_fit})" in c for c in t3.columns)
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert list(t4["n (events)"].str.split(" ").str[0].astype(int)) == [n_fit, n_valid]
+
+
+def test_table3_intercept_and_reference_rows_against_fit_on_colon(colon):
+    res = json.loads((colon / "results.json").read_text())
+    coef = res["models"]["Clinical model"]["coef"]
+    t3 = html_table(colon, "Variable", "β")
+    beta = next(c for c in t3.columns if c.endswith(": β"))
+    orc = next(c for c in t3.columns if c.endswith(": OR (95% CI)"))
+    assert t3.iloc[0]["Variable"] == "Intercept"
+    assert float(t3.iloc[0][beta].replace("−", "-")) == pytest.approx(coef["Intercept"], abs=5e-4)
+    labels = list(t3["Variable"])
+    i = labels.index("Treatment")  # a three-level factor: header, reference, levels
+    assert labels[i + 1 : i + 4] == ["Obs", "Lev", "Lev+5FU"]
+    assert t3.iloc[i + 1][orc] == "Ref" and t3.iloc[i][orc] == ""
+    assert "NA" not in t3.to_numpy().ravel().tolist()
+
+
+@pytest.mark.r
+def test_performance_cis_and_calibration_against_r_prop_test_and_val_prob_on_colon(colon):
+    check = pd.read_csv(colon / "r_check.csv")
+    for what in ("sensitivity", "specificity", "accuracy", "ppv", "npv"):
+        rows = check[check["quantity"].str.startswith(f"{what} 95% CI")]
+        assert len(rows) == 4 and rows["agree"].all(), what  # low/high × training/validation
+    for r_name in ("Intercept", "Slope", "Brier", "Emax", "S:p"):
+        rows = check[check["quantity"].str.startswith(f"val.prob {r_name}, ")]
+        assert len(rows) >= 1 and rows["agree"].all(), r_name
+    for what in ("Hosmer-Lemeshow p", "le Cessie-van Houwelingen p", "calibration slope 95% CI"):
+        assert check["quantity"].str.startswith(what).any(), what
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    for col in ("Sensitivity", "Specificity", "Accuracy", "PPV", "NPV"):
+        assert f"{col}, % (95% CI)" in t4.columns
+    cal = html_table(colon, "Model", "Calibration slope (95% CI)")
+    valid = cal[cal["Set"] == "Validation"].iloc[0]
+    assert "–" in valid["Calibration slope (95% CI)"] and valid["Hosmer–Lemeshow p"] != "NA"
+
+
+def test_single_model_has_no_delong_column_or_footnote_on_colon(colon):
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert "p value" not in t4.columns and "NA" not in t4.to_numpy().ravel().tolist()
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "DeLong test against" not in html
+    assert "Wilson score 95% CIs" in html
+
+
+def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_study):
+    """The optimism-corrected indices are hs.validate's on the fitted patients (same B, seed)."""
+    import hccstats as hs
+    from hccstats.study import load
+
+    res = json.loads((colon / "results.json").read_text())
+    model = res["models"]["Clinical model"]
+    study = load(colon_study)
+    d = study.data[study.data["split"] == "training"].copy()
+    for c in ("differ", "extent"):  # ordinal as scores, as the report
+        d[c] = d[c].cat.codes.replace(-1, np.nan).astype(float) + 1
+    sw = hs.forward_lr(d, "status", res["univariate"]["significant"], nan_policy="omit")
+    fit = sw.fit
+    assert list(fit.data.index) == model["patients"]
+    v = hs.validate(fit, B=1000, seed=study.seed).table
+    iv = pd.DataFrame(res["performance"]["internal_validation"]).set_index("index")
+    assert iv.loc["Calibration slope", "corrected"] == pytest.approx(
+        v.loc["Slope", "index_corrected"], rel=1e-9
+    )
+    assert iv.loc["C statistic (AUC)", "corrected"] == pytest.approx(
+        0.5 + v.loc["Dxy", "index_corrected"] / 2, rel=1e-9
+    )
+    assert iv.loc["Brier score", "corrected"] == pytest.approx(
+        v.loc["B", "index_corrected"], rel=1e-9
+    )
+
+
+def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
+    tripod = html_table(colon, "TRIPOD item", "Status").set_index("TRIPOD item")["Status"]
+    t3 = html_table(colon, "Variable", "β")
+    cal = html_table(colon, "Model", "Calibration slope (95% CI)")
+    evidence = {
+        "15a": "Intercept" in set(t3["Variable"]),
+        "16": cal["Calibration intercept (95% CI)"].str.contains("–").any()
+        and cal["Calibration slope (95% CI)"].str.contains("–").any(),
+    }
+    for item, present in evidence.items():
+        assert (tripod[item] == "reported") == present, item
+    assert tripod["15a"] == "reported" and tripod["16"] == "reported"
+
+
+def test_tripod_item_not_reported_when_the_table_lacks_it_against_report_model():
+    from hccstats.report._tripod import tripod_status
+    from reports import Report
+
+    class _Ctx:  # the one attribute tripod_status reads: the Report about to be rendered
+        report = Report("r")
+
+    sec = _Ctx.report.section("Models")
+    sec.table(
+        "table3_multivariable",
+        pd.DataFrame({"label": ["Age"], "b": [0.1]}),
+        formats={"Variable": lambda r: r["label"], "Clinical model: β": lambda r: str(r["b"])},
+    )
+    assert tripod_status(_Ctx, "15a", "ok") == "not reported"
+    assert tripod_status(_Ctx, "16", "ok") == "not reported"
+    assert tripod_status(_Ctx, "16", "failed") == "failed"
+    assert tripod_status(_Ctx, "4a", "ok") == "reported"  # items without evidence: the stage
+
+
+@pytest.mark.r
+def test_ordinal_baseline_p_against_r_wilcox_on_scores_on_colon(colon, colon_study):
+    from hccstats.rbridge import run
+
+    data = _study_data(colon_study)
+    scores = data["differ"].cat.codes.replace(-1, np.nan).astype(float) + 1
+    p_r = run(
+        "wilcox.test(x ~ g)$p.value",
+        x=scores[scores.notna()].to_numpy(),
+        g=data.loc[scores.notna(), "split"].astype(str).to_numpy(),
+    )
+    res = json.loads((colon / "results.json").read_text())
+    tests = pd.DataFrame(res["baseline"]["split"]["tests"]).set_index("variable")
+    # deterministic algebra on both sides: relative 1e-9
+    assert tests.loc["differ", "p_value"] == pytest.approx(float(p_r), rel=1e-9)
+    t = html_table(colon, "Characteristic", "Training set")
+    row = t[t["Characteristic"].str.startswith("Differentiation")].iloc[0]
+    assert row["Test"] == "Mann–Whitney U (scores)"
+    nodes = t[t["Characteristic"].str.startswith("Positive lymph nodes")].iloc[0]
+    assert nodes.iloc[1] == "2 (1, 4)"  # integer counts print as integers
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "Mann–Whitney U test on their scores" in html
