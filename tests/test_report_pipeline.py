@@ -439,3 +439,16 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(
         p.name for p in (tmp_path / "feats").iterdir()
     ) == ["DWI.parquet", "T2.parquet"]  # inputs untouched
+
+
+def test_table3_binary_terms_labelled_as_in_univariable_table_against_univariate(report):
+    """Table 3 names a binary term "Label: level vs reference", as the univariable table does."""
+    tables = Document(str(report / "report.docx")).tables
+    heads = [[c.text for c in t.rows[0].cells] for t in tables]
+    t3 = tables[next(i for i, h in enumerate(heads) if any(x.endswith(": β") for x in h))]
+    uni = tables[next(i for i, h in enumerate(heads) if h[:3] == ["Variable", "n", "Events"])]
+    t3_labels = [r.cells[0].text for r in t3.rows[1:]]
+    uni_labels = {r.cells[0].text for r in uni.rows[1:]}
+    assert t3_labels[0] == "Intercept"
+    binary = [lab for lab in t3_labels if " vs " in lab]
+    assert binary and set(binary) <= uni_labels

@@ -130,7 +130,7 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         "training set they are 0 and 1 by construction (—; the optimism-corrected values are in "
         "the next table). Brier score, Emax (largest absolute difference between the lowess "
         "calibration curve and the predicted risk) and Spiegelhalter's z-test as rms::val.prob; "
-        "Hosmer–Lemeshow test over deciles of predicted risk (8 df); le Cessie–van Houwelingen "
+        "Hosmer–Lemeshow test over deciles of predicted risk (groups − 2 df); le Cessie–van Houwelingen "
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
         "was fitted on. Patients as in Table 4.",
     )
