@@ -19,7 +19,7 @@ import pandas as pd
 from . import _rcheck
 from ._context import Context
 
-__all__ = ["evaluate_scores", "performance_formats", "PROPORTIONS", "CI_NOTE"]
+__all__ = ["evaluate_scores", "performance_formats", "compares", "PROPORTIONS", "CI_NOTE"]
 
 SETS = ("training", "validation")
 PROPORTIONS = ("sensitivity", "specificity", "accuracy", "ppv", "npv")
