@@ -40,7 +40,18 @@ variables:
 analysis:
   alpha: 0.2
 """
-CANDIDATES = ["rx", "sex", "age", "obstruct", "perfor", "adhere", "nodes", "differ", "extent", "surg"]
+CANDIDATES = [
+    "rx",
+    "sex",
+    "age",
+    "obstruct",
+    "perfor",
+    "adhere",
+    "nodes",
+    "differ",
+    "extent",
+    "surg",
+]
 
 
 def _colon() -> pd.DataFrame:
@@ -312,3 +323,13 @@ def test_ordinal_baseline_p_against_r_wilcox_on_scores_on_colon(colon, colon_stu
     assert nodes.iloc[1] == "2 (1, 4)"  # integer counts print as integers
     html = (colon / "report.html").read_text(encoding="utf-8")
     assert "Mann–Whitney U test on their scores" in html
+
+
+def test_or_digits_separate_ci_limits_against_printed_values():
+    """An OR per unit of a fine scale (AFP, ng/mL) never prints as 1.00 (1.00–1.00)."""
+    from hccstats.report._table3 import or_ci_text
+
+    assert or_ci_text(1.00043, 1.00012, 1.00074) == "1.0004 (1.0001–1.0007)"
+    assert or_ci_text(3.0712, 1.52, 6.22) == "3.07 (1.52–6.22)"  # the study's style, unchanged
+    assert or_ci_text(1.0187, 1.0112, 1.0191) == "1.02 (1.01–1.02)"  # limits apart: 2 decimals
+    assert or_ci_text(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"

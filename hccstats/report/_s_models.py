@@ -136,10 +136,18 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, signatures
 
 
 def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> None:
-    from ._table3 import table3, table3_formats
+    from ._table3 import or_digits, table3, table3_formats
 
     opts = ctx.options
     wide = table3(ctx, fits, ors)
+    fine = [
+        ctx.label(r["variable"])
+        for name in fits
+        for _, r in wide.iterrows()
+        if r["kind"] == "term"
+        and or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
+        and pd.notna(r[f"{name}|ci_low"])
+    ]
     notes = []
     for name, fit in fits.items():
         n, ev = int(fit.stats["n"]), int(fit.stats["events"])
@@ -164,6 +172,12 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> N
         + (
             f"; DL signature: {PER_FOOTNOTE}"
             if wide["variable"].isin(list(signatures)).any()
+            else ""
+        )
+        + (
+            f"; {', '.join(dict.fromkeys(fine))}: OR per unit, with more decimals so that the CI "
+            "limits print apart"
+            if fine
             else ""
         )
         + "; —, not in the model. Forward stepwise selection: entry by the score "
