@@ -333,3 +333,83 @@ def test_or_digits_separate_ci_limits_against_printed_values():
     assert or_ci_text(3.0712, 1.52, 6.22) == "3.07 (1.52–6.22)"  # the study's style, unchanged
     assert or_ci_text(1.0187, 1.0112, 1.0191) == "1.02 (1.01–1.02)"  # limits apart: 2 decimals
     assert or_ci_text(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
+
+
+PRESPECIFIED = """\
+analysis:
+  alpha: 0.2
+  selection: none
+  models:
+    Prespecified: [age, nodes, rx, obstruct]
+  bootstrap: {B: 200, seed: 5}
+  dca_thresholds: {from: 0, to: 0.5, by: 0.05}
+  per: {age: 10}
+"""
+
+
+@pytest.fixture(scope="module")
+def prespecified(colon_study, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("colon-prespecified")
+    (folder / "clinical.csv").write_bytes((colon_study.parent / "clinical.csv").read_bytes())
+    text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
+    (folder / "study.yaml").write_text(text)
+    out = folder / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--config", str(folder / "study.yaml")]
+        + ["--out", str(out), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.r
+def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, colon_study):
+    """analysis: {selection: none, models: ...}: every variable kept, its own patients, R agrees."""
+    from hccstats.rbridge import run
+
+    res = json.loads((prespecified / "results.json").read_text())
+    check = pd.read_csv(prespecified / "r_check.csv")
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    assert list(res["models"]) == ["Prespecified"]
+    model = res["models"]["Prespecified"]
+    assert model["selection"] == "prespecified"
+    assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"]
+    assert model["n"] == len(train.dropna(subset=["age", "nodes", "rx", "obstruct"]))
+    # R: OR per 10 years of age = exp(10 * coef) with its Wald CI (deterministic: 1e-6 relative)
+    r = np.asarray(
+        run(
+            "d$rx <- factor(d$rx, levels = c('Obs', 'Lev', 'Lev+5FU')); "
+            "f <- glm(y ~ age + nodes + rx + obstruct, data = d, family = binomial, "
+            "control = glm.control(epsilon = 1e-14)); c(exp(10 * coef(f)['age']), "
+            "exp(10 * confint.default(f)['age', ]))",
+            d=pd.DataFrame(
+                {
+                    "y": train["status"].to_numpy(float),
+                    "age": train["age"].to_numpy(float),
+                    "nodes": train["nodes"].to_numpy(float),
+                    "rx": train["rx"].astype(str).to_numpy(),
+                    "obstruct": train["obstruct"].astype(str).to_numpy(),
+                }
+            ),
+        ),
+        float,
+    )
+    ors = pd.DataFrame(model["odds_ratios"]).set_index("term")
+    got = ors.loc["age", ["estimate", "ci_low", "ci_high"]].to_numpy(float)
+    np.testing.assert_allclose(got, r, rtol=1e-6)
+    assert ors.loc["age", "per"] == 10
+    t3 = html_table(prespecified, "Variable", "β")
+    assert "Age (years) (per 10)" in set(t3["Variable"])
+    assert "Obstruction: yes vs no" in set(t3["Variable"])
+    html = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert "Forward LR selection steps" not in html and "forward selection is not" not in html
+    dca = pd.DataFrame(res["performance"]["dca"]["validation"])
+    np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
+    iv = pd.DataFrame(res["performance"]["internal_validation"])
+    assert (iv["B"] == 200).all()

@@ -12,6 +12,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from .._errors import InputError
 from . import _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
@@ -63,68 +64,126 @@ def ordinal_value_labels(ctx: Context, terms) -> dict[str, dict[float, str]]:
     return out
 
 
-def run(ctx: Context, section: Section) -> None:
-    from hccstats import forward_lr
-
-    study, opts = ctx.study, ctx.options
-    train = ctx.training()
+def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[str]]]:
     clinical = ctx.shared.get("significant_clinical", [])
-    ref_sig = (
-        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
-    )
-    if not clinical and ref_sig is None:
-        raise StageUnavailable(
-            f"no variable reached p < {opts.alpha:g} in the univariable analysis"
-        )
-    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
     if ref_sig is not None:
         specs.append((DL, clinical + [ref_sig]))
-    fits, steps, rows, cands_of = {}, {}, [], {}
-    for name, cands in specs:
-        sw = forward_lr(
-            train, study.outcome, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
+    return specs
+
+
+def _select(ctx: Context, section: Section, selection: str, name: str, cands: list[str]):
+    """The stepwise fit of one model and its step log, or None when no candidate entered."""
+    from hccstats import forward_lr
+
+    opts = ctx.options
+    sw = forward_lr(
+        ctx.training(),
+        ctx.study.outcome,
+        cands,
+        entry=opts.entry,
+        removal=opts.removal,
+        nan_policy="omit",
+    )
+    if not sw.selected:
+        section.text(
+            f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).",
+            "note",
         )
-        if not sw.selected:
-            section.text(
-                f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).",
-                "note",
+        return None
+    return sw.fit, sw.steps
+
+
+def _prespecified(ctx: Context, variables: list[str]):
+    """A prespecified model: every variable kept, fitted on the training patients that have them."""
+    from hccstats import lrm
+    from hccstats.logistic._univariate import quote_name
+
+    outcome = ctx.study.outcome
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)
+    return lrm(formula, ctx.training(), nan_policy="omit")
+
+
+def units_of(fit, signatures, per: dict) -> dict[str, float]:
+    """Odds-ratio units per model term: signatures per SIG_PER, ``per`` (a number or sd: the SD
+    in the model's own training patients) for numeric variables, 1 otherwise."""
+    out = {}
+    for term in fit.terms:
+        if term in signatures:
+            out[term] = SIG_PER
+        elif term in per and term in fit.coef.index:  # numeric terms only: one coefficient
+            k = per[term]
+            out[term] = float(fit.data[term].astype(float).std(ddof=1)) if k == "sd" else k
+    return out
+
+
+def run(ctx: Context, section: Section) -> None:
+    from ._plan import plan
+
+    opts = ctx.options
+    p = plan(ctx)
+    ctx.shared["plan"] = p
+    ref_sig = (
+        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
+    )
+    specs = _stepwise_specs(ctx, ref_sig) if p.selection != "none" else []
+    if not specs and not p.models:
+        raise StageUnavailable(
+            f"no variable reached p < {opts.alpha:g} in the univariable analysis"
+        )
+    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
+    fits, steps, cands_of = {}, {}, {}
+    for name, cands in specs:
+        got = _select(ctx, section, p.selection, name, cands)
+        if got is not None:
+            (fits[name], steps[name]), cands_of[name] = got, cands
+    for name, variables in p.models.items():
+        if name in fits:
+            raise InputError(
+                f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
             )
-            continue
-        fits[name], steps[name], cands_of[name] = sw.fit, sw.steps, cands
-        ors = per_signature_units(sw.fit.odds_ratios(), signatures)
-        ors.insert(0, "model", name)
-        ors["coef"] = sw.fit.coef.loc[ors["term"]].to_numpy()
-        rows.append(ors)
-        _register_checks(ctx, name, sw.fit, ors, signatures)
+        fits[name], cands_of[name] = _prespecified(ctx, variables), variables
     if not fits:
         raise StageUnavailable("forward selection entered no variable in any model")
+    rows, units = [], {}
+    for name, fit in fits.items():
+        units[name] = units_of(fit, signatures, p.per)
+        ors = per_units(fit.odds_ratios(), units[name])
+        ors.insert(0, "model", name)
+        ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
+        rows.append(ors)
+        _register_checks(ctx, name, fit, ors, units[name])
     ors = pd.concat(rows, ignore_index=True)
-    _table3_section(ctx, section, fits, ors, signatures, cands_of, len(train))
-    _steps_table(ctx, section, steps)
+    ctx.shared["stepwise_models"] = list(steps)
+    _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
+    if steps:
+        _steps_table(ctx, section, steps)
     nomos = _draw_all(ctx, section, fits)
     _finish(ctx, fits, steps, ors, nomos, ref_sig)
 
 
-def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, signatures) -> None:
+def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dict) -> None:
     """R refits the model on exactly the patients it was fitted on (``fit.data``)."""
     outcome, data = ctx.study.outcome, fit.data
     terms = list(fit.terms)
-    per = {t: SIG_PER for t in terms if t in signatures}
     call = f"glm({outcome} ~ {' + '.join(terms)}, binomial) on the model's n = {len(data)}" + (
-        f", signature OR = exp({SIG_PER:g} * coef)" if per else ""
+        ", OR = exp(units * coef) for " + ", ".join(f"{t} per {k:g}" for t, k in units.items())
+        if units
+        else ""
     )
 
     def r_value(term, key):
-        return lambda: _rcheck.glm_or(data, outcome, terms, per=per).loc[_rcheck.r_term(term), key]
+        return lambda: _rcheck.glm_or(data, outcome, terms, per=units).loc[
+            _rcheck.r_term(term), key
+        ]
 
     ctx.check(
         "models", f"{name}: intercept", fit.coef["Intercept"], call, r_value("(Intercept)", "coef")
     )
     for _, r in ors.iterrows():
-        unit = f" per {SIG_PER:g}" if r["term"] in per else ""
+        unit = f" per {units[r['term']]:g}" if r["term"] in units else ""
         for what, key in (
             ("OR", "estimate"),
             ("OR 95% CI low", "ci_low"),
@@ -135,11 +194,44 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, signatures
             ctx.check("models", label, r[key], call, r_value(r["term"], key))
 
 
-def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> None:
+def _n_notes(ctx: Context, fits: dict, cands_of: dict, steps: dict) -> list[str]:
+    n_train = len(ctx.training())
+    notes = []
+    for name, fit in fits.items():
+        n, ev = int(fit.stats["n"]), int(fit.stats["events"])
+        left = n_train - n
+        what = "every candidate variable" if name in steps else "its variables"
+        how = (
+            f"listwise deletion over the {len(cands_of[name])} candidates"
+            if name in steps
+            else "a missing model variable"
+        )
+        notes.append(
+            f"{name}: n = {n} training patients ({ev} events) with {what} recorded"
+            + (f" ({left} of {n_train} left out by {how})" if left else "")
+        )
+    return notes
+
+
+def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
+    per = ctx.shared["plan"].per
+    parts = []
+    for name, by_term in units.items():
+        for term, k in by_term.items():
+            if term in signatures:
+                continue
+            sd = f"SD = {k:.4g}, " if per.get(term) == "sd" else ""
+            parts.append(f"{ctx.label(term)} per {sd}{k:.4g} units ({name})")
+    return "; ORs of " + ", ".join(parts) if parts else ""
+
+
+def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units) -> None:
     from ._table3 import or_digits, table3, table3_formats
 
     opts = ctx.options
-    wide = table3(ctx, fits, ors)
+    per = ctx.shared["plan"].per
+    suffix = {v: " (per SD)" if k == "sd" else f" (per {k:g})" for v, k in per.items()}
+    wide = table3(ctx, fits, ors, suffix)
     fine = [
         ctx.label(r["variable"])
         for name in fits
@@ -148,25 +240,20 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> N
         and or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
         and pd.notna(r[f"{name}|ci_low"])
     ]
-    notes = []
-    for name, fit in fits.items():
-        n, ev = int(fit.stats["n"]), int(fit.stats["events"])
-        left = n_train - n
-        notes.append(
-            f"{name}: n = {n} training patients ({ev} events) with every candidate variable recorded"
-            + (
-                f" ({left} of {n_train} left out by listwise deletion over the "
-                f"{len(cands_of[name])} candidates)"
-                if left
-                else ""
-            )
-        )
+    prespecified = [n for n in fits if n not in steps]
+    how = (
+        "forward LR"
+        if not prespecified
+        else "prespecified"
+        if not steps
+        else "forward LR and prespecified"
+    )
     section.table(
         "table3_multivariable",
         wide,
-        caption=f"{ctx.next_table()} Multivariable logistic regression (forward LR) in the training set",
+        caption=f"{ctx.next_table()} Multivariable logistic regression ({how}) in the training set",
         formats=table3_formats(fits),
-        footnote="; ".join(notes)
+        footnote="; ".join(_n_notes(ctx, fits, cands_of, steps))
         + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
         "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
         + (
@@ -174,15 +261,27 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, n_train) -> N
             if wide["variable"].isin(list(signatures)).any()
             else ""
         )
+        + _units_note(ctx, fits, units, signatures)
         + (
             f"; {', '.join(dict.fromkeys(fine))}: OR per unit, with more decimals so that the CI "
             "limits print apart"
             if fine
             else ""
         )
-        + "; —, not in the model. Forward stepwise selection: entry by the score "
-        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} "
-        "(SPSS Forward: LR). *p < 0.05.",
+        + "; —, not in the model."
+        + (
+            " Forward stepwise selection: entry by the score "
+            f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} "
+            "(SPSS Forward: LR)."
+            if steps
+            else ""
+        )
+        + (
+            f" Prespecified (all variables kept): {', '.join(prespecified)}."
+            if prespecified
+            else ""
+        )
+        + " *p < 0.05.",
     )
 
 
@@ -211,8 +310,10 @@ def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
 def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
     nomos = {}
     for name, fit in fits.items():
-        stem = "fig_nomogram_" + ("clinical" if name == CLINICAL else "dl")
-        display = NOMOGRAM_NAMES[name]
+        from reports.model import slug
+
+        stem = "fig_nomogram_" + ({CLINICAL: "clinical", DL: "dl"}.get(name) or slug(name))
+        display = NOMOGRAM_NAMES.get(name, f"{name} nomogram")
         try:
             drawn = _nomograms(ctx, fit, stem)
         except Exception as exc:
@@ -257,7 +358,6 @@ def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
 
 
 def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
-    opts = ctx.options
     ctx.shared["fits"] = fits
     ctx.results["models"] = {
         name: {
@@ -269,18 +369,41 @@ def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
             "n": int(fit.stats["n"]),
             "events": int(fit.stats["events"]),
             "patients": list(map(str, fit.data.index)),
-            "steps": steps[name],
+            "steps": steps.get(name),
+            "selection": "forward_lr" if name in steps else "prespecified",
             "nomogram": nomos.get(name),
         }
         for name, fit in fits.items()
     }
-    ctx.methods["models"] = (
-        f"Multivariable logistic models were built in the training set by forward stepwise selection (SPSS Forward: LR; "
-        f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; patients with every "
-        "candidate variable recorded, the n stated per model): a clinical "
-        "model from the significant clinical variables"
-        + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
-        + ". Nomograms were drawn from the final models"
+    ctx.methods["models"] = _methods_text(ctx, fits, steps, ref_sig)
+
+
+def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
+    opts = ctx.options
+    prespecified = [n for n in fits if n not in steps]
+    text = ""
+    if steps:
+        text = (
+            "Multivariable logistic models were built in the training set by forward stepwise "
+            f"selection (SPSS Forward: LR; score-test entry p < {opts.entry:g}, likelihood-ratio "
+            f"removal p > {opts.removal:g}; patients with every candidate variable recorded, the n "
+            "stated per model): a clinical model from the significant clinical variables"
+            + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
+            + ". "
+        )
+    if prespecified:
+        plan_models = ctx.shared["plan"].models
+        text += (
+            "Prespecified models were fitted with all their variables in the training patients "
+            "with those variables recorded: "
+            + "; ".join(
+                f"{n} ({', '.join(ctx.label(v) for v in plan_models[n])})" for n in prespecified
+            )
+            + ". "
+        )
+    return (
+        text
+        + "Nomograms were drawn from the final models"
         + (
             " by rms::nomogram and natively by hccstats (the same points table)"
             if opts.use_r
@@ -290,11 +413,16 @@ def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
     )
 
 
-def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
-    """Odds ratios of the signature terms per ``SIG_PER`` increase: OR**0.1 and its Wald CI**0.1 (p unchanged)."""
+def per_units(ors: pd.DataFrame, units: dict[str, float]) -> pd.DataFrame:
+    """Odds ratios per ``units[term]`` increase: OR**k and its Wald CI**k (p unchanged)."""
     ors = ors.copy()
-    rows = ors["term"].isin(list(signatures))
+    k = ors["term"].map(lambda t: units.get(t, 1.0)).astype(float)
     for key in ("estimate", "ci_low", "ci_high"):
-        ors.loc[rows, key] = ors.loc[rows, key] ** SIG_PER
-    ors["per"] = [SIG_PER if r else 1.0 for r in rows]
+        ors[key] = ors[key] ** k
+    ors["per"] = k.to_numpy()
     return ors
+
+
+def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
+    """Odds ratios of the signature terms per ``SIG_PER`` increase (p unchanged)."""
+    return per_units(ors, {t: SIG_PER for t in signatures})

@@ -99,13 +99,14 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
 
 
 def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tuple:
-    opts = ctx.options
+    plan = ctx.shared["plan"]
+    stepwise = [n for n in fits if n in ctx.shared.get("stepwise_models", [])]
     cal_rows, val_rows = [], []
     for name, fit in fits.items():
         risk = {p: scores[name][p].to_numpy(float) for p in SETS}
         yy = {p: y.loc[scores[name][p].index].to_numpy(float) for p in SETS}
         cal_rows += calibration_rows(ctx, name, fit, yy, risk)
-        val_rows += internal_validation_rows(name, fit, opts.B, ctx.seed)
+        val_rows += internal_validation_rows(name, fit, plan.B, plan.bootstrap_seed)
     cal = pd.DataFrame(cal_rows)
     section.table(
         "table_calibration",
@@ -139,7 +140,7 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         "table_internal_validation",
         iv,
         caption=f"{ctx.next_table()} Internal validation of the models in the training set "
-        f"(bootstrap, B = {opts.B})",
+        f"(bootstrap, B = {plan.B})",
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
@@ -148,10 +149,16 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
             "Optimism-corrected": F.col("corrected", "3f"),
         },
         footnote="rms::validate-equivalent bootstrap (method 'boot', seed "
-        f"{ctx.seed}): the model refitted in each resample, optimism = mean(index in the resample "
-        "− index of that refit on the original patients); corrected = apparent − optimism. "
-        "C = Dxy / 2 + 0.5. The forward selection is not repeated in the resamples, so the "
-        "optimism of the selection is not included. Bootstrap numbers are not in the R "
+        f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
+        "the resample − index of that refit on the original patients); corrected = apparent − "
+        "optimism. C = Dxy / 2 + 0.5."
+        + (
+            f" {', '.join(stepwise)}: the forward selection is not repeated in the resamples, so "
+            "the optimism of the selection is not included."
+            if stepwise
+            else ""
+        )
+        + " Bootstrap numbers are not in the R "
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
         "resamples.",
     )
@@ -208,6 +215,7 @@ def run(ctx: Context, section: Section) -> None:
         "internal_validation": iv,
         **curves,
     }
+    plan = ctx.shared["plan"]
     ctx.methods["performance"] = (
         "Each model was evaluated on the training patients it was fitted on and on every "
         "validation patient with its variables recorded. Discrimination was measured by the AUC "
@@ -222,13 +230,18 @@ def run(ctx: Context, section: Section) -> None:
         + ". Calibration was assessed by the logistic recalibration intercept and slope with "
         "Wald 95% CIs, the Brier score, Emax and Spiegelhalter's test (rms::val.prob-equivalent), "
         "the Hosmer–Lemeshow and le Cessie–van Houwelingen tests, and calibration curves "
-        f"({ctx.options.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
+        f"({plan.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
         "lowess in the validation set); the models were internally validated with "
-        f"{ctx.options.B} bootstrap resamples (rms::validate-equivalent, seed {ctx.seed}: "
+        f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
         "optimism-corrected C, calibration intercept and slope, Brier score), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
-        "probabilities 0.01–0.99)."
+        f"probabilities {_range_text(plan)})."
     )
+
+
+def _range_text(plan) -> str:
+    lo, hi, by = plan.threshold_range
+    return f"{lo:g}–{hi:g} in steps of {by:g}"
 
 
 def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
@@ -239,11 +252,11 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
     from hccstats.calibration import calibration_curve
     from hccstats.plots import calibration_curves, decision_curves, roc_curves
 
-    opts = ctx.options
+    plan = ctx.shared["plan"]
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
         va = scores[name]["validation"]
-        cal[(name, "training")] = calibrate(fit, B=opts.B, seed=ctx.seed)
+        cal[(name, "training")] = calibrate(fit, B=plan.B, seed=plan.bootstrap_seed)
         cal[(name, "validation")] = calibration_curve(
             y.loc[va.index].to_numpy(float), va.to_numpy(float)
         )
@@ -253,6 +266,7 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
         dcas[part] = dca(
             y.loc[common].to_numpy(float),
             {n: scores[n][part].loc[common].to_numpy(float) for n in fits},
+            thresholds=plan.thresholds,
         )
     fig, axes = plt.subplots(3, 2, figsize=(7.2, 9.6))
     for j, part in enumerate(SETS):
@@ -276,8 +290,9 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
         fig,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
         "usefulness of the models. ROC curves in the training (A) and validation (B) sets; "
-        f"calibration curves (training: bootstrap bias-corrected, B = {opts.B}; validation: "
-        "lowess of the observed outcome) (C, D); decision curves (E, F; training n = "
+        f"calibration curves (training: bootstrap bias-corrected, B = {plan.B}; validation: "
+        "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
+        f"{_range_text(plan)}; training n = "
         f"{dca_n['training']}, validation n = {dca_n['validation']}"
         + (", the patients with every model's variables" if len(fits) > 1 else "")
         + "). Patients as in Table 4",

@@ -56,15 +56,21 @@ def _fill(row: dict, fits: dict, ors: pd.DataFrame) -> dict:
     return row
 
 
-def table3(ctx: Context, fits: dict, ors: pd.DataFrame) -> pd.DataFrame:
-    """The raw Table 3: kind, variable, term, level, label and ``<model>|<key>`` per model."""
+def table3(
+    ctx: Context, fits: dict, ors: pd.DataFrame, suffix: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The raw Table 3: kind, variable, term, level, label and ``<model>|<key>`` per model.
+
+    ``suffix``: text after a numeric variable's label (its OR units, e.g. " (per 10)").
+    """
+    suffix = suffix or {}
     rows = [_blank("intercept", "", "Intercept", term="Intercept")]
     for var in _variables(fits):
         fit = next(f for f in fits.values() if var in f.terms)
         label = ctx.label(var)
         levels = _factor_levels(fit, var)
         if levels is None:
-            rows.append(_blank("term", var, label, term=var))
+            rows.append(_blank("term", var, label + suffix.get(var, ""), term=var))
             continue
         ref, others = levels
         if len(others) == 1:
