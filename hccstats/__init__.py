@@ -41,6 +41,7 @@ _LAZY: dict[str, str] = {
     "LogisticFit": "hccstats.logistic",
     "univariate": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
+    "backward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
     # baseline table (tableone)

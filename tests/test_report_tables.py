@@ -338,7 +338,7 @@ def test_or_digits_separate_ci_limits_against_printed_values():
 PRESPECIFIED = """\
 analysis:
   alpha: 0.2
-  selection: none
+  selection: backward_lr
   models:
     Prespecified: [age, nodes, rx, obstruct]
   bootstrap: {B: 200, seed: 5}
@@ -368,15 +368,15 @@ def prespecified(colon_study, tmp_path_factory) -> Path:
 
 @pytest.mark.r
 def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, colon_study):
-    """analysis: {selection: none, models: ...}: every variable kept, its own patients, R agrees."""
+    """analysis: {models: ...} beside backward selection: every variable kept, R agrees."""
     from hccstats.rbridge import run
 
     res = json.loads((prespecified / "results.json").read_text())
     check = pd.read_csv(prespecified / "r_check.csv")
     assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
-    assert list(res["models"]) == ["Prespecified"]
+    assert list(res["models"]) == ["Clinical model", "Prespecified"]
     model = res["models"]["Prespecified"]
-    assert model["selection"] == "prespecified"
+    assert model["selection"] == "prespecified" and model["steps"] is None
     assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
     data = _study_data(colon_study)
     train = data[data["split"] == "training"]
@@ -407,9 +407,30 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     t3 = html_table(prespecified, "Variable", "β")
     assert "Age (years) (per 10)" in set(t3["Variable"])
     assert "Obstruction: yes vs no" in set(t3["Variable"])
-    html = (prespecified / "report.html").read_text(encoding="utf-8")
-    assert "Forward LR selection steps" not in html and "forward selection is not" not in html
     dca = pd.DataFrame(res["performance"]["dca"]["validation"])
     np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
     iv = pd.DataFrame(res["performance"]["internal_validation"])
     assert (iv["B"] == 200).all()
+    # two models: a DeLong column, on the patients both have
+    t4 = html_table(prespecified, "Model", "AUC (95% CI)")
+    assert "p value" in t4.columns and "Ref" in set(t4["p value"])
+    assert check["quantity"].str.startswith("DeLong p, Clinical model vs Prespecified").any()
+
+
+def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecified, colon_study):
+    """analysis: {selection: backward_lr}: the clinical model is hs.backward_lr's."""
+    import hccstats as hs
+
+    res = json.loads((prespecified / "results.json").read_text())
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"].copy()
+    for c in ("differ", "extent"):  # ordinal as scores, as the report
+        train[c] = train[c].cat.codes.replace(-1, np.nan).astype(float) + 1
+    cands = res["univariate"]["significant"]
+    sw = hs.backward_lr(train, "status", cands, nan_policy="omit")
+    model = res["models"]["Clinical model"]
+    assert model["selection"] == "backward_lr" and model["terms"] == list(sw.fit.terms)
+    assert [s["term"] for s in model["steps"]] == list(sw.steps["term"])
+    assert model["coef"] == pytest.approx(sw.fit.coef.to_dict(), rel=1e-12)
+    html = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert "Backward LR selection steps" in html and "SPSS Backward: LR" in html

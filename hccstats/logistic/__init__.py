@@ -1,6 +1,7 @@
 """Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
-SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
+SPSS-style ``forward_lr`` and ``backward_lr``, and ``vif`` (car::vif). See docs/logistic.md."""
 
+from ._backward import backward_lr
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
 from ._stepwise import Stepwise, forward_lr
@@ -12,6 +13,7 @@ __all__ = [
     "LogisticFit",
     "univariate",
     "forward_lr",
+    "backward_lr",
     "Stepwise",
     "vif",
     "detect_separation",

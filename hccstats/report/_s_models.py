@@ -1,6 +1,8 @@
-"""Stage 6: forward-LR multivariable models (Table 3) and their nomograms (Fig. 5).
+"""Stage 6: multivariable models (Table 3) and their nomograms (Fig. 5).
 
-Clinical model: forward LR over the clinical variables significant in the univariable
+Stepwise models (``analysis: {selection: forward_lr}``, the default, or ``backward_lr``) and
+prespecified ones (``analysis: {models: ...}``). Clinical model: stepwise over the clinical
+variables significant in the univariable
 analysis. DL model: the same plus the reference (mp-MR) signature. rms draws the nomograms
 through rpy2; the native engine is the fallback.
 """
@@ -19,6 +21,19 @@ from ._s_features import PER_FOOTNOTE, SIG_PER
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
+#: selection -> (short name, the sentence of the footnote and methods)
+SELECTION_TEXT = {
+    "forward_lr": (
+        "forward LR",
+        "Forward stepwise selection: entry by the score test p < {entry:g}, removal by the "
+        "likelihood-ratio test p > {removal:g} (SPSS Forward: LR)",
+    ),
+    "backward_lr": (
+        "backward LR",
+        "Backward stepwise selection from all candidates: removal by the likelihood-ratio test "
+        "p > {removal:g}, re-entry by the score test p < {entry:g} (SPSS Backward: LR)",
+    ),
+}
 NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 
 
@@ -76,10 +91,10 @@ def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[s
 
 def _select(ctx: Context, section: Section, selection: str, name: str, cands: list[str]):
     """The stepwise fit of one model and its step log, or None when no candidate entered."""
-    from hccstats import forward_lr
+    from hccstats import backward_lr, forward_lr
 
     opts = ctx.options
-    sw = forward_lr(
+    sw = (backward_lr if selection == "backward_lr" else forward_lr)(
         ctx.training(),
         ctx.study.outcome,
         cands,
@@ -89,7 +104,8 @@ def _select(ctx: Context, section: Section, selection: str, name: str, cands: li
     )
     if not sw.selected:
         section.text(
-            f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).",
+            f"{name}: no variable is in the model ({SELECTION_TEXT[selection][0]}, entry p < "
+            f"{opts.entry:g}, removal p > {opts.removal:g}).",
             "note",
         )
         return None
@@ -146,7 +162,7 @@ def run(ctx: Context, section: Section) -> None:
             )
         fits[name], cands_of[name] = _prespecified(ctx, variables), variables
     if not fits:
-        raise StageUnavailable("forward selection entered no variable in any model")
+        raise StageUnavailable("stepwise selection kept no variable in any model")
     rows, units = [], {}
     for name, fit in fits.items():
         units[name] = units_of(fit, signatures, p.per)
@@ -241,12 +257,13 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
         and pd.notna(r[f"{name}|ci_low"])
     ]
     prespecified = [n for n in fits if n not in steps]
+    sel = ctx.shared["plan"].selection
     how = (
-        "forward LR"
+        SELECTION_TEXT.get(sel, ("",))[0]
         if not prespecified
         else "prespecified"
         if not steps
-        else "forward LR and prespecified"
+        else f"{SELECTION_TEXT.get(sel, ('',))[0]} and prespecified"
     )
     section.table(
         "table3_multivariable",
@@ -270,9 +287,7 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
         )
         + "; —, not in the model."
         + (
-            " Forward stepwise selection: entry by the score "
-            f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} "
-            "(SPSS Forward: LR)."
+            " " + SELECTION_TEXT[sel][1].format(entry=opts.entry, removal=opts.removal) + "."
             if steps
             else ""
         )
@@ -285,6 +300,10 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
     )
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
     step_rows = []
     for name, st in steps.items():
@@ -294,7 +313,8 @@ def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
     section.table(
         "supp_stepwise",
         pd.concat(step_rows, ignore_index=True),
-        caption=f"{ctx.next_table(supplementary=True)} Forward LR selection steps",
+        caption=f"{ctx.next_table(supplementary=True)} "
+        f"{_first_upper(SELECTION_TEXT[ctx.shared['plan'].selection][0])} selection steps",
         formats={
             "Model": F.col("model", "text"),
             "Step": F.col("step", "int"),
@@ -370,7 +390,7 @@ def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
             "events": int(fit.stats["events"]),
             "patients": list(map(str, fit.data.index)),
             "steps": steps.get(name),
-            "selection": "forward_lr" if name in steps else "prespecified",
+            "selection": ctx.shared["plan"].selection if name in steps else "prespecified",
             "nomogram": nomos.get(name),
         }
         for name, fit in fits.items()
@@ -384,10 +404,12 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
     text = ""
     if steps:
         text = (
-            "Multivariable logistic models were built in the training set by forward stepwise "
-            f"selection (SPSS Forward: LR; score-test entry p < {opts.entry:g}, likelihood-ratio "
-            f"removal p > {opts.removal:g}; patients with every candidate variable recorded, the n "
-            "stated per model): a clinical model from the significant clinical variables"
+            "Multivariable logistic models were built in the training set by "
+            + SELECTION_TEXT[ctx.shared["plan"].selection][1]
+            .format(entry=opts.entry, removal=opts.removal)
+            .lower()
+            + " (patients with every candidate variable recorded, the n stated per model): a "
+            "clinical model from the significant clinical variables"
             + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
             + ". "
         )

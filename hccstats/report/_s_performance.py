@@ -153,7 +153,7 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         "the resample − index of that refit on the original patients); corrected = apparent − "
         "optimism. C = Dxy / 2 + 0.5."
         + (
-            f" {', '.join(stepwise)}: the forward selection is not repeated in the resamples, so "
+            f" {', '.join(stepwise)}: the stepwise selection is not repeated in the resamples, so "
             "the optimism of the selection is not included."
             if stepwise
             else ""
