@@ -84,11 +84,10 @@ def colon_study(tmp_path_factory) -> Path:
     return folder / "study.yaml"
 
 
-@pytest.fixture(scope="module")
-def colon(colon_study, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("colon-report") / "report"
+def _report(study: Path, out: Path) -> Path:
+    """``python -m hccstats.report --config study --out out`` (with R), which must succeed."""
     proc = subprocess.run(
-        [sys.executable, "-m", "hccstats.report", "--config", str(colon_study), "--out", str(out)],
+        [sys.executable, "-m", "hccstats.report", "--config", str(study), "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -96,6 +95,11 @@ def colon(colon_study, tmp_path_factory) -> Path:
     )
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+@pytest.fixture(scope="module")
+def colon(colon_study, tmp_path_factory) -> Path:
+    return _report(colon_study, tmp_path_factory.mktemp("colon-report") / "report")
 
 
 class _Tables(HTMLParser):
@@ -353,17 +357,7 @@ def prespecified(colon_study, tmp_path_factory) -> Path:
     (folder / "clinical.csv").write_bytes((colon_study.parent / "clinical.csv").read_bytes())
     text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
     (folder / "study.yaml").write_text(text)
-    out = folder / "report"
-    proc = subprocess.run(
-        [sys.executable, "-m", "hccstats.report", "--config", str(folder / "study.yaml")]
-        + ["--out", str(out), "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return _report(folder / "study.yaml", folder / "report")
 
 
 @pytest.mark.r
