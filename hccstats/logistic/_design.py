@@ -41,7 +41,18 @@ def _names_in(code: str) -> set[str]:
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
         return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    for node in ast.walk(tree):  # Q('BCLC stage'): a column quoted for patsy
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Q"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
 
 
 def referenced_columns(desc: patsy.ModelDesc, data: pd.DataFrame) -> list[str]:

@@ -18,6 +18,7 @@ from .._errors import InputError
 from . import _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
+from ._separation import firth_refit, model_odds_ratios
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
@@ -163,17 +164,21 @@ def run(ctx: Context, section: Section) -> None:
         fits[name], cands_of[name] = _prespecified(ctx, variables), variables
     if not fits:
         raise StageUnavailable("stepwise selection kept no variable in any model")
-    rows, units = [], {}
-    for name, fit in fits.items():
+    rows, units, notes = [], {}, []
+    for name in list(fits):
+        fit = fits[name] = firth_refit(fits[name]) if opts.firth else fits[name]
         units[name] = units_of(fit, signatures, p.per)
-        ors = per_units(fit.odds_ratios(), units[name])
+        raw_ors, sep_note = model_odds_ratios(ctx, name, fit)
+        notes.append(sep_note)
+        ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
-        _register_checks(ctx, name, fit, ors, units[name])
+        if not opts.firth:  # R's glm gives neither Firth estimates nor infinite ones
+            _register_checks(ctx, name, fit, ors.dropna(subset=["estimate"]), units[name])
     ors = pd.concat(rows, ignore_index=True)
     ctx.shared["stepwise_models"] = list(steps)
-    _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
+    _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes)
     if steps:
         _steps_table(ctx, section, steps)
     nomos = _draw_all(ctx, section, fits)
@@ -195,9 +200,14 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
             _rcheck.r_term(term), key
         ]
 
-    ctx.check(
-        "models", f"{name}: intercept", fit.coef["Intercept"], call, r_value("(Intercept)", "coef")
-    )
+    if getattr(fit, "separation", None) is None:  # separated: R's glm does not converge
+        ctx.check(
+            "models",
+            f"{name}: intercept",
+            fit.coef["Intercept"],
+            call,
+            r_value("(Intercept)", "coef"),
+        )
     for _, r in ors.iterrows():
         unit = f" per {units[r['term']]:g}" if r["term"] in units else ""
         for what, key in (
@@ -241,7 +251,7 @@ def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
     return "; ORs of " + ", ".join(parts) if parts else ""
 
 
-def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units) -> None:
+def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes) -> None:
     from ._table3 import or_digits, table3, table3_formats
 
     opts = ctx.options
@@ -296,7 +306,8 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units)
             if prespecified
             else ""
         )
-        + " *p < 0.05.",
+        + " *p < 0.05."
+        + "".join(f" {n}" for n in notes if n),
     )
 
 

@@ -15,6 +15,7 @@ from reports import formatting as F
 from ._calib import calibration_rows, internal_validation_rows
 from ._context import Context, StageUnavailable
 from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
+from ._separation import calibration_failures
 
 REQUIRES: tuple[str, ...] = ("models",)
 SETS = ("training", "validation")
@@ -208,6 +209,7 @@ def run(ctx: Context, section: Section) -> None:
     _table4(ctx, section, perf, reference)
     cal_table, iv = _calibration_tables(ctx, section, fits, scores, y)
     curves = _figure(ctx, section, fits, scores, y, perf, rocs, order)
+    failures = curves.pop("failures")
     ctx.results["performance"] = {
         "table": perf,
         "n": {name: {p: int(len(scores[name][p])) for p in SETS} for name in order},
@@ -235,7 +237,7 @@ def run(ctx: Context, section: Section) -> None:
         f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
         "optimism-corrected C, calibration intercept and slope, Brier score), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
-        f"probabilities {_range_text(plan)})."
+        f"probabilities {_range_text(plan)})." + failures
     )
 
 
@@ -310,6 +312,7 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
         },
         "dca": {p: d.table for p, d in dcas.items()},
         "dca_n": dca_n,
+        "failures": calibration_failures(ctx, cal),
     }
 
 
@@ -338,8 +341,11 @@ def _calibration_errors(ctx: Context, section: Section, cal: dict) -> None:
             "Mean absolute error": lambda r: F.fmt_num(r["mean_abs_error"], 3),
             "Mean squared error": lambda r: F.fmt_num(r["mean_squared_error"], 4),
             "0.9 quantile of absolute error": lambda r: F.fmt_num(r["quantile_90"], 3),
-            "Bootstrap resamples": lambda r: str(int(r["B"])) if r["B"] else "—",
+            "Bootstrap resamples (failed)": lambda r: (
+                f"{int(r['B'])} ({int(r['n_failed'])})" if r["B"] else "—"
+            ),
         },
         footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent "
-        "(validation) curve.",
+        "(validation) curve; in brackets the bootstrap refits that failed and were left out "
+        "(above 1% the report warns).",
     )
