@@ -27,12 +27,17 @@ VALIDATE_INDICES = {
 }
 
 
+CI_KEYS = ("intercept_ci_low", "intercept_ci_high", "slope_ci_low", "slope_ci_high")
+
+
 def _recalibration_ci(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
     """Wald 95% CIs of the intercept and slope of ``y ~ logit(risk)`` (val.prob's recalibration)."""
     from hccstats import lrm
 
     keep = (risk > 0) & (risk < 1)
     d = pd.DataFrame({"y": y[keep], "lp": np.log(risk[keep] / (1 - risk[keep]))})
+    if d["y"].nunique() < 2 or d["lp"].nunique() < 2:  # e.g. a separated model: undefined
+        return dict.fromkeys(CI_KEYS, np.nan)
     ci = lrm("y ~ lp", d).conf_int()
     return {
         "intercept_ci_low": float(ci.loc["Intercept", "ci_low"]),
@@ -55,7 +60,7 @@ def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> 
             lambda r_name=r_name: float(_rcheck.val_prob(y, risk)[r_name]),
         )
     if part == "validation":
-        for key in ("intercept_ci_low", "intercept_ci_high", "slope_ci_low", "slope_ci_high"):
+        for key in (k for k in CI_KEYS if np.isfinite(row[k])):
             ctx.check(
                 "performance",
                 f"calibration {key.replace('_ci_', ' 95% CI ')}, {model}, {part}",
