@@ -65,6 +65,7 @@ class AnalysisKey:
 
 
 _PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
+_FACTORS = ("categorical", "binary")
 _MAPPING_KINDS = {
     "models": "a mapping {model name: [variables declared under variables:]}",
     "bootstrap": "a mapping {B: integer 10–100000, seed: integer ≥ 0}",
@@ -314,6 +315,13 @@ def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dic
             if bad:
                 raise InputError(
                     f"{yaml_name}: analysis.{name}: not declared under variables: {bad}"
+                )
+        if key.kind == "per":
+            factors = [v for v in checked if getattr(variables[v], "type", "") in _FACTORS]
+            if factors:
+                raise InputError(
+                    f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
+                    f"not the categorical {factors}"
                 )
         out[key.name] = checked
     if out.get("selection") == "none" and not out.get("models"):
