@@ -331,12 +331,12 @@ def test_ordinal_baseline_p_against_r_wilcox_on_scores_on_colon(colon, colon_stu
 
 def test_or_digits_separate_ci_limits_against_printed_values():
     """An OR per unit of a fine scale (AFP, ng/mL) never prints as 1.00 (1.00–1.00)."""
-    from hccstats.report._table3 import or_ci_text
+    from reports.formatting import fmt_or_ci
 
-    assert or_ci_text(1.00043, 1.00012, 1.00074) == "1.0004 (1.0001–1.0007)"
-    assert or_ci_text(3.0712, 1.52, 6.22) == "3.07 (1.52–6.22)"  # the study's style, unchanged
-    assert or_ci_text(1.0187, 1.0112, 1.0191) == "1.02 (1.01–1.02)"  # limits apart: 2 decimals
-    assert or_ci_text(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
+    assert fmt_or_ci(1.00043, 1.00012, 1.00074) == "1.0004 (1.0001–1.0007)"
+    assert fmt_or_ci(3.0712, 1.52, 6.22) == "3.07 (1.52–6.22)"  # the study's style, unchanged
+    assert fmt_or_ci(1.0187, 1.0112, 1.0191) == "1.02 (1.01–1.02)"  # limits apart: 2 decimals
+    assert fmt_or_ci(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
 
 
 PRESPECIFIED = """\

@@ -252,7 +252,7 @@ def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
 
 
 def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes) -> None:
-    from ._table3 import or_digits, table3, table3_formats
+    from ._table3 import table3, table3_formats
 
     opts = ctx.options
     per = ctx.shared["plan"].per
@@ -263,7 +263,7 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units,
         for name in fits
         for _, r in wide.iterrows()
         if r["kind"] == "term"
-        and or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
+        and F.or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
         and pd.notna(r[f"{name}|ci_low"])
     ]
     prespecified = [n for n in fits if n not in steps]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._context import Context
 
-__all__ = ["table3", "table3_formats", "or_digits", "or_ci_text", "KEYS"]
+__all__ = ["table3", "table3_formats", "KEYS"]
 
 KEYS = ("coef", "estimate", "ci_low", "ci_high", "p_value")
 NOT_IN_MODEL = "\u2014"
@@ -84,32 +84,6 @@ def table3(
     return pd.DataFrame([_fill(r, fits, ors) for r in rows])
 
 
-def or_digits(est: float, low: float, high: float) -> int:
-    """Decimals of an OR and its CI: 2 (the study's style), unless all three would print the same.
-
-    A continuous variable on a fine scale (AFP in ng/mL) has an OR per unit like 1.0004
-    (1.0001–1.0007), which two decimals print as "1.00 (1.00–1.00)": then more decimals (up
-    to 5), until estimate and limits print apart.
-    """
-    from reports import formatting as F
-
-    def texts(d):
-        return {F.fmt_or(est, d), F.fmt_or(low, d), F.fmt_or(high, d)}
-
-    if len(texts(2)) > 1:
-        return 2
-    for digits in (3, 4, 5):
-        if len(texts(digits)) == 3:
-            return digits
-    return 5
-
-
-def or_ci_text(est: float, low: float, high: float) -> str:
-    from reports import formatting as F
-
-    return F.fmt_or_ci(est, low, high, or_digits(est, low, high))
-
-
 def _cell(name: str, what: str):
     from reports import formatting as F
 
@@ -127,7 +101,7 @@ def _cell(name: str, what: str):
             return F.fmt_p(r[f"{name}|p_value"], star=kind != "intercept")
         if kind == "intercept":
             return ""
-        return or_ci_text(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"])
+        return F.fmt_or_ci(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"])
 
     return fmt
 
