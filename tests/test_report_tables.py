@@ -283,6 +283,8 @@ def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
     }
     for item, present in evidence.items():
         assert (tripod[item] == "reported") == present, item
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert (tripod["14a"] == "reported") == ("n (events)" in t4.columns)
     assert tripod["15a"] == "reported" and tripod["16"] == "reported"
 
 
@@ -302,6 +304,7 @@ def test_tripod_item_not_reported_when_the_table_lacks_it_against_report_model()
     assert tripod_status(_Ctx, "15a", "ok") == "not reported"
     assert tripod_status(_Ctx, "16", "ok") == "not reported"
     assert tripod_status(_Ctx, "16", "failed") == "failed"
+    assert tripod_status(_Ctx, "14a", "ok") == "not reported"
     assert tripod_status(_Ctx, "4a", "ok") == "reported"  # items without evidence: the stage
 
 

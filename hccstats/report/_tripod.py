@@ -34,6 +34,17 @@ def _has_calibration(report) -> bool:
     return all(c in d.columns and d[c].str.contains(r"\(", regex=True).any() for c in cols)
 
 
+def _has_numbers(report) -> bool:
+    """Each model's n and events: Table 3's footnote and Table 4's n (events) column."""
+    t3, t4 = _table(report, "table3_multivariable"), _table(report, "table4_model_performance")
+    return (
+        t3 is not None
+        and "events" in t3.footnote
+        and t4 is not None
+        and "n (events)" in t4.display().columns
+    )
+
+
 def _has_figure(prefix: str) -> Callable:
     return lambda report: any(f.name.startswith(prefix) for f in report.figures())
 
@@ -41,6 +52,7 @@ def _has_figure(prefix: str) -> Callable:
 #: TRIPOD item -> predicate on the Report about to be rendered
 EVIDENCE: dict[str, Callable] = {
     "10d": lambda report: _table(report, "table4_model_performance") is not None,
+    "14a": _has_numbers,
     "15a": _has_intercept,
     "15b": _has_figure("fig_nomogram"),
     "16": _has_calibration,
