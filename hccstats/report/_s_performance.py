@@ -80,10 +80,11 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
             if len(diff)
             else ""
         )
+    ctx.shared["performance_table"] = number = ctx.next_table()
     section.table(
         "table4_model_performance",
         perf,
-        caption=f"{ctx.next_table()} Predictive performance of the models in the "
+        caption=f"{number} Predictive performance of the models in the "
         "training and validation sets",
         formats=performance_formats(perf),
         footnote="Training: the patients each model was fitted on; validation: every validation "
@@ -109,10 +110,12 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         cal_rows += calibration_rows(ctx, name, fit, yy, risk)
         val_rows += internal_validation_rows(name, fit, plan.B, plan.bootstrap_seed)
     cal = pd.DataFrame(cal_rows)
+    perf_table, cal_number = ctx.shared["performance_table"], ctx.next_table()
+    iv_number = ctx.next_table()
     section.table(
         "table_calibration",
         cal,
-        caption=f"{ctx.next_table()} Calibration and goodness of fit of the models",
+        caption=f"{cal_number} Calibration and goodness of fit of the models",
         formats={
             "Model": F.col("model", "text"),
             "Set": lambda r: str(r["set"]).capitalize(),
@@ -130,17 +133,17 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         footnote="Calibration intercept and slope: the logistic recalibration y ~ logit(predicted "
         "risk) of rms::val.prob in the validation set, with Wald 95% CIs (ideal: 0 and 1); in the "
         "training set they are 0 and 1 by construction (—; the optimism-corrected values are in "
-        "the next table). Brier score, Emax (largest absolute difference between the lowess "
+        f"{iv_number}). Brier score, Emax (largest absolute difference between the lowess "
         "calibration curve and the predicted risk) and Spiegelhalter's z-test as rms::val.prob; "
         "Hosmer–Lemeshow test over deciles of predicted risk (groups − 2 df); le Cessie–van Houwelingen "
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
-        "was fitted on. Patients as in Table 4.",
+        f"was fitted on. Patients as in {perf_table}.",
     )
     iv = pd.DataFrame(val_rows)
     section.table(
         "table_internal_validation",
         iv,
-        caption=f"{ctx.next_table()} Internal validation of the models in the training set "
+        caption=f"{iv_number} Internal validation of the models in the training set "
         f"(bootstrap, B = {plan.B})",
         formats={
             "Model": F.col("model", "text"),
@@ -297,7 +300,7 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
         f"{_range_text(plan)}; training n = "
         f"{dca_n['training']}, validation n = {dca_n['validation']}"
         + (", the patients with every model's variables" if len(fits) > 1 else "")
-        + "). Patients as in Table 4",
+        + f"). Patients as in {ctx.shared['performance_table']}",
     )
     _calibration_errors(ctx, section, cal)
     return {
