@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "univariate": "hccstats.logistic",
     "univariable": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
+    "backward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
     # baseline table (tableone)

@@ -1,6 +1,8 @@
 """Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate`` (the
-univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
+univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and
+``backward_lr``, and ``vif`` (car::vif). See docs/logistic.md."""
 
+from ._backward import backward_lr
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
 from ._stepwise import Stepwise, forward_lr
@@ -16,6 +18,7 @@ __all__ = [
     "univariate",
     "univariable",
     "forward_lr",
+    "backward_lr",
     "Stepwise",
     "vif",
     "detect_separation",

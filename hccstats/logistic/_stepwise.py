@@ -37,7 +37,7 @@ __all__ = ["forward_lr", "Stepwise", "score_tests"]
 
 @dataclass(frozen=True, eq=False)
 class Stepwise:
-    """Result of :func:`forward_lr`.
+    """Result of :func:`forward_lr` or :func:`backward_lr` (``direction``).
 
     ``fit`` is the final model (a :class:`LogisticFit`), ``steps`` the step log
     (step, action "enter"/"remove", term, statistic, df, p_value), ``selected`` the final
@@ -55,11 +55,12 @@ class Stepwise:
     entry_test: str
     candidates: list[str] = field(default_factory=list)
     not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    direction: str = "forward"
 
     def __repr__(self) -> str:
         log = self.steps.to_string(index=False) if len(self.steps) else "(no step)"
         return (
-            f"Forward stepwise ({'score' if self.entry_test == 'score' else 'LR'} entry p < {self.entry}, "
+            f"{self.direction.capitalize()} stepwise ({'score' if self.entry_test == 'score' else 'LR'} entry p < {self.entry}, "
             f"LR removal p > {self.removal})\n{log}\n\nstopped: {self.stopped}\nselected: {self.selected}"
         )
 
@@ -96,6 +97,49 @@ def score_tests(
 
 def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
+
+
+def setup(data, outcome: str, candidates, entry: float, removal: float, nan_policy: str):
+    """Checked candidates, the design of all of them, and each candidate's block of columns."""
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for c in [outcome, *candidates]:
+        if c not in data.columns:
+            raise InputError(f"column {c!r} not in data")
+    if outcome in candidates:
+        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
+    d = build_design(formula, data, nan_policy=nan_policy)
+    col_index = {c: i for i, c in enumerate(d.columns)}
+    term_of = {quote_name(c): c for c in candidates}
+    blocks = {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
+    return candidates, d, blocks
+
+
+def not_in_model(X, y, blocks, candidates, inmodel) -> pd.DataFrame:
+    """Score tests of the candidates left out, at the final model (SPSS's "Variables not in
+    the Equation")."""
+    out = [c for c in candidates if c not in inmodel]
+    if not out:
+        return pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    cols = _columns(blocks, inmodel)
+    cur = _fit(X, y, cols)
+    st, sdf = _score_candidates(X, y, cols, cur, [blocks[c] for c in out])
+    return pd.DataFrame(
+        {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
+    )
 
 
 def forward_lr(
@@ -148,34 +192,11 @@ def forward_lr(
     1     2  enter  afp      9.730   1    0.002
     2     3  enter  mvi     10.653   1    0.001
     """
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    for c in [outcome, *candidates]:
-        if c not in data.columns:
-            raise InputError(f"column {c!r} not in data")
-    if outcome in candidates:
-        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
-    max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
-    d = build_design(formula, data, nan_policy=nan_policy)
+    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
     X, y = d.X, d.y
-    col_index = {c: i for i, c in enumerate(d.columns)}
-    term_of = {quote_name(c): c for c in candidates}
-    blocks = {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
+    max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
 
     inmodel: list[str] = []
     visited = {frozenset()}
@@ -229,15 +250,7 @@ def forward_lr(
         if stopped.startswith("cycle"):
             break
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
-    out = [c for c in candidates if c not in inmodel]
-    if out:
-        cur = _fit(X, y, _columns(blocks, inmodel))
-        st, sdf = _score_candidates(X, y, _columns(blocks, inmodel), cur, [blocks[c] for c in out])
-        not_in = pd.DataFrame(
-            {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
-        )
-    else:
-        not_in = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    not_in = not_in_model(X, y, blocks, candidates, inmodel)
     final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,
