@@ -44,10 +44,12 @@ _LAZY: dict[str, str] = {
     "LogisticFit": "hccstats.logistic",
     "univariate": "hccstats.logistic",
     "univariable": "hccstats.logistic",
+    "Univariate": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
     "backward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
+    "VIF": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",

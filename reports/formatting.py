@@ -6,7 +6,7 @@ Rules (journal style, as in Yan et al., Eur Radiol 2023):
 - estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits).
 - odds ratios: two decimals; very large or small ones in powers of ten,
   ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
-- median (IQR): ``"54.0 (45.0, 62.0)"``; counts: ``"54 (27.7%)"``.
+- median (IQR): ``"54.0 (45.0, 62.0)"``; mean ± SD: ``"54.0 ± 9.8"``; counts: ``"54 (27.7%)"``.
 - percentages of a proportion: ``0.764`` → ``"76.4"``.
 - typography (:func:`typeset`, applied to every displayed cell, header, caption and note):
   ``"≥"``/``"≤"`` for ``>=``/``<=``, ``"×10⁹/L"`` for ``x10^9/L``.
@@ -33,6 +33,7 @@ __all__ = [
     "fmt_or_ci",
     "or_digits",
     "fmt_median_iqr",
+    "fmt_mean_sd",
     "fmt_n_pct",
     "fmt_pct",
     "format_value",
@@ -258,3 +259,10 @@ def typeset(text: Any) -> Any:
 
 def _sup(m: re.Match) -> str:
     return (m.group(1) or m.group(2)).translate(_SUP)
+
+
+def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
+    """``"54.0 ± 9.8"`` (mean ± standard deviation)."""
+    if _missing(mean):
+        return NA
+    return f"{fmt_num(mean, digits)} ± {fmt_num(sd, digits)}"

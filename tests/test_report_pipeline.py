@@ -132,7 +132,7 @@ def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_st
     train = data[data["split"] == "training"]
     uni = hs.univariate(
         train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit"
-    )
+    ).to_frame()
     got = pd.DataFrame(res["univariate"]["table"])
     np.testing.assert_array_equal(got["estimate"].to_numpy(), uni["estimate"].to_numpy())
     np.testing.assert_array_equal(got["p_value"].to_numpy(), uni["p_value"].to_numpy())

@@ -259,7 +259,9 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
         va = scores[name]["validation"]
-        cal[(name, "training")] = calibrate(fit, B=plan.B, seed=plan.bootstrap_seed)
+        cal[(name, "training")] = calibrate(
+            fit, B=plan.B, seed=plan.bootstrap_seed, progress=not ctx.options.quiet
+        )
         cal[(name, "validation")] = calibration_curve(
             y.loc[va.index].to_numpy(float), va.to_numpy(float)
         )
