@@ -109,3 +109,89 @@ def test_intact_files_read_unchanged(tmp_path):
         sitk.WriteImage(image, str(tmp_path / name))
         back = read_image(tmp_path / name)
         np.testing.assert_array_equal(sitk.GetArrayFromImage(back), sitk.GetArrayFromImage(image))
+
+
+# ---------------------------------------------------------------- DICOM series with a missing slice
+
+N_SLICES, SLICE_GAP = 12, 3.0
+
+
+def _write_series(folder: Path, volume: np.ndarray, skip=()) -> None:
+    """A real MR DICOM series (pydicom), one file per slice, slices ``skip`` left out."""
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+    folder.mkdir(parents=True)
+    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    for k in range(volume.shape[0]):
+        if k in skip:
+            continue
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = MRImageStorage
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, meta.MediaStorageSOPInstanceUID
+        ds.Modality, ds.PatientID, ds.PatientName = "MR", "P001", "Test^Series"
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
+        ds.SeriesNumber, ds.InstanceNumber = 1, k + 1
+        ds.ImagePositionPatient = [0.0, 0.0, k * SLICE_GAP]
+        ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+        ds.PixelSpacing = [1.5, 1.5]
+        ds.SliceThickness = SLICE_GAP
+        ds.Rows, ds.Columns = volume.shape[1:]
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.PixelData = volume[k].astype("<i2").tobytes()
+        pydicom.dcmwrite(folder / f"IM{k:04d}.dcm", ds, enforce_file_format=True)
+
+
+def _dicom_study(root: Path, skip=()) -> Path:
+    """One patient, phase AP a DICOM series; the mask (NIfTI) on the complete series' grid."""
+    z, y, x = np.mgrid[:N_SLICES, :48, :48]
+    tumour = ((z - 6) / 2.0) ** 2 + ((y - 24) / 6.0) ** 2 + ((x - 20) / 6.0) ** 2 < 1
+    volume = np.where((y - 24) ** 2 + (x - 24) ** 2 < 22**2, 400, 0) + 300 * tumour
+    volume = volume + (7 * z + 3 * x) % 50  # texture, so slices differ
+    _write_series(root / "images" / "P001" / "AP", volume, skip)
+    mask = sitk.GetImageFromArray(tumour.astype(np.uint8))
+    mask.SetSpacing((1.5, 1.5, SLICE_GAP))
+    sitk.WriteImage(mask, str(root / "images" / "P001" / "mask.nii.gz"))
+    (root / "clinical.csv").write_text("patient_id\nP001\n")
+    (root / "study.yaml").write_text(
+        "clinical: {file: clinical.csv, id: patient_id}\n"
+        'images:\n  phases: {AP: "images/{patient_id}/AP"}\n'
+        '  mask: "images/{patient_id}/mask.nii.gz"\n'
+    )
+    return root / "study.yaml"
+
+
+def test_complete_dicom_series_extracted(tmp_path):
+    yaml = _dicom_study(tmp_path / "s")
+    image = read_image(yaml.parent / "images" / "P001" / "AP")
+    assert image.GetSize() == (48, 48, N_SLICES)
+    assert image.GetSpacing() == pytest.approx((1.5, 1.5, SLICE_GAP))
+    s = run_study(yaml, tmp_path / "out", **FAST)
+    assert s.ok and s.n_extracted == 1
+
+
+@pytest.mark.parametrize("resample", [False, True])
+def test_dicom_missing_slice_fails_patient_even_with_resample_mask(tmp_path, resample):
+    yaml = _dicom_study(tmp_path / "s", skip={6})  # the tumour's largest slice is gone
+    s = run_study(yaml, tmp_path / "out", resample_mask=resample, **FAST)
+    assert (s.n_failed, s.n_extracted) == (1, 0)
+    reason = s.failures["P001"]
+    assert reason.startswith("patient P001, phase AP, file ")
+    # slices at 0, 3, ..., 15, 21, ... mm: the gap between the 6th and 7th file is 6 mm
+    assert "irregular slice spacing: 6 mm between slices 6 and 7 of 11, 3 mm elsewhere" in reason
+    assert "mask does not match" not in reason
+    assert pd.read_parquet(s.tables["AP"]).empty
+
+
+def test_dicom_duplicated_slice_position_refused(tmp_path):
+    from extract.integrity import check_slice_positions
+
+    positions = [[0, 0, 0], [0, 0, 3], [0, 0, 3], [0, 0, 6]]
+    with pytest.raises(ExtractError, match="irregular slice spacing: 0 mm between slices 2 and 3"):
+        check_slice_positions(positions, [1, 0, 0, 0, 1, 0])
