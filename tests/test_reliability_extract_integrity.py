@@ -195,3 +195,60 @@ def test_dicom_duplicated_slice_position_refused(tmp_path):
     positions = [[0, 0, 0], [0, 0, 3], [0, 0, 3], [0, 0, 6]]
     with pytest.raises(ExtractError, match="irregular slice spacing: 0 mm between slices 2 and 3"):
         check_slice_positions(positions, [1, 0, 0, 0, 1, 0])
+
+
+# ---------------------------------------------------------------- cache keyed by input content
+
+
+def test_changed_input_recomputed_against_fresh_run(tmp_path):
+    import os
+
+    yaml = make_study(tmp_path / "s", n=3, shape=(8, 48, 48), seed=3)
+    out = tmp_path / "out"
+    first = run_study(yaml, out, **FAST)
+    assert (first.n_extracted, first.n_cached, first.n_changed) == (3, 0, 0)
+    before = pd.read_parquet(first.tables["AP"]).set_index("patient_id")
+    images = yaml.parent / "images"
+    ap = images / "P002" / "AP.nii.gz"
+    old = sitk.ReadImage(str(ap))
+    new = sitk.GetImageFromArray(sitk.GetArrayFromImage(old)[:, :, ::-1].copy())  # mirrored
+    new.CopyInformation(old)
+    sitk.WriteImage(new, str(ap))
+    mask = images / "P003" / "mask.nii.gz"
+    sitk.WriteImage(sitk.BinaryDilate(sitk.ReadImage(str(mask)), [2, 2, 0]), str(mask))
+    hbp = images / "P001" / "HBP.nii.gz"
+    os.utime(hbp, ns=(hbp.stat().st_atime_ns, hbp.stat().st_mtime_ns + 10**9))  # same bytes
+    again = run_study(yaml, out, **FAST)
+    assert (again.n_extracted, again.n_cached, again.n_changed, again.n_failed) == (2, 1, 2, 0)
+    assert "2 extracted (2 of them as an input changed), 1 from cache" in str(again)
+    after = pd.read_parquet(again.tables["AP"]).set_index("patient_id")
+    fresh = pd.read_parquet(run_study(yaml, tmp_path / "fresh", **FAST).tables["AP"])
+    pd.testing.assert_frame_equal(after, fresh.set_index("patient_id"))
+    assert not np.allclose(after.loc["P002"], before.loc["P002"])
+    assert not np.allclose(after.loc["P003"], before.loc["P003"])
+    np.testing.assert_array_equal(after.loc["P001"], before.loc["P001"])
+    inputs = json.loads((out / "manifest.json").read_text())["patients"]["P002"]["inputs"]
+    assert inputs["image"]["AP"]["size"] == ap.stat().st_size
+    assert inputs["image"]["AP"]["mtime_ns"] == ap.stat().st_mtime_ns
+    assert len(inputs["image"]["AP"]["sha256"]) == 64
+
+
+# ---------------------------------------------------------------- manifest paths
+
+
+def test_manifest_paths_relative_to_study_folder(tmp_path):
+    import shutil
+
+    yaml = make_study(tmp_path / "s", n=2, shape=(8, 48, 48), seed=4)
+    out = tmp_path / "out"
+    run_study(yaml, out, **FAST)
+    text = (out / "manifest.json").read_text()
+    assert str(tmp_path) not in text  # no absolute path anywhere
+    patient = json.loads(text)["patients"]["P002"]
+    assert patient["phases"]["PVP"]["file"] == "images/P002/PVP.nii.gz"
+    assert patient["phases"]["PVP"]["mask_file"] == "images/P002/mask.nii.gz"
+    assert patient["inputs"]["mask"]["AP"]["file"] == "images/P002/mask.nii.gz"
+    # the study folder moved elsewhere (same bytes): every patient still comes from the cache
+    moved = shutil.copytree(yaml.parent, tmp_path / "elsewhere" / "s")
+    again = run_study(moved / "study.yaml", out, **FAST)
+    assert (again.n_cached, again.n_extracted) == (2, 0)
