@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
+from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import derived_seed, make_pipeline, outer_fold, quiet_fits, single_threaded, tune_k
 from ._filters import SpearmanFilter
@@ -62,7 +63,8 @@ def signature_search(
     seed: int = 2023,
     n_jobs: int | None = 1,
     phase: str = "features",
-) -> PhaseSignature | PhaseSkipped | SignatureSearch:
+    progress: bool = False,
+) -> SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
 
     Each pipeline is min-max scaling -> Spearman filter (p < ``alpha``) -> Pearson pruning
@@ -92,12 +94,15 @@ def signature_search(
     seed : all randomness (CV splits, classifiers) derives from it.
     n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
         depend on it.
-    phase : name of the phase when ``X`` is a single table.
+    phase : name of the phase when ``X`` is a single table (its key in the result).
+    progress : show a progress bar over the (phase, repeat, fold) tasks with the time left
+        (tqdm, on stderr); off by default.
 
     Returns
     -------
-    PhaseSignature (one table), SignatureSearch (a mapping of phases), or PhaseSkipped
-    when no feature passes the Spearman filter on the whole training set.
+    SignatureSearch
+        Whatever ``X`` is: ``res[phase]`` is a PhaseSignature, or a PhaseSkipped when no
+        feature passes the Spearman filter on the whole training set.
 
     Examples
     --------
@@ -108,8 +113,8 @@ def signature_search(
     >>> X["f0"] += 1.5 * y
     >>> res = signature_search(X, y, selectors=["anova"], classifiers=["lasso"], preset="fast")
     >>> res.best
-    ('anova', 'lasso')
-    >>> "f0" in res.selected_features
+    {'features': ('anova', 'lasso')}
+    >>> "f0" in res["features"].selected_features
     True
     """
     if preset not in PRESETS:
@@ -128,8 +133,7 @@ def signature_search(
         raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
-    single = not isinstance(X, Mapping)
-    tables = {phase: X} if single else dict(X)
+    tables = dict(X) if isinstance(X, Mapping) else {phase: X}
     if not tables:
         raise InputError("X: no phase given")
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
@@ -167,9 +171,14 @@ def signature_search(
         alpha=alpha,
         threshold=threshold,
     )
-    outs = Parallel(n_jobs=n_jobs)(
-        delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-        for name, rep, fold, tr, te, fs in tasks
+    outs = track(
+        Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
+            for name, rep, fold, tr, te, fs in tasks
+        ),
+        len(tasks),
+        "signature search (folds)",
+        progress,
     )
     active = [n for n in phases if n not in skipped]
     refits = Parallel(n_jobs=n_jobs)(
@@ -195,8 +204,6 @@ def signature_search(
         "seed": seed,
         "preset": preset,
     }
-    if single:
-        return results[phase]
     return SignatureSearch(results, settings)
 
 
@@ -209,7 +216,7 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     for s in selectors:
         for c in classifiers:
             pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, tr, te, _), out in done:
+            for (_, rep, fold, _tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
                 folds.append(
