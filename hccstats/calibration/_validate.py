@@ -179,10 +179,14 @@ def validate(
     Examples
     --------
     >>> import hccstats as hs
-    >>> v = hs.validate(fit, B=200, seed=1)      # R: validate(lrm(..., x=TRUE, y=TRUE), B=200)  # doctest: +SKIP
-    >>> v.table.loc["Slope", "index_corrected"]  # doctest: +SKIP
-    >>> sw = hs.forward_lr(train, "y", candidates)  # doctest: +SKIP
-    >>> hs.validate(sw, B=200, seed=1)           # R: validate(f, B=200, bw=TRUE)  # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> v = hs.validate(fit, B=50, seed=1)  # R: validate(lrm(..., x=TRUE, y=TRUE), B=50)
+    >>> round(float(v.table.loc["Slope", "index_corrected"]), 3)
+    0.944
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp"])
+    >>> vs = hs.validate(sw, B=20, seed=1)  # the selection repeated in every resample (bw=TRUE)
     """
     fit, selection = _fit_and_selection(fit, selection)
     X, y, coef = fit_arrays(fit)

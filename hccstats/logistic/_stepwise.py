@@ -67,7 +67,7 @@ class _State:
 
 @dataclass(frozen=True, eq=False)
 class Stepwise:
-    """Result of :func:`forward_lr`.
+    """Result of :func:`forward_lr` or :func:`backward_lr` (``direction``).
 
     ``fit`` is the final model (a :class:`LogisticFit`), ``steps`` the step log
     (step, action "enter"/"remove", term, statistic, df, p_value), ``selected`` the final
@@ -86,6 +86,7 @@ class Stepwise:
     candidates: list[str] = field(default_factory=list)
     not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     max_steps: int | None = None
+    direction: str = "forward"
 
     def candidate_design(self) -> tuple[Design, dict[str, np.ndarray]]:
         """The design of all candidates over the patients the selection used, and each
@@ -99,6 +100,11 @@ class Stepwise:
 
     def repeat_on(self, X: np.ndarray, y: np.ndarray, blocks: dict[str, np.ndarray]) -> Selection:
         """The same selection (candidates, entry, removal, test, max_steps) on other rows."""
+        if self.direction != "forward":
+            raise InputError(
+                f"repeating a {self.direction} selection in resamples is not available; "
+                "use forward_lr"
+            )
         return select_forward(
             X,
             y,
@@ -125,7 +131,7 @@ class Stepwise:
             "p_value": "Pr(>Chi)",
         }
         lines = [
-            f"Forward stepwise logistic regression ({entry} test to enter at p < {self.entry:g}, "
+            f"{self.direction.capitalize()} stepwise logistic regression ({entry} test to enter at p < {self.entry:g}, "
             f"LR test to remove at p > {self.removal:g})",
             f" candidates: {', '.join(self.candidates)}",
             "",
@@ -179,6 +185,46 @@ def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
+def setup(data, outcome: str, candidates, entry: float, removal: float, nan_policy: str):
+    """Checked candidates, the design of all of them, and each candidate's block of columns."""
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for c in [outcome, *candidates]:
+        if c not in data.columns:
+            raise InputError(f"column {c!r} not in data")
+    if outcome in candidates:
+        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
+    d = build_design(formula, data, nan_policy=nan_policy)
+    return candidates, d, candidate_blocks(d, candidates)
+
+
+def not_in_model(X, y, blocks, candidates, inmodel) -> pd.DataFrame:
+    """Score tests of the candidates left out, at the final model (SPSS's "Variables not in
+    the Equation")."""
+    out = [c for c in candidates if c not in inmodel]
+    if not out:
+        return pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    cols = _columns(blocks, inmodel)
+    cur = _fit(X, y, cols)
+    st, sdf = _score_candidates(X, y, cols, cur, [blocks[c] for c in out])
+    return pd.DataFrame(
+        {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
+    )
+
+
 def forward_lr(
     data: pd.DataFrame,
     outcome: str,
@@ -219,34 +265,20 @@ def forward_lr(
 
     Examples
     --------
-    >>> sw = hs.forward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
-    >>> sw.steps                                                                          # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp", "noise"])
+    >>> sw.steps.round(3)
+       step action term  statistic  df  p_value
+    0     1  enter  age     25.823   1    0.000
+    1     2  enter  afp      9.730   1    0.002
+    2     3  enter  mvi     10.653   1    0.001
     """
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    for c in [outcome, *candidates]:
-        if c not in data.columns:
-            raise InputError(f"column {c!r} not in data")
-    if outcome in candidates:
-        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
-    d = build_design(formula, data, nan_policy=nan_policy)
+    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
     X, y = d.X, d.y
-    blocks = candidate_blocks(d, candidates)
     sel = select_forward(
         X,
         y,
@@ -259,15 +291,7 @@ def forward_lr(
     )
     inmodel, log, stopped = sel.selected, sel.log, sel.stopped
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
-    out = [c for c in candidates if c not in inmodel]
-    if out:
-        cur = _fit(X, y, _columns(blocks, inmodel))
-        st, sdf = _score_candidates(X, y, _columns(blocks, inmodel), cur, [blocks[c] for c in out])
-        not_in = pd.DataFrame(
-            {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
-        )
-    else:
-        not_in = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    not_in = not_in_model(X, y, blocks, candidates, inmodel)
     final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,

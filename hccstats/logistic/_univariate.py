@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ class Univariate:
     ci_method, test : str
         How the limits (``"wald"``, ``"profile"``) and p values (``"wald"``, ``"lr"``) were
         computed.
-    level : float
+    conf_level : float
         Confidence level.
     """
 
@@ -53,7 +54,7 @@ class Univariate:
     outcome: str
     ci_method: str
     test: str
-    level: float
+    conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy): one row per term."""
@@ -63,7 +64,7 @@ class Univariate:
         return len(self.table)
 
     def __repr__(self) -> str:
-        lo, hi = (0.5 - self.level / 2) * 100, (0.5 + self.level / 2) * 100
+        lo, hi = (0.5 - self.conf_level / 2) * 100, (0.5 + self.conf_level / 2) * 100
         shown = self.table.assign(
             term=[
                 t if pd.isna(per) or per == 1 else f"{t} (per {per:g})"
@@ -72,7 +73,7 @@ class Univariate:
         )
         head = (
             f"Univariable logistic regression: {self.outcome} ~ x, one model per predictor\n"
-            f"{self.ci_method.capitalize()} {self.level:.0%} CI; "
+            f"{self.ci_method.capitalize()} {self.conf_level:.0%} CI; "
             f"{'Wald' if self.test == 'wald' else 'likelihood-ratio'} test\n\n"
         )
         return head + print_table(
@@ -90,8 +91,12 @@ class Univariate:
 
 
 def quote_name(name: str) -> str:
-    """A column name as patsy reads it: bare when an identifier, else Q('...')."""
-    if name.isidentifier():
+    """A column name as patsy reads it: bare when an ASCII identifier, else Q('...').
+
+    Non-ASCII identifiers are quoted too: Python folds them (NFKC, 'µ' to 'μ') before the
+    lookup, so 'µmol' bare would not find its column.
+    """
+    if name.isidentifier() and name.isascii() and not keyword.iskeyword(name):
         return name
     return "Q(" + repr(name) + ")"
 
@@ -130,7 +135,7 @@ def univariate(
     per: float | str | Mapping[str, float | str] | None = None,
     ci_method: str = "wald",
     test: str = "wald",
-    level: float = 0.95,
+    conf_level: float = 0.95,
     nan_policy: str = "raise",
 ) -> Univariate:
     """Univariable logistic regression: one model ``outcome ~ predictor`` per predictor.
@@ -154,7 +159,7 @@ def univariate(
         predictor -> number/"sd" (others per 1 unit). Ignored for categorical predictors.
     ci_method : {"wald", "profile"}
     test : {"wald", "lr"}
-    level : float
+    conf_level : float
         Confidence level.
     nan_policy : {"raise", "omit"}
         Missing values raise InputError, or each model omits its incomplete rows (``n``).
@@ -167,8 +172,15 @@ def univariate(
 
     Examples
     --------
-    >>> u = hs.univariate(birthwt, "low", ["age", "lwt", "race", "smoke"], per={"lwt": 10})  # doctest: +SKIP
-    >>> u.to_frame()                                                                           # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> u = hs.univariate(d, "recurrence", ["age", "mvi", "afp"], per={"age": 10})
+    >>> u.to_frame()[["predictor", "estimate", "ci_low", "ci_high", "per"]].round(3)
+      predictor  estimate  ci_low  ci_high   per
+    0       age     2.589   1.752    3.826  10.0
+    1       mvi     2.567   1.439    4.578   1.0
+    2       afp     1.005   1.001    1.009   1.0
     """
     if isinstance(predictors, str):
         predictors = [predictors]
@@ -190,7 +202,7 @@ def univariate(
         fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, nan_policy=nan_policy)
         factor = _is_factor(data[pred])
         scale = 1.0 if factor else _per_value(per, pred, fit.data[pred])
-        ci = fit.conf_int(level, ci_method)
+        ci = fit.conf_int(conf_level, ci_method)
         if test == "lr":
             lr = fit.stats["lr_chi2"]
             p_all = float(sps.chi2.sf(lr, fit.stats["df"]))
@@ -217,7 +229,7 @@ def univariate(
                     "per": np.nan if factor else scale,
                 }
             )
-    return Univariate(pd.DataFrame(rows, columns=COLUMNS), outcome, ci_method, test, level)
+    return Univariate(pd.DataFrame(rows, columns=COLUMNS), outcome, ci_method, test, conf_level)
 
 
 def _levels(x: pd.Series) -> list:

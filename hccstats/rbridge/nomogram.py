@@ -10,6 +10,7 @@ not lost.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,11 +63,27 @@ res <- tryCatch({
     else if (fmt == "svg") svg(path, width = width, height = height, pointsize = pointsize)
     tryCatch(console <- c(console, capture.output(draw())), finally = dev.off())
   }
+  # where the risk labels land on the report's device (cairo PNG): centres and widths in inches
+  png(tempfile(fileext = ".png"), width = width, height = height, units = "in", res = 72, type = "cairo", pointsize = pointsize)
+  info0 <- attr(nom, "info")
+  geometry <- tryCatch({
+    console <- c(console, capture.output(draw()))
+    fa <- shown[[fun_label]]
+    # plot.nomogram draws the bottom axes on usr = its xlim (-xfrac * maxscale, maxscale), widened
+    # 4% each side (xaxs "r"), times max(total points) / maxscale; it resets usr on exit
+    ms <- info0$maxscale; new_max <- max(nom$total.points$x)
+    xl <- -xfrac * ms; r4 <- 0.04 * (ms - xl)
+    u <- c(xl - r4, ms + r4) * new_max / ms
+    ipp <- par("pin")[1] / diff(u)
+    list(inch_per_point = ipp, centre = par("mai")[2] + (fa$x - u[1]) * ipp,
+         width = strwidth(as.character(fa$fat), units = "inches", cex = 0.75), label = as.character(fa$fat))
+  }, finally = dev.off())
   printed <- capture.output(print(nom))
   info <- attr(nom, "info")
   table <- hccstats_nomogram_table(nom)
   list(table = table, sc = info$sc, intercept = as.numeric(info$Intercept), lp_at = info$lp.at,
-       coef = coef(f), console = console, printed = paste(printed, collapse = "\n"))
+       coef = coef(f), console = console, printed = paste(printed, collapse = "\n"),
+       risk_geometry = geometry)
 }, finally = on.exit_fun())
 res
 """
@@ -95,6 +112,27 @@ def _to_r_data(data: pd.DataFrame) -> pd.DataFrame:
         else:
             d[col] = s.astype(str).astype(object)
     return d
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})")
+
+
+def fixed_pdf_dates(path: str | os.PathLike) -> None:
+    """Replace the creation and modification times R's pdf() writes by a fixed one.
+
+    The time is ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) or 2000-01-01, UTC,
+    written with the same number of bytes so the PDF's cross-reference offsets hold: the
+    same drawing gives the same file, byte for byte.
+    """
+    import time
+
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch)).encode("ascii")
+    p = Path(path)
+    data = p.read_bytes()
+    new = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + stamp, data)
+    if new != data:
+        p.write_bytes(new)
 
 
 def rms_nomogram(
@@ -151,7 +189,9 @@ def rms_nomogram(
     -------
     dict
         ``table`` (DataFrame: variable, axis, kind, value, x, xbeta, points — one row per tick),
-        ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
+        ``risk_geometry`` (the risk axis drawn on a cairo device of the figure's size:
+        ``inch_per_point`` of the total-points scale, each label's ``centre`` and ``width`` in
+        inches, ``label``), ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
         points), ``lp_at``, ``coef`` (Series), ``printed`` (R's ``print(nomogram)``), ``console``.
     """
     require_r("rms")
@@ -188,14 +228,23 @@ def rms_nomogram(
             {k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
         ),
     )
+    if "pdf" in files:
+        fixed_pdf_dates(files["pdf"])
     console = out.get("console")
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]
     if any(line.strip() for line in console):
         warnings.warn("R console output: " + "\n".join(console), RWarning, stacklevel=2)
     table = out["table"].reset_index(drop=True)
     table["variable"] = table["variable"].astype(str)
+    geom = out["risk_geometry"]
     return {
         "table": table,
+        "risk_geometry": {
+            "inch_per_point": float(np.atleast_1d(np.asarray(geom["inch_per_point"], float))[0]),
+            "centre": np.atleast_1d(np.asarray(geom["centre"], float)),
+            "width": np.atleast_1d(np.asarray(geom["width"], float)),
+            "label": [str(v) for v in np.atleast_1d(geom["label"])],
+        },
         "sc": float(out["sc"]),
         "intercept": float(out["intercept"]),
         "lp_at": np.atleast_1d(np.asarray(out["lp_at"], float)),

@@ -19,11 +19,17 @@ __all__ = [
     "auc_ci",
     "roc_test",
     "glm_or",
+    "firth_or",
     "vif",
     "wilcox_p",
     "chisq_p",
     "fisher_p",
     "coords_best",
+    "wilson_ci",
+    "val_prob",
+    "recalibration",
+    "hosmer_lemeshow_p",
+    "le_cessie_p",
 ]
 
 
@@ -168,10 +174,41 @@ def _glm_or(
         "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(k * s[, 1]), ci_low = exp(k * ci[, 1]),"
         " ci_high = exp(k * ci[, 2]), p_value = s[, 4], coef = s[, 1], per = k)",
         d=data,
-        per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
-        per_units=np.array(list(per.values()), float),
+        **_per_args(per),
     )
     return out.set_index("term")
+
+
+def _per_args(per: dict[str, float]) -> dict[str, np.ndarray]:
+    """R's ``per_names`` / ``per_units``: coefficients reported per that many units."""
+    return {
+        "per_names": np.array(list(per), dtype=object) if per else np.array([], dtype=object),
+        "per_units": np.array(list(per.values()), float),
+    }
+
+
+def firth_or(
+    data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float] | None = None
+) -> pd.Series:
+    """Firth-penalised odds ratios (``exp(per * coef)``) from brglm2 (``type = "AS_mean"``, equal
+    to logistf's estimates): index = R coefficient names."""
+    per = {str(k): float(v) for k, v in (per or {}).items()}
+    key = ("firth", id(data), len(data), outcome, tuple(terms), tuple(sorted(per.items())))
+
+    def compute() -> pd.Series:
+        d = r_frame(data, [outcome, *terms])
+        out = run(
+            f"f <- glm({outcome} ~ {' + '.join(terms)}, data = d, family = binomial, "
+            "method = brglm2::brglmFit, type = 'AS_mean', epsilon = 1e-14, maxit = 500);"
+            " b <- coef(f); k <- rep(1, length(b)); names(k) <- names(b);"
+            " if (length(per_names)) k[per_names] <- per_units;"
+            " data.frame(term = names(b), estimate = exp(k * b))",
+            d=d,
+            **_per_args(per),
+        )
+        return out.set_index("term")["estimate"]
+
+    return _memo(key, compute)
 
 
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
@@ -220,3 +257,57 @@ def fisher_p(x, g) -> float:
             g=np.asarray(g).astype(str),
         )
     )
+
+
+def wilson_ci(x: int, n: int) -> tuple[float, float]:
+    """stats::prop.test(x, n, correct = FALSE)$conf.int: the Wilson score 95% CI."""
+    return _memo(
+        ("wilson", int(x), int(n)),
+        lambda: tuple(
+            float(v)
+            for v in run(
+                "suppressWarnings(as.numeric(prop.test(x, n, correct = FALSE)$conf.int))",
+                x=int(x),
+                n=int(n),
+            )
+        ),
+    )
+
+
+def val_prob(y, risk) -> pd.Series:
+    """rms::val.prob(p, y, pl = FALSE), the named vector (Intercept, Slope, Brier, Emax, S:p, ...)."""
+    from ..rbridge.rms_validation import val_prob_r
+
+    key = ("val.prob", np.asarray(y, float).tobytes(), np.asarray(risk, float).tobytes())
+    return _memo(key, lambda: pd.Series(val_prob_r(y, risk)))
+
+
+def recalibration(y, risk) -> pd.Series:
+    """glm(y ~ qlogis(p), binomial): intercept and slope with Wald 95% CIs (confint.default)."""
+    key = ("recal", np.asarray(y, float).tobytes(), np.asarray(risk, float).tobytes())
+
+    def compute():
+        out = run(
+            "f <- glm(y ~ qlogis(p), family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
+            "ci <- confint.default(f); c(coef(f), ci[, 1], ci[, 2])",
+            y=np.asarray(y, float),
+            p=np.asarray(risk, float),
+        )
+        names = ["intercept", "slope", "intercept_low", "slope_low", "intercept_high", "slope_high"]
+        return pd.Series(np.asarray(out, float), index=names)
+
+    return _memo(key, compute)
+
+
+def hosmer_lemeshow_p(y, risk, g: int = 10) -> float:
+    """The Hosmer–Lemeshow p in base R (grouped as ResourceSelection::hoslem.test)."""
+    from ..rbridge.rms_validation import hosmer_lemeshow_r
+
+    return float(hosmer_lemeshow_r(y, risk, g=g)["p_value"])
+
+
+def le_cessie_p(fit) -> float:
+    """rms: residuals(lrm(..., x = TRUE, y = TRUE), type = "gof")["P"] (le Cessie–van Houwelingen)."""
+    from ..rbridge.rms_validation import le_cessie_r
+
+    return float(pd.Series(le_cessie_r(fit))["P"])

@@ -12,7 +12,7 @@ import pandas as pd
 from .._errors import InputError
 from ._config import Variable, read_config
 from ._split import flow_table, random_split
-from ._tables import _level_key, check_unique, read_table, require_columns, rows_text, typed_column
+from ._tables import check_unique, level_key, read_table, require_columns, rows_text, typed_column
 
 __all__ = ["Study", "load"]
 
@@ -174,6 +174,35 @@ class Study:
         out.index.name = self.id_column
         return out
 
+    def input_paths(self) -> tuple[list[Path], list[Path]]:
+        """What the study reads: (files, folders).
+
+        Files: study.yaml, the clinical and readers tables. Folders: the features folder,
+        the fixed folder part of every image and mask template (``images/`` of
+        ``images/{patient_id}/AP.nii.gz``, unless that is the study folder itself) and the
+        folder of each included patient's image and mask files. An output folder must hold
+        none of them and lie inside none of the folders.
+        """
+        cfg = self.config
+        files = [self.path, self.root / cfg["clinical"]["file"]]
+        if cfg["readers"]:
+            files.append(self.root / cfg["readers"]["file"])
+        folders: list[Path] = []
+        if self.features_dir is not None:
+            folders.append(self.features_dir)
+        images = cfg["images"]
+        if images:
+            for tmpl in (*images["phases"].values(), *images["mask"].values()):
+                fixed = Path(tmpl.split("{", 1)[0])
+                head = fixed if tmpl.split("{", 1)[0].endswith(("/", "\\")) else fixed.parent
+                if str(head) not in ("", "."):
+                    folders.append(self.root / head)
+            for pid in self.data.index:
+                for p in (*self.image_paths(pid).values(), *self.mask_paths(pid).values()):
+                    if p.parent != self.root:
+                        folders.append(p.parent)
+        return files, list(dict.fromkeys(folders))
+
     def __repr__(self) -> str:
         n = len(self.data)
         events = int(self.data[self.outcome].sum())
@@ -190,7 +219,7 @@ class Study:
         )
 
 
-def load(path: str | Path, *, check_images: bool = True) -> Study:
+def load(path: str | Path, *, check_images: bool = True, seed: int | None = None) -> Study:
     """Read and validate a study.yaml and its tables once; returns a :class:`Study`.
 
     Raises :class:`hccstats.InputError` with one line naming the file, column and rows
@@ -210,6 +239,9 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
         The study.yaml file (docs/study-file.md).
     check_images : bool
         Check that every included patient's image and mask files exist.
+    seed : int, optional
+        The run's seed, replacing the file's ``seed`` (``--seed``); the split uses
+        ``split.seed`` when the file gives one, else this seed.
 
     Returns
     -------
@@ -219,11 +251,21 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
     --------
     >>> from hccstats.demo import make_study
     >>> from hccstats.study import load
-    >>> study = load(make_study("demo-study", images=False))   # doctest: +SKIP
-    >>> study.data.groupby("split")["early_recurrence"].mean()   # doctest: +SKIP
+    >>> study = load(make_study("demo-study", images=False))
+    >>> study.data.groupby("split")["early_recurrence"].mean().round(3)
+    split
+    training      0.270
+    validation    0.259
+    Name: early_recurrence, dtype: float64
     """
     path = Path(path)
     cfg = read_config(path)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise InputError(f"seed: expected an integer, got {seed!r}")
+        cfg["seed"] = int(seed)
+        if cfg["split"]["method"] == "random" and cfg["split"]["seed_from"] != "split.seed":
+            cfg["split"].update(seed=int(seed), seed_from="--seed")
     root = path.parent
     cl = cfg["clinical"]
     file = cl["file"]
@@ -302,7 +344,7 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
 
 
 def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series) -> pd.Series:
-    keys = raw.map(lambda v: _level_key(v) if isinstance(v, str) else v)
+    keys = raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
     values = keys.dropna().unique().tolist()
     if len(values) > 2:
         rare = keys.value_counts().index[2:]
@@ -311,7 +353,7 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
             f"{file}: column {col!r}: outcome is not binary: {len(values)} distinct values "
             f"{values[:5]} (the rarer ones at {rows_text(bad, ids)})"
         )
-    pos = _level_key(positive)
+    pos = level_key(positive)
     if pos not in values:
         raise InputError(
             f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among the values {values}"
