@@ -29,8 +29,8 @@ def test_readme_install_is_from_the_checkout():
 
 def test_readme_example_runs_from_a_checkout(tmp_path):
     code = readme_example()
-    assert 8 <= len([ln for ln in code.splitlines() if ln.strip()]) <= 14
-    data = "tests/reference/logistic/birthwt.csv"
+    assert 8 <= len([ln for ln in code.splitlines() if ln.strip()]) <= 15
+    data = "tests/reference/datasets/birthwt.csv"
     (tmp_path / data).parent.mkdir(parents=True)
     shutil.copy(ROOT / data, tmp_path / data)
     (tmp_path / "example.py").write_text(code, encoding="utf-8")
