@@ -7,13 +7,14 @@ not an argument: it is touched once, at the end, through ``predict``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
@@ -61,6 +62,7 @@ def signature_search(
     threshold: float = 0.9,
     seed: int = 2023,
     n_jobs: int | None = 1,
+    scheduler: str | None = None,
     phase: str = "features",
 ) -> PhaseSignature | PhaseSkipped | SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
@@ -92,6 +94,10 @@ def signature_search(
     seed : all randomness (CV splits, classifiers) derives from it.
     n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
         depend on it.
+    scheduler : address of a Dask scheduler (``"tcp://host:8786"``): the tasks then run on
+        that cluster's workers through joblib's Dask backend (``n_jobs`` = 1 or None means
+        all of its workers); needs the ``distributed`` package. The tables are identical
+        to a one-process run: every task's seed is fixed before it is sent.
     phase : name of the phase when ``X`` is a single table.
 
     Returns
@@ -167,22 +173,23 @@ def signature_search(
         alpha=alpha,
         threshold=threshold,
     )
-    outs = Parallel(n_jobs=n_jobs)(
-        delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-        for name, rep, fold, tr, te, fs in tasks
-    )
     active = [n for n in phases if n not in skipped]
-    refits = Parallel(n_jobs=n_jobs)(
-        delayed(_phase_result)(
-            name,
-            phases[name],
-            ip,
-            [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
-            cfg,
-            common,
+    with _workers(n_jobs, scheduler) as jobs:
+        outs = Parallel(n_jobs=jobs)(
+            delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
+            for name, rep, fold, tr, te, fs in tasks
         )
-        for ip, name in enumerate(active)
-    )
+        refits = Parallel(n_jobs=jobs)(
+            delayed(_phase_result)(
+                name,
+                phases[name],
+                ip,
+                [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
+                cfg,
+                common,
+            )
+            for ip, name in enumerate(active)
+        )
     results: dict[str, PhaseSignature | PhaseSkipped] = {}
     for name in phases:
         results[name] = skipped[name] if name in skipped else refits[active.index(name)]
@@ -200,6 +207,31 @@ def signature_search(
     return SignatureSearch(results, settings)
 
 
+@contextlib.contextmanager
+def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
+    """joblib's workers: local processes, or a Dask cluster's when ``scheduler`` is given."""
+    if scheduler is None:
+        yield n_jobs
+        return
+    try:
+        from distributed import Client
+    except ImportError as err:  # pragma: no cover - distributed is a declared dependency
+        raise InputError(
+            "scheduler: running on a Dask cluster needs the 'distributed' package"
+        ) from err
+    try:
+        client = Client(scheduler, set_as_default=False, timeout=30)
+    except (OSError, TimeoutError) as err:
+        raise InputError(
+            f"scheduler: no Dask scheduler reachable at {scheduler!r} ({err})"
+        ) from err
+    try:
+        with parallel_config(backend="dask", client=client):
+            yield -1 if n_jobs in (None, 1) else n_jobs
+    finally:
+        client.close()
+
+
 def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     """Table of one phase from its fold outputs, and the best pipeline refitted on all data."""
     selectors, classifiers, seed = common["selectors"], common["classifiers"], common["seed"]
@@ -209,7 +241,7 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     for s in selectors:
         for c in classifiers:
             pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, tr, te, _), out in done:
+            for (_, rep, fold, _tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
                 folds.append(
