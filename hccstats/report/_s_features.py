@@ -130,6 +130,7 @@ def run(ctx: Context, section: Section) -> None:
         preset=opts.signature_preset,
         seed=ctx.seed,
         n_jobs=opts.n_jobs,
+        scheduler=opts.scheduler,
     )
     ctx.shared.get("say", print)(
         f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s"

@@ -220,7 +220,7 @@ def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
             "scheduler: running on a Dask cluster needs the 'distributed' package"
         ) from err
     try:
-        client = Client(scheduler, set_as_default=False, timeout=30)
+        client = Client(scheduler, set_as_default=False, timeout=10)
     except (OSError, TimeoutError) as err:
         raise InputError(
             f"scheduler: no Dask scheduler reachable at {scheduler!r} ({err})"
