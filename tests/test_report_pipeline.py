@@ -132,7 +132,7 @@ def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_st
     train = data[data["split"] == "training"]
     uni = hs.univariate(
         train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit"
-    )
+    ).to_frame()
     got = pd.DataFrame(res["univariate"]["table"])
     np.testing.assert_array_equal(got["estimate"].to_numpy(), uni["estimate"].to_numpy())
     np.testing.assert_array_equal(got["p_value"].to_numpy(), uni["p_value"].to_numpy())
@@ -161,14 +161,17 @@ def test_docx_reads_back_with_tables_and_captions(report):
     assert any("Predictive performance of the models" in c for c in captions)
     assert len(doc.tables) >= 6
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    # one model: no DeLong column (nothing to compare against)
     assert [
         "Model",
         "Set",
+        "n (events)",
         "AUC (95% CI)",
-        "Sensitivity (%)",
-        "Specificity (%)",
-        "Accuracy (%)",
-        "p value",
+        "Sensitivity, % (95% CI)",
+        "Specificity, % (95% CI)",
+        "Accuracy, % (95% CI)",
+        "PPV, % (95% CI)",
+        "NPV, % (95% CI)",
     ] in headers
     assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
     assert any("(not available)" in p for p in paras)
@@ -176,7 +179,7 @@ def test_docx_reads_back_with_tables_and_captions(report):
 
 @pytest.mark.r
 def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
-    # issue 6: the report shows rms's nomogram and the native one beside it, captioned by engine and
+    # the report shows rms's nomogram and the native one beside it, captioned by engine and
     # by the model's display name
     for stem in ("fig_nomogram_clinical_rms", "fig_nomogram_clinical"):
         assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
@@ -368,6 +371,47 @@ def test_report_html_renders_in_headless_chromium(report, tmp_path):
     assert 0.005 < dark < 0.5 and img.std() > 10  # text and figures drawn, not a blank page
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`'s bootstrap")
+def test_report_layout_read_back_against_word_markup_and_chromium(report, tmp_path):
+    from _chromium import assert_no_clipped_column, table_layout
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    # decision curves over threshold probabilities 0-0.6 by 0.01 (R: seq(0, 0.6, 0.01))
+    res = json.loads((report / "results.json").read_text())
+    for part, rows in res["performance"]["dca"].items():
+        th = np.unique([r["threshold"] for r in rows])
+        assert len(th) == 61 and th[0] == 0 and abs(th[-1] - 0.6) < 1e-12, part
+    # DOCX: captions in Word's Caption style with SEQ fields, header rows repeated, p values
+    # right-aligned
+    doc = Document(str(report / "report.docx"))
+    caps = [p for p in doc.paragraphs if p.style.name == "Caption"]
+    assert len(caps) >= len(doc.tables) > 0
+    assert all("SEQ" in "".join(t.text for t in p._p.iter(qn("w:instrText"))) for p in caps)
+    for t in doc.tables:
+        assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        head = [c.text for c in t.rows[0].cells]
+        if "p value" in head:
+            j = head.index("p value")
+            assert all(
+                r.cells[j].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for r in t.rows
+            )
+    # typography: the words and signs a reader sees (tags and attributes stripped)
+    page = (report / "report.html").read_text(encoding="utf-8")
+    shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    body = "\n".join(
+        [p.text for p in doc.paragraphs]
+        + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    for text in (shown, body):
+        assert "univariate" not in text.lower() and "univariable" in text.lower()
+        assert "&gt;=" not in text and ">=" not in text and "10^" not in text
+    # HTML at 800 px: no column clipped
+    layout = table_layout(report / "report.html", tmp_path, 800)
+    assert len(layout["tables"]) == len(doc.tables)
+    assert_no_clipped_column(layout)
+
+
 EXTERNAL_YAML = """\
 name: birthwt with feature tables made elsewhere
 seed: 11
@@ -408,7 +452,7 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     perf = pd.DataFrame(res["signatures"]["performance"])
     assert set(perf["model"]) == {"T2", "DWI", "mp-MR"}
     assert (perf[perf["set"] == "training"]["n"] == (clin["cohort"] == "dev").sum()).all()
-    # signature odds ratios per 0.1 increase (issue 8), in Table 1, the univariable table and Table 3
+    # signature odds ratios per 0.1 increase, in Table 1, the univariable table and Table 3
     t1 = pd.read_csv(out / "tables" / "table1_signatures.csv")
     assert (t1["per"] == 0.1).all()
     uni = pd.read_csv(out / "tables" / "supp_univariate.csv")
@@ -437,3 +481,16 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(
         p.name for p in (tmp_path / "feats").iterdir()
     ) == ["DWI.parquet", "T2.parquet"]  # inputs untouched
+
+
+def test_table3_binary_terms_labelled_as_in_univariable_table_against_univariate(report):
+    """Table 3 names a binary term "Label: level vs reference", as the univariable table does."""
+    tables = Document(str(report / "report.docx")).tables
+    heads = [[c.text for c in t.rows[0].cells] for t in tables]
+    t3 = tables[next(i for i, h in enumerate(heads) if any(x.endswith(": β") for x in h))]
+    uni = tables[next(i for i, h in enumerate(heads) if h[:3] == ["Variable", "n", "Events"])]
+    t3_labels = [r.cells[0].text for r in t3.rows[1:]]
+    uni_labels = {r.cells[0].text for r in uni.rows[1:]}
+    assert t3_labels[0] == "Intercept"
+    binary = [lab for lab in t3_labels if " vs " in lab]
+    assert binary and set(binary) <= uni_labels

@@ -1,19 +1,31 @@
-"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
-SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
+"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate`` (the
+univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and
+``backward_lr``, and ``vif`` (car::vif). See docs/logistic.md."""
 
+from ._backward import backward_lr
 from ._lrm import LogisticFit, lrm
 from ._separation import Separation, detect_separation
-from ._stepwise import Stepwise, forward_lr
-from ._univariate import univariate
-from ._vif import vif
+from ._stepwise import Selection, Stepwise, candidate_blocks, forward_lr, select_forward
+from ._univariate import Univariate, univariate
+from ._vif import VIF, vif
+
+#: the same function under the clinical literature's name (one predictor per model)
+univariable = univariate
 
 __all__ = [
     "lrm",
     "LogisticFit",
     "univariate",
+    "univariable",
+    "Univariate",
     "forward_lr",
+    "backward_lr",
     "Stepwise",
+    "Selection",
+    "select_forward",
+    "candidate_blocks",
     "vif",
+    "VIF",
     "detect_separation",
     "Separation",
 ]

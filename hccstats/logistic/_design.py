@@ -19,7 +19,16 @@ from scipy import linalg
 from .._errors import InputError
 from .._validation import as_binary
 
-__all__ = ["Design", "build_design", "referenced_columns", "check_rank", "term_columns"]
+__all__ = [
+    "Design",
+    "build_design",
+    "referenced_columns",
+    "check_rank",
+    "term_columns",
+    "rhs_matrix",
+    "drop_missing",
+    "new_design_matrix",
+]
 
 
 @dataclass(frozen=True)
@@ -84,14 +93,54 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
     return out
 
 
+def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.DataFrame:
+    """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
+
+    Shared by every model family (lrm, coxph) so that a term means the same in each.
+    """
+    rhs = patsy.ModelDesc([], desc.rhs_termlist)
+    try:
+        return patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise InputError(f"formula {formula!r}: {exc.message}") from None
+
+
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise InputError(f"formula {formula!r}: give one outcome column on the left of '~'")
     return desc.lhs_termlist[0].factors[0].code
 
 
-def _missing_mask(frame: pd.DataFrame) -> pd.Series:
-    return frame.isna().any(axis=1)
+def drop_missing(
+    data: pd.DataFrame, used: list[str], nan_policy: str
+) -> tuple[pd.DataFrame, pd.Index]:
+    """Rows without missing values in ``used`` and the index labels left out; with
+    ``nan_policy="raise"`` an InputError naming the columns and first rows instead."""
+    miss = data[used].isna().any(axis=1).to_numpy()
+    omitted = data.index[miss]
+    if miss.any():
+        if nan_policy == "raise":
+            counts = data[used].isna().sum()
+            worst = ", ".join(f"{c!r} ({int(k)})" for c, k in counts.items() if k)
+            raise InputError(
+                f"data: missing values in column(s) {worst}; first row(s) {list(omitted[:5])}; "
+                "drop them or pass nan_policy='omit'"
+            )
+        data = data.loc[~miss]
+    return data, omitted
+
+
+def new_design_matrix(design_info: patsy.DesignInfo, new_data: pd.DataFrame) -> pd.DataFrame:
+    """Design rows of a fitted model for ``new_data`` (NaN predictors give NaN rows)."""
+    if not isinstance(new_data, pd.DataFrame):
+        raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
+    try:
+        (mat,) = patsy.build_design_matrices(
+            [design_info], new_data, NA_action=patsy.NAAction(NA_types=[]), return_type="dataframe"
+        )
+    except patsy.PatsyError as exc:
+        raise InputError(f"new_data: {exc.message}") from None
+    return mat
 
 
 def build_design(
@@ -111,23 +160,9 @@ def build_design(
         raise InputError(f"formula: outcome column {outcome!r} not in data")
     cols = referenced_columns(desc, data)
     used = [outcome, *cols]
-    miss = _missing_mask(data[used])
-    omitted = data.index[miss.to_numpy()]
-    if miss.any():
-        if nan_policy == "raise":
-            counts = data[used].isna().sum()
-            worst = ", ".join(f"{c!r} ({int(k)})" for c, k in counts.items() if k)
-            raise InputError(
-                f"data: missing values in column(s) {worst}; first row(s) {list(omitted[:5])}; "
-                "drop them or pass nan_policy='omit'"
-            )
-        data = data.loc[~miss.to_numpy()]
+    data, omitted = drop_missing(data, used, nan_policy)
     y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
-    rhs = patsy.ModelDesc([], desc.rhs_termlist)
-    try:
-        X = patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
-    except patsy.PatsyError as exc:
-        raise InputError(f"formula {formula!r}: {exc.message}") from None
+    X = rhs_matrix(formula, desc, data)
     info = X.design_info
     if "Intercept" not in info.column_names:
         raise InputError(f"formula {formula!r}: models without an intercept are not supported")

@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from ..plots._style import atomic_target
-from ._draw import draw_nomogram
+from ..plots import atomic_target
+from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
+from ._ticks import RiskAxis, risk_axis, risk_ticks
 
 __all__ = ["Nomogram", "nomogram", "nomogram_score"]
 
@@ -51,6 +52,9 @@ class Nomogram:
         The native drawing (engine "python"), or the rms PNG shown in a Figure (engine "r").
     r_print : str
         R's ``print(nomogram)`` (engine "r" only).
+    risk_geometry : dict
+        Engine "r": the risk axis as rms drew it (label ``centre`` and ``width`` in inches,
+        ``label``, ``inch_per_point``), from the drawing device.
     """
 
     points: pd.DataFrame
@@ -63,6 +67,7 @@ class Nomogram:
     r_print: str = ""
     _r_files: dict = field(default_factory=dict, repr=False)
     _tmpdir: object = field(default=None, repr=False)
+    risk_geometry: dict = field(default_factory=dict, repr=False)
 
     @property
     def variables(self) -> list[str]:
@@ -144,6 +149,17 @@ def _labels(fit, labels) -> dict[str, str]:
     return {str(k): _label_text(v) for k, v in out.items() if v is not None}
 
 
+def risk_label(outcome_label: str | None) -> str:
+    """The risk axis title: "Risk of <outcome label>" (first letter lower-cased unless the
+    label starts with an acronym), or "Risk" without a label."""
+    if not outcome_label:
+        return "Risk"
+    text = str(outcome_label).strip()
+    if not (len(text) > 1 and text[:2].isupper()):
+        text = text[:1].lower() + text[1:]
+    return f"Risk of {text}"
+
+
 def _r_formula(formula: str, data: pd.DataFrame) -> str:
     """patsy → R: ``C(x)`` → ``x`` (x is sent as a factor), ``np.log`` → ``log``."""
     out = re.sub(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", r"\1", formula)
@@ -173,8 +189,8 @@ def nomogram(
     fit,
     engine: str = "r",
     *,
-    fun_label: str = "Risk of early recurrence",
-    fun_at: Sequence[float] | None = None,
+    fun_label: str | None = None,
+    fun_at: Sequence[float] | str | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,
     nint: int = 10,
@@ -190,7 +206,7 @@ def nomogram(
 
         dd <- datadist(data); options(datadist = "dd")
         f <- lrm(formula, data = data)
-        plot(nomogram(f, fun = plogis, funlabel = "Risk of early recurrence"))
+        plot(nomogram(f, fun = plogis, funlabel = "Risk of <outcome label>"))
 
     Parameters
     ----------
@@ -202,11 +218,16 @@ def nomogram(
         ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
         matplotlib; models with interaction, spline or transformed terms raise
         :class:`UnsupportedModelError`.
-    fun_label : str
-        Title of the risk axis.
+    fun_label : str, optional
+        Title of the risk axis. Default: from the data, "Risk of <the outcome's label>" when
+        ``labels`` or ``fit.labels`` label the outcome column (e.g. ``{"low": "Low birth
+        weight"}`` gives "Risk of low birth weight"), else "Risk".
     fun_at, lp_at : sequence of float, optional
         Risk and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default ``pretty``
-        values over the observed range, as rms chooses them.
+        values over the observed range, as rms chooses them. ``fun_at="auto"`` chooses the risk
+        ticks from the drawn axis length so that no two labels overlap (coarse ``pretty`` values
+        first, then finer ones and the tails 0.01/0.99, 0.05/0.95, each kept only where its
+        label clears its neighbours; :func:`hccstats.nomograms.risk_ticks`).
     maxscale, nint : rms's ``maxscale`` (points of the widest predictor) and ``nint`` (tick count).
     labels : dict, optional
         Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``; the
@@ -231,21 +252,38 @@ def nomogram(
     Examples
     --------
     >>> import hccstats as hs
-    >>> fit = hs.lrm("early_recurrence ~ tumour_number + mvi + dl_signature", train)  # doctest: +SKIP
-    >>> nom = hs.nomogram(fit, engine="python")                                      # doctest: +SKIP
-    >>> nom.save("figures/dl_nomogram")                                              # doctest: +SKIP
-    >>> hs.nomogram_score(nom, validation)                                           # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> [str(p) for p in nom.save("figures/nomogram")]
+    ['figures/nomogram.png', 'figures/nomogram.pdf', 'figures/nomogram.svg']
+    >>> hs.nomogram_score(nom, d.head(3)).round(3)  # e.g. the validation patients
+        age     mvi  total_points  linear_predictor   risk
+    0  50.0   0.000        50.000            -0.712  0.329
+    1  56.0   0.000        56.000            -0.426  0.395
+    2  44.0  19.823        63.823            -0.053  0.487
     """
     if engine not in ("r", "python"):
         raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
-    if not isinstance(fun_label, str) or not fun_label:
-        raise InputError("fun_label must be a non-empty string")
     for name in ("formula", "data", "coef"):
         if not hasattr(fit, name):
             raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
     labels = _labels(fit, labels)
+    if fun_label is None:
+        fun_label = risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
+    if not isinstance(fun_label, str) or not fun_label:
+        raise InputError("fun_label must be a non-empty string")
     value_labels = _value_labels(value_labels)
+    if isinstance(fun_at, str) and fun_at != "auto":
+        raise InputError(f"fun_at: a sequence of risks, None or 'auto', got {fun_at!r}")
     if engine == "python":
+        if fun_at == "auto":
+            table, sc, intercept = points_table(
+                fit, fun_label=fun_label, lp_at=lp_at, maxscale=maxscale, nint=nint, labels=labels
+            )
+            inch_per_point, fontsize = native_geometry(table, width, show_lp)
+            fun_at = risk_ticks(_axis_of(table, sc, intercept, inch_per_point), fontsize)
         table, sc, intercept = points_table(
             fit,
             fun_label=fun_label,
@@ -336,20 +374,28 @@ def _r_nomogram(
     pointsize = 10.0 if w >= 5 else 7.0
     title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
-    res = rms_nomogram(
-        formula,
-        data,
+    common = dict(
         labels=r_labels,
         fun_label=fun_label,
-        fun_at=fun_at,
         lp_at=lp_at,
         maxscale=maxscale,
         nint=nint,
-        files=files,
         width=float(w),
         xfrac=xfrac,
         pointsize=pointsize,
+    )
+    if isinstance(fun_at, str):  # "auto": measure the axis as rms draws it, then choose
+        first = rms_nomogram(formula, data, **common)
+        geom = first["risk_geometry"]
+        axis = _axis_of(first["table"], first["sc"], first["intercept"], geom["inch_per_point"])
+        fun_at = risk_ticks(axis, 0.75 * pointsize)
+    res = rms_nomogram(
+        formula,
+        data,
+        fun_at=fun_at,
+        files=files,
         value_labels={k: v for k, v in value_labels.items() if k in data.columns},
+        **common,
     )
     table = relabel_values(res["table"][TABLE_COLUMNS], value_labels)
     fig = _png_figure(files["png"])
@@ -364,7 +410,13 @@ def _r_nomogram(
         res["printed"],
         files,
         tmp,
+        risk_geometry=res["risk_geometry"],
     )
+
+
+def _axis_of(table: pd.DataFrame, sc: float, intercept: float, inch_per_point: float) -> RiskAxis:
+    total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
+    return risk_axis(table, sc, intercept, inch_per_point * float(total.max()))
 
 
 def _png_figure(path: str) -> Figure:
@@ -397,7 +449,15 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> nomogram_score(nom, validation)[["total_points", "risk"]]   # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> nomogram_score(nom, d.head(2))[["total_points", "risk"]].round(3)
+       total_points   risk
+    0          50.0  0.329
+    1          56.0  0.395
     """
     if not isinstance(nomogram, Nomogram):
         raise InputError(f"nomogram: expected a Nomogram, got {type(nomogram).__name__}")

@@ -15,7 +15,7 @@ from reports import formatting as F
 
 from . import _rcheck
 from ._context import Context, StageUnavailable
-from ._perf import evaluate_scores, performance_formats
+from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
 
 REQUIRES: tuple[str, ...] = ("flow",)
 MP = "mp-MR"
@@ -131,6 +131,7 @@ def run(ctx: Context, section: Section) -> None:
         seed=ctx.seed,
         n_jobs=opts.n_jobs,
         scheduler=opts.scheduler,
+        progress=not opts.quiet,
     )
     ctx.shared.get("say", print)(
         f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s"
@@ -175,14 +176,14 @@ def run(ctx: Context, section: Section) -> None:
             "note",
         )
 
-    # Table 1: difference and univariate analysis of the signatures (training set)
+    # Table 1: difference and univariable analysis of the signatures (training set)
     y_tr = y.loc[train_ids]
     diff = difference_table(train_sig[names], y_tr, per=SIG_PER)
     n1, n0 = int(y_tr.sum()), int((1 - y_tr).sum())
     section.table(
         "table1_signatures",
         diff,
-        caption=f"{ctx.next_table()} Difference analysis and univariate analysis of the DL "
+        caption=f"{ctx.next_table()} Difference analysis and univariable analysis of the DL "
         "signatures between patients with and without the outcome in the training set",
         formats={
             "Signature": F.col("signature", "text"),
@@ -244,9 +245,14 @@ def run(ctx: Context, section: Section) -> None:
         perf,
         caption=f"{ctx.next_table()} Predictive performance of the DL "
         "signatures in the training and validation sets",
-        formats=performance_formats(),
-        footnote=f"Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
-        f"DeLong 95% CI; p value: DeLong test against the {reference} signature (Ref). *p < 0.05.",
+        formats=performance_formats(perf),
+        footnote="Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
+        f"DeLong 95% CI; {CI_NOTE}"
+        + (
+            f"; p value: DeLong test against the {reference} signature (Ref). *p < 0.05."
+            if compares(perf)
+            else "."
+        ),
     )
     ctx.shared["signature_rocs"] = rocs
     ctx.results["signatures"] = {

@@ -8,7 +8,8 @@ import pandas as pd
 
 from reports import Section
 
-from ._context import Context
+from ._context import Context, stage_label
+from ._tripod import tripod_status
 
 REQUIRES: tuple[str, ...] = ()
 
@@ -111,7 +112,7 @@ def run(ctx: Context, section: Section) -> None:
                 "item": item,
                 "topic": what,
                 "section": stage,
-                "status": "reported" if status == "ok" else status,
+                "status": tripod_status(ctx, item, status),
             }
         )
     table = pd.DataFrame(rows)
@@ -122,7 +123,7 @@ def run(ctx: Context, section: Section) -> None:
         formats={
             "TRIPOD item": lambda r: r["item"],
             "Topic": lambda r: r["topic"],
-            "Report section": lambda r: r["section"],
+            "Report section": lambda r: stage_label(r["section"]),
             "Status": lambda r: r["status"],
         },
         footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "

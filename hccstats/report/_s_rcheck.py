@@ -10,7 +10,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from ._context import Context, StageUnavailable
+from ._context import Context, StageUnavailable, stage_label
 
 REQUIRES: tuple[str, ...] = ()
 PACKAGES = ("stats", "pROC", "rms", "car")
@@ -109,16 +109,19 @@ def run(ctx: Context, section: Section) -> None:
         table,
         caption=f"{ctx.next_table(supplementary=True)} R cross-check of the headline numbers",
         formats={
-            "Stage": F.col("stage", "text"),
+            "Stage": lambda r: stage_label(r["stage"]),
             "Quantity": F.col("quantity", "text"),
             "hccstats": lambda r: _fmt(r["hccstats"]),
             "R": lambda r: _fmt(r["r"]),
             "Difference": lambda r: _fmt(r["difference"]),
             "Agree": lambda r: "yes" if r["agree"] else "NO",
         },
-        footnote="Each number recomputed in R through rpy2 on the same data (pROC for AUCs, DeLong CIs, "
-        "DeLong tests and cut-offs; stats::glm for odds ratios; car::vif; stats tests for Table 1; vcd and "
-        "the Fleiss formula for κ). Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.",
+        footnote="Each number recomputed in R through rpy2 on the same patients (pROC for AUCs, DeLong CIs, "
+        "DeLong tests and cut-offs; prop.test for the Wilson CIs; stats::glm for odds ratios and "
+        "intercepts, refitted on each model's own patients; rms::val.prob, glm recalibration CIs, the "
+        "Hosmer–Lemeshow grouping in base R and rms's le Cessie test for calibration; car::vif; stats "
+        "tests for the baseline tables; vcd and the Fleiss formula for κ). Bootstrap numbers (calibration "
+        "curves, optimism-corrected indices) are not checked: R's resamples differ. Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.",
     )
     ctx.results["r_check"] = {
         "n": int(len(table)),

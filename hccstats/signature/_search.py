@@ -19,6 +19,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
+from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import derived_seed, make_pipeline, outer_fold, quiet_fits, single_threaded, tune_k
 from ._filters import SpearmanFilter
@@ -64,7 +65,8 @@ def signature_search(
     n_jobs: int | None = 1,
     scheduler: str | None = None,
     phase: str = "features",
-) -> PhaseSignature | PhaseSkipped | SignatureSearch:
+    progress: bool = False,
+) -> SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
 
     Each pipeline is min-max scaling -> Spearman filter (p < ``alpha``) -> Pearson pruning
@@ -98,12 +100,15 @@ def signature_search(
         that cluster's workers through joblib's Dask backend (``n_jobs`` = 1 or None means
         all of its workers); needs the ``distributed`` package. The tables are identical
         to a one-process run: every task's seed is fixed before it is sent.
-    phase : name of the phase when ``X`` is a single table.
+    phase : name of the phase when ``X`` is a single table (its key in the result).
+    progress : show a progress bar over the (phase, repeat, fold) tasks with the time left
+        (tqdm, on stderr); off by default.
 
     Returns
     -------
-    PhaseSignature (one table), SignatureSearch (a mapping of phases), or PhaseSkipped
-    when no feature passes the Spearman filter on the whole training set.
+    SignatureSearch
+        Whatever ``X`` is: ``res[phase]`` is a PhaseSignature, or a PhaseSkipped when no
+        feature passes the Spearman filter on the whole training set.
 
     Examples
     --------
@@ -114,8 +119,8 @@ def signature_search(
     >>> X["f0"] += 1.5 * y
     >>> res = signature_search(X, y, selectors=["anova"], classifiers=["lasso"], preset="fast")
     >>> res.best
-    ('anova', 'lasso')
-    >>> "f0" in res.selected_features
+    {'features': ('anova', 'lasso')}
+    >>> "f0" in res["features"].selected_features
     True
     """
     if preset not in PRESETS:
@@ -134,8 +139,7 @@ def signature_search(
         raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
-    single = not isinstance(X, Mapping)
-    tables = {phase: X} if single else dict(X)
+    tables = dict(X) if isinstance(X, Mapping) else {phase: X}
     if not tables:
         raise InputError("X: no phase given")
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
@@ -175,9 +179,14 @@ def signature_search(
     )
     active = [n for n in phases if n not in skipped]
     with _workers(n_jobs, scheduler) as jobs:
-        outs = Parallel(n_jobs=jobs)(
-            delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-            for name, rep, fold, tr, te, fs in tasks
+        outs = track(
+            Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
+                for name, rep, fold, tr, te, fs in tasks
+            ),
+            len(tasks),
+            "signature search (folds)",
+            progress,
         )
         refits = Parallel(n_jobs=jobs)(
             delayed(_phase_result)(
@@ -202,8 +211,6 @@ def signature_search(
         "seed": seed,
         "preset": preset,
     }
-    if single:
-        return results[phase]
     return SignatureSearch(results, settings)
 
 
