@@ -18,18 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
-
-def _cpu() -> float:
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
-    return total
+from _cpu import cpu_seconds  # benchmarks/_cpu.py, beside this script
 
 
 def main() -> None:
@@ -52,9 +41,9 @@ def main() -> None:
         argv = ["--config", str(study), "--out", str(Path(tmp) / "report")]
         if not args.r:
             argv.append("--no-r")
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         code = report_main(argv)
-        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     print(f"\nreport exit code {code}: {wall:.1f} s wall, {cpu:.1f} CPU s")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import psutil
+from _cpu import cpu_seconds  # benchmarks/_cpu.py, beside this script
 
 
 def vgg_like(n=195, p=1472, events=54, seed=2023, phases=("AP", "PVP", "HBP")):
@@ -42,19 +42,6 @@ def vgg_like(n=195, p=1472, events=54, seed=2023, phases=("AP", "PVP", "HBP")):
         X = np.maximum(F @ L / 3 + rng.normal(size=(n, p)), 0)  # ReLU-like
         tables[ph] = pd.DataFrame(X, index=ids, columns=[f"vgg19_f{j}" for j in range(p)])
     return tables, y
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its live child processes (joblib's
-    workers stay alive between calls, so their running totals are read here)."""
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def main() -> None:
