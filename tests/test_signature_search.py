@@ -264,3 +264,38 @@ def test_union_fusion_reselects_inside_folds(three_phases):
     assert pv.shape == (30,) and pv.between(0, 1).all()
     with pytest.raises(InputError, match="union"):
         fuse_signatures(res, method="union")
+
+
+@pytest.mark.slow  # a local Dask cluster starts in seconds; the two searches ~10 s of CPU
+def test_same_tables_on_a_dask_cluster_as_in_one_process():
+    distributed = pytest.importorskip("distributed")
+    X, y = _cohort(n=80, p=60, events=30, informative=[0, 1], shift=1.0, seed=5)
+    kw = dict(
+        selectors=("anova",),
+        classifiers=("rf", "lasso"),
+        preset="fast",
+        k_grid=(3, 6),
+        seed=13,
+    )
+    one = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, n_jobs=1, **kw)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        dask = signature_search(
+            {"AP": X, "HBP": X.iloc[:, ::-1]}, y, scheduler=cluster.scheduler_address, **kw
+        )
+    # byte-identical: every task's seed is fixed before it is sent to a worker
+    for phase in ("AP", "HBP"):
+        a, b = one[phase], dask[phase]
+        assert a.table.to_csv() == b.table.to_csv()
+        assert a.fold_table.to_csv() == b.fold_table.to_csv()
+        assert a.oof_predictions.to_csv() == b.oof_predictions.to_csv()
+        assert a.best == b.best and a.best_k == b.best_k
+    assert (one.table["n_folds"] == 5).all()
+
+
+def test_unreachable_scheduler_raises_naming_it():
+    pytest.importorskip("distributed")
+    X, y = _cohort(n=40, p=10, events=15, informative=[0], shift=1.0, seed=6)
+    with pytest.raises(InputError, match="scheduler"):
+        signature_search(X, y, preset="fast", scheduler="tcp://127.0.0.1:9")

@@ -45,6 +45,7 @@ class Options:
     removal: float = 0.10
     ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
     n_jobs: int = 1
+    scheduler: str | None = None  # Dask scheduler address: the signature search runs there
     firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
 
 

@@ -130,6 +130,7 @@ def run(ctx: Context, section: Section) -> None:
         preset=opts.signature_preset,
         seed=ctx.seed,
         n_jobs=opts.n_jobs,
+        scheduler=opts.scheduler,
         progress=not opts.quiet,
     )
     ctx.shared.get("say", print)(
