@@ -37,6 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         study = make_study(Path(tmp) / "study", n=args.n, seed=args.seed, images=False)
+        _clinical_only(Path(study))
         print(f"simulated {args.n} patients in {time.perf_counter() - t0:.1f} s\n")
         argv = ["--config", str(study), "--out", str(Path(tmp) / "report")]
         if not args.r:
@@ -46,6 +47,16 @@ def main() -> None:
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     print(f"\nreport exit code {code}: {wall:.1f} s wall, {cpu:.1f} CPU s")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def _clinical_only(study: Path) -> None:
+    """Drop the study file's features section: no feature tables exist, and a study that asks
+    for them would (rightly) get a partial report, exit code 3."""
+    import yaml
+
+    config = yaml.safe_load(study.read_text(encoding="utf-8"))
+    config.pop("features", None)
+    study.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
 if __name__ == "__main__":
