@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
 __all__ = [

@@ -15,7 +15,7 @@ from reports import Section
 from reports import formatting as F
 
 from .._errors import InputError
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import firth_refit, model_odds_ratios
