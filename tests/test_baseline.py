@@ -152,7 +152,7 @@ def test_table_one_formatted_against_r_sprintf():
     the strings are equal."""
     from hccstats import rbridge
 
-    data = pd.read_csv(REF / "birthwt.csv")
+    data = _table_data("birthwt")
     data.loc[[4, 9], "age"] = np.nan  # missing values are counted, not hidden
     view = table_one(data, "smoke", ["age", "race"], categorical=["race"]).formatted(
         group_names={0: "Non-smoker", 1: "Smoker"}
@@ -190,7 +190,7 @@ def test_table_one_to_docx_reads_back(tmp_path):
     """to_docx writes the formatted table (header and every cell) into a Word table."""
     from docx import Document
 
-    data = pd.read_csv(REF / "birthwt.csv")
+    data = _table_data("birthwt")
     t = table_one(data, "smoke", ["age", "lwt", "race"], categorical=["race"], overall=True)
     view = t.formatted(smd=True)
     path = t.to_docx(tmp_path / "table1.docx", caption="Table 1 Mothers by smoking", smd=True)

@@ -101,8 +101,12 @@ def backward_lr(
 
     Examples
     --------
-    >>> sw = hs.backward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
-    >>> sw.selected                                                                        # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> sw = hs.backward_lr(d, "recurrence", ["age", "mvi", "afp"])
+    >>> sw.selected  # every candidate stays (removal p > 0.10 for none)
+    ['age', 'mvi', 'afp']
     """
     candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
     X, y = d.X, d.y

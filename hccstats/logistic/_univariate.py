@@ -172,8 +172,15 @@ def univariate(
 
     Examples
     --------
-    >>> u = hs.univariate(birthwt, "low", ["age", "lwt", "race", "smoke"], per={"lwt": 10})  # doctest: +SKIP
-    >>> u.to_frame()                                                                           # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> u = hs.univariate(d, "recurrence", ["age", "mvi", "afp"], per={"age": 10})
+    >>> u.to_frame()[["predictor", "estimate", "ci_low", "ci_high", "per"]].round(3)
+      predictor  estimate  ci_low  ci_high   per
+    0       age     2.589   1.752    3.826  10.0
+    1       mvi     2.567   1.439    4.578   1.0
+    2       afp     1.005   1.001    1.009   1.0
     """
     if isinstance(predictors, str):
         predictors = [predictors]

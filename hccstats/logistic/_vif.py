@@ -119,7 +119,16 @@ def vif(
 
     Examples
     --------
-    >>> hs.vif(birthwt, ["age", "lwt", "race", "smoke"])      # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> hs.vif(d, ["age", "mvi", "afp"])
+    Variance inflation factors (car::vif of the lm model)
+    <BLANKLINE>
+    Term    VIF Tolerance
+    age  1.0117    0.9884
+    mvi  1.0073    0.9928
+    afp  1.0061    0.9940
     """
     if isinstance(data, LogisticFit):
         fit = data
