@@ -246,7 +246,8 @@ def test_single_model_has_no_delong_column_or_footnote_on_colon(colon):
 
 
 def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_study):
-    """The optimism-corrected indices are hs.validate's on the fitted patients (same B, seed)."""
+    """The optimism-corrected indices are hs.validate's with the forward selection repeated in
+    every resample (same B, seed), and the footnote says so."""
     import hccstats as hs
     from hccstats.study import load
 
@@ -259,8 +260,20 @@ def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_stu
     sw = hs.forward_lr(d, "status", res["univariate"]["significant"], nan_policy="omit")
     fit = sw.fit
     assert list(fit.data.index) == model["patients"]
-    v = hs.validate(fit, B=1000, seed=study.seed).table
     iv = pd.DataFrame(res["performance"]["internal_validation"]).set_index("index")
+    vs = hs.validate(sw, B=int(iv["B"].iloc[0]), seed=study.seed)
+    v = vs.table
+    assert iv["selection_repeated"].all()
+    freq = res["performance"]["selection_frequency"]["Clinical model"]
+    assert freq == pytest.approx(vs.selection_frequency.to_dict(), rel=1e-12)
+    # the plain refit of the final model differs: the selection's optimism is included
+    plain = hs.validate(fit, B=int(iv["B"].iloc[0]), seed=study.seed).table
+    assert iv.loc["Calibration slope", "corrected"] != pytest.approx(
+        plain.loc["Slope", "index_corrected"], rel=1e-9
+    )
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "selection (same candidates, entry and removal p) was repeated in every resample" in html
+    assert "not repeated in the resamples" not in html
     assert iv.loc["Calibration slope", "corrected"] == pytest.approx(
         v.loc["Slope", "index_corrected"], rel=1e-9
     )
@@ -408,6 +421,10 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
     iv = pd.DataFrame(res["performance"]["internal_validation"])
     assert (iv["B"] == 200).all()
+    # backward selection is not repeated in the resamples: plain refits, and the footnote says so
+    assert not iv["selection_repeated"].any() and res["performance"]["selection_frequency"] == {}
+    html = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert "Clinical model: the backward LR selection is not repeated in the resamples" in html
     # two models: a DeLong column, on the patients both have
     t4 = html_table(prespecified, "Model", "AUC (95% CI)")
     assert "p value" in t4.columns and "Ref" in set(t4["p value"])

@@ -12,10 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
-__all__ = ["calibration_rows", "internal_validation_rows", "VALIDATE_INDICES"]
+__all__ = [
+    "calibration_rows",
+    "internal_validation",
+    "internal_validation_rows",
+    "repeatable",
+    "selection_text",
+    "VALIDATE_INDICES",
+]
 
 #: rms::validate rows shown, with the report's names
 VALIDATE_INDICES = {
@@ -121,11 +128,24 @@ def calibration_rows(ctx: Context, model: str, fit, y: dict, risk: dict) -> list
     return rows
 
 
-def internal_validation_rows(model: str, fit, B: int, seed: int) -> list[dict]:
-    """rms::validate(fit, B) rows: apparent, optimism and optimism-corrected index (C from Dxy)."""
+def repeatable(selection) -> bool:
+    """Whether the report repeats this selection in every bootstrap resample (forward LR)."""
+    return selection is not None and getattr(selection, "direction", None) == "forward"
+
+
+def internal_validation(fit, B: int, seed: int, selection=None):
+    """``hccstats.validate``: with a forward selection given, the selection is repeated in every
+    resample (``rms::validate(fit, B, bw = TRUE)``-equivalent); otherwise the plain refit."""
     from hccstats import validate
 
-    v = validate(fit, B=B, seed=seed)
+    if repeatable(selection):
+        return validate(fit, B=B, seed=seed, selection=selection)
+    return validate(fit, B=B, seed=seed)
+
+
+def internal_validation_rows(model: str, v) -> list[dict]:
+    """rms::validate rows of a :class:`~hccstats.calibration.Validation`: apparent, optimism and
+    optimism-corrected index (C from Dxy)."""
     t = v.table
     rows = []
     for key, label in VALIDATE_INDICES.items():
@@ -144,6 +164,15 @@ def internal_validation_rows(model: str, fit, B: int, seed: int) -> list[dict]:
                 "B": int(v.B),
                 "n_failed": int(v.n_failed),
                 "n": int(v.n),
+                "selection_repeated": v.retained is not None,
             }
         )
     return rows
+
+
+def selection_text(frequencies: dict) -> str:
+    """ "Clinical model: age 0.95, nodes 1.00; ..." from {model: selection_frequency Series}."""
+    return "; ".join(
+        f"{model}: " + ", ".join(f"{k} {float(f):.2f}" for k, f in freq.items())
+        for model, freq in frequencies.items()
+    )

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
 __all__ = ["evaluate_scores", "performance_formats", "compares", "PROPORTIONS", "CI_NOTE"]

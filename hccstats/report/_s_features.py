@@ -13,7 +13,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
 

@@ -15,7 +15,7 @@ from reports import Section
 from reports import formatting as F
 
 from .._errors import InputError
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import firth_refit, model_odds_ratios
@@ -92,7 +92,7 @@ def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[s
 
 
 def _select(ctx: Context, section: Section, selection: str, name: str, cands: list[str]):
-    """The stepwise fit of one model and its step log, or None when no candidate entered."""
+    """The :class:`~hccstats.logistic.Stepwise` of one model, or None when no candidate entered."""
     from hccstats import backward_lr, forward_lr
 
     opts = ctx.options
@@ -111,7 +111,7 @@ def _select(ctx: Context, section: Section, selection: str, name: str, cands: li
             "note",
         )
         return None
-    return sw.fit, sw.steps
+    return sw
 
 
 def _prespecified(ctx: Context, variables: list[str]):
@@ -152,11 +152,12 @@ def run(ctx: Context, section: Section) -> None:
             f"no variable reached p < {opts.alpha:g} in the univariable analysis"
         )
     signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
-    fits, steps, cands_of = {}, {}, {}
+    fits, steps, cands_of, selections = {}, {}, {}, {}
     for name, cands in specs:
-        got = _select(ctx, section, p.selection, name, cands)
-        if got is not None:
-            (fits[name], steps[name]), cands_of[name] = got, cands
+        sw = _select(ctx, section, p.selection, name, cands)
+        if sw is not None:
+            fits[name], steps[name], cands_of[name] = sw.fit, sw.steps, cands
+            selections[name] = sw
     for name, variables in p.models.items():
         if name in fits:
             raise InputError(
@@ -179,6 +180,7 @@ def run(ctx: Context, section: Section) -> None:
             _register_checks(ctx, name, fit, ors.dropna(subset=["estimate"]), units[name])
     ors = pd.concat(rows, ignore_index=True)
     ctx.shared["stepwise_models"] = list(steps)
+    ctx.shared["selections"] = selections  # the Stepwise results, to repeat in validation
     _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes)
     if steps:
         _steps_table(ctx, section, steps)

@@ -12,7 +12,13 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from ._calib import calibration_rows, internal_validation_rows
+from ._calib import (
+    calibration_rows,
+    internal_validation,
+    internal_validation_rows,
+    repeatable,
+    selection_text,
+)
 from ._context import Context, StageUnavailable
 from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
 from ._separation import calibration_failures
@@ -102,13 +108,20 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
 
 def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tuple:
     plan = ctx.shared["plan"]
+    selections = ctx.shared.get("selections", {})
     stepwise = [n for n in fits if n in ctx.shared.get("stepwise_models", [])]
-    cal_rows, val_rows = [], []
+    repeated = [n for n in stepwise if repeatable(selections.get(n))]
+    cal_rows, val_rows, frequencies = [], [], {}
     for name, fit in fits.items():
         risk = {p: scores[name][p].to_numpy(float) for p in SETS}
         yy = {p: y.loc[scores[name][p].index].to_numpy(float) for p in SETS}
         cal_rows += calibration_rows(ctx, name, fit, yy, risk)
-        val_rows += internal_validation_rows(name, fit, plan.B, plan.bootstrap_seed)
+        v = internal_validation(
+            fit, plan.B, plan.bootstrap_seed, selections.get(name) if name in repeated else None
+        )
+        val_rows += internal_validation_rows(name, v)
+        if v.selection_frequency is not None:
+            frequencies[name] = v.selection_frequency
     cal = pd.DataFrame(cal_rows)
     perf_table, cal_number = ctx.shared["performance_table"], ctx.next_table()
     iv_number = ctx.next_table()
@@ -156,17 +169,33 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
         "the resample − index of that refit on the original patients); corrected = apparent − "
         "optimism. C = Dxy / 2 + 0.5."
-        + (
-            f" {', '.join(stepwise)}: the stepwise selection is not repeated in the resamples, so "
-            "the optimism of the selection is not included."
-            if stepwise
-            else ""
+        + _selection_note(
+            stepwise, repeated, {n: f.rename(index=ctx.label) for n, f in frequencies.items()}
         )
         + " Bootstrap numbers are not in the R "
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
         "resamples.",
     )
-    return cal, iv
+    return cal, iv, frequencies
+
+
+def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict) -> str:
+    """The footnote's sentences on the stepwise models: selection repeated or not."""
+    note = ""
+    if repeated:
+        note += (
+            f" {', '.join(repeated)}: the forward LR selection (same candidates, entry and "
+            "removal p) was repeated in every resample, as rms::validate(bw = TRUE), so the "
+            "optimism includes that of the selection; share of the resamples that selected each "
+            f"candidate: {selection_text(frequencies)}."
+        )
+    plain = [n for n in stepwise if n not in repeated]
+    if plain:
+        note += (
+            f" {', '.join(plain)}: the backward LR selection is not repeated in the resamples "
+            "(only the final model is refitted), so the optimism of the selection is not included."
+        )
+    return note
 
 
 def _by_set(key: str):
@@ -210,7 +239,7 @@ def run(ctx: Context, section: Section) -> None:
         key=lambda s: s.map(lambda v: rank.get(v, {"training": 0, "validation": 1}.get(v, 0))),
     ).reset_index(drop=True)
     _table4(ctx, section, perf, reference)
-    cal_table, iv = _calibration_tables(ctx, section, fits, scores, y)
+    cal_table, iv, frequencies = _calibration_tables(ctx, section, fits, scores, y)
     curves = _figure(ctx, section, fits, scores, y, perf, rocs, order)
     failures = curves.pop("failures")
     ctx.results["performance"] = {
@@ -218,6 +247,7 @@ def run(ctx: Context, section: Section) -> None:
         "n": {name: {p: int(len(scores[name][p])) for p in SETS} for name in order},
         "calibration_table": cal_table,
         "internal_validation": iv,
+        "selection_frequency": {n: f.to_dict() for n, f in frequencies.items()},
         **curves,
     }
     plan = ctx.shared["plan"]
@@ -238,10 +268,33 @@ def run(ctx: Context, section: Section) -> None:
         f"({plan.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
         "lowess in the validation set); the models were internally validated with "
         f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
-        "optimism-corrected C, calibration intercept and slope, Brier score), and clinical "
+        "optimism-corrected C, calibration intercept and slope, Brier score"
+        + _methods_selection(ctx)
+        + "), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
         f"probabilities {_range_text(plan)})." + failures
     )
+
+
+def _methods_selection(ctx: Context) -> str:
+    """The methods' clause on repeating the variable selection in the bootstrap."""
+    selections = ctx.shared.get("selections", {})
+    fits = ctx.shared.get("fits", {})
+    repeated = [n for n in fits if repeatable(selections.get(n))]
+    plain = [n for n in fits if n in selections and n not in repeated]
+    text = ""
+    if repeated:
+        text += (
+            "; for " + ", ".join(repeated) + " the forward stepwise selection was repeated in "
+            "every bootstrap resample, so that the optimism includes that of the selection"
+        )
+    if plain:
+        text += (
+            "; for " + ", ".join(plain) + " the backward selection was not repeated in the "
+            "resamples (the final model was refitted), so the optimism excludes that of the "
+            "selection"
+        )
+    return text
 
 
 def _range_text(plan) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 from ._s_features import PER_FOOTNOTE, SIG_PER
 
