@@ -43,6 +43,8 @@ _LAZY: dict[str, str] = {
     "forward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
+    "rcs": "hccstats.logistic",
+    "rcs_knots": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",

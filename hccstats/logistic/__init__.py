@@ -1,7 +1,9 @@
 """Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
-SPSS-style ``forward_lr`` and ``vif`` (car::vif). See docs/logistic.md."""
+SPSS-style ``forward_lr`` and ``vif`` (car::vif);
+restricted cubic splines ``rcs`` (rms::rcs) in formulas. See docs/logistic.md."""
 
 from ._lrm import LogisticFit, lrm
+from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
 from ._separation import Separation, detect_separation
 from ._stepwise import Stepwise, forward_lr
 from ._univariate import univariate
@@ -16,4 +18,8 @@ __all__ = [
     "vif",
     "detect_separation",
     "Separation",
+    "rcs",
+    "rcs_knots",
+    "rcs_basis",
+    "spline_knots",
 ]

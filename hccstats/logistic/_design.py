@@ -18,8 +18,19 @@ from scipy import linalg
 
 from .._errors import InputError
 from .._validation import as_binary
+from ._rcs import rcs
 
-__all__ = ["Design", "build_design", "referenced_columns", "check_rank", "term_columns"]
+__all__ = [
+    "Design",
+    "build_design",
+    "design_matrix",
+    "referenced_columns",
+    "check_rank",
+    "term_columns",
+]
+
+# names a formula may call besides the columns of the data: numpy as ``np`` and rms's ``rcs``
+FORMULA_NAMESPACE = {"np": np, "rcs": rcs}
 
 
 @dataclass(frozen=True)
@@ -112,11 +123,7 @@ def build_design(
             )
         data = data.loc[~miss.to_numpy()]
     y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
-    rhs = patsy.ModelDesc([], desc.rhs_termlist)
-    try:
-        X = patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
-    except patsy.PatsyError as exc:
-        raise InputError(f"formula {formula!r}: {exc.message}") from None
+    X = design_matrix(desc, data, formula)
     info = X.design_info
     if "Intercept" not in info.column_names:
         raise InputError(f"formula {formula!r}: models without an intercept are not supported")
@@ -137,6 +144,16 @@ def build_design(
         term_columns=tcols,
         omitted=omitted,
     )
+
+
+def design_matrix(desc: patsy.ModelDesc, data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """The right-hand side of ``desc`` evaluated on ``data`` (patsy), with ``rcs`` available."""
+    rhs = patsy.ModelDesc([], desc.rhs_termlist)
+    env = patsy.EvalEnvironment([FORMULA_NAMESPACE])
+    try:
+        return patsy.dmatrix(rhs, data, eval_env=env, NA_action="raise", return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise InputError(f"formula {formula!r}: {exc.message}") from None
 
 
 def _check_columns(X, y, columns, tcols, data, firth) -> None:
