@@ -61,6 +61,9 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
+    # reclassification (Hmisc::improveProb)
+    "improve_prob": "hccstats.reclassification",
+    "ImproveProb": "hccstats.reclassification",
     # nomograms (rms::nomogram)
     "nomogram": "hccstats.nomograms",
     "nomogram_score": "hccstats.nomograms",
