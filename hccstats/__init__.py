@@ -61,6 +61,9 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
+    # survival (timeROC)
+    "td_auc": "hccstats.survival",
+    "TimeDependentAuc": "hccstats.survival",
     # reclassification (Hmisc::improveProb)
     "improve_prob": "hccstats.reclassification",
     "ImproveProb": "hccstats.reclassification",
