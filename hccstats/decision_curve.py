@@ -28,7 +28,8 @@ class DecisionCurve:
     ``net_benefit``, ``n``, ``prevalence``, ``harm``, ``pos_rate``, ``tp_rate``, ``fp_rate``,
     ``net_intervention_avoided`` (per ``nper`` patients), and, on request,
     ``standardized_net_benefit`` and bootstrap ``ci_low``, ``ci_high``. Models "Treat all" and
-    "Treat none" are included.
+    "Treat none" are included. ``horizon`` is set for a time-to-event outcome (``prevalence``
+    is then the Kaplan–Meier ``1 - S(horizon)``).
     """
 
     table: pd.DataFrame
