@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._surv_inputs import check_surv
 from ._validation import as_binary, as_finite, check_same_length
 from .survival._product_limit import km_at
-from .survival._surv_inputs import check_surv
 
 __all__ = ["DecisionCurve", "dca"]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import UndefinedStatisticWarning
+from .._surv_inputs import check_surv, check_times
 from .._validation import as_finite, check_same_length
 from ._product_limit import km_at
-from ._surv_inputs import check_surv, check_times
 
 __all__ = ["TimeDependentAuc", "td_auc"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
-from .._validation import as_finite, check_same_length, describe_values
+from ._errors import InputError
+from ._validation import as_finite, check_same_length, describe_values
 
 __all__ = ["check_surv", "check_times"]
 
