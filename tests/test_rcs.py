@@ -146,27 +146,15 @@ def test_rcs_input_errors():
         rcs_basis([1.0], [3.0, 2.0, 5.0])
 
 
-def test_design_builder_takes_a_survival_response():
-    from hccstats.logistic._design import build_design
+def test_rhs_matrix_evaluates_rcs_for_any_model_family():
+    import patsy
 
-    rng = np.random.default_rng(2)
-    d = pd.DataFrame(
-        {
-            "months": np.ceil(rng.exponential(20, 60)),
-            "recurred": rng.integers(0, 2, 60),
-            "afp": rng.gamma(2.0, 50.0, 60),
-            "mvi": rng.choice(["absent", "present"], 60),
-        }
+    from hccstats.logistic._design import rhs_matrix
+
+    d = birthwt()
+    desc = patsy.ModelDesc.from_formula("Surv(time, event) ~ rcs(lwt, 3) + smoke")
+    X = rhs_matrix("Surv(time, event) ~ rcs(lwt, 3) + smoke", desc, d)
+    assert list(X.columns) == ["Intercept", "rcs(lwt, 3)[0]", "rcs(lwt, 3)[1]", "smoke"]
+    np.testing.assert_allclose(
+        X.iloc[:, 1:3].to_numpy(), rcs_basis(d["lwt"], rcs_knots(d["lwt"], 3)), atol=1e-12
     )
-    des = build_design("Surv(months, recurred) ~ rcs(afp, 3) + mvi", d, response="surv")
-    assert des.is_survival and des.columns[0] == "Intercept"
-    np.testing.assert_array_equal(des.time, d["months"])
-    np.testing.assert_array_equal(des.y, d["recurred"])
-    assert des.term_columns["rcs(afp, 3)"] == ["rcs(afp, 3)[0]", "rcs(afp, 3)[1]"]
-    with pytest.raises(InputError, match="one binary outcome"):
-        hs.lrm("Surv(months, recurred) ~ afp", d)
-    with pytest.raises(InputError, match=r"Surv\(time, event\)"):
-        build_design("recurred ~ afp", d, response="surv")
-    bad = d.assign(recurred=d["recurred"] * 2)
-    with pytest.raises(InputError, match="recurred"):
-        build_design("Surv(months, recurred) ~ afp", bad, response="surv")

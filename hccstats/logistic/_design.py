@@ -1,16 +1,17 @@
 """From an R-style formula and a DataFrame to a checked design matrix (patsy).
 
-All input checks of the model-fitting tools happen here, once: the outcome is binary (or, with
-``Surv(time, event)`` on the left, a follow-up time and a 0/1 event indicator), the referenced
-columns exist, missing values are raised or omitted (and counted), no predictor is constant, the
-design has full rank (collinear columns named), and no factor level lacks events. Formulas may
-call ``np`` and ``rcs`` (restricted cubic splines as rms builds them).
+``rhs_matrix`` evaluates a formula's right-hand side for every model family (lrm here, coxph in
+``hccstats.survival``), with ``rcs(x, k)`` (rms's restricted cubic splines) available.
+
+All input checks of the logistic tools happen here, once: the outcome is binary, the
+referenced columns exist, missing values are raised or omitted (and counted), no
+predictor is constant, the design has full rank (collinear columns named), and no
+factor level lacks events.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,14 +20,13 @@ import patsy
 from scipy import linalg
 
 from .._errors import InputError
-from .._surv_inputs import check_surv
 from .._validation import as_binary
 from ._rcs import rcs
 
 __all__ = [
     "Design",
     "build_design",
-    "design_matrix",
+    "rhs_matrix",
     "referenced_columns",
     "check_rank",
     "term_columns",
@@ -48,13 +48,6 @@ class Design:
     terms: list[str]
     term_columns: dict[str, list[str]]
     omitted: pd.Index  # index labels of rows dropped for missing values
-    # Surv(time, event) on the left: y is the event indicator, time the follow-up; X keeps the
-    # "Intercept" column first (patsy's treatment coding needs it), a Cox model drops it
-    time: np.ndarray | None = None
-
-    @property
-    def is_survival(self) -> bool:
-        return self.time is not None
 
 
 def _names_in(code: str) -> set[str]:
@@ -94,23 +87,10 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
     return out
 
 
-_SURV = re.compile(r"^Surv\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)$")
-
-
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise InputError(f"formula {formula!r}: give one outcome column on the left of '~'")
-    return desc.lhs_termlist[0].factors[0].code.strip()
-
-
-def _outcome_columns(outcome: str, data: pd.DataFrame) -> list[str]:
-    """The data columns of the outcome: [y], or [time, event] for ``Surv(time, event)``."""
-    m = _SURV.match(outcome)
-    cols = [m.group(1), m.group(2)] if m else [outcome]
-    for c in cols:
-        if c not in data.columns:
-            raise InputError(f"formula: outcome column {c!r} not in data")
-    return cols
+    return desc.lhs_termlist[0].factors[0].code
 
 
 def _missing_mask(frame: pd.DataFrame) -> pd.Series:
@@ -118,21 +98,9 @@ def _missing_mask(frame: pd.DataFrame) -> pd.Series:
 
 
 def build_design(
-    formula: str,
-    data: pd.DataFrame,
-    *,
-    nan_policy: str = "raise",
-    firth: bool = False,
-    response: str = "binary",
+    formula: str, data: pd.DataFrame, *, nan_policy: str = "raise", firth: bool = False
 ) -> Design:
-    """Parse ``formula`` (patsy, R-style) on ``data`` and check the model can be fitted.
-
-    ``response="binary"``: one 0/1 (two-valued) outcome column on the left. ``response="surv"``:
-    ``Surv(time, event)`` on the left (time non-negative, event 0/1); ``Design.time`` holds the
-    times and ``Design.y`` the event indicator.
-    """
-    if response not in ("binary", "surv"):
-        raise InputError(f"response: expected 'binary' or 'surv', got {response!r}")
+    """Parse ``formula`` (patsy, R-style) on ``data`` and check the model can be fitted."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     if nan_policy not in ("raise", "omit"):
@@ -142,12 +110,10 @@ def build_design(
     except patsy.PatsyError as exc:
         raise InputError(f"formula {formula!r}: {exc.message}") from None
     outcome = _outcome(desc, formula)
-    ycols = _outcome_columns(outcome, data)
-    if (len(ycols) == 2) != (response == "surv"):
-        need = "Surv(time, event)" if response == "surv" else "one binary outcome column"
-        raise InputError(f"formula {formula!r}: this model needs {need} on the left of '~'")
+    if outcome not in data.columns:
+        raise InputError(f"formula: outcome column {outcome!r} not in data")
     cols = referenced_columns(desc, data)
-    used = [*ycols, *[c for c in cols if c not in ycols]]
+    used = [outcome, *cols]
     miss = _missing_mask(data[used])
     omitted = data.index[miss.to_numpy()]
     if miss.any():
@@ -159,14 +125,8 @@ def build_design(
                 "drop them or pass nan_policy='omit'"
             )
         data = data.loc[~miss.to_numpy()]
-    time = None
-    if len(ycols) == 2:
-        time, y = check_surv(
-            data[ycols[0]], data[ycols[1]], time_name=ycols[0], event_name=ycols[1]
-        )
-    else:
-        y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
-    X = design_matrix(desc, data, formula)
+    y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
+    X = rhs_matrix(formula, desc, data)
     info = X.design_info
     if "Intercept" not in info.column_names:
         raise InputError(f"formula {formula!r}: models without an intercept are not supported")
@@ -186,12 +146,15 @@ def build_design(
         terms=list(tcols),
         term_columns=tcols,
         omitted=omitted,
-        time=time,
     )
 
 
-def design_matrix(desc: patsy.ModelDesc, data: pd.DataFrame, formula: str) -> pd.DataFrame:
-    """The right-hand side of ``desc`` evaluated on ``data`` (patsy), with ``rcs`` available."""
+def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.DataFrame:
+    """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
+
+    Shared by every model family (lrm, coxph) so that a term means the same in each; formulas
+    may call ``np`` and ``rcs`` (restricted cubic splines as rms builds them).
+    """
     rhs = patsy.ModelDesc([], desc.rhs_termlist)
     env = patsy.EvalEnvironment([FORMULA_NAMESPACE])
     try:
