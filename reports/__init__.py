@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model import Block, Figure, Report, Section, Table, Text, slug
-from .output import OutputExistsError, atomic_dir, check_out_dir
+from .output import MARKER, OutputExistsError, OutputNotWritableError, atomic_dir, check_out_dir
 from .tabular import csv_text, json_text, to_jsonable, write_csv, write_json
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "atomic_dir",
     "check_out_dir",
     "OutputExistsError",
+    "OutputNotWritableError",
+    "MARKER",
     "write_csv",
     "write_json",
     "to_jsonable",

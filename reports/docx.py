@@ -6,7 +6,11 @@ under the last row, no vertical lines. Captions above tables, below figures.
 
 from __future__ import annotations
 
+import datetime
+import io
+import os
 import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -135,6 +139,8 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     if report.subtitle:
         p = doc.add_paragraph(report.subtitle)
         p.runs[0].font.size = Pt(10)
+    for alert in report.alerts:
+        _text(doc, Text(f"Warning: {alert}", "error"))
     width = (21.0 - 4.0) * 0.9
     for i, section in enumerate(report.sections, 1):
         title = f"{i}. {section.title}" + (f" ({section.status})" if section.status != "ok" else "")
@@ -148,6 +154,31 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
                 _figure(doc, b, pngs[b.name], width)
             else:
                 _text(doc, b)
+    stamp = _fixed_time()
+    props = doc.core_properties
+    props.created = props.modified = props.last_printed = stamp
+    props.revision = 1
     path = Path(path)
-    doc.save(str(path))
+    buf = io.BytesIO()
+    doc.save(buf)
+    path.write_bytes(_fixed_zip(buf.getvalue(), stamp))
     return path
+
+
+def _fixed_time() -> datetime.datetime:
+    """``SOURCE_DATE_EPOCH`` (reproducible-builds convention) or 2000-01-01, UTC, naive."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _fixed_zip(data: bytes, stamp: datetime.datetime) -> bytes:
+    """The same zip with every entry dated ``stamp``: the same report gives the same bytes."""
+    when = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()

@@ -41,6 +41,8 @@ figure.fig img { max-width: 100%; height: auto; border: 1px solid #eee; }
 p.note { font-size: .85rem; color: var(--muted); }
 p.error { font-family: system-ui, sans-serif; font-size: .9rem; background: #fff4f4; border-left: 4px solid #c62828;
           padding: .5rem .75rem; }
+div.alert { font-family: system-ui, sans-serif; font-size: .95rem; background: #fff8e1; border: 2px solid #c62828;
+            border-radius: 4px; padding: .6rem .9rem; margin: 1rem 0; }
 pre { white-space: pre-wrap; font-size: .8rem; background: #f6f7f9; padding: .75rem; }
 @media print { nav.toc { display: none; } body { margin: 0; } }
 """
@@ -102,6 +104,8 @@ def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
     ]
     if report.subtitle:
         parts.append(f'<p class="subtitle">{html.escape(report.subtitle)}</p>')
+    for alert in report.alerts:
+        parts.append(f'<div class="alert" role="alert"><b>Warning:</b> {html.escape(alert)}</div>')
     toc = "".join(
         f'<a href="#sec-{i}">{i}. {html.escape(s.title)}</a>'
         for i, s in enumerate(report.sections, 1)

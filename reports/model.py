@@ -106,11 +106,12 @@ class Section:
 
 @dataclass
 class Report:
-    """A whole report: title, subtitle lines, sections."""
+    """A whole report: title, subtitle lines, alerts (warnings shown at the top), sections."""
 
     title: str
     subtitle: str = ""
     sections: list[Section] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
 
     def section(self, title: str) -> Section:
         sec = Section(title)

@@ -2,7 +2,9 @@
 
 A failed or killed run leaves ``out`` as it was (a leftover hidden ``.<name>.partial-*``
 folder from a SIGKILL is removed by the next run). An existing non-empty ``out`` is
-refused unless ``force``; a folder that holds the inputs is always refused.
+refused unless ``force``, and even then replaced only when a previous run wrote it (it
+holds :data:`MARKER`); a folder that holds the inputs, or lies inside an input folder, is
+always refused.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["OutputExistsError", "atomic_dir", "check_out_dir"]
+__all__ = ["OutputExistsError", "OutputNotWritableError", "atomic_dir", "check_out_dir", "MARKER"]
 
 _PARTIAL = ".partial-"
+#: written last into every folder :func:`atomic_dir` makes; ``force`` replaces only such folders
+MARKER = ".hccstats-report"
 
 
 class OutputExistsError(Exception):
-    """``out`` exists and is not empty, and ``force`` was not given (or it holds inputs)."""
+    """``out`` may not be written: not empty without ``force``, not ours, or it holds inputs."""
+
+
+class OutputNotWritableError(OutputExistsError):
+    """``out`` cannot be created or written (read-only folder, a file in its path)."""
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -33,18 +41,44 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def check_out_dir(
-    out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+    out: str | Path,
+    *,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+    within: Iterable[str | Path] = (),
 ) -> Path:
-    """Validate ``out``: raise :class:`OutputExistsError` (one line) when it may not be written."""
+    """Validate ``out``: raise :class:`OutputExistsError` (one line) when it may not be written.
+
+    ``out`` may not hold (or be) any path of ``protect`` (input files and folders), nor lie
+    inside any folder of ``within`` (input folders: images, feature tables). A non-empty
+    ``out`` is replaced only with ``force`` and only when it holds :data:`MARKER`, i.e. a
+    previous report wrote it.
+    """
     out = Path(out).expanduser().resolve()
     for p in protect:
         p = Path(p).expanduser().resolve()
         if _inside(p, out):
             raise OutputExistsError(f"--out {out}: holds the input {p}; choose another folder")
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputExistsError(f"--out {out}: exists and is not empty (use --force to replace it)")
+    for p in within:
+        p = Path(p).expanduser().resolve()
+        if _inside(out, p):
+            raise OutputExistsError(
+                f"--out {out}: lies inside the input folder {p}; choose another folder"
+            )
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "exists and is not a folder" if parent == out else f"{parent} is a file"
+            raise OutputNotWritableError(f"--out {out}: {what}")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise OutputExistsError(
+                f"--out {out}: exists and is not empty (use --force to replace it)"
+            )
+        if not (out / MARKER).is_file():
+            raise OutputExistsError(
+                f"--out {out}: not a folder written by a previous report (no {MARKER}); "
+                "--force replaces only those: choose another folder"
+            )
     return out
 
 
@@ -86,22 +120,38 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 @contextlib.contextmanager
 def atomic_dir(
-    out: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+    out: str | Path,
+    *,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+    within: Iterable[str | Path] = (),
 ) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out`` in one rename.
+
+    The folder is ``.<out>.partial-<pid>-*`` beside ``out``; :data:`MARKER` is written into
+    it last. ``force``, ``protect`` and ``within``: see :func:`check_out_dir`.
 
     >>> with atomic_dir("report-out") as tmp:   # doctest: +SKIP
     ...     (tmp / "report.html").write_text("...")
     """
-    out = check_out_dir(out, force=force, protect=protect)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_PARTIAL}{os.getpid()}-", dir=out.parent))
+    out = check_out_dir(out, force=force, protect=protect, within=within)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_PARTIAL}{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"--out {out}: cannot write in {out.parent} ({exc.strerror or exc})"
+        ) from None
     try:
         with _sigterm_as_exit():
             yield tmp
             os.chmod(tmp, 0o755)
-            check_out_dir(out, force=force, protect=protect)  # still allowed after the long run
+            (tmp / MARKER).write_text(
+                "This folder was written by hccstats; --force may replace it.\n", encoding="utf-8"
+            )
+            # still allowed after the long run
+            check_out_dir(out, force=force, protect=protect, within=within)
             old = None
             if out.exists():
                 old = out.parent / f".{out.name}.old-{os.getpid()}"

@@ -130,9 +130,16 @@ def test_atomic_dir_refuses_nonempty_out_without_force(tmp_path):
         with atomic_dir(out):
             pass
     assert (out / "keep.txt").read_text() == "x"
+    with pytest.raises(OutputExistsError, match="not a folder written by a previous report"):
+        with atomic_dir(out, force=True):  # --force replaces only what a report wrote
+            pass
+    assert (out / "keep.txt").read_text() == "x"
+    (out / "keep.txt").unlink()
+    with atomic_dir(out) as tmp:
+        (tmp / "old.txt").write_text("x")
     with atomic_dir(out, force=True) as tmp:
         (tmp / "new.txt").write_text("y")
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [".hccstats-report", "new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 

@@ -108,8 +108,9 @@ def test_minimal_study_file_defaults(copy):
     assert s.config["split"] == {
         "method": "random",
         "ratio": 0.7,
-        "stratify": ["outcome", "center"],
+        "stratify": ["outcome"],  # no centre column: stratified by the outcome only
         "seed": 0,
+        "seed_from": "seed",
     }
     # without clinical.exclude only a missing outcome excludes a patient
     assert len(s.data) + len(s.excluded) == len(pd.read_csv(copy / "clinical.csv"))

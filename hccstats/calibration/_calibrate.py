@@ -84,6 +84,8 @@ def _errors(predicted, predy, curve):
         return (float("nan"),) * 3
     err = predicted - approx(predy[s], curve[s], predicted, ties="mean")
     a = np.abs(err[np.isfinite(err)])
+    if not a.size:  # the curve is defined nowhere the predictions lie (e.g. every refit failed)
+        return (float("nan"),) * 3
     return float(a.mean()), float(np.mean(a**2)), float(np.quantile(a, 0.9))
 
 

@@ -26,10 +26,12 @@ from ._rcs import rcs
 __all__ = [
     "Design",
     "build_design",
-    "rhs_matrix",
     "referenced_columns",
     "check_rank",
     "term_columns",
+    "rhs_matrix",
+    "drop_missing",
+    "new_design_matrix",
 ]
 
 # names a formula may call besides the columns of the data: numpy as ``np`` and rms's ``rcs``
@@ -55,7 +57,18 @@ def _names_in(code: str) -> set[str]:
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
         return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    for node in ast.walk(tree):  # Q('BCLC stage'): a column quoted for patsy
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Q"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
 
 
 def referenced_columns(desc: patsy.ModelDesc, data: pd.DataFrame) -> list[str]:
@@ -93,8 +106,36 @@ def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     return desc.lhs_termlist[0].factors[0].code
 
 
-def _missing_mask(frame: pd.DataFrame) -> pd.Series:
-    return frame.isna().any(axis=1)
+def drop_missing(
+    data: pd.DataFrame, used: list[str], nan_policy: str
+) -> tuple[pd.DataFrame, pd.Index]:
+    """Rows without missing values in ``used`` and the index labels left out; with
+    ``nan_policy="raise"`` an InputError naming the columns and first rows instead."""
+    miss = data[used].isna().any(axis=1).to_numpy()
+    omitted = data.index[miss]
+    if miss.any():
+        if nan_policy == "raise":
+            counts = data[used].isna().sum()
+            worst = ", ".join(f"{c!r} ({int(k)})" for c, k in counts.items() if k)
+            raise InputError(
+                f"data: missing values in column(s) {worst}; first row(s) {list(omitted[:5])}; "
+                "drop them or pass nan_policy='omit'"
+            )
+        data = data.loc[~miss]
+    return data, omitted
+
+
+def new_design_matrix(design_info: patsy.DesignInfo, new_data: pd.DataFrame) -> pd.DataFrame:
+    """Design rows of a fitted model for ``new_data`` (NaN predictors give NaN rows)."""
+    if not isinstance(new_data, pd.DataFrame):
+        raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
+    try:
+        (mat,) = patsy.build_design_matrices(
+            [design_info], new_data, NA_action=patsy.NAAction(NA_types=[]), return_type="dataframe"
+        )
+    except patsy.PatsyError as exc:
+        raise InputError(f"new_data: {exc.message}") from None
+    return mat
 
 
 def build_design(
@@ -114,17 +155,7 @@ def build_design(
         raise InputError(f"formula: outcome column {outcome!r} not in data")
     cols = referenced_columns(desc, data)
     used = [outcome, *cols]
-    miss = _missing_mask(data[used])
-    omitted = data.index[miss.to_numpy()]
-    if miss.any():
-        if nan_policy == "raise":
-            counts = data[used].isna().sum()
-            worst = ", ".join(f"{c!r} ({int(k)})" for c, k in counts.items() if k)
-            raise InputError(
-                f"data: missing values in column(s) {worst}; first row(s) {list(omitted[:5])}; "
-                "drop them or pass nan_policy='omit'"
-            )
-        data = data.loc[~miss.to_numpy()]
+    data, omitted = drop_missing(data, used, nan_policy)
     y = as_binary(data[outcome].to_numpy(), name=outcome).astype(float)
     X = rhs_matrix(formula, desc, data)
     info = X.design_info

@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import patsy
 from scipy import stats as sps
 from scipy.special import expit
 
 from .._errors import ConvergenceWarning, InputError, SeparationWarning
-from ._design import build_design
+from ._design import build_design, new_design_matrix
 from ._fit import fit_logistic
 from ._separation import Separation, detect_separation
 from ._stats import model_stats
@@ -211,17 +210,7 @@ class LogisticFit:
         """Design matrix for ``new_data`` (the fitted rows when None); NaN predictors give NaN rows."""
         if new_data is None:
             return self.X
-        if not isinstance(new_data, pd.DataFrame):
-            raise InputError(
-                f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}"
-            )
-        try:
-            (mat,) = patsy.build_design_matrices(
-                [self.design_info], new_data, NA_action=patsy.NAAction(NA_types=[])
-            )
-        except patsy.PatsyError as exc:
-            raise InputError(f"new_data: {exc.message}") from None
-        return np.asarray(mat, dtype=float)
+        return new_design_matrix(self.design_info, new_data).to_numpy(dtype=float)
 
     def linear_predictor(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
         """Log odds X b (R: ``predict(fit, newdata)``)."""

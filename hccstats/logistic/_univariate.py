@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,8 +17,12 @@ __all__ = ["univariate", "quote_name"]
 
 
 def quote_name(name: str) -> str:
-    """A column name as patsy reads it: bare when an identifier, else Q('...')."""
-    if name.isidentifier():
+    """A column name as patsy reads it: bare when an ASCII identifier, else Q('...').
+
+    Non-ASCII identifiers are quoted too: Python folds them (NFKC, 'µ' to 'μ') before the
+    lookup, so 'µmol' bare would not find its column.
+    """
+    if name.isidentifier() and name.isascii() and not keyword.iskeyword(name):
         return name
     return "Q(" + repr(name) + ")"
 

@@ -10,6 +10,7 @@ not lost.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -95,6 +96,27 @@ def _to_r_data(data: pd.DataFrame) -> pd.DataFrame:
         else:
             d[col] = s.astype(str).astype(object)
     return d
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:(\d{14})")
+
+
+def fixed_pdf_dates(path: str | os.PathLike) -> None:
+    """Replace the creation and modification times R's pdf() writes by a fixed one.
+
+    The time is ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) or 2000-01-01, UTC,
+    written with the same number of bytes so the PDF's cross-reference offsets hold: the
+    same drawing gives the same file, byte for byte.
+    """
+    import time
+
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch)).encode("ascii")
+    p = Path(path)
+    data = p.read_bytes()
+    new = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + stamp, data)
+    if new != data:
+        p.write_bytes(new)
 
 
 def rms_nomogram(
@@ -188,6 +210,8 @@ def rms_nomogram(
             {k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
         ),
     )
+    if "pdf" in files:
+        fixed_pdf_dates(files["pdf"])
     console = out.get("console")
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]
     if any(line.strip() for line in console):

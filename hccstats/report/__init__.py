@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["run_report", "STAGES"]
+__all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package starts nothing heavy

@@ -32,8 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run on the bundled synthetic cohort (285 patients, images)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (written atomically)")
-    p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out written by a previous report (never any other folder)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     p.add_argument("--no-r", dest="use_r", action="store_false", help="skip the R cross-check")
     p.add_argument(
         "--seed", type=int, default=None, help="seed of every random step (default: the study's)"
@@ -41,15 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say(text: str) -> None:
+    print("error: " + " ".join(str(text).split()), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the report; returns the exit code (see docs/report.md).
+
+    0: every stage the study asks for ran; 3: the report was written but a stage fell short
+    (listed on stderr and atop report.html); 2: bad input (study file, data, --out, options);
+    1: an internal error or a system fault such as a full disk (one line, no traceback);
+    130: interrupted.
+    """
     args = _parser().parse_args(argv)
     from hccstats._errors import InputError
     from reports import OutputExistsError
 
-    from ._pipeline import run_report
+    from ._pipeline import report_run
 
     try:
-        run_report(
+        run = report_run(
             args.config,
             out=args.out,
             demo=args.demo,
@@ -59,12 +74,32 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
         )
     except (InputError, OutputExistsError) as exc:
-        msg = " ".join(str(exc).split())
-        print(f"error: {msg}", file=sys.stderr)
+        _say(exc)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted; no report was written", file=sys.stderr)
+        _say("interrupted; no report was written")
         return 130
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        _say(f"cannot write the report: {exc.strerror or exc}{where}; no report was written")
+        return 1
+    except Exception as exc:  # a bug: one line, the report folder is left as it was
+        _say(
+            f"internal error ({type(exc).__name__}: {exc}); no report was written. "
+            "Please report it with the study file."
+        )
+        return 1
+    for alert in run.alerts:
+        print("warning: " + " ".join(alert.split()), file=sys.stderr)
+    if run.failed:
+        print(
+            f"error: partial report written to {run.out}: "
+            f"{len(run.failed)} stage(s) did not complete:",
+            file=sys.stderr,
+        )
+        for key, why in run.failed.items():
+            print(f"  {key}: {' '.join(why.split())}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ class Options:
     removal: float = 0.10
     ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
     n_jobs: int = 1
+    firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
 
 
 @dataclass
@@ -57,20 +57,49 @@ class RCheck:
 
 
 class Progress:
-    """Per-stage progress lines on stdout (nothing with ``quiet``)."""
+    """Stage progress with an ETA (a tqdm bar on stderr) and one line per finished stage.
+
+    ``quiet`` silences both. Lines go through ``tqdm.write`` so they never tear the bar.
+    """
 
     def __init__(self, quiet: bool, total: int):
         self.quiet, self.total, self.i = quiet, total, 0
-        self.t0 = time.perf_counter()
+        self.bar = None
+        if not quiet:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                unit="stage",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                bar_format="{desc:<44} {n_fmt}/{total_fmt} [{elapsed}<{remaining}]",
+                leave=False,
+                disable=None,  # a bar on a terminal only; logs get the lines
+            )
 
     def say(self, text: str) -> None:
-        if not self.quiet:
-            print(text, file=sys.stdout, flush=True)
+        if self.quiet:
+            return
+        from tqdm.auto import tqdm
+
+        tqdm.write(text, file=sys.stderr)
+
+    def start(self, title: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(title)
 
     def stage(self, title: str, seconds: float, status: str, note: str = "") -> None:
         self.i += 1
         extra = f" — {note}" if note else ""
         self.say(f"[{self.i}/{self.total}] {title:<42} {status:<13} {seconds:6.1f} s{extra}")
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 @dataclass
@@ -88,6 +117,8 @@ class Context:
     software: dict[str, str] = field(default_factory=dict)  # package -> version
     shared: dict = field(default_factory=dict)  # objects passed between stages
     stage_status: dict[str, str] = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)  # warnings shown atop the report and on stderr
+    failed: dict[str, str] = field(default_factory=dict)  # stages asked for that fell short
     table_no: int = 0
     supp_no: int = 0
     fig_no: int = 0
@@ -127,7 +158,20 @@ class Context:
         self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
 
     def label(self, name: str) -> str:
+        """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too)."""
+        if name.startswith("Q(") and name.endswith(")"):
+            import ast
+
+            try:
+                name = str(ast.literal_eval(name[2:-1]))
+            except (ValueError, SyntaxError):
+                pass
         return self.shared.get("labels", {}).get(name, name)
+
+    def alert(self, text: str) -> None:
+        """A warning for the top of report.html / report.docx and stderr (once each)."""
+        if text not in self.alerts:
+            self.alerts.append(text)
 
     def section(self, title: str) -> Section:
         return self.report.section(title)

@@ -7,7 +7,7 @@ from ._context import Context
 
 def methods_markdown(ctx: Context) -> str:
     lines = [f"# Methods — {ctx.study.name}", ""]
-    for key, text in ctx.methods.items():
+    for text in ctx.methods.values():
         lines.append(text)
         lines.append("")
     sw = ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()))

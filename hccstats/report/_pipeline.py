@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import shutil
-import tempfile
 import time
 import traceback
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from reports import Report, atomic_dir, render_all, write_csv, write_json
 from .._errors import InputError
 from ._context import Context, Options, Progress, StageUnavailable
 
-__all__ = ["run_report", "STAGES"]
+__all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
 
 # (module, title) in the study's order; each module has run(ctx, section) and REQUIRES
 STAGES: list[tuple[str, str]] = [
@@ -58,12 +59,41 @@ def _missing_module(exc: BaseException) -> str | None:
     return None
 
 
+# stages the study asks for only with a matching section (or, for the R check, without --no-r)
+_ASKED = {
+    "agreement": lambda ctx: bool(ctx.study.config.get("readers")),
+    "features": lambda ctx: bool(
+        ctx.study.config.get("images") or ctx.study.config.get("features")
+    ),
+    "rcheck": lambda ctx: ctx.options.use_r,
+}
+# stages whose own "not available" is a shortfall when the study asks for them
+_NEEDS_RESULT = ("agreement", "features", "rcheck")
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _incomplete(ctx: Context, key: str, mod, exc: BaseException | None, blocked: list[str]) -> bool:
+    """Whether a stage that did not end "ok" leaves the report short of what the study asks."""
+    status = ctx.stage_status.get(key)
+    if status == "ok":
+        return False
+    if status == "failed":
+        return True
+    if blocked:
+        return any(b in ctx.failed for b in blocked)
+    asked = _ASKED.get(key, lambda _: True)(ctx)
+    if exc is not None and _missing_module(exc):
+        return asked
+    return asked and key in _NEEDS_RESULT
+
+
 def _run_stages(ctx: Context, progress: Progress) -> None:
     for mod_name, title in STAGES:
         section = ctx.section(title)
         key = mod_name[3:]
+        progress.start(title)
         t0 = time.perf_counter()
-        note = ""
+        note, error, blocked, mod = "", None, [], None
         try:
             mod = importlib.import_module(f"hccstats.report.{mod_name}")
             blocked = [r for r in getattr(mod, "REQUIRES", ()) if ctx.stage_status.get(r) != "ok"]
@@ -76,12 +106,20 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
                 mod.run(ctx, section)
             status = section.status if section.status != "ok" else "ok"
         except StageUnavailable as exc:
+            error = exc
             status, section.status, section.message = (
                 "not available",
                 "not available",
                 _one_line(exc),
             )
+        except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise  # the disk is full: no stage can write, the run stops
+            error = exc
+            status = section.status = "failed"
+            section.message = f"This stage failed: {_one_line(exc)}"
         except Exception as exc:  # a failed stage is reported; the others still run
+            error = exc
             missing = _missing_module(exc)
             if missing:
                 status = section.status = "not available"
@@ -93,6 +131,8 @@ def _run_stages(ctx: Context, progress: Progress) -> None:
                     type(exc), exc
                 )[-1].strip()
         ctx.stage_status[key] = status
+        if _incomplete(ctx, key, mod, error, blocked):
+            ctx.failed[key] = section.message or status
         if section.message and status != "ok":
             note = section.message[:110]
         progress.stage(title, time.perf_counter() - t0, status, note)
@@ -110,7 +150,42 @@ def _prepare_demo(work: Path, seed: int) -> Path:
     )
 
 
-def run_report(
+@dataclass(frozen=True)
+class ReportRun:
+    """What a report run produced: the folder, each stage's status and the stages that fell short.
+
+    ``failed`` maps a stage the study asked for and that did not complete to its one-line
+    reason; empty means a complete report (exit code 0 of ``python -m hccstats.report``,
+    else 3). ``alerts`` are the warnings shown atop the report (e.g. separation).
+    """
+
+    out: Path
+    stages: dict[str, str]
+    failed: dict[str, str]
+    alerts: tuple[str, ...] = ()
+
+
+def run_report(config: str | Path | None = None, **kwargs: Any) -> Path:
+    """Run the whole analysis plan on a study file and write the report into ``out``.
+
+    Python equivalent of ``python -m hccstats.report``; the keyword arguments are those of
+    :func:`report_run` (``out``, ``demo``, ``force``, ``quiet``, ``use_r``, ``seed``,
+    ``options``). Raises :class:`hccstats.InputError` for a bad study file or data (the CLI
+    prints it as one line, exit code 2) and :class:`reports.OutputExistsError` when ``out``
+    may not be written (not empty without ``force``, not written by a previous report,
+    holding or inside an input). Returns the output folder; :func:`report_run` also returns
+    which stages fell short.
+    """
+    return report_run(config, **kwargs).out
+
+
+def _load(study_path: Path, seed: int | None):
+    from hccstats.study import load
+
+    return load(study_path, seed=seed)
+
+
+def report_run(
     config: str | Path | None = None,
     *,
     out: str | Path,
@@ -120,38 +195,54 @@ def run_report(
     use_r: bool = True,
     seed: int | None = None,
     options: dict[str, Any] | None = None,
-) -> Path:
-    """Run the whole analysis plan on a study file and write the report into ``out``.
+) -> ReportRun:
+    """Run the analysis plan and write the report; returns a :class:`ReportRun`.
 
-    Python equivalent of ``python -m hccstats.report``. Raises :class:`hccstats.InputError`
-    for a bad study file or data (the CLI prints it as one line, exit code 2) and
-    :class:`reports.OutputExistsError` when ``out`` is not empty and ``force`` is false.
+    Parameters
+    ----------
+    config : str or Path, optional
+        The study file (docs/study-file.md); or ``demo=True``.
+    out : str or Path
+        Output folder, written atomically; replaced only with ``force`` and only when a
+        previous report wrote it; never a folder holding or inside an input.
+    demo, force, quiet, use_r : bool
+        The CLI's ``--demo``, ``--force``, ``--quiet`` and the opposite of ``--no-r``.
+    seed : int, optional
+        The run's seed (``--seed``); the split keeps ``split.seed`` when the study gives one.
+    options : dict, optional
+        Overrides of the study's ``analysis:`` options.
+
+    Returns
+    -------
+    ReportRun
+        ``failed`` lists the stages the study asks for that fell short (CLI exit code 3).
     """
-    from hccstats.study import load
-
     if (config is None) == (not demo):
         raise InputError("give either a study file (--config study.yaml) or --demo")
-    progress = Progress(quiet, len(STAGES))
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InputError(f"--seed: expected an integer, got {seed!r}")
     t_all = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="hccstats-report-"))
+    study, files, folders = None, [], []
+    if not demo:
+        study_path = Path(config)
+        if not study_path.is_file():
+            raise InputError(f"{study_path}: study file not found")
+        study = _load(study_path, seed)  # validates everything before --out is touched
+        files, folders = study.input_paths()
+    progress = Progress(True, len(STAGES))
     try:
-        protect: list[Path] = []
-        if demo:
-            from reports import check_out_dir
-
-            check_out_dir(out, force=force)  # refuse early, before minutes of work
-            t0 = time.perf_counter()
-            study_path = _prepare_demo(work, 2023 if seed is None else seed)
-            progress.say(f"demo study written ({time.perf_counter() - t0:.1f} s)")
-        else:
-            study_path = Path(config)
-            if not study_path.is_file():
-                raise InputError(f"{study_path}: study file not found")
-            protect = [study_path.resolve().parent]
-        with atomic_dir(out, force=force, protect=protect) as tmp:
-            study = load(study_path)
+        with atomic_dir(out, force=force, protect=[*files, *folders], within=folders) as tmp:
+            progress = Progress(quiet, len(STAGES))
+            work = tmp / ".scratch"  # inside the partial folder: a killed run leaks nothing else
+            work.mkdir()
+            if demo:
+                t0 = time.perf_counter()
+                study_path = _prepare_demo(work, 2023 if seed is None else seed)
+                progress.say(f"demo study written ({time.perf_counter() - t0:.1f} s)")
+                study = _load(study_path, seed)
             progress.say(
-                f"study loaded: {study.name} — {len(study.data)} patients ({time.perf_counter() - t_all:.1f} s)"
+                f"study loaded: {study.name} — {len(study.data)} patients "
+                f"({time.perf_counter() - t_all:.1f} s)"
             )
             opts = _options(study, seed, use_r, quiet, demo, options or {})
             report = Report(
@@ -160,17 +251,21 @@ def run_report(
             ctx = Context(study=study, options=opts, out=tmp, work=work, report=report)
             ctx.shared["study_path"] = study_path
             ctx.shared["demo"] = demo
+            ctx.shared["seed_from"] = "seed" if seed is None else "--seed"
             ctx.shared["say"] = progress.say
             _run_stages(ctx, progress)
+            progress.close()
             t0 = time.perf_counter()
             _write_outputs(ctx)
+            shutil.rmtree(work, ignore_errors=True)
             progress.say(
-                f"outputs rendered (HTML, DOCX, CSV, figures, results.json) in {time.perf_counter() - t0:.1f} s"
+                "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
+                f"{time.perf_counter() - t0:.1f} s"
             )
         progress.say(f"report written to {Path(out)} in {time.perf_counter() - t_all:.1f} s")
-        return Path(out)
+        return ReportRun(Path(out), dict(ctx.stage_status), dict(ctx.failed), tuple(ctx.alerts))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        progress.close()
         import matplotlib.pyplot as plt
 
         plt.close("all")
@@ -186,7 +281,7 @@ def _options(study, seed, use_r, quiet, demo, overrides) -> Options:
         kw.setdefault("n4_iterations", (10, 10))  # the demo's quick N4 (small synthetic volumes)
         kw.setdefault("n4_convergence", 0.01)
     kw.update({k: v for k, v in overrides.items() if k in allowed})
-    return Options(seed=study.seed if seed is None else int(seed), use_r=use_r, quiet=quiet, **kw)
+    return Options(seed=study.seed, use_r=use_r, quiet=quiet, **kw)
 
 
 def _subtitle(study, opts: Options) -> str:
@@ -198,10 +293,25 @@ def _subtitle(study, opts: Options) -> str:
     )
 
 
+def _status_alerts(ctx: Context) -> list[str]:
+    """The stages that fell short, as the first alert of the report."""
+    if not ctx.failed:
+        return []
+    names = {m[3:]: t for m, t in STAGES}
+    return [
+        "Incomplete report: "
+        + "; ".join(f"{names.get(k, k)} ({why})" for k, why in ctx.failed.items())
+        + ". The results of these stages are missing below."
+    ]
+
+
 def _write_outputs(ctx: Context) -> None:
     from ._methods_text import methods_markdown
 
     ctx.results["stages"] = dict(ctx.stage_status)
+    ctx.results["failed_stages"] = dict(ctx.failed)
+    ctx.results["alerts"] = list(ctx.alerts)
+    ctx.report.alerts = [*_status_alerts(ctx), *ctx.alerts]
     render_all(ctx.report, ctx.out)
     write_json(ctx.results, ctx.out / "results.json")
     (ctx.out / "methods.md").write_text(methods_markdown(ctx), encoding="utf-8")

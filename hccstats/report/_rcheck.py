@@ -19,6 +19,7 @@ __all__ = [
     "auc_ci",
     "roc_test",
     "glm_or",
+    "firth_or",
     "vif",
     "wilcox_p",
     "chisq_p",
@@ -168,10 +169,41 @@ def _glm_or(
         "ci <- confint.default(f); data.frame(term = rownames(s), estimate = exp(k * s[, 1]), ci_low = exp(k * ci[, 1]),"
         " ci_high = exp(k * ci[, 2]), p_value = s[, 4], coef = s[, 1], per = k)",
         d=data,
-        per_names=np.array(list(per), dtype=object) if per else np.array([], dtype=object),
-        per_units=np.array(list(per.values()), float),
+        **_per_args(per),
     )
     return out.set_index("term")
+
+
+def _per_args(per: dict[str, float]) -> dict[str, np.ndarray]:
+    """R's ``per_names`` / ``per_units``: coefficients reported per that many units."""
+    return {
+        "per_names": np.array(list(per), dtype=object) if per else np.array([], dtype=object),
+        "per_units": np.array(list(per.values()), float),
+    }
+
+
+def firth_or(
+    data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float] | None = None
+) -> pd.Series:
+    """Firth-penalised odds ratios (``exp(per * coef)``) from brglm2 (``type = "AS_mean"``, equal
+    to logistf's estimates): index = R coefficient names."""
+    per = {str(k): float(v) for k, v in (per or {}).items()}
+    key = ("firth", id(data), len(data), outcome, tuple(terms), tuple(sorted(per.items())))
+
+    def compute() -> pd.Series:
+        d = r_frame(data, [outcome, *terms])
+        out = run(
+            f"f <- glm({outcome} ~ {' + '.join(terms)}, data = d, family = binomial, "
+            "method = brglm2::brglmFit, type = 'AS_mean', epsilon = 1e-14, maxit = 500);"
+            " b <- coef(f); k <- rep(1, length(b)); names(k) <- names(b);"
+            " if (length(per_names)) k[per_names] <- per_units;"
+            " data.frame(term = names(b), estimate = exp(k * b))",
+            d=d,
+            **_per_args(per),
+        )
+        return out.set_index("term")["estimate"]
+
+    return _memo(key, compute)
 
 
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:

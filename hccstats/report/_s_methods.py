@@ -61,13 +61,44 @@ def _versions() -> dict[str, str]:
     return out
 
 
+_SEED_FROM = {
+    "split.seed": "split.seed of the study file",
+    "--seed": "the run's --seed",
+    "seed": "the study's seed",
+}
+
+
+def seeds_sentence(ctx: Context) -> str:
+    """Each random step that ran, with the seed it used and where that seed came from."""
+    run_from = _SEED_FROM[ctx.shared.get("seed_from", "seed")]
+    split = ctx.study.config["split"]
+    if split["method"] == "random":
+        steps = [
+            f"the training/validation split, seed {split['seed']} ({_SEED_FROM[split['seed_from']]})"
+        ]
+    else:
+        steps = [f"none for the split (given by the column {split['column']!r})"]
+    if ctx.stage_status.get("features") == "ok":
+        if ctx.shared.get("demo") and ctx.study.config.get("images"):
+            steps.append(
+                f"the random weights of the feature extractor, seed {ctx.seed} ({run_from})"
+            )
+        steps.append(f"the signature search's cross-validation folds, seed {ctx.seed} ({run_from})")
+    if ctx.stage_status.get("performance") == "ok":
+        steps.append(
+            f"the {ctx.options.B} bootstrap resamples of the calibration, seed {ctx.seed} ({run_from})"
+        )
+    return "Random steps and their seeds: " + "; ".join(steps) + "."
+
+
 def run(ctx: Context, section: Section) -> None:
     ctx.software.update(_versions())
     if "statistics" not in ctx.methods:
         ctx.methods["statistics"] = (
             f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
-            f"significant. Every random step used the seed {ctx.seed}."
+            "significant."
         )
+    ctx.methods["seeds"] = seeds_sentence(ctx)
     paragraph = " ".join(ctx.methods.values())
     sw = ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()))
     section.text(paragraph)

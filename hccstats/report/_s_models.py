@@ -15,6 +15,7 @@ from reports import formatting as F
 from . import _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
+from ._separation import firth_refit, model_odds_ratios
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
@@ -82,7 +83,7 @@ def run(ctx: Context, section: Section) -> None:
         specs.append((CLINICAL, clinical))
     if ref_sig is not None:
         specs.append((DL, clinical + [ref_sig]))
-    fits, steps, rows = {}, {}, []
+    fits, steps, rows, notes = {}, {}, [], []
     for name, cands in specs:
         sw = forward_lr(
             train, study.outcome, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
@@ -93,13 +94,18 @@ def run(ctx: Context, section: Section) -> None:
                 "note",
             )
             continue
-        fits[name], steps[name] = sw.fit, sw.steps
-        ors = per_signature_units(sw.fit.odds_ratios(), signatures)
+        fit = firth_refit(sw.fit) if opts.firth else sw.fit
+        fits[name], steps[name] = fit, sw.steps
+        raw_ors, sep_note = model_odds_ratios(ctx, name, fit)
+        notes.append(sep_note)
+        ors = per_signature_units(raw_ors, signatures)
         ors.insert(0, "model", name)
         rows.append(ors)
-        terms = list(sw.fit.terms)
+        terms = list(fit.terms)
         per = {t: SIG_PER for t in terms if t in signatures}
-        for _, r in ors.iterrows():
+        # R's glm gives neither Firth estimates nor infinite ones: those are not checked
+        checked = ors.iloc[:0] if opts.firth else ors.dropna(subset=["estimate"])
+        for _, r in checked.iterrows():
             for what, key in (
                 ("OR", "estimate"),
                 ("OR 95% CI low", "ci_low"),
@@ -139,7 +145,8 @@ def run(ctx: Context, section: Section) -> None:
             else ""
         )
         + "; NA, not in the model. Forward stepwise selection: entry by the score "
-        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05.",
+        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05."
+        + "".join(f" {n}" for n in notes if n),
     )
     step_rows = []
     for name, st in steps.items():

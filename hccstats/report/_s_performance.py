@@ -10,6 +10,7 @@ from reports import formatting as F
 
 from ._context import Context, StageUnavailable
 from ._perf import evaluate_scores, performance_formats
+from ._separation import calibration_failures
 
 REQUIRES: tuple[str, ...] = ("models",)
 
@@ -136,9 +137,12 @@ def run(ctx: Context, section: Section) -> None:
             "Mean absolute error": lambda r: F.fmt_num(r["mean_abs_error"], 3),
             "Mean squared error": lambda r: F.fmt_num(r["mean_squared_error"], 4),
             "0.9 quantile of absolute error": lambda r: F.fmt_num(r["quantile_90"], 3),
-            "Bootstrap resamples": lambda r: str(int(r["B"])) if r["B"] else "—",
+            "Bootstrap resamples (failed)": lambda r: (
+                f"{int(r['B'])} ({int(r['n_failed'])})" if r["B"] else "—"
+            ),
         },
-        footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent (validation) curve.",
+        footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent (validation) curve; "
+        "in brackets the bootstrap refits that failed and were left out (above 1% the report warns).",
     )
     ctx.results["performance"] = {
         "table": perf,
@@ -159,4 +163,5 @@ def run(ctx: Context, section: Section) -> None:
         f"DeLong's test for paired curves (pROC-equivalent). Calibration was assessed with {opts.B} bootstrap resamples "
         f"(rms::calibrate-equivalent, seed {ctx.seed}) in the training set and a lowess calibration curve in the validation "
         "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities 0.01–0.99)."
+        + calibration_failures(ctx, cal)
     )

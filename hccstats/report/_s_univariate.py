@@ -15,6 +15,11 @@ from ._s_features import PER_FOOTNOTE, SIG_PER
 REQUIRES: tuple[str, ...] = ("flow",)
 
 
+def _r_name(name: str) -> bool:
+    """A plain ASCII identifier: R's formula takes it as is."""
+    return name.isidentifier() and name.isascii()
+
+
 def clinical_candidates(ctx: Context) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
@@ -26,12 +31,79 @@ def clinical_candidates(ctx: Context) -> list[str]:
     return [v for v in names if v in ctx.shared["data"].columns]
 
 
+def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict) -> pd.DataFrame:
+    """Every predictor's rows; separation is said atop the report and in the footnote."""
+    from ._univariable_fits import univariable_rows
+
+    parts, separated = [], {}
+    empty = ctx.shared.get("empty_levels", {})
+    for pred in predictors:
+        rows, sep = univariable_rows(
+            train, ctx.study.outcome, pred, per.get(pred), ctx.options.firth, empty.get(pred, ())
+        )
+        parts.append(rows)
+        if sep:
+            separated[pred] = sep
+    ctx.shared["separated_univariable"] = separated
+    if separated:
+        ctx.alert(
+            "Separation in the univariable analysis: "
+            + "; ".join(f"{ctx.label(p)} ({s})" for p, s in separated.items())
+            + ". Maximum-likelihood odds ratios do not exist (they are infinite); these variables "
+            "are reported as not estimable and left out of the multivariable models. Set "
+            "analysis: {firth: true} in study.yaml for Firth-penalised estimates."
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _variable_text(r) -> str:
+    level = r.get("level")
+    has_level = not (level is None or (isinstance(level, float) and np.isnan(level)) or level == "")
+    if not has_level:
+        return r["label"]
+    ref = r.get("reference")
+    return r["label"] + f": {level}" + ("" if ref is None or pd.isna(ref) else f" vs {ref}")
+
+
+def _footnote(ctx: Context, signatures: list[str], uni: pd.DataFrame, alpha: float) -> str:
+    firth = ctx.options.firth
+    text = (
+        "Odds ratios per unit of continuous variables (ordinal variables as scores) and for each "
+        "level of a categorical variable against its reference"
+        + (f"; DL signatures: {PER_FOOTNOTE}" if signatures else "")
+        + (
+            "; Firth-penalised likelihood (logistf): profile penalised-likelihood CIs and "
+            "penalised likelihood-ratio p values"
+            if firth
+            else "; Wald CIs and p values"
+        )
+        + f"; each model uses the patients with that variable recorded. *p < {alpha:g}: "
+        "candidates for the multivariable models."
+    )
+    if (uni["note"] != "").any():
+        text += (
+            " Not estimable: the variable could not be fitted for the reason given and is not "
+            "a candidate."
+        )
+    separated = ctx.shared.get("separated_univariable", {})
+    if separated:
+        text += (
+            " Separation ("
+            + ", ".join(ctx.label(p) for p in separated)
+            + "): the maximum-likelihood odds ratio is infinite; refit with analysis: "
+            "{firth: true}."
+        )
+    return text
+
+
 def run(ctx: Context, section: Section) -> None:
-    from hccstats import univariate, vif
+    from ._univariable_fits import drop_collinear, drop_empty_levels
 
     study, alpha = ctx.study, ctx.options.alpha
-    train = ctx.training()
     clinical = clinical_candidates(ctx)
+    data = ctx.shared["data"]
+    ctx.shared["empty_levels"] = drop_empty_levels(data, data["split"] == "training", clinical)
+    train = ctx.training()
     signatures = (
         list(ctx.shared.get("signatures", {}).values())
         if ctx.stage_status.get("features") == "ok"
@@ -39,37 +111,42 @@ def run(ctx: Context, section: Section) -> None:
     )
     predictors = clinical + signatures
     per = {sig: SIG_PER for sig in signatures}
-    uni = univariate(train, study.outcome, predictors, nan_policy="omit", per=per or None)
+    uni = _screen(ctx, train, predictors, per)
     uni.insert(1, "label", [ctx.label(p) for p in uni["predictor"]])
-    sig_by_pred = uni.groupby("predictor", sort=False)["p_value"].min()
+    sig_by_pred = uni[uni["note"] == ""].groupby("predictor", sort=False)["p_value"].min()
     significant = [p for p in predictors if sig_by_pred.get(p, np.nan) < alpha]
+    collinear = drop_collinear(train, study.outcome, significant)
+    for pred, why in collinear.items():
+        uni.loc[uni["predictor"] == pred, "note"] = (
+            "left out of the multivariable analysis (" + why + ")"
+        )
+    significant = [p for p in significant if p not in collinear]
     section.table(
         "supp_univariate",
         uni,
         caption=f"{ctx.next_table(supplementary=True)} Univariable logistic regression in "
         "the training set",
         formats={
-            "Variable": lambda r: (
-                r["label"]
-                + (
-                    ""
-                    if pd.isna(r.get("level")) or r.get("level") in ("", None)
-                    else f": {r['level']} vs {r['reference']}"
-                )
-            ),
+            "Variable": _variable_text,
             "n": F.col("n", "int"),
             "Events": F.col("events", "int"),
-            "OR (95% CI)": F.or_ci("estimate", "ci_low", "ci_high"),
+            "OR (95% CI)": lambda r: (
+                r["note"]
+                if r["note"] and pd.isna(r["estimate"])
+                else F.fmt_or_ci(r["estimate"], r["ci_low"], r["ci_high"])
+                + (f" — {r['note']}" if r["note"] else "")
+            ),
             "p value": F.col("p_value", "p*"),
         },
-        footnote="Odds ratios per unit of continuous variables (ordinal variables as scores) and for each level of a "
-        "categorical variable against its reference"
-        + (f"; DL signatures: {PER_FOOTNOTE}" if signatures else "")
-        + "; Wald CIs and p values; each model uses the patients with that "
-        f"variable recorded. *p < {alpha:g}: candidates for the multivariable models.",
+        footnote=_footnote(ctx, signatures, uni, alpha),
     )
-    for _, r in uni.iterrows():
+    if ctx.options.firth:
+        _firth_checks(ctx, train, uni, per)
+        return _finish(ctx, section, train, uni, predictors, clinical, significant)
+    for _, r in uni[uni["note"] == ""].iterrows():
         pred, term = r["predictor"], r["term"]
+        if not _r_name(pred):
+            continue  # R's formula would need the name quoted
         for what, key in (("OR", "estimate"), ("p", "p_value")):
             k = per.get(pred)
             ctx.check(
@@ -82,10 +159,36 @@ def run(ctx: Context, section: Section) -> None:
                     train, study.outcome, [pred], per={pred: k} if k else None
                 ).loc[_rcheck.r_term(term), key],
             )
+    _finish(ctx, section, train, uni, predictors, clinical, significant)
+
+
+def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per: dict) -> None:
+    """Firth odds ratios against brglm2 (the CIs are profile-penalised, as logistf's)."""
+    for _, r in uni[uni["note"] == ""].iterrows():
+        pred, term, k = r["predictor"], r["term"], per.get(r["predictor"])
+        if _r_name(pred):
+            ctx.check(
+                "univariate",
+                f"univariable Firth OR{f' per {k:g}' if k else ''}, {term}",
+                r["estimate"],
+                f"glm({ctx.study.outcome} ~ {pred}, binomial, method = brglm2::brglmFit, "
+                "type = 'AS_mean')",
+                lambda pred=pred, term=term, k=k: _rcheck.firth_or(
+                    train, ctx.study.outcome, [pred], per={pred: k} if k else None
+                ).loc[_rcheck.r_term(term)],
+                rtol=1e-6,  # Newton to 1e-14 on both sides; brglm2's quasi-Fisher steps
+            )
+
+
+def _finish(ctx, section, train, uni, predictors, clinical, significant) -> None:
+    """Candidates, the collinearity table of the significant ones, results and methods."""
+    study, alpha = ctx.study, ctx.options.alpha
     ctx.shared["significant_clinical"] = [p for p in significant if p in clinical]
     ctx.shared["significant"] = significant
     result = {"table": uni, "candidates": predictors, "significant": significant}
     if len(significant) >= 2:
+        from hccstats import vif
+
         v = vif(train, significant, nan_policy="omit")
         v.insert(1, "label", [ctx.label(t) for t in v["term"]])
         section.table(
@@ -101,6 +204,8 @@ def run(ctx: Context, section: Section) -> None:
             footnote="Tolerance < 0.1 or VIF > 5 indicates collinearity. Generalised VIF for multi-level factors.",
         )
         for _, r in v.iterrows():
+            if not all(_r_name(p) for p in significant):
+                break
             ctx.check(
                 "univariate",
                 f"VIF, {r['term']}",
@@ -124,8 +229,25 @@ def run(ctx: Context, section: Section) -> None:
             "note",
         )
     ctx.results["univariate"] = result
+    result["not_estimable"] = {
+        str(r["predictor"]) + ("" if pd.isna(r["level"]) else f": {r['level']}"): r["note"]
+        for _, r in uni[uni["note"] != ""].iterrows()
+    }
     ctx.methods["univariate"] = (
-        f"Univariable logistic regression was performed in the training set (Wald 95% CIs and p values); variables with "
+        ("Firth-penalised (logistf) u" if ctx.options.firth else "U")
+        + "nivariable logistic regression was performed in the training set ("
+        + (
+            "profile penalised-likelihood 95% CIs and penalised likelihood-ratio p values"
+            if ctx.options.firth
+            else "Wald 95% CIs and p values"
+        )
+        + "); variables with "
         f"p < {alpha:g} entered the multivariable analysis. Their collinearity was assessed with tolerance and the "
         "variance inflation factor (VIF; tolerance < 0.1 or VIF > 5 indicating collinearity)."
+        + (
+            " Variables that could not be estimated (constant, empty levels, separation, exact "
+            "collinearity) are listed as not estimable with the reason."
+            if result["not_estimable"]
+            else ""
+        )
     )

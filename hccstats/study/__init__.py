@@ -1,9 +1,11 @@
 """The study file (study.yaml) and its loader: ``hccstats.study.load(path) -> Study``.
 
-See docs/study-file.md for every key of the file, defaults and the errors.
+See docs/study-file.md for every key of the file, defaults and the errors; the keys of
+``analysis:`` are one table, :data:`ANALYSIS_KEYS`.
 """
 
+from ._analysis import ANALYSIS_KEYS, AnalysisKey
 from ._config import VARIABLE_TYPES, Variable
 from ._study import Study, load
 
-__all__ = ["load", "Study", "Variable", "VARIABLE_TYPES"]
+__all__ = ["load", "Study", "Variable", "VARIABLE_TYPES", "ANALYSIS_KEYS", "AnalysisKey"]

@@ -8,8 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InputError
+from ._analysis import read_analysis
 
-__all__ = ["Variable", "VARIABLE_TYPES", "read_config"]
+__all__ = ["Variable", "VARIABLE_TYPES", "read_config", "template_fields", "MAX_NAME"]
+
+MAX_NAME = (
+    230  # characters of a study name: the DOCX title ("<name>: prediction-model report") holds 255
+)
 
 VARIABLE_TYPES = ("continuous", "categorical", "ordinal", "binary")
 _TOP_KEYS = {
@@ -120,7 +125,7 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
     )
 
 
-def _split(spec: Any, seed: int, yaml_name: str) -> dict:
+def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> dict:
     if spec is None:
         spec = {"method": "random"}
     spec = _mapping(spec, yaml_name, "split")
@@ -160,7 +165,7 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
         )
     stratify = spec.get("stratify", True)
     if stratify is True:
-        stratify = ["outcome", "center"]
+        stratify = ["outcome", "center"] if center else ["outcome"]
     elif stratify is False or stratify is None:
         stratify = []
     elif isinstance(stratify, str):
@@ -171,10 +176,22 @@ def _split(spec: Any, seed: int, yaml_name: str) -> dict:
             "split.stratify",
             f"expected true, false or a list of column names, got {spec.get('stratify')!r}",
         )
+    if "center" in stratify and not center:
+        raise _fail(
+            yaml_name,
+            "split.stratify",
+            "'center' named, but the study has no centre column (top-level key center)",
+        )
     split_seed = spec.get("seed", seed)
     if isinstance(split_seed, bool) or not isinstance(split_seed, int):
         raise _fail(yaml_name, "split.seed", f"expected an integer, got {split_seed!r}")
-    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+    return {
+        "method": "random",
+        "ratio": float(ratio),
+        "stratify": stratify,
+        "seed": split_seed,
+        "seed_from": "split.seed" if "seed" in spec else "seed",
+    }
 
 
 def _readers(spec: Any, yaml_name: str) -> dict | None:
@@ -220,12 +237,47 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
         *((f"images.phases.{p}", t) for p, t in phases.items()),
         *((f"images.mask.{p}", t) for p, t in masks.items()),
     ]:
-        if "{patient_id}" not in tmpl:
+        fields = template_fields(tmpl, yaml_name, where)
+        if "patient_id" not in fields:
             raise _fail(yaml_name, where, f"path template {tmpl!r} lacks '{{patient_id}}'")
     label = spec.get("tumour_label", 1)
     if isinstance(label, bool) or not isinstance(label, int):
         raise _fail(yaml_name, "images.tumour_label", f"expected an integer, got {label!r}")
     return {"phases": phases, "mask": masks, "tumour_label": label}
+
+
+def template_fields(tmpl: str, yaml_name: str, where: str) -> list[str]:
+    """The placeholders of a path template; InputError for any but ``{patient_id}`` or bad braces."""
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(tmpl))
+    except ValueError as exc:
+        raise _fail(
+            yaml_name, where, f"path template {tmpl!r}: {exc} (write {{{{ for a brace)"
+        ) from None
+    fields = [f for _, f, _, _ in parsed if f is not None]
+    bad = [f for f in fields if f != "patient_id"]
+    if bad:
+        raise _fail(
+            yaml_name,
+            where,
+            f"path template {tmpl!r}: unknown placeholder {{{bad[0]}}}; "
+            "the only placeholder is {patient_id}",
+        )
+    return fields
+
+
+def _study_name(value: Any, yaml_name: str) -> str:
+    text = str(value)
+    if not text.strip() or len(text) > MAX_NAME or any(c in text for c in "\r\n\x00"):
+        raise _fail(
+            yaml_name,
+            "name",
+            f"expected one line of 1 to {MAX_NAME} characters, got {len(text)} characters "
+            f"({text[:40]!r}{'...' if len(text) > 40 else ''})",
+        )
+    return text
 
 
 def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
@@ -319,21 +371,15 @@ def read_config(path: Path) -> dict:
     variables = _mapping(raw.get("variables") or {}, name, "variables")
     variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
     images = _images(raw.get("images"), name)
-    analysis = raw.get("analysis") or {}
-    analysis = _mapping(analysis, name, "analysis")
-    for key, value in analysis.items():
-        if isinstance(value, list):
-            bad = [v for v in value if v not in variables]
-            if key.endswith(("candidates", "variables")) and bad:
-                raise _fail(name, f"analysis.{key}", f"not declared under variables: {bad}")
+    analysis = read_analysis(raw.get("analysis"), variables, name)
     return {
-        "name": str(raw.get("name", path.parent.name)),
+        "name": _study_name(raw.get("name", path.parent.name), name),
         "description": raw.get("description"),
         "seed": seed,
         "clinical": clinical,
         "outcome": outcome,
         "center": center,
-        "split": _split(raw.get("split"), seed, name),
+        "split": _split(raw.get("split"), seed, name, center),
         "variables": variables,
         "readers": _readers(raw.get("readers"), name),
         "images": images,

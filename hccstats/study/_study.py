@@ -178,6 +178,35 @@ class Study:
         out.index.name = self.id_column
         return out
 
+    def input_paths(self) -> tuple[list[Path], list[Path]]:
+        """What the study reads: (files, folders).
+
+        Files: study.yaml, the clinical and readers tables. Folders: the features folder,
+        the fixed folder part of every image and mask template (``images/`` of
+        ``images/{patient_id}/AP.nii.gz``, unless that is the study folder itself) and the
+        folder of each included patient's image and mask files. An output folder must hold
+        none of them and lie inside none of the folders.
+        """
+        cfg = self.config
+        files = [self.path, self.root / cfg["clinical"]["file"]]
+        if cfg["readers"]:
+            files.append(self.root / cfg["readers"]["file"])
+        folders: list[Path] = []
+        if self.features_dir is not None:
+            folders.append(self.features_dir)
+        images = cfg["images"]
+        if images:
+            for tmpl in (*images["phases"].values(), *images["mask"].values()):
+                fixed = Path(tmpl.split("{", 1)[0])
+                head = fixed if tmpl.split("{", 1)[0].endswith(("/", "\\")) else fixed.parent
+                if str(head) not in ("", "."):
+                    folders.append(self.root / head)
+            for pid in self.data.index:
+                for p in (*self.image_paths(pid).values(), *self.mask_paths(pid).values()):
+                    if p.parent != self.root:
+                        folders.append(p.parent)
+        return files, list(dict.fromkeys(folders))
+
     def __repr__(self) -> str:
         n = len(self.data)
         events = int(self.data[self.outcome].sum())
@@ -194,7 +223,7 @@ class Study:
         )
 
 
-def load(path: str | Path, *, check_images: bool = True) -> Study:
+def load(path: str | Path, *, check_images: bool = True, seed: int | None = None) -> Study:
     """Read and validate a study.yaml and its tables once; returns a :class:`Study`.
 
     Raises :class:`hccstats.InputError` with one line naming the file, column and rows
@@ -214,6 +243,9 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
         The study.yaml file (docs/study-file.md).
     check_images : bool
         Check that every included patient's image and mask files exist.
+    seed : int, optional
+        The run's seed, replacing the file's ``seed`` (``--seed``); the split uses
+        ``split.seed`` when the file gives one, else this seed.
 
     Returns
     -------
@@ -228,6 +260,12 @@ def load(path: str | Path, *, check_images: bool = True) -> Study:
     """
     path = Path(path)
     cfg = read_config(path)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise InputError(f"seed: expected an integer, got {seed!r}")
+        cfg["seed"] = int(seed)
+        if cfg["split"]["method"] == "random" and cfg["split"]["seed_from"] != "split.seed":
+            cfg["split"].update(seed=int(seed), seed_from="--seed")
     root = path.parent
     cl = cfg["clinical"]
     file = cl["file"]

@@ -1,0 +1,220 @@
+"""The ``analysis:`` section of study.yaml: one declarative table of keys, and its validation.
+
+Each row of :data:`ANALYSIS_KEYS` names a key, its kind, the allowed range or choices, the
+default and a one-line description. :func:`read_analysis` checks a study's ``analysis:``
+mapping against it (unknown keys, wrong types, values out of range: one-line
+:class:`hccstats.InputError`); docs/study-file.md lists the same rows
+(:func:`analysis_keys_markdown`). Adding a key is adding one row.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import InputError
+
+__all__ = ["AnalysisKey", "ANALYSIS_KEYS", "read_analysis", "analysis_defaults"]
+
+
+@dataclass(frozen=True)
+class AnalysisKey:
+    """One key of ``analysis:``.
+
+    ``kind`` is ``"int"``, ``"number"``, ``"bool"``, ``"choice"`` (one of ``choices``),
+    ``"int_list"`` (a non-empty list of integers, each in the range) or ``"variables"`` (a
+    list of names declared under ``variables:``). ``low``/``high`` bound numbers (and each
+    list element); ``open_low``/``open_high`` make a bound strict. ``default`` None means
+    "chosen by the pipeline" (said in ``doc``).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
+    choices: tuple = ()
+
+    def allowed(self) -> str:
+        """The allowed values, in words (for messages and the documentation)."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(map(str, self.choices))
+        if self.kind == "variables":
+            return "a list of variables declared under variables:"
+        what = {"int": "an integer", "number": "a number", "int_list": "a list of integers"}[
+            self.kind
+        ]
+        lo = "" if self.low is None else f"{'>' if self.open_low else '≥'} {self.low:g}"
+        hi = "" if self.high is None else f"{'<' if self.open_high else '≤'} {self.high:g}"
+        bounds = " and ".join(b for b in (lo, hi) if b)
+        return f"{what}{' ' + bounds if bounds else ''}"
+
+
+_PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
+
+#: every key of ``analysis:`` (one row each; docs/study-file.md lists the same rows)
+ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
+    AnalysisKey(
+        "clinical_candidates",
+        "variables",
+        None,
+        "clinical variables screened by the univariable analysis (default: every declared "
+        "variable except the outcome and centre)",
+    ),
+    AnalysisKey(
+        "baseline_variables",
+        "variables",
+        None,
+        "variables of the baseline tables (default: every declared variable)",
+    ),
+    AnalysisKey("alpha", "number", 0.05, "significance level of the tests and the screen", **_PROB),
+    AnalysisKey("entry", "number", 0.05, "forward LR: score-test p to enter a model", **_PROB),
+    AnalysisKey("removal", "number", 0.10, "forward LR: likelihood-ratio p to leave it", **_PROB),
+    AnalysisKey(
+        "B", "int", 1000, "bootstrap resamples of the calibration curves", low=10, high=1e5
+    ),
+    AnalysisKey(
+        "signature_preset",
+        "choice",
+        "standard",
+        "signature search settings (the demo uses fast)",
+        choices=("fast", "standard", "thorough"),
+    ),
+    AnalysisKey(
+        "crop_size",
+        "int",
+        None,
+        "extraction crop in pixels (default: extract's; the demo: 64)",
+        low=16,
+        high=1024,
+    ),
+    AnalysisKey(
+        "n4_iterations",
+        "int_list",
+        None,
+        "N4 bias-field iterations per level (default: extract's; the demo: [10, 10])",
+        low=1,
+        high=1000,
+    ),
+    AnalysisKey(
+        "n4_convergence",
+        "number",
+        None,
+        "N4 convergence threshold (default: extract's; the demo: 0.01)",
+        **_PROB,
+    ),
+    AnalysisKey(
+        "ordinal_as",
+        "choice",
+        "numeric",
+        "ordinal variables in the regressions: numeric scores or factors",
+        choices=("numeric", "factor"),
+    ),
+    AnalysisKey("n_jobs", "int", 1, "parallel workers of the signature search", low=1, high=256),
+    AnalysisKey(
+        "firth",
+        "bool",
+        False,
+        "Firth-penalised logistic fits (logistf / brglm2), for separated data",
+    ),
+)
+
+_BY_NAME = {k.name: k for k in ANALYSIS_KEYS}
+
+
+def analysis_defaults() -> dict[str, Any]:
+    """{key: default} of every ``analysis:`` key."""
+    return {k.name: k.default for k in ANALYSIS_KEYS}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _in_range(key: AnalysisKey, v: float) -> bool:
+    if key.low is not None and (v <= key.low if key.open_low else v < key.low):
+        return False
+    return not (key.high is not None and (v >= key.high if key.open_high else v > key.high))
+
+
+def _check(key: AnalysisKey, value: Any, variables: Mapping[str, Any]) -> Any:
+    """The normalised value, or None when it breaks the row (the caller raises)."""
+    if key.kind == "bool":
+        return value if isinstance(value, bool) else None
+    if key.kind == "choice":
+        return value if isinstance(value, str) and value in key.choices else None
+    if key.kind == "variables":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return list(value) if ok else None
+    if key.kind == "int_list":
+        ok = isinstance(value, list) and value and all(_is_int(v) for v in value)
+        return tuple(value) if ok and all(_in_range(key, v) for v in value) else None
+    ok = _is_int(value) if key.kind == "int" else _is_number(value)
+    return value if ok and _in_range(key, value) else None
+
+
+def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dict[str, Any]:
+    """Validate ``analysis:`` against :data:`ANALYSIS_KEYS`; returns only the keys given.
+
+    Raises :class:`hccstats.InputError` (one line: ``study.yaml: analysis.KEY: ...``) for an
+    unknown key (with the closest known one), a value of the wrong type or out of range,
+    or a variable list naming undeclared variables.
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise InputError(
+            f"{yaml_name}: analysis: expected a mapping, got {type(raw).__name__} {raw!r}"
+        )
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        key = _BY_NAME.get(str(name))
+        if key is None:
+            near = difflib.get_close_matches(str(name).lower(), [k.lower() for k in _BY_NAME], 1)
+            hint = (
+                f"; did you mean {next(k for k in _BY_NAME if k.lower() == near[0])!r}?"
+                if near
+                else ""
+            )
+            raise InputError(
+                f"{yaml_name}: analysis: unknown key {name!r}{hint} "
+                f"(allowed: {', '.join(_BY_NAME)}; see docs/study-file.md)"
+            )
+        checked = _check(key, value, variables)
+        if checked is None:
+            raise InputError(
+                f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {value!r}"
+            )
+        if key.kind == "variables":
+            bad = [v for v in checked if v not in variables]
+            if bad:
+                raise InputError(
+                    f"{yaml_name}: analysis.{name}: not declared under variables: {bad}"
+                )
+        out[key.name] = checked
+    return out
+
+
+def analysis_keys_markdown() -> str:
+    """The documentation table of ``analysis:`` (docs/study-file.md holds exactly this text)."""
+    lines = ["| key | allowed | default | meaning |", "|---|---|---|---|"]
+    for k in ANALYSIS_KEYS:
+        default = (
+            "—"
+            if k.default is None
+            else (str(k.default).lower() if isinstance(k.default, bool) else f"`{k.default}`")
+        )
+        lines.append(f"| `{k.name}` | {k.allowed()} | {default} | {k.doc} |")
+    return "\n".join(lines)

@@ -1,0 +1,512 @@
+"""`python -m hccstats.report` on broken inputs and under faults: no input ever deleted, no
+silent wrong result, an exit code that tells the truth (docs/reliability.md lists each case).
+
+Real runs of the command line on real files (R's MASS::birthwt with added columns), a real
+tmpfs for a full disk and a read-only folder, real signals for a killed run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_report_pipeline import STUDY_YAML, _birthwt, _run
+
+from reports import MARKER, OutputExistsError, atomic_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+FAST = "analysis: {B: 20}\n"
+
+
+def _one_line(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def birthwt() -> pd.DataFrame:
+    return _birthwt()
+
+
+def _study(folder: Path, table: pd.DataFrame, yaml_text: str = STUDY_YAML + FAST) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "clinical.csv", index=False)
+    (folder / "study.yaml").write_text(yaml_text, encoding="utf-8")
+    return folder / "study.yaml"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+# --- --force never deletes inputs ------------------------------------------------------------
+
+
+def test_force_never_replaces_inputs_or_folders_no_report_wrote(birthwt, tmp_path):
+    data = tmp_path / "data"  # the clinical table lives outside the study folder
+    data.mkdir()
+    birthwt.to_csv(data / "clinical.csv", index=False)
+    study = tmp_path / "study"
+    images = study / "images"
+    for pid in birthwt["patient_id"]:
+        (images / pid).mkdir(parents=True)
+        (images / pid / "AP.nii.gz").write_bytes(b"not read before --out is checked")
+        (images / pid / "mask.nii.gz").write_bytes(b"mask")
+    (study / "features").mkdir()
+    (study / "features" / "AP.parquet").write_bytes(b"feature table")
+    text = STUDY_YAML.replace("clinical.csv", "../data/clinical.csv") + (
+        "images: {phases: {AP: 'images/{patient_id}/AP.nii.gz'}, "
+        "mask: 'images/{patient_id}/mask.nii.gz'}\nfeatures: {dir: features}\n"
+    )
+    (study / "study.yaml").write_text(text)
+    before = {**_tree(study), **_tree(data)}
+    cases = {
+        images: "holds the input",  # every MRI
+        study / "features": "holds the input",  # the feature tables
+        data: "holds the input",  # the clinical table outside the study folder
+        images / "BW001": "holds the input",  # one patient's folder
+        study: "holds the input",
+    }
+    for out, says in cases.items():
+        proc = _run("--config", str(study / "study.yaml"), "--out", str(out), "--force")
+        assert proc.returncode == 2 and says in _one_line(proc), (out, proc.stderr)
+    # a folder inside an input folder is refused too (even when it does not exist yet)
+    proc = _run("--config", str(study / "study.yaml"), "--out", str(images / "report"), "--force")
+    assert proc.returncode == 2 and "lies inside the input folder" in _one_line(proc)
+    assert {**_tree(study), **_tree(data)} == before
+    # a user's folder that no report wrote: --force refuses it, nothing deleted
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("keep")
+    proc = _run("--config", str(study / "study.yaml"), "--out", str(mine), "--force")
+    assert proc.returncode == 2 and MARKER in _one_line(proc)
+    assert (mine / "thesis.docx").read_text() == "keep"
+
+
+def test_force_replaces_only_a_folder_a_report_wrote(tmp_path):
+    out = tmp_path / "out"
+    with atomic_dir(out) as tmp:
+        (tmp / "report.html").write_text("first")
+    assert (out / MARKER).is_file()  # written last, after the outputs
+    with atomic_dir(out, force=True) as tmp:
+        (tmp / "report.html").write_text("second")
+    assert (out / "report.html").read_text() == "second"
+    (out / MARKER).unlink()
+    with pytest.raises(OutputExistsError, match="not a folder written by a previous report"):
+        with atomic_dir(out, force=True):
+            pass
+    assert (out / "report.html").read_text() == "second"
+
+
+# --- the study file: analysis schema, name, templates ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("analysis", "says"),
+    [
+        ("{b: 200}", "analysis: unknown key 'b'; did you mean 'B'?"),
+        (
+            "{signature_presett: fast}",
+            "unknown key 'signature_presett'; did you mean 'signature_preset'?",
+        ),
+        ("{B: many}", "analysis.B: expected an integer ≥ 10 and ≤ 100000, got 'many'"),
+        ("{alpha: 5}", "analysis.alpha: expected a number > 0 and < 1, got 5"),
+        ("{firth: yes please}", "analysis.firth: expected true or false"),
+        ("{ordinal_as: ranks}", "analysis.ordinal_as: expected one of numeric, factor"),
+        ("{clinical_candidates: [age, weight]}", "not declared under variables: ['weight']"),
+    ],
+)
+def test_bad_analysis_keys_exit_2_with_one_line(birthwt, tmp_path, analysis, says):
+    cfg = _study(tmp_path / "s", birthwt, STUDY_YAML + f"analysis: {analysis}\n")
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"))
+    line = _one_line(proc)
+    assert proc.returncode == 2 and says in line and line.startswith("error: study.yaml:"), line
+    assert not (tmp_path / "out").exists()
+
+
+def test_docs_list_every_analysis_key_of_the_schema_table():
+    from hccstats.report._context import Options
+    from hccstats.study._analysis import ANALYSIS_KEYS, analysis_keys_markdown
+
+    doc = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
+    assert analysis_keys_markdown() in doc
+    for key in ANALYSIS_KEYS:  # the run options take their defaults from the same table
+        if key.name in Options.__dataclass_fields__:
+            assert Options.__dataclass_fields__[key.name].default == key.default, key.name
+
+
+def test_long_name_and_unknown_template_placeholder_exit_2_before_the_run(birthwt, tmp_path):
+    cfg = _study(tmp_path / "s", birthwt, STUDY_YAML.replace("name: Low", "name: " + "L" * 240))
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "name: expected one line of 1 to 230 characters" in _one_line(
+        proc
+    )
+    text = (
+        STUDY_YAML + "images: {phases: {AP: 'images/{patient_id}/{phase}.nii.gz'}, mask: m.nii}\n"
+    )
+    cfg = _study(tmp_path / "t", birthwt, text)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"))
+    line = _one_line(proc)
+    assert proc.returncode == 2 and "images.phases.AP" in line and "{phase}" in line, line
+    assert not (tmp_path / "out").exists()
+
+
+# --- --out that cannot be written ------------------------------------------------------------
+
+
+def _mount_tmpfs(where: Path, options: str) -> bool:
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True
+    )
+    return proc.returncode == 0
+
+
+def _umount(where: Path) -> None:
+    subprocess.run(["umount", str(where)], capture_output=True)
+
+
+def test_out_in_a_file_or_read_only_folder_exit_2_with_one_line(birthwt, tmp_path):
+    cfg = _study(tmp_path / "s", birthwt)
+    (tmp_path / "afile").write_text("x")
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "afile" / "report"))
+    assert proc.returncode == 2 and "is a file" in _one_line(proc)
+    ro = tmp_path / "ro"
+    if _mount_tmpfs(ro, "size=1m,ro"):  # root ignores permission bits: a read-only mount
+        try:
+            proc = _run("--config", str(cfg), "--out", str(ro / "report"))
+        finally:
+            _umount(ro)
+    else:
+        ro.chmod(0o555)
+        proc = _run("--config", str(cfg), "--out", str(ro / "report"))
+        ro.chmod(0o755)
+    line = _one_line(proc)
+    assert proc.returncode == 2 and "cannot write in" in line, line
+    assert "Read-only file system" in line or "Permission denied" in line, line
+
+
+def test_full_disk_exit_1_with_one_line_and_nothing_left(birthwt, tmp_path):
+    cfg = _study(tmp_path / "s", birthwt)
+    disk = tmp_path / "disk"
+    if not _mount_tmpfs(disk, "size=600k"):
+        pytest.skip("a small tmpfs needs root and mount")
+    try:
+        proc = _run("--config", str(cfg), "--out", str(disk / "report"), "--quiet")
+        left = sorted(p.name for p in disk.iterdir())
+    finally:
+        _umount(disk)
+    line = _one_line(proc)
+    assert proc.returncode == 1 and "No space left on device" in line, line
+    assert "no report was written" in line and left == []  # no half report, no scratch
+
+
+# --- a killed run leaks nothing ----------------------------------------------------------------
+
+
+def test_killed_report_leaves_no_scratch_in_the_system_temp_folder(birthwt, tmp_path):
+    cfg = _study(tmp_path / "s", birthwt)
+    system_tmp = tmp_path / "systmp"
+    system_tmp.mkdir()
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [PY, "-m", "hccstats.report", "--config", str(cfg), "--out", str(out), "--no-r"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(system_tmp)},
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.glob(".out.partial-*/.scratch")):
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".out.partial-*/.scratch")), "scratch lives in the partial folder"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert not list(system_tmp.glob("hccstats-report-*"))
+    assert not out.exists()
+
+
+# --- seeds and the methods text ----------------------------------------------------------------
+
+
+def test_seed_flag_changes_the_split_unless_the_study_gives_split_seed(birthwt, tmp_path):
+    from hccstats.study import load
+
+    text = STUDY_YAML.replace("split: {method: random, ratio: 0.7, stratify: true, seed: 7}", "")
+    cfg = _study(tmp_path / "s", birthwt, text)
+    a, b = load(cfg, seed=7).split, load(cfg, seed=8).split
+    assert (a != b).any() and (a == load(cfg, seed=7).split).all()
+    assert load(cfg, seed=8).config["split"]["seed_from"] == "--seed"
+    fixed = _study(tmp_path / "t", birthwt)  # split.seed: 7 in the file wins over --seed
+    assert (load(fixed, seed=7).split == load(fixed, seed=8).split).all()
+    assert load(fixed).config["split"]["stratify"] == ["outcome"]  # no centre column
+
+
+# --- one run on a study with every kind of unestimable variable --------------------------------
+
+
+def _awkward(birthwt: pd.DataFrame) -> pd.DataFrame:
+    d = birthwt.copy()
+    k = np.arange(len(d))
+    d["BCLC stage"] = d["lwt"] / 10 + k % 3  # a space in the name
+    d["µmol"] = d["age"] * 1.5 + k % 5  # a non-ASCII name (Python folds µ to μ)
+    d["const"] = 1.0  # a constant predictor
+    d["lwt_kg"] = d["lwt"] * 0.4536  # exactly collinear with lwt
+    d["sepx"] = d["low"] * 10 + (k % 7) / 10  # separates the outcome completely
+    return d
+
+
+AWKWARD_YAML = (
+    STUDY_YAML.replace(
+        "split: {method: random, ratio: 0.7, stratify: true, seed: 7}\n", ""
+    ).replace("levels: [white, black, other]", "levels: [white, black, other, asian]")
+    + """\
+  "BCLC stage": {type: continuous, label: BCLC score}
+  "µmol": {type: continuous, label: Bilirubin, unit: µmol/L}
+  const: {type: continuous, label: Constant}
+  lwt_kg: {type: continuous, label: Weight in kg}
+  sepx: {type: continuous, label: Separating marker}
+"""
+    + FAST
+)
+
+
+@pytest.fixture(scope="module")
+def awkward(birthwt, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("awkward")
+    cfg = _study(folder / "study", _awkward(birthwt), AWKWARD_YAML)
+    out = folder / "report"
+    proc = _run("--config", str(cfg), "--out", str(out), "--seed", "11")
+    return out, proc
+
+
+def test_unestimable_variables_are_rows_while_every_model_goes_on(awkward):
+    out, proc = awkward
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((out / "results.json").read_text())
+    assert {k: res["stages"][k] for k in ("univariate", "models", "performance")} == dict.fromkeys(
+        ("univariate", "models", "performance"), "ok"
+    )
+    uni = pd.read_csv(out / "tables" / "supp_univariate.csv", keep_default_na=False)
+    note = dict(zip(uni["predictor"] + "|" + uni["level"].astype(str), uni["note"]))
+    assert note["const|NA"].startswith("not estimable (predictor 'const' is constant")
+    assert note["race|asian"] == "not estimable (no patient with this level in the training set)"
+    assert note["sepx|NA"].startswith("not estimable (complete separation")
+    assert "exactly collinear with lwt" in note["lwt_kg|NA"]
+    assert note["BCLC stage|NA"] == note["µmol|NA"] == ""  # estimated like any other
+    assert "lwt_kg" not in res["univariate"]["significant"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Bilirubin (µmol/L)" in html and "not estimable (predictor" in html
+
+
+def test_univariable_separation_on_stderr_atop_the_report_and_in_the_footnote(awkward):
+    out, proc = awkward
+    warn = [x for x in proc.stderr.splitlines() if x.startswith("warning: Separation")]
+    assert warn and "firth: true" in warn[0]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.index('class="alert"') < html.index('<nav class="toc">')
+    assert re.search(
+        r"Separation \(Separating marker\): the maximum-likelihood odds ratio is infinite", html
+    )
+    assert "e+" not in (out / "tables" / "supp_univariate.csv").read_text().split("sepx")[1]
+
+
+def test_methods_name_each_seed_and_the_stratification_done(awkward):
+    out, _ = awkward
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert "stratified by outcome (seed 11)" in methods and "center" not in methods
+    assert "the training/validation split, seed 11 (the run's --seed)" in methods
+    assert "the 20 bootstrap resamples of the calibration, seed 11 (the run's --seed)" in methods
+    assert "Every random step used the seed" not in methods
+
+
+# --- separation in a multivariable model, and Firth ----------------------------------------------
+
+
+def _separated_pair(birthwt: pd.DataFrame) -> pd.DataFrame:
+    """x1 and x2 each overlap between the outcomes, x1 + x2 separates them completely."""
+    d = birthwt.copy()
+    rng = np.random.default_rng(3)
+    s = 2 * d["low"] - 1
+    noise = rng.normal(0, 1.2, len(d))
+    d["x1"] = 0.9 * s + noise
+    d["x2"] = s * (0.3 + rng.uniform(0, 1, len(d))) - noise
+    return d
+
+
+PAIR_YAML = (
+    STUDY_YAML
+    + "  x1: {type: continuous, label: Marker one}\n  x2: {type: continuous, label: Marker two}\n"
+    + "analysis: {B: 20, clinical_candidates: [x1, x2]}\n"
+)
+
+
+@pytest.mark.slow
+def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_path):
+    cfg = _study(tmp_path / "s", _separated_pair(birthwt), PAIR_YAML)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "ml"), "--no-r")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert any(
+        "complete separation by Marker one, Marker two" in x for x in proc.stderr.splitlines()
+    )
+    html = (tmp_path / "ml" / "report.html").read_text(encoding="utf-8")
+    assert html.index('class="alert"') < html.index('<nav class="toc">')
+    table3 = pd.read_csv(tmp_path / "ml" / "tables" / "table3_multivariable.csv")
+    assert table3.filter(like="|estimate").isna().all().all()  # no 1e58 presented as a result
+    assert "its odds ratio is infinite" in html
+    cal = pd.read_csv(tmp_path / "ml" / "tables" / "supp_calibration.csv")
+    failed = int(cal.loc[cal["set"] == "training", "n_failed"].iloc[0])
+    assert "Bootstrap resamples (failed)" in html and f">20 ({failed})</td>" in html
+    assert (
+        f"Failed bootstrap refits (left out): Clinical model: {failed} of 20"
+        in (tmp_path / "ml" / "methods.md").read_text()
+    )
+    # analysis: {firth: true}: finite Firth estimates, equal to brglm2's (the library's tests)
+    cfg.write_text(PAIR_YAML.replace("analysis: {", "analysis: {firth: true, "))
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "firth"), "--no-r")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((tmp_path / "firth" / "results.json").read_text())
+    ors = res["models"]["Clinical model"]["odds_ratios"]
+    assert ors and all(np.isfinite(r["estimate"]) and r["ci_high"] < 1e6 for r in ors)
+    assert "Firth-penalised" in (tmp_path / "firth" / "methods.md").read_text()
+
+
+def test_failed_bootstrap_refits_counted_and_warned_above_one_percent(birthwt):
+    """A binary predictor of 3 patients: resamples without them give a singular fit (rms's
+    lrm.fit fails too); the count is the library's, the warning the report's (above 1%)."""
+    import hccstats as hs
+    from hccstats.report._context import Context, Options
+    from hccstats.report._separation import calibration_failures
+    from reports import Report
+
+    d = birthwt.assign(rare=0.0)
+    d.loc[d.index[[0, 1, 130]], "rare"] = 1.0  # one event and two non-events: no separation
+    assert d.loc[d["rare"] == 1, "low"].nunique() == 2
+    fit = hs.lrm("low ~ lwt + rare", d)
+    cal = hs.calibrate(fit, B=200, seed=1)
+    assert 0.01 * 200 < cal.n_failed < 200  # about exp(-3) of the resamples lack the 3 patients
+    ctx = Context(
+        study=None, options=Options(seed=1), out=Path("."), work=Path("."), report=Report("x")
+    )
+    text = calibration_failures(ctx, {("Clinical model", "training"): cal})
+    assert text == f" Failed bootstrap refits (left out): Clinical model: {cal.n_failed} of 200."
+    assert ctx.alerts and f"{cal.n_failed} of 200 bootstrap refits failed" in ctx.alerts[0]
+    ok = hs.calibrate(hs.lrm("low ~ lwt", d), B=50, seed=1)
+    ctx.alerts.clear()
+    calibration_failures(ctx, {("Clinical model", "training"): ok})
+    assert ok.n_failed == 0 and ctx.alerts == []
+
+
+# --- exit code 3: a stage the study asks for failed --------------------------------------------
+
+
+def test_failed_stage_exits_3_listed_on_stderr_and_atop_the_report(birthwt, tmp_path):
+    cfg = _study(
+        tmp_path / "s", birthwt, STUDY_YAML + FAST + "features: {dir: features, phases: [AP]}\n"
+    )
+    (tmp_path / "s" / "features").mkdir()
+    pd.DataFrame({"patient_id": birthwt["patient_id"][:10], "f1": np.arange(10.0)}).to_parquet(
+        tmp_path / "s" / "features" / "AP.parquet"
+    )  # lacks most patients: the signature stage fails
+    out = tmp_path / "out"
+    proc = _run("--config", str(cfg), "--out", str(out), "--no-r", "--quiet")
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert "partial report written" in proc.stderr and "  features: " in proc.stderr
+    html = (out / "report.html").read_text(encoding="utf-8")
+    top = html[: html.index('<nav class="toc">')]
+    assert "Incomplete report: Deep-learning signatures" in top
+    from docx import Document
+
+    paras = [q.text for q in Document(str(out / "report.docx")).paragraphs]
+    first_section = next(i for i, t in enumerate(paras) if t.startswith("1. "))
+    assert any(t.startswith("Warning: Incomplete report") for t in paras[:first_section])
+    res = json.loads((out / "results.json").read_text())
+    assert list(res["failed_stages"]) == ["features"] and res["stages"]["models"] == "ok"
+    assert (out / MARKER).is_file()  # a partial report is still a report: --force may replace it
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+def _drain(fd: int) -> str:
+    time.sleep(0.1)
+    chunks = []
+    while True:
+        try:
+            chunks.append(os.read(fd, 65536))
+        except BlockingIOError:
+            return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_has_an_eta_on_a_terminal_and_quiet_is_silent(monkeypatch):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from hccstats.report._context import Progress
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # 120 columns
+    term = os.fdopen(slave, "w", buffering=1)
+    monkeypatch.setattr(sys, "stderr", term)  # a real terminal as stderr
+    p = Progress(False, 3)
+    for title in ("Patient flow", "Baseline characteristics"):
+        p.start(title)
+        time.sleep(0.15)  # past tqdm's refresh interval
+        p.stage(title, 0.15, "ok")
+    p.close()
+    term.flush()
+    os.set_blocking(master, False)
+    text = _drain(master)
+    assert "[1/3] Patient flow" in text and re.search(r"\d/3 \[\d\d:\d\d<\d\d:\d\d\]", text), text
+    q = Progress(True, 3)
+    q.start("x")
+    q.stage("x", 0.1, "ok")
+    q.say("nothing")
+    q.close()
+    term.flush()
+    assert _drain(master) == ""
+    term.close()
+    os.close(master)
+
+
+def test_yaml_schema_text_in_docs_parses():
+    """The documented example of analysis: in docs/study-file.md is valid against the schema."""
+    from hccstats.study._analysis import read_analysis
+
+    doc = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    cfg = yaml.safe_load(block)
+    assert read_analysis(cfg["analysis"], cfg["variables"], "study.yaml")
+
+
+@pytest.mark.r
+def test_firth_univariable_odds_ratios_against_brglm2(birthwt, tmp_path):
+    """analysis: {firth: true}: the separated marker gets a finite OR, checked in R by brglm2."""
+    text = AWKWARD_YAML.replace(FAST, "analysis: {B: 20, firth: true}\n")
+    cfg = _study(tmp_path / "s", _awkward(birthwt), text)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    check = pd.read_csv(tmp_path / "out" / "r_check.csv")
+    firth = check[check["quantity"].str.startswith("univariable Firth OR")]
+    # brglm2 (type "AS_mean") to 1e-14 and hccstats's Newton steps on Firth's score: 1e-6
+    assert len(firth) >= 10 and firth["agree"].all(), firth[["quantity", "hccstats", "r"]]
+    sepx = firth[firth["quantity"] == "univariable Firth OR, sepx"].iloc[0]
+    assert np.isfinite(sepx["hccstats"]) and sepx["hccstats"] < 100
+    assert "Separation in the univariable" not in proc.stderr
