@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._surv_inputs import check_surv
 from ._validation import as_binary, as_finite, check_same_length
 from .survival._product_limit import km_at
+from .survival._surv import as_event, as_time
 
 __all__ = ["DecisionCurve", "dca"]
 
@@ -138,7 +138,9 @@ def _outcome(y_true, time, horizon):
         if horizon is not None:
             raise InputError("horizon: give the follow-up times (time=) with a horizon")
         return _Binary(as_binary(y_true, "y_true").astype(np.float64))
-    t, e = check_surv(time, y_true, event_name="y_true")
+    t = as_time(time, "time")
+    e = as_event(y_true, "y_true").astype(np.float64)
+    check_same_length(time=t, y_true=e)
     if horizon is None or not np.isfinite(horizon) or horizon <= 0:
         raise InputError(f"horizon: a positive time is needed with time=, got {horizon!r}")
     return _Survival(t, e, float(horizon))

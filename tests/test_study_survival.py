@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
-import yaml
+import test_study_errors as base
 
-from hccstats import InputError
-from hccstats.demo import make_study
 from hccstats.study import load
 
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return make_study(tmp_path_factory.mktemp("pristine"), n=60, seed=5, images=False).parent
-
-
-@pytest.fixture
-def study(pristine, tmp_path) -> Path:
-    dest = tmp_path / "study"
-    shutil.copytree(pristine, dest)
-    return dest
-
-
-def _edit_yaml(folder: Path, change) -> None:
-    cfg = yaml.safe_load((folder / "study.yaml").read_text())
-    change(cfg)
-    (folder / "study.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
-def _set_cell(folder: Path, row: int, col: str, value: str) -> None:
-    df = pd.read_csv(folder / "clinical.csv", dtype=str, keep_default_na=False)
-    df.loc[row, col] = value
-    df.to_csv(folder / "clinical.csv", index=False)
-
-
-def _error(folder: Path) -> str:
-    with pytest.raises(InputError) as info:
-        load(folder / "study.yaml", check_images=False)
-    assert "\n" not in str(info.value)
-    return str(info.value)
+# the loader-error tests' small demo study, a fresh writable copy per test
+pristine, study = base.pristine, base.study
+_edit_yaml, _error, _set = base._edit_yaml, base._error, base._set
 
 
 def test_demo_survival_is_consistent_with_the_binary_endpoint(study):
-    s = load(study / "study.yaml", check_images=False)
+    s = load(study / "study.yaml")
     assert s.survival == {"time": "months_to_recurrence", "event": "recurred", "horizon": 24.0}
     d = s.data
     assert d["recurred"].dtype == np.int64 and d["months_to_recurrence"].dtype == float
@@ -82,11 +49,16 @@ def test_survival_schema_errors(study, change, message):
     ],
 )
 def test_survival_value_errors_name_the_patient(study, col, value, message):
-    _set_cell(study, 0, col, value)
+    _set(study, "clinical.csv", {(0, col): value})
     msg = _error(study)
     assert f"column {col!r}" in msg and message in msg and "HCC0001" in msg
 
 
 def test_study_without_survival_section_loads(study):
     _edit_yaml(study, lambda c: c.pop("survival"))
-    assert load(study / "study.yaml", check_images=False).survival is None
+    assert (
+        load(
+            study / "study.yaml",
+        ).survival
+        is None
+    )

@@ -31,16 +31,8 @@ class RcsKnotWarning(HccstatsWarning):
 
 
 def _quantile7(x: np.ndarray, p) -> np.ndarray:
-    """R's ``quantile(x, p)`` (type 7) on the sorted values ``x``."""
-    p = np.atleast_1d(np.asarray(p, float))
-    h = (len(x) - 1) * p
-    lo = np.floor(h).astype(int)
-    hi = np.ceil(h).astype(int)
-    q = x[lo].astype(float)
-    frac = h - lo
-    move = (frac > 0) & (x[hi] != q)
-    q[move] = (1 - frac[move]) * q[move] + frac[move] * x[hi[move]]
-    return q
+    """R's ``quantile(x, p)`` (type 7)."""
+    return np.quantile(x, np.atleast_1d(np.asarray(p, float)), method="linear")
 
 
 def _seq(a: float, b: float, n: int) -> np.ndarray:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._errors import UndefinedStatisticWarning
-from .._surv_inputs import check_surv, check_times
+from .._errors import InputError, UndefinedStatisticWarning
 from .._validation import as_finite, check_same_length
 from ._product_limit import km_at
+from ._surv import as_event, as_time
 
 __all__ = ["TimeDependentAuc", "td_auc"]
 
@@ -92,7 +92,7 @@ def td_auc(time, event, marker, times) -> TimeDependentAuc:
     time : array-like
         Follow-up time (event or censoring), non-negative.
     event : array-like
-        1 for an event, 0 for censored.
+        1 for an event, 0 for censored (or R's 2/1, or True/False).
     marker : array-like
         Higher values mean higher risk (a predicted risk, a linear predictor); use ``-x`` for a
         protective marker.
@@ -118,10 +118,13 @@ def td_auc(time, event, marker, times) -> TimeDependentAuc:
     >>> import hccstats as hs
     >>> hs.td_auc(months, recurred, nomogram_risk, [12, 24, 36]).auc   # doctest: +SKIP
     """
-    t, e = check_surv(time, event)
+    t = as_time(time, "time")
+    e = as_event(event, "event").astype(float)
     m = as_finite(marker, "marker")
-    check_same_length(time=t, marker=m)
-    at = check_times(times)
+    check_same_length(time=t, event=e, marker=m)
+    at = as_finite(np.atleast_1d(times), "times")
+    if len(at) == 0 or np.any(at <= 0):
+        raise InputError(f"times: need positive times, got {at.tolist()}")
     n = len(t)
     g_case = km_at(t, 1.0 - e, t, left=True)[:, 0]
     g_at = km_at(t, 1.0 - e, at)[:, 0]
