@@ -8,27 +8,8 @@ import pytest
 
 import hccstats as hs
 from hccstats import InputError, UndefinedStatisticWarning
+from hccstats.report._rcheck_survival import R_TD_AUC  # timeROC's estimator in plain R
 from hccstats.survival._td_auc import td_auc
-
-# The IPCW estimator of timeROC (Blanche 2013, weighting = "marginal") written out in plain R:
-# cases T < t with an event, weighted 1 / G(T-); controls T > t; G = Kaplan-Meier of censoring.
-R_TD_AUC = """
-suppressMessages(library(survival))
-G <- survfit(Surv(time, 1 - event) ~ 1)
-G_left <- function(x) vapply(x, function(xi) {
-  k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
-G_at <- function(x) vapply(x, function(xi) {
-  k <- sum(G$time <= xi); if (k == 0) 1 else G$surv[k] }, 0)
-n <- length(time)
-t(vapply(times, function(t) {
-  cs <- time < t & event == 1
-  ct <- time > t
-  w <- 1 / G_left(time[cs])
-  cmp <- outer(marker[cs], marker[ct], function(a, b) (a > b) + 0.5 * (a == b))
-  c(sum(w * rowSums(cmp)) / (sum(w) * sum(ct)), sum(w) / n, sum(ct) / (G_at(t) * n),
-    sum(cs), sum(ct))
-}, numeric(5)))
-"""
 
 PBC = """
 d <- survival::pbc

@@ -28,6 +28,7 @@ STAGES: list[tuple[str, str]] = [
     ("_s_univariate", "Univariate analysis and collinearity"),
     ("_s_models", "Multivariable models and nomograms"),
     ("_s_performance", "Model performance"),
+    ("_s_survival", "Time to the event"),
     ("_s_rcheck", "R cross-check"),
     ("_s_methods", "Methods and TRIPOD checklist"),
 ]
