@@ -30,7 +30,7 @@ def _sets(ctx: Context, fits, cols) -> dict[str, pd.DataFrame]:
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
-def _cox_tables(ctx, section, train, time, event, terms):
+def _cox_tables(ctx, section, train, time, event, terms, dl):
     from hccstats.survival import cox_zph, coxph
 
     rows = []
@@ -60,7 +60,7 @@ def _cox_tables(ctx, section, train, time, event, terms):
         caption=f"{ctx.next_table()} Cox proportional-hazards models of the time to the event "
         "in the training set",
         formats=formats,
-        footnote=f"Variables of the DL model; n = {multi.n}, events = {multi.n_events}. Efron ties; "
+        footnote=f"Variables of the {dl}; n = {multi.n}, events = {multi.n_events}. Efron ties; "
         "HR with Wald 95% CI and Wald p. *p < 0.05.",
     )
     zph = cox_zph(multi)
@@ -107,7 +107,7 @@ def _check_hr(ctx, which, fit, train, time, event, terms):
             )
 
 
-def _km_by_risk(ctx, section, sets, risk, time, event, horizon):
+def _km_by_risk(ctx, section, sets, risk, time, event, horizon, model):
     from hccstats import coords, roc
     from hccstats.survival import km_plot, survdiff, survfit
 
@@ -126,7 +126,7 @@ def _km_by_risk(ctx, section, sets, risk, time, event, horizon):
             km,
             risk_times=ticks,
             logrank=test,
-            xlabel=f"Time ({time})",
+            xlabel=ctx.label(time),
             ylabel="Event-free probability",
             title=f"{part.capitalize()} set",
         )
@@ -135,7 +135,7 @@ def _km_by_risk(ctx, section, sets, risk, time, event, horizon):
         if test is not None:
             ctx.check(
                 STAGE,
-                f"Log-rank p, DL nomogram risk groups, {part}",
+                f"Log-rank p, {model} risk groups, {part}",
                 p,
                 "survival::survdiff(Surv(time, event) ~ group)",
                 lambda t=t, e=e, g=group: R.logrank_p(t, e, g),
@@ -144,8 +144,8 @@ def _km_by_risk(ctx, section, sets, risk, time, event, horizon):
         section.figure(
             f"fig_km_{part}",
             fig,
-            caption=f"{ctx.next_figure()} Kaplan–Meier curves of the {part} set by the DL "
-            f"nomogram's risk group (cut-off {cut.threshold:.3f}, Youden index of the event by "
+            caption=f"{ctx.next_figure()} Kaplan–Meier curves of the {part} set by the "
+            f"{model}'s risk group (cut-off {cut.threshold:.3f}, Youden index of the event by "
             f"{horizon:g} in the training set), log-rank p and numbers at risk",
         )
     return pd.DataFrame(rows)
@@ -244,8 +244,8 @@ def run(ctx: Context, section: Section) -> None:
         f"n = {len(sets['validation'])} ({int(sets['validation'][event].sum())} events)."
     )
     terms = list(fits[dl].terms)
-    cox, multi, zph = _cox_tables(ctx, section, sets["training"], time, event, terms)
-    km = _km_by_risk(ctx, section, sets, scores[dl], time, event, horizon)
+    cox, multi, zph = _cox_tables(ctx, section, sets["training"], time, event, terms, dl)
+    km = _km_by_risk(ctx, section, sets, scores[dl], time, event, horizon, dl)
     disc = _discrimination(ctx, sets, scores, time, event, times)
     formats = {"Model": F.col("model", "text"), "Set": lambda r: str(r["set"]).capitalize()}
     formats["Harrell's C (95% CI)"] = lambda r: F.fmt_est_ci(
@@ -319,8 +319,8 @@ def run(ctx: Context, section: Section) -> None:
     ctx.methods[STAGE] = (
         f"The time to the event ({time}) was analysed with Cox proportional-hazards models (Efron "
         "ties; survival::coxph-equivalent), the proportional-hazards assumption with scaled "
-        "Schoenfeld residuals (cox.zph, Kaplan–Meier time scale), Kaplan–Meier curves by the DL "
-        "nomogram's risk group with the log-rank test, Harrell's C and the time-dependent AUC "
+        "Schoenfeld residuals (cox.zph, Kaplan–Meier time scale), Kaplan–Meier curves by the "
+        f"{dl}'s risk group (Youden cut-off of the training set) with the log-rank test, Harrell's C and the time-dependent AUC "
         f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in times)}, calibration at "
         f"{horizon:g} ({cal.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
         "NRI and IDI (Hmisc::improveProb-equivalent) and decision curves at the horizon with "
