@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "lrm": "hccstats.logistic",
     "LogisticFit": "hccstats.logistic",
     "univariate": "hccstats.logistic",
+    "univariable": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",

@@ -1,7 +1,12 @@
 """DOCX rendering with python-docx: journal three-line tables, captions, figures.
 
 Three-line table: a thick rule above the header, a thin rule under it, a thick rule
-under the last row, no vertical lines. Captions above tables, below figures.
+under the last row, no vertical lines. Captions above tables, below figures, in Word's Caption
+style with the number in a SEQ field and a bookmark (cross-referenceable). Numeric columns are
+right-aligned; the header row repeats on every page and rows do not split; column widths are
+fitted to the content (:mod:`reports.layout`); a table that would fit the portrait text width
+only by wrapping its text columns heavily (unwrapped width above 1.2 × the text width), or not at
+all, gets a landscape section of its own.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .model import Figure, Report, Table, Text
+from .formatting import typeset
+from .layout import column_widths_cm, numeric_columns
+from .model import Figure, Report, Table, Text, slug
 
 __all__ = ["render_docx"]
 
@@ -49,34 +56,175 @@ def _borders(el, **edges: tuple[str, int]) -> None:
         node.set(qn("w:color"), "000000")
 
 
-def _caption(doc, caption: str, *, size: float = 10) -> None:
-    p = doc.add_paragraph()
+#: caption label -> Word SEQ identifier (the label Word's cross-reference dialog lists)
+_SEQ = {
+    "Table": "Table",
+    "Supplementary Table": "SupplementaryTable",
+    "Fig.": "Figure",
+    "Figure": "Figure",
+    "Supplementary Fig.": "SupplementaryFigure",
+    "Supplementary Figure": "SupplementaryFigure",
+}
+_LABEL_PARTS = re.compile(
+    r"^(?P<label>(?:Supplementary )?(?:Table|Fig\.|Figure)) (?P<num>[0-9]+)(?P<part>[A-Za-z]?)$"
+)
+
+PORTRAIT_CM = (21.0, 29.7)  # A4
+MARGIN_CM = 2.0
+#: a table whose unwrapped width exceeds this multiple of the portrait text width gets a
+#: landscape page (a little wider wraps its text columns instead)
+LANDSCAPE_ABOVE = 1.2
+
+
+def _field_runs(p, instr: str, result: str, *, size: float, bold: bool) -> None:
+    """A complex field (``instr``) with ``result`` as its current text, as Word inserts SEQ fields."""
+
+    def run(child):
+        r = p.add_run()
+        r.bold = bold
+        r.font.size = Pt(size)
+        r._r.append(child)
+        return r
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run(begin)
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instr} "
+    run(code)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run(sep)
+    r = p.add_run(result)
+    r.bold = bold
+    r.font.size = Pt(size)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run(end)
+
+
+def _bookmark(p, name: str, bid: int, start: bool) -> None:
+    el = OxmlElement("w:bookmarkStart" if start else "w:bookmarkEnd")
+    el.set(qn("w:id"), str(bid))
+    if start:
+        el.set(qn("w:name"), name)
+    p._p.append(el)
+
+
+def _caption(doc, caption: str, *, size: float = 10, ref: str | None = None) -> None:
+    """A caption in Word's Caption style; "Table 4 ..." gets its number from a SEQ field.
+
+    ``ref`` names a bookmark around the label and number, so Word can cross-reference it.
+    """
+    caption = typeset(caption)
+    p = doc.add_paragraph(style="Caption")
     p.paragraph_format.space_after = Pt(3)
     p.paragraph_format.keep_with_next = True
     m = _LABEL.match(caption)
     if m:
-        r = p.add_run(m.group(1))
-        r.bold = True
-        r.font.size = Pt(size)
+        parts = _LABEL_PARTS.match(m.group(1))
+        bid = len(doc.element.body.findall(".//" + qn("w:bookmarkStart")))
+        if ref:
+            _bookmark(p, ref, bid, True)
+        if parts and parts.group("label") in _SEQ:
+            r = p.add_run(parts.group("label") + " ")
+            r.bold = True
+            r.font.size = Pt(size)
+            seq = _SEQ[parts.group("label")]
+            # panels "3a", "3b" share one number: the second repeats it (\c) instead of counting
+            last = getattr(doc, "_seq_last", {})
+            repeat = "\\c " if parts.group("part") and last.get(seq) == parts.group("num") else ""
+            last[seq] = parts.group("num")
+            doc._seq_last = last
+            num = parts.group("num")
+            _field_runs(p, f"SEQ {seq} {repeat}\\* ARABIC", num, size=size, bold=True)
+            if parts.group("part"):
+                r = p.add_run(parts.group("part"))
+                r.bold = True
+                r.font.size = Pt(size)
+        else:  # a label Word's SEQ cannot count, kept as text
+            r = p.add_run(m.group(1))
+            r.bold = True
+            r.font.size = Pt(size)
+        if ref:
+            _bookmark(p, ref, bid, False)
         caption = caption[m.end() :]
     r = p.add_run(caption)
     r.font.size = Pt(size)
 
 
-def _cell_text(cell, text: str, font, bold: bool = False) -> None:
+def _cell_text(cell, text: str, font, *, bold: bool = False, right: bool = False) -> None:
     para = cell.paragraphs[0]
     run = para.add_run(text)
     run.font.size = font
     run.bold = bold or None
     para.paragraph_format.space_after = Pt(0)
     para.paragraph_format.space_before = Pt(1)
+    if right:
+        para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _row_flags(row, *, header: bool) -> None:
+    """Rows never split across pages; the header row repeats at the top of every page."""
+    trPr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit",) + (("w:tblHeader",) if header else ()):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "true")
+        trPr.append(el)
+
+
+def _widths(table, widths_cm) -> None:
+    """Fixed column widths (the grid, every cell, the table) fitted to the content."""
+    tblPr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblPr.append(layout)
+    tblW = tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        tblW = OxmlElement("w:tblW")
+        tblPr.append(tblW)
+    tblW.set(qn("w:type"), "dxa")
+    tblW.set(qn("w:w"), str(sum(int(Cm(w).twips) for w in widths_cm)))
+    for gc, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+        gc.set(qn("w:w"), str(int(Cm(w).twips)))
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_cm):
+            cell.width = Cm(w)
+
+
+def _orient(doc, landscape: bool) -> None:
+    """Start a new section (new page) in the orientation, unless the current one has it."""
+    sec = doc.sections[-1]
+    if (sec.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+        return
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    w, h = Cm(PORTRAIT_CM[0]), Cm(PORTRAIT_CM[1])
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (h, w) if landscape else (w, h)
+
+
+def _text_width_cm(landscape: bool) -> float:
+    return (PORTRAIT_CM[1] if landscape else PORTRAIT_CM[0]) - 2 * MARGIN_CM
 
 
 def _table(doc, t: Table) -> None:
     disp = t.display()
-    _caption(doc, t.caption)
     ncol = len(disp.columns)
+    size = 8 if ncol > 6 else 9
+    numeric = numeric_columns(disp)
+    portrait = _text_width_cm(False)
+    fitted, natural = column_widths_cm(disp, size, portrait, numeric=numeric)
+    # landscape when the table cannot fit the portrait width, or only by wrapping text heavily
+    landscape = t.orientation == "landscape" or (
+        t.orientation == "auto"
+        and (sum(fitted) > portrait + 1e-6 or natural > LANDSCAPE_ABOVE * portrait)
+    )
+    _orient(doc, landscape)
+    widths, _ = column_widths_cm(disp, size, _text_width_cm(landscape), numeric=numeric)
+    _caption(doc, t.caption, ref=f"tbl_{slug(t.name)}"[:40])
     table = doc.add_table(rows=1, cols=ncol)
+    table.autofit = False
     tblPr = table._tbl.tblPr
     _borders(
         tblPr,
@@ -87,16 +235,20 @@ def _table(doc, t: Table) -> None:
         insideH=("nil", 0),
         insideV=("nil", 0),
     )
-    font = Pt(8 if ncol > 6 else 9)
-    for cell, col in zip(table.rows[0].cells, disp.columns):
-        _cell_text(cell, str(col), font, bold=True)
+    font = Pt(size)
+    _row_flags(table.rows[0], header=True)
+    for cell, col, right in zip(table.rows[0].cells, disp.columns, numeric):
+        _cell_text(cell, str(col), font, bold=True, right=right)
         _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 6))
     for rec in disp.itertuples(index=False):
-        for cell, v in zip(table.add_row().cells, rec):  # row by row: table.cell(i, j) is quadratic
-            _cell_text(cell, str(v), font)
+        row = table.add_row()  # row by row: table.cell(i, j) is quadratic
+        _row_flags(row, header=False)
+        for cell, v, right in zip(row.cells, rec, numeric):
+            _cell_text(cell, str(v), font, right=right)
+    _widths(table, widths)
     if t.footnote:
         p = doc.add_paragraph()
-        r = p.add_run(t.footnote)
+        r = p.add_run(typeset(t.footnote))
         r.font.size = Pt(8)
         r.italic = False
         p.paragraph_format.space_after = Pt(12)
@@ -105,14 +257,15 @@ def _table(doc, t: Table) -> None:
 
 
 def _figure(doc, f: Figure, png: Path, width_cm: float) -> None:
+    _orient(doc, False)
     doc.add_picture(str(png), width=Cm(width_cm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _caption(doc, f.caption, size=9.5)
+    _caption(doc, f.caption, size=9.5, ref=f"fig_{slug(f.name)}"[:40])
 
 
 def _text(doc, t: Text) -> None:
     p = doc.add_paragraph()
-    r = p.add_run(t.text)
+    r = p.add_run(t.text if t.style == "pre" else typeset(t.text))
     if t.style in ("note", "pre"):
         r.font.size = Pt(8.5)
     if t.style == "pre":
@@ -127,9 +280,9 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4
+    sec.page_width, sec.page_height = Cm(PORTRAIT_CM[0]), Cm(PORTRAIT_CM[1])
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, Cm(2.0))
+        setattr(sec, side, Cm(MARGIN_CM))
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(11)
@@ -139,11 +292,18 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     if report.subtitle:
         p = doc.add_paragraph(report.subtitle)
         p.runs[0].font.size = Pt(10)
+    caption = doc.styles["Caption"]  # Word's Caption style, in the text's colour and size
+    caption.font.bold = False
+    caption.font.italic = False
+    caption.font.color.rgb = RGBColor(0, 0, 0)
+    caption.font.size = Pt(10)
     for alert in report.alerts:
         _text(doc, Text(f"Warning: {alert}", "error"))
-    width = (21.0 - 4.0) * 0.9
+    width = _text_width_cm(False) * 0.9
     for i, section in enumerate(report.sections, 1):
-        title = f"{i}. {section.title}" + (f" ({section.status})" if section.status != "ok" else "")
+        title = f"{i}. {typeset(section.title)}" + (
+            f" ({section.status})" if section.status != "ok" else ""
+        )
         doc.add_heading(title, level=1)
         if section.message:
             _text(doc, Text(section.message, "error"))

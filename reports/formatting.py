@@ -8,6 +8,8 @@ Rules (journal style, as in Yan et al., Eur Radiol 2023):
   ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
 - median (IQR): ``"54.0 (45.0, 62.0)"``; counts: ``"54 (27.7%)"``.
 - percentages of a proportion: ``0.764`` → ``"76.4"``.
+- typography (:func:`typeset`, applied to every displayed cell, header, caption and note):
+  ``"≥"``/``"≤"`` for ``>=``/``<=``, ``"×10⁹/L"`` for ``x10^9/L``.
 
 Everything else in the project keeps numbers unrounded.
 """
@@ -15,8 +17,9 @@ Everything else in the project keeps numbers unrounded.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,7 @@ __all__ = [
     "est_ci",
     "or_ci",
     "col",
+    "typeset",
 ]
 
 NA = "NA"
@@ -165,7 +169,7 @@ def format_value(x: Any, spec: str = "auto") -> str:
     raise ValueError(f"unknown format spec {spec!r}")
 
 
-Format = Union[str, Callable[[pd.Series], str]]
+Format = str | Callable[[pd.Series], str]
 
 
 def est_ci(est: str, low: str, high: str, digits: int = 3) -> Callable[[pd.Series], str]:
@@ -199,4 +203,36 @@ def format_table(data: pd.DataFrame, formats: Mapping[str, Format] | None = None
             if col not in data.columns:
                 raise KeyError(f"format for {col!r} but the table has no such column")
             out[col] = [format_value(v, spec) for v in data[col].tolist()]
-    return pd.DataFrame(out, index=range(len(data)), dtype=object)
+    return pd.DataFrame(
+        {typeset(c): [typeset(v) for v in vals] for c, vals in out.items()},
+        index=range(len(data)),
+        dtype=object,
+    )
+
+
+_EXP = r"10\^(?:\((-?\d+)\)|(-?\d+))"
+#: "x10^9", "x 10^9" after a number, a space or "(", and a unit "10^9/L" opening a unit
+_TIMES_POWER = re.compile(r"(?:(?<=[\d\s(])|^)[xX×*] ?" + _EXP)
+_UNIT_POWER = re.compile(r"(?:(?<=\()|(?<=, )|^)" + _EXP + r"(?=/)")
+_POWER = re.compile(r"(?<![\w.^])" + _EXP)
+_SYMBOLS = (("<=", "≤"), (">=", "≥"), ("+/-", "±"), ("=<", "≤"), ("=>", "≥"))
+
+
+def typeset(text: Any) -> Any:
+    """Journal typography of a label or cell: ``">=500"`` → ``"≥500"``, ``"<="`` → ``"≤"``,
+    ``"+/-"`` → ``"±"``, ``"x10^9/L"`` and a unit ``"10^9/L"`` → ``"×10⁹/L"``, other
+    ``"10^-3"`` → ``"10⁻³"``.
+
+    Non-strings are returned unchanged; so is text without these ASCII stand-ins.
+    """
+    if not isinstance(text, str):
+        return text
+    for ascii_, sign in _SYMBOLS:
+        text = text.replace(ascii_, sign)
+    text = _TIMES_POWER.sub(lambda m: "×10" + _sup(m), text)
+    text = _UNIT_POWER.sub(lambda m: "×10" + _sup(m), text)
+    return _POWER.sub(lambda m: "10" + _sup(m), text)
+
+
+def _sup(m: re.Match) -> str:
+    return (m.group(1) or m.group(2)).translate(_SUP)

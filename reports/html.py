@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .formatting import typeset
+from .layout import numeric_columns
 from .model import Figure, Report, Table, Text, slug
 
 __all__ = ["render_html", "CSS"]
@@ -26,15 +28,17 @@ nav.toc a { color: var(--accent); text-decoration: none; display: block; }
           margin-left: .5rem; vertical-align: middle; font-weight: 600; }
 .status.failed { background: #fde2e1; color: #a50e0e; }
 .status.not-available { background: #eceff1; color: #455a64; }
-figure.table { margin: 1.75rem 0; overflow-x: auto; }
+figure.table { margin: 1.75rem 0; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
 figure.table figcaption, figure.fig figcaption { font-size: .95rem; margin-bottom: .4rem; text-align: left; }
 figure.fig figcaption { margin-top: .4rem; }
 table.three-line { border-collapse: collapse; font-family: system-ui, "DejaVu Sans", sans-serif; font-size: .85rem;
                    border-top: 2px solid var(--rule); border-bottom: 2px solid var(--rule); width: auto; min-width: 60%; }
 table.three-line thead th { border-bottom: 1px solid var(--rule); text-align: left; font-weight: 600; padding: .35rem .7rem;
                             vertical-align: bottom; }
-table.three-line td { padding: .25rem .7rem; text-align: left; vertical-align: top; white-space: nowrap; }
-table.three-line td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.three-line td { padding: .25rem .7rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
+table.three-line td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.three-line th.num { text-align: right; }
 .footnote { font-size: .8rem; color: var(--muted); margin-top: .35rem; max-width: 900px; }
 figure.fig { margin: 1.75rem 0; }
 figure.fig img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -48,10 +52,10 @@ pre { white-space: pre-wrap; font-size: .8rem; background: #f6f7f9; padding: .75
 """
 
 _LABEL = re.compile(r"^((?:Supplementary )?(?:Table|Fig\.|Figure) [A-Za-z0-9.]+)")
-_NUM = re.compile(r"^[<>≤≥−+-]?\s?[0-9.,]+")
 
 
 def caption_html(caption: str) -> str:
+    caption = typeset(caption)
     m = _LABEL.match(caption)
     if not m:
         return html.escape(caption)
@@ -59,22 +63,25 @@ def caption_html(caption: str) -> str:
 
 
 def _table(t: Table) -> str:
+    """A three-line table; numeric columns right-aligned and unwrapped, text columns wrap, and a
+    table wider than the page scrolls inside its own box (no column is ever cut off)."""
     disp = t.display()
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in disp.columns)
+    numeric = numeric_columns(disp)
+    num = [' class="num"' if n else "" for n in numeric]
+    head = "".join(f"<th{c}>{html.escape(str(h))}</th>" for h, c in zip(disp.columns, num))
     rows = []
     for rec in disp.itertuples(index=False):
         cells = []
-        for v in rec:
+        for v, cls in zip(rec, num):
             s = str(v)
-            cls = ' class="num"' if _NUM.match(s) and not s.endswith("%") else ""
             indent = len(s) - len(s.lstrip(" "))  # leading spaces indent a level under its variable
             cells.append(f"<td{cls}>{'&nbsp;' * indent}{html.escape(s.lstrip(' '))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    foot = f'<div class="footnote">{html.escape(t.footnote)}</div>' if t.footnote else ""
+    foot = f'<div class="footnote">{html.escape(typeset(t.footnote))}</div>' if t.footnote else ""
     return (
         f'<figure class="table" id="{slug(t.name)}"><figcaption>{caption_html(t.caption)}</figcaption>'
-        f'<table class="three-line"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-        f"{foot}</figure>"
+        f'<div class="table-scroll"><table class="three-line"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>{foot}</figure>"
     )
 
 
@@ -90,7 +97,7 @@ def _text(t: Text) -> str:
     if t.style == "pre":
         return f"<pre>{html.escape(t.text)}</pre>"
     cls = f' class="{t.style}"' if t.style != "body" else ""
-    return f"<p{cls}>{html.escape(t.text)}</p>"
+    return f"<p{cls}>{html.escape(typeset(t.text))}</p>"
 
 
 def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
@@ -115,9 +122,11 @@ def render_html(report: Report, pngs: Mapping[str, Path]) -> str:
         badge = ""
         if sec.status != "ok":
             badge = f'<span class="status {slug(sec.status).replace("_", "-")}">{html.escape(sec.status)}</span>'
-        parts.append(f'<section id="sec-{i}"><h2>{i}. {html.escape(sec.title)}{badge}</h2>')
+        parts.append(
+            f'<section id="sec-{i}"><h2>{i}. {html.escape(typeset(sec.title))}{badge}</h2>'
+        )
         if sec.message:
-            parts.append(f'<p class="error">{html.escape(sec.message)}</p>')
+            parts.append(f'<p class="error">{html.escape(typeset(sec.message))}</p>')
         for b in sec.blocks:
             if isinstance(b, Table):
                 parts.append(_table(b))

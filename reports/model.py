@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +39,8 @@ class Table:
         (a Series) and returning the cell text (e.g. :func:`reports.formatting.est_ci`).
         Empty: every data column is shown with a default format.
     footnote : text printed under the table (abbreviations, tests used).
+    orientation : ``"auto"`` (DOCX: a landscape page when the content is wider than the portrait
+        text width), ``"portrait"`` or ``"landscape"``.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Table:
     formats: Mapping[str, str | Callable[[pd.Series], str]] = field(default_factory=dict)
     footnote: str = ""
     kind: str = "table"
+    orientation: str = "auto"
 
     def display(self) -> pd.DataFrame:
         """The table as strings, ready for HTML/DOCX."""
@@ -78,7 +81,7 @@ class Text:
     kind: str = "text"
 
 
-Block = Union[Table, Figure, Text]
+Block = Table | Figure | Text
 
 
 @dataclass

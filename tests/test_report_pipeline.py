@@ -368,6 +368,47 @@ def test_report_html_renders_in_headless_chromium(report, tmp_path):
     assert 0.005 < dark < 0.5 and img.std() > 10  # text and figures drawn, not a blank page
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is installed by `make test`'s bootstrap")
+def test_report_layout_read_back_against_word_markup_and_chromium(report, tmp_path):
+    from _chromium import assert_no_clipped_column, table_layout
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    # decision curves over threshold probabilities 0-0.6 by 0.01 (R: seq(0, 0.6, 0.01))
+    res = json.loads((report / "results.json").read_text())
+    for part, rows in res["performance"]["dca"].items():
+        th = np.unique([r["threshold"] for r in rows])
+        assert len(th) == 61 and th[0] == 0 and abs(th[-1] - 0.6) < 1e-12, part
+    # DOCX: captions in Word's Caption style with SEQ fields, header rows repeated, p values
+    # right-aligned
+    doc = Document(str(report / "report.docx"))
+    caps = [p for p in doc.paragraphs if p.style.name == "Caption"]
+    assert len(caps) >= len(doc.tables) > 0
+    assert all("SEQ" in "".join(t.text for t in p._p.iter(qn("w:instrText"))) for p in caps)
+    for t in doc.tables:
+        assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        head = [c.text for c in t.rows[0].cells]
+        if "p value" in head:
+            j = head.index("p value")
+            assert all(
+                r.cells[j].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for r in t.rows
+            )
+    # typography: the words and signs a reader sees (tags and attributes stripped)
+    page = (report / "report.html").read_text(encoding="utf-8")
+    shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    body = "\n".join(
+        [p.text for p in doc.paragraphs]
+        + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    for text in (shown, body):
+        assert "univariate" not in text.lower() and "univariable" in text.lower()
+        assert "&gt;=" not in text and ">=" not in text and "10^" not in text
+    # HTML at 800 px: no column clipped
+    layout = table_layout(report / "report.html", tmp_path, 800)
+    assert len(layout["tables"]) == len(doc.tables)
+    assert_no_clipped_column(layout)
+
+
 EXTERNAL_YAML = """\
 name: birthwt with feature tables made elsewhere
 seed: 11

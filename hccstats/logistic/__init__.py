@@ -1,6 +1,6 @@
-"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate``,
-SPSS-style ``forward_lr`` and ``vif`` (car::vif);
-restricted cubic splines ``rcs`` (rms::rcs) in formulas. See docs/logistic.md."""
+"""Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate`` (the
+univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and ``vif``
+(car::vif); restricted cubic splines ``rcs`` (rms::rcs) in formulas. See docs/logistic.md."""
 
 from ._lrm import LogisticFit, lrm
 from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
@@ -9,10 +9,14 @@ from ._stepwise import Stepwise, forward_lr
 from ._univariate import univariate
 from ._vif import vif
 
+#: the same function under the clinical literature's name (one predictor per model)
+univariable = univariate
+
 __all__ = [
     "lrm",
     "LogisticFit",
     "univariate",
+    "univariable",
     "forward_lr",
     "Stepwise",
     "vif",

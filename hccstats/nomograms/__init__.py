@@ -8,5 +8,13 @@ new patients.
 
 from ._engine import UnsupportedModelError
 from ._nomogram import Nomogram, nomogram, nomogram_score
+from ._ticks import RiskAxis, risk_ticks
 
-__all__ = ["nomogram", "nomogram_score", "Nomogram", "UnsupportedModelError"]
+__all__ = [
+    "nomogram",
+    "nomogram_score",
+    "Nomogram",
+    "UnsupportedModelError",
+    "risk_ticks",
+    "RiskAxis",
+]

@@ -15,7 +15,7 @@ from ..plots import journal_style
 from ..plots._style import DOUBLE_COLUMN, SINGLE_COLUMN
 from ._rfuncs import r_format, r_pretty
 
-__all__ = ["draw_nomogram"]
+__all__ = ["draw_nomogram", "native_geometry"]
 
 _TICK = 0.14  # tick length, in rows
 _PAD = 0.06
@@ -105,6 +105,33 @@ def _axis(
     return extent
 
 
+def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Points"):
+    """Figure width, axis titles (rows), tick and title font sizes, and the axes' length (in)."""
+    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    axes_names = list(dict.fromkeys(table.loc[table["kind"] == "predictor", "axis"]))
+    rows = [points_label, *axes_names, "Total Points"]
+    if show_lp:
+        rows.append("Linear Predictor")
+    rows += list(dict.fromkeys(table.loc[table["kind"] == "risk", "axis"]))
+    fontsize = 6.5 if w >= 5 else 5.5
+    title_size = 8 if w >= 5 else 7
+    label_in = max(_label_width(r, title_size) for r in rows)
+    return w, rows, fontsize, title_size, max(w - label_in - 0.3, 1.0)
+
+
+def native_geometry(
+    table: pd.DataFrame, width="double", show_lp: bool = True
+) -> tuple[float, float]:
+    """(inches per total point, tick-label font size) of the risk axis as :func:`draw_nomogram` draws it.
+
+    The axes run over ``width_in`` inches for 0 to the largest total-points tick, inside an
+    x range widened by at least 2% each side.
+    """
+    _, _, fontsize, _, width_in = _layout(table, width, show_lp)
+    total = table.loc[table["kind"] == "total_points", "points"].to_numpy(float)
+    return width_in / 1.04 / float(total.max()), fontsize
+
+
 def draw_nomogram(
     table: pd.DataFrame,
     *,
@@ -115,24 +142,16 @@ def draw_nomogram(
     points_label: str = "Points",
 ) -> Figure:
     """The nomogram figure of a points table (``Nomogram.points``); returns the Figure."""
-    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    w, rows, fontsize, title_size, width_in = _layout(table, width, show_lp, points_label)
     preds = table[table["kind"] == "predictor"]
     axes_names = list(dict.fromkeys(preds["axis"]))
     bottom = table[table["kind"] != "predictor"]
     total = bottom[bottom["kind"] == "total_points"]["points"].to_numpy(float)
     total_max = float(total.max()) if total.size else float(maxscale)
-    rows = [points_label, *axes_names, "Total Points"]
-    if show_lp:
-        rows.append("Linear Predictor")
     risk_axes = list(dict.fromkeys(bottom[bottom["kind"] == "risk"]["axis"]))
-    rows += risk_axes
-    fontsize = 6.5 if w >= 5 else 5.5
-    title_size = 8 if w >= 5 else 7
     with journal_style():
         fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
         ax = fig.subplots()
-        label_in = max(_label_width(r, title_size) for r in rows)
-        width_in = max(w - label_in - 0.3, 1.0)
         ys = -np.arange(len(rows), dtype=float)
         # Points scale
         major = r_pretty([0, maxscale], nint)

@@ -18,8 +18,9 @@ from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
 from ..plots._style import atomic_target
-from ._draw import draw_nomogram
+from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
+from ._ticks import RiskAxis, risk_axis, risk_ticks
 
 __all__ = ["Nomogram", "nomogram", "nomogram_score"]
 
@@ -51,6 +52,9 @@ class Nomogram:
         The native drawing (engine "python"), or the rms PNG shown in a Figure (engine "r").
     r_print : str
         R's ``print(nomogram)`` (engine "r" only).
+    risk_geometry : dict
+        Engine "r": the risk axis as rms drew it (label ``centre`` and ``width`` in inches,
+        ``label``, ``inch_per_point``), from the drawing device.
     """
 
     points: pd.DataFrame
@@ -63,6 +67,7 @@ class Nomogram:
     r_print: str = ""
     _r_files: dict = field(default_factory=dict, repr=False)
     _tmpdir: object = field(default=None, repr=False)
+    risk_geometry: dict = field(default_factory=dict, repr=False)
 
     @property
     def variables(self) -> list[str]:
@@ -174,7 +179,7 @@ def nomogram(
     engine: str = "r",
     *,
     fun_label: str = "Risk of early recurrence",
-    fun_at: Sequence[float] | None = None,
+    fun_at: Sequence[float] | str | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,
     nint: int = 10,
@@ -207,7 +212,10 @@ def nomogram(
         Title of the risk axis.
     fun_at, lp_at : sequence of float, optional
         Risk and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default ``pretty``
-        values over the observed range, as rms chooses them.
+        values over the observed range, as rms chooses them. ``fun_at="auto"`` chooses the risk
+        ticks from the drawn axis length so that no two labels overlap (coarse ``pretty`` values
+        first, then finer ones and the tails 0.01/0.99, 0.05/0.95, each kept only where its
+        label clears its neighbours; :func:`hccstats.nomograms.risk_ticks`).
     maxscale, nint : rms's ``maxscale`` (points of the widest predictor) and ``nint`` (tick count).
     labels : dict, optional
         Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``; the
@@ -246,7 +254,15 @@ def nomogram(
             raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
     labels = _labels(fit, labels)
     value_labels = _value_labels(value_labels)
+    if isinstance(fun_at, str) and fun_at != "auto":
+        raise InputError(f"fun_at: a sequence of risks, None or 'auto', got {fun_at!r}")
     if engine == "python":
+        if fun_at == "auto":
+            table, sc, intercept = points_table(
+                fit, fun_label=fun_label, lp_at=lp_at, maxscale=maxscale, nint=nint, labels=labels
+            )
+            inch_per_point, fontsize = native_geometry(table, width, show_lp)
+            fun_at = risk_ticks(_axis_of(table, sc, intercept, inch_per_point), fontsize)
         table, sc, intercept = points_table(
             fit,
             fun_label=fun_label,
@@ -337,20 +353,28 @@ def _r_nomogram(
     pointsize = 10.0 if w >= 5 else 7.0
     title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
-    res = rms_nomogram(
-        formula,
-        data,
+    common = dict(
         labels=r_labels,
         fun_label=fun_label,
-        fun_at=fun_at,
         lp_at=lp_at,
         maxscale=maxscale,
         nint=nint,
-        files=files,
         width=float(w),
         xfrac=xfrac,
         pointsize=pointsize,
+    )
+    if isinstance(fun_at, str):  # "auto": measure the axis as rms draws it, then choose
+        first = rms_nomogram(formula, data, **common)
+        geom = first["risk_geometry"]
+        axis = _axis_of(first["table"], first["sc"], first["intercept"], geom["inch_per_point"])
+        fun_at = risk_ticks(axis, 0.75 * pointsize)
+    res = rms_nomogram(
+        formula,
+        data,
+        fun_at=fun_at,
+        files=files,
         value_labels={k: v for k, v in value_labels.items() if k in data.columns},
+        **common,
     )
     table = relabel_values(res["table"][TABLE_COLUMNS], value_labels)
     fig = _png_figure(files["png"])
@@ -365,7 +389,13 @@ def _r_nomogram(
         res["printed"],
         files,
         tmp,
+        risk_geometry=res["risk_geometry"],
     )
+
+
+def _axis_of(table: pd.DataFrame, sc: float, intercept: float, inch_per_point: float) -> RiskAxis:
+    total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
+    return risk_axis(table, sc, intercept, inch_per_point * float(total.max()))
 
 
 def _png_figure(path: str) -> Figure:

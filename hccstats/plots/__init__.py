@@ -9,6 +9,8 @@ it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
 """
 
 from ._curves import calibration_curves, decision_curves, roc_curves
+from ._legend import legend_overlaps, place_legend
+from ._panels import performance_panels
 from ._style import (
     DOUBLE_COLUMN,
     OKABE_ITO,
@@ -25,6 +27,9 @@ __all__ = [
     "roc_curves",
     "calibration_curves",
     "decision_curves",
+    "performance_panels",
+    "place_legend",
+    "legend_overlaps",
     "signature_comparison",
     "forest_plot",
     "save_figure",

@@ -15,6 +15,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .._errors import InputError
+from ._legend import (
+    CALIBRATION_LOCS,
+    DECISION_LOCS,
+    legend_overlaps,
+    place_legend,
+    place_roc_legend,
+)
 from ._style import OKABE_ITO, REFERENCE_GREY, journal_style, model_colors, new_figure
 from ._text import auc_legend
 
@@ -123,82 +130,6 @@ def roc_curves(
     return fig
 
 
-LEGEND_FONTSIZE = (
-    6.5  # pt: "Clinical model: AUC 0.882 (0.828–0.936)" fits a single-column panel on two lines
-)
-_LEGEND_FRAME = dict(
-    frameon=True, fancybox=False, framealpha=0.85, facecolor="white", edgecolor="#BFBFBF"
-)
-
-
-def place_roc_legend(ax):
-    """Put the legend where no curve is: lower right, below the diagonal, in a white semi-opaque frame.
-
-    Tries one line per model, then "name" / "AUC (CI)" on two lines; if both would cover a curve,
-    the diagonal or leave the axes, the legend goes below the axes. Returns the Legend.
-    """
-    handles, labels = ax.get_legend_handles_labels()
-    curves = [np.column_stack(line.get_data()).astype(float) for line in ax.get_lines()]
-    two_line = [t.replace(": AUC", "\nAUC", 1) for t in labels]
-    for texts in (labels, two_line):
-        leg = ax.legend(
-            handles,
-            texts,
-            loc="lower right",
-            handlelength=1.5,
-            borderaxespad=0.4,
-            fontsize=LEGEND_FONTSIZE,
-            **_LEGEND_FRAME,
-        )
-        if not legend_overlaps(ax, leg, curves):
-            return leg
-    leg = ax.legend(
-        handles,
-        labels,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.22),
-        handlelength=1.5,
-        fontsize=LEGEND_FONTSIZE,
-        **_LEGEND_FRAME,
-    )
-    return leg
-
-
-def legend_overlaps(ax, legend, curves, margin: float = 0.03) -> bool:
-    """Whether ``legend`` (inside ``ax``) leaves the axes or covers a point of any polyline in ``curves``.
-
-    The legend box (grown by ``margin`` of the axes) is compared in data coordinates with the
-    polylines sampled densely (every segment split into steps of 0.005).
-    """
-    fig = ax.figure
-    renderer = (
-        fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
-    )
-    box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
-    if box.x0 < 0 or box.y0 < 0 or box.x1 > 1 or box.y1 > 1:
-        return True
-    (x0, y0), (x1, y1) = ax.transLimits.inverted().transform(
-        [[box.x0 - margin, box.y0 - margin], [box.x1 + margin, box.y1 + margin]]
-    )
-    for xy in curves:
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        if len(xy) == 0:
-            continue
-        steps = (
-            np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
-            if len(xy) > 1
-            else []
-        )
-        pts = [xy[:1]] + [
-            a + np.linspace(0, 1, k + 1)[1:, None] * (b - a)
-            for a, b, k in zip(xy[:-1], xy[1:], steps)
-        ]
-        pts = np.concatenate(pts)
-        if ((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)).any():
-            return True
-    return False
-
-
 def _calibration_table(obj: Any, name: str) -> pd.DataFrame:
     table = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "table", None)
     if not isinstance(table, pd.DataFrame) or not {"predicted", "apparent"} <= set(table.columns):
@@ -272,7 +203,7 @@ def calibration_curves(
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
-        ax.legend(loc="upper left", handlelength=1.8, borderaxespad=0.3)
+        place_legend(ax, CALIBRATION_LOCS)
     return fig
 
 
@@ -287,6 +218,7 @@ def decision_curves(
     ylim: tuple[float, float] | None = None,
     xlabel: str = "Threshold probability",
     width="single",
+    square: bool = True,
 ) -> Figure:
     """Net-benefit curves of the models, "Treat all" (grey) and "Treat none" (black) (Fig 6E/F).
 
@@ -300,6 +232,11 @@ def decision_curves(
     ylim : (low, high), optional
         Default: from −0.1 × the highest net benefit to 1.1 × it, so "Treat all" does not squash
         the models.
+    square : bool
+        A square plotting box, the frame of the ROC and calibration panels beside it.
+
+    The threshold axis spans the thresholds in ``table`` (``hccstats.dca(thresholds=...)``); the
+    legend is placed where it covers no curve.
 
     Returns
     -------
@@ -343,5 +280,7 @@ def decision_curves(
         ax.set_ylabel("Net benefit")
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
-        ax.legend(loc="upper right", handlelength=1.8, borderaxespad=0.3)
+        if square:
+            ax.set_box_aspect(1)
+        place_legend(ax, DECISION_LOCS, ncol_below=2)
     return fig

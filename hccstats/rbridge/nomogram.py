@@ -63,11 +63,27 @@ res <- tryCatch({
     else if (fmt == "svg") svg(path, width = width, height = height, pointsize = pointsize)
     tryCatch(console <- c(console, capture.output(draw())), finally = dev.off())
   }
+  # where the risk labels land on the report's device (cairo PNG): centres and widths in inches
+  png(tempfile(fileext = ".png"), width = width, height = height, units = "in", res = 72, type = "cairo", pointsize = pointsize)
+  info0 <- attr(nom, "info")
+  geometry <- tryCatch({
+    console <- c(console, capture.output(draw()))
+    fa <- shown[[fun_label]]
+    # plot.nomogram draws the bottom axes on usr = its xlim (-xfrac * maxscale, maxscale), widened
+    # 4% each side (xaxs "r"), times max(total points) / maxscale; it resets usr on exit
+    ms <- info0$maxscale; new_max <- max(nom$total.points$x)
+    xl <- -xfrac * ms; r4 <- 0.04 * (ms - xl)
+    u <- c(xl - r4, ms + r4) * new_max / ms
+    ipp <- par("pin")[1] / diff(u)
+    list(inch_per_point = ipp, centre = par("mai")[2] + (fa$x - u[1]) * ipp,
+         width = strwidth(as.character(fa$fat), units = "inches", cex = 0.75), label = as.character(fa$fat))
+  }, finally = dev.off())
   printed <- capture.output(print(nom))
   info <- attr(nom, "info")
   table <- hccstats_nomogram_table(nom)
   list(table = table, sc = info$sc, intercept = as.numeric(info$Intercept), lp_at = info$lp.at,
-       coef = coef(f), console = console, printed = paste(printed, collapse = "\n"))
+       coef = coef(f), console = console, printed = paste(printed, collapse = "\n"),
+       risk_geometry = geometry)
 }, finally = on.exit_fun())
 res
 """
@@ -173,7 +189,9 @@ def rms_nomogram(
     -------
     dict
         ``table`` (DataFrame: variable, axis, kind, value, x, xbeta, points — one row per tick),
-        ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
+        ``risk_geometry`` (the risk axis drawn on a cairo device of the figure's size:
+        ``inch_per_point`` of the total-points scale, each label's ``centre`` and ``width`` in
+        inches, ``label``), ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
         points), ``lp_at``, ``coef`` (Series), ``printed`` (R's ``print(nomogram)``), ``console``.
     """
     require_r("rms")
@@ -218,8 +236,15 @@ def rms_nomogram(
         warnings.warn("R console output: " + "\n".join(console), RWarning, stacklevel=2)
     table = out["table"].reset_index(drop=True)
     table["variable"] = table["variable"].astype(str)
+    geom = out["risk_geometry"]
     return {
         "table": table,
+        "risk_geometry": {
+            "inch_per_point": float(np.atleast_1d(np.asarray(geom["inch_per_point"], float))[0]),
+            "centre": np.atleast_1d(np.asarray(geom["centre"], float)),
+            "width": np.atleast_1d(np.asarray(geom["width"], float)),
+            "label": [str(v) for v in np.atleast_1d(geom["label"])],
+        },
         "sc": float(out["sc"]),
         "intercept": float(out["intercept"]),
         "lp_at": np.atleast_1d(np.asarray(out["lp_at"], float)),

@@ -1,7 +1,7 @@
 """The report pipeline behind ``python -m hccstats.report``.
 
 Given a study file (docs/study-file.md), it performs the reference study's analysis plan
-(patient flow, baseline table, reader agreement, deep-learning signatures, univariate and
+(patient flow, baseline table, reader agreement, deep-learning signatures, univariable and
 forward-LR logistic models, nomograms, ROC/DeLong, bootstrap calibration, decision curves,
 an R cross-check, generated methods and a TRIPOD checklist) and writes the manuscript's
 tables and figures through :mod:`reports`. See docs/report.md.

@@ -12,11 +12,16 @@ import pandas as pd
 
 from reports import Report, Section
 
-__all__ = ["Context", "Options", "RCheck", "StageUnavailable", "Progress"]
+__all__ = ["stage_label", "Context", "Options", "RCheck", "StageUnavailable", "Progress"]
 
 
 class StageUnavailable(Exception):
     """A stage cannot run on this study or installation (no images, a module missing, ...)."""
+
+
+def stage_label(stage: str) -> str:
+    """A stage's key as the report's tables show it (the univariable stage in the clinical word)."""
+    return {"univariate": "univariable"}.get(stage, stage)
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,20 @@ class Options:
     n4_convergence: float | None = (
         None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
     )
-    alpha: float = 0.05  # univariate screening and significance level
+    alpha: float = 0.05  # univariable screening and significance level
     entry: float = 0.05  # forward LR entry / removal
     removal: float = 0.10
     ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
     n_jobs: int = 1
     firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
+    dca_thresholds: tuple[float, float, float] = (0.0, 0.6, 0.01)  # decision curves: from, to, by
+
+    def dca_threshold_grid(self):
+        """The decision-curve thresholds, R's ``seq(from, to, by)`` (both ends included)."""
+        import numpy as np
+
+        lo, hi, by = self.dca_thresholds
+        return np.round(lo + by * np.arange(int(round((hi - lo) / by)) + 1), 10)
 
 
 @dataclass
@@ -158,7 +171,8 @@ class Context:
         self.checks.append(RCheck(stage, quantity, float(value), r_call, compute_r, rtol, atol))
 
     def label(self, name: str) -> str:
-        """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too)."""
+        """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too), typeset
+        ("≥", "×10⁹/L") as in the tables."""
         if name.startswith("Q(") and name.endswith(")"):
             import ast
 
@@ -166,7 +180,9 @@ class Context:
                 name = str(ast.literal_eval(name[2:-1]))
             except (ValueError, SyntaxError):
                 pass
-        return self.shared.get("labels", {}).get(name, name)
+        from reports.formatting import typeset
+
+        return typeset(self.shared.get("labels", {}).get(name, name))
 
     def alert(self, text: str) -> None:
         """A warning for the top of report.html / report.docx and stderr (once each)."""

@@ -25,7 +25,7 @@ STAGES: list[tuple[str, str]] = [
     ("_s_baseline", "Baseline characteristics"),
     ("_s_agreement", "Reader agreement"),
     ("_s_features", "Deep-learning signatures"),
-    ("_s_univariate", "Univariate analysis and collinearity"),
+    ("_s_univariate", "Univariable analysis and collinearity"),
     ("_s_models", "Multivariable models and nomograms"),
     ("_s_performance", "Model performance"),
     ("_s_survival", "Time to the event"),

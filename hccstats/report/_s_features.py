@@ -174,14 +174,14 @@ def run(ctx: Context, section: Section) -> None:
             "note",
         )
 
-    # Table 1: difference and univariate analysis of the signatures (training set)
+    # Table 1: difference and univariable analysis of the signatures (training set)
     y_tr = y.loc[train_ids]
     diff = difference_table(train_sig[names], y_tr, per=SIG_PER)
     n1, n0 = int(y_tr.sum()), int((1 - y_tr).sum())
     section.table(
         "table1_signatures",
         diff,
-        caption=f"{ctx.next_table()} Difference analysis and univariate analysis of the DL "
+        caption=f"{ctx.next_table()} Difference analysis and univariable analysis of the DL "
         "signatures between patients with and without the outcome in the training set",
         formats={
             "Signature": F.col("signature", "text"),

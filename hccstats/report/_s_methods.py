@@ -8,7 +8,7 @@ import pandas as pd
 
 from reports import Section
 
-from ._context import Context
+from ._context import Context, stage_label
 
 REQUIRES: tuple[str, ...] = ()
 
@@ -122,7 +122,7 @@ def run(ctx: Context, section: Section) -> None:
         formats={
             "TRIPOD item": lambda r: r["item"],
             "Topic": lambda r: r["topic"],
-            "Report section": lambda r: r["section"],
+            "Report section": lambda r: stage_label(r["section"]),
             "Status": lambda r: r["status"],
         },
         footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "

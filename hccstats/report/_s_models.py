@@ -36,6 +36,7 @@ def _nomograms(ctx: Context, fit, stem: str) -> list[tuple[str, object, str]]:
         labels=labels,
         fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
         value_labels=ordinal_value_labels(ctx, fit.terms),
+        fun_at="auto",  # risk ticks chosen from the axis length: labels never overlap
     )
     out = []
     if ctx.options.use_r:

@@ -24,11 +24,9 @@ def _variables(fit) -> list[str]:
 
 
 def run(ctx: Context, section: Section) -> None:
-    import matplotlib.pyplot as plt
-
     from hccstats import calibrate, dca
     from hccstats.calibration import calibration_curve
-    from hccstats.plots import calibration_curves, decision_curves, roc_curves
+    from hccstats.plots import performance_panels
 
     study, opts = ctx.study, ctx.options
     fits = dict(ctx.shared.get("fits", {}))
@@ -86,24 +84,21 @@ def run(ctx: Context, section: Section) -> None:
         cal[(name, "training")] = calibrate(fit, B=opts.B, seed=ctx.seed)
         cal[(name, "validation")] = calibration_curve(y["validation"], scores[name]["validation"])
     for part in ("training", "validation"):
-        dcas[part] = dca(y[part], {n: scores[n][part] for n in fits})
-    fig, axes = plt.subplots(3, 2, figsize=(7.2, 9.6))
-    for j, part in enumerate(("training", "validation")):
-        curves = {n: rocs[(n, part)] for n in order}
-        cis = {
-            n: (float(r.ci_low), float(r.ci_high))
-            for n, r in perf[perf["set"] == part].set_index("model").iterrows()
-        }
-        roc_curves(curves, cis=cis, ax=axes[0, j], title=f"{'AB'[j]}  ROC, {part} set")
-        calibration_curves(
-            {n: cal[(n, part)] for n in fits},
-            ax=axes[1, j],
-            title=f"{'CD'[j]}  Calibration, {part} set",
+        dcas[part] = dca(
+            y[part], {n: scores[n][part] for n in fits}, thresholds=opts.dca_threshold_grid()
         )
-        decision_curves(
-            dcas[part].table, ax=axes[2, j], title=f"{'EF'[j]}  Decision curves, {part} set"
-        )
-    fig.tight_layout()
+    fig = performance_panels(
+        {p: {n: rocs[(n, p)] for n in order} for p in dcas},
+        {
+            p: {
+                n: (float(r.ci_low), float(r.ci_high))
+                for n, r in perf[perf["set"] == p].set_index("model").iterrows()
+            }
+            for p in dcas
+        },
+        {p: {n: cal[(n, p)] for n in fits} for p in dcas},
+        dcas,
+    )
     section.figure(
         "fig_model_performance",
         fig,
@@ -162,6 +157,7 @@ def run(ctx: Context, section: Section) -> None:
         "Youden-optimal cut-off of the training set, applied unchanged to the validation set; AUCs were compared with "
         f"DeLong's test for paired curves (pROC-equivalent). Calibration was assessed with {opts.B} bootstrap resamples "
         f"(rms::calibrate-equivalent, seed {ctx.seed}) in the training set and a lowess calibration curve in the validation "
-        "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities 0.01–0.99)."
+        "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities "
+        f"{opts.dca_thresholds[0]:g}–{opts.dca_thresholds[1]:g} in steps of {opts.dca_thresholds[2]:g})."
         + calibration_failures(ctx, cal)
     )

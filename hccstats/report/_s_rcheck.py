@@ -10,7 +10,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from ._context import Context, StageUnavailable
+from ._context import Context, StageUnavailable, stage_label
 
 REQUIRES: tuple[str, ...] = ()
 PACKAGES = ("stats", "pROC", "rms", "car", "survival", "Hmisc")
@@ -109,7 +109,7 @@ def run(ctx: Context, section: Section) -> None:
         table,
         caption=f"{ctx.next_table(supplementary=True)} R cross-check of the headline numbers",
         formats={
-            "Stage": F.col("stage", "text"),
+            "Stage": lambda r: stage_label(r["stage"]),
             "Quantity": F.col("quantity", "text"),
             "hccstats": lambda r: _fmt(r["hccstats"]),
             "R": lambda r: _fmt(r["r"]),

@@ -1,7 +1,7 @@
 """Table 1 of the study: each signature between outcome groups.
 
 Median (IQR) per group, Mann-Whitney test as R's ``wilcox.test`` default, and the
-univariate odds ratio per ``per`` (0.1 by default) units of the signature from a logistic
+univariable odds ratio per ``per`` (0.1 by default) units of the signature from a logistic
 model (``hccstats.lrm``, as R's ``glm(y ~ I(s / per), family = binomial)`` with Wald CI).
 """
 
@@ -23,7 +23,7 @@ __all__ = ["difference_table"]
 def difference_table(
     signatures: pd.DataFrame | Mapping[str, Any], y: Any, *, per: float = 0.1, level: float = 0.95
 ) -> pd.DataFrame:
-    """Difference and univariate analysis of signatures between outcome groups (Table 1).
+    """Difference and univariable analysis of signatures between outcome groups (Table 1).
 
     R equivalent, per signature ``s``: ``tapply(s, y, quantile, c(.25, .5, .75))``,
     ``wilcox.test(s[y == 1], s[y == 0])`` and

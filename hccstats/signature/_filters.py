@@ -1,4 +1,4 @@
-"""Univariate Spearman filter and Pearson redundancy pruning (fit on training data only).
+"""Univariable Spearman filter and Pearson redundancy pruning (fit on training data only).
 
 These are the first two steps of the study's feature reduction (Yan et al. 2023, Methods
 "Feature selection and DL signature development"): keep the features whose Spearman

@@ -1,0 +1,96 @@
+"""Table layout shared by the HTML and DOCX renderers: numeric columns, content-fitted widths.
+
+A column is numeric when every cell that holds a value reads as a number ("0.949 (0.919–0.980)",
+"< 0.001*", "54 (27.7%)", "1.61 × 10¹⁵"); place holders ("NA", "—", "Ref", "") do not count, and a column of place
+holders only is a number column (a p value column of "NA").
+Numeric columns are right-aligned (header included) and never wrap; text columns wrap at word
+boundaries. Widths are estimated from the text (average glyph widths), which is what a word
+processor's "autofit to contents" does, but deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+__all__ = [
+    "PLACEHOLDERS",
+    "is_number_text",
+    "numeric_columns",
+    "text_width_cm",
+    "column_widths_cm",
+]
+
+PLACEHOLDERS = frozenset({"", "NA", "—", "–", "-", "Ref", "Ref.", "NR"})
+_NUMBER = re.compile(r"^[<>≤≥−+-]?\s?[0-9][0-9.,]*")
+#: average glyph width in em: Times New Roman ≈ 0.45 for text, digits 0.5
+_EM_TEXT, _EM_DIGIT = 0.47, 0.5
+_PT_CM = 2.54 / 72
+
+
+def is_number_text(text: str) -> bool:
+    """Whether a cell's text starts with a number (an estimate, a p value, a count)."""
+    return bool(_NUMBER.match(str(text).strip()))
+
+
+def numeric_columns(disp: pd.DataFrame) -> list[bool]:
+    """For each column of a display table (strings): True when its values are all numbers."""
+    out = []
+    for col in disp.columns:
+        values = [str(v).strip() for v in disp[col]]
+        shown = [v for v in values if v not in PLACEHOLDERS]
+        out.append(all(is_number_text(v) for v in shown))  # only place holders: a number column
+    return out
+
+
+def text_width_cm(text: str, size_pt: float) -> float:
+    """Estimated printed width of one line of ``text`` at ``size_pt`` (cm)."""
+    lines = str(text).split("\n") or [""]
+    return max(
+        sum(_EM_DIGIT if c.isdigit() else _EM_TEXT for c in line) * size_pt * _PT_CM
+        for line in lines
+    )
+
+
+def _longest_word_cm(text: str, size_pt: float) -> float:
+    words = str(text).split() or [""]
+    return max(text_width_cm(w, size_pt) for w in words)
+
+
+def column_widths_cm(
+    disp: pd.DataFrame,
+    size_pt: float,
+    available_cm: float,
+    *,
+    padding_cm: float = 0.38,
+    numeric: Sequence[bool] | None = None,
+) -> tuple[list[float], float]:
+    """Content-fitted column widths (cm) and the table's natural (unwrapped) width (cm).
+
+    Each column gets the width of its widest cell (a header may wrap onto two lines at a word
+    boundary). When the sum exceeds ``available_cm``, only text columns shrink, in proportion
+    to their excess over their longest word, so numbers never wrap.
+    """
+    numeric = list(numeric_columns(disp) if numeric is None else numeric)
+    natural, minimum = [], []
+    for col, is_num in zip(disp.columns, numeric):
+        cells = [str(v).strip() for v in disp[col]]
+        head = str(col)
+        head_min = _longest_word_cm(head, size_pt)
+        head_w = max(head_min, text_width_cm(head, size_pt) / 2)  # headers may take two lines
+        body = max([text_width_cm(c, size_pt) for c in cells] or [0.0])
+        body_min = body if is_num else max([_longest_word_cm(c, size_pt) for c in cells] or [0])
+        natural.append(max(head_w, body) + padding_cm)
+        minimum.append(max(head_min, body_min) + padding_cm)
+    total = sum(natural)
+    if total <= available_cm:
+        return natural, total
+    excess = total - available_cm
+    slack = [n - m if not is_num else 0.0 for n, m, is_num in zip(natural, minimum, numeric)]
+    room = sum(slack)
+    if room <= 0:
+        return natural, total
+    cut = min(1.0, excess / room)
+    return [n - s * cut for n, s in zip(natural, slack)], total
