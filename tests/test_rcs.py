@@ -158,3 +158,19 @@ def test_rhs_matrix_evaluates_rcs_for_any_model_family():
     np.testing.assert_allclose(
         X.iloc[:, 1:3].to_numpy(), rcs_basis(d["lwt"], rcs_knots(d["lwt"], 3)), atol=1e-12
     )
+
+
+@pytest.mark.r
+def test_coxph_rcs_coefficients_against_survival_live():
+    from hccstats.rbridge import run
+
+    lung = run("d <- survival::lung; d[!is.na(d$ph.ecog), c('time', 'status', 'age', 'sex')]")
+    fit = hs.coxph("Surv(time, status) ~ rcs(age, 4) + sex", lung)
+    r = run(
+        "suppressMessages(library(rms)); f <- survival::coxph(Surv(time, status) ~ rcs(age, 4) + sex, "
+        "data = d); list(coef = unname(coef(f)), se = unname(sqrt(diag(vcov(f)))))",
+        d=lung,
+    )
+    # both Newton-Raphson to convergence on the same design columns (knots to 1e-10)
+    np.testing.assert_allclose(fit.coef.to_numpy(), r["coef"], rtol=1e-7)
+    np.testing.assert_allclose(fit.se.to_numpy(), r["se"], rtol=1e-7)
