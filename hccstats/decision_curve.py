@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._validation import as_binary, as_finite, check_same_length
+from ._random import bootstrap_indices
+from ._validation import as_binary, as_finite, check_conf_level, check_same_length
 from .survival._product_limit import km_at
 from .survival._surv import as_event, as_time
 
@@ -38,7 +39,7 @@ class DecisionCurve:
     models: tuple[str, ...]
     nper: int = 100
     B: int = 0
-    level: float = 0.95
+    conf_level: float = 0.95
     horizon: float | None = None
 
     def to_frame(self) -> pd.DataFrame:
@@ -156,7 +157,7 @@ def dca(
     nper: int = 100,
     B: int = 0,
     seed=None,
-    level: float = 0.95,
+    conf_level: float = 0.95,
     time=None,
     horizon: float | None = None,
 ) -> DecisionCurve:
@@ -189,7 +190,7 @@ def dca(
         (``ci_low``, ``ci_high``); 0 (default) for none. Needs ``seed``.
     seed : int, optional
         Seed of the bootstrap (``numpy.random.default_rng``).
-    level : float
+    conf_level : float
         Confidence level of the bands.
     time : array-like, optional
         Follow-up times (event or censoring) for a time-to-event outcome.
@@ -209,8 +210,17 @@ def dca(
     Examples
     --------
     >>> import hccstats as hs
-    >>> dc = hs.dca(y, {"Nomogram": risk_nomogram, "Clinical": risk_clinical})   # doctest: +SKIP
-    >>> dc.table.query("threshold == 0.3")                                        # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> age = hs.lrm("recurrence ~ age", d)
+    >>> dc = hs.dca(d["recurrence"], {"Nomogram": fit.predict_risk(), "Age": age.predict_risk()})
+    >>> dc.table.query("threshold == 0.3")[["model", "net_benefit"]].round(3)
+              model  net_benefit
+    29     Nomogram        0.246
+    128         Age        0.200
+    227   Treat all        0.186
+    326  Treat none        0.000
     """
     outcome = _outcome(y_true, time, horizon)
     models = _risks(risks)
@@ -224,8 +234,7 @@ def dca(
     unknown = set(harms) - set(models)
     if unknown:
         raise InputError(f"harm: unknown model(s) {sorted(unknown)}")
-    if not 0 < level < 1:
-        raise InputError(f"level: must lie in (0, 1), got {level!r}")
+    conf_level = check_conf_level(conf_level)
     n = outcome.n
     prev = outcome.prevalence()
     odds = t / (1.0 - t)
@@ -254,9 +263,7 @@ def dca(
 
     boot = {}
     if B:
-        if seed is None:
-            raise InputError("seed: pass an explicit seed for the bootstrap bands")
-        idx = np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+        idx = bootstrap_indices(n, B, seed, what="dca's bootstrap bands")
         W = np.zeros((int(B), n))
         np.add.at(W, (np.repeat(np.arange(int(B)), n), idx.ravel()), 1.0)
         prev_b = outcome.prevalence(W)
@@ -275,7 +282,7 @@ def dca(
     if standardized:
         table["standardized_net_benefit"] = table["net_benefit"] / prev
     if B:
-        a = (1 - level) / 2
+        a = (1 - conf_level) / 2
         lo, hi = [], []
         for name in [*models, TREAT_ALL]:
             q = np.quantile(boot[name], [a, 1 - a], axis=0)
@@ -286,5 +293,5 @@ def dca(
         table["ci_low"] = np.concatenate(lo)
         table["ci_high"] = np.concatenate(hi)
     return DecisionCurve(
-        table, n, prev, tuple(models), nper, int(B), level, getattr(outcome, "horizon", None)
+        table, n, prev, tuple(models), nper, int(B), conf_level, getattr(outcome, "horizon", None)
     )

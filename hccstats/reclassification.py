@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ._errors import InputError
-from ._validation import as_binary, as_finite, check_same_length
+from ._validation import as_binary, as_finite, check_conf_level, check_same_length
 
 __all__ = ["ImproveProb", "improve_prob"]
 
@@ -66,7 +66,7 @@ class ImproveProb:
     reclassification : DataFrame or None
         Counts of old category (rows) by new category (columns), for events and non-events
         (index level ``outcome``), when cut-offs were given.
-    level : float
+    conf_level : float
     """
 
     n: int
@@ -81,7 +81,7 @@ class ImproveProb:
     table: pd.DataFrame
     cutoffs: tuple[float, ...] = ()
     reclassification: pd.DataFrame | None = None
-    level: float = 0.95
+    conf_level: float = 0.95
 
     def __getitem__(self, index: str) -> pd.Series:
         """The row of ``table`` for ``index`` (e.g. ``res["IDI"]["p_value"]``)."""
@@ -163,7 +163,9 @@ def _reclassification(c_old, c_new, events, cutoffs) -> pd.DataFrame:
     return pd.concat(blocks, names=["outcome"])
 
 
-def improve_prob(y_true, risk_old, risk_new, *, cutoffs=None, level: float = 0.95) -> ImproveProb:
+def improve_prob(
+    y_true, risk_old, risk_new, *, cutoffs=None, conf_level: float = 0.95
+) -> ImproveProb:
     """NRI (category-free and, with ``cutoffs``, categorical) and IDI of a new model over an old one.
 
     With ``d = risk_new - risk_old``, the events' NRI is ``P(d > 0 | event) - P(d < 0 | event)``,
@@ -182,7 +184,7 @@ def improve_prob(y_true, risk_old, risk_new, *, cutoffs=None, level: float = 0.9
         Predicted probabilities of the reference and the new model, in [0, 1].
     cutoffs : float or sequence of float, optional
         Risk cut-offs for the categorical NRI (e.g. ``[0.2, 0.5]``).
-    level : float
+    conf_level : float
         Confidence level of the Wald limits (Hmisc's ``print(..., conf.int = 0.95)``).
 
     Returns
@@ -209,9 +211,8 @@ def improve_prob(y_true, risk_old, risk_new, *, cutoffs=None, level: float = 0.9
     for name, r in (("risk_old", old), ("risk_new", new)):
         if np.any((r < 0) | (r > 1)):
             raise InputError(f"{name}: values outside [0, 1]; NRI and IDI need predicted risks")
-    if not 0 < level < 1:
-        raise InputError(f"level: must lie in (0, 1), got {level!r}")
-    q = sps.norm.ppf((1 + level) / 2)
+    conf_level = check_conf_level(conf_level)
+    q = sps.norm.ppf((1 + conf_level) / 2)
     d = new - old
     counts = _counts(d, y)
     rows = [_row("NRI" + k, est, se, q) for k, (est, se) in counts.parts().items()]
@@ -241,5 +242,5 @@ def improve_prob(y_true, risk_old, risk_new, *, cutoffs=None, level: float = 0.9
         table=pd.DataFrame(rows),
         cutoffs=cut,
         reclassification=reclass,
-        level=level,
+        conf_level=conf_level,
     )

@@ -101,7 +101,7 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
 
 @pytest.mark.r
 def test_demo_nomograms_drawn_by_rms_and_natively(demo):
-    # issue 6: both the clinical and the DL nomogram drawn by rms, the native one beside each
+    # both the clinical and the DL nomogram drawn by rms, the native one beside each
     out, _, _ = demo
     for model in ("clinical", "dl"):
         for stem in (f"fig_nomogram_{model}_rms", f"fig_nomogram_{model}"):

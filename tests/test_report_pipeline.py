@@ -180,7 +180,7 @@ def test_docx_reads_back_with_tables_and_captions(report):
 
 @pytest.mark.r
 def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
-    # issue 6: the report shows rms's nomogram and the native one beside it, captioned by engine and
+    # the report shows rms's nomogram and the native one beside it, captioned by engine and
     # by the model's display name
     for stem in ("fig_nomogram_clinical_rms", "fig_nomogram_clinical"):
         assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
@@ -453,7 +453,7 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     perf = pd.DataFrame(res["signatures"]["performance"])
     assert set(perf["model"]) == {"T2", "DWI", "mp-MR"}
     assert (perf[perf["set"] == "training"]["n"] == (clin["cohort"] == "dev").sum()).all()
-    # signature odds ratios per 0.1 increase (issue 8), in Table 1, the univariable table and Table 3
+    # signature odds ratios per 0.1 increase, in Table 1, the univariable table and Table 3
     t1 = pd.read_csv(out / "tables" / "table1_signatures.csv")
     assert (t1["per"] == 0.1).all()
     uni = pd.read_csv(out / "tables" / "supp_univariate.csv")

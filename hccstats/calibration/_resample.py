@@ -6,6 +6,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from .._errors import InputError
+from .._random import bootstrap_indices
 
 __all__ = ["fit_arrays", "bootstrap_indices", "counts", "run_chunks", "average", "CHUNK"]
 
@@ -27,22 +28,6 @@ def fit_arrays(fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not np.isin(y, (0.0, 1.0)).all() or y.min() == y.max():
         raise InputError("fit.y: must be 0/1 with both classes present")
     return X, y, coef
-
-
-def bootstrap_indices(n: int, B: int, seed, resamples=None) -> np.ndarray:
-    """(B, n) row indices: ``resamples`` if given (0-based), else drawn from ``default_rng(seed)``."""
-    if resamples is not None:
-        idx = np.asarray(resamples)
-        if idx.ndim != 2 or idx.shape[1] != n or idx.dtype.kind not in "iu":
-            raise InputError(f"resamples: expected an integer array of shape (B, {n})")
-        if idx.min() < 0 or idx.max() >= n:
-            raise InputError(f"resamples: indices must lie in 0..{n - 1}")
-        return idx.astype(np.int64)
-    if int(B) < 1:
-        raise InputError(f"B: at least one bootstrap resample is needed, got {B!r}")
-    if seed is None:
-        raise InputError("seed: pass an explicit seed (an int) so the bootstrap can be repeated")
-    return np.random.default_rng(seed).integers(0, n, size=(int(B), n))
 
 
 def counts(idx: np.ndarray, n: int) -> np.ndarray:

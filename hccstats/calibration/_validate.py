@@ -136,8 +136,12 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     Examples
     --------
     >>> import hccstats as hs
-    >>> v = hs.validate(fit, B=200, seed=1)      # R: validate(lrm(..., x=TRUE, y=TRUE), B=200)  # doctest: +SKIP
-    >>> v.table.loc["Slope", "index_corrected"]  # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> v = hs.validate(fit, B=50, seed=1)  # R: validate(lrm(..., x=TRUE, y=TRUE), B=50)
+    >>> round(float(v.table.loc["Slope", "index_corrected"]), 3)
+    0.944
     """
     X, y, coef = fit_arrays(fit)
     n = len(y)

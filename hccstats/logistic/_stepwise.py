@@ -138,8 +138,15 @@ def forward_lr(
 
     Examples
     --------
-    >>> sw = hs.forward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
-    >>> sw.steps                                                                          # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp", "noise"])
+    >>> sw.steps.round(3)
+       step action term  statistic  df  p_value
+    0     1  enter  age     25.823   1    0.000
+    1     2  enter  afp      9.730   1    0.002
+    2     3  enter  mvi     10.653   1    0.001
     """
     if isinstance(candidates, str):
         candidates = [candidates]

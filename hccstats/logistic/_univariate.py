@@ -61,7 +61,7 @@ def univariate(
     per: float | str | Mapping[str, float | str] | None = None,
     ci_method: str = "wald",
     test: str = "wald",
-    level: float = 0.95,
+    conf_level: float = 0.95,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     """Univariable logistic regression: one model ``outcome ~ predictor`` per predictor.
@@ -85,7 +85,7 @@ def univariate(
         predictor -> number/"sd" (others per 1 unit). Ignored for categorical predictors.
     ci_method : {"wald", "profile"}
     test : {"wald", "lr"}
-    level : float
+    conf_level : float
         Confidence level.
     nan_policy : {"raise", "omit"}
         Missing values raise InputError, or each model omits its incomplete rows (``n``).
@@ -120,7 +120,7 @@ def univariate(
         fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, nan_policy=nan_policy)
         factor = _is_factor(data[pred])
         scale = 1.0 if factor else _per_value(per, pred, fit.data[pred])
-        ci = fit.conf_int(level, ci_method)
+        ci = fit.conf_int(conf_level, ci_method)
         if test == "lr":
             lr = fit.stats["lr_chi2"]
             p_all = float(sps.chi2.sf(lr, fit.stats["df"]))

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from ..plots._style import atomic_target
+from ..plots import atomic_target
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
 from ._ticks import RiskAxis, risk_axis, risk_ticks
@@ -240,10 +240,17 @@ def nomogram(
     Examples
     --------
     >>> import hccstats as hs
-    >>> fit = hs.lrm("early_recurrence ~ tumour_number + mvi + dl_signature", train)  # doctest: +SKIP
-    >>> nom = hs.nomogram(fit, engine="python")                                      # doctest: +SKIP
-    >>> nom.save("figures/dl_nomogram")                                              # doctest: +SKIP
-    >>> hs.nomogram_score(nom, validation)                                           # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> [str(p) for p in nom.save("figures/nomogram")]
+    ['figures/nomogram.png', 'figures/nomogram.pdf', 'figures/nomogram.svg']
+    >>> hs.nomogram_score(nom, d.head(3)).round(3)  # e.g. the validation patients
+        age     mvi  total_points  linear_predictor   risk
+    0  50.0   0.000        50.000            -0.712  0.329
+    1  56.0   0.000        56.000            -0.426  0.395
+    2  44.0  19.823        63.823            -0.053  0.487
     """
     if engine not in ("r", "python"):
         raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
@@ -428,7 +435,15 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> nomogram_score(nom, validation)[["total_points", "risk"]]   # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> nomogram_score(nom, d.head(2))[["total_points", "risk"]].round(3)
+       total_points   risk
+    0          50.0  0.329
+    1          56.0  0.395
     """
     if not isinstance(nomogram, Nomogram):
         raise InputError(f"nomogram: expected a Nomogram, got {type(nomogram).__name__}")

@@ -38,10 +38,10 @@ def evaluate_scores(
             ci = ci_auc(r)
             rocs[(model, part)] = r
             if part == "training" or model not in cutoffs:
-                cut = coords(r, "best", best_method="youden")
+                cut = coords(r, "best", best_method="youden")[0]
                 cutoffs.setdefault(model, cut.threshold)
             if part != "training":
-                cut = coords(r, x=cutoffs[model])
+                cut = coords(r, x=cutoffs[model])[0]
             row = {
                 "model": model,
                 "set": part,

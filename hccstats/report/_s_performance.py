@@ -15,14 +15,6 @@ from ._separation import calibration_failures
 REQUIRES: tuple[str, ...] = ("models",)
 
 
-def _variables(fit) -> list[str]:
-    return (
-        [c for c in fit.data.columns if c != fit.outcome]
-        if hasattr(fit, "data")
-        else list(fit.terms)
-    )
-
-
 def run(ctx: Context, section: Section) -> None:
     from hccstats import calibrate, dca
     from hccstats.calibration import calibration_curve

@@ -20,16 +20,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from threadpoolctl import threadpool_limits
 
+from .._random import derived_seed
 from ._classifiers import make_classifier
 from ._filters import CorrelationPruner, SpearmanFilter
 from ._selectors import make_selector
 
 __all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits", "single_threaded"]
-
-
-def derived_seed(*parts: int) -> int:
-    """A 31-bit seed from integers, the same whatever the order tasks run in."""
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
 
 
 def make_pipeline(

@@ -62,7 +62,7 @@ def signature_search(
     seed: int = 2023,
     n_jobs: int | None = 1,
     phase: str = "features",
-) -> PhaseSignature | PhaseSkipped | SignatureSearch:
+) -> SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
 
     Each pipeline is min-max scaling -> Spearman filter (p < ``alpha``) -> Pearson pruning
@@ -92,12 +92,13 @@ def signature_search(
     seed : all randomness (CV splits, classifiers) derives from it.
     n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
         depend on it.
-    phase : name of the phase when ``X`` is a single table.
+    phase : name of the phase when ``X`` is a single table (its key in the result).
 
     Returns
     -------
-    PhaseSignature (one table), SignatureSearch (a mapping of phases), or PhaseSkipped
-    when no feature passes the Spearman filter on the whole training set.
+    SignatureSearch
+        Whatever ``X`` is: ``res[phase]`` is a PhaseSignature, or a PhaseSkipped when no
+        feature passes the Spearman filter on the whole training set.
 
     Examples
     --------
@@ -108,8 +109,8 @@ def signature_search(
     >>> X["f0"] += 1.5 * y
     >>> res = signature_search(X, y, selectors=["anova"], classifiers=["lasso"], preset="fast")
     >>> res.best
-    ('anova', 'lasso')
-    >>> "f0" in res.selected_features
+    {'features': ('anova', 'lasso')}
+    >>> "f0" in res["features"].selected_features
     True
     """
     if preset not in PRESETS:
@@ -128,8 +129,7 @@ def signature_search(
         raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
-    single = not isinstance(X, Mapping)
-    tables = {phase: X} if single else dict(X)
+    tables = dict(X) if isinstance(X, Mapping) else {phase: X}
     if not tables:
         raise InputError("X: no phase given")
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
@@ -195,8 +195,6 @@ def signature_search(
         "seed": seed,
         "preset": preset,
     }
-    if single:
-        return results[phase]
     return SignatureSearch(results, settings)
 
 
@@ -209,7 +207,7 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     for s in selectors:
         for c in classifiers:
             pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, tr, te, _), out in done:
+            for (_, rep, fold, _tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
                 folds.append(

@@ -52,10 +52,6 @@ class Variable:
     def display(self) -> str:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
-    @property
-    def is_numeric(self) -> bool:
-        return self.type == "continuous"
-
 
 def _fail(yaml_name: str, where: str, msg: str) -> InputError:
     return InputError(f"{yaml_name}: {where}: {msg}")
