@@ -112,7 +112,7 @@ def _km_by_risk(ctx, section, sets, risk, time, event, horizon, model):
     from hccstats.survival import km_plot, survdiff, survfit
 
     y_tr = ((sets["training"][event] == 1) & (sets["training"][time] <= horizon)).to_numpy(float)
-    cut = coords(roc(y_tr, risk["training"], direction="<"), "best", best_method="youden")
+    cut = coords(roc(y_tr, risk["training"], direction="<"), "best", best_method="youden")[0]
     rows, figs = [], {}
     for part in SETS:
         d = sets[part]
