@@ -275,3 +275,27 @@ def test_coords_returns_one_type_whatever_x():
         assert len(c.to_frame()) == len(c)
         for cut in c:
             assert all(isinstance(ci, hs.ConfidenceInterval) for ci in cut.ci.values())
+
+
+@pytest.mark.r
+def test_coords_all_against_proc_live_without_warnings():
+    """coords(r, "all") is pROC's table, nan PPV/NPV at the ±inf end rows included, and warns
+    nothing (pROC does not either); a single undefined threshold still warns."""
+    from hccstats import rbridge
+
+    r = asah_roc("s100b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = hs.coords(r, "all", ret=MEASURES).to_frame()
+    theirs = rbridge.run(
+        "as.data.frame(pROC::coords(pROC::roc(y, s, levels = c('Good', 'Poor'), direction = d, "
+        "quiet = TRUE), 'all', ret = ret, transpose = FALSE))",
+        y=np.asarray(_datasets.asah()["outcome"], dtype=object),
+        s=np.asarray(_datasets.asah()["s100b"], dtype=float),
+        d=reference()["s100b"]["direction"],
+        ret=np.asarray(MEASURES, dtype=object),
+    )
+    assert np.isnan(ours["ppv"].iloc[-1]) and np.isnan(ours["npv"].iloc[0])
+    assert_rows_equal(ours, theirs)
+    with pytest.warns(hs.UndefinedStatisticWarning, match="ppv is undefined"):
+        hs.coords(r, np.inf)

@@ -230,8 +230,28 @@ def test_axis_titles_from_study_variables(bw_fit):
     assert ticks[:3] == ["Points", "age", "Weight (lb)"] and ticks[-3:] == [
         "Total Points",
         "Linear Predictor",
-        "Risk of early recurrence",
+        "Risk",
     ]
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("r", marks=pytest.mark.r)])
+def test_risk_axis_title_from_the_outcome_label_against_rms_funlabel(engine):
+    """The risk axis is titled from the data: the outcome's label, else "Risk"; never a
+    study-specific default. Engine "r" reads the title back from rms's own points table."""
+    d = birthwt()
+    plain = nomogram(lrm("low ~ age + smoke", d), engine=engine)
+    labelled = nomogram(
+        lrm("low ~ age + smoke", d, labels={"low": "Low birth weight"}), engine=engine
+    )
+    acronym = nomogram(lrm("low ~ age + smoke", d), engine=engine, labels={"low": "LBW"})
+    for nom, title in (
+        (plain, "Risk"),
+        (labelled, "Risk of low birth weight"),
+        (acronym, "Risk of LBW"),
+    ):
+        risk = nom.points[nom.points["kind"] == "risk"]
+        assert nom.fun_label == title and set(risk["axis"]) == {title}
+    assert "recurrence" not in " ".join(plain.points["axis"].astype(str))
 
 
 def test_bad_engine_and_bad_fit():

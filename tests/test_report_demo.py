@@ -149,3 +149,28 @@ def test_demo_twice_gives_identical_bytes(demo, tmp_path):
     assert sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file()) == files
     for rel in files:
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def _docx_table(out: Path, first: str, header_part: str) -> pd.DataFrame:
+    for t in Document(str(out / "report.docx")).tables:
+        head = [c.text for c in t.rows[0].cells]
+        if head[0] == first and any(header_part in h for h in head):
+            return pd.DataFrame([[c.text for c in r.cells] for r in t.rows[1:]], columns=head)
+    raise AssertionError(f"no table {first!r} … {header_part!r}")
+
+
+def test_demo_two_models_dash_for_absent_and_delong_column_against_results(demo):
+    """Two models: Table 3 shows "—" where a model lacks a variable, Table 4 a DeLong column."""
+    out, _, _ = demo
+    res = json.loads((out / "results.json").read_text())
+    t3 = _docx_table(out, "Variable", ": β")
+    assert t3.iloc[0]["Variable"] == "Intercept"
+    clinical_or = next(c for c in t3.columns if c.startswith("Clinical model (n = "))
+    sig = t3[t3["Variable"].str.contains("DL signature")].iloc[0]
+    assert sig[clinical_or] == "—" and "NA" not in t3.to_numpy().ravel().tolist()
+    for name in ("Clinical model", "DL model"):  # each model's n in its header: the fitted n
+        n = res["models"][name]["n"]
+        assert any(c.startswith(f"{name} (n = {n})") for c in t3.columns), name
+    t4 = _docx_table(out, "Model", "AUC (95% CI)")
+    assert "p value" in t4.columns and "Ref" in set(t4["p value"])
+    assert "NA" not in t4.to_numpy().ravel().tolist()

@@ -96,7 +96,14 @@ def _smooth(xmat, ymat, predy):
 
 
 def calibrate(
-    fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None = 1, resamples=None
+    fit,
+    B: int = 1000,
+    *,
+    seed=None,
+    predy=None,
+    n_jobs: int | None = 1,
+    resamples=None,
+    progress: bool = False,
 ) -> Calibration:
     """Bootstrap overfitting-corrected calibration curve, as ``rms::calibrate(fit, B=B)``.
 
@@ -122,6 +129,8 @@ def calibrate(
         Threads (joblib); the result does not depend on it.
     resamples : array-like (B, n), optional
         0-based row indices of the resamples to use instead of drawing them (e.g. R's).
+    progress : bool
+        Show a progress bar with the time left (tqdm, on stderr).
 
     Returns
     -------
@@ -161,7 +170,7 @@ def calibrate(
             test[ok] = te_ok - grid
         return train, test, bf.fail
 
-    parts = run_chunks(one_chunk, idx, n_jobs)
+    parts = run_chunks(one_chunk, idx, n_jobs, progress=progress, desc="calibrate")
     tr, te, num, n_failed = average(parts)
     index_orig = orig - grid
     optimism = tr - te

@@ -37,20 +37,42 @@ def counts(idx: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(flat, minlength=B * n).reshape(B, n).astype(np.float64)
 
 
-def run_chunks(func, idx: np.ndarray, n_jobs: int | None):
-    """``func(idx_chunk)`` over fixed chunks of ``CHUNK`` resamples (threads), results in order.
+def run_chunks(
+    func,
+    idx: np.ndarray,
+    n_jobs: int | None,
+    *,
+    chunk: int = CHUNK,
+    progress: bool = False,
+    desc: str = "bootstrap",
+):
+    """``func(idx_chunk)`` over fixed chunks of ``chunk`` resamples (threads), results in order.
 
     BLAS runs single-threaded meanwhile: the matrices are small, so BLAS threads only contend
     (badly so on a loaded machine), and one thread keeps every sum in one fixed order, so the
-    result is the same for any ``n_jobs``.
+    result is the same for any ``n_jobs``. ``progress`` shows a bar with the resamples done
+    and the time left (tqdm, on stderr).
     """
     from threadpoolctl import threadpool_limits
 
-    chunks = [idx[i : i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
-    with threadpool_limits(limits=1, user_api="blas"):
+    from .._progress import progress_bar
+
+    chunks = [idx[i : i + chunk] for i in range(0, idx.shape[0], chunk)]
+    out = []
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        progress_bar(idx.shape[0], desc, progress) as bar,
+    ):
         if n_jobs in (None, 1) or len(chunks) == 1:
-            return [func(c) for c in chunks]
-        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
+            results = (func(c) for c in chunks)
+        else:
+            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+                delayed(func)(c) for c in chunks
+            )
+        for c, res in zip(chunks, results):
+            out.append(res)
+            bar.update(len(c))
+    return out
 
 
 def average(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -25,6 +25,11 @@ __all__ = [
     "chisq_p",
     "fisher_p",
     "coords_best",
+    "wilson_ci",
+    "val_prob",
+    "recalibration",
+    "hosmer_lemeshow_p",
+    "le_cessie_p",
 ]
 
 
@@ -252,3 +257,57 @@ def fisher_p(x, g) -> float:
             g=np.asarray(g).astype(str),
         )
     )
+
+
+def wilson_ci(x: int, n: int) -> tuple[float, float]:
+    """stats::prop.test(x, n, correct = FALSE)$conf.int: the Wilson score 95% CI."""
+    return _memo(
+        ("wilson", int(x), int(n)),
+        lambda: tuple(
+            float(v)
+            for v in run(
+                "suppressWarnings(as.numeric(prop.test(x, n, correct = FALSE)$conf.int))",
+                x=int(x),
+                n=int(n),
+            )
+        ),
+    )
+
+
+def val_prob(y, risk) -> pd.Series:
+    """rms::val.prob(p, y, pl = FALSE), the named vector (Intercept, Slope, Brier, Emax, S:p, ...)."""
+    from ..rbridge.rms_validation import val_prob_r
+
+    key = ("val.prob", np.asarray(y, float).tobytes(), np.asarray(risk, float).tobytes())
+    return _memo(key, lambda: pd.Series(val_prob_r(y, risk)))
+
+
+def recalibration(y, risk) -> pd.Series:
+    """glm(y ~ qlogis(p), binomial): intercept and slope with Wald 95% CIs (confint.default)."""
+    key = ("recal", np.asarray(y, float).tobytes(), np.asarray(risk, float).tobytes())
+
+    def compute():
+        out = run(
+            "f <- glm(y ~ qlogis(p), family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
+            "ci <- confint.default(f); c(coef(f), ci[, 1], ci[, 2])",
+            y=np.asarray(y, float),
+            p=np.asarray(risk, float),
+        )
+        names = ["intercept", "slope", "intercept_low", "slope_low", "intercept_high", "slope_high"]
+        return pd.Series(np.asarray(out, float), index=names)
+
+    return _memo(key, compute)
+
+
+def hosmer_lemeshow_p(y, risk, g: int = 10) -> float:
+    """The Hosmer–Lemeshow p in base R (grouped as ResourceSelection::hoslem.test)."""
+    from ..rbridge.rms_validation import hosmer_lemeshow_r
+
+    return float(hosmer_lemeshow_r(y, risk, g=g)["p_value"])
+
+
+def le_cessie_p(fit) -> float:
+    """rms: residuals(lrm(..., x = TRUE, y = TRUE), type = "gof")["P"] (le Cessie–van Houwelingen)."""
+    from ..rbridge.rms_validation import le_cessie_r
+
+    return float(pd.Series(le_cessie_r(fit))["P"])

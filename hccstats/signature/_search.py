@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
+from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import derived_seed, make_pipeline, outer_fold, quiet_fits, single_threaded, tune_k
 from ._filters import SpearmanFilter
@@ -62,6 +63,7 @@ def signature_search(
     seed: int = 2023,
     n_jobs: int | None = 1,
     phase: str = "features",
+    progress: bool = False,
 ) -> SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
 
@@ -93,6 +95,8 @@ def signature_search(
     n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
         depend on it.
     phase : name of the phase when ``X`` is a single table (its key in the result).
+    progress : show a progress bar over the (phase, repeat, fold) tasks with the time left
+        (tqdm, on stderr); off by default.
 
     Returns
     -------
@@ -167,9 +171,14 @@ def signature_search(
         alpha=alpha,
         threshold=threshold,
     )
-    outs = Parallel(n_jobs=n_jobs)(
-        delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-        for name, rep, fold, tr, te, fs in tasks
+    outs = track(
+        Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
+            for name, rep, fold, tr, te, fs in tasks
+        ),
+        len(tasks),
+        "signature search (folds)",
+        progress,
     )
     active = [n for n in phases if n not in skipped]
     refits = Parallel(n_jobs=n_jobs)(
