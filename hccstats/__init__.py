@@ -49,6 +49,8 @@ _LAZY: dict[str, str] = {
     "backward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
+    "rcs": "hccstats.logistic",
+    "rcs_knots": "hccstats.logistic",
     "VIF": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
@@ -66,6 +68,12 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
+    # survival (timeROC)
+    "td_auc": "hccstats.survival",
+    "TimeDependentAuc": "hccstats.survival",
+    # reclassification (Hmisc::improveProb)
+    "improve_prob": "hccstats.reclassification",
+    "ImproveProb": "hccstats.reclassification",
     # nomograms (rms::nomogram)
     "nomogram": "hccstats.nomograms",
     "nomogram_score": "hccstats.nomograms",

@@ -33,6 +33,7 @@ CLINICAL_COLUMNS = [
     "histologic_grade",
     "early_recurrence",
     "months_to_recurrence",
+    "recurred",
     "exclusion_reason",
 ]
 

@@ -1,9 +1,11 @@
 """Logistic regression equal to R: ``lrm`` (glm / rms::lrm, Firth), ``univariate`` (the
 univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and
-``backward_lr``, and ``vif`` (car::vif). See docs/logistic.md."""
+``backward_lr``, and ``vif`` (car::vif); restricted cubic splines ``rcs`` (rms::rcs) in formulas.
+See docs/logistic.md."""
 
 from ._backward import backward_lr
 from ._lrm import LogisticFit, lrm
+from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
 from ._separation import Separation, detect_separation
 from ._stepwise import Selection, Stepwise, candidate_blocks, forward_lr, select_forward
 from ._univariate import Univariate, univariate
@@ -28,4 +30,8 @@ __all__ = [
     "VIF",
     "detect_separation",
     "Separation",
+    "rcs",
+    "rcs_knots",
+    "rcs_basis",
+    "spline_knots",
 ]

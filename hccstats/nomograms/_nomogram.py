@@ -216,8 +216,9 @@ def nomogram(
         ``"r"`` refits the model with rms through rpy2 and draws rms's own plot (PNG at 300 dpi,
         PDF, SVG); interactions and splines (``r_formula="y ~ rcs(age, 4) + sex"``) work.
         ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
-        matplotlib; models with interaction, spline or transformed terms raise
-        :class:`UnsupportedModelError`.
+        matplotlib; restricted cubic splines ``rcs(x, k)`` are drawn as rms draws them (one axis,
+        ticks placed by the spline's contribution); models with interaction terms, other splines
+        or transformed terms raise :class:`UnsupportedModelError`.
     fun_label : str, optional
         Title of the risk axis. Default: from the data, "Risk of <the outcome's label>" when
         ``labels`` or ``fit.labels`` label the outcome column (e.g. ``{"low": "Low birth

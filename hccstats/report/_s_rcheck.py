@@ -13,7 +13,7 @@ from reports import formatting as F
 from ._context import Context, StageUnavailable, stage_label
 
 REQUIRES: tuple[str, ...] = ()
-PACKAGES = ("stats", "pROC", "rms", "car")
+PACKAGES = ("stats", "pROC", "rms", "car", "survival", "Hmisc")
 
 
 def _fmt(x: float) -> str:

@@ -1,5 +1,6 @@
 """Survival analysis equal to R's ``survival`` and ``rms``: Cox models, Kaplan–Meier curves,
-the log-rank test, concordance, the proportional-hazards test and calibration at a horizon.
+the log-rank test, concordance, the proportional-hazards test and calibration at a horizon;
+time-dependent AUC (timeROC's IPCW estimator). See docs/survival.md.
 
 >>> import numpy as np, pandas as pd
 >>> import hccstats as hs
@@ -28,6 +29,7 @@ from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._plot import km_plot
 from ._survdiff import survdiff
+from ._td_auc import TimeDependentAuc, td_auc
 from ._zph import CoxZph, cox_zph
 
 calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
@@ -46,4 +48,6 @@ __all__ = [
     "calibrate",
     "calibrate_cox",
     "CoxCalibration",
+    "td_auc",
+    "TimeDependentAuc",
 ]
