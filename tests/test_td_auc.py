@@ -8,7 +8,7 @@ import pytest
 
 import hccstats as hs
 from hccstats import InputError, UndefinedStatisticWarning
-from hccstats.report._rcheck_survival import R_TD_AUC  # timeROC's estimator in plain R
+from hccstats.rbridge.survival_checks import R_TD_AUC  # timeROC's estimator in plain R
 from hccstats.survival._td_auc import td_auc
 
 PBC = """

@@ -15,8 +15,8 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
-from . import _rcheck_survival as R
+from ..rbridge import report_checks as _rcheck
+from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
 
 REQUIRES: tuple[str, ...] = ("models",)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..rbridge import run
-from ._rcheck import r_frame
+from ._core import run
+from .report_checks import r_frame
 
 __all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
 
