@@ -3,7 +3,7 @@ PY := .venv/bin/python
 # UTF-8 I/O whatever the machine's locale (reports print "0.949 (0.919–0.980)")
 export PYTHONUTF8 := 1
 
-.PHONY: demo test bootstrap bench clean
+.PHONY: demo test lint doctest bootstrap bench clean
 
 demo: bootstrap
 	$(PY) -m hccstats.report --demo --out demo-report --force
@@ -11,6 +11,16 @@ demo: bootstrap
 test:
 	bash scripts/bootstrap.sh --test
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) doctest
+
+# the examples in the docstrings, run as written (those that need R are marked +SKIP)
+doctest: bootstrap
+	$(PY) -m pytest -q -p no:cacheprovider --doctest-modules hccstats reports
+
+# lint and format check (rules in pyproject.toml: line length 100, complexity 15)
+lint: bootstrap
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bootstrap:
 	bash scripts/bootstrap.sh

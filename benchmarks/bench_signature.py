@@ -10,6 +10,11 @@ Data: VGG-like features (non-negative, correlated through 30 latent factors, two
 which carry the outcome), 54 events among 195 as in the study's training set.
 
 Run:  .venv/bin/python benchmarks/bench_signature.py [--presets fast standard] [--n-jobs 2]
+      [--scheduler ADDRESS]  (a Dask scheduler: the folds run on its workers)
+
+Wall time is noisy on a shared machine, so the CPU seconds of this process and of its
+joblib worker processes are reported too (``cpu_s``; the idle-machine estimate on ``n``
+cores is about ``cpu_s / n``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _cpu import cpu_seconds  # benchmarks/_cpu.py, beside this script
 
 
 def vgg_like(n=195, p=1472, events=54, seed=2023, phases=("AP", "PVP", "HBP")):
@@ -42,6 +48,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--presets", nargs="+", default=["fast", "standard"])
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--scheduler", default=None, help="Dask scheduler address")
     args = ap.parse_args()
     from hccstats.signature import fuse_signatures, signature_search
 
@@ -53,12 +60,19 @@ def main() -> None:
     print("data: 3 phases x 195 patients x 1472 features; 3 selectors x 5 classifiers\n")
     rows = []
     for preset in args.presets:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = signature_search(tables, y, preset=preset, seed=2023, n_jobs=args.n_jobs)
+            res = signature_search(
+                tables,
+                y,
+                preset=preset,
+                seed=2023,
+                n_jobs=args.n_jobs,
+                scheduler=args.scheduler,
+            )
             fuse_signatures(res)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
         s = res.settings
         rows.append(
             {
@@ -68,6 +82,7 @@ def main() -> None:
                 "pipelines": len(res.table),
                 "n_jobs": args.n_jobs,
                 "seconds": round(wall, 1),
+                "cpu_s": round(cpu, 1),
                 "best": "; ".join(
                     f"{p}: {b[0]}+{b[1]} {res[p].table['mean_auc'].max():.3f}"
                     for p, b in res.best.items()
@@ -75,6 +90,7 @@ def main() -> None:
             }
         )
     print(pd.DataFrame(rows).to_string(index=False))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print("\nR: no counterpart (no R package runs this search); ratio not applicable.")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from .errors import ExtractError, where
+from .integrity import check_file, check_finite, check_slice_positions
 
 __all__ = ["read_image", "check_geometry", "tumour_mask"]
 
@@ -47,7 +48,10 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
     ------
     ExtractError
         Missing or unreadable file, a folder with no or several DICOM series, a
-        multi-component (colour) or 4-D image.
+        multi-component (colour) or 4-D image; a damaged image
+        (:mod:`extract.integrity`: a cut gzip stream, fewer NIfTI voxels than
+        the header announces, NaN or infinite voxels, a DICOM series with
+        irregular slice spacing such as a missing slice).
     """
     path = Path(path)
     here = where(patient, phase, path)
@@ -65,13 +69,18 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
                     "give one folder per series"
                 )
             files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(path), ids[0])
+            _check_series(files)
             reader = sitk.ImageSeriesReader()
             reader.SetFileNames(files)
             image = reader.Execute()
         else:
+            check_file(path)
             image = sitk.ReadImage(str(path))
-    except ExtractError:
-        raise
+        check_finite(sitk.GetArrayViewFromImage(image))
+    except ExtractError as exc:
+        raise ExtractError(f"{here}{exc}" if not str(exc).startswith(here) else str(exc)) from None
+    except OSError as exc:
+        raise ExtractError(f"{here}cannot read image ({exc.strerror or exc})") from None
     except RuntimeError as exc:
         raise ExtractError(f"{here}cannot read image ({_itk_reason(exc)})") from None
     if image.GetNumberOfComponentsPerPixel() != 1:
@@ -90,6 +99,23 @@ def read_image(path, *, patient: str | None = None, phase: str | None = None) ->
             "a 2-D or 3-D image is needed"
         )
     return image
+
+
+def _check_series(files) -> None:
+    """Slice positions of a DICOM series evenly spaced (headers only; tags absent: not checked)."""
+    positions, orientation = [], None
+    reader = sitk.ImageFileReader()
+    for file in files:
+        reader.SetFileName(file)
+        reader.ReadImageInformation()
+        if not reader.HasMetaDataKey("0020|0032") or not reader.HasMetaDataKey("0020|0037"):
+            return
+        try:
+            positions.append([float(v) for v in reader.GetMetaData("0020|0032").split("\\")])
+            orientation = [float(v) for v in reader.GetMetaData("0020|0037").split("\\")]
+        except ValueError:  # a malformed tag: the series reader decides
+            return
+    check_slice_positions(positions, orientation)
 
 
 def _fmt(values) -> str:

@@ -3,7 +3,9 @@
 Worker processes (joblib) read, correct and crop each patient while the main
 process feeds finished crops to the CNN in batches and caches each finished
 patient at once; a killed run restarted with the same arguments takes the
-cached patients as they are.  The tables and the manifest are written at the
+cached patients whose inputs and settings are unchanged (each cached patient
+carries the size, mtime and SHA-256 of its images and mask and the settings'
+fingerprint) and recomputes the others.  The tables and the manifest are written at the
 end from the cache.
 """
 
@@ -31,7 +33,9 @@ class Summary:
     """What a run did.
 
     ``n_patients`` in this run (this shard), ``n_extracted`` now, ``n_cached``
-    taken from an earlier (killed) run, ``n_failed`` with ``failures`` (patient →
+    taken from an earlier (killed) run, ``n_changed`` of the extracted ones
+    recomputed because an image, mask or setting changed since they were
+    cached, ``n_failed`` with ``failures`` (patient →
     reason); ``tables`` phase → parquet path; ``seconds`` wall time.
     """
 
@@ -44,6 +48,7 @@ class Summary:
     tables: dict = field(default_factory=dict)
     weights: str = ""
     seconds: float = 0.0
+    n_changed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -51,7 +56,9 @@ class Summary:
 
     def __str__(self) -> str:
         return (
-            f"extract: {self.n_patients} patients: {self.n_extracted} extracted, {self.n_cached} "
+            f"extract: {self.n_patients} patients: {self.n_extracted} extracted"
+            + (f" ({self.n_changed} of them as an input changed)" if self.n_changed else "")
+            + f", {self.n_cached} "
             f"from cache, {self.n_failed} failed ({self.seconds:.1f} s) -> {self.out_dir}"
         )
 
@@ -135,6 +142,39 @@ def _check_run_options(jobs, batch_size, threads) -> None:
         raise ExtractError(f"--batch-size must be at least 1, not {batch_size}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ExtractError(f"--threads must be at least 1, not {threads}")
+
+
+def _relative(path, root: Path) -> str:
+    """``path`` relative to the study folder (``/``-separated), absolute if on another drive."""
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _input_key(study, patient_id: str, fingerprint: str) -> dict:
+    """What a cached patient depends on: the settings and each image's and mask's content."""
+    records: dict = {}
+
+    def record(path):
+        if path not in records:  # one mask shared by the phases: hashed once
+            records[path] = {"file": _relative(path, study.root), **store.file_record(path)}
+        return records[path]
+
+    return {
+        "fingerprint": fingerprint,
+        "inputs": {
+            "image": {ph: record(p) for ph, p in study.image_paths(patient_id).items()},
+            "mask": {ph: record(p) for ph, p in study.mask_paths(patient_id).items()},
+        },
+    }
+
+
+def _relative_info(infos: dict, root: Path) -> dict:
+    return {
+        ph: {**info, **{k: _relative(info[k], root) for k in ("file", "mask_file")}}
+        for ph, info in infos.items()
+    }
 
 
 def _versions() -> dict:
@@ -254,7 +294,9 @@ def run_study(
     store.claim(out, params)
     store.clean_temporaries(out)
     phases = list(study.phases)
-    cached = {p for p in patients if store.load_patient(out, p) is not None}
+    keys = {p: _input_key(study, p, store.fingerprint(params)) for p in patients}
+    state = {p: store.cache_state(out, p, keys[p]) for p in patients}
+    cached = {p for p in patients if state[p] == "fresh"}
     todo = [p for p in patients if p not in cached]
     failures: dict[str, str] = {}
     progress = _progress(len(patients), len(cached), quiet)
@@ -266,7 +308,12 @@ def run_study(
         feats = model(np.stack([crops[ph] for _, crops, _ in pending for ph in phases]))
         for k, (pid, _, infos) in enumerate(pending):
             store.save_patient(
-                out, pid, phases, feats[k * len(phases) : (k + 1) * len(phases)], infos
+                out,
+                pid,
+                phases,
+                feats[k * len(phases) : (k + 1) * len(phases)],
+                _relative_info(infos, study.root),
+                keys[pid],
             )
         progress.update(len(pending))
         pending.clear()
@@ -311,6 +358,7 @@ def run_study(
             "threads": threads,
         },
     )
+    changed = [p for p in todo if state[p] == "changed" and p not in failures]
     return Summary(
         out_dir=out,
         n_patients=len(patients),
@@ -321,6 +369,7 @@ def run_study(
         tables=tables,
         weights=weights_id,
         seconds=time.perf_counter() - t0,
+        n_changed=len(changed),
     )
 
 
@@ -328,13 +377,13 @@ def _write_outputs(out, patients, phases, params, failures, parts, names, runtim
     """Tables and manifest from the cache (patients in study order)."""
     rows, ids, info = [], [], {}
     for order, pid in enumerate(patients):
-        hit = store.load_patient(out, pid) if pid not in failures else None
+        hit = store.load_patient(out, pid, with_key=True) if pid not in failures else None
         if hit is None:
             continue
-        _, feats, roi = hit
+        _, feats, roi, key = hit
         rows.append(feats)
         ids.append(pid)
-        info[pid] = {"order": order, "phases": roi}
+        info[pid] = {"order": order, "phases": roi, "inputs": key.get("inputs", {})}
     stacked = np.stack(rows) if rows else np.zeros((0, len(phases), len(names)), np.float32)
     # manifest.json is the run's completion mark: drop the old one before the tables
     # change, write the new one last, so no manifest ever describes other tables

@@ -3,7 +3,9 @@
 Layout of ``<out>``::
 
     run.json               the run's fingerprint and parameters (written first)
-    cache/<patient>.npz    features of every phase + ROI info, one file per finished patient
+    cache/<patient>.npz    features of every phase + ROI info + the key they were made
+                           under (settings fingerprint, size/mtime/SHA-256 of each input),
+                           one file per finished patient
     <phase>.parquet        patient_id + 1472 float32 columns (written last)
     manifest.json          parameters, versions, weights, per-patient ROI, failures
 
@@ -100,10 +102,58 @@ def cache_path(out: Path, patient_id: str) -> Path:
     return out / "cache" / f"{safe}.npz"
 
 
+def file_record(path) -> dict:
+    """``{"size", "mtime_ns", "sha256"}`` of a file, or of a folder's files (a DICOM series:
+    sizes summed, latest mtime, one SHA-256 over each file's name and content in name order);
+    ``{"missing": reason}`` when it cannot be read (the patient then fails on reading it)."""
+    path = Path(path)
+    try:
+        files = (
+            sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+            if path.is_dir()
+            else [path]
+        )
+        digest, size, mtime = hashlib.sha256(), 0, 0
+        for file in files:
+            st = file.stat()
+            size, mtime = size + st.st_size, max(mtime, st.st_mtime_ns)
+            if path.is_dir():
+                digest.update(file.name.encode() + b"\0")
+            with open(file, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+    except OSError as exc:
+        return {"missing": exc.strerror or type(exc).__name__}
+    return {"size": size, "mtime_ns": mtime, "sha256": digest.hexdigest()}
+
+
+def same_inputs(old: dict, new: dict) -> bool:
+    """Two cache keys name the same settings and the same file contents (size and SHA-256;
+    a file that was only touched or copied, same bytes, keeps its cached features)."""
+
+    def content(key):
+        return (
+            key.get("fingerprint"),
+            {
+                name: {
+                    ph: (r.get("size"), r.get("sha256"), r.get("missing")) for ph, r in d.items()
+                }
+                for name, d in key.get("inputs", {}).items()
+            },
+        )
+
+    return content(old) == content(new)
+
+
 def save_patient(
-    out: Path, patient_id: str, phases: list[str], features: np.ndarray, info: dict
+    out: Path,
+    patient_id: str,
+    phases: list[str],
+    features: np.ndarray,
+    info: dict,
+    key: dict | None = None,
 ) -> None:
-    """Cache one finished patient: features (n_phases, 1472) float32 + ROI info."""
+    """Cache one finished patient: features (n_phases, 1472) float32, ROI info, its key."""
 
     def write(p: Path):
         with open(p, "wb") as fh:
@@ -112,21 +162,34 @@ def save_patient(
                 features=np.asarray(features, np.float32),
                 phases=np.array(phases),
                 info=np.array(json.dumps(info)),
+                key=np.array(json.dumps(key or {})),
             )
 
     atomic_write(cache_path(out, patient_id), write)
 
 
-def load_patient(out: Path, patient_id: str):
-    """``(phases, features, info)`` of a cached patient, or None if not cached."""
+def load_patient(out: Path, patient_id: str, *, with_key: bool = False):
+    """``(phases, features, info)`` of a cached patient (``+ (key,)`` with ``with_key``),
+    or None if not cached."""
     path = cache_path(out, patient_id)
     if not path.is_file():
         return None
     try:
         with np.load(path) as z:
-            return list(z["phases"]), z["features"], json.loads(str(z["info"]))
+            hit = list(z["phases"]), z["features"], json.loads(str(z["info"]))
+            key = json.loads(str(z["key"])) if "key" in z.files else {}
     except Exception:  # noqa: BLE001 - damaged (truncated zip, bad json): redo that patient
         return None
+    return (*hit, key) if with_key else hit
+
+
+def cache_state(out: Path, patient_id: str, key: dict) -> str:
+    """``"fresh"`` (cached under ``key``), ``"changed"`` (cached under another key: an input
+    or a setting changed since) or ``"missing"``."""
+    hit = load_patient(out, patient_id, with_key=True)
+    if hit is None:
+        return "missing"
+    return "fresh" if same_inputs(hit[3], key) else "changed"
 
 
 def clean_temporaries(out: Path) -> None:

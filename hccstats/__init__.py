@@ -4,8 +4,9 @@ The public names below are R-style (each docstring names its R equivalent). They
 loaded lazily: ``import hccstats`` is cheap and starts neither R nor heavy libraries.
 
 >>> import hccstats as hs
->>> r = hs.roc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])  # doctest: +SKIP
->>> hs.ci_auc(r)                                      # doctest: +SKIP
+>>> r = hs.roc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9], direction="<")
+>>> hs.ci_auc(r)
+95% CI: 0.5809-1.0000 (DeLong); AUC = 0.8889
 """
 
 from __future__ import annotations
@@ -34,16 +35,23 @@ _LAZY: dict[str, str] = {
     "ci_auc": "hccstats.discrimination",
     "AucCI": "hccstats.discrimination",
     "roc_test": "hccstats.discrimination",
+    "DeLongTest": "hccstats.discrimination",
     "coords": "hccstats.discrimination",
+    "Coords": "hccstats.discrimination",
     "Cutoff": "hccstats.discrimination",
     # logistic regression (stats::glm, rms::lrm, car::vif, SPSS Forward: LR)
     "lrm": "hccstats.logistic",
     "LogisticFit": "hccstats.logistic",
     "univariate": "hccstats.logistic",
     "univariable": "hccstats.logistic",
+    "Univariate": "hccstats.logistic",
     "forward_lr": "hccstats.logistic",
+    "backward_lr": "hccstats.logistic",
     "Stepwise": "hccstats.logistic",
     "vif": "hccstats.logistic",
+    "rcs": "hccstats.logistic",
+    "rcs_knots": "hccstats.logistic",
+    "VIF": "hccstats.logistic",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",
@@ -60,6 +68,12 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
+    # survival (timeROC)
+    "td_auc": "hccstats.survival",
+    "TimeDependentAuc": "hccstats.survival",
+    # reclassification (Hmisc::improveProb)
+    "improve_prob": "hccstats.reclassification",
+    "ImproveProb": "hccstats.reclassification",
     # nomograms (rms::nomogram)
     "nomogram": "hccstats.nomograms",
     "nomogram_score": "hccstats.nomograms",
@@ -86,17 +100,15 @@ _LAZY: dict[str, str] = {
     "difference_table": "hccstats.signature",
 }
 
-__all__ = sorted(
-    [
-        "InputError",
-        "HccstatsWarning",
-        "ConvergenceWarning",
-        "SeparationWarning",
-        "UndefinedStatisticWarning",
-        "RNotAvailableError",
-        *_LAZY,
-    ]
-)
+__all__ = [
+    "ConvergenceWarning",
+    "HccstatsWarning",
+    "InputError",
+    "RNotAvailableError",
+    "SeparationWarning",
+    "UndefinedStatisticWarning",
+]
+__all__ += sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,11 @@ __all__ = ["ConfidenceInterval", "TestResult"]
 
 @dataclass(frozen=True)
 class ConfidenceInterval:
-    """A two-sided confidence interval ``[low, high]`` at ``level`` (e.g. 0.95)."""
+    """A two-sided confidence interval ``[low, high]`` at ``level`` (e.g. 0.95).
+
+    Every confidence interval hccstats returns is one (``AucCI`` extends it with the AUC); it
+    unpacks as ``low, high = ci``.
+    """
 
     low: float
     high: float
@@ -30,7 +34,8 @@ class ConfidenceInterval:
 class TestResult:
     """A hypothesis test: statistic, p-value, and what was tested.
 
-    ``extra`` holds test-specific unrounded values (e.g. the two AUCs of a DeLong test).
+    ``extra`` holds test-specific unrounded values (e.g. the Hosmer–Lemeshow groups). A test
+    with several typed results of its own has its own class (``roc_test`` → ``DeLongTest``).
     """
 
     __test__ = False  # not a pytest class

@@ -9,7 +9,15 @@ import numpy as np
 
 from ._errors import InputError
 
-__all__ = ["as_binary", "as_finite", "check_same_length", "describe_values"]
+__all__ = [
+    "as_binary",
+    "as_finite",
+    "check_B",
+    "check_conf_level",
+    "check_same_length",
+    "check_seed",
+    "describe_values",
+]
 
 
 def describe_values(values: Sequence[Any], limit: int = 5) -> str:
@@ -91,3 +99,31 @@ def check_same_length(**arrays: Any) -> int:
         desc = ", ".join(f"{k} has {n}" for k, n in lengths.items())
         raise InputError(f"mismatched lengths: {desc}")
     return next(iter(lengths.values()), 0)
+
+
+def check_conf_level(conf_level: Any, name: str = "conf_level") -> float:
+    """``conf_level`` as a float strictly between 0 and 1, InputError otherwise."""
+    try:
+        value = float(conf_level)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected a number between 0 and 1, got {conf_level!r}") from None
+    if isinstance(conf_level, bool) or not 0.0 < value < 1.0:
+        raise InputError(f"{name}: expected a number between 0 and 1, got {conf_level!r}")
+    return value
+
+
+def check_seed(seed: Any, what: str = "the bootstrap") -> int:
+    """``seed`` as an int; InputError if it is missing (``what`` resamples and needs one)."""
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InputError(
+            f"seed: {what} resamples and needs an explicit integer seed (so that it can be "
+            f"repeated), got {seed!r}"
+        )
+    return int(seed)
+
+
+def check_B(B: Any, minimum: int = 1) -> int:
+    """The number of bootstrap resamples ``B`` as an int >= ``minimum``, InputError otherwise."""
+    if isinstance(B, bool) or not isinstance(B, (int, np.integer)) or B < minimum:
+        raise InputError(f"B: expected an integer >= {minimum} (bootstrap resamples), got {B!r}")
+    return int(B)

@@ -189,10 +189,33 @@ def _weights(k: int, weight: str) -> np.ndarray:
     raise InputError(f"weight: expected 'unweighted', 'linear' or 'quadratic', got {weight!r}")
 
 
+_IRR_WEIGHTS = {"equal": "linear", "squared": "quadratic"}
+_WEIGHTS = ("unweighted", "linear", "quadratic", *_IRR_WEIGHTS)
+
+
+def _two_ratings(ratings: Any) -> tuple[list[Any], list[Any]]:
+    """The two columns of an n × 2 ratings matrix (DataFrame, 2-D array or list of pairs)."""
+    frame = ratings if isinstance(ratings, pd.DataFrame) else None
+    if frame is None:
+        arr = np.asarray(ratings, dtype=object)
+        if arr.ndim != 2:
+            raise InputError(
+                "ratings: give two rating vectors (r1, r2) or one n × 2 matrix of ratings, "
+                f"got an array of shape {arr.shape}"
+            )
+        frame = pd.DataFrame(arr)
+    if frame.shape[1] != 2:
+        raise InputError(
+            f"ratings: kappa2 needs exactly 2 raters (columns), got {frame.shape[1]}; "
+            "use kappam_fleiss for more"
+        )
+    return frame.iloc[:, 0].tolist(), frame.iloc[:, 1].tolist()
+
+
 def kappa2(
     r1: Sequence[Any],
-    r2: Sequence[Any],
-    weight: Literal["unweighted", "linear", "quadratic"] = "unweighted",
+    r2: Sequence[Any] | None = None,
+    weight: Literal["unweighted", "linear", "quadratic", "equal", "squared"] = "unweighted",
     *,
     levels: Sequence[Any] | None = None,
     conf_level: float = 0.95,
@@ -200,15 +223,18 @@ def kappa2(
 ) -> Kappa:
     """Cohen's kappa for two ratings of the same subjects (weighted on request).
 
-    R equivalent: ``irr::kappa2(cbind(r1, r2), weight=c("unweighted", "equal", "squared"))``
+    R equivalent: ``irr::kappa2(ratings, weight=c("unweighted", "equal", "squared"))``
     for kappa, z and p (z uses the null standard error, as irr); the asymptotic SE and
     confidence interval are SAS PROC FREQ's ASE (Fleiss, Cohen & Everitt 1969), equal to
     ``vcd::Kappa`` and its ``confint``. ``"linear"`` is irr's ``"equal"`` weights
-    (1 - |i-j|/(k-1)), ``"quadratic"`` irr's ``"squared"`` (1 - (i-j)^2/(k-1)^2).
+    (1 - |i-j|/(k-1)), ``"quadratic"`` irr's ``"squared"`` (1 - (i-j)^2/(k-1)^2); irr's
+    names are accepted too.
 
     Parameters
     ----------
-    r1, r2 : the two ratings (e.g. reader 1's two sessions for intra-reader agreement).
+    r1, r2 : the two ratings (e.g. reader 1's two sessions for intra-reader agreement); or,
+        as irr takes them, one n × 2 ratings matrix ``r1`` (DataFrame, 2-D array or list of
+        pairs) with ``r2`` omitted: ``kappa2(ratings)``, ``kappa2(ratings, "squared")``.
     weight : disagreement weighting for ordered categories.
     levels : the ordered categories; default: the sorted union of both ratings.
     conf_level : level of the confidence interval.
@@ -220,7 +246,19 @@ def kappa2(
     >>> k = kappa2([1, 2, 3, 3, 2, 1], [1, 2, 3, 2, 2, 1])
     >>> round(k.value, 4), k.label()
     (0.75, 'good')
+    >>> round(kappa2([[1, 1], [2, 2], [3, 3], [3, 2], [2, 2], [1, 1]]).value, 4)
+    0.75
     """
+    if isinstance(r2, str) and r2 in _WEIGHTS:  # irr's kappa2(ratings, weight)
+        r2, weight = None, r2
+    if r2 is None:
+        r1, r2 = _two_ratings(r1)
+    if weight not in _WEIGHTS:
+        raise InputError(
+            f"weight: expected 'unweighted', 'linear' ('equal') or 'quadratic' ('squared'), "
+            f"got {weight!r}"
+        )
+    weight = _IRR_WEIGHTS.get(weight, weight)
     frame = pd.DataFrame({"r1": list(r1), "r2": list(r2)}) if len(r1) == len(r2) else None
     if frame is None:
         raise InputError(f"mismatched lengths: r1 has {len(r1)}, r2 has {len(r2)}")

@@ -1,4 +1,5 @@
-"""Decision curve analysis (Vickers & Elkin 2006), as ``dcurves::dca`` computes it."""
+"""Decision curve analysis (Vickers & Elkin 2006), as ``dcurves::dca`` computes it, for a binary
+outcome or for a time-to-event outcome at a horizon (Kaplan–Meier event rates)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._validation import as_binary, as_finite, check_same_length
+from ._random import bootstrap_indices
+from ._validation import as_binary, as_finite, check_conf_level, check_same_length
+from .survival._product_limit import km_at
+from .survival._surv import as_event, as_time
 
 __all__ = ["DecisionCurve", "dca"]
 
@@ -25,7 +29,8 @@ class DecisionCurve:
     ``net_benefit``, ``n``, ``prevalence``, ``harm``, ``pos_rate``, ``tp_rate``, ``fp_rate``,
     ``net_intervention_avoided`` (per ``nper`` patients), and, on request,
     ``standardized_net_benefit`` and bootstrap ``ci_low``, ``ci_high``. Models "Treat all" and
-    "Treat none" are included.
+    "Treat none" are included. ``horizon`` is set for a time-to-event outcome (``prevalence``
+    is then the Kaplan–Meier ``1 - S(horizon)``).
     """
 
     table: pd.DataFrame
@@ -34,7 +39,8 @@ class DecisionCurve:
     models: tuple[str, ...]
     nper: int = 100
     B: int = 0
-    level: float = 0.95
+    conf_level: float = 0.95
+    horizon: float | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -48,8 +54,9 @@ class DecisionCurve:
     def __repr__(self) -> str:
         wide = self.table.pivot(index="threshold", columns="model", values="net_benefit")
         wide = wide[[*self.models, TREAT_ALL, TREAT_NONE]]
+        at = "" if self.horizon is None else f", horizon={self.horizon:g}"
         return (
-            f"Decision curve analysis (n={self.n}, prevalence={self.prevalence:.4g})\n"
+            f"Decision curve analysis (n={self.n}, prevalence={self.prevalence:.4g}{at})\n"
             f"Net benefit:\n{wide.to_string(float_format=lambda v: f'{v:.4f}')}"
         )
 
@@ -76,14 +83,68 @@ def _risks(risks) -> dict[str, np.ndarray]:
     return out
 
 
-def _rates(y, r, t, w=None):
-    """TP and FP rates of 'risk >= threshold' (rows of w: bootstrap weights)."""
-    pos = (r[:, None] >= t[None, :]).astype(np.float64)  # n x T
-    if w is None:
-        n = len(y)
-        return (y @ pos) / n, ((1 - y) @ pos) / n
-    n = w.sum(axis=1, keepdims=True)
-    return (w * y) @ pos / n, (w * (1 - y)) @ pos / n
+class _Binary:
+    """A binary outcome: event rates among the test positives are counted."""
+
+    def __init__(self, y):
+        self.y = y
+        self.n = len(y)
+
+    def prevalence(self, w=None):
+        return float(self.y.mean()) if w is None else (w @ self.y) / self.n
+
+    def rates(self, r, t, w=None):
+        """TP and FP rates of 'risk >= threshold' (rows of w: bootstrap weights)."""
+        y = self.y
+        pos = (r[:, None] >= t[None, :]).astype(np.float64)  # n x T
+        if w is None:
+            n = len(y)
+            return (y @ pos) / n, ((1 - y) @ pos) / n
+        n = w.sum(axis=1, keepdims=True)
+        return (w * y) @ pos / n, (w * (1 - y)) @ pos / n
+
+
+class _Survival:
+    """A right-censored outcome at a horizon: event rates are Kaplan–Meier estimates."""
+
+    def __init__(self, time, event, horizon):
+        self.time, self.event, self.horizon = time, event, horizon
+        self.n = len(time)
+
+    def _km(self, weights):
+        return km_at(self.time, self.event, [self.horizon], weights)[0]
+
+    def prevalence(self, w=None):
+        if w is None:
+            return 1.0 - float(self._km(None)[0])
+        return 1.0 - self._km(w.T)
+
+    def _one(self, pos, w):
+        wp = pos if w is None else w[:, None] * pos
+        pos_rate = wp.sum(axis=0) / self.n
+        event_pos = np.where(pos_rate > 0, 1.0 - self._km(wp), 0.0)
+        return event_pos * pos_rate, (1.0 - event_pos) * pos_rate
+
+    def rates(self, r, t, w=None):
+        """TP and FP rates: P(event by horizon | risk >= t) by Kaplan–Meier, times P(risk >= t)."""
+        pos = (r[:, None] >= t[None, :]).astype(np.float64)
+        if w is None:
+            return self._one(pos, None)
+        tp, fp = zip(*(self._one(pos, wb) for wb in w))
+        return np.array(tp), np.array(fp)
+
+
+def _outcome(y_true, time, horizon):
+    if time is None:
+        if horizon is not None:
+            raise InputError("horizon: give the follow-up times (time=) with a horizon")
+        return _Binary(as_binary(y_true, "y_true").astype(np.float64))
+    t = as_time(time, "time")
+    e = as_event(y_true, "y_true").astype(np.float64)
+    check_same_length(time=t, y_true=e)
+    if horizon is None or not np.isfinite(horizon) or horizon <= 0:
+        raise InputError(f"horizon: a positive time is needed with time=, got {horizon!r}")
+    return _Survival(t, e, float(horizon))
 
 
 def dca(
@@ -96,21 +157,26 @@ def dca(
     nper: int = 100,
     B: int = 0,
     seed=None,
-    level: float = 0.95,
+    conf_level: float = 0.95,
+    time=None,
+    horizon: float | None = None,
 ) -> DecisionCurve:
     """Decision curve analysis: net benefit of models against treating all or none.
 
     Net benefit at threshold probability ``t`` (Vickers & Elkin 2006):
     ``TP/n - FP/n * t / (1 - t) - harm``, a patient being "positive" when ``risk >= t``
-    (as ``dcurves``). "Treat all" is ``prevalence - (1 - prevalence) t / (1 - t)``, "Treat none"
+    (as ``dcurves``). With follow-up times (``time``) and a ``horizon`` the outcome is the event
+    by the horizon and the rates are Kaplan–Meier estimates (Vickers et al. 2008, dcurves's
+    survival method): ``TP/n = (1 - S(horizon | risk >= t)) P(risk >= t)``,
+    ``FP/n = S(horizon | risk >= t) P(risk >= t)``, the prevalence ``1 - S(horizon)``. "Treat all" is ``prevalence - (1 - prevalence) t / (1 - t)``, "Treat none"
     0. Net interventions avoided per ``nper`` patients: ``(NB - NB_all) / (t / (1 - t)) * nper``.
 
     Parameters
     ----------
     y_true : array-like
-        Binary outcome.
+        Binary outcome; with ``time``, the event indicator (1 event, 0 censored).
     risks : mapping of name to array-like, DataFrame, or one array-like
-        Predicted probabilities of each model.
+        Predicted probabilities of each model (with ``time``: of an event by ``horizon``).
     thresholds : array-like, optional
         Threshold probabilities in [0, 1); default ``0.01, 0.02, ..., 0.99``.
     harm : float or mapping of name to float
@@ -124,8 +190,12 @@ def dca(
         (``ci_low``, ``ci_high``); 0 (default) for none. Needs ``seed``.
     seed : int, optional
         Seed of the bootstrap (``numpy.random.default_rng``).
-    level : float
+    conf_level : float
         Confidence level of the bands.
+    time : array-like, optional
+        Follow-up times (event or censoring) for a time-to-event outcome.
+    horizon : float, optional
+        The time at which the event is judged (with ``time``), in the unit of ``time``.
 
     Returns
     -------
@@ -134,18 +204,28 @@ def dca(
     Notes
     -----
     R equivalent: ``dcurves::dca(y ~ model, data, thresholds = seq(0.01, 0.99, 0.01))``
-    (with ``as_tibble()``, ``net_intervention_avoided()``, ``standardized_net_benefit()``).
+    (with ``as_tibble()``, ``net_intervention_avoided()``, ``standardized_net_benefit()``);
+    with ``time``: ``dcurves::dca(Surv(time, event) ~ model, data, time = horizon)``.
 
     Examples
     --------
     >>> import hccstats as hs
-    >>> dc = hs.dca(y, {"Nomogram": risk_nomogram, "Clinical": risk_clinical})   # doctest: +SKIP
-    >>> dc.table.query("threshold == 0.3")                                        # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> age = hs.lrm("recurrence ~ age", d)
+    >>> dc = hs.dca(d["recurrence"], {"Nomogram": fit.predict_risk(), "Age": age.predict_risk()})
+    >>> dc.table.query("threshold == 0.3")[["model", "net_benefit"]].round(3)
+              model  net_benefit
+    29     Nomogram        0.246
+    128         Age        0.200
+    227   Treat all        0.186
+    326  Treat none        0.000
     """
-    yb = as_binary(y_true, "y_true").astype(np.float64)
+    outcome = _outcome(y_true, time, horizon)
     models = _risks(risks)
     for name, r in models.items():
-        check_same_length(y_true=yb, **{f"risks[{name!r}]": r})
+        check_same_length(y_true=np.empty(outcome.n), **{f"risks[{name!r}]": r})
     # np.arange(0.01, 1.0, 0.01) holds the same doubles as R's seq(0.01, 0.99, by = 0.01)
     t = np.arange(0.01, 1.0, 0.01) if thresholds is None else as_finite(thresholds, "thresholds")
     if len(t) == 0 or (t < 0).any() or (t >= 1).any():
@@ -154,10 +234,9 @@ def dca(
     unknown = set(harms) - set(models)
     if unknown:
         raise InputError(f"harm: unknown model(s) {sorted(unknown)}")
-    if not 0 < level < 1:
-        raise InputError(f"level: must lie in (0, 1), got {level!r}")
-    n = len(yb)
-    prev = float(yb.mean())
+    conf_level = check_conf_level(conf_level)
+    n = outcome.n
+    prev = outcome.prevalence()
     odds = t / (1.0 - t)
     nb_all = prev - (1.0 - prev) * odds
     rows = []
@@ -184,19 +263,17 @@ def dca(
 
     boot = {}
     if B:
-        if seed is None:
-            raise InputError("seed: pass an explicit seed for the bootstrap bands")
-        idx = np.random.default_rng(seed).integers(0, n, size=(int(B), n))
+        idx = bootstrap_indices(n, B, seed, what="dca's bootstrap bands")
         W = np.zeros((int(B), n))
         np.add.at(W, (np.repeat(np.arange(int(B)), n), idx.ravel()), 1.0)
-        prev_b = (W @ yb) / n
+        prev_b = outcome.prevalence(W)
         boot[TREAT_ALL] = prev_b[:, None] - (1 - prev_b[:, None]) * odds
     for name, r in models.items():
-        tp, fp = _rates(yb, r, t)
+        tp, fp = outcome.rates(r, t)
         h = harms.get(name, 0.0)
         block(name, tp, fp, tp + fp, tp - fp * odds - h, h)
         if B:
-            tpb, fpb = _rates(yb, r, t, W)
+            tpb, fpb = outcome.rates(r, t, W)
             boot[name] = tpb - fpb * odds - h
     ones = np.ones_like(t)
     block(TREAT_ALL, prev * ones, (1 - prev) * ones, ones, nb_all, 0.0)
@@ -205,7 +282,7 @@ def dca(
     if standardized:
         table["standardized_net_benefit"] = table["net_benefit"] / prev
     if B:
-        a = (1 - level) / 2
+        a = (1 - conf_level) / 2
         lo, hi = [], []
         for name in [*models, TREAT_ALL]:
             q = np.quantile(boot[name], [a, 1 - a], axis=0)
@@ -215,4 +292,6 @@ def dca(
         hi.append(0 * t)
         table["ci_low"] = np.concatenate(lo)
         table["ci_high"] = np.concatenate(hi)
-    return DecisionCurve(table, n, prev, tuple(models), nper, int(B), level)
+    return DecisionCurve(
+        table, n, prev, tuple(models), nper, int(B), conf_level, getattr(outcome, "horizon", None)
+    )

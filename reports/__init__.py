@@ -7,12 +7,19 @@ in :mod:`reports.formatting` only.
 
 >>> import pandas as pd
 >>> from reports import Report, render_all, atomic_dir
+>>> from reports import formatting as F
 >>> rep = Report("Demo")
 >>> sec = rep.section("Results")
 >>> t = sec.table("auc", pd.DataFrame({"model": ["A"], "auc": [0.9491], "lo": [0.919], "hi": [0.98]}),
-...               caption="Table 1 AUC", formats={"Model": "text"})   # doctest: +SKIP
->>> with atomic_dir("out") as tmp:                                     # doctest: +SKIP
-...     render_all(rep, tmp)
+...               caption="Table 1 AUC", formats={"Model": F.col("model", "text"),
+...                                               "AUC (95% CI)": F.est_ci("auc", "lo", "hi")})
+>>> F.format_table(t.data, t.formats)
+  Model         AUC (95% CI)
+0     A  0.949 (0.919–0.980)
+>>> with atomic_dir("out") as tmp:
+...     written = render_all(rep, tmp)
+>>> sorted(written)
+['report.docx', 'report.html', 'tables/auc.csv']
 """
 
 from __future__ import annotations

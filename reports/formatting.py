@@ -6,7 +6,7 @@ Rules (journal style, as in Yan et al., Eur Radiol 2023):
 - estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits).
 - odds ratios: two decimals; very large or small ones in powers of ten,
   ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
-- median (IQR): ``"54.0 (45.0, 62.0)"``; counts: ``"54 (27.7%)"``.
+- median (IQR): ``"54.0 (45.0, 62.0)"``; mean ± SD: ``"54.0 ± 9.8"``; counts: ``"54 (27.7%)"``.
 - percentages of a proportion: ``0.764`` → ``"76.4"``.
 - typography (:func:`typeset`, applied to every displayed cell, header, caption and note):
   ``"≥"``/``"≤"`` for ``>=``/``<=``, ``"×10⁹/L"`` for ``x10^9/L``.
@@ -31,7 +31,9 @@ __all__ = [
     "fmt_or",
     "fmt_est_ci",
     "fmt_or_ci",
+    "or_digits",
     "fmt_median_iqr",
+    "fmt_mean_sd",
     "fmt_n_pct",
     "fmt_pct",
     "format_value",
@@ -105,10 +107,31 @@ def fmt_est_ci(est: Any, low: Any, high: Any, digits: int = 3) -> str:
     return f"{fmt_num(est, digits)} ({fmt_num(low, digits)}{EN_DASH}{fmt_num(high, digits)})"
 
 
+def or_digits(est: Any, low: Any, high: Any, digits: int = 2, most: int = 5) -> int:
+    """Decimals for an odds ratio and its CI: ``digits``, unless all three would print the same.
+
+    A continuous variable on a fine scale (AFP in ng/mL) has an OR per unit like 1.0004
+    (1.0001–1.0007), which two decimals print as "1.00 (1.00–1.00)": then more decimals (up to
+    ``most``) until estimate and limits print apart.
+    """
+
+    def texts(d: int) -> set[str]:
+        return {fmt_or(est, d), fmt_or(low, d), fmt_or(high, d)}
+
+    if len(texts(digits)) > 1:
+        return digits
+    for d in range(digits + 1, most + 1):
+        if len(texts(d)) == 3:
+            return d
+    return most
+
+
 def fmt_or_ci(est: Any, low: Any, high: Any, digits: int = 2) -> str:
-    """``"3.07 (1.52–6.22)"``, or in powers of ten for huge odds ratios."""
+    """``"3.07 (1.52–6.22)"``, or in powers of ten for huge odds ratios; more decimals when
+    ``digits`` would print "1.00 (1.00–1.00)" (see :func:`or_digits`)."""
     if _missing(est):
         return NA
+    digits = or_digits(est, low, high, digits)
     return f"{fmt_or(est, digits)} ({fmt_or(low, digits)}{EN_DASH}{fmt_or(high, digits)})"
 
 
@@ -236,3 +259,10 @@ def typeset(text: Any) -> Any:
 
 def _sup(m: re.Match) -> str:
     return (m.group(1) or m.group(2)).translate(_SUP)
+
+
+def fmt_mean_sd(mean: Any, sd: Any, digits: int = 1) -> str:
+    """``"54.0 ± 9.8"`` (mean ± standard deviation)."""
+    if _missing(mean):
+        return NA
+    return f"{fmt_num(mean, digits)} ± {fmt_num(sd, digits)}"

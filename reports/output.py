@@ -131,8 +131,10 @@ def atomic_dir(
     The folder is ``.<out>.partial-<pid>-*`` beside ``out``; :data:`MARKER` is written into
     it last. ``force``, ``protect`` and ``within``: see :func:`check_out_dir`.
 
-    >>> with atomic_dir("report-out") as tmp:   # doctest: +SKIP
-    ...     (tmp / "report.html").write_text("...")
+    >>> with atomic_dir("report-out") as tmp:
+    ...     _ = (tmp / "report.html").write_text("...")
+    >>> sorted(p.name for p in Path("report-out").iterdir())
+    ['.hccstats-report', 'report.html']
     """
     out = check_out_dir(out, force=force, protect=protect, within=within)
     try:

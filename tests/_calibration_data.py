@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 
 REF = Path(__file__).parent / "reference" / "calibration"
-DCA_REF = Path(__file__).parent / "reference" / "dca"
+DCA_REF = REF  # net_benefit.csv, written by the same make_reference.R
 BIRTHWT_FORMULA = "low ~ age + lwt + smoke + ptl + ht"
 
 
@@ -22,7 +23,21 @@ def read_ref(name: str, folder: Path = REF) -> pd.DataFrame:
 
 
 def birthwt() -> pd.DataFrame:
-    return read_ref("birthwt.csv")
+    """The columns of MASS::birthwt the 5-predictor model uses (make_reference.R's ``bw``)."""
+    return _datasets.birthwt()[["low", "age", "lwt", "smoke", "ptl", "ht"]]
+
+
+def asah() -> pd.DataFrame:
+    """pROC::aSAH: ``poor`` (outcome == "Poor"), s100b, ndka, age (make_reference.R's ``as``)."""
+    a = _datasets.asah()
+    return pd.DataFrame(
+        {
+            "poor": (a["outcome"] == "Poor").astype(int),
+            "s100b": a["s100b"],
+            "ndka": a["ndka"],
+            "age": a["age"],
+        }
+    )
 
 
 def birthwt_fit():

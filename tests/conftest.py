@@ -14,8 +14,8 @@ from hypothesis import settings
 
 matplotlib.use("Agg")
 
-# Property tests: random exploration on a developer's machine; in CI (.ci/run sets
-# HCCSTATS_HYPOTHESIS_PROFILE=ci) a fixed seed, so that a landing is reproducible and a failure
+# Property tests: random exploration when run locally; in CI (.ci/run sets
+# HCCSTATS_HYPOTHESIS_PROFILE=ci) a fixed seed, so that CI's verdict on a commit is reproducible and a failure
 # there is re-run as it was. Tests that set their own @settings keep them.
 settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)

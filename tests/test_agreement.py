@@ -81,6 +81,10 @@ def test_cohen_kappa_against_vcd_live(seed):
     r1 = np.where(rng.random(120) < 0.7, truth, rng.integers(1, 5, 120))
     r2 = np.where(rng.random(120) < 0.6, truth, rng.integers(1, 5, 120))
     got = {w: kappa2(r1, r2, w, levels=[1, 2, 3, 4]) for w in ("unweighted", "linear", "quadratic")}
+    # irr's call: kappa2(cbind(r1, r2), weight = "squared") -- one n x 2 matrix, irr's names
+    ratings = np.column_stack([r1, r2])
+    assert kappa2(ratings, "squared", levels=[1, 2, 3, 4]) == got["quadratic"]
+    assert kappa2(ratings, weight="equal", levels=[1, 2, 3, 4]) == got["linear"]
     res = rbridge.run(
         """suppressPackageStartupMessages(library(vcd))
         tab <- table(factor(r1, levels = 1:4), factor(r2, levels = 1:4))
@@ -118,6 +122,18 @@ def test_null_se_against_simulation():
     # Monte-Carlo SD of an SD from 1500 draws is about 1.8%; allow 6%
     assert np.std(ks) == pytest.approx(np.mean(se0s), rel=0.06)
     assert abs(np.mean(ks)) < 0.01
+
+
+def test_kappa2_takes_an_n_by_2_ratings_matrix_as_irr():
+    """irr::kappa2(ratings) takes one subjects x 2 matrix; every matrix form gives the same Kappa."""
+    r1, r2 = [1, 2, 3, 3, 2, 1, 2, 3], [1, 2, 3, 2, 2, 1, 3, 3]
+    pairs = kappa2(r1, r2, "linear")
+    frame = pd.DataFrame({"session1": r1, "session2": r2})
+    for ratings in (frame, frame.to_numpy(), list(zip(r1, r2))):
+        assert kappa2(ratings, "linear") == pairs
+        assert kappa2(ratings, weight="equal") == pairs
+    with_missing = frame.astype(float).assign(session2=[1, 2, 3, np.nan, 2, 1, 3, 3])
+    assert kappa2(with_missing, nan_policy="omit").n_omitted == 1
 
 
 def test_perfect_agreement_and_symmetry():
@@ -192,5 +208,9 @@ def test_bad_input_errors_name_the_problem():
         kappa2([1, 2, 1], [1, 2, 2], "cubic")
     with pytest.raises(InputError, match="at least 2 raters"):
         kappam_fleiss(np.array([[1], [2], [1]]))
+    with pytest.raises(InputError, match="exactly 2 raters.*kappam_fleiss"):
+        kappa2(np.array([[1, 1, 2], [2, 2, 2], [1, 2, 1]]))
+    with pytest.raises(InputError, match="n × 2 matrix"):
+        kappa2([1, 2, 1])
     with pytest.raises(InputError, match="single category"):
         kappa2([1, 1, 1], [1, 1, 1])

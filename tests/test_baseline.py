@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,10 +25,23 @@ SETS = {
 }
 
 
+def _table_data(dataset: str) -> pd.DataFrame:
+    """The data of make_baseline_tests.R: birthwt with race labelled and ftv as 0, 1, 2+;
+    infert with education as text."""
+    if dataset == "birthwt":
+        d = _datasets.birthwt_race_labelled()
+        d["race"] = d["race"].astype(str)
+        d["ftv"] = np.minimum(d["ftv"], 2).map({0: "0", 1: "1", 2: "2+"})
+        return d
+    d = _datasets.infert()
+    d["education"] = d["education"].astype(str)
+    return d
+
+
 @pytest.mark.parametrize("dataset", sorted(SETS))
 def test_table_one_pvalues_against_stored_r(dataset):
     group, cont, cat = SETS[dataset]
-    data = pd.read_csv(REF / f"{dataset}.csv")
+    data = _table_data(dataset)
     ref = pd.read_csv(REF / "baseline_tests.csv").query("dataset == @dataset").set_index("variable")
     t = table_one(data, group, cont + cat, categorical=cat).tests.set_index("variable")
     for var, row in ref.iterrows():
@@ -129,3 +143,65 @@ def test_table_one_bad_input():
         wilcox_test(["a", "b"], [1.0, 2.0])
     with pytest.raises(InputError, match="non-negative integers"):
         fisher_test([[1, -1], [2, 3]])
+
+
+@pytest.mark.r
+def test_table_one_formatted_against_r_sprintf():
+    """The formatted view prints what R's quantile/table/tests give, rounded as sprintf does
+    (one decimal for medians, quartiles and percentages, three for p, "< 0.001" below):
+    the strings are equal."""
+    from hccstats import rbridge
+
+    data = _table_data("birthwt")
+    data.loc[[4, 9], "age"] = np.nan  # missing values are counted, not hidden
+    view = table_one(data, "smoke", ["age", "race"], categorical=["race"]).formatted(
+        group_names={0: "Non-smoker", 1: "Smoker"}
+    )
+    r = rbridge.run(
+        """fp <- function(p) if (p < 0.001) "< 0.001" else sprintf("%.3f", p)
+        q <- function(x) { v <- quantile(x, na.rm = TRUE, names = FALSE)
+                              sprintf("%.1f (%.1f, %.1f)", v[3], v[2], v[4]) }
+        tab <- table(d$race, d$smoke); pct <- 100 * prop.table(tab, 2)
+        c(q(d$age[d$smoke == 0]), q(d$age[d$smoke == 1]),
+          fp(wilcox.test(age ~ smoke, data = d)$p.value),
+          fp(chisq.test(tab, correct = FALSE)$p.value),
+          sprintf("%d (%.1f%%)", tab[, 1], pct[, 1]), sprintf("%d (%.1f%%)", tab[, 2], pct[, 2]),
+          as.character(sum(d$smoke == 0)), as.character(sum(d$smoke == 1)))""",
+        d=data,
+    )
+    r = list(np.asarray(r, dtype=object))
+    assert list(view.columns) == [
+        "Characteristic",
+        f"Non-smoker (n = {r[10]})",
+        f"Smoker (n = {r[11]})",
+        "p value",
+        "Test",
+    ]
+    age, race = view.iloc[0], view.iloc[1]
+    assert age.tolist() == ["age, median (IQR) [missing 2]", r[0], r[1], r[2], "Mann–Whitney U"]
+    assert race["Characteristic"] == "race, n (%)" and race["p value"] == r[3]
+    assert race["Test"] == "χ²"
+    levels = view.iloc[2:5]
+    assert levels["Characteristic"].str.strip().tolist() == sorted(data["race"].unique())
+    assert levels.iloc[:, 1].tolist() == r[4:7] and levels.iloc[:, 2].tolist() == r[7:10]
+
+
+def test_table_one_to_docx_reads_back(tmp_path):
+    """to_docx writes the formatted table (header and every cell) into a Word table."""
+    from docx import Document
+
+    data = _table_data("birthwt")
+    t = table_one(data, "smoke", ["age", "lwt", "race"], categorical=["race"], overall=True)
+    view = t.formatted(smd=True)
+    path = t.to_docx(tmp_path / "table1.docx", caption="Table 1 Mothers by smoking", smd=True)
+    doc = Document(str(path))
+    (table,) = doc.tables
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells[0] == list(view.columns) and "Overall (n = 189)" in cells[0]
+    assert cells[1:] == view.to_numpy().tolist()
+    assert any("Table 1" in p.text for p in doc.paragraphs)
+    assert [p.name for p in tmp_path.iterdir()] == ["table1.docx"]  # no temporary file left
+    with pytest.raises(InputError, match=".docx"):
+        t.to_docx(tmp_path / "table1.csv")
+    with pytest.raises(InputError, match="does not exist"):
+        t.to_docx(tmp_path / "nope" / "t.docx")

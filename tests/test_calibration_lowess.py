@@ -72,8 +72,8 @@ def test_lowess_bad_input_names_argument():
 
 def test_lowess_python_fallback_matches_compiled_against_stored_r():
     # without numba the same functions run as plain Python: check that path on R's case 1
+    from hccstats._jit import HAVE_NUMBA
     from hccstats.calibration import _lowess
-    from hccstats.calibration._jit import HAVE_NUMBA
 
     if not HAVE_NUMBA:
         pytest.skip("numba not installed: the whole suite already runs the Python path")

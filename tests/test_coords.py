@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +38,7 @@ def reference() -> dict:
 
 
 def asah_roc(predictor: str, rows=slice(None)) -> hs.Roc:
-    d = pd.read_csv(REF / "aSAH.csv").iloc[rows]
+    d = _datasets.asah().iloc[rows]
     direction = reference()[predictor]["direction"]
     return hs.roc(d["outcome"], d[predictor], direction=direction, levels=("Good", "Poor"))
 
@@ -68,9 +69,9 @@ def assert_rows_equal(ours: pd.DataFrame, theirs: dict | pd.DataFrame):
 def test_best_cutoffs_against_stored_proc_asah(predictor, method, key):
     r = asah_roc(predictor)
     ref = reference()[predictor][key]
-    table = hs.coords(r, "best", best_method=method, ties="all", ret=MEASURES)
+    table = hs.coords(r, "best", best_method=method, ties="all", ret=MEASURES).to_frame()
     assert_rows_equal(table, ref)
-    first = hs.coords(r, "best", best_method=method)
+    first = hs.coords(r, "best", best_method=method)[0]
     assert first.threshold == float(
         ref["threshold"][0] if isinstance(ref["threshold"], list) else ref["threshold"]
     )
@@ -81,7 +82,7 @@ def test_best_cutoffs_against_stored_proc_asah(predictor, method, key):
 def test_cutoff_at_threshold_against_stored_proc_asah(predictor):
     r = asah_roc(predictor)
     ref = reference()[predictor]["at_median"]
-    cut = hs.coords(r, x=float(ref["x"]), ret=MEASURES)
+    cut = hs.coords(r, x=float(ref["x"]), ret=MEASURES)[0]
     assert_rows_equal(pd.DataFrame([{k: getattr(cut, k) for k in MEASURES}]), ref)
 
 
@@ -94,10 +95,10 @@ def test_training_cutoff_applied_to_validation_against_live_proc():
 
     for predictor in ("s100b", "ndka", "wfns"):
         train, valid = asah_roc(predictor, slice(0, 70)), asah_roc(predictor, slice(70, None))
-        cut = hs.coords(train, "best")
+        cut = hs.coords(train, "best")[0]
         live_best = proc.coords_best(train)
         assert cut.threshold == live_best["threshold"].iloc[0]
-        applied = hs.coords(valid, x=cut.threshold, ret=MEASURES)
+        applied = hs.coords(valid, x=cut.threshold, ret=MEASURES)[0]
         live = proc.coords_at(valid, cut.threshold)
         assert_rows_equal(pd.DataFrame([{k: getattr(applied, k) for k in MEASURES}]), live)
 
@@ -129,8 +130,8 @@ def test_cutoffs_against_live_proc_random(data, direction, method, probe):
         r = hs.roc(y, s, direction=direction)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", hs.UndefinedStatisticWarning)  # PPV/NPV at an extreme cut
-        table = hs.coords(r, "best", best_method=method, ties="all", ret=MEASURES)
-        at = hs.coords(r, x=probe, ret=MEASURES)
+        table = hs.coords(r, "best", best_method=method, ties="all", ret=MEASURES).to_frame()
+        at = hs.coords(r, x=probe, ret=MEASURES)[0]
     assert_rows_equal(table, proc.coords_best(r, method))
     live = proc.coords_at(r, probe)
     ours = pd.DataFrame([{k: getattr(at, k) for k in MEASURES}])
@@ -178,13 +179,13 @@ def test_wilson_and_clopper_pearson_against_live_r():
 
 def test_cutoff_cis_and_frame():
     r = asah_roc("s100b")
-    cut = hs.coords(r, "best")
+    cut = hs.coords(r, "best")[0]
     assert cut.tp + cut.fn == r.n_cases and cut.tn + cut.fp == r.n_controls
     assert cut.sensitivity == cut.tp / r.n_cases
     lo, hi = proportion_ci(cut.tp, r.n_cases)
-    assert (cut.sensitivity_ci.low, cut.sensitivity_ci.high) == (lo, hi)
-    cp = hs.coords(r, "best", ci_method="clopper-pearson")
-    assert cp.sensitivity == cut.sensitivity and cp.sensitivity_ci != cut.sensitivity_ci
+    assert (cut.ci["sensitivity"].low, cut.ci["sensitivity"].high) == (lo, hi)
+    cp = hs.coords(r, "best", ci_method="clopper-pearson")[0]
+    assert cp.sensitivity == cut.sensitivity and cp.ci["sensitivity"] != cut.ci["sensitivity"]
     frame = cut.to_frame()
     assert list(frame["measure"]) == [
         "threshold",
@@ -202,31 +203,33 @@ def test_cutoff_cis_and_frame():
 def test_ties_first_last_all():
     # two points tie on Youden: (se 1, sp 2/3) and (se 2/3, sp 1)
     r = hs.roc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9], direction="<")
-    all_rows = hs.coords(r, "best", ties="all")
+    all_rows = hs.coords(r, "best", ties="all").to_frame()
     mids = [(0.2 + 0.35) / 2, (0.4 + 0.8) / 2]  # pROC's midpoints between adjacent scores
     assert list(all_rows["threshold"]) == mids
-    assert hs.coords(r, "best").threshold == mids[0]
-    assert hs.coords(r, "best", ties="last").threshold == mids[1]
-    assert hs.coords(r, "best").tied_thresholds == tuple(mids)
+    assert hs.coords(r, "best")[0].threshold == mids[0]
+    assert hs.coords(r, "best", ties="last")[0].threshold == mids[1]
+    assert hs.coords(r, "best")[0].tied_thresholds == tuple(mids)
 
 
 def test_vector_of_thresholds_gives_one_row_each():
     r = asah_roc("s100b")
-    table = hs.coords(r, x=[0.1, 0.2, 0.3], ret=["threshold", "sensitivity", "specificity"])
+    table = hs.coords(
+        r, x=[0.1, 0.2, 0.3], ret=["threshold", "sensitivity", "specificity"]
+    ).to_frame()
     assert list(table["threshold"]) == [0.1, 0.2, 0.3]
-    assert table["sensitivity"].iloc[1] == hs.coords(r, x=0.2).sensitivity
+    assert table["sensitivity"].iloc[1] == hs.coords(r, x=0.2)[0].sensitivity
     assert "sensitivity_ci_low" in table.columns
 
 
 def test_threshold_rule_and_infinite_thresholds():
     r = hs.roc([0, 0, 1, 1], [1.0, 2.0, 3.0, 4.0], direction="<")
-    assert hs.coords(r, x=3.0).sensitivity == 1.0  # score >= 3 is a case
-    assert hs.coords(r, x=3.0).specificity == 1.0
+    assert hs.coords(r, x=3.0)[0].sensitivity == 1.0  # score >= 3 is a case
+    assert hs.coords(r, x=3.0)[0].specificity == 1.0
     with pytest.warns(hs.UndefinedStatisticWarning, match="ppv"):
-        top = hs.coords(r, x=np.inf)
+        top = hs.coords(r, x=np.inf)[0]
     assert (top.sensitivity, top.specificity) == (0.0, 1.0) and np.isnan(top.ppv)
     rev = hs.roc([0, 0, 1, 1], [4.0, 3.0, 2.0, 1.0], direction=">")
-    assert hs.coords(rev, x=2.0).sensitivity == 1.0  # score <= 2 is a case
+    assert hs.coords(rev, x=2.0)[0].sensitivity == 1.0  # score <= 2 is a case
 
 
 @pytest.mark.parametrize(
@@ -246,3 +249,53 @@ def test_coords_bad_input(kwargs, match):
     r = hs.roc([0, 0, 1, 1], [1.0, 2.0, 3.0, 4.0], direction="<")
     with pytest.raises(hs.InputError, match=match):
         hs.coords(r, **kwargs)
+
+
+def test_coords_returns_one_type_whatever_x():
+    r = hs.roc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9], direction="<")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hs.UndefinedStatisticWarning)  # PPV/NPV at -inf, inf
+        calls = {
+            "best": hs.coords(r, "best"),
+            "best, all ties": hs.coords(r, "best", ties="all"),
+            "all": hs.coords(r, "all"),
+            "one threshold": hs.coords(r, x=0.3),
+            "thresholds": hs.coords(r, x=[0.3, 0.5]),
+        }
+    lengths = {name: len(c) for name, c in calls.items()}
+    assert lengths == {
+        "best": 1,
+        "best, all ties": 2,
+        "all": len(r.thresholds),
+        "one threshold": 1,
+        "thresholds": 2,
+    }
+    for c in calls.values():
+        assert isinstance(c, hs.Coords) and all(isinstance(cut, hs.Cutoff) for cut in c)
+        assert len(c.to_frame()) == len(c)
+        for cut in c:
+            assert all(isinstance(ci, hs.ConfidenceInterval) for ci in cut.ci.values())
+
+
+@pytest.mark.r
+def test_coords_all_against_proc_live_without_warnings():
+    """coords(r, "all") is pROC's table, nan PPV/NPV at the ±inf end rows included, and warns
+    nothing (pROC does not either); a single undefined threshold still warns."""
+    from hccstats import rbridge
+
+    r = asah_roc("s100b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = hs.coords(r, "all", ret=MEASURES).to_frame()
+    theirs = rbridge.run(
+        "as.data.frame(pROC::coords(pROC::roc(y, s, levels = c('Good', 'Poor'), direction = d, "
+        "quiet = TRUE), 'all', ret = ret, transpose = FALSE))",
+        y=np.asarray(_datasets.asah()["outcome"], dtype=object),
+        s=np.asarray(_datasets.asah()["s100b"], dtype=float),
+        d=reference()["s100b"]["direction"],
+        ret=np.asarray(MEASURES, dtype=object),
+    )
+    assert np.isnan(ours["ppv"].iloc[-1]) and np.isnan(ours["npv"].iloc[0])
+    assert_rows_equal(ours, theirs)
+    with pytest.warns(hs.UndefinedStatisticWarning, match="ppv is undefined"):
+        hs.coords(r, np.inf)

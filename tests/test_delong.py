@@ -6,8 +6,8 @@ import json
 import warnings
 from pathlib import Path
 
+import _datasets
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,8 +23,8 @@ from hccstats.discrimination import (
 )
 
 REF = Path(__file__).parent / "reference" / "roc"
-# Tolerance for numbers pROC computes by another summation order: 1e-8 relative (the issue's
-# requirement); the absolute floor 1e-12 covers values that are 0 up to rounding (a covariance,
+# Tolerance for numbers pROC computes by another summation order: 1e-8 relative (the project's
+# bound); the absolute floor 1e-12 covers values that are 0 up to rounding (a covariance,
 # a difference of equal AUCs), where a relative bound means nothing.
 TOL = dict(rel=1e-8, abs=1e-12)
 
@@ -40,7 +40,7 @@ def f(values) -> np.ndarray | float:
 
 
 def asah_rocs() -> dict[str, hs.Roc]:
-    d = pd.read_csv(REF / "aSAH.csv")
+    d = _datasets.asah()
     ref = reference()
     return {
         p: hs.roc(d["outcome"], d[p], direction=ref[p]["direction"], levels=("Good", "Poor"))
@@ -75,19 +75,17 @@ def test_paired_delong_test_against_stored_proc_asah(pair):
     assert delong_cov(r1, r2) == pytest.approx(f(ref["cov"]), **TOL)
     for alternative, key in (("two.sided", "two_sided"), ("greater", "greater"), ("less", "less")):
         t = hs.roc_test(r1, r2, alternative=alternative)
-        assert t.extra["paired"] is True
+        assert t.paired is True
         assert t.statistic == pytest.approx(f(ref[key]["statistic"]), **TOL)
         assert t.p_value == pytest.approx(f(ref[key]["p_value"]), **TOL)
-        assert (t.extra["auc1"], t.extra["auc2"]) == pytest.approx(
-            tuple(f(ref[key]["estimate"])), **TOL
-        )
+        assert (t.auc1, t.auc2) == pytest.approx(tuple(f(ref[key]["estimate"])), **TOL)
         assert tuple(t.ci) == pytest.approx(tuple(f(ref[key]["conf_int"])), **TOL)
     t90 = hs.roc_test(r1, r2, conf_level=0.9)
     assert tuple(t90.ci) == pytest.approx(tuple(f(ref["level_90"]["conf_int"])), **TOL)
 
 
 def _unpaired_rocs():
-    d = pd.read_csv(REF / "aSAH.csv")
+    d = _datasets.asah()
     u1 = hs.roc(d["outcome"][:60], d["s100b"][:60], direction="<", levels=("Good", "Poor"))
     u2 = hs.roc(d["outcome"][60:], d["ndka"][60:], direction="<", levels=("Good", "Poor"))
     return u1, u2
@@ -98,35 +96,35 @@ def test_unpaired_delong_test_against_stored_proc_asah():
     u1, u2 = _unpaired_rocs()
     for alternative, key in (("two.sided", "two_sided"), ("greater", "greater")):
         t = hs.roc_test(u1, u2, alternative=alternative)
-        assert t.extra["paired"] is False and t.extra["statistic_name"] == "D"
+        assert t.paired is False and t.statistic_name == "D"
         assert t.statistic == pytest.approx(f(ref[key]["statistic"]), **TOL)
         assert t.df == pytest.approx(f(ref[key]["df"]), **TOL)
         assert t.p_value == pytest.approx(f(ref[key]["p_value"]), **TOL)
-        assert t.method == ref[key]["method"]
+        assert t.title == ref[key]["method"]
 
 
 def test_bootstrap_ci_against_stored_proc_within_monte_carlo_error():
     ref = reference()["s100b_ci_bootstrap"]
     r = asah_rocs()["s100b"]
-    ci = hs.ci_auc(r, method="bootstrap", n_boot=2000, seed=2023)
+    ci = hs.ci_auc(r, method="bootstrap", B=2000, seed=2023)
     low, _, high = f(ref["ci"])
     # Both are 2.5%/97.5% quantiles of 2000 stratified bootstrap AUCs, with different random
     # numbers. SE of such a quantile ~ sqrt(.025*.975/2000)/dnorm(1.96)*SE(AUC) ~ 0.003 here;
     # the difference of two independent estimates has SD ~ 0.0045: 0.02 is > 4 SD.
     assert ci.low == pytest.approx(low, abs=0.02)
     assert ci.high == pytest.approx(high, abs=0.02)
-    assert ci.n_boot == 2000 and ci.method == "bootstrap"
+    assert ci.B == 2000 and ci.method == "bootstrap"
 
 
 def test_bootstrap_test_against_stored_proc_within_monte_carlo_error():
     ref = reference()["paired_s100b_vs_ndka_bootstrap"]
     rocs = asah_rocs()
-    t = hs.roc_test(rocs["s100b"], rocs["ndka"], method="bootstrap", n_boot=2000, seed=2023)
+    t = hs.roc_test(rocs["s100b"], rocs["ndka"], method="bootstrap", B=2000, seed=2023)
     # D = d / sd(d*): the bootstrap SD has a relative SE ~ 1/sqrt(2*2000) = 1.6%; two
     # independent runs differ by ~2.2% SD, so 10% relative (> 4 SD) on D.
     assert t.statistic == pytest.approx(f(ref["statistic"]), rel=0.10)
     assert t.p_value == pytest.approx(f(ref["p_value"]), abs=0.03)
-    assert t.method == ref["method"]
+    assert t.title == ref["method"]
 
 
 # --- live pROC: aSAH and random draws ---------------------------------------------------------
@@ -228,7 +226,7 @@ def test_unpaired_delong_against_live_proc_random(data):
         out = proc.roc_test(r1, r2, paired=False)
     if not np.isfinite(out["statistic"]):
         # pROC: 0/0 = NaN for two zero-variance curves; hccstats documents Z = 0, p = 1 there
-        assert t.extra["se"] == 0.0
+        assert t.se == 0.0
         return
     assert t.statistic == pytest.approx(out["statistic"], rel=1e-8, abs=1e-10)
     assert t.df == pytest.approx(out["df"], **TOL)
@@ -243,8 +241,8 @@ def test_ci_bootstrap_near_live_proc():
     rng = np.random.default_rng(11)
     y = rng.integers(0, 2, 150)
     r = hs.roc(y, y + rng.normal(size=150), direction="<")
-    live = proc.ci_auc(r, method="bootstrap", boot_n=2000, seed=5)
-    ci = hs.ci_auc(r, method="bootstrap", n_boot=2000, seed=5)
+    live = proc.ci_auc(r, method="bootstrap", B=2000, seed=5)
+    ci = hs.ci_auc(r, method="bootstrap", B=2000, seed=5)
     # same Monte-Carlo tolerance as the stored comparison (> 4 SD of the difference)
     assert ci.low == pytest.approx(live["low"], abs=0.02)
     assert ci.high == pytest.approx(live["high"], abs=0.02)
@@ -310,7 +308,7 @@ def test_delong_invariant_to_patient_order(data, seed):
             hs.roc(y[perm], s1[perm], direction="<"), hs.roc(y[perm], s2[perm], direction="<")
         )
     assert b.statistic == pytest.approx(a.statistic, rel=1e-9, abs=1e-9)
-    assert b.extra["se"] == pytest.approx(a.extra["se"], rel=1e-9, abs=1e-15)
+    assert b.se == pytest.approx(a.se, rel=1e-9, abs=1e-15)
 
 
 def test_bootstrap_same_seed_same_result_and_needs_seed():
@@ -318,17 +316,17 @@ def test_bootstrap_same_seed_same_result_and_needs_seed():
     y = rng.integers(0, 2, 80)
     r1 = hs.roc(y, y + rng.normal(size=80), direction="<")
     r2 = hs.roc(y, y + rng.normal(size=80), direction="<")
-    a = hs.ci_auc(r1, method="bootstrap", n_boot=300, seed=4)
-    assert a == hs.ci_auc(r1, method="bootstrap", n_boot=300, seed=4)
-    assert a != hs.ci_auc(r1, method="bootstrap", n_boot=300, seed=5)
-    t1 = hs.roc_test(r1, r2, method="bootstrap", n_boot=300, seed=4)
-    t2 = hs.roc_test(r1, r2, method="bootstrap", n_boot=300, seed=4)
+    a = hs.ci_auc(r1, method="bootstrap", B=300, seed=4)
+    assert a == hs.ci_auc(r1, method="bootstrap", B=300, seed=4)
+    assert a != hs.ci_auc(r1, method="bootstrap", B=300, seed=5)
+    t1 = hs.roc_test(r1, r2, method="bootstrap", B=300, seed=4)
+    t2 = hs.roc_test(r1, r2, method="bootstrap", B=300, seed=4)
     assert (t1.statistic, t1.p_value) == (t2.statistic, t2.p_value)
     with pytest.raises(hs.InputError, match="seed"):
         hs.ci_auc(r1, method="bootstrap")
     with pytest.raises(hs.InputError, match="seed"):
         hs.roc_test(r1, r2, method="bootstrap")
-    nonstrat = hs.ci_auc(r1, method="bootstrap", n_boot=300, seed=4, stratified=False)
+    nonstrat = hs.ci_auc(r1, method="bootstrap", B=300, seed=4, stratified=False)
     assert nonstrat.low < r1.auc < nonstrat.high
 
 
@@ -337,7 +335,7 @@ def test_bootstrap_se_close_to_delong_se():
     y = rng.integers(0, 2, 400)
     r = hs.roc(y, y + rng.normal(size=400), direction="<")
     # the bootstrap SD and DeLong's SE estimate the same quantity: within 10% at B = 2000
-    assert hs.ci_auc(r, method="bootstrap", n_boot=2000, seed=1).se == pytest.approx(
+    assert hs.ci_auc(r, method="bootstrap", B=2000, seed=1).se == pytest.approx(
         hs.ci_auc(r).se, rel=0.1
     )
 
@@ -359,8 +357,8 @@ def test_roc_test_and_ci_bad_input():
         hs.roc_test(r, [1, 2])
     with pytest.raises(hs.InputError, match="conf_level"):
         hs.ci_auc(r, conf_level=95)
-    with pytest.raises(hs.InputError, match="n_boot"):
-        hs.ci_auc(r, method="bootstrap", n_boot=0, seed=1)
+    with pytest.raises(hs.InputError, match="B"):
+        hs.ci_auc(r, method="bootstrap", B=0, seed=1)
     with pytest.warns(hs.HccstatsWarning, match="seem to be paired"):
         hs.roc_test(r, r, paired=False)
     with pytest.warns(DirectionWarning, match="different directions"):
@@ -368,3 +366,26 @@ def test_roc_test_and_ci_bad_input():
     with pytest.warns(hs.UndefinedStatisticWarning, match="at least 2 cases"):
         ci = hs.ci_auc(hs.roc([0, 0, 1], [1.0, 2.0, 3.0], direction="<"))
     assert np.isnan(ci.low)
+
+
+def test_roc_test_returns_one_type_for_every_method():
+    rocs = asah_rocs()
+    r1, r2 = rocs["s100b"], rocs["ndka"]
+    u1, u2 = _unpaired_rocs()
+    tests = {
+        "paired DeLong": hs.roc_test(r1, r2),
+        "unpaired DeLong": hs.roc_test(u1, u2),
+        "bootstrap": hs.roc_test(r1, r2, method="bootstrap", B=50, seed=1),
+    }
+    for name, t in tests.items():
+        assert isinstance(t, hs.DeLongTest), name
+        assert isinstance(t.ci, hs.ConfidenceInterval)
+        assert t.estimate == pytest.approx(t.auc1 - t.auc2, abs=1e-15)
+        row = t.to_frame().iloc[0]
+        assert (row["p_value"], row["ci_low"], row["ci_high"]) == (t.p_value, *t.ci)
+    assert tests["paired DeLong"].cov is not None and tests["unpaired DeLong"].cov is None
+    assert tests["bootstrap"].B == 50 and tests["paired DeLong"].B is None
+    for method in ("delong", "bootstrap"):  # an AUC's CI is a ConfidenceInterval too
+        ci = hs.ci_auc(r1, method=method, B=50, seed=1)
+        assert isinstance(ci, hs.ConfidenceInterval) and ci.low < ci.auc < ci.high
+        assert tuple(ci) == (ci.low, ci.high)

@@ -100,7 +100,7 @@ def test_images_same_seed_same_bytes_any_n_jobs(tmp_path):
 
 @pytest.mark.slow
 def test_full_demo_with_images_under_30_s_cpu(tmp_path):
-    # Issue 2: the 285-patient study with images in under 30 s. CPU time of this process
+    # The 285-patient study with images in under 30 s. CPU time of this process
     # (n_jobs=1) is measured, since wall time on the shared 2-core machine depends on the load.
     start = time.process_time()
     path = make_study(tmp_path, n=285, seed=2023, images=True)

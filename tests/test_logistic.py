@@ -17,7 +17,7 @@ from hccstats import InputError, SeparationWarning
 
 # Deterministic statistics: our Newton iterations stop at rounding level and R's glm is restarted
 # at its own estimates (see test_logistic_data.GLM), so both sit at the same optimum to ~1e-12 (R's CSV
-# keeps 15 digits); 1e-8 relative is the bar and leaves room for BLAS differences.
+# keeps 15 digits); 1e-8 relative is the project's bound and leaves room for BLAS differences.
 RTOL = 1e-8
 
 

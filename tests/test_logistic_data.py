@@ -1,14 +1,15 @@
-"""Shared data and helpers of the logistic tests (stored R datasets, R-name mapping).
+"""Shared data and functions of the logistic tests (stored R datasets, R-name mapping).
 
-The datasets were written by tests/reference/logistic/make_reference.R from R's own copies
-(MASS::birthwt, datasets::infert, brglm2::endometrial), so the stored-reference tests need
-no R.
+MASS::birthwt and datasets::infert are read from tests/reference/datasets/ (as R ships them);
+brglm2::endometrial was written by tests/reference/logistic/make_reference.R. The
+stored-reference tests need no R.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import _datasets
 import pandas as pd
 
 REF = Path(__file__).parent / "reference" / "logistic"
@@ -28,15 +29,13 @@ GLM = "glm({f}, family = binomial, data = d, " + _CTL + ", start = coef(" + _G1 
 
 
 def birthwt() -> pd.DataFrame:
-    d = pd.read_csv(REF / "birthwt.csv")
-    d["race"] = pd.Categorical(d["race"], ["white", "black", "other"])
-    return d
+    """MASS::birthwt, race labelled (make_reference.R's ``bw``)."""
+    return _datasets.birthwt_race_labelled()
 
 
 def infert() -> pd.DataFrame:
-    d = pd.read_csv(REF / "infert.csv")
-    d["education"] = pd.Categorical(d["education"], ["0-5yrs", "6-11yrs", "12+ yrs"])
-    return d
+    """The columns of datasets::infert the models use (make_reference.R's ``inf``)."""
+    return _datasets.infert()[["case", "age", "parity", "education", "spontaneous", "induced"]]
 
 
 def endometrial() -> pd.DataFrame:

@@ -47,7 +47,7 @@ def test_univariate_against_rbridge_glm():
     d = birthwt()
     d.loc[[2, 5], "age"] = np.nan
     kw = dict(per={"lwt": 10, "age": "sd"}, ci_method="profile", test="lr")
-    ours = hs.univariate(d, "low", ["age", "lwt", "race"], nan_policy="omit", **kw)
+    ours = hs.univariate(d, "low", ["age", "lwt", "race"], nan_policy="omit", **kw).to_frame()
     ref = rstats.univariate_r(d, "low", ["age", "lwt", "race"], **kw)
     np.testing.assert_allclose(
         ours[["estimate", "ci_low", "ci_high", "p_value", "n"]],
@@ -62,7 +62,8 @@ def test_vif_against_rbridge_car():
 
     d = birthwt()
     for outcome in (None, "low"):
-        ours = hs.vif(d, ["age", "lwt", "race", "smoke"], outcome=outcome).set_index("term")
+        ours = hs.vif(d, ["age", "lwt", "race", "smoke"], outcome=outcome).to_frame()
+        ours = ours.set_index("term")
         ref = (
             rstats.vif_r(d, ["age", "lwt", "race", "smoke"], outcome=outcome)
             .set_index("term")

@@ -1,7 +1,7 @@
 """Nomograms: the native engine against rms (stored and live), both engines' files, scoring.
 
 Oracles: ``rms::nomogram`` 6.5.0 (tests/reference/nomogram/make_reference.R, run with R 4.2.2;
-its output is in make_reference.out), ``fit.predict_risk`` for scoring.
+its output is in make_reference.Rout), ``fit.predict_risk`` for scoring.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,21 +20,23 @@ from hccstats import RNotAvailableError, lrm, nomogram, nomogram_score
 from hccstats.nomograms import Nomogram, UnsupportedModelError
 
 REF = Path(__file__).parent / "reference" / "nomogram"
-# 1e-6 is the issue's bar; the stored CSVs carry 15 significant digits and the fits agree to ~1e-12
+# 1e-6 is the project's bound; the stored CSVs carry 15 significant digits and the fits agree to ~1e-12
 TOL = 1e-6
 
 
 def birthwt() -> pd.DataFrame:
-    d = pd.read_csv(REF / "birthwt.csv")
-    d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
-    d["smoke"] = pd.Categorical(d["smoke"], categories=["no", "yes"])
+    """MASS::birthwt's columns of make_reference.R's ``bw``: race and smoke labelled."""
+    d = _datasets.birthwt_race_labelled()[["low", "age", "lwt", "race", "smoke", "ptl", "ht"]]
+    d["smoke"] = pd.Categorical.from_codes(d["smoke"], ["no", "yes"])
     return d
 
 
 def asah() -> pd.DataFrame:
-    d = pd.read_csv(REF / "asah.csv")
+    """pROC::aSAH's columns of make_reference.R's ``sah``: wfns unordered, ``y`` = Poor."""
+    d = _datasets.asah()[["outcome", "gender", "age", "wfns", "s100b", "ndka"]]
     d["gender"] = pd.Categorical(d["gender"], categories=["Male", "Female"])
     d["wfns"] = pd.Categorical(d["wfns"].astype(str), categories=["1", "2", "3", "4", "5"])
+    d["y"] = (d["outcome"] == "Poor").astype(int)
     return d
 
 
@@ -227,8 +230,28 @@ def test_axis_titles_from_study_variables(bw_fit):
     assert ticks[:3] == ["Points", "age", "Weight (lb)"] and ticks[-3:] == [
         "Total Points",
         "Linear Predictor",
-        "Risk of early recurrence",
+        "Risk",
     ]
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("r", marks=pytest.mark.r)])
+def test_risk_axis_title_from_the_outcome_label_against_rms_funlabel(engine):
+    """The risk axis is titled from the data: the outcome's label, else "Risk"; never a
+    study-specific default. Engine "r" reads the title back from rms's own points table."""
+    d = birthwt()
+    plain = nomogram(lrm("low ~ age + smoke", d), engine=engine)
+    labelled = nomogram(
+        lrm("low ~ age + smoke", d, labels={"low": "Low birth weight"}), engine=engine
+    )
+    acronym = nomogram(lrm("low ~ age + smoke", d), engine=engine, labels={"low": "LBW"})
+    for nom, title in (
+        (plain, "Risk"),
+        (labelled, "Risk of low birth weight"),
+        (acronym, "Risk of LBW"),
+    ):
+        risk = nom.points[nom.points["kind"] == "risk"]
+        assert nom.fun_label == title and set(risk["axis"]) == {title}
+    assert "recurrence" not in " ".join(plain.points["axis"].astype(str))
 
 
 def test_bad_engine_and_bad_fit():

@@ -60,7 +60,7 @@ def test_auc_legend_against_published_text():
         == "DL nomogram: AUC 0.949 (0.919\u20130.980)"
     )
     assert auc_legend("Clinical", 0.7514) == "Clinical: AUC 0.751"
-    assert format_p(0.0004) == "<0.001" and format_p(0.0312) == "0.031"
+    assert format_p(0.0004) == "< 0.001" and format_p(0.0312) == "0.031"
     assert format_or(2.314, 1.2, 4.449) == "2.31 (1.20\u20134.45)"
 
 
@@ -236,7 +236,7 @@ def test_forest_plot_content():
     ]
     assert ax.get_xscale() == "log"
     texts = [x.get_text() for x in tx.texts]
-    assert "3.20 (1.40\u20137.30)" in texts and "<0.001" in texts and "0.006" in texts
+    assert "3.20 (1.40\u20137.30)" in texts and "< 0.001" in texts and "0.006" in texts
     assert len(texts) == 2 + 2 * 3
 
 

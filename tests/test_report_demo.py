@@ -40,8 +40,11 @@ def test_demo_runs_every_stage(demo):
     out, log, seconds = demo
     res = json.loads((out / "results.json").read_text())
     assert set(res["stages"].values()) == {"ok"}, res["stages"]
-    for i in range(1, 10):
-        assert f"[{i}/9]" in log
+    from hccstats.report import STAGES
+
+    n = len(STAGES)
+    for i in range(1, n + 1):
+        assert f"[{i}/{n}]" in log
     assert "feature extraction" in log and "signature search" in log
     print(f"demo report: {seconds:.1f} s")
 
@@ -98,7 +101,7 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
 
 @pytest.mark.r
 def test_demo_nomograms_drawn_by_rms_and_natively(demo):
-    # issue 6: both the clinical and the DL nomogram drawn by rms, the native one beside each
+    # both the clinical and the DL nomogram drawn by rms, the native one beside each
     out, _, _ = demo
     for model in ("clinical", "dl"):
         for stem in (f"fig_nomogram_{model}_rms", f"fig_nomogram_{model}"):
@@ -146,3 +149,28 @@ def test_demo_twice_gives_identical_bytes(demo, tmp_path):
     assert sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file()) == files
     for rel in files:
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def _docx_table(out: Path, first: str, header_part: str) -> pd.DataFrame:
+    for t in Document(str(out / "report.docx")).tables:
+        head = [c.text for c in t.rows[0].cells]
+        if head[0] == first and any(header_part in h for h in head):
+            return pd.DataFrame([[c.text for c in r.cells] for r in t.rows[1:]], columns=head)
+    raise AssertionError(f"no table {first!r} … {header_part!r}")
+
+
+def test_demo_two_models_dash_for_absent_and_delong_column_against_results(demo):
+    """Two models: Table 3 shows "—" where a model lacks a variable, Table 4 a DeLong column."""
+    out, _, _ = demo
+    res = json.loads((out / "results.json").read_text())
+    t3 = _docx_table(out, "Variable", ": β")
+    assert t3.iloc[0]["Variable"] == "Intercept"
+    clinical_or = next(c for c in t3.columns if c.startswith("Clinical model (n = "))
+    sig = t3[t3["Variable"].str.contains("DL signature")].iloc[0]
+    assert sig[clinical_or] == "—" and "NA" not in t3.to_numpy().ravel().tolist()
+    for name in ("Clinical model", "DL model"):  # each model's n in its header: the fitted n
+        n = res["models"][name]["n"]
+        assert any(c.startswith(f"{name} (n = {n})") for c in t3.columns), name
+    t4 = _docx_table(out, "Model", "AUC (95% CI)")
+    assert "p value" in t4.columns and "Ref" in set(t4["p value"])
+    assert "NA" not in t4.to_numpy().ravel().tolist()

@@ -22,6 +22,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from hccstats.report import STAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
@@ -85,7 +87,9 @@ def report(birthwt_study, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rep") / "report"
     proc = _run("--config", str(birthwt_study), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert "[1/9] Patient flow" in proc.stderr and " s" in proc.stderr  # progress with times
+    assert (
+        f"[1/{len(STAGES)}] Patient flow" in proc.stderr and " s" in proc.stderr
+    )  # progress with times
     return out
 
 
@@ -132,7 +136,7 @@ def test_results_json_equals_library_outputs_against_hccstats(report, birthwt_st
     train = data[data["split"] == "training"]
     uni = hs.univariate(
         train, "low", ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"], nan_policy="omit"
-    )
+    ).to_frame()
     got = pd.DataFrame(res["univariate"]["table"])
     np.testing.assert_array_equal(got["estimate"].to_numpy(), uni["estimate"].to_numpy())
     np.testing.assert_array_equal(got["p_value"].to_numpy(), uni["p_value"].to_numpy())
@@ -161,14 +165,17 @@ def test_docx_reads_back_with_tables_and_captions(report):
     assert any("Predictive performance of the models" in c for c in captions)
     assert len(doc.tables) >= 6
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    # one model: no DeLong column (nothing to compare against)
     assert [
         "Model",
         "Set",
+        "n (events)",
         "AUC (95% CI)",
-        "Sensitivity (%)",
-        "Specificity (%)",
-        "Accuracy (%)",
-        "p value",
+        "Sensitivity, % (95% CI)",
+        "Specificity, % (95% CI)",
+        "Accuracy, % (95% CI)",
+        "PPV, % (95% CI)",
+        "NPV, % (95% CI)",
     ] in headers
     assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
     assert any("(not available)" in p for p in paras)
@@ -176,7 +183,7 @@ def test_docx_reads_back_with_tables_and_captions(report):
 
 @pytest.mark.r
 def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
-    # issue 6: the report shows rms's nomogram and the native one beside it, captioned by engine and
+    # the report shows rms's nomogram and the native one beside it, captioned by engine and
     # by the model's display name
     for stem in ("fig_nomogram_clinical_rms", "fig_nomogram_clinical"):
         assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
@@ -449,7 +456,7 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     perf = pd.DataFrame(res["signatures"]["performance"])
     assert set(perf["model"]) == {"T2", "DWI", "mp-MR"}
     assert (perf[perf["set"] == "training"]["n"] == (clin["cohort"] == "dev").sum()).all()
-    # signature odds ratios per 0.1 increase (issue 8), in Table 1, the univariable table and Table 3
+    # signature odds ratios per 0.1 increase, in Table 1, the univariable table and Table 3
     t1 = pd.read_csv(out / "tables" / "table1_signatures.csv")
     assert (t1["per"] == 0.1).all()
     uni = pd.read_csv(out / "tables" / "supp_univariate.csv")
@@ -478,3 +485,16 @@ def test_feature_tables_made_elsewhere_single_centre_given_split(tmp_path):
     assert not any((tmp_path / "feats").glob("*.tmp")) and sorted(
         p.name for p in (tmp_path / "feats").iterdir()
     ) == ["DWI.parquet", "T2.parquet"]  # inputs untouched
+
+
+def test_table3_binary_terms_labelled_as_in_univariable_table_against_univariate(report):
+    """Table 3 names a binary term "Label: level vs reference", as the univariable table does."""
+    tables = Document(str(report / "report.docx")).tables
+    heads = [[c.text for c in t.rows[0].cells] for t in tables]
+    t3 = tables[next(i for i, h in enumerate(heads) if any(x.endswith(": β") for x in h))]
+    uni = tables[next(i for i, h in enumerate(heads) if h[:3] == ["Variable", "n", "Events"])]
+    t3_labels = [r.cells[0].text for r in t3.rows[1:]]
+    uni_labels = {r.cells[0].text for r in uni.rows[1:]}
+    assert t3_labels[0] == "Intercept"
+    binary = [lab for lab in t3_labels if " vs " in lab]
+    assert binary and set(binary) <= uni_labels

@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import _datasets
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,7 +26,7 @@ def reference() -> dict:
 
 
 def asah() -> pd.DataFrame:
-    return pd.read_csv(REF / "aSAH.csv")
+    return _datasets.asah()
 
 
 def floats(values) -> np.ndarray:

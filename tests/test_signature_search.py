@@ -66,6 +66,8 @@ def test_known_informative_features_recovered_with_high_auc():
     informative = [3, 50, 120, 200, 260]
     X, y = _cohort(p=300, informative=informative, seed=7)
     res = signature_search(X, y, classifiers=("lasso", "gp"), preset="fast", k_grid=(5, 10), seed=7)
+    assert isinstance(res, SignatureSearch) and list(res.phases) == ["features"]
+    res = res["features"]
     assert res.table["mean_auc"].min() > 0.8
     assert res.table["mean_auc"].max() > 0.9
     assert {f"f{j}" for j in informative} <= set(res.selected_features)
@@ -161,6 +163,7 @@ def test_constant_features_dropped_with_a_note():
     X["f5"] = 1.0
     with pytest.warns(HccstatsWarning, match="f5"):
         res = signature_search(X, y, selectors=("anova",), classifiers=("lasso",), preset="fast")
+    res = res["features"]
     assert "f5" not in res.feature_names and any("f5" in n for n in res.notes)
 
 
@@ -174,7 +177,9 @@ def test_no_feature_passing_the_filter_skips_the_phase():
     X, y = _cohort(n=60, p=5, events=20, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = signature_search(X, y, alpha=1e-12, preset="fast")
+        search = signature_search(X, y, alpha=1e-12, preset="fast")
+    assert list(search.skipped) == ["features"] and search.table.empty
+    res = search["features"]
     assert isinstance(res, PhaseSkipped) and res.skipped
     assert repr(res).startswith("phase features skipped: no feature passed the Spearman")
     assert res.table.empty
@@ -251,11 +256,46 @@ def test_stacked_fusion_is_out_of_fold_and_beats_single_phases(three_phases):
 
 def test_union_fusion_reselects_inside_folds(three_phases):
     Xs, y, res = three_phases
-    mu = res.fuse(method="union", X=Xs, classifier="lasso")
+    mu = fuse_signatures(res, method="union", X=Xs, classifier="lasso")
     assert all(f.split(":")[0] in Xs for f in mu.features)
     assert roc_auc_score(y, mu.oof_predictions) > 0.75
     Xv, _ = _cohort(n=30, p=80, events=10, seed=97)
     pv = mu.predict({ph: Xv for ph in Xs})
     assert pv.shape == (30,) and pv.between(0, 1).all()
     with pytest.raises(InputError, match="union"):
-        res.fuse(method="union")
+        fuse_signatures(res, method="union")
+
+
+@pytest.mark.slow  # a local Dask cluster starts in seconds; the two searches ~10 s of CPU
+def test_same_tables_on_a_dask_cluster_as_in_one_process():
+    distributed = pytest.importorskip("distributed")
+    X, y = _cohort(n=80, p=60, events=30, informative=[0, 1], shift=1.0, seed=5)
+    kw = dict(
+        selectors=("anova",),
+        classifiers=("rf", "lasso"),
+        preset="fast",
+        k_grid=(3, 6),
+        seed=13,
+    )
+    one = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, n_jobs=1, **kw)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        dask = signature_search(
+            {"AP": X, "HBP": X.iloc[:, ::-1]}, y, scheduler=cluster.scheduler_address, **kw
+        )
+    # byte-identical: every task's seed is fixed before it is sent to a worker
+    for phase in ("AP", "HBP"):
+        a, b = one[phase], dask[phase]
+        assert a.table.to_csv() == b.table.to_csv()
+        assert a.fold_table.to_csv() == b.fold_table.to_csv()
+        assert a.oof_predictions.to_csv() == b.oof_predictions.to_csv()
+        assert a.best == b.best and a.best_k == b.best_k
+    assert (one.table["n_folds"] == 5).all()
+
+
+def test_unreachable_scheduler_raises_naming_it():
+    pytest.importorskip("distributed")
+    X, y = _cohort(n=40, p=10, events=15, informative=[0], shift=1.0, seed=6)
+    with pytest.raises(InputError, match="scheduler"):
+        signature_search(X, y, preset="fast", scheduler="tcp://127.0.0.1:9")

@@ -208,3 +208,15 @@ def test_nothing_enters_gives_intercept_model():
 def test_max_steps_stops():
     sw = hs.forward_lr(birthwt(), "low", BIRTHWT_CANDIDATES, max_steps=2)
     assert len(sw.steps) == 2 and sw.stopped.startswith("max_steps")
+
+
+def test_stepwise_result_prints_the_step_log():
+    """to_frame() is the step log; the print shows each step, the stop and the left-out tests."""
+    sw = hs.forward_lr(birthwt(), "low", BIRTHWT_CANDIDATES, entry=0.10, removal=0.10)
+    log = sw.to_frame()
+    assert list(log.columns) == ["step", "action", "term", "statistic", "df", "p_value"]
+    assert list(log["action"]) == ["enter"] * 6 + ["remove"]
+    text = repr(sw)
+    assert "selected: ht, lwt, race, smoke, ui" in text and "Variables not in the equation" in text
+    for v in log["statistic"]:
+        assert f"{v:.4f}" in text

@@ -19,7 +19,7 @@ PER = {"age": "sd", "lwt": 10}
 def _ours(ci_method, test):
     return hs.univariate(
         birthwt(), "low", BIRTHWT_CANDIDATES, per=PER, ci_method=ci_method, test=test
-    )
+    ).to_frame()
 
 
 @pytest.mark.parametrize("ci_method", ["wald", "profile"])
@@ -55,7 +55,7 @@ def test_univariate_against_glm(name):
     d.loc[[3, 17], scaled] = np.nan  # rows dropped in that model only
     ours = hs.univariate(
         d, outcome, preds, per={scaled: 0.5}, ci_method="profile", test="lr", nan_policy="omit"
-    )
+    ).to_frame()
     ref = rbridge.run(
         f"""out <- list()
         for (v in preds) {{
@@ -85,14 +85,14 @@ def test_or_per_scaling_is_or_to_the_power_per(per, seed):
     x = rng.normal(50, 10, 80)
     y = (rng.random(80) < 1 / (1 + np.exp(-(x - 50) / 10))).astype(int)
     d = pd.DataFrame({"y": y, "x": x})
-    one = hs.univariate(d, "y", ["x"]).iloc[0]
-    scaled = hs.univariate(d, "y", ["x"], per=per).iloc[0]
+    one = hs.univariate(d, "y", ["x"]).to_frame().iloc[0]
+    scaled = hs.univariate(d, "y", ["x"], per=per).to_frame().iloc[0]
     np.testing.assert_allclose(scaled["estimate"], one["estimate"] ** per, rtol=1e-9)
     lo, hi = sorted((one["ci_low"] ** per, one["ci_high"] ** per))
     np.testing.assert_allclose([scaled["ci_low"], scaled["ci_high"]], [lo, hi], rtol=1e-9)
     assert scaled["p_value"] == one["p_value"]
     # the same as rescaling the column itself
-    rescaled = hs.univariate(d.assign(x=d["x"] / per), "y", ["x"]).iloc[0]
+    rescaled = hs.univariate(d.assign(x=d["x"] / per), "y", ["x"]).to_frame().iloc[0]
     np.testing.assert_allclose(rescaled["estimate"], scaled["estimate"], rtol=1e-8)
 
 
@@ -108,3 +108,16 @@ def test_univariate_bad_input():
         hs.univariate(d, "low", ["lwt"], ci_method="exact")
     with pytest.raises(InputError, match="constant"):
         hs.univariate(d.assign(k=1), "low", ["k"])
+
+
+def test_univariate_result_prints_its_table():
+    """The result prints like R's coefficient table and hands out its unrounded table."""
+    res = hs.univariate(birthwt(), "low", ["lwt", "race"], per={"lwt": 10})
+    frame = res.to_frame()
+    assert isinstance(res, hs.Univariate) and len(res) == len(frame) == 3
+    text = repr(res)
+    assert "Univariable logistic regression: low ~ x" in text and "lwt (per 10)" in text
+    for v in frame["estimate"]:
+        assert f"{v:.4f}" in text
+    frame.loc[0, "estimate"] = -1.0  # a copy: the result is unchanged
+    assert res.to_frame().loc[0, "estimate"] > 0

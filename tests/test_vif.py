@@ -22,12 +22,12 @@ def test_vif_against_stored_car(name):
     make, formula = DATASETS[name]
     d = make()
     ref = pd.read_csv(REF / f"vif_{name}.csv").set_index("term")
-    lm = hs.vif(d, PREDICTORS[name]).set_index("term").loc[ref.index]
+    lm = hs.vif(d, PREDICTORS[name]).to_frame().set_index("term").loc[ref.index]
     np.testing.assert_allclose(lm["vif"], ref["lm_gvif"], rtol=RTOL)
     np.testing.assert_allclose(lm["gvif_adj"], ref["lm_gvif_adj"], rtol=RTOL)
     np.testing.assert_allclose(lm["tolerance"], 1 / ref["lm_gvif"], rtol=RTOL)
     assert list(lm["df"]) == list(ref["lm_df"])
-    glm = hs.vif(hs.lrm(formula, d)).set_index("term").loc[ref.index]
+    glm = hs.vif(hs.lrm(formula, d)).to_frame().set_index("term").loc[ref.index]
     np.testing.assert_allclose(glm["vif"], ref["glm_gvif"], rtol=RTOL)
     np.testing.assert_allclose(glm["gvif_adj"], ref["glm_gvif_adj"], rtol=RTOL)
 
@@ -41,11 +41,11 @@ def test_vif_against_car():
     )  # near-collinear with lwt
     preds = ["age", "lwt", "lwt_kg", "race", "smoke"]
     ref = rbridge.run("car::vif(lm(low ~ age + lwt + lwt_kg + race + smoke, data = d))", d=d)
-    ours = hs.vif(d, preds)
+    ours = hs.vif(d, preds).to_frame()
     assert list(ours["term"]) == preds
     np.testing.assert_allclose(ours[["vif", "df", "gvif_adj"]].to_numpy(), ref, rtol=RTOL)
     refg = rbridge.run(f"car::vif({GLM.format(f='low ~ age + lwt + lwt_kg + race + smoke')})", d=d)
-    oursg = hs.vif(d, preds, outcome="low").set_index("term").loc[preds]
+    oursg = hs.vif(d, preds, outcome="low").to_frame().set_index("term").loc[preds]
     np.testing.assert_allclose(oursg[["vif", "df", "gvif_adj"]].to_numpy(), refg, rtol=RTOL)
 
 
@@ -56,10 +56,10 @@ def test_vif_against_car_infert():
     make, formula = DATASETS["infert"]
     d = make()
     ref = rbridge.run(f"car::vif(lm({formula}, data = d))", d=d)
-    ours = hs.vif(d, INFERT_CANDIDATES)
+    ours = hs.vif(d, INFERT_CANDIDATES).to_frame()
     np.testing.assert_allclose(ours[["vif", "df", "gvif_adj"]].to_numpy(), ref, rtol=RTOL)
     refg = rbridge.run(f"car::vif({GLM.format(f=formula)})", d=d)
-    oursg = hs.vif(hs.lrm(formula, d)).set_index("term").loc[INFERT_CANDIDATES]
+    oursg = hs.vif(hs.lrm(formula, d)).to_frame().set_index("term").loc[INFERT_CANDIDATES]
     np.testing.assert_allclose(oursg[["vif", "df", "gvif_adj"]].to_numpy(), refg, rtol=RTOL)
 
 
@@ -70,7 +70,7 @@ def test_vif_of_two_predictors_is_one_over_one_minus_r2(seed, rho):
     rng = np.random.default_rng(seed)
     a = rng.normal(size=50)
     b = rho * a + np.sqrt(1 - rho**2) * rng.normal(size=50)
-    out = hs.vif(pd.DataFrame({"a": a, "b": b}), ["a", "b"])
+    out = hs.vif(pd.DataFrame({"a": a, "b": b}), ["a", "b"]).to_frame()
     r = np.corrcoef(a, b)[0, 1]
     np.testing.assert_allclose(out["vif"], 1 / (1 - r**2), rtol=1e-10)
     np.testing.assert_allclose(out["tolerance"], 1 - r**2, rtol=1e-10)
@@ -84,3 +84,13 @@ def test_vif_bad_input():
         hs.vif(d.assign(age2=2 * d["age"]), ["age", "age2"])
     with pytest.raises(InputError, match="constant"):
         hs.vif(d.assign(k=3), ["age", "k"])
+
+
+def test_vif_result_prints_car_columns():
+    """car::vif prints GVIF, Df and GVIF^(1/(2*Df)) when a factor is present, else plain VIFs."""
+    d = birthwt()
+    gv = hs.vif(d, ["age", "lwt", "race"])
+    assert isinstance(gv, hs.VIF) and gv.model == "lm" and len(gv) == 3
+    assert "GVIF^(1/(2*Df))" in repr(gv) and f"{gv.to_frame()['vif'].iloc[2]:.4f}" in repr(gv)
+    plain = hs.vif(hs.lrm("low ~ age + lwt + smoke", d))
+    assert plain.model == "glm" and "GVIF" not in repr(plain) and "VIF" in repr(plain)

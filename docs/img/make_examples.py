@@ -10,13 +10,15 @@ import pandas as pd
 
 import hccstats as hs
 from hccstats import plots
+from hccstats.rbridge import r_available
 
 HERE = Path(__file__).parent
-REF = HERE.parent.parent / "tests" / "reference" / "nomogram"
+DATASETS = HERE.parent.parent / "tests" / "reference" / "datasets"
 
-d = pd.read_csv(REF / "birthwt.csv")
-d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
-d["smoke"] = pd.Categorical(d["smoke"], categories=["no", "yes"])
+# MASS::birthwt as R ships it (tests/reference/datasets/birthwt.csv), race and smoke labelled
+d = pd.read_csv(DATASETS / "birthwt.csv")
+d["race"] = pd.Categorical.from_codes(d["race"] - 1, ["white", "black", "other"])
+d["smoke"] = pd.Categorical.from_codes(d["smoke"], ["no", "yes"])
 fit = hs.lrm(
     "low ~ age + lwt + race + smoke + ptl + ht",
     d,
@@ -30,8 +32,6 @@ fit = hs.lrm(
 hs.nomogram(fit, engine="python", fun_label="Risk of low birth weight").save(
     HERE / "nomogram_native", formats=("png",), dpi=150
 )
-from hccstats.rbridge import r_available
-
 if r_available("rms"):
     hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(
         HERE / "nomogram_rms", formats=("png",)

@@ -61,6 +61,54 @@ class TableOne:
             self.tests, on=["variable", "label"], how="left", suffixes=("", "_variable")
         )
 
+    def formatted(
+        self,
+        *,
+        group_names: Mapping[Any, str] | None = None,
+        digits: int | Mapping[str, int] = 1,
+        smd: bool = False,
+        star: bool = False,
+    ) -> pd.DataFrame:
+        """The table as a journal prints it (strings), as ``print(CreateTableOne(...))``.
+
+        Columns: Characteristic ("Age, median (IQR)"; "Sex, n (%)" above one indented row per
+        level; "[missing k]" when values are missing), one column per group headed
+        "<group> (n = N)" (``group_names`` renames groups; "Overall" when asked), p value,
+        Test (Mann–Whitney U, Kruskal–Wallis, χ², Fisher's exact) and, with ``smd=True``,
+        tableone's SMD. ``digits``: decimals of medians, quartiles, means and SDs (one
+        number, or per variable). ``star`` marks p < 0.05. Every rounding rule is
+        :mod:`reports.formatting`'s (p < 0.001, "54.0 (45.0, 62.0)", "54 (27.7%)").
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4, "age": [50, 61, 58, 47, 66, 70, 59, 72]})
+        >>> table_one(df, "arm", ["age"]).formatted().iloc[0].tolist()
+        ['age, median (IQR)', '54.0 (49.2, 58.8)', '68.0 (64.2, 70.5)', '0.057', 'Mann–Whitney U']
+        """
+        from ._view import formatted_table
+
+        return formatted_table(self, group_names=group_names, digits=digits, smd=smd, star=star)
+
+    def to_docx(
+        self,
+        path,
+        *,
+        caption: str = "Table 1 Baseline characteristics",
+        footnote: str | None = None,
+        **view: Any,
+    ):
+        """Write :meth:`formatted` as a Word file (journal three-line table) at ``path``.
+
+        The file is written atomically (a temporary file beside it, renamed at the end);
+        ``path`` must end in ``.docx`` and its folder exist. ``footnote`` (default: the
+        summaries and tests used) is printed under the table; ``view`` goes to
+        :meth:`formatted` (``group_names``, ``digits``, ``smd``, ``star``). Returns the path.
+        """
+        from ._view import write_docx
+
+        return write_docx(self, path, caption=caption, footnote=footnote, **view)
+
     def __repr__(self) -> str:
         return (
             f"TableOne by {self.group_column!r}: groups {list(self.groups)}; "

@@ -96,7 +96,14 @@ def _smooth(xmat, ymat, predy):
 
 
 def calibrate(
-    fit, B: int = 1000, *, seed=None, predy=None, n_jobs: int | None = 1, resamples=None
+    fit,
+    B: int = 1000,
+    *,
+    seed=None,
+    predy=None,
+    n_jobs: int | None = 1,
+    resamples=None,
+    progress: bool = False,
 ) -> Calibration:
     """Bootstrap overfitting-corrected calibration curve, as ``rms::calibrate(fit, B=B)``.
 
@@ -122,6 +129,8 @@ def calibrate(
         Threads (joblib); the result does not depend on it.
     resamples : array-like (B, n), optional
         0-based row indices of the resamples to use instead of drawing them (e.g. R's).
+    progress : bool
+        Show a progress bar with the time left (tqdm, on stderr).
 
     Returns
     -------
@@ -130,9 +139,12 @@ def calibrate(
     Examples
     --------
     >>> import hccstats as hs
-    >>> fit = hs.lrm("low ~ age + lwt + smoke + ptl + ht", birthwt)     # doctest: +SKIP
-    >>> cal = hs.calibrate(fit, B=1000, seed=1)    # R: calibrate(lrm(..., x=TRUE, y=TRUE), B=1000)  # doctest: +SKIP
-    >>> cal.mean_abs_error                                              # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> cal = hs.calibrate(fit, B=50, seed=1)  # R: calibrate(lrm(..., x=TRUE, y=TRUE), B=50)
+    >>> round(cal.mean_abs_error, 3)
+    0.016
     """
     X, y, coef = fit_arrays(fit)
     n = len(y)
@@ -158,7 +170,7 @@ def calibrate(
             test[ok] = te_ok - grid
         return train, test, bf.fail
 
-    parts = run_chunks(one_chunk, idx, n_jobs)
+    parts = run_chunks(one_chunk, idx, n_jobs, progress=progress, desc="calibrate")
     tr, te, num, n_failed = average(parts)
     index_orig = orig - grid
     optimism = tr - te
@@ -189,8 +201,14 @@ def calibration_curve(y_true, risk, *, predy=None) -> Calibration:
 
     Examples
     --------
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
     >>> from hccstats.calibration import calibration_curve
-    >>> cc = calibration_curve(y_validation, fit.predict_risk(validation))   # doctest: +SKIP
+    >>> cc = calibration_curve(d["recurrence"], fit.predict_risk())  # a validation set's risks
+    >>> round(cc.mean_abs_error, 3)
+    0.013
     """
     yb = as_binary(y_true, "y_true").astype(np.float64)
     p = check_risk(risk)

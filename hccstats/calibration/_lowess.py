@@ -14,8 +14,8 @@ import math
 import numpy as np
 
 from .._errors import InputError
+from .._jit import njit
 from .._validation import as_finite, check_same_length
-from ._jit import njit
 
 __all__ = ["lowess", "approx"]
 
@@ -80,6 +80,72 @@ def _lowest(x, y, n, xs, nleft, nright, rw):
 
 
 @njit
+def _smooth_pass(x, y, n, ns, delta, rw, ys):
+    """One pass of local fits at the anchor points (``rw``: robustness weights), linear
+    interpolation between anchors closer than ``delta``; fitted values written into ``ys``."""
+    nleft = 0
+    nright = ns - 1
+    last = -1
+    i = 0
+    while True:
+        if nright < n - 1:
+            d1 = x[i] - x[nleft]
+            d2 = x[nright + 1] - x[i]
+            if d1 > d2:
+                nleft += 1
+                nright += 1
+                continue
+        val, ok = _lowest(x, y, n, x[i], nleft, nright, rw)
+        ys[i] = val if ok else y[i]
+        if last < i - 1:
+            denom = x[i] - x[last]
+            for j in range(last + 1, i):
+                alpha = (x[j] - x[last]) / denom
+                ys[j] = alpha * ys[i] + (1.0 - alpha) * ys[last]
+        last = i
+        cut = x[last] + delta
+        i = last + 1
+        while i < n:
+            if x[i] > cut:
+                break
+            if x[i] == x[last]:
+                ys[i] = ys[last]
+                last = i
+            i += 1
+        i = max(last + 1, i - 1)
+        if last >= n - 1:
+            break
+
+
+@njit
+def _robustness_weights(res, sc, rw):
+    """Bisquare weights from the residuals ``res`` into ``rw``; False (weights unchanged) when
+    the residuals are all ~0 relative to their mean absolute value ``sc``."""
+    n = res.shape[0]
+    srt = np.sort(np.abs(res))
+    m1 = n // 2
+    if n % 2 == 0:
+        cmad = 3.0 * (srt[m1] + srt[n - m1 - 1])
+    else:
+        cmad = 6.0 * srt[m1]
+    if cmad < 1e-7 * sc:
+        return False
+    c9 = 0.999 * cmad
+    c1 = 0.001 * cmad
+    for k in range(n):
+        r = abs(res[k])
+        if r <= c1:
+            rw[k] = 1.0
+        elif r <= c9:
+            q = r / cmad
+            q = 1.0 - q * q
+            rw[k] = q * q
+        else:
+            rw[k] = 0.0
+    return True
+
+
+@njit
 def _clowess(x, y, f, nsteps, delta, ys):
     """clowess on x sorted increasingly; fitted values written into ``ys``."""
     n = x.shape[0]
@@ -91,38 +157,7 @@ def _clowess(x, y, f, nsteps, delta, ys):
     res = np.zeros(n)
     it = 1
     while it <= nsteps + 1:
-        nleft = 0
-        nright = ns - 1
-        last = -1
-        i = 0
-        while True:
-            if nright < n - 1:
-                d1 = x[i] - x[nleft]
-                d2 = x[nright + 1] - x[i]
-                if d1 > d2:
-                    nleft += 1
-                    nright += 1
-                    continue
-            val, ok = _lowest(x, y, n, x[i], nleft, nright, rw)
-            ys[i] = val if ok else y[i]
-            if last < i - 1:
-                denom = x[i] - x[last]
-                for j in range(last + 1, i):
-                    alpha = (x[j] - x[last]) / denom
-                    ys[j] = alpha * ys[i] + (1.0 - alpha) * ys[last]
-            last = i
-            cut = x[last] + delta
-            i = last + 1
-            while i < n:
-                if x[i] > cut:
-                    break
-                if x[i] == x[last]:
-                    ys[i] = ys[last]
-                    last = i
-                i += 1
-            i = max(last + 1, i - 1)
-            if last >= n - 1:
-                break
+        _smooth_pass(x, y, n, ns, delta, rw, ys)
         for k in range(n):
             res[k] = y[k] - ys[k]
         sc = 0.0
@@ -131,26 +166,8 @@ def _clowess(x, y, f, nsteps, delta, ys):
         sc /= n
         if it > nsteps:
             break
-        srt = np.sort(np.abs(res))
-        m1 = n // 2
-        if n % 2 == 0:
-            cmad = 3.0 * (srt[m1] + srt[n - m1 - 1])
-        else:
-            cmad = 6.0 * srt[m1]
-        if cmad < 1e-7 * sc:
+        if not _robustness_weights(res, sc, rw):
             break
-        c9 = 0.999 * cmad
-        c1 = 0.001 * cmad
-        for k in range(n):
-            r = abs(res[k])
-            if r <= c1:
-                rw[k] = 1.0
-            elif r <= c9:
-                q = r / cmad
-                q = 1.0 - q * q
-                rw[k] = q * q
-            else:
-                rw[k] = 0.0
         it += 1
 
 

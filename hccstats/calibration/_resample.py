@@ -6,6 +6,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from .._errors import InputError
+from .._random import bootstrap_indices
 
 __all__ = ["fit_arrays", "bootstrap_indices", "counts", "run_chunks", "average", "CHUNK"]
 
@@ -29,22 +30,6 @@ def fit_arrays(fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return X, y, coef
 
 
-def bootstrap_indices(n: int, B: int, seed, resamples=None) -> np.ndarray:
-    """(B, n) row indices: ``resamples`` if given (0-based), else drawn from ``default_rng(seed)``."""
-    if resamples is not None:
-        idx = np.asarray(resamples)
-        if idx.ndim != 2 or idx.shape[1] != n or idx.dtype.kind not in "iu":
-            raise InputError(f"resamples: expected an integer array of shape (B, {n})")
-        if idx.min() < 0 or idx.max() >= n:
-            raise InputError(f"resamples: indices must lie in 0..{n - 1}")
-        return idx.astype(np.int64)
-    if int(B) < 1:
-        raise InputError(f"B: at least one bootstrap resample is needed, got {B!r}")
-    if seed is None:
-        raise InputError("seed: pass an explicit seed (an int) so the bootstrap can be repeated")
-    return np.random.default_rng(seed).integers(0, n, size=(int(B), n))
-
-
 def counts(idx: np.ndarray, n: int) -> np.ndarray:
     """Frequency weights (B, n) of the resamples ``idx``."""
     B = idx.shape[0]
@@ -52,20 +37,42 @@ def counts(idx: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(flat, minlength=B * n).reshape(B, n).astype(np.float64)
 
 
-def run_chunks(func, idx: np.ndarray, n_jobs: int | None):
-    """``func(idx_chunk)`` over fixed chunks of ``CHUNK`` resamples (threads), results in order.
+def run_chunks(
+    func,
+    idx: np.ndarray,
+    n_jobs: int | None,
+    *,
+    chunk: int = CHUNK,
+    progress: bool = False,
+    desc: str = "bootstrap",
+):
+    """``func(idx_chunk)`` over fixed chunks of ``chunk`` resamples (threads), results in order.
 
     BLAS runs single-threaded meanwhile: the matrices are small, so BLAS threads only contend
     (badly so on a loaded machine), and one thread keeps every sum in one fixed order, so the
-    result is the same for any ``n_jobs``.
+    result is the same for any ``n_jobs``. ``progress`` shows a bar with the resamples done
+    and the time left (tqdm, on stderr).
     """
     from threadpoolctl import threadpool_limits
 
-    chunks = [idx[i : i + CHUNK] for i in range(0, idx.shape[0], CHUNK)]
-    with threadpool_limits(limits=1, user_api="blas"):
+    from .._progress import progress_bar
+
+    chunks = [idx[i : i + chunk] for i in range(0, idx.shape[0], chunk)]
+    out = []
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        progress_bar(idx.shape[0], desc, progress) as bar,
+    ):
         if n_jobs in (None, 1) or len(chunks) == 1:
-            return [func(c) for c in chunks]
-        return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
+            results = (func(c) for c in chunks)
+        else:
+            results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+                delayed(func)(c) for c in chunks
+            )
+        for c, res in zip(chunks, results):
+            out.append(res)
+            bar.update(len(c))
+    return out
 
 
 def average(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from ._jit import njit
+from .._jit import njit
 
 __all__ = [
     "somers_c",

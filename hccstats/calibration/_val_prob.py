@@ -129,8 +129,12 @@ def val_prob(y_true, risk) -> ValProb:
     Examples
     --------
     >>> import hccstats as hs
-    >>> v = hs.val_prob(y_validation, fit.predict_risk(validation))   # doctest: +SKIP
-    >>> v.slope, v.intercept, v.emax                                  # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> v = hs.val_prob(d["recurrence"], fit.predict_risk())  # apparent: slope 1, intercept 0
+    >>> round(v.slope, 3), round(v.intercept, 3), round(v.emax, 3)
+    (1.0, 0.0, 0.074)
     """
     yb = as_binary(y_true, "y_true").astype(np.float64)
     p = check_risk(risk)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from ._batched_newton import loglik2, lrm_fit_batch, lrm_fit_rows, null_deviance
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
 from ._stats import gini_md_counts, gini_md_rows, nagelkerke, somers_c_counts
@@ -29,6 +30,15 @@ class Validation:
     n_failed: int
     n: int
     seed: object = None
+    retained: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def selection_frequency(self) -> pd.Series | None:
+        """With the selection repeated: the share of the successful resamples whose model
+        kept each candidate (rms: the column means of "Factors Retained"); else None."""
+        if self.retained is None:
+            return None
+        return self.retained.mean().rename("selection_frequency")
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.rename_axis("index").reset_index()
@@ -37,9 +47,19 @@ class Validation:
         return self.table.loc[index]
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"Bootstrap validation (B={self.B}, failed={self.n_failed}, n={self.n})\n\n"
             + self.table.to_string(float_format=lambda v: f"{v:.4f}")
+        )
+        if self.retained is None:
+            return text
+        sizes = self.retained.sum(axis=1).value_counts().sort_index()
+        return (
+            text
+            + "\n\nForward LR selection repeated in every resample; candidates kept:\n"
+            + self.selection_frequency.to_string(float_format=lambda v: f"{v:.3f}")
+            + "\n\nFrequencies of numbers of candidates kept:\n"
+            + " ".join(f"{int(k)}:{int(v)}" for k, v in sizes.items())
         )
 
 
@@ -105,7 +125,16 @@ def _tested(lp, order, y):
     )
 
 
-def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=None) -> Validation:
+def validate(
+    fit,
+    B: int = 200,
+    *,
+    seed=None,
+    n_jobs: int | None = 1,
+    resamples=None,
+    selection=None,
+    progress: bool = False,
+) -> Validation:
     """Bootstrap validation of a logistic model, as ``rms::validate(fit, B=B)``.
 
     For each resample the model is re-fitted (rms's ``lrm.fit`` iterations) and its indices
@@ -115,10 +144,20 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     corrected intercept and slope over risks 0..1), discrimination D, unreliability U,
     quality Q = D - U, Brier score B, Gini's mean difference g (log-odds) and gp (risk).
 
+    A model chosen by variable selection is validated honestly only when the selection is
+    repeated in every resample: pass the :class:`~hccstats.logistic.Stepwise` of
+    :func:`hccstats.forward_lr` (as ``fit``, or as ``selection`` with ``fit=stepwise.fit``).
+    Each resample then runs the same forward LR (candidates, entry, removal, test) and the
+    model it selects is the one whose indices enter the optimism, as
+    ``rms::validate(fit, B, bw = TRUE)`` does with its backward step-down (rms uses
+    ``fastbw``'s approximate Wald deletions instead of forward LR). ``.retained`` holds which
+    candidates each resample kept and ``.selection_frequency`` their shares.
+
     Parameters
     ----------
-    fit : LogisticFit
-        From :func:`hccstats.lrm` (uses ``fit.X``, ``fit.y``, ``fit.coef``).
+    fit : LogisticFit or Stepwise
+        From :func:`hccstats.lrm` (uses ``fit.X``, ``fit.y``, ``fit.coef``), or the result of
+        :func:`hccstats.forward_lr` (its selection is repeated).
     B : int
         Bootstrap resamples.
     seed : int
@@ -127,6 +166,10 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
         Threads (joblib); the result does not depend on it.
     resamples : array-like (B, n), optional
         0-based row indices of the resamples to use instead of drawing them (e.g. R's).
+    selection : Stepwise, optional
+        The selection that produced ``fit``, to repeat in every resample.
+    progress : bool
+        Show a progress bar with the time left (tqdm, on stderr).
 
     Returns
     -------
@@ -136,9 +179,16 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
     Examples
     --------
     >>> import hccstats as hs
-    >>> v = hs.validate(fit, B=200, seed=1)      # R: validate(lrm(..., x=TRUE, y=TRUE), B=200)  # doctest: +SKIP
-    >>> v.table.loc["Slope", "index_corrected"]  # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> v = hs.validate(fit, B=50, seed=1)  # R: validate(lrm(..., x=TRUE, y=TRUE), B=50)
+    >>> round(float(v.table.loc["Slope", "index_corrected"]), 3)
+    0.944
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp"])
+    >>> vs = hs.validate(sw, B=20, seed=1)  # the selection repeated in every resample (bw=TRUE)
     """
+    fit, selection = _fit_and_selection(fit, selection)
     X, y, coef = fit_arrays(fit)
     n = len(y)
     idx = bootstrap_indices(n, B, seed, resamples)
@@ -152,21 +202,31 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
         null_deviance(y),
         n,
     )[0]
+    retained = None
+    if selection is None:
 
-    def one_chunk(ix):
-        W = counts(ix, n)
-        bf = lrm_fit_batch(X, y, W, tol=1e-12)
-        ok = ~bf.fail
-        train = np.full((len(ix), len(_MEASURES)), np.nan)
-        test = np.full_like(train, np.nan)
-        if ok.any():
-            lp = np.ascontiguousarray(bf.coef[ok] @ X.T)
-            order = np.argsort(lp, axis=1)
-            train[ok] = _apparent(lp, order, y, W[ok], bf.lr[ok], bf.null_deviance[ok], n)
-            test[ok] = _tested(lp, order, y)
-        return train, test, bf.fail
+        def one_chunk(ix):
+            W = counts(ix, n)
+            bf = lrm_fit_batch(X, y, W, tol=1e-12)
+            return _indices(X, y, bf.coef, W, bf.lr, bf.null_deviance, ~bf.fail) + (bf.fail,)
 
-    parts = run_chunks(one_chunk, idx, n_jobs)
+        parts = run_chunks(one_chunk, idx, n_jobs, progress=progress, desc="validate")
+    else:
+        design, blocks = selection.candidate_design()
+        Xc = design.X
+        if len(Xc) != n or not np.array_equal(design.y, y):
+            raise InputError("selection: its patients are not those of fit")
+
+        def one_chunk(ix):
+            return _selected_chunk(selection, Xc, y, blocks, ix)
+
+        parts = run_chunks(
+            one_chunk, idx, n_jobs, chunk=10, progress=progress, desc="validate (selection)"
+        )
+        kept = np.vstack([p[3] for p in parts])
+        ok = ~np.concatenate([p[2] for p in parts])
+        retained = pd.DataFrame(kept[ok], columns=list(selection.candidates))
+        parts = [p[:3] for p in parts]
     tr, te, num, n_failed = average(parts)
     opt = tr - te
     corr = orig - opt
@@ -187,4 +247,73 @@ def validate(fit, B: int = 200, *, seed=None, n_jobs: int | None = 1, resamples=
         P = _plogis(corr[2] + corr[3] * np.log(p / (1.0 - p)))
     emax = float(np.nanmax(np.abs(p - P)))
     table.loc["Emax"] = [0.0, 0.0, emax, emax, emax, float(num[0])]
-    return Validation(table.loc[INDICES], idx.shape[0], n_failed, n, seed)
+    return Validation(table.loc[INDICES], idx.shape[0], n_failed, n, seed, retained)
+
+
+def _fit_and_selection(fit, selection):
+    """(the fitted model, the Stepwise to repeat or None), checked."""
+    from ..logistic import Stepwise
+
+    if isinstance(fit, Stepwise):
+        if selection is not None and selection is not fit:
+            raise InputError("selection: fit is already a Stepwise; give it once")
+        return fit.fit, fit
+    if selection is None:
+        return fit, None
+    if not isinstance(selection, Stepwise):
+        raise InputError(
+            f"selection: expected the Stepwise of hccstats.forward_lr, got {type(selection).__name__}"
+        )
+    same = list(getattr(fit, "terms", [])) == list(selection.fit.terms) and len(
+        getattr(fit, "y", [])
+    ) == len(selection.fit.y)
+    if not same:
+        raise InputError(
+            f"selection: fit is not the model it selected (terms {list(getattr(fit, 'terms', []))} "
+            f"vs {list(selection.fit.terms)})"
+        )
+    return fit, selection
+
+
+def _indices(X, y, coef, W, lr, l0, ok):
+    """Training and test indices of the resample models ``coef`` (rows; failed ones nan)."""
+    n = len(y)
+    train = np.full((W.shape[0], len(_MEASURES)), np.nan)
+    test = np.full_like(train, np.nan)
+    if ok.any():
+        lp = np.ascontiguousarray(coef[ok] @ X.T)
+        order = np.argsort(lp, axis=1)
+        train[ok] = _apparent(lp, order, y, W[ok], lr[ok], l0[ok], n)
+        test[ok] = _tested(lp, order, y)
+    return train, test
+
+
+def _selected_chunk(selection, X, y, blocks, ix):
+    """Repeat the selection in each resample of ``ix``: (train, test, failed, kept)."""
+    n, p = X.shape
+    W = counts(ix, n)
+    coef = np.zeros((len(ix), p))
+    lr = np.full(len(ix), np.nan)
+    l0 = null_deviance(y, W)
+    fail = np.zeros(len(ix), dtype=bool)
+    kept = np.zeros((len(ix), len(selection.candidates)), dtype=bool)
+    for b, rows in enumerate(ix):
+        Xb, yb = X[rows], y[rows]
+        if yb.min() == yb.max():
+            fail[b] = True
+            continue
+        with np.errstate(all="ignore"):
+            sel = selection.repeat_on(Xb, yb, blocks)
+        cols = sel.columns
+        if (
+            not sel.core.converged
+            or not np.all(np.isfinite(sel.core.coef))
+            or np.linalg.matrix_rank(Xb[:, cols]) < len(cols)
+        ):
+            fail[b] = True
+            continue
+        coef[b, cols] = sel.core.coef
+        lr[b] = l0[b] + 2.0 * sel.core.loglik
+        kept[b] = [c in sel.selected for c in selection.candidates]
+    train, test = _indices(X, y, coef, W, lr, l0, ~fail)
+    return train, test, fail, kept

@@ -4,7 +4,8 @@ Shaped like the reference study (Yan et al., Eur Radiol 2023): 285 patients from
 centres (227/58), tumour number 1/2/3/4 in 223/47/13/2, early recurrence in about 27%.
 The outcome is drawn from a known logistic model (``TRUTH``) in MVI, tumour number, the
 latent image risk (which shapes the tumours in the images) and, more weakly, AST and
-neutrophil count.
+neutrophil count. The time to recurrence (``SURVIVAL_TRUTH``) agrees with it: the early
+recurrences fall before 24 months, later ones after, the others are censored after 24 months.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-__all__ = ["TRUTH", "make_patients", "exact_counts", "EVENT_RATE"]
+__all__ = ["TRUTH", "SURVIVAL_TRUTH", "make_patients", "exact_counts", "EVENT_RATE"]
 
 EVENT_RATE = 0.27
 CENTRE_SHARE = {"Center 1": 227, "Center 2": 58}
@@ -38,6 +39,17 @@ TRUTH = {
     "image_risk": 1.6,  # latent image risk, per SD
     "log2_ast_40": 0.45,  # log2(AST / 40 U/L)
     "neutrophil_3.5": -0.3,  # neutrophil count - 3.5 (10^9/L)
+}
+
+# time to recurrence (months_to_recurrence, recurred = 1) or censoring (recurred = 0)
+SURVIVAL_TRUTH = {
+    "early": "early_recurrence = 1 (the logistic truth): recurrence at 0.5 + 23.5 * Beta(1.3, 1.9) "
+    "months, so P(recurrence by 24 months | x) = expit(linear predictor)",
+    "late": "no early recurrence and late (probability 0.35, independent of x): recurrence at "
+    "24 + Gamma(shape 2, scale 9) months",
+    "censored": "the others: censored at Uniform(24.5, 96) months",
+    "horizon": 24,
+    "late_share": 0.35,
 }
 
 
@@ -118,6 +130,10 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     late = rng.random(total) < 0.35
     follow = np.where(late, 24 + rng.gamma(2.0, 9.0, total), rng.uniform(24.5, 96, total))
     months = np.where(event == 1, early, follow).round(1)
+    # survival truth (SURVIVAL_TRUTH): the early recurrences, then the "late" patients without
+    # one recur after 24 months; the others are censored. Early recurrence = recurred by 24.
+    months = np.where((event == 0) & (months <= 24.0), 24.1, months)
+    recurred = ((event == 1) | late).astype(int)
 
     frame = pd.DataFrame(
         {
@@ -139,6 +155,7 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
             "histologic_grade": grade,
             "early_recurrence": event,
             "months_to_recurrence": months,
+            "recurred": recurred,
         }
     )
     frame["exclusion_reason"] = ""
@@ -146,7 +163,8 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
         frame.loc[n:, "exclusion_reason"] = rng.choice(list(EXCLUSION_REASONS), size=n_excluded)
         no_follow = (frame["exclusion_reason"] == EXCLUSION_REASONS[2]).to_numpy()
         frame["early_recurrence"] = frame["early_recurrence"].astype(object)
-        frame.loc[no_follow, ["early_recurrence", "months_to_recurrence"]] = None
+        frame["recurred"] = frame["recurred"].astype(object)
+        frame.loc[no_follow, ["early_recurrence", "months_to_recurrence", "recurred"]] = None
     # a few percent of lab cells missing, at random
     for col in LAB_COLUMNS:
         gone = rng.random(total) < MISSING_RATE
@@ -167,5 +185,6 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
         "intercept": float(intercept),
         "coefficients": dict(TRUTH),
         "event_rate_target": EVENT_RATE,
+        "survival": dict(SURVIVAL_TRUTH),
     }
     return frame, truth

@@ -33,6 +33,7 @@ CLINICAL_COLUMNS = [
     "histologic_grade",
     "early_recurrence",
     "months_to_recurrence",
+    "recurred",
     "exclusion_reason",
 ]
 
@@ -85,7 +86,9 @@ def make_study(
     --------
     >>> from hccstats.demo import make_study
     >>> from hccstats.study import load
-    >>> study = load(make_study("demo-study", seed=2023, images=False))  # doctest: +SKIP
+    >>> study = load(make_study("demo-study", seed=2023, images=False))
+    >>> study.outcome, len(study.data)
+    ('early_recurrence', 285)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 20:
         raise InputError(f"n: expected an integer of at least 20, got {n!r}")

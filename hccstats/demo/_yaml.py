@@ -23,6 +23,10 @@ outcome:
   column: early_recurrence
   positive: 1
   label: Early recurrence
+survival:                        # time to recurrence beside the binary endpoint
+  time: months_to_recurrence
+  event: recurred                # 1 = recurrence, 0 = censored
+  horizon: 24                    # months; early recurrence = recurrence by 24 months
 center: center
 split:
   method: random

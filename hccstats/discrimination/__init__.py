@@ -7,11 +7,11 @@
 """
 
 from ._ci import AucCI, ci_auc
-from ._coords import Cutoff, coords
+from ._coords import Coords, Cutoff, coords
 from ._delong import Placements, delong_cov, delong_var, placements
 from ._proportion_ci import proportion_ci
-from ._roc import ConstantScoreWarning, DirectionWarning, Roc, roc
-from ._roc_test import are_paired, roc_test
+from ._roc import ConstantScoreWarning, DirectionWarning, Roc, ScoreGroups, roc
+from ._roc_test import DeLongTest, are_paired, roc_test
 
 __all__ = [
     "roc",
@@ -19,8 +19,11 @@ __all__ = [
     "ci_auc",
     "AucCI",
     "roc_test",
+    "DeLongTest",
     "coords",
+    "Coords",
     "Cutoff",
+    "ScoreGroups",
     "are_paired",
     "placements",
     "Placements",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._random import generator
 from ._roc import Roc
 
 __all__ = ["bootstrap_aucs"]
@@ -41,24 +42,26 @@ def _group_counts(groups: np.ndarray, k: int, weights: np.ndarray | None = None)
 
 
 def bootstrap_aucs(
-    rocs: tuple[Roc, ...], n_boot: int, seed: int, *, stratified: bool = True, paired: bool = True
+    rocs: tuple[Roc, ...], B: int, seed: int, *, stratified: bool = True, paired: bool = True
 ) -> np.ndarray:
-    """Bootstrap AUCs of one or more curves: array (n_boot, len(rocs)).
+    """Bootstrap AUCs of one or more curves: array (B, len(rocs)).
 
     ``paired=True`` resamples the same patients for all curves (they must share ``y_true``);
     otherwise each curve is resampled on its own, one after the other from the same stream.
     ``stratified=True`` resamples controls and cases separately (pROC's default); otherwise
     all patients together, and a resample without cases or controls gives nan.
     """
-    rng = np.random.default_rng(seed)
-    out = np.empty((n_boot, len(rocs)))
+    rng = generator(seed)
+    out = np.empty((B, len(rocs)))
     sets = [list(range(len(rocs)))] if paired else [[j] for j in range(len(rocs))]
     for cols in sets:
         first = rocs[cols[0]]
         block = max(1, _BLOCK_CELLS // first.n)
-        patient_groups = {} if stratified else {j: rocs[j]._patient_groups() for j in cols}
-        for start in range(0, n_boot, block):
-            b = min(block, n_boot - start)
+        patient_groups = (
+            {} if stratified else {j: rocs[j].groups.of_patients(rocs[j].y_true) for j in cols}
+        )
+        for start in range(0, B, block):
+            b = min(block, B - start)
             if stratified:
                 draw_case = rng.integers(0, first.n_cases, size=(b, first.n_cases))
                 draw_ctrl = rng.integers(0, first.n_controls, size=(b, first.n_controls))
@@ -67,10 +70,10 @@ def bootstrap_aucs(
                 case_w = (first.y_true[draw_all] == 1).astype(np.float64)
             for j in cols:
                 r = rocs[j]
-                k = r._values.size
+                k = r.groups.size
                 if stratified:
-                    case_g = _group_counts(r._case_group[draw_case], k)
-                    ctrl_g = _group_counts(r._control_group[draw_ctrl], k)
+                    case_g = _group_counts(r.groups.case_group[draw_case], k)
+                    ctrl_g = _group_counts(r.groups.control_group[draw_ctrl], k)
                 else:
                     g = patient_groups[j][draw_all]
                     case_g = _group_counts(g, k, case_w)

@@ -11,32 +11,28 @@ from scipy import stats
 
 from .._errors import InputError, UndefinedStatisticWarning
 from .._results import ConfidenceInterval
+from .._validation import check_B, check_conf_level, check_seed
 from ._bootstrap import bootstrap_aucs
 from ._delong import delong_var
-from ._roc import Roc, check_conf_level
+from ._roc import Roc
 
-__all__ = ["ci_auc", "AucCI", "check_roc", "check_seed", "check_n_boot"]
+__all__ = ["ci_auc", "AucCI", "check_roc", "normal_interval"]
 
 
-@dataclass(frozen=True, repr=False)
-class AucCI:
-    """AUC with its confidence interval (unrounded).
+@dataclass(frozen=True, repr=False, kw_only=True)
+class AucCI(ConfidenceInterval):
+    """The AUC with its confidence interval (unrounded): a :class:`~hccstats.ConfidenceInterval`
+    (``low``, ``high``, ``level``) that also carries the estimate.
 
-    ``se``: DeLong's standard error, or the standard deviation of the bootstrap AUCs.
-    ``n_boot``: resamples used (bootstrap only; resamples with an undefined AUC excluded).
+    ``auc``: the AUC of the curve. ``se``: DeLong's standard error, or the standard deviation
+    of the bootstrap AUCs. ``method``: ``"delong"`` or ``"bootstrap"``. ``B``: resamples used
+    (bootstrap only; resamples with an undefined AUC excluded).
     """
 
     auc: float
-    low: float
-    high: float
     se: float
-    level: float = 0.95
     method: str = "delong"
-    n_boot: int | None = None
-
-    @property
-    def ci(self) -> ConfidenceInterval:
-        return ConfidenceInterval(self.low, self.high, self.level)
+    B: int | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row: estimate, ci_low, ci_high, se, conf_level, method."""
@@ -54,11 +50,7 @@ class AucCI:
         )
 
     def __repr__(self) -> str:
-        how = (
-            "DeLong"
-            if self.method == "delong"
-            else f"{self.n_boot} stratified bootstrap replicates"
-        )
+        how = "DeLong" if self.method == "delong" else f"{self.B} stratified bootstrap replicates"
         return f"{self.level:.0%} CI: {self.low:.4f}-{self.high:.4f} ({how}); AUC = {self.auc:.4f}"
 
 
@@ -66,20 +58,6 @@ def check_roc(r, name: str) -> Roc:
     if not isinstance(r, Roc):
         raise InputError(f"{name}: expected a Roc from hccstats.roc(), got {type(r).__name__}")
     return r
-
-
-def check_seed(seed, method: str) -> int:
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputError(
-            f"seed: method={method!r} resamples and needs an explicit integer seed, got {seed!r}"
-        )
-    return int(seed)
-
-
-def check_n_boot(n_boot) -> int:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise InputError(f"n_boot: expected an integer >= 2, got {n_boot!r}")
-    return int(n_boot)
 
 
 def normal_interval(estimate: float, se: float, level: float) -> tuple[float, float]:
@@ -95,7 +73,7 @@ def ci_auc(
     method: str = "delong",
     conf_level: float = 0.95,
     *,
-    n_boot: int = 2000,
+    B: int = 2000,
     seed: int | None = None,
     stratified: bool = True,
 ) -> AucCI:
@@ -108,12 +86,13 @@ def ci_auc(
     method : {"delong", "bootstrap"}
         ``"delong"``: ``AUC -/+ z * sqrt(V)`` with DeLong's variance ``V``, clipped to
         [0, 1], exactly as pROC. ``"bootstrap"``: percentiles (R's type 7 quantiles) of
-        ``n_boot`` AUCs on resamples drawn with replacement, within controls and within
+        ``B`` AUCs on resamples drawn with replacement, within controls and within
         cases when ``stratified`` (pROC's default).
     conf_level : float
         Confidence level.
-    n_boot, seed, stratified
-        Bootstrap only; ``seed`` is required there (same seed, same interval).
+    B, seed, stratified
+        Bootstrap only: resamples, their seed (required there: same seed, same interval)
+        and whether controls and cases are resampled separately.
 
     Returns
     -------
@@ -122,7 +101,7 @@ def ci_auc(
     Notes
     -----
     R equivalent: ``pROC::ci.auc(roc, conf.level = 0.95, method = "delong")`` and
-    ``method = "bootstrap", boot.n = 2000, boot.stratified = TRUE``. pROC's bootstrap uses
+    ``method = "bootstrap", boot.n = 2000, boot.stratified = TRUE`` (``boot.n`` is ``B``). pROC's bootstrap uses
     R's random numbers, so bootstrap limits agree with pROC's within Monte-Carlo error
     only. With one case or one control DeLong's variance is undefined: the limits are nan
     with an :class:`~hccstats.UndefinedStatisticWarning`.
@@ -146,7 +125,8 @@ def ci_auc(
                 UndefinedStatisticWarning,
                 stacklevel=2,
             )
-            return AucCI(roc.auc, float("nan"), float("nan"), float("nan"), level, "delong")
+            nan = float("nan")
+            return AucCI(low=nan, high=nan, level=level, auc=roc.auc, se=nan, method="delong")
         if roc.auc == 1.0:
             warnings.warn(
                 "ci_auc: the curve is perfect (AUC == 1); its DeLong CI is always 1-1 and can be misleading",
@@ -156,18 +136,18 @@ def ci_auc(
         se = float(np.sqrt(var))
         low, high = normal_interval(roc.auc, se, level)
         return AucCI(
-            roc.auc,
-            float(min(max(low, 0.0), 1.0)),
-            float(min(max(high, 0.0), 1.0)),
-            se,
-            level,
-            "delong",
+            low=float(min(max(low, 0.0), 1.0)),
+            high=float(min(max(high, 0.0), 1.0)),
+            level=level,
+            auc=roc.auc,
+            se=se,
+            method="delong",
         )
     if method != "bootstrap":
         raise InputError(f"method: expected 'delong' or 'bootstrap', got {method!r}")
-    n_boot = check_n_boot(n_boot)
-    seed = check_seed(seed, method)
-    aucs = bootstrap_aucs((roc,), n_boot, seed, stratified=bool(stratified))[:, 0]
+    B = check_B(B, minimum=2)
+    seed = check_seed(seed, "ci_auc(method='bootstrap')")
+    aucs = bootstrap_aucs((roc,), B, seed, stratified=bool(stratified))[:, 0]
     ok = np.isfinite(aucs)
     if not ok.all():
         warnings.warn(
@@ -178,11 +158,11 @@ def ci_auc(
         aucs = aucs[ok]
     low, high = np.quantile(aucs, [(1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0])
     return AucCI(
-        roc.auc,
-        float(low),
-        float(high),
-        float(np.std(aucs, ddof=1)),
-        level,
-        "bootstrap",
-        int(aucs.size),
+        low=float(low),
+        high=float(high),
+        level=level,
+        auc=roc.auc,
+        se=float(np.std(aucs, ddof=1)),
+        method="bootstrap",
+        B=int(aucs.size),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +12,12 @@ import pandas as pd
 
 from .._errors import InputError, UndefinedStatisticWarning
 from .._results import ConfidenceInterval
+from .._validation import check_conf_level
 from ._ci import check_roc
 from ._proportion_ci import CI_METHODS, proportion_ci
-from ._roc import Roc, check_conf_level
+from ._roc import Roc
 
-__all__ = ["coords", "Cutoff"]
+__all__ = ["coords", "Coords", "Cutoff"]
 
 BEST_METHODS = ("youden", "closest.topleft")
 TIES = ("first", "last", "all")
@@ -30,7 +31,8 @@ class Cutoff:
     """A threshold on a ROC curve with its classification metrics and their CIs.
 
     ``threshold``: a patient is called a case when ``score >= threshold`` (direction "<")
-    or ``score <= threshold`` (direction ">"). Proportions are unrounded; each ``*_ci`` is a
+    or ``score <= threshold`` (direction ">"). Proportions are unrounded; ``ci`` maps each
+    proportion's name (sensitivity, specificity, accuracy, ppv, npv) to its
     :class:`~hccstats.ConfidenceInterval` (Wilson, or Clopper–Pearson on request).
     ``criterion``: pROC's column of the best method (``se + r*sp`` for "youden",
     ``-((1-se)^2 + r*(1-sp)^2)`` for "closest.topleft"; nan for a given threshold).
@@ -47,11 +49,7 @@ class Cutoff:
     fp: int
     tn: int
     fn: int
-    sensitivity_ci: ConfidenceInterval
-    specificity_ci: ConfidenceInterval
-    accuracy_ci: ConfidenceInterval
-    ppv_ci: ConfidenceInterval
-    npv_ci: ConfidenceInterval
+    ci: Mapping[str, ConfidenceInterval]
     direction: str
     best_method: str | None = None
     criterion: float = float("nan")
@@ -80,7 +78,7 @@ class Cutoff:
         rows = []
         for name in self.ret:
             if name in PROPORTIONS:
-                ci = getattr(self, f"{name}_ci")
+                ci = self.ci[name]
                 x, n = counts[name]
                 rows.append((name, getattr(self, name), ci.low, ci.high, x, n))
             else:
@@ -103,7 +101,7 @@ class Cutoff:
             head += f"; {self.n_ties} tied thresholds)" if self.n_ties > 1 else ")"
         lines = [head]
         for name in PROPORTIONS:
-            ci = getattr(self, f"{name}_ci")
+            ci = self.ci[name]
             lines.append(f"  {name:<12} {getattr(self, name):.4f} ({ci.low:.4f}-{ci.high:.4f})")
         return "\n".join(lines)
 
@@ -111,9 +109,10 @@ class Cutoff:
 def _counts_at(r: Roc, threshold: float) -> tuple[int, int]:
     """(tp, fp) when a case is ``score >= t`` ("<") or ``score <= t`` (">"), as pROC's coords."""
     t = threshold if r.direction == "<" else -threshold
-    k = int(np.searchsorted(r._values, t, side="left"))  # first group with oriented score >= t
-    tp = int(r._case_counts[k:].sum())
-    fp = int(r._control_counts[k:].sum())
+    g = r.groups
+    k = int(np.searchsorted(g.values, t, side="left"))  # first group with oriented score >= t
+    tp = int(g.case_counts[k:].sum())
+    fp = int(g.control_counts[k:].sum())
     return tp, fp
 
 
@@ -168,11 +167,7 @@ def _make(
         fp=int(fp),
         tn=int(tn),
         fn=int(fn),
-        sensitivity_ci=cis[0],
-        specificity_ci=cis[1],
-        accuracy_ci=cis[2],
-        ppv_ci=cis[3],
-        npv_ci=cis[4],
+        ci=dict(zip(PROPORTIONS, cis)),
         direction=r.direction,
         best_method=best_method,
         criterion=float(criterion),
@@ -182,24 +177,49 @@ def _make(
     )
 
 
-def _frame(cutoffs: list[Cutoff], ret: tuple[str, ...]) -> pd.DataFrame:
-    rows = []
-    for c in cutoffs:
-        row: dict[str, Any] = {}
-        for name in ret:
-            if name in PROPORTIONS:
-                ci = getattr(c, f"{name}_ci")
-                row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = (
-                    getattr(c, name),
-                    ci.low,
-                    ci.high,
-                )
-            elif name in ("youden", "closest.topleft"):
-                row[name] = c.criterion if c.best_method == name else np.nan
-            else:
-                row[name] = getattr(c, name)
-        rows.append(row)
-    return pd.DataFrame(rows)
+@dataclass(frozen=True, repr=False)
+class Coords:
+    """What :func:`coords` returns, whatever ``x``: the cut-offs asked for, in pROC's order.
+
+    A sequence of :class:`Cutoff` (``len``, indexing, iteration): one for ``x="best"`` (unless
+    ``ties="all"``) or a single threshold, several for ``x="all"``, a sequence of thresholds or
+    tied best thresholds. ``to_frame()`` gives pROC's table, one row per threshold.
+    """
+
+    cutoffs: tuple[Cutoff, ...]
+    ret: tuple[str, ...] = DEFAULT_RET
+
+    def __len__(self) -> int:
+        return len(self.cutoffs)
+
+    def __getitem__(self, i: int) -> Cutoff:
+        return self.cutoffs[i]
+
+    def __iter__(self) -> Iterator[Cutoff]:
+        return iter(self.cutoffs)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per threshold: the measures in ``ret``, with ``<measure>_ci_low`` and
+        ``<measure>_ci_high`` columns for the proportions."""
+        rows = []
+        for c in self.cutoffs:
+            row: dict[str, Any] = {}
+            for name in self.ret:
+                if name in PROPORTIONS:
+                    ci = c.ci[name]
+                    row[name] = getattr(c, name)
+                    row[f"{name}_ci_low"], row[f"{name}_ci_high"] = ci.low, ci.high
+                elif name in ("youden", "closest.topleft"):
+                    row[name] = c.criterion if c.best_method == name else np.nan
+                else:
+                    row[name] = getattr(c, name)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        if len(self.cutoffs) == 1:
+            return repr(self.cutoffs[0])
+        return f"{len(self.cutoffs)} cut-offs\n{self.to_frame().to_string()}"
 
 
 def coords(
@@ -212,7 +232,7 @@ def coords(
     ret: Sequence[str] | None = None,
     ci_method: str = "wilson",
     conf_level: float = 0.95,
-) -> Cutoff | pd.DataFrame:
+) -> Coords:
     """Sensitivity, specificity, accuracy, PPV and NPV at a cut-off, as ``pROC::coords``.
 
     Parameters
@@ -220,13 +240,13 @@ def coords(
     roc : Roc
     x : "best", "all", float or sequence of floats
         ``"best"``: the threshold(s) that maximise ``best_method``. ``"all"``: every
-        threshold of the curve (a DataFrame). A sequence: one row per threshold (a
-        DataFrame). A number: that threshold applied to this
-        curve's patients (a case is ``score >= x`` for direction "<", ``score <= x`` for
-        ">"), e.g. a cut-off found on the training set applied to the validation set::
+        threshold of the curve. A sequence: each of these thresholds. A number: that
+        threshold applied to this curve's patients (a case is ``score >= x`` for direction
+        "<", ``score <= x`` for ">"), e.g. a cut-off found on the training set applied to the
+        validation set::
 
-            cut = coords(roc_train, "best")
-            coords(roc_valid, x=cut.threshold)
+            cut = coords(roc_train, "best")[0]
+            coords(roc_valid, x=cut.threshold)[0]
     best_method : {"youden", "closest.topleft"}
         Youden: maximise ``se + r * sp``; closest.topleft: minimise
         ``(1 - se)^2 + r * (1 - sp)^2``; ``r = (1 - prevalence) / (cost * prevalence)`` from
@@ -236,9 +256,9 @@ def coords(
         in its order (specificity increasing). ``"first"`` (default) returns the first of
         these rows — for direction "<" the lowest threshold, i.e. the highest sensitivity —
         ``"last"`` the last; both list all tied thresholds in ``Cutoff.tied_thresholds``.
-        ``"all"`` returns all tied rows as a DataFrame, like pROC.
+        ``"all"`` returns all tied rows, like pROC.
     ret : sequence of str, optional
-        Measures for ``to_frame()`` and DataFrame output, among ``threshold, sensitivity,
+        Measures for ``to_frame()``, among ``threshold, sensitivity,
         specificity, accuracy, ppv, npv, tp, fp, tn, fn, youden, closest.topleft``.
     ci_method : {"wilson", "clopper-pearson"}
         CI of each proportion: Wilson score (R: ``prop.test(x, n, correct = FALSE)``) or
@@ -247,8 +267,9 @@ def coords(
 
     Returns
     -------
-    Cutoff, or DataFrame for ``x="all"``, a sequence ``x`` and ``ties="all"`` (one row per threshold, with
-    ``<measure>_ci_low`` / ``<measure>_ci_high`` columns for the proportions).
+    Coords
+        A sequence of :class:`Cutoff` whatever ``x``: ``coords(roc, "best")[0]`` is the best
+        cut-off; ``to_frame()`` is pROC's table.
 
     Notes
     -----
@@ -257,13 +278,14 @@ def coords(
     input = "threshold")``. Thresholds, sensitivities and specificities equal pROC's
     exactly; PPV, NPV and accuracy are computed from integer counts (pROC multiplies
     proportions back, which can differ in the last bit). A PPV or NPV with no patient in
-    its denominator is nan with an :class:`~hccstats.UndefinedStatisticWarning`.
+    its denominator is nan with an :class:`~hccstats.UndefinedStatisticWarning`; ``x="all"``
+    returns those nan (always at the end rows, threshold ±inf) without a warning, as pROC.
 
     Examples
     --------
     >>> import hccstats as hs
     >>> r = hs.roc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9], direction="<")
-    >>> cut = hs.coords(r, "best")
+    >>> cut = hs.coords(r, "best")[0]
     >>> cut.threshold, round(cut.sensitivity, 3), round(cut.specificity, 3)
     (0.275, 1.0, 0.667)
     """
@@ -279,9 +301,10 @@ def coords(
     if isinstance(x, str):
         if x == "all":
             tp, tn = _point_counts(roc)
-            return _frame(
-                [_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)], ret
-            )
+            with warnings.catch_warnings():  # the end rows (±inf) lack a PPV or NPV, as in pROC
+                warnings.simplefilter("ignore", UndefinedStatisticWarning)
+                rows = [_make(roc, t, a, b, **opts) for t, a, b in zip(roc.thresholds, tp, tn)]
+            return Coords(tuple(rows), ret)
         if x != "best":
             raise InputError(f"x: expected 'best', 'all' or a threshold, got {x!r}")
         if best_method not in BEST_METHODS:
@@ -310,11 +333,14 @@ def coords(
             )
             for i in (best if ties == "all" else [best[0] if ties == "first" else best[-1]])
         ]
-        return _frame(cutoffs, ret) if ties == "all" else cutoffs[0]
+        return Coords(tuple(cutoffs), ret)
     if np.ndim(x) == 1:
-        return _frame(
-            [coords(roc, t, ret=ret, ci_method=ci_method, conf_level=level) for t in x], ret
-        )
+        return Coords(tuple(_at(roc, t, opts) for t in x), ret)
+    return Coords((_at(roc, x, opts),), ret)
+
+
+def _at(roc: Roc, x: Any, opts: dict) -> Cutoff:
+    """The cut-off at the given threshold ``x``."""
     try:
         t = float(x)
     except (TypeError, ValueError):

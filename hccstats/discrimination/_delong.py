@@ -53,7 +53,9 @@ def placements(r: Roc) -> Placements:
     """The structural components of the AUC (``pROC:::delongPlacements``), linear time."""
     case_place, control_place = _group_placements(r)
     return Placements(
-        theta=r.auc, cases=case_place[r._case_group], controls=control_place[r._control_group]
+        theta=r.auc,
+        cases=case_place[r.groups.case_group],
+        controls=control_place[r.groups.control_group],
     )
 
 
@@ -68,7 +70,7 @@ def _centred(r: Roc) -> tuple[np.ndarray, np.ndarray]:
     case_place, control_place = _group_placements(r)
     case_place -= r.auc
     control_place -= r.auc
-    return case_place[r._case_group], control_place[r._control_group]
+    return case_place[r.groups.case_group], control_place[r.groups.control_group]
 
 
 def delong_var(r: Roc, p: Placements | None = None) -> float:
@@ -117,7 +119,7 @@ def delong_unpaired(r1: Roc, r2: Roc) -> tuple[float, float, float, float, float
     ``(V1 + V2)^2 / (V1^2 / (N1 - 1) + V2^2 / (N2 - 1))`` with ``N`` the patients per curve.
     """
     v1, v2 = delong_var(r1), delong_var(r2)
-    total = v1 + v2
+    total = np.float64(v1) + v2  # numpy floats: 0/0 is nan (pROC's NaN), not ZeroDivisionError
     with np.errstate(invalid="ignore", divide="ignore"):
         df = total**2 / (v1**2 / (r1.n - 1) + v2**2 / (r2.n - 1))
     return r1.auc - r2.auc, float(np.sqrt(total)), float(df), v1, v2

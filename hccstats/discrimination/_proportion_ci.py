@@ -10,21 +10,29 @@ import numpy as np
 from scipy import stats
 
 from .._errors import InputError
+from .._results import ConfidenceInterval
+from .._validation import check_conf_level
 
 __all__ = ["proportion_ci", "CI_METHODS"]
 
 CI_METHODS = ("wilson", "clopper-pearson")
 
 
-def proportion_ci(x, n, conf_level: float = 0.95, method: str = "wilson"):
+def proportion_ci(x, n, conf_level: float = 0.95, method: str = "wilson") -> ConfidenceInterval:
     """Two-sided CI of the proportion ``x / n`` (vectorised over ``x`` and ``n``).
 
-    Returns ``(low, high)`` as float arrays (or floats for scalar input); ``nan`` where ``n == 0``.
+    Returns a :class:`~hccstats.ConfidenceInterval` whose ``low`` and ``high`` are floats for
+    scalar input and float arrays otherwise; ``nan`` where ``n == 0``. It unpacks as
+    ``low, high = proportion_ci(x, n)``.
+
+    >>> proportion_ci(7, 10)
+    95% CI: 0.396778-0.892209
     """
     if method not in CI_METHODS:
         raise InputError(f"ci_method: expected one of {CI_METHODS}, got {method!r}")
     x = np.asarray(x, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
+    conf_level = check_conf_level(conf_level)
     alpha = 1.0 - conf_level
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "wilson":
@@ -41,5 +49,5 @@ def proportion_ci(x, n, conf_level: float = 0.95, method: str = "wilson"):
     low = np.where(empty, np.nan, low)
     high = np.where(empty, np.nan, high)
     if low.ndim == 0:
-        return float(low), float(high)
-    return low, high
+        return ConfidenceInterval(float(low), float(high), conf_level)
+    return ConfidenceInterval(low, high, conf_level)

@@ -19,7 +19,7 @@ import pandas as pd
 from .._errors import HccstatsWarning, InputError
 from .._validation import as_binary, as_finite, check_same_length, describe_values
 
-__all__ = ["roc", "Roc", "DirectionWarning", "ConstantScoreWarning", "check_conf_level"]
+__all__ = ["roc", "Roc", "ScoreGroups", "DirectionWarning", "ConstantScoreWarning"]
 
 DIRECTIONS = ("auto", "<", ">")
 
@@ -32,15 +32,40 @@ class ConstantScoreWarning(HccstatsWarning):
     """The score takes one value for every patient: the ROC curve is the diagonal (AUC 0.5)."""
 
 
-def check_conf_level(conf_level: Any, name: str = "conf_level") -> float:
-    """``conf_level`` as a float strictly between 0 and 1, InputError otherwise."""
-    try:
-        value = float(conf_level)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a number between 0 and 1, got {conf_level!r}") from None
-    if not 0.0 < value < 1.0:
-        raise InputError(f"{name}: expected a number between 0 and 1, got {conf_level!r}")
-    return value
+@dataclass(frozen=True, repr=False, eq=False)
+class ScoreGroups:
+    """Patients grouped by equal oriented score (the score for direction "<", minus the score
+    for ">"), in ascending order: everything the AUC, DeLong's placements, the bootstrap and the
+    cut-offs need, from one sort.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        The distinct oriented scores, ascending.
+    case_counts, control_counts : numpy.ndarray
+        Cases and controls in each group.
+    case_group, control_group : numpy.ndarray
+        Group index of each case and of each control, in patient order.
+    """
+
+    values: np.ndarray
+    case_counts: np.ndarray
+    control_counts: np.ndarray
+    case_group: np.ndarray
+    control_group: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of groups (distinct scores)."""
+        return int(self.values.size)
+
+    def of_patients(self, y_true: np.ndarray) -> np.ndarray:
+        """Group index of every patient, in patient order (``y_true``: 0/1, 1 = case)."""
+        group = np.empty(y_true.size, dtype=self.case_group.dtype)
+        is_case = y_true == 1
+        group[is_case] = self.case_group
+        group[~is_case] = self.control_group
+        return group
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -65,6 +90,8 @@ class Roc:
         0/1 (1 = case), patients in the order given.
     score : numpy.ndarray
         The score (float64), patients in the order given.
+    groups : ScoreGroups
+        The patients grouped by distinct score (used by DeLong, bootstrap and cut-offs).
     """
 
     sensitivities: np.ndarray
@@ -77,20 +104,7 @@ class Roc:
     levels: tuple
     y_true: np.ndarray
     score: np.ndarray
-    # groups of equal oriented score (score for "<", -score for ">"), ascending
-    _values: np.ndarray = field(repr=False)  # distinct oriented scores
-    _case_counts: np.ndarray = field(repr=False)  # cases per group
-    _control_counts: np.ndarray = field(repr=False)  # controls per group
-    _case_group: np.ndarray = field(repr=False)  # group index of each case, patient order
-    _control_group: np.ndarray = field(repr=False)  # group index of each control, patient order
-
-    def _patient_groups(self) -> np.ndarray:
-        """Group index of every patient, in patient order."""
-        group = np.empty(self.y_true.size, dtype=self._case_group.dtype)
-        is_case = self.y_true == 1
-        group[is_case] = self._case_group
-        group[~is_case] = self._control_group
-        return group
+    groups: ScoreGroups = field(repr=False)
 
     @property
     def controls(self) -> np.ndarray:
@@ -208,9 +222,8 @@ def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
     return thr
 
 
-def _groups(oriented: np.ndarray, is_case: np.ndarray):
-    """Distinct oriented scores (ascending), cases and controls per value, group of each case
-    and of each control (in patient order)."""
+def _groups(oriented: np.ndarray, is_case: np.ndarray) -> ScoreGroups:
+    """The patients grouped by distinct oriented score."""
     order = np.argsort(oriented)
     sorted_values = oriented[order]
     new = np.empty(sorted_values.size, dtype=bool)
@@ -225,7 +238,9 @@ def _groups(oriented: np.ndarray, is_case: np.ndarray):
     case_group = group[is_case]
     case_counts = np.bincount(case_group, minlength=n_groups)
     sizes = np.diff(np.append(np.flatnonzero(new), sorted_values.size))
-    return sorted_values[new], case_counts, sizes - case_counts, case_group, group[~is_case]
+    return ScoreGroups(
+        sorted_values[new], case_counts, sizes - case_counts, case_group, group[~is_case]
+    )
 
 
 def roc(
@@ -295,14 +310,15 @@ def roc(
             stacklevel=2,
         )
     oriented = s if direction == "<" else -s
-    values, case_counts, control_counts, case_group, control_group = _groups(oriented, y == 1)
+    groups = _groups(oriented, y == 1)
+    case_counts, control_counts = groups.case_counts, groups.control_counts
     # ROC points in pROC order: point k calls "case" the patients with oriented score >= values[k]
     # (k = 0..K-1), and point K calls nobody a case.
     tp = np.concatenate((np.cumsum(case_counts[::-1])[::-1], [0]))
     tn = np.concatenate(([0], np.cumsum(control_counts)))
     sens = tp / n_cases
     spec = tn / n_controls
-    original_values = values if direction == "<" else -values[::-1]
+    original_values = groups.values if direction == "<" else -groups.values[::-1]
     thr = thresholds_from_values(original_values, direction)
     if direction == ">":
         thr = thr[::-1].copy()
@@ -319,9 +335,5 @@ def roc(
         levels=levels,
         y_true=y,
         score=s,
-        _values=values,
-        _case_counts=case_counts,
-        _control_counts=control_counts,
-        _case_group=case_group,
-        _control_group=control_group,
+        groups=groups,
     )

@@ -3,18 +3,106 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from .._errors import HccstatsWarning, InputError, UndefinedStatisticWarning
-from .._results import ConfidenceInterval, TestResult
+from .._results import ConfidenceInterval
+from .._validation import check_B, check_conf_level, check_seed
 from ._bootstrap import bootstrap_aucs
-from ._ci import check_n_boot, check_roc, check_seed, normal_interval
+from ._ci import check_roc, normal_interval
 from ._delong import delong_paired, delong_unpaired
-from ._roc import DirectionWarning, Roc, check_conf_level
+from ._roc import DirectionWarning, Roc
 
-__all__ = ["roc_test", "are_paired"]
+__all__ = ["roc_test", "are_paired", "DeLongTest"]
+
+
+@dataclass(frozen=True, repr=False)
+class DeLongTest:
+    """The comparison of two AUCs by :func:`roc_test` (pROC's ``roc.test``), unrounded.
+
+    Attributes
+    ----------
+    statistic : float
+        ``Z`` (paired DeLong) or ``D`` (unpaired DeLong, bootstrap); see ``statistic_name``.
+    p_value : float
+    statistic_name : {"Z", "D"}
+    df : float or None
+        Degrees of freedom of the unpaired DeLong test (Student's t); None otherwise.
+    estimate : float
+        ``auc1 - auc2``.
+    se : float
+        Standard error of the difference (DeLong's, or the SD of the bootstrap differences).
+    ci : ConfidenceInterval
+        Of the difference.
+    auc1, auc2 : float
+    paired : bool
+    alternative : {"two.sided", "greater", "less"}
+    method : {"delong", "bootstrap"}
+    var1, var2 : float or None
+        DeLong's variances of the two AUCs (DeLong only).
+    cov : float or None
+        DeLong's covariance of the two AUCs (paired DeLong only).
+    B : int or None
+        Bootstrap resamples used (bootstrap only; resamples with an undefined AUC excluded).
+    stratified : bool or None
+        Bootstrap only: controls and cases resampled separately.
+    """
+
+    __test__ = False  # not a pytest class
+
+    statistic: float
+    p_value: float
+    statistic_name: str
+    df: float | None
+    estimate: float
+    se: float
+    ci: ConfidenceInterval
+    auc1: float
+    auc2: float
+    paired: bool
+    alternative: str = "two.sided"
+    method: str = "delong"
+    var1: float | None = None
+    var2: float | None = None
+    cov: float | None = None
+    B: int | None = None
+    stratified: bool | None = None
+
+    @property
+    def title(self) -> str:
+        """pROC's heading of the test."""
+        if self.method == "bootstrap":
+            return f"Bootstrap test for two {'correlated ' if self.paired else ''}ROC curves"
+        if self.paired:
+            return "DeLong's test for two correlated ROC curves"
+        return "DeLong's test for two ROC curves"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: every field, the CI as ``ci_low``, ``ci_high``, ``conf_level``."""
+        row = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("ci", "__test__")
+        }
+        row.update(ci_low=self.ci.low, ci_high=self.ci.high, conf_level=self.ci.level)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        df = f", df = {self.df:.6g}" if self.df is not None else ""
+        return "\n".join(
+            [
+                f"\n\t{self.title}\n",
+                f"{self.statistic_name} = {self.statistic:.6g}{df}, p-value = {self.p_value:.4g}",
+                f"alternative hypothesis: {self.alternative}",
+                f"AUC of roc1 = {self.auc1:.6g}, AUC of roc2 = {self.auc2:.6g}",
+                f"difference {self.estimate:.6g}, {self.ci!r}",
+            ]
+        )
+
 
 ALTERNATIVES = ("two.sided", "greater", "less")
 
@@ -63,10 +151,10 @@ def roc_test(
     paired: bool | None = None,
     alternative: str = "two.sided",
     conf_level: float = 0.95,
-    n_boot: int = 2000,
+    B: int = 2000,
     seed: int | None = None,
     stratified: bool = True,
-) -> TestResult:
+) -> DeLongTest:
     """Compare the AUCs of two ROC curves, as ``pROC::roc.test``.
 
     Parameters
@@ -77,7 +165,7 @@ def roc_test(
         ``"delong"``: paired curves get DeLong's Z test for correlated AUCs (``Z = d / SE(d)``,
         ``Var(d) = V1 + V2 - 2 Cov``); unpaired curves get pROC's test for independent AUCs,
         ``D = d / sqrt(V1 + V2)`` against Student's t with pROC's degrees of freedom.
-        ``"bootstrap"``: ``D = d / sd(d*)`` over ``n_boot`` resamples (paired resamples for
+        ``"bootstrap"``: ``D = d / sd(d*)`` over ``B`` resamples (paired resamples for
         paired curves), against the normal distribution.
     paired : bool, optional
         ``None`` detects pairing as pROC does: same levels and an identical ``y_true`` vector.
@@ -88,16 +176,16 @@ def roc_test(
     conf_level : float
         Level of the confidence interval of the difference (``d -/+ z * SE``; for the
         unpaired DeLong test ``d -/+ t_df * SE``, which pROC does not print).
-    n_boot, seed, stratified
-        Bootstrap only; ``seed`` is required there.
+    B, seed, stratified
+        Bootstrap only: resamples (pROC's ``boot.n``), their seed (required there) and
+        whether controls and cases are resampled separately.
 
     Returns
     -------
-    TestResult
+    DeLongTest
         ``statistic`` (Z, or D for unpaired/bootstrap), ``p_value``, ``df`` (unpaired DeLong),
-        ``estimate`` (auc1 - auc2), ``ci`` (of the difference) and ``extra``: ``auc1``,
-        ``auc2``, ``se`` (of the difference), ``paired``, ``statistic_name``, and for
-        DeLong ``var1``, ``var2`` (and ``cov`` when paired).
+        ``estimate`` (auc1 - auc2), ``se`` and ``ci`` of the difference, ``auc1``, ``auc2``,
+        ``paired``, and for DeLong ``var1``, ``var2`` (and ``cov`` when paired).
 
     Notes
     -----
@@ -150,16 +238,16 @@ def roc_test(
             DirectionWarning,
             stacklevel=2,
         )
-    extra: dict = {"auc1": roc1.auc, "auc2": roc2.auc, "paired": paired}
     df = None
+    fields: dict = {}
     if method == "delong":
         if paired:
             d, se, v1, v2, cov = delong_paired(roc1, roc2)
             stat = _ratio(d, se)
             p = _normal_p(stat, alternative)
             low, high = normal_interval(d, se, level)
-            name, title = "Z", "DeLong's test for two correlated ROC curves"
-            extra.update(var1=v1, var2=v2, cov=cov)
+            name = "Z"
+            fields.update(var1=v1, var2=v2, cov=cov)
         else:
             d, se, df, v1, v2 = delong_unpaired(roc1, roc2)
             stat = _ratio(d, se)
@@ -169,14 +257,12 @@ def roc_test(
                 p = _t_p(stat, df, alternative)
             tq = stats.t.ppf(1.0 - (1.0 - level) / 2.0, df) if np.isfinite(df) else np.nan
             low, high = (d, d) if se == 0.0 else (d - tq * se, d + tq * se)
-            name, title = "D", "DeLong's test for two ROC curves"
-            extra.update(var1=v1, var2=v2)
+            name = "D"
+            fields.update(var1=v1, var2=v2)
     else:
-        n_boot = check_n_boot(n_boot)
-        seed = check_seed(seed, method)
-        aucs = bootstrap_aucs(
-            (roc1, roc2), n_boot, seed, stratified=bool(stratified), paired=paired
-        )
+        B = check_B(B, minimum=2)
+        seed = check_seed(seed, "roc_test(method='bootstrap')")
+        aucs = bootstrap_aucs((roc1, roc2), B, seed, stratified=bool(stratified), paired=paired)
         diffs = aucs[:, 0] - aucs[:, 1]
         ok = np.isfinite(diffs)
         if not ok.all():
@@ -192,16 +278,19 @@ def roc_test(
         p = _normal_p(stat, alternative)
         low, high = normal_interval(d, se, level)
         name = "D"
-        title = f"Bootstrap test for two {'correlated ' if paired else ''}ROC curves"
-        extra.update(n_boot=int(diffs.size), stratified=bool(stratified))
-    extra.update(se=se, statistic_name=name)
-    return TestResult(
+        fields.update(B=int(diffs.size), stratified=bool(stratified))
+    return DeLongTest(
         statistic=float(stat),
         p_value=float(p),
-        method=title,
-        alternative=alternative,
+        statistic_name=name,
         df=None if df is None else float(df),
         estimate=float(d),
+        se=float(se),
         ci=ConfidenceInterval(float(low), float(high), level),
-        extra=extra,
+        auc1=roc1.auc,
+        auc2=roc2.auc,
+        paired=paired,
+        alternative=alternative,
+        method=method,
+        **fields,
     )

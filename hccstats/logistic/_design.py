@@ -1,5 +1,8 @@
 """From an R-style formula and a DataFrame to a checked design matrix (patsy).
 
+``rhs_matrix`` evaluates a formula's right-hand side for every model family (lrm here, coxph in
+``hccstats.survival``), with ``rcs(x, k)`` (rms's restricted cubic splines) available.
+
 All input checks of the logistic tools happen here, once: the outcome is binary, the
 referenced columns exist, missing values are raised or omitted (and counted), no
 predictor is constant, the design has full rank (collinear columns named), and no
@@ -18,6 +21,7 @@ from scipy import linalg
 
 from .._errors import InputError
 from .._validation import as_binary
+from ._rcs import rcs
 
 __all__ = [
     "Design",
@@ -29,6 +33,9 @@ __all__ = [
     "drop_missing",
     "new_design_matrix",
 ]
+
+# names a formula may call besides the columns of the data: numpy as ``np`` and rms's ``rcs``
+FORMULA_NAMESPACE = {"np": np, "rcs": rcs}
 
 
 @dataclass(frozen=True)
@@ -91,18 +98,6 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
             continue
         out[name] = design_info.column_names[sl]
     return out
-
-
-def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.DataFrame:
-    """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
-
-    Shared by every model family (lrm, coxph) so that a term means the same in each.
-    """
-    rhs = patsy.ModelDesc([], desc.rhs_termlist)
-    try:
-        return patsy.dmatrix(rhs, data, NA_action="raise", return_type="dataframe")
-    except patsy.PatsyError as exc:
-        raise InputError(f"formula {formula!r}: {exc.message}") from None
 
 
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
@@ -183,6 +178,20 @@ def build_design(
         term_columns=tcols,
         omitted=omitted,
     )
+
+
+def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.DataFrame:
+    """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
+
+    Shared by every model family (lrm, coxph) so that a term means the same in each; formulas
+    may call ``np`` and ``rcs`` (restricted cubic splines as rms builds them).
+    """
+    rhs = patsy.ModelDesc([], desc.rhs_termlist)
+    env = patsy.EvalEnvironment([FORMULA_NAMESPACE])
+    try:
+        return patsy.dmatrix(rhs, data, eval_env=env, NA_action="raise", return_type="dataframe")
+    except patsy.PatsyError as exc:
+        raise InputError(f"formula {formula!r}: {exc.message}") from None
 
 
 def _check_columns(X, y, columns, tcols, data, firth) -> None:

@@ -112,8 +112,9 @@ def fit_logistic(
         beta = np.zeros(k)
     obj, _ = _objective(X, y, off, beta, firth)
     converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
+    n_iter = 0
+    for _ in range(max_iter):
+        n_iter += 1
         eta = X @ beta + off
         p = expit(eta)
         w = p * (1.0 - p)
@@ -164,6 +165,6 @@ def fit_logistic(
         penalised_loglik=obj,
         fitted=p,
         converged=converged,
-        n_iter=it,
+        n_iter=n_iter,
         score=X.T @ resid,
     )

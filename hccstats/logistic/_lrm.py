@@ -14,6 +14,7 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from .._errors import ConvergenceWarning, InputError, SeparationWarning
+from .._validation import check_conf_level
 from ._design import build_design, new_design_matrix
 from ._fit import fit_logistic
 from ._separation import Separation, detect_separation
@@ -92,21 +93,21 @@ class LogisticFit:
             2.0 * sps.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="p_value"
         )
 
-    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+    def conf_int(self, conf_level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Confidence limits of the coefficients (log-odds scale), like R's ``confint``.
 
         ``method="wald"``: ``confint.default``; ``method="profile"``: profile likelihood,
         computed as MASS's ``confint.glm`` does (R 4.2), so the limits equal R's ``confint(glm)``;
         for a Firth fit the penalised profile-likelihood limits (logistf's default).
         """
-        _check_level(level)
+        check_conf_level(conf_level)
         if method == "wald":
-            q = sps.norm.ppf(0.5 + level / 2.0)
+            q = sps.norm.ppf(0.5 + conf_level / 2.0)
             lo, hi = self.coef - q * self.se, self.coef + q * self.se
         elif method == "profile":
             from ._profile import profile_confint
 
-            lo, hi = profile_confint(self, level)
+            lo, hi = profile_confint(self, conf_level)
         else:
             raise InputError(f"method: expected 'wald' or 'profile', got {method!r}")
         return pd.DataFrame(
@@ -114,9 +115,9 @@ class LogisticFit:
             index=self.coef.index,
         )
 
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+    def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Coefficient table: term, coef, se, z, p_value, Wald ci_low/ci_high (log-odds scale)."""
-        ci = self.conf_int(level)
+        ci = self.conf_int(conf_level)
         return pd.DataFrame(
             {
                 "term": self.coef.index,
@@ -129,7 +130,7 @@ class LogisticFit:
             }
         )
 
-    def odds_ratios(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+    def odds_ratios(self, conf_level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Odds ratios with confidence limits: DataFrame(term, estimate, ci_low, ci_high, p_value).
 
         The intercept is left out; ``p_value`` is the Wald test. R: ``exp(cbind(coef(fit),
@@ -141,11 +142,11 @@ class LogisticFit:
         if self.firth and method == "profile":
             from ._profile import firth_profile
 
-            _check_level(level)
-            lo, hi, p = firth_profile(self, level)
+            check_conf_level(conf_level)
+            lo, hi, p = firth_profile(self, conf_level)
             ci = pd.DataFrame({"ci_low": lo, "ci_high": hi}, index=self.coef.index)
         else:
-            ci = self.conf_int(level, method)
+            ci = self.conf_int(conf_level, method)
         keep = self.coef.index != "Intercept"
         return pd.DataFrame(
             {
@@ -262,11 +263,6 @@ class LogisticFit:
         return "\n".join(lines)
 
 
-def _check_level(level: float) -> None:
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise InputError(f"level: expected a number between 0 and 1, got {level!r}")
-
-
 def lrm(
     formula: str,
     data: pd.DataFrame,
@@ -317,8 +313,16 @@ def lrm(
     Examples
     --------
     >>> import hccstats as hs
-    >>> fit = hs.lrm("low ~ age + lwt + C(race) + smoke", birthwt)   # doctest: +SKIP
-    >>> fit.stats["C"], fit.odds_ratios()                           # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi + np.log(afp)", d)
+    >>> round(fit.stats["C"], 3)
+    0.777
+    >>> fit.odds_ratios().round(3)
+              term  estimate  ci_low  ci_high  p_value
+    0          age     1.114   1.067    1.163    0.000
+    1          mvi     3.083   1.597    5.954    0.001
+    2  np.log(afp)     1.503   1.183    1.910    0.001
     """
     d = build_design(formula, data, nan_policy=nan_policy, firth=firth)
     return fit_design(d, firth=firth, labels=labels, stacklevel=3)

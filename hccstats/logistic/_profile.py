@@ -3,17 +3,16 @@
 R 4.2's ``confint.glm`` (package MASS) profiles the deviance on a grid: from the estimate
 it steps ``del = zmax / 5`` standard errors at a time (at most 9 steps each way, until the
 signed root ``z = sign * sqrt(deviance - deviance_min)`` passes ``zmax = sqrt(qchisq(1 -
-alpha, 1))``, ``alpha = (1 - level) / 4``), refitting the other coefficients with the
+alpha, 1))``, ``alpha = (1 - conf_level) / 4``), refitting the other coefficients with the
 profiled one as an offset; then it interpolates ``z`` against the coefficient with an
 FMM cubic spline (``stats::spline``, 3 points per grid point) and reads the limits off
-with linear interpolation (``approx``) at ``qnorm((1 -+ level) / 2)``. The same steps
+with linear interpolation (``approx``) at ``qnorm((1 -+ conf_level) / 2)``. The same steps
 here give the same numbers (to ~1e-10), not merely the exact profile roots.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats as sps
 
 from .._errors import InputError
@@ -140,17 +139,17 @@ def _restricted(fit, j: int, value: float, start: np.ndarray) -> float:
     return core.penalised_loglik
 
 
-def firth_profile(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def firth_profile(fit, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Penalised profile-likelihood limits and penalised LR p-values of a Firth fit (logistf's defaults).
 
-    Limits: the two roots of ``2 (l*(b^) - max l*(b | b_j = t)) = qchisq(level, 1)``; p: the
+    Limits: the two roots of ``2 (l*(b^) - max l*(b | b_j = t)) = qchisq(conf_level, 1)``; p: the
     same statistic at ``t = 0`` against chi2(1). ``l*`` keeps the full design's penalty in
     the restricted fits (Heinze & Schemper 2002).
     """
     from scipy.optimize import brentq
 
     lmax = fit.stats["penalised_loglik"]
-    q = sps.chi2.ppf(level, 1)
+    q = sps.chi2.ppf(conf_level, 1)
     b0 = fit.coef.to_numpy()
     se = np.sqrt(np.diag(fit.cov.to_numpy()))
     k = len(b0)
@@ -162,7 +161,7 @@ def firth_profile(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.
         for sgn, out in ((-1.0, lo), (1.0, hi)):
             start = b0.copy()
 
-            def g(t):
+            def g(t, j=j, start=start):
                 return 2.0 * (lmax - _restricted(fit, j, t, start)) - q
 
             inner, step = b0[j], se[j]
@@ -179,17 +178,17 @@ def firth_profile(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.
     return lo, hi, pv
 
 
-def profile_confint(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def profile_confint(fit, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper profile-likelihood limits of every coefficient (MASS ``confint.glm``).
 
     For a Firth fit: penalised profile-likelihood limits (:func:`firth_profile`).
     """
     if fit.firth:
-        lo, hi, _ = firth_profile(fit, level)
+        lo, hi, _ = firth_profile(fit, conf_level)
         return lo, hi
-    alpha = (1.0 - level) / 4.0
+    alpha = (1.0 - conf_level) / 4.0
     zmax = np.sqrt(sps.chi2.ppf(1.0 - alpha, 1))
-    a = (1.0 - level) / 2.0
+    a = (1.0 - conf_level) / 2.0
     cutoff = sps.norm.ppf([a, 1.0 - a])
     b0 = fit.coef.to_numpy()
     se = np.sqrt(np.diag(fit.cov.to_numpy()))
@@ -201,8 +200,3 @@ def profile_confint(fit, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         sx, sy = r_spline(xs, zs)
         lo[i], hi[i] = r_approx(sy, sx, cutoff)
     return lo, hi
-
-
-def profile_frame(fit, level: float = 0.95) -> pd.DataFrame:
-    lo, hi = profile_confint(fit, level)
-    return pd.DataFrame({"ci_low": lo, "ci_high": hi}, index=fit.coef.index)

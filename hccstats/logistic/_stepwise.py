@@ -30,14 +30,44 @@ from .._errors import InputError
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
+from ._print import print_table
 from ._univariate import quote_name
 
-__all__ = ["forward_lr", "Stepwise", "score_tests"]
+__all__ = [
+    "forward_lr",
+    "Stepwise",
+    "Selection",
+    "select_forward",
+    "candidate_blocks",
+    "score_tests",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """One run of the forward-LR selection on arrays: the selected candidates in order of
+    entry, the step log (rows of step, action, term, statistic, df, p_value), why it stopped,
+    and the fit of the selected columns (``core``; ``columns`` its columns of ``X``)."""
+
+    selected: list[str]
+    log: list[dict]
+    stopped: str
+    core: CoreFit
+    columns: list[int]
+
+
+@dataclass
+class _State:
+    inmodel: list[str]
+    visited: set
+    log: list[dict]
+    current: CoreFit
+    step: int = 0
 
 
 @dataclass(frozen=True, eq=False)
 class Stepwise:
-    """Result of :func:`forward_lr`.
+    """Result of :func:`forward_lr` or :func:`backward_lr` (``direction``).
 
     ``fit`` is the final model (a :class:`LogisticFit`), ``steps`` the step log
     (step, action "enter"/"remove", term, statistic, df, p_value), ``selected`` the final
@@ -55,13 +85,70 @@ class Stepwise:
     entry_test: str
     candidates: list[str] = field(default_factory=list)
     not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
+    max_steps: int | None = None
+    direction: str = "forward"
+
+    def candidate_design(self) -> tuple[Design, dict[str, np.ndarray]]:
+        """The design of all candidates over the patients the selection used, and each
+        candidate's design columns: what :func:`select_forward` needs to repeat the selection
+        (e.g. in every bootstrap resample, ``hccstats.validate(stepwise)``)."""
+        formula = f"{quote_name(self.fit.outcome)} ~ " + " + ".join(
+            quote_name(c) for c in self.candidates
+        )
+        d = build_design(formula, self.fit.data)
+        return d, candidate_blocks(d, self.candidates)
+
+    def repeat_on(self, X: np.ndarray, y: np.ndarray, blocks: dict[str, np.ndarray]) -> Selection:
+        """The same selection (candidates, entry, removal, test, max_steps) on other rows."""
+        if self.direction != "forward":
+            raise InputError(
+                f"repeating a {self.direction} selection in resamples is not available; "
+                "use forward_lr"
+            )
+        return select_forward(
+            X,
+            y,
+            blocks,
+            self.candidates,
+            entry=self.entry,
+            removal=self.removal,
+            entry_test=self.entry_test,
+            max_steps=self.max_steps,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The step log (a copy): step, action ("enter"/"remove"), term, statistic, df, p_value."""
+        return self.steps.copy()
 
     def __repr__(self) -> str:
-        log = self.steps.to_string(index=False) if len(self.steps) else "(no step)"
-        return (
-            f"Forward stepwise ({'score' if self.entry_test == 'score' else 'LR'} entry p < {self.entry}, "
-            f"LR removal p > {self.removal})\n{log}\n\nstopped: {self.stopped}\nselected: {self.selected}"
-        )
+        entry = "score" if self.entry_test == "score" else "LR"
+        cols = {
+            "step": "Step",
+            "action": "Action",
+            "term": "Term",
+            "statistic": "Chi-sq",
+            "df": "Df",
+            "p_value": "Pr(>Chi)",
+        }
+        lines = [
+            f"{self.direction.capitalize()} stepwise logistic regression ({entry} test to enter at p < {self.entry:g}, "
+            f"LR test to remove at p > {self.removal:g})",
+            f" candidates: {', '.join(self.candidates)}",
+            "",
+            print_table(self.steps, cols) if len(self.steps) else "(no step)",
+            "",
+            f" stopped: {self.stopped}",
+            f" selected: {', '.join(self.selected) if self.selected else '(none)'}",
+        ]
+        if len(self.not_in_model):
+            lines += [
+                "",
+                "Variables not in the equation (score tests):",
+                print_table(
+                    self.not_in_model, {k: cols[k] for k in ("term", "statistic", "df", "p_value")}
+                ),
+            ]
+        return "\n".join(lines)
 
 
 def score_tests(
@@ -96,6 +183,46 @@ def score_tests(
 
 def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
+
+
+def setup(data, outcome: str, candidates, entry: float, removal: float, nan_policy: str):
+    """Checked candidates, the design of all of them, and each candidate's block of columns."""
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for c in [outcome, *candidates]:
+        if c not in data.columns:
+            raise InputError(f"column {c!r} not in data")
+    if outcome in candidates:
+        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
+    d = build_design(formula, data, nan_policy=nan_policy)
+    return candidates, d, candidate_blocks(d, candidates)
+
+
+def not_in_model(X, y, blocks, candidates, inmodel) -> pd.DataFrame:
+    """Score tests of the candidates left out, at the final model (SPSS's "Variables not in
+    the Equation")."""
+    out = [c for c in candidates if c not in inmodel]
+    if not out:
+        return pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    cols = _columns(blocks, inmodel)
+    cur = _fit(X, y, cols)
+    st, sdf = _score_candidates(X, y, cols, cur, [blocks[c] for c in out])
+    return pd.DataFrame(
+        {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
+    )
 
 
 def forward_lr(
@@ -138,99 +265,33 @@ def forward_lr(
 
     Examples
     --------
-    >>> sw = hs.forward_lr(birthwt, "low", ["age", "lwt", "race", "smoke", "ht", "ui"])  # doctest: +SKIP
-    >>> sw.steps                                                                          # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp", "noise"])
+    >>> sw.steps.round(3)
+       step action term  statistic  df  p_value
+    0     1  enter  age     25.823   1    0.000
+    1     2  enter  afp      9.730   1    0.002
+    2     3  enter  mvi     10.653   1    0.001
     """
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    for c in [outcome, *candidates]:
-        if c not in data.columns:
-            raise InputError(f"column {c!r} not in data")
-    if outcome in candidates:
-        raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
-    max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
-    d = build_design(formula, data, nan_policy=nan_policy)
+    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
     X, y = d.X, d.y
-    col_index = {c: i for i, c in enumerate(d.columns)}
-    term_of = {quote_name(c): c for c in candidates}
-    blocks = {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
-
-    inmodel: list[str] = []
-    visited = {frozenset()}
-    log: list[dict] = []
-    stopped = f"no candidate with entry p below {entry}"
-    current = _fit(X, y, [0])
-    step = 0
-    while True:
-        out = [c for c in candidates if c not in inmodel]
-        if not out:
-            stopped = "all candidates entered"
-            break
-        if step >= max_steps:
-            stopped = f"max_steps ({max_steps}) reached"
-            break
-        cols = _columns(blocks, inmodel)
-        if entry_test == "score":
-            stat, df = _score_candidates(X, y, cols, current, [blocks[c] for c in out])
-        else:
-            stat, df = _lr_entry(X, y, cols, current, [blocks[c] for c in out])
-        pvals = sps.chi2.sf(stat, df)
-        best = int(np.argmin(pvals))  # first among ties, in candidate order
-        if not pvals[best] < entry:
-            stopped = f"no candidate with entry p below {entry}"
-            break
-        new_model = frozenset(inmodel + [out[best]])
-        if new_model in visited:
-            stopped = f"cycle: the model with {out[best]!r} entered was visited before"
-            break
-        step += 1
-        inmodel.append(out[best])
-        visited.add(new_model)
-        log.append(_row(step, "enter", out[best], stat[best], df[best], pvals[best]))
-        current = _fit(X, y, _columns(blocks, inmodel))
-        # removal loop
-        while len(inmodel) > 0 and step < max_steps:
-            lr, ldf, fits = _lr_removal(X, y, blocks, inmodel, current)
-            rp = sps.chi2.sf(lr, ldf)
-            worst = int(np.argmax(rp))  # first among ties, in entry order
-            if not rp[worst] > removal:
-                break
-            reduced = frozenset(t for t in inmodel if t != inmodel[worst])
-            if reduced in visited:
-                stopped = f"cycle: removing {inmodel[worst]!r} gives a model visited before"
-                break
-            step += 1
-            visited.add(reduced)
-            log.append(_row(step, "remove", inmodel[worst], lr[worst], ldf[worst], rp[worst]))
-            current = fits[worst]
-            del inmodel[worst]
-        if stopped.startswith("cycle"):
-            break
+    sel = select_forward(
+        X,
+        y,
+        blocks,
+        candidates,
+        entry=entry,
+        removal=removal,
+        entry_test=entry_test,
+        max_steps=max_steps,
+    )
+    inmodel, log, stopped = sel.selected, sel.log, sel.stopped
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
-    out = [c for c in candidates if c not in inmodel]
-    if out:
-        cur = _fit(X, y, _columns(blocks, inmodel))
-        st, sdf = _score_candidates(X, y, _columns(blocks, inmodel), cur, [blocks[c] for c in out])
-        not_in = pd.DataFrame(
-            {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
-        )
-    else:
-        not_in = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    not_in = not_in_model(X, y, blocks, candidates, inmodel)
     final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,
@@ -242,7 +303,86 @@ def forward_lr(
         entry_test=entry_test,
         candidates=candidates,
         not_in_model=not_in,
+        max_steps=max_steps,
     )
+
+
+def candidate_blocks(d: Design, candidates: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each candidate's column indices in the design ``d`` (a factor: all its dummies)."""
+    col_index = {c: i for i, c in enumerate(d.columns)}
+    term_of = {quote_name(c): c for c in candidates}
+    return {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
+
+
+def select_forward(
+    X: np.ndarray,
+    y: np.ndarray,
+    blocks: dict[str, np.ndarray],
+    candidates: Sequence[str],
+    *,
+    entry: float,
+    removal: float,
+    entry_test: str = "score",
+    max_steps: int | None = None,
+) -> Selection:
+    """The forward-LR selection of :func:`forward_lr` on a design matrix (intercept column
+    first) and 0/1 outcome, the candidates given as column blocks; no input checks."""
+    max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
+    st = _State([], {frozenset()}, [], _fit(X, y, [0]))
+    while True:
+        out = [c for c in candidates if c not in st.inmodel]
+        if not out:
+            stopped = "all candidates entered"
+            break
+        if st.step >= max_steps:
+            stopped = f"max_steps ({max_steps}) reached"
+            break
+        stopped = _enter(X, y, blocks, out, st, entry, entry_test) or _remove(
+            X, y, blocks, st, removal, max_steps
+        )
+        if stopped:
+            break
+    return Selection(st.inmodel, st.log, stopped, st.current, _columns(blocks, st.inmodel))
+
+
+def _enter(X, y, blocks, out, st: _State, entry, entry_test) -> str | None:
+    """Enter the best candidate (smallest p below ``entry``), or say why the selection stops."""
+    cols = _columns(blocks, st.inmodel)
+    test = _score_candidates if entry_test == "score" else _lr_entry
+    stat, df = test(X, y, cols, st.current, [blocks[c] for c in out])
+    pvals = sps.chi2.sf(stat, df)
+    best = int(np.argmin(pvals))  # first among ties, in candidate order
+    if not pvals[best] < entry:
+        return f"no candidate with entry p below {entry}"
+    new_model = frozenset(st.inmodel + [out[best]])
+    if new_model in st.visited:
+        return f"cycle: the model with {out[best]!r} entered was visited before"
+    st.step += 1
+    st.inmodel.append(out[best])
+    st.visited.add(new_model)
+    st.log.append(_row(st.step, "enter", out[best], stat[best], df[best], pvals[best]))
+    st.current = _fit(X, y, _columns(blocks, st.inmodel))
+    return None
+
+
+def _remove(X, y, blocks, st: _State, removal, max_steps) -> str | None:
+    """Remove terms (largest LR p above ``removal``) while any qualifies; a cycle stops."""
+    while len(st.inmodel) > 0 and st.step < max_steps:
+        lr, ldf, fits = _lr_removal(X, y, blocks, st.inmodel, st.current)
+        rp = sps.chi2.sf(lr, ldf)
+        worst = int(np.argmax(rp))  # first among ties, in entry order
+        if not rp[worst] > removal:
+            break
+        term = st.inmodel[worst]
+        reduced = frozenset(t for t in st.inmodel if t != term)
+        if reduced in st.visited:
+            return f"cycle: removing {term!r} gives a model visited before"
+        st.step += 1
+        st.visited.add(reduced)
+        st.log.append(_row(st.step, "remove", term, lr[worst], ldf[worst], rp[worst]))
+        st.current = fits[worst]
+        del st.inmodel[worst]
+    return None
 
 
 def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,81 @@ from scipy import stats as sps
 
 from .._errors import InputError
 from ._lrm import lrm
+from ._print import print_table
 
-__all__ = ["univariate", "quote_name"]
+__all__ = ["univariate", "Univariate", "quote_name"]
+
+COLUMNS = [
+    "predictor",
+    "term",
+    "level",
+    "reference",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n",
+    "events",
+    "per",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Univariate:
+    """Result of :func:`univariate`: one row per model term, unrounded.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns predictor, term, level (of a factor; None otherwise), reference (the factor's
+        reference level), estimate (odds ratio), ci_low, ci_high, p_value, n, events, per
+        (the unit of a continuous predictor's odds ratio; nan for factors).
+    outcome : str
+    ci_method, test : str
+        How the limits (``"wald"``, ``"profile"``) and p values (``"wald"``, ``"lr"``) were
+        computed.
+    conf_level : float
+        Confidence level.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    ci_method: str
+    test: str
+    conf_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table (a copy): one row per term."""
+        return self.table.copy()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        lo, hi = (0.5 - self.conf_level / 2) * 100, (0.5 + self.conf_level / 2) * 100
+        shown = self.table.assign(
+            term=[
+                t if pd.isna(per) or per == 1 else f"{t} (per {per:g})"
+                for t, per in zip(self.table["term"], self.table["per"])
+            ]
+        )
+        head = (
+            f"Univariable logistic regression: {self.outcome} ~ x, one model per predictor\n"
+            f"{self.ci_method.capitalize()} {self.conf_level:.0%} CI; "
+            f"{'Wald' if self.test == 'wald' else 'likelihood-ratio'} test\n\n"
+        )
+        return head + print_table(
+            shown,
+            {
+                "term": "Term",
+                "n": "n",
+                "events": "Events",
+                "estimate": "Odds ratio",
+                "ci_low": f"{lo:g} %",
+                "ci_high": f"{hi:g} %",
+                "p_value": "Pr(>|z|)" if self.test == "wald" else "Pr(>Chi)",
+            },
+        )
 
 
 def quote_name(name: str) -> str:
@@ -61,9 +135,9 @@ def univariate(
     per: float | str | Mapping[str, float | str] | None = None,
     ci_method: str = "wald",
     test: str = "wald",
-    level: float = 0.95,
+    conf_level: float = 0.95,
     nan_policy: str = "raise",
-) -> pd.DataFrame:
+) -> Univariate:
     """Univariable logistic regression: one model ``outcome ~ predictor`` per predictor.
 
     R equivalent: for each predictor ``glm(outcome ~ x, family = binomial)`` with
@@ -85,20 +159,28 @@ def univariate(
         predictor -> number/"sd" (others per 1 unit). Ignored for categorical predictors.
     ci_method : {"wald", "profile"}
     test : {"wald", "lr"}
-    level : float
+    conf_level : float
         Confidence level.
     nan_policy : {"raise", "omit"}
         Missing values raise InputError, or each model omits its incomplete rows (``n``).
 
     Returns
     -------
-    DataFrame
-        Columns predictor, term, level, reference, estimate (OR), ci_low, ci_high, p_value,
-        n, events, per.
+    Univariate
+        ``.to_frame()``: columns predictor, term, level, reference, estimate (OR), ci_low,
+        ci_high, p_value, n, events, per; printed like R's coefficient tables.
 
     Examples
     --------
-    >>> hs.univariate(birthwt, "low", ["age", "lwt", "race", "smoke"], per={"lwt": 10})  # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> u = hs.univariate(d, "recurrence", ["age", "mvi", "afp"], per={"age": 10})
+    >>> u.to_frame()[["predictor", "estimate", "ci_low", "ci_high", "per"]].round(3)
+      predictor  estimate  ci_low  ci_high   per
+    0       age     2.589   1.752    3.826  10.0
+    1       mvi     2.567   1.439    4.578   1.0
+    2       afp     1.005   1.001    1.009   1.0
     """
     if isinstance(predictors, str):
         predictors = [predictors]
@@ -120,7 +202,7 @@ def univariate(
         fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, nan_policy=nan_policy)
         factor = _is_factor(data[pred])
         scale = 1.0 if factor else _per_value(per, pred, fit.data[pred])
-        ci = fit.conf_int(level, ci_method)
+        ci = fit.conf_int(conf_level, ci_method)
         if test == "lr":
             lr = fit.stats["lr_chi2"]
             p_all = float(sps.chi2.sf(lr, fit.stats["df"]))
@@ -147,7 +229,7 @@ def univariate(
                     "per": np.nan if factor else scale,
                 }
             )
-    return pd.DataFrame(rows)
+    return Univariate(pd.DataFrame(rows, columns=COLUMNS), outcome, ci_method, test, conf_level)
 
 
 def _levels(x: pd.Series) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,9 +11,49 @@ import pandas as pd
 from .._errors import InputError
 from ._design import build_design
 from ._lrm import LogisticFit
+from ._print import print_table
 from ._univariate import quote_name
 
-__all__ = ["vif"]
+__all__ = ["vif", "VIF"]
+
+
+@dataclass(frozen=True, eq=False)
+class VIF:
+    """Result of :func:`vif`: one row per term, unrounded.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns term, vif (GVIF; the VIF for one-column terms), tolerance (1 / vif), df
+        (design columns of the term), gvif_adj (car's ``GVIF^(1/(2*Df))``).
+    model : str
+        ``"lm"`` (predictors only, ``car::vif(lm(...))``) or ``"glm"`` (the logistic fit,
+        ``car::vif(glm(...))``).
+    """
+
+    table: pd.DataFrame
+    model: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table (a copy): one row per term."""
+        return self.table.copy()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        head = f"Variance inflation factors (car::vif of the {self.model} model)\n\n"
+        if (self.table["df"] == 1).all():
+            cols = {"term": "Term", "vif": "VIF", "tolerance": "Tolerance"}
+        else:
+            cols = {
+                "term": "Term",
+                "vif": "GVIF",
+                "df": "Df",
+                "gvif_adj": "GVIF^(1/(2*Df))",
+                "tolerance": "Tolerance",
+            }
+        return head + print_table(self.table, cols)
 
 
 def _gvif_table(
@@ -51,7 +92,7 @@ def vif(
     *,
     outcome: str | None = None,
     nan_policy: str = "raise",
-) -> pd.DataFrame:
+) -> VIF:
     """Variance inflation factors and tolerance; generalised VIF for factor terms.
 
     R equivalent: ``car::vif(lm(...))`` on the predictors (the default: depends on the
@@ -71,20 +112,29 @@ def vif(
 
     Returns
     -------
-    DataFrame
-        Columns term, vif (= GVIF, which equals VIF for one-column terms), tolerance
+    VIF
+        ``.to_frame()``: columns term, vif (= GVIF, which equals VIF for one-column terms), tolerance
         (1 / vif), df (columns of the term), gvif_adj (GVIF^(1/(2 df)), car's
         "GVIF^(1/(2*Df))", comparable across terms of different df).
 
     Examples
     --------
-    >>> hs.vif(birthwt, ["age", "lwt", "race", "smoke"])      # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> hs.vif(d, ["age", "mvi", "afp"])
+    Variance inflation factors (car::vif of the lm model)
+    <BLANKLINE>
+    Term    VIF Tolerance
+    age  1.0117    0.9884
+    mvi  1.0073    0.9928
+    afp  1.0061    0.9940
     """
     if isinstance(data, LogisticFit):
         fit = data
         if len(fit.terms) < 2:
             raise InputError("vif: the model needs at least two terms")
-        return _gvif_table(fit.cov.to_numpy(), list(fit.coef.index), fit.term_columns)
+        return VIF(_gvif_table(fit.cov.to_numpy(), list(fit.coef.index), fit.term_columns), "glm")
     if predictors is None or isinstance(predictors, str) or len(predictors) < 2:
         raise InputError("predictors: give at least two predictor columns")
     if outcome is not None:
@@ -113,6 +163,5 @@ def vif(
     table = _gvif_table(cov, d.columns, d.term_columns)
     table["term"] = [names.get(t, t) for t in table["term"]]
     order = {p: i for i, p in enumerate(predictors)}
-    return table.sort_values("term", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True
-    )
+    table = table.sort_values("term", key=lambda s: s.map(order), kind="stable")
+    return VIF(table.reset_index(drop=True), "lm")

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import journal_style
-from ..plots._style import DOUBLE_COLUMN, SINGLE_COLUMN
+from ..plots import figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
 __all__ = ["draw_nomogram", "native_geometry"]
@@ -107,7 +106,7 @@ def _axis(
 
 def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Points"):
     """Figure width, axis titles (rows), tick and title font sizes, and the axes' length (in)."""
-    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    w = figure_width(width)
     axes_names = list(dict.fromkeys(table.loc[table["kind"] == "predictor", "axis"]))
     rows = [points_label, *axes_names, "Total Points"]
     if show_lp:

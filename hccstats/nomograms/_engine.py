@@ -2,7 +2,8 @@
 
 rms (``nomogram`` in rms 6.5) does, for a model without interactions:
 
-* settings per predictor: factor levels; the sorted distinct values of a numeric predictor with
+* settings per predictor (a restricted cubic spline ``rcs(x, k)`` is one predictor whose
+  contribution is the sum over its columns): factor levels; the sorted distinct values of a numeric predictor with
   at most 10 of them (``datadist``'s ``values``); else ``pretty(range(x), n = nint)``;
 * ``Xbeta`` = each term's uncentred contribution at those settings;
 * ``sc = maxscale / max(range of Xbeta over predictors)``; points = ``(Xbeta − min) × sc``;
@@ -74,9 +75,12 @@ def _predictors(fit) -> list[_Predictor]:
                 )
             out.append(_Predictor(referenced[0], cols, True, list(finfo.categories)))
             continue
+        if finfo.num_columns != 1 and _is_rcs(code, referenced):
+            out.append(_Predictor(referenced[0], cols, False, []))
+            continue
         if finfo.num_columns != 1:
             raise UnsupportedModelError(
-                f"engine='python' does not support spline or polynomial terms yet (term {name!r}, "
+                f"engine='python' draws rcs() splines but no other spline or polynomial terms (term {name!r}, "
                 f"{finfo.num_columns} columns); use engine='r'"
             )
         if code not in data.columns:
@@ -88,6 +92,14 @@ def _predictors(fit) -> list[_Predictor]:
     if not out:
         raise InputError("fit: the model has no predictors to draw a nomogram of")
     return sorted(out, key=lambda p: _formula_position(fit, p.variable))
+
+
+def _is_rcs(code: str, referenced: list[str]) -> bool:
+    """``rcs(x, ...)`` of one data column: one axis, the spline's contribution at each tick."""
+    return (
+        len(referenced) == 1
+        and re.match(rf"rcs\(\s*{re.escape(referenced[0])}\s*[,)]", code) is not None
+    )
 
 
 def _formula_position(fit, variable: str) -> int:

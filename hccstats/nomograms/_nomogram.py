@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from ..plots._style import atomic_target
+from ..plots import atomic_target
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
 from ._ticks import RiskAxis, risk_axis, risk_ticks
@@ -149,6 +149,17 @@ def _labels(fit, labels) -> dict[str, str]:
     return {str(k): _label_text(v) for k, v in out.items() if v is not None}
 
 
+def risk_label(outcome_label: str | None) -> str:
+    """The risk axis title: "Risk of <outcome label>" (first letter lower-cased unless the
+    label starts with an acronym), or "Risk" without a label."""
+    if not outcome_label:
+        return "Risk"
+    text = str(outcome_label).strip()
+    if not (len(text) > 1 and text[:2].isupper()):
+        text = text[:1].lower() + text[1:]
+    return f"Risk of {text}"
+
+
 def _r_formula(formula: str, data: pd.DataFrame) -> str:
     """patsy → R: ``C(x)`` → ``x`` (x is sent as a factor), ``np.log`` → ``log``."""
     out = re.sub(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", r"\1", formula)
@@ -178,7 +189,7 @@ def nomogram(
     fit,
     engine: str = "r",
     *,
-    fun_label: str = "Risk of early recurrence",
+    fun_label: str | None = None,
     fun_at: Sequence[float] | str | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,
@@ -195,7 +206,7 @@ def nomogram(
 
         dd <- datadist(data); options(datadist = "dd")
         f <- lrm(formula, data = data)
-        plot(nomogram(f, fun = plogis, funlabel = "Risk of early recurrence"))
+        plot(nomogram(f, fun = plogis, funlabel = "Risk of <outcome label>"))
 
     Parameters
     ----------
@@ -205,10 +216,13 @@ def nomogram(
         ``"r"`` refits the model with rms through rpy2 and draws rms's own plot (PNG at 300 dpi,
         PDF, SVG); interactions and splines (``r_formula="y ~ rcs(age, 4) + sex"``) work.
         ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
-        matplotlib; models with interaction, spline or transformed terms raise
-        :class:`UnsupportedModelError`.
-    fun_label : str
-        Title of the risk axis.
+        matplotlib; restricted cubic splines ``rcs(x, k)`` are drawn as rms draws them (one axis,
+        ticks placed by the spline's contribution); models with interaction terms, other splines
+        or transformed terms raise :class:`UnsupportedModelError`.
+    fun_label : str, optional
+        Title of the risk axis. Default: from the data, "Risk of <the outcome's label>" when
+        ``labels`` or ``fit.labels`` label the outcome column (e.g. ``{"low": "Low birth
+        weight"}`` gives "Risk of low birth weight"), else "Risk".
     fun_at, lp_at : sequence of float, optional
         Risk and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default ``pretty``
         values over the observed range, as rms chooses them. ``fun_at="auto"`` chooses the risk
@@ -239,19 +253,28 @@ def nomogram(
     Examples
     --------
     >>> import hccstats as hs
-    >>> fit = hs.lrm("early_recurrence ~ tumour_number + mvi + dl_signature", train)  # doctest: +SKIP
-    >>> nom = hs.nomogram(fit, engine="python")                                      # doctest: +SKIP
-    >>> nom.save("figures/dl_nomogram")                                              # doctest: +SKIP
-    >>> hs.nomogram_score(nom, validation)                                           # doctest: +SKIP
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> [str(p) for p in nom.save("figures/nomogram")]
+    ['figures/nomogram.png', 'figures/nomogram.pdf', 'figures/nomogram.svg']
+    >>> hs.nomogram_score(nom, d.head(3)).round(3)  # e.g. the validation patients
+        age     mvi  total_points  linear_predictor   risk
+    0  50.0   0.000        50.000            -0.712  0.329
+    1  56.0   0.000        56.000            -0.426  0.395
+    2  44.0  19.823        63.823            -0.053  0.487
     """
     if engine not in ("r", "python"):
         raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
-    if not isinstance(fun_label, str) or not fun_label:
-        raise InputError("fun_label must be a non-empty string")
     for name in ("formula", "data", "coef"):
         if not hasattr(fit, name):
             raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
     labels = _labels(fit, labels)
+    if fun_label is None:
+        fun_label = risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
+    if not isinstance(fun_label, str) or not fun_label:
+        raise InputError("fun_label must be a non-empty string")
     value_labels = _value_labels(value_labels)
     if isinstance(fun_at, str) and fun_at != "auto":
         raise InputError(f"fun_at: a sequence of risks, None or 'auto', got {fun_at!r}")
@@ -427,7 +450,15 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> nomogram_score(nom, validation)[["total_points", "risk"]]   # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> nom = hs.nomogram(fit, engine="python")
+    >>> nomogram_score(nom, d.head(2))[["total_points", "risk"]].round(3)
+       total_points   risk
+    0          50.0  0.329
+    1          56.0  0.395
     """
     if not isinstance(nomogram, Nomogram):
         raise InputError(f"nomogram: expected a Nomogram, got {type(nomogram).__name__}")

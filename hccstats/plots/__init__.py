@@ -3,9 +3,12 @@
 Every function takes computed results (duck-typed), returns its matplotlib Figure and never shows
 it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
 
->>> from hccstats.plots import roc_curves, save_figure          # doctest: +SKIP
->>> fig = roc_curves({"Clinical": roc_c, "DL nomogram": roc_dl})  # doctest: +SKIP
->>> save_figure(fig, "out/fig6a", formats=("png", "pdf"))         # doctest: +SKIP
+>>> import hccstats as hs
+>>> from hccstats.plots import roc_curves, save_figure
+>>> y, risk = [0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+>>> fig = roc_curves({"Nomogram": hs.roc(y, risk, direction="<")})
+>>> [str(p) for p in save_figure(fig, "out/fig6a", formats=("png", "pdf"))]
+['out/fig6a.png', 'out/fig6a.pdf']
 """
 
 from ._curves import calibration_curves, decision_curves, roc_curves
@@ -15,6 +18,8 @@ from ._style import (
     DOUBLE_COLUMN,
     OKABE_ITO,
     SINGLE_COLUMN,
+    atomic_target,
+    figure_width,
     journal_style,
     model_colors,
     new_figure,
@@ -33,6 +38,8 @@ __all__ = [
     "signature_comparison",
     "forest_plot",
     "save_figure",
+    "atomic_target",
+    "figure_width",
     "journal_style",
     "new_figure",
     "model_colors",

@@ -87,8 +87,16 @@ def roc_curves(
 
     Examples
     --------
-    >>> fig = roc_curves({"Clinical": roc_c, "DL nomogram": roc_dl},
-    ...                  cis={"Clinical": ci_auc(roc_c), "DL nomogram": ci_auc(roc_dl)})  # doctest: +SKIP
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> fit = hs.lrm("recurrence ~ age + mvi", d)
+    >>> age = hs.lrm("recurrence ~ age", d)
+    >>> curves = {"Age": hs.roc(d["recurrence"], age.predict_risk(), direction="<"),
+    ...           "Nomogram": hs.roc(d["recurrence"], fit.predict_risk(), direction="<")}
+    >>> fig = roc_curves(curves, cis={name: hs.ci_auc(r) for name, r in curves.items()})
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Age: AUC 0.709 (0.635–0.783)', 'Nomogram: AUC 0.742 (0.672–0.813)']
     """
     curves = _check_mapping(curves, "curves")
     cis = dict(cis or {})

@@ -15,6 +15,7 @@ from .._errors import InputError
 
 __all__ = [
     "atomic_target",
+    "figure_width",
     "OKABE_ITO",
     "SINGLE_COLUMN",
     "DOUBLE_COLUMN",
@@ -86,7 +87,8 @@ def model_colors(names: Iterable[str]) -> dict[str, str]:
     return {name: _CYCLE[i % len(_CYCLE)] for i, name in enumerate(names)}
 
 
-def _width(width: float | str) -> float:
+def figure_width(width: float | str) -> float:
+    """Figure width in inches: "single" (3.5 in), "double" (7 in) or a positive number."""
     if width == "single":
         return SINGLE_COLUMN
     if width == "double":
@@ -106,7 +108,7 @@ def new_figure(
     Call inside :func:`journal_style`. ``width`` is "single" (3.5 in), "double" (7 in) or inches;
     ``height`` defaults to a square panel.
     """
-    w = _width(width)
+    w = figure_width(width)
     h = float(height) if height is not None else w / ncols * nrows
     fig = Figure(figsize=(w, h), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
@@ -148,7 +150,10 @@ def save_figure(
 
     Examples
     --------
-    >>> save_figure(fig, "figures/roc_training", formats=("png", "pdf", "svg"))  # doctest: +SKIP
+    >>> fig, ax = new_figure()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> [str(p) for p in save_figure(fig, "figures/roc_training", formats=("png", "pdf", "svg"))]
+    ['figures/roc_training.png', 'figures/roc_training.pdf', 'figures/roc_training.svg']
     """
     if not isinstance(fig, Figure):
         raise InputError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")

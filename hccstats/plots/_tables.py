@@ -10,7 +10,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from .._errors import InputError
-from ._style import DOUBLE_COLUMN, OKABE_ITO, REFERENCE_GREY, SINGLE_COLUMN, journal_style
+from ._style import OKABE_ITO, REFERENCE_GREY, figure_width, journal_style
 from ._text import format_or, format_p
 
 __all__ = ["signature_comparison", "forest_plot"]
@@ -61,7 +61,7 @@ def signature_comparison(
         vmin=np.nanmin(values) if vmin is None else vmin,
         vmax=np.nanmax(values) if vmax is None else vmax,
     )
-    w = DOUBLE_COLUMN if width == "double" else SINGLE_COLUMN if width == "single" else float(width)
+    w = figure_width(width)
     h = max(1.6, 0.32 * len(selectors) + 1.1)
     with journal_style():
         fig = Figure(figsize=(w, h), layout="constrained")
@@ -162,7 +162,7 @@ def forest_plot(
         raise InputError("table: estimate, ci_low and ci_high must be positive odds ratios")
     names = [_term_label(str(term), labels or {}) for term in t["term"]]
     n = len(t)
-    w = SINGLE_COLUMN if width == "single" else DOUBLE_COLUMN if width == "double" else float(width)
+    w = figure_width(width)
     with journal_style():
         fig = Figure(figsize=(w, 0.28 * n + 0.9), layout="constrained")
         ax, tx = fig.subplots(

@@ -1,16 +1,11 @@
-"""Text that goes into figures (legends, annotations). Manuscript tables are formatted in reports/."""
+"""Text that goes into figures (legends, annotations), by the manuscript rules of
+:mod:`reports.formatting` (the one place where numbers are rounded for display)."""
 
 from __future__ import annotations
 
-import math
+from reports.formatting import fmt_est_ci, fmt_num, fmt_or_ci, fmt_p
 
 __all__ = ["auc_legend", "format_p", "format_or"]
-
-_DASH = "\u2013"  # en dash, as journals print ranges
-
-
-def _num(x: float, digits: int) -> str:
-    return "NA" if x is None or not math.isfinite(float(x)) else f"{float(x):.{digits}f}"
 
 
 def auc_legend(
@@ -21,28 +16,24 @@ def auc_legend(
     >>> auc_legend("DL nomogram", 0.9493, 0.9191, 0.9798)
     'DL nomogram: AUC 0.949 (0.919–0.980)'
     """
-    text = f"{name}: AUC {_num(auc, digits)}"
-    if low is not None and high is not None:
-        text += f" ({_num(low, digits)}{_DASH}{_num(high, digits)})"
-    return text
+    if low is None or high is None:
+        return f"{name}: AUC {fmt_num(auc, digits)}"
+    return f"{name}: AUC {fmt_est_ci(auc, low, high, digits)}"
 
 
 def format_p(p: float, digits: int = 3) -> str:
-    """p-value text for a figure: "<0.001" below 10**-digits, else rounded.
+    """p-value text for a figure (:func:`reports.formatting.fmt_p`).
 
     >>> format_p(0.00002), format_p(0.0312)
-    ('<0.001', '0.031')
+    ('< 0.001', '0.031')
     """
-    if p is None or not math.isfinite(float(p)):
-        return "NA"
-    floor = 10.0 ** (-digits)
-    return f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
+    return fmt_p(p, digits=digits)
 
 
 def format_or(estimate: float, low: float, high: float, digits: int = 2) -> str:
-    """Odds-ratio text "2.31 (1.20–4.45)".
+    """Odds-ratio text "2.31 (1.20–4.45)" (:func:`reports.formatting.fmt_or_ci`).
 
     >>> format_or(2.314, 1.2, 4.449)
     '2.31 (1.20–4.45)'
     """
-    return f"{_num(estimate, digits)} ({_num(low, digits)}{_DASH}{_num(high, digits)})"
+    return fmt_or_ci(estimate, low, high, digits)

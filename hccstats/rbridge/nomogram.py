@@ -140,7 +140,7 @@ def rms_nomogram(
     data: pd.DataFrame,
     *,
     labels: Mapping[str, str] | None = None,
-    fun_label: str = "Risk of early recurrence",
+    fun_label: str = "Risk",
     fun_at: Sequence[float] | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,

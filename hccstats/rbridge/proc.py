@@ -89,7 +89,7 @@ def placements(r: Any) -> dict[str, Any]:
 
 
 def ci_auc(
-    r: Any, conf_level: float = 0.95, method: str = "delong", boot_n: int = 2000, seed: int = 1
+    r: Any, conf_level: float = 0.95, method: str = "delong", B: int = 2000, seed: int = 1
 ) -> dict[str, float]:
     """``pROC::ci.auc``: ``low``, ``auc`` (middle value), ``high``; bootstrap after ``set.seed(seed)``."""
     ci = _run(
@@ -98,7 +98,7 @@ def ci_auc(
         r,
         cl=float(conf_level),
         m=method,
-        bn=int(boot_n),
+        bn=int(B),
         seed=int(seed),
     )
     return {"low": float(ci[0]), "auc": float(ci[1]), "high": float(ci[2])}
@@ -111,7 +111,7 @@ def roc_test(
     paired: bool | None = None,
     alternative: str = "two.sided",
     conf_level: float = 0.95,
-    boot_n: int = 2000,
+    B: int = 2000,
     seed: int = 1,
 ) -> dict[str, Any]:
     """``pROC::roc.test``: ``statistic``, ``p_value``, ``df`` (or nan), ``conf_int`` (or None), ``estimate``, ``method``."""
@@ -128,7 +128,7 @@ def roc_test(
         m=method,
         alt=alternative,
         cl=float(conf_level),
-        bn=int(boot_n),
+        bn=int(B),
         seed=int(seed),
     )
     if out.get("conf_int") is not None:

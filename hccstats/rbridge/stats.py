@@ -71,7 +71,7 @@ def _design_frame(fit) -> tuple[pd.DataFrame, list[str]]:
     return X, names
 
 
-def glm_odds_ratios(fit, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+def glm_odds_ratios(fit, conf_level: float = 0.95, method: str = "wald") -> pd.DataFrame:
     """R's odds ratios for ``fit`` (a LogisticFit): DataFrame like ``fit.odds_ratios()``.
 
     ``glm(y ~ ., family = binomial)`` on the fit's design matrix; Wald limits from
@@ -88,7 +88,7 @@ def glm_odds_ratios(fit, level: float = 0.95, method: str = "wald") -> pd.DataFr
         GLM_R + f"g <- .hcc_glm(y ~ ., d); ci <- {ci}\n"
         "cbind(coef(g), ci, summary(g)$coefficients[, 4])",
         d=d,
-        lev=float(level),
+        lev=float(conf_level),
     )
     out = np.asarray(out)[1:]
     return pd.DataFrame(
@@ -136,7 +136,7 @@ def univariate_r(
     per: float | str | Mapping[str, Any] | None = None,
     ci_method: str = "wald",
     test: str = "wald",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """One R ``glm`` per predictor: predictor, term (R's name), estimate, ci_low, ci_high, p_value, n.
 
@@ -164,7 +164,7 @@ def univariate_r(
             " else summary(g)$coefficients[-1, 4]\n"
             "list(names = names(coef(g))[-1], m = cbind(coef(g)[-1], ci[-1, , drop = FALSE], p), n = nobs(g))",
             d=frame,
-            lev=float(level),
+            lev=float(conf_level),
             test=test,
         )
         m = np.atleast_2d(np.asarray(res["m"], dtype=float))

@@ -4,6 +4,7 @@ Examples
 --------
 python -m hccstats.report --demo --out demo-report
 python -m hccstats.report --config study.yaml --out my-report --force --no-r
+python -m hccstats.report --config study.yaml --out my-report --scheduler tcp://head:8786
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int, default=None, help="seed of every random step (default: the study's)"
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Dask scheduler (tcp://host:8786): the signature search runs on its workers "
+        "(see docs/cluster.md)",
+    )
     return p
 
 
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             quiet=args.quiet,
             use_r=args.use_r,
             seed=args.seed,
+            options={"scheduler": args.scheduler} if args.scheduler else None,
         )
     except (InputError, OutputExistsError) as exc:
         _say(exc)

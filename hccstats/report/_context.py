@@ -45,15 +45,8 @@ class Options:
     removal: float = 0.10
     ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
     n_jobs: int = 1
+    scheduler: str | None = None  # Dask scheduler address: the signature search runs there
     firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
-    dca_thresholds: tuple[float, float, float] = (0.0, 0.6, 0.01)  # decision curves: from, to, by
-
-    def dca_threshold_grid(self):
-        """The decision-curve thresholds, R's ``seq(from, to, by)`` (both ends included)."""
-        import numpy as np
-
-        lo, hi, by = self.dca_thresholds
-        return np.round(lo + by * np.arange(int(round((hi - lo) / by)) + 1), 10)
 
 
 @dataclass

@@ -28,6 +28,7 @@ STAGES: list[tuple[str, str]] = [
     ("_s_univariate", "Univariable analysis and collinearity"),
     ("_s_models", "Multivariable models and nomograms"),
     ("_s_performance", "Model performance"),
+    ("_s_survival", "Time to the event"),
     ("_s_rcheck", "R cross-check"),
     ("_s_methods", "Methods and TRIPOD checklist"),
 ]
@@ -66,9 +67,10 @@ _ASKED = {
         ctx.study.config.get("images") or ctx.study.config.get("features")
     ),
     "rcheck": lambda ctx: ctx.options.use_r,
+    "survival": lambda ctx: bool(ctx.study.config.get("survival")),
 }
 # stages whose own "not available" is a shortfall when the study asks for them
-_NEEDS_RESULT = ("agreement", "features", "rcheck")
+_NEEDS_RESULT = ("agreement", "features", "rcheck", "survival")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 
 REQUIRES: tuple[str, ...] = ()

@@ -8,10 +8,11 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
 REQUIRES: tuple[str, ...] = ("flow",)
+ORDINAL_TEST = "Wilcoxon rank sum test on the ordinal scores"
 
 
 def baseline_variables(ctx: Context) -> list[str]:
@@ -25,7 +26,54 @@ def baseline_variables(ctx: Context) -> list[str]:
     return [v for v in names if v in study.data.columns]
 
 
-def _wide(t, ctx: Context) -> pd.DataFrame:
+def ordinal_scores(ctx: Context, data: pd.DataFrame) -> dict[str, pd.Series]:
+    """Ordinal variables as scores: their level values when numeric, 1..k otherwise (NaN kept)."""
+    out = {}
+    for name, var in ctx.study.variables.items():
+        if var.type != "ordinal" or name not in data.columns:
+            continue
+        col = data[name]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            out[name] = col.astype(float)
+            continue
+        levels = list(col.cat.categories)
+        try:
+            scores = [float(v) for v in levels]
+        except (TypeError, ValueError):
+            scores = [float(i + 1) for i in range(len(levels))]
+        codes = col.cat.codes.to_numpy()
+        out[name] = pd.Series(
+            np.where(codes < 0, np.nan, np.asarray(scores)[np.clip(codes, 0, None)]),
+            index=col.index,
+        )
+    return out
+
+
+def _ordered_tests(t, data: pd.DataFrame, group: str, scores: dict[str, pd.Series]) -> None:
+    """Two groups: replace the χ²/Fisher test of each ordinal variable by Mann–Whitney on its scores."""
+    from hccstats.baseline import wilcox_test
+
+    if len(t.groups) != 2:
+        return
+    for i, r in t.tests.iterrows():
+        var = r["variable"]
+        if var not in scores:
+            continue
+        x = scores[var]
+        a = x[(data[group] == t.groups[0]) & x.notna()]
+        b = x[(data[group] == t.groups[1]) & x.notna()]
+        if len(a) == 0 or len(b) == 0:
+            continue
+        res = wilcox_test(a.to_numpy(), b.to_numpy())
+        t.tests.loc[i, ["test", "statistic", "df", "p_value"]] = [
+            ORDINAL_TEST,
+            res.statistic,
+            np.nan,
+            res.p_value,
+        ]
+
+
+def _wide(t, ctx: Context, data: pd.DataFrame) -> pd.DataFrame:
     """One display row per continuous variable, a header row plus one row per level for categorical ones."""
     s, tests = t.summary, t.tests.set_index("variable")
     rows = []
@@ -47,6 +95,7 @@ def _wide(t, ctx: Context) -> pd.DataFrame:
             row = {
                 **base,
                 "label": f"{label}, median (IQR)" + (f" [missing {miss}]" if miss else ""),
+                "integer": _is_integer(data[var]),
             }
             for g in t.groups:
                 r = sub[sub["group"] == g].iloc[0]
@@ -75,12 +124,19 @@ def _wide(t, ctx: Context) -> pd.DataFrame:
 
 def _cell(r: pd.Series, g) -> str:
     if f"{g}|median" in r and pd.notna(r[f"{g}|median"]):
-        return F.fmt_median_iqr(
-            r[f"{g}|median"], r[f"{g}|q1"], r[f"{g}|q3"], _digits(r[f"{g}|median"])
-        )
+        values = r[f"{g}|median"], r[f"{g}|q1"], r[f"{g}|q3"]
+        if r.get("integer", False):  # integer data: whole numbers print as integers
+            m, q1, q3 = (F.fmt_num(v, 0 if float(v).is_integer() else 1) for v in values)
+            return f"{m} ({q1}, {q3})"
+        return F.fmt_median_iqr(*values, _digits(r[f"{g}|median"]))
     if f"{g}|n" in r and pd.notna(r[f"{g}|n"]):
         return F.fmt_n_pct(r[f"{g}|n"], pct=r[f"{g}|percent"])
     return ""
+
+
+def _is_integer(col: pd.Series) -> bool:
+    x = pd.to_numeric(col, errors="coerce").dropna().to_numpy(float)
+    return bool(len(x)) and bool(np.all(x == np.round(x)))
 
 
 def _digits(x: float) -> int:
@@ -112,7 +168,10 @@ def _one(
         },
         group_order=order,
     )
-    wide = _wide(t, ctx)
+    scores = ordinal_scores(ctx, data)
+    _ordered_tests(t, data, group, scores)
+    wide = _wide(t, ctx, data)
+    ordinal = [ctx.label(v) for v in variables if v in scores]
     counts = data[group].value_counts()
     formats = {"Characteristic": F.col("label", "text")}
     for g in t.groups:
@@ -126,13 +185,23 @@ def _one(
         formats=formats,
         footnote="Median (interquartile range) with the Mann–Whitney U test (R's wilcox.test); n (%) of the recorded "
         "values with Pearson's χ² test, or Fisher's exact test when an expected count is below 5. Missing values are "
-        "counted per variable. *p < 0.05.",
+        "counted per variable"
+        + (
+            f"; ordinal variables ({', '.join(ordinal)}): n (%) per level with the Mann–Whitney U "
+            "test on their scores (the level values when numeric, 1..k otherwise), a test for "
+            "ordered categories"
+            if ordinal and len(t.groups) == 2
+            else ""
+        )
+        + ". *p < 0.05.",
     )
     for _, r in t.tests.iterrows():
         if not np.isfinite(r["p_value"]):
             continue
-        sub = data[[r["variable"], group]].dropna()
-        x, g = sub[r["variable"]].to_numpy(), sub[group].astype(str).to_numpy()
+        var = r["variable"]
+        col = scores[var] if r["test"] == ORDINAL_TEST else data[var]
+        sub = pd.DataFrame({"x": col, "g": data[group]}).dropna()
+        x, g = sub["x"].to_numpy(), sub["g"].astype(str).to_numpy()
         test = str(r["test"])
         if "Wilcoxon" in test:
             fn, call = (
@@ -147,6 +216,8 @@ def _one(
                 (lambda x=x, g=g, yates=yates: _rcheck.chisq_p(x, g, correct=yates)),
                 f"chisq.test(table(x, g), correct = {'TRUE' if yates else 'FALSE'})",
             )
+        if test == ORDINAL_TEST:
+            call += " on the scores"
         ctx.check("baseline", f"{what}: p, {r['label']}", r["p_value"], call, fn)
     return t
 
@@ -154,6 +225,8 @@ def _one(
 def _short(test: str) -> str:
     if not test:
         return ""
+    if test == ORDINAL_TEST:
+        return "Mann–Whitney U (scores)"
     if "Wilcoxon" in test:
         return "Mann–Whitney U"
     if "Fisher" in test:
@@ -205,5 +278,5 @@ def run(ctx: Context, section: Section) -> None:
         "Baseline characteristics were compared between the training and validation sets, and between patients with "
         "and without the outcome, with the Mann–Whitney U test for continuous variables (median and interquartile "
         "range) and Pearson's χ² test (without continuity correction) or Fisher's exact test (an expected count below "
-        "5) for categorical ones; missing values were counted, not imputed, and each analysis used the recorded values."
+        "5) for categorical ones, and with the Mann–Whitney U test on the scores for ordinal ones; missing values were counted, not imputed, and each analysis used the recorded values."
     )

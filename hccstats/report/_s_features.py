@@ -13,9 +13,9 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
-from ._perf import evaluate_scores, performance_formats
+from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
 
 REQUIRES: tuple[str, ...] = ("flow",)
 MP = "mp-MR"
@@ -130,6 +130,8 @@ def run(ctx: Context, section: Section) -> None:
         preset=opts.signature_preset,
         seed=ctx.seed,
         n_jobs=opts.n_jobs,
+        scheduler=opts.scheduler,
+        progress=not opts.quiet,
     )
     ctx.shared.get("say", print)(
         f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s"
@@ -243,9 +245,14 @@ def run(ctx: Context, section: Section) -> None:
         perf,
         caption=f"{ctx.next_table()} Predictive performance of the DL "
         "signatures in the training and validation sets",
-        formats=performance_formats(),
-        footnote=f"Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
-        f"DeLong 95% CI; p value: DeLong test against the {reference} signature (Ref). *p < 0.05.",
+        formats=performance_formats(perf),
+        footnote="Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
+        f"DeLong 95% CI; {CI_NOTE}"
+        + (
+            f"; p value: DeLong test against the {reference} signature (Ref). *p < 0.05."
+            if compares(perf)
+            else "."
+        ),
     )
     ctx.shared["signature_rocs"] = rocs
     ctx.results["signatures"] = {

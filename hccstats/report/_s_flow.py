@@ -33,7 +33,7 @@ def _flow_figure(flow: pd.DataFrame, center_names: list[str]):
     if excl:
         import textwrap
 
-        text = "Excluded (n = %d)\n" % sum(k for _, k in excl) + "\n".join(
+        text = f"Excluded (n = {sum(k for _, k in excl)})\n" + "\n".join(
             textwrap.fill(f"• {r}: n = {k}", 54, subsequent_indent="   ") for r, k in excl
         )
         ax.text(5.6, 6.9, text, ha="left", va="center", fontsize=7.5, bbox=box)
@@ -77,7 +77,7 @@ def _prepare_data(ctx: Context) -> None:
                 except (TypeError, ValueError):
                     scores = [float(i + 1) for i in range(len(levels))]
                 data[name] = col.cat.codes.map(
-                    lambda c: float("nan") if c < 0 else scores[c]
+                    lambda c, scores=scores: float("nan") if c < 0 else scores[c]
                 ).astype("float64")
                 converted.append(name)
                 scores_of[name] = {s: str(v) for s, v in zip(scores, levels)}

@@ -9,6 +9,7 @@ import pandas as pd
 from reports import Section
 
 from ._context import Context, stage_label
+from ._tripod import tripod_status
 
 REQUIRES: tuple[str, ...] = ()
 
@@ -111,7 +112,7 @@ def run(ctx: Context, section: Section) -> None:
                 "item": item,
                 "topic": what,
                 "section": stage,
-                "status": "reported" if status == "ok" else status,
+                "status": tripod_status(ctx, item, status),
             }
         )
     table = pd.DataFrame(rows)

@@ -1,6 +1,8 @@
-"""Stage 6: forward-LR multivariable models (Table 3) and their nomograms (Fig. 5).
+"""Stage 6: multivariable models (Table 3) and their nomograms (Fig. 5).
 
-Clinical model: forward LR over the clinical variables significant in the univariable
+Stepwise models (``analysis: {selection: forward_lr}``, the default, or ``backward_lr``) and
+prespecified ones (``analysis: {models: ...}``). Clinical model: stepwise over the clinical
+variables significant in the univariable
 analysis. DL model: the same plus the reference (mp-MR) signature. rms draws the nomograms
 through rpy2; the native engine is the fallback.
 """
@@ -12,13 +14,27 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from .._errors import InputError
+from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import firth_refit, model_odds_ratios
 
 REQUIRES: tuple[str, ...] = ("univariate",)
 CLINICAL, DL = "Clinical model", "DL model"
+#: selection -> (short name, the sentence of the footnote and methods)
+SELECTION_TEXT = {
+    "forward_lr": (
+        "forward LR",
+        "Forward stepwise selection: entry by the score test p < {entry:g}, removal by the "
+        "likelihood-ratio test p > {removal:g} (SPSS Forward: LR)",
+    ),
+    "backward_lr": (
+        "backward LR",
+        "Backward stepwise selection from all candidates: removal by the likelihood-ratio test "
+        "p > {removal:g}, re-entry by the score test p < {entry:g} (SPSS Backward: LR)",
+    ),
+}
 NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 
 
@@ -65,100 +81,254 @@ def ordinal_value_labels(ctx: Context, terms) -> dict[str, dict[float, str]]:
     return out
 
 
-def run(ctx: Context, section: Section) -> None:
-    from hccstats import forward_lr
-
-    study, opts = ctx.study, ctx.options
-    train = ctx.training()
+def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[str]]]:
     clinical = ctx.shared.get("significant_clinical", [])
-    ref_sig = (
-        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
-    )
-    if not clinical and ref_sig is None:
-        raise StageUnavailable(
-            f"no variable reached p < {opts.alpha:g} in the univariable analysis"
-        )
-    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
     if ref_sig is not None:
         specs.append((DL, clinical + [ref_sig]))
-    fits, steps, rows, notes = {}, {}, [], []
-    for name, cands in specs:
-        sw = forward_lr(
-            train, study.outcome, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
+    return specs
+
+
+def _select(ctx: Context, section: Section, selection: str, name: str, cands: list[str]):
+    """The :class:`~hccstats.logistic.Stepwise` of one model, or None when no candidate entered."""
+    from hccstats import backward_lr, forward_lr
+
+    opts = ctx.options
+    sw = (backward_lr if selection == "backward_lr" else forward_lr)(
+        ctx.training(),
+        ctx.study.outcome,
+        cands,
+        entry=opts.entry,
+        removal=opts.removal,
+        nan_policy="omit",
+    )
+    if not sw.selected:
+        section.text(
+            f"{name}: no variable is in the model ({SELECTION_TEXT[selection][0]}, entry p < "
+            f"{opts.entry:g}, removal p > {opts.removal:g}).",
+            "note",
         )
-        if not sw.selected:
-            section.text(
-                f"{name}: no candidate entered the model (forward LR, entry p < {opts.entry:g}).",
-                "note",
+        return None
+    return sw
+
+
+def _prespecified(ctx: Context, variables: list[str]):
+    """A prespecified model: every variable kept, fitted on the training patients that have them."""
+    from hccstats import lrm
+    from hccstats.logistic._univariate import quote_name
+
+    outcome = ctx.study.outcome
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)
+    return lrm(formula, ctx.training(), nan_policy="omit")
+
+
+def units_of(fit, signatures, per: dict) -> dict[str, float]:
+    """Odds-ratio units per model term: signatures per SIG_PER, ``per`` (a number or sd: the SD
+    in the model's own training patients) for numeric variables, 1 otherwise."""
+    out = {}
+    for term in fit.terms:
+        if term in signatures:
+            out[term] = SIG_PER
+        elif term in per and term in fit.coef.index:  # numeric terms only: one coefficient
+            k = per[term]
+            out[term] = float(fit.data[term].astype(float).std(ddof=1)) if k == "sd" else k
+    return out
+
+
+def run(ctx: Context, section: Section) -> None:
+    from ._plan import plan
+
+    opts = ctx.options
+    p = plan(ctx)
+    ctx.shared["plan"] = p
+    ref_sig = (
+        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
+    )
+    specs = _stepwise_specs(ctx, ref_sig) if p.selection != "none" else []
+    if not specs and not p.models:
+        raise StageUnavailable(
+            f"no variable reached p < {opts.alpha:g} in the univariable analysis"
+        )
+    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
+    fits, steps, cands_of, selections = {}, {}, {}, {}
+    for name, cands in specs:
+        sw = _select(ctx, section, p.selection, name, cands)
+        if sw is not None:
+            fits[name], steps[name], cands_of[name] = sw.fit, sw.steps, cands
+            selections[name] = sw
+    for name, variables in p.models.items():
+        if name in fits:
+            raise InputError(
+                f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
             )
-            continue
-        fit = firth_refit(sw.fit) if opts.firth else sw.fit
-        fits[name], steps[name] = fit, sw.steps
+        fits[name], cands_of[name] = _prespecified(ctx, variables), variables
+    if not fits:
+        raise StageUnavailable("stepwise selection kept no variable in any model")
+    rows, units, notes = [], {}, []
+    for name in list(fits):
+        fit = fits[name] = firth_refit(fits[name]) if opts.firth else fits[name]
+        units[name] = units_of(fit, signatures, p.per)
         raw_ors, sep_note = model_odds_ratios(ctx, name, fit)
         notes.append(sep_note)
-        ors = per_signature_units(raw_ors, signatures)
+        ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
+        ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
-        terms = list(fit.terms)
-        per = {t: SIG_PER for t in terms if t in signatures}
-        # R's glm gives neither Firth estimates nor infinite ones: those are not checked
-        checked = ors.iloc[:0] if opts.firth else ors.dropna(subset=["estimate"])
-        for _, r in checked.iterrows():
-            for what, key in (
-                ("OR", "estimate"),
-                ("OR 95% CI low", "ci_low"),
-                ("OR 95% CI high", "ci_high"),
-                ("p", "p_value"),
-            ):
-                ctx.check(
-                    "models",
-                    f"{name}: {what}{f' per {SIG_PER:g}' if r['term'] in per and what != 'p' else ''}, {r['term']}",
-                    r[key],
-                    f"glm({study.outcome} ~ {' + '.join(terms)}, binomial)"
-                    + (f", signature OR = exp({SIG_PER:g} * coef)" if per else ""),
-                    lambda t=terms, term=r["term"], key=key, per=per: _rcheck.glm_or(
-                        train, study.outcome, t, per=per
-                    ).loc[_rcheck.r_term(term), key],
-                )
-    if not fits:
-        raise StageUnavailable("forward selection entered no variable in any model")
+        if not opts.firth:  # R's glm gives neither Firth estimates nor infinite ones
+            _register_checks(ctx, name, fit, ors.dropna(subset=["estimate"]), units[name])
     ors = pd.concat(rows, ignore_index=True)
-    wide = _table3(ctx, ors, list(fits))
-    cap = f"{ctx.next_table()} Multivariable logistic regression (forward LR) in the training set"
-    formats = {"Variable": F.col("label", "text")}
-    for name in fits:
-        formats[f"{name}: OR (95% CI)"] = lambda r, n=name: F.fmt_or_ci(
-            r[f"{n}|estimate"], r[f"{n}|ci_low"], r[f"{n}|ci_high"]
+    ctx.shared["stepwise_models"] = list(steps)
+    ctx.shared["selections"] = selections  # the Stepwise results, to repeat in validation
+    _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes)
+    if steps:
+        _steps_table(ctx, section, steps)
+    nomos = _draw_all(ctx, section, fits)
+    _finish(ctx, fits, steps, ors, nomos, ref_sig)
+
+
+def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dict) -> None:
+    """R refits the model on exactly the patients it was fitted on (``fit.data``)."""
+    outcome, data = ctx.study.outcome, fit.data
+    terms = list(fit.terms)
+    call = f"glm({outcome} ~ {' + '.join(terms)}, binomial) on the model's n = {len(data)}" + (
+        ", OR = exp(units * coef) for " + ", ".join(f"{t} per {k:g}" for t, k in units.items())
+        if units
+        else ""
+    )
+
+    def r_value(term, key):
+        return lambda: _rcheck.glm_or(data, outcome, terms, per=units).loc[
+            _rcheck.r_term(term), key
+        ]
+
+    if getattr(fit, "separation", None) is None:  # separated: R's glm does not converge
+        ctx.check(
+            "models",
+            f"{name}: intercept",
+            fit.coef["Intercept"],
+            call,
+            r_value("(Intercept)", "coef"),
         )
-        formats[f"{name}: p value"] = lambda r, n=name: F.fmt_p(r[f"{n}|p_value"], star=True)
+    for _, r in ors.iterrows():
+        unit = f" per {units[r['term']]:g}" if r["term"] in units else ""
+        for what, key in (
+            ("OR", "estimate"),
+            ("OR 95% CI low", "ci_low"),
+            ("OR 95% CI high", "ci_high"),
+            ("p", "p_value"),
+        ):
+            label = f"{name}: {what}{unit if what != 'p' else ''}, {r['term']}"
+            ctx.check("models", label, r[key], call, r_value(r["term"], key))
+
+
+def _n_notes(ctx: Context, fits: dict, cands_of: dict, steps: dict) -> list[str]:
+    n_train = len(ctx.training())
+    notes = []
+    for name, fit in fits.items():
+        n, ev = int(fit.stats["n"]), int(fit.stats["events"])
+        left = n_train - n
+        what = "every candidate variable" if name in steps else "its variables"
+        how = (
+            f"listwise deletion over the {len(cands_of[name])} candidates"
+            if name in steps
+            else "a missing model variable"
+        )
+        notes.append(
+            f"{name}: n = {n} training patients ({ev} events) with {what} recorded"
+            + (f" ({left} of {n_train} left out by {how})" if left else "")
+        )
+    return notes
+
+
+def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
+    per = ctx.shared["plan"].per
+    parts = []
+    for name, by_term in units.items():
+        for term, k in by_term.items():
+            if term in signatures:
+                continue
+            sd = f"SD = {k:.4g}, " if per.get(term) == "sd" else ""
+            parts.append(f"{ctx.label(term)} per {sd}{k:.4g} units ({name})")
+    return "; ORs of " + ", ".join(parts) if parts else ""
+
+
+def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes) -> None:
+    from ._table3 import table3, table3_formats
+
+    opts = ctx.options
+    per = ctx.shared["plan"].per
+    suffix = {v: " (per SD)" if k == "sd" else f" (per {k:g})" for v, k in per.items()}
+    wide = table3(ctx, fits, ors, suffix)
+    fine = [
+        ctx.label(r["variable"])
+        for name in fits
+        for _, r in wide.iterrows()
+        if r["kind"] == "term"
+        and F.or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
+        and pd.notna(r[f"{name}|ci_low"])
+    ]
+    prespecified = [n for n in fits if n not in steps]
+    sel = ctx.shared["plan"].selection
+    how = (
+        SELECTION_TEXT.get(sel, ("",))[0]
+        if not prespecified
+        else "prespecified"
+        if not steps
+        else f"{SELECTION_TEXT.get(sel, ('',))[0]} and prespecified"
+    )
     section.table(
         "table3_multivariable",
         wide,
-        caption=cap,
-        formats=formats,
-        footnote="OR, odds ratio (Wald 95% CI)"
+        caption=f"{ctx.next_table()} Multivariable logistic regression ({how}) in the training set",
+        formats=table3_formats(fits),
+        footnote="; ".join(_n_notes(ctx, fits, cands_of, steps))
+        + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
+        "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
         + (
             f"; DL signature: {PER_FOOTNOTE}"
-            if any(_var(t) in signatures for t in wide["term"])
+            if wide["variable"].isin(list(signatures)).any()
             else ""
         )
-        + "; NA, not in the model. Forward stepwise selection: entry by the score "
-        f"test p < {opts.entry:g}, removal by the likelihood-ratio test p > {opts.removal:g} (SPSS Forward: LR). *p < 0.05."
+        + _units_note(ctx, fits, units, signatures)
+        + (
+            f"; {', '.join(dict.fromkeys(fine))}: OR per unit, with more decimals so that the CI "
+            "limits print apart"
+            if fine
+            else ""
+        )
+        + "; —, not in the model."
+        + (
+            " " + SELECTION_TEXT[sel][1].format(entry=opts.entry, removal=opts.removal) + "."
+            if steps
+            else ""
+        )
+        + (
+            f" Prespecified (all variables kept): {', '.join(prespecified)}."
+            if prespecified
+            else ""
+        )
+        + " *p < 0.05."
         + "".join(f" {n}" for n in notes if n),
     )
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
     step_rows = []
     for name, st in steps.items():
         s = st.copy()
         s.insert(0, "model", name)
         step_rows.append(s)
-    step_table = pd.concat(step_rows, ignore_index=True)
     section.table(
         "supp_stepwise",
-        step_table,
-        caption=f"{ctx.next_table(supplementary=True)} Forward LR selection steps",
+        pd.concat(step_rows, ignore_index=True),
+        caption=f"{ctx.next_table(supplementary=True)} "
+        f"{_first_upper(SELECTION_TEXT[ctx.shared['plan'].selection][0])} selection steps",
         formats={
             "Model": F.col("model", "text"),
             "Step": F.col("step", "int"),
@@ -169,10 +339,15 @@ def run(ctx: Context, section: Section) -> None:
             "p value": F.col("p_value", "p"),
         },
     )
+
+
+def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
     nomos = {}
     for name, fit in fits.items():
-        stem = "fig_nomogram_" + ("clinical" if name == CLINICAL else "dl")
-        display = NOMOGRAM_NAMES[name]
+        from reports.model import slug
+
+        stem = "fig_nomogram_" + ({CLINICAL: "clinical", DL: "dl"}.get(name) or slug(name))
+        display = NOMOGRAM_NAMES.get(name, f"{name} nomogram")
         try:
             drawn = _nomograms(ctx, fit, stem)
         except Exception as exc:
@@ -184,7 +359,7 @@ def run(ctx: Context, section: Section) -> None:
         number = ctx.next_figure()
         terms = ", ".join(ctx.label(t) for t in fit.terms)
         panels = "ab" if len(drawn) > 1 else [""]
-        for panel, (engine, nm, fig_stem) in zip(panels, drawn):
+        for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
             by = (
                 "drawn by rms (R)"
                 if engine == "r"
@@ -213,6 +388,10 @@ def run(ctx: Context, section: Section) -> None:
             "figures": [s for _, _, s in drawn],
             "points": drawn[0][1].points,
         }
+    return nomos
+
+
+def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
     ctx.shared["fits"] = fits
     ctx.results["models"] = {
         name: {
@@ -221,17 +400,46 @@ def run(ctx: Context, section: Section) -> None:
             "coef": fit.coef,
             "stats": fit.stats,
             "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
-            "steps": steps[name],
+            "n": int(fit.stats["n"]),
+            "events": int(fit.stats["events"]),
+            "patients": list(map(str, fit.data.index)),
+            "steps": steps.get(name),
+            "selection": ctx.shared["plan"].selection if name in steps else "prespecified",
             "nomogram": nomos.get(name),
         }
         for name, fit in fits.items()
     }
-    ctx.methods["models"] = (
-        f"Multivariable logistic models were built in the training set by forward stepwise selection (SPSS Forward: LR; "
-        f"score-test entry p < {opts.entry:g}, likelihood-ratio removal p > {opts.removal:g}; complete cases): a clinical "
-        "model from the significant clinical variables"
-        + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
-        + ". Nomograms were drawn from the final models"
+    ctx.methods["models"] = _methods_text(ctx, fits, steps, ref_sig)
+
+
+def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
+    opts = ctx.options
+    prespecified = [n for n in fits if n not in steps]
+    text = ""
+    if steps:
+        text = (
+            "Multivariable logistic models were built in the training set by "
+            + SELECTION_TEXT[ctx.shared["plan"].selection][1]
+            .format(entry=opts.entry, removal=opts.removal)
+            .lower()
+            + " (patients with every candidate variable recorded, the n stated per model): a "
+            "clinical model from the significant clinical variables"
+            + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")
+            + ". "
+        )
+    if prespecified:
+        plan_models = ctx.shared["plan"].models
+        text += (
+            "Prespecified models were fitted with all their variables in the training patients "
+            "with those variables recorded: "
+            + "; ".join(
+                f"{n} ({', '.join(ctx.label(v) for v in plan_models[n])})" for n in prespecified
+            )
+            + ". "
+        )
+    return (
+        text
+        + "Nomograms were drawn from the final models"
         + (
             " by rms::nomogram and natively by hccstats (the same points table)"
             if opts.use_r
@@ -241,29 +449,16 @@ def run(ctx: Context, section: Section) -> None:
     )
 
 
-def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
-    """Odds ratios of the signature terms per ``SIG_PER`` increase: OR**0.1 and its Wald CI**0.1 (p unchanged)."""
+def per_units(ors: pd.DataFrame, units: dict[str, float]) -> pd.DataFrame:
+    """Odds ratios per ``units[term]`` increase: OR**k and its Wald CI**k (p unchanged)."""
     ors = ors.copy()
-    rows = ors["term"].isin(list(signatures))
+    k = ors["term"].map(lambda t: units.get(t, 1.0)).astype(float)
     for key in ("estimate", "ci_low", "ci_high"):
-        ors.loc[rows, key] = ors.loc[rows, key] ** SIG_PER
-    ors["per"] = [SIG_PER if r else 1.0 for r in rows]
+        ors[key] = ors[key] ** k
+    ors["per"] = k.to_numpy()
     return ors
 
 
-def _table3(ctx: Context, ors: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    terms = list(dict.fromkeys(ors["term"]))
-    out = pd.DataFrame({"term": terms, "label": [ctx.label(_var(t)) + _level(t) for t in terms]})
-    for name in models:
-        sub = ors[ors["model"] == name].set_index("term")
-        for key in ("estimate", "ci_low", "ci_high", "p_value"):
-            out[f"{name}|{key}"] = [sub[key].get(t, float("nan")) for t in terms]
-    return out
-
-
-def _var(term: str) -> str:
-    return term.split("[T.", 1)[0]
-
-
-def _level(term: str) -> str:
-    return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
+def per_signature_units(ors: pd.DataFrame, signatures) -> pd.DataFrame:
+    """Odds ratios of the signature terms per ``SIG_PER`` increase (p unchanged)."""
+    return per_units(ors, {t: SIG_PER for t in signatures})

@@ -1,134 +1,394 @@
-"""Stage 7: the models on the training and validation sets (Table 4): ROC, bootstrap calibration, decision curves (Fig. 6)."""
+"""Stage 7: the models on the training and validation sets: Table 4 (discrimination), the
+calibration and internal-validation tables, Fig. 6 (ROC, calibration, decision curves).
+
+Each model is evaluated on exactly the training patients it was fitted on and on every
+validation patient with the model's variables recorded; the n is stated with every number.
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from reports import Section
 from reports import formatting as F
 
+from ._calib import (
+    calibration_rows,
+    internal_validation,
+    internal_validation_rows,
+    repeatable,
+    selection_text,
+)
 from ._context import Context, StageUnavailable
-from ._perf import evaluate_scores, performance_formats
+from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
 from ._separation import calibration_failures
 
 REQUIRES: tuple[str, ...] = ("models",)
+SETS = ("training", "validation")
 
 
-def _variables(fit) -> list[str]:
-    return (
-        [c for c in fit.data.columns if c != fit.outcome]
-        if hasattr(fit, "data")
-        else list(fit.terms)
+def model_patients(ctx: Context, fit) -> dict[str, pd.Index]:
+    """Training: the patients the model was fitted on; validation: those with its variables."""
+    va = ctx.validation()
+    va = va.dropna(subset=[v for v in fit.terms if v in va.columns])
+    return {"training": fit.data.index, "validation": va.index}
+
+
+def _scores(ctx: Context, fits: dict, ref_sig: str | None) -> dict[str, dict[str, pd.Series]]:
+    data = ctx.shared["data"]
+    scores: dict[str, dict[str, pd.Series]] = {}
+    for name, fit in fits.items():
+        rows = model_patients(ctx, fit)
+        scores[name] = {
+            p: pd.Series(fit.predict_risk(data.loc[idx]), index=idx) for p, idx in rows.items()
+        }
+    if ref_sig is not None:  # the signature alone, on the DL model's patients where there is one
+        base = scores.get("DL model")
+        scores[ctx.label(ref_sig)] = {
+            p: data.loc[base[p].index if base else data.index[data["split"] == p], ref_sig]
+            .dropna()
+            .astype(float)
+            for p in SETS
+        }
+    return scores
+
+
+def _order(ctx: Context, fits: dict, ref_sig: str | None) -> list[str]:
+    order = list(fits)
+    if ref_sig is not None:
+        order = (
+            [n for n in order if n != "DL model"]
+            + [ctx.label(ref_sig)]
+            + [n for n in order if n == "DL model"]
+        )
+    return order
+
+
+def _n_note(perf: pd.DataFrame) -> str:
+    parts = []
+    for model, sub in perf.groupby("model", sort=False):
+        ns = ", ".join(f"{r['set']} n = {int(r['n'])}" for _, r in sub.iterrows())
+        parts.append(f"{model}: {ns}")
+    return "; ".join(parts)
+
+
+def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) -> None:
+    compared = compares(perf)
+    paired = ""
+    if compared:
+        diff = perf[perf["n_paired"].notna() & (perf["n_paired"] != perf["n"])]
+        paired = (
+            " (on the patients with both models' variables: "
+            + ", ".join(
+                f"{r['model']}, {r['set']} n = {int(r['n_paired'])}" for _, r in diff.iterrows()
+            )
+            + ")"
+            if len(diff)
+            else ""
+        )
+    ctx.shared["performance_table"] = number = ctx.next_table()
+    section.table(
+        "table4_model_performance",
+        perf,
+        caption=f"{number} Predictive performance of the models in the "
+        "training and validation sets",
+        formats=performance_formats(perf),
+        footnote="Training: the patients each model was fitted on; validation: every validation "
+        f"patient with the model's variables recorded ({_n_note(perf)}). Cut-off: Youden index on "
+        "the training set, applied unchanged to the validation set. AUC with DeLong 95% CI; "
+        + CI_NOTE
+        + "; PPV/NPV, positive/negative predictive value."
+        + (
+            f" p value: DeLong test against the {reference} (Ref){paired}. *p < 0.05."
+            if compared
+            else ""
+        ),
     )
+
+
+def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tuple:
+    plan = ctx.shared["plan"]
+    selections = ctx.shared.get("selections", {})
+    stepwise = [n for n in fits if n in ctx.shared.get("stepwise_models", [])]
+    repeated = [n for n in stepwise if repeatable(selections.get(n))]
+    cal_rows, val_rows, frequencies = [], [], {}
+    for name, fit in fits.items():
+        risk = {p: scores[name][p].to_numpy(float) for p in SETS}
+        yy = {p: y.loc[scores[name][p].index].to_numpy(float) for p in SETS}
+        cal_rows += calibration_rows(ctx, name, fit, yy, risk)
+        v = internal_validation(
+            fit, plan.B, plan.bootstrap_seed, selections.get(name) if name in repeated else None
+        )
+        val_rows += internal_validation_rows(name, v)
+        if v.selection_frequency is not None:
+            frequencies[name] = v.selection_frequency
+    cal = pd.DataFrame(cal_rows)
+    perf_table, cal_number = ctx.shared["performance_table"], ctx.next_table()
+    iv_number = ctx.next_table()
+    section.table(
+        "table_calibration",
+        cal,
+        caption=f"{cal_number} Calibration and goodness of fit of the models",
+        formats={
+            "Model": F.col("model", "text"),
+            "Set": lambda r: str(r["set"]).capitalize(),
+            "n (events)": lambda r: f"{int(r['n'])} ({int(r['events'])})",
+            "Calibration intercept (95% CI)": _by_set("intercept"),
+            "Calibration slope (95% CI)": _by_set("slope"),
+            "Brier score": F.col("brier", "3f"),
+            "Emax": F.col("emax", "3f"),
+            "Spiegelhalter p": F.col("s_p", "p"),
+            "Hosmer–Lemeshow p": F.col("hl_p", "p"),
+            "le Cessie–van Houwelingen p": lambda r: (
+                F.fmt_p(r["le_cessie_p"]) if r["set"] == "training" else "—"
+            ),
+        },
+        footnote="Calibration intercept and slope: the logistic recalibration y ~ logit(predicted "
+        "risk) of rms::val.prob in the validation set, with Wald 95% CIs (ideal: 0 and 1); in the "
+        "training set they are 0 and 1 by construction (—; the optimism-corrected values are in "
+        f"{iv_number}). Brier score, Emax (largest absolute difference between the lowess "
+        "calibration curve and the predicted risk) and Spiegelhalter's z-test as rms::val.prob; "
+        "Hosmer–Lemeshow test over deciles of predicted risk (groups − 2 df); le Cessie–van Houwelingen "
+        "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
+        f"was fitted on. Patients as in {perf_table}.",
+    )
+    iv = pd.DataFrame(val_rows)
+    section.table(
+        "table_internal_validation",
+        iv,
+        caption=f"{iv_number} Internal validation of the models in the training set "
+        f"(bootstrap, B = {plan.B})",
+        formats={
+            "Model": F.col("model", "text"),
+            "Index": F.col("index", "text"),
+            "Apparent": F.col("apparent", "3f"),
+            "Optimism": F.col("optimism", "3f"),
+            "Optimism-corrected": F.col("corrected", "3f"),
+        },
+        footnote="rms::validate-equivalent bootstrap (method 'boot', seed "
+        f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
+        "the resample − index of that refit on the original patients); corrected = apparent − "
+        "optimism. C = Dxy / 2 + 0.5."
+        + _selection_note(
+            stepwise, repeated, {n: f.rename(index=ctx.label) for n, f in frequencies.items()}
+        )
+        + " Bootstrap numbers are not in the R "
+        "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
+        "resamples.",
+    )
+    return cal, iv, frequencies
+
+
+def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict) -> str:
+    """The footnote's sentences on the stepwise models: selection repeated or not."""
+    note = ""
+    if repeated:
+        note += (
+            f" {', '.join(repeated)}: the forward LR selection (same candidates, entry and "
+            "removal p) was repeated in every resample, as rms::validate(bw = TRUE), so the "
+            "optimism includes that of the selection; share of the resamples that selected each "
+            f"candidate: {selection_text(frequencies)}."
+        )
+    plain = [n for n in stepwise if n not in repeated]
+    if plain:
+        note += (
+            f" {', '.join(plain)}: the backward LR selection is not repeated in the resamples "
+            "(only the final model is refitted), so the optimism of the selection is not included."
+        )
+    return note
+
+
+def _by_set(key: str):
+    def fmt(r: pd.Series) -> str:
+        if r["set"] == "training":
+            return "—"
+        return F.fmt_est_ci(r[key], r[f"{key}_ci_low"], r[f"{key}_ci_high"])
+
+    return fmt
+
+
+def _common(scores: dict, names: list[str], part: str) -> pd.Index:
+    idx = scores[names[0]][part].index
+    for n in names[1:]:
+        idx = idx.intersection(scores[n][part].index, sort=False)
+    return idx
 
 
 def run(ctx: Context, section: Section) -> None:
-    from hccstats import calibrate, dca
-    from hccstats.calibration import calibration_curve
-    from hccstats.plots import performance_panels
-
-    study, opts = ctx.study, ctx.options
     fits = dict(ctx.shared.get("fits", {}))
     if not fits:
         raise StageUnavailable("no multivariable model was built")
-    data = ctx.shared["data"]
     ref_sig = (
         ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
     )
-    used = sorted({v for f in fits.values() for v in f.terms} | ({ref_sig} if ref_sig else set()))
-    y_col = study.outcome
-    sets = {}
-    for part in ("training", "validation"):
-        d = data[data["split"] == part]
-        d = d.dropna(subset=[c for c in used if c in d.columns])
-        sets[part] = d
-    scores: dict[str, dict[str, np.ndarray]] = {}
-    for name, fit in fits.items():
-        scores[name] = {p: fit.predict_risk(d) for p, d in sets.items()}
-    order = list(fits)
-    if ref_sig is not None:
-        sig_name = ctx.label(ref_sig)
-        scores[sig_name] = {p: d[ref_sig].to_numpy(float) for p, d in sets.items()}
-        order = (
-            [n for n in order if n != "DL model"]
-            + [sig_name]
-            + [n for n in order if n == "DL model"]
-        )
+    data = ctx.shared["data"]
+    y = data[ctx.study.outcome].astype(float)
+    scores = _scores(ctx, fits, ref_sig)
+    order = _order(ctx, fits, ref_sig)
     reference = "DL model" if "DL model" in fits else order[-1]
-    y = {p: d[y_col].to_numpy(float) for p, d in sets.items()}
     perf, rocs = evaluate_scores(
-        ctx, "performance", {n: scores[n] for n in order}, y, reference if len(order) > 1 else None
+        ctx,
+        "performance",
+        {n: scores[n] for n in order},
+        {p: y for p in SETS},
+        reference if len(order) > 1 else None,
     )
     rank = {n: i for i, n in enumerate(order)}
     perf = perf.sort_values(
         ["set", "model"],
         key=lambda s: s.map(lambda v: rank.get(v, {"training": 0, "validation": 1}.get(v, 0))),
-    )
-    perf = perf.reset_index(drop=True)
-    n_tr, n_va = len(sets["training"]), len(sets["validation"])
-    section.table(
-        "table4_model_performance",
-        perf,
-        caption=f"{ctx.next_table()} Predictive performance of the models in the "
-        "training and validation sets",
-        formats=performance_formats(),
-        footnote=f"Patients with every model variable recorded: training n = {n_tr}, validation n = {n_va}. Cut-off: "
-        f"Youden index on the training set, applied unchanged to the validation set. AUC with DeLong 95% CI; p value: "
-        f"DeLong test against the {reference} (Ref). *p < 0.05.",
+    ).reset_index(drop=True)
+    _table4(ctx, section, perf, reference)
+    cal_table, iv, frequencies = _calibration_tables(ctx, section, fits, scores, y)
+    curves = _figure(ctx, section, fits, scores, y, perf, rocs, order)
+    failures = curves.pop("failures")
+    ctx.results["performance"] = {
+        "table": perf,
+        "n": {name: {p: int(len(scores[name][p])) for p in SETS} for name in order},
+        "calibration_table": cal_table,
+        "internal_validation": iv,
+        "selection_frequency": {n: f.to_dict() for n, f in frequencies.items()},
+        **curves,
+    }
+    plan = ctx.shared["plan"]
+    ctx.methods["performance"] = (
+        "Each model was evaluated on the training patients it was fitted on and on every "
+        "validation patient with its variables recorded. Discrimination was measured by the AUC "
+        "with DeLong's 95% CI; sensitivity, specificity, accuracy, PPV and NPV (Wilson score "
+        "95% CIs) used the Youden-optimal cut-off of the training set, applied unchanged to the "
+        "validation set"
+        + (
+            "; AUCs were compared with DeLong's test for paired curves (pROC-equivalent)"
+            if compares(perf)
+            else ""
+        )
+        + ". Calibration was assessed by the logistic recalibration intercept and slope with "
+        "Wald 95% CIs, the Brier score, Emax and Spiegelhalter's test (rms::val.prob-equivalent), "
+        "the Hosmer–Lemeshow and le Cessie–van Houwelingen tests, and calibration curves "
+        f"({plan.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
+        "lowess in the validation set); the models were internally validated with "
+        f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
+        "optimism-corrected C, calibration intercept and slope, Brier score"
+        + _methods_selection(ctx)
+        + "), and clinical "
+        "usefulness was assessed by decision curve analysis (net benefit over threshold "
+        f"probabilities {_range_text(plan)})." + failures
     )
 
-    # Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)
-    cal, dcas = {}, {}
+
+def _methods_selection(ctx: Context) -> str:
+    """The methods' clause on repeating the variable selection in the bootstrap."""
+    selections = ctx.shared.get("selections", {})
+    fits = ctx.shared.get("fits", {})
+    repeated = [n for n in fits if repeatable(selections.get(n))]
+    plain = [n for n in fits if n in selections and n not in repeated]
+    text = ""
+    if repeated:
+        text += (
+            "; for " + ", ".join(repeated) + " the forward stepwise selection was repeated in "
+            "every bootstrap resample, so that the optimism includes that of the selection"
+        )
+    if plain:
+        text += (
+            "; for " + ", ".join(plain) + " the backward selection was not repeated in the "
+            "resamples (the final model was refitted), so the optimism excludes that of the "
+            "selection"
+        )
+    return text
+
+
+def _range_text(plan) -> str:
+    lo, hi, by = plan.threshold_range
+    return f"{lo:g}–{hi:g} in steps of {by:g}"
+
+
+def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
+    """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F); the curves' results."""
+    from hccstats import calibrate, dca
+    from hccstats.calibration import calibration_curve
+    from hccstats.plots import performance_panels
+
+    plan = ctx.shared["plan"]
+    cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
-        cal[(name, "training")] = calibrate(fit, B=opts.B, seed=ctx.seed)
-        cal[(name, "validation")] = calibration_curve(y["validation"], scores[name]["validation"])
-    for part in ("training", "validation"):
+        va = scores[name]["validation"]
+        cal[(name, "training")] = calibrate(
+            fit, B=plan.B, seed=plan.bootstrap_seed, progress=not ctx.options.quiet
+        )
+        cal[(name, "validation")] = calibration_curve(
+            y.loc[va.index].to_numpy(float), va.to_numpy(float)
+        )
+    for part in SETS:
+        common = _common(scores, list(fits), part)
+        dca_n[part] = len(common)
         dcas[part] = dca(
-            y[part], {n: scores[n][part] for n in fits}, thresholds=opts.dca_threshold_grid()
+            y.loc[common].to_numpy(float),
+            {n: scores[n][part].loc[common].to_numpy(float) for n in fits},
+            thresholds=plan.thresholds,
         )
     fig = performance_panels(
-        {p: {n: rocs[(n, p)] for n in order} for p in dcas},
+        {p: {n: rocs[(n, p)] for n in order} for p in SETS},
         {
             p: {
                 n: (float(r.ci_low), float(r.ci_high))
                 for n, r in perf[perf["set"] == p].set_index("model").iterrows()
             }
-            for p in dcas
+            for p in SETS
         },
-        {p: {n: cal[(n, p)] for n in fits} for p in dcas},
+        {p: {n: cal[(n, p)] for n in fits} for p in SETS},
         dcas,
     )
     section.figure(
         "fig_model_performance",
         fig,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
-        f"usefulness of the models. ROC curves in the training (A) and validation (B) sets; calibration curves "
-        f"(training: bootstrap bias-corrected, B = {opts.B}; validation: lowess of the observed outcome) (C, D); "
-        "decision curves (E, F)",
+        "usefulness of the models. ROC curves in the training (A) and validation (B) sets; "
+        f"calibration curves (training: bootstrap bias-corrected, B = {plan.B}; validation: "
+        "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
+        f"{_range_text(plan)}; training n = "
+        f"{dca_n['training']}, validation n = {dca_n['validation']}"
+        + (", the patients with every model's variables" if len(fits) > 1 else "")
+        + f"). Patients as in {ctx.shared['performance_table']}",
     )
-    cal_rows = []
-    for (name, part), c in cal.items():
-        cal_rows.append(
-            {
-                "model": name,
-                "set": part,
+    _calibration_errors(ctx, section, cal)
+    return {
+        "calibration": {
+            f"{n}|{p}": {
+                "table": c.table,
                 "mean_abs_error": c.mean_abs_error,
-                "mean_squared_error": c.mean_squared_error,
-                "quantile_90": c.quantile_90,
                 "n": c.n,
-                "B": c.B,
                 "n_failed": c.n_failed,
             }
-        )
-    cal_table = pd.DataFrame(cal_rows)
+            for (n, p), c in cal.items()
+        },
+        "dca": {p: d.table for p, d in dcas.items()},
+        "dca_n": dca_n,
+        "failures": calibration_failures(ctx, cal),
+    }
+
+
+def _calibration_errors(ctx: Context, section: Section, cal: dict) -> None:
+    cal_rows = [
+        {
+            "model": name,
+            "set": part,
+            "mean_abs_error": c.mean_abs_error,
+            "mean_squared_error": c.mean_squared_error,
+            "quantile_90": c.quantile_90,
+            "n": c.n,
+            "B": c.B,
+            "n_failed": c.n_failed,
+        }
+        for (name, part), c in cal.items()
+    ]
     section.table(
         "supp_calibration",
-        cal_table,
+        pd.DataFrame(cal_rows),
         caption=f"{ctx.next_table(supplementary=True)} Calibration error of the models",
         formats={
             "Model": lambda r: r["model"],
             "Set": lambda r: str(r["set"]).capitalize(),
+            "n": F.col("n", "int"),
             "Mean absolute error": lambda r: F.fmt_num(r["mean_abs_error"], 3),
             "Mean squared error": lambda r: F.fmt_num(r["mean_squared_error"], 4),
             "0.9 quantile of absolute error": lambda r: F.fmt_num(r["quantile_90"], 3),
@@ -136,28 +396,7 @@ def run(ctx: Context, section: Section) -> None:
                 f"{int(r['B'])} ({int(r['n_failed'])})" if r["B"] else "—"
             ),
         },
-        footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent (validation) curve; "
-        "in brackets the bootstrap refits that failed and were left out (above 1% the report warns).",
-    )
-    ctx.results["performance"] = {
-        "table": perf,
-        "n": {"training": n_tr, "validation": n_va},
-        "calibration": {
-            f"{n}|{p}": {
-                "table": c.table,
-                "mean_abs_error": c.mean_abs_error,
-                "n_failed": c.n_failed,
-            }
-            for (n, p), c in cal.items()
-        },
-        "dca": {p: d.table for p, d in dcas.items()},
-    }
-    ctx.methods["performance"] = (
-        "Discrimination was measured by the AUC with DeLong's 95% CI; sensitivity, specificity and accuracy used the "
-        "Youden-optimal cut-off of the training set, applied unchanged to the validation set; AUCs were compared with "
-        f"DeLong's test for paired curves (pROC-equivalent). Calibration was assessed with {opts.B} bootstrap resamples "
-        f"(rms::calibrate-equivalent, seed {ctx.seed}) in the training set and a lowess calibration curve in the validation "
-        "set, and clinical usefulness by decision curve analysis (net benefit over threshold probabilities "
-        f"{opts.dca_thresholds[0]:g}–{opts.dca_thresholds[1]:g} in steps of {opts.dca_thresholds[2]:g})."
-        + calibration_failures(ctx, cal)
+        footnote="rms::calibrate's error summaries of the bias-corrected (training) or apparent "
+        "(validation) curve; in brackets the bootstrap refits that failed and were left out "
+        "(above 1% the report warns).",
     )

@@ -13,7 +13,7 @@ from reports import formatting as F
 from ._context import Context, StageUnavailable, stage_label
 
 REQUIRES: tuple[str, ...] = ()
-PACKAGES = ("stats", "pROC", "rms", "car")
+PACKAGES = ("stats", "pROC", "rms", "car", "survival", "Hmisc")
 
 
 def _fmt(x: float) -> str:
@@ -116,9 +116,12 @@ def run(ctx: Context, section: Section) -> None:
             "Difference": lambda r: _fmt(r["difference"]),
             "Agree": lambda r: "yes" if r["agree"] else "NO",
         },
-        footnote="Each number recomputed in R through rpy2 on the same data (pROC for AUCs, DeLong CIs, "
-        "DeLong tests and cut-offs; stats::glm for odds ratios; car::vif; stats tests for Table 1; vcd and "
-        "the Fleiss formula for κ). Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.",
+        footnote="Each number recomputed in R through rpy2 on the same patients (pROC for AUCs, DeLong CIs, "
+        "DeLong tests and cut-offs; prop.test for the Wilson CIs; stats::glm for odds ratios and "
+        "intercepts, refitted on each model's own patients; rms::val.prob, glm recalibration CIs, the "
+        "Hosmer–Lemeshow grouping in base R and rms's le Cessie test for calibration; car::vif; stats "
+        "tests for the baseline tables; vcd and the Fleiss formula for κ). Bootstrap numbers (calibration "
+        "curves, optimism-corrected indices) are not checked: R's resamples differ. Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv.",
     )
     ctx.results["r_check"] = {
         "n": int(len(table)),

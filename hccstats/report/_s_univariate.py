@@ -8,7 +8,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from . import _rcheck
+from ..rbridge import report_checks as _rcheck
 from ._context import Context
 from ._s_features import PER_FOOTNOTE, SIG_PER
 
@@ -189,7 +189,7 @@ def _finish(ctx, section, train, uni, predictors, clinical, significant) -> None
     if len(significant) >= 2:
         from hccstats import vif
 
-        v = vif(train, significant, nan_policy="omit")
+        v = vif(train, significant, nan_policy="omit").to_frame()
         v.insert(1, "label", [ctx.label(t) for t in v["term"]])
         section.table(
             "supp_collinearity",

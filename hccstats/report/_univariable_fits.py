@@ -116,7 +116,7 @@ def univariable_rows(
             else:
                 rows = univariate(
                     data, outcome, [pred], nan_policy="omit", per={pred: per} if per else None
-                )
+                ).to_frame()
         seps = [w for w in caught if issubclass(w.category, SeparationWarning)]
         if seps:
             separation = str(seps[0].message).split(":")[0]

@@ -9,10 +9,12 @@ equivalent :func:`make_pipeline` would compute (the selectors' scores do not dep
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import sklearn
 from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -20,16 +22,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from threadpoolctl import threadpool_limits
 
+from .._random import derived_seed
 from ._classifiers import make_classifier
 from ._filters import CorrelationPruner, SpearmanFilter
 from ._selectors import make_selector
 
 __all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits", "single_threaded"]
-
-
-def derived_seed(*parts: int) -> int:
-    """A 31-bit seed from integers, the same whatever the order tasks run in."""
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
 
 
 def make_pipeline(
@@ -60,6 +58,7 @@ class _Prepared:
     train: np.ndarray | None
     test: np.ndarray | None
     selectors: dict
+    fitted: dict = field(default_factory=dict)
 
 
 def _prepare(Xtr, ytr, Xte, selectors, alpha, threshold) -> _Prepared:
@@ -82,19 +81,32 @@ def quiet_fits() -> None:
     warnings.simplefilter("ignore", SkConvergenceWarning)
 
 
+@contextlib.contextmanager
 def single_threaded():
     """BLAS on one thread: the small fits run faster so, and the floating-point results
-    do not depend on the number of threads (same table whatever ``n_jobs``)."""
-    return threadpool_limits(limits=1)
+    do not depend on the number of threads (same table whatever ``n_jobs``). Inside, the
+    many small fits skip scikit-learn's repeated input and parameter checks (the data
+    were checked once, finite, on entry; the estimators are built here), which changes
+    no number."""
+    with (
+        threadpool_limits(limits=1),
+        sklearn.config_context(assume_finite=True, skip_parameter_validation=True),
+    ):
+        yield
 
 
 def _fit_predict(prep: _Prepared, selector: str, classifier: str, k: int, ytr, seed) -> np.ndarray:
     """Test-set probabilities of one pipeline (the shared steps already fitted)."""
     sel = prep.selectors[selector]
     sel.k = k
-    a, b = sel.transform(prep.train), sel.transform(prep.test)
-    clf = make_classifier(classifier, seed).fit(a, ytr)
-    return clf.predict_proba(b)[:, 1]
+    cols = sel.get_support(indices=True)
+    # selectors (or k values) keeping the same columns give the classifier the same input,
+    # hence the same probabilities: fit once per (classifier, columns)
+    key = (classifier, cols.tobytes())
+    if key not in prep.fitted:
+        clf = make_classifier(classifier, seed).fit(prep.train[:, cols], ytr)
+        prep.fitted[key] = clf.predict_proba(prep.test[:, cols])[:, 1]
+    return prep.fitted[key]
 
 
 def _auc(y, p) -> float:

@@ -21,7 +21,11 @@ __all__ = ["difference_table"]
 
 
 def difference_table(
-    signatures: pd.DataFrame | Mapping[str, Any], y: Any, *, per: float = 0.1, level: float = 0.95
+    signatures: pd.DataFrame | Mapping[str, Any],
+    y: Any,
+    *,
+    per: float = 0.1,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Difference and univariable analysis of signatures between outcome groups (Table 1).
 
@@ -36,7 +40,7 @@ def difference_table(
     y : binary outcome.
     per : the odds ratio is per this many units of the signature (0.1: per 10 percentage
         points of a probability; the study's Table 1 used 1, giving ORs like 6e9).
-    level : confidence level of the OR interval.
+    conf_level : confidence conf_level of the OR interval.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def difference_table(
         q_ev = np.quantile(ev, [0.25, 0.5, 0.75])
         q_ne = np.quantile(ne, [0.25, 0.5, 0.75])
         fit = lrm("y ~ s", pd.DataFrame({"y": yb, "s": s / per}))
-        orr = fit.odds_ratios(level=level).set_index("term").loc["s"]
+        orr = fit.odds_ratios(conf_level=conf_level).set_index("term").loc["s"]
         rows.append(
             {
                 "signature": str(name),

@@ -24,8 +24,8 @@ from sklearn.preprocessing import MinMaxScaler
 from .._errors import InputError
 from ._classifiers import CLASSIFIERS, make_classifier
 from ._cv import quiet_fits, single_threaded
-from ._inputs import align_phase
-from ._results import SignatureSearch, _features_for
+from ._inputs import align_phase, new_patient_features
+from ._results import SignatureSearch
 
 __all__ = ["fuse_signatures", "FusedSignature"]
 
@@ -66,7 +66,10 @@ class FusedSignature:
             p = self.model.predict_proba(S.to_numpy())[:, 1]
             return pd.Series(p, index=S.index, name="mp-MR")
         U = _union_frame(
-            {ph: _features_for(self.search[ph].feature_names, X_new[ph], ph) for ph in self.phases},
+            {
+                ph: new_patient_features(self.search[ph].feature_names, X_new[ph], ph)
+                for ph in self.phases
+            },
             self.features,
         )
         return pd.Series(self.model.predict_proba(U.to_numpy())[:, 1], index=U.index, name="mp-MR")
@@ -108,8 +111,28 @@ def fuse_signatures(
 
     Examples
     --------
-    >>> # res = signature_search({"AP": ap, "PVP": pvp, "HBP": hbp}, y)
-    >>> # mp = fuse_signatures(res); mp.oof_predictions; mp.predict(validation_tables)
+    >>> import numpy as np, pandas as pd
+    >>> from hccstats.signature import signature_search
+    >>> rng = np.random.default_rng(1)
+    >>> y = pd.Series(np.repeat([0, 1], 40), index=[f"p{i}" for i in range(80)])
+    >>> X = {ph: pd.DataFrame(rng.normal(size=(80, 20)), index=y.index).add_prefix("f")
+    ...      for ph in ("AP", "HBP")}
+    >>> X["AP"]["f0"] += 1.5 * y
+    >>> X["HBP"]["f1"] += 1.5 * y
+    >>> res = signature_search(X, y, selectors=["anova"], classifiers=["lasso"], preset="fast")
+    >>> mp = fuse_signatures(res)
+    >>> mp.coef.round(1)
+    Intercept   -4.1
+    AP           5.0
+    HBP          2.9
+    Name: log_odds, dtype: float64
+    >>> mp.oof_predictions.shape  # the fused training signature, out of fold
+    (80,)
+    >>> mp.predict({ph: t.head(3) for ph, t in X.items()}).round(3)  # e.g. the validation set
+    p0    0.246
+    p1    0.101
+    p2    0.030
+    Name: mp-MR, dtype: float64
     """
     if not isinstance(search, SignatureSearch):
         raise InputError("search: expected the SignatureSearch of several phases")

@@ -12,7 +12,7 @@ import pandas as pd
 from .._errors import HccstatsWarning, InputError
 from .._validation import as_binary
 
-__all__ = ["PhaseData", "align_phase", "check_folds", "as_table"]
+__all__ = ["PhaseData", "align_phase", "check_folds", "as_table", "new_patient_features"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,19 @@ def check_folds(y: np.ndarray, n_splits: int, inner_splits: int) -> None:
             f"y: only {n_min} {kind}, fewer than the {need} needed for {n_splits}-fold CV "
             f"with {inner_splits}-fold inner tuning; use fewer folds (n_splits)"
         )
+
+
+def new_patient_features(feature_names: list, X_new: Any, phase: str) -> pd.DataFrame:
+    """The columns ``feature_names`` of new patients' table ``X_new`` (e.g. the validation
+    set), checked: every column present, every value finite."""
+    df = as_table(X_new, phase)
+    missing = [c for c in feature_names if c not in df.columns]
+    if missing:
+        shown = ", ".join(map(str, missing[:10]))
+        raise InputError(f"X_new[{phase}]: missing feature column(s) {shown}")
+    out = df[feature_names]
+    bad = ~np.isfinite(out.to_numpy(dtype=np.float64))
+    if bad.any():
+        rows = ", ".join(map(str, out.index[bad.any(axis=1)][:10]))
+        raise InputError(f"X_new[{phase}]: NaN or infinite feature values for patient(s) {rows}")
+    return out

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .._errors import InputError
-from ._inputs import as_table
+from ._inputs import new_patient_features
 
 __all__ = ["PhaseSignature", "PhaseSkipped", "SignatureSearch", "TABLE_COLUMNS"]
 
@@ -25,20 +25,6 @@ TABLE_COLUMNS = [
     "oof_auc",
     "median_k",
 ]
-
-
-def _features_for(pipe_features: list, X_new: Any, phase: str) -> pd.DataFrame:
-    df = as_table(X_new, phase)
-    missing = [c for c in pipe_features if c not in df.columns]
-    if missing:
-        shown = ", ".join(map(str, missing[:10]))
-        raise InputError(f"X_new[{phase}]: missing feature column(s) {shown}")
-    out = df[pipe_features]
-    bad = ~np.isfinite(out.to_numpy(dtype=np.float64))
-    if bad.any():
-        rows = ", ".join(map(str, out.index[bad.any(axis=1)][:10]))
-        raise InputError(f"X_new[{phase}]: NaN or infinite feature values for patient(s) {rows}")
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +90,7 @@ class PhaseSignature:
 
     def predict(self, X_new: Any) -> pd.Series:
         """Signature (probability) for new patients, e.g. the validation set (use once)."""
-        df = _features_for(self.feature_names, X_new, self.phase)
+        df = new_patient_features(self.feature_names, X_new, self.phase)
         p = self.best_pipeline.predict_proba(df.to_numpy(dtype=np.float64))[:, 1]
         return pd.Series(p, index=df.index, name=self.phase)
 
@@ -132,7 +118,13 @@ class PhaseSignature:
 
 @dataclass(frozen=True, eq=False)
 class SignatureSearch:
-    """Search results of several phases (``phases``: name -> PhaseSignature | PhaseSkipped)."""
+    """What :func:`signature_search` returns: the search of each phase (``phases``: name ->
+    PhaseSignature, or PhaseSkipped for a phase without a signature), in the order given.
+
+    ``res[phase]`` is one phase's result; the properties gather all phases with a signature
+    (``table`` stacks their tables, ``best`` maps phase -> (selector, classifier), ...).
+    Fuse the phases with :func:`fuse_signatures`.
+    """
 
     phases: Mapping[str, PhaseSignature | PhaseSkipped]
     settings: Mapping[str, Any]
@@ -189,12 +181,6 @@ class SignatureSearch:
         if missing:
             raise InputError(f"X_new: missing phase(s) {', '.join(missing)}")
         return pd.concat([v.predict(X_new[k]) for k, v in self.active.items()], axis=1)
-
-    def fuse(self, **kwargs):
-        """mp-MR fusion of the phase signatures; see :func:`fuse_signatures`."""
-        from ._fusion import fuse_signatures
-
-        return fuse_signatures(self, **kwargs)
 
     def __repr__(self) -> str:
         lines = [f"DL signature search: {len(self.phases)} phase(s)"]

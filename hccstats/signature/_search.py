@@ -7,17 +7,19 @@ not an argument: it is touched once, at the end, through ``predict``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
+from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import derived_seed, make_pipeline, outer_fold, quiet_fits, single_threaded, tune_k
 from ._filters import SpearmanFilter
@@ -61,8 +63,10 @@ def signature_search(
     threshold: float = 0.9,
     seed: int = 2023,
     n_jobs: int | None = 1,
+    scheduler: str | None = None,
     phase: str = "features",
-) -> PhaseSignature | PhaseSkipped | SignatureSearch:
+    progress: bool = False,
+) -> SignatureSearch:
     """Search selector x classifier pipelines for a deep-learning signature, without leakage.
 
     Each pipeline is min-max scaling -> Spearman filter (p < ``alpha``) -> Pearson pruning
@@ -92,12 +96,19 @@ def signature_search(
     seed : all randomness (CV splits, classifiers) derives from it.
     n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
         depend on it.
-    phase : name of the phase when ``X`` is a single table.
+    scheduler : address of a Dask scheduler (``"tcp://host:8786"``): the tasks then run on
+        that cluster's workers through joblib's Dask backend (``n_jobs`` = 1 or None means
+        all of its workers); needs the ``distributed`` package. The tables are identical
+        to a one-process run: every task's seed is fixed before it is sent.
+    phase : name of the phase when ``X`` is a single table (its key in the result).
+    progress : show a progress bar over the (phase, repeat, fold) tasks with the time left
+        (tqdm, on stderr); off by default.
 
     Returns
     -------
-    PhaseSignature (one table), SignatureSearch (a mapping of phases), or PhaseSkipped
-    when no feature passes the Spearman filter on the whole training set.
+    SignatureSearch
+        Whatever ``X`` is: ``res[phase]`` is a PhaseSignature, or a PhaseSkipped when no
+        feature passes the Spearman filter on the whole training set.
 
     Examples
     --------
@@ -108,8 +119,8 @@ def signature_search(
     >>> X["f0"] += 1.5 * y
     >>> res = signature_search(X, y, selectors=["anova"], classifiers=["lasso"], preset="fast")
     >>> res.best
-    ('anova', 'lasso')
-    >>> "f0" in res.selected_features
+    {'features': ('anova', 'lasso')}
+    >>> "f0" in res["features"].selected_features
     True
     """
     if preset not in PRESETS:
@@ -128,8 +139,7 @@ def signature_search(
         raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
-    single = not isinstance(X, Mapping)
-    tables = {phase: X} if single else dict(X)
+    tables = dict(X) if isinstance(X, Mapping) else {phase: X}
     if not tables:
         raise InputError("X: no phase given")
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
@@ -167,22 +177,28 @@ def signature_search(
         alpha=alpha,
         threshold=threshold,
     )
-    outs = Parallel(n_jobs=n_jobs)(
-        delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-        for name, rep, fold, tr, te, fs in tasks
-    )
     active = [n for n in phases if n not in skipped]
-    refits = Parallel(n_jobs=n_jobs)(
-        delayed(_phase_result)(
-            name,
-            phases[name],
-            ip,
-            [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
-            cfg,
-            common,
+    with _workers(n_jobs, scheduler) as jobs:
+        outs = track(
+            Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
+                for name, rep, fold, tr, te, fs in tasks
+            ),
+            len(tasks),
+            "signature search (folds)",
+            progress,
         )
-        for ip, name in enumerate(active)
-    )
+        refits = Parallel(n_jobs=jobs)(
+            delayed(_phase_result)(
+                name,
+                phases[name],
+                ip,
+                [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
+                cfg,
+                common,
+            )
+            for ip, name in enumerate(active)
+        )
     results: dict[str, PhaseSignature | PhaseSkipped] = {}
     for name in phases:
         results[name] = skipped[name] if name in skipped else refits[active.index(name)]
@@ -195,9 +211,32 @@ def signature_search(
         "seed": seed,
         "preset": preset,
     }
-    if single:
-        return results[phase]
     return SignatureSearch(results, settings)
+
+
+@contextlib.contextmanager
+def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
+    """joblib's workers: local processes, or a Dask cluster's when ``scheduler`` is given."""
+    if scheduler is None:
+        yield n_jobs
+        return
+    try:
+        from distributed import Client
+    except ImportError as err:  # pragma: no cover - distributed is a declared dependency
+        raise InputError(
+            "scheduler: running on a Dask cluster needs the 'distributed' package"
+        ) from err
+    try:
+        client = Client(scheduler, set_as_default=False, timeout=10)
+    except (OSError, TimeoutError) as err:
+        raise InputError(
+            f"scheduler: no Dask scheduler reachable at {scheduler!r} ({err})"
+        ) from err
+    try:
+        with parallel_config(backend="dask", client=client):
+            yield -1 if n_jobs in (None, 1) else n_jobs
+    finally:
+        client.close()
 
 
 def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
@@ -209,7 +248,7 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     for s in selectors:
         for c in classifiers:
             pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, tr, te, _), out in done:
+            for (_, rep, fold, _tr, te, _), out in done:
                 p, k, npre = out[(s, c)]
                 pred[rep, te] = p
                 folds.append(

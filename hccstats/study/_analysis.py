@@ -24,9 +24,12 @@ __all__ = ["AnalysisKey", "ANALYSIS_KEYS", "read_analysis", "analysis_defaults"]
 class AnalysisKey:
     """One key of ``analysis:``.
 
-    ``kind`` is ``"int"``, ``"number"``, ``"bool"``, ``"choice"`` (one of ``choices``),
-    ``"int_list"`` (a non-empty list of integers, each in the range) or ``"variables"`` (a
-    list of names declared under ``variables:``). ``low``/``high`` bound numbers (and each
+    ``kind`` is ``"int"``, ``"number"``, ``"bool"``, ``"choice"`` (one of ``choices``;
+    ``aliases`` maps other accepted spellings to them), ``"int_list"`` (a non-empty list of
+    integers, each in the range), ``"variables"`` (a list of names declared under
+    ``variables:``), ``"models"`` ({model name: [variables]}), ``"bootstrap"`` ({B, seed}),
+    ``"range"`` ({from, to, by} of probabilities; ``default`` fills the missing ones) or
+    ``"per"`` ({variable: a positive number of units, or sd}). ``low``/``high`` bound numbers (and each
     list element); ``open_low``/``open_high`` make a bound strict. ``default`` None means
     "chosen by the pipeline" (said in ``doc``).
     """
@@ -40,13 +43,16 @@ class AnalysisKey:
     open_low: bool = False
     open_high: bool = False
     choices: tuple = ()
+    aliases: tuple = ()  # (spelling, the choice it means)
 
     def allowed(self) -> str:
         """The allowed values, in words (for messages and the documentation)."""
         if self.kind == "bool":
             return "true or false"
         if self.kind == "choice":
-            return "one of " + ", ".join(map(str, self.choices))
+            return "one of " + ", ".join(map(str, self.choices + tuple(a for a, _ in self.aliases)))
+        if self.kind in _MAPPING_KINDS:
+            return _MAPPING_KINDS[self.kind]
         if self.kind == "variables":
             return "a list of variables declared under variables:"
         what = {"int": "an integer", "number": "a number", "int_list": "a list of integers"}[
@@ -59,6 +65,13 @@ class AnalysisKey:
 
 
 _PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
+_FACTORS = ("categorical", "binary")
+_MAPPING_KINDS = {
+    "models": "a mapping {model name: [variables declared under variables:]}",
+    "bootstrap": "a mapping {B: integer 10–100000, seed: integer ≥ 0}",
+    "range": "a mapping {from, to, by} with 0 ≤ from < to < 1 and 0 < by ≤ to − from",
+    "per": "a mapping {variable: positive number of units, or sd}",
+}
 
 #: every key of ``analysis:`` (one row each; docs/study-file.md lists the same rows)
 ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
@@ -76,8 +89,20 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "variables of the baseline tables (default: every declared variable)",
     ),
     AnalysisKey("alpha", "number", 0.05, "significance level of the tests and the screen", **_PROB),
-    AnalysisKey("entry", "number", 0.05, "forward LR: score-test p to enter a model", **_PROB),
-    AnalysisKey("removal", "number", 0.10, "forward LR: likelihood-ratio p to leave it", **_PROB),
+    AnalysisKey(
+        "entry",
+        "number",
+        0.05,
+        "stepwise (forward or backward LR): score-test p to enter a model",
+        **_PROB,
+    ),
+    AnalysisKey(
+        "removal",
+        "number",
+        0.10,
+        "stepwise (forward or backward LR): likelihood-ratio p to leave it",
+        **_PROB,
+    ),
     AnalysisKey(
         "B", "int", 1000, "bootstrap resamples of the calibration curves", low=10, high=1e5
     ),
@@ -115,8 +140,9 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "ordinal_as",
         "choice",
         "numeric",
-        "ordinal variables in the regressions: numeric scores or factors",
+        "ordinal variables in the regressions: numeric scores (`score` is the same) or factors",
         choices=("numeric", "factor"),
+        aliases=(("score", "numeric"),),
     ),
     AnalysisKey("n_jobs", "int", 1, "parallel workers of the signature search", low=1, high=256),
     AnalysisKey(
@@ -124,6 +150,41 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "bool",
         False,
         "Firth-penalised logistic fits (logistf / brglm2), for separated data",
+    ),
+    AnalysisKey(
+        "models",
+        "models",
+        None,
+        "prespecified models by name, every variable kept (`{Clinical: [age, mvi]}`), fitted "
+        "beside the stepwise models, or instead of them with `selection: none`",
+    ),
+    AnalysisKey(
+        "selection",
+        "choice",
+        "forward_lr",
+        "stepwise selection of the clinical and DL models: SPSS Forward: LR, Backward: LR, or "
+        "none (only `models`)",
+        choices=("forward_lr", "backward_lr", "none"),
+    ),
+    AnalysisKey(
+        "bootstrap",
+        "bootstrap",
+        None,
+        "resamples and seed of the calibration curves and the internal validation (default: "
+        "`B` and the study's seed)",
+    ),
+    AnalysisKey(
+        "dca_thresholds",
+        "range",
+        {"from": 0.0, "to": 0.6, "by": 0.01},
+        "threshold probabilities of the decision curves (R's seq(from, to, by))",
+    ),
+    AnalysisKey(
+        "per",
+        "per",
+        None,
+        "odds-ratio units in Table 3 per numeric variable (`{age: 10, afp: sd}`; sd: one SD in "
+        "the model's training patients)",
     ),
 )
 
@@ -149,12 +210,64 @@ def _in_range(key: AnalysisKey, v: float) -> bool:
     return not (key.high is not None and (v >= key.high if key.open_high else v > key.high))
 
 
+def _models(value: Any) -> dict[str, list[str]] | None:
+    if not isinstance(value, Mapping) or not value:
+        return None
+    out = {}
+    for name, names in value.items():
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not names or not all(isinstance(v, str) for v in names):
+            return None
+        out[str(name)] = list(dict.fromkeys(names))
+    return out
+
+
+def _bootstrap(value: Any) -> dict[str, int] | None:
+    if not isinstance(value, Mapping) or not value or set(value) - {"B", "seed"}:
+        return None
+    B, seed = value.get("B", 1000), value.get("seed", 0)
+    if not (_is_int(B) and 10 <= B <= 100_000 and _is_int(seed) and seed >= 0):
+        return None
+    return dict(value)
+
+
+def _range(value: Any, default: Mapping[str, float]) -> dict[str, float] | None:
+    if not isinstance(value, Mapping) or set(value) - set(default):
+        return None
+    spec = {**default, **value}
+    if not all(_is_number(v) for v in spec.values()):
+        return None
+    lo, hi, by = (float(spec[k]) for k in ("from", "to", "by"))
+    return {"from": lo, "to": hi, "by": by} if 0 <= lo < hi < 1 and 0 < by <= hi - lo else None
+
+
+def _per(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, Mapping) or not value:
+        return None
+    ok = all(v == "sd" or (_is_number(v) and v > 0) for v in value.values())
+    return {str(k): (v if v == "sd" else float(v)) for k, v in value.items()} if ok else None
+
+
+def _named(key: AnalysisKey, checked: Any) -> list[str]:
+    """The variable names a value refers to (checked against ``variables:``)."""
+    if key.kind == "variables":
+        return list(checked)
+    if key.kind == "models":
+        return [v for names in checked.values() for v in names]
+    return list(checked) if key.kind == "per" else []
+
+
 def _check(key: AnalysisKey, value: Any, variables: Mapping[str, Any]) -> Any:
     """The normalised value, or None when it breaks the row (the caller raises)."""
     if key.kind == "bool":
         return value if isinstance(value, bool) else None
     if key.kind == "choice":
+        value = dict(key.aliases).get(value, value) if isinstance(value, str) else value
         return value if isinstance(value, str) and value in key.choices else None
+    if key.kind in ("models", "bootstrap", "per"):
+        return {"models": _models, "bootstrap": _bootstrap, "per": _per}[key.kind](value)
+    if key.kind == "range":
+        return _range(value, key.default)
     if key.kind == "variables":
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return list(value) if ok else None
@@ -197,13 +310,24 @@ def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dic
             raise InputError(
                 f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {value!r}"
             )
-        if key.kind == "variables":
-            bad = [v for v in checked if v not in variables]
+        if _named(key, checked):
+            bad = [v for v in _named(key, checked) if v not in variables]
             if bad:
                 raise InputError(
                     f"{yaml_name}: analysis.{name}: not declared under variables: {bad}"
                 )
+        if key.kind == "per":
+            factors = [v for v in checked if getattr(variables[v], "type", "") in _FACTORS]
+            if factors:
+                raise InputError(
+                    f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
+                    f"not the categorical {factors}"
+                )
         out[key.name] = checked
+    if out.get("selection") == "none" and not out.get("models"):
+        raise InputError(
+            f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
+        )
     return out
 
 

@@ -30,6 +30,7 @@ _TOP_KEYS = {
     "features",
     "analysis",
     "description",
+    "survival",
 }
 
 
@@ -50,10 +51,6 @@ class Variable:
     @property
     def display(self) -> str:
         return f"{self.label} ({self.unit})" if self.unit else self.label
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.type == "continuous"
 
 
 def _fail(yaml_name: str, where: str, msg: str) -> InputError:
@@ -294,6 +291,29 @@ def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
     }
 
 
+def _survival(spec: Any, yaml_name: str) -> dict | None:
+    """``survival: {time: col, event: col, horizon: number}`` (time to event beside the outcome)."""
+    if spec is None:
+        return None
+    spec = _section(spec, yaml_name, "survival", ("time", "event", "horizon"))
+    for key in ("time", "event", "horizon"):
+        if spec.get(key) is None:
+            raise _fail(
+                yaml_name, f"survival.{key}", "missing (time, event and horizon are needed)"
+            )
+    horizon = spec["horizon"]
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not horizon > 0:
+        raise _fail(yaml_name, "survival.horizon", f"expected a positive number, got {horizon!r}")
+    out = {
+        "time": _string(spec["time"], yaml_name, "survival.time"),
+        "event": _string(spec["event"], yaml_name, "survival.event"),
+        "horizon": float(horizon),
+    }
+    if out["time"] == out["event"]:
+        raise _fail(yaml_name, "survival", f"time and event are the same column {out['time']!r}")
+    return out
+
+
 def read_config(path: Path) -> dict:
     """Parse and validate study.yaml; returns a normalised dict (see docs/study-file.md)."""
     import yaml
@@ -361,4 +381,5 @@ def read_config(path: Path) -> dict:
         "images": images,
         "features": _features(raw.get("features"), images, name),
         "analysis": analysis,
+        "survival": _survival(raw.get("survival"), name),
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._random import generator
+
 __all__ = ["random_split", "flow_table"]
 
 
@@ -17,7 +19,7 @@ def random_split(strata: pd.DataFrame, ratio: float, seed: int) -> pd.Series:
     (no columns: a simple random split). Depends only on the row order, the values and the seed.
     """
     n = len(strata)
-    rng = np.random.default_rng(seed)
+    rng = generator(seed, "the random split")
     n_train = int(np.floor(ratio * n + 0.5))
     if strata.shape[1]:
         keys = strata.astype(str).agg("\x1f".join, axis=1).to_numpy()

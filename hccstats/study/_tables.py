@@ -11,7 +11,14 @@ import pandas as pd
 from .._errors import InputError
 from ._config import Variable
 
-__all__ = ["read_table", "rows_text", "require_columns", "typed_column", "check_unique"]
+__all__ = [
+    "read_table",
+    "rows_text",
+    "require_columns",
+    "typed_column",
+    "check_unique",
+    "level_key",
+]
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
@@ -104,8 +111,8 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
                 f"{file}: column {var.name!r}: a binary variable has {len(levels)} distinct values "
                 f"{list(levels)[:5]}"
             )
-    by_text = {_level_key(lv): lv for lv in levels}
-    keys = raw.map(lambda v: _level_key(v) if isinstance(v, str) else v)
+    by_text = {level_key(lv): lv for lv in levels}
+    keys = raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
     unknown = keys.notna().to_numpy() & ~keys.isin(list(by_text)).to_numpy()
     if unknown.any():
         examples = ", ".join(repr(v) for v in raw[unknown].unique()[:3])
@@ -121,7 +128,7 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
     )
 
 
-def _level_key(value: object) -> str:
+def level_key(value: object) -> str:
     """Compare levels as text, with 1, 1.0 and '1' the same level."""
     text = str(value).strip()
     try:

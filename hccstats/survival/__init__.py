@@ -1,10 +1,26 @@
 """Survival analysis equal to R's ``survival`` and ``rms``: Cox models, Kaplan–Meier curves,
-the log-rank test, concordance, the proportional-hazards test and calibration at a horizon.
+the log-rank test, concordance, the proportional-hazards test and calibration at a horizon;
+time-dependent AUC (timeROC's IPCW estimator). See docs/survival.md.
 
+>>> import numpy as np, pandas as pd
 >>> import hccstats as hs
->>> fit = hs.coxph("Surv(time, status) ~ age + C(sex)", lung, nan_policy="omit")  # doctest: +SKIP
->>> hs.cox_zph(fit)                                                                # doctest: +SKIP
->>> km = hs.survfit(lung["time"], lung["status"], group=lung["sex"])             # doctest: +SKIP
+>>> rng = np.random.default_rng(1)  # 150 simulated patients, followed up to 36 months
+>>> d = pd.DataFrame({"age": rng.normal(60, 10, 150).round(),
+...                   "sex": rng.choice(["female", "male"], 150)})
+>>> t = rng.exponential(24 * np.exp(-0.04 * (d["age"] - 60)))
+>>> d["time"], d["status"] = np.minimum(t, 36).round(1), (t <= 36).astype(int)
+>>> fit = hs.coxph("Surv(time, status) ~ age + C(sex)", d)
+>>> hs.cox_zph(fit)  # doctest: +NORMALIZE_WHITESPACE
+        chisq  df  p_value
+term
+C(sex) 0.2632   1   0.6079
+age     2.043   1   0.1529
+GLOBAL  2.349   2    0.309
+>>> km = hs.survfit(d["time"], d["status"], group=d["sex"])
+>>> km.table()[["n", "events", "median"]]  # female, male
+    n  events  median
+0  69    57.0    11.4
+1  81    63.0    14.4
 """
 
 from ._calibrate import CoxCalibration, calibrate
@@ -13,6 +29,7 @@ from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._plot import km_plot
 from ._survdiff import survdiff
+from ._td_auc import TimeDependentAuc, td_auc
 from ._zph import CoxZph, cox_zph
 
 calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
@@ -31,4 +48,6 @@ __all__ = [
     "calibrate",
     "calibrate_cox",
     "CoxCalibration",
+    "td_auc",
+    "TimeDependentAuc",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..calibration._resample import bootstrap_indices
+from .._random import bootstrap_indices
 from ._coxfit import fit_cox
 from ._km import km_table
 from ._riskset import risk_sets

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._validation import as_finite
-from ..calibration._jit import njit
+from .._jit import njit
+from .._results import ConfidenceInterval
+from .._validation import as_finite, check_conf_level
 from ._surv import as_event, as_time
 
 __all__ = ["concordance", "Concordance", "concordance_counts"]
@@ -105,12 +106,15 @@ class Concordance:
     def var(self) -> float:
         return self.se**2
 
-    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
+    def conf_int(self, conf_level: float = 0.95) -> ConfidenceInterval:
         """Wald interval C ± z se (as ``confint`` on R's concordance object)."""
         from scipy.stats import norm
 
-        q = norm.ppf(0.5 + level / 2.0)
-        return self.concordance - q * self.se, self.concordance + q * self.se
+        conf_level = check_conf_level(conf_level)
+        q = norm.ppf(0.5 + conf_level / 2.0)
+        return ConfidenceInterval(
+            self.concordance - q * self.se, self.concordance + q * self.se, conf_level
+        )
 
     def to_frame(self) -> pd.DataFrame:
         lo, hi = self.conf_int()

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._errors import ConvergenceWarning, InputError
+from .._validation import check_conf_level
 from ..logistic._design import new_design_matrix
 from ._concordance import Concordance, concordance_counts
 from ._coxfit import fit_cox, score_residuals
@@ -170,19 +171,19 @@ class CoxFit:
         p = 2.0 * sps.norm.sf(np.abs(self.z.to_numpy()))
         return pd.Series(p, index=self.coef.index, name="p_value")
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+    def conf_int(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Wald limits of the coefficients (log hazard scale), R's ``confint(fit)``."""
-        _check_level(level)
-        q = sps.norm.ppf(0.5 + level / 2.0)
+        check_conf_level(conf_level)
+        q = sps.norm.ppf(0.5 + conf_level / 2.0)
         return pd.DataFrame(
             {"ci_low": self.coef - q * self.se, "ci_high": self.coef + q * self.se},
             index=self.coef.index,
         )
 
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+    def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Coefficient table as R's ``summary(fit)``: term, coef, hr, se (robust_se), z, p_value,
         hr_ci_low, hr_ci_high."""
-        ci = self.conf_int(level)
+        ci = self.conf_int(conf_level)
         out = {
             "term": self.coef.index,
             "coef": self.coef.to_numpy(),
@@ -201,9 +202,9 @@ class CoxFit:
         )
         return pd.DataFrame(out)
 
-    def hazard_ratios(self, level: float = 0.95) -> pd.DataFrame:
+    def hazard_ratios(self, conf_level: float = 0.95) -> pd.DataFrame:
         """DataFrame(term, estimate, ci_low, ci_high, p_value): exp(coef) with Wald limits."""
-        t = self.to_frame(level)
+        t = self.to_frame(conf_level)
         return pd.DataFrame(
             {
                 "term": t["term"],
@@ -263,10 +264,10 @@ class CoxFit:
         """DataFrame(time, hazard): baseline cumulative hazard at the death times (centred)."""
         return pd.DataFrame({"time": self.baseline_time, "hazard": self.baseline_cumhaz})
 
-    def summary(self, level: float = 0.95) -> str:
+    def summary(self, conf_level: float = 0.95) -> str:
         """Text as R's ``summary(fit)``: HRs with limits, concordance and the three global tests."""
-        t = self.to_frame(level).set_index("term")
-        pct = f"{level:.0%}".rstrip("%")
+        t = self.to_frame(conf_level).set_index("term")
+        pct = f"{conf_level:.0%}".rstrip("%")
         hr = pd.DataFrame(
             {
                 "exp(coef)": t["hr"],
@@ -337,11 +338,6 @@ def linear_predictor(X: np.ndarray, coef: np.ndarray, means: np.ndarray) -> np.n
     return (X * coef).sum(axis=1) - float(np.sum(coef * means))
 
 
-def _check_level(level: float) -> None:
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise InputError(f"level: expected a number between 0 and 1, got {level!r}")
-
-
 def coxph(
     formula: str,
     data: pd.DataFrame,
@@ -378,8 +374,20 @@ def coxph(
 
     Examples
     --------
-    >>> fit = hs.coxph("Surv(time, status) ~ age + C(sex)", lung, nan_policy="omit")  # doctest: +SKIP
-    >>> fit.hazard_ratios(); fit.tests(); fit.concordance                              # doctest: +SKIP
+    >>> import numpy as np, pandas as pd
+    >>> import hccstats as hs
+    >>> rng = np.random.default_rng(1)  # 150 simulated patients, followed up to 36 months
+    >>> d = pd.DataFrame({"age": rng.normal(60, 10, 150).round(),
+    ...                   "sex": rng.choice(["female", "male"], 150)})
+    >>> t = rng.exponential(24 * np.exp(-0.04 * (d["age"] - 60)))
+    >>> d["time"], d["status"] = np.minimum(t, 36).round(1), (t <= 36).astype(int)
+    >>> fit = hs.coxph("Surv(time, status) ~ age + C(sex)", d)
+    >>> fit.hazard_ratios().round(2)
+                 term  estimate  ci_low  ci_high  p_value
+    0  C(sex)[T.male]      0.87    0.61     1.25     0.47
+    1             age      1.04    1.02     1.06     0.00
+    >>> round(float(fit.concordance.concordance), 3)
+    0.567
     """
     if ties not in ("efron", "breslow"):
         raise InputError(f"ties: expected 'efron' or 'breslow', got {ties!r}")

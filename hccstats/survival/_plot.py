@@ -59,12 +59,11 @@ def km_plot(
     from matplotlib.figure import Figure  # plotting libraries load only when a figure is drawn
     from matplotlib.ticker import MaxNLocator
 
-    from ..plots._style import _width, journal_style, model_colors
-    from ..plots._text import format_p
+    from ..plots import figure_width, format_p, journal_style, model_colors
 
     names = list(fit.curves)
     colors = model_colors(names)
-    w = _width(width)
+    w = figure_width(width)
     h = float(height) if height is not None else w * (0.8 + 0.07 * len(names))
     with journal_style():
         fig = Figure(figsize=(w, h), layout="constrained")

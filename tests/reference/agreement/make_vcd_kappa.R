@@ -27,3 +27,5 @@ write.csv(as.data.frame(as.table(unclass(SexualFun))), file.path(here, "SexualFu
 write.csv(as.data.frame(as.table(unclass(MSPatients[, , "Winnipeg"]))),
           file.path(here, "MSPatients_Winnipeg.csv"), row.names = FALSE)
 print(res, digits = 15)
+writeLines(c(R.version.string, paste("vcd", packageVersion("vcd")),
+             "command: Rscript tests/reference/agreement/make_vcd_kappa.R"), file.path(here, "versions.txt"))

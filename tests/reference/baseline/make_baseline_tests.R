@@ -2,7 +2,8 @@
 # with R: MASS::birthwt by `smoke`, and datasets::infert by `case`.
 # Rule (the reference study's): continuous -> wilcox.test (R defaults); categorical ->
 # chisq.test(correct = FALSE), or fisher.test when any expected count is below 5.
-# Writes baseline_tests.csv plus the two datasets (so the Python test needs no R).
+# Writes baseline_tests.csv; the Python test reads both datasets from ../datasets/ and derives
+# bw and inf below from them.
 suppressPackageStartupMessages(library(MASS))
 here <- dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))
 bw <- birthwt
@@ -30,9 +31,10 @@ for (nm in names(sets)) {
     st <- if (is.null(t$statistic)) NA else unname(t$statistic)
     out[[length(out) + 1]] <- data.frame(dataset = nm, variable = v, test = t$method, statistic = st, p_value = t$p.value)
   }
-  write.csv(d, file.path(here, paste0(nm, ".csv")), row.names = FALSE)
 }
 res <- do.call(rbind, out)
 res$R_version <- paste(R.version$major, R.version$minor, sep = ".")
 write.csv(res, file.path(here, "baseline_tests.csv"), row.names = FALSE)
 print(res, digits = 15)
+writeLines(c(R.version.string, paste("MASS", packageVersion("MASS")),
+             "command: Rscript tests/reference/baseline/make_baseline_tests.R"), file.path(here, "versions.txt"))

@@ -1,9 +1,9 @@
 # Reference values for hccstats.calibration and hccstats.decision_curve.
 # Run from the repository root:  Rscript tests/reference/calibration/make_reference.R
-# Writes tests/reference/calibration/*.csv, tests/reference/dca/*.csv and versions.txt.
+# Writes tests/reference/calibration/*.csv (decision curves: net_benefit.csv) and versions.txt;
+# the tests read MASS::birthwt and pROC::aSAH from tests/reference/datasets/.
 suppressMessages({library(rms); library(MASS); library(pROC)})
 out <- "tests/reference/calibration"
-dout <- "tests/reference/dca"
 wr <- function(x, f) write.csv(x, f, row.names = FALSE)
 fmt <- function(x) formatC(x, digits = 17, format = "g")
 writeLines(c(paste("R", R.version$major, R.version$minor, sep = "."),
@@ -14,13 +14,10 @@ writeLines(c(paste("R", R.version$major, R.version$minor, sep = "."),
 # --- data: MASS::birthwt (189 patients), 5-predictor model; pROC::aSAH (113 patients)
 bw <- birthwt
 f <- lrm(low ~ age + lwt + smoke + ptl + ht, data = bw, x = TRUE, y = TRUE)
-wr(data.frame(low = bw$low, age = bw$age, lwt = bw$lwt, smoke = bw$smoke, ptl = bw$ptl, ht = bw$ht),
-   file.path(out, "birthwt.csv"))
 data(aSAH)
 g <- lrm(outcome ~ s100b + ndka + age, data = aSAH, x = TRUE, y = TRUE)
 as <- data.frame(poor = as.integer(aSAH$outcome == "Poor"), s100b = aSAH$s100b, ndka = aSAH$ndka,
                  age = aSAH$age)
-wr(as, file.path(out, "asah.csv"))
 
 # --- lowess against R (iter 0 and 3; ties)
 set.seed(2023)
@@ -74,7 +71,7 @@ dc <- rbind(
   data.frame(data = "asah", model = "lrm", threshold = th, net_benefit = fmt(nb(pa, as$poor))),
   data.frame(data = "asah", model = "s100b", threshold = th, net_benefit = fmt(nb(as$s100b / 2.5, as$poor))),
   data.frame(data = "asah", model = "Treat all", threshold = th, net_benefit = fmt(nb(rep(1, 113), as$poor))))
-wr(dc, file.path(dout, "net_benefit.csv"))
+wr(dc, file.path(out, "net_benefit.csv"))
 
 # --- calibrate and validate: exact resamples (seed 11, B = 50) ...
 set.seed(11); idx <- replicate(50, sample(189, replace = TRUE))

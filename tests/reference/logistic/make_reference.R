@@ -1,6 +1,7 @@
 # Reference outputs of R for tests/test_logistic*.py, test_univariate*.py, test_stepwise*.py,
 # test_vif*.py. Run from this folder:  Rscript make_reference.R > make_reference.Rout
-# Writes the datasets (so the stored-reference tests need no R) and R's numbers as CSV.
+# Writes R's numbers as CSV (and brglm2's endometrial data); the tests read MASS::birthwt and
+# datasets::infert from ../datasets/ and derive bw and inf below from them.
 suppressMessages({library(MASS); library(rms); library(car)})
 have_brglm2 <- requireNamespace("brglm2", quietly = TRUE)
 source("../../../hccstats/rbridge/stats_forward_lr.R")  # the R loop of SPSS Forward: LR
@@ -22,8 +23,6 @@ bw$race <- factor(c("white", "black", "other")[bw$race], levels = c("white", "bl
 data(infert)
 inf <- infert[, c("case", "age", "parity", "education", "spontaneous", "induced")]
 inf$education <- factor(as.character(inf$education), levels = c("0-5yrs", "6-11yrs", "12+ yrs"))
-wcsv(bw, "birthwt.csv")
-wcsv(inf, "infert.csv")
 
 models <- list(
   birthwt = list(d = bw, f = low ~ age + lwt + race + smoke + ptl + ht + ui + ftv),

@@ -1,19 +1,19 @@
 # Reference points tables of rms::nomogram for tests/test_nomogram.py.
 # Run from this folder:  Rscript make_reference.R
-# Writes <model>_points.csv (one row per tick, unrounded), <data>.csv (the data used), versions.txt.
+# Run:  Rscript make_reference.R > make_reference.Rout
+# Writes <model>_points.csv (one row per tick, unrounded) and versions.txt; the tests derive
+# the same data frames from ../datasets/ (MASS::birthwt, pROC::aSAH as R ships them).
 suppressMessages(library(rms))
 
 data(birthwt, package = "MASS")
 bw <- birthwt[, c("low", "age", "lwt", "race", "smoke", "ptl", "ht")]
 bw$race <- factor(bw$race, levels = 1:3, labels = c("white", "black", "other"))
 bw$smoke <- factor(bw$smoke, levels = 0:1, labels = c("no", "yes"))
-write.csv(bw, "birthwt.csv", row.names = FALSE)
 
 data(aSAH, package = "pROC")
 sah <- aSAH[, c("outcome", "gender", "age", "wfns", "s100b", "ndka")]
 sah$wfns <- factor(as.character(sah$wfns), levels = as.character(1:5))   # unordered, as hccstats sends factors
 sah$y <- as.integer(sah$outcome == "Poor")
-write.csv(sah, "asah.csv", row.names = FALSE)
 
 source("../../../hccstats/rbridge/nomogram_table.R")  # hccstats_nomogram_table(nom)
 

@@ -1,12 +1,12 @@
 # Reference outputs of pROC for hccstats's discrimination tests (tests/test_roc*.py, test_delong*.py,
 # test_coords*.py). Run from this folder:  Rscript make_reference.R
-# Writes aSAH.csv (pROC's aSAH data: outcome, s100b, ndka, wfns) and proc_reference.json.
+# Writes proc_reference.json and versions.txt; the tests read pROC's aSAH data (outcome, s100b,
+# ndka, wfns) from ../datasets/asah.csv.
 # All numbers are written with sprintf("%.17g") (as strings) so that they round-trip exactly.
 suppressPackageStartupMessages(library(pROC))
 data(aSAH, package = "pROC")
 d <- data.frame(outcome = as.character(aSAH$outcome), s100b = aSAH$s100b, ndka = aSAH$ndka,
                 wfns = as.numeric(as.character(aSAH$wfns)))
-write.csv(d, "aSAH.csv", row.names = FALSE)
 
 num <- function(x) sprintf("%.17g", as.numeric(x))
 curve <- function(r) list(direction = r$direction, auc = num(r$auc), thresholds = num(r$thresholds),
@@ -67,4 +67,4 @@ out$paired_s100b_vs_ndka_bootstrap <- c(list(boot_n = 2000, seed = 2023),
   test(roc.test(rocs$s100b, rocs$ndka, method = "bootstrap", boot.n = 2000, progress = "none")))
 writeLines(jsonlite::toJSON(out, auto_unbox = TRUE, pretty = TRUE), "proc_reference.json")
 writeLines(c(sprintf("R %s", out$versions$R), sprintf("pROC %s", out$versions$pROC),
-             sprintf("jsonlite %s", as.character(packageVersion("jsonlite")))), "VERSIONS.txt")
+             sprintf("jsonlite %s", as.character(packageVersion("jsonlite")))), "versions.txt")

@@ -1,6 +1,6 @@
 # Reference values for tests/test_signature_stats.py (hccstats.signature).
 # Run from this folder:  Rscript make_reference.R
-# Writes data.csv (inputs), spearman.csv, difference.csv and versions.txt.
+# Writes data_small.csv and data_big.csv (inputs), spearman.csv, difference.csv and versions.txt.
 set.seed(2023)
 n <- 40
 y <- rep(c(0, 1), c(25, 15))

@@ -1,17 +1,25 @@
 """R recomputations of the report's headline numbers (rpy2 through :func:`hccstats.rbridge.run`).
 
-Each function takes the same data hccstats used and returns R's value(s). They are called
-only by the R cross-check stage (never with ``--no-r``).
+Each function takes the same data hccstats used and returns R's value(s); the report's R
+cross-check calls them (never with ``--no-r``). Results are memoised on the content of the
+data and the call's arguments (a SHA-256 digest), so a repeated check does not rerun R and
+different data never share a result. ROC quantities reuse :mod:`hccstats.rbridge.proc`, the
+calibration ones :mod:`hccstats.rbridge.rms_validation`.
 """
 
 from __future__ import annotations
 
+import hashlib
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
-from ..rbridge import run
+from . import proc
+from ._core import run
 
 __all__ = [
+    "content_key",
     "r_frame",
     "r_term",
     "kappa2",
@@ -25,6 +33,11 @@ __all__ = [
     "chisq_p",
     "fisher_p",
     "coords_best",
+    "wilson_ci",
+    "val_prob",
+    "recalibration",
+    "hosmer_lemeshow_p",
+    "le_cessie_p",
 ]
 
 
@@ -63,64 +76,83 @@ def fleiss(ratings: pd.DataFrame) -> float:
 
 
 _MEMO: dict = {}
+_MEMO_SIZE = 512
 
 
-def _memo(key, compute):
+def _feed(h, value) -> None:
+    """Add ``value``'s content (type, shape, bytes; frames with index, columns and dtypes)."""
+    if isinstance(value, pd.DataFrame):
+        h.update(b"frame" + repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
+        h.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    elif isinstance(value, pd.Series):
+        h.update(b"series" + repr((value.name, str(value.dtype))).encode())
+        h.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    elif isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        h.update(b"array" + repr((arr.dtype.str, arr.shape)).encode())
+        h.update(arr.tobytes() if arr.dtype != object else repr(arr.tolist()).encode())
+    elif isinstance(value, (list, tuple)):
+        h.update(f"seq{len(value)}".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, dict):
+        _feed(h, sorted(value.items(), key=lambda kv: repr(kv[0])))
+    else:
+        h.update(b"scalar" + repr((type(value).__name__, value)).encode())
+
+
+def content_key(name: str, *parts) -> str:
+    """SHA-256 digest of a call's name and arguments by content (never by ``id``)."""
+    h = hashlib.sha256(name.encode())
+    for p in parts:
+        _feed(h, p)
+    return h.hexdigest()
+
+
+def _memo(key: str, compute):
     if key not in _MEMO:
-        if len(_MEMO) > 512:
+        if len(_MEMO) > _MEMO_SIZE:
             _MEMO.clear()
         _MEMO[key] = compute()
     return _MEMO[key]
 
 
+def _roc(y, score, direction: str) -> SimpleNamespace:
+    """What :mod:`hccstats.rbridge.proc` needs of a curve: y_true, score, direction."""
+    return SimpleNamespace(
+        y_true=np.asarray(y, float), score=np.asarray(score, float), direction=direction
+    )
+
+
 def auc_ci(y, score, direction: str = "<") -> tuple[float, float, float]:
     """pROC::roc + ci.auc (DeLong): (auc, low, high)."""
-    key = ("auc", np.asarray(y, float).tobytes(), np.asarray(score, float).tobytes(), direction)
-    return _memo(key, lambda: _auc_ci(y, score, direction))
+    y, score = np.asarray(y, float), np.asarray(score, float)
 
+    def compute():
+        ci = proc.ci_auc(_roc(y, score, direction), method="delong")
+        return ci["auc"], ci["low"], ci["high"]
 
-def _auc_ci(y, score, direction: str) -> tuple[float, float, float]:
-    out = run(
-        "r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE); as.numeric(pROC::ci.auc(r, method = 'delong'))",
-        y=np.asarray(y, float),
-        s=np.asarray(score, float),
-        d=direction,
-    )
-    return float(out[1]), float(out[0]), float(out[2])
+    return _memo(content_key("auc", y, score, direction), compute)
 
 
 def roc_test(y, s1, s2, d1: str = "<", d2: str = "<") -> float:
     """pROC::roc.test(method = "delong", paired) p value for two scores on the same patients."""
-    return float(
-        run(
-            "r1 <- pROC::roc(y, a, levels = c(0, 1), direction = d1, quiet = TRUE);"
-            "r2 <- pROC::roc(y, b, levels = c(0, 1), direction = d2, quiet = TRUE);"
-            "pROC::roc.test(r1, r2, method = 'delong')$p.value",
-            y=np.asarray(y, float),
-            a=np.asarray(s1, float),
-            b=np.asarray(s2, float),
-            d1=d1,
-            d2=d2,
-        )
+    y, s1, s2 = (np.asarray(v, float) for v in (y, s1, s2))
+    return _memo(
+        content_key("roc.test", y, s1, s2, d1, d2),
+        lambda: float(proc.roc_test(_roc(y, s1, d1), _roc(y, s2, d2))["p_value"]),
     )
 
 
 def coords_best(y, score, direction: str = "<") -> tuple[float, float, float]:
     """pROC::coords(roc, "best", best.method = "youden"): threshold, sensitivity, specificity (first)."""
-    key = ("coords", np.asarray(y, float).tobytes(), np.asarray(score, float).tobytes(), direction)
-    return _memo(key, lambda: _coords_best(y, score, direction))
+    y, score = np.asarray(y, float), np.asarray(score, float)
 
+    def compute():
+        row = proc.coords_best(_roc(y, score, direction)).iloc[0]
+        return float(row["threshold"]), float(row["sensitivity"]), float(row["specificity"])
 
-def _coords_best(y, score, direction: str) -> tuple[float, float, float]:
-    out = run(
-        "r <- pROC::roc(y, s, levels = c(0, 1), direction = d, quiet = TRUE);"
-        "cc <- pROC::coords(r, 'best', best.method = 'youden', ret = c('threshold', 'sensitivity', 'specificity'),"
-        " transpose = FALSE); as.numeric(cc[1, ])",
-        y=np.asarray(y, float),
-        s=np.asarray(score, float),
-        d=direction,
-    )
-    return float(out[0]), float(out[1]), float(out[2])
+    return _memo(content_key("coords", y, score, direction), compute)
 
 
 def r_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -134,6 +166,11 @@ def r_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         elif out[c].dtype == bool:
             out[c] = out[c].astype("int64")
     return out
+
+
+def _used(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
+    """The columns a model call reads (its memo key: the content R sees)."""
+    return data[[c for c in dict.fromkeys([outcome, *terms]) if c in data.columns]]
 
 
 def r_term(term: str) -> str:
@@ -153,7 +190,7 @@ def glm_or(
     as ``exp(per * coef)`` and ``exp(per * confint.default)`` (e.g. per 0.1 of a 0-1 signature).
     """
     per = {str(k): float(v) for k, v in (per or {}).items()}
-    key = ("glm", id(data), len(data), outcome, tuple(terms), tuple(sorted(per.items())))
+    key = content_key("glm", _used(data, outcome, terms), outcome, list(terms), per)
     return _memo(key, lambda: _glm_or(data, outcome, terms, per))
 
 
@@ -188,7 +225,7 @@ def firth_or(
     """Firth-penalised odds ratios (``exp(per * coef)``) from brglm2 (``type = "AS_mean"``, equal
     to logistf's estimates): index = R coefficient names."""
     per = {str(k): float(v) for k, v in (per or {}).items()}
-    key = ("firth", id(data), len(data), outcome, tuple(terms), tuple(sorted(per.items())))
+    key = content_key("firth", _used(data, outcome, terms), outcome, list(terms), per)
 
     def compute() -> pd.Series:
         d = r_frame(data, [outcome, *terms])
@@ -209,7 +246,8 @@ def firth_or(
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
     """car::vif of the linear model on the predictors (GVIF for multi-df terms), as SPSS's diagnostics."""
     return _memo(
-        ("vif", id(data), len(data), outcome, tuple(terms)), lambda: _vif(data, outcome, terms)
+        content_key("vif", _used(data, outcome, terms), outcome, list(terms)),
+        lambda: _vif(data, outcome, terms),
     )
 
 
@@ -252,3 +290,57 @@ def fisher_p(x, g) -> float:
             g=np.asarray(g).astype(str),
         )
     )
+
+
+def wilson_ci(x: int, n: int) -> tuple[float, float]:
+    """stats::prop.test(x, n, correct = FALSE)$conf.int: the Wilson score 95% CI."""
+    return _memo(
+        content_key("wilson", int(x), int(n)),
+        lambda: tuple(
+            float(v)
+            for v in run(
+                "suppressWarnings(as.numeric(prop.test(x, n, correct = FALSE)$conf.int))",
+                x=int(x),
+                n=int(n),
+            )
+        ),
+    )
+
+
+def val_prob(y, risk) -> pd.Series:
+    """rms::val.prob(p, y, pl = FALSE), the named vector (Intercept, Slope, Brier, Emax, S:p, ...)."""
+    from .rms_validation import val_prob_r
+
+    key = content_key("val.prob", np.asarray(y, float), np.asarray(risk, float))
+    return _memo(key, lambda: pd.Series(val_prob_r(y, risk)))
+
+
+def recalibration(y, risk) -> pd.Series:
+    """glm(y ~ qlogis(p), binomial): intercept and slope with Wald 95% CIs (confint.default)."""
+    key = content_key("recal", np.asarray(y, float), np.asarray(risk, float))
+
+    def compute():
+        out = run(
+            "f <- glm(y ~ qlogis(p), family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
+            "ci <- confint.default(f); c(coef(f), ci[, 1], ci[, 2])",
+            y=np.asarray(y, float),
+            p=np.asarray(risk, float),
+        )
+        names = ["intercept", "slope", "intercept_low", "slope_low", "intercept_high", "slope_high"]
+        return pd.Series(np.asarray(out, float), index=names)
+
+    return _memo(key, compute)
+
+
+def hosmer_lemeshow_p(y, risk, g: int = 10) -> float:
+    """The Hosmer–Lemeshow p in base R (grouped as ResourceSelection::hoslem.test)."""
+    from .rms_validation import hosmer_lemeshow_r
+
+    return float(hosmer_lemeshow_r(y, risk, g=g)["p_value"])
+
+
+def le_cessie_p(fit) -> float:
+    """rms: residuals(lrm(..., x = TRUE, y = TRUE), type = "gof")["P"] (le Cessie–van Houwelingen)."""
+    from .rms_validation import le_cessie_r
+
+    return float(pd.Series(le_cessie_r(fit))["P"])

@@ -1,0 +1,117 @@
+"""R recomputations of the survival section's headline numbers (survival, Hmisc).
+
+Called only by the R cross-check stage. timeROC is not packaged for Debian, so the
+time-dependent AUC is written out in plain R (``R_TD_AUC``, the estimator of
+``timeROC::timeROC(weighting = "marginal")`` with ``survival::survfit`` for the censoring
+distribution); the tests check ``hccstats.td_auc`` against the same code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._core import run
+from .report_checks import r_frame
+
+__all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
+
+# timeROC's IPCW estimator (Blanche 2013, weighting = "marginal") in plain R: cases T < t with
+# an event, weighted 1 / G(T-); controls T > t; G = Kaplan-Meier of the censoring times.
+# Columns: AUC, cumulative incidence, event-free share, cases, controls (one row per time).
+R_TD_AUC = """
+suppressMessages(library(survival))
+G <- survfit(Surv(time, 1 - event) ~ 1)
+G_left <- function(x) vapply(x, function(xi) {
+  k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
+G_at <- function(x) vapply(x, function(xi) {
+  k <- sum(G$time <= xi); if (k == 0) 1 else G$surv[k] }, 0)
+n <- length(time)
+t(vapply(times, function(t) {
+  cs <- time < t & event == 1
+  ct <- time > t
+  w <- 1 / G_left(time[cs])
+  cmp <- outer(marker[cs], marker[ct], function(a, b) (a > b) + 0.5 * (a == b))
+  c(sum(w * rowSums(cmp)) / (sum(w) * sum(ct)), sum(w) / n, sum(ct) / (G_at(t) * n),
+    sum(cs), sum(ct))
+}, numeric(5)))
+"""
+
+
+def _surv_formula(time: str, event: str, terms: list[str]) -> str:
+    return f"Surv({time}, {event}) ~ {' + '.join(terms)}"
+
+
+def cox_hr(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.DataFrame:
+    """survival::coxph (Efron): HR, Wald CI and p per R coefficient name."""
+    d = r_frame(data, [time, event, *terms])
+    return run(
+        "suppressMessages(library(survival)); "
+        f"f <- coxph({_surv_formula(time, event, terms)}, data = d, ties = 'efron'); "
+        "s <- summary(f); data.frame(term = rownames(s$coefficients), "
+        "estimate = s$conf.int[, 1], ci_low = s$conf.int[, 3], ci_high = s$conf.int[, 4], "
+        "p_value = s$coefficients[, 5])",
+        d=d,
+    ).set_index("term")
+
+
+def cox_zph_p(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> float:
+    """survival::cox.zph(coxph(...), transform = "km") GLOBAL p value."""
+    d = r_frame(data, [time, event, *terms])
+    return float(
+        run(
+            "suppressMessages(library(survival)); "
+            f"f <- coxph({_surv_formula(time, event, terms)}, data = d); "
+            "unname(cox.zph(f, transform = 'km')$table['GLOBAL', 'p'])",
+            d=d,
+        )
+    )
+
+
+def logrank_p(time, event, group) -> float:
+    """survival::survdiff(Surv(time, event) ~ group) p value (rho = 0)."""
+    return float(
+        run(
+            "suppressMessages(library(survival)); s <- survdiff(Surv(t, e) ~ g); "
+            "pchisq(s$chisq, length(s$n) - 1, lower.tail = FALSE)",
+            t=np.asarray(time, float),
+            e=np.asarray(event, float),
+            g=np.asarray(group).astype(str),
+        )
+    )
+
+
+def harrell_c(time, event, risk) -> tuple[float, float]:
+    """survival::concordance(Surv(time, event) ~ risk, reverse = TRUE): (C, se)."""
+    out = run(
+        "suppressMessages(library(survival)); "
+        "k <- concordance(Surv(t, e) ~ x, reverse = TRUE); c(k$concordance, sqrt(k$var))",
+        t=np.asarray(time, float),
+        e=np.asarray(event, float),
+        x=np.asarray(risk, float),
+    )
+    return float(out[0]), float(out[1])
+
+
+def td_auc(time, event, marker, times) -> np.ndarray:
+    """``R_TD_AUC``: the AUC at each of ``times``."""
+    out = run(
+        R_TD_AUC,
+        time=np.asarray(time, float),
+        event=np.asarray(event, float),
+        marker=np.asarray(marker, float),
+        times=np.atleast_1d(np.asarray(times, float)),
+    )
+    return np.asarray(out, float).reshape(-1, 5)[:, 0]
+
+
+def improve(y, risk_old, risk_new) -> dict[str, float]:
+    """Hmisc::improveProb(x1 = old, x2 = new, y): NRI, IDI and their two-sided p values."""
+    out = run(
+        "suppressMessages(library(Hmisc)); s <- improveProb(x1, x2, y); "
+        "c(s$nri, 2 * pnorm(-abs(s$z.nri)), s$idi, 2 * pnorm(-abs(s$z.idi)))",
+        x1=np.asarray(risk_old, float),
+        x2=np.asarray(risk_new, float),
+        y=np.asarray(y, float),
+    )
+    return dict(zip(("nri", "nri_p", "idi", "idi_p"), (float(v) for v in out)))

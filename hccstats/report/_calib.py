@@ -1,0 +1,178 @@
+"""Calibration and internal validation of the report's models (the tables after Table 4).
+
+Per model and set: the logistic recalibration intercept and slope of ``rms::val.prob`` with
+Wald 95% CIs, Brier score, Emax, Spiegelhalter's z-test, the Hosmer–Lemeshow test and (training
+set, where the model was fitted) the le Cessie–van Houwelingen test; per model the bootstrap
+optimism-corrected C, calibration intercept and slope, Brier score and Emax of
+``rms::validate``. R checks registered for every deterministic number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..rbridge import report_checks as _rcheck
+from ._context import Context
+
+__all__ = [
+    "calibration_rows",
+    "internal_validation",
+    "internal_validation_rows",
+    "repeatable",
+    "selection_text",
+    "VALIDATE_INDICES",
+]
+
+#: rms::validate rows shown, with the report's names
+VALIDATE_INDICES = {
+    "C": "C statistic (AUC)",
+    "Intercept": "Calibration intercept",
+    "Slope": "Calibration slope",
+    "B": "Brier score",
+    "Emax": "Emax",
+}
+
+
+CI_KEYS = ("intercept_ci_low", "intercept_ci_high", "slope_ci_low", "slope_ci_high")
+
+
+def _recalibration_ci(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
+    """Wald 95% CIs of the intercept and slope of ``y ~ logit(risk)`` (val.prob's recalibration)."""
+    from hccstats import lrm
+
+    keep = (risk > 0) & (risk < 1)
+    d = pd.DataFrame({"y": y[keep], "lp": np.log(risk[keep] / (1 - risk[keep]))})
+    if d["y"].nunique() < 2 or d["lp"].nunique() < 2:  # e.g. a separated model: undefined
+        return dict.fromkeys(CI_KEYS, np.nan)
+    ci = lrm("y ~ lp", d).conf_int()
+    return {
+        "intercept_ci_low": float(ci.loc["Intercept", "ci_low"]),
+        "intercept_ci_high": float(ci.loc["Intercept", "ci_high"]),
+        "slope_ci_low": float(ci.loc["lp", "ci_low"]),
+        "slope_ci_high": float(ci.loc["lp", "ci_high"]),
+    }
+
+
+def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> None:
+    names = {"brier": "Brier", "emax": "Emax", "s_p": "S:p"}
+    if part == "validation":
+        names.update({"intercept": "Intercept", "slope": "Slope"})
+    for key, r_name in names.items():
+        ctx.check(
+            "performance",
+            f"val.prob {r_name}, {model}, {part}",
+            row[key],
+            "rms::val.prob(p, y, pl = FALSE)",
+            lambda r_name=r_name: float(_rcheck.val_prob(y, risk)[r_name]),
+        )
+    if part == "validation":
+        for key in (k for k in CI_KEYS if np.isfinite(row[k])):
+            ctx.check(
+                "performance",
+                f"calibration {key.replace('_ci_', ' 95% CI ')}, {model}, {part}",
+                row[key],
+                "confint.default(glm(y ~ qlogis(p), binomial))",
+                lambda key=key: float(_rcheck.recalibration(y, risk)[key.replace("_ci_", "_")]),
+            )
+    ctx.check(
+        "performance",
+        f"Hosmer-Lemeshow p, {model}, {part}",
+        row["hl_p"],
+        "Hosmer-Lemeshow, 10 groups (ResourceSelection::hoslem.test's grouping) in base R",
+        lambda: _rcheck.hosmer_lemeshow_p(y, risk),
+    )
+
+
+def calibration_rows(ctx: Context, model: str, fit, y: dict, risk: dict) -> list[dict]:
+    """One row per set: n, events, val.prob indices with CIs, HL p, le Cessie p (training only)."""
+    from hccstats import val_prob
+    from hccstats.calibration import hosmer_lemeshow, le_cessie
+
+    rows = []
+    for part in ("training", "validation"):
+        yy, p = np.asarray(y[part], float), np.asarray(risk[part], float)
+        if len(yy) == 0 or yy.min() == yy.max():
+            continue
+        v = val_prob(yy, p)
+        row = {
+            "model": model,
+            "set": part,
+            "n": int(len(yy)),
+            "events": int(yy.sum()),
+            "intercept": v.intercept,
+            "slope": v.slope,
+            "brier": v.brier,
+            "emax": v.emax,
+            "s_z": v.s_z,
+            "s_p": v.s_p,
+            "hl_p": hosmer_lemeshow(yy, p).p_value,
+            "le_cessie_p": le_cessie(fit).p_value if part == "training" else np.nan,
+            "intercept_ci_low": np.nan,
+            "intercept_ci_high": np.nan,
+            "slope_ci_low": np.nan,
+            "slope_ci_high": np.nan,
+        }
+        if part == "validation":
+            row.update(_recalibration_ci(yy, p))
+        else:
+            ctx.check(
+                "performance",
+                f"le Cessie-van Houwelingen p, {model}, training",
+                row["le_cessie_p"],
+                "residuals(rms::lrm(..., x = TRUE, y = TRUE), type = 'gof')['P']",
+                lambda fit=fit: _rcheck.le_cessie_p(fit),
+            )
+        _check_val_prob(ctx, model, part, yy, p, row)
+        rows.append(row)
+    return rows
+
+
+def repeatable(selection) -> bool:
+    """Whether the report repeats this selection in every bootstrap resample (forward LR)."""
+    return selection is not None and getattr(selection, "direction", None) == "forward"
+
+
+def internal_validation(fit, B: int, seed: int, selection=None):
+    """``hccstats.validate``: with a forward selection given, the selection is repeated in every
+    resample (``rms::validate(fit, B, bw = TRUE)``-equivalent); otherwise the plain refit."""
+    from hccstats import validate
+
+    if repeatable(selection):
+        return validate(fit, B=B, seed=seed, selection=selection)
+    return validate(fit, B=B, seed=seed)
+
+
+def internal_validation_rows(model: str, v) -> list[dict]:
+    """rms::validate rows of a :class:`~hccstats.calibration.Validation`: apparent, optimism and
+    optimism-corrected index (C from Dxy)."""
+    t = v.table
+    rows = []
+    for key, label in VALIDATE_INDICES.items():
+        if key == "C":  # C = Dxy / 2 + 1/2, so its optimism is half of Dxy's
+            app, opt = 0.5 + t.loc["Dxy", "index_orig"] / 2, t.loc["Dxy", "optimism"] / 2
+            corr = 0.5 + t.loc["Dxy", "index_corrected"] / 2
+        else:
+            app, opt, corr = (t.loc[key, c] for c in ("index_orig", "optimism", "index_corrected"))
+        rows.append(
+            {
+                "model": model,
+                "index": label,
+                "apparent": float(app),
+                "optimism": float(opt),
+                "corrected": float(corr),
+                "B": int(v.B),
+                "n_failed": int(v.n_failed),
+                "n": int(v.n),
+                "selection_repeated": v.retained is not None,
+            }
+        )
+    return rows
+
+
+def selection_text(frequencies: dict) -> str:
+    """ "Clinical model: age 0.95, nodes 1.00; ..." from {model: selection_frequency Series}."""
+    return "; ".join(
+        f"{model}: " + ", ".join(f"{k} {float(f):.2f}" for k, f in freq.items())
+        for model, freq in frequencies.items()
+    )

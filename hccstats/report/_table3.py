@@ -1,0 +1,119 @@
+"""Table 3 (multivariable models): one display row per model term, built from the fits.
+
+Rows, in order: the intercept; then per variable (in order of entry) either one row
+(continuous variables, ordinal scores, signatures, binary factors labelled "Label: level vs
+reference" as in the univariable table) or, for a factor of three or more levels, a header
+row, its reference level ("Ref") and one row per other level. A variable that a model does
+not contain shows "—" in that model's columns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ._context import Context
+
+__all__ = ["table3", "table3_formats", "KEYS"]
+
+KEYS = ("coef", "estimate", "ci_low", "ci_high", "p_value")
+NOT_IN_MODEL = "\u2014"
+
+
+def _factor_levels(fit, var: str) -> tuple[str, list[str]] | None:
+    """(reference, other levels) of a categorical model variable, None for numeric ones."""
+    col = fit.data[var] if var in fit.data.columns else None
+    if col is None or not isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    cols = fit.term_columns.get(var, [])
+    levels = [c.split("[T.", 1)[1][:-1] for c in cols if "[T." in c]
+    cats = [str(c) for c in col.cat.categories]
+    ref = next((c for c in cats if c not in levels), cats[0] if cats else "")
+    return ref, levels
+
+
+def _variables(fits: dict) -> list[str]:
+    return list(dict.fromkeys(v for fit in fits.values() for v in fit.terms))
+
+
+def _blank(kind: str, var: str, label: str, term: str = "", level: str = "") -> dict:
+    return {"kind": kind, "variable": var, "term": term, "level": level, "label": label}
+
+
+def _fill(row: dict, fits: dict, ors: pd.DataFrame) -> dict:
+    for name, fit in fits.items():
+        sub = ors[ors["model"] == name].set_index("term")
+        has = row["variable"] == "" or row["variable"] in fit.terms
+        row[f"{name}|in_model"] = has
+        for key in KEYS:
+            value = math.nan
+            if has and row["kind"] == "intercept" and key in ("coef", "p_value"):
+                value = float(fit.coef["Intercept"] if key == "coef" else fit.p_values["Intercept"])
+            elif has and row["term"] in sub.index:
+                value = float(sub.loc[row["term"], key])
+            row[f"{name}|{key}"] = value
+    return row
+
+
+def table3(
+    ctx: Context, fits: dict, ors: pd.DataFrame, suffix: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The raw Table 3: kind, variable, term, level, label and ``<model>|<key>`` per model.
+
+    ``suffix``: text after a numeric variable's label (its OR units, e.g. " (per 10)").
+    """
+    suffix = suffix or {}
+    rows = [_blank("intercept", "", "Intercept", term="Intercept")]
+    for var in _variables(fits):
+        fit = next(f for f in fits.values() if var in f.terms)
+        label = ctx.label(var)
+        levels = _factor_levels(fit, var)
+        if levels is None:
+            rows.append(_blank("term", var, label + suffix.get(var, ""), term=var))
+            continue
+        ref, others = levels
+        if len(others) == 1:
+            term = fit.term_columns[var][0]
+            rows.append(_blank("term", var, f"{label}: {others[0]} vs {ref}", term, others[0]))
+            continue
+        rows.append(_blank("header", var, label))
+        rows.append(_blank("ref", var, f"    {ref}", level=ref))
+        for lv, term in zip(others, fit.term_columns[var]):
+            rows.append(_blank("term", var, f"    {lv}", term, lv))
+    return pd.DataFrame([_fill(r, fits, ors) for r in rows])
+
+
+def _cell(name: str, what: str):
+    from reports import formatting as F
+
+    def fmt(r: pd.Series) -> str:
+        kind = r["kind"]
+        if kind == "header":
+            return ""
+        if not r[f"{name}|in_model"]:
+            return NOT_IN_MODEL
+        if kind == "ref":
+            return "Ref" if what == "or" else ""
+        if what == "coef":
+            return F.fmt_num(r[f"{name}|coef"], 3)
+        if what == "p":
+            return F.fmt_p(r[f"{name}|p_value"], star=kind != "intercept")
+        if kind == "intercept":
+            return ""
+        return F.fmt_or_ci(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"])
+
+    return fmt
+
+
+def table3_formats(fits: dict) -> dict:
+    """Display columns: Variable, then β, OR (95% CI) and p value per model (its n in the header)."""
+    from reports import formatting as F
+
+    formats = {"Variable": F.col("label", "text")}
+    for name, fit in fits.items():
+        head = f"{name} (n = {int(fit.stats['n'])})"
+        formats[f"{head}: β"] = _cell(name, "coef")
+        formats[f"{head}: OR (95% CI)"] = _cell(name, "or")
+        formats[f"{head}: p value"] = _cell(name, "p")
+    return formats

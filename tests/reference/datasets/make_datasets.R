@@ -1,0 +1,17 @@
+# The datasets the reference tests use, each stored once, exactly as R ships it:
+# MASS::birthwt (189 births), datasets::infert (248 women), pROC::aSAH (113 patients).
+# Each topic's make_reference.R computes R's numbers from the same R datasets; the Python
+# tests read these copies (tests/_datasets.py) so that the stored-reference tests need no R.
+# Run from this folder:  Rscript make_datasets.R
+# Writes birthwt.csv, infert.csv, asah.csv and versions.txt.
+suppressPackageStartupMessages({library(MASS); library(pROC)})
+wcsv <- function(x, f) write.csv(x, f, row.names = FALSE)
+data(birthwt, package = "MASS")
+wcsv(birthwt, "birthwt.csv")
+data(infert, package = "datasets")
+wcsv(infert, "infert.csv")
+data(aSAH, package = "pROC")
+wcsv(aSAH, "asah.csv")
+writeLines(c(R.version.string, paste("MASS", packageVersion("MASS")),
+             paste("pROC", packageVersion("pROC")), "command: Rscript make_datasets.R"),
+           "versions.txt")

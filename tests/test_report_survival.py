@@ -1,0 +1,66 @@
+"""The report's time-to-event section on a clinical-only demo study: it runs, its numbers are the
+library's, and every one of them agrees with R in the report's own cross-check (r_check.csv)."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from hccstats.demo import make_study
+from hccstats.report import run_report
+from hccstats.report._context import StageUnavailable
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("survival-report")
+    study = make_study(root / "study", n=200, seed=2023, images=False)
+    out = run_report(study, out=root / "out", options={"B": 20}, quiet=True)
+    return study, out
+
+
+@pytest.mark.r
+@pytest.mark.slow
+def test_survival_section_agrees_with_r(report):
+    _, out = report
+    res = json.loads((out / "results.json").read_text())
+    assert res["stages"]["survival"] == "ok", res.get("errors")
+    rc = pd.read_csv(out / "r_check.csv")
+    surv = rc[rc["stage"] == "survival"]
+    # Cox HRs and p, PH test, log-rank p, Harrell's C and the time-dependent AUCs (survival,
+    # and timeROC's estimator written in R), each within the stated tolerance
+    kinds = ["Cox univariable", "Cox multivariable", "PH test", "Log-rank", "Harrell", "AUC at 24"]
+    for kind in kinds:
+        assert surv["quantity"].str.contains(kind).any(), kind
+    assert surv["agree"].all(), surv.loc[~surv["agree"], ["quantity", "hccstats", "r"]]
+    for name in ("fig_km_training", "fig_km_validation", "fig_survival_calibration_dca"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 20_000
+
+
+@pytest.mark.slow
+def test_survival_results_cover_every_patient(report):
+    from hccstats.study import load
+
+    study_path, out = report
+    res = json.loads((out / "results.json").read_text())["survival"]
+    assert res["horizon"] == 24 and res["event"] == "recurred"
+    d = load(study_path, check_images=False).data
+    km = pd.DataFrame(res["km_risk_groups"]).set_index("set")
+    for part in ("training", "validation"):
+        part_d = d[d["split"] == part]
+        # the two risk groups hold the set's patients and events (no model variable is missing)
+        assert km.loc[part, "n_low"] + km.loc[part, "n_high"] == len(part_d)
+        assert km.loc[part, "events_low"] + km.loc[part, "events_high"] == part_d["recurred"].sum()
+    disc = pd.DataFrame(res["discrimination"])
+    assert disc[["c", "auc_12", "auc_24", "auc_36"]].apply(lambda c: c.between(0.5, 1)).all().all()
+
+
+def test_stage_without_survival_section_is_not_available():
+    from hccstats.report import _s_survival
+
+    ctx = SimpleNamespace(study=SimpleNamespace(survival=None), options=None, shared={})
+    with pytest.raises(StageUnavailable, match="no survival section"):
+        _s_survival.run(ctx, None)

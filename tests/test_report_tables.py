@@ -1,0 +1,450 @@
+"""The report's tables on a clinical-only study with missing values: R's survival::colon (recurrence).
+
+The colon recurrence records (etype 1, 929 patients) miss ``nodes`` (18) and ``differ`` (23), so
+forward selection over all candidates drops patients listwise. Oracles: R (live, through
+hccstats.rbridge: glm, prop.test, rms::val.prob, wilcox.test), the library's own functions for
+the bootstrap numbers, and the rendered report.html (parsed with html.parser).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COLON_YAML = """\
+name: Colon cancer recurrence (survival::colon)
+seed: 11
+clinical: {file: clinical.csv, id: patient_id}
+outcome: {column: status, positive: 1, label: Recurrence}
+split: {method: random, ratio: 0.7, stratify: true, seed: 11}
+variables:
+  rx: {type: categorical, levels: [Obs, Lev, Lev+5FU], label: Treatment}
+  sex: {type: binary, levels: [female, male], label: Sex}
+  age: {type: continuous, label: Age, unit: years}
+  obstruct: {type: binary, levels: ["no", "yes"], label: Obstruction}
+  perfor: {type: binary, levels: ["no", "yes"], label: Perforation}
+  adhere: {type: binary, levels: ["no", "yes"], label: Adherence}
+  nodes: {type: continuous, label: Positive lymph nodes}
+  differ: {type: ordinal, levels: [well, moderate, poor], label: Differentiation}
+  extent: {type: ordinal, levels: [submucosa, muscle, serosa, contiguous], label: Local spread}
+  surg: {type: binary, levels: [short, long], label: Time to registration}
+analysis:
+  alpha: 0.2
+"""
+CANDIDATES = [
+    "rx",
+    "sex",
+    "age",
+    "obstruct",
+    "perfor",
+    "adhere",
+    "nodes",
+    "differ",
+    "extent",
+    "surg",
+]
+
+
+def _colon() -> pd.DataFrame:
+    """survival::colon, recurrence records, exported through rpy2 with the study's level names."""
+    from hccstats.rbridge import r_available, run
+
+    if not r_available("survival"):
+        pytest.skip("R with survival is needed to build the colon study")
+    c = run("survival::colon[survival::colon$etype == 1, ]")
+    out = pd.DataFrame({"patient_id": [f"C{int(i):04d}" for i in c["id"]]})
+    out["rx"] = c["rx"].astype(str).to_numpy()
+    out["sex"] = c["sex"].map({0: "female", 1: "male"}).to_numpy()
+    out["age"] = c["age"].to_numpy()
+    for k in ("obstruct", "perfor", "adhere"):
+        out[k] = c[k].map({0: "no", 1: "yes"}).to_numpy()
+    out["nodes"] = c["nodes"].to_numpy()
+    out["differ"] = c["differ"].map({1: "well", 2: "moderate", 3: "poor"}).to_numpy()
+    spread = {1: "submucosa", 2: "muscle", 3: "serosa", 4: "contiguous"}
+    out["extent"] = c["extent"].map(spread).to_numpy()
+    out["surg"] = c["surg"].map({0: "short", 1: "long"}).to_numpy()
+    out["status"] = c["status"].astype(int).to_numpy()
+    return out
+
+
+@pytest.fixture(scope="module")
+def colon_study(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("colon")
+    _colon().to_csv(folder / "clinical.csv", index=False)
+    (folder / "study.yaml").write_text(COLON_YAML)
+    return folder / "study.yaml"
+
+
+def _report(study: Path, out: Path) -> Path:
+    """``python -m hccstats.report --config study --out out`` (with R), which must succeed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--config", str(study), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def colon(colon_study, tmp_path_factory) -> Path:
+    return _report(colon_study, tmp_path_factory.mktemp("colon-report") / "report")
+
+
+class _Tables(HTMLParser):
+    """Every <table> of report.html as rows of cell texts, with the caption before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row, self._cell = None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(report: Path) -> list[pd.DataFrame]:
+    page = _Tables()
+    html = (report / "report.html").read_text(encoding="utf-8")
+    page.feed(html)
+    return [pd.DataFrame(t[1:], columns=t[0]) for t in page.tables if t]
+
+
+def html_table(report: Path, first_column: str, must_have: str) -> pd.DataFrame:
+    for t in html_tables(report):
+        if t.columns[0] == first_column and any(must_have in c for c in t.columns):
+            return t
+    raise AssertionError(f"no table with columns {first_column!r} … {must_have!r}")
+
+
+def _study_data(colon_study):
+    from hccstats.study import load
+
+    return load(colon_study).data
+
+
+@pytest.mark.r
+def test_every_number_on_the_fitted_patients_agrees_with_r_glm_on_colon(colon, colon_study):
+    """Listwise deletion over the candidates: Table 3, Table 4, calibration, DCA and R use one n."""
+    from hccstats.rbridge import run
+
+    res = json.loads((colon / "results.json").read_text())
+    check = pd.read_csv(colon / "r_check.csv")
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    assert res["r_check"]["all_agree"] is True and len(check) > 80
+    model = res["models"]["Clinical model"]
+    n_fit = model["n"]
+    data = _study_data(colon_study)
+    train, valid = data[data["split"] == "training"], data[data["split"] == "validation"]
+    cands = res["univariate"]["significant"]
+    assert "differ" in cands and "differ" not in model["terms"]  # the candidate that costs patients
+    assert sorted(model["terms"]) == ["extent", "nodes", "rx"]
+    # R: complete cases over every candidate of the training set, then glm on them
+    frame = pd.DataFrame(
+        {
+            c: (train[c].cat.codes.replace(-1, np.nan) + 1).astype(float)
+            if isinstance(train[c].dtype, pd.CategoricalDtype)
+            else train[c].astype(float)
+            for c in CANDIDATES
+        }
+    )
+    frame["rx"] = train["rx"].astype(str).to_numpy()
+    frame["y"] = train["status"].to_numpy(float)
+    r = run(
+        "d <- d[complete.cases(d[, cands]), ]; d$rx <- factor(d$rx, levels = c('Obs', 'Lev', "
+        "'Lev+5FU')); f <- glm(y ~ nodes + rx + extent, data = d, family = binomial, "
+        "control = glm.control(epsilon = 1e-14)); c(nrow(d), coef(f)[1])",
+        d=frame,
+        cands=np.array(cands, dtype=object),
+    )
+    r = np.asarray(r, float)
+    assert n_fit == int(r[0]) < len(train)  # 623 of 650: what glm sees after complete.cases
+    assert sorted(model["patients"]) == sorted(train.dropna(subset=cands).index)
+    # intercept as R has it (relative 1e-6: R's glm at epsilon 1e-14 against Newton at 1e-10)
+    assert model["coef"]["Intercept"] == pytest.approx(float(r[1]), rel=1e-6)
+    n_valid = len(valid.dropna(subset=model["terms"]))
+    perf = pd.DataFrame(res["performance"]["table"]).set_index("set")
+    cal = pd.DataFrame(res["performance"]["calibration_table"]).set_index("set")
+    assert perf.loc["training", "n"] == cal.loc["training", "n"] == n_fit
+    assert perf.loc["validation", "n"] == cal.loc["validation", "n"] == n_valid
+    assert res["performance"]["dca_n"] == {"training": n_fit, "validation": n_valid}
+    assert res["performance"]["calibration"]["Clinical model|training"]["n"] == n_fit
+    t3 = html_table(colon, "Variable", "β")
+    assert any(f"(n = {n_fit})" in c for c in t3.columns)
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert list(t4["n (events)"].str.split(" ").str[0].astype(int)) == [n_fit, n_valid]
+
+
+def test_table3_intercept_and_reference_rows_against_fit_on_colon(colon):
+    res = json.loads((colon / "results.json").read_text())
+    coef = res["models"]["Clinical model"]["coef"]
+    t3 = html_table(colon, "Variable", "β")
+    beta = next(c for c in t3.columns if c.endswith(": β"))
+    orc = next(c for c in t3.columns if c.endswith(": OR (95% CI)"))
+    assert t3.iloc[0]["Variable"] == "Intercept"
+    assert float(t3.iloc[0][beta].replace("−", "-")) == pytest.approx(coef["Intercept"], abs=5e-4)
+    labels = list(t3["Variable"])
+    i = labels.index("Treatment")  # a three-level factor: header, reference, levels
+    assert labels[i + 1 : i + 4] == ["Obs", "Lev", "Lev+5FU"]
+    assert t3.iloc[i + 1][orc] == "Ref" and t3.iloc[i][orc] == ""
+    assert "NA" not in t3.to_numpy().ravel().tolist()
+
+
+@pytest.mark.r
+def test_performance_cis_and_calibration_against_r_prop_test_and_val_prob_on_colon(colon):
+    check = pd.read_csv(colon / "r_check.csv")
+    for what in ("sensitivity", "specificity", "accuracy", "ppv", "npv"):
+        rows = check[check["quantity"].str.startswith(f"{what} 95% CI")]
+        assert len(rows) == 4 and rows["agree"].all(), what  # low/high × training/validation
+    for r_name in ("Intercept", "Slope", "Brier", "Emax", "S:p"):
+        rows = check[check["quantity"].str.startswith(f"val.prob {r_name}, ")]
+        assert len(rows) >= 1 and rows["agree"].all(), r_name
+    for what in ("Hosmer-Lemeshow p", "le Cessie-van Houwelingen p", "calibration slope 95% CI"):
+        assert check["quantity"].str.startswith(what).any(), what
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    for col in ("Sensitivity", "Specificity", "Accuracy", "PPV", "NPV"):
+        assert f"{col}, % (95% CI)" in t4.columns
+    cal = html_table(colon, "Model", "Calibration slope (95% CI)")
+    valid = cal[cal["Set"] == "Validation"].iloc[0]
+    assert "–" in valid["Calibration slope (95% CI)"] and valid["Hosmer–Lemeshow p"] != "NA"
+
+
+def test_single_model_has_no_delong_column_or_footnote_on_colon(colon):
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert "p value" not in t4.columns and "NA" not in t4.to_numpy().ravel().tolist()
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "DeLong test against" not in html
+    assert "Wilson score 95% CIs" in html
+
+
+def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_study):
+    """The optimism-corrected indices are hs.validate's with the forward selection repeated in
+    every resample (same B, seed), and the footnote says so."""
+    import hccstats as hs
+    from hccstats.study import load
+
+    res = json.loads((colon / "results.json").read_text())
+    model = res["models"]["Clinical model"]
+    study = load(colon_study)
+    d = study.data[study.data["split"] == "training"].copy()
+    for c in ("differ", "extent"):  # ordinal as scores, as the report
+        d[c] = d[c].cat.codes.replace(-1, np.nan).astype(float) + 1
+    sw = hs.forward_lr(d, "status", res["univariate"]["significant"], nan_policy="omit")
+    fit = sw.fit
+    assert list(fit.data.index) == model["patients"]
+    iv = pd.DataFrame(res["performance"]["internal_validation"]).set_index("index")
+    vs = hs.validate(sw, B=int(iv["B"].iloc[0]), seed=study.seed)
+    v = vs.table
+    assert iv["selection_repeated"].all()
+    freq = res["performance"]["selection_frequency"]["Clinical model"]
+    assert freq == pytest.approx(vs.selection_frequency.to_dict(), rel=1e-12)
+    # the plain refit of the final model differs: the selection's optimism is included
+    plain = hs.validate(fit, B=int(iv["B"].iloc[0]), seed=study.seed).table
+    assert iv.loc["Calibration slope", "corrected"] != pytest.approx(
+        plain.loc["Slope", "index_corrected"], rel=1e-9
+    )
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "selection (same candidates, entry and removal p) was repeated in every resample" in html
+    assert "not repeated in the resamples" not in html
+    assert iv.loc["Calibration slope", "corrected"] == pytest.approx(
+        v.loc["Slope", "index_corrected"], rel=1e-9
+    )
+    assert iv.loc["C statistic (AUC)", "corrected"] == pytest.approx(
+        0.5 + v.loc["Dxy", "index_corrected"] / 2, rel=1e-9
+    )
+    assert iv.loc["Brier score", "corrected"] == pytest.approx(
+        v.loc["B", "index_corrected"], rel=1e-9
+    )
+
+
+def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
+    tripod = html_table(colon, "TRIPOD item", "Status").set_index("TRIPOD item")["Status"]
+    t3 = html_table(colon, "Variable", "β")
+    cal = html_table(colon, "Model", "Calibration slope (95% CI)")
+    evidence = {
+        "15a": "Intercept" in set(t3["Variable"]),
+        "16": cal["Calibration intercept (95% CI)"].str.contains("–").any()
+        and cal["Calibration slope (95% CI)"].str.contains("–").any(),
+    }
+    for item, present in evidence.items():
+        assert (tripod[item] == "reported") == present, item
+    t4 = html_table(colon, "Model", "AUC (95% CI)")
+    assert (tripod["14a"] == "reported") == ("n (events)" in t4.columns)
+    assert tripod["15a"] == "reported" and tripod["16"] == "reported"
+
+
+def test_tripod_item_not_reported_when_the_table_lacks_it_against_report_model():
+    from hccstats.report._tripod import tripod_status
+    from reports import Report
+
+    class _Ctx:  # the one attribute tripod_status reads: the Report about to be rendered
+        report = Report("r")
+
+    sec = _Ctx.report.section("Models")
+    sec.table(
+        "table3_multivariable",
+        pd.DataFrame({"label": ["Age"], "b": [0.1]}),
+        formats={"Variable": lambda r: r["label"], "Clinical model: β": lambda r: str(r["b"])},
+    )
+    assert tripod_status(_Ctx, "15a", "ok") == "not reported"
+    assert tripod_status(_Ctx, "16", "ok") == "not reported"
+    assert tripod_status(_Ctx, "16", "failed") == "failed"
+    assert tripod_status(_Ctx, "14a", "ok") == "not reported"
+    assert tripod_status(_Ctx, "4a", "ok") == "reported"  # items without evidence: the stage
+
+
+@pytest.mark.r
+def test_ordinal_baseline_p_against_r_wilcox_on_scores_on_colon(colon, colon_study):
+    from hccstats.rbridge import run
+
+    data = _study_data(colon_study)
+    scores = data["differ"].cat.codes.replace(-1, np.nan).astype(float) + 1
+    p_r = run(
+        "wilcox.test(x ~ g)$p.value",
+        x=scores[scores.notna()].to_numpy(),
+        g=data.loc[scores.notna(), "split"].astype(str).to_numpy(),
+    )
+    res = json.loads((colon / "results.json").read_text())
+    tests = pd.DataFrame(res["baseline"]["split"]["tests"]).set_index("variable")
+    # deterministic algebra on both sides: relative 1e-9
+    assert tests.loc["differ", "p_value"] == pytest.approx(float(p_r), rel=1e-9)
+    t = html_table(colon, "Characteristic", "Training set")
+    row = t[t["Characteristic"].str.startswith("Differentiation")].iloc[0]
+    assert row["Test"] == "Mann–Whitney U (scores)"
+    nodes = t[t["Characteristic"].str.startswith("Positive lymph nodes")].iloc[0]
+    assert nodes.iloc[1] == "2 (1, 4)"  # integer counts print as integers
+    html = (colon / "report.html").read_text(encoding="utf-8")
+    assert "Mann–Whitney U test on their scores" in html
+
+
+def test_or_digits_separate_ci_limits_against_printed_values():
+    """An OR per unit of a fine scale (AFP, ng/mL) never prints as 1.00 (1.00–1.00)."""
+    from reports.formatting import fmt_or_ci
+
+    assert fmt_or_ci(1.00043, 1.00012, 1.00074) == "1.0004 (1.0001–1.0007)"
+    assert fmt_or_ci(3.0712, 1.52, 6.22) == "3.07 (1.52–6.22)"  # the study's style, unchanged
+    assert fmt_or_ci(1.0187, 1.0112, 1.0191) == "1.02 (1.01–1.02)"  # limits apart: 2 decimals
+    assert fmt_or_ci(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
+
+
+PRESPECIFIED = """\
+analysis:
+  alpha: 0.2
+  selection: backward_lr
+  models:
+    Prespecified: [age, nodes, rx, obstruct]
+  bootstrap: {B: 200, seed: 5}
+  dca_thresholds: {from: 0, to: 0.5, by: 0.05}
+  per: {age: 10}
+"""
+
+
+@pytest.fixture(scope="module")
+def prespecified(colon_study, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("colon-prespecified")
+    (folder / "clinical.csv").write_bytes((colon_study.parent / "clinical.csv").read_bytes())
+    text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
+    (folder / "study.yaml").write_text(text)
+    return _report(folder / "study.yaml", folder / "report")
+
+
+@pytest.mark.r
+def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, colon_study):
+    """analysis: {models: ...} beside backward selection: every variable kept, R agrees."""
+    from hccstats.rbridge import run
+
+    res = json.loads((prespecified / "results.json").read_text())
+    check = pd.read_csv(prespecified / "r_check.csv")
+    assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
+    assert list(res["models"]) == ["Clinical model", "Prespecified"]
+    model = res["models"]["Prespecified"]
+    assert model["selection"] == "prespecified" and model["steps"] is None
+    assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"]
+    assert model["n"] == len(train.dropna(subset=["age", "nodes", "rx", "obstruct"]))
+    # R: OR per 10 years of age = exp(10 * coef) with its Wald CI (deterministic: 1e-6 relative)
+    r = np.asarray(
+        run(
+            "d$rx <- factor(d$rx, levels = c('Obs', 'Lev', 'Lev+5FU')); "
+            "f <- glm(y ~ age + nodes + rx + obstruct, data = d, family = binomial, "
+            "control = glm.control(epsilon = 1e-14)); c(exp(10 * coef(f)['age']), "
+            "exp(10 * confint.default(f)['age', ]))",
+            d=pd.DataFrame(
+                {
+                    "y": train["status"].to_numpy(float),
+                    "age": train["age"].to_numpy(float),
+                    "nodes": train["nodes"].to_numpy(float),
+                    "rx": train["rx"].astype(str).to_numpy(),
+                    "obstruct": train["obstruct"].astype(str).to_numpy(),
+                }
+            ),
+        ),
+        float,
+    )
+    ors = pd.DataFrame(model["odds_ratios"]).set_index("term")
+    got = ors.loc["age", ["estimate", "ci_low", "ci_high"]].to_numpy(float)
+    np.testing.assert_allclose(got, r, rtol=1e-6)
+    assert ors.loc["age", "per"] == 10
+    t3 = html_table(prespecified, "Variable", "β")
+    assert "Age (years) (per 10)" in set(t3["Variable"])
+    assert "Obstruction: yes vs no" in set(t3["Variable"])
+    dca = pd.DataFrame(res["performance"]["dca"]["validation"])
+    np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
+    iv = pd.DataFrame(res["performance"]["internal_validation"])
+    assert (iv["B"] == 200).all()
+    # backward selection is not repeated in the resamples: plain refits, and the footnote says so
+    assert not iv["selection_repeated"].any() and res["performance"]["selection_frequency"] == {}
+    html = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert "Clinical model: the backward LR selection is not repeated in the resamples" in html
+    # two models: a DeLong column, on the patients both have
+    t4 = html_table(prespecified, "Model", "AUC (95% CI)")
+    assert "p value" in t4.columns and "Ref" in set(t4["p value"])
+    assert check["quantity"].str.startswith("DeLong p, Clinical model vs Prespecified").any()
+
+
+def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecified, colon_study):
+    """analysis: {selection: backward_lr}: the clinical model is hs.backward_lr's."""
+    import hccstats as hs
+
+    res = json.loads((prespecified / "results.json").read_text())
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"].copy()
+    for c in ("differ", "extent"):  # ordinal as scores, as the report
+        train[c] = train[c].cat.codes.replace(-1, np.nan).astype(float) + 1
+    cands = res["univariate"]["significant"]
+    sw = hs.backward_lr(train, "status", cands, nan_policy="omit")
+    model = res["models"]["Clinical model"]
+    assert model["selection"] == "backward_lr" and model["terms"] == list(sw.fit.terms)
+    assert [s["term"] for s in model["steps"]] == list(sw.steps["term"])
+    assert model["coef"] == pytest.approx(sw.fit.coef.to_dict(), rel=1e-12)
+    html = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert "Backward LR selection steps" in html and "SPSS Backward: LR" in html
