@@ -11,6 +11,7 @@ import argparse
 import errno
 import signal
 import sys
+import threading
 
 from .errors import ExtractError
 
@@ -130,6 +131,8 @@ def _os_error(exc: OSError) -> int:
 
 
 def _interrupt(signum, frame):
+    # joblib's executor threads may trip over the workers being stopped: no traceback then
+    threading.excepthook = lambda args: None
     raise KeyboardInterrupt
 
 
@@ -137,6 +140,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     # SIGTERM as Ctrl-C: joblib then stops its worker processes before this one exits
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         if args.merge:
             from .shards import merge_shards
