@@ -17,8 +17,16 @@ ETA = r"{what}:.* [1-9]\d*/{total} \[\d\d:\d\d<\d\d:\d\d"
 
 @pytest.fixture(autouse=True)
 def every_update_drawn(monkeypatch):
-    """tqdm redraws at most every 0.1 s; these loops are faster, so draw on every update."""
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")
+    """tqdm redraws at most every 0.1 s; these loops are faster, so draw on every update.
+
+    (tqdm reads ``TQDM_MININTERVAL`` once, when it is first imported: within a whole test
+    session that happened long before this test, so the bar class itself is patched.)
+    """
+    import functools
+
+    import tqdm.auto
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", functools.partial(tqdm.auto.tqdm, mininterval=0))
 
 
 def test_bootstrap_progress_shows_resamples_and_time_left(capsys):
