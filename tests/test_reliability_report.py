@@ -331,7 +331,10 @@ def test_methods_name_each_seed_and_the_stratification_done(awkward):
     methods = (out / "methods.md").read_text(encoding="utf-8")
     assert "stratified by outcome (seed 11)" in methods and "center" not in methods
     assert "the training/validation split, seed 11 (the run's --seed)" in methods
-    assert "the 20 bootstrap resamples of the calibration, seed 11 (the run's --seed)" in methods
+    assert (
+        "the 20 bootstrap resamples of the calibration and the internal validation, "
+        "seed 11 (the run's --seed)"
+    ) in methods
     assert "Every random step used the seed" not in methods
 
 

@@ -387,6 +387,12 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     assert list(res["models"]) == ["Clinical model", "Prespecified"]
     model = res["models"]["Prespecified"]
     assert model["selection"] == "prespecified" and model["steps"] is None
+    # methods.md names the seed the bootstrap used, and where it came from
+    methods = (prespecified / "methods.md").read_text(encoding="utf-8")
+    assert (
+        "the 200 bootstrap resamples of the calibration and the internal validation, seed 5 "
+        "(the study file: analysis.bootstrap.seed)"
+    ) in methods
     assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
     data = _study_data(colon_study)
     train = data[data["split"] == "training"]

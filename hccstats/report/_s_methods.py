@@ -86,8 +86,16 @@ def seeds_sentence(ctx: Context) -> str:
             )
         steps.append(f"the signature search's cross-validation folds, seed {ctx.seed} ({run_from})")
     if ctx.stage_status.get("performance") == "ok":
+        plan = ctx.shared.get("plan")
+        B, seed = (plan.B, plan.bootstrap_seed) if plan else (ctx.options.B, ctx.seed)
+        given = "seed" in ((ctx.study.config.get("analysis") or {}).get("bootstrap") or {})
         steps.append(
-            f"the {ctx.options.B} bootstrap resamples of the calibration, seed {ctx.seed} ({run_from})"
+            f"the {B} bootstrap resamples of the calibration and the internal validation, "
+            f"seed {seed} ({'the study file: analysis.bootstrap.seed' if given else run_from})"
+        )
+    if ctx.stage_status.get("survival") == "ok":
+        steps.append(
+            f"the bootstrap of the Cox calibration at the horizon, seed {ctx.seed} ({run_from})"
         )
     return "Random steps and their seeds: " + "; ".join(steps) + "."
 
