@@ -14,23 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError, SeparationWarning
+from ..logistic._univariate import COLUMNS as UNIVARIATE_COLUMNS
 
 __all__ = ["univariable_rows", "drop_collinear", "drop_empty_levels", "COLUMNS"]
 
-COLUMNS = [
-    "predictor",
-    "term",
-    "level",
-    "reference",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "n",
-    "events",
-    "per",
-    "note",
-]
+COLUMNS = [*UNIVARIATE_COLUMNS, "note"]
 
 
 def _reason(exc: Exception) -> str:
