@@ -10,18 +10,9 @@ from _calibration_data import birthwt_fit, read_ref, resamples_seed11
 import hccstats as hs
 from hccstats import InputError
 from hccstats.calibration import calibrate, calibration_curve, val_prob
+from hccstats.rbridge.rms_validation import CALIBRATE_COLUMNS
 
-COLS = [
-    "predicted",
-    "apparent",
-    "bias_corrected",
-    "index_orig",
-    "training",
-    "test",
-    "optimism",
-    "index_corrected",
-    "n",
-]
+COLS = list(CALIBRATE_COLUMNS)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,19 @@ __all__ = [
     "bootstrap_indices_r",
 ]
 
+#: the columns of rms::calibrate's table, named as ``hccstats.calibrate``'s table names them
+CALIBRATE_COLUMNS = (
+    "predicted",
+    "apparent",
+    "bias_corrected",
+    "index_orig",
+    "training",
+    "test",
+    "optimism",
+    "index_corrected",
+    "n",
+)
+
 _FIT = """
 suppressMessages(library(rms))
 colnames(X) <- paste0("x", seq_len(ncol(X)))
@@ -123,18 +136,7 @@ def calibrate_r(fit=None, *, X=None, y_true=None, B: int = 200, seed: int = 1) -
     """
     )
     r = run(code, X=Xd, y=y, B=int(B), s=int(seed))
-    cols = [
-        "predicted",
-        "apparent",
-        "bias_corrected",
-        "index_orig",
-        "training",
-        "test",
-        "optimism",
-        "index_corrected",
-        "n",
-    ]
-    r["table"] = pd.DataFrame(r["table"], columns=cols)
+    r["table"] = pd.DataFrame(r["table"], columns=list(CALIBRATE_COLUMNS))
     return r
 
 

@@ -16,6 +16,20 @@ REQUIRES: tuple[str, ...] = ()
 PACKAGES = ("stats", "pROC", "rms", "car", "survival", "Hmisc")
 
 
+#: r_check.csv's columns ("error" only when R ran)
+COLUMNS = (
+    "stage",
+    "quantity",
+    "hccstats",
+    "r",
+    "difference",
+    "tolerance",
+    "agree",
+    "r_call",
+    "error",
+)
+
+
 def _fmt(x: float) -> str:
     if x is None or not math.isfinite(x):
         return F.NA
@@ -24,18 +38,7 @@ def _fmt(x: float) -> str:
 
 def run(ctx: Context, section: Section) -> None:
     if not ctx.options.use_r:
-        ctx.shared["r_check"] = pd.DataFrame(
-            columns=[
-                "stage",
-                "quantity",
-                "hccstats",
-                "r",
-                "difference",
-                "tolerance",
-                "agree",
-                "r_call",
-            ]
-        )
+        ctx.shared["r_check"] = pd.DataFrame(columns=list(COLUMNS[:-1]))
         ctx.results["r_check"] = {"skipped": True, "reason": "--no-r"}
         raise StageUnavailable("skipped (--no-r): no number was recomputed in R")
     from hccstats.rbridge import r_versions, require_r
@@ -78,17 +81,7 @@ def run(ctx: Context, section: Section) -> None:
         )
     table = pd.DataFrame(
         rows,
-        columns=[
-            "stage",
-            "quantity",
-            "hccstats",
-            "r",
-            "difference",
-            "tolerance",
-            "agree",
-            "r_call",
-            "error",
-        ],
+        columns=list(COLUMNS),
     )
     ctx.shared["r_check"] = table
     bad = table[~table["agree"]] if len(table) else table
