@@ -297,13 +297,14 @@ def _selected_chunk(selection, X, y, blocks, ix):
     l0 = null_deviance(y, W)
     fail = np.zeros(len(ix), dtype=bool)
     kept = np.zeros((len(ix), len(selection.candidates)), dtype=bool)
-    for b, rows in enumerate(ix):
+    for b in range(len(ix)):
+        rows = np.flatnonzero(W[b])  # the resample as its distinct rows and their counts
         Xb, yb = X[rows], y[rows]
         if yb.min() == yb.max():
             fail[b] = True
             continue
         with np.errstate(all="ignore"):
-            sel = selection.repeat_on(Xb, yb, blocks)
+            sel = selection.repeat_on(Xb, yb, blocks, weights=W[b, rows])
         cols = sel.columns
         if (
             not sel.core.converged

@@ -31,6 +31,7 @@ from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
 from ._print import print_table
+from ._select_fit import cannot_be_removed, fit_weighted, one_step_start, removal_lr_bounds
 from ._univariate import quote_name
 
 __all__ = [
@@ -98,8 +99,15 @@ class Stepwise:
         d = build_design(formula, self.fit.data)
         return d, candidate_blocks(d, self.candidates)
 
-    def repeat_on(self, X: np.ndarray, y: np.ndarray, blocks: dict[str, np.ndarray]) -> Selection:
-        """The same selection (candidates, entry, removal, test, max_steps) on other rows."""
+    def repeat_on(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        blocks: dict[str, np.ndarray],
+        weights: np.ndarray | None = None,
+    ) -> Selection:
+        """The same selection (candidates, entry, removal, test, max_steps) on other rows
+        (``weights``: their frequencies, e.g. a bootstrap resample's counts)."""
         if self.direction != "forward":
             raise InputError(
                 f"repeating a {self.direction} selection in resamples is not available; "
@@ -114,6 +122,7 @@ class Stepwise:
             removal=self.removal,
             entry_test=self.entry_test,
             max_steps=self.max_steps,
+            weights=weights,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -152,21 +161,31 @@ class Stepwise:
 
 
 def score_tests(
-    X1: np.ndarray, core: CoreFit, y: np.ndarray, Z: np.ndarray, blocks: list[np.ndarray]
+    X1: np.ndarray,
+    core: CoreFit,
+    y: np.ndarray,
+    Z: np.ndarray,
+    blocks: list[np.ndarray],
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rao score statistics (and df) for adding each block of columns of Z to the model X1.
 
     Efficient score U_b' (Z_b' W Z_b - Z_b' W X1 (X1' W X1)^-1 X1' W Z_b)^-1 U_b at the
-    current ML fit, U_b = Z_b'(y - p): R's ``add1.glm(test = "Rao")``.
+    current ML fit, U_b = Z_b'(y - p): R's ``add1.glm(test = "Rao")``. ``weights``: frequency
+    weights of the rows (a bootstrap resample's counts), as if each row were repeated.
     """
     p = core.fitted
     w = p * (1.0 - p)
+    r = y - p
+    if weights is not None:
+        w = w * weights
+        r = r * weights
     sw = np.sqrt(w)
     # weighted least-squares residuals of all candidate columns on X1, in one go
     q, _ = linalg.qr(X1 * sw[:, None], mode="economic", check_finite=False)
     Zw = Z * sw[:, None]
     Zr = Zw - q @ (q.T @ Zw)
-    u = Z.T @ (y - p)
+    u = Z.T @ r
     stats = np.empty(len(blocks))
     dfs = np.empty(len(blocks))
     ss = np.einsum("ij,ij->j", Zr, Zr)
@@ -324,11 +343,22 @@ def select_forward(
     removal: float,
     entry_test: str = "score",
     max_steps: int | None = None,
+    weights: np.ndarray | None = None,
 ) -> Selection:
     """The forward-LR selection of :func:`forward_lr` on a design matrix (intercept column
-    first) and 0/1 outcome, the candidates given as column blocks; no input checks."""
+    first) and 0/1 outcome, the candidates given as column blocks; no input checks.
+
+    ``weights``: frequency weights of the rows (a bootstrap resample as its distinct rows and
+    their counts gives the selection of the resample itself). Each model is fitted once (warm
+    started from the model it grew from); a removal LR test refits the reduced model only when
+    a lower bound on its statistic cannot already exclude the removal
+    (:func:`~hccstats.logistic._select_fit.removal_lr_bounds`), so the steps are those of
+    refitting every reduced model.
+    """
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
-    st = _State([], {frozenset()}, [], _fit(X, y, [0]))
+    c = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    rows = _Rows(X, y, c)
+    st = _State([], {frozenset()}, [], rows.fit([0]))
     while True:
         out = [c for c in candidates if c not in st.inmodel]
         if not out:
@@ -337,19 +367,38 @@ def select_forward(
         if st.step >= max_steps:
             stopped = f"max_steps ({max_steps}) reached"
             break
-        stopped = _enter(X, y, blocks, out, st, entry, entry_test) or _remove(
-            X, y, blocks, st, removal, max_steps
+        stopped = _enter(rows, blocks, out, st, entry, entry_test) or _remove(
+            rows, blocks, st, removal, max_steps
         )
         if stopped:
             break
     return Selection(st.inmodel, st.log, stopped, st.current, _columns(blocks, st.inmodel))
 
 
-def _enter(X, y, blocks, out, st: _State, entry, entry_test) -> str | None:
+@dataclass
+class _Rows:
+    """The rows a selection runs on, and every model fitted on them (by ordered columns)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    c: np.ndarray
+    fits: dict = field(default_factory=dict)
+
+    def fit(self, cols: list[int], start=None) -> CoreFit:
+        key = tuple(cols)
+        if key not in self.fits:
+            self.fits[key] = fit_weighted(self.X[:, cols], self.y, self.c, start)
+        return self.fits[key]
+
+
+def _enter(rows: _Rows, blocks, out, st: _State, entry, entry_test) -> str | None:
     """Enter the best candidate (smallest p below ``entry``), or say why the selection stops."""
     cols = _columns(blocks, st.inmodel)
-    test = _score_candidates if entry_test == "score" else _lr_entry
-    stat, df = test(X, y, cols, st.current, [blocks[c] for c in out])
+    new_blocks = [blocks[c] for c in out]
+    if entry_test == "score":
+        stat, df = _score_candidates(rows.X, rows.y, cols, st.current, new_blocks, rows.c)
+    else:
+        stat, df = _lr_entry_rows(rows, cols, st.current, new_blocks)
     pvals = sps.chi2.sf(stat, df)
     best = int(np.argmin(pvals))  # first among ties, in candidate order
     if not pvals[best] < entry:
@@ -361,15 +410,17 @@ def _enter(X, y, blocks, out, st: _State, entry, entry_test) -> str | None:
     st.inmodel.append(out[best])
     st.visited.add(new_model)
     st.log.append(_row(st.step, "enter", out[best], stat[best], df[best], pvals[best]))
-    st.current = _fit(X, y, _columns(blocks, st.inmodel))
+    start = np.r_[st.current.coef, np.zeros(len(blocks[out[best]]))]
+    st.current = rows.fit(_columns(blocks, st.inmodel), start=start)
     return None
 
 
-def _remove(X, y, blocks, st: _State, removal, max_steps) -> str | None:
+def _remove(rows: _Rows, blocks, st: _State, removal, max_steps) -> str | None:
     """Remove terms (largest LR p above ``removal``) while any qualifies; a cycle stops."""
     while len(st.inmodel) > 0 and st.step < max_steps:
-        lr, ldf, fits = _lr_removal(X, y, blocks, st.inmodel, st.current)
-        rp = sps.chi2.sf(lr, ldf)
+        lr, ldf, fits = _removal_tests(rows, blocks, st.inmodel, st.current, removal)
+        # terms whose bound already excludes removal: p taken as 0 (below any threshold)
+        rp = np.where(np.isnan(lr), 0.0, sps.chi2.sf(np.nan_to_num(lr), ldf))
         worst = int(np.argmax(rp))  # first among ties, in entry order
         if not rp[worst] > removal:
             break
@@ -383,6 +434,46 @@ def _remove(X, y, blocks, st: _State, removal, max_steps) -> str | None:
         st.current = fits[worst]
         del st.inmodel[worst]
     return None
+
+
+def _removal_tests(rows: _Rows, blocks, inmodel, current, removal):
+    """LR statistics of removing each term: exact where the reduced model was fitted already or
+    its bound does not exclude removal (refitted then, from the one-step start), else nan."""
+    full_cols = _columns(blocks, inmodel)
+    where = {j: i for i, j in enumerate(full_cols)}
+    positions = [np.array([where[int(j)] for j in blocks[t]]) for t in inmodel]
+    dfs = np.array([len(blocks[t]) for t in inmodel], dtype=float)
+    lr = np.full(len(inmodel), np.nan)
+    fits: list = [None] * len(inmodel)
+    cols_of = [_columns(blocks, [u for u in inmodel if u != t]) for t in inmodel]
+    need = [k for k in range(len(inmodel)) if tuple(cols_of[k]) not in rows.fits]
+    if need:
+        bounds = removal_lr_bounds(
+            rows.X[:, full_cols], rows.y, rows.c, current, [positions[k] for k in need]
+        )
+        safe = cannot_be_removed(bounds, dfs[need], current.loglik, removal)
+        need = [k for k, s in zip(need, safe) if not s]
+    for k in range(len(inmodel)):
+        key = tuple(cols_of[k])
+        if key not in rows.fits and k not in need:
+            continue
+        if key not in rows.fits:
+            keep = [where[j] for j in cols_of[k]]
+            rows.fit(cols_of[k], start=one_step_start(current, keep, positions[k]))
+        fits[k] = rows.fits[key]
+        lr[k] = max(2.0 * (current.loglik - fits[k].loglik), 0.0)
+    return lr, dfs, fits
+
+
+def _lr_entry_rows(rows: _Rows, cols, current, new_blocks):
+    stat = np.empty(len(new_blocks))
+    df = np.empty(len(new_blocks))
+    for k, b in enumerate(new_blocks):
+        start = np.r_[current.coef, np.zeros(len(b))]
+        f = rows.fit(cols + [int(j) for j in b], start=start)
+        stat[k] = max(2.0 * (f.loglik - current.loglik), 0.0)
+        df[k] = len(b)
+    return stat, df
 
 
 def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
@@ -403,14 +494,14 @@ def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
     )
 
 
-def _score_candidates(X, y, cols, current, new_blocks):
+def _score_candidates(X, y, cols, current, new_blocks, weights=None):
     """Score tests of adding each block (columns of X) to the model of columns ``cols``."""
     flat = np.concatenate(new_blocks)
     local, pos = [], 0
     for b in new_blocks:
         local.append(np.arange(pos, pos + len(b)))
         pos += len(b)
-    return score_tests(X[:, cols], current, y, X[:, flat], local)
+    return score_tests(X[:, cols], current, y, X[:, flat], local, weights)
 
 
 def _columns(blocks, terms) -> list[int]:
@@ -426,17 +517,6 @@ def _row(step, action, term, stat, df, p) -> dict:
         "df": int(df),
         "p_value": float(p),
     }
-
-
-def _lr_entry(X, y, cols, current, new_blocks):
-    stat = np.empty(len(new_blocks))
-    df = np.empty(len(new_blocks))
-    for k, b in enumerate(new_blocks):
-        start = np.r_[current.coef, np.zeros(len(b))]
-        f = _fit(X, y, cols + [int(j) for j in b], start=start)
-        stat[k] = max(2.0 * (f.loglik - current.loglik), 0.0)
-        df[k] = len(b)
-    return stat, df
 
 
 def _lr_removal(X, y, blocks, inmodel, current):
