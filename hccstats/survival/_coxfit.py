@@ -125,7 +125,10 @@ def fit_cox(rs: RiskSets, X: np.ndarray, *, max_iter: int = 50, tol: float = 1e-
         new_beta = beta + step
         new = evaluate(rs, X, new_beta, Xd=Xd)
         halvings = 0
-        while not np.isfinite(new.loglik) or (new.loglik < cur.loglik and halvings < 40):
+        # a fall within rounding (at the maximum, a tie's many log terms differ by ~1e-16
+        # relative) is no fall: halving it would only repeat the noise
+        floor = cur.loglik - 1e-12 * (abs(cur.loglik) + 1.0)
+        while not np.isfinite(new.loglik) or (new.loglik < floor and halvings < 40):
             new_beta = (new_beta + beta) / 2.0
             new = evaluate(rs, X, new_beta, Xd=Xd)
             halvings += 1
