@@ -112,7 +112,11 @@ def _directions(cov: np.ndarray, beta: np.ndarray, positions: list[np.ndarray]) 
     """Columns v_s = cov[:, s] cov[s, s]^-1 beta[s], one per term (k x terms)."""
     V = np.empty((len(beta), len(positions)))
     for j, pos in enumerate(positions):
-        V[:, j] = cov[:, pos] @ linalg.solve(cov[np.ix_(pos, pos)], beta[pos], assume_a="pos")
+        if len(pos) == 1:
+            i = pos[0]
+            V[:, j] = cov[:, i] * (beta[i] / cov[i, i])
+        else:
+            V[:, j] = cov[:, pos] @ np.linalg.solve(cov[np.ix_(pos, pos)], beta[pos])
     return V
 
 
