@@ -365,7 +365,9 @@ def select_forward(
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     c = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     rows = _Rows(X, y, c)
-    st = _State([], {frozenset()}, [], rows.fit([0]))
+    rate = float(c @ y) / float(c.sum())  # the intercept-only MLE: the start is the answer
+    start = [np.log(rate / (1.0 - rate))] if 0.0 < rate < 1.0 else None
+    st = _State([], {frozenset()}, [], rows.fit([0], start=start))
     while True:
         out = [c for c in candidates if c not in st.inmodel]
         if not out:

@@ -9,6 +9,8 @@ optimism-corrected C, calibration intercept and slope, Brier score and Emax of
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -133,14 +135,18 @@ def repeatable(selection) -> bool:
     return selection is not None and getattr(selection, "direction", None) == "forward"
 
 
-def internal_validation(fit, B: int, seed: int, selection=None):
+def internal_validation(fit, B: int, seed: int, selection=None, n_jobs: int | None = None):
     """``hccstats.validate``: with a forward selection given, the selection is repeated in every
-    resample (``rms::validate(fit, B, bw = TRUE)``-equivalent); otherwise the plain refit."""
+    resample (``rms::validate(fit, B, bw = TRUE)``-equivalent); otherwise the plain refit.
+
+    ``n_jobs``: threads (default: up to 2 cores); the numbers do not depend on it."""
     from hccstats import validate
 
+    if n_jobs is None:
+        n_jobs = max(1, min(2, os.cpu_count() or 1))
     if repeatable(selection):
-        return validate(fit, B=B, seed=seed, selection=selection)
-    return validate(fit, B=B, seed=seed)
+        return validate(fit, B=B, seed=seed, selection=selection, n_jobs=n_jobs)
+    return validate(fit, B=B, seed=seed, n_jobs=n_jobs)
 
 
 def internal_validation_rows(model: str, v) -> list[dict]:
