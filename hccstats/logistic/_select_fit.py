@@ -14,7 +14,8 @@ entropy, so for any ``alpha`` with ``X_r' C (y - alpha) = 0`` (C the counts) eve
 model's log-likelihood is at most ``-sum(C h(alpha))``, and the LR statistic is at least
 ``2 (loglik + sum(C h(alpha)))``. ``alpha = p - t pi (X v)`` (``pi = p (1 - p)``,
 ``v = cov[:, s] cov[s, s]^-1 beta[s]``) satisfies the constraint for every ``t``; at ``t = 1``
-the bound equals the Wald statistic up to third-order terms. A term whose bound already gives a
+the bound equals the Wald statistic up to third-order terms (``t`` is cut to keep ``alpha``
+inside (0, 1)). A term whose bound already gives a
 p-value below the removal threshold cannot be removed, and needs no refit; the others are
 refitted exactly. The selection's decisions and its logged statistics are therefore those of
 refitting every reduced model. (``cov`` is taken at the fit's last Newton iterate, so the
@@ -124,7 +125,8 @@ def one_step_start(cur: CoreFit, keep: list[int], drop: np.ndarray) -> np.ndarra
     """Start of the reduced fit without the columns ``drop``: the full fit moved to the
     quadratic approximation's optimum with those coefficients at 0 (fastbw's approximation)."""
     v = _directions(cur.cov, cur.coef, [drop])[:, 0]
-    return (cur.coef - v)[keep]
+    start = (cur.coef - v)[keep]
+    return start if np.all(np.isfinite(start)) else cur.coef[keep]
 
 
 def removal_lr_bounds(
@@ -138,19 +140,18 @@ def removal_lr_bounds(
     if not np.all(np.isfinite(cov)):
         return np.zeros(len(positions))
     U = pi[:, None] * (X @ _directions(cov, cur.coef, positions))
+    # the largest t <= 1 that keeps every alpha inside (0, 1) (the bound is concave in t, with
+    # its maximum near t = 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(U > 0, p[:, None] / U, np.where(U < 0, (p[:, None] - 1.0) / U, np.inf))
+    t = np.minimum(1.0, 0.999 * room.min(axis=0))
+    A = p[:, None] - U * t
+    ok = np.isfinite(t) & (t > 0) & np.all((A > 0.0) & (A < 1.0), axis=0)
     out = np.zeros(len(positions))
-    todo = np.arange(len(positions))
-    t = 1.0
-    while todo.size and t > 1e-3:
-        A = p[:, None] - t * U[:, todo]
-        inside = np.all((A > 0.0) & (A < 1.0), axis=0)
-        if inside.any():
-            ok = todo[inside]
-            Ai = A[:, inside]
-            h = -(c @ (Ai * np.log(Ai) + (1.0 - Ai) * np.log(1.0 - Ai)))  # binary entropy
-            out[ok] = np.maximum(2.0 * (cur.loglik + h), 0.0)
-        todo = todo[~inside]
-        t /= 4.0
+    if ok.any():
+        Ai = A[:, ok]
+        h = -(c @ (Ai * np.log(Ai) + (1.0 - Ai) * np.log(1.0 - Ai)))  # binary entropy
+        out[ok] = np.maximum(2.0 * (cur.loglik + h), 0.0)
     return out
 
 
