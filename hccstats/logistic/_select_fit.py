@@ -141,17 +141,16 @@ def removal_lr_bounds(
         return np.zeros(len(positions))
     U = pi[:, None] * (X @ _directions(cov, cur.coef, positions))
     # the largest t <= 1 that keeps every alpha inside (0, 1) (the bound is concave in t, with
-    # its maximum near t = 1)
+    # its maximum near t = 1): alpha_i > 0 needs t U_i < p_i, alpha_i < 1 needs -t U_i < 1 - p_i
     with np.errstate(divide="ignore", invalid="ignore"):
-        room = np.where(U > 0, p[:, None] / U, np.where(U < 0, (p[:, None] - 1.0) / U, np.inf))
-    t = np.minimum(1.0, 0.999 * room.min(axis=0))
-    A = p[:, None] - U * t
-    ok = np.isfinite(t) & (t > 0) & np.all((A > 0.0) & (A < 1.0), axis=0)
+        reach = np.maximum(U * (1.0 / p)[:, None], U * (-1.0 / (1.0 - p))[:, None]).max(axis=0)
+        t = np.minimum(1.0, 0.999 / reach)
     out = np.zeros(len(positions))
+    ok = np.isfinite(t) & (t > 0)
     if ok.any():
-        Ai = A[:, ok]
-        h = -(c @ (Ai * np.log(Ai) + (1.0 - Ai) * np.log(1.0 - Ai)))  # binary entropy
-        out[ok] = np.maximum(2.0 * (cur.loglik + h), 0.0)
+        A = p[:, None] - U[:, ok] * t[ok]
+        h = -(c @ (A * np.log(A) + (1.0 - A) * np.log(1.0 - A)))  # binary entropy
+        out[ok] = np.where(np.isfinite(h), np.maximum(2.0 * (cur.loglik + h), 0.0), 0.0)
     return out
 
 
