@@ -90,6 +90,9 @@ def _encode(y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class RandomForest(RandomForestClassifier):
     """``sklearn.ensemble.RandomForestClassifier`` with a lean ``fit``: the same trees.
 
+    The lean ``fit`` grows the trees one after the other in this thread (``n_jobs`` and
+    ``verbose`` are not used by it; the trees do not depend on them).
+
     R equivalent: ``randomForest::randomForest(x, factor(y), ntree, mtry = floor(sqrt(p)))``
     (same algorithm, different random streams).
 
