@@ -82,3 +82,13 @@ def test_split_data_gives_each_set_from_the_result():
     flow = _flow()
     assert list(flow.training().index) == ["p1", "p2"]
     assert list(flow.validation().index) == ["p3"]
+
+
+def test_fingerprint_of_cells_pandas_cannot_hash():
+    from hccstats.report._s_flow import FlowResult
+
+    flow = _flow()
+    odd = FlowResult(flow.data, pd.DataFrame({"x": [[1, 2], {"a": 1}]}), (), (), {})
+    before = fingerprint(odd)
+    odd.flow.loc[0, "x"].append(3)
+    assert fingerprint(odd) != before

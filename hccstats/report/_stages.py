@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import importlib
+import pickle
 import time
 import traceback
 import warnings
@@ -79,9 +80,12 @@ def _digest(value) -> int:
         if value.dtype == object:
             return hash(tuple(map(str, value.ravel().tolist())))
         return hash(np.ascontiguousarray(value).tobytes())
-    hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+    try:
+        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+    except TypeError:  # cells pandas cannot hash (lists, dicts): their pickled bytes
+        hashed = pickle.dumps(value)
     names = value.columns if isinstance(value, pd.DataFrame) else [value.name]
-    return hash((hashed.tobytes(), tuple(map(str, names))))
+    return hash((hashed, tuple(map(str, names))))
 
 
 def fingerprint(result) -> tuple[int, ...]:
