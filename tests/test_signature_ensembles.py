@@ -94,7 +94,13 @@ def test_perfect_first_stump_stops_as_sklearn_adaboost():
 
 @pytest.mark.parametrize(
     "name, extra",
-    [("rf", {"class_weight": "balanced"}), ("rf", {"max_depth": 3}), ("rf", {"bootstrap": False})],
+    [
+        ("rf", {"class_weight": "balanced"}),
+        ("rf", {"max_depth": 3}),
+        ("rf", {"bootstrap": False}),
+        ("rf", {"min_samples_leaf": 0.05}),
+        ("adaboost", {"learning_rate": 0.5}),  # lean too: the rate only enters the weights
+    ],
 )
 def test_other_settings_fall_back_to_sklearn_fit(name, extra):
     X, y, Xt = _data(13, 100, 8, ties=True)
@@ -108,3 +114,31 @@ def test_adaboost_with_weights_falls_back_to_sklearn_fit():
     lean = AdaBoostStumps(random_state=2).fit(X, y, sample_weight=w)
     parent = AdaBoostClassifier(random_state=2).fit(X, y, sample_weight=w)
     assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_missing_values_left_to_sklearn_trees(name):
+    # scikit-learn's trees split on NaN; the lean path leaves such data to the parent
+    X, y, Xt = _data(19, 100, 6, ties=False)
+    X[::7, 1] = np.nan
+    with sklearn.config_context(assume_finite=True):  # AdaBoost checks finiteness otherwise
+        lean, parent = _both(name, 8, X, y)
+        assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_unfitted_estimator_raises_as_sklearn(name):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        PAIRS[name][0]().predict_proba(np.zeros((2, 3)))
+
+
+def test_search_classifiers_take_the_lean_path():
+    # the search's forest and stumps are the lean estimators, with settings the lean fit covers
+    from hccstats.signature import make_classifier
+
+    X, y, _ = _data(23, 130, 40, ties=False)
+    rf, ada = make_classifier("rf", 2023), make_classifier("adaboost", 2023)
+    assert isinstance(rf, RandomForest) and rf._lean(X, y, None)
+    assert isinstance(ada, AdaBoostStumps) and ada._lean_inputs(X, y, None) is not None

@@ -49,6 +49,12 @@ _TREE_DEFAULTS = {
 }
 
 
+def _same(value, default) -> bool:
+    """``value`` is ``default``, of the same type (``1.0`` is a fraction where ``1`` is a
+    count)."""
+    return type(value) is type(default) and value == default
+
+
 def _n_split_features(max_features, p: int) -> int | None:
     """The number of features tried per split, as ``DecisionTreeClassifier`` sets
     ``max_features_``; ``None`` for a setting this module leaves to scikit-learn."""
@@ -108,11 +114,11 @@ class RandomForest(RandomForestClassifier):
     True
     """
 
-    def _lean(self, y, sample_weight) -> bool:
+    def _lean(self, X, y, sample_weight) -> bool:
         params = self.get_params(deep=False)
         return (
             sample_weight is None
-            and all(params[k] == v for k, v in _TREE_DEFAULTS.items() if k != "splitter")
+            and all(_same(params[k], v) for k, v in _TREE_DEFAULTS.items() if k != "splitter")
             and params["max_depth"] is None
             and params["max_features"] in ("sqrt", None)
             and params["bootstrap"]
@@ -120,12 +126,16 @@ class RandomForest(RandomForestClassifier):
             and not params["oob_score"]
             and not params["warm_start"]
             and np.ndim(y) == 1
+            and not issparse(X)
         )
 
     def fit(self, X, y, sample_weight=None):
-        if not self._lean(y, sample_weight):
+        if not self._lean(X, y, sample_weight):
             return super().fit(X, y, sample_weight)
-        X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite=False)
+        Xv, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite=False)
+        if not np.isfinite(Xv).all():  # missing values: the parent's trees handle them
+            return super().fit(X, y, sample_weight)
+        X = Xv
         check_classification_targets(y)
         classes, y_code, n_classes = _encode(y)
         # the trees see the forest's float64 label codes: their classes are 0.0, 1.0, ...
@@ -155,9 +165,9 @@ class RandomForest(RandomForestClassifier):
     def predict_proba(self, X):
         """Class probabilities: the mean of the trees' leaf class fractions, summed in
         tree order as the parent does (its one-job path)."""
+        check_is_fitted(self)
         if issparse(X) or self.n_outputs_ != 1:
             return super().predict_proba(X)
-        check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
         proba = np.zeros((X.shape[0], self.n_classes_), dtype=np.float64)
         for tree in self.estimators_:
@@ -184,22 +194,26 @@ class AdaBoostStumps(AdaBoostClassifier):
     True
     """
 
-    def _lean(self, y, sample_weight) -> bool:
-        return self.estimator is None and sample_weight is None and len(np.unique(y)) == 2
+    def _lean_inputs(self, X, y, sample_weight) -> dict | None:
+        """What the lean rounds share, or ``None`` where the parent's ``fit`` is used."""
+        if self.estimator is not None or sample_weight is not None or issparse(X):
+            return None
+        Xv, yv = validate_data(self, X, y, dtype=None)  # as the parent: X's own dtype
+        check_classification_targets(yv)
+        classes, y_code, n_classes = _encode(yv)
+        numeric = Xv.dtype.kind in "biuf"
+        if len(classes) != 2 or not numeric or not np.isfinite(Xv).all():
+            return None  # missing values are left to the parent's stumps, which handle them
+        return {
+            "X32": np.asarray(Xv, dtype=np.float32),
+            "classes": classes,
+            "y_code": y_code,
+            "n_classes": n_classes,
+            "rng": np.random.RandomState(),
+        }
 
     def fit(self, X, y, sample_weight=None):
-        self._lean_fit = None
-        if self._lean(y, sample_weight) and not issparse(X):
-            Xv, yv = validate_data(self, X, y, dtype=None)  # as the parent: X's own dtype
-            check_classification_targets(yv)
-            classes, y_code, n_classes = _encode(yv)
-            self._lean_fit = {
-                "X32": np.asarray(Xv, dtype=np.float32),
-                "classes": classes,
-                "y_code": y_code,
-                "n_classes": n_classes,
-                "rng": np.random.RandomState(),
-            }
+        self._lean_fit = self._lean_inputs(X, y, sample_weight)
         try:
             return super().fit(X, y, sample_weight)
         finally:
