@@ -64,6 +64,18 @@ def parser() -> argparse.ArgumentParser:
         help="ids to extract, comma-separated or @file (one per line); "
         "default: every id of the clinical file",
     )
+    p.add_argument(
+        "--scheduler",
+        help="a Dask scheduler's address (tcp://head:8786): the shards run as tasks on its "
+        "workers (sharing the file system), then are merged into <out>",
+    )
+    p.add_argument(
+        "--shards",
+        type=int,
+        default=None,
+        help="with --scheduler: number of shards (default: those already in <out>/shards, "
+        "else one per worker thread, at least one per 100 patients)",
+    )
     p.add_argument("--merge", action="store_true", help="join <out>/shards/* into <out> and stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     s = p.add_argument_group("preprocessing (recorded in the manifest)")
@@ -183,6 +195,8 @@ def main(argv=None) -> int:
             jobs=args.jobs,
             threads=args.threads,
             shard=args.shard,
+            scheduler=args.scheduler,
+            shards=args.shards,
             quiet=args.quiet,
             patients=patients,
             components="all" if args.all_tumours else "largest",

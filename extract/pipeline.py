@@ -25,7 +25,7 @@ from . import store
 from .config import Settings, read_study
 from .errors import ExtractError
 
-__all__ = ["run_study", "Summary", "parse_shard"]
+__all__ = ["run_study", "Summary", "parse_shard", "read_inputs", "run_params", "patient_ids"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
         )
 
 
-def _progress(total: int, initial: int, quiet: bool):
+def _progress(total: int, initial: int, quiet: bool, unit: str = "patient"):
     """tqdm bar on stderr (count, rate, ETA); ``quiet`` silences it.  A log file gets a line
     every 5 s at most, a terminal a redraw every 0.2 s."""
     from tqdm import tqdm
@@ -126,7 +126,7 @@ def _progress(total: int, initial: int, quiet: bool):
         total=total,
         initial=initial,
         desc="extract",
-        unit="patient",
+        unit=unit,
         file=sys.stderr,
         disable=quiet,
         mininterval=0.2 if sys.stderr.isatty() else 5.0,
@@ -194,6 +194,34 @@ def _versions() -> dict:
     }
 
 
+def read_inputs(study_yaml, options: dict):
+    """The study file and the preprocessing :class:`Settings` (the study's tumour label
+    unless ``options`` names one)."""
+    study = read_study(study_yaml)
+    return study, Settings(**{"tumour_label": study.tumour_label, **options})
+
+
+def run_params(study, settings: Settings, weights_id: str, seed, dtype: str) -> dict:
+    """What decides the features (its SHA-256 is the run's fingerprint)."""
+    return {
+        "format": store.FORMAT,
+        "model": "torchvision vgg19, global mean of each block's last ReLU",
+        "weights": weights_id,
+        "seed": seed,
+        "dtype": dtype,
+        "images": study.section(),
+        "settings": settings.to_dict(),
+    }
+
+
+def patient_ids(study, patients=None) -> list[str]:
+    """The ids to do (default: the study's), refused if one is repeated."""
+    ids = study.patients if patients is None else [str(p) for p in patients]
+    if len(set(ids)) < len(ids):
+        raise ExtractError("patients: duplicated ids")
+    return ids
+
+
 def run_study(
     study_yaml,
     out_dir,
@@ -210,6 +238,8 @@ def run_study(
     quiet: bool = False,
     threads: int | None = None,
     patients=None,
+    scheduler: str | None = None,
+    shards: int | None = None,
     **options,
 ) -> Summary:
     """Extract the deep features of every patient of a study.
@@ -241,6 +271,13 @@ def run_study(
     patients : list of str, optional
         The patient ids to extract (e.g. those a study includes); default every
         id of the clinical file.
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://head:8786``): the run's ``shards`` are
+        Dask tasks on its workers, then merged into ``out_dir``
+        (:func:`extract.cluster.run_on_cluster`).
+    shards : int, optional
+        With ``scheduler``: how many shards (default: the count already in
+        ``out_dir/shards``, else one per worker thread, at least one per 100 patients).
     **options
         :class:`extract.config.Settings`: ``size`` (224), ``margin``, ``n4``,
         ``n4_shrink``, ``n4_iterations``, ``percentiles``, ``components``,
@@ -263,6 +300,28 @@ def run_study(
     >>> s.n_failed
     0
     """
+    if scheduler is not None or shards is not None:
+        from .cluster import run_on_cluster
+
+        return run_on_cluster(
+            study_yaml,
+            out_dir,
+            scheduler,
+            shards=shards,
+            shard=shard,
+            weights=weights,
+            random_weights=random_weights,
+            seed=seed,
+            device=device,
+            dtype=dtype,
+            channels_last=channels_last,
+            batch_size=batch_size,
+            jobs=jobs,
+            quiet=quiet,
+            threads=threads,
+            patients=patients,
+            **options,
+        )
     import torch
     from joblib import Parallel, delayed
 
@@ -270,24 +329,13 @@ def run_study(
 
     t0 = time.perf_counter()
     _check_run_options(jobs, batch_size, threads)
-    study = read_study(study_yaml)
-    settings = Settings(**{"tumour_label": study.tumour_label, **options})
+    study, settings = read_inputs(study_yaml, options)
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
     model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
-    params = {
-        "format": store.FORMAT,
-        "model": "torchvision vgg19, global mean of each block's last ReLU",
-        "weights": weights_id,
-        "seed": seed if random_weights else None,
-        "dtype": dtype,
-        "images": study.section(),
-        "settings": settings.to_dict(),
-    }
+    params = run_params(study, settings, weights_id, seed if random_weights else None, dtype)
     parts = parse_shard(shard)
     out = Path(out_dir)
-    patients = study.patients if patients is None else [str(p) for p in patients]
-    if len(set(patients)) < len(patients):
-        raise ExtractError("patients: duplicated ids")
+    patients = patient_ids(study, patients)
     if parts is not None:
         out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
         patients = patients[parts[0] - 1 :: parts[1]]
