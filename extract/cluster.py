@@ -26,6 +26,7 @@ from .errors import ExtractError
 from .pipeline import (
     Summary,
     _check_run_options,
+    _itk_threads,
     _progress,
     patient_ids,
     read_inputs,
@@ -101,11 +102,19 @@ def _finished(folder: Path, fingerprint: str, ids: list[str], root: Path) -> dic
     return manifest
 
 
-def _run_shard(study_yaml: str, out_dir: str, shard: str, options: dict) -> Summary:
-    """One Dask task: a shard run in the worker's process."""
+def _run_shard(study_yaml: str, out_dir: str, shard: str, options: dict, itk_threads: int):
+    """One Dask task: a shard run in the worker's process, with the client's number of ITK
+    threads (N4's fit sums per thread: another count changes the round-off)."""
+    import SimpleITK as sitk
+
     from .pipeline import run_study
 
-    return run_study(study_yaml, out_dir, shard=shard, quiet=True, **options)
+    before = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(itk_threads)
+    try:
+        return run_study(study_yaml, out_dir, shard=shard, quiet=True, **options)
+    finally:
+        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(before)
 
 
 def _gather(client, futures: dict, progress) -> tuple[dict, dict]:
@@ -251,13 +260,14 @@ def run_on_cluster(
         summaries, futures = {}, {}
         task = {**run, **options, "patients": ids}
         yaml = str(Path(study_yaml).resolve())
+        itk_threads = _itk_threads()
         for i in range(1, n + 1):
             folder = out / "shards" / f"{i}-of-{n}"
             manifest = _finished(folder, fingerprint, ids[i - 1 :: n], study.root)
             if manifest is not None:
                 summaries[i] = _skipped_summary(folder, manifest)
                 continue
-            args = (yaml, str(out), f"{i}/{n}", task)
+            args = (yaml, str(out), f"{i}/{n}", task, itk_threads)
             # the same shard of the same run is one task, even if two clients send it
             key = f"extract-shard-{i}-of-{n}-{tokenize(*args)}"
             futures[client.submit(_run_shard, *args, key=key)] = i

@@ -144,6 +144,14 @@ def _check_run_options(jobs, batch_size, threads) -> None:
         raise ExtractError(f"--threads must be at least 1, not {threads}")
 
 
+def _itk_threads() -> int:
+    """ITK's threads in this process (N4's fit sums per thread: the count changes the
+    round-off, so the manifest records it)."""
+    import SimpleITK as sitk
+
+    return sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+
+
 def _relative(path, root: Path) -> str:
     """``path`` relative to the study folder (``/``-separated), absolute if on another drive."""
     try:
@@ -404,6 +412,7 @@ def run_study(
             "batch_size": batch_size,
             "jobs": jobs,
             "threads": threads,
+            "itk_threads": 1 if jobs != 1 else _itk_threads(),
         },
     )
     changed = [p for p in todo if state[p] == "changed" and p not in failures]
