@@ -15,7 +15,7 @@ identical.
    out-of-fold predictions are compared as CSV text.
 
 Run:  .venv/bin/python benchmarks/bench_dask.py [--patients 48] [--presets fast]
-      [--phases AP PVP HBP]
+      [--phases AP PVP HBP] [--skip-extraction] [--skip-signature]
 
 Wall time is noisy on a shared machine: the CPU seconds of this process and of all its
 child processes (joblib's and the cluster's workers) are printed too.
@@ -134,6 +134,7 @@ def main() -> None:
     ap.add_argument("--presets", nargs="+", default=["fast"])
     ap.add_argument("--phases", nargs="+", default=["AP", "PVP", "HBP"])
     ap.add_argument("--skip-signature", action="store_true")
+    ap.add_argument("--skip-extraction", action="store_true")
     args = ap.parse_args()
     from distributed import LocalCluster
 
@@ -147,8 +148,10 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         address = cluster.scheduler_address
-        print(pd.DataFrame(bench_extract(args.patients, address, Path(tmp))).to_string(index=False))
-        print(f"load average: {os.getloadavg()[0]:.1f}\n")
+        if not args.skip_extraction:
+            rows = bench_extract(args.patients, address, Path(tmp))
+            print(pd.DataFrame(rows).to_string(index=False))
+            print(f"load average: {os.getloadavg()[0]:.1f}\n")
         if not args.skip_signature:
             rows = bench_signature(args.presets, args.phases, address)
             print(pd.DataFrame(rows).to_string(index=False))
