@@ -144,7 +144,7 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         tempfile.TemporaryDirectory() as tmp,
     ):
         address = cluster.scheduler_address

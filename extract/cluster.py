@@ -16,6 +16,7 @@ input contents (SHA-256) is taken from its cache.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -157,6 +158,21 @@ def _skipped_summary(folder: Path, manifest: dict) -> Summary:
     )
 
 
+def _run_options(options: dict) -> dict:
+    """Take :func:`extract.run_study`'s own keywords (weights, device, batch size, jobs,
+    patients …) out of ``options``, with its defaults; what is left are the Settings."""
+    from .pipeline import run_study
+
+    own = inspect.signature(run_study).parameters
+    run = {
+        k: p.default
+        for k, p in own.items()
+        if p.kind is p.KEYWORD_ONLY and k not in ("shard", "quiet", "scheduler", "shards")
+    }
+    run.update({k: options.pop(k) for k in list(options) if k in run})
+    return run
+
+
 def _plan(study_yaml, options: dict, run: dict) -> tuple:
     """Checks done once on the client (study, settings, weights, ids) and the run's params;
     ``run["weights"]`` becomes the absolute path of the file the client found."""
@@ -184,16 +200,6 @@ def run_on_cluster(
     shard=None,
     quiet: bool = False,
     timeout: float = 10.0,
-    weights=None,
-    random_weights: bool = False,
-    seed: int = 0,
-    device: str = "cpu",
-    dtype: str = "fp32",
-    channels_last: bool = True,
-    batch_size: int = 32,
-    jobs: int = 1,
-    threads: int | None = None,
-    patients=None,
     **options,
 ) -> Summary:
     """Extract a study's features as Dask tasks on a cluster, one task per shard.
@@ -215,8 +221,8 @@ def run_on_cluster(
     timeout : float
         Seconds to wait for the scheduler.
     **options
-        As :func:`extract.run_study` (weights, settings, ``batch_size``, ``jobs``
-        per shard …).
+        As :func:`extract.run_study`: weights, device, ``batch_size``, ``jobs`` (per
+        shard), ``patients`` and the preprocessing settings.
 
     Returns
     -------
@@ -236,18 +242,7 @@ def run_on_cluster(
         raise ExtractError("give either --shard i/n (one shard here) or --scheduler, not both")
     if not scheduler:
         raise ExtractError("--shards needs --scheduler ADDRESS (a Dask scheduler)")
-    run = {
-        "weights": weights,
-        "random_weights": random_weights,
-        "seed": seed,
-        "device": device,
-        "dtype": dtype,
-        "channels_last": channels_last,
-        "batch_size": batch_size,
-        "jobs": jobs,
-        "threads": threads,
-        "patients": patients,
-    }
+    run = _run_options(options)
     study, params, ids = _plan(study_yaml, options, run)
     out = Path(out_dir).resolve()
     client = _connect(scheduler, timeout)

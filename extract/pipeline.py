@@ -230,6 +230,9 @@ def patient_ids(study, patients=None) -> list[str]:
     return ids
 
 
+_NOT_PASSED = ("study_yaml", "out_dir", "scheduler", "shards", "options")
+
+
 def run_study(
     study_yaml,
     out_dir,
@@ -309,27 +312,10 @@ def run_study(
     0
     """
     if scheduler is not None or shards is not None:
+        given = {k: v for k, v in locals().items() if k not in _NOT_PASSED}  # the arguments
         from .cluster import run_on_cluster
 
-        return run_on_cluster(
-            study_yaml,
-            out_dir,
-            scheduler,
-            shards=shards,
-            shard=shard,
-            weights=weights,
-            random_weights=random_weights,
-            seed=seed,
-            device=device,
-            dtype=dtype,
-            channels_last=channels_last,
-            batch_size=batch_size,
-            jobs=jobs,
-            quiet=quiet,
-            threads=threads,
-            patients=patients,
-            **options,
-        )
+        return run_on_cluster(study_yaml, out_dir, scheduler, shards=shards, **given, **options)
     import torch
     from joblib import Parallel, delayed
 

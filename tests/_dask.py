@@ -1,5 +1,5 @@
 """A local Dask cluster for the tests that run work on one: two workers of one thread each,
-threads of the test process (no processes to start), no dashboard."""
+threads of the test process (no processes to start), the dashboard on a free port."""
 
 from __future__ import annotations
 
@@ -14,6 +14,6 @@ def local_cluster(n_workers: int = 2) -> Iterator[str]:
     """The scheduler address of a ``distributed.LocalCluster`` (skips without distributed)."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=n_workers, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster:
         yield cluster.scheduler_address
