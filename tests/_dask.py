@@ -1,5 +1,6 @@
 """A local Dask cluster for the tests that run work on one: two workers of one thread each,
-threads of the test process (no processes to start), the dashboard on a free port."""
+threads of the test process (no processes to start), its web server on a free port
+(port 8787 may be taken by another cluster on the machine)."""
 
 from __future__ import annotations
 
