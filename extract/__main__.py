@@ -58,6 +58,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="images per CNN batch (32)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for preprocessing (1)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the CNN stage")
+    p.add_argument(
+        "--itk-threads",
+        type=int,
+        default=None,
+        help="ITK threads of N4 (its last bits depend on the count; default: the cores with "
+        "--jobs 1, else 1 per worker process)",
+    )
     p.add_argument("--shard", help="i/n: do only shard i of n (1-based), into <out>/shards/i-of-n")
     p.add_argument(
         "--patients",
@@ -194,6 +201,7 @@ def main(argv=None) -> int:
             batch_size=args.batch_size,
             jobs=args.jobs,
             threads=args.threads,
+            itk_threads=args.itk_threads,
             shard=args.shard,
             scheduler=args.scheduler,
             shards=args.shards,

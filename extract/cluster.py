@@ -103,19 +103,11 @@ def _finished(folder: Path, fingerprint: str, ids: list[str], root: Path) -> dic
     return manifest
 
 
-def _run_shard(study_yaml: str, out_dir: str, shard: str, options: dict, itk_threads: int):
-    """One Dask task: a shard run in the worker's process, with the client's number of ITK
-    threads (N4's fit sums per thread: another count changes the round-off)."""
-    import SimpleITK as sitk
-
+def _run_shard(study_yaml: str, out_dir: str, shard: str, options: dict) -> Summary:
+    """One Dask task: a shard run in the worker's process."""
     from .pipeline import run_study
 
-    before = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
-    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(itk_threads)
-    try:
-        return run_study(study_yaml, out_dir, shard=shard, quiet=True, **options)
-    finally:
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(before)
+    return run_study(study_yaml, out_dir, shard=shard, quiet=True, **options)
 
 
 def _gather(client, futures: dict, progress) -> tuple[dict, dict]:
@@ -178,7 +170,7 @@ def _plan(study_yaml, options: dict, run: dict) -> tuple:
     ``run["weights"]`` becomes the absolute path of the file the client found."""
     from .vgg import sha256, weights_file
 
-    _check_run_options(run["jobs"], run["batch_size"], run["threads"])
+    _check_run_options(run["jobs"], run["batch_size"], run["threads"], run["itk_threads"])
     study, settings = read_inputs(study_yaml, options)
     path = weights_file(run["weights"], random_weights=run["random_weights"])
     if path is not None and not path.is_file():
@@ -253,16 +245,17 @@ def run_on_cluster(
         store.claim(out, params)
         fingerprint = store.fingerprint(params)
         summaries, futures = {}, {}
-        task = {**run, **options, "patients": ids}
+        # N4 with the ITK threads this process would use (its round-off depends on them)
+        itk = run["itk_threads"] or (1 if run["jobs"] != 1 else _itk_threads())
+        task = {**run, **options, "patients": ids, "itk_threads": itk}
         yaml = str(Path(study_yaml).resolve())
-        itk_threads = _itk_threads()
         for i in range(1, n + 1):
             folder = out / "shards" / f"{i}-of-{n}"
             manifest = _finished(folder, fingerprint, ids[i - 1 :: n], study.root)
             if manifest is not None:
                 summaries[i] = _skipped_summary(folder, manifest)
                 continue
-            args = (yaml, str(out), f"{i}/{n}", task, itk_threads)
+            args = (yaml, str(out), f"{i}/{n}", task)
             # the same shard of the same run is one task, even if two clients send it
             key = f"extract-shard-{i}-of-{n}-{tokenize(*args)}"
             futures[client.submit(_run_shard, *args, key=key)] = i

@@ -93,14 +93,12 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="extract-parent-watch", daemon=True).start()
 
 
-def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
+def _prepare(patient_id, images, masks, settings, itk_threads=None, parent=None):
     """Worker: ``(patient_id, crops, infos, None)`` or ``(patient_id, None, None, reason)``."""
     if parent is not None:
         _die_with(parent)
-    if single_thread:
-        import SimpleITK as sitk
-
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
+    if itk_threads is not None:
+        _itk_threads(itk_threads)
     from .patient import prepare_patient
 
     try:
@@ -134,22 +132,27 @@ def _progress(total: int, initial: int, quiet: bool, unit: str = "patient"):
     )
 
 
-def _check_run_options(jobs, batch_size, threads) -> None:
-    """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``."""
+def _check_run_options(jobs, batch_size, threads, itk_threads=None) -> None:
+    """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``,
+    ``--itk-threads``."""
     if not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
         raise ExtractError(f"--jobs must be a positive number of processes (or -1), not {jobs}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ExtractError(f"--batch-size must be at least 1, not {batch_size}")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ExtractError(f"--threads must be at least 1, not {threads}")
+    for name, value in (("threads", threads), ("itk-threads", itk_threads)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ExtractError(f"--{name} must be at least 1, not {value}")
 
 
-def _itk_threads() -> int:
-    """ITK's threads in this process (N4's fit sums per thread: the count changes the
-    round-off, so the manifest records it)."""
+def _itk_threads(count: int | None = None) -> int:
+    """ITK's threads in this process, set to ``count`` if given; the count before.  N4's
+    fit sums per thread: the count changes the round-off, so the manifest records it."""
     import SimpleITK as sitk
 
-    return sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+    before = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+    if count is not None:
+        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(int(count))
+    return before
 
 
 def _relative(path, root: Path) -> str:
@@ -248,6 +251,7 @@ def run_study(
     shard=None,
     quiet: bool = False,
     threads: int | None = None,
+    itk_threads: int | None = None,
     patients=None,
     scheduler: str | None = None,
     shards: int | None = None,
@@ -279,6 +283,10 @@ def run_study(
         No progress bar on stderr.
     threads : int, optional
         torch threads of the CNN stage on CPU (default: torch's own choice).
+    itk_threads : int, optional
+        ITK threads of the preprocessing (N4's fit sums per thread, so the count changes
+        the features' last bits; recorded in the manifest's ``runtime``).  Default: ITK's
+        (the cores) with ``jobs=1``, 1 in each worker process with ``jobs > 1``.
     patients : list of str, optional
         The patient ids to extract (e.g. those a study includes); default every
         id of the clinical file.
@@ -322,7 +330,7 @@ def run_study(
     from .vgg import FeatureExtractor, build_model, feature_names
 
     t0 = time.perf_counter()
-    _check_run_options(jobs, batch_size, threads)
+    _check_run_options(jobs, batch_size, threads, itk_threads)
     study, settings = read_inputs(study_yaml, options)
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
     model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
@@ -363,10 +371,18 @@ def run_study(
     old_threads = torch.get_num_threads()
     if threads:
         torch.set_num_threads(int(threads))
+    # ITK threads of N4: in this process (jobs=1) or in each worker process
+    itk = itk_threads or (1 if jobs != 1 else _itk_threads())
+    old_itk = _itk_threads(itk if jobs == 1 else None)
     try:
         tasks = (
             delayed(_prepare)(
-                p, study.image_paths(p), study.mask_paths(p), settings, jobs != 1, os.getpid()
+                p,
+                study.image_paths(p),
+                study.mask_paths(p),
+                settings,
+                itk if jobs != 1 else None,
+                os.getpid(),
             )
             for p in todo
         )
@@ -383,6 +399,7 @@ def run_study(
         flush()
     finally:
         torch.set_num_threads(old_threads)
+        _itk_threads(old_itk)
         progress.close()
     tables = _write_outputs(
         out,
@@ -398,7 +415,7 @@ def run_study(
             "batch_size": batch_size,
             "jobs": jobs,
             "threads": threads,
-            "itk_threads": 1 if jobs != 1 else _itk_threads(),
+            "itk_threads": itk,
         },
     )
     changed = [p for p in todo if state[p] == "changed" and p not in failures]

@@ -101,6 +101,8 @@ def test_cli_shard_options_checked(study, tmp_path, capsys):
     assert "--shards needs --scheduler" in capsys.readouterr().err
     assert main([*base, "--shard", "1/2", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "--shard i/n" in capsys.readouterr().err
+    assert main([*base, "--itk-threads", "0", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--itk-threads must be at least 1, not 0" in capsys.readouterr().err
     with local_cluster() as scheduler:
         assert main([*base, "--scheduler", scheduler, "--shards", "0"]) == 2
         assert "--shards must be a positive" in capsys.readouterr().err
