@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -60,7 +61,11 @@ def _connect(scheduler: str, timeout: float):
 def _shard_count(out: Path, shards, n_patients: int, client) -> int:
     """``--shards``, else the count already under ``<out>/shards``, else one per worker
     thread (at least one per 100 patients, at most one per patient)."""
-    counts = {f.name.split("-of-")[1] for f in (out / "shards").glob("*-of-*") if f.is_dir()}
+    counts = {
+        f.name.split("-of-")[1]
+        for f in (out / "shards").glob("*-of-*")
+        if f.is_dir() and re.fullmatch(r"\d+-of-\d+", f.name)
+    }
     if shards is None:
         if len(counts) == 1:
             return int(counts.pop())
@@ -94,6 +99,8 @@ def _finished(folder: Path, fingerprint: str, ids: list[str], root: Path) -> dic
     for entry in manifest["patients"].values():
         for records in entry.get("inputs", {}).values():
             for record in records.values():
+                if "missing" in record:
+                    return None
                 now = store.file_record(root / record.get("file", ""), content=False)
                 if (now.get("size"), now.get("mtime_ns")) != (
                     record.get("size"),
