@@ -263,7 +263,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
     from hccstats import dca
     from hccstats.survival import calibrate as calibrate_cox
 
-    study, opts = ctx.study, ctx.options
+    study = ctx.study
     surv = getattr(study, "survival", None)
     if not surv:
         raise StageUnavailable("the study file has no survival section (time, event, horizon)")
@@ -280,7 +280,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
     cutoff, km, km_table = _km_by_risk(sets, scores[dl], time, event, horizon)
     disc = _discrimination(sets, scores, time, event, list(times))
     cal = calibrate_cox(
-        multi, horizon, B=min(opts.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
+        multi, horizon, B=min(ctx.plan.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
     )
     old, reclass = None, None
     if len(fits) > 1:
