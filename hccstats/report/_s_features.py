@@ -110,6 +110,8 @@ def _extract(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
         kw["n4_iterations"] = tuple(int(i) for i in ctx.options.n4_iterations)
     if ctx.options.n4_convergence:
         kw["n4_convergence"] = float(ctx.options.n4_convergence)
+    if ctx.options.scheduler:  # shards as Dask tasks (the output folder on the shared disk)
+        kw["scheduler"] = ctx.options.scheduler
     summary = extract.run_study(
         ctx.run.study_path,
         folder,
@@ -117,7 +119,7 @@ def _extract(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
         seed=ctx.seed,
         quiet=True,
         patients=[str(p) for p in ctx.study.data.index],
-        jobs=max(1, min(2, os.cpu_count() or 1)),
+        jobs=1 if ctx.options.scheduler else max(1, min(2, os.cpu_count() or 1)),
         **kw,
     )
     included = set(ctx.study.data.index.astype(str))
@@ -127,7 +129,8 @@ def _extract(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
         raise RuntimeError(
             f"feature extraction failed for {len(failed)} included patient(s), e.g. {first[0]}: {first[1]}"
         )
-    how = Extraction(False, summary.n_patients, summary.weights, ctx.run.demo, kw)
+    settings = {k: v for k, v in kw.items() if k != "scheduler"}
+    how = Extraction(False, summary.n_patients, summary.weights, ctx.run.demo, settings)
     tables = {}
     index = ctx.study.data.index
     for phase, path in sorted(summary.tables.items()):
