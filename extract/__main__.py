@@ -58,11 +58,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="images per CNN batch (32)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for preprocessing (1)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the CNN stage")
+    p.add_argument(
+        "--itk-threads",
+        type=int,
+        default=None,
+        help="ITK threads of N4 (its last bits depend on the count; default: the cores with "
+        "--jobs 1, else 1 per worker process)",
+    )
     p.add_argument("--shard", help="i/n: do only shard i of n (1-based), into <out>/shards/i-of-n")
     p.add_argument(
         "--patients",
         help="ids to extract, comma-separated or @file (one per line); "
         "default: every id of the clinical file",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="a Dask scheduler's address (tcp://head:8786): the shards run as tasks on its "
+        "workers (sharing the file system), then are merged into <out>",
+    )
+    p.add_argument(
+        "--shards",
+        type=int,
+        default=None,
+        help="with --scheduler: number of shards (default: those already in <out>/shards, "
+        "else one per worker thread, at least one per 100 patients)",
     )
     p.add_argument("--merge", action="store_true", help="join <out>/shards/* into <out> and stop")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -182,7 +201,10 @@ def main(argv=None) -> int:
             batch_size=args.batch_size,
             jobs=args.jobs,
             threads=args.threads,
+            itk_threads=args.itk_threads,
             shard=args.shard,
+            scheduler=args.scheduler,
+            shards=args.shards,
             quiet=args.quiet,
             patients=patients,
             components="all" if args.all_tumours else "largest",

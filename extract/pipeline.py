@@ -25,7 +25,7 @@ from . import store
 from .config import Settings, read_study
 from .errors import ExtractError
 
-__all__ = ["run_study", "Summary", "parse_shard"]
+__all__ = ["run_study", "Summary", "parse_shard", "read_inputs", "run_params", "patient_ids"]
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,12 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="extract-parent-watch", daemon=True).start()
 
 
-def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
+def _prepare(patient_id, images, masks, settings, itk_threads=None, parent=None):
     """Worker: ``(patient_id, crops, infos, None)`` or ``(patient_id, None, None, reason)``."""
     if parent is not None:
         _die_with(parent)
-    if single_thread:
-        import SimpleITK as sitk
-
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
+    if itk_threads is not None:
+        _itk_threads(itk_threads)
     from .patient import prepare_patient
 
     try:
@@ -117,7 +115,7 @@ def _prepare(patient_id, images, masks, settings, single_thread, parent=None):
         )
 
 
-def _progress(total: int, initial: int, quiet: bool):
+def _progress(total: int, initial: int, quiet: bool, unit: str = "patient"):
     """tqdm bar on stderr (count, rate, ETA); ``quiet`` silences it.  A log file gets a line
     every 5 s at most, a terminal a redraw every 0.2 s."""
     from tqdm import tqdm
@@ -126,7 +124,7 @@ def _progress(total: int, initial: int, quiet: bool):
         total=total,
         initial=initial,
         desc="extract",
-        unit="patient",
+        unit=unit,
         file=sys.stderr,
         disable=quiet,
         mininterval=0.2 if sys.stderr.isatty() else 5.0,
@@ -134,14 +132,27 @@ def _progress(total: int, initial: int, quiet: bool):
     )
 
 
-def _check_run_options(jobs, batch_size, threads) -> None:
-    """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``."""
+def _check_run_options(jobs, batch_size, threads, itk_threads=None) -> None:
+    """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``,
+    ``--itk-threads``."""
     if not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
         raise ExtractError(f"--jobs must be a positive number of processes (or -1), not {jobs}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ExtractError(f"--batch-size must be at least 1, not {batch_size}")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ExtractError(f"--threads must be at least 1, not {threads}")
+    for name, value in (("threads", threads), ("itk-threads", itk_threads)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ExtractError(f"--{name} must be at least 1, not {value}")
+
+
+def _itk_threads(count: int | None = None) -> int:
+    """ITK's threads in this process, set to ``count`` if given; the count before.  N4's
+    fit sums per thread: the count changes the round-off, so the manifest records it."""
+    import SimpleITK as sitk
+
+    before = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+    if count is not None:
+        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(int(count))
+    return before
 
 
 def _relative(path, root: Path) -> str:
@@ -194,6 +205,37 @@ def _versions() -> dict:
     }
 
 
+def read_inputs(study_yaml, options: dict):
+    """The study file and the preprocessing :class:`Settings` (the study's tumour label
+    unless ``options`` names one)."""
+    study = read_study(study_yaml)
+    return study, Settings(**{"tumour_label": study.tumour_label, **options})
+
+
+def run_params(study, settings: Settings, weights_id: str, seed, dtype: str) -> dict:
+    """What decides the features (its SHA-256 is the run's fingerprint)."""
+    return {
+        "format": store.FORMAT,
+        "model": "torchvision vgg19, global mean of each block's last ReLU",
+        "weights": weights_id,
+        "seed": seed,
+        "dtype": dtype,
+        "images": study.section(),
+        "settings": settings.to_dict(),
+    }
+
+
+def patient_ids(study, patients=None) -> list[str]:
+    """The ids to do (default: the study's), refused if one is repeated."""
+    ids = study.patients if patients is None else [str(p) for p in patients]
+    if len(set(ids)) < len(ids):
+        raise ExtractError("patients: duplicated ids")
+    return ids
+
+
+_NOT_PASSED = ("study_yaml", "out_dir", "scheduler", "shards", "options")
+
+
 def run_study(
     study_yaml,
     out_dir,
@@ -209,7 +251,10 @@ def run_study(
     shard=None,
     quiet: bool = False,
     threads: int | None = None,
+    itk_threads: int | None = None,
     patients=None,
+    scheduler: str | None = None,
+    shards: int | None = None,
     **options,
 ) -> Summary:
     """Extract the deep features of every patient of a study.
@@ -238,9 +283,20 @@ def run_study(
         No progress bar on stderr.
     threads : int, optional
         torch threads of the CNN stage on CPU (default: torch's own choice).
+    itk_threads : int, optional
+        ITK threads of the preprocessing (N4's fit sums per thread, so the count changes
+        the features' last bits; recorded in the manifest's ``runtime``).  Default: ITK's
+        (the cores) with ``jobs=1``, 1 in each worker process with ``jobs > 1``.
     patients : list of str, optional
         The patient ids to extract (e.g. those a study includes); default every
         id of the clinical file.
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://head:8786``): the run's ``shards`` are
+        Dask tasks on its workers, then merged into ``out_dir``
+        (:func:`extract.cluster.run_on_cluster`).
+    shards : int, optional
+        With ``scheduler``: how many shards (default: the count already in
+        ``out_dir/shards``, else one per worker thread, at least one per 100 patients).
     **options
         :class:`extract.config.Settings`: ``size`` (224), ``margin``, ``n4``,
         ``n4_shrink``, ``n4_iterations``, ``percentiles``, ``components``,
@@ -263,31 +319,25 @@ def run_study(
     >>> s.n_failed
     0
     """
+    if scheduler is not None or shards is not None:
+        given = {k: v for k, v in locals().items() if k not in _NOT_PASSED}  # the arguments
+        from .cluster import run_on_cluster
+
+        return run_on_cluster(study_yaml, out_dir, scheduler, shards=shards, **given, **options)
     import torch
     from joblib import Parallel, delayed
 
     from .vgg import FeatureExtractor, build_model, feature_names
 
     t0 = time.perf_counter()
-    _check_run_options(jobs, batch_size, threads)
-    study = read_study(study_yaml)
-    settings = Settings(**{"tumour_label": study.tumour_label, **options})
+    _check_run_options(jobs, batch_size, threads, itk_threads)
+    study, settings = read_inputs(study_yaml, options)
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
     model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
-    params = {
-        "format": store.FORMAT,
-        "model": "torchvision vgg19, global mean of each block's last ReLU",
-        "weights": weights_id,
-        "seed": seed if random_weights else None,
-        "dtype": dtype,
-        "images": study.section(),
-        "settings": settings.to_dict(),
-    }
+    params = run_params(study, settings, weights_id, seed if random_weights else None, dtype)
     parts = parse_shard(shard)
     out = Path(out_dir)
-    patients = study.patients if patients is None else [str(p) for p in patients]
-    if len(set(patients)) < len(patients):
-        raise ExtractError("patients: duplicated ids")
+    patients = patient_ids(study, patients)
     if parts is not None:
         out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
         patients = patients[parts[0] - 1 :: parts[1]]
@@ -321,10 +371,18 @@ def run_study(
     old_threads = torch.get_num_threads()
     if threads:
         torch.set_num_threads(int(threads))
+    # ITK threads of N4: in this process (jobs=1) or in each worker process
+    itk = itk_threads or (1 if jobs != 1 else _itk_threads())
+    old_itk = _itk_threads(itk if jobs == 1 else None)
     try:
         tasks = (
             delayed(_prepare)(
-                p, study.image_paths(p), study.mask_paths(p), settings, jobs != 1, os.getpid()
+                p,
+                study.image_paths(p),
+                study.mask_paths(p),
+                settings,
+                itk if jobs != 1 else None,
+                os.getpid(),
             )
             for p in todo
         )
@@ -341,6 +399,7 @@ def run_study(
         flush()
     finally:
         torch.set_num_threads(old_threads)
+        _itk_threads(old_itk)
         progress.close()
     tables = _write_outputs(
         out,
@@ -356,6 +415,7 @@ def run_study(
             "batch_size": batch_size,
             "jobs": jobs,
             "threads": threads,
+            "itk_threads": itk,
         },
     )
     changed = [p for p in todo if state[p] == "changed" and p not in failures]

@@ -13,12 +13,13 @@ from .errors import ExtractError
 __all__ = ["merge_shards"]
 
 
-def merge_shards(out_dir) -> dict:
+def merge_shards(out_dir, *, runtime: dict | None = None) -> dict:
     """Join ``<out>/shards/*-of-n/`` into ``<out>/<phase>.parquet`` + ``manifest.json``.
 
     Every shard 1..n must be there, finished (its manifest written), with the
     same fingerprint; patients keep the study's order.  Copy the shard folders
-    of other machines into ``<out>/shards/`` first.
+    of other machines into ``<out>/shards/`` first.  ``runtime``: entries added to the
+    manifest's ``runtime`` (how the shards were run).
 
     Returns
     -------
@@ -82,6 +83,7 @@ def merge_shards(out_dir) -> dict:
     merged = {
         **first,
         "shard": None,
+        "runtime": {**first.get("runtime", {}), **(runtime or {})},
         "merged_from": sorted(manifests),
         "n_patients": sum(m["n_patients"] for m in manifests.values()),
         "n_extracted": len(order),

@@ -102,21 +102,26 @@ def cache_path(out: Path, patient_id: str) -> Path:
     return out / "cache" / f"{safe}.npz"
 
 
-def file_record(path) -> dict:
+def _files(path: Path) -> list[Path]:
+    """The file itself, or a folder's visible files in name order (a DICOM series)."""
+    if path.is_dir():
+        return sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+    return [path]
+
+
+def file_record(path, *, content: bool = True) -> dict:
     """``{"size", "mtime_ns", "sha256"}`` of a file, or of a folder's files (a DICOM series:
     sizes summed, latest mtime, one SHA-256 over each file's name and content in name order);
-    ``{"missing": reason}`` when it cannot be read (the patient then fails on reading it)."""
+    ``{"missing": reason}`` when it cannot be read (the patient then fails on reading it).
+    ``content=False``: size and mtime only (no file is read)."""
     path = Path(path)
     try:
-        files = (
-            sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
-            if path.is_dir()
-            else [path]
-        )
         digest, size, mtime = hashlib.sha256(), 0, 0
-        for file in files:
+        for file in _files(path):
             st = file.stat()
             size, mtime = size + st.st_size, max(mtime, st.st_mtime_ns)
+            if not content:
+                continue
             if path.is_dir():
                 digest.update(file.name.encode() + b"\0")
             with open(file, "rb") as fh:
@@ -124,6 +129,8 @@ def file_record(path) -> dict:
                     digest.update(chunk)
     except OSError as exc:
         return {"missing": exc.strerror or type(exc).__name__}
+    if not content:
+        return {"size": size, "mtime_ns": mtime}
     return {"size": size, "mtime_ns": mtime, "sha256": digest.hexdigest()}
 
 

@@ -13,6 +13,7 @@ it (``$TORCH_HOME/hub/checkpoints``); nothing is ever downloaded.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "feature_names",
     "find_weights",
     "load_weights",
+    "weights_file",
     "build_model",
     "VGG19Features",
     "to_model_input",
@@ -39,6 +41,7 @@ BLOCK_CHANNELS = (64, 128, 256, 512, 512)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+_TRACING = threading.Lock()
 
 
 def feature_names() -> list[str]:
@@ -134,11 +137,15 @@ def _features(state: dict | None = None, seed: int = 0) -> nn.Sequential:
             {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")}
         )
         return features
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
+    # a generator of its own (seeded as torch.manual_seed(seed) seeds the global one: the
+    # same draws): runs in several threads of one process (a Dask worker) cannot interleave
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
         for m in features.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(
+                    m.weight, mode="fan_out", nonlinearity="relu", generator=generator
+                )
                 nn.init.constant_(m.bias, 0)
     return features
 
@@ -179,7 +186,8 @@ class VGG19Features(nn.Module):
 
         super().__init__()
         self.features = features
-        self.taps = create_feature_extractor(_Trunk(features), return_nodes=dict(BLOCK_TAPS))
+        with _TRACING:  # torch.fx tracing is not thread-safe (runs in threads of a Dask worker)
+            self.taps = create_feature_extractor(_Trunk(features), return_nodes=dict(BLOCK_TAPS))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         blocks = self.taps(x)
@@ -203,10 +211,25 @@ def build_model(
         No weights file given or found (and no ``random_weights``), or a file that
         is not VGG19's.
     """
+    path = weights_file(weights, random_weights=random_weights)
+    if path is None:
+        return VGG19Features(_features(seed=seed)).eval(), "random"
+    return VGG19Features(_features(load_weights(path))).eval(), sha256(path)
+
+
+def weights_file(weights=None, *, random_weights: bool = False) -> Path | None:
+    """The weights file a run loads: ``weights``, else torchvision's cached file
+    (:func:`find_weights`); None with ``random_weights``.
+
+    Raises
+    ------
+    ExtractError
+        Both a file and random weights, or no file given or found.
+    """
     if random_weights:
         if weights is not None:
             raise ExtractError("give either a weights file or random weights, not both")
-        return VGG19Features(_features(seed=seed)).eval(), "random"
+        return None
     path = Path(weights) if weights is not None else find_weights()
     if path is None:
         raise ExtractError(
@@ -214,7 +237,7 @@ def build_model(
             f"file in {Path(torch.hub.get_dir()) / 'checkpoints'}; nothing is downloaded. "
             "For tests and the demo, --random-weights uses seeded random weights"
         )
-    return VGG19Features(_features(load_weights(path))).eval(), sha256(path)
+    return path
 
 
 def to_model_input(crops) -> torch.Tensor:

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _dask import local_cluster
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -268,7 +269,6 @@ def test_union_fusion_reselects_inside_folds(three_phases):
 
 @pytest.mark.slow  # a local Dask cluster starts in seconds; the two searches ~10 s of CPU
 def test_same_tables_on_a_dask_cluster_as_in_one_process():
-    distributed = pytest.importorskip("distributed")
     X, y = _cohort(n=80, p=60, events=30, informative=[0, 1], shift=1.0, seed=5)
     kw = dict(
         selectors=("anova",),
@@ -278,12 +278,8 @@ def test_same_tables_on_a_dask_cluster_as_in_one_process():
         seed=13,
     )
     one = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, n_jobs=1, **kw)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        dask = signature_search(
-            {"AP": X, "HBP": X.iloc[:, ::-1]}, y, scheduler=cluster.scheduler_address, **kw
-        )
+    with local_cluster() as scheduler:
+        dask = signature_search({"AP": X, "HBP": X.iloc[:, ::-1]}, y, scheduler=scheduler, **kw)
     # byte-identical: every task's seed is fixed before it is sent to a worker
     for phase in ("AP", "HBP"):
         a, b = one[phase], dask[phase]

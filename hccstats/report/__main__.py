@@ -47,8 +47,8 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         default=None,
-        help="Dask scheduler (tcp://host:8786): the signature search runs on its workers "
-        "(see docs/cluster.md)",
+        help="Dask scheduler (tcp://host:8786): the signature search, and the extraction from "
+        "images: (shards as tasks), run on its workers (see docs/cluster.md)",
     )
     return p
 

@@ -4,7 +4,7 @@ Per model and set: the logistic recalibration intercept and slope of ``rms::val.
 Wald 95% CIs, Brier score, Emax, Spiegelhalter's z-test, the Hosmer–Lemeshow test and (training
 set, where the model was fitted) the le Cessie–van Houwelingen test; per model the bootstrap
 optimism-corrected C, calibration intercept and slope, Brier score and Emax of
-``rms::validate``. R checks registered for every deterministic number.
+``rms::validate``; the R checks of every deterministic number (:func:`calibration_checks`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ._context import Context
 
 __all__ = [
     "calibration_rows",
+    "calibration_checks",
     "internal_validation",
     "internal_validation_rows",
     "repeatable",
@@ -86,7 +87,7 @@ def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> 
     )
 
 
-def calibration_rows(ctx: Context, model: str, fit, y: dict, risk: dict) -> list[dict]:
+def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
     """One row per set: n, events, val.prob indices with CIs, HL p, le Cessie p (training only)."""
     from hccstats import val_prob
     from hccstats.calibration import hosmer_lemeshow, le_cessie
@@ -117,7 +118,15 @@ def calibration_rows(ctx: Context, model: str, fit, y: dict, risk: dict) -> list
         }
         if part == "validation":
             row.update(_recalibration_ci(yy, p))
-        else:
+        rows.append(row)
+    return rows
+
+
+def calibration_checks(ctx: Context, fit, y: dict, risk: dict, rows: list[dict]) -> None:
+    """The R checks of a model's :func:`calibration_rows` (``y`` and ``risk`` by set)."""
+    for row in rows:
+        model, part = row["model"], row["set"]
+        if part == "training":
             ctx.check(
                 "performance",
                 f"le Cessie-van Houwelingen p, {model}, training",
@@ -125,9 +134,8 @@ def calibration_rows(ctx: Context, model: str, fit, y: dict, risk: dict) -> list
                 "residuals(rms::lrm(..., x = TRUE, y = TRUE), type = 'gof')['P']",
                 lambda fit=fit: _rcheck.le_cessie_p(fit),
             )
+        yy, p = np.asarray(y[part], float), np.asarray(risk[part], float)
         _check_val_prob(ctx, model, part, yy, p, row)
-        rows.append(row)
-    return rows
 
 
 def repeatable(selection) -> bool:

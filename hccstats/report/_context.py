@@ -1,4 +1,10 @@
-"""State shared by the report's stages: the study, options, results, R checks, methods text."""
+"""What the report's stages share: the study, the options, the plan, and the run's logs.
+
+Stages exchange data only through their typed results (frozen dataclasses, passed by the
+pipeline to the stages that declare them in ``REQUIRES`` / ``USES``); the :class:`Context`
+holds what every stage may read (study, options, plan, run facts) and the append-only logs of
+the run (results.json entries, R checks, methods sentences, alerts, software versions).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from reports import Report, Section
 
-__all__ = ["stage_label", "Context", "Options", "RCheck", "StageUnavailable", "Progress"]
+__all__ = [
+    "stage_label",
+    "Context",
+    "Options",
+    "RCheck",
+    "RunInfo",
+    "StageUnavailable",
+    "Progress",
+]
 
 
 class StageUnavailable(Exception):
@@ -49,7 +61,16 @@ class Options:
     firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
 
 
-@dataclass
+@dataclass(frozen=True)
+class RunInfo:
+    """Facts of the run the stages may state: the study file, demo or not, where the seed came from."""
+
+    study_path: Path | None = None
+    demo: bool = False
+    seed_from: str = "seed"  # "seed" (the study's) or "--seed" (the run's)
+
+
+@dataclass(frozen=True)
 class RCheck:
     """One headline number, its R recomputation and a tolerance (|a-b| <= atol + rtol*|b|)."""
 
@@ -110,18 +131,25 @@ class Progress:
 
 @dataclass
 class Context:
-    """Everything the stages share. ``results`` becomes results.json (unrounded)."""
+    """What every stage may read, and the run's logs. ``results`` becomes results.json (unrounded).
+
+    ``labels`` are the variables' display labels: the study's, extended by the pipeline with
+    those a stage's result declares (the signatures' ``labels``).
+    """
 
     study: Any
     options: Options
     out: Path  # the temporary output folder (renamed into place at the end)
     work: Path  # scratch folder (deleted at the end)
     report: Report
+    run: RunInfo = field(default_factory=RunInfo)
+    plan: Any = None  # the analysis plan (report._plan.Plan), read from the study file
+    say: Callable[[str], None] = print  # a progress line on stderr (silent with --quiet)
+    labels: dict[str, str] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
     checks: list[RCheck] = field(default_factory=list)
     methods: dict[str, str] = field(default_factory=dict)  # stage -> methods sentence(s)
     software: dict[str, str] = field(default_factory=dict)  # package -> version
-    shared: dict = field(default_factory=dict)  # objects passed between stages
     stage_status: dict[str, str] = field(default_factory=dict)
     alerts: list[str] = field(default_factory=list)  # warnings shown atop the report and on stderr
     failed: dict[str, str] = field(default_factory=dict)  # stages asked for that fell short
@@ -132,12 +160,6 @@ class Context:
     @property
     def seed(self) -> int:
         return self.options.seed
-
-    def training(self) -> pd.DataFrame:
-        return self.shared["data"][self.shared["data"]["split"] == "training"]
-
-    def validation(self) -> pd.DataFrame:
-        return self.shared["data"][self.shared["data"]["split"] == "validation"]
 
     def next_table(self, supplementary: bool = False) -> str:
         if supplementary:
@@ -175,7 +197,7 @@ class Context:
                 pass
         from reports.formatting import typeset
 
-        return typeset(self.shared.get("labels", {}).get(name, name))
+        return typeset(self.labels.get(name, name))
 
     def alert(self, text: str) -> None:
         """A warning for the top of report.html / report.docx and stderr (once each)."""

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import errno
-import importlib
 import shutil
 import time
-import traceback
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,129 +11,11 @@ from typing import Any
 from reports import Report, atomic_dir, render_all, write_csv, write_json
 
 from .._errors import InputError
-from ._context import Context, Options, Progress, StageUnavailable
+from ._context import Context, Options, Progress, RunInfo
+from ._plan import make_plan
+from ._stages import STAGES, run_stages
 
 __all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
-
-# (module, title) in the study's order; each module has run(ctx, section) and REQUIRES
-STAGES: list[tuple[str, str]] = [
-    ("_s_flow", "Patient flow"),
-    ("_s_baseline", "Baseline characteristics"),
-    ("_s_agreement", "Reader agreement"),
-    ("_s_features", "Deep-learning signatures"),
-    ("_s_univariate", "Univariable analysis and collinearity"),
-    ("_s_models", "Multivariable models and nomograms"),
-    ("_s_performance", "Model performance"),
-    ("_s_survival", "Time to the event"),
-    ("_s_rcheck", "R cross-check"),
-    ("_s_methods", "Methods and TRIPOD checklist"),
-]
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return (
-        f"{type(exc).__name__}: {text}"
-        if not isinstance(exc, (InputError, StageUnavailable))
-        else text
-    )
-
-
-def _missing_module(exc: BaseException) -> str | None:
-    """The hccstats/extract module whose absence made a stage unavailable, if that is what happened."""
-    if (
-        isinstance(exc, ModuleNotFoundError)
-        and exc.name
-        and exc.name.split(".")[0] in ("hccstats", "extract")
-    ):
-        return exc.name
-    if (
-        isinstance(exc, (ImportError, AttributeError))
-        and "hccstats" in str(exc)
-        and "has no attribute" in str(exc)
-    ):
-        return str(exc)
-    return None
-
-
-# stages the study asks for only with a matching section (or, for the R check, without --no-r)
-_ASKED = {
-    "agreement": lambda ctx: bool(ctx.study.config.get("readers")),
-    "features": lambda ctx: bool(
-        ctx.study.config.get("images") or ctx.study.config.get("features")
-    ),
-    "rcheck": lambda ctx: ctx.options.use_r,
-    "survival": lambda ctx: bool(ctx.study.config.get("survival")),
-}
-# stages whose own "not available" is a shortfall when the study asks for them
-_NEEDS_RESULT = ("agreement", "features", "rcheck", "survival")
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-def _incomplete(ctx: Context, key: str, mod, exc: BaseException | None, blocked: list[str]) -> bool:
-    """Whether a stage that did not end "ok" leaves the report short of what the study asks."""
-    status = ctx.stage_status.get(key)
-    if status == "ok":
-        return False
-    if status == "failed":
-        return True
-    if blocked:
-        return any(b in ctx.failed for b in blocked)
-    asked = _ASKED.get(key, lambda _: True)(ctx)
-    if exc is not None and _missing_module(exc):
-        return asked
-    return asked and key in _NEEDS_RESULT
-
-
-def _run_stages(ctx: Context, progress: Progress) -> None:
-    for mod_name, title in STAGES:
-        section = ctx.section(title)
-        key = mod_name[3:]
-        progress.start(title)
-        t0 = time.perf_counter()
-        note, error, blocked, mod = "", None, [], None
-        try:
-            mod = importlib.import_module(f"hccstats.report.{mod_name}")
-            blocked = [r for r in getattr(mod, "REQUIRES", ()) if ctx.stage_status.get(r) != "ok"]
-            if blocked:
-                raise StageUnavailable(
-                    f"needs the stage(s) {', '.join(blocked)}, which did not complete"
-                )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # library warnings are summarised by each stage
-                mod.run(ctx, section)
-            status = section.status if section.status != "ok" else "ok"
-        except StageUnavailable as exc:
-            error = exc
-            status, section.status, section.message = (
-                "not available",
-                "not available",
-                _one_line(exc),
-            )
-        except OSError as exc:
-            if exc.errno in _NO_SPACE:
-                raise  # the disk is full: no stage can write, the run stops
-            error = exc
-            status = section.status = "failed"
-            section.message = f"This stage failed: {_one_line(exc)}"
-        except Exception as exc:  # a failed stage is reported; the others still run
-            error = exc
-            missing = _missing_module(exc)
-            if missing:
-                status = section.status = "not available"
-                section.message = f"not available in this installation ({missing})"
-            else:
-                status = section.status = "failed"
-                section.message = f"This stage failed: {_one_line(exc)}"
-                ctx.results.setdefault("errors", {})[key] = traceback.format_exception_only(
-                    type(exc), exc
-                )[-1].strip()
-        ctx.stage_status[key] = status
-        if _incomplete(ctx, key, mod, error, blocked):
-            ctx.failed[key] = section.message or status
-        if section.message and status != "ok":
-            note = section.message[:110]
-        progress.stage(title, time.perf_counter() - t0, status, note)
 
 
 def _prepare_demo(work: Path, seed: int) -> Path:
@@ -250,15 +128,21 @@ def report_run(
             report = Report(
                 f"{study.name}: prediction-model report", subtitle=_subtitle(study, opts)
             )
-            ctx = Context(study=study, options=opts, out=tmp, work=work, report=report)
-            ctx.shared["study_path"] = study_path
-            ctx.shared["demo"] = demo
-            ctx.shared["seed_from"] = "seed" if seed is None else "--seed"
-            ctx.shared["say"] = progress.say
-            _run_stages(ctx, progress)
+            ctx = Context(
+                study=study,
+                options=opts,
+                out=tmp,
+                work=work,
+                report=report,
+                run=RunInfo(study_path, demo, "seed" if seed is None else "--seed"),
+                plan=make_plan(study, opts),
+                say=progress.say,
+                labels=dict(study.labels),
+            )
+            results = run_stages(ctx, progress)
             progress.close()
             t0 = time.perf_counter()
-            _write_outputs(ctx)
+            _write_outputs(ctx, results)
             shutil.rmtree(work, ignore_errors=True)
             progress.say(
                 "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
@@ -307,9 +191,12 @@ def _status_alerts(ctx: Context) -> list[str]:
     ]
 
 
-def _write_outputs(ctx: Context) -> None:
+def _write_outputs(ctx: Context, results: dict) -> None:
     from ._methods_text import methods_markdown
+    from ._s_rcheck import empty_table
 
+    if not ctx.options.use_r:
+        ctx.results["r_check"] = {"skipped": True, "reason": "--no-r"}
     ctx.results["stages"] = dict(ctx.stage_status)
     ctx.results["failed_stages"] = dict(ctx.failed)
     ctx.results["alerts"] = list(ctx.alerts)
@@ -317,5 +204,7 @@ def _write_outputs(ctx: Context) -> None:
     render_all(ctx.report, ctx.out)
     write_json(ctx.results, ctx.out / "results.json")
     (ctx.out / "methods.md").write_text(methods_markdown(ctx), encoding="utf-8")
-    if "r_check" in ctx.shared:
-        write_csv(ctx.shared["r_check"], ctx.out / "r_check.csv")
+    if "rcheck" in results:
+        write_csv(results["rcheck"].table, ctx.out / "r_check.csv")
+    elif not ctx.options.use_r:  # --no-r: the header, no row
+        write_csv(empty_table(), ctx.out / "r_check.csv")

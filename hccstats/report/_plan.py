@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._context import Context
-
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "make_plan"]
 
 
 def _grid(lo: float, hi: float, by: float) -> np.ndarray:
@@ -38,20 +36,21 @@ class Plan:
         return _grid(*self.threshold_range)
 
 
-def plan(ctx: Context) -> Plan:
-    """The model stages' plan (defaults where a key is absent)."""
+def make_plan(study, options) -> Plan:
+    """The model stages' plan from the study file (defaults where a key is absent); the
+    bootstrap's B and seed default to the run's options (``analysis.B``, the run's seed)."""
     from hccstats.study import ANALYSIS_KEYS
 
     defaults = {k.name: k.default for k in ANALYSIS_KEYS}
-    a = {**defaults, **dict(ctx.study.config.get("analysis") or {})}
+    a = {**defaults, **dict(study.config.get("analysis") or {})}
     models = dict(a.get("models") or {})
     boot = a.get("bootstrap") or {}
     rng = a["dca_thresholds"]
     return Plan(
         models=models,
         selection=a["selection"],
-        B=int(boot.get("B", ctx.options.B)),
-        bootstrap_seed=int(boot.get("seed", ctx.seed)),
+        B=int(boot.get("B", options.B)),
+        bootstrap_seed=int(boot.get("seed", options.seed)),
         threshold_range=(float(rng["from"]), float(rng["to"]), float(rng["by"])),
         per=dict(a.get("per") or {}),
     )

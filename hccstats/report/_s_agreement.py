@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 
 from reports import Section
@@ -25,7 +28,17 @@ def _wide(
     )
 
 
-def run(ctx: Context, section: Section) -> None:
+@dataclass(frozen=True)
+class AgreementResult:
+    table: pd.DataFrame  # one row per feature: distribution, intra- and inter-reader kappa
+    intra_reader: str | None  # the reader read twice (Cohen's kappa between the readings)
+    sessions: tuple  # that reader's two sessions
+    readers: tuple[str, ...]
+    intra_pairs: Mapping[str, tuple[list, list]]  # feature -> the two readings (complete pairs)
+    inter_ratings: Mapping[str, pd.DataFrame]  # feature -> patients × readers (first readings)
+
+
+def compute(ctx: Context) -> AgreementResult:
     from hccstats import kappa2, kappam_fleiss
 
     study = ctx.study
@@ -39,7 +52,12 @@ def run(ctx: Context, section: Section) -> None:
     sessions = readers.groupby(reader_col)[session_col].nunique()
     intra_reader = next((r for r in sorted(sessions.index) if sessions[r] >= 2), None)
     reader_names = sorted(readers[reader_col].unique())
-    rows = []
+    s = ()
+    if intra_reader is not None:
+        s = tuple(
+            sorted(readers.loc[readers[reader_col] == intra_reader, session_col].unique())[:2]
+        )
+    rows, pairs, ratings = [], {}, {}
     for feat, var in study.reader_features.items():
         wide = _wide(readers, id_col, reader_col, session_col, feat)
         row = {"feature": feat, "label": var.label}
@@ -49,9 +67,9 @@ def run(ctx: Context, section: Section) -> None:
             f"{k}: {100 * dist.get(k, 0):.1f}%" for k in (var.levels or dist.index)
         )
         if intra_reader is not None:
-            s = sorted(readers.loc[readers[reader_col] == intra_reader, session_col].unique())[:2]
             pair = wide[[(intra_reader, s[0]), (intra_reader, s[1])]].dropna()
-            k = kappa2(pair.iloc[:, 0].tolist(), pair.iloc[:, 1].tolist())
+            pairs[feat] = a, b = pair.iloc[:, 0].tolist(), pair.iloc[:, 1].tolist()
+            k = kappa2(a, b)
             row.update(
                 intra_kappa=k.value,
                 intra_ci_low=k.ci.low,
@@ -59,20 +77,12 @@ def run(ctx: Context, section: Section) -> None:
                 intra_p=k.p_value,
                 intra_n=k.n_subjects,
             )
-            a, b = pair.iloc[:, 0].tolist(), pair.iloc[:, 1].tolist()
-            ctx.check(
-                "agreement",
-                f"Cohen kappa, {var.label} ({intra_reader} sessions {s[0]} vs {s[1]})",
-                k.value,
-                "vcd::Kappa(table(r1, r2))",
-                lambda a=a, b=b: _rcheck.kappa2(a, b),
-            )
         if len(reader_names) >= 2:
             cols = [
                 (r, sorted(readers.loc[readers[reader_col] == r, session_col].unique())[0])
                 for r in reader_names
             ]
-            mat = wide[cols].dropna()
+            ratings[feat] = mat = wide[cols].dropna()
             kf = kappam_fleiss(mat.astype(str).to_numpy())
             row.update(
                 inter_kappa=kf.value,
@@ -82,15 +92,12 @@ def run(ctx: Context, section: Section) -> None:
                 inter_n=kf.n_subjects,
                 n_readers=len(reader_names),
             )
-            ctx.check(
-                "agreement",
-                f"Fleiss kappa, {var.label} ({len(reader_names)} readers)",
-                kf.value,
-                "Fleiss kappa (irr::kappam.fleiss formula) in R",
-                lambda m=mat: _rcheck.fleiss(m),
-            )
         rows.append(row)
-    table = pd.DataFrame(rows)
+    return AgreementResult(pd.DataFrame(rows), intra_reader, s, tuple(reader_names), pairs, ratings)
+
+
+def render(ctx: Context, section: Section, result: AgreementResult) -> None:
+    table, intra_reader = result.table, result.intra_reader
     formats = {
         "Feature": F.col("label", "text"),
         "Distribution (first reading)": F.col("distribution", "text"),
@@ -116,22 +123,50 @@ def run(ctx: Context, section: Section) -> None:
             if intra_reader
             else ""
         )
-        + f"inter-reader: Fleiss' κ across {len(reader_names)} readers (first readings). κ 0.00–0.20 poor, "
+        + f"inter-reader: Fleiss' κ across {len(result.readers)} readers (first readings). κ 0.00–0.20 poor, "
         "0.21–0.40 fair, 0.41–0.60 moderate, 0.61–0.80 good, 0.81–1.00 excellent agreement.",
     )
     ctx.results["agreement"] = {
         "table": table,
         "intra_reader": intra_reader,
-        "readers": reader_names,
+        "readers": list(result.readers),
     }
-    ctx.methods["agreement"] = (
+
+
+def r_checks(ctx: Context, result: AgreementResult) -> None:
+    by_feature = result.table.set_index("feature")
+    labels = {f: v.label for f, v in ctx.study.reader_features.items()}
+    s, n = result.sessions, len(result.readers)
+    for feat in by_feature.index:
+        if feat in result.intra_pairs:
+            a, b = result.intra_pairs[feat]
+            ctx.check(
+                "agreement",
+                f"Cohen kappa, {labels[feat]} ({result.intra_reader} sessions {s[0]} vs {s[1]})",
+                by_feature.loc[feat, "intra_kappa"],
+                "vcd::Kappa(table(r1, r2))",
+                lambda a=a, b=b: _rcheck.kappa2(a, b),
+            )
+        if feat in result.inter_ratings:
+            ctx.check(
+                "agreement",
+                f"Fleiss kappa, {labels[feat]} ({n} readers)",
+                by_feature.loc[feat, "inter_kappa"],
+                "Fleiss kappa (irr::kappam.fleiss formula) in R",
+                lambda m=result.inter_ratings[feat]: _rcheck.fleiss(m),
+            )
+
+
+def methods(ctx: Context, result: AgreementResult) -> str:
+    intra_reader = result.intra_reader
+    return (
         (
             f"Intra-reader agreement ({intra_reader}, two readings) was assessed with Cohen's unweighted κ "
             "(asymptotic 95% CI) and "
             if intra_reader
             else ""
         )
-        + f"inter-reader agreement across {len(reader_names)} readers with Fleiss' κ; κ was graded as poor "
+        + f"inter-reader agreement across {len(result.readers)} readers with Fleiss' κ; κ was graded as poor "
         "(0.00–0.20), fair (0.21–0.40), moderate (0.41–0.60), good (0.61–0.80) or excellent (0.81–1.00)."
     )
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +14,7 @@ from reports import formatting as F
 
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
+from ._s_flow import level_scores
 
 REQUIRES: tuple[str, ...] = ("flow",)
 ORDINAL_TEST = "Wilcoxon rank sum test on the ordinal scores"
@@ -26,21 +31,20 @@ def baseline_variables(ctx: Context) -> list[str]:
     return [v for v in names if v in study.data.columns]
 
 
-def ordinal_scores(ctx: Context, data: pd.DataFrame) -> dict[str, pd.Series]:
+def ordinal_variables(ctx: Context, data: pd.DataFrame) -> list[str]:
+    """The study's ordinal variables present in ``data``."""
+    return [n for n, v in ctx.study.variables.items() if v.type == "ordinal" and n in data.columns]
+
+
+def _scores(data: pd.DataFrame, names) -> dict[str, pd.Series]:
     """Ordinal variables as scores: their level values when numeric, 1..k otherwise (NaN kept)."""
     out = {}
-    for name, var in ctx.study.variables.items():
-        if var.type != "ordinal" or name not in data.columns:
-            continue
+    for name in names:
         col = data[name]
         if not isinstance(col.dtype, pd.CategoricalDtype):
             out[name] = col.astype(float)
             continue
-        levels = list(col.cat.categories)
-        try:
-            scores = [float(v) for v in levels]
-        except (TypeError, ValueError):
-            scores = [float(i + 1) for i in range(len(levels))]
+        scores = level_scores(col.cat.categories)
         codes = col.cat.codes.to_numpy()
         out[name] = pd.Series(
             np.where(codes < 0, np.nan, np.asarray(scores)[np.clip(codes, 0, None)]),
@@ -73,7 +77,7 @@ def _ordered_tests(t, data: pd.DataFrame, group: str, scores: dict[str, pd.Serie
         ]
 
 
-def _wide(t, ctx: Context, data: pd.DataFrame) -> pd.DataFrame:
+def _wide(t, data: pd.DataFrame) -> pd.DataFrame:
     """One display row per continuous variable, a header row plus one row per level for categorical ones."""
     s, tests = t.summary, t.tests.set_index("variable")
     rows = []
@@ -145,17 +149,33 @@ def _digits(x: float) -> int:
     return 0 if abs(x) >= 100 else 1 if abs(x) >= 1 else 2
 
 
-def _one(
-    ctx: Context,
-    section: Section,
-    data: pd.DataFrame,
-    group: str,
-    order: list,
-    names: dict,
-    name: str,
-    caption: str,
-    what: str,
-):
+@dataclass(frozen=True)
+class BaselineTable:
+    """One Table 1: the library's :class:`~hccstats.baseline.TableOne` and its display rows."""
+
+    name: str  # the report's table name
+    title: str  # the caption after the table number
+    what: str  # the comparison, as the R checks name it
+    data: pd.DataFrame  # the patients compared, with the group column
+    group: str
+    names: Mapping[str, str]  # group -> column header
+    table: Any  # TableOne (tests with the ordinal variables' Mann-Whitney on their scores)
+    wide: pd.DataFrame
+    ordinal: tuple[str, ...]  # ordinal variables tested on their scores
+
+    @property
+    def scores(self) -> dict[str, pd.Series]:
+        return _scores(self.data, self.ordinal)
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    split: BaselineTable  # training vs validation
+    outcome: BaselineTable  # by outcome, training set
+    differing: tuple[str, ...]  # labels of the variables differing between the sets
+
+
+def _one(ctx: Context, data, group, order, names, name, title, what) -> BaselineTable:
     from hccstats import table_one
 
     variables = baseline_variables(ctx)
@@ -168,20 +188,25 @@ def _one(
         },
         group_order=order,
     )
-    scores = ordinal_scores(ctx, data)
+    ordinal = tuple(ordinal_variables(ctx, data))
+    scores = _scores(data, ordinal)
     _ordered_tests(t, data, group, scores)
-    wide = _wide(t, ctx, data)
-    ordinal = [ctx.label(v) for v in variables if v in scores]
-    counts = data[group].value_counts()
+    return BaselineTable(name, title, what, data, group, names, t, _wide(t, data), ordinal)
+
+
+def _render_one(ctx: Context, section: Section, b: BaselineTable) -> None:
+    t, data = b.table, b.data
+    ordinal = [ctx.label(v) for v in b.ordinal]
+    counts = data[b.group].value_counts()
     formats = {"Characteristic": F.col("label", "text")}
     for g in t.groups:
-        formats[f"{names[g]} (n = {int(counts.get(g, 0))})"] = lambda r, g=g: _cell(r, g)
+        formats[f"{b.names[g]} (n = {int(counts.get(g, 0))})"] = lambda r, g=g: _cell(r, g)
     formats["p value"] = lambda r: "" if r["level"] != "" else F.fmt_p(r["p_value"], star=True)
     formats["Test"] = lambda r: _short(r["test"])
     section.table(
-        name,
-        wide,
-        caption=caption,
+        b.name,
+        b.wide,
+        caption=f"{ctx.next_table(supplementary=True)} {b.title}",
         formats=formats,
         footnote="Median (interquartile range) with the Mann–Whitney U test (R's wilcox.test); n (%) of the recorded "
         "values with Pearson's χ² test, or Fisher's exact test when an expected count is below 5. Missing values are "
@@ -195,12 +220,16 @@ def _one(
         )
         + ". *p < 0.05.",
     )
-    for _, r in t.tests.iterrows():
+
+
+def _check_one(ctx: Context, b: BaselineTable) -> None:
+    data, scores = b.data, b.scores
+    for _, r in b.table.tests.iterrows():
         if not np.isfinite(r["p_value"]):
             continue
         var = r["variable"]
         col = scores[var] if r["test"] == ORDINAL_TEST else data[var]
-        sub = pd.DataFrame({"x": col, "g": data[group]}).dropna()
+        sub = pd.DataFrame({"x": col, "g": data[b.group]}).dropna()
         x, g = sub["x"].to_numpy(), sub["g"].astype(str).to_numpy()
         test = str(r["test"])
         if "Wilcoxon" in test:
@@ -218,8 +247,7 @@ def _one(
             )
         if test == ORDINAL_TEST:
             call += " on the scores"
-        ctx.check("baseline", f"{what}: p, {r['label']}", r["p_value"], call, fn)
-    return t
+        ctx.check("baseline", f"{b.what}: p, {r['label']}", r["p_value"], call, fn)
 
 
 def _short(test: str) -> str:
@@ -236,18 +264,18 @@ def _short(test: str) -> str:
     return test
 
 
-def run(ctx: Context, section: Section) -> None:
+def compute(ctx: Context, flow) -> BaselineResult:
+    """Table 1 on the study's data as recorded (ordinal variables as their levels)."""
     study = ctx.study
     data = study.data
     t1 = _one(
         ctx,
-        section,
         data,
         "split",
         ["training", "validation"],
         {"training": "Training set", "validation": "Validation set"},
         "supp_baseline_split",
-        f"{ctx.next_table(supplementary=True)} Baseline characteristics of the training and validation sets",
+        "Baseline characteristics of the training and validation sets",
         "training vs validation",
     )
     train = data[data["split"] == "training"].copy()
@@ -255,26 +283,40 @@ def run(ctx: Context, section: Section) -> None:
     lab = study.outcome_label
     t2 = _one(
         ctx,
-        section,
         train,
         "_outcome",
         ["event", "none"],
         {"event": lab, "none": f"No {lab.lower()}"},
         "supp_baseline_outcome",
-        f"{ctx.next_table(supplementary=True)} Baseline characteristics by outcome in the training set",
+        "Baseline characteristics by outcome in the training set",
         "by outcome (training)",
     )
-    sig = t1.tests[t1.tests["p_value"] < ctx.options.alpha]["label"].tolist()
+    tests = t1.table.tests
+    return BaselineResult(t1, t2, tuple(tests[tests["p_value"] < ctx.options.alpha]["label"]))
+
+
+def render(ctx: Context, section: Section, result: BaselineResult) -> None:
+    _render_one(ctx, section, result.split)
+    _render_one(ctx, section, result.outcome)
+    sig = list(result.differing)
     section.text(
         "Training and validation sets differed in "
         + (", ".join(sig) if sig else "no baseline variable")
         + f" (p < {ctx.options.alpha:g})."
     )
     ctx.results["baseline"] = {
-        "split": {"summary": t1.summary, "tests": t1.tests},
-        "outcome": {"summary": t2.summary, "tests": t2.tests},
+        part: {"summary": b.table.summary, "tests": b.table.tests}
+        for part, b in (("split", result.split), ("outcome", result.outcome))
     }
-    ctx.methods["baseline"] = (
+
+
+def r_checks(ctx: Context, result: BaselineResult) -> None:
+    _check_one(ctx, result.split)
+    _check_one(ctx, result.outcome)
+
+
+def methods(ctx: Context, result: BaselineResult) -> str:
+    return (
         "Baseline characteristics were compared between the training and validation sets, and between patients with "
         "and without the outcome, with the Mann–Whitney U test for continuous variables (median and interquartile "
         "range) and Pearson's χ² test (without continuity correction) or Fisher's exact test (an expected count below "

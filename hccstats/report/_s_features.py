@@ -8,6 +8,11 @@ validation set gets the refitted pipelines' predictions.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import pandas as pd
 
 from reports import Section
@@ -15,7 +20,14 @@ from reports import formatting as F
 
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
-from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
+from ._perf import (
+    CI_NOTE,
+    ScoreEvaluation,
+    compares,
+    evaluate_scores,
+    performance_formats,
+    score_checks,
+)
 
 REQUIRES: tuple[str, ...] = ("flow",)
 MP = "mp-MR"
@@ -29,7 +41,65 @@ def sig_column(name: str) -> str:
     return "sig_" + "".join(ch if ch.isalnum() else "_" for ch in name)
 
 
-def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
+@dataclass(frozen=True)
+class Extraction:
+    """How the feature tables were obtained: read from the study, or extracted from its images."""
+
+    read: bool  # True: the study's features folder
+    n_patients: int = 0
+    weights: str | None = None
+    random_weights: bool = False
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeaturesResult:
+    """The DL signatures: the search, each signature's values for every patient, its tables.
+
+    ``scores`` holds one column per signature (named by :func:`sig_column`, indexed like the
+    flow's data); the later stages join it to the flow's data, which stays as it was.
+    """
+
+    extraction: Extraction
+    phases: tuple[str, ...]
+    search: Any  # hccstats.signature.SignatureSearch
+    fusion_coef: Any  # the mp-MR stacking's coefficients (None with one phase)
+    names: tuple[str, ...]  # signature names (phases, then mp-MR)
+    reference: str  # the last one: the mp-MR signature when fused
+    scores: pd.DataFrame  # sig_<name> columns: out-of-fold (training), refitted (validation)
+    y_train: pd.Series
+    difference: pd.DataFrame  # Table 1 of the study: Mann-Whitney and univariable OR
+    evaluation: ScoreEvaluation  # Table 2: AUC, cut-off metrics, DeLong against the reference
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Signature name -> its column in ``scores``."""
+        return {n: sig_column(n) for n in self.names}
+
+    @property
+    def reference_column(self) -> str:
+        return sig_column(self.reference)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {sig_column(n): f"{n} DL signature" for n in self.names}
+
+    def training_scores(self) -> pd.DataFrame:
+        """The training patients' signatures (out-of-fold), one column per signature name."""
+        cols = self.scores.loc[self.y_train.index, list(self.columns.values())]
+        return cols.set_axis(list(self.names), axis=1)
+
+
+def with_signatures(data: pd.DataFrame, features: FeaturesResult | None) -> pd.DataFrame:
+    """A new frame: ``data`` and the signature columns (``data`` itself when there are none)."""
+    if features is None:
+        return data
+    return data.join(features.scores)
+
+
+def _extract(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
+    import os
+
     import extract
 
     folder = ctx.work / "features"
@@ -40,16 +110,16 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
         kw["n4_iterations"] = tuple(int(i) for i in ctx.options.n4_iterations)
     if ctx.options.n4_convergence:
         kw["n4_convergence"] = float(ctx.options.n4_convergence)
-    import os
-
+    if ctx.options.scheduler:  # shards as Dask tasks (the output folder on the shared disk)
+        kw["scheduler"] = ctx.options.scheduler
     summary = extract.run_study(
-        ctx.shared["study_path"],
+        ctx.run.study_path,
         folder,
-        random_weights=bool(ctx.shared.get("demo")),
+        random_weights=ctx.run.demo,
         seed=ctx.seed,
         quiet=True,
         patients=[str(p) for p in ctx.study.data.index],
-        jobs=max(1, min(2, os.cpu_count() or 1)),
+        jobs=1 if ctx.options.scheduler else max(1, min(2, os.cpu_count() or 1)),
         **kw,
     )
     included = set(ctx.study.data.index.astype(str))
@@ -59,26 +129,8 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
         raise RuntimeError(
             f"feature extraction failed for {len(failed)} included patient(s), e.g. {first[0]}: {first[1]}"
         )
-    ctx.results["extraction"] = {
-        "n_patients": summary.n_patients,
-        "weights": summary.weights,
-        "random_weights": bool(ctx.shared.get("demo")),
-        "settings": kw,
-    }
-    ctx.methods["extraction"] = (
-        "Deep features were extracted from each phase with VGG19 (1472 features per phase: N4 bias-field "
-        "correction, grey values mapped to 0–255, region of interest on the largest tumour cross-section"
-        + (f", crop {kw['size']} px" if kw.get("size") else "")
-        + (
-            f", N4 iterations {'/'.join(map(str, kw['n4_iterations']))}"
-            if kw.get("n4_iterations")
-            else ""
-        )
-        + (f", N4 convergence {kw['n4_convergence']:g}" if kw.get("n4_convergence") else "")
-        + ")"
-        + (" using seeded random weights (demo cohort)" if ctx.shared.get("demo") else "")
-        + "."
-    )
+    settings = {k: v for k, v in kw.items() if k != "scheduler"}
+    how = Extraction(False, summary.n_patients, summary.weights, ctx.run.demo, settings)
     tables = {}
     index = ctx.study.data.index
     for phase, path in sorted(summary.tables.items()):
@@ -90,37 +142,30 @@ def _extract(ctx: Context) -> dict[str, pd.DataFrame]:
     order = [p for p in ctx.study.phases if p in tables] + [
         p for p in tables if p not in ctx.study.phases
     ]
-    return {p: tables[p] for p in order}
+    return {p: tables[p] for p in order}, how
 
 
-def _feature_tables(ctx: Context) -> dict[str, pd.DataFrame]:
+def _feature_tables(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
     tables = ctx.study.feature_tables()
     if tables:
-        ctx.methods["extraction"] = (
-            "Deep-feature tables were read from the study's features folder."
-        )
-        return tables
+        return tables, Extraction(True)
     if ctx.study.config.get("images"):
-        import time
-
         t0 = time.perf_counter()
-        tables = _extract(ctx)
-        ctx.shared.get("say", print)(
+        tables, how = _extract(ctx)
+        ctx.say(
             f"      feature extraction: {len(tables)} phase(s), {time.perf_counter() - t0:.1f} s"
         )
-        return tables
+        return tables, how
     raise StageUnavailable("the study has neither images nor feature tables (clinical-only study)")
 
 
-def run(ctx: Context, section: Section) -> None:
+def compute(ctx: Context, flow) -> FeaturesResult:
     from hccstats.signature import difference_table, fuse_signatures, signature_search
 
     study, opts = ctx.study, ctx.options
-    import time
-
-    tables = _feature_tables(ctx)
+    tables, how = _feature_tables(ctx)
     t0 = time.perf_counter()
-    data = ctx.shared["data"]
+    data = flow.data
     train_ids = data.index[data["split"] == "training"]
     valid_ids = data.index[data["split"] == "validation"]
     y = data[study.outcome]
@@ -133,7 +178,7 @@ def run(ctx: Context, section: Section) -> None:
         scheduler=opts.scheduler,
         progress=not opts.quiet,
     )
-    ctx.shared.get("say", print)(
+    ctx.say(
         f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s"
     )
     if not search.active:
@@ -143,29 +188,45 @@ def run(ctx: Context, section: Section) -> None:
         )
     train_sig = search.signature("oof")
     valid_sig = search.predict({p: t.loc[valid_ids] for p, t in tables.items()})
-    names = list(search.active)
+    names, coef = list(search.active), None
     if len(names) >= 2:
         mp = fuse_signatures(search)
         train_sig[MP] = mp.signature("oof")
         valid_sig[MP] = mp.predict({p: t.loc[valid_ids] for p, t in tables.items()})
         names.append(MP)
-        ctx.results.setdefault("signatures", {})["fusion_coef"] = mp.coef
+        coef = mp.coef
     reference = names[-1]
-    for name in names:  # signatures become analysis variables of the later stages
-        col = sig_column(name)
-        values = pd.concat([train_sig[name], valid_sig[name]]).reindex(data.index)
-        data[col] = values.astype("float64")
-        ctx.shared["labels"][col] = f"{name} DL signature"
-    ctx.shared["signatures"] = {name: sig_column(name) for name in names}
-    ctx.shared["reference_signature"] = sig_column(reference)
+    scores = pd.DataFrame(
+        {sig_column(n): pd.concat([train_sig[n], valid_sig[n]]).reindex(data.index) for n in names},
+        index=data.index,
+    ).astype("float64")
+    y_tr = y.loc[train_ids]
+    diff = difference_table(train_sig[names], y_tr, per=SIG_PER)
+    by_set = {
+        n: {
+            "training": train_sig[n].to_numpy(),
+            "validation": valid_sig[n].loc[valid_ids].to_numpy(),
+        }
+        for n in names
+    }
+    ev = evaluate_scores(
+        by_set,
+        {"training": y_tr.to_numpy(), "validation": y.loc[valid_ids].to_numpy()},
+        reference if len(names) > 1 else None,
+    ).sorted(names)
+    return FeaturesResult(
+        how, tuple(tables), search, coef, tuple(names), reference, scores, y_tr, diff, ev
+    )
 
-    # Fig. 4: selector x classifier comparison
+
+def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
     from hccstats.plots import signature_comparison
 
-    fig = signature_comparison(search.table)
+    search, y_tr = result.search, result.y_train
+    # Fig. 4: selector x classifier comparison
     section.figure(
         "fig_signature_search",
-        fig,
+        signature_comparison(search.table),
         caption=f"{ctx.next_figure()} Performance (mean cross-validated AUC, SD) "
         "of every feature selector × classifier per phase in the training set",
     )
@@ -175,14 +236,11 @@ def run(ctx: Context, section: Section) -> None:
             + "; ".join(f"{p}: {r}" for p, r in search.skipped.items()),
             "note",
         )
-
     # Table 1: difference and univariable analysis of the signatures (training set)
-    y_tr = y.loc[train_ids]
-    diff = difference_table(train_sig[names], y_tr, per=SIG_PER)
     n1, n0 = int(y_tr.sum()), int((1 - y_tr).sum())
     section.table(
         "table1_signatures",
-        diff,
+        result.difference,
         caption=f"{ctx.next_table()} Difference analysis and univariable analysis of the DL "
         "signatures between patients with and without the outcome in the training set",
         formats={
@@ -200,46 +258,8 @@ def run(ctx: Context, section: Section) -> None:
         footnote=f"Median (interquartile range); Mann–Whitney U test; univariable logistic regression, {PER_FOOTNOTE} "
         "(Wald CI). Training signatures are out-of-fold predictions. *p < 0.05.",
     )
-    for _, r in diff.iterrows():
-        s = train_sig[r["signature"]].to_numpy()
-        yy = y_tr.to_numpy()
-        ctx.check(
-            "signatures",
-            f"Mann–Whitney p, {r['signature']} signature",
-            r["mw_p_value"],
-            "wilcox.test(s ~ y)$p.value",
-            lambda s=s, yy=yy: _rcheck.wilcox_p(s, yy),
-        )
-        frame = pd.DataFrame({"y": yy, "s": s})
-        ctx.check(
-            "signatures",
-            f"OR per {SIG_PER:g}, {r['signature']} signature (univariable)",
-            r["estimate"],
-            f"exp({SIG_PER:g} * coef(glm(y ~ s, binomial)))",
-            lambda f=frame: _rcheck.glm_or(f, "y", ["s"], per={"s": SIG_PER}).loc["s", "estimate"],
-        )
-
     # Table 2: discrimination of the signatures, DeLong against the mp-MR (or last) signature
-    scores = {
-        n: {
-            "training": train_sig[n].to_numpy(),
-            "validation": valid_sig[n].loc[valid_ids].to_numpy(),
-        }
-        for n in names
-    }
-    perf, rocs = evaluate_scores(
-        ctx,
-        "signatures",
-        scores,
-        {"training": y_tr.to_numpy(), "validation": y.loc[valid_ids].to_numpy()},
-        reference if len(names) > 1 else None,
-    )
-    perf = perf.sort_values(
-        ["set", "model"],
-        key=lambda s: s.map(
-            {**{n: i for i, n in enumerate(names)}, "training": 0, "validation": 1}
-        ),
-    ).reset_index(drop=True)
+    perf = result.evaluation.table
     section.table(
         "table2_signature_performance",
         perf,
@@ -249,37 +269,93 @@ def run(ctx: Context, section: Section) -> None:
         footnote="Cut-off: Youden index on the training set, applied unchanged to the validation set. AUC with "
         f"DeLong 95% CI; {CI_NOTE}"
         + (
-            f"; p value: DeLong test against the {reference} signature (Ref). *p < 0.05."
+            f"; p value: DeLong test against the {result.reference} signature (Ref). *p < 0.05."
             if compares(perf)
             else "."
         ),
     )
-    ctx.shared["signature_rocs"] = rocs
+    how = result.extraction
+    if not how.read:
+        ctx.results["extraction"] = {
+            "n_patients": how.n_patients,
+            "weights": how.weights,
+            "random_weights": how.random_weights,
+            "settings": dict(how.settings),
+        }
     ctx.results["signatures"] = {
-        **ctx.results.get("signatures", {}),
-        "phases": list(tables),
+        **({"fusion_coef": result.fusion_coef} if result.fusion_coef is not None else {}),
+        "phases": list(result.phases),
         "skipped": search.skipped,
         "settings": dict(search.settings),
         "best": {p: list(b) for p, b in search.best.items()},
         "selected_features": search.selected_features,
         "search_table": search.table,
-        "difference_table": diff,
+        "difference_table": result.difference,
         "performance": perf,
     }
-    s = search.settings
-    ctx.methods["signatures"] = (
-        f"For each phase ({', '.join(tables)}) the features were min–max scaled, filtered by Spearman correlation with "
-        f"the outcome (p < {s['alpha']}) and pruned of redundant pairs (Pearson |r| > {s['threshold']}); selectors "
-        f"({', '.join(s['selectors'])}) × classifiers ({', '.join(s['classifiers'])}) were compared by {s['n_splits']}-fold "
-        f"cross-validation ({s['n_repeats']} repeat{'s' if s['n_repeats'] != 1 else ''}; preset '{s['preset']}', seed {s['seed']}), everything fitted "
-        "inside the training folds. The best pipeline per phase was refitted on the training set; training signatures are "
-        "out-of-fold predictions"
+    ctx.software.setdefault("scikit-learn", __import__("sklearn").__version__)
+
+
+def r_checks(ctx: Context, result: FeaturesResult) -> None:
+    train = result.training_scores()
+    yy = result.y_train.to_numpy()
+    for _, r in result.difference.iterrows():
+        s = train[r["signature"]].to_numpy()
+        ctx.check(
+            "signatures",
+            f"Mann–Whitney p, {r['signature']} signature",
+            r["mw_p_value"],
+            "wilcox.test(s ~ y)$p.value",
+            lambda s=s: _rcheck.wilcox_p(s, yy),
+        )
+        frame = pd.DataFrame({"y": yy, "s": s})
+        ctx.check(
+            "signatures",
+            f"OR per {SIG_PER:g}, {r['signature']} signature (univariable)",
+            r["estimate"],
+            f"exp({SIG_PER:g} * coef(glm(y ~ s, binomial)))",
+            lambda f=frame: _rcheck.glm_or(f, "y", ["s"], per={"s": SIG_PER}).loc["s", "estimate"],
+        )
+    score_checks(ctx, "signatures", result.evaluation)
+
+
+def _extraction_text(how: Extraction) -> str:
+    if how.read:
+        return "Deep-feature tables were read from the study's features folder."
+    kw = how.settings
+    return (
+        "Deep features were extracted from each phase with VGG19 (1472 features per phase: N4 bias-field "
+        "correction, grey values mapped to 0–255, region of interest on the largest tumour cross-section"
+        + (f", crop {kw['size']} px" if kw.get("size") else "")
         + (
-            f", and the {MP} signature stacks the phase signatures by logistic regression"
-            if MP in names
+            f", N4 iterations {'/'.join(map(str, kw['n4_iterations']))}"
+            if kw.get("n4_iterations")
             else ""
         )
-        + ". Signatures were compared between outcome groups by the Mann–Whitney U test and univariable logistic "
-        "regression, and their AUCs by DeLong's test."
+        + (f", N4 convergence {kw['n4_convergence']:g}" if kw.get("n4_convergence") else "")
+        + ")"
+        + (" using seeded random weights (demo cohort)" if how.random_weights else "")
+        + "."
     )
-    ctx.software.setdefault("scikit-learn", __import__("sklearn").__version__)
+
+
+def methods(ctx: Context, result: FeaturesResult) -> dict[str, str]:
+    s = result.search.settings
+    return {
+        "extraction": _extraction_text(result.extraction),
+        "signatures": (
+            f"For each phase ({', '.join(result.phases)}) the features were min–max scaled, filtered by Spearman correlation with "
+            f"the outcome (p < {s['alpha']}) and pruned of redundant pairs (Pearson |r| > {s['threshold']}); selectors "
+            f"({', '.join(s['selectors'])}) × classifiers ({', '.join(s['classifiers'])}) were compared by {s['n_splits']}-fold "
+            f"cross-validation ({s['n_repeats']} repeat{'s' if s['n_repeats'] != 1 else ''}; preset '{s['preset']}', seed {s['seed']}), everything fitted "
+            "inside the training folds. The best pipeline per phase was refitted on the training set; training signatures are "
+            "out-of-fold predictions"
+            + (
+                f", and the {MP} signature stacks the phase signatures by logistic regression"
+                if MP in result.names
+                else ""
+            )
+            + ". Signatures were compared between outcome groups by the Mann–Whitney U test and univariable logistic "
+            "regression, and their AUCs by DeLong's test."
+        ),
+    }

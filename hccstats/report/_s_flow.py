@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 
 from reports import Section
 
 from ._context import Context
+from ._stages import SplitData
 
 REQUIRES: tuple[str, ...] = ()
 
@@ -62,49 +66,66 @@ def _flow_figure(flow: pd.DataFrame, center_names: list[str]):
     return fig
 
 
-def _prepare_data(ctx: Context) -> None:
+@dataclass(frozen=True)
+class FlowResult(SplitData):
+    """The analysis data and the patient flow.
+
+    ``data``: the included patients (the study's data; ordinal variables as numeric scores
+    with ``ordinal_as: numeric``), the frame every later stage reads and none changes.
+    """
+
+    data: pd.DataFrame
+    flow: pd.DataFrame  # step, reason, center, n (the study's flow, per centre and "All")
+    centers: tuple[str, ...]
+    ordinal_numeric: tuple[str, ...]  # ordinal variables entered as scores
+    ordinal_scores: Mapping[str, Mapping[float, str]]  # {variable: {score: level label}}
+
+
+def level_scores(levels) -> list[float]:
+    """An ordinal variable's scores: its level values when numeric, 1..k otherwise."""
+    try:
+        return [float(v) for v in levels]
+    except (TypeError, ValueError):
+        return [float(i + 1) for i in range(len(levels))]
+
+
+def _prepare_data(study, ordinal_as: str) -> tuple[pd.DataFrame, list[str], dict]:
     """The analysis data: ordinal variables as numeric scores (option ``ordinal_as``)."""
-    study = ctx.study
     data = study.data.copy()
     converted, scores_of = [], {}
-    if ctx.options.ordinal_as == "numeric":
+    if ordinal_as == "numeric":
         for name, var in study.variables.items():
             if var.type == "ordinal" and name in data:
                 col = data[name]
                 levels = list(col.cat.categories)
-                try:
-                    scores = [float(v) for v in levels]
-                except (TypeError, ValueError):
-                    scores = [float(i + 1) for i in range(len(levels))]
+                scores = level_scores(levels)
                 data[name] = col.cat.codes.map(
                     lambda c, scores=scores: float("nan") if c < 0 else scores[c]
                 ).astype("float64")
                 converted.append(name)
                 scores_of[name] = {s: str(v) for s, v in zip(scores, levels)}
-    ctx.shared["data"] = data
-    ctx.shared["ordinal_numeric"] = converted
-    ctx.shared["ordinal_scores"] = (
-        scores_of  # {variable: {score: level label}}: the nomograms' tick labels
-    )
-    ctx.shared["labels"] = dict(study.labels)
+    return data, converted, scores_of
 
 
-def run(ctx: Context, section: Section) -> None:
+def compute(ctx: Context) -> FlowResult:
     study = ctx.study
-    _prepare_data(ctx)
+    data, converted, scores_of = _prepare_data(study, ctx.options.ordinal_as)
     flow = study.flow.copy()
-    centers = [c for c in flow["center"].unique() if c != "All"]
-    wide = flow.assign(
-        item=flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1)
-    )
-    wide = wide.pivot_table(
+    centers = tuple(c for c in flow["center"].unique() if c != "All")
+    return FlowResult(data, flow, centers, tuple(converted), scores_of)
+
+
+def _wide(flow: pd.DataFrame, centers) -> pd.DataFrame:
+    item = flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1)
+    wide = flow.assign(item=item).pivot_table(
         index="item", columns="center", values="n", sort=False, aggfunc="sum"
-    ).reset_index()
-    wide = wide[["item", "All", *centers]].rename(columns={"item": "step"})
-    order = list(
-        dict.fromkeys(flow.apply(lambda r: r.step + (f": {r.reason}" if r.reason else ""), axis=1))
     )
-    wide = wide.set_index("step").loc[order].reset_index()
+    wide = wide.reset_index()[["item", "All", *centers]].rename(columns={"item": "step"})
+    return wide.set_index("step").loc[list(dict.fromkeys(item))].reset_index()
+
+
+def render(ctx: Context, section: Section, result: FlowResult) -> None:
+    study, flow, centers = ctx.study, result.flow, list(result.centers)
     data = study.data
     y = data[study.outcome]
     section.text(
@@ -117,7 +138,7 @@ def run(ctx: Context, section: Section) -> None:
     )
     section.table(
         "flow",
-        wide,
+        _wide(flow, centers),
         caption=f"{ctx.next_table(supplementary=True)} Patient flow",
         formats={
             "Step": lambda r: str(r["step"])[:1].upper() + str(r["step"])[1:],
@@ -132,7 +153,6 @@ def run(ctx: Context, section: Section) -> None:
         _flow_figure(flow, centers),
         caption=f"{ctx.next_figure()} Flowchart of patient inclusion",
     )
-    split = study.config["split"]
     ctx.results["flow"] = {
         "table": flow,
         "n_included": int(len(data)),
@@ -141,6 +161,10 @@ def run(ctx: Context, section: Section) -> None:
         "split": {k: int(v) for k, v in data["split"].value_counts().sort_index().items()},
         "missing": study.missing,
     }
+
+
+def methods(ctx: Context, result: FlowResult) -> str:
+    split = ctx.study.config["split"]
     how = (
         "a given split column"
         if split["method"] == "column"
@@ -148,13 +172,14 @@ def run(ctx: Context, section: Section) -> None:
         + (f" stratified by {' and '.join(split['stratify'])}" if split.get("stratify") else "")
         + f" (seed {split['seed']})"
     )
-    ctx.methods["flow"] = (
+    text = (
         f"Patients were assigned to training and validation sets by {how}. "
         "Every exclusion is listed with its reason in the patient flow."
     )
-    if ctx.shared["ordinal_numeric"]:
-        ctx.methods["flow"] += (
+    if result.ordinal_numeric:
+        text += (
             " Ordinal variables ("
-            + ", ".join(ctx.label(v) for v in ctx.shared["ordinal_numeric"])
+            + ", ".join(ctx.label(v) for v in result.ordinal_numeric)
             + ") entered the regression models as numeric scores."
         )
+    return text

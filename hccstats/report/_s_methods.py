@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -71,7 +73,7 @@ _SEED_FROM = {
 
 def seeds_sentence(ctx: Context) -> str:
     """Each random step that ran, with the seed it used and where that seed came from."""
-    run_from = _SEED_FROM[ctx.shared.get("seed_from", "seed")]
+    run_from = _SEED_FROM[ctx.run.seed_from]
     split = ctx.study.config["split"]
     if split["method"] == "random":
         steps = [
@@ -80,14 +82,13 @@ def seeds_sentence(ctx: Context) -> str:
     else:
         steps = [f"none for the split (given by the column {split['column']!r})"]
     if ctx.stage_status.get("features") == "ok":
-        if ctx.shared.get("demo") and ctx.study.config.get("images"):
+        if ctx.run.demo and ctx.study.config.get("images"):
             steps.append(
                 f"the random weights of the feature extractor, seed {ctx.seed} ({run_from})"
             )
         steps.append(f"the signature search's cross-validation folds, seed {ctx.seed} ({run_from})")
     if ctx.stage_status.get("performance") == "ok":
-        plan = ctx.shared.get("plan")
-        B, seed = (plan.B, plan.bootstrap_seed) if plan else (ctx.options.B, ctx.seed)
+        B, seed = ctx.plan.B, ctx.plan.bootstrap_seed
         given = "seed" in ((ctx.study.config.get("analysis") or {}).get("bootstrap") or {})
         steps.append(
             f"the {B} bootstrap resamples of the calibration and the internal validation, "
@@ -100,18 +101,30 @@ def seeds_sentence(ctx: Context) -> str:
     return "Random steps and their seeds: " + "; ".join(steps) + "."
 
 
-def run(ctx: Context, section: Section) -> None:
-    ctx.software.update(_versions())
+@dataclass(frozen=True)
+class MethodsResult:
+    sentences: Mapping[str, str]  # every stage's methods text, then statistics and seeds
+    software: Mapping[str, str]  # package -> version
+    tripod: pd.DataFrame  # item, topic, section, status
+
+    @property
+    def paragraph(self) -> str:
+        return " ".join(self.sentences.values())
+
+
+def _own_sentences(ctx: Context) -> dict[str, str]:
+    out = {}
     if "statistics" not in ctx.methods:
-        ctx.methods["statistics"] = (
+        out["statistics"] = (
             f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
             "significant."
         )
-    ctx.methods["seeds"] = seeds_sentence(ctx)
-    paragraph = " ".join(ctx.methods.values())
-    sw = ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()))
-    section.text(paragraph)
-    section.text(f"Software: {sw}.", style="note")
+    out["seeds"] = seeds_sentence(ctx)
+    return out
+
+
+def compute(ctx: Context) -> MethodsResult:
+    """The methods paragraph from the stages' sentences, and the TRIPOD items' status."""
     rows = []
     for item, what, stage in TRIPOD:
         status = ctx.stage_status.get(stage, "ok" if stage == "methods" else "not run")
@@ -123,10 +136,18 @@ def run(ctx: Context, section: Section) -> None:
                 "status": tripod_status(ctx, item, status),
             }
         )
-    table = pd.DataFrame(rows)
+    software = dict(sorted({**ctx.software, **_versions()}.items()))
+    return MethodsResult({**ctx.methods, **_own_sentences(ctx)}, software, pd.DataFrame(rows))
+
+
+def render(ctx: Context, section: Section, result: MethodsResult) -> None:
+    ctx.software.update(result.software)
+    sw = ", ".join(f"{k} {v}" for k, v in result.software.items())
+    section.text(result.paragraph)
+    section.text(f"Software: {sw}.", style="note")
     section.table(
         "tripod",
-        table,
+        result.tripod,
         caption=f"{ctx.next_table(supplementary=True)} TRIPOD checklist: items this report covers",
         formats={
             "TRIPOD item": lambda r: r["item"],
@@ -138,7 +159,12 @@ def run(ctx: Context, section: Section) -> None:
         "Diagnosis (Collins et al., 2015). Items about the title, abstract, discussion and funding are the authors'.",
     )
     ctx.results["methods"] = {
-        "paragraph": paragraph,
-        "software": dict(sorted(ctx.software.items())),
-        "tripod": table,
+        "paragraph": result.paragraph,
+        "software": dict(result.software),
+        "tripod": result.tripod,
     }
+
+
+def methods(ctx: Context, result: MethodsResult) -> dict[str, str]:
+    """The sentences this stage adds to methods.md (statistics, seeds)."""
+    return {k: v for k, v in result.sentences.items() if k not in ctx.methods}

@@ -9,6 +9,10 @@ through rpy2; the native engine is the fallback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 
 from reports import Section
@@ -18,9 +22,11 @@ from .._errors import InputError
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
-from ._separation import firth_refit, model_odds_ratios
+from ._separation import firth_refit, model_odds_ratios, separation_alert
+from ._stages import SplitData
 
-REQUIRES: tuple[str, ...] = ("univariate",)
+REQUIRES: tuple[str, ...] = ("flow", "univariate")
+USES: tuple[str, ...] = ("features",)
 CLINICAL, DL = "Clinical model", "DL model"
 #: selection -> (short name, the sentence of the footnote and methods)
 SELECTION_TEXT = {
@@ -38,12 +44,14 @@ SELECTION_TEXT = {
 NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 
 
-def _nomograms(ctx: Context, fit, stem: str) -> list[tuple[str, object, str]]:
-    """The model's nomogram drawn by rms (with R) and natively: [(engine, Nomogram, stem)].
+def _nomograms(
+    ctx: Context, fit, stem: str, ordinal: dict
+) -> tuple[list[tuple[str, object, str]], str]:
+    """The model's nomogram drawn by rms (with R) and natively: [(engine, Nomogram, stem)], and
+    why rms did not draw it ("" when it did, or without R).
 
     rms's drawing comes first (the study's Figure 5); the native one is always drawn beside it
-    (same points table), and alone without R (``--no-r``) or when rms fails (``ctx.shared``
-    keeps why, for the report's note).
+    (same points table), and alone without R (``--no-r``) or when rms fails.
     """
     from hccstats.nomograms import nomogram
 
@@ -51,38 +59,36 @@ def _nomograms(ctx: Context, fit, stem: str) -> list[tuple[str, object, str]]:
     kw = dict(
         labels=labels,
         fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
-        value_labels=ordinal_value_labels(ctx, fit.terms),
+        value_labels=ordinal,
         fun_at="auto",  # risk ticks chosen from the axis length: labels never overlap
     )
-    out = []
+    out, error = [], ""
     if ctx.options.use_r:
         try:
             nm = nomogram(fit, engine="r", **kw)
             nm.save(ctx.work / f"{stem}_rms", formats=("png", "pdf"))
             out.append(("r", nm, f"{stem}_rms"))
         except Exception as exc:  # rms missing or failing: the native drawing only, with a note
-            ctx.shared.setdefault("nomogram_r_errors", {})[stem] = (
-                f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-            )
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
     nm = nomogram(fit, engine="python", **kw)
     nm.save(ctx.work / stem, formats=("png", "pdf"))
     out.append(("python", nm, stem))
-    return out
+    return out, error
 
 
-def ordinal_value_labels(ctx: Context, terms) -> dict[str, dict[float, str]]:
+def ordinal_value_labels(flow, terms) -> dict[str, dict[float, str]]:
     """Ordinal variables entered as scores whose levels are not numbers: {variable: {score: level label}}."""
     out = {}
-    for name in ctx.shared.get("ordinal_numeric", []):
+    for name in flow.ordinal_numeric:
         if name in terms:
-            scores = ctx.shared.get("ordinal_scores", {}).get(name, {})
+            scores = flow.ordinal_scores.get(name, {})
             if any(str(label) != format(score, "g") for score, label in scores.items()):
                 out[name] = dict(scores)
     return out
 
 
-def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[str]]]:
-    clinical = ctx.shared.get("significant_clinical", [])
+def _stepwise_specs(univariate, ref_sig: str | None) -> list[tuple[str, list[str]]]:
+    clinical = list(univariate.significant_clinical)
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -91,37 +97,30 @@ def _stepwise_specs(ctx: Context, ref_sig: str | None) -> list[tuple[str, list[s
     return specs
 
 
-def _select(ctx: Context, section: Section, selection: str, name: str, cands: list[str]):
-    """The :class:`~hccstats.logistic.Stepwise` of one model, or None when no candidate entered."""
+def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str]):
+    """The :class:`~hccstats.logistic.Stepwise` of one model (``selected`` empty when no
+    candidate entered)."""
     from hccstats import backward_lr, forward_lr
 
     opts = ctx.options
-    sw = (backward_lr if selection == "backward_lr" else forward_lr)(
-        ctx.training(),
+    return (backward_lr if selection == "backward_lr" else forward_lr)(
+        train,
         ctx.study.outcome,
         cands,
         entry=opts.entry,
         removal=opts.removal,
         nan_policy="omit",
     )
-    if not sw.selected:
-        section.text(
-            f"{name}: no variable is in the model ({SELECTION_TEXT[selection][0]}, entry p < "
-            f"{opts.entry:g}, removal p > {opts.removal:g}).",
-            "note",
-        )
-        return None
-    return sw
 
 
-def _prespecified(ctx: Context, variables: list[str]):
+def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
     """A prespecified model: every variable kept, fitted on the training patients that have them."""
     from hccstats import lrm
     from hccstats.logistic._univariate import quote_name
 
     outcome = ctx.study.outcome
     formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)
-    return lrm(formula, ctx.training(), nan_policy="omit")
+    return lrm(formula, train, nan_policy="omit")
 
 
 def units_of(fit, signatures, per: dict) -> dict[str, float]:
@@ -137,55 +136,128 @@ def units_of(fit, signatures, per: dict) -> dict[str, float]:
     return out
 
 
-def run(ctx: Context, section: Section) -> None:
-    from ._plan import plan
+@dataclass(frozen=True)
+class ModelsResult(SplitData):
+    """The multivariable models: the fits, their selection and their odds ratios.
 
-    opts = ctx.options
-    p = plan(ctx)
-    ctx.shared["plan"] = p
-    ref_sig = (
-        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
-    )
-    specs = _stepwise_specs(ctx, ref_sig) if p.selection != "none" else []
+    ``data``: the univariable stage's frame (the flow's data with the signatures); each fit
+    holds its own training patients (``fit.data``).
+    """
+
+    data: pd.DataFrame
+    fits: Mapping[str, Any]  # model name -> LogisticFit (Firth refits with ``firth: true``)
+    selections: Mapping[str, Any]  # stepwise models -> Stepwise (repeated in validation)
+    candidates: Mapping[str, list[str]]  # model -> candidates (stepwise) or variables
+    empty: tuple[str, ...]  # stepwise models in which no candidate entered
+    odds_ratios: pd.DataFrame  # model, term, OR per units, CI, p, per, coef
+    units: Mapping[str, Mapping[str, float]]  # model -> term -> OR units
+    notes: tuple[str, ...]  # separation / Firth sentences for the footnote
+    signatures: frozenset[str]  # signature columns (OR per SIG_PER)
+    reference_signature: str | None  # the mp-MR (or last) signature column
+    ordinal_labels: Mapping[str, Mapping[float, str]]  # nomograms' tick labels of ordinal scores
+
+    @property
+    def steps(self) -> dict[str, pd.DataFrame]:
+        return {n: sw.steps for n, sw in self.selections.items()}
+
+
+def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
+    opts, p = ctx.options, ctx.plan
+    ref_sig = features.reference_column if features is not None else None
+    specs = _stepwise_specs(univariate, ref_sig) if p.selection != "none" else []
     if not specs and not p.models:
         raise StageUnavailable(
             f"no variable reached p < {opts.alpha:g} in the univariable analysis"
         )
-    signatures = set(ctx.shared.get("signatures", {}).values()) if ref_sig is not None else set()
-    fits, steps, cands_of, selections = {}, {}, {}, {}
+    signatures = frozenset(features.columns.values()) if features is not None else frozenset()
+    train = univariate.training()
+    fits, cands_of, selections, empty = {}, {}, {}, []
     for name, cands in specs:
-        sw = _select(ctx, section, p.selection, name, cands)
-        if sw is not None:
-            fits[name], steps[name], cands_of[name] = sw.fit, sw.steps, cands
-            selections[name] = sw
+        sw = _select(ctx, train, p.selection, cands)
+        if not sw.selected:
+            empty.append(name)
+            continue
+        fits[name], cands_of[name], selections[name] = sw.fit, cands, sw
     for name, variables in p.models.items():
         if name in fits:
             raise InputError(
                 f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
             )
-        fits[name], cands_of[name] = _prespecified(ctx, variables), variables
+        fits[name], cands_of[name] = _prespecified(ctx, train, variables), variables
     if not fits:
         raise StageUnavailable("stepwise selection kept no variable in any model")
     rows, units, notes = [], {}, []
     for name in list(fits):
         fit = fits[name] = firth_refit(fits[name]) if opts.firth else fits[name]
         units[name] = units_of(fit, signatures, p.per)
-        raw_ors, sep_note = model_odds_ratios(ctx, name, fit)
+        raw_ors, sep_note = model_odds_ratios(name, fit, ctx.label)
         notes.append(sep_note)
         ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
-        if not opts.firth:  # R's glm gives neither Firth estimates nor infinite ones
-            _register_checks(ctx, name, fit, ors.dropna(subset=["estimate"]), units[name])
-    ors = pd.concat(rows, ignore_index=True)
-    ctx.shared["stepwise_models"] = list(steps)
-    ctx.shared["selections"] = selections  # the Stepwise results, to repeat in validation
-    _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes)
-    if steps:
-        _steps_table(ctx, section, steps)
-    nomos = _draw_all(ctx, section, fits)
-    _finish(ctx, fits, steps, ors, nomos, ref_sig)
+    terms = {t for f in fits.values() for t in f.terms}
+    return ModelsResult(
+        univariate.data,
+        fits,
+        selections,
+        cands_of,
+        tuple(empty),
+        pd.concat(rows, ignore_index=True),
+        units,
+        tuple(notes),
+        signatures,
+        ref_sig,
+        ordinal_value_labels(flow, terms),
+    )
+
+
+def render(ctx: Context, section: Section, result: ModelsResult) -> None:
+    opts = ctx.options
+    for name in result.empty:
+        section.text(
+            f"{name}: no variable is in the model ({SELECTION_TEXT[ctx.plan.selection][0]}, "
+            f"entry p < {opts.entry:g}, removal p > {opts.removal:g}).",
+            "note",
+        )
+    for name, fit in result.fits.items():
+        alert = separation_alert(name, fit, ctx.label)
+        if alert:
+            ctx.alert(alert)
+    _table3_section(ctx, section, result)
+    if result.selections:
+        _steps_table(ctx, section, result.steps)
+    nomos = _draw_all(ctx, section, result)
+    ors, steps = result.odds_ratios, result.steps
+    ctx.results["models"] = {
+        name: {
+            "formula": fit.formula,
+            "terms": list(fit.terms),
+            "coef": fit.coef,
+            "stats": fit.stats,
+            "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
+            "n": int(fit.stats["n"]),
+            "events": int(fit.stats["events"]),
+            "patients": list(map(str, fit.data.index)),
+            "steps": steps.get(name),
+            "selection": ctx.plan.selection if name in steps else "prespecified",
+            "nomogram": nomos.get(name),
+        }
+        for name, fit in result.fits.items()
+    }
+
+
+def r_checks(ctx: Context, result: ModelsResult) -> None:
+    if ctx.options.firth:  # R's glm gives neither Firth estimates nor infinite ones
+        return
+    ors = result.odds_ratios
+    for name, fit in result.fits.items():
+        mine = ors[ors["model"] == name].dropna(subset=["estimate"])
+        _register_checks(ctx, name, fit, mine, result.units[name])
+
+
+def methods(ctx: Context, result: ModelsResult) -> str:
+    return _methods_text(ctx, result.fits, result.steps, result.reference_signature)
 
 
 def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dict) -> None:
@@ -223,8 +295,9 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
             ctx.check("models", label, r[key], call, r_value(r["term"], key))
 
 
-def _n_notes(ctx: Context, fits: dict, cands_of: dict, steps: dict) -> list[str]:
-    n_train = len(ctx.training())
+def _n_notes(result: ModelsResult) -> list[str]:
+    fits, cands_of, steps = result.fits, result.candidates, result.selections
+    n_train = len(result.training())
     notes = []
     for name, fit in fits.items():
         n, ev = int(fit.stats["n"]), int(fit.stats["events"])
@@ -242,8 +315,8 @@ def _n_notes(ctx: Context, fits: dict, cands_of: dict, steps: dict) -> list[str]
     return notes
 
 
-def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
-    per = ctx.shared["plan"].per
+def _units_note(ctx: Context, units: Mapping, signatures) -> str:
+    per = ctx.plan.per
     parts = []
     for name, by_term in units.items():
         for term, k in by_term.items():
@@ -254,11 +327,13 @@ def _units_note(ctx: Context, fits: dict, units: dict, signatures) -> str:
     return "; ORs of " + ", ".join(parts) if parts else ""
 
 
-def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units, notes) -> None:
+def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> None:
     from ._table3 import table3, table3_formats
 
+    fits, ors, signatures = result.fits, result.odds_ratios, result.signatures
+    steps, notes = result.selections, result.notes
     opts = ctx.options
-    per = ctx.shared["plan"].per
+    per = ctx.plan.per
     suffix = {v: " (per SD)" if k == "sd" else f" (per {k:g})" for v, k in per.items()}
     wide = table3(ctx, fits, ors, suffix)
     fine = [
@@ -270,7 +345,7 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units,
         and pd.notna(r[f"{name}|ci_low"])
     ]
     prespecified = [n for n in fits if n not in steps]
-    sel = ctx.shared["plan"].selection
+    sel = ctx.plan.selection
     how = (
         SELECTION_TEXT.get(sel, ("",))[0]
         if not prespecified
@@ -283,7 +358,7 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units,
         wide,
         caption=f"{ctx.next_table()} Multivariable logistic regression ({how}) in the training set",
         formats=table3_formats(fits),
-        footnote="; ".join(_n_notes(ctx, fits, cands_of, steps))
+        footnote="; ".join(_n_notes(result))
         + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
         "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
         + (
@@ -291,7 +366,7 @@ def _table3_section(ctx, section, fits, ors, signatures, cands_of, steps, units,
             if wide["variable"].isin(list(signatures)).any()
             else ""
         )
-        + _units_note(ctx, fits, units, signatures)
+        + _units_note(ctx, result.units, signatures)
         + (
             f"; {', '.join(dict.fromkeys(fine))}: OR per unit, with more decimals so that the CI "
             "limits print apart"
@@ -328,7 +403,7 @@ def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
         "supp_stepwise",
         pd.concat(step_rows, ignore_index=True),
         caption=f"{ctx.next_table(supplementary=True)} "
-        f"{_first_upper(SELECTION_TEXT[ctx.shared['plan'].selection][0])} selection steps",
+        f"{_first_upper(SELECTION_TEXT[ctx.plan.selection][0])} selection steps",
         formats={
             "Model": F.col("model", "text"),
             "Step": F.col("step", "int"),
@@ -341,15 +416,15 @@ def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
     )
 
 
-def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
+def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
     nomos = {}
-    for name, fit in fits.items():
+    for name, fit in result.fits.items():
         from reports.model import slug
 
         stem = "fig_nomogram_" + ({CLINICAL: "clinical", DL: "dl"}.get(name) or slug(name))
         display = NOMOGRAM_NAMES.get(name, f"{name} nomogram")
         try:
-            drawn = _nomograms(ctx, fit, stem)
+            drawn, r_error = _nomograms(ctx, fit, stem, _ordinal_of(result, fit))
         except Exception as exc:
             section.text(
                 f"{display}: the nomogram could not be drawn ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}).",
@@ -378,9 +453,7 @@ def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
             why = (
                 "the R cross-check is off (--no-r)"
                 if not ctx.options.use_r
-                else "rms could not draw it ("
-                + ctx.shared.get("nomogram_r_errors", {}).get(stem, "")
-                + ")"
+                else f"rms could not draw it ({r_error})"
             )
             section.text(f"{display}: drawn natively by hccstats only; {why}.", "note")
         nomos[name] = {
@@ -391,25 +464,8 @@ def _draw_all(ctx: Context, section: Section, fits: dict) -> dict:
     return nomos
 
 
-def _finish(ctx, fits, steps, ors, nomos, ref_sig) -> None:
-    ctx.shared["fits"] = fits
-    ctx.results["models"] = {
-        name: {
-            "formula": fit.formula,
-            "terms": list(fit.terms),
-            "coef": fit.coef,
-            "stats": fit.stats,
-            "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
-            "n": int(fit.stats["n"]),
-            "events": int(fit.stats["events"]),
-            "patients": list(map(str, fit.data.index)),
-            "steps": steps.get(name),
-            "selection": ctx.shared["plan"].selection if name in steps else "prespecified",
-            "nomogram": nomos.get(name),
-        }
-        for name, fit in fits.items()
-    }
-    ctx.methods["models"] = _methods_text(ctx, fits, steps, ref_sig)
+def _ordinal_of(result: ModelsResult, fit) -> dict:
+    return {k: dict(v) for k, v in result.ordinal_labels.items() if k in fit.terms}
 
 
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
@@ -419,7 +475,7 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
     if steps:
         text = (
             "Multivariable logistic models were built in the training set by "
-            + SELECTION_TEXT[ctx.shared["plan"].selection][1]
+            + SELECTION_TEXT[ctx.plan.selection][1]
             .format(entry=opts.entry, removal=opts.removal)
             .lower()
             + " (patients with every candidate variable recorded, the n stated per model): a "
@@ -428,7 +484,7 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
             + ". "
         )
     if prespecified:
-        plan_models = ctx.shared["plan"].models
+        plan_models = ctx.plan.models
         text += (
             "Prespecified models were fitted with all their variables in the training patients "
             "with those variables recorded: "

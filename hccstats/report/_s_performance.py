@@ -7,12 +7,17 @@ validation patient with the model's variables recorded; the n is stated with eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 
 from reports import Section
 from reports import formatting as F
 
 from ._calib import (
+    calibration_checks,
     calibration_rows,
     internal_validation,
     internal_validation_rows,
@@ -20,25 +25,32 @@ from ._calib import (
     selection_text,
 )
 from ._context import Context, StageUnavailable
-from ._perf import CI_NOTE, compares, evaluate_scores, performance_formats
-from ._separation import calibration_failures
+from ._perf import (
+    CI_NOTE,
+    ScoreEvaluation,
+    compares,
+    evaluate_scores,
+    performance_formats,
+    score_checks,
+)
+from ._separation import calibration_failures, failed_refits
 
 REQUIRES: tuple[str, ...] = ("models",)
 SETS = ("training", "validation")
 
 
-def model_patients(ctx: Context, fit) -> dict[str, pd.Index]:
+def model_patients(models, fit) -> dict[str, pd.Index]:
     """Training: the patients the model was fitted on; validation: those with its variables."""
-    va = ctx.validation()
+    va = models.validation()
     va = va.dropna(subset=[v for v in fit.terms if v in va.columns])
     return {"training": fit.data.index, "validation": va.index}
 
 
-def _scores(ctx: Context, fits: dict, ref_sig: str | None) -> dict[str, dict[str, pd.Series]]:
-    data = ctx.shared["data"]
+def _scores(ctx: Context, models) -> dict[str, dict[str, pd.Series]]:
+    data, fits, ref_sig = models.data, models.fits, models.reference_signature
     scores: dict[str, dict[str, pd.Series]] = {}
     for name, fit in fits.items():
-        rows = model_patients(ctx, fit)
+        rows = model_patients(models, fit)
         scores[name] = {
             p: pd.Series(fit.predict_risk(data.loc[idx]), index=idx) for p, idx in rows.items()
         }
@@ -72,7 +84,7 @@ def _n_note(perf: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) -> None:
+def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) -> str:
     compared = compares(perf)
     paired = ""
     if compared:
@@ -86,7 +98,7 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
             if len(diff)
             else ""
         )
-    ctx.shared["performance_table"] = number = ctx.next_table()
+    number = ctx.next_table()
     section.table(
         "table4_model_performance",
         perf,
@@ -104,30 +116,15 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
             else ""
         ),
     )
+    return number
 
 
-def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tuple:
-    plan = ctx.shared["plan"]
-    selections = ctx.shared.get("selections", {})
-    stepwise = [n for n in fits if n in ctx.shared.get("stepwise_models", [])]
-    repeated = [n for n in stepwise if repeatable(selections.get(n))]
-    cal_rows, val_rows, frequencies = [], [], {}
-    for name, fit in fits.items():
-        risk = {p: scores[name][p].to_numpy(float) for p in SETS}
-        yy = {p: y.loc[scores[name][p].index].to_numpy(float) for p in SETS}
-        cal_rows += calibration_rows(ctx, name, fit, yy, risk)
-        v = internal_validation(
-            fit, plan.B, plan.bootstrap_seed, selections.get(name) if name in repeated else None
-        )
-        val_rows += internal_validation_rows(name, v)
-        if v.selection_frequency is not None:
-            frequencies[name] = v.selection_frequency
-    cal = pd.DataFrame(cal_rows)
-    perf_table, cal_number = ctx.shared["performance_table"], ctx.next_table()
-    iv_number = ctx.next_table()
+def _calibration_tables(ctx: Context, section: Section, result, perf_table: str) -> None:
+    plan = ctx.plan
+    cal_number, iv_number = ctx.next_table(), ctx.next_table()
     section.table(
         "table_calibration",
-        cal,
+        result.calibration,
         caption=f"{cal_number} Calibration and goodness of fit of the models",
         formats={
             "Model": F.col("model", "text"),
@@ -152,10 +149,10 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
         f"was fitted on. Patients as in {perf_table}.",
     )
-    iv = pd.DataFrame(val_rows)
+    frequencies = {n: f.rename(index=ctx.label) for n, f in result.frequencies.items()}
     section.table(
         "table_internal_validation",
-        iv,
+        result.internal_validation,
         caption=f"{iv_number} Internal validation of the models in the training set "
         f"(bootstrap, B = {plan.B})",
         formats={
@@ -169,14 +166,11 @@ def _calibration_tables(ctx: Context, section: Section, fits, scores, y) -> tupl
         f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
         "the resample − index of that refit on the original patients); corrected = apparent − "
         "optimism. C = Dxy / 2 + 0.5."
-        + _selection_note(
-            stepwise, repeated, {n: f.rename(index=ctx.label) for n, f in frequencies.items()}
-        )
+        + _selection_note(list(result.stepwise), list(result.repeated), frequencies)
         + " Bootstrap numbers are not in the R "
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
         "resamples.",
     )
-    return cal, iv, frequencies
 
 
 def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict) -> str:
@@ -214,44 +208,118 @@ def _common(scores: dict, names: list[str], part: str) -> pd.Index:
     return idx
 
 
-def run(ctx: Context, section: Section) -> None:
-    fits = dict(ctx.shared.get("fits", {}))
+@dataclass(frozen=True)
+class PerformanceResult:
+    """Discrimination, calibration, internal validation and decision curves of the models."""
+
+    fits: Mapping[str, Any]
+    order: tuple[str, ...]  # models (and the reference signature alone) as the tables list them
+    reference: str  # the DeLong reference: the DL model, else the last one
+    scores: Mapping[str, Mapping[str, pd.Series]]  # model -> set -> predicted risk by patient
+    y: pd.Series  # the outcome of every patient
+    evaluation: ScoreEvaluation  # Table 4 and the ROC curves
+    calibration: pd.DataFrame  # val.prob, HL and le Cessie rows per model and set
+    internal_validation: pd.DataFrame  # rms::validate rows per model
+    frequencies: Mapping[str, pd.Series]  # model -> share of resamples selecting each candidate
+    stepwise: tuple[str, ...]  # stepwise models
+    repeated: tuple[str, ...]  # stepwise models whose selection the bootstrap repeated
+    curves: Mapping[tuple[str, str], Any]  # (model, set) -> Calibration (training: bootstrap)
+    dca: Mapping[str, Any]  # set -> DecisionCurve on the patients with every model's score
+    dca_n: Mapping[str, int]
+
+    def risk_and_y(self, name: str) -> tuple[dict, dict]:
+        """A model's predicted risks and outcomes by set, as arrays."""
+        return _risk_and_y(self.scores[name], self.y)
+
+
+def _risk_and_y(by_set: Mapping[str, pd.Series], y: pd.Series) -> tuple[dict, dict]:
+    risk = {p: by_set[p].to_numpy(float) for p in SETS}
+    return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS}
+
+
+def compute(ctx: Context, models) -> PerformanceResult:
+    fits = dict(models.fits)
     if not fits:
         raise StageUnavailable("no multivariable model was built")
-    ref_sig = (
-        ctx.shared.get("reference_signature") if ctx.stage_status.get("features") == "ok" else None
-    )
-    data = ctx.shared["data"]
-    y = data[ctx.study.outcome].astype(float)
-    scores = _scores(ctx, fits, ref_sig)
-    order = _order(ctx, fits, ref_sig)
+    y = models.data[ctx.study.outcome].astype(float)
+    scores = _scores(ctx, models)
+    order = _order(ctx, fits, models.reference_signature)
     reference = "DL model" if "DL model" in fits else order[-1]
-    perf, rocs = evaluate_scores(
-        ctx,
-        "performance",
+    ev = evaluate_scores(
         {n: scores[n] for n in order},
         {p: y for p in SETS},
         reference if len(order) > 1 else None,
+    ).sorted(order)
+    plan, selections = ctx.plan, models.selections
+    stepwise = [n for n in fits if n in selections]
+    repeated = [n for n in stepwise if repeatable(selections.get(n))]
+    cal_rows, val_rows, frequencies = [], [], {}
+    for name, fit in fits.items():
+        risk, yy = _risk_and_y(scores[name], y)
+        cal_rows += calibration_rows(name, fit, yy, risk)
+        v = internal_validation(
+            fit, plan.B, plan.bootstrap_seed, selections.get(name) if name in repeated else None
+        )
+        val_rows += internal_validation_rows(name, v)
+        if v.selection_frequency is not None:
+            frequencies[name] = v.selection_frequency
+    curves, dcas, dca_n = _curves(ctx, fits, scores, y)
+    return PerformanceResult(
+        fits,
+        tuple(order),
+        reference,
+        scores,
+        y,
+        ev,
+        pd.DataFrame(cal_rows),
+        pd.DataFrame(val_rows),
+        frequencies,
+        tuple(stepwise),
+        tuple(repeated),
+        curves,
+        dcas,
+        dca_n,
     )
-    rank = {n: i for i, n in enumerate(order)}
-    perf = perf.sort_values(
-        ["set", "model"],
-        key=lambda s: s.map(lambda v: rank.get(v, {"training": 0, "validation": 1}.get(v, 0))),
-    ).reset_index(drop=True)
-    _table4(ctx, section, perf, reference)
-    cal_table, iv, frequencies = _calibration_tables(ctx, section, fits, scores, y)
-    curves = _figure(ctx, section, fits, scores, y, perf, rocs, order)
-    failures = curves.pop("failures")
+
+
+def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
+    perf = result.evaluation.table
+    perf_table = _table4(ctx, section, perf, result.reference)
+    _calibration_tables(ctx, section, result, perf_table)
+    _figure(ctx, section, result, perf_table)
+    _calibration_errors(ctx, section, result.curves)
+    calibration_failures(ctx, result.curves)
     ctx.results["performance"] = {
         "table": perf,
-        "n": {name: {p: int(len(scores[name][p])) for p in SETS} for name in order},
-        "calibration_table": cal_table,
-        "internal_validation": iv,
-        "selection_frequency": {n: f.to_dict() for n, f in frequencies.items()},
-        **curves,
+        "n": {name: {p: int(len(result.scores[name][p])) for p in SETS} for name in result.order},
+        "calibration_table": result.calibration,
+        "internal_validation": result.internal_validation,
+        "selection_frequency": {n: f.to_dict() for n, f in result.frequencies.items()},
+        "calibration": {
+            f"{n}|{p}": {
+                "table": c.table,
+                "mean_abs_error": c.mean_abs_error,
+                "n": c.n,
+                "n_failed": c.n_failed,
+            }
+            for (n, p), c in result.curves.items()
+        },
+        "dca": {p: d.table for p, d in result.dca.items()},
+        "dca_n": dict(result.dca_n),
     }
-    plan = ctx.shared["plan"]
-    ctx.methods["performance"] = (
+
+
+def r_checks(ctx: Context, result: PerformanceResult) -> None:
+    score_checks(ctx, "performance", result.evaluation)
+    for name, fit in result.fits.items():
+        risk, yy = result.risk_and_y(name)
+        rows = result.calibration[result.calibration["model"] == name].to_dict("records")
+        calibration_checks(ctx, fit, yy, risk, rows)
+
+
+def methods(ctx: Context, result: PerformanceResult) -> str:
+    plan = ctx.plan
+    return (
         "Each model was evaluated on the training patients it was fitted on and on every "
         "validation patient with its variables recorded. Discrimination was measured by the AUC "
         "with DeLong's 95% CI; sensitivity, specificity, accuracy, PPV and NPV (Wilson score "
@@ -259,7 +327,7 @@ def run(ctx: Context, section: Section) -> None:
         "validation set"
         + (
             "; AUCs were compared with DeLong's test for paired curves (pROC-equivalent)"
-            if compares(perf)
+            if compares(result.evaluation.table)
             else ""
         )
         + ". Calibration was assessed by the logistic recalibration intercept and slope with "
@@ -269,19 +337,17 @@ def run(ctx: Context, section: Section) -> None:
         "lowess in the validation set); the models were internally validated with "
         f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
         "optimism-corrected C, calibration intercept and slope, Brier score"
-        + _methods_selection(ctx)
+        + _methods_selection(result)
         + "), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
-        f"probabilities {_range_text(plan)})." + failures
+        f"probabilities {_range_text(plan)})." + failed_refits(result.curves)[0]
     )
 
 
-def _methods_selection(ctx: Context) -> str:
+def _methods_selection(result: PerformanceResult) -> str:
     """The methods' clause on repeating the variable selection in the bootstrap."""
-    selections = ctx.shared.get("selections", {})
-    fits = ctx.shared.get("fits", {})
-    repeated = [n for n in fits if repeatable(selections.get(n))]
-    plain = [n for n in fits if n in selections and n not in repeated]
+    repeated = list(result.repeated)
+    plain = [n for n in result.stepwise if n not in repeated]
     text = ""
     if repeated:
         text += (
@@ -302,13 +368,12 @@ def _range_text(plan) -> str:
     return f"{lo:g}–{hi:g} in steps of {by:g}"
 
 
-def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
-    """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F); the curves' results."""
+def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict, dict, dict]:
+    """Calibration curves (training: bootstrap, validation: lowess) and decision curves."""
     from hccstats import calibrate, dca
     from hccstats.calibration import calibration_curve
-    from hccstats.plots import performance_panels
 
-    plan = ctx.shared["plan"]
+    plan = ctx.plan
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
         va = scores[name]["validation"]
@@ -326,6 +391,15 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
             {n: scores[n][part].loc[common].to_numpy(float) for n in fits},
             thresholds=plan.thresholds,
         )
+    return cal, dcas, dca_n
+
+
+def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_table: str) -> None:
+    """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)."""
+    from hccstats.plots import performance_panels
+
+    plan, fits, perf = ctx.plan, result.fits, result.evaluation.table
+    rocs, order = result.evaluation.rocs, result.order
     fig = performance_panels(
         {p: {n: rocs[(n, p)] for n in order} for p in SETS},
         {
@@ -335,8 +409,8 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
             }
             for p in SETS
         },
-        {p: {n: cal[(n, p)] for n in fits} for p in SETS},
-        dcas,
+        {p: {n: result.curves[(n, p)] for n in fits} for p in SETS},
+        dict(result.dca),
     )
     section.figure(
         "fig_model_performance",
@@ -346,25 +420,10 @@ def _figure(ctx, section, fits, scores, y, perf, rocs, order) -> dict:
         f"calibration curves (training: bootstrap bias-corrected, B = {plan.B}; validation: "
         "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
         f"{_range_text(plan)}; training n = "
-        f"{dca_n['training']}, validation n = {dca_n['validation']}"
+        f"{result.dca_n['training']}, validation n = {result.dca_n['validation']}"
         + (", the patients with every model's variables" if len(fits) > 1 else "")
-        + f"). Patients as in {ctx.shared['performance_table']}",
+        + f"). Patients as in {perf_table}",
     )
-    _calibration_errors(ctx, section, cal)
-    return {
-        "calibration": {
-            f"{n}|{p}": {
-                "table": c.table,
-                "mean_abs_error": c.mean_abs_error,
-                "n": c.n,
-                "n_failed": c.n_failed,
-            }
-            for (n, p), c in cal.items()
-        },
-        "dca": {p: d.table for p, d in dcas.items()},
-        "dca_n": dca_n,
-        "failures": calibration_failures(ctx, cal),
-    }
 
 
 def _calibration_errors(ctx: Context, section: Section, cal: dict) -> None:

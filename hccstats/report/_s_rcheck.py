@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -36,10 +38,66 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def run(ctx: Context, section: Section) -> None:
+def empty_table() -> pd.DataFrame:
+    """r_check.csv without R (``--no-r``): the columns, no row."""
+    return pd.DataFrame(columns=list(COLUMNS[:-1]))
+
+
+@dataclass(frozen=True)
+class RCheckResult:
+    table: pd.DataFrame  # one row per headline number (COLUMNS)
+    versions: Mapping[str, str]  # R and its packages
+
+    @property
+    def disagree(self) -> pd.DataFrame:
+        return self.table[~self.table["agree"].astype(bool)] if len(self.table) else self.table
+
+    @property
+    def verdict(self) -> str:
+        table, bad = self.table, self.disagree
+        if len(table) == 0:
+            return "No headline number was available to check in R."
+        if len(bad) == 0:
+            return f"All {len(table)} headline numbers agree with R within the stated tolerance."
+        return (
+            f"{len(bad)} of {len(table)} headline numbers do NOT agree with R within the stated tolerance: "
+            + "; ".join(bad["quantity"].head(8))
+            + ("; …" if len(bad) > 8 else "")
+            + "."
+        )
+
+
+def _row(c) -> dict:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r_value = float(c.compute_r())
+        err = ""
+    except Exception as exc:  # an R error is reported in the table, not fatal
+        r_value, err = float("nan"), " ".join(str(exc).split())[:200]
+    diff = c.hccstats - r_value
+    both_nan = math.isnan(c.hccstats) and math.isnan(r_value)
+    agree = (
+        both_nan
+        or (math.isfinite(diff) and abs(diff) <= c.atol + c.rtol * abs(r_value))
+        or (math.isinf(c.hccstats) and c.hccstats == r_value)
+    )
+    return {
+        "stage": c.stage,
+        "quantity": c.quantity,
+        "hccstats": c.hccstats,
+        "r": r_value,
+        "difference": diff,
+        "tolerance": f"|diff| <= {c.atol:g} + {c.rtol:g}*|R|",
+        "agree": bool(agree),
+        "r_call": c.r_call,
+        "error": err,
+    }
+
+
+def compute(ctx: Context) -> RCheckResult:
+    """Every R check the earlier stages registered, recomputed in R."""
     if not ctx.options.use_r:
-        ctx.shared["r_check"] = pd.DataFrame(columns=list(COLUMNS[:-1]))
-        ctx.results["r_check"] = {"skipped": True, "reason": "--no-r"}
         raise StageUnavailable("skipped (--no-r): no number was recomputed in R")
     from hccstats.rbridge import r_versions, require_r
 
@@ -47,55 +105,14 @@ def run(ctx: Context, section: Section) -> None:
         require_r(*PACKAGES)
     except Exception as exc:  # RNotAvailableError
         raise StageUnavailable(f"R is not available: {exc}") from None
-    ctx.software.update(
-        {f"R {k}" if k != "R" else "R": v for k, v in r_versions(*PACKAGES[1:]).items()}
-    )
-    rows = []
-    for c in ctx.checks:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                r_value = float(c.compute_r())
-            err = ""
-        except Exception as exc:  # an R error is reported in the table, not fatal
-            r_value, err = float("nan"), " ".join(str(exc).split())[:200]
-        diff = c.hccstats - r_value
-        both_nan = math.isnan(c.hccstats) and math.isnan(r_value)
-        agree = (
-            both_nan
-            or (math.isfinite(diff) and abs(diff) <= c.atol + c.rtol * abs(r_value))
-            or (math.isinf(c.hccstats) and c.hccstats == r_value)
-        )
-        rows.append(
-            {
-                "stage": c.stage,
-                "quantity": c.quantity,
-                "hccstats": c.hccstats,
-                "r": r_value,
-                "difference": diff,
-                "tolerance": f"|diff| <= {c.atol:g} + {c.rtol:g}*|R|",
-                "agree": bool(agree),
-                "r_call": c.r_call,
-                "error": err,
-            }
-        )
-    table = pd.DataFrame(
-        rows,
-        columns=list(COLUMNS),
-    )
-    ctx.shared["r_check"] = table
-    bad = table[~table["agree"]] if len(table) else table
-    if len(table) == 0:
-        verdict = "No headline number was available to check in R."
-    elif len(bad) == 0:
-        verdict = f"All {len(table)} headline numbers agree with R within the stated tolerance."
-    else:
-        verdict = (
-            f"{len(bad)} of {len(table)} headline numbers do NOT agree with R within the stated tolerance: "
-            + "; ".join(bad["quantity"].head(8))
-            + ("; …" if len(bad) > 8 else "")
-            + "."
-        )
+    versions = {f"R {k}" if k != "R" else "R": v for k, v in r_versions(*PACKAGES[1:]).items()}
+    table = pd.DataFrame([_row(c) for c in ctx.checks], columns=list(COLUMNS))
+    return RCheckResult(table, versions)
+
+
+def render(ctx: Context, section: Section, result: RCheckResult) -> None:
+    table, bad, verdict = result.table, result.disagree, result.verdict
+    ctx.software.update(result.versions)
     section.text(verdict, style="body" if len(bad) == 0 else "error")
     section.table(
         "r_check",
@@ -123,9 +140,12 @@ def run(ctx: Context, section: Section) -> None:
         "verdict": verdict,
         "table": table,
     }
-    ctx.methods["rcheck"] = (
+
+
+def methods(ctx: Context, result: RCheckResult) -> str:
+    return (
         "Every headline number was recomputed in R ("
-        + ", ".join(f"{k} {v}" for k, v in sorted(ctx.software.items()) if k.startswith("R"))
+        + ", ".join(f"{k} {v}" for k, v in sorted(result.versions.items()))
         + ") through rpy2 and compared "
         "with hccstats's value (r_check.csv)."
     )

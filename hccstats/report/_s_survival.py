@@ -9,6 +9,10 @@ the DL nomogram against the clinical model, and decision curves at the horizon.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -24,24 +28,59 @@ SETS = ("training", "validation")
 STAGE = "survival"
 
 
-def _sets(ctx: Context, fits, cols) -> dict[str, pd.DataFrame]:
-    data = ctx.shared["data"]
+@dataclass(frozen=True)
+class KmGroups:
+    """Kaplan–Meier curves of one set by risk group, with the log-rank test."""
+
+    time: np.ndarray
+    event: np.ndarray
+    group: np.ndarray  # "Low risk" / "High risk"
+    km: Any  # Survfit
+    test: Any  # Survdiff, None with a single group
+
+
+@dataclass(frozen=True)
+class SurvivalResult:
+    """Cox models, risk groups, discrimination, calibration and reclassification over time."""
+
+    time: str
+    event: str
+    horizon: float
+    times: tuple[float, ...]  # the time-dependent AUC's times (horizon / 2, horizon, 1.5 horizon)
+    dl: str  # the model whose variables the Cox model uses and whose risk groups the KM shows
+    sets: Mapping[str, pd.DataFrame]  # set -> patients with every model variable, time, event
+    scores: Mapping[str, Mapping[str, np.ndarray]]  # model -> set -> predicted risk
+    univariable: Mapping[str, Any]  # term -> its univariable Cox fit
+    cox: Any  # the multivariable Cox fit
+    cox_table: pd.DataFrame  # HRs of the univariable and multivariable fits (model column)
+    zph: Any  # cox.zph of the multivariable fit
+    cutoff: float  # Youden cut-off of the event by the horizon, training set
+    km: Mapping[str, KmGroups]
+    km_table: pd.DataFrame
+    discrimination: pd.DataFrame
+    calibration: Any  # Cox calibration at the horizon (bootstrap)
+    reference: str | None  # the model the DL model is reclassified against
+    reclassification: pd.DataFrame | None
+    dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon
+
+
+def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
     used = sorted({v for f in fits.values() for v in f.terms if v in data.columns} | cols)
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
-def _cox_tables(ctx, section, train, time, event, terms, dl):
+def _cox_fits(train, time, event, terms):
     from hccstats.survival import cox_zph, coxph
 
-    rows = []
-    for term in terms:
-        fit = coxph(f"Surv({time}, {event}) ~ {term}", train)
-        rows.append(fit.hazard_ratios().assign(model="Univariable"))
-        _check_hr(ctx, "univariable", fit, train, time, event, [term])
+    uni = {t: coxph(f"Surv({time}, {event}) ~ {t}", train) for t in terms}
     multi = coxph(f"Surv({time}, {event}) ~ {' + '.join(terms)}", train)
+    rows = [f.hazard_ratios().assign(model="Univariable") for f in uni.values()]
     rows.append(multi.hazard_ratios().assign(model="Multivariable"))
-    _check_hr(ctx, "multivariable", multi, train, time, event, terms)
-    table = pd.concat(rows, ignore_index=True)
+    return uni, multi, pd.concat(rows, ignore_index=True), cox_zph(multi)
+
+
+def _render_cox(ctx, section, result: SurvivalResult) -> None:
+    table, multi = result.cox_table, result.cox
     wide = table.pivot(index="term", columns="model").reindex(
         [t for t in table["term"].drop_duplicates()]
     )
@@ -60,21 +99,12 @@ def _cox_tables(ctx, section, train, time, event, terms, dl):
         caption=f"{ctx.next_table()} Cox proportional-hazards models of the time to the event "
         "in the training set",
         formats=formats,
-        footnote=f"Variables of the {dl}; n = {multi.n}, events = {multi.n_events}. Efron ties; "
+        footnote=f"Variables of the {result.dl}; n = {multi.n}, events = {multi.n_events}. Efron ties; "
         "HR with Wald 95% CI and Wald p. *p < 0.05.",
-    )
-    zph = cox_zph(multi)
-    glob = zph.table.set_index("term").loc["GLOBAL"]
-    ctx.check(
-        STAGE,
-        "PH test (cox.zph, km) global p, multivariable Cox",
-        float(glob["p_value"]),
-        "survival::cox.zph(coxph(...), transform = 'km')",
-        lambda: R.cox_zph_p(train, time, event, terms),
     )
     section.table(
         "supp_ph_test",
-        zph.table,
+        result.zph.table,
         caption=f"{ctx.next_table(supplementary=True)} Proportional-hazards test of the "
         "multivariable Cox model (scaled Schoenfeld residuals, Kaplan–Meier time scale)",
         formats={
@@ -85,7 +115,6 @@ def _cox_tables(ctx, section, train, time, event, terms, dl):
         },
         footnote="survival::cox.zph-equivalent score test; GLOBAL tests all terms together.",
     )
-    return table, multi, zph
 
 
 def _level(term: str) -> str:
@@ -107,48 +136,46 @@ def _check_hr(ctx, which, fit, train, time, event, terms):
             )
 
 
-def _km_by_risk(ctx, section, sets, risk, time, event, horizon, model):
+def _km_by_risk(sets, risk, time, event, horizon) -> tuple[float, dict, pd.DataFrame]:
     from hccstats import coords, roc
-    from hccstats.survival import km_plot, survdiff, survfit
+    from hccstats.survival import survdiff, survfit
 
     y_tr = ((sets["training"][event] == 1) & (sets["training"][time] <= horizon)).to_numpy(float)
     cut = coords(roc(y_tr, risk["training"], direction="<"), "best", best_method="youden")[0]
-    rows, figs = [], {}
+    rows, groups = [], {}
     for part in SETS:
         d = sets[part]
         group = np.where(risk[part] >= cut.threshold, "High risk", "Low risk")
         t, e = d[time].to_numpy(float), d[event].to_numpy(float)
         km = survfit(t, e, group=pd.Categorical(group, ["Low risk", "High risk"]))
         test = survdiff(t, e, group) if len(set(group)) > 1 else None
-        step = horizon / 2
-        ticks = np.arange(0, t.max() + step, step)
-        figs[part] = km_plot(
-            km,
-            risk_times=ticks,
-            logrank=test,
-            xlabel=ctx.label(time),
+        groups[part] = KmGroups(t, e, group, km, test)
+        p = test.p_value if test is not None else np.nan
+        rows.append({"set": part, "cutoff": cut.threshold, "p_value": p, **_counts(group, e)})
+    return cut.threshold, groups, pd.DataFrame(rows)
+
+
+def _render_km(ctx, section, result: SurvivalResult) -> None:
+    from hccstats.survival import km_plot
+
+    step = result.horizon / 2
+    for part in SETS:
+        g = result.km[part]
+        fig = km_plot(
+            g.km,
+            risk_times=np.arange(0, g.time.max() + step, step),
+            logrank=g.test,
+            xlabel=ctx.label(result.time),
             ylabel="Event-free probability",
             title=f"{part.capitalize()} set",
         )
-        p = test.p_value if test is not None else np.nan
-        rows.append({"set": part, "cutoff": cut.threshold, "p_value": p, **_counts(group, e)})
-        if test is not None:
-            ctx.check(
-                STAGE,
-                f"Log-rank p, {model} risk groups, {part}",
-                p,
-                "survival::survdiff(Surv(time, event) ~ group)",
-                lambda t=t, e=e, g=group: R.logrank_p(t, e, g),
-            )
-    for part, fig in figs.items():
         section.figure(
             f"fig_km_{part}",
             fig,
             caption=f"{ctx.next_figure()} Kaplan–Meier curves of the {part} set by the "
-            f"{model}'s risk group (cut-off {cut.threshold:.3f}, Youden index of the event by "
-            f"{horizon:g} in the training set), log-rank p and numbers at risk",
+            f"{result.dl}'s risk group (cut-off {result.cutoff:.3f}, Youden index of the event "
+            f"by {result.horizon:g} in the training set), log-rank p and numbers at risk",
         )
-    return pd.DataFrame(rows)
 
 
 def _counts(group, e) -> dict:
@@ -160,7 +187,7 @@ def _counts(group, e) -> dict:
     return out
 
 
-def _discrimination(ctx, sets, scores, time, event, times):
+def _discrimination(sets, scores, time, event, times) -> pd.DataFrame:
     from hccstats import td_auc
     from hccstats.survival import concordance
 
@@ -174,88 +201,128 @@ def _discrimination(ctx, sets, scores, time, event, times):
             row = {"model": name, "set": part, "c": c.concordance, "c_se": c.se}
             row.update({f"auc_{tt:g}": a for tt, a in zip(times, auc)})
             rows.append(row)
-            ctx.check(
-                STAGE,
-                f"Harrell's C, {name}, {part}",
-                c.concordance,
-                "survival::concordance(Surv(time, event) ~ risk, reverse = TRUE)",
-                lambda t=t, e=e, x=x: R.harrell_c(t, e, x)[0],
-            )
-            for k, tt in enumerate(times):
-                if np.isfinite(auc[k]):
-                    ctx.check(
-                        STAGE,
-                        f"Time-dependent AUC at {tt:g}, {name}, {part}",
-                        auc[k],
-                        "timeROC's IPCW estimator written in R (survival::survfit weights)",
-                        lambda t=t, e=e, x=x, tt=tt: R.td_auc(t, e, x, [tt])[0],
-                        rtol=1e-9,
-                    )
     return pd.DataFrame(rows)
 
 
-def _reclassification(ctx, sets, scores, y_col, old, new):
+def _check_discrimination(ctx, result: SurvivalResult) -> None:
+    for _, row in result.discrimination.iterrows():
+        name, part = row["model"], row["set"]
+        d = result.sets[part]
+        t, e = d[result.time].to_numpy(float), d[result.event].to_numpy(float)
+        x = result.scores[name][part]
+        ctx.check(
+            STAGE,
+            f"Harrell's C, {name}, {part}",
+            row["c"],
+            "survival::concordance(Surv(time, event) ~ risk, reverse = TRUE)",
+            lambda t=t, e=e, x=x: R.harrell_c(t, e, x)[0],
+        )
+        for tt in result.times:
+            if np.isfinite(row[f"auc_{tt:g}"]):
+                ctx.check(
+                    STAGE,
+                    f"Time-dependent AUC at {tt:g}, {name}, {part}",
+                    row[f"auc_{tt:g}"],
+                    "timeROC's IPCW estimator written in R (survival::survfit weights)",
+                    lambda t=t, e=e, x=x, tt=tt: R.td_auc(t, e, x, [tt])[0],
+                    rtol=1e-9,
+                )
+
+
+def _reclassification(sets, scores, y_col, old, new) -> pd.DataFrame:
     from hccstats import improve_prob
 
     rows = []
     for part in SETS:
-        y = sets[part][y_col].to_numpy(float)
-        a, b = scores[old][part], scores[new][part]
-        res = improve_prob(y, a, b)
+        res = improve_prob(sets[part][y_col].to_numpy(float), scores[old][part], scores[new][part])
         for index in ("NRI", "IDI"):
-            r = res[index]
-            rows.append({"set": part, "index": index, **r.drop("index").to_dict()})
-            for what, key, rkey in (
-                ("", "estimate", index.lower()),
-                (" p", "p_value", f"{index.lower()}_p"),
-            ):
-                ctx.check(
-                    STAGE,
-                    f"{index}{what}, {new} vs {old}, {part}",
-                    r[key],
-                    "Hmisc::improveProb(x1 = old, x2 = new, y)",
-                    lambda y=y, a=a, b=b, rkey=rkey: R.improve(y, a, b)[rkey],
-                )
+            rows.append({"set": part, "index": index, **res[index].drop("index").to_dict()})
     return pd.DataFrame(rows)
 
 
-def run(ctx: Context, section: Section) -> None:
-    import matplotlib.pyplot as plt
+def _check_reclassification(ctx, result: SurvivalResult) -> None:
+    old, new = result.reference, result.dl
+    for _, row in result.reclassification.iterrows():
+        part, index = row["set"], row["index"]
+        y = result.sets[part][ctx.study.outcome].to_numpy(float)
+        a, b = result.scores[old][part], result.scores[new][part]
+        for what, key, rkey in (
+            ("", "estimate", index.lower()),
+            (" p", "p_value", f"{index.lower()}_p"),
+        ):
+            ctx.check(
+                STAGE,
+                f"{index}{what}, {new} vs {old}, {part}",
+                row[key],
+                "Hmisc::improveProb(x1 = old, x2 = new, y)",
+                lambda y=y, a=a, b=b, rkey=rkey: R.improve(y, a, b)[rkey],
+            )
 
+
+def compute(ctx: Context, models) -> SurvivalResult:
     from hccstats import dca
-    from hccstats.plots import decision_curves
     from hccstats.survival import calibrate as calibrate_cox
 
-    study, opts = ctx.study, ctx.options
+    study = ctx.study
     surv = getattr(study, "survival", None)
     if not surv:
         raise StageUnavailable("the study file has no survival section (time, event, horizon)")
-    fits = dict(ctx.shared.get("fits", {}))
+    fits = dict(models.fits)
     if not fits:
         raise StageUnavailable("no multivariable model was built")
     time, event, horizon = surv["time"], surv["event"], float(surv["horizon"])
-    sets = _sets(ctx, fits, {time, event})
+    sets = _sets(models.data, fits, {time, event})
     scores = {n: {p: f.predict_risk(sets[p]) for p in SETS} for n, f in fits.items()}
     dl = "DL model" if "DL model" in fits else list(fits)[-1]
-    times = [horizon / 2, horizon, 1.5 * horizon]
+    times = (horizon / 2, horizon, 1.5 * horizon)
+    terms = list(fits[dl].terms)
+    uni, multi, cox_table, zph = _cox_fits(sets["training"], time, event, terms)
+    cutoff, km, km_table = _km_by_risk(sets, scores[dl], time, event, horizon)
+    disc = _discrimination(sets, scores, time, event, list(times))
+    cal = calibrate_cox(
+        multi, horizon, B=min(ctx.plan.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
+    )
+    old, reclass = None, None
+    if len(fits) > 1:
+        old = [n for n in fits if n != dl][0]
+        reclass = _reclassification(sets, scores, study.outcome, old, dl)
+    dcas = {
+        part: dca(
+            sets[part][event].to_numpy(float),
+            {n: scores[n][part] for n in fits},
+            time=sets[part][time].to_numpy(float),
+            horizon=horizon,
+        )
+        for part in SETS
+    }
+    return SurvivalResult(
+        time, event, horizon, times, dl, sets, scores, uni, multi, cox_table, zph, cutoff, km,
+        km_table, disc, cal, old, reclass, dcas,
+    )  # fmt: skip
+
+
+def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
+    import matplotlib.pyplot as plt
+
+    from hccstats.plots import decision_curves
+
+    sets, time, event, horizon = result.sets, result.time, result.event, result.horizon
     section.text(
         f"Time to the event: {time} (event {event}); horizon {horizon:g}. Training n = "
         f"{len(sets['training'])} ({int(sets['training'][event].sum())} events), validation "
         f"n = {len(sets['validation'])} ({int(sets['validation'][event].sum())} events)."
     )
-    terms = list(fits[dl].terms)
-    cox, multi, zph = _cox_tables(ctx, section, sets["training"], time, event, terms, dl)
-    km = _km_by_risk(ctx, section, sets, scores[dl], time, event, horizon, dl)
-    disc = _discrimination(ctx, sets, scores, time, event, times)
+    _render_cox(ctx, section, result)
+    _render_km(ctx, section, result)
     formats = {"Model": F.col("model", "text"), "Set": lambda r: str(r["set"]).capitalize()}
     formats["Harrell's C (95% CI)"] = lambda r: F.fmt_est_ci(
         r["c"], r["c"] - 1.959964 * r["c_se"], r["c"] + 1.959964 * r["c_se"]
     )
-    for tt in times:
+    for tt in result.times:
         formats[f"AUC at {tt:g}"] = lambda r, tt=tt: F.fmt_num(r[f"auc_{tt:g}"], 3)
     section.table(
         "table_survival_discrimination",
-        disc,
+        result.discrimination,
         caption=f"{ctx.next_table()} Harrell's C and time-dependent AUC of the models' "
         "predicted risks",
         formats=formats,
@@ -263,38 +330,29 @@ def run(ctx: Context, section: Section) -> None:
         "cases, dynamic controls, inverse-probability-of-censoring weights (Kaplan–Meier), as "
         "timeROC.",
     )
-    cal = calibrate_cox(
-        multi, horizon, B=min(opts.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
-    )
-    reclass = None
-    if len(fits) > 1:
-        old = [n for n in fits if n != dl][0]
-        reclass = _reclassification(ctx, sets, scores, study.outcome, old, dl)
+    if result.reclassification is not None:
         section.table(
             "table_nri_idi",
-            reclass,
-            caption=f"{ctx.next_table()} Reclassification of the {dl} against the {old}",
+            result.reclassification,
+            caption=f"{ctx.next_table()} Reclassification of the {result.dl} against the "
+            f"{result.reference}",
             formats={
                 "Set": lambda r: str(r["set"]).capitalize(),
                 "Index": F.col("index", "text"),
                 "Estimate (95% CI)": F.est_ci("estimate", "ci_low", "ci_high"),
                 "p value": lambda r: F.fmt_p(r["p_value"], star=True),
             },
-            footnote=f"Category-free NRI and IDI for the binary outcome ({study.outcome_label}) "
+            footnote=f"Category-free NRI and IDI for the binary outcome ({ctx.study.outcome_label}) "
             "with Pencina's standard errors (Hmisc::improveProb).",
         )
+    cal = result.calibration
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
     _plot_calibration(axes[0], cal, horizon)
     for j, part in enumerate(SETS):
-        d = sets[part]
-        dc = dca(
-            d[event].to_numpy(float),
-            {n: scores[n][part] for n in fits},
-            time=d[time].to_numpy(float),
-            horizon=horizon,
-        )
         decision_curves(
-            dc.table, ax=axes[j + 1], title=f"{'BC'[j]}  Decision curves at {horizon:g}, {part}"
+            result.dca[part].table,
+            ax=axes[j + 1],
+            title=f"{'BC'[j]}  Decision curves at {horizon:g}, {part}",
         )
     fig.tight_layout()
     section.figure(
@@ -309,20 +367,51 @@ def run(ctx: Context, section: Section) -> None:
         "time": time,
         "event": event,
         "horizon": horizon,
-        "cox": cox,
-        "ph_test": zph.table,
-        "km_risk_groups": km,
-        "discrimination": disc,
+        "cox": result.cox_table,
+        "ph_test": result.zph.table,
+        "km_risk_groups": result.km_table,
+        "discrimination": result.discrimination,
         "calibration": cal.table,
-        "reclassification": reclass,
+        "reclassification": result.reclassification,
     }
-    ctx.methods[STAGE] = (
-        f"The time to the event ({time}) was analysed with Cox proportional-hazards models (Efron "
+
+
+def r_checks(ctx: Context, result: SurvivalResult) -> None:
+    train, time, event = result.sets["training"], result.time, result.event
+    terms = list(result.univariable)  # the multivariable model's terms, in order
+    for term, fit in result.univariable.items():
+        _check_hr(ctx, "univariable", fit, train, time, event, [term])
+    _check_hr(ctx, "multivariable", result.cox, train, time, event, terms)
+    glob = result.zph.table.set_index("term").loc["GLOBAL"]
+    ctx.check(
+        STAGE,
+        "PH test (cox.zph, km) global p, multivariable Cox",
+        float(glob["p_value"]),
+        "survival::cox.zph(coxph(...), transform = 'km')",
+        lambda: R.cox_zph_p(train, time, event, terms),
+    )
+    for part, g in result.km.items():
+        if g.test is not None:
+            ctx.check(
+                STAGE,
+                f"Log-rank p, {result.dl} risk groups, {part}",
+                g.test.p_value,
+                "survival::survdiff(Surv(time, event) ~ group)",
+                lambda g=g: R.logrank_p(g.time, g.event, g.group),
+            )
+    _check_discrimination(ctx, result)
+    if result.reclassification is not None:
+        _check_reclassification(ctx, result)
+
+
+def methods(ctx: Context, result: SurvivalResult) -> str:
+    return (
+        f"The time to the event ({result.time}) was analysed with Cox proportional-hazards models (Efron "
         "ties; survival::coxph-equivalent), the proportional-hazards assumption with scaled "
         "Schoenfeld residuals (cox.zph, Kaplan–Meier time scale), Kaplan–Meier curves by the "
-        f"{dl}'s risk group (Youden cut-off of the training set) with the log-rank test, Harrell's C and the time-dependent AUC "
-        f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in times)}, calibration at "
-        f"{horizon:g} ({cal.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
+        f"{result.dl}'s risk group (Youden cut-off of the training set) with the log-rank test, Harrell's C and the time-dependent AUC "
+        f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in result.times)}, calibration at "
+        f"{result.horizon:g} ({result.calibration.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
         "NRI and IDI (Hmisc::improveProb-equivalent) and decision curves at the horizon with "
         "Kaplan–Meier event rates."
     )

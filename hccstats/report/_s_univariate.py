@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -10,9 +13,11 @@ from reports import formatting as F
 
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
-from ._s_features import PER_FOOTNOTE, SIG_PER
+from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
+from ._stages import SplitData
 
 REQUIRES: tuple[str, ...] = ("flow",)
+USES: tuple[str, ...] = ("features",)
 
 
 def _r_name(name: str) -> bool:
@@ -20,7 +25,7 @@ def _r_name(name: str) -> bool:
     return name.isidentifier() and name.isascii()
 
 
-def clinical_candidates(ctx: Context) -> list[str]:
+def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
     names = (
@@ -28,15 +33,14 @@ def clinical_candidates(ctx: Context) -> list[str]:
         if given
         else [v for v in study.variables if v not in (study.outcome, study.center)]
     )
-    return [v for v in names if v in ctx.shared["data"].columns]
+    return [v for v in names if v in data.columns]
 
 
-def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict) -> pd.DataFrame:
-    """Every predictor's rows; separation is said atop the report and in the footnote."""
+def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict, empty: dict):
+    """Every predictor's rows, and the predictors with separation (said atop the report)."""
     from ._univariable_fits import univariable_rows
 
     parts, separated = [], {}
-    empty = ctx.shared.get("empty_levels", {})
     for pred in predictors:
         rows, sep = univariable_rows(
             train, ctx.study.outcome, pred, per.get(pred), ctx.options.firth, empty.get(pred, ())
@@ -44,16 +48,7 @@ def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict)
         parts.append(rows)
         if sep:
             separated[pred] = sep
-    ctx.shared["separated_univariable"] = separated
-    if separated:
-        ctx.alert(
-            "Separation in the univariable analysis: "
-            + "; ".join(f"{ctx.label(p)} ({s})" for p, s in separated.items())
-            + ". Maximum-likelihood odds ratios do not exist (they are infinite); these variables "
-            "are reported as not estimable and left out of the multivariable models. Set "
-            "analysis: {firth: true} in study.yaml for Firth-penalised estimates."
-        )
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True), separated
 
 
 def _variable_text(r) -> str:
@@ -65,7 +60,8 @@ def _variable_text(r) -> str:
     return r["label"] + f": {level}" + ("" if ref is None or pd.isna(ref) else f" vs {ref}")
 
 
-def _footnote(ctx: Context, signatures: list[str], uni: pd.DataFrame, alpha: float) -> str:
+def _footnote(ctx: Context, result: UnivariateResult) -> str:
+    signatures, uni, alpha = result.signatures, result.table, ctx.options.alpha
     firth = ctx.options.firth
     text = (
         "Odds ratios per unit of continuous variables (ordinal variables as scores) and for each "
@@ -85,7 +81,7 @@ def _footnote(ctx: Context, signatures: list[str], uni: pd.DataFrame, alpha: flo
             " Not estimable: the variable could not be fitted for the reason given and is not "
             "a candidate."
         )
-    separated = ctx.shared.get("separated_univariable", {})
+    separated = result.separated
     if separated:
         text += (
             " Separation ("
@@ -96,22 +92,45 @@ def _footnote(ctx: Context, signatures: list[str], uni: pd.DataFrame, alpha: flo
     return text
 
 
-def run(ctx: Context, section: Section) -> None:
+@dataclass(frozen=True)
+class UnivariateResult(SplitData):
+    """The univariable screen and the candidates of the multivariable models.
+
+    ``data``: the flow's data with the signatures joined and the declared levels no training
+    patient has removed (a new frame; the flow's data is not changed).
+    """
+
+    data: pd.DataFrame
+    clinical: tuple[str, ...]
+    signatures: tuple[str, ...]  # signature columns screened (none without the features stage)
+    per: Mapping[str, float]  # OR units of the signatures
+    table: pd.DataFrame  # one row per term, with a note for what is not estimable
+    separated: Mapping[str, str]  # predictor -> the separation found
+    empty_levels: Mapping[str, list]  # variable -> levels no training patient has
+    significant: tuple[str, ...]  # p < alpha, estimable, not exactly collinear
+    vif: pd.DataFrame | None  # collinearity of the significant ones (two or more)
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        return self.clinical + self.signatures
+
+    @property
+    def significant_clinical(self) -> tuple[str, ...]:
+        return tuple(p for p in self.significant if p in self.clinical)
+
+
+def compute(ctx: Context, flow, features=None) -> UnivariateResult:
     from ._univariable_fits import drop_collinear, drop_empty_levels
 
     study, alpha = ctx.study, ctx.options.alpha
-    clinical = clinical_candidates(ctx)
-    data = ctx.shared["data"]
-    ctx.shared["empty_levels"] = drop_empty_levels(data, data["split"] == "training", clinical)
-    train = ctx.training()
-    signatures = (
-        list(ctx.shared.get("signatures", {}).values())
-        if ctx.stage_status.get("features") == "ok"
-        else []
-    )
+    data = with_signatures(flow.data, features).copy()
+    clinical = clinical_candidates(ctx, data)
+    empty = drop_empty_levels(data, data["split"] == "training", clinical)
+    train = data[data["split"] == "training"]
+    signatures = list(features.columns.values()) if features is not None else []
     predictors = clinical + signatures
     per = {sig: SIG_PER for sig in signatures}
-    uni = _screen(ctx, train, predictors, per)
+    uni, separated = _screen(ctx, train, predictors, per, empty)
     uni.insert(1, "label", [ctx.label(p) for p in uni["predictor"]])
     sig_by_pred = uni[uni["note"] == ""].groupby("predictor", sort=False)["p_value"].min()
     significant = [p for p in predictors if sig_by_pred.get(p, np.nan) < alpha]
@@ -121,6 +140,27 @@ def run(ctx: Context, section: Section) -> None:
             "left out of the multivariable analysis (" + why + ")"
         )
     significant = [p for p in significant if p not in collinear]
+    v = None
+    if len(significant) >= 2:
+        from hccstats import vif
+
+        v = vif(train, significant, nan_policy="omit").to_frame()
+        v.insert(1, "label", [ctx.label(t) for t in v["term"]])
+    return UnivariateResult(
+        data, tuple(clinical), tuple(signatures), per, uni, separated, empty, tuple(significant), v
+    )
+
+
+def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
+    if result.separated:
+        ctx.alert(
+            "Separation in the univariable analysis: "
+            + "; ".join(f"{ctx.label(p)} ({s})" for p, s in result.separated.items())
+            + ". Maximum-likelihood odds ratios do not exist (they are infinite); these variables "
+            "are reported as not estimable and left out of the multivariable models. Set "
+            "analysis: {firth: true} in study.yaml for Firth-penalised estimates."
+        )
+    uni, significant, v = result.table, list(result.significant), result.vif
     section.table(
         "supp_univariate",
         uni,
@@ -138,31 +178,83 @@ def run(ctx: Context, section: Section) -> None:
             ),
             "p value": F.col("p_value", "p*"),
         },
-        footnote=_footnote(ctx, signatures, uni, alpha),
+        footnote=_footnote(ctx, result),
     )
+    out = {"table": uni, "candidates": list(result.predictors), "significant": significant}
+    if v is not None:
+        section.table(
+            "supp_collinearity",
+            v,
+            caption=f"{ctx.next_table(supplementary=True)} Collinearity of the variables "
+            "significant in the univariable analysis",
+            formats={
+                "Variable": F.col("label", "text"),
+                "Tolerance": F.col("tolerance", "3f"),
+                "VIF": F.col("vif", "3f"),
+            },
+            footnote="Tolerance < 0.1 or VIF > 5 indicates collinearity. Generalised VIF for multi-level factors.",
+        )
+        out["vif"] = v
+        section.text(
+            f"Tolerance ranged {v['tolerance'].min():.3f}–{v['tolerance'].max():.3f} and VIF "
+            f"{v['vif'].min():.3f}–{v['vif'].max():.3f}"
+            + (
+                ": no collinearity."
+                if (v["vif"] <= 5).all()
+                else "; VIF > 5 indicates collinearity."
+            )
+        )
+    else:
+        section.text(
+            f"{len(significant)} variable(s) significant in the univariable analysis: no collinearity analysis.",
+            "note",
+        )
+    out["not_estimable"] = _not_estimable(uni)
+    ctx.results["univariate"] = out
+
+
+def _not_estimable(uni: pd.DataFrame) -> dict[str, str]:
+    return {
+        str(r["predictor"]) + ("" if pd.isna(r["level"]) else f": {r['level']}"): r["note"]
+        for _, r in uni[uni["note"] != ""].iterrows()
+    }
+
+
+def r_checks(ctx: Context, result: UnivariateResult) -> None:
+    study, train, uni, per = ctx.study, result.training(), result.table, result.per
     if ctx.options.firth:
         _firth_checks(ctx, train, uni, per)
-        return _finish(ctx, section, train, uni, predictors, clinical, significant)
-    for _, r in uni[uni["note"] == ""].iterrows():
-        pred, term = r["predictor"], r["term"]
-        if not _r_name(pred):
-            continue  # R's formula would need the name quoted
-        for what, key in (("OR", "estimate"), ("p", "p_value")):
-            k = per.get(pred)
-            ctx.check(
-                "univariate",
-                f"univariable {what}{f' per {k:g}' if k and what == 'OR' else ''}, {term}",
-                r[key],
-                f"glm({study.outcome} ~ {pred}, binomial)"
-                + (f", OR = exp({k:g} * coef)" if k else ""),
-                lambda pred=pred, term=term, key=key, k=k: _rcheck.glm_or(
-                    train, study.outcome, [pred], per={pred: k} if k else None
-                ).loc[_rcheck.r_term(term), key],
-            )
-    _finish(ctx, section, train, uni, predictors, clinical, significant)
+    else:
+        for _, r in uni[uni["note"] == ""].iterrows():
+            pred, term = r["predictor"], r["term"]
+            if not _r_name(pred):
+                continue  # R's formula would need the name quoted
+            for what, key in (("OR", "estimate"), ("p", "p_value")):
+                k = per.get(pred)
+                ctx.check(
+                    "univariate",
+                    f"univariable {what}{f' per {k:g}' if k and what == 'OR' else ''}, {term}",
+                    r[key],
+                    f"glm({study.outcome} ~ {pred}, binomial)"
+                    + (f", OR = exp({k:g} * coef)" if k else ""),
+                    lambda pred=pred, term=term, key=key, k=k: _rcheck.glm_or(
+                        train, study.outcome, [pred], per={pred: k} if k else None
+                    ).loc[_rcheck.r_term(term), key],
+                )
+    significant = list(result.significant)
+    if result.vif is None or not all(_r_name(p) for p in significant):
+        return
+    for _, r in result.vif.iterrows():
+        ctx.check(
+            "univariate",
+            f"VIF, {r['term']}",
+            r["vif"],
+            "car::vif(lm(...))",
+            lambda t=r["term"]: _rcheck.vif(train, study.outcome, significant).loc[t],
+        )
 
 
-def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per: dict) -> None:
+def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per) -> None:
     """Firth odds ratios against brglm2 (the CIs are profile-penalised, as logistf's)."""
     for _, r in uni[uni["note"] == ""].iterrows():
         pred, term, k = r["predictor"], r["term"], per.get(r["predictor"])
@@ -180,65 +272,14 @@ def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per: dic
             )
 
 
-def _finish(ctx, section, train, uni, predictors, clinical, significant) -> None:
-    """Candidates, the collinearity table of the significant ones, results and methods."""
-    study, alpha = ctx.study, ctx.options.alpha
-    ctx.shared["significant_clinical"] = [p for p in significant if p in clinical]
-    ctx.shared["significant"] = significant
-    result = {"table": uni, "candidates": predictors, "significant": significant}
-    if len(significant) >= 2:
-        from hccstats import vif
-
-        v = vif(train, significant, nan_policy="omit").to_frame()
-        v.insert(1, "label", [ctx.label(t) for t in v["term"]])
-        section.table(
-            "supp_collinearity",
-            v,
-            caption=f"{ctx.next_table(supplementary=True)} Collinearity of the variables "
-            "significant in the univariable analysis",
-            formats={
-                "Variable": F.col("label", "text"),
-                "Tolerance": F.col("tolerance", "3f"),
-                "VIF": F.col("vif", "3f"),
-            },
-            footnote="Tolerance < 0.1 or VIF > 5 indicates collinearity. Generalised VIF for multi-level factors.",
-        )
-        for _, r in v.iterrows():
-            if not all(_r_name(p) for p in significant):
-                break
-            ctx.check(
-                "univariate",
-                f"VIF, {r['term']}",
-                r["vif"],
-                "car::vif(lm(...))",
-                lambda t=r["term"]: _rcheck.vif(train, study.outcome, significant).loc[t],
-            )
-        result["vif"] = v
-        section.text(
-            f"Tolerance ranged {v['tolerance'].min():.3f}–{v['tolerance'].max():.3f} and VIF "
-            f"{v['vif'].min():.3f}–{v['vif'].max():.3f}"
-            + (
-                ": no collinearity."
-                if (v["vif"] <= 5).all()
-                else "; VIF > 5 indicates collinearity."
-            )
-        )
-    else:
-        section.text(
-            f"{len(significant)} variable(s) significant in the univariable analysis: no collinearity analysis.",
-            "note",
-        )
-    ctx.results["univariate"] = result
-    result["not_estimable"] = {
-        str(r["predictor"]) + ("" if pd.isna(r["level"]) else f": {r['level']}"): r["note"]
-        for _, r in uni[uni["note"] != ""].iterrows()
-    }
-    ctx.methods["univariate"] = (
-        ("Firth-penalised (logistf) u" if ctx.options.firth else "U")
+def methods(ctx: Context, result: UnivariateResult) -> str:
+    firth, alpha = ctx.options.firth, ctx.options.alpha
+    return (
+        ("Firth-penalised (logistf) u" if firth else "U")
         + "nivariable logistic regression was performed in the training set ("
         + (
             "profile penalised-likelihood 95% CIs and penalised likelihood-ratio p values"
-            if ctx.options.firth
+            if firth
             else "Wald 95% CIs and p values"
         )
         + "); variables with "
@@ -247,7 +288,7 @@ def _finish(ctx, section, train, uni, predictors, clinical, significant) -> None
         + (
             " Variables that could not be estimated (constant, empty levels, separation, exact "
             "collinearity) are listed as not estimable with the reason."
-            if result["not_estimable"]
+            if _not_estimable(result.table)
             else ""
         )
     )

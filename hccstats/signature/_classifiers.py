@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import xlogy
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from sklearn.linear_model import LogisticRegressionCV
@@ -17,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 
 from .._errors import InputError
+from ._ensembles import AdaBoostStumps, RandomForest
 
 __all__ = ["CLASSIFIERS", "make_classifier"]
 
@@ -65,9 +65,7 @@ def make_classifier(name: str, seed: int = 0):
     1**2 * RBF(length_scale=1)
     """
     if name == "rf":
-        return RandomForestClassifier(
-            n_estimators=100, max_features="sqrt", random_state=seed, n_jobs=1
-        )
+        return RandomForest(n_estimators=100, max_features="sqrt", random_state=seed, n_jobs=1)
     if name == "svm":
         return CalibratedClassifierCV(
             SVC(kernel="rbf", C=1.0, gamma="scale"),
@@ -87,7 +85,7 @@ def make_classifier(name: str, seed: int = 0):
             use_legacy_attributes=False,
         )
     if name == "adaboost":
-        return AdaBoostClassifier(n_estimators=50, learning_rate=1.0, random_state=seed)
+        return AdaBoostStumps(n_estimators=50, learning_rate=1.0, random_state=seed)
     if name == "gp":
         return GaussianProcessClassifier(
             kernel=ConstantKernel(1.0) * RBF(length_scale=1.0),

@@ -1,0 +1,289 @@
+"""The random forest and the boosted stumps of the search, fitted without per-tree overhead.
+
+scikit-learn's ``RandomForestClassifier`` and ``AdaBoostClassifier`` spend most of their
+time on these small data (about 130 patients x at most 40 features) in per-tree
+bookkeeping: cloning the template tree through ``get_params``, validating the same input
+again for every tree, encoding the same labels again. ``RandomForest`` and ``AdaBoostStumps``
+are the same estimators (subclasses, same parameters, same fitted attributes, genuine
+``DecisionTreeClassifier`` trees in ``estimators_``) whose ``fit`` hands each tree straight
+to scikit-learn's own compiled tree builder with exactly the inputs the parent would give it:
+the same per-tree seeds, drawn in the same order from the same generator, the same
+bootstrap counts, the same float32 data, the same encoded labels. The trees, and therefore
+the probabilities, are bit-identical to the parent's (checked against scikit-learn in
+``tests/test_signature_ensembles.py``). Any setting other than the ones the search uses
+(sample weights, class weights, other tree settings, more than two classes, warm start,
+out-of-bag score, another base estimator) falls back to the parent's ``fit``.
+
+R equivalents: ``randomForest::randomForest`` and ``ada::ada`` / ``adabag::boosting`` with
+stumps (neither gives the same numbers: the random streams differ).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree._criterion import Gini
+from sklearn.tree._splitter import BestSplitter
+from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["RandomForest", "AdaBoostStumps"]
+
+_MAX_SEED = np.iinfo(np.int32).max  # the parent's per-tree seeds: randint(2**31 - 1)
+_UNLIMITED = np.iinfo(np.int32).max  # the tree's max_depth when max_depth is None
+_TREE_DEFAULTS = {
+    "criterion": "gini",
+    "splitter": "best",
+    "min_samples_split": 2,
+    "min_samples_leaf": 1,
+    "min_weight_fraction_leaf": 0.0,
+    "max_leaf_nodes": None,
+    "min_impurity_decrease": 0.0,
+    "class_weight": None,
+    "ccp_alpha": 0.0,
+    "monotonic_cst": None,
+}
+
+
+def _same(value, default) -> bool:
+    """``value`` is ``default``, of the same type (``1.0`` is a fraction where ``1`` is a
+    count)."""
+    return type(value) is type(default) and value == default
+
+
+def _n_split_features(max_features, p: int) -> int | None:
+    """The number of features tried per split, as ``DecisionTreeClassifier`` sets
+    ``max_features_``; ``None`` for a setting this module leaves to scikit-learn."""
+    if max_features is None:
+        return p
+    if max_features == "sqrt":
+        return max(1, int(np.sqrt(p)))
+    return None
+
+
+def _grow(tree, X32, y_code, n_classes, weight, rng, seed: int, depth: int, n_split: int):
+    """Fit ``tree`` (a fresh ``DecisionTreeClassifier``) as its ``_fit(check_input=False)``
+    would with these settings, and set the attributes ``predict`` reads.
+
+    ``rng`` is re-seeded with the tree's seed: a fresh ``RandomState(seed)`` is what the
+    tree would create (the splitter draws from it once, when the build starts).
+    """
+    rng.seed(seed)
+    criterion = Gini(1, n_classes)
+    splitter = BestSplitter(criterion, n_split, 1, 0.0, rng, None)
+    tree.tree_ = Tree(X32.shape[1], n_classes, 1)
+    DepthFirstTreeBuilder(splitter, 2, 1, 0.0, depth, 0.0).build(
+        tree.tree_, X32, y_code, weight, None
+    )
+    tree.n_features_in_ = X32.shape[1]
+    tree.n_outputs_ = 1
+    tree.max_features_ = n_split
+    return tree
+
+
+def _encode(y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classes, the labels coded 0..K-1 as the (n, 1) float64 column the tree builder
+    reads, and the number of classes as the builder's array."""
+    classes, code = np.unique(y, return_inverse=True)
+    y_code = np.ascontiguousarray(code.reshape(-1, 1), dtype=np.float64)
+    return classes, y_code, np.array([len(classes)], dtype=np.intp)
+
+
+class RandomForest(RandomForestClassifier):
+    """``sklearn.ensemble.RandomForestClassifier`` with a lean ``fit``: the same trees.
+
+    The lean ``fit`` grows the trees one after the other in this thread (``n_jobs`` and
+    ``verbose`` are not used by it; the trees do not depend on them).
+
+    R equivalent: ``randomForest::randomForest(x, factor(y), ntree, mtry = floor(sqrt(p)))``
+    (same algorithm, different random streams).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(60, 5)), np.repeat([0, 1], 30)
+    >>> kw = dict(n_estimators=20, max_features="sqrt", random_state=3)
+    >>> a = RandomForest(**kw).fit(X, y).predict_proba(X)
+    >>> b = RandomForestClassifier(**kw).fit(X, y).predict_proba(X)
+    >>> bool(np.array_equal(a, b))
+    True
+    """
+
+    def _lean(self, X, y, sample_weight) -> bool:
+        params = self.get_params(deep=False)
+        return (
+            sample_weight is None
+            and all(_same(params[k], v) for k, v in _TREE_DEFAULTS.items() if k != "splitter")
+            and params["max_depth"] is None
+            and params["max_features"] in ("sqrt", None)
+            and params["bootstrap"]
+            and params["max_samples"] is None
+            and not params["oob_score"]
+            and not params["warm_start"]
+            and np.ndim(y) == 1
+            and not issparse(X)
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        if not self._lean(X, y, sample_weight):
+            return super().fit(X, y, sample_weight)
+        Xv, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite=False)
+        if not np.isfinite(Xv).all():  # missing values: the parent's trees handle them
+            return super().fit(X, y, sample_weight)
+        X = Xv
+        check_classification_targets(y)
+        classes, y_code, n_classes = _encode(y)
+        # the trees see the forest's float64 label codes: their classes are 0.0, 1.0, ...
+        tree_classes = np.arange(len(classes), dtype=np.float64)
+        n, p = X.shape
+        n_split = _n_split_features(self.max_features, p)
+        self._validate_estimator()
+        self._n_samples, self.n_outputs_ = n, 1
+        self.classes_, self.n_classes_ = classes, len(classes)
+        self._sample_weight, self._n_samples_bootstrap = None, n
+        seeds = check_random_state(self.random_state)
+        # the parent draws every tree's seed first, then grows the trees
+        tree_seeds = [seeds.randint(_MAX_SEED) for _ in range(self.n_estimators)]
+        rng = np.random.RandomState()
+        trees = []
+        for s in tree_seeds:
+            rng.seed(s)
+            weight = np.bincount(rng.randint(0, n, n), minlength=n).astype(np.float64)
+            tree = DecisionTreeClassifier(
+                max_features=self.max_features, random_state=s, **_TREE_DEFAULTS
+            )
+            tree.classes_, tree.n_classes_ = tree_classes, len(classes)
+            trees.append(_grow(tree, X, y_code, n_classes, weight, rng, s, _UNLIMITED, n_split))
+        self.estimators_ = trees
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities: the mean of the trees' leaf class fractions, summed in
+        tree order as the parent does (its one-job path)."""
+        check_is_fitted(self)
+        if issparse(X) or self.n_outputs_ != 1:
+            return super().predict_proba(X)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        proba = np.zeros((X.shape[0], self.n_classes_), dtype=np.float64)
+        for tree in self.estimators_:
+            proba += tree.predict_proba(X, check_input=False)
+        proba /= len(self.estimators_)
+        return proba
+
+
+class AdaBoostStumps(AdaBoostClassifier):
+    """``sklearn.ensemble.AdaBoostClassifier`` (SAMME) on decision stumps with a lean
+    ``fit``: the same stumps, weights and probabilities.
+
+    R equivalent: ``adabag::boosting(coeflearn = "Zhu", control = rpart.control(maxdepth
+    = 1))`` (same algorithm; ties between equally good splits broken differently).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(60, 5)), np.repeat([0, 1], 30)
+    >>> a = AdaBoostStumps(random_state=3).fit(X, y).predict_proba(X)
+    >>> b = AdaBoostClassifier(random_state=3).fit(X, y).predict_proba(X)
+    >>> bool(np.array_equal(a, b))
+    True
+    """
+
+    def _lean_inputs(self, X, y, sample_weight) -> dict | None:
+        """What the lean rounds share, or ``None`` where the parent's ``fit`` is used."""
+        if self.estimator is not None or sample_weight is not None or issparse(X):
+            return None
+        Xv, yv = validate_data(self, X, y, dtype=None)  # as the parent: X's own dtype
+        check_classification_targets(yv)
+        classes, y_code, n_classes = _encode(yv)
+        numeric = Xv.dtype.kind in "biuf"
+        if len(classes) != 2 or not numeric or not np.isfinite(Xv).all():
+            return None  # missing values are left to the parent's stumps, which handle them
+        return {
+            "X32": np.asarray(Xv, dtype=np.float32),
+            "classes": classes,
+            "y_code": y_code,
+            "n_classes": n_classes,
+            "rng": np.random.RandomState(),
+        }
+
+    def fit(self, X, y, sample_weight=None):
+        self._lean_fit = self._lean_inputs(X, y, sample_weight)
+        try:
+            return super().fit(X, y, sample_weight)
+        finally:
+            del self._lean_fit
+
+    def _boost(self, iboost, X, y, sample_weight, random_state):
+        """One SAMME round, as the parent's, with the stump grown directly."""
+        lean = self._lean_fit
+        if lean is None:
+            return super()._boost(iboost, X, y, sample_weight, random_state)
+        # the parent's _make_estimator: one seed drawn for the stump's random_state
+        seed = random_state.randint(_MAX_SEED)
+        stump = DecisionTreeClassifier(max_depth=1, random_state=seed, **_TREE_DEFAULTS)
+        stump.classes_, stump.n_classes_ = lean["classes"], len(lean["classes"])
+        X32 = lean["X32"]
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        _grow(
+            stump,
+            X32,
+            lean["y_code"],
+            lean["n_classes"],
+            weight,
+            lean["rng"],
+            seed,
+            1,
+            X32.shape[1],
+        )
+        self.estimators_.append(stump)
+        y_predict = stump.predict(X32, check_input=False)
+        if iboost == 0:
+            self.classes_ = stump.classes_
+            self.n_classes_ = len(self.classes_)
+        incorrect = y_predict != y
+        estimator_error = np.mean(np.average(incorrect, weights=sample_weight, axis=0))
+        if estimator_error <= 0:
+            return sample_weight, 1.0, 0.0
+        n_classes = self.n_classes_
+        if estimator_error >= 1.0 - (1.0 / n_classes):
+            self.estimators_.pop(-1)
+            if len(self.estimators_) == 0:
+                raise ValueError(
+                    "BaseClassifier in AdaBoostClassifier ensemble is worse than random, "
+                    "ensemble can not be fit."
+                )
+            return None, None, None
+        estimator_weight = self.learning_rate * (
+            np.log((1.0 - estimator_error) / estimator_error) + np.log(n_classes - 1.0)
+        )
+        if not iboost == self.n_estimators - 1:
+            sample_weight = np.exp(
+                np.log(sample_weight) + estimator_weight * incorrect * (sample_weight > 0)
+            )
+        return sample_weight, estimator_weight, estimator_error
+
+    def decision_function(self, X):
+        """The parent's decision function (weighted votes of the stumps, same sums in the
+        same order), with the input converted once instead of once per stump."""
+        check_is_fitted(self)
+        X = self._check_X(X)
+        n_classes = self.n_classes_
+        if n_classes != 2 or issparse(X):
+            return super().decision_function(X)
+        X32 = np.asarray(X, dtype=np.float32)
+        classes = self.classes_[:, np.newaxis]
+        pred = sum(
+            np.where(
+                (est.predict(X32, check_input=False) == classes).T, w, -1 / (n_classes - 1) * w
+            )
+            for est, w in zip(self.estimators_, self.estimator_weights_)
+        )
+        pred /= self.estimator_weights_.sum()
+        pred[:, 0] *= -1
+        return pred.sum(axis=1)

@@ -1,0 +1,144 @@
+"""The search's lean random forest and boosted stumps against scikit-learn's estimators.
+
+The lean ``fit`` hands each tree to scikit-learn's own tree builder with the inputs the
+parent estimator would give it, so the comparison is exact (``np.array_equal``, no
+tolerance): any difference in a seed, a bootstrap count, a label code or a summation order
+would show as a differing probability on some of these data sets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from hccstats.signature._ensembles import AdaBoostStumps, RandomForest
+
+PAIRS = {
+    "rf": (RandomForest, RandomForestClassifier, dict(n_estimators=100, max_features="sqrt")),
+    "adaboost": (AdaBoostStumps, AdaBoostClassifier, dict(n_estimators=50, learning_rate=1.0)),
+}
+
+
+def _data(seed: int, n: int, p: int, *, ties: bool, shift: float = 0.7):
+    """Search-sized data: 28 % events, one informative column; ``ties`` rounds the values
+    so that many splits tie (the random feature order then decides between them)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = (rng.uniform(size=n) < 0.28).astype(int)
+    X[:, 0] += shift * y
+    Xt = rng.normal(size=(40, p))
+    if ties:
+        X, Xt = np.round(X, 1), np.round(Xt, 1)
+    return X, y, Xt
+
+
+def _both(name, seed, X, y, **extra):
+    lean, parent, kw = PAIRS[name]
+    kw = {**kw, **extra}
+    return lean(random_state=seed, **kw).fit(X, y), parent(random_state=seed, **kw).fit(X, y)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("case", range(8))
+def test_probabilities_against_sklearn_estimator_bit_identical(name, case):
+    n, p = (130, 40) if case < 4 else (60 + 17 * case, 1 + 5 * case)
+    X, y, Xt = _data(100 + case, n, p, ties=case % 2 == 1)
+    lean, parent = _both(name, 7 * case + 1, X, y)
+    for Z in (X, Xt):
+        assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+    assert [t.random_state for t in lean.estimators_] == [
+        t.random_state for t in parent.estimators_
+    ]
+    for a, b in zip(lean.estimators_, parent.estimators_):
+        assert isinstance(a, DecisionTreeClassifier)
+        assert np.array_equal(a.tree_.threshold, b.tree_.threshold)
+        assert np.array_equal(a.tree_.feature, b.tree_.feature)
+    if name == "adaboost":
+        assert np.array_equal(lean.estimator_weights_, parent.estimator_weights_)
+        assert np.array_equal(lean.estimator_errors_, parent.estimator_errors_)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_inside_the_search_context_against_sklearn_estimator(name):
+    # the search fits with scikit-learn's input checks switched off; same numbers
+    X, y, Xt = _data(5, 130, 40, ties=False)
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        lean, parent = _both(name, 2023, X, y)
+        assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_labels_and_feature_names_kept_as_sklearn_estimator(name):
+    X, y, Xt = _data(9, 90, 6, ties=False)
+    cols = [f"f{j}" for j in range(6)]
+    labels = np.where(y == 1, "event", "none")
+    lean, parent = _both(name, 3, pd.DataFrame(X, columns=cols), labels)
+    assert list(lean.classes_) == list(parent.classes_) == ["event", "none"]
+    assert list(lean.feature_names_in_) == cols
+    Zt = pd.DataFrame(Xt, columns=cols)
+    assert np.array_equal(lean.predict_proba(Zt), parent.predict_proba(Zt))
+    assert np.array_equal(lean.predict(Zt), parent.predict(Zt))
+
+
+def test_perfect_first_stump_stops_as_sklearn_adaboost():
+    # a feature separating the classes: the first stump has error 0 and boosting stops
+    X, y, Xt = _data(11, 80, 5, ties=False, shift=20.0)
+    lean, parent = _both("adaboost", 4, X, y)
+    assert len(lean.estimators_) == len(parent.estimators_) == 1
+    assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("rf", {"class_weight": "balanced"}),
+        ("rf", {"max_depth": 3}),
+        ("rf", {"bootstrap": False}),
+        ("rf", {"min_samples_leaf": 0.05}),
+        ("adaboost", {"learning_rate": 0.5}),  # lean too: the rate only enters the weights
+    ],
+)
+def test_other_settings_fall_back_to_sklearn_fit(name, extra):
+    X, y, Xt = _data(13, 100, 8, ties=True)
+    lean, parent = _both(name, 6, X, y, **extra)
+    assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+def test_adaboost_with_weights_falls_back_to_sklearn_fit():
+    X, y, Xt = _data(17, 100, 8, ties=False)
+    w = np.linspace(0.5, 1.5, len(y))
+    lean = AdaBoostStumps(random_state=2).fit(X, y, sample_weight=w)
+    parent = AdaBoostClassifier(random_state=2).fit(X, y, sample_weight=w)
+    assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_missing_values_left_to_sklearn_trees(name):
+    # scikit-learn's trees split on NaN; the lean path leaves such data to the parent
+    X, y, Xt = _data(19, 100, 6, ties=False)
+    X[::7, 1] = np.nan
+    with sklearn.config_context(assume_finite=True):  # AdaBoost checks finiteness otherwise
+        lean, parent = _both(name, 8, X, y)
+        assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_unfitted_estimator_raises_as_sklearn(name):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        PAIRS[name][0]().predict_proba(np.zeros((2, 3)))
+
+
+def test_search_classifiers_take_the_lean_path():
+    # the search's forest and stumps are the lean estimators, with settings the lean fit covers
+    from hccstats.signature import make_classifier
+
+    X, y, _ = _data(23, 130, 40, ties=False)
+    rf, ada = make_classifier("rf", 2023), make_classifier("adaboost", 2023)
+    assert isinstance(rf, RandomForest) and rf._lean(X, y, None)
+    assert isinstance(ada, AdaBoostStumps) and ada._lean_inputs(X, y, None) is not None
