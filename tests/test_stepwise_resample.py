@@ -22,6 +22,15 @@ def _design(d, outcome, cands):
     return des, candidate_blocks(des, cands)
 
 
+def _select_in_resample(des, blocks, cands, seed, **kw):
+    """select_forward on bootstrap resample ``seed``: its distinct rows and their counts, and
+    the resample's row indices."""
+    rows = np.random.default_rng(seed).integers(0, len(des.y), len(des.y))
+    c = np.bincount(rows, minlength=len(des.y)).astype(float)
+    u = np.flatnonzero(c)
+    return select_forward(des.X[u], des.y[u], blocks, cands, weights=c[u], **kw), rows
+
+
 def noisy_cohort(seed: int, n: int = 300, k: int = 8) -> pd.DataFrame:
     """Two real predictors among ``k`` standard-normal candidates, and a third that mixes them:
     it tends to enter first and to leave once both have entered (removals happen)."""
@@ -79,11 +88,8 @@ def test_weighted_selection_against_forward_lr_on_repeated_rows():
     d = birthwt()
     des, blocks = _design(d, "low", BIRTHWT_CANDIDATES)
     for seed in range(8):
-        rows = np.random.default_rng(seed).integers(0, len(d), len(d))
-        c = np.bincount(rows, minlength=len(d)).astype(float)
-        u = np.flatnonzero(c)
-        sel = select_forward(
-            des.X[u], des.y[u], blocks, BIRTHWT_CANDIDATES, entry=0.05, removal=0.10, weights=c[u]
+        sel, rows = _select_in_resample(
+            des, blocks, BIRTHWT_CANDIDATES, seed, entry=0.05, removal=0.10
         )
         ref = hs.forward_lr(d.iloc[rows].reset_index(drop=True), "low", BIRTHWT_CANDIDATES)
         assert sel.selected == ref.selected
@@ -102,12 +108,7 @@ def test_selection_with_bounds_against_refitting_every_reduced_model(monkeypatch
     def run():
         out = []
         for seed in range(40):
-            rows = np.random.default_rng(seed).integers(0, len(d), len(d))
-            c = np.bincount(rows, minlength=len(d)).astype(float)
-            u = np.flatnonzero(c)
-            s = select_forward(
-                des.X[u], des.y[u], blocks, cands, entry=0.10, removal=0.15, weights=c[u]
-            )
+            s, _ = _select_in_resample(des, blocks, cands, seed, entry=0.10, removal=0.15)
             out.append((s.selected, s.log, s.core.loglik))
         return out
 
