@@ -18,6 +18,7 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
 __all__ = [
+    "bootstrap_threads",
     "calibration_rows",
     "calibration_checks",
     "internal_validation",
@@ -138,6 +139,12 @@ def calibration_checks(ctx: Context, fit, y: dict, risk: dict, rows: list[dict])
         _check_val_prob(ctx, model, part, yy, p, row)
 
 
+def bootstrap_threads() -> int:
+    """Threads of the report's bootstraps (calibrate, validate): up to 2 cores. Each resample's
+    numbers come from its own seed, so they do not depend on the thread count."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def repeatable(selection) -> bool:
     """Whether the report repeats this selection in every bootstrap resample (forward LR)."""
     return selection is not None and getattr(selection, "direction", None) == "forward"
@@ -147,11 +154,10 @@ def internal_validation(fit, B: int, seed: int, selection=None, n_jobs: int | No
     """``hccstats.validate``: with a forward selection given, the selection is repeated in every
     resample (``rms::validate(fit, B, bw = TRUE)``-equivalent); otherwise the plain refit.
 
-    ``n_jobs``: threads (default: up to 2 cores); the numbers do not depend on it."""
+    ``n_jobs``: threads (default: :func:`bootstrap_threads`); the numbers do not depend on it."""
     from hccstats import validate
 
-    if n_jobs is None:
-        n_jobs = max(1, min(2, os.cpu_count() or 1))
+    n_jobs = bootstrap_threads() if n_jobs is None else n_jobs
     if repeatable(selection):
         return validate(fit, B=B, seed=seed, selection=selection, n_jobs=n_jobs)
     return validate(fit, B=B, seed=seed, n_jobs=n_jobs)

@@ -17,6 +17,7 @@ from reports import Section
 from reports import formatting as F
 
 from ._calib import (
+    bootstrap_threads,
     calibration_checks,
     calibration_rows,
     internal_validation,
@@ -378,7 +379,11 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
     for name, fit in fits.items():
         va = scores[name]["validation"]
         cal[(name, "training")] = calibrate(
-            fit, B=plan.B, seed=plan.bootstrap_seed, progress=not ctx.options.quiet
+            fit,
+            B=plan.B,
+            seed=plan.bootstrap_seed,
+            progress=not ctx.options.quiet,
+            n_jobs=bootstrap_threads(),
         )
         cal[(name, "validation")] = calibration_curve(
             y.loc[va.index].to_numpy(float), va.to_numpy(float)
