@@ -124,3 +124,34 @@ def test_selection_with_bounds_against_refitting_every_reduced_model(monkeypatch
             [r["statistic"] for r in l1], [r["statistic"] for r in l2], rtol=1e-9
         )
         assert ll1 == pytest.approx(ll2, rel=1e-12)
+
+
+def test_score_tests_when_the_model_information_is_singular_against_projection():
+    """Near separation the weights p(1 - p) of some rows vanish and X1' W X1 is singular to
+    rounding (a bootstrap resample of the demo cohort did this): the score statistics are
+    then those of the weighted least-squares projection (a pseudo-inverse, computed here
+    independently), not an error."""
+    from hccstats.logistic._fit import CoreFit
+    from hccstats.logistic._stepwise import score_tests
+
+    rng = np.random.default_rng(3)
+    n = 60
+    dummy = (rng.permutation(n) < 10).astype(float)  # rows whose fitted risk is 1: weight 0
+    X1 = np.column_stack([np.ones(n), dummy])
+    Z = rng.normal(size=(n, 3))
+    p = np.where(dummy == 1, 1.0, rng.uniform(0.2, 0.8, n))
+    y = np.where(dummy == 1, 1.0, (rng.uniform(size=n) < p).astype(float))
+    core = CoreFit(np.zeros(2), np.eye(2), 0.0, 0.0, p, True, 1, np.zeros(2))
+    blocks = [np.array([0]), np.array([1, 2])]
+    stats, dfs = score_tests(X1, core, y, Z, blocks)
+    w = p * (1 - p)
+    H = np.sqrt(w)[:, None] * X1
+    P = H @ np.linalg.pinv(H)  # projection on the span of W^1/2 X1 (rank 1 here)
+    Zr = np.sqrt(w)[:, None] * Z - P @ (np.sqrt(w)[:, None] * Z)
+    u = Z.T @ (y - p)
+    expect0 = u[0] ** 2 / (Zr[:, 0] @ Zr[:, 0])
+    V = Zr[:, 1:].T @ Zr[:, 1:]
+    expect1 = u[1:] @ np.linalg.solve(V, u[1:])
+    # the same algebra through a QR instead of a pseudo-inverse: rounding only
+    np.testing.assert_allclose(stats, [expect0, expect1], rtol=1e-9)
+    assert list(dfs) == [1, 2]

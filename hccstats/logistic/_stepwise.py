@@ -187,8 +187,15 @@ def score_tests(
     XW = X1 * w[:, None]
     d = np.sqrt(np.einsum("ij,ij->j", XW, X1))
     d[d == 0] = 1.0
-    L = np.linalg.cholesky((XW.T @ X1) / np.outer(d, d))
-    T = linalg.solve_triangular(L, (XW.T @ Z) / d[:, None], lower=True, check_finite=False)
+    try:
+        L = np.linalg.cholesky((XW.T @ X1) / np.outer(d, d))
+        T = linalg.solve_triangular(L, (XW.T @ Z) / d[:, None], lower=True, check_finite=False)
+    except np.linalg.LinAlgError:  # X1' W X1 singular to rounding (weights ~0 near separation)
+        sw = np.sqrt(w)  # project on the span of W^1/2 X1 by a rank-revealing QR instead
+        q, rq, _ = linalg.qr(X1 * sw[:, None], mode="economic", pivoting=True, check_finite=False)
+        diag = np.abs(np.diag(rq))
+        rank = int(np.sum(diag > diag[0] * max(X1.shape) * np.finfo(float).eps)) if len(diag) else 0
+        T = q[:, :rank].T @ (Z * sw[:, None])
     zz = np.einsum("ij,ij->j", Z * w[:, None], Z)
     ss = zz - np.einsum("ij,ij->j", T, T)
     u = Z.T @ r
