@@ -290,8 +290,11 @@ def test_same_tables_on_a_dask_cluster_as_in_one_process():
     assert (one.table["n_folds"] == 5).all()
 
 
-def test_unreachable_scheduler_raises_naming_it():
+def test_unreachable_scheduler_raises_naming_it(monkeypatch):
     pytest.importorskip("distributed")
+    from hccstats.signature import _search
+
+    monkeypatch.setattr(_search, "SCHEDULER_TIMEOUT_S", 1.0)  # nothing listens there: no wait
     X, y = _cohort(n=40, p=10, events=15, informative=[0], shift=1.0, seed=6)
     with pytest.raises(InputError, match="scheduler"):
         signature_search(X, y, preset="fast", scheduler="tcp://127.0.0.1:9")

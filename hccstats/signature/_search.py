@@ -214,6 +214,10 @@ def signature_search(
     return SignatureSearch(results, settings)
 
 
+#: seconds to wait for the Dask scheduler before saying it is not reachable
+SCHEDULER_TIMEOUT_S = 10.0
+
+
 @contextlib.contextmanager
 def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
     """joblib's workers: local processes, or a Dask cluster's when ``scheduler`` is given."""
@@ -227,7 +231,7 @@ def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
             "scheduler: running on a Dask cluster needs the 'distributed' package"
         ) from err
     try:
-        client = Client(scheduler, set_as_default=False, timeout=10)
+        client = Client(scheduler, set_as_default=False, timeout=SCHEDULER_TIMEOUT_S)
     except (OSError, TimeoutError) as err:
         raise InputError(
             f"scheduler: no Dask scheduler reachable at {scheduler!r} ({err})"
