@@ -16,6 +16,8 @@ from typing import Any
 
 from reports import Report, Section
 
+from ._plan import Plan
+
 __all__ = [
     "stage_label",
     "Context",
@@ -143,7 +145,7 @@ class Context:
     work: Path  # scratch folder (deleted at the end)
     report: Report
     run: RunInfo = field(default_factory=RunInfo)
-    plan: Any = None  # the analysis plan (report._plan.Plan), read from the study file
+    plan: Plan | None = None  # the analysis plan, read from the study file (make_plan)
     say: Callable[[str], None] = print  # a progress line on stderr (silent with --quiet)
     labels: dict[str, str] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
