@@ -303,8 +303,12 @@ def _selected_chunk(selection, X, y, blocks, ix):
         if yb.min() == yb.max():
             fail[b] = True
             continue
-        with np.errstate(all="ignore"):
-            sel = selection.repeat_on(Xb, yb, blocks, weights=W[b, rows])
+        try:
+            with np.errstate(all="ignore"):
+                sel = selection.repeat_on(Xb, yb, blocks, weights=W[b, rows])
+        except np.linalg.LinAlgError:  # a singular fit in this resample: a failed refit, as rms
+            fail[b] = True
+            continue
         cols = sel.columns
         if (
             not sel.core.converged
