@@ -131,6 +131,10 @@ class Progress:
             self.bar = None
 
 
+def _silent(text: str) -> None:
+    """No progress lines (a Context made outside the pipeline)."""
+
+
 @dataclass
 class Context:
     """What every stage may read, and the run's logs. ``results`` becomes results.json (unrounded).
@@ -146,7 +150,7 @@ class Context:
     report: Report
     run: RunInfo = field(default_factory=RunInfo)
     plan: Plan | None = None  # the analysis plan, read from the study file (make_plan)
-    say: Callable[[str], None] = print  # a progress line on stderr (silent with --quiet)
+    say: Callable[[str], None] = _silent  # a progress line (the pipeline's: stderr, not --quiet)
     labels: dict[str, str] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
     checks: list[RCheck] = field(default_factory=list)

@@ -162,10 +162,7 @@ class BaselineTable:
     table: Any  # TableOne (tests with the ordinal variables' Mann-Whitney on their scores)
     wide: pd.DataFrame
     ordinal: tuple[str, ...]  # ordinal variables tested on their scores
-
-    @property
-    def scores(self) -> dict[str, pd.Series]:
-        return _scores(self.data, self.ordinal)
+    scores: Mapping[str, pd.Series]  # those variables' scores (the tests' data)
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,7 @@ def _one(ctx: Context, data, group, order, names, name, title, what) -> Baseline
     ordinal = tuple(ordinal_variables(ctx, data))
     scores = _scores(data, ordinal)
     _ordered_tests(t, data, group, scores)
-    return BaselineTable(name, title, what, data, group, names, t, _wide(t, data), ordinal)
+    return BaselineTable(name, title, what, data, group, names, t, _wide(t, data), ordinal, scores)
 
 
 def _render_one(ctx: Context, section: Section, b: BaselineTable) -> None:

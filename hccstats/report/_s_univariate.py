@@ -115,6 +115,15 @@ class UnivariateResult(SplitData):
         return self.clinical + self.signatures
 
     @property
+    def not_estimable(self) -> dict[str, str]:
+        """Predictor (": level") -> why it could not be estimated or was left out."""
+        uni = self.table
+        return {
+            str(r["predictor"]) + ("" if pd.isna(r["level"]) else f": {r['level']}"): r["note"]
+            for _, r in uni[uni["note"] != ""].iterrows()
+        }
+
+    @property
     def significant_clinical(self) -> tuple[str, ...]:
         return tuple(p for p in self.significant if p in self.clinical)
 
@@ -209,15 +218,8 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
             f"{len(significant)} variable(s) significant in the univariable analysis: no collinearity analysis.",
             "note",
         )
-    out["not_estimable"] = _not_estimable(uni)
+    out["not_estimable"] = result.not_estimable
     ctx.results["univariate"] = out
-
-
-def _not_estimable(uni: pd.DataFrame) -> dict[str, str]:
-    return {
-        str(r["predictor"]) + ("" if pd.isna(r["level"]) else f": {r['level']}"): r["note"]
-        for _, r in uni[uni["note"] != ""].iterrows()
-    }
 
 
 def r_checks(ctx: Context, result: UnivariateResult) -> None:
@@ -288,7 +290,7 @@ def methods(ctx: Context, result: UnivariateResult) -> str:
         + (
             " Variables that could not be estimated (constant, empty levels, separation, exact "
             "collinearity) are listed as not estimable with the reason."
-            if _not_estimable(result.table)
+            if result.not_estimable
             else ""
         )
     )
