@@ -234,7 +234,9 @@ def test_performance_cis_and_calibration_against_r_prop_test_and_val_prob_on_col
         assert f"{col}, % (95% CI)" in t4.columns
     cal = html_table(colon, "Model", "Calibration slope (95% CI)")
     valid = cal[cal["Set"] == "Validation"].iloc[0]
-    assert "–" in valid["Calibration slope (95% CI)"] and valid["Hosmer–Lemeshow p"] != "NA"
+    assert (
+        "–" in valid["Calibration slope (95% CI)"] or " to " in valid["Calibration slope (95% CI)"]
+    ) and valid["Hosmer–Lemeshow p"] != "NA"
 
 
 def test_single_model_has_no_delong_column_or_footnote_on_colon(colon):
@@ -291,8 +293,8 @@ def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
     cal = html_table(colon, "Model", "Calibration slope (95% CI)")
     evidence = {
         "15a": "Intercept" in set(t3["Variable"]),
-        "16": cal["Calibration intercept (95% CI)"].str.contains("–").any()
-        and cal["Calibration slope (95% CI)"].str.contains("–").any(),
+        "16": cal["Calibration intercept (95% CI)"].str.contains("–| to ").any()
+        and cal["Calibration slope (95% CI)"].str.contains("–| to ").any(),
     }
     for item, present in evidence.items():
         assert (tripod[item] == "reported") == present, item
