@@ -456,3 +456,13 @@ def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecif
     assert model["coef"] == pytest.approx(sw.fit.coef.to_dict(), rel=1e-12)
     html = (prespecified / "report.html").read_text(encoding="utf-8")
     assert "Backward LR selection steps" in html and "SPSS Backward: LR" in html
+
+
+@pytest.mark.r
+def test_methods_name_procedures_properly_and_only_the_software_used(colon):
+    """A clinical-only study: SPSS's procedure keeps its name, and the methods list no torch
+    (nothing was extracted from images) but R and rpy2 (the cross-check ran)."""
+    text = (colon / "methods.md").read_text()
+    assert "SPSS Backward: LR" in text or "SPSS Forward: LR" in text
+    assert "spss" not in text
+    assert "torch" not in text and "rpy2" in text
