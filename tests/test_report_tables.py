@@ -103,27 +103,38 @@ def colon(colon_study, tmp_path_factory) -> Path:
 
 
 class _Tables(HTMLParser):
-    """Every <table> of report.html as rows of cell texts, with the caption before it."""
+    """Every <table> of report.html as (header cells, body rows); a header cell is (text,
+    colspan, rowspan), so a model name spanning its columns reads back as "Model: β"."""
 
     def __init__(self):
         super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row, self._cell = None, None
+        self.tables: list[tuple[list, list]] = []
+        self._row, self._cell, self._span, self._in_head = None, None, (1, 1), False
 
     def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
         if tag == "table":
-            self.tables.append([])
+            self.tables.append(([], []))
+        elif tag == "thead":
+            self._in_head = True
         elif tag == "tr":
             self._row = []
         elif tag in ("td", "th"):
             self._cell = []
+            self._span = (int(a.get("colspan", 1)), int(a.get("rowspan", 1)))
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell).strip())
+            self._row.append(("".join(self._cell).strip(), *self._span))
             self._cell = None
+        elif tag == "thead":
+            self._in_head = False
         elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
+            head, body = self.tables[-1]
+            if self._in_head:
+                head.append(self._row)
+            else:
+                body.append([c[0] for c in self._row])
             self._row = None
 
     def handle_data(self, data):
@@ -131,11 +142,21 @@ class _Tables(HTMLParser):
             self._cell.append(data)
 
 
+def _columns(head: list) -> list[str]:
+    if len(head) == 1:
+        return [c[0] for c in head[0]]
+    subs = iter(c[0] for c in head[1])
+    out = []
+    for text, colspan, rowspan in head[0]:
+        out += [text] if rowspan == 2 else [f"{text}: {next(subs)}" for _ in range(colspan)]
+    return out
+
+
 def html_tables(report: Path) -> list[pd.DataFrame]:
     page = _Tables()
     html = (report / "report.html").read_text(encoding="utf-8")
     page.feed(html)
-    return [pd.DataFrame(t[1:], columns=t[0]) for t in page.tables if t]
+    return [pd.DataFrame(body, columns=_columns(head)) for head, body in page.tables if head]
 
 
 def html_table(report: Path, first_column: str, must_have: str) -> pd.DataFrame:
