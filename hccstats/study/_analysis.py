@@ -398,7 +398,7 @@ def check_predictors(
         if name in roles:
             raise InputError(
                 f"{yaml_name}: analysis.{where}: {name!r} is {roles[name]}; it cannot be a "
-                "predictor (it holds the outcome)"
+                "predictor (it would leak the outcome into the model)"
             )
 
 

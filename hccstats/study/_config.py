@@ -125,7 +125,9 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
             raise _fail(yaml_name, f"{where}.{name}.levels", "a continuous variable has no levels")
         if not isinstance(levels, (list, tuple)) or not levels:
             raise _fail(
-                yaml_name, f"{where}.{name}.levels", f"expected a non-empty list, got {short_repr(levels)}"
+                yaml_name,
+                f"{where}.{name}.levels",
+                f"expected a non-empty list, got {short_repr(levels)}",
             )
         keys = [str(v) for v in levels]
         if len(set(keys)) != len(keys):
@@ -184,7 +186,9 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
     ratio = spec.get("ratio", 0.7)
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise _fail(
-            yaml_name, "split.ratio", f"expected a number strictly between 0 and 1, got {short_repr(ratio)}"
+            yaml_name,
+            "split.ratio",
+            f"expected a number strictly between 0 and 1, got {short_repr(ratio)}",
         )
     stratify = spec.get("stratify", True)
     if stratify is True:
@@ -205,7 +209,9 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
             "split.stratify",
             "'center' named, but the study has no centre column (top-level key center)",
         )
-    split_seed = check_seed(spec.get("seed", seed), "the random split", name=f"{yaml_name}: split.seed")
+    split_seed = check_seed(
+        spec.get("seed", seed), "the random split", name=f"{yaml_name}: split.seed"
+    )
     return {
         "method": "random",
         "ratio": float(ratio),
@@ -268,7 +274,9 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
             raise _fail(yaml_name, where, f"path template {tmpl!r} lacks '{{patient_id}}'")
     label = spec.get("tumour_label", 1)
     if isinstance(label, bool) or not isinstance(label, int):
-        raise _fail(yaml_name, "images.tumour_label", f"expected an integer, got {short_repr(label)}")
+        raise _fail(
+            yaml_name, "images.tumour_label", f"expected an integer, got {short_repr(label)}"
+        )
     return {"phases": phases, "mask": masks, "tumour_label": label}
 
 
@@ -314,7 +322,11 @@ def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
     if phases is None:
         phases = list(images["phases"]) if images else None
     elif not isinstance(phases, list) or not all(isinstance(p, str) for p in phases):
-        raise _fail(yaml_name, "features.phases", f"expected a list of phase names, got {short_repr(phases)}")
+        raise _fail(
+            yaml_name,
+            "features.phases",
+            f"expected a list of phase names, got {short_repr(phases)}",
+        )
     return {
         "dir": _string(spec.get("dir", "features"), yaml_name, "features.dir"),
         "phases": phases,
@@ -333,7 +345,9 @@ def _survival(spec: Any, yaml_name: str) -> dict | None:
             )
     horizon = spec["horizon"]
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not horizon > 0:
-        raise _fail(yaml_name, "survival.horizon", f"expected a positive number, got {short_repr(horizon)}")
+        raise _fail(
+            yaml_name, "survival.horizon", f"expected a positive number, got {short_repr(horizon)}"
+        )
     out = {
         "time": _string(spec["time"], yaml_name, "survival.time"),
         "event": _string(spec["event"], yaml_name, "survival.event"),

@@ -8,6 +8,8 @@ as what it is (by its first bytes, or its extension for an Excel workbook).
 from __future__ import annotations
 
 import codecs
+import io
+import zipfile
 from pathlib import Path
 
 from .._errors import InputError, short_repr
@@ -29,7 +31,9 @@ ENCODING_HINT = "save it as UTF-8"
 def check_encoding(value: object, where: str) -> str:
     """A codec name Python knows (``latin-1``, ``cp1252``, ``utf-8``); InputError otherwise."""
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{where}: expected the name of an encoding (e.g. latin-1), got {short_repr(value)}")
+        raise InputError(
+            f"{where}: expected the name of an encoding (e.g. latin-1), got {short_repr(value)}"
+        )
     try:
         codecs.lookup(value)
     except LookupError:
@@ -39,17 +43,26 @@ def check_encoding(value: object, where: str) -> str:
     return value
 
 
+def _zip_kind(data: bytes) -> str:
+    """What a ZIP file holds: an Excel or OpenDocument workbook, or other files."""
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        names = []
+    if any(n.startswith("xl/") for n in names):
+        return "an Excel workbook (.xlsx): save it as CSV (UTF-8)"
+    if "content.xml" in names:
+        return "an OpenDocument spreadsheet (.ods): save it as CSV (UTF-8)"
+    return "a ZIP archive, not a CSV text file: unpack it"
+
+
 def _not_text(data: bytes, path: Path) -> str | None:
     """What the file is when it is no text file (None when it may be one)."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
             if what is not None:
                 return what
-            return (
-                "an Excel workbook (.xlsx): save it as CSV (UTF-8)"
-                if b"xl/" in data[:4096] or path.suffix.lower() in _EXCEL
-                else "a ZIP archive: unpack it"
-            )
+            return _zip_kind(data)
     if path.suffix.lower() in _EXCEL:
         return f"an Excel workbook ({path.suffix.lower()}): save it as CSV (UTF-8)"
     return None

@@ -34,7 +34,7 @@ def check_sets_have_both_classes(data: pd.DataFrame, outcome: str, file: str) ->
             raise InputError(
                 f"{file}: column {outcome!r}: the {part} set ({len(rows)} patients) has no "
                 f"{lacks} (outcome {'= 1' if events == 0 else '= 0'}): its AUC and calibration "
-                "cannot be estimated; choose another split (or split.seed)"
+                "cannot be estimated; choose another split"
             )
 
 

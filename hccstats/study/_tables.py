@@ -34,9 +34,7 @@ _OTHER_SEPS = {
 }
 
 
-def read_table(
-    path: Path, what: str, *, encoding: str = "utf-8", sep: str = ","
-) -> pd.DataFrame:
+def read_table(path: Path, what: str, *, encoding: str = "utf-8", sep: str = ",") -> pd.DataFrame:
     """A CSV as strings (empty cells and NA markers as missing); InputError if absent/unreadable.
 
     ``what`` is the study file's section (``clinical``, ``readers``) that names the table and
@@ -106,7 +104,9 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], file: str) -> None
     have = set(df.columns)
     for col in columns:
         if col not in have:
-            raise InputError(f"{file}: missing column {col!r} (columns present: {listed(df.columns)})")
+            raise InputError(
+                f"{file}: missing column {col!r} (columns present: {listed(df.columns)})"
+            )
 
 
 def check_unique(df: pd.DataFrame, keys: list[str], file: str, id_col: str) -> None:

@@ -55,7 +55,7 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 except TypeError:  # an unhashable key: the safe loader refuses it itself
                     continue
                 if first is not key_node:
-                    raise DuplicateKeyError(where or "top level", key, first, key_node)
+                    raise DuplicateKeyError(where, key, first, key_node)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -63,11 +63,11 @@ class DuplicateKeyError(yaml.YAMLError):
     """A mapping key given twice (the message names the key, its path and both lines)."""
 
     def __init__(self, where: str, key: Any, first: yaml.Node, again: yaml.Node):
-        self.where, self.key = where, key
+        self.path = f"{where}.{key}" if where else str(key)
         self.lines = (first.start_mark.line + 1, again.start_mark.line + 1)
         super().__init__(
-            f"{where}: key {str(key)!r} given twice (lines {self.lines[0]} and {self.lines[1]}); "
-            "YAML would keep only the last: remove or rename one"
+            f"{self.path}: key {str(key)!r} given twice (lines {self.lines[0]} and "
+            f"{self.lines[1]}); YAML would keep only the last: remove or rename one"
         )
 
 
