@@ -160,7 +160,8 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
             raise _fail(
                 yaml_name,
                 "split",
-                f"a given split takes keys column, training, validation; got {listed(sorted(map(str, spec)))}",
+                "a given split takes keys column, training, validation; got "
+                f"{listed(sorted(map(str, spec)))}",
             )
         return {
             "method": "column",
@@ -201,7 +202,8 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
         raise _fail(
             yaml_name,
             "split.stratify",
-            f"expected true, false or a list of column names, got {short_repr(spec.get('stratify'))}",
+            "expected true, false or a list of column names, got "
+            f"{short_repr(spec.get('stratify'))}",
         )
     if "center" in stratify and not center:
         raise _fail(

@@ -412,7 +412,8 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
     pos = level_key(positive)
     if pos not in values:
         raise InputError(
-            f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among the values [{listed(values)}]"
+            f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among "
+            f"the values [{listed(values)}]"
         )
     return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
 
@@ -428,7 +429,8 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
             pos = np.flatnonzero(included)[bad]
             raise InputError(
                 f"{file}: column {col!r}: split values must be {spec['training']!r} or "
-                f"{spec['validation']!r}; got [{listed(raw[bad].unique(), 3)}] at {rows_text(pos, ids)}"
+                f"{spec['validation']!r}; got [{listed(raw[bad].unique(), 3)}] at "
+                f"{rows_text(pos, ids)}"
             )
         return raw.map(mapping).to_numpy()
     strata = {}
