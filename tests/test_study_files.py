@@ -174,6 +174,11 @@ def test_a_cp1252_study_file_names_the_line(study):
     assert _error(study).startswith(f"study.yaml: line {line}: not utf-8 text (byte 0xc2")
 
 
+def test_an_empty_study_file_says_so(study):
+    (study / "study.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert _error(study) == "study.yaml: the study file is empty"
+
+
 def test_a_utf8_byte_order_mark_is_read(study):
     text = (study / "clinical.csv").read_text(encoding="utf-8")
     (study / "clinical.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))

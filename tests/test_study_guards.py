@@ -83,6 +83,11 @@ def test_a_threshold_grid_over_the_cap_is_refused_naming_the_least_step(study):
         (lambda c: c.update(seed=-1), "study.yaml: seed: expected an integer >= 0"),
         (lambda c: c.update(seed=2.5), "study.yaml: seed: expected an integer >= 0"),
         (lambda c: c["split"].update(seed=-7), "study.yaml: split.seed: expected an integer >= 0"),
+        (
+            lambda c: c["analysis"].update(bootstrap={"B": 50, "seed": -1}),
+            "study.yaml: analysis.bootstrap: expected a mapping {B: integer 10–100000, seed: "
+            "integer ≥ 0}",
+        ),
     ],
 )
 def test_a_negative_or_fractional_seed_in_the_file_is_refused(study, change, says):

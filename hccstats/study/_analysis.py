@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import InputError, listed, short_repr
+from .._validation import check_seed
 
 __all__ = [
     "AnalysisKey",
@@ -244,10 +245,12 @@ def _models(value: Any) -> dict[str, list[str]] | None:
 def _bootstrap(value: Any) -> dict[str, int] | None:
     if not isinstance(value, Mapping) or not value or set(value) - {"B", "seed"}:
         return None
-    B, seed = value.get("B", 1000), value.get("seed", 0)
-    if not (_is_int(B) and 10 <= B <= 100_000 and _is_int(seed) and seed >= 0):
+    B = value.get("B", 1000)
+    try:
+        check_seed(value.get("seed", 0))
+    except InputError:
         return None
-    return dict(value)
+    return dict(value) if _is_int(B) and 10 <= B <= 100_000 else None
 
 
 def _range(value: Any, default: Mapping[str, float]) -> dict[str, float] | None:

@@ -365,7 +365,10 @@ def read_config(path: Path) -> dict:
     name = path.name
     if not path.is_file():
         raise InputError(f"{path}: study file not found")
-    raw = _mapping(read_yaml(path), name, "top level")
+    raw = read_yaml(path)
+    if raw is None:
+        raise InputError(f"{name}: the study file is empty")
+    raw = _mapping(raw, name, "top level")
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise _fail(
