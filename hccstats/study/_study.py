@@ -172,7 +172,7 @@ class Study:
             raise InputError(f"{path}: feature table not found")
         import pyarrow.parquet as pq
 
-        check_header([str(n) for n in pq.read_schema(path).names], path.name, ",")
+        check_header([str(n) for n in pq.read_schema(path).names], path.name)
         table = pd.read_parquet(path)
         require_columns(table, ["patient_id"], path.name)
         table = table.assign(patient_id=table["patient_id"].astype(str))

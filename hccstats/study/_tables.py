@@ -70,10 +70,10 @@ def header_names(text: str, sep: str) -> list[str]:
     return [name.strip() for name in first]
 
 
-def check_header(names: list[str], file: str, sep: str, what: str = "") -> None:
-    """InputError for a header split by another separator, or a column name given twice
-    (pandas would silently read the second as ``name.1``)."""
-    if len(names) == 1:
+def check_header(names: list[str], file: str, sep: str | None = None, what: str = "") -> None:
+    """InputError for a column name given twice (pandas would silently read the second as
+    ``name.1``), or, for a text table read with ``sep``, a header split by another separator."""
+    if sep is not None and len(names) == 1:
         for other, (kind, setting) in _OTHER_SEPS.items():
             if other != sep and other in names[0]:
                 raise InputError(
