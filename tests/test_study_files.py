@@ -117,6 +117,13 @@ def test_two_clinical_columns_of_one_name_are_refused(study):
     )
 
 
+def test_unnamed_columns_of_trailing_separators_are_no_duplicates(study):
+    path = study / "clinical.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line + ",," for line in lines) + "\n", encoding="utf-8")
+    assert len(load(study / "study.yaml").data) == 40
+
+
 def test_two_reader_columns_of_one_name_are_refused(study):
     _rename_header(study, "readers.csv", "necrosis", "capsule")
     assert _error(study).startswith("readers.csv: column 'capsule' appears twice in the header")

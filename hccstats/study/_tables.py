@@ -82,6 +82,8 @@ def check_header(names: list[str], file: str, sep: str | None = None, what: str 
                 )
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
+        if not name:  # an unnamed column (trailing separators, as spreadsheets write): unused
+            continue
         if name in seen:
             raise InputError(
                 f"{file}: column {name!r} appears twice in the header (columns {seen[name]} and "
