@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     p.add_argument("--no-r", dest="use_r", action="store_false", help="skip the R cross-check")
     p.add_argument(
-        "--seed", type=int, default=None, help="seed of every random step (default: the study's)"
+        "--seed",
+        type=_integer_or_text,
+        default=None,
+        help="seed of every random step, an integer >= 0 (default: the study's)",
     )
     p.add_argument(
         "--scheduler",
@@ -51,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         "images: (shards as tasks), run on its workers (see docs/cluster.md)",
     )
     return p
+
+
+def _integer_or_text(text: str) -> int | str:
+    """``--seed``'s value as an int, or as given: the run refuses it in one line (exit 2)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def _say(text: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from reports import Report, atomic_dir, render_all, write_csv, write_json
 
 from .._errors import InputError
+from .._validation import check_seed
 from ._context import Context, Options, Progress, RunInfo
 from ._plan import make_plan
 from ._stages import STAGES, run_stages
@@ -99,8 +100,8 @@ def report_run(
     """
     if (config is None) == (not demo):
         raise InputError("give either a study file (--config study.yaml) or --demo")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InputError(f"--seed: expected an integer, got {seed!r}")
+    if seed is not None:
+        seed = check_seed(seed, "the run", name="--seed")
     t_all = time.perf_counter()
     study, files, folders = None, [], []
     if not demo:
