@@ -89,5 +89,5 @@ def test_td_auc_undefined_and_errors():
         td_auc(-time, event, time, 2.0)
     with pytest.raises(InputError, match="times"):
         td_auc(time, event, time, [0.0])
-    with pytest.raises(InputError, match="marker"):
+    with pytest.raises(InputError, match="score"):
         td_auc(time, event, time[:4], 2.0)
