@@ -123,7 +123,9 @@ def test_concordance_of_a_score_against_r_survival(reverse):
     from hccstats.rbridge import run
 
     lung = r_data("lung").dropna(subset=["ph_karno"])
-    c = hs.concordance(time=lung["time"], event=lung["status"], score=lung["ph_karno"], reverse=reverse)
+    c = hs.concordance(
+        time=lung["time"], event=lung["status"], score=lung["ph_karno"], reverse=reverse
+    )
     r = run(
         """suppressPackageStartupMessages(library(survival))
         cc <- concordance(Surv(time, status) ~ ph.karno, data = lung, reverse = reverse)

@@ -130,7 +130,9 @@ def test_td_auc_se_with_ties_and_horizon_at_last_follow_up_against_r_influence_f
     cut = np.minimum(time, 365.0)
     cut_event = np.where(time > 365.0, 0.0, event)
     got = _check_iid(cut, cut_event, d["ph_ecog"].to_numpy(float), [365.0])
-    assert got.table["controls"].iloc[0] == int((time > 365.0).sum() + ((time == 365.0) & (event == 0)).sum())
+    assert got.table["controls"].iloc[0] == int(
+        (time > 365.0).sum() + ((time == 365.0) & (event == 0)).sum()
+    )
 
 
 def test_td_auc_unchanged_when_follow_up_is_cut_at_the_horizon():

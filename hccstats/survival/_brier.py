@@ -106,7 +106,9 @@ def _influence(time, event, resid, case, free, t, integ):
     k_case = np.searchsorted(ut, time, side="left")  # distinct times < T_j
     by_time = np.bincount(inv, weights=rc, minlength=ut.size)
     after = np.concatenate([np.cumsum(by_time[::-1])[::-1], [0.0]])  # cases with T_j >= u_k
-    upto = np.concatenate([[0.0], np.cumsum(np.bincount(inv, weights=rc * cum[k_case], minlength=ut.size))])
+    upto = np.concatenate(
+        [[0.0], np.cumsum(np.bincount(inv, weights=rc * cum[k_case], minlength=ut.size))]
+    )
     k_own = inv + 1  # distinct times <= T_i
     term_case = jump * after[k_own] - (upto[k_own] + cum[k_own] * after[k_own])
     k_t = int(np.searchsorted(ut, t, side="left"))

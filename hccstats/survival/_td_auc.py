@@ -209,7 +209,6 @@ def td_auc(
     g_case = km_at(ts, 1.0 - es, ts, left=True)[:, 0]
     g_at = km_at(ts, 1.0 - es, at, left=True)[:, 0]
     rows = [
-        _auc_at(float(ti), ts, es, ms, g_case, float(gi), n, conf_level)
-        for ti, gi in zip(at, g_at)
+        _auc_at(float(ti), ts, es, ms, g_case, float(gi), n, conf_level) for ti, gi in zip(at, g_at)
     ]
     return TimeDependentAuc(pd.DataFrame(rows), n, conf_level)
