@@ -118,6 +118,13 @@ def test_brier_of_the_null_model_has_ipa_zero_and_result_shape():
     assert "IPCW Brier score at 365" in repr(b)
 
 
+def test_brier_without_events_by_the_horizon_warns_and_ipa_is_nan():
+    d = lung()
+    with pytest.warns(hs.UndefinedStatisticWarning, match="IPA is nan"):
+        b = hs.brier_score(d["time"], d["death"], np.full(len(d), 0.1), times=1.0)
+    assert b.null_brier == 0.0 and np.isnan(b.ipa) and b.brier == pytest.approx(0.01)
+
+
 def test_brier_bad_input():
     d = lung()
     with pytest.raises(InputError, match="risk: 1 value"):

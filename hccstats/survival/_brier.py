@@ -5,13 +5,14 @@ standard errors (Graf et al. 1999; Gerds & Schumacher 2006; Kattan & Gerds 2018;
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .._errors import InputError
+from .._errors import InputError, UndefinedStatisticWarning
 from .._results import ConfidenceInterval
 from .._validation import as_finite, check_conf_level, check_same_length
 from ._args import check_horizon
@@ -94,7 +95,7 @@ def _censoring_integrals(time, event):
     return ut, inv, cum, jump
 
 
-def _influence(time, event, resid, case, free, t, integ):
+def _influence(time, resid, case, free, t, integ):
     """Influence function of mean(resid) with the censoring Kaplan–Meier estimated."""
     ut, inv, cum, jump = integ
     n = time.size
@@ -126,7 +127,7 @@ def ipcw_brier(time, event, risk, t):
         resid = np.where(case, (1.0 - risk) ** 2 / g_case, 0.0)
         resid = resid + np.where(free, risk**2 / g_t, 0.0)
     integ = _censoring_integrals(time, event)
-    return resid.mean(), _influence(time, event, resid, case, free, t, integ)
+    return resid.mean(), _influence(time, resid, case, free, t, integ)
 
 
 def brier_score(time, event, risk, times, *, conf_level: float = 0.95) -> BrierScore:
@@ -186,7 +187,15 @@ def brier_score(time, event, risk, times, *, conf_level: float = 0.95) -> BrierS
     s_t = float(km_at(t_, e, [t])[0, 0])
     b0, if_0 = ipcw_brier(t_, e, np.full(t_.size, 1.0 - s_t), t)
     n = t_.size
-    with np.errstate(divide="ignore", invalid="ignore"):
+    if b0 == 0.0:  # no event by t (or everyone had one): the null model is exact
+        warnings.warn(
+            f"brier_score: the null model's Brier score at {t:g} is 0 (no events by then); "
+            "IPA is nan",
+            UndefinedStatisticWarning,
+            stacklevel=2,
+        )
+        ipa, if_ipa = np.nan, np.full(n, np.nan)
+    else:
         ipa = 1.0 - b / b0
         if_ipa = -if_b / b0 + b * if_0 / b0**2
 
