@@ -68,9 +68,13 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
-    # survival (timeROC)
+    # survival performance at a horizon (timeROC, riskRegression, rms::val.surv)
     "td_auc": "hccstats.survival",
     "TimeDependentAuc": "hccstats.survival",
+    "brier_score": "hccstats.survival",
+    "BrierScore": "hccstats.survival",
+    "val_surv": "hccstats.survival",
+    "ValSurv": "hccstats.survival",
     # reclassification (Hmisc::improveProb)
     "improve_prob": "hccstats.reclassification",
     "ImproveProb": "hccstats.reclassification",

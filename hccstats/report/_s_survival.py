@@ -196,7 +196,7 @@ def _discrimination(sets, scores, time, event, times) -> pd.DataFrame:
         for part in SETS:
             d = sets[part]
             t, e, x = d[time].to_numpy(float), d[event].to_numpy(float), by_set[part]
-            c = concordance(time=t, event=e, x=x, reverse=True)
+            c = concordance(time=t, event=e, score=x, reverse=True)
             auc = td_auc(t, e, x, times).auc.to_numpy()
             row = {"model": name, "set": part, "c": c.concordance, "c_se": c.se}
             row.update({f"auc_{tt:g}": a for tt, a in zip(times, auc)})
