@@ -13,7 +13,7 @@ from reports import Report, atomic_dir, render_all, write_csv, write_json
 from .._errors import InputError
 from ._context import Context, Options, Progress, RunInfo
 from ._plan import make_plan
-from ._stages import STAGES, run_stages
+from ._stages import STAGES, run_stages, stage_titles
 
 __all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
 
@@ -183,7 +183,7 @@ def _status_alerts(ctx: Context) -> list[str]:
     """The stages that fell short, as the first alert of the report."""
     if not ctx.failed:
         return []
-    names = {m[3:]: t for m, t in STAGES}
+    names = stage_titles()
     return [
         "Incomplete report: "
         + "; ".join(f"{names.get(k, k)} ({why})" for k, why in ctx.failed.items())
