@@ -239,3 +239,54 @@ def test_r_error_is_its_own_result_counted_apart_and_a_shortfall(tmp_path):
     assert (rc["n"], rc["n_agree"], rc["n_disagree"], rc["n_r_error"]) == (3, 1, 1, 1)
     assert rc["all_agree"] is False and list(rc["unchecked_stages"]) == ["Model performance"]
     assert ctx.failed["rcheck"].startswith("1 of 3 headline numbers could not be computed in R")
+
+
+def test_a_single_training_event_is_an_alert_above_the_odds_ratios(tmp_path):
+    """One event in the training cohort: the univariable table is still shown, under an alert."""
+    d = _data()
+    train = d.index[d["cohort"] == "train"]
+    d.loc[train, "low"] = 0
+    d.loc[train[5], "low"] = 1
+    folder = tmp_path / "study"
+    folder.mkdir()
+    d.drop(columns=["flat", "marker"]).to_csv(folder / "clinical.csv", index=False)
+    text = STUDY_YAML.replace(
+        "split: {method: random, ratio: 0.7, stratify: true, seed: 7}", GIVEN_SPLIT
+    )
+    (folder / "study.yaml").write_text(text + "analysis: {B: 20}\n")
+    proc = _run("--config", str(folder / "study.yaml"), "--out", str(tmp_path / "out"), "--no-r")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    says = "Too few events: the training set has 1 event (the fewer of events and non-events) for 8"
+    assert f"warning: {says}" in proc.stderr
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert any(a.startswith(says) for a in res["alerts"]) and says in _top(tmp_path / "out")
+
+
+def test_failed_validation_refits_warned_above_five_percent():
+    """A binary predictor of 2 patients (one event, one not): resamples without either give a
+    singular refit (about e^-2 of them); the count is the library's, the warning the report's."""
+    import hccstats as hs
+    from hccstats.report._calib import (
+        VALIDATE_FAILED_WARN,
+        internal_validation,
+        internal_validation_rows,
+        resamples_text,
+        validation_failures,
+    )
+
+    d = _birthwt().assign(rare=0.0)
+    d.loc[d.index[[0, 130]], "rare"] = 1.0
+    assert d.loc[d["rare"] == 1, "low"].nunique() == 2
+    v = internal_validation(hs.lrm("low ~ lwt + rare", d), B=100, seed=1, n_jobs=1)
+    assert v.n_failed > VALIDATE_FAILED_WARN * 100
+    iv = pd.DataFrame(internal_validation_rows("Clinical model", v))
+    assert resamples_text(iv) == (
+        f"B = 100 drawn; used (failed refits): Clinical model {100 - v.n_failed} ({v.n_failed})"
+    )
+    (alert,) = validation_failures(iv)
+    assert alert.startswith(
+        f"Internal validation of the Clinical model: {v.n_failed} of 100 bootstrap refits failed"
+    )
+    ok = internal_validation(hs.lrm("low ~ lwt", d), B=20, seed=1, n_jobs=1)
+    assert ok.n_failed == 0
+    assert validation_failures(pd.DataFrame(internal_validation_rows("Clinical model", ok))) == []

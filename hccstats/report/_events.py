@@ -67,7 +67,8 @@ def few_events_alert(y: pd.Series, candidates: list[str]) -> str | None:
     k = len(candidates)
     if limiting > 1 and (k == 0 or limiting >= PER_CANDIDATE_MIN * k):
         return None
-    which = "events" if events <= len(y) - events else "non-events"
+    which = "event" if events <= len(y) - events else "non-event"
+    which += "" if limiting == 1 else "s"
     return (
         f"Too few events: the training set has {limiting} {which} (the fewer of events and "
         f"non-events) for {k} candidate variable(s), fewer than {PER_CANDIDATE_MIN} per "
