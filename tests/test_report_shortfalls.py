@@ -72,6 +72,8 @@ def test_one_bad_prespecified_model_leaves_every_other_model_and_its_checks(mixe
     assert why["Flat"].startswith("predictor 'flat' is constant (2)")
     assert why["Late"] == "predictor 'marker' has no non-missing values in the training set"
     assert "only one class" not in proc.stderr
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert f"Late ({why['Late']})" in methods and "Not estimable on these data" in methods
     for name in ("Flat", "Late"):
         assert any(
             line.startswith(f"warning: {name}: not estimable") for line in proc.stderr.splitlines()
@@ -239,6 +241,12 @@ def test_r_error_is_its_own_result_counted_apart_and_a_shortfall(tmp_path):
     assert (rc["n"], rc["n_agree"], rc["n_disagree"], rc["n_r_error"]) == (3, 1, 1, 1)
     assert rc["all_agree"] is False and list(rc["unchecked_stages"]) == ["Model performance"]
     assert ctx.failed["rcheck"].startswith("1 of 3 headline numbers could not be computed in R")
+    from reports.formatting import format_table
+
+    shown = ctx.report.sections[-1].blocks[-1]
+    cells = format_table(shown.data, shown.formats).set_index("Quantity")
+    assert list(cells["Agree"]) == ["yes", "NO", "R error"]
+    assert "object BCLC not found" in cells.loc["a failing call", "R message"]
 
 
 def test_a_single_training_event_is_an_alert_above_the_odds_ratios(tmp_path):

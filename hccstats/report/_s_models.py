@@ -335,7 +335,14 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
 
 
 def methods(ctx: Context, result: ModelsResult) -> str:
-    return _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    text = _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    if result.not_estimable:
+        text += (
+            " Not estimable on these data, and left out: "
+            + "; ".join(f"{n} ({why})" for n, why in result.not_estimable.items())
+            + "."
+        )
+    return text
 
 
 def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dict) -> None:

@@ -186,6 +186,7 @@ def render(ctx: Context, section: Section, result: RCheckResult) -> None:
             "R": lambda r: _fmt(r["r"]) if r["result"] != R_ERROR else "R error",
             "Difference": lambda r: _fmt(r["difference"]),
             "Agree": lambda r: {AGREE: "yes", DISAGREE: "NO"}.get(r["result"], "R error"),
+            **({"R message": F.col("error", "text")} if counts[R_ERROR] else {}),
         },
         footnote="Each number recomputed in R through rpy2 on the same patients (pROC for AUCs, DeLong CIs, "
         "DeLong tests and cut-offs; prop.test for the Wilson CIs; stats::glm for odds ratios and "
@@ -195,7 +196,7 @@ def render(ctx: Context, section: Section, result: RCheckResult) -> None:
         "tests for the baseline tables; vcd and the Fleiss formula for κ). Bootstrap numbers (calibration "
         "curves, optimism-corrected indices) are not checked: R's resamples differ. Tolerance: |hccstats − R| ≤ 1e-8 + 1e-5·|R| unless stated in r_check.csv. "
         "Agree: yes, NO (outside the tolerance), or R error (R could not compute the number; "
-        "its message is in r_check.csv's error column).",
+        "its message in the R message column and in r_check.csv's error column).",
     )
     if counts[R_ERROR]:
         ctx.shortfall(
