@@ -298,3 +298,25 @@ def test_failed_validation_refits_warned_above_five_percent():
     ok = internal_validation(hs.lrm("low ~ lwt", d), B=20, seed=1, n_jobs=1)
     assert ok.n_failed == 0
     assert validation_failures(pd.DataFrame(internal_validation_rows("Clinical model", ok))) == []
+
+
+@pytest.mark.slow
+def test_two_coinciding_models_give_na_reclassification_p_not_a_crash(tmp_path):
+    """Two prespecified models with the same variables on the demo cohort: identical predicted
+    risks, so the NRI and IDI standard errors are 0; the survival stage says NA with a note."""
+    from hccstats.demo import make_study
+
+    cfg = make_study(tmp_path / "study", n=200, seed=2023, images=False)
+    text = cfg.read_text()
+    text = text[: text.index("\nfeatures:\n") + 1] + text[text.index("\nanalysis:") + 1 :]
+    same = "[age, mvi, tumour_size]"
+    cfg.write_text(
+        text + f"  B: 20\n  selection: none\n  models: {{Clinical: {same}, Same: {same}}}\n"
+    )
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--no-r", "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    nri = pd.read_csv(tmp_path / "out" / "tables" / "table_nri_idi.csv")
+    assert len(nri) == 4 and (nri["se"] == 0).all() and nri["p_value"].isna().all()
+    assert nri["note"].str.startswith("SE = 0").all()
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<th>Note</th>" in html or '<th class="num">Note</th>' in html
