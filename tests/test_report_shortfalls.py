@@ -320,3 +320,36 @@ def test_two_coinciding_models_give_na_reclassification_p_not_a_crash(tmp_path):
     assert nri["note"].str.startswith("SE = 0").all()
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<th>Note</th>" in html or '<th class="num">Note</th>' in html
+
+
+def test_candidates_never_recorded_together_are_said_so_not_blamed_on_the_outcome(tmp_path):
+    """Two markers, each tied to the outcome but recorded for disjoint halves of the cohort:
+    both significant alone, never together; the second is left out of the multivariable
+    analysis with that reason (not "only one class present ([])"), the model goes on."""
+    d = _data().drop(columns=["flat", "marker"])
+    rng = np.random.default_rng(11)
+    k = np.arange(len(d))
+    signal = d["low"] * 1.5 + rng.normal(size=len(d))
+    d["m1"] = np.where(k % 2 == 0, signal, np.nan)
+    d["m2"] = np.where(k % 2 == 1, signal, np.nan)
+    folder = tmp_path / "study"
+    folder.mkdir()
+    d.to_csv(folder / "clinical.csv", index=False)
+    text = STUDY_YAML.replace(
+        "split: {method: random, ratio: 0.7, stratify: true, seed: 7}", GIVEN_SPLIT
+    )
+    extra = "  m1: {type: continuous, label: Marker 1}\n  m2: {type: continuous, label: Marker 2}\n"
+    (folder / "study.yaml").write_text(
+        text + extra + "analysis: {B: 20, clinical_candidates: [m1, m2]}\n"
+    )
+    out = tmp_path / "out"
+    proc = _run("--config", str(folder / "study.yaml"), "--out", str(out), "--no-r", "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((out / "results.json").read_text())
+    uni = pd.DataFrame(res["univariate"]["table"]).set_index("predictor")
+    assert (uni["p_value"] < 0.05).all()  # both candidates alone
+    assert uni.loc["m2", "note"] == (
+        "left out of the multivariable analysis (no training patient has all of 'm1', 'm2' "
+        "recorded (listwise deletion leaves no patient))"
+    )
+    assert res["models"]["Clinical model"]["terms"] == ["m1"]

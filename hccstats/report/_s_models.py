@@ -26,6 +26,7 @@ from ._events import epv_alert, events_per_variable
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import firth_refit, model_odds_ratios, separation_alert
 from ._stages import SplitData
+from ._univariable_fits import unusable
 
 REQUIRES: tuple[str, ...] = ("flow", "univariate")
 USES: tuple[str, ...] = ("features",)
@@ -172,19 +173,14 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def missing_predictor(train: pd.DataFrame, variables: list[str]) -> str | None:
-    """Why a model cannot be fitted before any fit: a variable with no non-missing value in
-    the training set (None when every variable has some)."""
-    for v in variables:
-        if v in train.columns and train[v].notna().sum() == 0:
-            return f"predictor {v!r} has no non-missing values in the training set"
-    return None
-
-
 def _stepwise_fits(ctx: Context, train, specs) -> tuple[dict, dict, list, dict]:
     """Each stepwise model's selection: (fits, selections, empty, not estimable: reason)."""
     fits, selections, empty, failed = {}, {}, [], {}
     for name, cands in specs:
+        why = unusable(train, cands)
+        if why is not None:
+            failed[name] = why
+            continue
         try:
             sw = _select(ctx, train, ctx.plan.selection, cands)
         except _DATA_ERRORS as exc:
@@ -206,7 +202,7 @@ def _prespecified_fits(ctx: Context, train, taken) -> tuple[dict, dict]:
             raise InputError(
                 f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
             )
-        why = missing_predictor(train, variables)
+        why = unusable(train, variables)
         if why is None:
             try:
                 fits[name] = _prespecified(ctx, train, variables)
