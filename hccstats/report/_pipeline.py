@@ -14,7 +14,7 @@ from .._errors import InputError
 from .._validation import check_seed
 from ._context import Context, Options, Progress, RunInfo
 from ._plan import make_plan
-from ._stages import STAGES, run_stages
+from ._stages import STAGES, run_stages, stage_titles
 
 __all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
 
@@ -184,7 +184,7 @@ def _status_alerts(ctx: Context) -> list[str]:
     """The stages that fell short, as the first alert of the report."""
     if not ctx.failed:
         return []
-    names = {m[3:]: t for m, t in STAGES}
+    names = stage_titles()
     return [
         "Incomplete report: "
         + "; ".join(f"{names.get(k, k)} ({why})" for k, why in ctx.failed.items())

@@ -13,6 +13,7 @@ from reports import formatting as F
 
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
+from ._events import few_events_alert
 from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
 from ._stages import SplitData
 
@@ -169,6 +170,10 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
             "are reported as not estimable and left out of the multivariable models. Set "
             "analysis: {firth: true} in study.yaml for Firth-penalised estimates."
         )
+    few = few_events_alert(result.training()[ctx.study.outcome], list(result.predictors))
+    if few:
+        ctx.alert(few)
+        section.text(few, "error")
     uni, significant, v = result.table, list(result.significant), result.vif
     section.table(
         "supp_univariate",
