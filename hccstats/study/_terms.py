@@ -1,0 +1,59 @@
+"""Model terms in the study file (``analysis.models``, ``analysis.clinical_candidates``):
+``age``, ``rcs(age, 4)``, ``log(pgr + 1)``, ``factor(stage)``, ``age:sex``, ``age * sex``.
+
+Each term's variables must be declared under ``variables:``; a transformation that needs numbers
+(``rcs``, ``pol``, ``log``, ``exp``, ``sqrt``) must not be applied to a categorical or binary
+variable. Errors are one line naming the key, the model and the term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._errors import InputError
+
+__all__ = ["check_terms", "check_model_terms"]
+
+_NUMERIC_ONLY = ("rcs", "pol", "log", "exp", "sqrt")
+_FACTORS = ("categorical", "binary")
+
+
+def _one(term: str, variables: Mapping[str, Any], where: str) -> None:
+    from ..logistic._terms import code_variables, term_variables
+
+    if term in variables:
+        return
+    try:
+        names = term_variables(term)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    bad = [v for v in names if v not in variables]
+    if bad:
+        raise InputError(f"{where}: term {term!r}: {bad[0]!r} is not declared under variables:")
+    _, functions = code_variables(term)
+    numeric = [f for f in functions if f in _NUMERIC_ONLY]
+    factors = [v for v in names if getattr(variables[v], "type", "") in _FACTORS]
+    if numeric and factors:
+        raise InputError(
+            f"{where}: term {term!r}: {numeric[0]}() needs a numeric variable; {factors[0]!r} "
+            f"is {variables[factors[0]].type}"
+        )
+
+
+def check_terms(
+    key: str, terms: Sequence[str], variables: Mapping[str, Any], yaml_name: str
+) -> None:
+    """InputError (one line) for the first term of ``analysis.<key>`` that is not a model term
+    of declared variables."""
+    for term in terms:
+        _one(term, variables, f"{yaml_name}: analysis.{key}")
+
+
+def check_model_terms(
+    models: Mapping[str, Sequence[str]], variables: Mapping[str, Any], yaml_name: str
+) -> None:
+    """:func:`check_terms` for every model of ``analysis.models``, naming the model."""
+    for model, terms in models.items():
+        for term in terms:
+            _one(term, variables, f"{yaml_name}: analysis.models: model {model!r}")
