@@ -39,6 +39,7 @@ __all__ = [
     "model_predictors",
     "rms_column_names",
     "term_label",
+    "fit_columns",
 ]
 
 PATSY_BUILTINS = ("I", "C", "Q")  # patsy adds these to every formula
@@ -357,3 +358,15 @@ def term_label(pred: Predictor, label: str) -> str:
     if pred.kind == "transformed":
         return pred.code.replace(pred.name, label, 1) if pred.name != pred.code else label
     return label
+
+
+def fit_columns(fit) -> list[str]:
+    """The data columns a fitted model's terms read (``rcs(age, 4):sex`` -> age, sex), in order:
+    the columns a patient needs for a prediction."""
+    cols = set(map(str, fit.data.columns))
+    out: list[str] = []
+    for term in fit.design_info.terms:
+        for f in term.factors:
+            names = [f.code] if f.code in cols else code_variables(f.code)[0]
+            out.extend(n for n in names if n in cols and n not in out)
+    return out

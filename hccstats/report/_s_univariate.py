@@ -15,6 +15,7 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context
 from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
 from ._stages import SplitData
+from ._terms import candidate_variables
 
 REQUIRES: tuple[str, ...] = ("flow",)
 USES: tuple[str, ...] = ("features",)
@@ -29,7 +30,7 @@ def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
     names = (
-        list(given)
+        candidate_variables(given, study.variables)  # rcs(age, 4), age * sex: their variables
         if given
         else [v for v in study.variables if v not in (study.outcome, study.center)]
     )
