@@ -58,7 +58,7 @@ def test_model_terms_of_declared_variables_accepted():
     [
         (
             {"models": {"M": ["age", "weight"]}},
-            "analysis.models: model 'M': term 'weight': 'weight' is not declared under variables",
+            "analysis.models: model 'M': 'weight' is not declared under variables",
         ),
         (
             {"models": {"M": ["rcs(age, 4)", "log(weight + 1)"]}},
@@ -71,6 +71,10 @@ def test_model_terms_of_declared_variables_accepted():
         (
             {"models": {"M": ["spline(age)"]}},
             "analysis.models: model 'M': term 'spline(age)': unknown function 'spline'",
+        ),
+        (
+            {"models": {"M": ["rcs(age, 4) * pol(stage, 2)"]}},
+            "model 'M': term 'rcs(age, 4) * pol(stage, 2)': an interaction of two nonlinear terms",
         ),
         (
             {"clinical_candidates": ["age", "age * sex"]},

@@ -164,6 +164,12 @@ def test_interaction_without_main_effect_has_no_anova():
         hs.anova(fit)
 
 
+def test_interaction_of_two_splines_has_no_anova():
+    fit = hs.lrm("low ~ rcs(age, 3) * rcs(lwt, 3)", birthwt())
+    with pytest.raises(InputError, match="of two nonlinear terms is not supported"):
+        hs.anova(fit)
+
+
 def test_anova_total_equals_global_wald_test():
     fit = hs.lrm(LRM_FORMULA, birthwt())
     b = fit.coef.drop("Intercept").to_numpy()

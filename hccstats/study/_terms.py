@@ -30,7 +30,9 @@ def _one(term: str, variables: Mapping[str, Any], where: str) -> None:
         raise InputError(f"{where}: {exc}") from None
     bad = [v for v in names if v not in variables]
     if bad:
-        raise InputError(f"{where}: term {term!r}: {bad[0]!r} is not declared under variables:")
+        what = "" if names == [term] else f"term {term!r}: "
+        raise InputError(f"{where}: {what}{bad[0]!r} is not declared under variables:")
+    _check_interactions(term, where)
     _, functions = code_variables(term)
     numeric = [f for f in functions if f in _NUMERIC_ONLY]
     factors = [v for v in names if getattr(variables[v], "type", "") in _FACTORS]
@@ -39,6 +41,20 @@ def _one(term: str, variables: Mapping[str, Any], where: str) -> None:
             f"{where}: term {term!r}: {numeric[0]}() needs a numeric variable; {factors[0]!r} "
             f"is {variables[factors[0]].type}"
         )
+
+
+def _check_interactions(term: str, where: str) -> None:
+    """rms leaves the doubly nonlinear products out of an interaction of two splines or
+    polynomials; a formula would keep them, so such interactions are refused."""
+    import patsy
+
+    for t in patsy.ModelDesc.from_formula("~ " + term).rhs_termlist:
+        nonlinear = [f.code for f in t.factors if f.code.startswith(("rcs(", "pol("))]
+        if len(nonlinear) > 1:
+            raise InputError(
+                f"{where}: term {term!r}: an interaction of two nonlinear terms "
+                f"({' and '.join(nonlinear)}) is not supported (rms restricts it); make one linear"
+            )
 
 
 def check_terms(
