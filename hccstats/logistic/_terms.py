@@ -16,6 +16,7 @@ report's labels are built on it. :func:`rms_column_names` gives the coefficient 
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import patsy
+import patsy.builtins
 
 from .._errors import InputError
 from ._rcs import rcs
@@ -89,6 +91,9 @@ FORMULA_FUNCTIONS = {
 FORMULA_NAMESPACE = {"np": np, **FORMULA_FUNCTIONS}
 NONLINEAR_FUNCTIONS = {"rcs": "restricted cubic spline", "pol": "polynomial"}
 _KNOWN = {*FORMULA_NAMESPACE, *PATSY_BUILTINS}
+#: also callable in a formula: the rest of patsy's builtins (center, bs, Treatment, ...) and
+#: Python's (abs, round, ...)
+_CALLABLE = {*_KNOWN, *patsy.builtins.__all__, *dir(builtins)}
 
 
 def _parse(code: str) -> ast.AST | None:
@@ -136,7 +141,7 @@ def check_formula_names(desc: patsy.ModelDesc, columns: Iterable[str]) -> None:
                 continue
             variables, functions = code_variables(f.code)
             for name in functions:
-                if name not in _KNOWN:
+                if name not in _CALLABLE:
                     raise InputError(
                         f"formula: unknown function {name!r} in {f.code!r} (functions: "
                         f"{', '.join(sorted(_KNOWN))})"
@@ -162,7 +167,7 @@ def term_variables(expression: str) -> list[str]:
     for term in desc.rhs_termlist:
         for f in term.factors:
             variables, functions = code_variables(f.code)
-            unknown = [n for n in functions if n not in _KNOWN]
+            unknown = [n for n in functions if n not in _CALLABLE]
             if unknown:
                 raise InputError(
                     f"term {expression!r}: unknown function {unknown[0]!r} "
