@@ -56,6 +56,9 @@ _LAZY: dict[str, str] = {
     # rms::anova Wald tests per predictor (logistic and Cox fits)
     "anova": "hccstats._anova",
     "Anova": "hccstats._anova",
+    # rms::Predict partial effects (odds / hazard ratio against one predictor)
+    "partial_effect": "hccstats._partial",
+    "PartialEffect": "hccstats._partial",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",

@@ -54,6 +54,19 @@ newdata_lu <- data.frame(age = c(45, 55, 63, 70, 80), sex = c(1, 2, 1, 2, 1),
                          wt.loss = c(-10, 0, 5, 20, 40), ph.ecog = c(0, 1, 2, 1, 3))
 # rms centres the linear predictor at the means of the design columns, as coxph does
 out(data.frame(newdata_lu, lp = unname(predict(h, newdata_lu))), "cph_lung_predict.csv")
+# partial effects: Predict(ref.zero = TRUE, fun = exp) with datadist's adjust-to values
+dd <- datadist(bw); options(datadist = "dd")
+f <- lrm(low ~ rcs(age, 4) * smoke + log(lwt) + race + pol(ptl, 2), data = bw,
+         tol = 1e-14, eps = 1e-12, maxit = 50)
+p_age <- as.data.frame(Predict(f, age, ref.zero = TRUE, fun = exp))
+out(p_age[, c("age", "yhat", "lower", "upper")], "lrm_birthwt_predict_age.csv")
+p_lwt <- as.data.frame(Predict(f, lwt = c(90, 110, 130, 170, 220), ref.zero = TRUE, fun = exp))
+out(p_lwt[, c("lwt", "yhat", "lower", "upper")], "lrm_birthwt_predict_lwt.csv")
+dd <- datadist(lu); options(datadist = "dd")
+h <- cph(Surv(time, status) ~ rcs(age, 4) * sex + log(wt.loss + 25) + pol(ph.ecog, 2), data = lu,
+         eps = 1e-12, tol = 1e-13, iter.max = 100)
+p_cox <- as.data.frame(Predict(h, age, ref.zero = TRUE, fun = exp))
+out(p_cox[, c("age", "yhat", "lower", "upper")], "cph_lung_predict_age.csv")
 writeLines(c(R.version.string, paste("rms", packageVersion("rms")),
              paste("survival", packageVersion("survival")),
              paste("Hmisc", packageVersion("Hmisc")),
