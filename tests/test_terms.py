@@ -102,10 +102,14 @@ def test_lrm_and_anova_against_rms_live():
     code = (
         "suppressMessages(library(rms)); d$race <- factor(d$race); "
         f"f <- lrm({R_LRM}, data = d, tol = 1e-14, eps = 1e-12, maxit = 50); "
-        "a <- anova(f); list(coef = coef(f), names = names(coef(f)), rows = rownames(a), "
-        "chisq = unname(a[, 1]), df = unname(a[, 2]))"
+        "a <- anova(f); nd$race <- factor(nd$race, levels = levels(d$race)); "
+        "list(coef = coef(f), names = names(coef(f)), rows = rownames(a), "
+        "chisq = unname(a[, 1]), df = unname(a[, 2]), lp = unname(predict(f, nd)))"
     )
-    r = run(code, d=d)
+    new = _read("lrm_birthwt_predict.csv").drop(columns="lp")
+    r = run(code, d=d, nd=new)
+    # R's predict on new data: knots and levels of the fitted data
+    np.testing.assert_allclose(fit.linear_predictor(new), np.asarray(r["lp"], float), rtol=1e-6)
     ref = pd.DataFrame({"term": list(r["names"]), "coef": np.asarray(r["coef"], float)})
     _check_coef(fit, ref, fit.coef["Intercept"])
     got = hs.anova(fit).to_frame()
