@@ -187,7 +187,5 @@ def anova(fit) -> Anova:
         )
     out.add("TOTAL", "", "global", names)
     table = pd.DataFrame(out.rows, columns=COLUMNS)
-    if (table["predictor"] != "").all() and table["row"].str.endswith(HIGHER).all():
-        table["row"] = table["row"].str.replace(HIGHER, "", regex=False)
     response = getattr(fit, "outcome", None) or fit.formula.split("~", 1)[0].strip()
     return Anova(table, response)
