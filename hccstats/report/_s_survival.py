@@ -65,7 +65,9 @@ class SurvivalResult:
 
 
 def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
-    used = sorted({v for f in fits.values() for v in f.terms if v in data.columns} | cols)
+    from hccstats.logistic._terms import fit_columns
+
+    used = sorted({v for f in fits.values() for v in fit_columns(f) if v in data.columns} | cols)
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
