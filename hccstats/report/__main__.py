@@ -76,7 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     computations included; nothing is published.
     """
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        old = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: no signal handler can be set
+        return _run(args)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _run(args: argparse.Namespace) -> int:
     from hccstats._errors import InputError
     from reports import OutputExistsError
 
