@@ -20,7 +20,7 @@ from .errors import ExtractError
 from .outdir import template_folder
 from .preprocess import N4_DEFAULTS
 
-__all__ = ["Settings", "StudyImages", "read_study", "mask_threshold"]
+__all__ = ["Settings", "StudyImages", "read_study", "check_mask_threshold"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Settings:
     def __post_init__(self):
         object.__setattr__(self, "n4_iterations", tuple(int(i) for i in self.n4_iterations))
         if self.mask_threshold is not None:
-            object.__setattr__(self, "mask_threshold", mask_threshold(self.mask_threshold))
+            object.__setattr__(self, "mask_threshold", check_mask_threshold(self.mask_threshold))
         if self.percentiles is not None:
             lo, hi = (float(p) for p in self.percentiles)
             if not 0 <= lo < hi <= 100:
@@ -119,7 +119,7 @@ class Settings:
         return d
 
 
-def mask_threshold(value, name: str = "--mask-threshold") -> float:
+def check_mask_threshold(value, name: str = "--mask-threshold") -> float:
     """A mask threshold: a number above 0 and at most 1 (a fraction of the tumour label)."""
     try:
         t = float(value)
@@ -235,7 +235,7 @@ def read_study(study_yaml) -> StudyImages:
         ) from None
     threshold = images.get("mask_threshold")
     if threshold is not None:
-        threshold = mask_threshold(threshold, f"study file {path}: images.mask_threshold")
+        threshold = check_mask_threshold(threshold, f"study file {path}: images.mask_threshold")
     outcome = config.get("outcome")
     ids, excluded = _patient_ids(
         path, config.get("clinical"), outcome.get("column") if isinstance(outcome, dict) else None
