@@ -170,7 +170,11 @@ def _interruptible():
     """
     caught: list[int] = []
     old = {s: signal.getsignal(s) for s in _SIGNALS}
-    if threading.current_thread() is not threading.main_thread() or None in old.values():
+    if (
+        os.name == "nt"  # R's flag is UserBreak there; rpy2's own Ctrl-C handling stays
+        or threading.current_thread() is not threading.main_thread()
+        or None in old.values()
+    ):
         yield caught
         return
     from rpy2.rinterface_lib import openrlib
@@ -243,7 +247,9 @@ def run(code: str, *, convert: bool = True, **values: Any) -> Any:
         raise RError(f"R error: {str(exc).strip()}") from None
     finally:
         ro.r("rm('.hcc_env', envir = globalenv())")
-    value, warns, error = out[0], out[1], out[2]
+    value, warns, error, interrupted = out[0], out[1], out[2], out[3][0]
+    if interrupted:  # stopped, and the signal ignored here: no value to return
+        raise RError("R error: interrupted")
     for w in warns:
         warnings.warn(f"R: {w}", RWarning, stacklevel=2)
     if error is not ri.NULL:
