@@ -235,3 +235,30 @@ def test_calibration_without_distribution_and_bad_outcomes(cohort):
     assert not calibration_curves({"N": cal}, show_distribution=False).axes[0].collections
     with pytest.raises(hs.InputError, match="outcomes"):
         calibration_curves({"N": cal}, outcomes={"N": y[:10]})
+
+
+def test_report_panels_and_cox_calibration_carry_the_risk_distribution(cohort):
+    d, _, risks = cohort
+    y = d["recurrence"].to_numpy(float)
+    r = risks["Nomogram"]
+    cal = {"Nomogram": calibration_curve(y, r)}
+    roc = {"Nomogram": hs.roc(y, r, direction="<")}
+    dcas = hs.dca(y, {"Nomogram": r}, thresholds=np.arange(0, 0.61, 0.01))
+    two = ("training", "validation")
+    fig = performance_panels(
+        {p: roc for p in two},
+        {p: {"Nomogram": (0.6, 0.8)} for p in two},
+        {p: cal for p in two},
+        {p: dcas for p in two},
+    )
+    bins = (np.histogram(r, np.linspace(0, 1, 101))[0] > 0).sum()
+    for ax in fig.axes[2:4]:  # C, D: calibration
+        assert sum(len(c.get_segments()) for c in ax.collections) == bins
+    # the Cox calibration at a horizon (survival.calibrate): spikes of the predicted survival
+    from _survival_data import PBC_FORMULA, PBC_HORIZON, pbc
+
+    fit = hs.coxph(PBC_FORMULA, pbc())
+    cox = hs.survival.calibrate(fit, PBC_HORIZON, B=5, m=50, seed=1)
+    ax = calibration_curves({"Cox model": cox}).axes[0]
+    surv_bins = (np.histogram(cox.predicted, np.linspace(0, 1, 101))[0] > 0).sum()
+    assert sum(len(c.get_segments()) for c in ax.collections) == surv_bins

@@ -373,7 +373,7 @@ def _r_nomogram(
     r_labels = {k: v for k, v in labels.items() if k in data.columns}
     titles = [fun_label, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
     pointsize = R_POINTSIZE
-    title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
+    title_in = 0.56 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.2  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
     common = dict(
         labels=r_labels,

@@ -302,9 +302,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
 
 
 def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
-    import matplotlib.pyplot as plt
-
-    from hccstats.plots import DOUBLE_COLUMN, calibration_curves, decision_curves
+    from hccstats.plots import calibration_curves, decision_curves, journal_style, new_figure
 
     sets, time, event, horizon = result.sets, result.time, result.event, result.horizon
     section.text(
@@ -346,7 +344,8 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
             "with Pencina's standard errors (Hmisc::improveProb).",
         )
     cal = result.calibration
-    fig, axes = plt.subplots(1, 3, figsize=(DOUBLE_COLUMN, 3.4))
+    with journal_style():
+        fig, axes = new_figure("double", 3.0, ncols=3)
     calibration_curves(
         {"Cox model": cal},
         ax=axes[0],
@@ -358,9 +357,8 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
         decision_curves(
             result.dca[part].table,
             ax=axes[j + 1],
-            title=f"{'BC'[j]}  Decision curves, {part}",
+            title=f"{'BC'[j]}  DCA, {part} set",
         )
-    fig.tight_layout()
     section.figure(
         "fig_survival_calibration_dca",
         fig,
