@@ -262,6 +262,7 @@ def test_forest_plot_names_patsy_columns():
         lambda: roc_curves({"a": NS(auc=0.5)}),
         lambda: calibration_curves({"a": pd.DataFrame()}),
         lambda: decision_curves(pd.DataFrame({"model": []})),
+        lambda: roc_curves({"a": make_roc(1.0)}, width="triple"),
         lambda: signature_comparison(pd.DataFrame({"phase": ["AP"]})),
         lambda: forest_plot(
             pd.DataFrame(
