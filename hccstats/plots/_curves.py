@@ -87,7 +87,7 @@ def roc_curves(
     cis : mapping of str to (low, high) or AucCI-like, optional
         AUC confidence intervals (``hccstats.ci_auc``); when absent the legend shows the AUC only.
     ax : matplotlib Axes, optional
-        Draw into this Axes; by default a new single-column (3.5 in) square figure.
+        Draw into this Axes; by default a new single-column (8.5 cm) square figure.
 
     Returns
     -------
