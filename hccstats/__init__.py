@@ -95,6 +95,9 @@ _LAZY: dict[str, str] = {
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",
     "CoxCalibration": "hccstats.survival",
+    "forward_cox": "hccstats.survival",
+    "backward_cox": "hccstats.survival",
+    "CoxStepwise": "hccstats.survival",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

@@ -32,6 +32,7 @@ from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._plot import km_plot
+from ._stepwise_cox import CoxStepwise, backward_cox, forward_cox
 from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
 from ._val_surv import ValSurv, val_surv
@@ -60,4 +61,7 @@ __all__ = [
     "BrierScore",
     "val_surv",
     "ValSurv",
+    "forward_cox",
+    "backward_cox",
+    "CoxStepwise",
 ]
