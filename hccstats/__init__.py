@@ -98,6 +98,8 @@ _LAZY: dict[str, str] = {
     "forward_cox": "hccstats.survival",
     "backward_cox": "hccstats.survival",
     "CoxStepwise": "hccstats.survival",
+    "univariate_cox": "hccstats.survival",
+    "CoxUnivariate": "hccstats.survival",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

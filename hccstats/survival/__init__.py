@@ -35,6 +35,7 @@ from ._plot import km_plot
 from ._stepwise_cox import CoxStepwise, backward_cox, forward_cox
 from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
+from ._univariate_cox import CoxUnivariate, univariate_cox
 from ._val_surv import ValSurv, val_surv
 from ._zph import CoxZph, cox_zph
 
@@ -64,4 +65,6 @@ __all__ = [
     "forward_cox",
     "backward_cox",
     "CoxStepwise",
+    "univariate_cox",
+    "CoxUnivariate",
 ]
