@@ -100,6 +100,11 @@ _LAZY: dict[str, str] = {
     "CoxStepwise": "hccstats.survival",
     "univariate_cox": "hccstats.survival",
     "CoxUnivariate": "hccstats.survival",
+    # published models from their equation (external validation)
+    "published_lrm": "hccstats.published",
+    "published_cox": "hccstats.published",
+    "PublishedLogistic": "hccstats.published",
+    "PublishedCox": "hccstats.published",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",
