@@ -186,3 +186,13 @@ def test_missing_values_raise_unless_omitted():
         hs.forward_cox(d, "time", "death", ["age", "C(stage)"])
     sw = hs.forward_cox(d, "time", "death", ["age", "C(stage)"], nan_policy="omit")
     assert sw.n == int(d["stage"].notna().sum())
+
+
+def test_column_names_with_spaces_are_candidates(data):
+    d = data.rename(columns={"log_bili": "log bili", "time": "follow up"})
+    sw = hs.forward_cox(d, "follow up", "death", ["log bili", "age"])
+    ref = hs.forward_cox(data, "time", "death", ["log_bili", "age"])
+    assert sw.selected == ["log bili", "age"] and ref.selected == ["log_bili", "age"]
+    np.testing.assert_allclose(sw.steps["statistic"], ref.steps["statistic"], rtol=1e-12)
+    u = hs.univariate_cox(d, "follow up", "death", ["log bili"]).to_frame()
+    assert u["term"].tolist() == ["Q('log bili')"] and np.isfinite(u["estimate"].iloc[0])

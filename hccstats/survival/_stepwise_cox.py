@@ -95,7 +95,8 @@ def term_code(candidate: str, data: pd.DataFrame) -> str:
 
 
 def surv_formula(time: str, event: str, terms: Sequence[str]) -> str:
-    """``"Surv(time, event) ~ t1 + t2"`` (terms already in formula form)."""
+    """``"Surv(time, event) ~ t1 + t2"`` (terms already in formula form; time and event as
+    columns or pandas expressions, as :func:`coxph` reads them)."""
     return f"Surv({time}, {event}) ~ " + " + ".join(terms)
 
 
@@ -304,8 +305,7 @@ def _select(
 ) -> CoxStepwise:  # fmt: skip
     candidates = _check(data, time, event, candidates, entry, removal, entry_test, ties)
     codes = {c: term_code(c, data) for c in candidates}
-    tq, eq = term_code(time, data), term_code(event, data)
-    d = build_cox_design(surv_formula(tq, eq, codes.values()), data, nan_policy=nan_policy)
+    d = build_cox_design(surv_formula(time, event, codes.values()), data, nan_policy=nan_policy)
     models = _Models(d, ties, _blocks(d, codes))
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     start = [] if direction == "forward" else list(candidates)
@@ -318,7 +318,7 @@ def _select(
     )
     final = None
     if run.inmodel:
-        formula = surv_formula(tq, eq, [codes[c] for c in run.inmodel])
+        formula = surv_formula(time, event, [codes[c] for c in run.inmodel])
         final = coxph(formula, d.data, ties=ties)
     return CoxStepwise(
         fit=final,

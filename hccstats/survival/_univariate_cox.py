@@ -254,7 +254,6 @@ def univariate_cox(
             raise InputError(f"per: {extra} are not among the predictors")
     t, e = _outcome(data, time, event, nan_policy)
     ok = t.notna() & e.notna()
-    tq, eq = term_code(time, data), term_code(event, data)
     rows = []
     for pred in predictors:
         reason = _not_estimable(pred, data[pred], ok, e)
@@ -271,7 +270,10 @@ def univariate_cox(
         with warnings.catch_warnings():  # an infinite estimate is reported in its row
             warnings.simplefilter("ignore", ConvergenceWarning)
             fit = coxph(
-                surv_formula(tq, eq, [term_code(pred, data)]), data, ties=ties, nan_policy="omit"
+                surv_formula(time, event, [term_code(pred, data)]),
+                data,
+                ties=ties,
+                nan_policy="omit",
             )
         if not fit.converged and not _diverged(fit).any():
             warnings.warn(
