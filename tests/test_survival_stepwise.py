@@ -196,3 +196,19 @@ def test_column_names_with_spaces_are_candidates(data):
     np.testing.assert_allclose(sw.steps["statistic"], ref.steps["statistic"], rtol=1e-12)
     u = hs.univariate_cox(d, "follow up", "death", ["log bili"]).to_frame()
     assert u["term"].tolist() == ["Q('log bili')"] and np.isfinite(u["estimate"].iloc[0])
+
+
+def test_first_entry_is_the_score_test_of_the_one_term_model(data):
+    sw = hs.forward_cox(data, "time", "death", ["bili", "C(stage)"])
+    first = sw.steps.iloc[0]
+    fit = hs.coxph(f"Surv(time, death) ~ {first['term']}", data)
+    np.testing.assert_allclose(first["statistic"], fit.score_test, rtol=1e-10)
+
+
+def test_statistics_do_not_depend_on_the_units_of_a_candidate(data):
+    d = data.assign(age=data["age"] * 365.25 + 10.0, platelet=data["platelet"] / 1000.0)
+    a = hs.forward_cox(data, "time", "death", ["age", "platelet", "log_bili", "edema"])
+    b = hs.forward_cox(d, "time", "death", ["age", "platelet", "log_bili", "edema"])
+    assert a.selected == b.selected
+    np.testing.assert_allclose(a.steps["statistic"], b.steps["statistic"], rtol=1e-8)
+    np.testing.assert_allclose(a.not_in_model["statistic"], b.not_in_model["statistic"], rtol=1e-8)

@@ -109,6 +109,8 @@ def test_not_estimable_predictors_are_rows_with_a_reason(data):
     assert reasons["empty"] == "no non-missing value"
     assert reasons["censored_only"].startswith("no events in the")
     assert reasons["age"] is None and np.isfinite(u["estimate"].iloc[-1])
+    # n and events count the rows where the predictor is known, estimable or not
+    assert u[["n", "events"]].to_numpy().tolist()[:3] == [[227, 164], [0, 0], [63, 0]]
     assert "not estimable" in repr(hs.univariate_cox(d, "time", "death", ["constant"]))
 
 

@@ -104,20 +104,22 @@ def _outcome(data, time, event, nan_policy) -> tuple[pd.Series, pd.Series]:
     return t, e
 
 
-def _not_estimable(pred, x, ok, event) -> str | None:
-    """Why ``pred`` cannot be fitted at all on the rows with time and event known."""
+def _not_estimable(x, ok, event) -> tuple[str | None, int, int]:
+    """Why a predictor cannot be fitted at all on the rows with time and event known (None
+    when it can), with the number of those rows where it is known and their events."""
     known = x[ok].notna()
-    if not known.any():
-        return "no non-missing value"
+    n = int(known.sum())
+    events = int(as_event(event[ok][known].to_numpy()).sum()) if n else 0
+    if n == 0:
+        return "no non-missing value", n, events
     values = x[ok][known]
     if values.nunique() < 2:
         first = values.iloc[0]
         shown = repr(first.item() if isinstance(first, np.generic) else first)
-        return f"constant ({shown}) in the {int(known.sum())} rows used"
-    ev = as_event(event[ok][known].to_numpy())
-    if ev.sum() == 0:
-        return f"no events in the {int(known.sum())} rows used"
-    return None
+        return f"constant ({shown}) in the {n} rows used", n, events
+    if events == 0:
+        return f"no events in the {n} rows used", n, events
+    return None, n, events
 
 
 # an SE of the log hazard ratio per SD of the column above this is the flat likelihood of an
@@ -256,7 +258,7 @@ def univariate_cox(
     ok = t.notna() & e.notna()
     rows = []
     for pred in predictors:
-        reason = _not_estimable(pred, data[pred], ok, e)
+        reason, n, events = _not_estimable(data[pred], ok, e)
         if reason is None and nan_policy == "raise" and data[pred].isna().any():
             first = list(data.index[data[pred].isna()][:5])
             raise InputError(
@@ -264,7 +266,7 @@ def univariate_cox(
                 f"row(s) {first}; drop them or pass nan_policy='omit'"
             )
         if reason is not None:
-            rows.append(_row(pred, pred, reason=reason))
+            rows.append(_row(pred, pred, reason=reason, n=n, events=events))
             continue
         factor = is_factor(data[pred])
         with warnings.catch_warnings():  # an infinite estimate is reported in its row
