@@ -34,7 +34,8 @@ COLUMNS = [
 
 # For each query: the model's terms ("|"-separated, R syntax), the term, and the kind. "score":
 # the score test of adding the term at the model's estimate with the term's coefficients at 0
-# (init = c(b, 0), iter.max = 0); "lr": 2 * (loglik of the model - loglik without the term).
+# (init = c(b, 0), iter.max = 0); "lr": 2 * (loglik of the model - loglik without the term);
+# "lr_add": 2 * (loglik with the term - loglik of the model).
 R_REPLAY = """suppressPackageStartupMessages({library(survival); library(rms)})
 ctl <- coxph.control(eps = 1e-14, toler.chol = 1e-15, iter.max = 100)
 form <- function(terms) as.formula(paste("Surv(time, death) ~",
@@ -45,6 +46,7 @@ split <- function(s) if (nchar(s)) strsplit(s, "|", fixed = TRUE)[[1]] else char
 sapply(seq_along(model), function(i) {
   terms <- split(model[i])
   if (kind[i] == "lr") return(2 * (ll(terms) - ll(setdiff(terms, term[i]))))
+  if (kind[i] == "lr_add") return(2 * (ll(c(terms, term[i])) - ll(terms)))
   b <- if (length(terms)) coef(fitm(terms)) else numeric(0)
   k <- ncol(model.matrix(form(c(terms, term[i])), d)) - 1 - length(b)
   suppressWarnings(coxph(form(c(terms, term[i])), data = d, init = c(b, rep(0, k)),
@@ -74,7 +76,7 @@ def _queries(sw):
     rows = []
     for i, (terms, _) in enumerate(states):
         for c in sw.candidates:
-            kind = "lr" if c in terms else "score"
+            kind = "lr" if c in terms else ("score" if sw.entry_test == "score" else "lr_add")
             rows.append((i, kind, c, "|".join(R_TERMS[t] for t in terms), R_TERMS[c]))
     return states, pd.DataFrame(rows, columns=["state", "kind", "term", "model", "r_term"])
 
@@ -94,13 +96,15 @@ def _check_against_r(sw, data):
     for i, (_, row) in enumerate(states):
         at = q[q["state"] == i]
         if row is None:  # the final model: the candidates left out, scored as R does
+            if sw.entry_test != "score":
+                continue
             out = at[at["kind"] == "score"].set_index("term")
             nim = sw.not_in_model.set_index("term")
             # both fits converged to ~1e-12; the score statistic at R's and at our estimate
             np.testing.assert_allclose(nim["statistic"], out.loc[nim.index, "r"], rtol=1e-7)
             assert (out["p"] >= sw.entry).all() or sw.direction == "backward"
             continue
-        pool = at[at["kind"] == ("score" if row["action"] == "enter" else "lr")]
+        pool = at[at["kind"] != "lr"] if row["action"] == "enter" else at[at["kind"] == "lr"]
         r_stat = float(pool.set_index("term").loc[row["term"], "r"])
         np.testing.assert_allclose(row["statistic"], r_stat, rtol=1e-7)
         assert row["df"] == int(pool.set_index("term").loc[row["term"], "df"])
@@ -130,6 +134,13 @@ def test_forward_cox_with_loose_thresholds_against_r(data):
     # more entries, the factor and the spline among them
     sw = hs.forward_cox(data, "time", "death", CANDIDATES, entry=0.2, removal=0.25)
     assert {"C(stage)", "rcs(protime, 4)"} <= set(sw.selected)
+    _check_against_r(sw, data)
+
+
+@pytest.mark.r
+def test_forward_cox_entering_by_lr_against_r(data):
+    sw = hs.forward_cox(data, "time", "death", CANDIDATES, entry_test="lr")
+    assert sw.entry_test == "lr" and len(sw.steps) >= 4
     _check_against_r(sw, data)
 
 
