@@ -51,7 +51,14 @@ _LAZY: dict[str, str] = {
     "vif": "hccstats.logistic",
     "rcs": "hccstats.logistic",
     "rcs_knots": "hccstats.logistic",
+    "pol": "hccstats.logistic",
     "VIF": "hccstats.logistic",
+    # rms::anova Wald tests per predictor (logistic and Cox fits)
+    "anova": "hccstats._anova",
+    "Anova": "hccstats._anova",
+    # rms::Predict partial effects (odds / hazard ratio against one predictor)
+    "partial_effect": "hccstats._partial",
+    "PartialEffect": "hccstats._partial",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",

@@ -126,7 +126,14 @@ def test_force_replaces_only_a_folder_a_report_wrote(tmp_path):
         ("{alpha: 5}", "analysis.alpha: expected a number > 0 and < 1, got 5"),
         ("{firth: yes please}", "analysis.firth: expected true or false"),
         ("{ordinal_as: ranks}", "analysis.ordinal_as: expected one of numeric, factor"),
-        ("{clinical_candidates: [age, weight]}", "not declared under variables: ['weight']"),
+        (
+            "{clinical_candidates: [age, weight]}",
+            "analysis.clinical_candidates: 'weight' is not declared under variables:",
+        ),
+        (
+            "{models: {M: [age, 'log(weight + 1)']}}",
+            "analysis.models: model 'M': term 'log(weight + 1)': 'weight' is not declared",
+        ),
     ],
 )
 def test_bad_analysis_keys_exit_2_with_one_line(birthwt, tmp_path, analysis, says):

@@ -65,7 +65,9 @@ class SurvivalResult:
 
 
 def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
-    used = sorted({v for f in fits.values() for v in f.terms if v in data.columns} | cols)
+    from hccstats.logistic._terms import fit_columns
+
+    used = sorted({v for f in fits.values() for v in fit_columns(f) if v in data.columns} | cols)
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
@@ -341,9 +343,15 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
                 "Index": F.col("index", "text"),
                 "Estimate (95% CI)": F.est_ci("estimate", "ci_low", "ci_high"),
                 "p value": lambda r: F.fmt_p(r["p_value"], star=True),
+                **(
+                    {"Note": F.col("note", "text")}
+                    if (result.reclassification["note"] != "").any()
+                    else {}
+                ),
             },
             footnote=f"Category-free NRI and IDI for the binary outcome ({ctx.study.outcome_label}) "
-            "with Pencina's standard errors (Hmisc::improveProb).",
+            "with Pencina's standard errors (Hmisc::improveProb); NA where the standard error is "
+            "0 or undefined (Note).",
         )
     cal = result.calibration
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
