@@ -3,7 +3,7 @@
 External validation of a model given in a paper needs its predictions for new patients, not
 a refit: the intercept (logistic) or the baseline survival at the horizon (Cox) and the
 coefficients, applied to a DataFrame through the same formula language as :func:`~hccstats.lrm`
-and :func:`~hccstats.coxph` (``np.log(x)``, ``rcs(x, [k1, k2, k3])`` with the paper's knots,
+and :func:`~hccstats.coxph` (``log(x)``, ``rcs(x, [k1, k2, k3])`` with the paper's knots,
 factors with the paper's levels, the first one the reference). The risks then go to
 :func:`~hccstats.val_prob` or :func:`~hccstats.val_surv` as they are.
 """
@@ -79,6 +79,25 @@ class _Equation:
         return self.design(new_data).to_numpy(float) @ self.coef.to_numpy()
 
 
+# patsy's transforms that learn from the data they are evaluated on
+_DATA_DEPENDENT = re.compile(r"\b(center|standardize|scale|bs|cr|cc|te)\s*\(")
+
+
+def _check_fixed(code: str) -> None:
+    """InputError for a term computed from the new data itself (its centre, scale or knots),
+    which a published equation cannot mean."""
+    if re.match(r"\s*rcs\s*\(", code) and "[" not in code and "knots" not in code:
+        raise InputError(
+            f"formula: {code!r} would place its knots on the new data; give the "
+            "published knots, e.g. rcs(age, [40, 55, 70])"
+        )
+    if _DATA_DEPENDENT.search(code):
+        raise InputError(
+            f"formula: {code!r} would be computed from the new data; write the published "
+            "transformation out, e.g. I(age - 60)"
+        )
+
+
 def _equation(coef: Mapping[str, float], formula: str | None, levels) -> _Equation:
     if not isinstance(coef, Mapping) or not coef:
         raise InputError("coef: give the coefficients as a mapping design column -> value")
@@ -110,12 +129,7 @@ def _equation(coef: Mapping[str, float], formula: str | None, levels) -> _Equati
         raise InputError(f"formula {formula!r}: {exc.message}") from None
     for term in desc.rhs_termlist:
         for factor in term.factors:
-            code = factor.name()
-            if re.match(r"\s*rcs\s*\(", code) and "[" not in code and "knots" not in code:
-                raise InputError(
-                    f"formula: {code!r} would place its knots on the new data; give the "
-                    "published knots, e.g. rcs(age, [40, 55, 70])"
-                )
+            _check_fixed(factor.name())
     return _Equation(rhs.strip(), pd.Series(values, name="coef"), levels)
 
 
@@ -218,10 +232,10 @@ def published_lrm(
     intercept : float
     coef : mapping
         Design column -> coefficient (log odds ratio): a column (``"age"``), a transformed one
-        (``"np.log(afp)"``), a factor level (``"stage[T.II]"``), a spline's columns
+        (``"log(afp)"``), a factor level (``"stage[T.II]"``), a spline's columns
         (``"rcs(age, [40, 55, 70])[0]"``, ...), as :func:`~hccstats.lrm` names them.
     formula : str, optional
-        Right-hand side (``"age + np.log(afp) + stage"``; a left-hand side is ignored).
+        Right-hand side (``"age + log(afp) + stage"``; a left-hand side is ignored).
         Default: the terms the coefficients name.
     levels : mapping, optional
         Factor column -> its levels, the reference first (``{"stage": ["I", "II", "III"]}``);
@@ -236,7 +250,7 @@ def published_lrm(
     --------
     >>> import pandas as pd
     >>> import hccstats as hs
-    >>> m = hs.published_lrm(-4.1, {"age": 0.05, "np.log(afp)": 0.3, "stage[T.II]": 0.6},
+    >>> m = hs.published_lrm(-4.1, {"age": 0.05, "log(afp)": 0.3, "stage[T.II]": 0.6},
     ...                      levels={"stage": ["I", "II"]})
     >>> new = pd.DataFrame({"age": [50, 70], "afp": [10.0, 400.0], "stage": ["I", "II"]})
     >>> m.predict_risk(new).round(4)

@@ -37,9 +37,9 @@ list(lp = lp, p = plogis(lp))
 # years and a centre chosen for the check.
 COX_COEF = {
     "age": 0.039,
-    "np.log(bili)": 0.871,
-    "np.log(albumin)": -2.53,
-    "np.log(protime)": 2.38,
+    "log(bili)": 0.871,
+    "log(albumin)": -2.53,
+    "log(protime)": 2.38,
     "edema": 0.859,
 }
 S0, CENTRE = 0.774, 5.07
@@ -177,6 +177,7 @@ def test_formula_defaults_to_the_terms_the_coefficients_name(birthwt):
         (lambda: hs.published_lrm("a", {"age": 1}), "intercept: expected a number"),
         (lambda: hs.published_lrm(1.0, {"age": np.nan}), r"coef\['age'\]: must be finite"),
         (lambda: hs.published_lrm(1.0, {"age": 1}, formula="rcs(age, 3)"), "published knots"),
+        (lambda: hs.published_lrm(1.0, {"age": 1}, formula="center(age)"), "from the new data"),
         (lambda: hs.published_lrm(1.0, {"age": 1}, levels={"race": "white"}), "levels"),
         (lambda: hs.published_cox({"age": 1}, times=5), "one of baseline_survival"),
         (

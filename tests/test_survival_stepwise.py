@@ -247,3 +247,22 @@ def test_statistics_do_not_depend_on_the_units_of_a_candidate(data):
     assert a.selected == b.selected
     np.testing.assert_allclose(a.steps["statistic"], b.steps["statistic"], rtol=1e-8)
     np.testing.assert_allclose(a.not_in_model["statistic"], b.not_in_model["statistic"], rtol=1e-8)
+
+
+def test_an_interaction_enters_after_its_main_effects_and_holds_them(data):
+    sw = hs.forward_cox(data, "time", "death", ["log_bili * edema", "age"], entry=0.5, removal=0.6)
+    assert sw.candidates == ["log_bili", "edema", "log_bili:edema", "age"]
+    assert sw.requires == {"log_bili:edema": ["log_bili", "edema"]}
+    entered = list(sw.steps.loc[sw.steps["action"] == "enter", "term"])
+    assert "log_bili:edema" in entered
+    at = entered.index("log_bili:edema")
+    assert {"log_bili", "edema"} <= set(entered[:at])
+    # backward on noise: the interaction leaves before either of its main effects
+    rng = np.random.default_rng(7)
+    noise = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    noise["time"], noise["death"] = rng.exponential(10, 150), rng.integers(0, 2, 150)
+    full = hs.coxph("Surv(time, death) ~ a + b + a:b", noise).lr_tests().set_index("term")
+    assert full.loc["b", "p_value"] > full.loc["a:b", "p_value"] > 0.02  # b would go first
+    back = hs.backward_cox(noise, "time", "death", ["a * b"], entry=0.01, removal=0.02)
+    removed = list(back.steps["term"])
+    assert removed and removed[0] == "a:b" and back.requires == {"a:b": ["a", "b"]}

@@ -10,9 +10,12 @@ regression: stepwise selection") follow the same steps as its logistic Forward/B
 - removal: the likelihood-ratio test of every term in the model against the model without
   it (R: ``2 * (fit$loglik[2] - reduced$loglik[2])``); the largest p above ``removal`` leaves.
 
-A candidate is a term: a column, or a term of the formula language (``C(stage)``,
-``rcs(age, 4)``, ``a:b``) whose design columns enter and leave together, with one degree of
-freedom per column. A model visited before stops the selection (cycling).
+A candidate is a term, read as :func:`~hccstats.forward_lr` reads it: a column, or a term of the
+formula language (``C(stage)``, ``rcs(age, 4)``, ``log(bili)``, ``a:b``; ``a * b`` is ``a``,
+``b`` and ``a:b``) whose design columns enter and leave together, with one degree of freedom
+per column. Hierarchy as there: an interaction is a candidate only once its main effects are in
+the model, and a main effect cannot leave while an interaction with it is in. A model visited
+before stops the selection (cycling).
 """
 
 from __future__ import annotations
@@ -27,14 +30,14 @@ from scipy import linalg
 from scipy.special import chdtrc
 
 from .._errors import InputError
+from ..logistic._candidates import candidate_requires, candidate_term, expand_candidates
 from ..logistic._print import print_table
-from ..logistic._univariate import quote_name
 from ._coxfit import evaluate, fit_cox
 from ._coxph import CoxFit, coxph
 from ._design import CoxDesign, build_cox_design
 from ._riskset import risk_sets
 
-__all__ = ["forward_cox", "backward_cox", "CoxStepwise", "surv_formula", "term_code"]
+__all__ = ["forward_cox", "backward_cox", "CoxStepwise", "surv_formula"]
 
 STEP_COLUMNS = ["step", "action", "term", "statistic", "df", "p_value"]
 
@@ -63,6 +66,7 @@ class CoxStepwise:
     direction: str = "forward"
     n: int = 0
     events: int = 0
+    requires: dict[str, list[str]] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The step log (a copy): step, action ("enter"/"remove"), term, statistic, df, p_value."""
@@ -86,12 +90,6 @@ class CoxStepwise:
             lines += ["", "Variables not in the equation (score tests):"]
             lines.append(print_table(self.not_in_model, shown))
         return "\n".join(lines)
-
-
-def term_code(candidate: str, data: pd.DataFrame) -> str:
-    """A candidate as a formula term: a column name quoted as patsy reads it, else as written
-    (``C(stage)``, ``rcs(age, 4)``, ``np.log(bili)``)."""
-    return quote_name(candidate) if candidate in data.columns else candidate
 
 
 def surv_formula(time: str, event: str, terms: Sequence[str]) -> str:
@@ -174,17 +172,28 @@ class _Run:
     entry: float
     removal: float
     entry_test: str
+    requires: dict = field(default_factory=dict)
     log: list[dict] = field(default_factory=list)
     visited: set = field(default_factory=set)
 
     def __post_init__(self):
         self.visited.add(frozenset(self.inmodel))
 
+    def may_enter(self, term: str) -> bool:
+        """Every main effect of an interaction is in the model."""
+        return all(m in self.inmodel for m in self.requires.get(term, ()))
+
+    def may_leave(self, term: str) -> bool:
+        """No interaction with this term is in the model."""
+        return not any(term in self.requires.get(t, ()) for t in self.inmodel)
+
     def enter(self) -> str | None:
         """Enter the best candidate; the reason to stop when none qualifies."""
-        out = [c for c in self.candidates if c not in self.inmodel]
+        out = [c for c in self.candidates if c not in self.inmodel and self.may_enter(c)]
         if not out:
-            return "all candidates entered"
+            if len(self.inmodel) == len(self.candidates):
+                return "all candidates entered"
+            return "no candidate left whose main effects are in the model"
         if self.entry_test == "score":
             stat, df = self.models.score_tests(self.inmodel, out)
         else:
@@ -207,6 +216,7 @@ class _Run:
             return False
         stat, df = self.models.lr_removals(self.inmodel)
         p = chdtrc(df, stat)
+        p[[not self.may_leave(t) for t in self.inmodel]] = 0.0  # hierarchy: interactions first
         worst = int(np.argmax(p))  # first among ties, in model order
         if not p[worst] > self.removal:
             return False
@@ -247,7 +257,7 @@ def _backward(run: _Run, max_steps: int) -> str:
             continue
         stopped = run.enter()
         if stopped:
-            if stopped == "all candidates entered" or stopped.startswith("no candidate"):
+            if not stopped.startswith("cycle"):
                 return "no variable to remove or re-enter"
             return stopped
     return f"max_steps ({max_steps}) reached"
@@ -275,7 +285,7 @@ def _check(data, time, event, candidates, entry, removal, entry_test, ties):
     for c in (time, event):
         if c in candidates:
             raise InputError(f"candidates: the outcome column {c!r} cannot be a candidate")
-    return candidates
+    return expand_candidates(candidates, data.columns)
 
 
 def _blocks(d: CoxDesign, codes: dict[str, str]) -> dict[str, list[int]]:
@@ -304,12 +314,13 @@ def _select(
     nan_policy,
 ) -> CoxStepwise:  # fmt: skip
     candidates = _check(data, time, event, candidates, entry, removal, entry_test, ties)
-    codes = {c: term_code(c, data) for c in candidates}
+    codes = {c: candidate_term(c, data.columns) for c in candidates}
     d = build_cox_design(surv_formula(time, event, codes.values()), data, nan_policy=nan_policy)
     models = _Models(d, ties, _blocks(d, codes))
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     start = [] if direction == "forward" else list(candidates)
-    run = _Run(models, candidates, start, entry, removal, entry_test)
+    requires = candidate_requires(candidates, data.columns)
+    run = _Run(models, candidates, start, entry, removal, entry_test, requires)
     stopped = (_forward if direction == "forward" else _backward)(run, max_steps)
     out = [c for c in candidates if c not in run.inmodel]
     st, df = models.score_tests(run.inmodel, out) if out else (np.empty(0), np.empty(0))
@@ -334,6 +345,7 @@ def _select(
         direction=direction,
         n=int(d.time.size),
         events=int(d.event.sum()),
+        requires=requires,
     )
 
 
@@ -364,9 +376,11 @@ def forward_cox(
     time, event : str
         Follow-up time and event columns (event 0/1, 1/2 or logical, as :func:`coxph`).
     candidates : sequence of str
-        Candidate terms: columns (a categorical column is one factor), or terms of the formula
-        language (``"C(stage)"``, ``"rcs(age, 4)"``, ``"a:b"``); a term's columns enter and
-        leave together, with one df per column.
+        Candidate terms, as :func:`~hccstats.forward_lr` takes them: columns (a categorical
+        column is one factor), or terms of the formula language (``"C(stage)"``,
+        ``"rcs(age, 4)"``, ``"log(bili)"``, ``"a:b"``; ``"a * b"`` is ``a``, ``b`` and
+        ``a:b``); a term's columns enter and leave together, with one df per column. An
+        interaction enters only after its main effects, which stay while it is in.
     entry, removal : float
         SPSS's PIN and POUT; ``removal`` must not be below ``entry``.
     entry_test : {"score", "lr"}

@@ -12,10 +12,11 @@ from scipy import stats as sps
 
 from .._errors import ConvergenceWarning, InputError
 from .._validation import check_conf_level
+from ..logistic._candidates import candidate_term
 from ..logistic._print import print_table
 from ..logistic._univariate import COLUMNS, factor_levels, is_factor, level_of, per_value
 from ._coxph import INFINITE_PER_SD, coxph
-from ._stepwise_cox import surv_formula, term_code
+from ._stepwise_cox import surv_formula
 from ._surv import as_event, as_time, surv_columns
 
 __all__ = ["univariate_cox", "CoxUnivariate"]
@@ -272,7 +273,7 @@ def univariate_cox(
         with warnings.catch_warnings():  # an infinite estimate is reported in its row
             warnings.simplefilter("ignore", ConvergenceWarning)
             fit = coxph(
-                surv_formula(time, event, [term_code(pred, data)]),
+                surv_formula(time, event, [candidate_term(pred, data.columns)]),
                 data,
                 ties=ties,
                 nan_policy="omit",
