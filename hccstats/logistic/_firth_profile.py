@@ -35,7 +35,7 @@ MAX_DOUBLINGS = 45  # outward steps of 2^k / 2 standard errors: up to ~1e13 SE f
 FLAT = 1e-9  # signed-root gains below this over two doublings: the profile has flattened
 HIGHER = 1e-6  # a restricted maximum this far above l*(b^): the fit had not converged
 XTOL = 1e-10  # on t (log odds); Brent's method stops within it
-MAX_ITER = 200  # Newton iterations of a restricted fit
+MAX_ITER = 500  # Newton iterations of a restricted fit (slow where l* is not concave)
 
 
 class ProfileError(Exception):
@@ -75,25 +75,32 @@ class PenalisedProfile:
 
 
 def restricted_loglik(fit, j: int, value: float, start: np.ndarray) -> tuple[float, np.ndarray]:
-    """Maximised penalised log-likelihood with coefficient j held at ``value`` (the other
-    coefficients start at ``start``), and the maximising coefficients.
+    """Maximised penalised log-likelihood with coefficient j held at ``value``, and the
+    maximising coefficients.
 
-    Raises :class:`ProfileError` when the restricted fit does not converge.
+    The penalised likelihood can have more than one maximum under separation: the other
+    coefficients start both at ``start`` (the neighbouring point of the profile) and at the
+    estimate, and the higher converged maximum is kept. Raises :class:`ProfileError` when
+    neither restricted fit converges.
     """
-    b = np.asarray(start, float).copy()
-    b[j] = value
-    free = np.ones(len(b), dtype=bool)
+    free = np.ones(len(fit.coef), dtype=bool)
     free[j] = False
-    core = fit_logistic(fit.X, fit.y, firth=True, start=b, free=free, max_iter=MAX_ITER)
-    if not core.converged and np.isfinite(core.penalised_loglik):  # again from the estimate
-        b = fit.coef.to_numpy().copy()
+    fits = []
+    for s in (np.asarray(start, float), fit.coef.to_numpy()):
+        b = s.copy()
         b[j] = value
-        core = fit_logistic(fit.X, fit.y, firth=True, start=b, free=free, max_iter=MAX_ITER)
-    if not core.converged and core.penalised_loglik == -np.inf:
-        return -np.inf, core.coef  # singular information at every point tried: l* = -inf
-    if not core.converged:
-        raise ProfileError(f"the restricted fit at {value:.6g} did not converge")
-    return core.penalised_loglik, core.coef
+        if any(np.array_equal(b, done) for done, _ in fits):
+            continue
+        fits.append(
+            (b, fit_logistic(fit.X, fit.y, firth=True, start=b, free=free, max_iter=MAX_ITER))
+        )
+    done = [core for _, core in fits if core.converged]
+    if done:
+        best = max(done, key=lambda core: core.penalised_loglik)
+        return best.penalised_loglik, best.coef
+    if all(core.penalised_loglik == -np.inf for _, core in fits):
+        return -np.inf, fits[0][1].coef  # singular information at every point tried: l* = -inf
+    raise ProfileError(f"the restricted fit at {value:.6g} did not converge")
 
 
 class _Side:

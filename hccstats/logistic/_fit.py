@@ -94,21 +94,20 @@ def penalised_hessian(X: np.ndarray, p: np.ndarray, cov: np.ndarray) -> np.ndarr
 
 
 def _firth_step(X, p, w, cov, score, free):
-    """Newton's step on the penalised log-likelihood where its Hessian is negative definite
-    (quadratic convergence near the maximum), else the step of the data augmentation with the
-    hat values held fixed (X'W(1 + h)X s = U*, always an ascent direction)."""
+    """Newton's step on the penalised log-likelihood, with the Hessian's eigenvalues taken in
+    absolute value where it is not negative definite ("saddle-free" Newton: an ascent direction
+    that also leaves a saddle or a flat region quickly along its direction of upward curvature).
+    Where the Hessian is not finite: the step of the data augmentation with the hat values held
+    fixed (X'W(1 + h)X s = U*)."""
     free = np.ones(X.shape[1], dtype=bool) if free is None else free
     step = np.zeros(X.shape[1])
     neg = -penalised_hessian(X, p, cov)[np.ix_(free, free)]
-    try:
-        if not np.all(np.isfinite(neg)):
-            raise linalg.LinAlgError("not finite")
-        factor = linalg.cho_factor(neg, lower=True, check_finite=False)
-        step[free] = linalg.cho_solve(factor, score[free], check_finite=False)
+    if np.all(np.isfinite(neg)):
+        lam, vec = np.linalg.eigh(neg)
+        lam = np.maximum(np.abs(lam), 1e-10 * max(np.max(np.abs(lam)), 1e-300))
+        step[free] = vec @ ((vec.T @ score[free]) / lam)
         if np.all(np.isfinite(step)):
             return step
-    except linalg.LinAlgError:
-        pass
     h = hat_diagonal(X, w, cov)
     aug = _info(X, w * (1.0 + h))[np.ix_(free, free)]
     step[free] = linalg.lstsq(aug, score[free], check_finite=False)[0]
@@ -138,12 +137,12 @@ def fit_logistic(
 
     Firth's modified score is U*(b) = X'(y - p + h (1/2 - p)) with h the hat diagonal
     (Firth 1993; Heinze & Schemper 2002), the gradient of l*(b) = l(b) + log|I(b)|/2. Its
-    steps are Newton's on l* (:func:`penalised_hessian`) where that Hessian is negative
-    definite, else they solve X'W(1 + h)X s = U*: the Newton step of the equivalent data
-    augmentation (each row also counted h/2 times with y and h/2 times with 1 - y) with h
-    held fixed, an ascent direction everywhere. That step alone converges only linearly (slowly
-    under separation, where h is near 1); plain Fisher scoring (logistf's I(b) s = U*)
-    overshoots by up to a factor 2 there.
+    steps are Newton's on l* (:func:`penalised_hessian`), with the Hessian's eigenvalues in
+    absolute value where l* is not concave (it need not be, under separation). The step of the
+    equivalent data augmentation (X'W(1 + h)X s = U*, each row also counted h/2 times with y and
+    h/2 times with 1 - y, h held fixed) converges only linearly, slowly under separation where
+    h is near 1; plain Fisher scoring (logistf's I(b) s = U*) overshoots by up to a factor 2
+    there.
 
     ``free`` (boolean mask) maximises over those coefficients only, the others held at
     ``start``: the restricted fits of penalised profile likelihood (the penalty keeps the
