@@ -70,6 +70,7 @@ def backward_lr(
     removal: float = 0.10,
     max_steps: int | None = None,
     nan_policy: str = "raise",
+    allow_separation: bool = False,
 ) -> Stepwise:
     """Backward stepwise logistic regression, SPSS's "Backward: LR" (METHOD=BSTEP(LR)).
 
@@ -93,6 +94,9 @@ def backward_lr(
     nan_policy : {"raise", "omit"}
         Rows with a missing value in the outcome or any candidate raise InputError or are
         left out (listwise, as SPSS does).
+    allow_separation : bool
+        Let a factor level with only events (or none) be a candidate instead of raising
+        InputError (as :func:`forward_lr`).
 
     Returns
     -------
@@ -108,7 +112,9 @@ def backward_lr(
     >>> sw.selected  # every candidate stays (removal p > 0.10 for none)
     ['age', 'mvi', 'afp']
     """
-    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
+    candidates, d, blocks = setup(
+        data, outcome, candidates, entry, removal, nan_policy, allow_separation
+    )
     X, y = d.X, d.y
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     inmodel = list(candidates)
@@ -154,4 +160,5 @@ def backward_lr(
         candidates=candidates,
         not_in_model=not_in_model(X, y, blocks, candidates, inmodel),
         direction="backward",
+        allow_separation=allow_separation,
     )
