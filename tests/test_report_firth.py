@@ -87,6 +87,7 @@ def test_firth_table3_has_the_penalised_profile_cis(firth_report):
     assert thick["Thickness model|estimable"] and np.isfinite(thick["Thickness model|coef"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Thickness model: Firth-penalised likelihood (logistf), profile penalised" in html
+    assert "OR, odds ratio (penalised profile-likelihood 95% CI)" in html
 
 
 def test_firth_nomograms_and_performance_of_every_model(firth_report):

@@ -368,7 +368,13 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         formats=table3_formats(fits),
         footnote="; ".join(_n_notes(result))
         + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
-        "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
+        "linear predictor); OR, odds ratio ("
+        + (
+            "penalised profile-likelihood 95% CI"
+            if all(getattr(f, "firth", False) for f in fits.values())
+            else "Wald 95% CI"
+        )
+        + "); Ref, reference level"
         + (
             f"; DL signature: {PER_FOOTNOTE}"
             if wide["variable"].isin(list(signatures)).any()
