@@ -159,3 +159,24 @@ def test_profile_never_raises_and_says_every_limit_it_cannot_find(n, k, seed, st
                     ll, _ = restricted_loglik(fit, j, t, fit.coef.to_numpy())
                     assert 2 * (lmax - ll) >= Q95 * (1 - 1e-6)
         assert 0 <= prof.p_value[j] <= 1
+
+
+def test_unattainable_limit_is_infinite_with_a_note():
+    """100 biopsies (all nine scores, complete separation): along V9 the penalised profile
+    stays below the chi2 quantile however far out (a ridge of l*), so its upper limit is not
+    attainable: +inf with a note, never an exception; the other limits are found."""
+    d = biopsy().dropna().sample(n=100, random_state=5)
+    d["malignant"] = (d["class"] == "malignant").astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = hs.lrm("malignant ~ " + " + ".join(f"V{i}" for i in range(1, 10)), d, firth=True)
+    prof = fit.penalised_profile()
+    j = list(prof.terms).index("V9")
+    assert prof.ci_high[j] == np.inf and np.isfinite(prof.ci_low[j])
+    assert prof.notes == (
+        "V9: the penalised profile likelihood flattens on the upper side; the upper 95% limit "
+        "is not attainable (∞ on the log-odds scale).",
+    )
+    assert np.isfinite(np.delete(np.r_[prof.ci_low, prof.ci_high], len(prof.terms) + j)).all()
+    ors = fit.odds_ratios(method="profile").set_index("term")
+    assert ors.loc["V9", "ci_high"] == np.inf

@@ -33,7 +33,7 @@ __all__ = ["PenalisedProfile", "firth_profile", "restricted_loglik"]
 
 MAX_DOUBLINGS = 45  # outward steps of 2^k / 2 standard errors: up to ~1e13 SE from the estimate
 FLAT = 1e-9  # signed-root gains below this over two doublings: the profile has flattened
-HIGHER = 1e-6  # a restricted maximum this far above l*(b^): the fit had not converged
+HIGHER = 1e-6  # a restricted maximum this far above l*(b^): the fit is not at the highest maximum
 XTOL = 1e-10  # on t (log odds); Brent's method stops within it
 MAX_ITER = 500  # Newton iterations of a restricted fit (slow where l* is not concave)
 
@@ -117,7 +117,7 @@ class _Side:
         if stat < -HIGHER * (1.0 + abs(self.lmax)):
             raise ProfileError(
                 "a restricted fit has a higher penalised likelihood than the estimate "
-                "(the Firth fit had not converged)"
+                "(the Firth fit had not converged, or is a lower one of several maxima)"
             )
         return float(np.sqrt(max(stat, 0.0))) - self.q, coef
 
