@@ -240,3 +240,26 @@ def test_table_one_ordinal_value_not_declared_named():
     df = pd.DataFrame({"g": ["a", "b"] * 5, "size": ["<=20", "20-50", ">50", "huge", "<=20"] * 2})
     with pytest.raises(InputError, match=r"ordinal\['size'\].*'huge'"):
         table_one(df, "g", ["size"], ordinal={"size": ["<=20", "20-50", ">50"]})
+
+
+@pytest.mark.r
+def test_fisher_too_large_falls_back_to_chisq_with_a_note_against_r():
+    """MASS::biopsy's 10-level clump thickness by class: R's fisher.test stops (FEXACT error 7,
+    workspace); the enumeration here stops within its memory bound, and Table 1 shows
+    Pearson's χ² (R: chisq.test(correct = FALSE)) with a note saying why."""
+    from hccstats import rbridge
+    from hccstats.baseline import FisherTooLarge
+
+    d = _datasets.biopsy()
+    with pytest.raises(FisherTooLarge):
+        fisher_test(pd.crosstab(d["V1"], d["class"]).to_numpy())
+    t = table_one(d.assign(V1=d["V1"].astype(str)), "class", ["V1"])
+    row = t.tests.iloc[0]
+    assert row["test"] == "Pearson's Chi-squared test"
+    assert any("not feasible" in n and "2×10" in n for n in t.notes)
+    ref = rbridge.run(
+        "suppressWarnings(chisq.test(table(x, g), correct = FALSE)$p.value)",
+        x=d["V1"].astype(str).to_numpy(),
+        g=d["class"].to_numpy(),
+    )
+    assert row["p_value"] == pytest.approx(float(ref), rel=1e-10)

@@ -5,6 +5,14 @@ R equivalents: ``tableone::CreateTableOne``, ``wilcox.test``, ``chisq.test``, ``
 """
 
 from ._table_one import TableOne, table_one
-from ._tests import chisq_test, fisher_test, kruskal_test, wilcox_test
+from ._tests import FisherTooLarge, chisq_test, fisher_test, kruskal_test, wilcox_test
 
-__all__ = ["TableOne", "table_one", "wilcox_test", "chisq_test", "fisher_test", "kruskal_test"]
+__all__ = [
+    "TableOne",
+    "table_one",
+    "wilcox_test",
+    "chisq_test",
+    "fisher_test",
+    "kruskal_test",
+    "FisherTooLarge",
+]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ._smd import smd_categorical, smd_continuous
-from ._tests import chisq_test, fisher_test, kruskal_test, wilcox_test
+from ._tests import FisherTooLarge, chisq_test, fisher_test, kruskal_test, wilcox_test
 
 __all__ = ["TableOne", "table_one"]
 
@@ -340,7 +340,18 @@ def _categorical_test(var, label, counts, exact, correct, n_missing, notes) -> d
     else:
         expected = np.outer(used.sum(axis=1), used.sum(axis=0)) / used.sum()
         use_fisher = exact == "always" or (exact == "auto" and (expected < 5).any())
-        res = fisher_test(used) if use_fisher else chisq_test(used, correct=correct)
+        res = None
+        if use_fisher:
+            try:
+                res = fisher_test(used)
+            except FisherTooLarge:
+                notes.append(
+                    f"{var}: Fisher's exact test is not feasible for this {used.shape[0]}×"
+                    f"{used.shape[1]} table of {int(used.sum())} patients (too many tables to "
+                    "enumerate); Pearson's χ² test is shown instead"
+                )
+        if res is None:
+            res = chisq_test(used, correct=correct)
     return {
         "variable": var,
         "label": label,

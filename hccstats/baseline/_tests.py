@@ -12,7 +12,7 @@ from .._errors import InputError
 from .._results import TestResult
 from .._validation import as_finite
 
-__all__ = ["wilcox_test", "chisq_test", "fisher_test", "kruskal_test"]
+__all__ = ["wilcox_test", "chisq_test", "fisher_test", "kruskal_test", "FisherTooLarge"]
 
 _REL_ERR = 1 + 1e-7  # R's fisher.test: tables with P <= P_obs * (1 + 1e-7) count as "as extreme"
 
@@ -125,6 +125,13 @@ def fisher_test(table: Any, *, max_nodes: int = 2_000_000) -> TestResult:
     return TestResult(float("nan"), p, "Fisher's Exact Test for Count Data", estimate=estimate)
 
 
+MAX_STORED = 4_000_000  # partial-table values held at once (about 64 MB with their weights)
+
+
+class FisherTooLarge(InputError):
+    """The r×c table is too large for the exact enumeration within the time and memory bounds."""
+
+
 class _FisherNetwork:
     """Network enumeration of tables with fixed margins, column by column (as FEXACT).
 
@@ -144,14 +151,14 @@ class _FisherNetwork:
     def p_value(self, obs_term: float) -> float:
         limit = self.const + obs_term + math.log(_REL_ERR)
         level = {tuple(int(r) for r in self.rows): (np.array([self.const]), np.array([1.0]))}
-        total, nodes = 0.0, 0
+        total, nodes, stored = 0.0, 0, 1
         last = len(self.cols) - 1
         for j in range(last):
             nxt: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
             for node, (vals, wts) in level.items():
                 nodes += 1
                 if nodes > self.max_nodes:
-                    raise InputError(
+                    raise FisherTooLarge(
                         f"fisher_test: the table is too large for the exact enumeration (over {self.max_nodes} "
                         "nodes); use chisq_test or raise max_nodes"
                     )
@@ -171,7 +178,14 @@ class _FisherNetwork:
                     new = tuple(r - xi for r, xi in zip(node, x))
                     term = -float(sum(math.lgamma(xi + 1) for xi in x))
                     nxt.setdefault(new, []).append((v + term, w))
+                    stored += v.size
+                    if stored > MAX_STORED:  # memory, not only the number of nodes, is bounded
+                        raise FisherTooLarge(
+                            f"fisher_test: the table is too large for the exact enumeration (over "
+                            f"{MAX_STORED:,} partial tables held at once); use chisq_test"
+                        )
             level = {node: _merge(parts) for node, parts in nxt.items()}
+            stored = sum(v.size for v, _ in level.values())
         for node, (vals, wts) in level.items():
             vals = vals - float(sum(math.lgamma(r + 1) for r in node))
             ok = vals <= limit
