@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["print_table"]
+__all__ = ["print_table", "stepwise_text"]
 
 
 def _cell(value, digits: int) -> str:
@@ -47,3 +47,35 @@ def print_table(frame: pd.DataFrame, columns: Mapping[str, str], digits: int = 4
             cells, head = [c.ljust(width) for c in cells], head.ljust(width)
         shown[head] = cells
     return pd.DataFrame(shown).to_string(index=False)
+
+
+STEP_HEADERS = {
+    "step": "Step",
+    "action": "Action",
+    "term": "Term",
+    "statistic": "Chi-sq",
+    "df": "Df",
+    "p_value": "Pr(>Chi)",
+}
+
+
+def stepwise_text(sw, model: str, about: str) -> str:
+    """The print of a stepwise selection (logistic or Cox): the rule, ``about`` (a line on
+    the patients and candidates), the step log, why it stopped, what it selected and the
+    score tests of the candidates left out."""
+    entry = "score" if sw.entry_test == "score" else "LR"
+    lines = [
+        f"{sw.direction.capitalize()} stepwise {model} ({entry} test to enter at "
+        f"p < {sw.entry:g}, LR test to remove at p > {sw.removal:g})",
+        about,
+        "",
+        print_table(sw.steps, STEP_HEADERS) if len(sw.steps) else "(no step)",
+        "",
+        f" stopped: {sw.stopped}",
+        f" selected: {', '.join(sw.selected) if sw.selected else '(none)'}",
+    ]
+    if len(sw.not_in_model):
+        shown = {k: STEP_HEADERS[k] for k in ("term", "statistic", "df", "p_value")}
+        lines += ["", "Variables not in the equation (score tests):"]
+        lines.append(print_table(sw.not_in_model, shown))
+    return "\n".join(lines)

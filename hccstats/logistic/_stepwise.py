@@ -32,7 +32,7 @@ from ._candidates import candidate_requires, candidate_term, expand_candidates
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
-from ._print import print_table
+from ._print import stepwise_text
 from ._select_fit import cannot_be_removed, fit_weighted, one_step_start, removal_lr_bounds
 from ._univariate import quote_name
 
@@ -145,34 +145,9 @@ class Stepwise:
         return self.steps.copy()
 
     def __repr__(self) -> str:
-        entry = "score" if self.entry_test == "score" else "LR"
-        cols = {
-            "step": "Step",
-            "action": "Action",
-            "term": "Term",
-            "statistic": "Chi-sq",
-            "df": "Df",
-            "p_value": "Pr(>Chi)",
-        }
-        lines = [
-            f"{self.direction.capitalize()} stepwise logistic regression ({entry} test to enter at p < {self.entry:g}, "
-            f"LR test to remove at p > {self.removal:g})",
-            f" candidates: {', '.join(self.candidates)}",
-            "",
-            print_table(self.steps, cols) if len(self.steps) else "(no step)",
-            "",
-            f" stopped: {self.stopped}",
-            f" selected: {', '.join(self.selected) if self.selected else '(none)'}",
-        ]
-        if len(self.not_in_model):
-            lines += [
-                "",
-                "Variables not in the equation (score tests):",
-                print_table(
-                    self.not_in_model, {k: cols[k] for k in ("term", "statistic", "df", "p_value")}
-                ),
-            ]
-        return "\n".join(lines)
+        return stepwise_text(
+            self, "logistic regression", f" candidates: {', '.join(self.candidates)}"
+        )
 
 
 def score_tests(

@@ -31,7 +31,7 @@ from scipy.special import chdtrc
 
 from .._errors import InputError
 from ..logistic._candidates import candidate_requires, candidate_term, expand_candidates
-from ..logistic._print import print_table
+from ..logistic._print import stepwise_text
 from ._coxfit import evaluate, fit_cox
 from ._coxph import CoxFit, coxph
 from ._design import CoxDesign, build_cox_design
@@ -73,23 +73,8 @@ class CoxStepwise:
         return self.steps.copy()
 
     def __repr__(self) -> str:
-        entry = "score" if self.entry_test == "score" else "LR"
-        cols = dict(zip(STEP_COLUMNS, ["Step", "Action", "Term", "Chi-sq", "Df", "Pr(>Chi)"]))
-        lines = [
-            f"{self.direction.capitalize()} stepwise Cox regression ({entry} test to enter at "
-            f"p < {self.entry:g}, LR test to remove at p > {self.removal:g})",
-            f" n = {self.n}, events = {self.events}; candidates: {', '.join(self.candidates)}",
-            "",
-            print_table(self.steps, cols) if len(self.steps) else "(no step)",
-            "",
-            f" stopped: {self.stopped}",
-            f" selected: {', '.join(self.selected) if self.selected else '(none)'}",
-        ]
-        if len(self.not_in_model):
-            shown = {k: cols[k] for k in ("term", "statistic", "df", "p_value")}
-            lines += ["", "Variables not in the equation (score tests):"]
-            lines.append(print_table(self.not_in_model, shown))
-        return "\n".join(lines)
+        about = f" n = {self.n}, events = {self.events}; candidates: {', '.join(self.candidates)}"
+        return stepwise_text(self, "Cox regression", about)
 
 
 def surv_formula(time: str, event: str, terms: Sequence[str]) -> str:
