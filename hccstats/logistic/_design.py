@@ -20,6 +20,7 @@ import patsy
 from scipy import linalg
 
 from .._errors import InputError
+from .._names import unquote_name
 from .._validation import as_binary
 from ._rcs import rcs
 
@@ -103,7 +104,7 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise InputError(f"formula {formula!r}: give one outcome column on the left of '~'")
-    return desc.lhs_termlist[0].factors[0].code
+    return unquote_name(desc.lhs_termlist[0].factors[0].code)  # Q('class') -> class
 
 
 def drop_missing(

@@ -116,7 +116,7 @@ def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str])
 def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
     """A prespecified model: every variable kept, fitted on the training patients that have them."""
     from hccstats import lrm
-    from hccstats.logistic._univariate import quote_name
+    from hccstats._names import quote_name
 
     outcome = ctx.study.outcome
     formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)

@@ -35,7 +35,7 @@ def _blank(pred: str, note: str, level=None, reference=None) -> dict:
 def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) -> pd.DataFrame:
     """Firth-penalised univariable fit (logistf's defaults: profile-penalised CI and LR p)."""
     from hccstats import lrm
-    from hccstats.logistic._univariate import quote_name
+    from hccstats._names import quote_name
 
     fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, firth=True, nan_policy="omit")
     ors = fit.odds_ratios(method="profile")
@@ -129,8 +129,8 @@ def univariable_rows(
 def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> dict[str, str]:
     """Predictors to leave out because their design is constant or exactly collinear with the
     ones before them (in order), with the reason: {predictor: reason}."""
+    from hccstats._names import quote_name
     from hccstats.logistic._design import build_design
-    from hccstats.logistic._univariate import quote_name
 
     kept: list[str] = []
     dropped: dict[str, str] = {}
