@@ -134,3 +134,14 @@ def r_rename(code: str, mapping: dict[str, str]) -> str:
         return r_quote(mapping[name]) if name in mapping else m.group(0)
 
     return _R_NAME.sub(one, str(code))
+
+
+def columns_in(code: str, columns) -> list:
+    """The ``columns`` that patsy or R code refers to (bare, in ``Q('...')`` or in backticks), in
+    the order of ``columns``: the column itself when the code is one."""
+    columns = list(columns)
+    name = unquote_name(code)
+    if name in columns:
+        return [name]
+    text = r_unquote(term_label(code))
+    return [c for c in columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", text)]

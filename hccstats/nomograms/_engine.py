@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.special import expit
 
 from .._errors import InputError
-from .._names import term_label
+from .._names import columns_in, term_label
 from ._rfuncs import r_approx, r_format, r_pretty, r_seq_length
 
 __all__ = ["UnsupportedModelError", "points_table", "TABLE_COLUMNS"]
@@ -65,15 +65,7 @@ def _predictors(fit) -> list[_Predictor]:
         factor = term.factors[0]
         finfo = info.factor_infos[factor]
         code = term_label(factor.code)  # Q('biopsy result') -> biopsy result
-        referenced = (
-            [code]
-            if code in data.columns
-            else [
-                c
-                for c in data.columns
-                if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", code)
-            ]
-        )
+        referenced = columns_in(factor.code, data.columns)
         cols = info.column_names[info.term_slices[term]]
         if finfo.type == "categorical":
             if len(referenced) != 1:

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from .._names import patsy_to_r, r_unquote
+from .._names import columns_in, patsy_to_r, r_unquote
 from ..plots import atomic_target
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
@@ -179,9 +179,7 @@ def _r_formula(formula: str, data: pd.DataFrame) -> str:
 
 def _r_data(fit, formula: str) -> pd.DataFrame:
     data = fit.data
-    text = r_unquote(formula)  # `biopsy result` -> biopsy result
-    used = [c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", text)]
-    d = data[used].copy()
+    d = data[columns_in(formula, data.columns)].copy()
     # factors given as C(x) in patsy: make them categorical so R gets a factor
     for m in re.finditer(_C_OF_NAME, patsy_to_r(str(fit.formula))):
         col = r_unquote(m.group(1))

@@ -194,15 +194,11 @@ class Context:
     def label(self, name: str) -> str:
         """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too), typeset
         ("≥", "×10⁹/L") as in the tables."""
-        if name.startswith("Q(") and name.endswith(")"):
-            import ast
-
-            try:
-                name = str(ast.literal_eval(name[2:-1]))
-            except (ValueError, SyntaxError):
-                pass
         from reports.formatting import typeset
 
+        from .._names import term_label
+
+        name = term_label(name)  # Q('BCLC stage') -> BCLC stage
         return typeset(self.labels.get(name, name))
 
     def alert(self, text: str) -> None:

@@ -19,6 +19,7 @@ from reports import Section
 from reports import formatting as F
 
 from .._errors import InputError
+from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageUnavailable
 from ._s_features import PER_FOOTNOTE, SIG_PER
@@ -55,7 +56,7 @@ def _nomograms(
     """
     from hccstats.nomograms import nomogram
 
-    labels = {t: ctx.label(t) for t in fit.terms}
+    labels = {unquote_name(t): ctx.label(t) for t in fit.terms}
     kw = dict(
         labels=labels,
         fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
@@ -128,11 +129,12 @@ def units_of(fit, signatures, per: dict) -> dict[str, float]:
     in the model's own training patients) for numeric variables, 1 otherwise."""
     out = {}
     for term in fit.terms:
-        if term in signatures:
+        name = unquote_name(term)  # the column of Q('BCLC stage')
+        if name in signatures:
             out[term] = SIG_PER
-        elif term in per and term in fit.coef.index:  # numeric terms only: one coefficient
-            k = per[term]
-            out[term] = float(fit.data[term].astype(float).std(ddof=1)) if k == "sd" else k
+        elif name in per and term in fit.coef.index:  # numeric terms only: one coefficient
+            k = per[name]
+            out[term] = float(fit.data[name].astype(float).std(ddof=1)) if k == "sd" else k
     return out
 
 
@@ -196,7 +198,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ors.insert(0, "model", name)
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
-    terms = {t for f in fits.values() for t in f.terms}
+    terms = {unquote_name(t) for f in fits.values() for t in f.terms}
     return ModelsResult(
         univariate.data,
         fits,
@@ -232,10 +234,10 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
     ctx.results["models"] = {
         name: {
             "formula": fit.formula,
-            "terms": list(fit.terms),
+            "terms": [unquote_name(t) for t in fit.terms],
             "coef": fit.coef,
             "stats": fit.stats,
-            "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
+            "odds_ratios": _labelled(ors[ors["model"] == name].drop(columns="model")),
             "n": int(fit.stats["n"]),
             "events": int(fit.stats["events"]),
             "patients": list(map(str, fit.data.index)),
@@ -264,8 +266,10 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
     """R refits the model on exactly the patients it was fitted on (``fit.data``)."""
     outcome, data = ctx.study.outcome, fit.data
     terms = list(fit.terms)
-    call = f"glm({outcome} ~ {' + '.join(terms)}, binomial) on the model's n = {len(data)}" + (
-        ", OR = exp(units * coef) for " + ", ".join(f"{t} per {k:g}" for t, k in units.items())
+    formula = _rcheck.r_formula(data, outcome, terms)
+    call = f"glm({formula}, binomial) on the model's n = {len(data)}" + (
+        ", OR = exp(units * coef) for "
+        + ", ".join(f"{term_label(t)} per {k:g}" for t, k in units.items())
         if units
         else ""
     )
@@ -291,8 +295,13 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
             ("OR 95% CI high", "ci_high"),
             ("p", "p_value"),
         ):
-            label = f"{name}: {what}{unit if what != 'p' else ''}, {r['term']}"
+            label = f"{name}: {what}{unit if what != 'p' else ''}, {term_label(r['term'])}"
             ctx.check("models", label, r[key], call, r_value(r["term"], key))
+
+
+def _labelled(ors: pd.DataFrame) -> pd.DataFrame:
+    """The odds ratios with their terms as names (``Q('BCLC stage')`` -> ``BCLC stage``)."""
+    return ors.assign(term=[term_label(t) for t in ors["term"]])
 
 
 def _n_notes(result: ModelsResult) -> list[str]:
@@ -320,9 +329,9 @@ def _units_note(ctx: Context, units: Mapping, signatures) -> str:
     parts = []
     for name, by_term in units.items():
         for term, k in by_term.items():
-            if term in signatures:
+            if unquote_name(term) in signatures:
                 continue
-            sd = f"SD = {k:.4g}, " if per.get(term) == "sd" else ""
+            sd = f"SD = {k:.4g}, " if per.get(unquote_name(term)) == "sd" else ""
             parts.append(f"{ctx.label(term)} per {sd}{k:.4g} units ({name})")
     return "; ORs of " + ", ".join(parts) if parts else ""
 
@@ -465,7 +474,8 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
 
 
 def _ordinal_of(result: ModelsResult, fit) -> dict:
-    return {k: dict(v) for k, v in result.ordinal_labels.items() if k in fit.terms}
+    names = {unquote_name(t) for t in fit.terms}
+    return {k: dict(v) for k, v in result.ordinal_labels.items() if k in names}
 
 
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from .._names import columns_in
 from ._calib import (
     bootstrap_threads,
     calibration_checks,
@@ -43,7 +44,7 @@ SETS = ("training", "validation")
 def model_patients(models, fit) -> dict[str, pd.Index]:
     """Training: the patients the model was fitted on; validation: those with its variables."""
     va = models.validation()
-    va = va.dropna(subset=[v for v in fit.terms if v in va.columns])
+    va = va.dropna(subset=[c for t in fit.terms for c in columns_in(t, va.columns)])
     return {"training": fit.data.index, "validation": va.index}
 
 

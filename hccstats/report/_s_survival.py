@@ -19,6 +19,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from .._names import columns_in, quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
@@ -65,15 +66,18 @@ class SurvivalResult:
 
 
 def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
-    used = sorted({v for f in fits.values() for v in f.terms if v in data.columns} | cols)
+    used = sorted(
+        {c for f in fits.values() for t in f.terms for c in columns_in(t, data.columns)} | cols
+    )
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
 def _cox_fits(train, time, event, terms):
     from hccstats.survival import cox_zph, coxph
 
-    uni = {t: coxph(f"Surv({time}, {event}) ~ {t}", train) for t in terms}
-    multi = coxph(f"Surv({time}, {event}) ~ {' + '.join(terms)}", train)
+    surv = f"Surv({quote_name(time)}, {quote_name(event)})"
+    uni = {t: coxph(f"{surv} ~ {t}", train) for t in terms}
+    multi = coxph(f"{surv} ~ {' + '.join(terms)}", train)
     rows = [f.hazard_ratios().assign(model="Univariable") for f in uni.values()]
     rows.append(multi.hazard_ratios().assign(model="Multivariable"))
     return uni, multi, pd.concat(rows, ignore_index=True), cox_zph(multi)
@@ -86,7 +90,7 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     )
     wide.columns = [f"{m}|{k}" for k, m in wide.columns]
     wide = wide.reset_index()
-    wide["label"] = [ctx.label(t.split("[")[0]) + _level(t) for t in wide["term"]]
+    wide["label"] = [ctx.label(t.split("[T.")[0]) + _level(t) for t in wide["term"]]
     formats = {"Variable": F.col("label", "text")}
     for m in ("Univariable", "Multivariable"):
         formats[f"{m}: HR (95% CI)"] = lambda r, m=m: F.fmt_or_ci(
@@ -127,9 +131,10 @@ def _check_hr(ctx, which, fit, train, time, event, terms):
         for what, key in (("HR", "estimate"), ("p", "p_value")):
             ctx.check(
                 STAGE,
-                f"Cox {which}: {what}, {r['term']}",
+                f"Cox {which}: {what}, {term_label(r['term'])}",
                 r[key],
-                f"survival::coxph(Surv({time}, {event}) ~ {' + '.join(terms)})",
+                f"survival::coxph(Surv({r_quote(time)}, {r_quote(event)}) ~ "
+                f"{_rcheck.r_rhs(train, terms)})",
                 lambda t=terms, term=r["term"], key=key: R.cox_hr(train, time, event, t).loc[
                     _rcheck.r_term(term), key
                 ],

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from .._names import unquote_name
 from ._context import Context
 
 __all__ = ["table3", "table3_formats", "KEYS"]
@@ -23,7 +24,8 @@ NOT_IN_MODEL = "\u2014"
 
 def _factor_levels(fit, var: str) -> tuple[str, list[str]] | None:
     """(reference, other levels) of a categorical model variable, None for numeric ones."""
-    col = fit.data[var] if var in fit.data.columns else None
+    name = unquote_name(var)  # the column of the term Q('BCLC stage')
+    col = fit.data[name] if name in fit.data.columns else None
     if col is None or not isinstance(col.dtype, pd.CategoricalDtype):
         return None
     cols = fit.term_columns.get(var, [])
@@ -70,7 +72,7 @@ def table3(
         label = ctx.label(var)
         levels = _factor_levels(fit, var)
         if levels is None:
-            rows.append(_blank("term", var, label + suffix.get(var, ""), term=var))
+            rows.append(_blank("term", var, label + suffix.get(unquote_name(var), ""), term=var))
             continue
         ref, others = levels
         if len(others) == 1:

@@ -35,7 +35,7 @@ def _blank(pred: str, note: str, level=None, reference=None) -> dict:
 def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) -> pd.DataFrame:
     """Firth-penalised univariable fit (logistf's defaults: profile-penalised CI and LR p)."""
     from hccstats import lrm
-    from hccstats._names import quote_name
+    from hccstats._names import quote_name, term_label
 
     fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, firth=True, nan_policy="omit")
     ors = fit.odds_ratios(method="profile")
@@ -49,7 +49,7 @@ def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) 
         rows.append(
             {
                 "predictor": pred,
-                "term": term,
+                "term": term_label(term),  # Q('a b')[T.yes] -> a b[T.yes]
                 "level": level,
                 "reference": ref,
                 "estimate": float(r["estimate"]) ** scale,
