@@ -235,7 +235,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
         name: {
             "formula": fit.formula,
             "terms": [unquote_name(t) for t in fit.terms],
-            "coef": fit.coef,
+            "coef": fit.coef.rename(term_label),
             "stats": fit.stats,
             "odds_ratios": _labelled(ors[ors["model"] == name].drop(columns="model")),
             "n": int(fit.stats["n"]),

@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from .._names import unquote_name
+from .._names import term_label, unquote_name
 from ._context import Context
 
 __all__ = ["table3", "table3_formats", "KEYS"]
@@ -83,7 +83,12 @@ def table3(
         rows.append(_blank("ref", var, f"    {ref}", level=ref))
         for lv, term in zip(others, fit.term_columns[var]):
             rows.append(_blank("term", var, f"    {lv}", term, lv))
-    return pd.DataFrame([_fill(r, fits, ors) for r in rows])
+    out = pd.DataFrame([_fill(r, fits, ors) for r in rows])
+    # the table's names as the data's: Q('BCLC stage')[T.B] -> BCLC stage[T.B]
+    return out.assign(
+        variable=[unquote_name(v) for v in out["variable"]],
+        term=[term_label(t) for t in out["term"]],
+    )
 
 
 def _cell(name: str, what: str):
