@@ -91,6 +91,7 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     wide.columns = [f"{m}|{k}" for k, m in wide.columns]
     wide = wide.reset_index()
     wide["label"] = [ctx.label(t.split("[T.")[0]) + _level(t) for t in wide["term"]]
+    wide = _named(wide)
     formats = {"Variable": F.col("label", "text")}
     for m in ("Univariable", "Multivariable"):
         formats[f"{m}: HR (95% CI)"] = lambda r, m=m: F.fmt_or_ci(
@@ -108,7 +109,7 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     )
     section.table(
         "supp_ph_test",
-        result.zph.table,
+        _named(result.zph.table),
         caption=f"{ctx.next_table(supplementary=True)} Proportional-hazards test of the "
         "multivariable Cox model (scaled Schoenfeld residuals, Kaplan–Meier time scale)",
         formats={
@@ -119,6 +120,11 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
         },
         footnote="survival::cox.zph-equivalent score test; GLOBAL tests all terms together.",
     )
+
+
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its terms named as the data does (``Q('BCLC stage')`` -> ``BCLC stage``)."""
+    return table.assign(term=[term_label(t) for t in table["term"]])
 
 
 def _level(term: str) -> str:
@@ -372,8 +378,8 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
         "time": time,
         "event": event,
         "horizon": horizon,
-        "cox": result.cox_table,
-        "ph_test": result.zph.table,
+        "cox": _named(result.cox_table),
+        "ph_test": _named(result.zph.table),
         "km_risk_groups": result.km_table,
         "discrimination": result.discrimination,
         "calibration": cal.table,
