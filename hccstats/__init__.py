@@ -124,4 +124,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    """The public API only: ``__all__`` and the version."""
+    return sorted([*__all__, "__version__"])

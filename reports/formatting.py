@@ -2,8 +2,11 @@
 
 Rules (journal style, as in Yan et al., Eur Radiol 2023):
 
-- p values: three decimals, ``"< 0.001"`` below 0.001, ``"NA"`` when undefined.
-- estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits).
+- p values: three decimals, ``"< 0.001"`` below 0.001, ``"NA"`` when undefined; in running
+  text ``"p < 0.001"`` or ``"p = 0.039"`` (:func:`fmt_p_text`), never ``"p = < 0.001"``.
+- negative numbers with a true minus sign (U+2212): ``"−0.138"``.
+- estimate with CI: ``"0.949 (0.919–0.980)"`` (en dash between the limits); ``"to"`` when a
+  limit is negative, where a dash would read as a minus: ``"−0.138 (−0.292 to 0.016)"``.
 - odds ratios: two decimals; very large or small ones in powers of ten,
   ``"1.61 × 10¹⁵"`` (Unicode superscripts, so HTML, DOCX and CSV all show them).
 - median (IQR): ``"54.0 (45.0, 62.0)"``; mean ± SD: ``"54.0 ± 9.8"``; counts: ``"54 (27.7%)"``.
@@ -27,7 +30,9 @@ import pandas as pd
 __all__ = [
     "NA",
     "fmt_p",
+    "fmt_p_text",
     "fmt_num",
+    "ci_text",
     "fmt_or",
     "fmt_est_ci",
     "fmt_or_ci",
@@ -46,6 +51,7 @@ __all__ = [
 
 NA = "NA"
 EN_DASH = "\u2013"
+MINUS = "\u2212"
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -70,17 +76,30 @@ def fmt_p(p: Any, *, digits: int = 3, star: bool = False, alpha: float = 0.05) -
     return text
 
 
+def fmt_p_text(p: Any, *, digits: int = 3) -> str:
+    """A p value in running text: ``"p < 0.001"``, ``"p = 0.039"`` (``"p = NA"`` when undefined)."""
+    text = fmt_p(p, digits=digits)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def fmt_num(x: Any, digits: int = 3) -> str:
-    """A number with ``digits`` decimals (``"NA"`` when missing)."""
+    """A number with ``digits`` decimals (``"NA"`` when missing); negatives with a true minus
+    sign (U+2212), and never ``"−0.000"``."""
     if _missing(x):
         return NA
     x = float(x)
     if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
+        return "∞" if x > 0 else f"{MINUS}∞"
     text = f"{x:.{digits}f}"
-    if text.startswith("-") and float(text) == 0:
-        text = text[1:]
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else MINUS + text[1:]
     return text
+
+
+def ci_text(low: str, high: str) -> str:
+    """Two formatted CI limits joined: an en dash, or ``" to "`` when a limit is negative."""
+    sep = " to " if low.startswith(MINUS) or high.startswith(MINUS) else EN_DASH
+    return f"{low}{sep}{high}"
 
 
 def fmt_or(x: Any, digits: int = 2, *, sci_above: float = 1e4, sci_below: float = 1e-3) -> str:
@@ -104,7 +123,7 @@ def fmt_est_ci(est: Any, low: Any, high: Any, digits: int = 3) -> str:
     """``"0.949 (0.919–0.980)"``."""
     if _missing(est):
         return NA
-    return f"{fmt_num(est, digits)} ({fmt_num(low, digits)}{EN_DASH}{fmt_num(high, digits)})"
+    return f"{fmt_num(est, digits)} ({ci_text(fmt_num(low, digits), fmt_num(high, digits))})"
 
 
 def or_digits(est: Any, low: Any, high: Any, digits: int = 2, most: int = 5) -> int:
@@ -132,7 +151,7 @@ def fmt_or_ci(est: Any, low: Any, high: Any, digits: int = 2) -> str:
     if _missing(est):
         return NA
     digits = or_digits(est, low, high, digits)
-    return f"{fmt_or(est, digits)} ({fmt_or(low, digits)}{EN_DASH}{fmt_or(high, digits)})"
+    return f"{fmt_or(est, digits)} ({ci_text(fmt_or(low, digits), fmt_or(high, digits))})"
 
 
 def fmt_median_iqr(median: Any, q1: Any, q3: Any, digits: int = 1) -> str:

@@ -205,3 +205,38 @@ def test_table_one_to_docx_reads_back(tmp_path):
         t.to_docx(tmp_path / "table1.csv")
     with pytest.raises(InputError, match="does not exist"):
         t.to_docx(tmp_path / "nope" / "t.docx")
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("n_groups", [2, 3])
+def test_table_one_ordinal_keeps_declared_order_and_tests_ranks_against_r(n_groups):
+    from hccstats import rbridge
+
+    order = ["<=20", "20-50", ">50"]  # sorted as text this would be 20-50, <=20, >50
+    rng = np.random.default_rng(n_groups)
+    n = 90
+    group = rng.choice(["A", "B", "C"][:n_groups], n)
+    size = np.array(order)[np.minimum(rng.integers(0, 3, n) + (group == "B"), 2)].astype(object)
+    size[size == ">50"] = np.where(rng.uniform(size=(size == ">50").sum()) < 0.3, None, ">50")
+    df = pd.DataFrame({"g": group, "size": size})
+    t = table_one(df, "g", ["size"], ordinal={"size": order})
+    levels = t.summary.loc[t.summary["group"] == t.groups[0], "level"].tolist()
+    assert levels == order
+    row = t.tests.iloc[0]
+    test = "wilcox.test(r ~ g, data = d)" if n_groups == 2 else "kruskal.test(r ~ g, data = d)"
+    ref = rbridge.run(
+        f"""d$r <- as.integer(factor(d$size, levels = L))
+        w <- suppressWarnings({test}); c(w$statistic, w$p.value)""",
+        d=df.assign(size=df["size"].astype("string")),
+        L=order,
+    )
+    assert row["kind"] == "ordinal"
+    np.testing.assert_allclose(
+        [row["statistic"], row["p_value"]], np.asarray(ref, float), rtol=1e-10
+    )
+
+
+def test_table_one_ordinal_value_not_declared_named():
+    df = pd.DataFrame({"g": ["a", "b"] * 5, "size": ["<=20", "20-50", ">50", "huge", "<=20"] * 2})
+    with pytest.raises(InputError, match=r"ordinal\['size'\].*'huge'"):
+        table_one(df, "g", ["size"], ordinal={"size": ["<=20", "20-50", ">50"]})

@@ -119,3 +119,18 @@ def test_calibration_plot_delegates_to_plots(fit):
     fig = cal.plot()
     assert fig.axes and len(fig.axes[0].lines) >= 2
     assert "Mean absolute error" in repr(cal)
+
+
+def test_calibrate_hands_a_cox_model_to_calibrate_cox_and_names_u():
+    from _survival_data import r_data
+
+    d = r_data("lung")[["time", "status", "age", "sex"]]
+    cox = hs.coxph("Surv(time, status) ~ age + sex", d)
+    with pytest.raises(hs.InputError, match="give u"):
+        hs.calibrate(cox)
+    via = hs.calibrate(cox, u=365, B=5, seed=1)
+    direct = hs.calibrate_cox(cox, 365, B=5, seed=1)
+    pd.testing.assert_frame_equal(via.table, direct.table)
+    fit = birthwt_fit()
+    with pytest.raises(hs.InputError, match="for Cox models"):
+        hs.calibrate(fit, u=5)

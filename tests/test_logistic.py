@@ -477,7 +477,7 @@ def test_statsmodels_result_and_prediction_against_statsmodels():
     assert (
         list(ors.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"] and len(ors) == 5
     )
-    assert "Logistic Regression Model" in repr(fit) and "race[T.black]" in repr(fit)
+    assert "Logistic Regression Model" in repr(fit) and "race=black" in repr(fit)
 
 
 @settings(max_examples=25, deadline=None)

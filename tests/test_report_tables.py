@@ -234,7 +234,9 @@ def test_performance_cis_and_calibration_against_r_prop_test_and_val_prob_on_col
         assert f"{col}, % (95% CI)" in t4.columns
     cal = html_table(colon, "Model", "Calibration slope (95% CI)")
     valid = cal[cal["Set"] == "Validation"].iloc[0]
-    assert "–" in valid["Calibration slope (95% CI)"] and valid["Hosmer–Lemeshow p"] != "NA"
+    assert (
+        "–" in valid["Calibration slope (95% CI)"] or " to " in valid["Calibration slope (95% CI)"]
+    ) and valid["Hosmer–Lemeshow p"] != "NA"
 
 
 def test_single_model_has_no_delong_column_or_footnote_on_colon(colon):
@@ -291,8 +293,8 @@ def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
     cal = html_table(colon, "Model", "Calibration slope (95% CI)")
     evidence = {
         "15a": "Intercept" in set(t3["Variable"]),
-        "16": cal["Calibration intercept (95% CI)"].str.contains("–").any()
-        and cal["Calibration slope (95% CI)"].str.contains("–").any(),
+        "16": cal["Calibration intercept (95% CI)"].str.contains("–| to ").any()
+        and cal["Calibration slope (95% CI)"].str.contains("–| to ").any(),
     }
     for item, present in evidence.items():
         assert (tripod[item] == "reported") == present, item
@@ -454,3 +456,13 @@ def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecif
     assert model["coef"] == pytest.approx(sw.fit.coef.to_dict(), rel=1e-12)
     html = (prespecified / "report.html").read_text(encoding="utf-8")
     assert "Backward LR selection steps" in html and "SPSS Backward: LR" in html
+
+
+@pytest.mark.r
+def test_methods_name_procedures_properly_and_only_the_software_used(colon):
+    """A clinical-only study: SPSS's procedure keeps its name, and the methods list no torch
+    (nothing was extracted from images) but R and rpy2 (the cross-check ran)."""
+    text = (colon / "methods.md").read_text()
+    assert "SPSS Backward: LR" in text or "SPSS Forward: LR" in text
+    assert "spss" not in text
+    assert "torch" not in text and "rpy2" in text

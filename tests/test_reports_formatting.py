@@ -115,3 +115,12 @@ def test_format_table_specs_and_composites():
         F.format_table(df, {"missing": "3f"})
     with pytest.raises(ValueError):
         F.format_value(1.0, "weird")
+
+
+def test_negative_numbers_take_a_true_minus_and_their_ci_reads_to():
+    from reports.formatting import fmt_est_ci, fmt_num, fmt_p_text
+
+    assert fmt_num(-1.8312) == "\u22121.831" and fmt_num(-0.0001) == "0.000"
+    assert fmt_est_ci(-0.138, -0.292, 0.016) == "\u22120.138 (\u22120.292 to 0.016)"
+    assert fmt_est_ci(0.949, 0.919, 0.980) == "0.949 (0.919\u20130.980)"  # en dash kept
+    assert fmt_p_text(2e-7) == "p < 0.001" and fmt_p_text(0.0389) == "p = 0.039"

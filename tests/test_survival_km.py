@@ -90,8 +90,29 @@ def test_survdiff_logrank_against_r_survival(name, column):
     assert res.df == r["df"]
     np.testing.assert_allclose(res.statistic, r["chisq"], rtol=1e-10)
     np.testing.assert_allclose(res.p_value, r["p"], rtol=1e-8)
-    np.testing.assert_allclose(res.extra["table"]["expected"], r["exp"], rtol=1e-10)
-    np.testing.assert_array_equal(res.extra["table"]["observed"], r["obs"])
+    np.testing.assert_allclose(res.table["expected"], r["exp"], rtol=1e-10)
+    np.testing.assert_array_equal(res.table["observed"], r["obs"])
+
+
+@pytest.mark.r
+def test_survdiff_formula_with_two_variables_against_r_survival():
+    """survdiff("Surv(time, status) ~ sex + ph_ecog", data): one group per combination,
+    labelled and ordered as R's strata."""
+    from hccstats.rbridge import run
+
+    data = r_data("lung").dropna(subset=["ph_ecog"])
+    res = hs.survdiff("Surv(time, status) ~ sex + ph_ecog", data=data)
+    r = run(
+        """suppressPackageStartupMessages(library(survival))
+        s <- survdiff(Surv(time, status) ~ sex + ph.ecog, data = subset(lung, !is.na(ph.ecog)))
+        list(chisq = s$chisq, n = as.vector(s$n), exp = s$exp, groups = names(s$n))"""
+    )
+    np.testing.assert_allclose(res.statistic, r["chisq"], rtol=1e-10)
+    np.testing.assert_allclose(res.table["expected"], r["exp"], rtol=1e-10)
+    np.testing.assert_array_equal(res.table["n"], r["n"])
+    assert [g.replace("ph_ecog", "ph.ecog") for g in res.table["group"]] == list(r["groups"])
+    with pytest.raises(hs.InputError, match="'ecog' is not a column"):
+        hs.survdiff("Surv(time, status) ~ ecog", data=data)
 
 
 @pytest.mark.r

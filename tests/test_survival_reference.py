@@ -72,7 +72,7 @@ def test_km_logrank_and_zph_against_stored_survival(lung):
     lr = hs.survdiff(lung["time"], lung["status"], lung["sex"])
     sd = _ref("survdiff_lung_sex.csv")
     np.testing.assert_allclose(lr.statistic, sd["chisq"].iloc[0], rtol=1e-10)
-    np.testing.assert_allclose(lr.extra["table"]["expected"], sd["expected"], rtol=1e-10)
+    np.testing.assert_allclose(lr.table["expected"], sd["expected"], rtol=1e-10)
     fit = hs.coxph("Surv(time, status) ~ C(sex) + age + ph_ecog", lung, nan_policy="omit")
     z = hs.cox_zph(fit).table
     zr = _ref("cox_zph_lung.csv")

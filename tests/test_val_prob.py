@@ -150,3 +150,13 @@ def test_le_cessie_with_factor_against_live_rms():
     res = le_cessie(fit)
     assert res.statistic == pytest.approx(exp["Z"], abs=TOL)
     assert res.p_value == pytest.approx(exp["P"], abs=TOL)
+
+
+def test_arguments_in_rms_order_named_as_swapped():
+    # rms::val.prob(p, y) takes the risk first; hccstats's val_prob(y_true, risk) the outcome
+    rng = np.random.default_rng(3)
+    risk = rng.uniform(0.05, 0.95, 100)
+    y = (rng.uniform(size=100) < risk).astype(int)
+    with pytest.raises(hs.InputError, match="look swapped"):
+        hs.val_prob(risk, y)
+    assert np.isfinite(hs.val_prob(y, risk).slope)

@@ -130,6 +130,29 @@ def _levels(series: pd.Series) -> list[Any]:
         return sorted(values, key=str)
 
 
+def _check_ordinal(data: pd.DataFrame, ordinal) -> dict[str, list[Any]]:
+    """``ordinal`` as {column: levels}; InputError for an unknown column or a value not declared."""
+    if ordinal is None:
+        return {}
+    if not isinstance(ordinal, Mapping):
+        raise InputError(
+            "ordinal: expected a mapping {column: [levels in order]}, "
+            f"got {type(ordinal).__name__}"
+        )
+    out = {}
+    for var, levels in ordinal.items():
+        if var not in data.columns:
+            raise InputError(f"ordinal: column {var!r} not found")
+        levels = list(levels)
+        unknown = sorted({v for v in data[var].dropna().unique() if v not in levels}, key=str)
+        if unknown:
+            raise InputError(
+                f"ordinal[{var!r}]: value(s) {unknown[:5]} not among the declared levels {levels}"
+            )
+        out[var] = levels
+    return out
+
+
 def table_one(
     data: pd.DataFrame,
     group: str,
@@ -142,6 +165,7 @@ def table_one(
     correct: bool = False,
     overall: bool = False,
     group_order: Sequence[Any] | None = None,
+    ordinal: Mapping[str, Sequence[Any]] | None = None,
 ) -> TableOne:
     """Baseline characteristics by group with the tests the reference study used.
 
@@ -159,6 +183,10 @@ def table_one(
     - Missing values are counted per variable and group (``n_missing``); the tests use the
       non-missing values. Every row names its test; ``smd`` is tableone's standardized mean
       difference (mean over group pairs when there are more than two).
+    - Ordinal variables (``ordinal={"size": ["<=20", "20-50", ">50"]}``): n (%) per level in
+      the declared order, tested as ordered values: the Wilcoxon rank-sum test of the level
+      ranks (Kruskal–Wallis for more than two groups), R's
+      ``wilcox.test(as.integer(factor(x, levels = L)) ~ group)``.
 
     Parameters
     ----------
@@ -197,6 +225,7 @@ def table_one(
     if len(groups) < 2:
         raise InputError(f"group column {group!r}: need at least 2 groups, got {groups}")
     labels = dict(labels or {})
+    ordinal = _check_ordinal(data, ordinal)
     split = {g: data.loc[data[group] == g] for g in groups}
     sets = list(split.items()) + ([("Overall", data)] if overall else [])
     rows, tests, notes = [], [], []
@@ -204,8 +233,8 @@ def table_one(
         label = labels.get(var, var)
         series = data[var]
         n_missing = int(series.isna().sum())
-        if var in categorical or _is_categorical(series):
-            levels = _levels(series)
+        if var in ordinal or var in categorical or _is_categorical(series):
+            levels = list(ordinal[var]) if var in ordinal else _levels(series)
             counts = np.array(
                 [[int((part[var] == lv).sum()) for lv in levels] for _, part in split.items()]
             )
@@ -225,7 +254,20 @@ def table_one(
                             percent=100.0 * n / valid if valid else np.nan,
                         )
                     )
-            tests.append(_categorical_test(var, label, counts, exact, correct, n_missing, notes))
+            if var in ordinal:
+                rank = {lv: i + 1 for i, lv in enumerate(levels)}
+                codes = [part[var].dropna().map(rank).to_numpy(float) for part in split.values()]
+                test = _continuous_test(var, label, codes, n_missing, notes)
+                smd = (
+                    smd_categorical(counts.astype(float))
+                    if (counts.sum(axis=1) > 0).all()
+                    else np.nan
+                )
+                tests.append({**test, "kind": "ordinal", "smd": smd})
+            else:
+                tests.append(
+                    _categorical_test(var, label, counts, exact, correct, n_missing, notes)
+                )
         else:
             values = [part[var].dropna().to_numpy(float) for _, part in split.items()]
             for gname, part in sets:

@@ -95,6 +95,10 @@ def _smooth(xmat, ymat, predy):
     return out
 
 
+def _is_cox(fit) -> bool:
+    return type(fit).__name__ == "CoxFit"
+
+
 def calibrate(
     fit,
     B: int = 1000,
@@ -104,7 +108,8 @@ def calibrate(
     n_jobs: int | None = 1,
     resamples=None,
     progress: bool = False,
-) -> Calibration:
+    u: float | None = None,
+):
     """Bootstrap overfitting-corrected calibration curve, as ``rms::calibrate(fit, B=B)``.
 
     Harrell's method: the apparent curve is ``lowess(predicted, y, iter = 0)`` read at a grid
@@ -122,6 +127,9 @@ def calibrate(
         Bootstrap resamples (the study: 1000).
     seed : int
         Seed of the resampling (``numpy.random.default_rng``); required.
+    u : float, optional
+        For a Cox model only (as ``rms::calibrate(cph, u = ...)``): a ``CoxFit`` is handed to
+        :func:`hccstats.calibrate_cox` with this horizon, ``B``, ``seed`` and ``resamples``.
     predy : array-like, optional
         Grid of predicted risks; default rms's: 50 points from the 5th smallest to the 5th
         largest predicted risk.
@@ -146,6 +154,20 @@ def calibrate(
     >>> round(cal.mean_abs_error, 3)
     0.016
     """
+    if _is_cox(fit):
+        if u is None:
+            raise InputError(
+                "calibrate: a Cox model is calibrated at a horizon: give u (as rms's "
+                "calibrate(cph, u = ...)), e.g. hs.calibrate(fit, u=5, B=200, seed=1)"
+            )
+        from ..survival import calibrate_cox
+
+        return calibrate_cox(fit, u, B=B, seed=seed, resamples=resamples)
+    if u is not None:
+        raise InputError(
+            "calibrate: u (a horizon) is for Cox models (hccstats.calibrate_cox); "
+            f"this is a {type(fit).__name__}"
+        )
     X, y, coef = fit_arrays(fit)
     n = len(y)
     predicted = 1.0 / (1.0 + np.exp(-(X @ coef)))

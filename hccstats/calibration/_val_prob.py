@@ -100,6 +100,25 @@ def _log1pexp_r(x: np.ndarray) -> np.ndarray:
     return np.log(1.0 + np.exp(x))  # as R's logb(1 + exp(x))
 
 
+def _check_order(y_true, risk) -> None:
+    """InputError when the arguments come in rms's order ``val.prob(p, y)``."""
+    try:
+        a = np.asarray(y_true, dtype=float).reshape(-1)
+        b = np.asarray(risk, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return
+    if (
+        len(np.unique(a[np.isfinite(a)])) > 2
+        and np.nanmin(a) >= 0
+        and np.nanmax(a) <= 1
+        and set(np.unique(b[np.isfinite(b)])) <= {0.0, 1.0}
+    ):
+        raise InputError(
+            "val_prob(y_true, risk): y_true holds probabilities and risk is 0/1: the arguments "
+            "look swapped (rms's val.prob takes (p, y); hccstats's val_prob takes (y_true, risk))"
+        )
+
+
 def val_prob(y_true, risk) -> ValProb:
     """Validation indices of predicted probabilities, as ``rms::val.prob(p, y, pl = FALSE)``.
 
@@ -136,6 +155,7 @@ def val_prob(y_true, risk) -> ValProb:
     >>> round(v.slope, 3), round(v.intercept, 3), round(v.emax, 3)
     (1.0, 0.0, 0.074)
     """
+    _check_order(y_true, risk)
     yb = as_binary(y_true, "y_true").astype(np.float64)
     p = check_risk(risk)
     check_same_length(y_true=yb, risk=p)

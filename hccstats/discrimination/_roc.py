@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._errors import HccstatsWarning, InputError
 from .._validation import as_binary, as_finite, check_same_length, describe_values
+from ._sort import sort_order
 
 __all__ = ["roc", "Roc", "ScoreGroups", "DirectionWarning", "ConstantScoreWarning"]
 
@@ -224,8 +225,7 @@ def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
 
 def _groups(oriented: np.ndarray, is_case: np.ndarray) -> ScoreGroups:
     """The patients grouped by distinct oriented score."""
-    order = np.argsort(oriented)
-    sorted_values = oriented[order]
+    order, sorted_values = sort_order(oriented)
     new = np.empty(sorted_values.size, dtype=bool)
     new[0] = True
     np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])

@@ -241,26 +241,20 @@ class LogisticFit:
             )
 
     def __repr__(self) -> str:
-        s = self.stats
-        head = "Logistic Regression Model" + (" (Firth penalised likelihood)" if self.firth else "")
-        lines = [
-            head,
-            "",
-            f" {self.formula}",
-            "",
-            f" Obs {s['n']}  events {s['events']}  omitted {s['n_omitted']}",
-            f" LR chi2 {s['lr_chi2']:.2f}  d.f. {s['df']}  Pr(> chi2) {s['p']:.4g}",
-            f" R2 {s['R2']:.3f}  Brier {s['Brier']:.3f}  C {s['C']:.3f}  Dxy {s['Dxy']:.3f}",
-            "",
-        ]
-        tab = self.to_frame().set_index("term")[["coef", "se", "z", "p_value"]]
-        tab.columns = ["Coef", "S.E.", "Wald Z", "Pr(>|Z|)"]
-        lines.append(tab.to_string(float_format=lambda v: f"{v:.4f}"))
-        if self.separation is not None:
-            lines.append(
-                f"\n {self.separation.kind} separation by {', '.join(self.separation.columns)}"
-            )
-        return "\n".join(lines)
+        """What ``print(rms::lrm(...))`` shows: the statistics block and the coefficient table."""
+        from ._rms_print import rms_print
+
+        values = np.unique(self.data[self.outcome].to_numpy())  # as as_binary orders them
+        levels = tuple(_level_text(v) for v in values) if len(values) == 2 else ("0", "1")
+        return rms_print(self, levels=levels)
+
+
+def _level_text(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def lrm(

@@ -282,6 +282,13 @@ def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
             "random_weights": how.random_weights,
             "settings": dict(how.settings),
         }
+        import importlib.metadata as md
+
+        for pkg in ("torch", "torchvision", "SimpleITK"):  # the extraction's own software
+            try:
+                ctx.software.setdefault(pkg, md.version(pkg))
+            except md.PackageNotFoundError:
+                continue
     ctx.results["signatures"] = {
         **({"fusion_coef": result.fusion_coef} if result.fusion_coef is not None else {}),
         "phases": list(result.phases),

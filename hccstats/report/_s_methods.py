@@ -41,10 +41,10 @@ TRIPOD = [
 ]
 
 
-def _versions() -> dict[str, str]:
+def _versions(use_r: bool) -> dict[str, str]:
     import importlib.metadata as md
 
-    out = {"Python": platform.python_version()}
+    out = {"Python": platform.python_version()}  # torch etc. only when a stage used them
     for pkg in (
         "hccstats",
         "numpy",
@@ -53,9 +53,7 @@ def _versions() -> dict[str, str]:
         "statsmodels",
         "scikit-learn",
         "matplotlib",
-        "torch",
-        "torchvision",
-        "rpy2",
+        *(("rpy2",) if use_r else ()),
     ):
         try:
             out[pkg] = md.version(pkg)
@@ -136,7 +134,7 @@ def compute(ctx: Context) -> MethodsResult:
                 "status": tripod_status(ctx, item, status),
             }
         )
-    software = dict(sorted({**ctx.software, **_versions()}.items()))
+    software = dict(sorted({**ctx.software, **_versions(ctx.options.use_r)}.items()))
     return MethodsResult({**ctx.methods, **_own_sentences(ctx)}, software, pd.DataFrame(rows))
 
 

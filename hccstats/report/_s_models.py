@@ -478,6 +478,11 @@ def _ordinal_of(result: ModelsResult, fit) -> dict:
     return {k: dict(v) for k, v in result.ordinal_labels.items() if k in names}
 
 
+def _lower_first(text: str) -> str:
+    """The sentence with its first letter in lower case (proper names such as SPSS's kept)."""
+    return text[:1].lower() + text[1:]
+
+
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
     opts = ctx.options
     prespecified = [n for n in fits if n not in steps]
@@ -485,9 +490,9 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
     if steps:
         text = (
             "Multivariable logistic models were built in the training set by "
-            + SELECTION_TEXT[ctx.plan.selection][1]
-            .format(entry=opts.entry, removal=opts.removal)
-            .lower()
+            + _lower_first(
+                SELECTION_TEXT[ctx.plan.selection][1].format(entry=opts.entry, removal=opts.removal)
+            )
             + " (patients with every candidate variable recorded, the n stated per model): a "
             "clinical model from the significant clinical variables"
             + (" and a DL model from those plus the " + ctx.label(ref_sig) if ref_sig else "")

@@ -28,7 +28,7 @@ from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._plot import km_plot
-from ._survdiff import survdiff
+from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
 from ._zph import CoxZph, cox_zph
 
@@ -42,6 +42,7 @@ __all__ = [
     "survfit",
     "SurvFit",
     "survdiff",
+    "LogRankTest",
     "km_plot",
     "concordance",
     "Concordance",

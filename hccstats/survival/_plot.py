@@ -59,7 +59,9 @@ def km_plot(
     from matplotlib.figure import Figure  # plotting libraries load only when a figure is drawn
     from matplotlib.ticker import MaxNLocator
 
-    from ..plots import figure_width, format_p, journal_style, model_colors
+    from reports.formatting import fmt_p_text
+
+    from ..plots import figure_width, journal_style, model_colors
 
     names = list(fit.curves)
     colors = model_colors(names)
@@ -92,7 +94,7 @@ def km_plot(
             ax.text(
                 0.97,
                 0.95,
-                f"Log-rank p = {format_p(logrank.p_value)}",
+                f"Log-rank {fmt_p_text(logrank.p_value)}",
                 transform=ax.transAxes,
                 ha="right",
                 va="top",
