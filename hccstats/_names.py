@@ -50,6 +50,9 @@ def quote_name(name: str) -> str:
 
     Keywords (``class``, ``if``) and non-ASCII identifiers are quoted too: Python folds the
     latter (NFKC, 'µ' to 'μ') before the lookup, so 'µmol' bare would not find its column.
+
+    >>> quote_name("age"), quote_name("class"), quote_name("biopsy result")
+    ('age', "Q('class')", "Q('biopsy result')")
     """
     name = str(name)
     if name.isidentifier() and name.isascii() and not keyword.iskeyword(name):
@@ -59,7 +62,11 @@ def quote_name(name: str) -> str:
 
 def r_quote(name: str) -> str:
     """A column name as R code reads it: bare when a plain ASCII R name, else in backticks
-    (backslashes and backticks inside escaped), e.g. ``biopsy result`` -> ```biopsy result```."""
+    (backslashes and backticks inside escaped).
+
+    >>> print(r_quote("class"), r_quote("recur.5y"), r_quote("biopsy result"), r_quote("a`b"))
+    class recur.5y `biopsy result` `a\\`b`
+    """
     name = str(name)
     if _R_PLAIN.match(name) and name not in _R_RESERVED:
         return name

@@ -243,6 +243,7 @@ def test_vif_against_car_with_backticked_names():
 
 
 @pytest.mark.r
+@pytest.mark.filterwarnings("ignore:R. non-integer #successes")  # brglm2's adjusted responses
 def test_report_checks_odds_ratios_with_backticked_names_and_units():
     from hccstats.rbridge import report_checks
 
@@ -257,6 +258,14 @@ def test_report_checks_odds_ratios_with_backticked_names_and_units():
         got = r.loc[report_checks.r_term(term)]
         np.testing.assert_allclose(row["estimate"] ** k, got["estimate"], rtol=RTOL)
         np.testing.assert_allclose(row["p_value"], got["p_value"], rtol=1e-6)
+    # Firth (brglm2), one awkward factor and one awkward number per unit
+    firth = hs.lrm(_formula("class", ["biopsy result", "µmol/L"]), awk, firth=True)
+    got = report_checks.firth_or(awk, "class", ["biopsy result", "µmol/L"], per={"µmol/L": 10})
+    ors = firth.odds_ratios().set_index("term")["estimate"]
+    np.testing.assert_allclose(
+        got.loc["`biopsy result`yes"], ors["Q('biopsy result')[T.yes]"], rtol=1e-6
+    )
+    np.testing.assert_allclose(got.loc["`µmol/L`"], ors["Q('µmol/L')"] ** 10, rtol=1e-6)
 
 
 @pytest.mark.r
