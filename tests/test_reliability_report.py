@@ -585,7 +585,8 @@ def test_yaml_schema_text_in_docs_parses():
 @pytest.mark.r
 def test_firth_univariable_odds_ratios_against_brglm2(birthwt, tmp_path):
     """analysis: {firth: true}: the separated marker gets a finite OR, checked in R by brglm2."""
-    text = AWKWARD_YAML.replace(FAST, "analysis: {B: 20, firth: true}\n")
+    text = AWKWARD_YAML.replace("\n  B: 20\n", "\n  B: 20\n  firth: true\n")
+    assert "firth: true" in text
     cfg = _study(tmp_path / "s", _awkward(birthwt), text)
     proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--quiet")
     assert proc.returncode == 0, proc.stderr[-3000:]
