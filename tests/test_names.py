@@ -343,3 +343,15 @@ def test_report_cox_section_fits_and_r_checks_awkward_time_event_and_terms():
             "Q(" not in quantity and "Surv(`months to event`, `event?`) ~ `µmol/L` + `if`" in call
         )
         np.testing.assert_allclose(value, compute_r(), rtol=1e-6)
+
+
+def test_messages_name_columns_as_the_data_does():
+    d = _awkward().assign(**{"flat value": 1.0})
+    with pytest.raises(hs.InputError, match=r"predictor 'flat value' is constant"):
+        hs.lrm(_formula("class", ["biopsy result", "flat value"]), d)
+    d["if copy"] = d["if"] * 2.0
+    with pytest.raises(hs.InputError, match=r"column 'if copy' is a linear combination of 'if'"):
+        hs.lrm(_formula("class", ["if", "if copy"]), d)
+    from hccstats.report._univariable_fits import drop_collinear
+
+    assert drop_collinear(d, "class", ["if", "if copy"]) == {"if copy": "exactly collinear with if"}

@@ -20,7 +20,7 @@ import patsy
 from scipy import linalg
 
 from .._errors import InputError
-from .._names import unquote_name
+from .._names import term_label, unquote_name
 from .._validation import as_binary
 from ._rcs import rcs
 
@@ -196,7 +196,9 @@ def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.Da
 
 
 def _check_columns(X, y, columns, tcols, data, firth) -> None:
-    col_term = {c: t for t, cs in tcols.items() for c in cs}
+    # messages name columns as the data does: Q('a b')[T.x] -> a b[T.x]
+    col_term = {term_label(c): term_label(t) for t, cs in tcols.items() for c in cs}
+    columns = [term_label(c) for c in columns]
     for j, name in enumerate(columns):
         if name == "Intercept":
             continue
@@ -233,6 +235,7 @@ def check_rank(X: np.ndarray, columns: list[str]) -> None:
     indep = piv[:rank]
     dep = piv[rank]
     coef, *_ = np.linalg.lstsq(Xs[:, indep], Xs[:, dep], rcond=None)
+    columns = [term_label(c) for c in columns]  # Q('a b') -> a b
     partners = [columns[indep[i]] for i in np.argsort(-np.abs(coef)) if abs(coef[i]) > 1e-8]
     raise InputError(
         f"rank-deficient design: column {columns[dep]!r} is a linear combination of "

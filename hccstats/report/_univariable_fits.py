@@ -142,7 +142,7 @@ def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> d
         except InputError as exc:
             text = _reason(exc)
             if "rank-deficient" in text:
-                partners = [k for k in kept if repr(quote_name(k)) in text] or kept
+                partners = [k for k in kept if repr(k) in text] or kept
                 text = "exactly collinear with " + ", ".join(partners)
             dropped[pred] = text
             continue

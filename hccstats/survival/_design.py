@@ -13,7 +13,7 @@ import pandas as pd
 import patsy
 
 from .._errors import InputError
-from .._names import unquote_name
+from .._names import term_label, unquote_name
 from ..logistic._design import (
     check_rank,
     drop_missing,
@@ -89,7 +89,8 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
         if np.all(X[:, j] == X[0, j]):
             term = col_term.get(name, name)
             raise InputError(
-                f"predictor {term!r}: column {name!r} is constant ({X[0, j]:g}) in the "
+                f"predictor {term_label(term)!r}: column {term_label(name)!r} is constant "
+                f"({X[0, j]:g}) in the "
                 f"{len(X)} rows used"
             )
     _check_full_rank(X, columns)
