@@ -54,7 +54,14 @@ _LAZY: dict[str, str] = {
     "vif": "hccstats.logistic",
     "rcs": "hccstats.logistic",
     "rcs_knots": "hccstats.logistic",
+    "pol": "hccstats.logistic",
     "VIF": "hccstats.logistic",
+    # rms::anova Wald tests per predictor (logistic and Cox fits)
+    "anova": "hccstats._anova",
+    "Anova": "hccstats._anova",
+    # rms::Predict partial effects (odds / hazard ratio against one predictor)
+    "partial_effect": "hccstats._partial",
+    "PartialEffect": "hccstats._partial",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",
@@ -71,9 +78,13 @@ _LAZY: dict[str, str] = {
     "val_prob": "hccstats.calibration",
     # decision curves (dcurves)
     "dca": "hccstats.decision_curve",
-    # survival (timeROC)
+    # survival performance at a horizon (timeROC, riskRegression, rms::val.surv)
     "td_auc": "hccstats.survival",
     "TimeDependentAuc": "hccstats.survival",
+    "brier_score": "hccstats.survival",
+    "BrierScore": "hccstats.survival",
+    "val_surv": "hccstats.survival",
+    "ValSurv": "hccstats.survival",
     # reclassification (Hmisc::improveProb)
     "improve_prob": "hccstats.reclassification",
     "ImproveProb": "hccstats.reclassification",

@@ -15,7 +15,34 @@ __all__ = [
     "SeparationWarning",
     "UndefinedStatisticWarning",
     "RNotAvailableError",
+    "listed",
+    "short_repr",
+    "MAX_MESSAGE",
 ]
+
+#: characters of an InputError message; a longer one is cut in the middle (the start names
+#: the file and key, the end often the fix)
+MAX_MESSAGE = 1000
+
+
+def listed(items, limit: int = 5, fmt=repr) -> str:
+    """``'a', 'b', 'c' and 1,234 more``: the first ``limit`` items of a list for a message.
+
+    Every list that goes into an error message goes through here, so that a message naming
+    every patient or column of a large table stays one short line.
+    """
+    items = list(items)
+    shown = ", ".join(fmt(v) for v in items[:limit])
+    rest = len(items) - limit
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
+def short_repr(value, limit: int = 80) -> str:
+    """``repr(value)``, cut to about ``limit`` characters (``... (12,345 characters)``)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class InputError(ValueError):
@@ -23,7 +50,16 @@ class InputError(ValueError):
 
     The message is one line that names what is wrong and where (file, column,
     patient or argument). The command-line tools print it and exit with code 2.
+    Lists in messages are cut by :func:`listed`; a message still over
+    :data:`MAX_MESSAGE` characters is cut in the middle, so the line stays readable.
     """
+
+    def __init__(self, message="", *args):
+        text = str(message)
+        if len(text) > MAX_MESSAGE:
+            head, tail = text[: MAX_MESSAGE * 2 // 3], text[-MAX_MESSAGE // 4 :]
+            text = f"{head} ... ({len(text) - len(head) - len(tail):,} characters cut) ... {tail}"
+        super().__init__(text, *args)
 
 
 class RNotAvailableError(RuntimeError):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, listed, short_repr
 
 __all__ = [
     "as_binary",
@@ -23,9 +23,7 @@ __all__ = [
 def describe_values(values: Sequence[Any], limit: int = 5) -> str:
     """A short text listing the first distinct values, for error messages."""
     uniq = list(dict.fromkeys(np.asarray(values, dtype=object).ravel().tolist()))
-    shown = ", ".join(repr(v) for v in uniq[:limit])
-    more = f", ... ({len(uniq)} distinct)" if len(uniq) > limit else ""
-    return f"[{shown}{more}]"
+    return f"[{listed(uniq, limit)}]"
 
 
 def as_finite(x: Any, name: str, *, allow_nan: bool = False) -> np.ndarray:
@@ -112,12 +110,18 @@ def check_conf_level(conf_level: Any, name: str = "conf_level") -> float:
     return value
 
 
-def check_seed(seed: Any, what: str = "the bootstrap") -> int:
-    """``seed`` as an int; InputError if it is missing (``what`` resamples and needs one)."""
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+def check_seed(seed: Any, what: str = "the bootstrap", *, name: str = "seed") -> int:
+    """``seed`` as an int >= 0 (numpy's seeds); InputError naming ``name`` otherwise.
+
+    ``what`` is the step that draws random numbers from it (a missing seed is refused: every
+    random step is repeatable); ``name`` is how the user wrote it (``--seed``,
+    ``study.yaml: split.seed``).
+    """
+    is_int = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    if not is_int or seed < 0:
         raise InputError(
-            f"seed: {what} resamples and needs an explicit integer seed (so that it can be "
-            f"repeated), got {seed!r}"
+            f"{name}: expected an integer >= 0 ({what} draws random numbers from an explicit "
+            f"seed, so that it can be repeated), got {short_repr(seed)}"
         )
     return int(seed)
 

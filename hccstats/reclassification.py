@@ -9,13 +9,14 @@ for the NRI, two independent means for the IDI); z, two-sided p and Wald limits 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ._errors import InputError
+from ._errors import InputError, UndefinedStatisticWarning
 from ._validation import as_binary, as_finite, check_conf_level, check_same_length
 
 __all__ = ["ImproveProb", "improve_prob"]
@@ -60,7 +61,8 @@ class ImproveProb:
     table : DataFrame
         One row per index: ``index`` ("NRI", "NRI events", "NRI non-events", "IDI", and with
         cut-offs "NRI (categorical)", "NRI events (categorical)", "NRI non-events (categorical)"),
-        ``estimate``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``.
+        ``estimate``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``, ``note`` (why z and
+        p are NA where the standard error is 0 or undefined, "" otherwise).
     cutoffs : tuple of float
         The risk cut-offs of the categorical NRI (empty when none were given).
     reclassification : DataFrame or None
@@ -102,17 +104,32 @@ class ImproveProb:
         )
 
 
+#: why z and p are undefined, by what the standard error is
+_UNDEFINED = {
+    "zero": "SE = 0 (e.g. the two models give identical predicted risks): z and p undefined",
+    "nan": "SE undefined (fewer than 2 events or non-events): z and p undefined",
+}
+
+
 def _row(name: str, est: float, se: float, q: float) -> dict:
+    """One index: estimate, SE, z, two-sided p, Wald limits; NA z and p (with a typed warning and
+    a note) where the SE is 0 or undefined, as Hmisc's ``z <- idi / se.idi`` gives NaN there."""
+    est, se = np.float64(est), np.float64(se)
+    note = ""
+    if not (np.isfinite(se) and se > 0):
+        note = _UNDEFINED["zero" if se == 0 else "nan"]
+        warnings.warn(f"{name}: {note}", UndefinedStatisticWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = est / se
+        z = est / se if not note else np.float64(np.nan)
     return {
         "index": name,
-        "estimate": est,
-        "se": se,
-        "z": z,
-        "p_value": 2.0 * sps.norm.sf(abs(z)) if np.isfinite(z) else np.nan,
-        "ci_low": est - q * se,
-        "ci_high": est + q * se,
+        "estimate": float(est),
+        "se": float(se),
+        "z": float(z),
+        "p_value": float(2.0 * sps.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+        "ci_low": float(est - q * se),
+        "ci_high": float(est + q * se),
+        "note": note,
     }
 
 
@@ -175,6 +192,9 @@ def improve_prob(
     ``[0, c1), [c1, c2), ..., [ck, 1]`` (a risk equal to a cut-off falls in the higher category).
     The IDI is ``mean(d | event) - mean(d | non-event)`` with SE
     ``sqrt(var(d | event) / n_events + var(d | non-event) / n_nonevents)``.
+    Where an SE is 0 (two models with identical predictions: every ``d`` is 0) or undefined
+    (a single event or non-event), that index's z and p are nan (Hmisc gives NaN there) with
+    an :class:`~hccstats.UndefinedStatisticWarning` and a ``note`` in the table.
 
     Parameters
     ----------
@@ -217,7 +237,9 @@ def improve_prob(
     counts = _counts(d, y)
     rows = [_row("NRI" + k, est, se, q) for k, (est, se) in counts.parts().items()]
     de, dn = d[y], d[~y]
-    idi_se = np.sqrt(np.var(de, ddof=1) / len(de) + np.var(dn, ddof=1) / len(dn))
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # var of one value: nan, as R's NA
+        idi_se = np.sqrt(np.var(de, ddof=1) / len(de) + np.var(dn, ddof=1) / len(dn))
     rows.append(_row("IDI", float(de.mean() - dn.mean()), float(idi_se), q))
     reclass = None
     cut: tuple[float, ...] = ()

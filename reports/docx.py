@@ -27,7 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .formatting import typeset
-from .layout import column_widths_cm, numeric_columns
+from .layout import column_widths_cm, group_runs, header_groups, numeric_columns
 from .model import Figure, Report, Table, Text, slug
 
 __all__ = ["render_docx"]
@@ -214,14 +214,17 @@ def _table(doc, t: Table) -> None:
     size = 8 if ncol > 6 else 9
     numeric = numeric_columns(disp)
     portrait = _text_width_cm(False)
-    fitted, natural = column_widths_cm(disp, size, portrait, numeric=numeric)
+    heads = [h for _, h in header_groups(disp.columns)]
+    fitted, natural = column_widths_cm(disp, size, portrait, numeric=numeric, headers=heads)
     # landscape when the table cannot fit the portrait width, or only by wrapping text heavily
     landscape = t.orientation == "landscape" or (
         t.orientation == "auto"
         and (sum(fitted) > portrait + 1e-6 or natural > LANDSCAPE_ABOVE * portrait)
     )
     _orient(doc, landscape)
-    widths, _ = column_widths_cm(disp, size, _text_width_cm(landscape), numeric=numeric)
+    widths, _ = column_widths_cm(
+        disp, size, _text_width_cm(landscape), numeric=numeric, headers=heads
+    )
     _caption(doc, t.caption, ref=f"tbl_{slug(t.name)}"[:40])
     table = doc.add_table(rows=1, cols=ncol)
     table.autofit = False
@@ -236,10 +239,7 @@ def _table(doc, t: Table) -> None:
         insideV=("nil", 0),
     )
     font = Pt(size)
-    _row_flags(table.rows[0], header=True)
-    for cell, col, right in zip(table.rows[0].cells, disp.columns, numeric):
-        _cell_text(cell, str(col), font, bold=True, right=right)
-        _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 6))
+    _header(table, disp.columns, numeric, font)
     for rec in disp.itertuples(index=False):
         row = table.add_row()  # row by row: table.cell(i, j) is quadratic
         _row_flags(row, header=False)
@@ -254,6 +254,37 @@ def _table(doc, t: Table) -> None:
         p.paragraph_format.space_after = Pt(12)
     else:
         doc.add_paragraph()
+
+
+def _header(table, columns, numeric, font) -> None:
+    """The header row, or two when adjacent headers share a model name ("Clinical model: β"):
+    the name spans its columns (merged cells, a rule under it), the other headers span both
+    rows; every header row repeats on each page."""
+    groups = header_groups(columns)
+    top = table.rows[0]
+    _row_flags(top, header=True)
+    if all(g is None for g, _ in groups):
+        for cell, col, right in zip(top.cells, columns, numeric):
+            _cell_text(cell, str(col), font, bold=True, right=right)
+            _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 6))
+        return
+    sub = table.add_row()
+    _row_flags(sub, header=True)
+    i = 0
+    for g, k in group_runs(groups):
+        if g is None:
+            cell = top.cells[i].merge(sub.cells[i])
+            _cell_text(cell, groups[i][1], font, bold=True, right=numeric[i])
+            _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 6))
+        else:
+            cell = top.cells[i].merge(top.cells[i + k - 1]) if k > 1 else top.cells[i]
+            _cell_text(cell, g, font, bold=True)
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _borders(cell._tc.get_or_add_tcPr(), bottom=("single", 4))
+            for j in range(i, i + k):
+                _cell_text(sub.cells[j], groups[j][1], font, bold=True, right=numeric[j])
+                _borders(sub.cells[j]._tc.get_or_add_tcPr(), bottom=("single", 6))
+        i += k
 
 
 def _figure(doc, f: Figure, png: Path, width_cm: float) -> None:

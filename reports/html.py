@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .formatting import typeset
-from .layout import numeric_columns
+from .layout import group_runs, header_groups, numeric_columns
 from .model import Figure, Report, Table, Text, slug
 
 __all__ = ["render_html", "CSS"]
@@ -28,7 +28,8 @@ nav.toc a { color: var(--accent); text-decoration: none; display: block; }
           margin-left: .5rem; vertical-align: middle; font-weight: 600; }
 .status.failed { background: #fde2e1; color: #a50e0e; }
 .status.not-available { background: #eceff1; color: #455a64; }
-figure.table { margin: 1.75rem 0; }
+figure.table { margin: 1.75rem 0 1.75rem 50%; width: max-content; min-width: 100%;
+               max-width: calc(100vw - 2rem); transform: translateX(-50%); }
 .table-scroll { overflow-x: auto; max-width: 100%; }
 figure.table figcaption, figure.fig figcaption { font-size: .95rem; margin-bottom: .4rem; text-align: left; }
 figure.fig figcaption { margin-top: .4rem; }
@@ -39,6 +40,8 @@ table.three-line thead th { border-bottom: 1px solid var(--rule); text-align: le
 table.three-line td { padding: .25rem .7rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
 table.three-line td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.three-line th.num { text-align: right; }
+figure.table > figcaption, figure.table > .footnote { width: 0; min-width: 100%; }  /* wrap at the table */
+table.three-line thead th.span { text-align: center; padding-bottom: .15rem; }
 .footnote { font-size: .8rem; color: var(--muted); margin-top: .35rem; max-width: 900px; }
 figure.fig { margin: 1.75rem 0; }
 figure.fig img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -68,7 +71,7 @@ def _table(t: Table) -> str:
     disp = t.display()
     numeric = numeric_columns(disp)
     num = [' class="num"' if n else "" for n in numeric]
-    head = "".join(f"<th{c}>{html.escape(str(h))}</th>" for h, c in zip(disp.columns, num))
+    head = _head(disp.columns, num)
     rows = []
     for rec in disp.itertuples(index=False):
         cells = []
@@ -80,9 +83,30 @@ def _table(t: Table) -> str:
     foot = f'<div class="footnote">{html.escape(typeset(t.footnote))}</div>' if t.footnote else ""
     return (
         f'<figure class="table" id="{slug(t.name)}"><figcaption>{caption_html(t.caption)}</figcaption>'
-        f'<div class="table-scroll"><table class="three-line"><thead><tr>{head}</tr></thead>'
+        f'<div class="table-scroll"><table class="three-line"><thead>{head}</thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>{foot}</figure>"
     )
+
+
+def _head(columns, num: list[str]) -> str:
+    """The header row(s): model names span their columns above them (a second row) when
+    adjacent headers share a "Model: " prefix; other headers span both rows."""
+    groups = header_groups(columns)
+    if all(g is None for g, _ in groups):
+        return (
+            "<tr>"
+            + "".join(f"<th{c}>{html.escape(str(h))}</th>" for h, c in zip(columns, num))
+            + "</tr>"
+        )
+    top, i = [], 0
+    for g, k in group_runs(groups):
+        if g is None:
+            top.append(f'<th rowspan="2"{num[i]}>{html.escape(groups[i][1])}</th>')
+        else:
+            top.append(f'<th colspan="{k}" class="span">{html.escape(g)}</th>')
+        i += k
+    sub = [f"<th{c}>{html.escape(h)}</th>" for (g, h), c in zip(groups, num) if g is not None]
+    return f"<tr>{''.join(top)}</tr><tr>{''.join(sub)}</tr>"
 
 
 def _figure(f: Figure, png: Path) -> str:

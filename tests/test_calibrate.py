@@ -121,16 +121,17 @@ def test_calibration_plot_delegates_to_plots(fit):
     assert "Mean absolute error" in repr(cal)
 
 
-def test_calibrate_hands_a_cox_model_to_calibrate_cox_and_names_u():
+def test_calibrate_hands_a_cox_model_to_calibrate_cox_and_names_the_horizon():
     from _survival_data import r_data
 
     d = r_data("lung")[["time", "status", "age", "sex"]]
     cox = hs.coxph("Surv(time, status) ~ age + sex", d)
-    with pytest.raises(hs.InputError, match="give u"):
+    with pytest.raises(hs.InputError, match="give times"):
         hs.calibrate(cox)
-    via = hs.calibrate(cox, u=365, B=5, seed=1)
     direct = hs.calibrate_cox(cox, 365, B=5, seed=1)
-    pd.testing.assert_frame_equal(via.table, direct.table)
+    for kw in ({"times": 365}, {"u": 365}):  # u: rms's name, as an R user types it
+        via = hs.calibrate(cox, B=5, seed=1, **kw)
+        pd.testing.assert_frame_equal(via.table, direct.table)
     fit = birthwt_fit()
     with pytest.raises(hs.InputError, match="for Cox models"):
         hs.calibrate(fit, u=5)

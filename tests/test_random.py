@@ -20,9 +20,9 @@ def test_bootstrap_indices_repeat_with_the_seed_and_cover_the_rows():
     np.testing.assert_array_equal(a, np.random.default_rng(3).integers(0, 50, size=(20, 50)))
 
 
-@pytest.mark.parametrize("seed", [None, 1.5, "1", True])
-def test_a_missing_or_non_integer_seed_is_refused(seed):
-    with pytest.raises(InputError, match="seed: the bootstrap resamples"):
+@pytest.mark.parametrize("seed", [None, 1.5, "1", True, -1])
+def test_a_missing_negative_or_non_integer_seed_is_refused(seed):
+    with pytest.raises(InputError, match=r"seed: expected an integer >= 0 \(the bootstrap draws"):
         generator(seed)
     with pytest.raises(InputError, match="seed"):
         bootstrap_indices(10, 5, seed)

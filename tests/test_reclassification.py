@@ -113,3 +113,31 @@ def test_improve_prob_input_errors():
         improve_prob([0, 0, 0, 0], old, new)
     with pytest.raises(InputError, match="length"):
         improve_prob(y, old, new[:3])
+
+
+@pytest.mark.r
+def test_identical_models_give_na_z_and_p_with_a_warning_as_hmisc():
+    """Two models with the same predicted risks: every SE is 0; Hmisc's z = 0 / 0 is NaN."""
+    from hccstats.rbridge import run
+
+    y, old, _ = _risks()
+    with pytest.warns(hs.UndefinedStatisticWarning, match="SE = 0"):
+        res = improve_prob(y, old, old.copy())
+    tab = res.table.set_index("index")
+    assert (tab["estimate"] == 0).all() and (tab["se"] == 0).all()
+    assert tab["z"].isna().all() and tab["p_value"].isna().all()
+    assert tab.loc["IDI", "note"].startswith("SE = 0")
+    r = run(R_IMPROVE, x1=old, x2=old.copy(), y=y.astype(float))
+    assert np.isnan(r["tab"][:, 2]).all() and np.isnan(r["tab"][:, 3]).all()  # R: NaN too
+
+
+def test_a_single_event_gives_na_idi_p_with_a_warning():
+    """var() of one event's change is undefined (R: NA): the IDI's SE, z and p are NA."""
+    y, old, new = _risks()
+    y = np.zeros_like(y)
+    y[int(np.argmax(new))] = 1
+    with pytest.warns(hs.UndefinedStatisticWarning, match="SE undefined"):
+        res = improve_prob(y, old, new)
+    idi = res["IDI"]
+    assert np.isfinite(idi["estimate"]) and np.isnan(idi["se"]) and np.isnan(idi["p_value"])
+    assert res["NRI"]["note"] == ""

@@ -126,7 +126,14 @@ def test_force_replaces_only_a_folder_a_report_wrote(tmp_path):
         ("{alpha: 5}", "analysis.alpha: expected a number > 0 and < 1, got 5"),
         ("{firth: yes please}", "analysis.firth: expected true or false"),
         ("{ordinal_as: ranks}", "analysis.ordinal_as: expected one of numeric, factor"),
-        ("{clinical_candidates: [age, weight]}", "not declared under variables: ['weight']"),
+        (
+            "{clinical_candidates: [age, weight]}",
+            "analysis.clinical_candidates: 'weight' is not declared under variables:",
+        ),
+        (
+            "{models: {M: [age, 'log(weight + 1)']}}",
+            "analysis.models: model 'M': term 'log(weight + 1)': 'weight' is not declared",
+        ),
     ],
 )
 def test_bad_analysis_keys_exit_2_with_one_line(birthwt, tmp_path, analysis, says):
@@ -161,6 +168,119 @@ def test_long_name_and_unknown_template_placeholder_exit_2_before_the_run(birthw
     proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"))
     line = _one_line(proc)
     assert proc.returncode == 2 and "images.phases.AP" in line and "{phase}" in line, line
+    assert not (tmp_path / "out").exists()
+
+
+# --- study-file mistakes found at load, never mid-run -----------------------------------------
+
+RANDOM_SPLIT = "split: {method: random, ratio: 0.7, stratify: true, seed: 7}"
+SURVIVAL = "survival: {time: months, event: event, horizon: 12}\n"
+MONTHS = "  months: {type: continuous, label: Follow-up, unit: months}\n"
+
+
+def _with_survival(d: pd.DataFrame) -> pd.DataFrame:
+    return d.assign(months=1.0 + np.arange(len(d)) % 40, event=d["low"])
+
+
+def _write_cp1252(folder: Path) -> None:
+    """The clinical table as a spreadsheet program on Windows saves it (Windows-1252)."""
+    path = folder / "clinical.csv"
+    text = path.read_text(encoding="utf-8").replace(",other,", ",autre é,")
+    path.write_bytes(text.encode("cp1252"))
+
+
+#: (change of the study file's text, change of the clinical table, file change, the message)
+LOAD_MISTAKES = {
+    "a model given twice": (
+        lambda t: (
+            t + "analysis:\n  models:\n    Prespecified: [age, lwt]\n    Prespecified: [smoke]\n"
+        ),
+        None,
+        None,
+        "study.yaml: analysis.models.Prespecified: key 'Prespecified' given twice (lines 17 "
+        "and 18)",  # STUDY_YAML has 14 lines, then analysis: and models:
+    ),
+    "entry above removal": (
+        lambda t: t + "analysis: {B: 20, entry: 0.2, removal: 0.1}\n",
+        None,
+        None,
+        "study.yaml: analysis.entry: entry p 0.2 is above removal p 0.1",
+    ),
+    "a model named like a stepwise one": (
+        lambda t: t + "analysis: {B: 20, models: {Clinical model: [age, lwt]}}\n",
+        None,
+        None,
+        "study.yaml: analysis.models: 'Clinical model' is the report's name of its stepwise",
+    ),
+    "a grid of 60,001 thresholds": (
+        lambda t: t + "analysis: {B: 20, dca_thresholds: {by: 0.00001}}\n",
+        None,
+        None,
+        "study.yaml: analysis.dca_thresholds: by 1e-05 gives 60,001 thresholds from 0 to 0.6;"
+        " at most 1,000",
+    ),
+    "a negative seed": (
+        lambda t: t.replace("seed: 7\n", "seed: -2\n"),
+        None,
+        None,
+        "study.yaml: seed: expected an integer >= 0",
+    ),
+    "a horizon beyond follow-up": (
+        lambda t: t + SURVIVAL.replace("12", "60"),
+        _with_survival,
+        None,
+        "clinical.csv: survival.horizon 60 lies beyond the last follow-up time of the "
+        "training set (40 in column 'months')",
+    ),
+    "the survival time as a candidate": (
+        lambda t: t + MONTHS + SURVIVAL + "analysis: {B: 20, clinical_candidates: [age, months]}\n",
+        _with_survival,
+        None,
+        "study.yaml: analysis.clinical_candidates: 'months' is the survival time",
+    ),
+    "a validation set without events": (
+        lambda t: t.replace(RANDOM_SPLIT, "split: {column: cohort, training: a, validation: b}"),
+        lambda d: d.assign(cohort=np.where((d["low"] == 0) & (d.index % 3 == 0), "b", "a")),
+        None,
+        "clinical.csv: column 'low': the validation set (",
+    ),
+    "a Windows-1252 table": (None, None, _write_cp1252, "clinical.csv: line "),
+    "two columns of one name": (
+        None,
+        lambda d: d.rename(columns={"lwt": "age"}),
+        None,
+        "clinical.csv: column 'age' appears twice in the header (columns 2 and 3)",
+    ),
+    "a header without rows": (
+        None,
+        lambda d: d.iloc[:0],
+        None,
+        "clinical.csv: the clinical table has a header but no rows",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LOAD_MISTAKES))
+def test_study_file_mistakes_exit_2_at_load(birthwt, tmp_path, case):
+    """Each a one-line error and exit 2 before --out is made: never a partial report (3)."""
+    edit_text, edit_table, edit_file, says = LOAD_MISTAKES[case]
+    text = edit_text(STUDY_YAML) if edit_text else STUDY_YAML + FAST
+    cfg = _study(tmp_path / "s", edit_table(birthwt) if edit_table else birthwt, text)
+    if edit_file:
+        edit_file(cfg.parent)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--no-r", "--quiet")
+    line = _one_line(proc)
+    assert proc.returncode == 2 and line.startswith("error: " + says), line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "abc"])
+def test_a_negative_or_non_integer_seed_flag_exits_2_with_one_line(birthwt, tmp_path, seed):
+    cfg = _study(tmp_path / "s", birthwt)
+    proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--seed", seed)
+    line = _one_line(proc)
+    assert proc.returncode == 2 and line.startswith("error: --seed: expected an integer >= 0")
+    assert line.endswith(f"got {seed if seed == '-1' else repr(seed)}"), line
     assert not (tmp_path / "out").exists()
 
 

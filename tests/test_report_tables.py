@@ -103,27 +103,38 @@ def colon(colon_study, tmp_path_factory) -> Path:
 
 
 class _Tables(HTMLParser):
-    """Every <table> of report.html as rows of cell texts, with the caption before it."""
+    """Every <table> of report.html as (header cells, body rows); a header cell is (text,
+    colspan, rowspan), so a model name spanning its columns reads back as "Model: β"."""
 
     def __init__(self):
         super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row, self._cell = None, None
+        self.tables: list[tuple[list, list]] = []
+        self._row, self._cell, self._span, self._in_head = None, None, (1, 1), False
 
     def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
         if tag == "table":
-            self.tables.append([])
+            self.tables.append(([], []))
+        elif tag == "thead":
+            self._in_head = True
         elif tag == "tr":
             self._row = []
         elif tag in ("td", "th"):
             self._cell = []
+            self._span = (int(a.get("colspan", 1)), int(a.get("rowspan", 1)))
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell).strip())
+            self._row.append(("".join(self._cell).strip(), *self._span))
             self._cell = None
+        elif tag == "thead":
+            self._in_head = False
         elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
+            head, body = self.tables[-1]
+            if self._in_head:
+                head.append(self._row)
+            else:
+                body.append([c[0] for c in self._row])
             self._row = None
 
     def handle_data(self, data):
@@ -131,11 +142,21 @@ class _Tables(HTMLParser):
             self._cell.append(data)
 
 
+def _columns(head: list) -> list[str]:
+    if len(head) == 1:
+        return [c[0] for c in head[0]]
+    subs = iter(c[0] for c in head[1])
+    out = []
+    for text, colspan, rowspan in head[0]:
+        out += [text] if rowspan == 2 else [f"{text}: {next(subs)}" for _ in range(colspan)]
+    return out
+
+
 def html_tables(report: Path) -> list[pd.DataFrame]:
     page = _Tables()
     html = (report / "report.html").read_text(encoding="utf-8")
     page.feed(html)
-    return [pd.DataFrame(t[1:], columns=t[0]) for t in page.tables if t]
+    return [pd.DataFrame(body, columns=_columns(head)) for head, body in page.tables if head]
 
 
 def html_table(report: Path, first_column: str, must_have: str) -> pd.DataFrame:
@@ -363,6 +384,7 @@ analysis:
   selection: backward_lr
   models:
     Prespecified: [age, nodes, rx, obstruct]
+    Terms: ["rcs(age, 4)", "log(nodes + 1)", "rx * sex", extent]
   bootstrap: {B: 200, seed: 5}
   dca_thresholds: {from: 0, to: 0.5, by: 0.05}
   per: {age: 10}
@@ -386,7 +408,7 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     res = json.loads((prespecified / "results.json").read_text())
     check = pd.read_csv(prespecified / "r_check.csv")
     assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
-    assert list(res["models"]) == ["Clinical model", "Prespecified"]
+    assert list(res["models"]) == ["Clinical model", "Prespecified", "Terms"]
     model = res["models"]["Prespecified"]
     assert model["selection"] == "prespecified" and model["steps"] is None
     # methods.md names the seed the bootstrap used, and where it came from
@@ -436,7 +458,8 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     # two models: a DeLong column, on the patients both have
     t4 = html_table(prespecified, "Model", "AUC (95% CI)")
     assert "p value" in t4.columns and "Ref" in set(t4["p value"])
-    assert check["quantity"].str.startswith("DeLong p, Clinical model vs Prespecified").any()
+    delong = check.loc[check["quantity"].str.startswith("DeLong p, "), "quantity"]
+    assert delong.str.contains("Prespecified", regex=False).any()
 
 
 def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecified, colon_study):
@@ -466,3 +489,40 @@ def test_methods_name_procedures_properly_and_only_the_software_used(colon):
     assert "SPSS Backward: LR" in text or "SPSS Forward: LR" in text
     assert "spss" not in text
     assert "torch" not in text and "rpy2" in text
+
+
+@pytest.mark.r
+def test_model_with_terms_in_the_report_against_lrm_anova_and_rms(prespecified, colon_study):
+    """analysis.models with rcs, log and an interaction: the fit is hs.lrm's on the model's
+    patients, its anova() in results.json is hs.anova's, and the R cross-check (rms::lrm and
+    anova() on the same patients) agrees on every coefficient and Wald statistic."""
+    import hccstats as hs
+
+    res = json.loads((prespecified / "results.json").read_text())
+    model = res["models"]["Terms"]
+    assert model["formula"] == "status ~ rcs(age, 4) + log(nodes + 1) + rx * sex + extent"
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"].copy()
+    train["extent"] = train["extent"].cat.codes.replace(-1, np.nan).astype(float) + 1
+    fit = hs.lrm(model["formula"], train, nan_policy="omit")
+    assert model["coef"] == pytest.approx(fit.coef.to_dict(), rel=1e-10)
+    got = pd.DataFrame(model["anova"])
+    ref = hs.anova(fit).to_frame()
+    assert got["row"].tolist() == ref["row"].tolist()
+    np.testing.assert_allclose(got["statistic"], ref["statistic"], rtol=1e-10)
+    check = pd.read_csv(prespecified / "r_check.csv")
+    mine = check[check["quantity"].str.startswith("Terms: ")]
+    assert (
+        mine["quantity"].str.contains("anova χ², TOTAL NONLINEAR + INTERACTION", regex=False).any()
+    )
+    assert mine["quantity"].str.contains("β, age''", regex=False).any()
+    assert mine["agree"].all(), mine.loc[~mine["agree"], ["quantity", "hccstats", "r"]]
+    t3 = set(html_table(prespecified, "Variable", "β")["Variable"])
+    assert {"Age (years) (restricted cubic spline, 4 knots)", "Age (years)''"} <= {
+        v.strip() for v in t3
+    }
+    assert "log(Positive lymph nodes + 1)" in t3 and "Treatment × Sex" in t3
+    anova_table = html_table(prespecified, "Factor", "χ²")
+    assert {"Treatment (with its interactions)", "Treatment × Sex", "TOTAL"} <= set(
+        anova_table["Factor"]
+    )

@@ -43,7 +43,7 @@ def test_survival_schema_errors(study, change, message):
     "col, value, message",
     [
         ("recurred", "2", "expected 0 (censored) or 1 (event) at row 2"),
-        ("months_to_recurrence", "-1", "expected a time >= 0 at row 2"),
+        ("months_to_recurrence", "-1", "expected a finite time >= 0 at row 2"),
         ("months_to_recurrence", "", "missing at row 2"),
         ("recurred", "yes", "not a number at row 2"),
     ],

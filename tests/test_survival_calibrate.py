@@ -15,6 +15,18 @@ from tests._survival_data import r_data
 
 REF = Path(__file__).parent / "reference" / "survival"
 U = 365.0
+# the columns of R's calibrate object: mean.predicted, KM, KM.corrected, index.orig, training,
+# test, mean.optimism, std.err
+COLUMNS = [
+    "predicted",
+    "observed",
+    "observed_corrected",
+    "index_orig",
+    "training",
+    "test",
+    "optimism",
+    "std_err",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +55,7 @@ def test_calibrate_on_r_resamples_against_live_rms(fit):
             unclass(cal)[, c("mean.predicted", "KM", "KM.corrected", "index.orig", "training",
                              "test", "mean.optimism", "std.err")]"""
         )
-    cols = [
-        "predicted",
-        "observed",
-        "observed_corrected",
-        "index_orig",
-        "training",
-        "test",
-        "optimism",
-        "std_err",
-    ]
-    np.testing.assert_allclose(cal.table[cols].to_numpy(), r, atol=1e-3)
+    np.testing.assert_allclose(cal.table[COLUMNS].to_numpy(), r, atol=1e-3)
     assert cal.n_failed == 0 and cal.B == 30
 
 
@@ -79,7 +81,47 @@ def test_calibrate_is_reproducible_and_checks_input(fit):
     assert a.table["n"].sum() == fit.n
     with pytest.raises(InputError, match="seed"):
         calibrate(fit, U, B=20)
-    with pytest.raises(InputError, match="u:"):
+    with pytest.raises(InputError, match="times: .* after the last follow-up"):
         calibrate(fit, 1e6, seed=1)
     with pytest.raises(InputError, match="CoxFit"):
         calibrate(object(), U, seed=1)
+
+
+@pytest.mark.r
+def test_calibrate_with_the_horizon_at_the_last_follow_up_against_live_rms():
+    # lung cut at u = 365 days: everyone event-free then is censored at 365, the last time
+    # (administrative censoring at the horizon). rms::calibrate(cph, u = 365) runs; so does
+    # calibrate(times=365), on the same 30 resamples. The original cph at eps = 1e-11; the
+    # refits inside calibrate.cph stop at rms's eps = 1e-4, which moves the table by ~1e-5.
+    from hccstats.rbridge import run
+    from hccstats.rbridge.rms_validation import bootstrap_indices_r
+    from tests._survival_data import lung
+
+    d = lung()
+    d["death"] = np.where(d["time"] > U, 0, d["death"])
+    d["time"] = np.minimum(d["time"], U)
+    cut = coxph("Surv(time, death) ~ age + sex + ph_ecog", d)
+    assert cut.time.max() == U
+    cal = calibrate(cut, times=U, m=50, resamples=bootstrap_indices_r(cut.n, 30, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # groupkm: "one interval had < 2 observations"
+        r = run(
+            """suppressPackageStartupMessages(library(rms))
+            options(datadist = NULL)
+            f <- cph(Surv(time, death) ~ age + sex + ph_ecog, data = d, x = TRUE, y = TRUE,
+                     surv = TRUE, time.inc = 365, eps = 1e-11, tol = 1e-13)
+            set.seed(3)
+            invisible(capture.output(cal <- calibrate(f, cmethod = "KM", u = 365, m = 50, B = 30)))
+            unclass(cal)[, c("mean.predicted", "KM", "KM.corrected", "index.orig", "training",
+                             "test", "mean.optimism", "std.err")]""",
+            d=d[["time", "death", "age", "sex", "ph_ecog"]],
+        )
+    np.testing.assert_allclose(cal.table[COLUMNS].to_numpy(), r, atol=1e-4)
+    assert cal.times == cal.u == U
+
+
+def test_calibrate_old_keyword_u_warns(fit):
+    with pytest.warns(DeprecationWarning, match="u= is deprecated"):
+        a = calibrate(fit, u=U, m=50, B=5, seed=1)
+    b = calibrate(fit, times=U, m=50, B=5, seed=1)
+    pd.testing.assert_frame_equal(a.table, b.table)

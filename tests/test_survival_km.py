@@ -144,7 +144,9 @@ def test_concordance_of_a_score_against_r_survival(reverse):
     from hccstats.rbridge import run
 
     lung = r_data("lung").dropna(subset=["ph_karno"])
-    c = hs.concordance(time=lung["time"], event=lung["status"], x=lung["ph_karno"], reverse=reverse)
+    c = hs.concordance(
+        time=lung["time"], event=lung["status"], score=lung["ph_karno"], reverse=reverse
+    )
     r = run(
         """suppressPackageStartupMessages(library(survival))
         cc <- concordance(Surv(time, status) ~ ph.karno, data = lung, reverse = reverse)
@@ -168,7 +170,7 @@ def test_concordance_of_a_fit_equals_concordance_of_its_linear_predictor():
     )
     fit = hs.coxph("Surv(t, e) ~ x", d)
     a = hs.concordance(fit)
-    b = hs.concordance(time=d["t"], event=d["e"], x=fit.linear_predictors, reverse=True)
+    b = hs.concordance(time=d["t"], event=d["e"], score=fit.linear_predictors, reverse=True)
     assert a.concordance == b.concordance and a.se == b.se
 
 

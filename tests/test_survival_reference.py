@@ -111,9 +111,9 @@ def test_concordance_is_invariant_to_monotone_maps_and_flips_with_reverse(data):
     t, e, x = data
     if e.sum() == 0:
         return
-    a = hs.concordance(time=t, event=e, x=x)
-    b = hs.concordance(time=t, event=e, x=np.exp(x / 2.0) + 7.0)
-    r = hs.concordance(time=t, event=e, x=x, reverse=True)
+    a = hs.concordance(time=t, event=e, score=x)
+    b = hs.concordance(time=t, event=e, score=np.exp(x / 2.0) + 7.0)
+    r = hs.concordance(time=t, event=e, score=x, reverse=True)
     if np.isnan(a.concordance):
         return
     assert a.concordance == pytest.approx(b.concordance) and a.se == pytest.approx(b.se)

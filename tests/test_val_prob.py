@@ -121,7 +121,24 @@ def test_hosmer_lemeshow_with_tied_risks_against_live_r():
     exp = hosmer_lemeshow_r(y, p)
     got = hosmer_lemeshow(y, p)
     assert got.statistic == pytest.approx(exp["statistic"], abs=TOL)
-    assert got.df == exp["df"]
+    # hoslem.test's df is g - 2 = 8 whatever the number of groups tied risks leave (here 5)
+    assert got.extra["groups"] < 10 and got.df == exp["df"] == 8
+    assert got.p_value == pytest.approx(exp["p_value"], abs=TOL)
+
+
+@pytest.mark.r
+def test_hosmer_lemeshow_empty_group_is_nan_as_hoslem_test():
+    """Four distinct risks: the interpolated deciles leave two groups empty (E = 0); R's
+    hoslem.test transcription gives NaN, hccstats nan with a typed warning and a note."""
+    from hccstats.rbridge.rms_validation import hosmer_lemeshow_r
+
+    p = np.repeat([0.1, 0.2, 0.5, 0.8], 3)
+    y = np.array([0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0])
+    exp = hosmer_lemeshow_r(y, p)
+    with pytest.warns(hs.UndefinedStatisticWarning, match="risk groups empty"):
+        got = hosmer_lemeshow(y, p)
+    assert np.isnan(exp["statistic"]) and np.isnan(got.statistic) and np.isnan(got.p_value)
+    assert got.df == exp["df"] == 8 and "2 of the 6 risk groups empty" in got.extra["note"]
 
 
 @pytest.mark.parametrize("case", ["birthwt", "asah"])

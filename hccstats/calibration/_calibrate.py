@@ -108,6 +108,7 @@ def calibrate(
     n_jobs: int | None = 1,
     resamples=None,
     progress: bool = False,
+    times: float | None = None,
     u: float | None = None,
 ):
     """Bootstrap overfitting-corrected calibration curve, as ``rms::calibrate(fit, B=B)``.
@@ -127,9 +128,9 @@ def calibrate(
         Bootstrap resamples (the study: 1000).
     seed : int
         Seed of the resampling (``numpy.random.default_rng``); required.
-    u : float, optional
-        For a Cox model only (as ``rms::calibrate(cph, u = ...)``): a ``CoxFit`` is handed to
-        :func:`hccstats.calibrate_cox` with this horizon, ``B``, ``seed`` and ``resamples``.
+    times : float, optional
+        For a Cox model only: a ``CoxFit`` is handed to :func:`hccstats.calibrate_cox` with this
+        horizon (rms's ``u``, also accepted as ``u=``), ``B``, ``seed`` and ``resamples``.
     predy : array-like, optional
         Grid of predicted risks; default rms's: 50 points from the 5th smallest to the 5th
         largest predicted risk.
@@ -154,18 +155,19 @@ def calibrate(
     >>> round(cal.mean_abs_error, 3)
     0.016
     """
+    horizon = times if u is None else u
     if _is_cox(fit):
-        if u is None:
+        if horizon is None:
             raise InputError(
-                "calibrate: a Cox model is calibrated at a horizon: give u (as rms's "
-                "calibrate(cph, u = ...)), e.g. hs.calibrate(fit, u=5, B=200, seed=1)"
+                "calibrate: a Cox model is calibrated at a horizon: give times (rms's u), "
+                "e.g. hs.calibrate(fit, times=5, B=200, seed=1)"
             )
         from ..survival import calibrate_cox
 
-        return calibrate_cox(fit, u, B=B, seed=seed, resamples=resamples)
-    if u is not None:
+        return calibrate_cox(fit, horizon, B=B, seed=seed, resamples=resamples)
+    if horizon is not None:
         raise InputError(
-            "calibrate: u (a horizon) is for Cox models (hccstats.calibrate_cox); "
+            "calibrate: a horizon (times, rms's u) is for Cox models (hccstats.calibrate_cox); "
             f"this is a {type(fit).__name__}"
         )
     X, y, coef = fit_arrays(fit)

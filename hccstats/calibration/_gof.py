@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from .._errors import InputError
+from .._errors import InputError, UndefinedStatisticWarning
 from .._results import TestResult
 from .._validation import as_binary, check_same_length
 from ._val_prob import check_risk
@@ -17,11 +19,15 @@ __all__ = ["hosmer_lemeshow", "le_cessie"]
 def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
     """Hosmer–Lemeshow goodness-of-fit test over ``g`` groups of predicted risk.
 
-    Grouping rule (that of ``ResourceSelection::hoslem.test``): cut points are the sample
-    quantiles ``quantile(risk, seq(0, 1, 1/g))`` (R's default type 7), duplicated cut points
-    are dropped, and ``cut(risk, breaks, include.lowest = TRUE)`` forms the groups
-    (right-closed intervals). The statistic sums ``(O - E)^2 / E`` over events and non-events
-    of every group and is referred to chi-square with ``groups - 2`` degrees of freedom.
+    As ``ResourceSelection::hoslem.test(y, risk, g)`` (version 0.3-5): cut points are the
+    sample quantiles ``unique(quantile(risk, seq(0, 1, 1/g)))`` (R's default type 7; tied
+    cut points are merged), ``cut(risk, breaks, include.lowest = TRUE)`` forms the groups
+    (right-closed intervals), the statistic sums ``(O - E)^2 / E`` over events and non-events
+    of every group and is referred to chi-square with ``g - 2`` degrees of freedom, whatever
+    the number of groups tied risks leave (Hosmer & Lemeshow, Applied Logistic Regression,
+    2nd ed., section 5.2.2; hoslem.test's ``PARAMETER <- g - 2``). A group left empty by tied
+    risks has ``E = 0``: the statistic is undefined there (hoslem.test gives NaN), so it is
+    nan with an :class:`~hccstats.UndefinedStatisticWarning`.
 
     Parameters
     ----------
@@ -35,8 +41,9 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
     Returns
     -------
     TestResult
-        ``statistic``, ``p_value``, ``df``; ``extra["table"]`` is the DataFrame of groups
-        (``group, n, observed, expected, observed_nonevents, expected_nonevents``).
+        ``statistic``, ``p_value``, ``df`` (``g - 2``); ``extra["table"]`` is the DataFrame of
+        groups (``group, n, observed, expected, observed_nonevents, expected_nonevents``),
+        ``extra["groups"]`` their number, ``extra["note"]`` why the statistic is nan ("" else).
 
     Examples
     --------
@@ -63,26 +70,34 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
     o1 = np.bincount(grp, weights=yb, minlength=k)
     e1 = np.bincount(grp, weights=p, minlength=k)
     o0, e0 = n - o1, n - e1
-    keep = n > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = float(np.sum(((o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0)[keep]))
-    df = int(keep.sum()) - 2
+    df = int(g) - 2
+    note = ""
+    if np.any(n == 0):
+        note = (
+            f"{int(np.sum(n == 0))} of the {k} risk groups empty (tied predicted risks): "
+            "the Hosmer-Lemeshow statistic is undefined"
+        )
+        warnings.warn(note, UndefinedStatisticWarning, stacklevel=2)
+        stat = float("nan")
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):  # E = 0 with O = 0: R's NaN
+            stat = float(np.sum((o1 - e1) ** 2 / e1 + (o0 - e0) ** 2 / e0))
     table = pd.DataFrame(
         {
-            "group": np.arange(1, k + 1)[keep],
-            "n": n[keep],
-            "observed": o1[keep],
-            "expected": e1[keep],
-            "observed_nonevents": o0[keep],
-            "expected_nonevents": e0[keep],
+            "group": np.arange(1, k + 1),
+            "n": n,
+            "observed": o1,
+            "expected": e1,
+            "observed_nonevents": o0,
+            "expected_nonevents": e0,
         }
     )
     return TestResult(
         statistic=stat,
-        p_value=float(chi2.sf(stat, df)) if df > 0 else float("nan"),
+        p_value=float(chi2.sf(stat, df)) if np.isfinite(stat) else float("nan"),
         method="Hosmer and Lemeshow goodness of fit (GOF) test",
         df=float(df),
-        extra={"table": table, "groups": int(keep.sum())},
+        extra={"table": table, "groups": k, "note": note},
     )
 
 
@@ -140,10 +155,18 @@ def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
     res = (d - Xd @ beta) * sw
     sd = float(np.sqrt(np.sum(res**2)))
     ev = float(np.sum(wt))
-    z = (sse - ev) / sd
+    if not sd > 0:  # fitted risks all 0 or 1, or 1 - 2p in the span of the design
+        warnings.warn(
+            "le Cessie-van Houwelingen: SD of the sum of squares is 0; z and p undefined",
+            UndefinedStatisticWarning,
+            stacklevel=2,
+        )
+        z = float("nan")
+    else:
+        z = (sse - ev) / sd
     return TestResult(
         statistic=float(z),
-        p_value=float(2 * norm.cdf(-abs(z))),
+        p_value=float(2 * norm.cdf(-abs(z))) if np.isfinite(z) else float("nan"),
         method="le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares test",
         extra={"sse": sse, "expected": ev, "sd": sd},
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import InputError
+from .._validation import check_seed
 from ._cohort import make_patients
 from ._readers import make_readings, true_features
 from ._yaml import study_yaml
@@ -92,8 +93,7 @@ def make_study(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 20:
         raise InputError(f"n: expected an integer of at least 20, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputError(f"seed: expected an integer, got {seed!r}")
+    seed = check_seed(seed, "the demo cohort")
     n_excluded = int(round(0.06 * n)) if n_excluded is None else int(n_excluded)
     if n_excluded < 0:
         raise InputError(f"n_excluded: expected a non-negative integer, got {n_excluded!r}")

@@ -8,6 +8,7 @@ from ._lrm import LogisticFit, lrm
 from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
 from ._separation import Separation, detect_separation
 from ._stepwise import Selection, Stepwise, candidate_blocks, forward_lr, select_forward
+from ._terms import factor, pol, rms_column_names
 from ._univariate import Univariate, univariate
 from ._vif import VIF, vif
 
@@ -34,4 +35,7 @@ __all__ = [
     "rcs_knots",
     "rcs_basis",
     "spline_knots",
+    "pol",
+    "factor",
+    "rms_column_names",
 ]

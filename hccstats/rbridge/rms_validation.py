@@ -84,16 +84,16 @@ def le_cessie_r(fit=None, *, X=None, y_true=None) -> pd.Series:
 
 
 def hosmer_lemeshow_r(y_true, risk, g: int = 10) -> dict:
-    """Hosmer–Lemeshow test in base R, grouped as ``ResourceSelection::hoslem.test``
-    (``cut(p, unique(quantile(p, 0:g/g)), include.lowest = TRUE)``)."""
+    """``ResourceSelection::hoslem.test(y, p, g)`` (version 0.3-5) written out in base R (the
+    package is not in Debian): groups ``cut(p, unique(quantile(p, 0:g/g)), include.lowest =
+    TRUE)``, ``sum((O - E)^2 / E)`` over events and non-events, ``g - 2`` degrees of freedom."""
     code = """
-    grp <- cut(p, breaks = unique(quantile(p, probs = seq(0, 1, 1/g))), include.lowest = TRUE)
-    obs <- xtabs(cbind(1 - y, y) ~ grp)
-    expct <- xtabs(cbind(1 - p, p) ~ grp)
-    keep <- rowSums(obs) > 0
-    chisq <- sum(((obs - expct)^2 / expct)[keep, ])
-    df <- sum(keep) - 2
-    list(statistic = chisq, df = df, p_value = 1 - pchisq(chisq, df))
+    qq <- unique(quantile(p, probs = seq(0, 1, 1/g)))
+    cutyhat <- cut(p, breaks = qq, include.lowest = TRUE)
+    observed <- xtabs(cbind(y0 = 1 - y, y1 = y) ~ cutyhat)
+    expected <- xtabs(cbind(yhat0 = 1 - p, yhat1 = p) ~ cutyhat)
+    chisq <- sum((observed - expected)^2 / expected)
+    list(statistic = chisq, df = g - 2, p_value = 1 - pchisq(chisq, g - 2))
     """
     return run(code, p=np.asarray(risk, float), y=np.asarray(y_true, float), g=int(g))
 

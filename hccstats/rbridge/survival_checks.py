@@ -18,22 +18,22 @@ from .report_checks import r_frame, r_rhs
 __all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
 
 # timeROC's IPCW estimator (Blanche 2013, weighting = "marginal") in plain R: cases T < t with
-# an event, weighted 1 / G(T-); controls T > t; G = Kaplan-Meier of the censoring times.
+# an event, weighted 1 / G(T-); controls event-free at t (T > t, or censored at t: timeROC's
+# T > t unless someone is censored exactly at t), weighted 1 / G(t-); G = Kaplan-Meier of the
+# censoring times.
 # Columns: AUC, cumulative incidence, event-free share, cases, controls (one row per time).
 R_TD_AUC = """
 suppressMessages(library(survival))
 G <- survfit(Surv(time, 1 - event) ~ 1)
 G_left <- function(x) vapply(x, function(xi) {
   k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
-G_at <- function(x) vapply(x, function(xi) {
-  k <- sum(G$time <= xi); if (k == 0) 1 else G$surv[k] }, 0)
 n <- length(time)
 t(vapply(times, function(t) {
   cs <- time < t & event == 1
-  ct <- time > t
+  ct <- time > t | (time == t & event == 0)
   w <- 1 / G_left(time[cs])
   cmp <- outer(marker[cs], marker[ct], function(a, b) (a > b) + 0.5 * (a == b))
-  c(sum(w * rowSums(cmp)) / (sum(w) * sum(ct)), sum(w) / n, sum(ct) / (G_at(t) * n),
+  c(sum(w * rowSums(cmp)) / (sum(w) * sum(ct)), sum(w) / n, sum(ct) / (G_left(t) * n),
     sum(cs), sum(ct))
 }, numeric(5)))
 """

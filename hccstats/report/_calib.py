@@ -25,8 +25,14 @@ __all__ = [
     "internal_validation_rows",
     "repeatable",
     "selection_text",
+    "resamples_text",
+    "validation_failures",
     "VALIDATE_INDICES",
+    "VALIDATE_FAILED_WARN",
 ]
+
+#: internal validation failing above this share of its resamples is warned about
+VALIDATE_FAILED_WARN = 0.05
 
 #: rms::validate rows shown, with the report's names
 VALIDATE_INDICES = {
@@ -79,19 +85,33 @@ def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> 
                 "confint.default(glm(y ~ qlogis(p), binomial))",
                 lambda key=key: float(_rcheck.recalibration(y, risk)[key.replace("_ci_", "_")]),
             )
+    if np.unique(risk).size < 2:  # one risk for all: no groups, in R neither (cut fails)
+        return
     ctx.check(
         "performance",
         f"Hosmer-Lemeshow p, {model}, {part}",
         row["hl_p"],
-        "Hosmer-Lemeshow, 10 groups (ResourceSelection::hoslem.test's grouping) in base R",
+        "ResourceSelection::hoslem.test(y, p, g = 10) written out in base R (g - 2 df)",
         lambda: _rcheck.hosmer_lemeshow_p(y, risk),
     )
+
+
+def _hl_p(y: np.ndarray, risk: np.ndarray) -> float:
+    """The Hosmer-Lemeshow p; nan (NA in the table) where it is undefined: tied risks leaving
+    a decile empty, or one predicted risk for every patient (no groups to form)."""
+    from hccstats._errors import InputError
+    from hccstats.calibration import hosmer_lemeshow
+
+    try:
+        return hosmer_lemeshow(y, risk).p_value
+    except InputError:  # constant risk: the groups cannot be formed
+        return float("nan")
 
 
 def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
     """One row per set: n, events, val.prob indices with CIs, HL p, le Cessie p (training only)."""
     from hccstats import val_prob
-    from hccstats.calibration import hosmer_lemeshow, le_cessie
+    from hccstats.calibration import le_cessie
 
     rows = []
     for part in ("training", "validation"):
@@ -110,7 +130,7 @@ def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
             "emax": v.emax,
             "s_z": v.s_z,
             "s_p": v.s_p,
-            "hl_p": hosmer_lemeshow(yy, p).p_value,
+            "hl_p": _hl_p(yy, p),
             "le_cessie_p": le_cessie(fit).p_value if part == "training" else np.nan,
             "intercept_ci_low": np.nan,
             "intercept_ci_high": np.nan,
@@ -196,3 +216,39 @@ def selection_text(frequencies: dict) -> str:
         f"{model}: " + ", ".join(f"{k} {float(f):.2f}" for k, f in freq.items())
         for model, freq in frequencies.items()
     )
+
+
+def _per_model(iv: pd.DataFrame) -> pd.DataFrame:
+    """One row per model of the internal-validation rows: B drawn, refits failed, used."""
+    if not len(iv):
+        return pd.DataFrame(columns=["model", "B", "n_failed", "used"])
+    per = iv.drop_duplicates("model")[["model", "B", "n_failed"]].reset_index(drop=True)
+    per["used"] = per["B"] - per["n_failed"]
+    return per
+
+
+def resamples_text(iv: pd.DataFrame) -> str:
+    """ "B = 1000 drawn; used (failed refits): Clinical model 934 (66), DL model 1000 (0)"."""
+    per = _per_model(iv)
+    if not len(per):
+        return ""
+    drawn = ", ".join(dict.fromkeys(f"{int(b)}" for b in per["B"]))
+    return f"B = {drawn} drawn; used (failed refits): " + ", ".join(
+        f"{r['model']} {int(r['used'])} ({int(r['n_failed'])})" for _, r in per.iterrows()
+    )
+
+
+def validation_failures(iv: pd.DataFrame) -> list[str]:
+    """A warning per model whose internal validation lost more than
+    :data:`VALIDATE_FAILED_WARN` of its bootstrap refits."""
+    out = []
+    for _, r in _per_model(iv).iterrows():
+        b, failed = int(r["B"]), int(r["n_failed"])
+        if b and failed > VALIDATE_FAILED_WARN * b:
+            out.append(
+                f"Internal validation of the {r['model']}: {failed} of {b} bootstrap refits "
+                f"failed ({100 * failed / b:.1f}%), so its optimism-corrected indices rest on "
+                f"{b - failed} resamples, not {b}: they are unreliable (separation or too few "
+                "events in the resamples)."
+            )
+    return out

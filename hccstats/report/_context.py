@@ -25,12 +25,18 @@ __all__ = [
     "RCheck",
     "RunInfo",
     "StageUnavailable",
+    "StageFailed",
     "Progress",
 ]
 
 
 class StageUnavailable(Exception):
     """A stage cannot run on this study or installation (no images, a module missing, ...)."""
+
+
+class StageFailed(Exception):
+    """A stage the study asks for could not give its result on this study's data (e.g.
+    candidates, but no model could be fitted): a shortfall (exit code 3), said in one line."""
 
 
 def stage_label(stage: str) -> str:
@@ -196,10 +202,21 @@ class Context:
         ("≥", "×10⁹/L") as in the tables."""
         from reports.formatting import typeset
 
-        from .._names import term_label
+        if name not in self.labels and not name.isidentifier():  # a model term: rcs(age, 4)
+            from .._names import term_label
+            from ._terms import term_display_label
 
-        name = term_label(name)  # Q('BCLC stage') -> BCLC stage
+            shown = term_display_label(name, self.label)
+            if shown != name:
+                return shown
+            name = term_label(name)  # Q('BCLC stage')[T.B] -> BCLC stage[T.B]
         return typeset(self.labels.get(name, name))
+
+    def shortfall(self, stage: str, reason: str) -> None:
+        """A stage that ran but fell short of what the study asks (e.g. R errors in the R
+        check): listed with ``reason`` atop the report, on stderr and in results.json's
+        ``failed_stages``; the run exits with code 3."""
+        self.failed[stage] = reason
 
     def alert(self, text: str) -> None:
         """A warning for the top of report.html / report.docx and stderr (once each)."""

@@ -11,9 +11,10 @@ from typing import Any
 from reports import Report, atomic_dir, render_all, write_csv, write_json
 
 from .._errors import InputError
+from .._validation import check_seed
 from ._context import Context, Options, Progress, RunInfo
 from ._plan import make_plan
-from ._stages import STAGES, run_stages
+from ._stages import STAGES, run_stages, stage_titles
 
 __all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
 
@@ -99,8 +100,9 @@ def report_run(
     """
     if (config is None) == (not demo):
         raise InputError("give either a study file (--config study.yaml) or --demo")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InputError(f"--seed: expected an integer, got {seed!r}")
+    if seed is not None:
+        seed = check_seed(seed, "the run", name="--seed")
+    _check_scheduler((options or {}).get("scheduler"))
     t_all = time.perf_counter()
     study, files, folders = None, [], []
     if not demo:
@@ -157,6 +159,18 @@ def report_run(
         plt.close("all")
 
 
+def _check_scheduler(address) -> None:
+    """A Dask scheduler address of the wrong form is bad input, found before any stage (the
+    check ``python -m extract --scheduler`` makes)."""
+    if address is None:
+        return
+    from extract.address import address_problem
+
+    problem = address_problem(address)
+    if problem:
+        raise InputError(problem)
+
+
 def _options(study, seed, use_r, quiet, demo, overrides) -> Options:
     analysis = dict(study.config.get("analysis") or {})
     allowed = set(Options.__dataclass_fields__) - {"seed", "use_r", "quiet"}
@@ -183,7 +197,7 @@ def _status_alerts(ctx: Context) -> list[str]:
     """The stages that fell short, as the first alert of the report."""
     if not ctx.failed:
         return []
-    names = {m[3:]: t for m, t in STAGES}
+    names = stage_titles()
     return [
         "Incomplete report: "
         + "; ".join(f"{names.get(k, k)} ({why})" for k, why in ctx.failed.items())

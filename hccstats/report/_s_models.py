@@ -10,9 +10,10 @@ through rpy2; the native engine is the fallback.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reports import Section
@@ -21,10 +22,14 @@ from reports import formatting as F
 from .._errors import InputError
 from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
-from ._context import Context, StageUnavailable
+from ._context import Context, StageFailed, StageUnavailable
+from ._events import epv_alert, events_per_variable
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import firth_refit, model_odds_ratios, separation_alert
 from ._stages import SplitData
+from ._terms import has_model_terms, stepwise_terms
+from ._terms_tables import anova_table, model_anova, register_term_checks
+from ._univariable_fits import unusable
 
 REQUIRES: tuple[str, ...] = ("flow", "univariate")
 USES: tuple[str, ...] = ("features",)
@@ -88,8 +93,13 @@ def ordinal_value_labels(flow, terms) -> dict[str, dict[float, str]]:
     return out
 
 
-def _stepwise_specs(univariate, ref_sig: str | None) -> list[tuple[str, list[str]]]:
+def _stepwise_specs(ctx: Context, univariate, ref_sig: str | None) -> list[tuple[str, list[str]]]:
+    """(model, stepwise candidates): the significant clinical variables, or, where the study
+    file's ``clinical_candidates`` are model terms, the terms whose variables all passed."""
     clinical = list(univariate.significant_clinical)
+    given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
+    if has_model_terms(given):
+        clinical = stepwise_terms(given, clinical, univariate.data.columns)
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -115,12 +125,16 @@ def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str])
 
 
 def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
-    """A prespecified model: every variable kept, fitted on the training patients that have them."""
+    """A prespecified model: every variable or term kept, fitted on the training patients that
+    have them."""
     from hccstats import lrm
     from hccstats._names import quote_name
+    from hccstats.logistic._candidates import candidate_term
 
     outcome = ctx.study.outcome
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(
+        candidate_term(v, train.columns) for v in variables
+    )
     return lrm(formula, train, nan_policy="omit")
 
 
@@ -157,37 +171,101 @@ class ModelsResult(SplitData):
     signatures: frozenset[str]  # signature columns (OR per SIG_PER)
     reference_signature: str | None  # the mp-MR (or last) signature column
     ordinal_labels: Mapping[str, Mapping[float, str]]  # nomograms' tick labels of ordinal scores
+    anovas: Mapping[str, pd.DataFrame]  # model -> rms anova() Wald tests per predictor
+    not_estimable: Mapping[str, str] = field(default_factory=dict)  # model -> why not fitted
 
     @property
     def steps(self) -> dict[str, pd.DataFrame]:
         return {n: sw.steps for n, sw in self.selections.items()}
 
 
-def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
-    opts, p = ctx.options, ctx.plan
-    ref_sig = features.reference_column if features is not None else None
-    specs = _stepwise_specs(univariate, ref_sig) if p.selection != "none" else []
-    if not specs and not p.models:
-        raise StageUnavailable(
-            f"no variable reached p < {opts.alpha:g} in the univariable analysis"
-        )
-    signatures = frozenset(features.columns.values()) if features is not None else frozenset()
-    train = univariate.training()
-    fits, cands_of, selections, empty = {}, {}, {}, []
+#: what a model's data can make fail: a reason to say, not a bug
+_DATA_ERRORS = (InputError, np.linalg.LinAlgError, ValueError, ArithmeticError)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _stepwise_fits(ctx: Context, train, specs) -> tuple[dict, dict, list, dict]:
+    """Each stepwise model's selection: (fits, selections, empty, not estimable: reason)."""
+    fits, selections, empty, failed = {}, {}, [], {}
     for name, cands in specs:
-        sw = _select(ctx, train, p.selection, cands)
+        why = unusable(train, cands)
+        if why is not None:
+            failed[name] = why
+            continue
+        try:
+            sw = _select(ctx, train, ctx.plan.selection, cands)
+        except _DATA_ERRORS as exc:
+            failed[name] = _reason(exc)
+            continue
         if not sw.selected:
             empty.append(name)
             continue
-        fits[name], cands_of[name], selections[name] = sw.fit, cands, sw
-    for name, variables in p.models.items():
-        if name in fits:
+        fits[name], selections[name] = sw.fit, sw
+    return fits, selections, empty, failed
+
+
+def _prespecified_fits(ctx: Context, train, taken) -> tuple[dict, dict]:
+    """Each prespecified model fitted alone: (fits, not estimable: reason); one model that
+    cannot be fitted (a constant or all-missing predictor) leaves the others as they are."""
+    fits, failed = {}, {}
+    for name, variables in ctx.plan.models.items():
+        if name in taken:
             raise InputError(
                 f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
             )
-        fits[name], cands_of[name] = _prespecified(ctx, train, variables), variables
+        why = unusable(train, variables)
+        if why is None:
+            try:
+                fits[name] = _prespecified(ctx, train, variables)
+                continue
+            except _DATA_ERRORS as exc:
+                why = _reason(exc)
+        failed[name] = why
+    return fits, failed
+
+
+def _no_model(ctx: Context, specs, empty, failed) -> Exception:
+    """Why no model was fitted: a shortfall when a model could not be estimated, a result
+    when no candidate passed the selection's entry p."""
+    if failed:
+        return StageFailed(
+            "no multivariable model could be fitted: "
+            + "; ".join(f"{n}: not estimable ({why})" for n, why in failed.items())
+        )
+    how = SELECTION_TEXT[ctx.plan.selection][0]
+    cands = "; ".join(
+        f"{n}: {', '.join(ctx.label(c) for c in cs)}" for n, cs in specs if n in empty
+    )
+    opts = ctx.options
+    return StageUnavailable(
+        f"no multivariable model: the {how} selection kept no candidate (entry p < "
+        f"{opts.entry:g}, removal p > {opts.removal:g}; candidates: {cands}); a result, "
+        "not a failure"
+    )
+
+
+def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
+    opts, p = ctx.options, ctx.plan
+    ref_sig = features.reference_column if features is not None else None
+    specs = _stepwise_specs(ctx, univariate, ref_sig) if p.selection != "none" else []
+    if not specs and not p.models:
+        raise StageUnavailable(
+            f"no variable reached p < {opts.alpha:g} in the univariable analysis, so there "
+            "was no candidate for a multivariable model; a result, not a failure"
+        )
+    signatures = frozenset(features.columns.values()) if features is not None else frozenset()
+    train = univariate.training()
+    fits, selections, empty, failed = _stepwise_fits(ctx, train, specs)
+    cands_of = {name: cands for name, cands in specs if name in fits}
+    pre, pre_failed = _prespecified_fits(ctx, train, fits)
+    fits.update(pre)
+    failed.update(pre_failed)
+    cands_of.update({n: list(p.models[n]) for n in pre})
     if not fits:
-        raise StageUnavailable("stepwise selection kept no variable in any model")
+        raise _no_model(ctx, specs, empty, failed)
     rows, units, notes = [], {}, []
     for name in list(fits):
         fit = fits[name] = firth_refit(fits[name]) if opts.firth else fits[name]
@@ -199,6 +277,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         rows.append(ors)
     terms = {unquote_name(t) for f in fits.values() for t in f.terms}
+    anovas = {name: model_anova(fit) for name, fit in fits.items()}
     return ModelsResult(
         univariate.data,
         fits,
@@ -211,6 +290,8 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         signatures,
         ref_sig,
         ordinal_value_labels(flow, terms),
+        anovas,
+        failed,
     )
 
 
@@ -222,13 +303,20 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             f"entry p < {opts.entry:g}, removal p > {opts.removal:g}).",
             "note",
         )
+    for name, why in result.not_estimable.items():
+        text = f"{name}: not estimable ({why}); the model was left out, every other model goes on."
+        section.text(text, "error")
+        ctx.alert(text)
     for name, fit in result.fits.items():
-        alert = separation_alert(name, fit, ctx.label)
-        if alert:
-            ctx.alert(alert)
+        for alert in (separation_alert(name, fit, ctx.label), epv_alert(name, fit)):
+            if alert:
+                ctx.alert(alert)
     _table3_section(ctx, section, result)
     if result.selections:
         _steps_table(ctx, section, result.steps)
+    for name, fit in result.fits.items():
+        if has_model_terms(fit.terms):  # splines, transformations, interactions: rms's anova
+            anova_table(ctx, section, name, result.anovas[name])
     nomos = _draw_all(ctx, section, result)
     ors, steps = result.odds_ratios, result.steps
     ctx.results["models"] = {
@@ -244,9 +332,13 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             "steps": steps.get(name),
             "selection": ctx.plan.selection if name in steps else "prespecified",
             "nomogram": nomos.get(name),
+            "events_per_variable": events_per_variable(fit),
+            "anova": result.anovas[name],
         }
         for name, fit in result.fits.items()
     }
+    if result.not_estimable:
+        ctx.results["models_not_estimable"] = dict(result.not_estimable)
 
 
 def r_checks(ctx: Context, result: ModelsResult) -> None:
@@ -254,12 +346,23 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
         return
     ors = result.odds_ratios
     for name, fit in result.fits.items():
+        if has_model_terms(fit.terms):  # R's glm names spline columns otherwise: rms instead
+            if getattr(fit, "separation", None) is None:
+                register_term_checks(ctx, name, fit, result.anovas[name])
+            continue
         mine = ors[ors["model"] == name].dropna(subset=["estimate"])
         _register_checks(ctx, name, fit, mine, result.units[name])
 
 
 def methods(ctx: Context, result: ModelsResult) -> str:
-    return _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    text = _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    if result.not_estimable:
+        text += (
+            " Not estimable on these data, and left out: "
+            + "; ".join(f"{n} ({why})" for n, why in result.not_estimable.items())
+            + "."
+        )
+    return text
 
 
 def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dict) -> None:

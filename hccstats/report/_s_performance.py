@@ -16,15 +16,17 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from .._names import columns_in
 from ._calib import (
+    VALIDATE_FAILED_WARN,
     bootstrap_threads,
     calibration_checks,
     calibration_rows,
     internal_validation,
     internal_validation_rows,
     repeatable,
+    resamples_text,
     selection_text,
+    validation_failures,
 )
 from ._context import Context, StageUnavailable
 from ._perf import (
@@ -44,7 +46,9 @@ SETS = ("training", "validation")
 def model_patients(models, fit) -> dict[str, pd.Index]:
     """Training: the patients the model was fitted on; validation: those with its variables."""
     va = models.validation()
-    va = va.dropna(subset=[c for t in fit.terms for c in columns_in(t, va.columns)])
+    from hccstats.logistic._terms import fit_columns
+
+    va = va.dropna(subset=[v for v in fit_columns(fit) if v in va.columns])
     return {"training": fit.data.index, "validation": va.index}
 
 
@@ -147,7 +151,9 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "training set they are 0 and 1 by construction (—; the optimism-corrected values are in "
         f"{iv_number}). Brier score, Emax (largest absolute difference between the lowess "
         "calibration curve and the predicted risk) and Spiegelhalter's z-test as rms::val.prob; "
-        "Hosmer–Lemeshow test over deciles of predicted risk (groups − 2 df); le Cessie–van Houwelingen "
+        "Hosmer–Lemeshow test over deciles of predicted risk (g − 2 = 8 df, as "
+        "ResourceSelection::hoslem.test; NA when tied risks leave a decile empty); "
+        "le Cessie–van Houwelingen "
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
         f"was fitted on. Patients as in {perf_table}.",
     )
@@ -156,15 +162,21 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "table_internal_validation",
         result.internal_validation,
         caption=f"{iv_number} Internal validation of the models in the training set "
-        f"(bootstrap, B = {plan.B})",
+        f"(bootstrap, {resamples_text(result.internal_validation)})",
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
             "Apparent": F.col("apparent", "3f"),
             "Optimism": F.col("optimism", "3f"),
             "Optimism-corrected": F.col("corrected", "3f"),
+            "Resamples used (failed)": lambda r: (
+                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
+            ),
         },
-        footnote="rms::validate-equivalent bootstrap (method 'boot', seed "
+        footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "
+        "(singular or non-converged; left out of the averages, above "
+        f"{100 * VALIDATE_FAILED_WARN:g}% the report warns). "
+        "rms::validate-equivalent bootstrap (method 'boot', seed "
         f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
         "the resample − index of that refit on the original patients); corrected = apparent − "
         "optimism. C = Dxy / 2 + 0.5."
@@ -291,6 +303,8 @@ def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
     _figure(ctx, section, result, perf_table)
     _calibration_errors(ctx, section, result.curves)
     calibration_failures(ctx, result.curves)
+    for alert in validation_failures(result.internal_validation):
+        ctx.alert(alert)
     ctx.results["performance"] = {
         "table": perf,
         "n": {name: {p: int(len(result.scores[name][p])) for p in SETS} for name in result.order},
@@ -342,8 +356,18 @@ def methods(ctx: Context, result: PerformanceResult) -> str:
         + _methods_selection(result)
         + "), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
-        f"probabilities {_range_text(plan)})." + failed_refits(result.curves)[0]
+        f"probabilities {_range_text(plan)})."
+        + failed_refits(result.curves)[0]
+        + _validation_resamples(result)
     )
+
+
+def _validation_resamples(result: PerformanceResult) -> str:
+    """The methods sentence on the internal validation's failed refits ("" when none failed)."""
+    iv = result.internal_validation
+    if not len(iv) or not (iv["n_failed"] > 0).any():
+        return ""
+    return f" Internal validation: {resamples_text(iv)}."
 
 
 def _methods_selection(result: PerformanceResult) -> str:
@@ -423,13 +447,24 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
         fig,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
         "usefulness of the models. ROC curves in the training (A) and validation (B) sets; "
-        f"calibration curves (training: bootstrap bias-corrected, B = {plan.B}; validation: "
+        "calibration curves (training: bootstrap bias-corrected, "
+        f"{_calibration_resamples(result.curves, plan.B)}; validation: "
         "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
         f"{_range_text(plan)}; training n = "
         f"{result.dca_n['training']}, validation n = {result.dca_n['validation']}"
         + (", the patients with every model's variables" if len(fits) > 1 else "")
         + f"). Patients as in {perf_table}",
     )
+
+
+def _calibration_resamples(cal: dict, B: int) -> str:
+    """ "B = 1000 (failed refits: Clinical model 12)", or "B = 1000" when none failed."""
+    failed = [
+        f"{name} {c.n_failed}"
+        for (name, part), c in cal.items()
+        if part == "training" and getattr(c, "n_failed", 0)
+    ]
+    return f"B = {B}" + (f" (failed refits: {', '.join(failed)})" if failed else "")
 
 
 def _calibration_errors(ctx: Context, section: Section, cal: dict) -> None:

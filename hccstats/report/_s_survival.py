@@ -19,7 +19,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from .._names import columns_in, quote_name, r_quote, term_label
+from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
@@ -66,9 +66,9 @@ class SurvivalResult:
 
 
 def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
-    used = sorted(
-        {c for f in fits.values() for t in f.terms for c in columns_in(t, data.columns)} | cols
-    )
+    from hccstats.logistic._terms import fit_columns
+
+    used = sorted({v for f in fits.values() for v in fit_columns(f) if v in data.columns} | cols)
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
@@ -207,7 +207,7 @@ def _discrimination(sets, scores, time, event, times) -> pd.DataFrame:
         for part in SETS:
             d = sets[part]
             t, e, x = d[time].to_numpy(float), d[event].to_numpy(float), by_set[part]
-            c = concordance(time=t, event=e, x=x, reverse=True)
+            c = concordance(time=t, event=e, score=x, reverse=True)
             auc = td_auc(t, e, x, times).auc.to_numpy()
             row = {"model": name, "set": part, "c": c.concordance, "c_se": c.se}
             row.update({f"auc_{tt:g}": a for tt, a in zip(times, auc)})
@@ -352,9 +352,15 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
                 "Index": F.col("index", "text"),
                 "Estimate (95% CI)": F.est_ci("estimate", "ci_low", "ci_high"),
                 "p value": lambda r: F.fmt_p(r["p_value"], star=True),
+                **(
+                    {"Note": F.col("note", "text")}
+                    if (result.reclassification["note"] != "").any()
+                    else {}
+                ),
             },
             footnote=f"Category-free NRI and IDI for the binary outcome ({ctx.study.outcome_label}) "
-            "with Pencina's standard errors (Hmisc::improveProb).",
+            "with Pencina's standard errors (Hmisc::improveProb); NA where the standard error is "
+            "0 or undefined (Note).",
         )
     cal = result.calibration
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))

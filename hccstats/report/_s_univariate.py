@@ -13,8 +13,10 @@ from reports import formatting as F
 
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
+from ._events import few_events_alert
 from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
 from ._stages import SplitData
+from ._terms import candidate_variables
 
 REQUIRES: tuple[str, ...] = ("flow",)
 USES: tuple[str, ...] = ("features",)
@@ -24,7 +26,7 @@ def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
     names = (
-        list(given)
+        candidate_variables(given, study.variables)  # rcs(age, 4), age * sex: their variables
         if given
         else [v for v in study.variables if v not in (study.outcome, study.center)]
     )
@@ -164,6 +166,10 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
             "are reported as not estimable and left out of the multivariable models. Set "
             "analysis: {firth: true} in study.yaml for Firth-penalised estimates."
         )
+    few = few_events_alert(result.training()[ctx.study.outcome], list(result.predictors))
+    if few:
+        ctx.alert(few)
+        section.text(few, "error")
     uni, significant, v = result.table, list(result.significant), result.vif
     section.table(
         "supp_univariate",

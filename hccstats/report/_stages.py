@@ -7,7 +7,9 @@ A stage is a module ``hccstats.report._s_<key>`` with
   each result is passed to ``compute`` as the keyword argument of that name;
 - ``USES`` (optional): stages whose results it uses when they ended "ok" (else ``None``);
 - ``compute(ctx, **results) -> result``: the numbers, as a frozen dataclass; raises
-  :class:`StageUnavailable` when the study or installation cannot give them;
+  :class:`StageUnavailable` when the study or installation cannot give them (not a shortfall
+  unless the study asks for the stage), :class:`StageFailed` when the study asks for them and
+  its data cannot give them (a shortfall);
 - ``render(ctx, section, result)``: the tables, figures, text and results.json entries;
 - ``r_checks(ctx, result)`` (optional): the headline numbers R recomputes;
 - ``methods(ctx, result) -> str | dict[str, str]``: the methods sentences.
@@ -32,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._context import Context, Progress, StageUnavailable
+from ._context import Context, Progress, StageFailed, StageUnavailable
 
-__all__ = ["STAGES", "run_stages", "SplitData", "fingerprint"]
+__all__ = ["STAGES", "run_stages", "SplitData", "fingerprint", "asked", "stage_titles"]
 
 # (module, title) in the study's order
 STAGES: list[tuple[str, str]] = [
@@ -105,7 +107,7 @@ def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return (
         f"{type(exc).__name__}: {text}"
-        if not isinstance(exc, (InputError, StageUnavailable))
+        if not isinstance(exc, (InputError, StageUnavailable, StageFailed))
         else text
     )
 
@@ -136,6 +138,19 @@ _ASKED = {
     "rcheck": lambda ctx: ctx.options.use_r,
     "survival": lambda ctx: bool(ctx.study.config.get("survival")),
 }
+
+
+def asked(ctx: Context, key: str) -> bool:
+    """Whether the study asks for the stage ``key`` (agreement, features, survival only with
+    their sections; the R check unless --no-r; every other stage always)."""
+    return _ASKED.get(key, lambda _: True)(ctx)
+
+
+def stage_titles() -> dict[str, str]:
+    """Stage key -> the title of its section."""
+    return {m[3:]: t for m, t in STAGES}
+
+
 # stages whose own "not available" is a shortfall when the study asks for them
 _NEEDS_RESULT = ("agreement", "features", "rcheck", "survival")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -148,12 +163,12 @@ def _incomplete(ctx: Context, key: str, exc: BaseException | None, blocked: list
         return False
     if status == "failed":
         return True
-    if blocked:
-        return any(b in ctx.failed for b in blocked)
-    asked = _ASKED.get(key, lambda _: True)(ctx)
+    wanted = asked(ctx, key)
+    if blocked:  # a stage the study does not ask for is no shortfall, blocked or not
+        return wanted and any(b in ctx.failed for b in blocked)
     if exc is not None and _missing_module(exc):
-        return asked
-    return asked and key in _NEEDS_RESULT
+        return wanted
+    return wanted and key in _NEEDS_RESULT
 
 
 def _run_one(ctx: Context, mod, key: str, section, results: dict, prints: dict) -> None:
@@ -182,8 +197,9 @@ def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
     """Run every stage in order, each in isolation; returns the typed results of those that ran.
 
     A stage whose requirements did not end "ok" is "not available"; one that raises is
-    "failed" (or "not available" for :class:`StageUnavailable` and a missing module); a full
-    disk stops the run. ``ctx.failed`` collects the stages the study asked for that fell short.
+    "failed" (or "not available" for :class:`StageUnavailable` and a missing module); one that
+    ran but said a shortfall (:meth:`Context.shortfall`) is "incomplete"; a full disk stops
+    the run. ``ctx.failed`` collects the stages the study asked for that fell short.
     """
     results: dict[str, Any] = {}
     prints: dict[str, tuple[int, ...]] = {}
@@ -206,6 +222,10 @@ def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
             error = exc
             status = section.status = "not available"
             section.message = _one_line(exc)
+        except StageFailed as exc:  # the study's data cannot give what it asks for: said plainly
+            error = exc
+            status = section.status = "failed"
+            section.message = f"This stage failed: {_one_line(exc)}"
         except OSError as exc:
             if exc.errno in _NO_SPACE:
                 raise  # the disk is full: no stage can write, the run stops
@@ -224,9 +244,12 @@ def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
                 ctx.results.setdefault("errors", {})[key] = traceback.format_exception_only(
                     type(exc), exc
                 )[-1].strip()
+        if status == "ok" and key in ctx.failed:  # a shortfall the stage said (ctx.shortfall)
+            status = section.status = "incomplete"
+            section.message = section.message or ctx.failed[key]
         ctx.stage_status[key] = status
         if _incomplete(ctx, key, error, blocked):
-            ctx.failed[key] = section.message or status
+            ctx.failed[key] = ctx.failed.get(key) or section.message or status
         note = section.message[:110] if section.message and status != "ok" else ""
         progress.stage(title, time.perf_counter() - t0, status, note)
     _unchanged(results, prints)

@@ -3,7 +3,9 @@
 Rows, in order: the intercept; then per variable (in order of entry) either one row
 (continuous variables, ordinal scores, signatures, binary factors labelled "Label: level vs
 reference" as in the univariable table) or, for a factor of three or more levels, a header
-row, its reference level ("Ref") and one row per other level. A variable that a model does
+row, its reference level ("Ref") and one row per other level; a model term of several columns
+(spline, polynomial, ``factor(x)``, interaction) has a header row and one row per column, named
+as rms names them (Age, Age', Age''). A variable that a model does
 not contain shows "—" in that model's columns.
 """
 
@@ -15,6 +17,7 @@ import pandas as pd
 
 from .._names import term_label, unquote_name
 from ._context import Context
+from ._terms import column_rows
 
 __all__ = ["table3", "table3_formats", "KEYS"]
 
@@ -71,6 +74,11 @@ def table3(
         fit = next(f for f in fits.values() if var in f.terms)
         label = ctx.label(var)
         levels = _factor_levels(fit, var)
+        columns = column_rows(fit, var, ctx.label) if levels is None else None
+        if columns is not None and len(columns) > 1:  # spline, polynomial, factor(), interaction
+            rows.append(_blank("header", var, label))
+            rows.extend(_blank("term", var, f"    {text}", col) for col, text in columns)
+            continue
         if levels is None:
             rows.append(_blank("term", var, label + suffix.get(unquote_name(var), ""), term=var))
             continue

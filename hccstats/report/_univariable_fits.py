@@ -16,7 +16,7 @@ import pandas as pd
 from .._errors import InputError, SeparationWarning
 from ..logistic._univariate import COLUMNS as UNIVARIATE_COLUMNS
 
-__all__ = ["univariable_rows", "drop_collinear", "drop_empty_levels", "COLUMNS"]
+__all__ = ["univariable_rows", "drop_collinear", "drop_empty_levels", "unusable", "COLUMNS"]
 
 COLUMNS = [*UNIVARIATE_COLUMNS, "note"]
 
@@ -126,6 +126,21 @@ def univariable_rows(
     return rows.reindex(columns=COLUMNS), separation
 
 
+def unusable(train: pd.DataFrame, variables: list[str]) -> str | None:
+    """Why a model cannot be fitted, found before any fit: a variable with no value in the
+    training set, or no training patient with every variable recorded (None otherwise)."""
+    present = [v for v in variables if v in train.columns]
+    for v in present:
+        if train[v].notna().sum() == 0:
+            return f"predictor {v!r} has no non-missing values in the training set"
+    if present and len(train.dropna(subset=present)) == 0:
+        return (
+            "no training patient has all of " + ", ".join(map(repr, present)) + " recorded "
+            "(listwise deletion leaves no patient)"
+        )
+    return None
+
+
 def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> dict[str, str]:
     """Predictors to leave out because their design is constant or exactly collinear with the
     ones before them (in order), with the reason: {predictor: reason}."""
@@ -136,6 +151,10 @@ def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> d
     dropped: dict[str, str] = {}
     for pred in predictors:
         trial = [*kept, pred]
+        why = unusable(data, trial)  # e.g. recorded for other patients than the ones before it
+        if why is not None:
+            dropped[pred] = why
+            continue
         formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(p) for p in trial)
         try:
             build_design(formula, data, nan_policy="omit", firth=True)

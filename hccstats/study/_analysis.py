@@ -11,13 +11,33 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._errors import InputError
+from .._errors import InputError, listed, short_repr
+from .._validation import check_seed
+from ._terms import check_model_terms, check_terms, predictor_variables
 
-__all__ = ["AnalysisKey", "ANALYSIS_KEYS", "read_analysis", "analysis_defaults"]
+__all__ = [
+    "AnalysisKey",
+    "ANALYSIS_KEYS",
+    "read_analysis",
+    "analysis_defaults",
+    "check_model_names",
+    "check_predictors",
+    "reserved_model_names",
+    "survival_columns_as_candidates",
+    "STEPWISE_MODEL_NAMES",
+    "MAX_THRESHOLDS",
+]
+
+#: the report's names of its stepwise models (hccstats/report/_s_models.py)
+STEPWISE_MODEL_NAMES = ("Clinical model", "DL model")
+#: the most threshold probabilities of a decision curve (``analysis.dca_thresholds``)
+MAX_THRESHOLDS = 1000
+#: the keys of ``analysis:`` whose variables enter models as predictors
+_PREDICTOR_KEYS = ("clinical_candidates", "models")
 
 
 @dataclass(frozen=True)
@@ -27,7 +47,7 @@ class AnalysisKey:
     ``kind`` is ``"int"``, ``"number"``, ``"bool"``, ``"choice"`` (one of ``choices``;
     ``aliases`` maps other accepted spellings to them), ``"int_list"`` (a non-empty list of
     integers, each in the range), ``"variables"`` (a list of names declared under
-    ``variables:``), ``"models"`` ({model name: [variables]}), ``"bootstrap"`` ({B, seed}),
+    ``variables:``), ``"models"`` ({model name: [variables or model terms]}), ``"bootstrap"`` ({B, seed}),
     ``"range"`` ({from, to, by} of probabilities; ``default`` fills the missing ones) or
     ``"per"`` ({variable: a positive number of units, or sd}). ``low``/``high`` bound numbers (and each
     list element); ``open_low``/``open_high`` make a bound strict. ``default`` None means
@@ -67,9 +87,10 @@ class AnalysisKey:
 _PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
 _FACTORS = ("categorical", "binary")
 _MAPPING_KINDS = {
-    "models": "a mapping {model name: [variables declared under variables:]}",
+    "models": "a mapping {model name: [variables declared under variables:, or terms of them]}",
     "bootstrap": "a mapping {B: integer 10–100000, seed: integer ≥ 0}",
-    "range": "a mapping {from, to, by} with 0 ≤ from < to < 1 and 0 < by ≤ to − from",
+    "range": "a mapping {from, to, by} with 0 ≤ from < to < 1 and 0 < by ≤ to − from, at most "
+    f"{MAX_THRESHOLDS:,} thresholds",
     "per": "a mapping {variable: positive number of units, or sd}",
 }
 
@@ -79,7 +100,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "clinical_candidates",
         "variables",
         None,
-        "clinical variables screened by the univariable analysis (default: every declared "
+        "clinical variables screened by the univariable analysis, or model terms of them "
+        "(`rcs(age, 4)`, `log(afp)`, `age * sex`; see below) (default: every declared "
         "variable except the outcome and centre)",
     ),
     AnalysisKey(
@@ -155,8 +177,9 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "models",
         "models",
         None,
-        "prespecified models by name, every variable kept (`{Clinical: [age, mvi]}`), fitted "
-        "beside the stepwise models, or instead of them with `selection: none`",
+        "prespecified models by name, every variable or term kept (`{Clinical: [rcs(age, 4), "
+        "mvi, log(afp)]}`), fitted beside the stepwise models, or instead of them with "
+        "`selection: none`",
     ),
     AnalysisKey(
         "selection",
@@ -189,6 +212,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
 )
 
 _BY_NAME = {k.name: k for k in ANALYSIS_KEYS}
+#: variable lists that take model terms (``rcs(age, 4)``, ``age * sex``) besides variables
+TERM_KEYS = ("clinical_candidates",)
 
 
 def analysis_defaults() -> dict[str, Any]:
@@ -225,10 +250,12 @@ def _models(value: Any) -> dict[str, list[str]] | None:
 def _bootstrap(value: Any) -> dict[str, int] | None:
     if not isinstance(value, Mapping) or not value or set(value) - {"B", "seed"}:
         return None
-    B, seed = value.get("B", 1000), value.get("seed", 0)
-    if not (_is_int(B) and 10 <= B <= 100_000 and _is_int(seed) and seed >= 0):
+    B = value.get("B", 1000)
+    try:
+        check_seed(value.get("seed", 0))
+    except InputError:
         return None
-    return dict(value)
+    return dict(value) if _is_int(B) and 10 <= B <= 100_000 else None
 
 
 def _range(value: Any, default: Mapping[str, float]) -> dict[str, float] | None:
@@ -250,10 +277,8 @@ def _per(value: Any) -> dict[str, Any] | None:
 
 def _named(key: AnalysisKey, checked: Any) -> list[str]:
     """The variable names a value refers to (checked against ``variables:``)."""
-    if key.kind == "variables":
+    if key.kind == "variables" and key.name not in TERM_KEYS:
         return list(checked)
-    if key.kind == "models":
-        return [v for names in checked.values() for v in names]
     return list(checked) if key.kind == "per" else []
 
 
@@ -278,18 +303,26 @@ def _check(key: AnalysisKey, value: Any, variables: Mapping[str, Any]) -> Any:
     return value if ok and _in_range(key, value) else None
 
 
-def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dict[str, Any]:
+def read_analysis(
+    raw: Any,
+    variables: Mapping[str, Any],
+    yaml_name: str,
+    *,
+    roles: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Validate ``analysis:`` against :data:`ANALYSIS_KEYS`; returns only the keys given.
 
     Raises :class:`hccstats.InputError` (one line: ``study.yaml: analysis.KEY: ...``) for an
     unknown key (with the closest known one), a value of the wrong type or out of range,
-    or a variable list naming undeclared variables.
+    a variable list naming undeclared variables, a predictor that is one of ``roles``
+    ({column: what it is}: the outcome, the survival time and event), ``entry`` above
+    ``removal``, or a decision-curve grid of more than :data:`MAX_THRESHOLDS` thresholds.
     """
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise InputError(
-            f"{yaml_name}: analysis: expected a mapping, got {type(raw).__name__} {raw!r}"
+            f"{yaml_name}: analysis: expected a mapping, got {type(raw).__name__} {short_repr(raw)}"
         )
     out: dict[str, Any] = {}
     for name, value in raw.items():
@@ -308,14 +341,22 @@ def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dic
         checked = _check(key, value, variables)
         if checked is None:
             raise InputError(
-                f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {value!r}"
+                f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {short_repr(value)}"
             )
+        if key.kind == "models":
+            check_model_terms(checked, variables, yaml_name)
+        elif key.name in TERM_KEYS:
+            check_terms(key.name, checked, variables, yaml_name)
+        if key.name in _PREDICTOR_KEYS:
+            check_predictors(key.name, predictor_variables(checked), roles or {}, yaml_name)
         if _named(key, checked):
             bad = [v for v in _named(key, checked) if v not in variables]
             if bad:
                 raise InputError(
-                    f"{yaml_name}: analysis.{name}: not declared under variables: {bad}"
+                    f"{yaml_name}: analysis.{name}: not declared under variables: [{listed(bad)}]"
                 )
+        if key.kind == "range":
+            _check_grid(checked, yaml_name, f"analysis.{name}")
         if key.kind == "per":
             factors = [v for v in checked if getattr(variables[v], "type", "") in _FACTORS]
             if factors:
@@ -328,7 +369,90 @@ def read_analysis(raw: Any, variables: Mapping[str, Any], yaml_name: str) -> dic
         raise InputError(
             f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
         )
+    _check_stepwise(out, yaml_name)
     return out
+
+
+def _check_stepwise(given: Mapping[str, Any], yaml_name: str) -> None:
+    """``entry`` <= ``removal`` (each given or its default), as SPSS and ``forward_lr`` ask."""
+    entry, removal = (given.get(k, _BY_NAME[k].default) for k in ("entry", "removal"))
+    if removal < entry:
+        said = {k: "" if k in given else " (the default)" for k in ("entry", "removal")}
+        raise InputError(
+            f"{yaml_name}: analysis.entry: entry p {entry:g}{said['entry']} is above removal p "
+            f"{removal:g}{said['removal']}: a variable could enter and leave at once (the "
+            "selection could cycle); make removal >= entry"
+        )
+
+
+def _check_grid(spec: Mapping[str, float], yaml_name: str, where: str) -> None:
+    """At most :data:`MAX_THRESHOLDS` points in R's ``seq(from, to, by)``."""
+    lo, hi, by = spec["from"], spec["to"], spec["by"]
+    steps = (hi - lo) / by
+    if steps + 1 > MAX_THRESHOLDS:
+        least = (hi - lo) / (MAX_THRESHOLDS - 1)
+        exp = math.floor(math.log10(least)) - 1  # rounded up at two digits: within the cap
+        least = math.ceil(least / 10**exp) * 10**exp
+        raise InputError(
+            f"{yaml_name}: {where}: by {by:g} gives {steps + 1:,.0f} thresholds from {lo:g} to "
+            f"{hi:g}; at most {MAX_THRESHOLDS:,}: make by at least {least:.2g}"
+        )
+
+
+def check_predictors(
+    where: str, names: Iterable[str], roles: Mapping[str, str], yaml_name: str
+) -> None:
+    """No predictor of ``analysis.<where>`` is one of ``roles`` (the outcome, survival columns):
+    it would predict the outcome from itself."""
+    for name in names:
+        if name in roles:
+            raise InputError(
+                f"{yaml_name}: analysis.{where}: {name!r} is {roles[name]}; it cannot be a "
+                "predictor (it would leak the outcome into the model)"
+            )
+
+
+def survival_columns_as_candidates(
+    analysis: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    roles: Mapping[str, str],
+    yaml_name: str,
+) -> None:
+    """A declared variable that holds the outcome (the survival time or event) would be a
+    default candidate (every declared variable but the outcome and centre): without
+    ``clinical_candidates`` it is refused, naming the variable."""
+    if analysis.get("clinical_candidates"):
+        return
+    for name in variables:
+        if name in roles and not roles[name].startswith("the outcome"):
+            raise InputError(
+                f"{yaml_name}: variables.{name}: is {roles[name]}; it cannot be a predictor, "
+                "and without analysis.clinical_candidates every declared variable is a "
+                "candidate: list the candidates there"
+            )
+
+
+def reserved_model_names(phases: Iterable[str] | None) -> list[str]:
+    """The names the report gives its own models and signatures: the stepwise models and
+    each phase's (and the fused mp-MR) DL signature."""
+    signatures = [f"{p} DL signature" for p in (*(phases or ()), "mp-MR")]
+    return [*STEPWISE_MODEL_NAMES, *signatures]
+
+
+def check_model_names(
+    models: Mapping[str, Any], phases: Iterable[str] | None, yaml_name: str
+) -> None:
+    """No prespecified model takes a name of the report's own (case and spaces aside): its
+    fit, table rows and curves would be mistaken for the other's."""
+    reserved = {" ".join(n.lower().split()): n for n in reserved_model_names(phases)}
+    for name in models:
+        clash = reserved.get(" ".join(str(name).lower().split()))
+        if clash is not None:
+            raise InputError(
+                f"{yaml_name}: analysis.models: {str(name)!r} is the report's name of "
+                f"{'its stepwise model' if clash in STEPWISE_MODEL_NAMES else 'a signature'} "
+                f"{clash!r}; give the prespecified model another name"
+            )
 
 
 def analysis_keys_markdown() -> str:

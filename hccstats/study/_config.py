@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._errors import InputError
-from ._analysis import read_analysis
+from .._errors import InputError, listed, short_repr
+from .._validation import check_seed
+from ._analysis import check_model_names, read_analysis, survival_columns_as_candidates
+from ._files import check_encoding
+from ._yaml import read_yaml
 
 __all__ = ["Variable", "VARIABLE_TYPES", "read_config", "template_fields", "MAX_NAME"]
 
@@ -53,13 +56,20 @@ class Variable:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
+#: ``sep:`` spellings of a tab besides a tab character (YAML's ``"\t"``)
+_SEP_ALIASES = {"tab": "\t", "\\t": "\t"}
+_TABLE_FORMAT = ("encoding", "sep")
+
+
 def _fail(yaml_name: str, where: str, msg: str) -> InputError:
     return InputError(f"{yaml_name}: {where}: {msg}")
 
 
 def _mapping(value: Any, yaml_name: str, where: str) -> dict:
     if not isinstance(value, Mapping):
-        raise _fail(yaml_name, where, f"expected a mapping, got {type(value).__name__} {value!r}")
+        raise _fail(
+            yaml_name, where, f"expected a mapping, got {type(value).__name__} {short_repr(value)}"
+        )
     return dict(value)
 
 
@@ -73,15 +83,31 @@ def _section(
     unknown = set(value) - set(allowed)
     if unknown:
         raise _fail(
-            yaml_name, where, f"unknown key(s) {sorted(unknown)}; allowed: {', '.join(allowed)}"
+            yaml_name,
+            where,
+            f"unknown key(s) [{listed(sorted(map(str, unknown)))}]; allowed: {', '.join(allowed)}",
         )
     return value
 
 
 def _string(value: Any, yaml_name: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(yaml_name, where, f"expected a non-empty string, got {value!r}")
+        raise _fail(yaml_name, where, f"expected a non-empty string, got {short_repr(value)}")
     return value
+
+
+def _table_format(spec: dict, yaml_name: str, where: str) -> dict:
+    """``encoding`` (default utf-8) and ``sep`` (default a comma) of a CSV table."""
+    encoding = check_encoding(spec.get("encoding", "utf-8"), f"{yaml_name}: {where}.encoding")
+    sep = spec.get("sep", ",")
+    sep = _SEP_ALIASES.get(sep, sep) if isinstance(sep, str) else sep
+    if not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n':
+        raise _fail(
+            yaml_name,
+            f"{where}.sep",
+            f"expected one character (',', ';', or \"\\t\" for a tab), got {short_repr(sep)}",
+        )
+    return {"encoding": encoding, "sep": sep}
 
 
 def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
@@ -99,16 +125,19 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
             raise _fail(yaml_name, f"{where}.{name}.levels", "a continuous variable has no levels")
         if not isinstance(levels, (list, tuple)) or not levels:
             raise _fail(
-                yaml_name, f"{where}.{name}.levels", f"expected a non-empty list, got {levels!r}"
+                yaml_name,
+                f"{where}.{name}.levels",
+                f"expected a non-empty list, got {short_repr(levels)}",
             )
         keys = [str(v) for v in levels]
         if len(set(keys)) != len(keys):
-            raise _fail(yaml_name, f"{where}.{name}.levels", f"duplicate levels in {levels!r}")
+            twice = [v for v in dict.fromkeys(keys) if keys.count(v) > 1]
+            raise _fail(yaml_name, f"{where}.{name}.levels", f"duplicate levels {listed(twice)}")
         if vtype == "binary" and len(levels) != 2:
             raise _fail(
                 yaml_name,
                 f"{where}.{name}.levels",
-                f"a binary variable needs exactly 2 levels, got {levels!r}",
+                f"a binary variable needs exactly 2 levels, got {short_repr(levels)}",
             )
         levels = tuple(levels)
     unit = spec.get("unit")
@@ -131,7 +160,8 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
             raise _fail(
                 yaml_name,
                 "split",
-                f"a given split takes keys column, training, validation; got {sorted(spec)}",
+                "a given split takes keys column, training, validation; got "
+                f"{listed(sorted(map(str, spec)))}",
             )
         return {
             "method": "column",
@@ -151,13 +181,15 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
         raise _fail(
             yaml_name,
             "split",
-            f"unknown key(s) {sorted(unknown)}; allowed: method, ratio, "
+            f"unknown key(s) [{listed(sorted(map(str, unknown)))}]; allowed: method, ratio, "
             "stratify, seed (or column, training, validation)",
         )
     ratio = spec.get("ratio", 0.7)
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise _fail(
-            yaml_name, "split.ratio", f"expected a number strictly between 0 and 1, got {ratio!r}"
+            yaml_name,
+            "split.ratio",
+            f"expected a number strictly between 0 and 1, got {short_repr(ratio)}",
         )
     stratify = spec.get("stratify", True)
     if stratify is True:
@@ -170,7 +202,8 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
         raise _fail(
             yaml_name,
             "split.stratify",
-            f"expected true, false or a list of column names, got {spec.get('stratify')!r}",
+            "expected true, false or a list of column names, got "
+            f"{short_repr(spec.get('stratify'))}",
         )
     if "center" in stratify and not center:
         raise _fail(
@@ -178,9 +211,9 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
             "split.stratify",
             "'center' named, but the study has no centre column (top-level key center)",
         )
-    split_seed = spec.get("seed", seed)
-    if isinstance(split_seed, bool) or not isinstance(split_seed, int):
-        raise _fail(yaml_name, "split.seed", f"expected an integer, got {split_seed!r}")
+    split_seed = check_seed(
+        spec.get("seed", seed), "the random split", name=f"{yaml_name}: split.seed"
+    )
     return {
         "method": "random",
         "ratio": float(ratio),
@@ -194,7 +227,11 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
     spec = _section(
-        spec, yaml_name, "readers", ("file", "id", "reader", "session", "features"), "file"
+        spec,
+        yaml_name,
+        "readers",
+        ("file", "id", "reader", "session", "features", *_TABLE_FORMAT),
+        "file",
     )
     feats = _mapping(spec.get("features"), yaml_name, "readers.features")
     if not feats:
@@ -204,6 +241,7 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
         "id": _string(spec.get("id", "patient_id"), yaml_name, "readers.id"),
         "reader": _string(spec.get("reader", "reader"), yaml_name, "readers.reader"),
         "session": _string(spec.get("session", "session"), yaml_name, "readers.session"),
+        **_table_format(spec, yaml_name, "readers"),
         "features": {
             str(k): _variable(str(k), v, yaml_name, "readers.features") for k, v in feats.items()
         },
@@ -213,7 +251,7 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
 def _images(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    spec = _section(spec, yaml_name, "images", ("phases", "mask", "tumour_label"))
+    spec = _section(spec, yaml_name, "images", ("phases", "mask", "tumour_label", "mask_threshold"))
     phases = _mapping(spec.get("phases"), yaml_name, "images.phases")
     if not phases:
         raise _fail(yaml_name, "images.phases", "no phases declared")
@@ -238,8 +276,22 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
             raise _fail(yaml_name, where, f"path template {tmpl!r} lacks '{{patient_id}}'")
     label = spec.get("tumour_label", 1)
     if isinstance(label, bool) or not isinstance(label, int):
-        raise _fail(yaml_name, "images.tumour_label", f"expected an integer, got {label!r}")
-    return {"phases": phases, "mask": masks, "tumour_label": label}
+        raise _fail(
+            yaml_name, "images.tumour_label", f"expected an integer, got {short_repr(label)}"
+        )
+    threshold = spec.get("mask_threshold")  # read by extract: a fraction of the tumour label
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0 < threshold <= 1
+    ):
+        raise _fail(
+            yaml_name,
+            "images.mask_threshold",
+            f"expected a number above 0 and at most 1, got {threshold!r}",
+        )
+    images = {"phases": phases, "mask": masks, "tumour_label": label}
+    return images if threshold is None else {**images, "mask_threshold": threshold}
 
 
 def template_fields(tmpl: str, yaml_name: str, where: str) -> list[str]:
@@ -284,7 +336,11 @@ def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
     if phases is None:
         phases = list(images["phases"]) if images else None
     elif not isinstance(phases, list) or not all(isinstance(p, str) for p in phases):
-        raise _fail(yaml_name, "features.phases", f"expected a list of phase names, got {phases!r}")
+        raise _fail(
+            yaml_name,
+            "features.phases",
+            f"expected a list of phase names, got {short_repr(phases)}",
+        )
     return {
         "dir": _string(spec.get("dir", "features"), yaml_name, "features.dir"),
         "phases": phases,
@@ -303,7 +359,9 @@ def _survival(spec: Any, yaml_name: str) -> dict | None:
             )
     horizon = spec["horizon"]
     if isinstance(horizon, bool) or not isinstance(horizon, (int, float)) or not horizon > 0:
-        raise _fail(yaml_name, "survival.horizon", f"expected a positive number, got {horizon!r}")
+        raise _fail(
+            yaml_name, "survival.horizon", f"expected a positive number, got {short_repr(horizon)}"
+        )
     out = {
         "time": _string(spec["time"], yaml_name, "survival.time"),
         "event": _string(spec["event"], yaml_name, "survival.event"),
@@ -316,38 +374,34 @@ def _survival(spec: Any, yaml_name: str) -> dict | None:
 
 def read_config(path: Path) -> dict:
     """Parse and validate study.yaml; returns a normalised dict (see docs/study-file.md)."""
-    import yaml
-
     name = path.name
     if not path.is_file():
         raise InputError(f"{path}: study file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "?"
-        raise InputError(
-            f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+    raw = read_yaml(path)
+    if raw is None:
+        raise InputError(f"{name}: the study file is empty")
     raw = _mapping(raw, name, "top level")
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise _fail(
-            name, "top level", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}"
+            name,
+            "top level",
+            f"unknown key(s) [{listed(sorted(map(str, unknown)))}]; allowed: {sorted(_TOP_KEYS)}",
         )
 
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise _fail(name, "seed", f"expected an integer, got {seed!r}")
+    seed = check_seed(raw.get("seed", 0), "the analysis", name=f"{name}: seed")
 
     for key in ("clinical", "outcome"):
         if raw.get(key) is None:
             raise _fail(name, key, "missing (a required section)")
-    clinical = _section(raw["clinical"], name, "clinical", ("file", "id", "exclude"), "file")
+    clinical = _section(
+        raw["clinical"], name, "clinical", ("file", "id", "exclude", *_TABLE_FORMAT), "file"
+    )
     clinical = {
         "file": _string(clinical.get("file"), name, "clinical.file"),
         "id": _string(clinical.get("id", "patient_id"), name, "clinical.id"),
         "exclude": clinical.get("exclude"),
+        **_table_format(clinical, name, "clinical"),
     }
     if clinical["exclude"] is not None:
         _string(clinical["exclude"], name, "clinical.exclude")
@@ -367,7 +421,13 @@ def read_config(path: Path) -> dict:
     variables = _mapping(raw.get("variables") or {}, name, "variables")
     variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
     images = _images(raw.get("images"), name)
-    analysis = read_analysis(raw.get("analysis"), variables, name)
+    features = _features(raw.get("features"), images, name)
+    survival = _survival(raw.get("survival"), name)
+    roles = _roles(outcome["column"], survival)
+    analysis = read_analysis(raw.get("analysis"), variables, name, roles=roles)
+    phases = list(images["phases"]) if images else (features or {}).get("phases")
+    check_model_names(analysis.get("models") or {}, phases, name)
+    survival_columns_as_candidates(analysis, variables, roles, name)
     return {
         "name": _study_name(raw.get("name", path.parent.name), name),
         "description": raw.get("description"),
@@ -379,7 +439,16 @@ def read_config(path: Path) -> dict:
         "variables": variables,
         "readers": _readers(raw.get("readers"), name),
         "images": images,
-        "features": _features(raw.get("features"), images, name),
+        "features": features,
         "analysis": analysis,
-        "survival": _survival(raw.get("survival"), name),
+        "survival": survival,
     }
+
+
+def _roles(outcome: str, survival: dict | None) -> dict[str, str]:
+    """{column: what it is} of the columns that may not be predictors (they hold the outcome)."""
+    roles = {outcome: "the outcome (outcome.column)"}
+    if survival:
+        roles[survival["time"]] = "the survival time (survival.time)"
+        roles[survival["event"]] = "the survival event (survival.event)"
+    return roles

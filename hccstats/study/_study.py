@@ -9,10 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from .._errors import InputError, listed
+from .._validation import check_seed
 from ._config import Variable, read_config
+from ._guards import check_horizon, check_sets_have_both_classes
 from ._split import flow_table, random_split
-from ._tables import check_unique, level_key, read_table, require_columns, rows_text, typed_column
+from ._tables import (
+    check_header,
+    check_unique,
+    level_key,
+    read_table,
+    require_columns,
+    rows_text,
+    typed_column,
+)
 
 __all__ = ["Study", "load"]
 
@@ -160,6 +170,9 @@ class Study:
     def _feature_table(self, path: Path) -> pd.DataFrame:
         if not path.is_file():
             raise InputError(f"{path}: feature table not found")
+        import pyarrow.parquet as pq
+
+        check_header([str(n) for n in pq.read_schema(path).names], path.name)
         table = pd.read_parquet(path)
         require_columns(table, ["patient_id"], path.name)
         table = table.assign(patient_id=table["patient_id"].astype(str))
@@ -172,7 +185,7 @@ class Study:
         if len(lacking):
             raise InputError(
                 f"{path.name}: column 'patient_id': {len(lacking)} included patient(s) have no "
-                f"features: {list(lacking[:5])}"
+                f"features: [{listed(lacking)}]"
             )
         out = table.loc[self.data.index].astype("float64")
         out.index.name = self.id_column
@@ -265,15 +278,13 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     path = Path(path)
     cfg = read_config(path)
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise InputError(f"seed: expected an integer, got {seed!r}")
-        cfg["seed"] = int(seed)
+        cfg["seed"] = check_seed(seed, "the analysis")
         if cfg["split"]["method"] == "random" and cfg["split"]["seed_from"] != "split.seed":
             cfg["split"].update(seed=int(seed), seed_from="--seed")
     root = path.parent
     cl = cfg["clinical"]
     file = cl["file"]
-    table = read_table(root / file, "clinical")
+    table = read_table(root / file, "clinical", encoding=cl["encoding"], sep=cl["sep"])
     id_col, out_col, center = cl["id"], cfg["outcome"]["column"], cfg["center"]
     split_cfg = cfg["split"]
     needed = [id_col, out_col, *([center] if center else []), *cfg["variables"]]
@@ -332,6 +343,9 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
         )
 
     data["split"] = _split(table, data, included, cfg, centers, file, ids)
+    check_sets_have_both_classes(data, out_col, file)
+    if surv:
+        check_horizon(data, surv, file)
     readers = _readers(cfg, root, data.index, set(ids))
     if check_images:
         _check_images(cfg, root, data.index)
@@ -383,10 +397,10 @@ def _survival(table, surv: dict, included, file: str, ids: pd.Series):
                 f"{file}: column {col!r} (survival.{role}): missing at "
                 f"{rows_text(np.flatnonzero(miss), ids)}; give it or exclude the patient"
             )
-        bad = (values < 0) if role == "time" else ~np.isin(values, (0.0, 1.0))
+        bad = ~(values >= 0) | np.isinf(values) if role == "time" else ~np.isin(values, (0, 1))
         bad &= included
         if bad.any():
-            need = "a time >= 0" if role == "time" else "0 (censored) or 1 (event)"
+            need = "a finite time >= 0" if role == "time" else "0 (censored) or 1 (event)"
             raise InputError(
                 f"{file}: column {col!r} (survival.{role}): expected {need} at "
                 f"{rows_text(np.flatnonzero(bad), ids)}"
@@ -403,12 +417,13 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
         bad = np.flatnonzero(keys.isin(list(rare)).to_numpy())
         raise InputError(
             f"{file}: column {col!r}: outcome is not binary: {len(values)} distinct values "
-            f"{values[:5]} (the rarer ones at {rows_text(bad, ids)})"
+            f"[{listed(values)}] (the rarer ones at {rows_text(bad, ids)})"
         )
     pos = level_key(positive)
     if pos not in values:
         raise InputError(
-            f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among the values {values}"
+            f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among "
+            f"the values [{listed(values)}]"
         )
     return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
 
@@ -424,7 +439,8 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
             pos = np.flatnonzero(included)[bad]
             raise InputError(
                 f"{file}: column {col!r}: split values must be {spec['training']!r} or "
-                f"{spec['validation']!r}; got {raw[bad].unique()[:3].tolist()} at {rows_text(pos, ids)}"
+                f"{spec['validation']!r}; got [{listed(raw[bad].unique(), 3)}] at "
+                f"{rows_text(pos, ids)}"
             )
         return raw.map(mapping).to_numpy()
     strata = {}
@@ -451,7 +467,7 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     if not spec:
         return None
     file = spec["file"]
-    table = read_table(root / file, "readers")
+    table = read_table(root / file, "readers", encoding=spec["encoding"], sep=spec["sep"])
     keys = [spec["id"], spec["reader"], spec["session"]]
     require_columns(table, [*keys, *spec["features"]], file)
     check_unique(table, keys, file, spec["id"])
@@ -466,7 +482,7 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     if len(lacking):
         raise InputError(
             f"{file}: column {spec['id']!r}: {len(lacking)} included patient(s) of "
-            f"{cfg['clinical']['file']} have no readings: {list(lacking[:5])}"
+            f"{cfg['clinical']['file']} have no readings: [{listed(lacking)}]"
         )
     out = pd.DataFrame({spec["id"]: ids})
     out[spec["reader"]] = table[spec["reader"]].astype(str)
@@ -495,5 +511,5 @@ def _check_images(cfg, root: Path, included: pd.Index) -> None:
             first = root / tmpl.format(patient_id=lacking[0])
             raise InputError(
                 f"{first}: image file not found ({where}); {len(lacking)} included patient(s) "
-                f"lack it: {lacking[:5]}"
+                f"lack it: [{listed(lacking)}]"
             )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from .._errors import InputError, listed
 from ._config import Variable
+from ._files import read_text
 
 __all__ = [
     "read_table",
+    "header_names",
+    "check_header",
     "rows_text",
     "require_columns",
     "typed_column",
@@ -21,33 +26,79 @@ __all__ = [
 ]
 
 
-def read_table(path: Path, what: str) -> pd.DataFrame:
-    """A CSV as strings (empty cells and NA markers as missing); InputError if absent/unreadable."""
+#: other separators a header may use, and how to write them in the study file
+_OTHER_SEPS = {
+    "\t": ("tab-separated", 'sep: "\\t"'),
+    ";": ("semicolon-separated", 'sep: ";"'),
+    ",": ("comma-separated", 'sep: ","'),
+}
+
+
+def read_table(path: Path, what: str, *, encoding: str = "utf-8", sep: str = ",") -> pd.DataFrame:
+    """A CSV as strings (empty cells and NA markers as missing); InputError if absent/unreadable.
+
+    ``what`` is the study file's section (``clinical``, ``readers``) that names the table and
+    may set its ``encoding`` and ``sep``. Refused with one line: a file that is no text (an
+    Excel workbook, an archive), one that does not decode (the line), an empty file, a header
+    without rows, a header separated by another character than ``sep``, a column name twice.
+    """
     if not path.is_file():
         raise InputError(f"{path}: {what} file not found")
+    text = read_text(path, encoding, setting=what)
+    if not text.strip():
+        raise InputError(f"{path.name}: the {what} table is empty (no header, no rows)")
+    check_header(header_names(text, sep), path.name, sep, what)
     try:
         df = pd.read_csv(
-            path, dtype=str, keep_default_na=True, skipinitialspace=True, encoding="utf-8-sig"
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=True, skipinitialspace=True
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(
             f"{path.name}: cannot read {what} table ({str(exc).splitlines()[0]})"
         ) from None
+    if df.empty:
+        raise InputError(f"{path.name}: the {what} table has a header but no rows")
     df.columns = [str(c).strip() for c in df.columns]
     for col in df.columns:
         df[col] = df[col].str.strip()
     return df
 
 
+def header_names(text: str, sep: str) -> list[str]:
+    """The column names of a CSV's first row, as written (blanks stripped)."""
+    first = next(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=sep), [])
+    return [name.strip() for name in first]
+
+
+def check_header(names: list[str], file: str, sep: str | None = None, what: str = "") -> None:
+    """InputError for a column name given twice (pandas would silently read the second as
+    ``name.1``), or, for a text table read with ``sep``, a header split by another separator."""
+    if sep is not None and len(names) == 1:
+        for other, (kind, setting) in _OTHER_SEPS.items():
+            if other != sep and other in names[0]:
+                raise InputError(
+                    f"{file}: is {kind}, not separated by {sep!r}: save it as CSV, or set "
+                    f"{what or 'the table'}: {{file: {file}, {setting}}}"
+                )
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if not name:  # an unnamed column (trailing separators, as spreadsheets write): unused
+            continue
+        if name in seen:
+            raise InputError(
+                f"{file}: column {name!r} appears twice in the header (columns {seen[name]} and "
+                f"{i}); rename or remove one"
+            )
+        seen[name] = i
+
+
 def rows_text(positions: Iterable[int], ids: pd.Series | None = None, limit: int = 5) -> str:
     """'rows 3, 8 (patients P001, P006)' with spreadsheet row numbers (header = row 1)."""
     pos = list(positions)
-    shown = pos[:limit]
-    more = f", ... ({len(pos)} in all)" if len(pos) > limit else ""
-    text = "row" + ("s " if len(pos) > 1 else " ") + ", ".join(str(p + 2) for p in shown) + more
+    text = "row" + ("s " if len(pos) > 1 else " ") + listed([p + 2 for p in pos], limit, str)
     if ids is not None:
-        pats = ", ".join(str(ids.iloc[p]) for p in shown)
-        text += f" (patient{'s' if len(pos) > 1 else ''} {pats}{', ...' if more else ''})"
+        pats = listed([ids.iloc[p] for p in pos], limit, str)
+        text += f" (patient{'s' if len(pos) > 1 else ''} {pats})"
     return text
 
 
@@ -56,7 +107,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], file: str) -> None
     for col in columns:
         if col not in have:
             raise InputError(
-                f"{file}: missing column {col!r} (columns present: {', '.join(map(repr, df.columns))})"
+                f"{file}: missing column {col!r} (columns present: {listed(df.columns)})"
             )
 
 
@@ -74,8 +125,8 @@ def check_unique(df: pd.DataFrame, keys: list[str], file: str, id_col: str) -> N
         )
         values = df.loc[dup, keys[0]].drop_duplicates().tolist()
         raise InputError(
-            f"{file}: column {keys[0]!r}: {what} {values[:5]}"
-            f"{' ...' if len(values) > 5 else ''} at {rows_text(np.flatnonzero(dup), df[id_col])}"
+            f"{file}: column {keys[0]!r}: {what} [{listed(values)}] at "
+            f"{rows_text(np.flatnonzero(dup), df[id_col])}"
         )
 
 
@@ -85,7 +136,7 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
         num = pd.to_numeric(raw, errors="coerce")
         bad = num.isna().to_numpy() & raw.notna().to_numpy()
         if bad.any():
-            examples = ", ".join(repr(v) for v in raw[bad].unique()[:3])
+            examples = listed(raw[bad].unique(), 3)
             raise InputError(
                 f"{file}: column {var.name!r}: text in a numeric column at "
                 f"{rows_text(np.flatnonzero(bad), ids)}: {examples}"
@@ -109,16 +160,16 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
         if var.type == "binary" and len(levels) > 2:
             raise InputError(
                 f"{file}: column {var.name!r}: a binary variable has {len(levels)} distinct values "
-                f"{list(levels)[:5]}"
+                f"[{listed(levels)}]"
             )
     by_text = {level_key(lv): lv for lv in levels}
     keys = raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
     unknown = keys.notna().to_numpy() & ~keys.isin(list(by_text)).to_numpy()
     if unknown.any():
-        examples = ", ".join(repr(v) for v in raw[unknown].unique()[:3])
+        examples = listed(raw[unknown].unique(), 3)
         raise InputError(
             f"{file}: column {var.name!r}: value(s) {examples} not among the declared levels "
-            f"{list(levels)} at {rows_text(np.flatnonzero(unknown), ids)}"
+            f"[{listed(levels, 10)}] at {rows_text(np.flatnonzero(unknown), ids)}"
         )
     values = keys.map(by_text)
     return pd.Series(

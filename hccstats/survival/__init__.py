@@ -1,6 +1,9 @@
 """Survival analysis equal to R's ``survival`` and ``rms``: Cox models, Kaplan–Meier curves,
-the log-rank test, concordance, the proportional-hazards test and calibration at a horizon;
-time-dependent AUC (timeROC's IPCW estimator). See docs/survival.md.
+the log-rank test, Harrell's and Uno's concordance, the proportional-hazards test; the
+performance of a model at a horizon ``times`` (McLernon et al. 2023): time-dependent AUC
+(timeROC's IPCW estimator), the IPCW Brier score and IPA (riskRegression's), O/E, calibration
+slope and the flexible calibration curve (``val_surv``), bootstrap calibration (rms). See
+docs/survival.md.
 
 >>> import numpy as np, pandas as pd
 >>> import hccstats as hs
@@ -23,6 +26,7 @@ GLOBAL  2.349   2    0.309
 1  81    63.0    14.4
 """
 
+from ._brier import BrierScore, brier_score
 from ._calibrate import CoxCalibration, calibrate
 from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
@@ -30,6 +34,7 @@ from ._km import SurvFit, survfit
 from ._plot import km_plot
 from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
+from ._val_surv import ValSurv, val_surv
 from ._zph import CoxZph, cox_zph
 
 calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
@@ -51,4 +56,8 @@ __all__ = [
     "CoxCalibration",
     "td_auc",
     "TimeDependentAuc",
+    "brier_score",
+    "BrierScore",
+    "val_surv",
+    "ValSurv",
 ]

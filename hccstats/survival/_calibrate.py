@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._random import bootstrap_indices
+from ._args import NOT_GIVEN, check_horizon, renamed
 from ._coxfit import fit_cox
 from ._km import km_table
 from ._riskset import risk_sets
@@ -32,16 +33,21 @@ class CoxCalibration:
     """
 
     table: pd.DataFrame
-    u: float
+    times: float  # the horizon (R's u)
     B: int
     n_failed: int
     m: int
     cuts: np.ndarray
     predicted: np.ndarray  # each patient's predicted survival at u (R: attr "predicted")
 
+    @property
+    def u(self) -> float:
+        """The horizon under rms's name (``times``)."""
+        return self.times
+
     def __repr__(self) -> str:
         head = (
-            f"Calibration at u = {self.u:g} (KM groups of about {self.m}; "
+            f"Calibration at u = {self.times:g} (KM groups of about {self.m}; "
             f"B = {self.B}, {self.n_failed} failed)\n"
         )
         cols = ["predicted", "observed", "observed_corrected", "optimism", "n", "events"]
@@ -108,9 +114,16 @@ def _distance(pred, time, event, cuts, u):
 
 
 def calibrate(
-    fit, u: float, *, B: int = 40, m: int = 150, seed=None, resamples=None
+    fit,
+    times: float | None = None,
+    *,
+    B: int = 40,
+    m: int = 150,
+    seed=None,
+    resamples=None,
+    u=NOT_GIVEN,
 ) -> CoxCalibration:
-    """Bootstrap optimism-corrected calibration of a Cox model's survival at time ``u``.
+    """Bootstrap optimism-corrected calibration of a Cox model's survival at the horizon.
 
     R equivalent: ``rms::calibrate(cph(..., x = TRUE, y = TRUE, surv = TRUE, time.inc = u),
     cmethod = "KM", u = u, m = m, B = B)`` (defaults as rms: ``B = 40``, ``m = 150``).
@@ -119,8 +132,10 @@ def calibrate(
     ----------
     fit : CoxFit
         A model from :func:`coxph`.
-    u : float
-        Horizon (in the time unit of the fit).
+    times : float
+        The horizon (R's ``u``; ``u=`` is its deprecated name here), in the time unit of the
+        fit. It may equal the last follow-up time (administrative censoring at the horizon),
+        as in rms.
     B : int
         Bootstrap resamples.
     m : int
@@ -137,10 +152,7 @@ def calibrate(
     for attr in ("time", "event", "X", "ties", "predict"):
         if not hasattr(fit, attr):
             raise InputError(f"fit: expected a CoxFit (hccstats.coxph), it has no .{attr}")
-    if not (isinstance(u, (int, float)) and np.isfinite(u) and u > 0):
-        raise InputError(f"u: expected a positive time, got {u!r}")
-    if u >= fit.time.max():
-        raise InputError(f"u: {u:g} is not before the last follow-up time ({fit.time.max():g})")
+    u = check_horizon(renamed("calibrate", "times", times, "u", u), float(fit.time.max()))
     if int(m) < 2:
         raise InputError(f"m: expected at least 2 patients per group, got {m!r}")
     n = fit.n

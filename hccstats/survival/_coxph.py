@@ -252,6 +252,18 @@ class CoxFit:
             return np.exp(-np.outer(np.exp(lp), h))
         raise InputError(f"type: expected 'lp', 'risk' or 'survival', got {type!r}")
 
+    def predict_risk(self, new_data: pd.DataFrame | None = None, *, times: float) -> np.ndarray:
+        """Predicted risk of an event by the horizon ``times``: ``1 - S(times | x)``, one per row.
+
+        R: ``1 - summary(survfit(fit, newdata = new), times = times)$surv`` (rms:
+        ``1 - survest(cph, newdata = new, times = times)$surv``); the baseline hazard as in
+        :meth:`predict` (``type="survival"``). The fitted rows when ``new_data`` is None.
+        """
+        from ._args import check_horizon
+
+        t = check_horizon(times, np.inf)
+        return 1.0 - self.predict(new_data, type="survival", times=[t])[:, 0]
+
     def cumulative_hazard(self, times: Sequence[float]) -> np.ndarray:
         """Baseline cumulative hazard at ``times`` for x = means (R: ``basehaz(fit, centered = TRUE)``)."""
         t = np.atleast_1d(np.asarray(times, dtype=float))

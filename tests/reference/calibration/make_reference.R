@@ -51,11 +51,12 @@ wr(vpd, file.path(out, "val_prob.csv"))
 gof <- rbind(birthwt = residuals(f, type = "gof"), asah = residuals(g, type = "gof"))
 wr(data.frame(case = rownames(gof), apply(gof, 2, fmt), check.names = FALSE), file.path(out, "le_cessie.csv"))
 
-# --- Hosmer-Lemeshow, grouped as ResourceSelection::hoslem.test (unique quantile breaks)
+# --- Hosmer-Lemeshow as ResourceSelection::hoslem.test 0.3-5 (unique quantile breaks, g - 2 df;
+#     every case here has g distinct groups, so the stored df equal nlevels(grp) - 2 as well)
 hl <- function(p, y, g = 10) {
   grp <- cut(p, breaks = unique(quantile(p, probs = seq(0, 1, 1/g))), include.lowest = TRUE)
   obs <- xtabs(cbind(1 - y, y) ~ grp); expct <- xtabs(cbind(1 - p, p) ~ grp)
-  chisq <- sum((obs - expct)^2 / expct); df <- nlevels(grp) - 2
+  chisq <- sum((obs - expct)^2 / expct); df <- g - 2
   c(statistic = chisq, df = df, p_value = 1 - pchisq(chisq, df))
 }
 hlr <- rbind(birthwt_g10 = hl(plogis(lp), bw$low), birthwt_g8 = hl(plogis(lp), bw$low, 8),
