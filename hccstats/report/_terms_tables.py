@@ -9,7 +9,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from .._names import patsy_to_r, r_quote
+from .._names import patsy_to_r, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
@@ -23,7 +23,7 @@ def model_anova(fit) -> pd.DataFrame:
     from hccstats import anova
 
     frame = anova(fit).to_frame()
-    frame["columns"] = [", ".join(c) for c in frame["columns"]]
+    frame["columns"] = [", ".join(term_label(x) for x in c) for c in frame["columns"]]
     return frame
 
 
