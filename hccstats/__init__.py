@@ -105,6 +105,16 @@ _LAZY: dict[str, str] = {
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",
     "CoxCalibration": "hccstats.survival",
+    "forward_cox": "hccstats.survival",
+    "backward_cox": "hccstats.survival",
+    "CoxStepwise": "hccstats.survival",
+    "univariate_cox": "hccstats.survival",
+    "CoxUnivariate": "hccstats.survival",
+    # published models from their equation (external validation)
+    "published_lrm": "hccstats.published",
+    "published_cox": "hccstats.published",
+    "PublishedLogistic": "hccstats.published",
+    "PublishedCox": "hccstats.published",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

@@ -574,7 +574,18 @@ def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_pa
     assert html.index('class="alert"') < html.index('<nav class="toc">')
     table3 = pd.read_csv(tmp_path / "ml" / "tables" / "table3_multivariable.csv")
     assert table3.filter(like="|estimate").isna().all().all()  # no 1e58 presented as a result
-    assert "its odds ratio is infinite" in html
+    terms = table3[table3["kind"] == "term"]
+    # the diverging β and p are not shown either (—), only the converging intercept
+    assert terms.filter(regex=r"\|(coef|p_value)$").isna().all().all()
+    assert not terms["Clinical model|estimable"].any()
+    assert "so its β, odds ratio, CI and p value are not shown (—)" in html
+    assert "not in the model or not estimable (separation)" in html
+    # no nomogram of diverging coefficients, and the section says why
+    assert not list((tmp_path / "ml" / "figures").glob("fig_nomogram_*"))
+    assert (
+        "Clinical nomogram: not drawn: the model separates the outcome; refit with "
+        "analysis: {firth: true}." in html
+    )
     cal = pd.read_csv(tmp_path / "ml" / "tables" / "supp_calibration.csv")
     failed = int(cal.loc[cal["set"] == "training", "n_failed"].iloc[0])
     assert "Bootstrap resamples (failed)" in html and f">20 ({failed})</td>" in html
@@ -590,6 +601,7 @@ def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_pa
     ors = res["models"]["Clinical model"]["odds_ratios"]
     assert ors and all(np.isfinite(r["estimate"]) and r["ci_high"] < 1e6 for r in ors)
     assert "Firth-penalised" in (tmp_path / "firth" / "methods.md").read_text()
+    assert (tmp_path / "firth" / "figures" / "fig_nomogram_clinical.png").is_file()
 
 
 def test_failed_bootstrap_refits_counted_and_warned_above_one_percent(birthwt):

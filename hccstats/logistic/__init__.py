@@ -4,6 +4,7 @@ univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and
 See docs/logistic.md."""
 
 from ._backward import backward_lr
+from ._firth_profile import PenalisedProfile
 from ._lrm import LogisticFit, lrm
 from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
 from ._separation import Separation, detect_separation
@@ -18,6 +19,7 @@ univariable = univariate
 __all__ = [
     "lrm",
     "LogisticFit",
+    "PenalisedProfile",
     "univariate",
     "univariable",
     "Univariate",

@@ -77,6 +77,7 @@ def backward_lr(
     removal: float = 0.10,
     max_steps: int | None = None,
     nan_policy: str = "raise",
+    allow_separation: bool = False,
 ) -> Stepwise:
     """Backward stepwise logistic regression, SPSS's "Backward: LR" (METHOD=BSTEP(LR)).
 
@@ -102,6 +103,9 @@ def backward_lr(
     nan_policy : {"raise", "omit"}
         Rows with a missing value in the outcome or any candidate raise InputError or are
         left out (listwise, as SPSS does).
+    allow_separation : bool
+        Let a factor level with only events (or none) be a candidate instead of raising
+        InputError (as :func:`forward_lr`).
 
     Returns
     -------
@@ -117,7 +121,9 @@ def backward_lr(
     >>> sw.selected  # every candidate stays (removal p > 0.10 for none)
     ['age', 'mvi', 'afp']
     """
-    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
+    candidates, d, blocks = setup(
+        data, outcome, candidates, entry, removal, nan_policy, allow_separation
+    )
     requires = candidate_requires(candidates, data.columns)
     X, y = d.X, d.y
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
@@ -165,4 +171,5 @@ def backward_lr(
         not_in_model=not_in_model(X, y, blocks, candidates, inmodel),
         direction="backward",
         requires=requires,
+        allow_separation=allow_separation,
     )

@@ -100,6 +100,7 @@ class Stepwise:
     max_steps: int | None = None
     direction: str = "forward"
     requires: dict[str, list[str]] = field(default_factory=dict)
+    allow_separation: bool = False  # factor levels with only events (or none) were candidates
 
     def candidate_design(self) -> tuple[Design, dict[str, np.ndarray]]:
         """The design of all candidates over the patients the selection used, and each
@@ -109,7 +110,7 @@ class Stepwise:
         formula = f"{quote_name(self.fit.outcome)} ~ " + " + ".join(
             candidate_term(c, columns) for c in self.candidates
         )
-        d = build_design(formula, self.fit.data)
+        d = build_design(formula, self.fit.data, firth=self.allow_separation)
         return d, candidate_blocks(d, self.candidates)
 
     def repeat_on(
@@ -231,8 +232,19 @@ def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
-def setup(data, outcome: str, candidates, entry: float, removal: float, nan_policy: str):
-    """Checked candidates, the design of all of them, and each candidate's block of columns."""
+def setup(
+    data,
+    outcome: str,
+    candidates,
+    entry: float,
+    removal: float,
+    nan_policy: str,
+    allow_separation: bool = False,
+):
+    """Checked candidates, the design of all of them, and each candidate's block of columns.
+
+    ``allow_separation``: a factor level with only events (or none) is a candidate too, not an
+    InputError (for a selection whose model is refitted by Firth's penalised likelihood)."""
     if isinstance(candidates, str):
         candidates = [candidates]
     candidates = list(dict.fromkeys(candidates))
@@ -255,7 +267,7 @@ def setup(data, outcome: str, candidates, entry: float, removal: float, nan_poli
     formula = f"{quote_name(outcome)} ~ " + " + ".join(
         candidate_term(c, data.columns) for c in candidates
     )
-    d = build_design(formula, data, nan_policy=nan_policy)
+    d = build_design(formula, data, nan_policy=nan_policy, firth=allow_separation)
     return candidates, d, candidate_blocks(d, candidates)
 
 
@@ -283,6 +295,7 @@ def forward_lr(
     entry_test: str = "score",
     max_steps: int | None = None,
     nan_policy: str = "raise",
+    allow_separation: bool = False,
 ) -> Stepwise:
     """Forward stepwise logistic regression, SPSS's "Forward: LR" (METHOD=FSTEP(LR)).
 
@@ -309,6 +322,10 @@ def forward_lr(
     nan_policy : {"raise", "omit"}
         Rows with a missing value in the outcome or any candidate raise InputError or are
         left out (listwise, as SPSS does; counted in ``fit.stats['n_omitted']``).
+    allow_separation : bool
+        Let a factor level with only events (or none) be a candidate instead of raising
+        InputError: its score and likelihood-ratio tests stay finite, the final fit warns of
+        the separation (for a model refitted by Firth's penalised likelihood).
 
     Returns
     -------
@@ -328,7 +345,9 @@ def forward_lr(
     """
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
+    candidates, d, blocks = setup(
+        data, outcome, candidates, entry, removal, nan_policy, allow_separation
+    )
     requires = candidate_requires(candidates, data.columns)
     X, y = d.X, d.y
     sel = select_forward(
@@ -358,6 +377,7 @@ def forward_lr(
         not_in_model=not_in,
         max_steps=max_steps,
         requires=requires,
+        allow_separation=allow_separation,
     )
 
 

@@ -15,7 +15,14 @@ from .._names import quote_name, term_label
 from ._lrm import lrm
 from ._print import print_table
 
-__all__ = ["univariate", "Univariate"]
+__all__ = [
+    "univariate",
+    "Univariate",
+    "per_value",
+    "is_factor",
+    "factor_levels",
+    "level_of",
+]
 
 COLUMNS = [
     "predictor",
@@ -232,3 +239,10 @@ def _level_of(column: str, term: str) -> str:
     if column.startswith(term + "[T.") and column.endswith("]"):
         return column[len(term) + 3 : -1]
     return column
+
+
+# the same rules serve the univariable Cox screen (hccstats.survival)
+per_value = _per_value
+is_factor = _is_factor
+factor_levels = _levels
+level_of = _level_of

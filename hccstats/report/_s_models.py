@@ -25,7 +25,13 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
 from ._s_features import PER_FOOTNOTE, SIG_PER
-from ._separation import firth_refit, model_odds_ratios, separation_alert
+from ._separation import (
+    NOMOGRAM_NOT_DRAWN,
+    firth_refit,
+    model_odds_ratios,
+    separating_terms,
+    separation_alert,
+)
 from ._stages import SplitData
 from ._terms import has_model_terms, stepwise_terms
 from ._terms_tables import anova_table, model_anova, register_term_checks
@@ -121,6 +127,7 @@ def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str])
         entry=opts.entry,
         removal=opts.removal,
         nan_policy="omit",
+        allow_separation=opts.firth,  # the selected model is refitted by Firth
     )
 
 
@@ -135,7 +142,7 @@ def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
     formula = f"{quote_name(outcome)} ~ " + " + ".join(
         candidate_term(v, train.columns) for v in variables
     )
-    return lrm(formula, train, nan_policy="omit")
+    return lrm(formula, train, nan_policy="omit", firth=ctx.options.firth)
 
 
 def units_of(fit, signatures, per: dict) -> dict[str, float]:
@@ -275,6 +282,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
+        ors.loc[ors["term"].isin(separating_terms(fit)), "coef"] = float("nan")
         rows.append(ors)
     terms = {unquote_name(t) for f in fits.values() for t in f.terms}
     anovas = {name: model_anova(fit) for name, fit in fits.items()}
@@ -472,7 +480,13 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         formats=table3_formats(fits),
         footnote="; ".join(_n_notes(result))
         + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
-        "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
+        "linear predictor); OR, odds ratio ("
+        + (
+            "penalised profile-likelihood 95% CI"
+            if all(getattr(f, "firth", False) for f in fits.values())
+            else "Wald 95% CI"
+        )
+        + "); Ref, reference level"
         + (
             f"; DL signature: {PER_FOOTNOTE}"
             if wide["variable"].isin(list(signatures)).any()
@@ -485,7 +499,13 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
             if fine
             else ""
         )
-        + "; —, not in the model."
+        + "; —, not in the model"
+        + (
+            " or not estimable (separation)"
+            if any(separating_terms(f) for f in fits.values())
+            else ""
+        )
+        + "."
         + (
             " " + SELECTION_TEXT[sel][1].format(entry=opts.entry, removal=opts.removal) + "."
             if steps
@@ -535,6 +555,9 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
 
         stem = "fig_nomogram_" + ({CLINICAL: "clinical", DL: "dl"}.get(name) or slug(name))
         display = NOMOGRAM_NAMES.get(name, f"{name} nomogram")
+        if separating_terms(fit):  # diverging coefficients: a nomogram of them is no model
+            section.text(f"{display}: {NOMOGRAM_NOT_DRAWN}.", "note")
+            continue
         try:
             drawn, r_error = _nomograms(ctx, fit, stem, _ordinal_of(result, fit))
         except Exception as exc:
