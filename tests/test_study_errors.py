@@ -102,6 +102,19 @@ def test_missing_variable_column(study):
     assert _error(study).startswith("clinical.csv: missing column 'ast'")
 
 
+def test_variable_named_split_is_refused_not_overwritten(study):
+    _save(_csv(study, "clinical.csv").rename(columns={"ast": "split"}), study, "clinical.csv")
+
+    def rename(cfg):
+        cfg["variables"]["split"] = cfg["variables"].pop("ast")
+        for names in (cfg.get("analysis") or {}).values():  # the variable lists naming it
+            if isinstance(names, list):
+                names[:] = ["split" if v == "ast" else v for v in names]
+
+    _edit_yaml(study, rename)
+    assert _error(study).startswith("clinical.csv: column 'split': the name holds each patient's")
+
+
 def test_missing_outcome_column(study):
     _save(_csv(study, "clinical.csv").drop(columns="early_recurrence"), study, "clinical.csv")
     assert _error(study).startswith("clinical.csv: missing column 'early_recurrence'")

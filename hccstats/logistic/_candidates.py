@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 import patsy
 
 from .._errors import InputError
+from .._names import quote_name
 from ._terms import term_variables
-from ._univariate import quote_name
 
 __all__ = ["expand_candidates", "candidate_term", "candidate_requires"]
 

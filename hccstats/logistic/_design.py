@@ -21,6 +21,7 @@ import patsy
 from scipy import linalg
 
 from .._errors import InputError
+from .._names import term_label, unquote_name
 from .._validation import as_binary
 from ._terms import FORMULA_NAMESPACE, check_formula_names
 
@@ -102,7 +103,7 @@ def term_columns(design_info: patsy.DesignInfo) -> dict[str, list[str]]:
 def _outcome(desc: patsy.ModelDesc, formula: str) -> str:
     if len(desc.lhs_termlist) != 1 or len(desc.lhs_termlist[0].factors) != 1:
         raise InputError(f"formula {formula!r}: give one outcome column on the left of '~'")
-    return desc.lhs_termlist[0].factors[0].code
+    return unquote_name(desc.lhs_termlist[0].factors[0].code)  # Q('class') -> class
 
 
 def drop_missing(
@@ -194,7 +195,9 @@ def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.Da
 
 
 def _check_columns(X, y, columns, tcols, data, firth) -> None:
-    col_term = {c: t for t, cs in tcols.items() for c in cs}
+    # messages name columns as the data does: Q('a b')[T.x] -> a b[T.x]
+    col_term = {term_label(c): term_label(t) for t, cs in tcols.items() for c in cs}
+    columns = [term_label(c) for c in columns]
     for j, name in enumerate(columns):
         if name == "Intercept":
             continue
@@ -231,6 +234,7 @@ def check_rank(X: np.ndarray, columns: list[str]) -> None:
     indep = piv[:rank]
     dep = piv[rank]
     coef, *_ = np.linalg.lstsq(Xs[:, indep], Xs[:, dep], rcond=None)
+    columns = [term_label(c) for c in columns]  # Q('a b') -> a b
     partners = [columns[indep[i]] for i in np.argsort(-np.abs(coef)) if abs(coef[i]) > 1e-8]
     raise InputError(
         f"rank-deficient design: column {columns[dep]!r} is a linear combination of "

@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from .._names import unquote_name
+
 __all__ = ["rms_print", "format_fixed", "format_p", "rms_term_name"]
 
 _LEVEL = re.compile(r"^(?P<var>.+)\[T\.(?P<level>.+)\]$")
@@ -23,13 +25,8 @@ def rms_term_name(column: str) -> str:
     """A design column as rms names it: ``race[T.black]`` -> ``race=black``; ``Q('a b')`` -> ``a b``."""
     m = _LEVEL.match(column)
     if m:
-        return f"{_unquote(m['var'])}={m['level']}"
-    return _unquote(column)
-
-
-def _unquote(name: str) -> str:
-    m = re.fullmatch(r"Q\((['\"])(?P<n>.*)\1\)", name)
-    return m["n"] if m else name
+        return f"{unquote_name(m['var'])}={m['level']}"
+    return unquote_name(column)
 
 
 def format_fixed(values, digits: int) -> list[str]:

@@ -28,13 +28,13 @@ from scipy import stats as sps
 from scipy.special import chdtrc
 
 from .._errors import InputError
+from .._names import quote_name
 from ._candidates import candidate_requires, candidate_term, expand_candidates
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
 from ._print import stepwise_text
 from ._select_fit import cannot_be_removed, fit_weighted, one_step_start, removal_lr_bounds
-from ._univariate import quote_name
 
 __all__ = [
     "forward_lr",

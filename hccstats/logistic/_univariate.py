@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,13 +11,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._errors import InputError
+from .._names import quote_name, term_label
 from ._lrm import lrm
 from ._print import print_table
 
 __all__ = [
     "univariate",
     "Univariate",
-    "quote_name",
     "per_value",
     "is_factor",
     "factor_levels",
@@ -96,17 +95,6 @@ class Univariate:
                 "p_value": "Pr(>|z|)" if self.test == "wald" else "Pr(>Chi)",
             },
         )
-
-
-def quote_name(name: str) -> str:
-    """A column name as patsy reads it: bare when an ASCII identifier, else Q('...').
-
-    Non-ASCII identifiers are quoted too: Python folds them (NFKC, 'µ' to 'μ') before the
-    lookup, so 'µmol' bare would not find its column.
-    """
-    if name.isidentifier() and name.isascii() and not keyword.iskeyword(name):
-        return name
-    return "Q(" + repr(name) + ")"
 
 
 def _per_value(per: Any, predictor: str, x: pd.Series) -> float:
@@ -225,7 +213,7 @@ def univariate(
             rows.append(
                 {
                     "predictor": pred,
-                    "term": col,
+                    "term": term_label(col),  # Q('biopsy result')[T.yes] -> biopsy result[T.yes]
                     "level": _level_of(col, term) if factor else None,
                     "reference": ref,
                     "estimate": float(np.exp(b)),

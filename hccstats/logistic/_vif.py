@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._names import quote_name
 from ._design import build_design
 from ._lrm import LogisticFit
 from ._print import print_table
-from ._univariate import quote_name
 
 __all__ = ["vif", "VIF"]
 
@@ -145,7 +145,7 @@ def vif(
             data,
             nan_policy=nan_policy,
         )
-        return vif(fit)
+        return VIF(_by_predictor(vif(fit).table, predictors), "glm")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     # a linear model's covariance is proportional to (X'X)^-1 whatever the response; a
@@ -159,9 +159,14 @@ def vif(
         firth=True,
     )
     cov = np.linalg.inv(d.X.T @ d.X)
-    names = {quote_name(p): p for p in predictors}
     table = _gvif_table(cov, d.columns, d.term_columns)
-    table["term"] = [names.get(t, t) for t in table["term"]]
+    return VIF(_by_predictor(table, predictors), "lm")
+
+
+def _by_predictor(table: pd.DataFrame, predictors: Sequence[str]) -> pd.DataFrame:
+    """The table's terms as the predictors' names (patsy's ``Q('BCLC stage')`` too), in their order."""
+    names = {quote_name(p): p for p in predictors}
+    table = table.assign(term=[names.get(t, t) for t in table["term"]])
     order = {p: i for i, p in enumerate(predictors)}
     table = table.sort_values("term", key=lambda s: s.map(order), kind="stable")
-    return VIF(table.reset_index(drop=True), "lm")
+    return table.reset_index(drop=True)

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.special import expit
 
 from .._errors import InputError
+from .._names import columns_in, term_label
 from ._rfuncs import r_approx, r_format, r_pretty, r_seq_length
 
 __all__ = ["UnsupportedModelError", "points_table", "TABLE_COLUMNS"]
@@ -63,10 +64,8 @@ def _predictors(fit) -> list[_Predictor]:
             )
         factor = term.factors[0]
         finfo = info.factor_infos[factor]
-        code = factor.code
-        referenced = [
-            c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", code)
-        ]
+        code = term_label(factor.code)  # Q('biopsy result') -> biopsy result
+        referenced = columns_in(factor.code, data.columns)
         cols = info.column_names[info.term_slices[term]]
         if finfo.type == "categorical":
             if len(referenced) != 1:
@@ -105,7 +104,7 @@ def _is_rcs(code: str, referenced: list[str]) -> bool:
 def _formula_position(fit, variable: str) -> int:
     """Position of ``variable`` in the formula's right-hand side (rms keeps formula order; patsy
     puts categorical terms first)."""
-    rhs = str(getattr(fit, "formula", "")).split("~", 1)[-1]
+    rhs = term_label(str(getattr(fit, "formula", ""))).split("~", 1)[-1]
     m = re.search(rf"(?<![\w.]){re.escape(variable)}(?![\w])", rhs)
     return m.start() if m else len(rhs)
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
+from .._names import columns_in, patsy_to_r, r_unquote
 from ..plots import atomic_target, figure_width
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
@@ -160,9 +161,14 @@ def risk_label(outcome_label: str | None) -> str:
     return f"Risk of {text}"
 
 
+# C(x) of one column (a name, or one in backticks) in R code
+_C_OF_NAME = r"\bC\(\s*([A-Za-z_.][\w.]*|`(?:[^`\\]|\\.)*`)\s*\)"
+
+
 def _r_formula(formula: str, data: pd.DataFrame) -> str:
-    """patsy → R: ``C(x)`` → ``x`` (x is sent as a factor), ``np.log`` → ``log``."""
-    out = re.sub(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", r"\1", formula)
+    """patsy → R: ``Q('a b')`` → ```a b```, ``C(x)`` → ``x`` (x is sent as a factor),
+    ``np.log`` → ``log``."""
+    out = re.sub(_C_OF_NAME, r"\1", patsy_to_r(formula))
     out = re.sub(r"\bnp\.(log|exp|sqrt|log10|log2)\(", r"\1(", out)
     if re.search(r"\bC\(", out):
         raise InputError(
@@ -173,13 +179,10 @@ def _r_formula(formula: str, data: pd.DataFrame) -> str:
 
 def _r_data(fit, formula: str) -> pd.DataFrame:
     data = fit.data
-    used = [
-        c for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w])", formula)
-    ]
-    d = data[used].copy()
+    d = data[columns_in(formula, data.columns)].copy()
     # factors given as C(x) in patsy: make them categorical so R gets a factor
-    for m in re.finditer(r"\bC\(\s*([A-Za-z_.][\w.]*)\s*\)", str(fit.formula)):
-        col = m.group(1)
+    for m in re.finditer(_C_OF_NAME, patsy_to_r(str(fit.formula))):
+        col = r_unquote(m.group(1))
         if col in d.columns and not isinstance(d[col].dtype, pd.CategoricalDtype):
             d[col] = pd.Categorical(d[col])
     return d

@@ -21,6 +21,7 @@ import pandas as pd
 from reports.figures import MIN_FONT_PT
 
 from .._errors import InputError
+from .._names import r_quote, r_rename
 from ._core import RWarning, require_r, run
 
 __all__ = ["rms_nomogram", "NOMOGRAM_R", "R_POINTSIZE", "AXIS_CEX"]
@@ -220,12 +221,18 @@ def rms_nomogram(
     if height is None:
         n_axes = 4 + max(1, formula.count("+") + 1 + formula.count("*") * 2)
         height = 0.42 * n_axes + 0.2
+    # rms (6.5) cannot fit a factor whose name R reads only in backticks (its model-matrix
+    # columns are looked up without them): such columns go to R under plain names, labelled
+    # with their own names unless a label is given, and come back under their own names
+    safe = _plain_names(data.columns)
+    back = {v: k for k, v in safe.items()}
+    labels = {**{k: k for k in safe}, **dict(labels or {})}
     out = run(
         TABLE_R.read_text() + NOMOGRAM_R,
-        data=_to_r_data(data),
-        levels_json=_r_list(_json_levels(data)),
-        labels=_r_list(dict(labels or {})),
-        formula=formula,
+        data=_to_r_data(data.rename(columns=safe)),
+        levels_json=_r_list(_json_levels(data.rename(columns=safe))),
+        labels=_r_list({safe.get(k, k): v for k, v in labels.items()}),
+        formula=r_rename(formula, safe),
         fun_label=fun_label,
         fun_at=_r_null() if fun_at is None else np.asarray(fun_at, float),
         lp_at=_r_null() if lp_at is None else np.asarray(lp_at, float),
@@ -239,10 +246,10 @@ def rms_nomogram(
         pointsize=float(pointsize),
         axis_cex=AXIS_CEX,
         value_keys=_r_list(
-            {k: [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}
+            {safe.get(k, k): [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}
         ),
         value_texts=_r_list(
-            {k: [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
+            {safe.get(k, k): [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
         ),
     )
     if "pdf" in files:
@@ -252,7 +259,7 @@ def rms_nomogram(
     if any(line.strip() for line in console):
         warnings.warn("R console output: " + "\n".join(console), RWarning, stacklevel=2)
     table = out["table"].reset_index(drop=True)
-    table["variable"] = table["variable"].astype(str)
+    table["variable"] = [back.get(v, v) for v in table["variable"].astype(str)]
     geom = out["risk_geometry"]
     return {
         "table": table,
@@ -265,10 +272,24 @@ def rms_nomogram(
         "sc": float(out["sc"]),
         "intercept": float(out["intercept"]),
         "lp_at": np.atleast_1d(np.asarray(out["lp_at"], float)),
-        "coef": out["coef"],
+        "coef": out["coef"].rename(lambda c: r_rename(c, back) if back else c),
         "printed": str(out["printed"]),
         "console": console,
     }
+
+
+def _plain_names(columns) -> dict[str, str]:
+    """{column: plain R name} for the columns R reads only in backticks (``biopsy result``)."""
+    taken = {str(c) for c in columns}
+    out: dict[str, str] = {}
+    for c in columns:
+        if r_quote(c) != c:
+            k = len(out) + 1
+            while f"hcc_v{k}" in taken:
+                k += 1
+            out[c] = f"hcc_v{k}"
+            taken.add(out[c])
+    return out
 
 
 def _r_null():

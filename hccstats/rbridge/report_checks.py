@@ -9,6 +9,7 @@ calibration ones :mod:`hccstats.rbridge.rms_validation`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from .._names import columns_in, patsy_to_r, r_quote, r_unquote, unquote_name
 from . import proc
 from ._core import run
 
@@ -23,6 +25,8 @@ __all__ = [
     "content_key",
     "r_frame",
     "r_term",
+    "r_formula",
+    "r_rhs",
     "kappa2",
     "fleiss",
     "auc_ci",
@@ -172,15 +176,46 @@ def r_frame(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def _used(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.DataFrame:
     """The columns a model call reads (its memo key: the content R sees)."""
-    return data[[c for c in dict.fromkeys([outcome, *terms]) if c in data.columns]]
+    return data[_columns(data, [outcome, *terms])]
 
 
-def r_term(term: str) -> str:
-    """patsy's ``mvi[T.present]`` → R's ``mvipresent``."""
+def _columns(data: pd.DataFrame, terms: list[str]) -> list[str]:
+    """The data columns that the terms (column names or patsy term code) refer to."""
+    return list(dict.fromkeys(c for t in terms for c in columns_in(t, data.columns)))
+
+
+def r_formula(data: pd.DataFrame, outcome: str, terms: list[str]) -> str:
+    """``outcome ~ term + ...`` as R code: a column name in backticks where R needs them
+    (```biopsy result```), patsy term code (``Q('a b')``, ``rcs(x, 4)``) translated."""
+    return f"{r_quote(outcome)} ~ {r_rhs(data, terms)}"
+
+
+def r_rhs(data: pd.DataFrame, terms: list[str]) -> str:
+    """The right-hand side ``term + ...`` as R code (see :func:`r_formula`)."""
+    return " + ".join(r_quote(t) if t in data.columns else patsy_to_r(t) for t in terms)
+
+
+def r_term(term: str, columns=()) -> str:
+    """A model term or design column as R names its coefficient: patsy's ``mvi[T.present]`` →
+    ``mvipresent``, ``Q('biopsy result')[T.yes]`` (or, ``biopsy result`` being one of
+    ``columns``, ``biopsy result[T.yes]``) → ```biopsy result`yes``, ``Q('µmol/L')`` →
+    ```µmol/L```."""
+    level = ""
     if "[T." in term and term.endswith("]"):
-        var, level = term[:-1].split("[T.", 1)
-        return var + level
-    return term
+        term, level = term[:-1].split("[T.", 1)
+    name = unquote_name(term)
+    if name == term and name not in columns and "(" in term:  # (Intercept), rcs(x, 4)
+        return patsy_to_r(term) + level
+    return _r_deparse(name) + level
+
+
+@functools.cache
+def _r_deparse(name: str) -> str:
+    """R's name of a variable in its coefficients: backticked unless R reads it as a name
+    (for a non-ASCII name that depends on R's locale, so R is asked)."""
+    if name.isascii():
+        return r_quote(name)
+    return str(run("deparse(as.name(v), backtick = TRUE)", v=name))
 
 
 def glm_or(
@@ -188,10 +223,10 @@ def glm_or(
 ) -> pd.DataFrame:
     """stats::glm(binomial) odds ratios with Wald CIs and p: index = R coefficient names.
 
-    ``per`` (R coefficient name -> units): those odds ratios and CIs per ``per`` units, computed in R
+    ``per`` (term or column -> units): those odds ratios and CIs per ``per`` units, computed in R
     as ``exp(per * coef)`` and ``exp(per * confint.default)`` (e.g. per 0.1 of a 0-1 signature).
     """
-    per = {str(k): float(v) for k, v in (per or {}).items()}
+    per = {r_term(str(k), data.columns): float(v) for k, v in (per or {}).items()}
     key = content_key("glm", _used(data, outcome, terms), outcome, list(terms), per)
     return _memo(key, lambda: _glm_or(data, outcome, terms, per))
 
@@ -199,8 +234,8 @@ def glm_or(
 def _glm_or(
     data: pd.DataFrame, outcome: str, terms: list[str], per: dict[str, float]
 ) -> pd.DataFrame:
-    data = r_frame(data, [outcome, *terms])
-    formula = f"{outcome} ~ {' + '.join(terms)}"
+    formula = r_formula(data, outcome, terms)
+    data = r_frame(data, _columns(data, [outcome, *terms]))
     out = run(
         f"f <- glm({formula}, data = d, family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100));"
         " s <- summary(f)$coefficients; k <- rep(1, nrow(s)); names(k) <- rownames(s);"
@@ -213,17 +248,16 @@ def _glm_or(
     return out.set_index("term")
 
 
-_QUOTED = re.compile(r"""Q\((['"])(.*?)\1\)""")
-_FACTOR = re.compile(r"\b(?:factor|C)\(\s*(`[^`]+`|[A-Za-z_][\w.]*)\s*\)")
+_FACTOR = re.compile(r"\b(?:factor|C)\(\s*(`(?:[^`\\]|\\.)+`|[A-Za-z_][\w.]*)\s*\)")
 
 
 def _r_rhs(rhs: str) -> tuple[str, list[str]]:
     """A hccstats right-hand side in R (rms): ``Q('a b')`` as `a b`, ``**`` as ``^``, ``np.`` left
     out, ``factor(x)``/``C(x)`` as the column made a factor (rms takes no factor() in formulas);
     and those columns."""
-    text = _QUOTED.sub(lambda m: f"`{m.group(2)}`", rhs)
+    text = patsy_to_r(rhs)
     text = re.sub(r"\bnp\.", "", text).replace("**", "^")
-    factors = [m.group(1).strip("`") for m in _FACTOR.finditer(text)]
+    factors = [r_unquote(m.group(1)) for m in _FACTOR.finditer(text)]
     return _FACTOR.sub(lambda m: m.group(1), text), list(dict.fromkeys(factors))
 
 
@@ -245,7 +279,7 @@ def _rms_lrm_terms(data, outcome, rhs, variables) -> SimpleNamespace:
         "maxit = 50); a <- anova(f); list(names = names(coef(f)), coef = unname(coef(f)), "
         "rows = rownames(a), chisq = unname(a[, 1]), df = unname(a[, 2]))",
         d=frame,
-        y=f"`{outcome}`",
+        y=r_quote(outcome),
         rhs=r_rhs,
         fac=np.asarray(factors, dtype=object),
     )
@@ -273,13 +307,13 @@ def firth_or(
 ) -> pd.Series:
     """Firth-penalised odds ratios (``exp(per * coef)``) from brglm2 (``type = "AS_mean"``, equal
     to logistf's estimates): index = R coefficient names."""
-    per = {str(k): float(v) for k, v in (per or {}).items()}
+    per = {r_term(str(k), data.columns): float(v) for k, v in (per or {}).items()}
     key = content_key("firth", _used(data, outcome, terms), outcome, list(terms), per)
 
     def compute() -> pd.Series:
-        d = r_frame(data, [outcome, *terms])
+        d = r_frame(data, _columns(data, [outcome, *terms]))
         out = run(
-            f"f <- glm({outcome} ~ {' + '.join(terms)}, data = d, family = binomial, "
+            f"f <- glm({r_formula(data, outcome, terms)}, data = d, family = binomial, "
             "method = brglm2::brglmFit, type = 'AS_mean', epsilon = 1e-14, maxit = 500);"
             " b <- coef(f); k <- rep(1, length(b)); names(k) <- names(b);"
             " if (length(per_names)) k[per_names] <- per_units;"
@@ -293,7 +327,8 @@ def firth_or(
 
 
 def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
-    """car::vif of the linear model on the predictors (GVIF for multi-df terms), as SPSS's diagnostics."""
+    """car::vif of the linear model on the predictors (GVIF for multi-df terms), as SPSS's
+    diagnostics: index = ``terms``, as given."""
     return _memo(
         content_key("vif", _used(data, outcome, terms), outcome, list(terms)),
         lambda: _vif(data, outcome, terms),
@@ -301,10 +336,11 @@ def vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
 
 
 def _vif(data: pd.DataFrame, outcome: str, terms: list[str]) -> pd.Series:
-    data = r_frame(data, [outcome, *terms])
-    formula = f"{outcome} ~ {' + '.join(terms)}"
+    formula = r_formula(data, outcome, terms)
+    data = r_frame(data, _columns(data, [outcome, *terms]))
     out = run(f"v <- car::vif(lm({formula}, data = d)); if (is.matrix(v)) v[, 1] else v", d=data)
-    return pd.Series(out) if not isinstance(out, pd.Series) else out
+    # car::vif keeps the formula's term order; its names are R's (backticked) term labels
+    return pd.Series(np.asarray(out, float), index=list(terms))
 
 
 def wilcox_p(x, g) -> float:

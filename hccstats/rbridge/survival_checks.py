@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._names import columns_in, r_quote
 from ._core import run
-from .report_checks import r_frame
+from .report_checks import r_frame, r_rhs
 
 __all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
 
@@ -38,16 +39,22 @@ t(vapply(times, function(t) {
 """
 
 
-def _surv_formula(time: str, event: str, terms: list[str]) -> str:
-    return f"Surv({time}, {event}) ~ {' + '.join(terms)}"
+def _surv_formula(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> str:
+    """``Surv(time, event) ~ terms`` as R code (names R needs quoted in backticks)."""
+    return f"Surv({r_quote(time)}, {r_quote(event)}) ~ {r_rhs(data, terms)}"
+
+
+def _frame(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.DataFrame:
+    cols = [c for t in terms for c in columns_in(t, data.columns)]
+    return r_frame(data, [time, event, *cols])
 
 
 def cox_hr(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.DataFrame:
     """survival::coxph (Efron): HR, Wald CI and p per R coefficient name."""
-    d = r_frame(data, [time, event, *terms])
+    d = _frame(data, time, event, terms)
     return run(
         "suppressMessages(library(survival)); "
-        f"f <- coxph({_surv_formula(time, event, terms)}, data = d, ties = 'efron'); "
+        f"f <- coxph({_surv_formula(data, time, event, terms)}, data = d, ties = 'efron'); "
         "s <- summary(f); data.frame(term = rownames(s$coefficients), "
         "estimate = s$conf.int[, 1], ci_low = s$conf.int[, 3], ci_high = s$conf.int[, 4], "
         "p_value = s$coefficients[, 5])",
@@ -57,11 +64,11 @@ def cox_hr(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.Da
 
 def cox_zph_p(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> float:
     """survival::cox.zph(coxph(...), transform = "km") GLOBAL p value."""
-    d = r_frame(data, [time, event, *terms])
+    d = _frame(data, time, event, terms)
     return float(
         run(
             "suppressMessages(library(survival)); "
-            f"f <- coxph({_surv_formula(time, event, terms)}, data = d); "
+            f"f <- coxph({_surv_formula(data, time, event, terms)}, data = d); "
             "unname(cox.zph(f, transform = 'km')$table['GLOBAL', 'p'])",
             d=d,
         )

@@ -200,21 +200,16 @@ class Context:
     def label(self, name: str) -> str:
         """The display label of a variable (a patsy-quoted term ``Q('BCLC stage')`` too), typeset
         ("≥", "×10⁹/L") as in the tables."""
-        if name.startswith("Q(") and name.endswith(")"):
-            import ast
-
-            try:
-                name = str(ast.literal_eval(name[2:-1]))
-            except (ValueError, SyntaxError):
-                pass
         from reports.formatting import typeset
 
         if name not in self.labels and not name.isidentifier():  # a model term: rcs(age, 4)
+            from .._names import term_label
             from ._terms import term_display_label
 
             shown = term_display_label(name, self.label)
             if shown != name:
                 return shown
+            name = term_label(name)  # Q('BCLC stage')[T.B] -> BCLC stage[T.B]
         return typeset(self.labels.get(name, name))
 
     def shortfall(self, stage: str, reason: str) -> None:

@@ -20,6 +20,7 @@ from reports import Section
 from reports import formatting as F
 
 from .._errors import InputError
+from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
@@ -66,7 +67,7 @@ def _nomograms(
     """
     from hccstats.nomograms import nomogram
 
-    labels = {t: ctx.label(t) for t in fit.terms}
+    labels = {unquote_name(t): ctx.label(t) for t in fit.terms}
     kw = dict(
         labels=labels,
         fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
@@ -134,8 +135,8 @@ def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
     """A prespecified model: every variable or term kept, fitted on the training patients that
     have them."""
     from hccstats import lrm
+    from hccstats._names import quote_name
     from hccstats.logistic._candidates import candidate_term
-    from hccstats.logistic._univariate import quote_name
 
     outcome = ctx.study.outcome
     formula = f"{quote_name(outcome)} ~ " + " + ".join(
@@ -149,11 +150,12 @@ def units_of(fit, signatures, per: dict) -> dict[str, float]:
     in the model's own training patients) for numeric variables, 1 otherwise."""
     out = {}
     for term in fit.terms:
-        if term in signatures:
+        name = unquote_name(term)  # the column of Q('BCLC stage')
+        if name in signatures:
             out[term] = SIG_PER
-        elif term in per and term in fit.coef.index:  # numeric terms only: one coefficient
-            k = per[term]
-            out[term] = float(fit.data[term].astype(float).std(ddof=1)) if k == "sd" else k
+        elif name in per and term in fit.coef.index:  # numeric terms only: one coefficient
+            k = per[name]
+            out[term] = float(fit.data[name].astype(float).std(ddof=1)) if k == "sd" else k
     return out
 
 
@@ -282,7 +284,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
         ors.loc[ors["term"].isin(separating_terms(fit)), "coef"] = float("nan")
         rows.append(ors)
-    terms = {t for f in fits.values() for t in f.terms}
+    terms = {unquote_name(t) for f in fits.values() for t in f.terms}
     anovas = {name: model_anova(fit) for name, fit in fits.items()}
     return ModelsResult(
         univariate.data,
@@ -328,10 +330,10 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
     ctx.results["models"] = {
         name: {
             "formula": fit.formula,
-            "terms": list(fit.terms),
-            "coef": fit.coef,
+            "terms": [unquote_name(t) for t in fit.terms],
+            "coef": fit.coef.rename(term_label),
             "stats": fit.stats,
-            "odds_ratios": ors[ors["model"] == name].drop(columns="model"),
+            "odds_ratios": _labelled(ors[ors["model"] == name].drop(columns="model")),
             "n": int(fit.stats["n"]),
             "events": int(fit.stats["events"]),
             "patients": list(map(str, fit.data.index)),
@@ -375,8 +377,10 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
     """R refits the model on exactly the patients it was fitted on (``fit.data``)."""
     outcome, data = ctx.study.outcome, fit.data
     terms = list(fit.terms)
-    call = f"glm({outcome} ~ {' + '.join(terms)}, binomial) on the model's n = {len(data)}" + (
-        ", OR = exp(units * coef) for " + ", ".join(f"{t} per {k:g}" for t, k in units.items())
+    formula = _rcheck.r_formula(data, outcome, terms)
+    call = f"glm({formula}, binomial) on the model's n = {len(data)}" + (
+        ", OR = exp(units * coef) for "
+        + ", ".join(f"{term_label(t)} per {k:g}" for t, k in units.items())
         if units
         else ""
     )
@@ -402,8 +406,13 @@ def _register_checks(ctx: Context, name: str, fit, ors: pd.DataFrame, units: dic
             ("OR 95% CI high", "ci_high"),
             ("p", "p_value"),
         ):
-            label = f"{name}: {what}{unit if what != 'p' else ''}, {r['term']}"
+            label = f"{name}: {what}{unit if what != 'p' else ''}, {term_label(r['term'])}"
             ctx.check("models", label, r[key], call, r_value(r["term"], key))
+
+
+def _labelled(ors: pd.DataFrame) -> pd.DataFrame:
+    """The odds ratios with their terms as names (``Q('BCLC stage')`` -> ``BCLC stage``)."""
+    return ors.assign(term=[term_label(t) for t in ors["term"]])
 
 
 def _n_notes(result: ModelsResult) -> list[str]:
@@ -431,9 +440,9 @@ def _units_note(ctx: Context, units: Mapping, signatures) -> str:
     parts = []
     for name, by_term in units.items():
         for term, k in by_term.items():
-            if term in signatures:
+            if unquote_name(term) in signatures:
                 continue
-            sd = f"SD = {k:.4g}, " if per.get(term) == "sd" else ""
+            sd = f"SD = {k:.4g}, " if per.get(unquote_name(term)) == "sd" else ""
             parts.append(f"{ctx.label(term)} per {sd}{k:.4g} units ({name})")
     return "; ORs of " + ", ".join(parts) if parts else ""
 
@@ -591,7 +600,8 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
 
 
 def _ordinal_of(result: ModelsResult, fit) -> dict:
-    return {k: dict(v) for k, v in result.ordinal_labels.items() if k in fit.terms}
+    names = {unquote_name(t) for t in fit.terms}
+    return {k: dict(v) for k, v in result.ordinal_labels.items() if k in names}
 
 
 def _lower_first(text: str) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
@@ -74,8 +75,9 @@ def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
 def _cox_fits(train, time, event, terms):
     from hccstats.survival import cox_zph, coxph
 
-    uni = {t: coxph(f"Surv({time}, {event}) ~ {t}", train) for t in terms}
-    multi = coxph(f"Surv({time}, {event}) ~ {' + '.join(terms)}", train)
+    surv = f"Surv({quote_name(time)}, {quote_name(event)})"
+    uni = {t: coxph(f"{surv} ~ {t}", train) for t in terms}
+    multi = coxph(f"{surv} ~ {' + '.join(terms)}", train)
     rows = [f.hazard_ratios().assign(model="Univariable") for f in uni.values()]
     rows.append(multi.hazard_ratios().assign(model="Multivariable"))
     return uni, multi, pd.concat(rows, ignore_index=True), cox_zph(multi)
@@ -88,7 +90,8 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     )
     wide.columns = [f"{m}|{k}" for k, m in wide.columns]
     wide = wide.reset_index()
-    wide["label"] = [ctx.label(t.split("[")[0]) + _level(t) for t in wide["term"]]
+    wide["label"] = [ctx.label(t.split("[T.")[0]) + _level(t) for t in wide["term"]]
+    wide = _named(wide)
     formats = {"Variable": F.col("label", "text")}
     for m in ("Univariable", "Multivariable"):
         formats[f"{m}: HR (95% CI)"] = lambda r, m=m: F.fmt_or_ci(
@@ -106,7 +109,7 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     )
     section.table(
         "supp_ph_test",
-        result.zph.table,
+        _named(result.zph.table),
         caption=f"{ctx.next_table(supplementary=True)} Proportional-hazards test of the "
         "multivariable Cox model (scaled Schoenfeld residuals, Kaplan–Meier time scale)",
         formats={
@@ -119,6 +122,11 @@ def _render_cox(ctx, section, result: SurvivalResult) -> None:
     )
 
 
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its terms named as the data does (``Q('BCLC stage')`` -> ``BCLC stage``)."""
+    return table.assign(term=[term_label(t) for t in table["term"]])
+
+
 def _level(term: str) -> str:
     """patsy's ``mvi[T.present]`` → ": present"."""
     return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
@@ -129,9 +137,10 @@ def _check_hr(ctx, which, fit, train, time, event, terms):
         for what, key in (("HR", "estimate"), ("p", "p_value")):
             ctx.check(
                 STAGE,
-                f"Cox {which}: {what}, {r['term']}",
+                f"Cox {which}: {what}, {term_label(r['term'])}",
                 r[key],
-                f"survival::coxph(Surv({time}, {event}) ~ {' + '.join(terms)})",
+                f"survival::coxph(Surv({r_quote(time)}, {r_quote(event)}) ~ "
+                f"{_rcheck.r_rhs(train, terms)})",
                 lambda t=terms, term=r["term"], key=key: R.cox_hr(train, time, event, t).loc[
                     _rcheck.r_term(term), key
                 ],
@@ -379,8 +388,8 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
         "time": time,
         "event": event,
         "horizon": horizon,
-        "cox": result.cox_table,
-        "ph_test": result.zph.table,
+        "cox": _named(result.cox_table),
+        "ph_test": _named(result.zph.table),
         "km_risk_groups": result.km_table,
         "discrimination": result.discrimination,
         "calibration": cal.table,

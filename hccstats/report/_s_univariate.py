@@ -22,11 +22,6 @@ REQUIRES: tuple[str, ...] = ("flow",)
 USES: tuple[str, ...] = ("features",)
 
 
-def _r_name(name: str) -> bool:
-    """A plain ASCII identifier: R's formula takes it as is."""
-    return name.isidentifier() and name.isascii()
-
-
 def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
@@ -235,22 +230,20 @@ def r_checks(ctx: Context, result: UnivariateResult) -> None:
     else:
         for _, r in uni[uni["note"] == ""].iterrows():
             pred, term = r["predictor"], r["term"]
-            if not _r_name(pred):
-                continue  # R's formula would need the name quoted
             for what, key in (("OR", "estimate"), ("p", "p_value")):
                 k = per.get(pred)
                 ctx.check(
                     "univariate",
                     f"univariable {what}{f' per {k:g}' if k and what == 'OR' else ''}, {term}",
                     r[key],
-                    f"glm({study.outcome} ~ {pred}, binomial)"
+                    f"glm({_rcheck.r_formula(train, study.outcome, [pred])}, binomial)"
                     + (f", OR = exp({k:g} * coef)" if k else ""),
                     lambda pred=pred, term=term, key=key, k=k: _rcheck.glm_or(
                         train, study.outcome, [pred], per={pred: k} if k else None
-                    ).loc[_rcheck.r_term(term), key],
+                    ).loc[_rcheck.r_term(term, train.columns), key],
                 )
     significant = list(result.significant)
-    if result.vif is None or not all(_r_name(p) for p in significant):
+    if result.vif is None:
         return
     for _, r in result.vif.iterrows():
         ctx.check(
@@ -266,18 +259,17 @@ def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per) -> 
     """Firth odds ratios against brglm2 (the CIs are profile-penalised, as logistf's)."""
     for _, r in uni[uni["note"] == ""].iterrows():
         pred, term, k = r["predictor"], r["term"], per.get(r["predictor"])
-        if _r_name(pred):
-            ctx.check(
-                "univariate",
-                f"univariable Firth OR{f' per {k:g}' if k else ''}, {term}",
-                r["estimate"],
-                f"glm({ctx.study.outcome} ~ {pred}, binomial, method = brglm2::brglmFit, "
-                "type = 'AS_mean')",
-                lambda pred=pred, term=term, k=k: _rcheck.firth_or(
-                    train, ctx.study.outcome, [pred], per={pred: k} if k else None
-                ).loc[_rcheck.r_term(term)],
-                rtol=1e-6,  # Newton to 1e-14 on both sides; brglm2's quasi-Fisher steps
-            )
+        ctx.check(
+            "univariate",
+            f"univariable Firth OR{f' per {k:g}' if k else ''}, {term}",
+            r["estimate"],
+            f"glm({_rcheck.r_formula(train, ctx.study.outcome, [pred])}, binomial, "
+            "method = brglm2::brglmFit, type = 'AS_mean')",
+            lambda pred=pred, term=term, k=k: _rcheck.firth_or(
+                train, ctx.study.outcome, [pred], per={pred: k} if k else None
+            ).loc[_rcheck.r_term(term, train.columns)],
+            rtol=1e-6,  # Newton to 1e-14 on both sides; brglm2's quasi-Fisher steps
+        )
 
 
 def methods(ctx: Context, result: UnivariateResult) -> str:

@@ -16,6 +16,7 @@ import math
 
 import pandas as pd
 
+from .._names import term_label, unquote_name
 from ._context import Context
 from ._terms import column_rows
 
@@ -27,7 +28,8 @@ NOT_IN_MODEL = "\u2014"
 
 def _factor_levels(fit, var: str) -> tuple[str, list[str]] | None:
     """(reference, other levels) of a categorical model variable, None for numeric ones."""
-    col = fit.data[var] if var in fit.data.columns else None
+    name = unquote_name(var)  # the column of the term Q('BCLC stage')
+    col = fit.data[name] if name in fit.data.columns else None
     if col is None or not isinstance(col.dtype, pd.CategoricalDtype):
         return None
     cols = fit.term_columns.get(var, [])
@@ -85,7 +87,7 @@ def table3(
             rows.extend(_blank("term", var, f"    {text}", col) for col, text in columns)
             continue
         if levels is None:
-            rows.append(_blank("term", var, label + suffix.get(var, ""), term=var))
+            rows.append(_blank("term", var, label + suffix.get(unquote_name(var), ""), term=var))
             continue
         ref, others = levels
         if len(others) == 1:
@@ -96,7 +98,12 @@ def table3(
         rows.append(_blank("ref", var, f"    {ref}", level=ref))
         for lv, term in zip(others, fit.term_columns[var]):
             rows.append(_blank("term", var, f"    {lv}", term, lv))
-    return pd.DataFrame([_fill(r, fits, ors) for r in rows])
+    out = pd.DataFrame([_fill(r, fits, ors) for r in rows])
+    # the table's names as the data's: Q('BCLC stage')[T.B] -> BCLC stage[T.B]
+    return out.assign(
+        variable=[unquote_name(v) for v in out["variable"]],
+        term=[term_label(t) for t in out["term"]],
+    )
 
 
 def _cell(name: str, what: str):

@@ -9,6 +9,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from .._names import patsy_to_r, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
@@ -22,7 +23,7 @@ def model_anova(fit) -> pd.DataFrame:
     from hccstats import anova
 
     frame = anova(fit).to_frame()
-    frame["columns"] = [", ".join(c) for c in frame["columns"]]
+    frame["columns"] = [", ".join(term_label(x) for x in c) for c in frame["columns"]]
     return frame
 
 
@@ -65,7 +66,10 @@ def register_term_checks(ctx: Context, name: str, fit, frame: pd.DataFrame) -> N
     rhs = fit.formula.split("~", 1)[1].strip()
     variables = term_variables(rhs)
     names = rms_column_names(fit.design_info, data.columns)
-    call = f"rms::lrm({outcome} ~ {rhs}) and anova() on the model's n = {len(data)}"
+    call = (
+        f"rms::lrm({r_quote(outcome)} ~ {patsy_to_r(rhs)}) and anova() on the model's "
+        f"n = {len(data)}"
+    )
 
     def r_coef(col):
         return lambda: _rcheck.rms_lrm_terms(data, outcome, rhs, variables).coef[

@@ -35,7 +35,7 @@ def _blank(pred: str, note: str, level=None, reference=None) -> dict:
 def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) -> pd.DataFrame:
     """Firth-penalised univariable fit (logistf's defaults: profile-penalised CI and LR p)."""
     from hccstats import lrm
-    from hccstats.logistic._univariate import quote_name
+    from hccstats._names import quote_name, term_label
 
     fit = lrm(f"{quote_name(outcome)} ~ {quote_name(pred)}", data, firth=True, nan_policy="omit")
     ors = fit.odds_ratios(method="profile")
@@ -49,7 +49,7 @@ def _firth_rows(data: pd.DataFrame, outcome: str, pred: str, per: float | None) 
         rows.append(
             {
                 "predictor": pred,
-                "term": term,
+                "term": term_label(term),  # Q('a b')[T.yes] -> a b[T.yes]
                 "level": level,
                 "reference": ref,
                 "estimate": float(r["estimate"]) ** scale,
@@ -144,8 +144,8 @@ def unusable(train: pd.DataFrame, variables: list[str]) -> str | None:
 def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> dict[str, str]:
     """Predictors to leave out because their design is constant or exactly collinear with the
     ones before them (in order), with the reason: {predictor: reason}."""
+    from hccstats._names import quote_name
     from hccstats.logistic._design import build_design
-    from hccstats.logistic._univariate import quote_name
 
     kept: list[str] = []
     dropped: dict[str, str] = {}
@@ -161,7 +161,7 @@ def drop_collinear(data: pd.DataFrame, outcome: str, predictors: list[str]) -> d
         except InputError as exc:
             text = _reason(exc)
             if "rank-deficient" in text:
-                partners = [k for k in kept if repr(quote_name(k)) in text] or kept
+                partners = [k for k in kept if repr(k) in text] or kept
                 text = "exactly collinear with " + ", ".join(partners)
             dropped[pred] = text
             continue

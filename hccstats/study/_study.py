@@ -292,6 +292,16 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     surv = cfg.get("survival")
     needed += [surv["time"], surv["event"]] if surv else []
     require_columns(table, dict.fromkeys(needed), file)
+    if "split" in [
+        out_col,
+        center,
+        *cfg["variables"],
+        *([surv["time"], surv["event"]] if surv else []),
+    ]:
+        raise InputError(
+            f"{file}: column 'split': the name holds each patient's training/validation set in "
+            "the analysis data; rename the column (and its key in study.yaml)"
+        )
     check_unique(table, [id_col], file, id_col)
     ids = table[id_col].astype(str)
 

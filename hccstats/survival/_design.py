@@ -13,6 +13,7 @@ import pandas as pd
 import patsy
 
 from .._errors import InputError
+from .._names import term_label, unquote_name
 from ..logistic._design import (
     check_rank,
     drop_missing,
@@ -70,10 +71,11 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
     ecol = surv_columns(eexpr, data, "event")
     frame = data.assign(_hcc_time=tcol, _hcc_event=ecol)
     frame, omitted = drop_missing(frame, ["_hcc_time", "_hcc_event", *cols], nan_policy)
-    time = as_time(frame["_hcc_time"].to_numpy(), name=f"time column {texpr!r}")
-    event = as_event(frame["_hcc_event"].to_numpy(), name=f"event column {eexpr!r}")
+    tname, ename = unquote_name(texpr), unquote_name(eexpr)
+    time = as_time(frame["_hcc_time"].to_numpy(), name=f"time column {tname!r}")
+    event = as_event(frame["_hcc_event"].to_numpy(), name=f"event column {ename!r}")
     if event.sum() == 0:
-        raise InputError(f"{eexpr}: no events in the {len(event)} rows used")
+        raise InputError(f"{ename}: no events in the {len(event)} rows used")
     used = frame.drop(columns=["_hcc_time", "_hcc_event"])
     Xf = rhs_matrix(formula, desc, used)
     info = Xf.design_info
@@ -87,7 +89,8 @@ def build_cox_design(formula: str, data: pd.DataFrame, *, nan_policy: str = "rai
         if np.all(X[:, j] == X[0, j]):
             term = col_term.get(name, name)
             raise InputError(
-                f"predictor {term!r}: column {name!r} is constant ({X[0, j]:g}) in the "
+                f"predictor {term_label(term)!r}: column {term_label(name)!r} is constant "
+                f"({X[0, j]:g}) in the "
                 f"{len(X)} rows used"
             )
     _check_full_rank(X, columns)

@@ -9,12 +9,16 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._names import unquote_name
 from .._validation import as_finite, describe_values
 
 __all__ = ["as_event", "as_time", "parse_surv", "surv_columns"]
 
+# a quoted column, Q('time, days'), may hold a comma
+_QUOTED = r"""Q\(\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\)"""
 _SURV = re.compile(
-    r"^\s*Surv\s*\(\s*(?P<time>[^,]+?)\s*,\s*(?P<event>.+?)\s*\)\s*~(?P<rhs>.*)$", re.S
+    rf"^\s*Surv\s*\(\s*(?P<time>{_QUOTED}|[^,]+?)\s*,\s*(?P<event>.+?)\s*\)\s*~(?P<rhs>.*)$",
+    re.S,
 )
 
 
@@ -34,9 +38,10 @@ def parse_surv(formula: str) -> tuple[str, str, str]:
 
 
 def surv_columns(expr: str, data: pd.DataFrame, role: str) -> pd.Series:
-    """The column (or pandas expression such as ``status == 2``) named by ``expr``."""
-    if expr in data.columns:
-        return data[expr]
+    """The column (bare or quoted, ``Q('rfs months')``, or a pandas expression such as
+    ``status == 2``) named by ``expr``."""
+    if unquote_name(expr) in data.columns:
+        return data[unquote_name(expr)]
     try:
         out = data.eval(expr)
     except Exception:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._errors import InputError
+from .._names import r_unquote, unquote_name
 from .._results import TestResult
 from ._km import check_groups, group_label, ordered_levels
 from ._surv import as_event, as_time, parse_surv, surv_columns
@@ -46,9 +46,6 @@ class LogRankTest(TestResult):
         )
 
 
-_NAME = re.compile(r"^\s*(?:`(?P<b>[^`]+)`|Q\((?P<q>['\"])(?P<qn>.*)(?P=q)\)|(?P<n>[^+]+?))\s*$")
-
-
 def _formula_groups(formula: str, data: Any) -> tuple[Any, Any, Any]:
     """(time, event, group) of ``survdiff("Surv(time, event) ~ x + y", data)``; several
     variables make one group per combination, labelled as R's strata ("x=1, y=a")."""
@@ -57,8 +54,7 @@ def _formula_groups(formula: str, data: Any) -> tuple[Any, Any, Any]:
     texpr, eexpr, rhs = parse_surv(formula)
     names = []
     for part in rhs.split("+"):
-        m = _NAME.match(part)
-        name = (m["b"] or m["qn"] or m["n"]).strip() if m else part.strip()
+        name = unquote_name(r_unquote(part.strip()))  # `a b` or Q('a b') -> a b
         if name not in data.columns:
             raise InputError(f"survdiff: {name!r} is not a column of data (formula {formula!r})")
         names.append(name)
