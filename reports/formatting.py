@@ -32,6 +32,7 @@ __all__ = [
     "fmt_p",
     "fmt_p_text",
     "fmt_num",
+    "fmt_coef",
     "ci_text",
     "fmt_or",
     "fmt_est_ci",
@@ -94,6 +95,19 @@ def fmt_num(x: Any, digits: int = 3) -> str:
     if text.startswith("-"):
         text = text[1:] if float(text) == 0 else MINUS + text[1:]
     return text
+
+
+def fmt_coef(x: Any, digits: int = 3, most: int = 10) -> str:
+    """A regression coefficient with enough digits to rebuild the model: ``digits`` decimals,
+    or ``digits`` significant figures when it is smaller than 0.1 (``0.000312``, never
+    ``0.000``)."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    if x == 0 or not math.isfinite(x) or abs(x) >= 0.1:
+        return fmt_num(x, digits)
+    decimals = min(most, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return fmt_num(x, max(decimals, digits))
 
 
 def ci_text(low: str, high: str) -> str:

@@ -447,6 +447,13 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     t3 = html_table(prespecified, "Variable", "β")
     assert "Age (years) (per 10)" in set(t3["Variable"])
     assert "Obstruction: yes vs no" in set(t3["Variable"])
+    # β on the OR's row is per the same 10 years (OR = exp(β)), to enough digits to rebuild it
+    beta = next(c for c in t3.columns if c.startswith("Prespecified") and c.endswith(": β"))
+    age_beta = t3.loc[t3["Variable"] == "Age (years) (per 10)", beta].iloc[0]
+    assert float(age_beta.replace("\u2212", "-")) == pytest.approx(
+        np.log(ors.loc["age", "estimate"]), abs=5e-4
+    )
+    assert "0.000" not in set(t3[beta])
     dca = pd.DataFrame(res["performance"]["dca"]["validation"])
     np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
     iv = pd.DataFrame(res["performance"]["internal_validation"])

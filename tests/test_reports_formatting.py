@@ -124,3 +124,10 @@ def test_negative_numbers_take_a_true_minus_and_their_ci_reads_to():
     assert fmt_est_ci(-0.138, -0.292, 0.016) == "\u22120.138 (\u22120.292 to 0.016)"
     assert fmt_est_ci(0.949, 0.919, 0.980) == "0.949 (0.919\u20130.980)"  # en dash kept
     assert fmt_p_text(2e-7) == "p < 0.001" and fmt_p_text(0.0389) == "p = 0.039"
+
+
+def test_coefficients_keep_three_significant_figures_below_0_1():
+    from reports.formatting import fmt_coef
+
+    assert fmt_coef(0.000312) == "0.000312" and fmt_coef(-0.0413) == "\u22120.0413"
+    assert fmt_coef(1.83124) == "1.831" and fmt_coef(0.0) == "0.000"

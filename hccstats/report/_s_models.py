@@ -281,7 +281,8 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         notes.append(sep_note)
         ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
-        ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
+        # β per the OR's unit, so that exp(β) is the OR printed beside it
+        ors["coef"] = fit.coef.loc[ors["term"]].to_numpy() * ors["per"].to_numpy()
         ors.loc[ors["term"].isin(separating_terms(fit)), "coef"] = float("nan")
         rows.append(ors)
     terms = {unquote_name(t) for f in fits.values() for t in f.terms}
@@ -444,7 +445,7 @@ def _units_note(ctx: Context, units: Mapping, signatures) -> str:
                 continue
             sd = f"SD = {k:.4g}, " if per.get(unquote_name(term)) == "sd" else ""
             parts.append(f"{ctx.label(term)} per {sd}{k:.4g} units ({name})")
-    return "; ORs of " + ", ".join(parts) if parts else ""
+    return "; β and OR of " + ", ".join(parts) if parts else ""
 
 
 def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> None:
@@ -479,14 +480,16 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         caption=f"{ctx.next_table()} Multivariable logistic regression ({how}) in the training set",
         formats=table3_formats(fits),
         footnote="; ".join(_n_notes(result))
-        + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
-        "linear predictor); OR, odds ratio ("
+        + ". β, regression coefficient (log odds per the unit of its odds ratio, so that "
+        "OR = exp(β); the intercept plus each β × value / unit gives the model's linear "
+        "predictor); OR, odds ratio ("
         + (
             "penalised profile-likelihood 95% CI"
             if all(getattr(f, "firth", False) for f in fits.values())
             else "Wald 95% CI"
         )
-        + "); Ref, reference level"
+        + ")"
+        + ("; Ref, reference level" if (wide["kind"] == "ref").any() else "")
         + (
             f"; DL signature: {PER_FOOTNOTE}"
             if wide["variable"].isin(list(signatures)).any()

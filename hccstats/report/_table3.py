@@ -118,7 +118,7 @@ def _cell(name: str, what: str):
         if kind == "ref":
             return "Ref" if what == "or" else ""
         if what == "coef":
-            return F.fmt_num(r[f"{name}|coef"], 3)
+            return F.fmt_coef(r[f"{name}|coef"])
         if what == "p":
             return F.fmt_p(r[f"{name}|p_value"], star=kind != "intercept")
         if kind == "intercept":
