@@ -245,3 +245,32 @@ def test_tripod_ai_lists_every_item_and_leaves_the_authors_theirs(nested):
             where = s[len("reported (") : -1].split(", ")
             assert all(w == "Methods" or w in captions for w in where), (item, s)
     assert status["12b"] == "reported (Methods)"
+
+
+@pytest.mark.r
+def test_linearity_sentence_names_linear_terms_splines_and_no_factor(tmp_path):
+    """On the veteran study as loaded: rcs() terms are splines with their knots, continuous
+    columns linear, a factor has no functional form; EPV as events_per_variable."""
+    from hccstats import lrm
+    from hccstats.report._context import Context, Options
+    from hccstats.report._events import events_per_variable
+    from hccstats.report._methods_models import epv_sentence, linearity_sentence
+    from hccstats.study import load
+    from reports import Report
+
+    _veteran("thirds").to_csv(tmp_path / "clinical.csv", index=False)
+    (tmp_path / "study.yaml").write_text(VETERAN_YAML.format(models=NESTED))
+    study = load(tmp_path / "study.yaml")
+    ctx = Context(study, Options(seed=1), tmp_path, tmp_path, Report("r"), labels=study.labels)
+    train = study.data[study.data["split"] == "training"]
+    fits = {"Spline model": lrm("early ~ rcs(age, 3) + karno + celltype", train)}
+    text = linearity_sentence(ctx, fits)
+    linear = "entered linearly on the log-odds scale (no transformation or spline was declared): "
+    assert f"{linear}Karnofsky score;" in text
+    assert (
+        "restricted cubic splines (rcs(), Harrell's knot placement): Age (years) (3 knots)" in text
+    )
+    assert "Cell type" not in text
+    e = events_per_variable(fits["Spline model"])
+    assert e["df"] == 2 + 1 + 3  # two spline columns, karno, three cell-type contrasts
+    assert f"Spline model {e['epv']:.1f} ({e['limiting']} for 6 df)" in epv_sentence(fits)

@@ -33,14 +33,15 @@ def _p(p: float) -> str:
     return F.fmt_p_text(p)
 
 
-def ph_alert(zph, model: str) -> str | None:
-    """The warning for a Cox model whose cox.zph global test has p < :data:`ALPHA`."""
+def ph_alert(zph, model: str, label=str) -> str | None:
+    """The warning for a Cox model whose cox.zph global test has p < :data:`ALPHA` (``label``:
+    a term's display label)."""
     table = zph.table.set_index("term")
     glob = table.loc["GLOBAL"]
     if not np.isfinite(glob["p_value"]) or glob["p_value"] >= ALPHA:
         return None
     terms = table.drop(index="GLOBAL")
-    worst = terms[terms["p_value"] < ALPHA].index.tolist()
+    worst = [label(t) for t in terms[terms["p_value"] < ALPHA].index]
     return (
         f"Proportional hazards violated in the {model}: cox.zph global test (scaled Schoenfeld "
         f"residuals, Kaplan–Meier time scale) chi-square = {glob['chisq']:.2f}, "

@@ -11,16 +11,32 @@ from ._events import events_per_variable
 
 __all__ = ["linearity_sentence", "epv_sentence"]
 
-_RCS = re.compile(r"^rcs\(\s*([^,()]+?)\s*,\s*(\d+)\s*\)$")
+_RCS = re.compile(r"^rcs\(\s*(.+?)\s*,\s*(\d+)\s*\)$")
+_TRANSFORM = re.compile(r"^(log|log2|log10|sqrt|exp)\((.+)\)$")
+
+
+def _name(term: str) -> str:
+    """A variable's name from its formula spelling (``Q('BCLC stage')`` → ``BCLC stage``)."""
+    if term.startswith("Q(") and term.endswith(")"):
+        import ast
+
+        try:
+            return str(ast.literal_eval(term[2:-1]))
+        except (ValueError, SyntaxError):
+            return term
+    return term
 
 
 def _kind(ctx: Context, term: str) -> str | None:
-    """ "spline:<k>", "linear", "score" (an ordinal variable as numeric scores) or None
-    (categorical, binary: no shape to choose)."""
+    """ "spline:<k>", "transform:<f>", "linear", "score" (an ordinal variable as numeric scores)
+    or None (categorical, binary: no shape to choose)."""
     m = _RCS.match(term)
     if m:
         return f"spline:{m.group(2)}"
-    var = (getattr(ctx.study, "variables", None) or {}).get(term)
+    m = _TRANSFORM.match(term)
+    if m:
+        return f"transform:{m.group(1)}"
+    var = (getattr(ctx.study, "variables", None) or {}).get(_name(term))
     if var is None:  # a signature or other derived score: a continuous column
         return "linear"
     if var.type == "continuous":
@@ -32,18 +48,21 @@ def _kind(ctx: Context, term: str) -> str | None:
 
 def linearity_sentence(ctx: Context, fits: Mapping) -> str:
     """Which continuous predictors entered linearly on the log-odds scale and which as splines."""
-    linear, scores, splines = {}, {}, {}
+    linear, scores, splines, transformed = {}, {}, {}, {}
     for fit in fits.values():
         for term in fit.terms:
-            kind = _kind(ctx, term)
+            kind = _kind(ctx, term) or ""
             if kind == "linear":
                 linear[ctx.label(term)] = None
             elif kind == "score":
                 scores[ctx.label(term)] = None
-            elif kind is not None:
+            elif kind.startswith("spline:"):
                 name = _RCS.match(term).group(1)
                 splines[f"{ctx.label(name)} ({kind.split(':')[1]} knots)"] = None
-    if not (linear or scores or splines):
+            elif kind.startswith("transform:"):
+                name = _TRANSFORM.match(term).group(2)
+                transformed[f"{ctx.label(name)} ({kind.split(':')[1]})"] = None
+    if not (linear or scores or splines or transformed):
         return ""
     parts = []
     if linear:
@@ -53,6 +72,11 @@ def linearity_sentence(ctx: Context, fits: Mapping) -> str:
         )
     if scores:
         parts.append("ordinal, entered linearly as numeric scores: " + ", ".join(scores))
+    if transformed:
+        parts.append(
+            "entered linearly after the transformation the model declares: "
+            + ", ".join(transformed)
+        )
     if splines:
         parts.append(
             "entered as restricted cubic splines (rcs(), Harrell's knot placement): "

@@ -315,7 +315,7 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
         f"n = {len(sets['validation'])} ({int(sets['validation'][event].sum())} events)."
     )
     _render_cox(ctx, section, result)
-    ph = ph_alert(result.zph, f"multivariable Cox model (the {result.dl}'s variables)")
+    ph = ph_alert(result.zph, f"multivariable Cox model (the {result.dl}'s variables)", ctx.label)
     if ph:
         ctx.alert(ph)
     _render_km(ctx, section, result)
