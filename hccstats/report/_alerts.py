@@ -152,6 +152,7 @@ def nested_lr_test(small, big) -> dict:
         "data": data,
         "small_terms": list(small.terms),
         "big_terms": list(big.terms),
+        "separated": fit0.separation is not None or fit1.separation is not None,
     }
 
 

@@ -267,6 +267,22 @@ def _risk_and_y(by_set: Mapping[str, pd.Series], y: pd.Series) -> tuple[dict, di
     return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS}
 
 
+def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
+    """The nested pairs among the scores DeLong compares with ``reference`` (the signature
+    alone, as a one-term model, inside the DL model too), each with its LR test."""
+    from hccstats import lrm
+
+    candidates = dict(fits)
+    sig = models.reference_signature
+    if sig is not None and reference in fits and sig in fits[reference].terms:
+        formula = f"{ctx.study.outcome} ~ {sig}"
+        candidates[ctx.label(sig)] = lrm(formula, fits[reference].data)
+    return tuple(
+        (a, b, nested_lr_test(candidates[a], candidates[b]))
+        for a, b in nested_pairs(candidates, reference)
+    )
+
+
 def compute(ctx: Context, models) -> PerformanceResult:
     fits = dict(models.fits)
     if not fits:
@@ -294,11 +310,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         if v.selection_frequency is not None:
             frequencies[name] = v.selection_frequency
     curves, dcas, dca_n = _curves(ctx, fits, scores, y)
-    nested = ()
-    if compares(ev.table):  # DeLong tests against the reference: which pairs are nested
-        nested = tuple(
-            (a, b, nested_lr_test(fits[a], fits[b])) for a, b in nested_pairs(fits, reference)
-        )
+    nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
     return PerformanceResult(
         fits,
         tuple(order),
@@ -396,8 +408,7 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
         calibration_checks(ctx, fit, yy, risk, rows)
     outcome = ctx.study.outcome
     for a, b, t in result.nested:
-        fits = (result.fits[a], result.fits[b])
-        if ctx.options.firth or any(f.separation is not None for f in fits):
+        if ctx.options.firth or t["separated"]:
             continue  # R's glm does not converge on separated data, as in the models stage
         for what, key in (("chi-square", "chisq"), ("p", "p_value")):
             ctx.check(
