@@ -56,6 +56,8 @@ def misfit_alerts(calibration: pd.DataFrame) -> list[str]:
     """A warning per model whose Hosmer–Lemeshow or le Cessie–van Houwelingen p in the
     training set is below :data:`ALPHA` (rows as ``calibration_rows``)."""
     out = []
+    if not len(calibration):
+        return out
     for _, r in calibration[calibration["set"] == "training"].iterrows():
         tests = [
             f"{name} {_p(r[key])}"
@@ -85,6 +87,8 @@ def validation_calibration_alerts(calibration: pd.DataFrame) -> list[str]:
     from reports import formatting as F
 
     out = []
+    if not len(calibration):
+        return out
     for _, r in calibration[calibration["set"] == "validation"].iterrows():
         parts = []
         if _excludes(r["slope_ci_low"], r["slope_ci_high"], 1.0):
