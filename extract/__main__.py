@@ -98,6 +98,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--resample-mask", action="store_true", help="resample a mismatching mask (nearest)"
     )
+    s.add_argument(
+        "--mask-threshold",
+        type=float,
+        default=None,
+        metavar="T",
+        help="read a mask with non-integer values (resampled linearly) as tumour where it is "
+        "at least T x the tumour label, 0 < T <= 1 (default: the study's images.mask_threshold, "
+        "else such a mask is refused)",
+    )
     s.add_argument("--no-n4", dest="n4", action="store_false", help="skip N4 bias correction")
     s.add_argument("--n4-shrink", type=int, default=4, help="N4 shrink factor (4)")
     s.add_argument(
@@ -189,6 +198,8 @@ def main(argv=None) -> int:
         patients = _patient_list(args.patients)
         if args.tumour_label is not None:
             options["tumour_label"] = args.tumour_label
+        if args.mask_threshold is not None:
+            options["mask_threshold"] = args.mask_threshold
         summary = run_study(
             args.study,
             args.out,

@@ -24,12 +24,14 @@ import time
 from pathlib import Path
 
 from . import store
+from .address import address_problem, probe
 from .errors import ExtractError
 from .pipeline import (
     Summary,
     _check_run_options,
     _itk_threads,
     _progress,
+    check_out,
     patient_ids,
     read_inputs,
     run_params,
@@ -38,6 +40,7 @@ from .pipeline import (
 __all__ = ["run_on_cluster"]
 
 PATIENTS_PER_SHARD = 100  # the default splits a large cohort at least this finely
+PROBE_S = 2.0  # seconds to find that no scheduler answers at the address
 
 
 def _connect(scheduler: str, timeout: float):
@@ -172,12 +175,11 @@ def _run_options(options: dict) -> dict:
     return run
 
 
-def _plan(study_yaml, options: dict, run: dict) -> tuple:
+def _plan(study_yaml, out_dir, options: dict, run: dict) -> tuple:
     """Checks done once on the client (study, settings, weights, ids) and the run's params;
     ``run["weights"]`` becomes the absolute path of the file the client found."""
     from .vgg import sha256, weights_file
 
-    _check_run_options(run["jobs"], run["batch_size"], run["threads"], run["itk_threads"])
     study, settings = read_inputs(study_yaml, options)
     path = weights_file(run["weights"], random_weights=run["random_weights"])
     if path is not None and not path.is_file():
@@ -187,7 +189,9 @@ def _plan(study_yaml, options: dict, run: dict) -> tuple:
     weights_id = "random" if path is None else sha256(path)
     seed = run["seed"] if run["random_weights"] else None
     params = run_params(study, settings, weights_id, seed, run["dtype"])
-    return study, params, patient_ids(study, run["patients"])
+    ids = patient_ids(study, run["patients"])
+    check_out(out_dir, study, ids)
+    return study, params, ids
 
 
 def run_on_cluster(
@@ -239,10 +243,14 @@ def run_on_cluster(
     t0 = time.perf_counter()
     if shard is not None:
         raise ExtractError("give either --shard i/n (one shard here) or --scheduler, not both")
-    if not scheduler:
+    if scheduler is None:
         raise ExtractError("--shards needs --scheduler ADDRESS (a Dask scheduler)")
     run = _run_options(options)
-    study, params, ids = _plan(study_yaml, options, run)
+    _check_run_options(run["jobs"], run["batch_size"], run["threads"], run["itk_threads"])
+    unusable = address_problem(scheduler) or probe(scheduler, timeout=min(timeout, PROBE_S))
+    if unusable:  # a mistyped address, or nothing answers there: told within seconds
+        raise ExtractError(unusable)
+    study, params, ids = _plan(study_yaml, out_dir, options, run)
     out = Path(out_dir).resolve()
     client = _connect(scheduler, timeout)
     from dask.base import tokenize

@@ -1,6 +1,6 @@
 """Settings of a run and the ``images:`` section of study.yaml.
 
-Only ``images:`` (phase → path template, mask template(s), tumour label), the
+Only ``images:`` (phase → path template, mask template(s), tumour label, mask threshold), the
 patient ids of ``clinical:`` and who is screened out (``clinical.exclude``, a
 missing ``outcome.column``) are read; the rest of the study file belongs to
 hccstats.  Templates hold ``{patient_id}`` (their only placeholder) and are
@@ -17,9 +17,10 @@ from pathlib import Path
 import yaml
 
 from .errors import ExtractError
+from .outdir import template_folder
 from .preprocess import N4_DEFAULTS
 
-__all__ = ["Settings", "StudyImages", "read_study"]
+__all__ = ["Settings", "StudyImages", "read_study", "check_mask_threshold"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Settings:
         Mask value of the tumour.
     resample_mask : bool
         Resample a mismatching mask onto the image (nearest neighbour) instead of failing.
+    mask_threshold : float or None
+        None: a mask with non-integer values is refused.  A fraction (0 < t <= 1): such a
+        mask (a binary mask resampled linearly) is tumour where its value is at least
+        ``t × tumour_label``.  Integer masks are read by label either way.
     geometry_tolerance : float
         Relative tolerance of the image/mask grid comparison.
     """
@@ -63,9 +68,12 @@ class Settings:
     tumour_label: int = 1
     resample_mask: bool = False
     geometry_tolerance: float = 1e-3
+    mask_threshold: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "n4_iterations", tuple(int(i) for i in self.n4_iterations))
+        if self.mask_threshold is not None:
+            object.__setattr__(self, "mask_threshold", check_mask_threshold(self.mask_threshold))
         if self.percentiles is not None:
             lo, hi = (float(p) for p in self.percentiles)
             if not 0 <= lo < hi <= 100:
@@ -101,12 +109,25 @@ class Settings:
         d = asdict(self)
         d["n4_iterations"] = list(self.n4_iterations)
         d["percentiles"] = list(self.percentiles) if self.percentiles else None
+        if self.mask_threshold is None:  # unset: the fingerprint of earlier runs stays valid
+            del d["mask_threshold"]
         d["n4_parameters"] = (
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.n4_parameters().items()}
             if self.n4
             else None
         )
         return d
+
+
+def check_mask_threshold(value, name: str = "--mask-threshold") -> float:
+    """A mask threshold: a number above 0 and at most 1 (a fraction of the tumour label)."""
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        t = float("nan")
+    if isinstance(value, bool) or not 0 < t <= 1:
+        raise ExtractError(f"{name} must be a number above 0 and at most 1, not {value!r}")
+    return t
 
 
 @dataclass(frozen=True)
@@ -121,9 +142,11 @@ class StudyImages:
     phases: dict[str, str]
     masks: dict[str, str]
     tumour_label: int
+    mask_threshold: float | None = None
     patients: list[str] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)
     all_ids: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()
 
     def image_paths(self, patient_id: str) -> dict[str, Path]:
         return {
@@ -135,13 +158,36 @@ class StudyImages:
             ph: self.root / t.replace("{patient_id}", patient_id) for ph, t in self.masks.items()
         }
 
+    def input_paths(self, patients) -> tuple[list[Path], list[Path]]:
+        """What a run on ``patients`` reads: (files, folders).
+
+        Files: the study file and the clinical table.  Folders: the fixed folder part of
+        every template (``images/`` of ``images/{patient_id}/AP.nii.gz``) and the folder of
+        each patient's image and mask, unless that is the study folder itself.  An output
+        folder may hold none of them and lie inside none of the folders
+        (:func:`extract.outdir.input_clash`).
+        """
+        folders = [
+            self.root / head
+            for head in map(template_folder, (*self.phases.values(), *self.masks.values()))
+            if head is not None
+        ]
+        for pid in patients:
+            for p in (*self.image_paths(pid).values(), *self.mask_paths(pid).values()):
+                if p.parent != self.root:
+                    folders.append(p.parent)
+        return list(self.files), list(dict.fromkeys(folders))
+
     def section(self) -> dict:
         """The section as read (templates, not paths), for the manifest."""
-        return {
+        section = {
             "phases": dict(self.phases),
             "mask": dict(self.masks),
             "tumour_label": self.tumour_label,
         }
+        if self.mask_threshold is not None:
+            section["mask_threshold"] = self.mask_threshold
+        return section
 
 
 def read_study(study_yaml) -> StudyImages:
@@ -187,6 +233,9 @@ def read_study(study_yaml) -> StudyImages:
             f"study file {path}: images.tumour_label must be an integer, "
             f"not {images.get('tumour_label')!r}"
         ) from None
+    threshold = images.get("mask_threshold")
+    if threshold is not None:
+        threshold = check_mask_threshold(threshold, f"study file {path}: images.mask_threshold")
     outcome = config.get("outcome")
     ids, excluded = _patient_ids(
         path, config.get("clinical"), outcome.get("column") if isinstance(outcome, dict) else None
@@ -196,9 +245,11 @@ def read_study(study_yaml) -> StudyImages:
         phases={str(k): v for k, v in phases.items()},
         masks={str(k): v for k, v in masks.items()},
         tumour_label=label,
+        mask_threshold=threshold,
         patients=[i for i in ids if i not in excluded],
         excluded=excluded,
         all_ids=tuple(ids),
+        files=(path, path.parent / str(config["clinical"]["file"])),
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from .config import Settings
+from .content import check_not_blank, label_map
 from .errors import ExtractError, where
 from .io import check_geometry, read_image, tumour_mask
 from .preprocess import n4_correct, to_0_255
@@ -42,6 +43,14 @@ def prepare_phase(
         if mask_image is not None
         else read_image(mask_path, patient=patient, phase=phase)
     )
+    mask = label_map(
+        mask,
+        settings.tumour_label,
+        threshold=settings.mask_threshold,
+        patient=patient,
+        phase=phase,
+        mask_file=mask_path,
+    )
     mask = check_geometry(
         image,
         mask,
@@ -55,6 +64,15 @@ def prepare_phase(
     tumour = tumour_mask(
         mask, settings.tumour_label, patient=patient, phase=phase, mask_file=mask_path
     )
+    axis = axial_axis(image.GetDirection())
+    choice = largest_slice(tumour, axis=axis, components=settings.components)
+    check_not_blank(
+        sitk.GetArrayViewFromImage(image),
+        (axis, choice.index, bounding_box(choice.mask, margin=0, square=False)),
+        patient=patient,
+        phase=phase,
+        image_file=image_path,
+    )
     if settings.n4:
         try:
             image = n4_correct(image, **settings.n4_parameters())
@@ -64,8 +82,6 @@ def prepare_phase(
                 f"({str(exc).strip().splitlines()[-1][:200]})"
             ) from None
     volume = sitk.GetArrayViewFromImage(image)
-    axis = axial_axis(image.GetDirection())
-    choice = largest_slice(tumour, axis=axis, components=settings.components)
     grey = to_0_255(
         np.moveaxis(volume, axis, 0)[choice.index],
         percentiles=settings.percentiles,

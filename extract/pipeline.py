@@ -24,8 +24,17 @@ import numpy as np
 from . import store
 from .config import Settings, read_study
 from .errors import ExtractError
+from .outdir import input_clash
 
-__all__ = ["run_study", "Summary", "parse_shard", "read_inputs", "run_params", "patient_ids"]
+__all__ = [
+    "run_study",
+    "Summary",
+    "parse_shard",
+    "read_inputs",
+    "run_params",
+    "patient_ids",
+    "check_out",
+]
 
 
 @dataclass(frozen=True)
@@ -206,10 +215,11 @@ def _versions() -> dict:
 
 
 def read_inputs(study_yaml, options: dict):
-    """The study file and the preprocessing :class:`Settings` (the study's tumour label
-    unless ``options`` names one)."""
+    """The study file and the preprocessing :class:`Settings` (the study's tumour label and
+    mask threshold unless ``options`` names them)."""
     study = read_study(study_yaml)
-    return study, Settings(**{"tumour_label": study.tumour_label, **options})
+    defaults = {"tumour_label": study.tumour_label, "mask_threshold": study.mask_threshold}
+    return study, Settings(**{**defaults, **options})
 
 
 def run_params(study, settings: Settings, weights_id: str, seed, dtype: str) -> dict:
@@ -226,11 +236,33 @@ def run_params(study, settings: Settings, weights_id: str, seed, dtype: str) -> 
 
 
 def patient_ids(study, patients=None) -> list[str]:
-    """The ids to do (default: the study's), refused if one is repeated."""
+    """The ids to do (default: the study's included patients); refused if one is repeated,
+    or is not an included patient of the study (absent from the clinical file, or screened
+    out there: ``clinical.exclude`` set or the outcome missing)."""
     ids = study.patients if patients is None else [str(p) for p in patients]
     if len(set(ids)) < len(ids):
         raise ExtractError("patients: duplicated ids")
+    known = set(study.patients)
+    alien = [p for p in ids if p not in known]
+    if alien:
+        reasons = [
+            f"{p} (screened out: {study.excluded[p]})"
+            if p in study.excluded
+            else f"{p} (not in the clinical file)"
+            for p in alien[:5]
+        ]
+        more = f" and {len(alien) - 5} more" if len(alien) > 5 else ""
+        raise ExtractError(f"--patients: not a patient of the study: {', '.join(reasons)}{more}")
     return ids
+
+
+def check_out(out_dir, study, patients) -> None:
+    """Refuse an output folder that holds an input or lies inside an input folder (the
+    check of the report's ``--out``)."""
+    files, folders = study.input_paths(patients)
+    clash = input_clash(out_dir, [*files, *folders], folders)
+    if clash:
+        raise ExtractError(clash)
 
 
 _NOT_PASSED = ("study_yaml", "out_dir", "scheduler", "shards", "options")
@@ -324,20 +356,21 @@ def run_study(
         from .cluster import run_on_cluster
 
         return run_on_cluster(study_yaml, out_dir, scheduler, shards=shards, **given, **options)
-    import torch
+    t0 = time.perf_counter()
+    _check_run_options(jobs, batch_size, threads, itk_threads)
+    study, settings = read_inputs(study_yaml, options)
+    patients = patient_ids(study, patients)
+    check_out(out_dir, study, patients)
+    parts = parse_shard(shard)
+    import torch  # after the checks: bad input is told at once
     from joblib import Parallel, delayed
 
     from .vgg import FeatureExtractor, build_model, feature_names
 
-    t0 = time.perf_counter()
-    _check_run_options(jobs, batch_size, threads, itk_threads)
-    study, settings = read_inputs(study_yaml, options)
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
     model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
     params = run_params(study, settings, weights_id, seed if random_weights else None, dtype)
-    parts = parse_shard(shard)
     out = Path(out_dir)
-    patients = patient_ids(study, patients)
     if parts is not None:
         out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
         patients = patients[parts[0] - 1 :: parts[1]]

@@ -51,7 +51,14 @@ _LAZY: dict[str, str] = {
     "vif": "hccstats.logistic",
     "rcs": "hccstats.logistic",
     "rcs_knots": "hccstats.logistic",
+    "pol": "hccstats.logistic",
     "VIF": "hccstats.logistic",
+    # rms::anova Wald tests per predictor (logistic and Cox fits)
+    "anova": "hccstats._anova",
+    "Anova": "hccstats._anova",
+    # rms::Predict partial effects (odds / hazard ratio against one predictor)
+    "partial_effect": "hccstats._partial",
+    "PartialEffect": "hccstats._partial",
     # baseline table (tableone)
     "table_one": "hccstats.baseline",
     "TableOne": "hccstats.baseline",
@@ -95,6 +102,16 @@ _LAZY: dict[str, str] = {
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",
     "CoxCalibration": "hccstats.survival",
+    "forward_cox": "hccstats.survival",
+    "backward_cox": "hccstats.survival",
+    "CoxStepwise": "hccstats.survival",
+    "univariate_cox": "hccstats.survival",
+    "CoxUnivariate": "hccstats.survival",
+    # published models from their equation (external validation)
+    "published_lrm": "hccstats.published",
+    "published_cox": "hccstats.published",
+    "PublishedLogistic": "hccstats.published",
+    "PublishedCox": "hccstats.published",
     # deep-learning signatures
     "signature_search": "hccstats.signature",
     "SpearmanFilter": "hccstats.signature",

@@ -26,6 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .figures import png_width_in, printed_width_cm
 from .formatting import typeset
 from .layout import column_widths_cm, group_runs, header_groups, numeric_columns
 from .model import Figure, Report, Table, Text, slug
@@ -287,10 +288,17 @@ def _header(table, columns, numeric, font) -> None:
         i += k
 
 
-def _figure(doc, f: Figure, png: Path, width_cm: float) -> None:
+def _figure(doc, f: Figure, png: Path) -> None:
+    """The figure at the width it was drawn (:func:`reports.figures.printed_width_cm`), never
+    scaled; one wider than the text (two columns, 17.5 cm) reaches into both margins equally."""
     _orient(doc, False)
+    width_cm = printed_width_cm(png_width_in(png))
     doc.add_picture(str(png), width=Cm(width_cm))
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p = doc.paragraphs[-1]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    overhang = max(width_cm - _text_width_cm(False), 0.0) / 2
+    if overhang:
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = -Cm(overhang)
     _caption(doc, f.caption, size=9.5, ref=f"fig_{slug(f.name)}"[:40])
 
 
@@ -330,7 +338,6 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
     caption.font.size = Pt(10)
     for alert in report.alerts:
         _text(doc, Text(f"Warning: {alert}", "error"))
-    width = _text_width_cm(False) * 0.9
     for i, section in enumerate(report.sections, 1):
         title = f"{i}. {typeset(section.title)}" + (
             f" ({section.status})" if section.status != "ok" else ""
@@ -342,7 +349,7 @@ def render_docx(report: Report, path: str | Path, pngs: Mapping[str, Path]) -> P
             if isinstance(b, Table):
                 _table(doc, b)
             elif isinstance(b, Figure):
-                _figure(doc, b, pngs[b.name], width)
+                _figure(doc, b, pngs[b.name])
             else:
                 _text(doc, b)
     stamp = _fixed_time()

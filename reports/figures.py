@@ -1,4 +1,9 @@
-"""Saving a report's figures: ``figures/<name>.png`` (300 dpi) and ``figures/<name>.pdf``."""
+"""Saving a report's figures: ``figures/<name>.png`` (300 dpi) and ``figures/<name>.pdf``.
+
+A matplotlib figure is saved at its own size (no tight bounding box, which would crop or grow
+the page): it was drawn at the width it is printed (``hccstats.plots``' size rule), and the
+PDF's page and the PNG's pixels keep that width.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,50 @@ from pathlib import Path
 
 from .model import Figure, Report, figure_paths
 
-__all__ = ["save_figures", "DPI"]
+__all__ = [
+    "save_figures",
+    "printed_width_cm",
+    "png_width_in",
+    "DPI",
+    "CM_PER_INCH",
+    "SINGLE_COLUMN_CM",
+    "DOUBLE_COLUMN_CM",
+    "MIN_FONT_PT",
+    "MIN_LINE_PT",
+]
 
 DPI = 300
+CM_PER_INCH = 2.54
+#: Printed widths (cm): one column and two columns of a journal page (multi-panel figures).
+SINGLE_COLUMN_CM = 8.5
+DOUBLE_COLUMN_CM = 17.5
+#: The smallest text (pt) and the thinnest line (pt) of a printed figure.
+MIN_FONT_PT = 7.0
+MIN_LINE_PT = 0.5
+
+
+def printed_width_cm(width_in: float, *, tolerance_in: float = 1.5 / DPI) -> float:
+    """The width (cm) at which a figure drawn ``width_in`` inches wide is printed.
+
+    A figure drawn at a column width (within ``tolerance_in``: a 300-dpi PNG rounds to whole
+    pixels) is printed at exactly that width; any other figure at its drawn width: never scaled.
+
+    >>> printed_width_cm(2067 / 300), printed_width_cm(1004 / 300), printed_width_cm(2.0)
+    (17.5, 8.5, 5.08)
+    """
+    for cm in (SINGLE_COLUMN_CM, DOUBLE_COLUMN_CM):
+        if abs(width_in - cm / CM_PER_INCH) <= tolerance_in:
+            return cm
+    return round(float(width_in) * CM_PER_INCH, 6)
+
+
+def png_width_in(png: str | Path) -> float:
+    """The drawn width (in) of a saved figure's PNG: its pixels at :data:`DPI`."""
+    with open(png, "rb") as fh:
+        head = fh.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise ValueError(f"{png}: not a PNG file")
+    return int.from_bytes(head[16:20], "big") / DPI
 
 
 def _save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
@@ -17,10 +63,10 @@ def _save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
     pdf = folder / f"{fig.name}.pdf"
     src = fig.source
     if hasattr(src, "savefig"):  # a matplotlib Figure
-        src.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+        src.savefig(png, dpi=DPI, bbox_inches=None, metadata={"Software": None})
         src.savefig(
             pdf,
-            bbox_inches="tight",
+            bbox_inches=None,
             metadata={"CreationDate": None, "Creator": None, "Producer": None},
         )
         return png, pdf

@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from extract.outdir import input_clash
+
 __all__ = ["OutputExistsError", "OutputNotWritableError", "atomic_dir", "check_out_dir", "MARKER"]
 
 _PARTIAL = ".partial-"
@@ -30,14 +32,6 @@ class OutputExistsError(Exception):
 
 class OutputNotWritableError(OutputExistsError):
     """``out`` cannot be created or written (read-only folder, a file in its path)."""
-
-
-def _inside(child: Path, parent: Path) -> bool:
-    try:
-        child.relative_to(parent)
-        return True
-    except ValueError:
-        return False
 
 
 def check_out_dir(
@@ -54,17 +48,10 @@ def check_out_dir(
     ``out`` is replaced only with ``force`` and only when it holds :data:`MARKER`, i.e. a
     previous report wrote it.
     """
+    clash = input_clash(out, protect, within)  # the check python -m extract makes too
+    if clash:
+        raise OutputExistsError(clash)
     out = Path(out).expanduser().resolve()
-    for p in protect:
-        p = Path(p).expanduser().resolve()
-        if _inside(p, out):
-            raise OutputExistsError(f"--out {out}: holds the input {p}; choose another folder")
-    for p in within:
-        p = Path(p).expanduser().resolve()
-        if _inside(out, p):
-            raise OutputExistsError(
-                f"--out {out}: lies inside the input folder {p}; choose another folder"
-            )
     for parent in [out, *out.parents]:
         if parent.exists() and not parent.is_dir():
             what = "exists and is not a folder" if parent == out else f"{parent} is a file"

@@ -34,6 +34,12 @@ def infert() -> pd.DataFrame:
     return d
 
 
+def biopsy() -> pd.DataFrame:
+    """MASS::biopsy: 699 breast biopsies, class benign/malignant and nine cytological scores
+    V1..V9 (1-10); V6 (bare nuclei) missing in 16."""
+    return pd.read_csv(DATASETS / "biopsy.csv")
+
+
 def asah() -> pd.DataFrame:
     """pROC::aSAH: 113 patients after aneurysmal subarachnoid haemorrhage; outcome Good/Poor,
     S100B, NDKA, WFNS grade (1-5), age, gender."""

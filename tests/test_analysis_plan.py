@@ -42,10 +42,44 @@ def test_plan_keys_normalised_against_schema():
     assert got["ordinal_as"] == "numeric"  # "score" is the same choice
 
 
+def test_model_terms_of_declared_variables_accepted():
+    got = _read(
+        {
+            "models": {"Terms": ["rcs(age, 4)", "log(age + 1)", "age * mvi", "factor(stage)"]},
+            "clinical_candidates": ["rcs(age, 3)", "mvi", "age:mvi"],
+        }
+    )
+    assert got["models"]["Terms"] == ["rcs(age, 4)", "log(age + 1)", "age * mvi", "factor(stage)"]
+    assert got["clinical_candidates"] == ["rcs(age, 3)", "mvi", "age:mvi"]
+
+
 @pytest.mark.parametrize(
     ("raw", "says"),
     [
-        ({"models": {"M": ["age", "weight"]}}, "analysis.models: not declared under variables"),
+        (
+            {"models": {"M": ["age", "weight"]}},
+            "analysis.models: model 'M': 'weight' is not declared under variables",
+        ),
+        (
+            {"models": {"M": ["rcs(age, 4)", "log(weight + 1)"]}},
+            "analysis.models: model 'M': term 'log(weight + 1)': 'weight' is not declared",
+        ),
+        (
+            {"models": {"M": ["rcs(mvi, 3)"]}},
+            "analysis.models: model 'M': term 'rcs(mvi, 3)': rcs() needs a numeric variable",
+        ),
+        (
+            {"models": {"M": ["spline(age)"]}},
+            "analysis.models: model 'M': term 'spline(age)': unknown function 'spline'",
+        ),
+        (
+            {"models": {"M": ["rcs(age, 4) * pol(stage, 2)"]}},
+            "model 'M': term 'rcs(age, 4) * pol(stage, 2)': an interaction of two nonlinear terms",
+        ),
+        (
+            {"clinical_candidates": ["age", "age * sex"]},
+            "analysis.clinical_candidates: term 'age * sex': 'sex' is not declared",
+        ),
         ({"models": ["age"]}, "analysis.models: expected a mapping {model name"),
         ({"selection": "stepwise"}, "analysis.selection: expected one of forward_lr"),
         ({"selection": "none"}, "analysis.selection: none needs prespecified models"),

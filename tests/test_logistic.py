@@ -253,11 +253,11 @@ def test_firth_profile_ci_against_heinze_schemper_2002():
     assert abs(lo - 0.61) <= 0.005 and abs(hi - 7.85) <= 0.005
     assert round(ors.loc["NV", "p_value"], 3) == 0.009
     # the penalised LR statistic at each limit is the chi2(1) quantile
-    from hccstats.logistic._profile import _restricted
+    from hccstats.logistic._firth_profile import restricted_loglik
 
     for t in (lo, hi):
-        start = fit.coef.to_numpy().copy()
-        stat = 2 * (fit.stats["penalised_loglik"] - _restricted(fit, 1, t, start))
+        ll, _ = restricted_loglik(fit, 1, t, fit.coef.to_numpy())
+        stat = 2 * (fit.stats["penalised_loglik"] - ll)
         np.testing.assert_allclose(stat, 3.841458820694124, rtol=1e-9)
 
 
@@ -290,9 +290,9 @@ def test_firth_profile_against_r_optim():
         b0=fit.coef.to_numpy(),
         se=fit.se.to_numpy(),
     )
-    from hccstats.logistic._profile import firth_profile
-
-    lo, hi, p = firth_profile(fit)
+    prof = fit.penalised_profile()
+    lo, hi, p = prof.ci_low, prof.ci_high, prof.p_value
+    assert prof.notes == () and set(prof.ci_method) == {"profile"}
     np.testing.assert_allclose(fit.stats["penalised_loglik"], ref[4, 0], rtol=1e-10)
     np.testing.assert_allclose(np.c_[lo, hi], ref[:4, :2], rtol=1e-6)
     np.testing.assert_allclose(p, ref[:4, 2], rtol=1e-5)

@@ -299,7 +299,7 @@ def test_nomogram_files_read_back(tmp_path, bw_fit, engine, width):
     nom = nomogram(bw_fit, engine=engine, width=width)
     paths = nom.save(tmp_path / f"nom_{engine}", formats=("png", "pdf", "svg"))
     assert [p.suffix for p in paths] == [".png", ".pdf", ".svg"]
-    w = 7.0 if width == "double" else 3.5
+    w = (17.5 if width == "double" else 8.5) / 2.54  # the printed widths, in inches
     check_png(paths[0], w)
     check_pdf(paths[1])
     check_svg(paths[2], w)

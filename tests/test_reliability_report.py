@@ -126,7 +126,14 @@ def test_force_replaces_only_a_folder_a_report_wrote(tmp_path):
         ("{alpha: 5}", "analysis.alpha: expected a number > 0 and < 1, got 5"),
         ("{firth: yes please}", "analysis.firth: expected true or false"),
         ("{ordinal_as: ranks}", "analysis.ordinal_as: expected one of numeric, factor"),
-        ("{clinical_candidates: [age, weight]}", "not declared under variables: ['weight']"),
+        (
+            "{clinical_candidates: [age, weight]}",
+            "analysis.clinical_candidates: 'weight' is not declared under variables:",
+        ),
+        (
+            "{models: {M: [age, 'log(weight + 1)']}}",
+            "analysis.models: model 'M': term 'log(weight + 1)': 'weight' is not declared",
+        ),
     ],
 )
 def test_bad_analysis_keys_exit_2_with_one_line(birthwt, tmp_path, analysis, says):
@@ -484,7 +491,18 @@ def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_pa
     assert html.index('class="alert"') < html.index('<nav class="toc">')
     table3 = pd.read_csv(tmp_path / "ml" / "tables" / "table3_multivariable.csv")
     assert table3.filter(like="|estimate").isna().all().all()  # no 1e58 presented as a result
-    assert "its odds ratio is infinite" in html
+    terms = table3[table3["kind"] == "term"]
+    # the diverging β and p are not shown either (—), only the converging intercept
+    assert terms.filter(regex=r"\|(coef|p_value)$").isna().all().all()
+    assert not terms["Clinical model|estimable"].any()
+    assert "so its β, odds ratio, CI and p value are not shown (—)" in html
+    assert "not in the model or not estimable (separation)" in html
+    # no nomogram of diverging coefficients, and the section says why
+    assert not list((tmp_path / "ml" / "figures").glob("fig_nomogram_*"))
+    assert (
+        "Clinical nomogram: not drawn: the model separates the outcome; refit with "
+        "analysis: {firth: true}." in html
+    )
     cal = pd.read_csv(tmp_path / "ml" / "tables" / "supp_calibration.csv")
     failed = int(cal.loc[cal["set"] == "training", "n_failed"].iloc[0])
     assert "Bootstrap resamples (failed)" in html and f">20 ({failed})</td>" in html
@@ -500,6 +518,7 @@ def test_model_separation_is_said_and_never_shown_as_odds_ratios(birthwt, tmp_pa
     ors = res["models"]["Clinical model"]["odds_ratios"]
     assert ors and all(np.isfinite(r["estimate"]) and r["ci_high"] < 1e6 for r in ors)
     assert "Firth-penalised" in (tmp_path / "firth" / "methods.md").read_text()
+    assert (tmp_path / "firth" / "figures" / "fig_nomogram_clinical.png").is_file()
 
 
 def test_failed_bootstrap_refits_counted_and_warned_above_one_percent(birthwt):

@@ -397,6 +397,7 @@ analysis:
   selection: backward_lr
   models:
     Prespecified: [age, nodes, rx, obstruct]
+    Terms: ["rcs(age, 4)", "log(nodes + 1)", "rx * sex", extent]
   bootstrap: {B: 200, seed: 5}
   dca_thresholds: {from: 0, to: 0.5, by: 0.05}
   per: {age: 10}
@@ -420,7 +421,7 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     res = json.loads((prespecified / "results.json").read_text())
     check = pd.read_csv(prespecified / "r_check.csv")
     assert check["agree"].all(), check.loc[~check["agree"], ["quantity", "hccstats", "r"]]
-    assert list(res["models"]) == ["Clinical model", "Prespecified"]
+    assert list(res["models"]) == ["Clinical model", "Prespecified", "Terms"]
     model = res["models"]["Prespecified"]
     assert model["selection"] == "prespecified" and model["steps"] is None
     # methods.md names the seed the bootstrap used, and where it came from
@@ -470,7 +471,8 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     # two models: a DeLong column, on the patients both have
     t4 = html_table(prespecified, "Model", "AUC (95% CI)")
     assert "p value" in t4.columns and "Ref" in set(t4["p value"])
-    assert check["quantity"].str.startswith("DeLong p, Clinical model vs Prespecified").any()
+    delong = check.loc[check["quantity"].str.startswith("DeLong p, "), "quantity"]
+    assert delong.str.contains("Prespecified", regex=False).any()
 
 
 def test_backward_selection_in_the_report_against_backward_lr_on_colon(prespecified, colon_study):
@@ -500,3 +502,40 @@ def test_methods_name_procedures_properly_and_only_the_software_used(colon):
     assert "SPSS Backward: LR" in text or "SPSS Forward: LR" in text
     assert "spss" not in text
     assert "torch" not in text and "rpy2" in text
+
+
+@pytest.mark.r
+def test_model_with_terms_in_the_report_against_lrm_anova_and_rms(prespecified, colon_study):
+    """analysis.models with rcs, log and an interaction: the fit is hs.lrm's on the model's
+    patients, its anova() in results.json is hs.anova's, and the R cross-check (rms::lrm and
+    anova() on the same patients) agrees on every coefficient and Wald statistic."""
+    import hccstats as hs
+
+    res = json.loads((prespecified / "results.json").read_text())
+    model = res["models"]["Terms"]
+    assert model["formula"] == "status ~ rcs(age, 4) + log(nodes + 1) + rx * sex + extent"
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"].copy()
+    train["extent"] = train["extent"].cat.codes.replace(-1, np.nan).astype(float) + 1
+    fit = hs.lrm(model["formula"], train, nan_policy="omit")
+    assert model["coef"] == pytest.approx(fit.coef.to_dict(), rel=1e-10)
+    got = pd.DataFrame(model["anova"])
+    ref = hs.anova(fit).to_frame()
+    assert got["row"].tolist() == ref["row"].tolist()
+    np.testing.assert_allclose(got["statistic"], ref["statistic"], rtol=1e-10)
+    check = pd.read_csv(prespecified / "r_check.csv")
+    mine = check[check["quantity"].str.startswith("Terms: ")]
+    assert (
+        mine["quantity"].str.contains("anova χ², TOTAL NONLINEAR + INTERACTION", regex=False).any()
+    )
+    assert mine["quantity"].str.contains("β, age''", regex=False).any()
+    assert mine["agree"].all(), mine.loc[~mine["agree"], ["quantity", "hccstats", "r"]]
+    t3 = set(html_table(prespecified, "Variable", "β")["Variable"])
+    assert {"Age (years) (restricted cubic spline, 4 knots)", "Age (years)''"} <= {
+        v.strip() for v in t3
+    }
+    assert "log(Positive lymph nodes + 1)" in t3 and "Treatment × Sex" in t3
+    anova_table = html_table(prespecified, "Factor", "χ²")
+    assert {"Treatment (with its interactions)", "Treatment × Sex", "TOTAL"} <= set(
+        anova_table["Factor"]
+    )

@@ -46,3 +46,8 @@ spec = np.array([(risk[y == 0] < t).mean() for t in th])
 roc = type("Roc", (), {"sensitivities": sens, "specificities": spec, "auc": fit.stats["C"]})
 fig = plots.roc_curves({"Birth-weight model": roc})
 plots.save_figure(fig, HERE / "roc_example", formats=("png",), dpi=150)
+
+# a calibration figure with the risk distribution underneath (val.prob's riskdist: events up)
+cal = hs.calibrate(fit, B=200, seed=1)
+fig = plots.calibration_curves({"Birth-weight model": cal}, outcomes={"Birth-weight model": y})
+plots.save_figure(fig, HERE / "calibration_example", formats=("png",), dpi=150)

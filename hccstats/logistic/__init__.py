@@ -4,10 +4,12 @@ univariable analysis; also named ``univariable``), SPSS-style ``forward_lr`` and
 See docs/logistic.md."""
 
 from ._backward import backward_lr
+from ._firth_profile import PenalisedProfile
 from ._lrm import LogisticFit, lrm
 from ._rcs import rcs, rcs_basis, rcs_knots, spline_knots
 from ._separation import Separation, detect_separation
 from ._stepwise import Selection, Stepwise, candidate_blocks, forward_lr, select_forward
+from ._terms import factor, pol, rms_column_names
 from ._univariate import Univariate, univariate
 from ._vif import VIF, vif
 
@@ -17,6 +19,7 @@ univariable = univariate
 __all__ = [
     "lrm",
     "LogisticFit",
+    "PenalisedProfile",
     "univariate",
     "univariable",
     "Univariate",
@@ -34,4 +37,7 @@ __all__ = [
     "rcs_knots",
     "rcs_basis",
     "spline_knots",
+    "pol",
+    "factor",
+    "rms_column_names",
 ]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ._candidates import candidate_requires
 from ._lrm import fit_design
 from ._stepwise import (
     Stepwise,
@@ -36,21 +37,27 @@ from ._stepwise import (
 __all__ = ["backward_lr"]
 
 
-def _removal(X, y, blocks, inmodel, current, removal):
-    """(index of the variable to remove, statistic, df, p, its reduced fit) or None."""
+def _removal(X, y, blocks, inmodel, current, removal, requires):
+    """(index of the variable to remove, statistic, df, p, its reduced fit) or None; a main
+    effect stays while an interaction with it is in the model."""
     if not inmodel:
         return None
     lr, ldf, fits = _lr_removal(X, y, blocks, inmodel, current)
     rp = sps.chi2.sf(lr, ldf)
+    held = [any(t in requires.get(u, ()) for u in inmodel) for t in inmodel]
+    rp[held] = 0.0
     worst = int(np.argmax(rp))  # first among ties, in model order
     if not rp[worst] > removal:
         return None
     return worst, lr[worst], ldf[worst], rp[worst], fits[worst]
 
 
-def _entry(X, y, blocks, candidates, inmodel, current, entry):
-    """(variable to re-enter, statistic, df, p) or None."""
-    out = [c for c in candidates if c not in inmodel]
+def _entry(X, y, blocks, candidates, inmodel, current, entry, requires):
+    """(variable to re-enter, statistic, df, p) or None; an interaction only with its main
+    effects in the model."""
+    out = [
+        c for c in candidates if c not in inmodel and all(m in inmodel for m in requires.get(c, ()))
+    ]
     if not out:
         return None
     stat, df = _score_candidates(X, y, _columns(blocks, inmodel), current, [blocks[c] for c in out])
@@ -70,6 +77,7 @@ def backward_lr(
     removal: float = 0.10,
     max_steps: int | None = None,
     nan_policy: str = "raise",
+    allow_separation: bool = False,
 ) -> Stepwise:
     """Backward stepwise logistic regression, SPSS's "Backward: LR" (METHOD=BSTEP(LR)).
 
@@ -84,7 +92,9 @@ def backward_lr(
     outcome : str
         Binary outcome column.
     candidates : sequence of str
-        Candidate variables; categorical ones leave and enter as one block.
+        Candidate variables or model terms (as :func:`forward_lr`); a categorical variable,
+        spline or interaction leaves and enters as one block; a main effect stays while an
+        interaction with it is in the model.
     entry, removal : float
         SPSS's PIN and POUT; ``removal`` must not be below ``entry``.
     max_steps : int, optional
@@ -93,6 +103,9 @@ def backward_lr(
     nan_policy : {"raise", "omit"}
         Rows with a missing value in the outcome or any candidate raise InputError or are
         left out (listwise, as SPSS does).
+    allow_separation : bool
+        Let a factor level with only events (or none) be a candidate instead of raising
+        InputError (as :func:`forward_lr`).
 
     Returns
     -------
@@ -108,7 +121,10 @@ def backward_lr(
     >>> sw.selected  # every candidate stays (removal p > 0.10 for none)
     ['age', 'mvi', 'afp']
     """
-    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
+    candidates, d, blocks = setup(
+        data, outcome, candidates, entry, removal, nan_policy, allow_separation
+    )
+    requires = candidate_requires(candidates, data.columns)
     X, y = d.X, d.y
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     inmodel = list(candidates)
@@ -117,7 +133,7 @@ def backward_lr(
     current = _fit(X, y, _columns(blocks, inmodel))
     stopped = "no variable to remove or re-enter"
     while len(log) < max_steps:
-        out = _removal(X, y, blocks, inmodel, current, removal)
+        out = _removal(X, y, blocks, inmodel, current, removal, requires)
         if out is not None:
             k, stat, df, p, reduced_fit = out
             reduced = frozenset(t for t in inmodel if t != inmodel[k])
@@ -129,7 +145,7 @@ def backward_lr(
             current = reduced_fit
             del inmodel[k]
             continue
-        back = _entry(X, y, blocks, candidates, inmodel, current, entry)
+        back = _entry(X, y, blocks, candidates, inmodel, current, entry, requires)
         if back is None:
             break
         term, stat, df, p = back
@@ -154,4 +170,6 @@ def backward_lr(
         candidates=candidates,
         not_in_model=not_in_model(X, y, blocks, candidates, inmodel),
         direction="backward",
+        requires=requires,
+        allow_separation=allow_separation,
     )

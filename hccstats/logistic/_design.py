@@ -1,7 +1,8 @@
 """From an R-style formula and a DataFrame to a checked design matrix (patsy).
 
 ``rhs_matrix`` evaluates a formula's right-hand side for every model family (lrm here, coxph in
-``hccstats.survival``), with ``rcs(x, k)`` (rms's restricted cubic splines) available.
+``hccstats.survival``), with R's names available (``rcs``, ``pol``, ``log``, ``exp``, ``sqrt``,
+``factor``: ``_terms.py``).
 
 All input checks of the logistic tools happen here, once: the outcome is binary, the
 referenced columns exist, missing values are raised or omitted (and counted), no
@@ -21,7 +22,7 @@ from scipy import linalg
 
 from .._errors import InputError
 from .._validation import as_binary
-from ._rcs import rcs
+from ._terms import FORMULA_NAMESPACE, check_formula_names
 
 __all__ = [
     "Design",
@@ -33,9 +34,6 @@ __all__ = [
     "drop_missing",
     "new_design_matrix",
 ]
-
-# names a formula may call besides the columns of the data: numpy as ``np`` and rms's ``rcs``
-FORMULA_NAMESPACE = {"np": np, "rcs": rcs}
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,7 @@ def _names_in(code: str) -> set[str]:
 
 def referenced_columns(desc: patsy.ModelDesc, data: pd.DataFrame) -> list[str]:
     """Data columns that the right-hand side of the formula refers to, in formula order."""
+    check_formula_names(desc, data.columns)
     out: list[str] = []
     for term in desc.rhs_termlist:
         for factor in term.factors:
@@ -184,7 +183,7 @@ def rhs_matrix(formula: str, desc: patsy.ModelDesc, data: pd.DataFrame) -> pd.Da
     """Design matrix (patsy DataFrame, Intercept column included) of the formula's right-hand side.
 
     Shared by every model family (lrm, coxph) so that a term means the same in each; formulas
-    may call ``np`` and ``rcs`` (restricted cubic splines as rms builds them).
+    may call ``np`` and R's ``rcs``, ``pol``, ``log``, ``exp``, ``sqrt`` and ``factor``.
     """
     rhs = patsy.ModelDesc([], desc.rhs_termlist)
     env = patsy.EvalEnvironment([FORMULA_NAMESPACE])

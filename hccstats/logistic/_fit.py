@@ -14,7 +14,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import expit
 
-__all__ = ["CoreFit", "fit_logistic", "loglik", "hat_diagonal"]
+__all__ = ["CoreFit", "fit_logistic", "loglik", "hat_diagonal", "penalised_hessian"]
 
 STEP_TOL = 1e-11  # converged when every |step| <= STEP_TOL * max(1, |beta|)
 MAX_ITER = 60
@@ -73,6 +73,47 @@ def hat_diagonal(X: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
     return w * np.einsum("ij,jk,ik->i", X, cov, X)
 
 
+def penalised_hessian(X: np.ndarray, p: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Exact Hessian of Firth's penalised log-likelihood l(b) + log|X'WX|/2 (W = p(1 - p)).
+
+    With A = X'WX, q_i = x_i'A^-1 x_i, w' = w(1 - 2p) and w'' = w(1 - 6w) (derivatives of w in
+    the linear predictor): -A + X' diag(w'' q / 2) X - (1/2) X' D (Q o Q) D X, with D = diag(w')
+    and Q = X A^-1 X'. The last term is computed as T T' with T_r = L' diag(w' x_r) L, L = X C,
+    C C' = A^-1 (n k^3 operations, no n x n matrix).
+    """
+    w = p * (1.0 - p)
+    q = np.einsum("ij,jk,ik->i", X, cov, X)
+    try:
+        c = linalg.cholesky(cov, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        return np.full(cov.shape, np.nan)
+    L = X @ c
+    k = X.shape[1]
+    t = np.einsum("ir,ia,ib->rab", X * (w * (1.0 - 2.0 * p))[:, None], L, L).reshape(k, -1)
+    return -_info(X, w) + 0.5 * _info(X, w * (1.0 - 6.0 * w) * q) - 0.5 * t @ t.T
+
+
+def _firth_step(X, p, w, cov, score, free):
+    """Newton's step on the penalised log-likelihood, with the Hessian's eigenvalues taken in
+    absolute value where it is not negative definite ("saddle-free" Newton: an ascent direction
+    that also leaves a saddle or a flat region quickly along its direction of upward curvature).
+    Where the Hessian is not finite: the step of the data augmentation with the hat values held
+    fixed (X'W(1 + h)X s = U*)."""
+    free = np.ones(X.shape[1], dtype=bool) if free is None else free
+    step = np.zeros(X.shape[1])
+    neg = -penalised_hessian(X, p, cov)[np.ix_(free, free)]
+    if np.all(np.isfinite(neg)):
+        lam, vec = np.linalg.eigh(neg)
+        lam = np.maximum(np.abs(lam), 1e-10 * max(np.max(np.abs(lam)), 1e-300))
+        step[free] = vec @ ((vec.T @ score[free]) / lam)
+        if np.all(np.isfinite(step)):
+            return step
+    h = hat_diagonal(X, w, cov)
+    aug = _info(X, w * (1.0 + h))[np.ix_(free, free)]
+    step[free] = linalg.lstsq(aug, score[free], check_finite=False)[0]
+    return step
+
+
 def _objective(X, y, off, beta, firth):
     eta = X @ beta + off
     ll = loglik(eta, y)
@@ -95,15 +136,32 @@ def fit_logistic(
     """Maximise the (Firth-penalised) logistic log-likelihood by Newton-Raphson with step halving.
 
     Firth's modified score is U*(b) = X'(y - p + h (1/2 - p)) with h the hat diagonal
-    (Firth 1993; Heinze & Schemper 2002), the gradient of l(b) + log|I(b)|/2. Its steps
-    solve X'W(1 + h)X s = U*: the Newton step of the equivalent data augmentation (each
-    row also counted h/2 times with y and h/2 times with 1 - y) with h held fixed. Plain
-    Fisher scoring (logistf's I(b) s = U*) overshoots by up to a factor 2 where h is near 1.
+    (Firth 1993; Heinze & Schemper 2002), the gradient of l*(b) = l(b) + log|I(b)|/2. Its
+    steps are Newton's on l* (:func:`penalised_hessian`), with the Hessian's eigenvalues in
+    absolute value where l* is not concave (it need not be, under separation). The step of the
+    equivalent data augmentation (X'W(1 + h)X s = U*, each row also counted h/2 times with y and
+    h/2 times with 1 - y, h held fixed) converges only linearly, slowly under separation where
+    h is near 1; plain Fisher scoring (logistf's I(b) s = U*) overshoots by up to a factor 2
+    there.
 
     ``free`` (boolean mask) maximises over those coefficients only, the others held at
     ``start``: the restricted fits of penalised profile likelihood (the penalty keeps the
     full design's information, as logistf does).
+
+    The penalised likelihood can have more than one maximum under separation. A Firth fit
+    without ``start`` starts twice: at zero and where brglm2 starts (the ML fit to the
+    responses adjusted towards 1/2, ``(y + a/2) / (1 + a)`` with ``a = k / n``), and keeps the
+    higher maximum.
     """
+    if firth and start is None and free is None:
+        a = X.shape[1] / X.shape[0]
+        adjusted = _newton(X, (y + a / 2.0) / (1.0 + a), offset, False, None, max_iter, None)
+        fits = [_newton(X, y, offset, True, s, max_iter, None) for s in (None, adjusted.coef)]
+        return max(fits, key=lambda f: (f.converged, f.penalised_loglik))
+    return _newton(X, y, offset, firth, start, max_iter, free)
+
+
+def _newton(X, y, offset, firth, start, max_iter, free) -> CoreFit:
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
     if start is not None:
@@ -122,17 +180,16 @@ def fit_logistic(
         cov = _inv_pd(info)
         resid = y - p
         if firth:
-            h = hat_diagonal(X, w, cov)
-            resid = resid + h * (0.5 - p)
-            cov = _inv_pd(_info(X, w * (1.0 + h)))
+            resid = resid + hat_diagonal(X, w, cov) * (0.5 - p)
         score = X.T @ resid
-        if free is None:
+        if firth:
+            step = _firth_step(X, p, w, cov, score, free)
+        elif free is None:
             step = cov @ score
         else:
             step = np.zeros(k)
-            info_m = _info(X, w * (1.0 + h)) if firth else info
             step[free] = linalg.solve(
-                info_m[np.ix_(free, free)], score[free], assume_a="pos", check_finite=False
+                info[np.ix_(free, free)], score[free], assume_a="pos", check_finite=False
             )
         if firth:
             big = np.max(np.abs(step))

@@ -77,6 +77,7 @@ class LogisticFit:
     n_iter: int = 0
     omitted: pd.Index = field(default_factory=lambda: pd.Index([]))
     separation: Separation | None = None
+    _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- coefficient table -------------------------------------------------------------
     @property
@@ -140,11 +141,11 @@ class LogisticFit:
         """
         p = self.p_values.to_numpy()
         if self.firth and method == "profile":
-            from ._profile import firth_profile
-
-            check_conf_level(conf_level)
-            lo, hi, p = firth_profile(self, conf_level)
-            ci = pd.DataFrame({"ci_low": lo, "ci_high": hi}, index=self.coef.index)
+            prof = self.penalised_profile(conf_level)
+            p = prof.p_value
+            ci = pd.DataFrame(
+                {"ci_low": prof.ci_low, "ci_high": prof.ci_high}, index=self.coef.index
+            )
         else:
             ci = self.conf_int(conf_level, method)
         keep = self.coef.index != "Intercept"
@@ -157,6 +158,22 @@ class LogisticFit:
                 "p_value": p[keep],
             }
         ).reset_index(drop=True)
+
+    def penalised_profile(self, conf_level: float = 0.95):
+        """Penalised profile-likelihood limits and penalised LR p values of a Firth fit
+        (``logistf``'s defaults) as a :class:`~._firth_profile.PenalisedProfile`: limits on the
+        log-odds scale (``-inf``/``inf`` where the profile flattens: not attainable), the Wald
+        limits or p value of the penalised fit where the profile cannot be computed, and a note
+        for each such coefficient (``.notes``). Computed once per level.
+        """
+        if not self.firth:
+            raise InputError("penalised_profile: only for Firth fits (lrm(..., firth=True))")
+        check_conf_level(conf_level)
+        if conf_level not in self._profiles:
+            from ._firth_profile import firth_profile
+
+            self._profiles[conf_level] = firth_profile(self, conf_level)
+        return self._profiles[conf_level]
 
     def wald_tests(self) -> pd.DataFrame:
         """Wald chi-square test of each term (all its columns at once): term, statistic, df, p_value.

@@ -128,64 +128,14 @@ def _profile_one(X, y, i, b0, se_i, dev0, zmax):
     return xs[o], zs[o]
 
 
-def _restricted(fit, j: int, value: float, start: np.ndarray) -> float:
-    """Maximised penalised log-likelihood with coefficient j held at ``value``."""
-    b = start.copy()
-    b[j] = value
-    free = np.ones(len(b), dtype=bool)
-    free[j] = False
-    core = fit_logistic(fit.X, fit.y, firth=True, start=b, free=free)
-    start[:] = core.coef
-    return core.penalised_loglik
-
-
-def firth_profile(fit, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Penalised profile-likelihood limits and penalised LR p-values of a Firth fit (logistf's defaults).
-
-    Limits: the two roots of ``2 (l*(b^) - max l*(b | b_j = t)) = qchisq(conf_level, 1)``; p: the
-    same statistic at ``t = 0`` against chi2(1). ``l*`` keeps the full design's penalty in
-    the restricted fits (Heinze & Schemper 2002).
-    """
-    from scipy.optimize import brentq
-
-    lmax = fit.stats["penalised_loglik"]
-    q = sps.chi2.ppf(conf_level, 1)
-    b0 = fit.coef.to_numpy()
-    se = np.sqrt(np.diag(fit.cov.to_numpy()))
-    k = len(b0)
-    lo, hi, pv = np.full(k, np.nan), np.full(k, np.nan), np.full(k, np.nan)
-    for j in range(k):
-        start = b0.copy()
-        stat0 = 2.0 * (lmax - _restricted(fit, j, 0.0, start))
-        pv[j] = sps.chi2.sf(max(stat0, 0.0), 1)
-        for sgn, out in ((-1.0, lo), (1.0, hi)):
-            start = b0.copy()
-
-            def g(t, j=j, start=start):
-                return 2.0 * (lmax - _restricted(fit, j, t, start)) - q
-
-            inner, step = b0[j], se[j]
-            outer = inner + sgn * step
-            tries = 0
-            while g(outer) < 0 and tries < 40:
-                inner, step = outer, step * 2.0
-                outer = inner + sgn * step
-                tries += 1
-            if tries == 40:
-                continue
-            a, b = sorted((inner, outer))
-            out[j] = brentq(g, a, b, xtol=1e-13, rtol=4 * np.finfo(float).eps, maxiter=200)
-    return lo, hi, pv
-
-
 def profile_confint(fit, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper profile-likelihood limits of every coefficient (MASS ``confint.glm``).
 
-    For a Firth fit: penalised profile-likelihood limits (:func:`firth_profile`).
+    For a Firth fit: penalised profile-likelihood limits (``fit.penalised_profile``).
     """
     if fit.firth:
-        lo, hi, _ = firth_profile(fit, conf_level)
-        return lo, hi
+        prof = fit.penalised_profile(conf_level)
+        return prof.ci_low, prof.ci_high
     alpha = (1.0 - conf_level) / 4.0
     zmax = np.sqrt(sps.chi2.ppf(1.0 - alpha, 1))
     a = (1.0 - conf_level) / 2.0

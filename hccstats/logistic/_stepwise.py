@@ -28,6 +28,7 @@ from scipy import stats as sps
 from scipy.special import chdtrc
 
 from .._errors import InputError
+from ._candidates import candidate_requires, candidate_term, expand_candidates
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
@@ -65,6 +66,15 @@ class _State:
     log: list[dict]
     current: CoreFit
     step: int = 0
+    requires: dict = field(default_factory=dict)
+
+    def may_enter(self, term: str) -> bool:
+        """Every main effect of an interaction is in the model."""
+        return all(m in self.inmodel for m in self.requires.get(term, ()))
+
+    def may_leave(self, term: str) -> bool:
+        """No interaction with this term is in the model."""
+        return not any(term in self.requires.get(t, ()) for t in self.inmodel)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,15 +99,18 @@ class Stepwise:
     not_in_model: pd.DataFrame = field(default_factory=pd.DataFrame)
     max_steps: int | None = None
     direction: str = "forward"
+    requires: dict[str, list[str]] = field(default_factory=dict)
+    allow_separation: bool = False  # factor levels with only events (or none) were candidates
 
     def candidate_design(self) -> tuple[Design, dict[str, np.ndarray]]:
         """The design of all candidates over the patients the selection used, and each
         candidate's design columns: what :func:`select_forward` needs to repeat the selection
         (e.g. in every bootstrap resample, ``hccstats.validate(stepwise)``)."""
+        columns = self.fit.data.columns
         formula = f"{quote_name(self.fit.outcome)} ~ " + " + ".join(
-            quote_name(c) for c in self.candidates
+            candidate_term(c, columns) for c in self.candidates
         )
-        d = build_design(formula, self.fit.data)
+        d = build_design(formula, self.fit.data, firth=self.allow_separation)
         return d, candidate_blocks(d, self.candidates)
 
     def repeat_on(
@@ -124,6 +137,7 @@ class Stepwise:
             entry_test=self.entry_test,
             max_steps=self.max_steps,
             weights=weights,
+            requires=self.requires,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -218,8 +232,19 @@ def _fit(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
-def setup(data, outcome: str, candidates, entry: float, removal: float, nan_policy: str):
-    """Checked candidates, the design of all of them, and each candidate's block of columns."""
+def setup(
+    data,
+    outcome: str,
+    candidates,
+    entry: float,
+    removal: float,
+    nan_policy: str,
+    allow_separation: bool = False,
+):
+    """Checked candidates, the design of all of them, and each candidate's block of columns.
+
+    ``allow_separation``: a factor level with only events (or none) is a candidate too, not an
+    InputError (for a selection whose model is refitted by Firth's penalised likelihood)."""
     if isinstance(candidates, str):
         candidates = [candidates]
     candidates = list(dict.fromkeys(candidates))
@@ -234,13 +259,15 @@ def setup(data, outcome: str, candidates, entry: float, removal: float, nan_poli
         )
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    for c in [outcome, *candidates]:
-        if c not in data.columns:
-            raise InputError(f"column {c!r} not in data")
+    if outcome not in data.columns:
+        raise InputError(f"column {outcome!r} not in data")
     if outcome in candidates:
         raise InputError(f"candidates: the outcome {outcome!r} cannot be a candidate")
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(c) for c in candidates)
-    d = build_design(formula, data, nan_policy=nan_policy)
+    candidates = expand_candidates(candidates, data.columns)
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(
+        candidate_term(c, data.columns) for c in candidates
+    )
+    d = build_design(formula, data, nan_policy=nan_policy, firth=allow_separation)
     return candidates, d, candidate_blocks(d, candidates)
 
 
@@ -268,6 +295,7 @@ def forward_lr(
     entry_test: str = "score",
     max_steps: int | None = None,
     nan_policy: str = "raise",
+    allow_separation: bool = False,
 ) -> Stepwise:
     """Forward stepwise logistic regression, SPSS's "Forward: LR" (METHOD=FSTEP(LR)).
 
@@ -281,7 +309,10 @@ def forward_lr(
     outcome : str
         Binary outcome column.
     candidates : sequence of str
-        Candidate variables (columns). Categorical ones enter and leave as one block.
+        Candidate variables (columns) or model terms (``rcs(age, 4)``, ``log(afp)``,
+        ``factor(stage)``, ``age:sex``; ``age * sex`` is age, sex and age:sex). A categorical
+        variable, spline, polynomial or interaction enters and leaves as one block (its df);
+        an interaction enters only after its main effects, which cannot leave before it.
     entry, removal : float
         SPSS's PIN and POUT; ``removal`` must not be below ``entry``.
     entry_test : {"score", "lr"}
@@ -291,6 +322,10 @@ def forward_lr(
     nan_policy : {"raise", "omit"}
         Rows with a missing value in the outcome or any candidate raise InputError or are
         left out (listwise, as SPSS does; counted in ``fit.stats['n_omitted']``).
+    allow_separation : bool
+        Let a factor level with only events (or none) be a candidate instead of raising
+        InputError: its score and likelihood-ratio tests stay finite, the final fit warns of
+        the separation (for a model refitted by Firth's penalised likelihood).
 
     Returns
     -------
@@ -310,7 +345,10 @@ def forward_lr(
     """
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
-    candidates, d, blocks = setup(data, outcome, candidates, entry, removal, nan_policy)
+    candidates, d, blocks = setup(
+        data, outcome, candidates, entry, removal, nan_policy, allow_separation
+    )
+    requires = candidate_requires(candidates, data.columns)
     X, y = d.X, d.y
     sel = select_forward(
         X,
@@ -321,6 +359,7 @@ def forward_lr(
         removal=removal,
         entry_test=entry_test,
         max_steps=max_steps,
+        requires=requires,
     )
     inmodel, log, stopped = sel.selected, sel.log, sel.stopped
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
@@ -337,13 +376,15 @@ def forward_lr(
         candidates=candidates,
         not_in_model=not_in,
         max_steps=max_steps,
+        requires=requires,
+        allow_separation=allow_separation,
     )
 
 
 def candidate_blocks(d: Design, candidates: Sequence[str]) -> dict[str, np.ndarray]:
     """Each candidate's column indices in the design ``d`` (a factor: all its dummies)."""
     col_index = {c: i for i, c in enumerate(d.columns)}
-    term_of = {quote_name(c): c for c in candidates}
+    term_of = {candidate_term(c, d.data.columns): c for c in candidates}
     return {term_of[t]: np.array([col_index[c] for c in cs]) for t, cs in d.term_columns.items()}
 
 
@@ -358,6 +399,7 @@ def select_forward(
     entry_test: str = "score",
     max_steps: int | None = None,
     weights: np.ndarray | None = None,
+    requires: dict[str, list[str]] | None = None,
 ) -> Selection:
     """The forward-LR selection of :func:`forward_lr` on a design matrix (intercept column
     first) and 0/1 outcome, the candidates given as column blocks; no input checks.
@@ -367,18 +409,23 @@ def select_forward(
     started from the model it grew from); a removal LR test refits the reduced model only when
     a lower bound on its statistic cannot already exclude the removal
     (:func:`~hccstats.logistic._select_fit.removal_lr_bounds`), so the steps are those of
-    refitting every reduced model.
+    refitting every reduced model. ``requires``: interaction -> its main effects (an
+    interaction is a candidate once they are all in; they cannot leave while it is in).
     """
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     c = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     rows = _Rows(X, y, c)
     rate = float(c @ y) / float(c.sum())  # the intercept-only MLE: the start is the answer
     start = [np.log(rate / (1.0 - rate))] if 0.0 < rate < 1.0 else None
-    st = _State([], {frozenset()}, [], rows.fit([0], start=start))
+    st = _State([], {frozenset()}, [], rows.fit([0], start=start), requires=requires or {})
     while True:
-        out = [c for c in candidates if c not in st.inmodel]
+        out = [c for c in candidates if c not in st.inmodel and st.may_enter(c)]
         if not out:
-            stopped = "all candidates entered"
+            stopped = (
+                "all candidates entered"
+                if len(st.inmodel) == len(candidates)
+                else "no candidate left whose main effects are in the model"
+            )
             break
         if st.step >= max_steps:
             stopped = f"max_steps ({max_steps}) reached"
@@ -437,6 +484,7 @@ def _remove(rows: _Rows, blocks, st: _State, removal, max_steps) -> str | None:
         lr, ldf, fits = _removal_tests(rows, blocks, st.inmodel, st.current, removal)
         # terms whose bound already excludes removal: p taken as 0 (below any threshold)
         rp = np.where(np.isnan(lr), 0.0, chdtrc(ldf, np.nan_to_num(lr)))
+        rp[[not st.may_leave(t) for t in st.inmodel]] = 0.0  # hierarchy: interactions first
         worst = int(np.argmax(rp))  # first among ties, in entry order
         if not rp[worst] > removal:
             break
@@ -494,7 +542,7 @@ def _lr_entry_rows(rows: _Rows, cols, current, new_blocks):
 
 def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
     """The design of the selected terms, cut from the full one (no second formula parse)."""
-    names = [quote_name(t) for t in terms]
+    names = [candidate_term(t, d.data.columns) for t in terms]
     info = d.design_info.subset(["Intercept", *names])
     index = {c: i for i, c in enumerate(d.columns)}
     cols = list(info.column_names)

@@ -15,7 +15,15 @@ from .._errors import InputError
 from ._lrm import lrm
 from ._print import print_table
 
-__all__ = ["univariate", "Univariate", "quote_name"]
+__all__ = [
+    "univariate",
+    "Univariate",
+    "quote_name",
+    "per_value",
+    "is_factor",
+    "factor_levels",
+    "level_of",
+]
 
 COLUMNS = [
     "predictor",
@@ -243,3 +251,10 @@ def _level_of(column: str, term: str) -> str:
     if column.startswith(term + "[T.") and column.endswith("]"):
         return column[len(term) + 3 : -1]
     return column
+
+
+# the same rules serve the univariable Cox screen (hccstats.survival)
+per_value = _per_value
+is_factor = _is_factor
+factor_levels = _levels
+level_of = _level_of

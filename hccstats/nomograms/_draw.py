@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import figure_width, journal_style
+from ..plots import MIN_FONT_PT, MIN_LINE_PT, figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
 __all__ = ["draw_nomogram", "native_geometry"]
@@ -42,7 +42,16 @@ def _discrete(x: np.ndarray) -> bool:
 
 
 def _axis(
-    ax, y, pos, labels, *, above=False, fontsize=6.5, width_in=5.0, minor=None, discrete=False
+    ax,
+    y,
+    pos,
+    labels,
+    *,
+    above=False,
+    fontsize=MIN_FONT_PT,
+    width_in=5.0,
+    minor=None,
+    discrete=False,
 ):
     """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
     pos = np.asarray(pos, float)
@@ -52,7 +61,7 @@ def _axis(
     sign = 1.0 if above else -1.0
     tick = -sign * _TICK  # ticks point away from the labels... as rms: labels above -> ticks down
     if minor is not None and len(minor):
-        ax.vlines(minor, y, y + tick * 0.55, color="black", lw=0.5)
+        ax.vlines(minor, y, y + tick * 0.55, color="black", lw=MIN_LINE_PT)
     ax.vlines(pos, y, y + tick, color="black", lw=0.7)
     order = np.argsort(pos)
     side = np.full(pos.size, sign)
@@ -112,8 +121,8 @@ def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Poin
     if show_lp:
         rows.append("Linear Predictor")
     rows += list(dict.fromkeys(table.loc[table["kind"] == "risk", "axis"]))
-    fontsize = 6.5 if w >= 5 else 5.5
-    title_size = 8 if w >= 5 else 7
+    fontsize = MIN_FONT_PT  # tick labels: the smallest printed text
+    title_size = 8 if w >= 5 else MIN_FONT_PT
     label_in = max(_label_width(r, title_size) for r in rows)
     return w, rows, fontsize, title_size, max(w - label_in - 0.3, 1.0)
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy.special import expit
 
 from .._errors import InputError, RNotAvailableError
-from ..plots import atomic_target
+from ..plots import atomic_target, figure_width
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, points_table
 from ._ticks import RiskAxis, risk_axis, risk_ticks
@@ -356,7 +356,7 @@ def _r_nomogram(
         require_r("rms")
     except RNotAvailableError as exc:
         raise RNotAvailableError(f"{R_INSTALL} ({exc})") from None
-    from ..rbridge.nomogram import rms_nomogram
+    from ..rbridge.nomogram import AXIS_CEX, R_POINTSIZE, rms_nomogram
 
     if getattr(fit, "firth", False):
         warnings.warn(
@@ -367,13 +367,13 @@ def _r_nomogram(
         )
     formula = r_formula or _r_formula(str(fit.formula), fit.data)
     data = _r_data(fit, formula)
-    w = {"double": 7.0, "single": 3.5}.get(width, width) if isinstance(width, str) else float(width)
+    w = figure_width(width)
     tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
     files = {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in ("png", "pdf", "svg")}
     r_labels = {k: v for k, v in labels.items() if k in data.columns}
     titles = [fun_label, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
-    pointsize = 10.0 if w >= 5 else 7.0
-    title_in = 0.5 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.15  # rough text width
+    pointsize = R_POINTSIZE
+    title_in = 0.56 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.2  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
     common = dict(
         labels=r_labels,
@@ -389,7 +389,7 @@ def _r_nomogram(
         first = rms_nomogram(formula, data, **common)
         geom = first["risk_geometry"]
         axis = _axis_of(first["table"], first["sc"], first["intercept"], geom["inch_per_point"])
-        fun_at = risk_ticks(axis, 0.75 * pointsize)
+        fun_at = risk_ticks(axis, AXIS_CEX * pointsize)
     res = rms_nomogram(
         formula,
         data,

@@ -1,4 +1,5 @@
-"""Publication figures in one journal style (Okabe–Ito colours, 7–9 pt text, 3.5/7 in widths).
+"""Publication figures in one journal style (Okabe–Ito colours, 7–9 pt text, drawn at the
+printed width: one column 8.5 cm, two columns 17.5 cm).
 
 Every function takes computed results (duck-typed), returns its matplotlib Figure and never shows
 it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
@@ -11,18 +12,23 @@ it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
 ['out/fig6a.png', 'out/fig6a.pdf']
 """
 
-from ._curves import calibration_curves, decision_curves, roc_curves
-from ._legend import legend_overlaps, place_legend
+from ._curves import calibration_curves, decision_curves, risk_distribution, roc_curves
+from ._legend import drawn_polylines, legend_overlaps, place_legend
 from ._panels import performance_panels
 from ._style import (
     DOUBLE_COLUMN,
+    DOUBLE_COLUMN_CM,
+    MIN_FONT_PT,
+    MIN_LINE_PT,
     OKABE_ITO,
     SINGLE_COLUMN,
+    SINGLE_COLUMN_CM,
     atomic_target,
     figure_width,
     journal_style,
     model_colors,
     new_figure,
+    printed_width_cm,
     save_figure,
 )
 from ._tables import forest_plot, signature_comparison
@@ -31,15 +37,18 @@ from ._text import auc_legend, format_or, format_p
 __all__ = [
     "roc_curves",
     "calibration_curves",
+    "risk_distribution",
     "decision_curves",
     "performance_panels",
     "place_legend",
     "legend_overlaps",
+    "drawn_polylines",
     "signature_comparison",
     "forest_plot",
     "save_figure",
     "atomic_target",
     "figure_width",
+    "printed_width_cm",
     "journal_style",
     "new_figure",
     "model_colors",
@@ -49,4 +58,8 @@ __all__ = [
     "OKABE_ITO",
     "SINGLE_COLUMN",
     "DOUBLE_COLUMN",
+    "SINGLE_COLUMN_CM",
+    "DOUBLE_COLUMN_CM",
+    "MIN_FONT_PT",
+    "MIN_LINE_PT",
 ]

@@ -22,12 +22,20 @@ from ._legend import (
     place_legend,
     place_roc_legend,
 )
-from ._style import OKABE_ITO, REFERENCE_GREY, journal_style, model_colors, new_figure
+from ._style import (
+    MIN_LINE_PT,
+    OKABE_ITO,
+    REFERENCE_GREY,
+    journal_style,
+    model_colors,
+    new_figure,
+)
 from ._text import auc_legend
 
 __all__ = [
     "roc_curves",
     "calibration_curves",
+    "risk_distribution",
     "decision_curves",
     "place_roc_legend",
     "legend_overlaps",
@@ -79,7 +87,7 @@ def roc_curves(
     cis : mapping of str to (low, high) or AucCI-like, optional
         AUC confidence intervals (``hccstats.ci_auc``); when absent the legend shows the AUC only.
     ax : matplotlib Axes, optional
-        Draw into this Axes; by default a new single-column (3.5 in) square figure.
+        Draw into this Axes; by default a new single-column (8.5 cm) square figure.
 
     Returns
     -------
@@ -95,8 +103,8 @@ def roc_curves(
     >>> curves = {"Age": hs.roc(d["recurrence"], age.predict_risk(), direction="<"),
     ...           "Nomogram": hs.roc(d["recurrence"], fit.predict_risk(), direction="<")}
     >>> fig = roc_curves(curves, cis={name: hs.ci_auc(r) for name, r in curves.items()})
-    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    ['Age: AUC 0.709 (0.635–0.783)', 'Nomogram: AUC 0.742 (0.672–0.813)']
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]  # 7 pt: on two lines
+    ['Age\\nAUC 0.709 (0.635–0.783)', 'Nomogram\\nAUC 0.742 (0.672–0.813)']
     """
     curves = _check_mapping(curves, "curves")
     cis = dict(cis or {})
@@ -139,12 +147,101 @@ def roc_curves(
 
 
 def _calibration_table(obj: Any, name: str) -> pd.DataFrame:
+    """The curve's table with ``predicted``, ``apparent`` (and ``bias_corrected``): rms
+    calibrate's columns, or a Cox calibration's (``observed``, ``observed_corrected``)."""
     table = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "table", None)
+    if isinstance(table, pd.DataFrame) and {"predicted", "observed"} <= set(table.columns):
+        table = table.rename(
+            columns={"observed": "apparent", "observed_corrected": "bias_corrected"}
+        )
     if not isinstance(table, pd.DataFrame) or not {"predicted", "apparent"} <= set(table.columns):
         raise InputError(
-            f"curves[{name!r}] needs a .table DataFrame with columns predicted, apparent"
+            f"curves[{name!r}] needs a .table DataFrame with columns predicted, apparent "
+            "(or predicted, observed)"
         )
     return table.sort_values("predicted")
+
+
+def _patient_risks(obj: Any, name: str) -> np.ndarray | None:
+    """Each patient's predicted value: ``.predicted_risk`` (calibrate, val_prob) or
+    ``.predicted`` (the Cox calibration's predicted survival); None for a bare table."""
+    for attr in ("predicted_risk", "predicted"):
+        value = getattr(obj, attr, None)
+        if value is not None and not isinstance(value, (pd.DataFrame, str)):
+            risks = np.asarray(value, dtype=float).ravel()
+            return risks[np.isfinite(risks)]
+    return None
+
+
+def risk_distribution(
+    ax,
+    risks: Mapping[str, Any],
+    outcomes: Mapping[str, Any] | None = None,
+    *,
+    colors: Mapping[str, str] | None = None,
+    height: float = 0.08,
+    bins: int = 100,
+) -> list:
+    """Spike histogram of the predicted risks along the x axis, at the bottom of a calibration plot.
+
+    R equivalent: the ``scat1d`` / ``histSpike`` rug that ``plot(rms::calibrate(...))`` draws,
+    and ``rms::val.prob(..., riskdist = "predicted")``: with ``outcomes``, the patients with the
+    event point up and those without down from a common baseline.
+
+    Parameters
+    ----------
+    risks : mapping of str to array
+        Each model's predicted risks (values in [0, 1]); the models' spikes stand side by side in
+        each bin, in the models' colours.
+    outcomes : mapping of str to array of 0/1, optional
+        The outcome of each patient of ``risks[name]``.
+    height : float
+        Height of the tallest spike, in data units of the y axis (0–1).
+    bins : int
+        Bins over 0–1 (100: histSpike's default).
+
+    Returns
+    -------
+    list of LineCollection
+        The spikes, one collection per model (and direction).
+    """
+    colors = dict(colors or model_colors(risks))
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    step = edges[1] - edges[0]
+    counts = {}
+    for name, r in risks.items():
+        r = np.clip(np.asarray(r, dtype=float), 0.0, 1.0)
+        if outcomes is not None and name in outcomes:
+            y = np.asarray(outcomes[name], dtype=float)
+            if y.shape != r.shape:
+                raise InputError(f"outcomes[{name!r}]: length differs from its risks")
+            counts[name] = (np.histogram(r[y == 1], edges)[0], np.histogram(r[y != 1], edges)[0])
+        else:
+            counts[name] = (np.histogram(r, edges)[0], None)
+    top = max([c.max() for up, down in counts.values() for c in (up, down) if c is not None] + [1])
+    split = any(down is not None for _, down in counts.values())
+    base = height if split else 0.0
+    k = len(counts)
+    drawn = []
+    for i, (name, (up, down)) in enumerate(counts.items()):
+        x = edges[:-1] + step / 2 + (i - (k - 1) / 2) * step / max(k, 1) * 0.8
+        for c, sign in ((up, 1.0), (down, -1.0)):
+            if c is None or not c.any():
+                continue
+            keep = c > 0
+            drawn.append(
+                ax.vlines(
+                    x[keep],
+                    base,
+                    base + sign * height * c[keep] / top,
+                    color=colors.get(name, OKABE_ITO["black"]),
+                    lw=MIN_LINE_PT + 0.1,
+                    zorder=1.5,
+                )
+            )
+    if split:
+        ax.axhline(base, color=REFERENCE_GREY, lw=MIN_LINE_PT, zorder=1.4)
+    return drawn
 
 
 def calibration_curves(
@@ -155,33 +252,63 @@ def calibration_curves(
     xlabel: str = "Predicted probability",
     ylabel: str = "Actual probability",
     show_apparent: bool = True,
+    show_distribution: bool = True,
+    outcomes: Mapping[str, Any] | None = None,
     width="single",
 ) -> Figure:
-    """Calibration curves of several models against the ideal diagonal (Fig 6C/D).
+    """Calibration curves of several models against the ideal diagonal (Fig 6C/D), with the
+    distribution of the predicted risks along the x axis.
 
-    R equivalent: ``plot(rms::calibrate(fit, B=1000))`` (bias-corrected and apparent curves) or
-    ``rms::val.prob`` on external data.
+    R equivalent: ``plot(rms::calibrate(fit, B=1000))`` (bias-corrected and apparent curves,
+    the predicted risks as a spike histogram at the bottom) or ``rms::val.prob`` on external
+    data (``riskdist``: events up, non-events down).
 
     Parameters
     ----------
     curves : mapping of str to Calibration-like or DataFrame
         ``.table`` (or the DataFrame itself) with columns ``predicted``, ``apparent`` and optionally
         ``bias_corrected``. With bias-corrected values, that curve is drawn solid and the apparent
-        one dotted; otherwise the apparent curve is drawn solid.
+        one dotted; otherwise the apparent curve is drawn solid. A Cox calibration at a horizon
+        (``hccstats.survival.calibrate``: ``observed``, ``observed_corrected``, few groups) is
+        drawn the same way, its groups marked.
     show_apparent : bool
         Draw the apparent curve too when a bias-corrected one exists.
+    show_distribution : bool
+        The spike histogram of each model's predicted values (``.predicted_risk``, or a Cox
+        calibration's ``.predicted``; see :func:`risk_distribution`), when the results hold them.
+    outcomes : mapping of str to array of 0/1, optional
+        The patients' outcomes, in the order of the predicted risks: the histogram then shows
+        events up and non-events down, as ``val.prob``.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import hccstats as hs
+    >>> from hccstats.demo import example_cohort
+    >>> d = example_cohort()  # 200 simulated patients
+    >>> cal = hs.calibrate(hs.lrm("recurrence ~ age + mvi", d), B=20, seed=1)
+    >>> fig = calibration_curves({"Nomogram": cal})
+    >>> spikes = sum(len(c.get_segments()) for c in fig.axes[0].collections)
+    >>> bins = np.unique(np.minimum(np.floor(cal.predicted_risk * 100), 99))  # with patients
+    >>> spikes == len(bins)
+    True
     """
     curves = _check_mapping(curves, "curves")
     with journal_style():
         fig, ax = _figure_and_ax(ax, width)
         colors = model_colors(curves)
         ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color=REFERENCE_GREY, label="Ideal", zorder=1)
+        risks = {}
         for name, obj in curves.items():
             t = _calibration_table(obj, name)
+            marker = "o" if len(t) <= 20 else None  # groups (Cox, KM) rather than a smooth curve
+            r = _patient_risks(obj, name) if show_distribution else None
+            if r is not None and r.size:
+                risks[name] = r
             x = t["predicted"].to_numpy(float)
             corrected = (
                 t["bias_corrected"].to_numpy(float)
@@ -190,7 +317,13 @@ def calibration_curves(
             )
             if np.isfinite(corrected).any():
                 ax.plot(
-                    x, corrected, color=colors[name], label=f"{name} (bias-corrected)", zorder=3
+                    x,
+                    corrected,
+                    color=colors[name],
+                    marker=marker,
+                    ms=3,
+                    label=f"{name} (bias-corrected)",
+                    zorder=3,
                 )
                 if show_apparent:
                     ax.plot(
@@ -199,11 +332,24 @@ def calibration_curves(
                         color=colors[name],
                         ls=":",
                         lw=1.0,
+                        marker=marker,
+                        ms=3,
+                        mfc="white",
                         label=f"{name} (apparent)",
                         zorder=2,
                     )
             else:
-                ax.plot(x, t["apparent"].to_numpy(float), color=colors[name], label=name, zorder=3)
+                ax.plot(
+                    x,
+                    t["apparent"].to_numpy(float),
+                    color=colors[name],
+                    marker=marker,
+                    ms=3,
+                    label=name,
+                    zorder=3,
+                )
+        if risks:
+            risk_distribution(ax, risks, outcomes, colors=colors)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._style import MIN_FONT_PT
+
 __all__ = [
     "CALIBRATION_LOCS",
     "DECISION_LOCS",
@@ -13,10 +15,12 @@ __all__ = [
     "place_legend",
     "place_roc_legend",
     "legend_overlaps",
+    "drawn_polylines",
 ]
 
-#: pt: "Clinical model: AUC 0.882 (0.828–0.936)" fits a single-column panel on two lines
-LEGEND_FONTSIZE = 6.5
+#: pt: the smallest printed text ("Clinical model" / "AUC 0.882 (0.828–0.936)" on two lines
+#: fits a single-column panel)
+LEGEND_FONTSIZE = MIN_FONT_PT
 #: where the legends of calibration and decision curves are tried, in order
 CALIBRATION_LOCS = ("lower right", "upper left")
 DECISION_LOCS = ("upper right", "lower left", "center right", "lower right", "upper left")
@@ -29,8 +33,14 @@ def _renderer(fig):
     return fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
 
 
-def _polylines(ax) -> list[np.ndarray]:
-    return [np.column_stack(line.get_data()).astype(float) for line in ax.get_lines()]
+def drawn_polylines(ax) -> list[np.ndarray]:
+    """The data points of every line in ``ax``: its curves, and the segments of its line
+    collections (a risk distribution's spikes), which a legend must not cover either."""
+    out = [np.column_stack(line.get_data()).astype(float) for line in ax.get_lines()]
+    for coll in ax.collections:
+        if hasattr(coll, "get_segments"):
+            out.extend(np.asarray(seg, dtype=float) for seg in coll.get_segments() if len(seg))
+    return out
 
 
 def place_legend(
@@ -47,7 +57,7 @@ def place_legend(
     axes wins. When none does, the legend goes below the axes (``ncol_below`` columns).
     """
     handles, labels = ax.get_legend_handles_labels()
-    curves = _polylines(ax)
+    curves = drawn_polylines(ax)
     variants = [labels] if variants is None else [list(v) for v in variants]
     for texts in variants:
         for loc in locs:

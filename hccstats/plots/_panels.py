@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from .._errors import InputError
@@ -13,11 +12,12 @@ from ._curves import calibration_curves, decision_curves, roc_curves
 from ._legend import (
     CALIBRATION_LOCS,
     DECISION_LOCS,
+    drawn_polylines,
     legend_overlaps,
     place_legend,
     place_roc_legend,
 )
-from ._style import journal_style
+from ._style import DOUBLE_COLUMN, journal_style
 
 __all__ = ["performance_panels"]
 
@@ -29,9 +29,10 @@ def performance_panels(
     decision: Mapping[str, Any],
     *,
     sets: Sequence[str] = ("training", "validation"),
-    figsize: tuple[float, float] = (7.2, 9.6),
+    figsize: tuple[float, float] = (DOUBLE_COLUMN, 9.6),
 ) -> Figure:
-    """ROC (A, B), calibration (C, D) and decision curves (E, F), one column per set.
+    """ROC (A, B), calibration (C, D) and decision curves (E, F), one column per set; two
+    columns wide (17.5 cm).
 
     Every panel has the same square plotting box (the decision curves take the frame of the ROC
     and calibration panels), and each legend is placed, after the final layout, where it covers
@@ -96,6 +97,4 @@ def _clear(ax) -> bool:
     leg = ax.get_legend()
     ax.apply_aspect()
     box = leg.get_window_extent(ax.figure._get_renderer()).transformed(ax.transAxes.inverted())
-    return box.y1 <= 0 or not legend_overlaps(
-        ax, leg, [np.column_stack(ln.get_data()) for ln in ax.get_lines()]
-    )
+    return box.y1 <= 0 or not legend_overlaps(ax, leg, drawn_polylines(ax))

@@ -1,4 +1,10 @@
-"""One journal style for every figure: sizes, fonts, the Okabe–Ito palette, atomic saving."""
+"""One journal style for every figure: sizes, fonts, the Okabe–Ito palette, atomic saving.
+
+Sizes follow the rule of :mod:`reports.figures` (its one place): a figure is drawn at the width
+it is printed, one column (8.5 cm) or two columns (17.5 cm), and the report inserts it at
+exactly that width, never scaled, so that every text is at least ``MIN_FONT_PT`` (7 pt) and
+every line at least ``MIN_LINE_PT`` (0.5 pt) on paper.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,26 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from reports.figures import (
+    CM_PER_INCH,
+    DOUBLE_COLUMN_CM,
+    MIN_FONT_PT,
+    MIN_LINE_PT,
+    SINGLE_COLUMN_CM,
+    printed_width_cm,
+)
+
 from .._errors import InputError
 
 __all__ = [
     "atomic_target",
     "figure_width",
+    "printed_width_cm",
+    "CM_PER_INCH",
+    "SINGLE_COLUMN_CM",
+    "DOUBLE_COLUMN_CM",
+    "MIN_FONT_PT",
+    "MIN_LINE_PT",
     "OKABE_ITO",
     "SINGLE_COLUMN",
     "DOUBLE_COLUMN",
@@ -42,9 +63,11 @@ _CYCLE = [
 ]
 REFERENCE_GREY = "#7F7F7F"
 
-#: Figure widths in inches (most journals: single column ~3.5 in, double ~7 in).
-SINGLE_COLUMN = 3.5
-DOUBLE_COLUMN = 7.0
+#: Printed widths (cm), the smallest text and thinnest line (pt): the size rule of
+#: :mod:`reports.figures`, which the DOCX renderer applies too.
+#: The column widths in inches, the unit figures are drawn in.
+SINGLE_COLUMN = SINGLE_COLUMN_CM / CM_PER_INCH
+DOUBLE_COLUMN = DOUBLE_COLUMN_CM / CM_PER_INCH
 
 _RC = {
     "font.family": "sans-serif",
@@ -57,6 +80,11 @@ _RC = {
     "legend.fontsize": 7,
     "legend.frameon": False,
     "axes.linewidth": 0.8,
+    "grid.linewidth": 0.5,
+    "patch.linewidth": 0.5,
+    "hatch.linewidth": 0.5,
+    "xtick.minor.width": 0.5,
+    "ytick.minor.width": 0.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": matplotlib.cycler(color=_CYCLE),
@@ -88,7 +116,11 @@ def model_colors(names: Iterable[str]) -> dict[str, str]:
 
 
 def figure_width(width: float | str) -> float:
-    """Figure width in inches: "single" (3.5 in), "double" (7 in) or a positive number."""
+    """Figure width in inches: "single" (8.5 cm), "double" (17.5 cm) or a positive number.
+
+    >>> round(figure_width("single") * CM_PER_INCH, 6), round(figure_width("double") * CM_PER_INCH, 6)
+    (8.5, 17.5)
+    """
     if width == "single":
         return SINGLE_COLUMN
     if width == "double":
@@ -96,7 +128,8 @@ def figure_width(width: float | str) -> float:
     if isinstance(width, (int, float)) and width > 0:
         return float(width)
     raise InputError(
-        f"width must be 'single', 'double' or a positive number of inches, got {width!r}"
+        f"width must be 'single' (8.5 cm), 'double' (17.5 cm) or a positive number of inches, "
+        f"got {width!r}"
     )
 
 
@@ -105,7 +138,7 @@ def new_figure(
 ):
     """A new Figure (not registered with pyplot) and its axes, in the journal style.
 
-    Call inside :func:`journal_style`. ``width`` is "single" (3.5 in), "double" (7 in) or inches;
+    Call inside :func:`journal_style`. ``width`` is "single" (8.5 cm), "double" (17.5 cm) or inches;
     ``height`` defaults to a square panel.
     """
     w = figure_width(width)

@@ -10,7 +10,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from .._errors import InputError
-from ._style import OKABE_ITO, REFERENCE_GREY, figure_width, journal_style
+from ._style import MIN_FONT_PT, MIN_LINE_PT, OKABE_ITO, REFERENCE_GREY, figure_width, journal_style
 from ._text import format_or, format_p
 
 __all__ = ["signature_comparison", "forest_plot"]
@@ -62,7 +62,7 @@ def signature_comparison(
         vmax=np.nanmax(values) if vmax is None else vmax,
     )
     w = figure_width(width)
-    h = max(1.6, 0.32 * len(selectors) + 1.1)
+    h = max(1.6, 0.36 * len(selectors) + 1.1)
     with journal_style():
         fig = Figure(figsize=(w, h), layout="constrained")
         axes = fig.subplots(1, len(phases), squeeze=False)[0]
@@ -90,7 +90,7 @@ def signature_comparison(
                     text,
                     ha="center",
                     va="center",
-                    fontsize=5.5,
+                    fontsize=MIN_FONT_PT,
                     color="black" if light else "white",
                 )
             if np.isfinite(grid).any():
@@ -104,7 +104,7 @@ def signature_comparison(
             ax.set_title(f"{chr(65 + k)}  {phase}", loc="left", fontweight="bold")
         cbar = fig.colorbar(image, ax=list(axes), shrink=0.9, aspect=15)
         cbar.set_label("Mean AUC")
-        cbar.outline.set_linewidth(0.5)
+        cbar.outline.set_linewidth(MIN_LINE_PT)
         if title:
             fig.suptitle(title, fontsize=9, fontweight="bold")
     return fig

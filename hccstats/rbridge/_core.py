@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
+import threading
 import warnings
 from typing import Any
 
@@ -59,10 +62,9 @@ def r_available(*packages: str) -> bool:
 
 @functools.cache
 def _require_one(package: str) -> None:
-    _, ro, _, _ = _rpy2()
-    ok = ro.r(
+    ok = run(
         f'isTRUE(suppressWarnings(suppressMessages(requireNamespace("{package}", quietly=TRUE))))'
-    )[0]
+    )
     if not ok:
         raise RNotAvailableError(f"R package '{package}' is not installed; {INSTALL_HINT}")
 
@@ -151,16 +153,73 @@ def to_py(obj: Any) -> Any:
 
 _NA_INT = -(2**31)  # R's NA_integer_ and NA (logical) as stored
 
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Run R so that Ctrl-C (SIGINT) and SIGTERM stop it and are never lost; yields the list
+    of signals caught (the body may add SIGINT when R reports that its own handler stopped it).
+
+    While R runs, Python's own handlers could only run inside rpy2's callbacks, where an
+    exception they raise is swallowed (``Exception ignored from cffi callback``) and R goes
+    on. Here a signal only records itself and asks R to stop at its next interrupt check
+    (``R_interrupts_pending``); once R has returned, the handlers in place before get the
+    signal: KeyboardInterrupt for Ctrl-C, the report's exit for SIGTERM, or the default
+    action. Outside the main thread (no Python signal handler can run there) R runs as it is.
+    """
+    caught: list[int] = []
+    old = {s: signal.getsignal(s) for s in _SIGNALS}
+    if (
+        os.name == "nt"  # R's flag is UserBreak there; rpy2's own Ctrl-C handling stays
+        or threading.current_thread() is not threading.main_thread()
+        or None in old.values()
+    ):
+        yield caught
+        return
+    from rpy2.rinterface_lib import openrlib
+
+    def stop_r(signum, frame):
+        caught.append(signum)
+        openrlib.rlib.R_interrupts_pending = 1
+
+    for s in _SIGNALS:
+        signal.signal(s, stop_r)
+    try:
+        yield caught
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if caught:
+            openrlib.rlib.R_interrupts_pending = 0  # R may have returned before its check
+            _deliver(caught[0], old[caught[0]])
+
+
+def _deliver(signum: int, handler) -> None:
+    """Hand a signal caught while R ran to the handler that was in place."""
+    if handler is signal.SIG_IGN:
+        return
+    if callable(handler):
+        handler(signum, None)
+    else:  # SIG_DFL: the signal's default action ends the process; R's tempdir() goes first
+        from rpy2.rinterface_lib import openrlib
+
+        openrlib.rlib.R_CleanTempDir()
+        signal.raise_signal(signum)
+
+
 _WRAP = """
 local({{
   .hcc_w <- character(0)
   .hcc_e <- NULL
+  .hcc_i <- FALSE
   .hcc_v <- tryCatch(withCallingHandlers(
     {{ {code}
     }},
     warning = function(w) {{ .hcc_w <<- c(.hcc_w, conditionMessage(w)); invokeRestart("muffleWarning") }}
-  ), error = function(e) {{ .hcc_e <<- conditionMessage(e); NULL }})
-  list(value = .hcc_v, warnings = .hcc_w, error = .hcc_e)
+  ), error = function(e) {{ .hcc_e <<- conditionMessage(e); NULL }},
+  interrupt = function(i) {{ .hcc_i <<- TRUE; NULL }})
+  list(value = .hcc_v, warnings = .hcc_w, error = .hcc_e, interrupted = .hcc_i)
 }}, envir = .hcc_env)
 """
 
@@ -180,12 +239,17 @@ def run(code: str, *, convert: bool = True, **values: Any) -> Any:
     genv = ro.globalenv
     genv[".hcc_env"] = env
     try:
-        out = ro.r(_WRAP.format(code=code))
+        with _interruptible() as caught:
+            out = ro.r(_WRAP.format(code=code))
+            if out[3][0] and not caught:  # R's own SIGINT handler (Sys.sleep, select) stopped it
+                caught.append(signal.SIGINT)
     except ri.embedded.RRuntimeError as exc:
         raise RError(f"R error: {str(exc).strip()}") from None
     finally:
         ro.r("rm('.hcc_env', envir = globalenv())")
-    value, warns, error = out[0], out[1], out[2]
+    value, warns, error, interrupted = out[0], out[1], out[2], out[3][0]
+    if interrupted:  # stopped, and the signal ignored here: no value to return
+        raise RError("R error: interrupted")
     for w in warns:
         warnings.warn(f"R: {w}", RWarning, stacklevel=2)
     if error is not ri.NULL:

@@ -18,10 +18,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reports.figures import MIN_FONT_PT
+
 from .._errors import InputError
 from ._core import RWarning, require_r, run
 
-__all__ = ["rms_nomogram", "NOMOGRAM_R"]
+__all__ = ["rms_nomogram", "NOMOGRAM_R", "R_POINTSIZE", "AXIS_CEX"]
+
+#: ``cex.axis`` of ``plot(nomogram)``: tick labels at this fraction of the device's pointsize,
+#: the smallest text of the drawing.
+AXIS_CEX = 0.75
+#: The device's pointsize at every width: tick labels at 7.5 pt, axis titles (``cex.var``
+#: 0.85) at 8.5 pt as printed, the figure being drawn at its printed width (no scaling).
+R_POINTSIZE = 10.0
 
 #: R function turning an rms nomogram into a table (shared with tests/reference/nomogram/make_reference.R).
 TABLE_R = Path(__file__).with_name("nomogram_table.R")
@@ -55,7 +64,7 @@ res <- tryCatch({
     x <- shown[[i]][[1]]; m <- match(signif(x, 12), signif(as.numeric(value_keys[[nm]]), 12))
     shown[[i]][[1]] <- ifelse(is.na(m), gsub(" ", "", format(x)), value_texts[[nm]][m])
   }
-  draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(shown, xfrac = xfrac, cex.axis = 0.75, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
+  draw <- function() { par(mar = c(0.6, 0.6, 0.6, 0.6)); plot(shown, xfrac = xfrac, cex.axis = axis_cex, cex.var = 0.85, lmgp = 0.25, tcl = -0.3) }
   for (k in seq_along(files)) {
     fmt <- names(files)[k]; path <- files[[k]]
     if (fmt == "png") png(path, width = width, height = height, units = "in", res = dpi, type = "cairo", pointsize = pointsize)
@@ -76,7 +85,7 @@ res <- tryCatch({
     u <- c(xl - r4, ms + r4) * new_max / ms
     ipp <- par("pin")[1] / diff(u)
     list(inch_per_point = ipp, centre = par("mai")[2] + (fa$x - u[1]) * ipp,
-         width = strwidth(as.character(fa$fat), units = "inches", cex = 0.75), label = as.character(fa$fat))
+         width = strwidth(as.character(fa$fat), units = "inches", cex = axis_cex), label = as.character(fa$fat))
   }, finally = dev.off())
   printed <- capture.output(print(nom))
   info <- attr(nom, "info")
@@ -150,7 +159,7 @@ def rms_nomogram(
     height: float | None = None,
     dpi: int = 300,
     xfrac: float = 0.3,
-    pointsize: float = 10,
+    pointsize: float = R_POINTSIZE,
     value_labels: Mapping[str, Mapping[float, str]] | None = None,
 ) -> dict:
     """Fit ``rms::lrm(formula, data)`` and compute (and optionally draw) ``rms::nomogram``.
@@ -172,8 +181,10 @@ def rms_nomogram(
         Variable labels (``Hmisc::label``), shown on the axes instead of the names.
     files : mapping of format -> path, optional
         ``{"png": ..., "pdf": ..., "svg": ...}``: where to draw ``plot(nomogram)`` (PNG at ``dpi``).
-    width, height, pointsize, xfrac : figure size (inches), base font size, and rms's ``xfrac``
-        (room for the axis titles, as a fraction of the points scale).
+    width, height, pointsize, xfrac : figure size (inches; the printed size: draw at a column
+        width, ``hccstats.plots.figure_width``), base font size (tick labels at ``AXIS_CEX`` ×
+        ``pointsize``, at least 7 pt), and rms's ``xfrac`` (room for the axis titles, as a
+        fraction of the points scale).
     value_labels : mapping, optional
         ``{variable: {value: label}}``: tick labels drawn for a numeric predictor's values (an
         ordinal variable entered as scores shows its levels); the returned table keeps the numbers.
@@ -194,6 +205,11 @@ def rms_nomogram(
         inches, ``label``), ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
         points), ``lp_at``, ``coef`` (Series), ``printed`` (R's ``print(nomogram)``), ``console``.
     """
+    if not (isinstance(pointsize, (int, float)) and pointsize * AXIS_CEX >= MIN_FONT_PT):
+        raise InputError(
+            f"pointsize: at least {MIN_FONT_PT / AXIS_CEX:.2f} (tick labels at {AXIS_CEX} x "
+            f"pointsize must be {MIN_FONT_PT:g} pt or more), got {pointsize!r}"
+        )
     require_r("rms")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
@@ -221,6 +237,7 @@ def rms_nomogram(
         dpi=int(dpi),
         xfrac=float(xfrac),
         pointsize=float(pointsize),
+        axis_cex=AXIS_CEX,
         value_keys=_r_list(
             {k: [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}
         ),

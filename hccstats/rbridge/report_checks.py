@@ -10,6 +10,7 @@ calibration ones :mod:`hccstats.rbridge.rms_validation`.
 from __future__ import annotations
 
 import hashlib
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "auc_ci",
     "roc_test",
     "glm_or",
+    "rms_lrm_terms",
     "firth_or",
     "vif",
     "wilcox_p",
@@ -211,6 +213,53 @@ def _glm_or(
         **_per_args(per),
     )
     return out.set_index("term")
+
+
+_QUOTED = re.compile(r"""Q\((['"])(.*?)\1\)""")
+_FACTOR = re.compile(r"\b(?:factor|C)\(\s*(`[^`]+`|[A-Za-z_][\w.]*)\s*\)")
+
+
+def _r_rhs(rhs: str) -> tuple[str, list[str]]:
+    """A hccstats right-hand side in R (rms): ``Q('a b')`` as `a b`, ``**`` as ``^``, ``np.`` left
+    out, ``factor(x)``/``C(x)`` as the column made a factor (rms takes no factor() in formulas);
+    and those columns."""
+    text = _QUOTED.sub(lambda m: f"`{m.group(2)}`", rhs)
+    text = re.sub(r"\bnp\.", "", text).replace("**", "^")
+    factors = [m.group(1).strip("`") for m in _FACTOR.finditer(text)]
+    return _FACTOR.sub(lambda m: m.group(1), text), list(dict.fromkeys(factors))
+
+
+def rms_lrm_terms(
+    data: pd.DataFrame, outcome: str, rhs: str, variables: list[str]
+) -> SimpleNamespace:
+    """rms::lrm with the model's terms (rcs, pol, log, interactions) and its anova():
+    ``coef`` (Series by rms's coefficient names) and ``anova`` (row, chisq, df in rms's order)."""
+    key = content_key("rms_lrm_terms", _used(data, outcome, variables), outcome, rhs)
+    return _memo(key, lambda: _rms_lrm_terms(data, outcome, rhs, variables))
+
+
+def _rms_lrm_terms(data, outcome, rhs, variables) -> SimpleNamespace:
+    r_rhs, factors = _r_rhs(rhs)
+    frame = r_frame(data, [outcome, *variables])
+    out = run(
+        "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
+        "f <- lrm(as.formula(paste(y, '~', rhs)), data = d, tol = 1e-14, eps = 1e-12, "
+        "maxit = 50); a <- anova(f); list(names = names(coef(f)), coef = unname(coef(f)), "
+        "rows = rownames(a), chisq = unname(a[, 1]), df = unname(a[, 2]))",
+        d=frame,
+        y=f"`{outcome}`",
+        rhs=r_rhs,
+        fac=np.asarray(factors, dtype=object),
+    )
+    coef = pd.Series(np.asarray(out["coef"], float), index=list(out["names"]))
+    anova = pd.DataFrame(
+        {
+            "row": list(out["rows"]),
+            "chisq": np.asarray(out["chisq"], float),
+            "df": np.asarray(out["df"], float),
+        }
+    )
+    return SimpleNamespace(coef=coef, anova=anova)
 
 
 def _per_args(per: dict[str, float]) -> dict[str, np.ndarray]:

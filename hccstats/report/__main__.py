@@ -10,6 +10,7 @@ python -m hccstats.report --config study.yaml --out my-report --scheduler tcp://
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 __all__ = ["main"]
@@ -68,15 +69,35 @@ def _say(text: str) -> None:
     print("error: " + " ".join(str(text).split()), file=sys.stderr)
 
 
+#: the exit code of a run ended by SIGTERM (128 + 15, as a shell reports it)
+TERMINATED = 128 + signal.SIGTERM
+
+
+def _terminate(signum, frame):
+    raise SystemExit(TERMINATED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the report; returns the exit code (see docs/report.md).
 
     0: every stage the study asks for ran; 3: the report was written but a stage fell short
     (listed on stderr and atop report.html); 2: bad input (study file, data, --out, options);
     1: an internal error or a system fault such as a full disk (one line, no traceback);
-    130: interrupted.
+    130: interrupted (Ctrl-C); 143: terminated (SIGTERM). An interrupt ends the run at once, R
+    computations included; nothing is published.
     """
     args = _parser().parse_args(argv)
+    try:
+        old = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: no signal handler can be set
+        return _run(args)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _run(args: argparse.Namespace) -> int:
     from hccstats._errors import InputError
     from reports import OutputExistsError
 
@@ -99,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted; no report was written")
         return 130
+    except SystemExit as exc:
+        if exc.code != TERMINATED:
+            raise
+        _say("terminated (SIGTERM); no report was written")
+        return TERMINATED
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         _say(f"cannot write the report: {exc.strerror or exc}{where}; no report was written")

@@ -209,6 +209,12 @@ class Context:
                 pass
         from reports.formatting import typeset
 
+        if name not in self.labels and not name.isidentifier():  # a model term: rcs(age, 4)
+            from ._terms import term_display_label
+
+            shown = term_display_label(name, self.label)
+            if shown != name:
+                return shown
         return typeset(self.labels.get(name, name))
 
     def shortfall(self, stage: str, reason: str) -> None:

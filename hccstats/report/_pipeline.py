@@ -102,6 +102,7 @@ def report_run(
         raise InputError("give either a study file (--config study.yaml) or --demo")
     if seed is not None:
         seed = check_seed(seed, "the run", name="--seed")
+    _check_scheduler((options or {}).get("scheduler"))
     t_all = time.perf_counter()
     study, files, folders = None, [], []
     if not demo:
@@ -156,6 +157,18 @@ def report_run(
         import matplotlib.pyplot as plt
 
         plt.close("all")
+
+
+def _check_scheduler(address) -> None:
+    """A Dask scheduler address of the wrong form is bad input, found before any stage (the
+    check ``python -m extract --scheduler`` makes)."""
+    if address is None:
+        return
+    from extract.address import address_problem
+
+    problem = address_problem(address)
+    if problem:
+        raise InputError(problem)
 
 
 def _options(study, seed, use_r, quiet, demo, overrides) -> Options:

@@ -18,10 +18,12 @@ REQUIRES: tuple[str, ...] = ()
 def _flow_figure(flow: pd.DataFrame, center_names: list[str]):
     import matplotlib.pyplot as plt
 
+    from hccstats.plots import DOUBLE_COLUMN
+
     allrows = flow[flow["center"] == "All"]
     n = {r.step: int(r.n) for r in allrows.itertuples() if r.step != "excluded"}
     excl = [(r.reason, int(r.n)) for r in allrows.itertuples() if r.step == "excluded" and r.n > 0]
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, 4.2))
     ax.set_axis_off()
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 10)

@@ -24,8 +24,16 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
 from ._s_features import PER_FOOTNOTE, SIG_PER
-from ._separation import firth_refit, model_odds_ratios, separation_alert
+from ._separation import (
+    NOMOGRAM_NOT_DRAWN,
+    firth_refit,
+    model_odds_ratios,
+    separating_terms,
+    separation_alert,
+)
 from ._stages import SplitData
+from ._terms import has_model_terms, stepwise_terms
+from ._terms_tables import anova_table, model_anova, register_term_checks
 from ._univariable_fits import unusable
 
 REQUIRES: tuple[str, ...] = ("flow", "univariate")
@@ -90,8 +98,13 @@ def ordinal_value_labels(flow, terms) -> dict[str, dict[float, str]]:
     return out
 
 
-def _stepwise_specs(univariate, ref_sig: str | None) -> list[tuple[str, list[str]]]:
+def _stepwise_specs(ctx: Context, univariate, ref_sig: str | None) -> list[tuple[str, list[str]]]:
+    """(model, stepwise candidates): the significant clinical variables, or, where the study
+    file's ``clinical_candidates`` are model terms, the terms whose variables all passed."""
     clinical = list(univariate.significant_clinical)
+    given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
+    if has_model_terms(given):
+        clinical = stepwise_terms(given, clinical, univariate.data.columns)
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -113,17 +126,22 @@ def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str])
         entry=opts.entry,
         removal=opts.removal,
         nan_policy="omit",
+        allow_separation=opts.firth,  # the selected model is refitted by Firth
     )
 
 
 def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
-    """A prespecified model: every variable kept, fitted on the training patients that have them."""
+    """A prespecified model: every variable or term kept, fitted on the training patients that
+    have them."""
     from hccstats import lrm
+    from hccstats.logistic._candidates import candidate_term
     from hccstats.logistic._univariate import quote_name
 
     outcome = ctx.study.outcome
-    formula = f"{quote_name(outcome)} ~ " + " + ".join(quote_name(v) for v in variables)
-    return lrm(formula, train, nan_policy="omit")
+    formula = f"{quote_name(outcome)} ~ " + " + ".join(
+        candidate_term(v, train.columns) for v in variables
+    )
+    return lrm(formula, train, nan_policy="omit", firth=ctx.options.firth)
 
 
 def units_of(fit, signatures, per: dict) -> dict[str, float]:
@@ -158,6 +176,7 @@ class ModelsResult(SplitData):
     signatures: frozenset[str]  # signature columns (OR per SIG_PER)
     reference_signature: str | None  # the mp-MR (or last) signature column
     ordinal_labels: Mapping[str, Mapping[float, str]]  # nomograms' tick labels of ordinal scores
+    anovas: Mapping[str, pd.DataFrame]  # model -> rms anova() Wald tests per predictor
     not_estimable: Mapping[str, str] = field(default_factory=dict)  # model -> why not fitted
 
     @property
@@ -236,7 +255,7 @@ def _no_model(ctx: Context, specs, empty, failed) -> Exception:
 def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     opts, p = ctx.options, ctx.plan
     ref_sig = features.reference_column if features is not None else None
-    specs = _stepwise_specs(univariate, ref_sig) if p.selection != "none" else []
+    specs = _stepwise_specs(ctx, univariate, ref_sig) if p.selection != "none" else []
     if not specs and not p.models:
         raise StageUnavailable(
             f"no variable reached p < {opts.alpha:g} in the univariable analysis, so there "
@@ -261,8 +280,10 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ors = per_units(raw_ors, units[name])
         ors.insert(0, "model", name)
         ors["coef"] = fit.coef.loc[ors["term"]].to_numpy()
+        ors.loc[ors["term"].isin(separating_terms(fit)), "coef"] = float("nan")
         rows.append(ors)
     terms = {t for f in fits.values() for t in f.terms}
+    anovas = {name: model_anova(fit) for name, fit in fits.items()}
     return ModelsResult(
         univariate.data,
         fits,
@@ -275,6 +296,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         signatures,
         ref_sig,
         ordinal_value_labels(flow, terms),
+        anovas,
         failed,
     )
 
@@ -298,6 +320,9 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
     _table3_section(ctx, section, result)
     if result.selections:
         _steps_table(ctx, section, result.steps)
+    for name, fit in result.fits.items():
+        if has_model_terms(fit.terms):  # splines, transformations, interactions: rms's anova
+            anova_table(ctx, section, name, result.anovas[name])
     nomos = _draw_all(ctx, section, result)
     ors, steps = result.odds_ratios, result.steps
     ctx.results["models"] = {
@@ -314,6 +339,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             "selection": ctx.plan.selection if name in steps else "prespecified",
             "nomogram": nomos.get(name),
             "events_per_variable": events_per_variable(fit),
+            "anova": result.anovas[name],
         }
         for name, fit in result.fits.items()
     }
@@ -326,6 +352,10 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
         return
     ors = result.odds_ratios
     for name, fit in result.fits.items():
+        if has_model_terms(fit.terms):  # R's glm names spline columns otherwise: rms instead
+            if getattr(fit, "separation", None) is None:
+                register_term_checks(ctx, name, fit, result.anovas[name])
+            continue
         mine = ors[ors["model"] == name].dropna(subset=["estimate"])
         _register_checks(ctx, name, fit, mine, result.units[name])
 
@@ -441,7 +471,13 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         formats=table3_formats(fits),
         footnote="; ".join(_n_notes(result))
         + ". β, regression coefficient (log odds; the intercept and coefficients give the model's "
-        "linear predictor); OR, odds ratio (Wald 95% CI); Ref, reference level"
+        "linear predictor); OR, odds ratio ("
+        + (
+            "penalised profile-likelihood 95% CI"
+            if all(getattr(f, "firth", False) for f in fits.values())
+            else "Wald 95% CI"
+        )
+        + "); Ref, reference level"
         + (
             f"; DL signature: {PER_FOOTNOTE}"
             if wide["variable"].isin(list(signatures)).any()
@@ -454,7 +490,13 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
             if fine
             else ""
         )
-        + "; —, not in the model."
+        + "; —, not in the model"
+        + (
+            " or not estimable (separation)"
+            if any(separating_terms(f) for f in fits.values())
+            else ""
+        )
+        + "."
         + (
             " " + SELECTION_TEXT[sel][1].format(entry=opts.entry, removal=opts.removal) + "."
             if steps
@@ -504,6 +546,9 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
 
         stem = "fig_nomogram_" + ({CLINICAL: "clinical", DL: "dl"}.get(name) or slug(name))
         display = NOMOGRAM_NAMES.get(name, f"{name} nomogram")
+        if separating_terms(fit):  # diverging coefficients: a nomogram of them is no model
+            section.text(f"{display}: {NOMOGRAM_NOT_DRAWN}.", "note")
+            continue
         try:
             drawn, r_error = _nomograms(ctx, fit, stem, _ordinal_of(result, fit))
         except Exception as exc:

@@ -55,7 +55,9 @@ SETS = ("training", "validation")
 def model_patients(models, fit) -> dict[str, pd.Index]:
     """Training: the patients the model was fitted on; validation: those with its variables."""
     va = models.validation()
-    va = va.dropna(subset=[v for v in fit.terms if v in va.columns])
+    from hccstats.logistic._terms import fit_columns
+
+    va = va.dropna(subset=[v for v in fit_columns(fit) if v in va.columns])
     return {"training": fit.data.index, "validation": va.index}
 
 

@@ -66,7 +66,9 @@ class SurvivalResult:
 
 
 def _sets(data: pd.DataFrame, fits, cols) -> dict[str, pd.DataFrame]:
-    used = sorted({v for f in fits.values() for v in f.terms if v in data.columns} | cols)
+    from hccstats.logistic._terms import fit_columns
+
+    used = sorted({v for f in fits.values() for v in fit_columns(f) if v in data.columns} | cols)
     return {p: data[data["split"] == p].dropna(subset=used) for p in SETS}
 
 
@@ -303,9 +305,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
 
 
 def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
-    import matplotlib.pyplot as plt
-
-    from hccstats.plots import decision_curves
+    from hccstats.plots import calibration_curves, decision_curves, journal_style, new_figure
 
     sets, time, event, horizon = result.sets, result.time, result.event, result.horizon
     section.text(
@@ -357,15 +357,21 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
             "0 or undefined (Note).",
         )
     cal = result.calibration
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
-    _plot_calibration(axes[0], cal, horizon)
+    with journal_style():
+        fig, axes = new_figure("double", 3.0, ncols=3)
+    calibration_curves(
+        {"Cox model": cal},
+        ax=axes[0],
+        title="A  Calibration",
+        xlabel=f"Predicted event-free probability at {horizon:g}",
+        ylabel="Observed (Kaplan–Meier)",
+    )
     for j, part in enumerate(SETS):
         decision_curves(
             result.dca[part].table,
             ax=axes[j + 1],
-            title=f"{'BC'[j]}  Decision curves at {horizon:g}, {part}",
+            title=f"{'BC'[j]}  DCA, {part} set",
         )
-    fig.tight_layout()
     section.figure(
         "fig_survival_calibration_dca",
         fig,
@@ -445,18 +451,3 @@ def methods(ctx: Context, result: SurvivalResult) -> str:
         "NRI and IDI (Hmisc::improveProb-equivalent) and decision curves at the horizon with "
         "Kaplan–Meier event rates."
     )
-
-
-def _plot_calibration(ax, cal, horizon):
-    t = cal.table
-    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--")
-    ax.plot(t["predicted"], t["observed"], "o:", color="0.3", ms=3, label="Apparent")
-    ax.plot(
-        t["predicted"], t["observed_corrected"], "o-", color="black", ms=3, label="Bias-corrected"
-    )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(f"Predicted event-free probability at {horizon:g}")
-    ax.set_ylabel("Observed (Kaplan–Meier)")
-    ax.set_title("A  Calibration of the Cox model", loc="left", fontsize=9)
-    ax.legend(frameon=False, fontsize=7)

@@ -16,6 +16,7 @@ from ._context import Context
 from ._events import few_events_alert
 from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
 from ._stages import SplitData
+from ._terms import candidate_variables
 
 REQUIRES: tuple[str, ...] = ("flow",)
 USES: tuple[str, ...] = ("features",)
@@ -30,7 +31,7 @@ def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
     given = (study.config.get("analysis") or {}).get("clinical_candidates")
     names = (
-        list(given)
+        candidate_variables(given, study.variables)  # rcs(age, 4), age * sex: their variables
         if given
         else [v for v in study.variables if v not in (study.outcome, study.center)]
     )

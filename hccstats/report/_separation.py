@@ -12,18 +12,35 @@ from ._context import Context
 __all__ = [
     "firth_refit",
     "model_odds_ratios",
+    "separating_terms",
+    "NOMOGRAM_NOT_DRAWN",
     "separation_alert",
     "failed_refits",
     "calibration_failures",
 ]
 
 FAILED_WARN = 0.01  # bootstrap fits failing above this share are warned about
+NOMOGRAM_NOT_DRAWN = (
+    "not drawn: the model separates the outcome; refit with analysis: {firth: true}"
+)
+
+
+def separating_terms(fit) -> list[str]:
+    """The design columns of a separated maximum-likelihood fit whose estimates diverge (the
+    intercept when no variable is named); empty for Firth fits and fits without separation."""
+    sep = None if getattr(fit, "firth", False) else fit.separation
+    if sep is None:
+        return []
+    return list(sep.columns) or ["Intercept"]
 
 
 def firth_refit(fit):
-    """The same model (formula, rows) refitted by Firth's penalised likelihood (logistf)."""
+    """The same model (formula, rows) refitted by Firth's penalised likelihood (logistf); a
+    Firth fit as it is."""
     from hccstats import lrm
 
+    if getattr(fit, "firth", False):
+        return fit
     return lrm(fit.formula, fit.data, firth=True, labels=fit.labels)
 
 
@@ -31,25 +48,38 @@ def model_odds_ratios(name: str, fit, label: Callable[[str], str]) -> tuple[pd.D
     """The model's odds ratios and a footnote sentence ("" when nothing to say).
 
     Firth fits: profile penalised-likelihood CIs and penalised LR p values (logistf's
-    defaults). A separated maximum-likelihood fit: the separating terms' odds ratios are
-    blanked (they are infinite, not results); :func:`separation_alert` says it atop the report.
+    defaults), with a sentence for each coefficient whose limit is not attainable or whose
+    CI or p value fell back to the Wald one of the penalised fit. A separated
+    maximum-likelihood fit: the separating terms' β, odds ratios, CIs and p values are blanked
+    (they diverge, not results); :func:`separation_alert` says it atop the report.
     """
     if getattr(fit, "firth", False):
-        return fit.odds_ratios(method="profile"), (
+        ors = fit.odds_ratios(method="profile")
+        notes = fit.penalised_profile().notes
+        return ors, (
             f"{name}: Firth-penalised likelihood (logistf), profile penalised-likelihood CIs "
             "and penalised likelihood-ratio p values."
+            + "".join(f" {_labelled(n, fit, label)}" for n in notes)
         )
     ors = fit.odds_ratios()
     sep = fit.separation
     if sep is None:
         return ors, ""
-    ors.loc[ors["term"].isin(list(sep.columns)), ["estimate", "ci_low", "ci_high", "p_value"]] = (
-        np.nan
-    )
+    ors.loc[
+        ors["term"].isin(separating_terms(fit)), ["estimate", "ci_low", "ci_high", "p_value"]
+    ] = np.nan
     return ors, (
-        f"{name}: {sep.kind} separation by {_who(fit, label)}; its odds ratio is infinite (NA, "
-        "not estimable); refit with analysis: {firth: true}."
+        f"{name}: {sep.kind} separation by {_who(fit, label)}; the maximum-likelihood estimates "
+        "diverge, so its β, odds ratio, CI and p value are not shown (—); refit with "
+        "analysis: {firth: true}."
     )
+
+
+def _labelled(note: str, fit, label: Callable[[str], str]) -> str:
+    """A profile note with its term ("V6: ...") shown by the variable's label."""
+    term, _, rest = note.partition(": ")
+    var = next((t for t, cols in fit.term_columns.items() if term in cols), None)
+    return f"{label(var) if var is not None else term}: {rest}" if rest else note
 
 
 def _who(fit, label: Callable[[str], str]) -> str:

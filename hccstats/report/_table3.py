@@ -3,8 +3,11 @@
 Rows, in order: the intercept; then per variable (in order of entry) either one row
 (continuous variables, ordinal scores, signatures, binary factors labelled "Label: level vs
 reference" as in the univariable table) or, for a factor of three or more levels, a header
-row, its reference level ("Ref") and one row per other level. A variable that a model does
-not contain shows "—" in that model's columns.
+row, its reference level ("Ref") and one row per other level; a model term of several columns
+(spline, polynomial, ``factor(x)``, interaction) has a header row and one row per column, named
+as rms names them (Age, Age', Age''). A variable that a model does not contain shows "—" in
+that model's columns, and so do the β, OR, CI and p value of a term whose maximum-likelihood
+estimate diverges (separation: not a result).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import math
 import pandas as pd
 
 from ._context import Context
+from ._terms import column_rows
 
 __all__ = ["table3", "table3_formats", "KEYS"]
 
@@ -42,13 +46,19 @@ def _blank(kind: str, var: str, label: str, term: str = "", level: str = "") -> 
 
 
 def _fill(row: dict, fits: dict, ors: pd.DataFrame) -> dict:
+    from ._separation import separating_terms
+
     for name, fit in fits.items():
         sub = ors[ors["model"] == name].set_index("term")
         has = row["variable"] == "" or row["variable"] in fit.terms
         row[f"{name}|in_model"] = has
+        # a separated ML fit's diverging coefficients are not results: shown as "—"
+        row[f"{name}|estimable"] = not (has and row["term"] in separating_terms(fit))
         for key in KEYS:
             value = math.nan
-            if has and row["kind"] == "intercept" and key in ("coef", "p_value"):
+            if not row[f"{name}|estimable"]:
+                pass
+            elif has and row["kind"] == "intercept" and key in ("coef", "p_value"):
                 value = float(fit.coef["Intercept"] if key == "coef" else fit.p_values["Intercept"])
             elif has and row["term"] in sub.index:
                 value = float(sub.loc[row["term"], key])
@@ -69,6 +79,11 @@ def table3(
         fit = next(f for f in fits.values() if var in f.terms)
         label = ctx.label(var)
         levels = _factor_levels(fit, var)
+        columns = column_rows(fit, var, ctx.label) if levels is None else None
+        if columns is not None and len(columns) > 1:  # spline, polynomial, factor(), interaction
+            rows.append(_blank("header", var, label))
+            rows.extend(_blank("term", var, f"    {text}", col) for col, text in columns)
+            continue
         if levels is None:
             rows.append(_blank("term", var, label + suffix.get(var, ""), term=var))
             continue
@@ -91,7 +106,7 @@ def _cell(name: str, what: str):
         kind = r["kind"]
         if kind == "header":
             return ""
-        if not r[f"{name}|in_model"]:
+        if not r[f"{name}|in_model"] or not r.get(f"{name}|estimable", True):
             return NOT_IN_MODEL
         if kind == "ref":
             return "Ref" if what == "or" else ""

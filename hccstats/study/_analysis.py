@@ -17,6 +17,7 @@ from typing import Any
 
 from .._errors import InputError, listed, short_repr
 from .._validation import check_seed
+from ._terms import check_model_terms, check_terms, predictor_variables
 
 __all__ = [
     "AnalysisKey",
@@ -46,7 +47,7 @@ class AnalysisKey:
     ``kind`` is ``"int"``, ``"number"``, ``"bool"``, ``"choice"`` (one of ``choices``;
     ``aliases`` maps other accepted spellings to them), ``"int_list"`` (a non-empty list of
     integers, each in the range), ``"variables"`` (a list of names declared under
-    ``variables:``), ``"models"`` ({model name: [variables]}), ``"bootstrap"`` ({B, seed}),
+    ``variables:``), ``"models"`` ({model name: [variables or model terms]}), ``"bootstrap"`` ({B, seed}),
     ``"range"`` ({from, to, by} of probabilities; ``default`` fills the missing ones) or
     ``"per"`` ({variable: a positive number of units, or sd}). ``low``/``high`` bound numbers (and each
     list element); ``open_low``/``open_high`` make a bound strict. ``default`` None means
@@ -86,7 +87,7 @@ class AnalysisKey:
 _PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
 _FACTORS = ("categorical", "binary")
 _MAPPING_KINDS = {
-    "models": "a mapping {model name: [variables declared under variables:]}",
+    "models": "a mapping {model name: [variables declared under variables:, or terms of them]}",
     "bootstrap": "a mapping {B: integer 10–100000, seed: integer ≥ 0}",
     "range": "a mapping {from, to, by} with 0 ≤ from < to < 1 and 0 < by ≤ to − from, at most "
     f"{MAX_THRESHOLDS:,} thresholds",
@@ -99,7 +100,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "clinical_candidates",
         "variables",
         None,
-        "clinical variables screened by the univariable analysis (default: every declared "
+        "clinical variables screened by the univariable analysis, or model terms of them "
+        "(`rcs(age, 4)`, `log(afp)`, `age * sex`; see below) (default: every declared "
         "variable except the outcome and centre)",
     ),
     AnalysisKey(
@@ -175,8 +177,9 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "models",
         "models",
         None,
-        "prespecified models by name, every variable kept (`{Clinical: [age, mvi]}`), fitted "
-        "beside the stepwise models, or instead of them with `selection: none`",
+        "prespecified models by name, every variable or term kept (`{Clinical: [rcs(age, 4), "
+        "mvi, log(afp)]}`), fitted beside the stepwise models, or instead of them with "
+        "`selection: none`",
     ),
     AnalysisKey(
         "selection",
@@ -209,6 +212,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
 )
 
 _BY_NAME = {k.name: k for k in ANALYSIS_KEYS}
+#: variable lists that take model terms (``rcs(age, 4)``, ``age * sex``) besides variables
+TERM_KEYS = ("clinical_candidates",)
 
 
 def analysis_defaults() -> dict[str, Any]:
@@ -272,10 +277,8 @@ def _per(value: Any) -> dict[str, Any] | None:
 
 def _named(key: AnalysisKey, checked: Any) -> list[str]:
     """The variable names a value refers to (checked against ``variables:``)."""
-    if key.kind == "variables":
+    if key.kind == "variables" and key.name not in TERM_KEYS:
         return list(checked)
-    if key.kind == "models":
-        return [v for names in checked.values() for v in names]
     return list(checked) if key.kind == "per" else []
 
 
@@ -340,8 +343,12 @@ def read_analysis(
             raise InputError(
                 f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {short_repr(value)}"
             )
+        if key.kind == "models":
+            check_model_terms(checked, variables, yaml_name)
+        elif key.name in TERM_KEYS:
+            check_terms(key.name, checked, variables, yaml_name)
         if key.name in _PREDICTOR_KEYS:
-            check_predictors(key.name, _named(key, checked), roles or {}, yaml_name)
+            check_predictors(key.name, predictor_variables(checked), roles or {}, yaml_name)
         if _named(key, checked):
             bad = [v for v in _named(key, checked) if v not in variables]
             if bad:

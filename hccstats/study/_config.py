@@ -251,7 +251,7 @@ def _readers(spec: Any, yaml_name: str) -> dict | None:
 def _images(spec: Any, yaml_name: str) -> dict | None:
     if spec is None:
         return None
-    spec = _section(spec, yaml_name, "images", ("phases", "mask", "tumour_label"))
+    spec = _section(spec, yaml_name, "images", ("phases", "mask", "tumour_label", "mask_threshold"))
     phases = _mapping(spec.get("phases"), yaml_name, "images.phases")
     if not phases:
         raise _fail(yaml_name, "images.phases", "no phases declared")
@@ -279,7 +279,19 @@ def _images(spec: Any, yaml_name: str) -> dict | None:
         raise _fail(
             yaml_name, "images.tumour_label", f"expected an integer, got {short_repr(label)}"
         )
-    return {"phases": phases, "mask": masks, "tumour_label": label}
+    threshold = spec.get("mask_threshold")  # read by extract: a fraction of the tumour label
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0 < threshold <= 1
+    ):
+        raise _fail(
+            yaml_name,
+            "images.mask_threshold",
+            f"expected a number above 0 and at most 1, got {threshold!r}",
+        )
+    images = {"phases": phases, "mask": masks, "tumour_label": label}
+    return images if threshold is None else {**images, "mask_threshold": threshold}
 
 
 def template_fields(tmpl: str, yaml_name: str, where: str) -> list[str]:

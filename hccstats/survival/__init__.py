@@ -32,8 +32,10 @@ from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
 from ._plot import km_plot
+from ._stepwise_cox import CoxStepwise, backward_cox, forward_cox
 from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
+from ._univariate_cox import CoxUnivariate, univariate_cox
 from ._val_surv import ValSurv, val_surv
 from ._zph import CoxZph, cox_zph
 
@@ -60,4 +62,9 @@ __all__ = [
     "BrierScore",
     "val_surv",
     "ValSurv",
+    "forward_cox",
+    "backward_cox",
+    "CoxStepwise",
+    "univariate_cox",
+    "CoxUnivariate",
 ]
