@@ -267,9 +267,9 @@ def test_linearity_sentence_names_linear_terms_splines_and_no_factor(tmp_path):
     text = linearity_sentence(ctx, fits)
     linear = "entered linearly on the log-odds scale (no transformation or spline was declared): "
     assert f"{linear}Karnofsky score;" in text
-    assert (
-        "restricted cubic splines (rcs(), Harrell's knot placement): Age (years) (3 knots)" in text
-    )
+    declared = "in the form their model declares (restricted cubic splines with rms's knot "
+    assert f"{declared}placement, polynomials, transformations): Age (years)" in text
+    assert "Age (years) (restricted cubic spline, 3 knots)." in text
     assert "Cell type" not in text
     e = events_per_variable(fits["Spline model"])
     assert e["df"] == 2 + 1 + 3  # two spline columns, karno, three cell-type contrasts

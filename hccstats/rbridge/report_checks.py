@@ -401,20 +401,27 @@ def calibration_in_the_large(y, risk) -> pd.Series:
     return _memo(key, compute)
 
 
-def nested_lrt(data: pd.DataFrame, outcome: str, small: list[str], big: list[str]) -> pd.Series:
-    """anova(glm(small), glm(big), test = "LRT") on ``data`` (complete cases of the larger
-    model): ``chisq`` (the deviance difference), ``df`` and ``p_value``."""
-    key = content_key("lrt", _used(data, outcome, big), outcome, list(small), list(big))
+def nested_lrt(
+    data: pd.DataFrame, outcome: str, small: list[str], big: list[str], variables: list[str]
+) -> pd.Series:
+    """anova(glm(small), glm(big), test = "LRT") on the complete cases of ``variables`` (the
+    columns the larger model reads; terms in hccstats's formula language, rms loaded for
+    rcs() and pol()): ``chisq`` (the deviance difference), ``df`` and ``p_value``."""
+    key = content_key("lrt", _used(data, outcome, variables), outcome, list(small), list(big))
 
     def compute():
-        d = r_frame(data, [outcome, *big])
+        (r_small, fac_small), (r_big, fac_big) = _r_rhs(" + ".join(small)), _r_rhs(" + ".join(big))
         out = run(
-            f"g0 <- glm({outcome} ~ {' + '.join(small)}, data = d, family = binomial, "
-            "control = glm.control(epsilon = 1e-14, maxit = 100));"
-            f"g1 <- glm({outcome} ~ {' + '.join(big)}, data = d, family = binomial, "
-            "control = glm.control(epsilon = 1e-14, maxit = 100));"
+            "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
+            "ctl <- glm.control(epsilon = 1e-14, maxit = 100); "
+            "g0 <- glm(as.formula(paste(y, '~', small)), data = d, family = binomial, control = ctl); "
+            "g1 <- glm(as.formula(paste(y, '~', big)), data = d, family = binomial, control = ctl); "
             'a <- anova(g0, g1, test = "LRT"); c(a$Deviance[2], a$Df[2], a[2, "Pr(>Chi)"])',
-            d=d,
+            d=r_frame(data, [outcome, *variables]),
+            y=f"`{outcome}`",
+            small=r_small,
+            big=r_big,
+            fac=np.asarray(list(dict.fromkeys(fac_small + fac_big)), dtype=object),
         )
         return pd.Series(np.asarray(out, float), index=["chisq", "df", "p_value"])
 

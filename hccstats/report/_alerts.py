@@ -142,6 +142,7 @@ def nested_lr_test(small, big) -> dict:
     from scipy import stats
 
     from hccstats import lrm
+    from hccstats.logistic._terms import fit_columns
 
     data = big.data
     fit0, fit1 = lrm(small.formula, data), lrm(big.formula, data)
@@ -156,6 +157,7 @@ def nested_lr_test(small, big) -> dict:
         "data": data,
         "small_terms": list(small.terms),
         "big_terms": list(big.terms),
+        "variables": fit_columns(big),
         "separated": fit0.separation is not None or fit1.separation is not None,
     }
 

@@ -1,9 +1,8 @@
-"""Methods sentences on the final models: how continuous predictors entered (linear, or a
-restricted cubic spline where a model declares ``rcs()``) and each model's events per variable."""
+"""Methods sentences on the final models: how continuous predictors entered (linear, or the
+spline, polynomial or transformation a model declares) and each model's events per variable."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from ._context import Context
@@ -11,78 +10,47 @@ from ._events import events_per_variable
 
 __all__ = ["linearity_sentence", "epv_sentence"]
 
-_RCS = re.compile(r"^rcs\(\s*(.+?)\s*,\s*(\d+)\s*\)$")
-_TRANSFORM = re.compile(r"^(log|log2|log10|sqrt|exp)\((.+)\)$")
 
+def _forms(ctx: Context, fits: Mapping) -> dict[str, dict[str, None]]:
+    """The final models' non-categorical predictors by how they entered: "linear", "score"
+    (an ordinal variable as numeric scores) or "declared" (rcs(), pol(), log(), ...), as
+    rms reads each design (``model_predictors``)."""
+    from hccstats.logistic._terms import model_predictors, term_label
 
-def _name(term: str) -> str:
-    """A variable's name from its formula spelling (``Q('BCLC stage')`` → ``BCLC stage``)."""
-    if term.startswith("Q(") and term.endswith(")"):
-        import ast
-
-        try:
-            return str(ast.literal_eval(term[2:-1]))
-        except (ValueError, SyntaxError):
-            return term
-    return term
-
-
-def _kind(ctx: Context, term: str) -> str | None:
-    """ "spline:<k>", "transform:<f>", "linear", "score" (an ordinal variable as numeric scores)
-    or None (categorical, binary: no shape to choose)."""
-    m = _RCS.match(term)
-    if m:
-        return f"spline:{m.group(2)}"
-    m = _TRANSFORM.match(term)
-    if m:
-        return f"transform:{m.group(1)}"
-    var = (getattr(ctx.study, "variables", None) or {}).get(_name(term))
-    if var is None:  # a signature or other derived score: a continuous column
-        return "linear"
-    if var.type == "continuous":
-        return "linear"
-    if var.type == "ordinal" and ctx.options.ordinal_as == "numeric":
-        return "score"
-    return None
+    variables = getattr(ctx.study, "variables", None) or {}
+    forms: dict[str, dict[str, None]] = {"linear": {}, "score": {}, "declared": {}}
+    for fit in fits.values():
+        preds, _ = model_predictors(fit.design_info, fit.data.columns, fit.formula)
+        for p in preds:
+            var = variables.get(p.name)
+            kind = getattr(var, "type", "continuous")
+            if p.kind == "categorical" or kind in ("binary", "categorical"):
+                continue
+            if p.kind != "linear":
+                forms["declared"][term_label(p, ctx.label(p.name))] = None
+            else:
+                forms["score" if kind == "ordinal" else "linear"][ctx.label(p.name)] = None
+    return forms
 
 
 def linearity_sentence(ctx: Context, fits: Mapping) -> str:
-    """Which continuous predictors entered linearly on the log-odds scale and which as splines."""
-    linear, scores, splines, transformed = {}, {}, {}, {}
-    for fit in fits.values():
-        for term in fit.terms:
-            kind = _kind(ctx, term) or ""
-            if kind == "linear":
-                linear[ctx.label(term)] = None
-            elif kind == "score":
-                scores[ctx.label(term)] = None
-            elif kind.startswith("spline:"):
-                name = _RCS.match(term).group(1)
-                splines[f"{ctx.label(name)} ({kind.split(':')[1]} knots)"] = None
-            elif kind.startswith("transform:"):
-                name = _TRANSFORM.match(term).group(2)
-                transformed[f"{ctx.label(name)} ({kind.split(':')[1]})"] = None
-    if not (linear or scores or splines or transformed):
-        return ""
+    """Which continuous predictors entered linearly on the log-odds scale and which in the
+    form a model declares (splines, polynomials, transformations)."""
+    forms = _forms(ctx, fits)
     parts = []
-    if linear:
+    if forms["linear"]:
         parts.append(
             "entered linearly on the log-odds scale (no transformation or spline was declared): "
-            + ", ".join(linear)
+            + ", ".join(forms["linear"])
         )
-    if scores:
-        parts.append("ordinal, entered linearly as numeric scores: " + ", ".join(scores))
-    if transformed:
+    if forms["score"]:
+        parts.append("ordinal, entered linearly as numeric scores: " + ", ".join(forms["score"]))
+    if forms["declared"]:
         parts.append(
-            "entered linearly after the transformation the model declares: "
-            + ", ".join(transformed)
+            "entered in the form their model declares (restricted cubic splines with rms's knot "
+            "placement, polynomials, transformations): " + ", ".join(forms["declared"])
         )
-    if splines:
-        parts.append(
-            "entered as restricted cubic splines (rcs(), Harrell's knot placement): "
-            + ", ".join(splines)
-        )
-    return " Continuous predictors of the final models " + "; ".join(parts) + "."
+    return " Continuous predictors of the final models " + "; ".join(parts) + "." if parts else ""
 
 
 def epv_sentence(fits: Mapping) -> str:

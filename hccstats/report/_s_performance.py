@@ -419,7 +419,9 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
                 t[key],
                 'anova(glm(smaller), glm(larger), test = "LRT")',
                 lambda t=t, key=key: float(
-                    _rcheck.nested_lrt(t["data"], outcome, t["small_terms"], t["big_terms"])[key]
+                    _rcheck.nested_lrt(
+                        t["data"], outcome, t["small_terms"], t["big_terms"], t["variables"]
+                    )[key]
                 ),
             )
 
