@@ -191,3 +191,27 @@ def test_demo_two_models_dash_for_absent_and_delong_column_against_results(demo)
     t4 = _docx_table(out, "Model", "AUC (95% CI)")
     assert "p value" in t4.columns and "Ref" in set(t4["p value"])
     assert "NA" not in t4.to_numpy().ravel().tolist()
+
+
+def test_demo_delong_of_nested_scores_is_an_alert_with_the_lr_test(demo):
+    """The signature alone is a one-term model inside the DL model: Table 4's DeLong test of
+    the pair is invalid, so the report alerts and gives the LR test (checked in R)."""
+    out, _, _ = demo
+    res = json.loads((out / "results.json").read_text())
+    coefs = {n: set(m["coef"]) - {"Intercept"} for n, m in res["models"].items()}
+    lrt = pd.DataFrame(res["performance"]["nested_lrt"])
+    expected = (
+        {("Clinical model", "DL model")} if coefs["Clinical model"] < coefs["DL model"] else set()
+    )
+    sig = [r for _, r in lrt.iterrows() if r["smaller"] not in coefs]
+    assert len(sig) == 1 and sig[0]["larger"] == "DL model"
+    assert int(sig[0]["df"]) == len(coefs["DL model"]) - 1
+    assert {
+        (r["smaller"], r["larger"]) for _, r in lrt.iterrows() if r["smaller"] in coefs
+    } == expected
+    for _, r in lrt.iterrows():
+        says = f"DeLong test of nested models: the {r['smaller']}'s terms are a subset of the"
+        assert any(a.startswith(says) for a in res["alerts"]), r["smaller"]
+    checks = pd.read_csv(out / "r_check.csv")
+    rows = checks[checks["quantity"].str.startswith("LR test")]
+    assert len(rows) == 2 * len(lrt) and rows["agree"].all()

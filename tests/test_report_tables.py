@@ -291,13 +291,13 @@ def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_stu
     assert freq == pytest.approx(vs.selection_frequency.to_dict(), rel=1e-12)
     # the plain refit of the final model differs: the selection's optimism is included
     plain = hs.validate(fit, B=int(iv["B"].iloc[0]), seed=study.seed).table
-    assert iv.loc["Calibration slope", "corrected"] != pytest.approx(
+    assert iv.loc["Calibration slope (shrinkage factor)", "corrected"] != pytest.approx(
         plain.loc["Slope", "index_corrected"], rel=1e-9
     )
     html = (colon / "report.html").read_text(encoding="utf-8")
     assert "selection (same candidates, entry and removal p) was repeated in every resample" in html
     assert "not repeated in the resamples" not in html
-    assert iv.loc["Calibration slope", "corrected"] == pytest.approx(
+    assert iv.loc["Calibration slope (shrinkage factor)", "corrected"] == pytest.approx(
         v.loc["Slope", "index_corrected"], rel=1e-9
     )
     assert iv.loc["C statistic (AUC)", "corrected"] == pytest.approx(
@@ -309,19 +309,22 @@ def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_stu
 
 
 def test_tripod_checklist_holds_against_the_rendered_report_on_colon(colon):
-    tripod = html_table(colon, "TRIPOD item", "Status").set_index("TRIPOD item")["Status"]
+    tripod = html_table(colon, "TRIPOD+AI item", "Status").set_index("TRIPOD+AI item")["Status"]
     t3 = html_table(colon, "Variable", "β")
     cal = html_table(colon, "Model", "Calibration slope (95% CI)")
     evidence = {
-        "15a": "Intercept" in set(t3["Variable"]),
-        "16": cal["Calibration intercept (95% CI)"].str.contains("–| to ").any()
+        "22": "Intercept" in set(t3["Variable"]),
+        "23a": cal["Calibration intercept (95% CI)"].str.contains("–| to ").any()
         and cal["Calibration slope (95% CI)"].str.contains("–| to ").any(),
     }
     for item, present in evidence.items():
-        assert (tripod[item] == "reported") == present, item
+        assert tripod[item].startswith("reported (") == present, item
     t4 = html_table(colon, "Model", "AUC (95% CI)")
-    assert (tripod["14a"] == "reported") == ("n (events)" in t4.columns)
-    assert tripod["15a"] == "reported" and tripod["16"] == "reported"
+    assert tripod["21"].startswith("reported (") == ("n (events)" in t4.columns)
+    assert tripod["22"].startswith("reported (Table") and tripod["23a"].startswith("reported (")
+    # no survival section, no images: the items only the authors can write stay theirs
+    for item in ("1", "3a", "4", "5a", "6a", "6b", "8a", "10", "17", "18a", "19", "25", "26"):
+        assert tripod[item] == "for the authors", item
 
 
 def test_tripod_item_not_reported_when_the_table_lacks_it_against_report_model():
@@ -335,13 +338,23 @@ def test_tripod_item_not_reported_when_the_table_lacks_it_against_report_model()
     sec.table(
         "table3_multivariable",
         pd.DataFrame({"label": ["Age"], "b": [0.1]}),
+        caption="Table 3 Multivariable models",
         formats={"Variable": lambda r: r["label"], "Clinical model: β": lambda r: str(r["b"])},
     )
-    assert tripod_status(_Ctx, "15a", "ok") == "not reported"
-    assert tripod_status(_Ctx, "16", "ok") == "not reported"
-    assert tripod_status(_Ctx, "16", "failed") == "failed"
-    assert tripod_status(_Ctx, "14a", "ok") == "not reported"
-    assert tripod_status(_Ctx, "4a", "ok") == "reported"  # items without evidence: the stage
+    assert tripod_status(_Ctx, "22", "ok") == "not reported"
+    assert tripod_status(_Ctx, "23a", "ok") == "not reported"
+    assert tripod_status(_Ctx, "23a", "failed") == "failed"
+    assert tripod_status(_Ctx, "21", "ok") == "not reported"
+    assert tripod_status(_Ctx, "12b", "ok") == "not reported"  # no methods sentence on it
+    assert tripod_status(_Ctx, "4", None) == "for the authors"
+    _Ctx.report = Report("r")  # the same table with its intercept: reported, and where
+    _Ctx.report.section("Models").table(
+        "table3_multivariable",
+        pd.DataFrame({"label": ["Intercept", "Age"], "b": [-1.0, 0.1]}),
+        caption="Table 3 Multivariable models",
+        formats={"Variable": lambda r: r["label"], "Clinical model: β": lambda r: str(r["b"])},
+    )
+    assert tripod_status(_Ctx, "22", "ok") == "reported (Table 3)"
 
 
 @pytest.mark.r

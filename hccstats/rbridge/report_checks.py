@@ -42,6 +42,8 @@ __all__ = [
     "wilson_ci",
     "val_prob",
     "recalibration",
+    "calibration_in_the_large",
+    "nested_lrt",
     "hosmer_lemeshow_p",
     "le_cessie_p",
 ]
@@ -413,6 +415,51 @@ def recalibration(y, risk) -> pd.Series:
         )
         names = ["intercept", "slope", "intercept_low", "slope_low", "intercept_high", "slope_high"]
         return pd.Series(np.asarray(out, float), index=names)
+
+    return _memo(key, compute)
+
+
+def calibration_in_the_large(y, risk) -> pd.Series:
+    """glm(y ~ 1, offset = qlogis(p), binomial): the intercept (``citl``) with its Wald 95% CI
+    (confint.default: ``citl_low``, ``citl_high``)."""
+    key = content_key("citl", np.asarray(y, float), np.asarray(risk, float))
+
+    def compute():
+        out = run(
+            "f <- glm(y ~ 1, offset = qlogis(p), family = binomial, "
+            "control = glm.control(epsilon = 1e-14, maxit = 100));"
+            "c(coef(f), confint.default(f))",
+            y=np.asarray(y, float),
+            p=np.asarray(risk, float),
+        )
+        return pd.Series(np.asarray(out, float), index=["citl", "citl_low", "citl_high"])
+
+    return _memo(key, compute)
+
+
+def nested_lrt(
+    data: pd.DataFrame, outcome: str, small: list[str], big: list[str], variables: list[str]
+) -> pd.Series:
+    """anova(glm(small), glm(big), test = "LRT") on the complete cases of ``variables`` (the
+    columns the larger model reads; terms in hccstats's formula language, rms loaded for
+    rcs() and pol()): ``chisq`` (the deviance difference), ``df`` and ``p_value``."""
+    key = content_key("lrt", _used(data, outcome, variables), outcome, list(small), list(big))
+
+    def compute():
+        (r_small, fac_small), (r_big, fac_big) = _r_rhs(" + ".join(small)), _r_rhs(" + ".join(big))
+        out = run(
+            "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
+            "ctl <- glm.control(epsilon = 1e-14, maxit = 100); "
+            "g0 <- glm(as.formula(paste(y, '~', small)), data = d, family = binomial, control = ctl); "
+            "g1 <- glm(as.formula(paste(y, '~', big)), data = d, family = binomial, control = ctl); "
+            'a <- anova(g0, g1, test = "LRT"); c(a$Deviance[2], a$Df[2], a[2, "Pr(>Chi)"])',
+            d=r_frame(data, [outcome, *variables]),
+            y=f"`{outcome}`",
+            small=r_small,
+            big=r_big,
+            fac=np.asarray(list(dict.fromkeys(fac_small + fac_big)), dtype=object),
+        )
+        return pd.Series(np.asarray(out, float), index=["chisq", "df", "p_value"])
 
     return _memo(key, compute)
 

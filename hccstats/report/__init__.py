@@ -3,7 +3,7 @@
 Given a study file (docs/study-file.md), it performs the reference study's analysis plan
 (patient flow, baseline table, reader agreement, deep-learning signatures, univariable and
 forward-LR logistic models, nomograms, ROC/DeLong, bootstrap calibration, decision curves,
-an R cross-check, generated methods and a TRIPOD checklist) and writes the manuscript's
+an R cross-check, generated methods and the TRIPOD+AI checklist) and writes the manuscript's
 tables and figures through :mod:`reports`. See docs/report.md.
 
 >>> from hccstats.report import run_report

@@ -1,10 +1,18 @@
 """Calibration and internal validation of the report's models (the tables after Table 4).
 
 Per model and set: the logistic recalibration intercept and slope of ``rms::val.prob`` with
-Wald 95% CIs, Brier score, Emax, Spiegelhalter's z-test, the Hosmer–Lemeshow test and (training
-set, where the model was fitted) the le Cessie–van Houwelingen test; per model the bootstrap
-optimism-corrected C, calibration intercept and slope, Brier score and Emax of
-``rms::validate``; the R checks of every deterministic number (:func:`calibration_checks`).
+Wald 95% CIs, the calibration-in-the-large (the intercept of ``y ~ offset(logit(p))``) with
+its Wald 95% CI (validation set), Brier score, Emax of the lowess calibration curve,
+Spiegelhalter's z-test, the Hosmer–Lemeshow test and (training set, where the model was fitted)
+the le Cessie–van Houwelingen test; per model the bootstrap optimism-corrected C, calibration
+intercept, calibration slope (the shrinkage factor), Brier score and Emax of the recalibration
+line of ``rms::validate``; the R checks of every deterministic number
+(:func:`calibration_checks`).
+
+Two statistics are called Emax in rms: val.prob's (the largest absolute difference between the
+lowess calibration curve and the predicted risk) and validate's (the largest absolute
+difference between the recalibration line and the identity); the report names them apart,
+"Emax (lowess curve)" and "Emax (recalibration line)".
 """
 
 from __future__ import annotations
@@ -38,13 +46,35 @@ VALIDATE_FAILED_WARN = 0.05
 VALIDATE_INDICES = {
     "C": "C statistic (AUC)",
     "Intercept": "Calibration intercept",
-    "Slope": "Calibration slope",
+    "Slope": "Calibration slope (shrinkage factor)",
     "B": "Brier score",
-    "Emax": "Emax",
+    "Emax": "Emax (recalibration line)",
 }
 
 
 CI_KEYS = ("intercept_ci_low", "intercept_ci_high", "slope_ci_low", "slope_ci_high")
+CITL_KEYS = ("citl", "citl_ci_low", "citl_ci_high")
+
+
+def calibration_in_the_large(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
+    """The intercept of ``glm(y ~ 1, offset = qlogis(p), binomial)`` (calibration-in-the-large,
+    ideal 0) with its Wald 95% CI, by Newton's method on the one parameter; nan when undefined."""
+    from scipy import stats
+
+    keep = (risk > 0) & (risk < 1)
+    yy, lp = y[keep], np.log(risk[keep] / (1 - risk[keep]))
+    if len(yy) == 0 or yy.min() == yy.max():
+        return dict.fromkeys(CITL_KEYS, np.nan)
+    a = 0.0
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(a + lp)))
+        step = (yy - p).sum() / (p * (1 - p)).sum()
+        a += step
+        if abs(step) < 1e-12:
+            break
+    p = 1 / (1 + np.exp(-(a + lp)))
+    half = stats.norm.ppf(0.975) / np.sqrt((p * (1 - p)).sum())
+    return {"citl": float(a), "citl_ci_low": float(a - half), "citl_ci_high": float(a + half)}
 
 
 def _recalibration_ci(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
@@ -65,7 +95,7 @@ def _recalibration_ci(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
 
 
 def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> None:
-    names = {"brier": "Brier", "emax": "Emax", "s_p": "S:p"}
+    names = {"brier": "Brier", "emax_lowess": "Emax", "s_p": "S:p"}
     if part == "validation":
         names.update({"intercept": "Intercept", "slope": "Slope"})
     for key, r_name in names.items():
@@ -84,6 +114,16 @@ def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> 
                 row[key],
                 "confint.default(glm(y ~ qlogis(p), binomial))",
                 lambda key=key: float(_rcheck.recalibration(y, risk)[key.replace("_ci_", "_")]),
+            )
+        for key in (k for k in CITL_KEYS if np.isfinite(row[k])):
+            ctx.check(
+                "performance",
+                f"calibration-in-the-large{key[4:].replace('_ci_', ' 95% CI ')}, {model}, {part}",
+                row[key],
+                "glm(y ~ 1, offset = qlogis(p), binomial); confint.default",
+                lambda key=key: float(
+                    _rcheck.calibration_in_the_large(y, risk)[key.replace("_ci_", "_")]
+                ),
             )
     if np.unique(risk).size < 2:  # one risk for all: no groups, in R neither (cut fails)
         return
@@ -127,7 +167,7 @@ def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
             "intercept": v.intercept,
             "slope": v.slope,
             "brier": v.brier,
-            "emax": v.emax,
+            "emax_lowess": v.emax,
             "s_z": v.s_z,
             "s_p": v.s_p,
             "hl_p": _hl_p(yy, p),
@@ -136,9 +176,11 @@ def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
             "intercept_ci_high": np.nan,
             "slope_ci_low": np.nan,
             "slope_ci_high": np.nan,
+            **dict.fromkeys(CITL_KEYS, np.nan),
         }
         if part == "validation":
             row.update(_recalibration_ci(yy, p))
+            row.update(calibration_in_the_large(yy, p))
         rows.append(row)
     return rows
 

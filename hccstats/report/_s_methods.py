@@ -1,4 +1,4 @@
-"""Stage 9: the generated methods paragraph and a TRIPOD-style checklist of what the report covers."""
+"""Stage 9: the generated methods paragraph and the TRIPOD+AI checklist of what the report covers."""
 
 from __future__ import annotations
 
@@ -10,50 +10,26 @@ import pandas as pd
 
 from reports import Section
 
-from ._context import Context, stage_label
-from ._tripod import tripod_status
+from ._context import Context
+from ._tripod import TRIPOD_AI, tripod_status
 
 REQUIRES: tuple[str, ...] = ()
 
-# (TRIPOD item, what it asks, the stage that covers it)
-TRIPOD = [
-    ("4a", "Study design and data source", "flow"),
-    ("5a", "Study setting, centres", "flow"),
-    ("5b", "Eligibility criteria / exclusions", "flow"),
-    ("6a", "Outcome definition", "flow"),
-    ("7a", "Predictors (definition, readers' agreement)", "agreement"),
-    ("8", "Sample size, events", "flow"),
-    ("9", "Handling of missing data", "baseline"),
-    ("10a", "Handling of predictors in the analysis", "univariate"),
-    ("10b", "Model type, predictor selection", "models"),
-    ("10d", "Measures of model performance", "performance"),
-    ("13a", "Participant flow", "flow"),
-    ("13b", "Participant characteristics (development vs validation)", "baseline"),
-    ("14a", "Number of participants and events in each analysis", "univariate"),
-    ("15a", "Full prediction model (all coefficients)", "models"),
-    ("15b", "How to use the model (nomogram)", "models"),
-    ("16", "Performance measures with CIs (discrimination, calibration)", "performance"),
-    (
-        "10e/17",
-        "Model updating / comparison (DeLong), clinical usefulness (decision curves)",
-        "performance",
-    ),
-]
 
-
-def _versions(use_r: bool) -> dict[str, str]:
+def _versions(used_r: bool) -> dict[str, str]:
+    """The software every run uses (rpy2 when the R cross-check ran); the stages add their own
+    (torch and SimpleITK when images were extracted, scikit-learn for the signature search,
+    R and its packages from the cross-check)."""
     import importlib.metadata as md
 
-    out = {"Python": platform.python_version()}  # torch etc. only when a stage used them
+    out = {"Python": platform.python_version()}
     for pkg in (
         "hccstats",
         "numpy",
         "scipy",
         "pandas",
-        "statsmodels",
-        "scikit-learn",
         "matplotlib",
-        *(("rpy2",) if use_r else ()),
+        *(("rpy2",) if used_r else ()),
     ):
         try:
             out[pkg] = md.version(pkg)
@@ -103,7 +79,7 @@ def seeds_sentence(ctx: Context) -> str:
 class MethodsResult:
     sentences: Mapping[str, str]  # every stage's methods text, then statistics and seeds
     software: Mapping[str, str]  # package -> version
-    tripod: pd.DataFrame  # item, topic, section, status
+    tripod: pd.DataFrame  # item, part, topic, section (stage), status
 
     @property
     def paragraph(self) -> str:
@@ -122,19 +98,23 @@ def _own_sentences(ctx: Context) -> dict[str, str]:
 
 
 def compute(ctx: Context) -> MethodsResult:
-    """The methods paragraph from the stages' sentences, and the TRIPOD items' status."""
+    """The methods paragraph from the stages' sentences, and the TRIPOD+AI items' status."""
+    text = " ".join(ctx.methods.values())
     rows = []
-    for item, what, stage in TRIPOD:
-        status = ctx.stage_status.get(stage, "ok" if stage == "methods" else "not run")
+    for item, part, topic, stage in TRIPOD_AI:
+        status = None if stage is None else ctx.stage_status.get(stage, "not run")
         rows.append(
             {
                 "item": item,
-                "topic": what,
-                "section": stage,
-                "status": tripod_status(ctx, item, status),
+                "part": part,
+                "topic": topic,
+                "section": stage or "",
+                "status": tripod_status(ctx, item, status, text),
             }
         )
-    software = dict(sorted({**ctx.software, **_versions(ctx.options.use_r)}.items()))
+    software = dict(
+        sorted({**ctx.software, **_versions(ctx.stage_status.get("rcheck") == "ok")}.items())
+    )
     return MethodsResult({**ctx.methods, **_own_sentences(ctx)}, software, pd.DataFrame(rows))
 
 
@@ -146,15 +126,21 @@ def render(ctx: Context, section: Section, result: MethodsResult) -> None:
     section.table(
         "tripod",
         result.tripod,
-        caption=f"{ctx.next_table(supplementary=True)} TRIPOD checklist: items this report covers",
+        caption=f"{ctx.next_table(supplementary=True)} TRIPOD+AI checklist: what this report "
+        "holds and what the authors write",
         formats={
-            "TRIPOD item": lambda r: r["item"],
+            "TRIPOD+AI item": lambda r: r["item"],
+            "Section": lambda r: r["part"],
             "Topic": lambda r: r["topic"],
-            "Report section": lambda r: stage_label(r["section"]),
             "Status": lambda r: r["status"],
         },
-        footnote="TRIPOD: Transparent Reporting of a multivariable prediction model for Individual Prognosis Or "
-        "Diagnosis (Collins et al., 2015). Items about the title, abstract, discussion and funding are the authors'.",
+        footnote="TRIPOD+AI: reporting guideline for clinical prediction models that use "
+        "regression or machine learning methods (Collins et al., BMJ 2024;385:e078378), every "
+        "item by its number. Reported (where): the tables, figures or methods of this report "
+        "that hold the item; for the authors: items only the study's authors can write (title, "
+        "abstract, background, objectives, data sources, setting, eligibility, outcome "
+        "definition, sample size rationale, ethics, open science, patient involvement, "
+        "discussion); not reported: the report's analysis ran but lacks the item.",
     )
     ctx.results["methods"] = {
         "paragraph": result.paragraph,

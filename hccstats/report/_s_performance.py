@@ -16,6 +16,14 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
+from ..rbridge import report_checks as _rcheck
+from ._alerts import (
+    misfit_alerts,
+    nested_delong_alert,
+    nested_lr_test,
+    nested_pairs,
+    validation_calibration_alerts,
+)
 from ._calib import (
     VALIDATE_FAILED_WARN,
     bootstrap_threads,
@@ -29,6 +37,7 @@ from ._calib import (
     validation_failures,
 )
 from ._context import Context, StageUnavailable
+from ._methods_models import epv_sentence, linearity_sentence
 from ._perf import (
     CI_NOTE,
     ScoreEvaluation,
@@ -138,8 +147,9 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
             "n (events)": lambda r: f"{int(r['n'])} ({int(r['events'])})",
             "Calibration intercept (95% CI)": _by_set("intercept"),
             "Calibration slope (95% CI)": _by_set("slope"),
+            "Calibration-in-the-large (95% CI)": _by_set("citl"),
             "Brier score": F.col("brier", "3f"),
-            "Emax": F.col("emax", "3f"),
+            "Emax (lowess curve)": F.col("emax_lowess", "3f"),
             "Spiegelhalter p": F.col("s_p", "p"),
             "Hosmer–Lemeshow p": F.col("hl_p", "p"),
             "le Cessie–van Houwelingen p": lambda r: (
@@ -149,8 +159,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         footnote="Calibration intercept and slope: the logistic recalibration y ~ logit(predicted "
         "risk) of rms::val.prob in the validation set, with Wald 95% CIs (ideal: 0 and 1); in the "
         "training set they are 0 and 1 by construction (—; the optimism-corrected values are in "
-        f"{iv_number}). Brier score, Emax (largest absolute difference between the lowess "
-        "calibration curve and the predicted risk) and Spiegelhalter's z-test as rms::val.prob; "
+        f"{iv_number}). Calibration-in-the-large: the intercept of y ~ offset(logit(predicted "
+        "risk)) with its Wald 95% CI (ideal 0; positive: risks underestimated on average). "
+        "Brier score, Emax (lowess curve: the largest absolute difference between the lowess "
+        "calibration curve and the predicted risk; not the Emax of the recalibration line in "
+        f"{iv_number}) and Spiegelhalter's z-test as rms::val.prob; "
         "Hosmer–Lemeshow test over deciles of predicted risk (g − 2 = 8 df, as "
         "ResourceSelection::hoslem.test; NA when tied risks leave a decile empty); "
         "le Cessie–van Houwelingen "
@@ -179,7 +192,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "rms::validate-equivalent bootstrap (method 'boot', seed "
         f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
         "the resample − index of that refit on the original patients); corrected = apparent − "
-        "optimism. C = Dxy / 2 + 0.5."
+        "optimism. C = Dxy / 2 + 0.5. Calibration slope (shrinkage factor): the slope of the "
+        "refit's linear predictor on the original patients (apparent 1 by construction); Emax "
+        "(recalibration line): the largest absolute difference between that recalibration line "
+        "and the identity over the predicted risks, rms::validate's Emax (not the lowess "
+        "curve's Emax of the calibration table)."
         + _selection_note(list(result.stepwise), list(result.repeated), frequencies)
         + " Bootstrap numbers are not in the R "
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
@@ -240,6 +257,7 @@ class PerformanceResult:
     curves: Mapping[tuple[str, str], Any]  # (model, set) -> Calibration (training: bootstrap)
     dca: Mapping[str, Any]  # set -> DecisionCurve on the patients with every model's score
     dca_n: Mapping[str, int]
+    nested: tuple[tuple[str, str, Mapping], ...] = ()  # (smaller, larger, LR test), training
 
     def risk_and_y(self, name: str) -> tuple[dict, dict]:
         """A model's predicted risks and outcomes by set, as arrays."""
@@ -249,6 +267,22 @@ class PerformanceResult:
 def _risk_and_y(by_set: Mapping[str, pd.Series], y: pd.Series) -> tuple[dict, dict]:
     risk = {p: by_set[p].to_numpy(float) for p in SETS}
     return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS}
+
+
+def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
+    """The nested pairs among the scores DeLong compares with ``reference`` (the signature
+    alone, as a one-term model, inside the DL model too), each with its LR test."""
+    from hccstats import lrm
+
+    candidates = dict(fits)
+    sig = models.reference_signature
+    if sig is not None and reference in fits and sig in fits[reference].terms:
+        formula = f"{ctx.study.outcome} ~ {sig}"
+        candidates[ctx.label(sig)] = lrm(formula, fits[reference].data)
+    return tuple(
+        (a, b, nested_lr_test(candidates[a], candidates[b]))
+        for a, b in nested_pairs(candidates, reference)
+    )
 
 
 def compute(ctx: Context, models) -> PerformanceResult:
@@ -278,6 +312,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         if v.selection_frequency is not None:
             frequencies[name] = v.selection_frequency
     curves, dcas, dca_n = _curves(ctx, fits, scores, y)
+    nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
     return PerformanceResult(
         fits,
         tuple(order),
@@ -293,6 +328,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         curves,
         dcas,
         dca_n,
+        nested,
     )
 
 
@@ -300,6 +336,11 @@ def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
     perf = result.evaluation.table
     perf_table = _table4(ctx, section, perf, result.reference)
     _calibration_tables(ctx, section, result, perf_table)
+    _nested_table(ctx, section, result.nested, perf_table)
+    for alert in misfit_alerts(result.calibration) + validation_calibration_alerts(
+        result.calibration
+    ):
+        ctx.alert(alert)
     _figure(ctx, section, result, perf_table)
     _calibration_errors(ctx, section, result.curves)
     calibration_failures(ctx, result.curves)
@@ -322,7 +363,43 @@ def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
         },
         "dca": {p: d.table for p, d in result.dca.items()},
         "dca_n": dict(result.dca_n),
+        "nested_lrt": _nested_frame(result.nested),
     }
+
+
+def _nested_frame(nested) -> pd.DataFrame:
+    keys = ("n", "events", "chisq", "df", "p_value")
+    return pd.DataFrame(
+        [{"smaller": a, "larger": b, **{k: t[k] for k in keys}} for a, b, t in nested],
+        columns=["smaller", "larger", *keys],
+    )
+
+
+def _nested_table(ctx: Context, section: Section, nested, perf_table: str) -> None:
+    """The likelihood-ratio tests of the nested pairs beside the (invalid) DeLong tests."""
+    if not nested:
+        return
+    for a, b, t in nested:
+        ctx.alert(nested_delong_alert(a, b, t))
+    section.table(
+        "supp_nested_lrt",
+        _nested_frame(nested),
+        caption=f"{ctx.next_table(supplementary=True)} Likelihood-ratio tests of the nested "
+        "models in the training set",
+        formats={
+            "Smaller model": F.col("smaller", "text"),
+            "Larger model": F.col("larger", "text"),
+            "n (events)": lambda r: f"{int(r['n'])} ({int(r['events'])})",
+            "Chi-square": lambda r: F.fmt_num(r["chisq"], 2),
+            "df": lambda r: str(int(r["df"])),
+            "p value": lambda r: F.fmt_p(r["p_value"], star=True),
+        },
+        footnote="The smaller model's terms are a subset of the larger's, so the DeLong test of "
+        f"their AUCs in {perf_table} is invalid (Demler, Pencina & D'Agostino, Stat Med 2012); "
+        "the likelihood-ratio test of the added terms is the valid test: both models refitted by "
+        "maximum likelihood on the larger model's training patients, as "
+        'anova(glm_small, glm_large, test = "LRT"). *p < 0.05.',
+    )
 
 
 def r_checks(ctx: Context, result: PerformanceResult) -> None:
@@ -331,6 +408,22 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
         risk, yy = result.risk_and_y(name)
         rows = result.calibration[result.calibration["model"] == name].to_dict("records")
         calibration_checks(ctx, fit, yy, risk, rows)
+    outcome = ctx.study.outcome
+    for a, b, t in result.nested:
+        if ctx.options.firth or t["separated"]:
+            continue  # R's glm does not converge on separated data, as in the models stage
+        for what, key in (("chi-square", "chisq"), ("p", "p_value")):
+            ctx.check(
+                "performance",
+                f"LR test {what}, {a} within {b}, training",
+                t[key],
+                'anova(glm(smaller), glm(larger), test = "LRT")',
+                lambda t=t, key=key: float(
+                    _rcheck.nested_lrt(
+                        t["data"], outcome, t["small_terms"], t["big_terms"], t["variables"]
+                    )[key]
+                ),
+            )
 
 
 def methods(ctx: Context, result: PerformanceResult) -> str:
@@ -346,19 +439,36 @@ def methods(ctx: Context, result: PerformanceResult) -> str:
             if compares(result.evaluation.table)
             else ""
         )
+        + _nested_methods(result)
         + ". Calibration was assessed by the logistic recalibration intercept and slope with "
-        "Wald 95% CIs, the Brier score, Emax and Spiegelhalter's test (rms::val.prob-equivalent), "
+        "Wald 95% CIs, the calibration-in-the-large (intercept with the linear predictor as "
+        "offset, Wald 95% CI), the Brier score, the Emax of the lowess calibration curve and "
+        "Spiegelhalter's test (rms::val.prob-equivalent), "
         "the Hosmer–Lemeshow and le Cessie–van Houwelingen tests, and calibration curves "
         f"({plan.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
         "lowess in the validation set); the models were internally validated with "
         f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
-        "optimism-corrected C, calibration intercept and slope, Brier score"
+        "optimism-corrected C, calibration intercept, calibration slope (shrinkage factor), "
+        "Brier score and the Emax of the recalibration line"
         + _methods_selection(result)
         + "), and clinical "
         "usefulness was assessed by decision curve analysis (net benefit over threshold "
         f"probabilities {_range_text(plan)})."
         + failed_refits(result.curves)[0]
         + _validation_resamples(result)
+        + linearity_sentence(ctx, result.fits)
+        + epv_sentence(result.fits)
+    )
+
+
+def _nested_methods(result: PerformanceResult) -> str:
+    """The methods' clause on the nested pairs: the likelihood-ratio test beside DeLong."""
+    if not result.nested:
+        return ""
+    pairs = ", ".join(f"{a} within {b}" for a, b, _ in result.nested)
+    return (
+        f"; for nested models ({pairs}) the DeLong test is invalid (Demler et al., 2012), and "
+        "the added terms were tested by the likelihood-ratio test in the training set"
     )
 
 

@@ -22,6 +22,7 @@ from reports import formatting as F
 from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
+from ._alerts import ph_alert
 from ._context import Context, StageUnavailable
 
 REQUIRES: tuple[str, ...] = ("models",)
@@ -317,11 +318,15 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
 
     sets, time, event, horizon = result.sets, result.time, result.event, result.horizon
     section.text(
-        f"Time to the event: {time} (event {event}); horizon {horizon:g}. Training n = "
+        f"Time to the event: {time} (event {event}); horizon {horizon:g}"
+        f"{' ' + time_unit(ctx, time) if time_unit(ctx, time) else ''}. Training n = "
         f"{len(sets['training'])} ({int(sets['training'][event].sum())} events), validation "
         f"n = {len(sets['validation'])} ({int(sets['validation'][event].sum())} events)."
     )
     _render_cox(ctx, section, result)
+    ph = ph_alert(result.zph, f"multivariable Cox model (the {result.dl}'s variables)", ctx.label)
+    if ph:
+        ctx.alert(ph)
     _render_km(ctx, section, result)
     formats = {"Model": F.col("model", "text"), "Set": lambda r: str(r["set"]).capitalize()}
     formats["Harrell's C (95% CI)"] = lambda r: F.fmt_est_ci(
@@ -425,14 +430,33 @@ def r_checks(ctx: Context, result: SurvivalResult) -> None:
         _check_reclassification(ctx, result)
 
 
-def methods(ctx: Context, result: SurvivalResult) -> str:
+def time_unit(ctx: Context, time: str) -> str | None:
+    """The time variable's declared unit ("months"), None when the study declares none."""
+    var = (getattr(ctx.study, "variables", None) or {}).get(time)
+    return getattr(var, "unit", None) or None
+
+
+def units_sentence(ctx: Context, time: str, horizon: float) -> str:
+    """ "Times are in months; horizon 24 months." (or that no unit was declared)."""
+    unit = time_unit(ctx, time)
+    if unit:
+        return f"Times are in {unit} (the time to the event, {time}); horizon {horizon:g} {unit}. "
     return (
-        f"The time to the event ({result.time}) was analysed with Cox proportional-hazards models (Efron "
+        f"The time variable ({time}) has no declared unit (set unit: in its variables entry); "
+        f"horizon {horizon:g} in the same units. "
+    )
+
+
+def methods(ctx: Context, result: SurvivalResult) -> str:
+    u = f" {time_unit(ctx, result.time)}" if time_unit(ctx, result.time) else ""
+    return (
+        units_sentence(ctx, result.time, result.horizon)
+        + f"The time to the event ({result.time}) was analysed with Cox proportional-hazards models (Efron "
         "ties; survival::coxph-equivalent), the proportional-hazards assumption with scaled "
         "Schoenfeld residuals (cox.zph, Kaplan–Meier time scale), Kaplan–Meier curves by the "
         f"{result.dl}'s risk group (Youden cut-off of the training set) with the log-rank test, Harrell's C and the time-dependent AUC "
-        f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in result.times)}, calibration at "
-        f"{result.horizon:g} ({result.calibration.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
+        f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in result.times)}{u}, calibration at "
+        f"{result.horizon:g}{u} ({result.calibration.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
         "NRI and IDI (Hmisc::improveProb-equivalent) and decision curves at the horizon with "
         "Kaplan–Meier event rates."
     )

@@ -49,7 +49,7 @@ STAGES: list[tuple[str, str]] = [
     ("_s_performance", "Model performance"),
     ("_s_survival", "Time to the event"),
     ("_s_rcheck", "R cross-check"),
-    ("_s_methods", "Methods and TRIPOD checklist"),
+    ("_s_methods", "Methods and TRIPOD+AI checklist"),
 ]
 
 
