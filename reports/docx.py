@@ -210,6 +210,11 @@ def _text_width_cm(landscape: bool) -> float:
 
 
 def _table(doc, t: Table) -> None:
+    if t.docx_note:  # the caption (its number still counted) and where the rows are
+        _orient(doc, False)
+        _caption(doc, t.caption, ref=f"tbl_{slug(t.name)}"[:40])
+        _text(doc, Text(t.docx_note, "note"))
+        return
     disp = t.display()
     ncol = len(disp.columns)
     size = 8 if ncol > 6 else 9

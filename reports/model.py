@@ -41,6 +41,8 @@ class Table:
     footnote : text printed under the table (abbreviations, tests used).
     orientation : ``"auto"`` (DOCX: a landscape page when the content is wider than the portrait
         text width), ``"portrait"`` or ``"landscape"``.
+    docx_note : when given, the DOCX shows the caption and this note instead of the rows (a
+        long appendix table kept whole in the HTML and the CSV).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Table:
     footnote: str = ""
     kind: str = "table"
     orientation: str = "auto"
+    docx_note: str = ""
 
     def display(self) -> pd.DataFrame:
         """The table as strings, ready for HTML/DOCX."""

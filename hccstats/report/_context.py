@@ -165,6 +165,7 @@ class Context:
     stage_status: dict[str, str] = field(default_factory=dict)
     alerts: list[str] = field(default_factory=list)  # warnings shown atop the report and on stderr
     failed: dict[str, str] = field(default_factory=dict)  # stages asked for that fell short
+    sections: dict[str, Section] = field(default_factory=dict)  # stage key -> its section
     table_no: int = 0
     supp_no: int = 0
     fig_no: int = 0

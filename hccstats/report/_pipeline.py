@@ -13,6 +13,7 @@ from reports import Report, atomic_dir, render_all, write_csv, write_json
 from .._errors import InputError
 from .._validation import check_seed
 from ._context import Context, Options, Progress, RunInfo
+from ._layout import arrange
 from ._plan import make_plan
 from ._stages import STAGES, run_stages, stage_titles
 
@@ -215,6 +216,7 @@ def _write_outputs(ctx: Context, results: dict) -> None:
     ctx.results["failed_stages"] = dict(ctx.failed)
     ctx.results["alerts"] = list(ctx.alerts)
     ctx.report.alerts = [*_status_alerts(ctx), *ctx.alerts]
+    arrange(ctx)
     render_all(ctx.report, ctx.out)
     write_json(ctx.results, ctx.out / "results.json")
     (ctx.out / "methods.md").write_text(methods_markdown(ctx), encoding="utf-8")

@@ -11,6 +11,7 @@ import pandas as pd
 from reports import Section
 
 from ._context import Context
+from ._layout import not_part_sentence
 from ._tripod import TRIPOD_AI, tripod_status
 
 REQUIRES: tuple[str, ...] = ()
@@ -94,6 +95,9 @@ def _own_sentences(ctx: Context) -> dict[str, str]:
             "significant."
         )
     out["seeds"] = seeds_sentence(ctx)
+    not_part = not_part_sentence(ctx)
+    if not_part:
+        out["not_part"] = not_part
     return out
 
 

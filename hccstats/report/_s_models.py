@@ -24,6 +24,7 @@ from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
+from ._layout import layout
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import (
     NOMOGRAM_NOT_DRAWN,
@@ -59,11 +60,12 @@ NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 def _nomograms(
     ctx: Context, fit, stem: str, ordinal: dict
 ) -> tuple[list[tuple[str, object, str]], str]:
-    """The model's nomogram drawn by rms (with R) and natively: [(engine, Nomogram, stem)], and
-    why rms did not draw it ("" when it did, or without R).
+    """The model's nomogram, drawn by the engine(s) of ``report.nomogram``:
+    [(engine, Nomogram, stem)], and why rms did not draw it ("" when it did, or was not asked).
 
-    rms's drawing comes first (the study's Figure 5); the native one is always drawn beside it
-    (same points table), and alone without R (``--no-r``) or when rms fails.
+    ``rms`` (the default): rms's drawing, the native one instead without R (``--no-r``) or when
+    rms fails; ``native``: the native drawing only; ``both``: rms's first, the native one
+    beside it (the same points table).
     """
     from hccstats.nomograms import nomogram
 
@@ -75,16 +77,19 @@ def _nomograms(
         fun_at="auto",  # risk ticks chosen from the axis length: labels never overlap
     )
     out, error = [], ""
-    if ctx.options.use_r:
+    engine = layout(ctx)["nomogram"]
+    if ctx.options.use_r and engine != "native":
         try:
             nm = nomogram(fit, engine="r", **kw)
-            nm.save(ctx.work / f"{stem}_rms", formats=("png", "pdf"))
-            out.append(("r", nm, f"{stem}_rms"))
+            r_stem = f"{stem}_rms" if engine == "both" else stem
+            nm.save(ctx.work / r_stem, formats=("png", "pdf"))
+            out.append(("r", nm, r_stem))
         except Exception as exc:  # rms missing or failing: the native drawing only, with a note
             error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-    nm = nomogram(fit, engine="python", **kw)
-    nm.save(ctx.work / stem, formats=("png", "pdf"))
-    out.append(("python", nm, stem))
+    if not out or engine == "both":
+        nm = nomogram(fit, engine="python", **kw)
+        nm.save(ctx.work / stem, formats=("png", "pdf"))
+        out.append(("python", nm, stem))
     return out, error
 
 
@@ -587,7 +592,7 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
                 ctx.work / f"{fig_stem}.png",
                 caption=f"{number}{panel} {display} ({terms}); {by}",
             )
-        if len(drawn) == 1:
+        if drawn[0][0] == "python" and layout(ctx)["nomogram"] != "native":
             why = (
                 "the R cross-check is off (--no-r)"
                 if not ctx.options.use_r
@@ -610,6 +615,16 @@ def _ordinal_of(result: ModelsResult, fit) -> dict:
 def _lower_first(text: str) -> str:
     """The sentence with its first letter in lower case (proper names such as SPSS's kept)."""
     return text[:1].lower() + text[1:]
+
+
+def _engines_text(ctx: Context) -> str:
+    """How the nomograms were drawn, for the methods (``report.nomogram``)."""
+    engine = layout(ctx)["nomogram"]
+    if not ctx.options.use_r or engine == "native":
+        return " natively by hccstats (rms's points arithmetic)"
+    if engine == "both":
+        return " by rms::nomogram and natively by hccstats (the same points table)"
+    return " by rms::nomogram (natively by hccstats where rms could not draw one)"
 
 
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
@@ -637,16 +652,7 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
             )
             + ". "
         )
-    return (
-        text
-        + "Nomograms were drawn from the final models"
-        + (
-            " by rms::nomogram and natively by hccstats (the same points table)"
-            if opts.use_r
-            else " natively by hccstats (rms's points arithmetic)"
-        )
-        + "."
-    )
+    return text + "Nomograms were drawn from the final models" + _engines_text(ctx) + "."
 
 
 def per_units(ors: pd.DataFrame, units: dict[str, float]) -> pd.DataFrame:

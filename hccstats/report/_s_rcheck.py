@@ -13,6 +13,7 @@ from reports import Section
 from reports import formatting as F
 
 from ._context import Context, StageUnavailable, stage_label
+from ._layout import layout
 
 REQUIRES: tuple[str, ...] = ()
 PACKAGES = ("stats", "pROC", "rms", "car", "survival", "Hmisc")
@@ -179,6 +180,10 @@ def render(ctx: Context, section: Section, result: RCheckResult) -> None:
         "r_check",
         table,
         caption=f"{ctx.next_table(supplementary=True)} R cross-check of the headline numbers",
+        docx_note=""
+        if layout(ctx)["r_check_in_docx"]
+        else f"The {len(table)} rows of this table are in report.html (section R cross-check) "
+        "and in r_check.csv; the verdict above sums them up.",
         formats={
             "Stage": lambda r: stage_label(r["stage"]),
             "Quantity": F.col("quantity", "text"),

@@ -206,6 +206,7 @@ def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
     for mod_name, title in STAGES:
         section = ctx.section(title)
         key = mod_name[3:]
+        ctx.sections[key] = section
         progress.start(title)
         t0 = time.perf_counter()
         error, blocked = None, []

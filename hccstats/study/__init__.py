@@ -6,6 +6,17 @@ See docs/study-file.md for every key of the file, defaults and the errors; the k
 
 from ._analysis import ANALYSIS_KEYS, AnalysisKey
 from ._config import VARIABLE_TYPES, Variable
+from ._layout import NOMOGRAM_ENGINES, SECTION_KEYS, layout_defaults
 from ._study import Study, load
 
-__all__ = ["load", "Study", "Variable", "VARIABLE_TYPES", "ANALYSIS_KEYS", "AnalysisKey"]
+__all__ = [
+    "load",
+    "Study",
+    "Variable",
+    "VARIABLE_TYPES",
+    "ANALYSIS_KEYS",
+    "AnalysisKey",
+    "SECTION_KEYS",
+    "NOMOGRAM_ENGINES",
+    "layout_defaults",
+]

@@ -11,6 +11,7 @@ from .._errors import InputError, listed, short_repr
 from .._validation import check_seed
 from ._analysis import check_model_names, read_analysis, survival_columns_as_candidates
 from ._files import check_encoding
+from ._layout import read_layout
 from ._yaml import read_yaml
 
 __all__ = ["Variable", "VARIABLE_TYPES", "read_config", "template_fields", "MAX_NAME"]
@@ -34,6 +35,7 @@ _TOP_KEYS = {
     "analysis",
     "description",
     "survival",
+    "report",
 }
 
 
@@ -442,6 +444,7 @@ def read_config(path: Path) -> dict:
         "features": features,
         "analysis": analysis,
         "survival": survival,
+        "report": read_layout(raw.get("report"), name),
     }
 
 

@@ -1,0 +1,121 @@
+"""The report's layout (the study file's ``report:`` section): which sections are rendered and
+in which order, which tables and figures are supplementary, and their numbers.
+
+The stages compute in their fixed order and number their tables and figures as they render
+them; :func:`arrange` then puts the sections in the layout's order, leaves out those not
+listed and those the study has no data for, and renumbers every table and figure in the
+rendered order (main: Table 1, 2, …, Fig. 1, …; supplementary: Supplementary Table 1, …,
+Supplementary Fig. 1, …), rewriting the references to them in captions, footnotes and text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from hccstats.study import layout_defaults
+from reports import Figure, Table, Text
+
+from ._context import Context
+from ._stages import asked
+
+__all__ = ["layout", "left_out", "not_part_sentence", "arrange"]
+
+# why a stage the study does not ask for is not part of it, and its name in the methods
+_NOT_ASKED = {
+    "agreement": ("reader agreement", "no readers"),
+    "features": ("deep-learning signatures", "no images or features"),
+    "survival": ("time to the event", "no survival"),
+    "rcheck": ("R cross-check", "--no-r"),
+}
+_LABEL = re.compile(r"(Supplementary Table|Supplementary Fig\.|Table|Fig\.) (\d+)(?!\d)")
+
+
+def layout(ctx: Context) -> dict[str, Any]:
+    """The study's ``report:`` layout (the defaults without one)."""
+    return (getattr(ctx.study, "config", None) or {}).get("report") or layout_defaults()
+
+
+def left_out(ctx: Context) -> list[str]:
+    """The stages the study does not ask for (no data for them), in the computed order."""
+    return [
+        k for k in _NOT_ASKED if ctx.stage_status.get(k) == "not available" and not asked(ctx, k)
+    ]
+
+
+def not_part_sentence(ctx: Context) -> str:
+    """ "Not part of this study: reader agreement (no readers), …" ("" when every stage is)."""
+    keys = left_out(ctx)
+    if not keys:
+        return ""
+    return (
+        "Not part of this study: "
+        + ", ".join(f"{_NOT_ASKED[k][0]} ({_NOT_ASKED[k][1]})" for k in keys)
+        + "."
+    )
+
+
+def _supplementary(old: str, key: str, lay: dict) -> bool:
+    """Whether a table or figure is supplementary: its section is listed under
+    ``report.supplementary``, or (without that list) its stage made it so."""
+    if lay.get("supplementary") is None:
+        return old.startswith("Supplementary")
+    return key in lay["supplementary"]
+
+
+def _numbers(ordered: list[tuple[str, Any]], lay: dict) -> dict[str, str]:
+    """Old label ("Table 3", "Fig. 2") -> its number in the rendered order."""
+    count: dict[str, int] = {}
+    new: dict[str, str] = {}
+    for key, section in ordered:
+        for b in section.blocks:
+            if not isinstance(b, (Table, Figure)):
+                continue
+            m = _LABEL.match(b.caption)
+            if not m or m.group(0) in new:
+                continue
+            kind = "Table" if m.group(1).endswith("Table") else "Fig."
+            if _supplementary(m.group(1), key, lay):
+                kind = "Supplementary " + kind
+            count[kind] = count.get(kind, 0) + 1
+            new[m.group(0)] = f"{kind} {count[kind]}"
+    return new
+
+
+def _renumber(text: str, new: dict[str, str]) -> str:
+    return _LABEL.sub(lambda m: new.get(m.group(0), m.group(0)), text)
+
+
+def _renumber_frame(data: pd.DataFrame, new: dict[str, str]) -> pd.DataFrame:
+    """The table's text cells with the new numbers (a new frame: a stage's result is never
+    written into)."""
+    text = data.select_dtypes(include=["object", "string"]).columns
+    if not len(text):
+        return data
+    out = data.copy()
+    for c in text:
+        out[c] = [_renumber(v, new) if isinstance(v, str) else v for v in out[c]]
+    return out
+
+
+def arrange(ctx: Context) -> None:
+    """Order, leave out and renumber the report's sections (see the module's docstring)."""
+    lay = layout(ctx)
+    dropped = set(left_out(ctx))
+    ordered = [
+        (k, ctx.sections[k]) for k in lay["sections"] if k in ctx.sections and k not in dropped
+    ]
+    new = _numbers(ordered, lay)
+    for _, section in ordered:
+        section.message = _renumber(section.message, new)
+        for b in section.blocks:
+            if isinstance(b, Table):
+                b.caption, b.footnote = _renumber(b.caption, new), _renumber(b.footnote, new)
+                b.data = _renumber_frame(b.data, new)
+            elif isinstance(b, Figure):
+                b.caption = _renumber(b.caption, new)
+            elif isinstance(b, Text):
+                b.text = _renumber(b.text, new)
+    ctx.report.sections = [s for _, s in ordered]
