@@ -123,23 +123,22 @@ def test_demo_reproduces_the_studys_tables_and_figures(demo):
 
 
 @pytest.mark.r
-def test_demo_nomograms_drawn_by_rms_and_natively(demo):
-    # both the clinical and the DL nomogram drawn by rms, the native one beside each
+def test_demo_nomograms_drawn_by_rms_one_per_model(demo):
+    # the clinical and the DL nomogram, each drawn once, by rms (report.nomogram's default)
     out, _, _ = demo
     for model in ("clinical", "dl"):
-        for stem in (f"fig_nomogram_{model}_rms", f"fig_nomogram_{model}"):
-            assert (out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
+        stem = f"fig_nomogram_{model}"
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
+        assert not (out / "figures" / f"{stem}_rms.png").exists(), stem
     captions = [
         p.text for p in Document(str(out / "report.docx")).paragraphs if p.text.startswith("Fig. ")
     ]
     for display in ("Clinical nomogram", "DL nomogram"):
         mine = [c for c in captions if f" {display} (" in c]
-        assert (
-            len(mine) == 2 and "drawn by rms" in mine[0] and "drawn natively by hccstats" in mine[1]
-        ), mine
+        assert len(mine) == 1 and "drawn by rms" in mine[0], mine
     assert not any("Nomogram of the" in c for c in captions)
     res = json.loads((out / "results.json").read_text())
-    assert res["models"]["DL model"]["nomogram"]["engines"] == ["r", "python"]
+    assert res["models"]["DL model"]["nomogram"]["engines"] == ["r"]
 
 
 def test_demo_nomogram_shows_ordinal_levels(demo):

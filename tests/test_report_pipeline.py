@@ -108,7 +108,8 @@ def test_outputs_exist_and_stages_report_their_status(report):
         == st["performance"]
         == "ok"
     )
-    # clinical-only: no readers, no images -> clearly "not available", never a crash
+    # clinical-only: no readers, no images -> "not available" stages, never a crash (and left
+    # out of the report: test_sections_the_study_has_no_data_for_are_named_in_the_methods)
     assert st["agreement"] == "not available" and st["features"] == "not available"
     assert (report / "figures" / "fig_model_performance.png").exists()
     assert (report / "figures" / "fig_model_performance.pdf").exists()
@@ -180,28 +181,58 @@ def test_docx_reads_back_with_tables_and_captions(report):
         "NPV, % (95% CI)",
     ] in headers
     assert len(doc.inline_shapes) >= 2  # flowchart, nomogram and Fig. 6
-    assert any("(not available)" in p for p in paras)
+
+
+def test_sections_the_study_has_no_data_for_are_named_in_the_methods(report):
+    # no readers, no images, no survival: no "not available" section in either output, and one
+    # sentence of the methods names them; the stages the study asks for all have their section
+    paras = [p.text for p in Document(str(report / "report.docx")).paragraphs]
+    headings = [p for p in paras if re.match(r"\d+\. ", p)]
+    assert not any("not available" in p for p in paras), headings
+    assert not any(
+        t in h for h in headings for t in ("Reader agreement", "signatures", "Time to the event")
+    )
+    assert len(headings) == len(STAGES) - 3, headings
+    said = (
+        "Not part of this study: reader agreement (no readers), deep-learning signatures "
+        "(no images or features), time to the event (no survival)."
+    )
+    assert said in (report / "methods.md").read_text(encoding="utf-8")
+    assert any(said in p for p in paras)
 
 
 @pytest.mark.r
-def test_nomogram_drawn_by_rms_and_natively_side_by_side(report):
-    # the report shows rms's nomogram and the native one beside it, captioned by engine and
-    # by the model's display name
-    for stem in ("fig_nomogram_clinical_rms", "fig_nomogram_clinical"):
-        assert (report / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
-        assert (report / "figures" / f"{stem}.pdf").exists(), stem
+def test_one_nomogram_per_model_drawn_by_rms_by_default(report):
+    # without report.nomogram: rms's nomogram only (the native one is for --no-r or an rms
+    # failure, or report.nomogram: native / both), captioned by engine and model name
+    assert (report / "figures" / "fig_nomogram_clinical.png").stat().st_size > 10_000
+    assert (report / "figures" / "fig_nomogram_clinical.pdf").exists()
+    assert not list((report / "figures").glob("fig_nomogram_clinical_rms.*"))
     paras = [q.text for q in Document(str(report / "report.docx")).paragraphs]
     caps = [q for q in paras if q.startswith("Fig. ") and "nomogram" in q.lower()]
-    assert len(caps) == 2, caps
-    rms_cap, native_cap = caps
-    assert re.match(r"Fig\. \d+a Clinical nomogram \(", rms_cap) and "drawn by rms" in rms_cap
-    assert (
-        re.match(r"Fig\. \d+b Clinical nomogram \(", native_cap)
-        and "drawn natively by hccstats" in native_cap
-    )
+    assert len(caps) == 1, caps
+    assert re.match(r"Fig\. \d+ Clinical nomogram \(", caps[0]) and "drawn by rms" in caps[0]
     assert not any("Nomogram of the" in q or "clinical model (" in q for q in paras)
+    assert not any("drawn natively" in q for q in paras)
     res = json.loads((report / "results.json").read_text())
-    assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r", "python"]
+    assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r"]
+    assert "by rms::nomogram" in (report / "methods.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.r
+def test_r_check_table_is_out_of_the_docx_by_default(report):
+    # the verdict and the numbered caption stay in report.docx with a note where the rows are;
+    # the rows are in report.html and r_check.csv
+    doc = Document(str(report / "report.docx"))
+    paras = [p.text for p in doc.paragraphs]
+    check = pd.read_csv(report / "r_check.csv")
+    cap = next(p for p in paras if "R cross-check of the headline numbers" in p)
+    assert cap.startswith("Supplementary Table ")
+    assert any(f"The {len(check)} rows of this table are in report.html" in p for p in paras)
+    assert json.loads((report / "results.json").read_text())["r_check"]["verdict"] in paras
+    assert not any(docx_columns(t)[:2] == ["Stage", "Quantity"] for t in doc.tables)
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert "R cross-check of the headline numbers" in page and "rows of this table" not in page
 
 
 class _Page(HTMLParser):
@@ -227,7 +258,7 @@ def test_html_is_self_contained_and_formatted(report):
     assert page.tables >= 6 and not page.external
     assert page.imgs and all(src.startswith("data:image/png;base64,") for src in page.imgs)
     text = " ".join(page.text)
-    assert "(95% CI)" in text and "\u2013" in text and "not available" in text
+    assert "(95% CI)" in text and "\u2013" in text and "not available" not in text
 
 
 def test_same_study_and_seed_give_identical_bytes(report, birthwt_study, tmp_path):
@@ -241,7 +272,7 @@ def test_same_study_and_seed_give_identical_bytes(report, birthwt_study, tmp_pat
     # rms's nomogram PDFs (R's CreationDate) included
     files = sorted(p.relative_to(report) for p in report.rglob("*") if p.is_file())
     assert {Path("results.json"), Path("report.docx"), Path("report.html")} <= set(files)
-    assert Path("figures/fig_nomogram_clinical_rms.pdf") in files and len(files) > 20
+    assert Path("figures/fig_nomogram_clinical.pdf") in files and len(files) > 20
     assert sorted(p.relative_to(out2) for p in out2.rglob("*") if p.is_file()) == files
     for rel in files:
         assert (report / rel).read_bytes() == (out2 / rel).read_bytes(), rel
@@ -299,6 +330,9 @@ def test_no_r_says_so(birthwt_study, tmp_path):
     )
     assert any("drawn natively by hccstats only" in q and "--no-r" in q for q in paras)
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["python"]
+    # the R check is not asked for: no section of it, named once in the methods
+    assert not any(re.match(r"\d+\. R cross-check", q) for q in paras)
+    assert "R cross-check (--no-r)" in (out / "methods.md").read_text(encoding="utf-8")
 
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
