@@ -127,6 +127,8 @@ def test_both_nomogram_engines_as_panels(laid_out):
         assert (laid_out / "figures" / f"{stem}.png").stat().st_size > 10_000, stem
     res = json.loads((laid_out / "results.json").read_text())
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r", "python"]
+    methods = (laid_out / "methods.md").read_text(encoding="utf-8")
+    assert "by rms::nomogram and natively by hccstats (the same points table)." in methods
 
 
 @pytest.mark.r
@@ -181,3 +183,41 @@ def test_every_stage_is_a_section_key():
     assert tuple(m[3:] for m, _ in STAGES) == SECTION_KEYS
     assert layout_defaults()["sections"] == SECTION_KEYS
     assert layout_defaults()["nomogram"] == "rms" and not layout_defaults()["r_check_in_docx"]
+
+
+@pytest.mark.r
+@pytest.mark.parametrize(
+    "engine, use_r, drawn",
+    [
+        ("native", True, ["python"]),
+        ("rms", True, ["r"]),
+        ("both", True, ["r", "python"]),
+        ("rms", False, ["python"]),  # --no-r: the native drawing instead
+        ("both", False, ["python"]),
+    ],
+)
+def test_nomogram_engines_drawn_per_report_nomogram(tmp_path, engine, use_r, drawn):
+    from hccstats import lrm
+    from hccstats.report import _s_models
+    from hccstats.report._context import Context, Options
+    from hccstats.study import load
+    from reports import Report
+
+    study = load(_study(tmp_path / "s", f"report: {{nomogram: {engine}}}\n"))
+    ctx = Context(
+        study,
+        Options(seed=1, use_r=use_r),
+        tmp_path,
+        tmp_path,
+        Report("r"),
+        labels=dict(study.labels),
+    )
+    fit = lrm("low ~ lwt + ht + ui", study.data)
+    out, error = _s_models._nomograms(ctx, fit, "fig_nomogram_x", {})
+    assert [e for e, _, _ in out] == drawn and error == ""
+    stems = {s for _, _, s in out}
+    assert stems == (
+        {"fig_nomogram_x_rms", "fig_nomogram_x"} if len(drawn) == 2 else {"fig_nomogram_x"}
+    )
+    for s in stems:
+        assert (tmp_path / f"{s}.png").stat().st_size > 10_000, s

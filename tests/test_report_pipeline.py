@@ -216,7 +216,8 @@ def test_one_nomogram_per_model_drawn_by_rms_by_default(report):
     assert not any("drawn natively" in q for q in paras)
     res = json.loads((report / "results.json").read_text())
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["r"]
-    assert "by rms::nomogram" in (report / "methods.md").read_text(encoding="utf-8")
+    methods = (report / "methods.md").read_text(encoding="utf-8")
+    assert "Nomograms were drawn from the final models by rms::nomogram." in methods
 
 
 @pytest.mark.r
@@ -332,7 +333,9 @@ def test_no_r_says_so(birthwt_study, tmp_path):
     assert res["models"]["Clinical model"]["nomogram"]["engines"] == ["python"]
     # the R check is not asked for: no section of it, named once in the methods
     assert not any(re.match(r"\d+\. R cross-check", q) for q in paras)
-    assert "R cross-check (--no-r)" in (out / "methods.md").read_text(encoding="utf-8")
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert "R cross-check (--no-r)" in methods
+    assert "drawn from the final models natively by hccstats (rms's points arithmetic)" in methods
 
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):

@@ -618,13 +618,22 @@ def _lower_first(text: str) -> str:
 
 
 def _engines_text(ctx: Context) -> str:
-    """How the nomograms were drawn, for the methods (``report.nomogram``)."""
-    engine = layout(ctx)["nomogram"]
-    if not ctx.options.use_r or engine == "native":
-        return " natively by hccstats (rms's points arithmetic)"
-    if engine == "both":
+    """How the nomograms were drawn (the engines each model's drawing used), for the methods."""
+    drawn = [
+        tuple((m.get("nomogram") or {}).get("engines", ()))
+        for m in (ctx.results.get("models") or {}).values()
+    ]
+    drawn = [d for d in drawn if d]
+    if drawn and all(d == ("r",) for d in drawn):
+        return " by rms::nomogram"
+    if drawn and all(d == ("r", "python") for d in drawn):
         return " by rms::nomogram and natively by hccstats (the same points table)"
-    return " by rms::nomogram (natively by hccstats where rms could not draw one)"
+    if any("r" in d for d in drawn):
+        return (
+            " by rms::nomogram, natively by hccstats (rms's points arithmetic) where rms could "
+            "not draw one"
+        )
+    return " natively by hccstats (rms's points arithmetic)"
 
 
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
