@@ -112,6 +112,11 @@ def test_main_and_supplementary_numbers_follow_the_rendered_order(laid_out):
     perf = next(c for c in caps if "Predictive performance of the models" in c[3])
     tripod = html_table(laid_out, "TRIPOD+AI item", "Status").set_index("TRIPOD+AI item")
     assert tripod.loc["15", "Status"] == f"reported ({perf[0]} {perf[1]})"
+    res = json.loads((laid_out / "results.json").read_text())
+    item = next(r for r in res["methods"]["tripod"] if r["item"] == "15")
+    assert item["status"] == f"reported ({perf[0]} {perf[1]})"
+    csv = pd.read_csv(laid_out / "tables" / "tripod.csv", dtype=str).set_index("item")
+    assert csv.loc["15", "status"] == f"reported ({perf[0]} {perf[1]})"
     # the HTML shows the same captions as the DOCX
     page = (laid_out / "report.html").read_text(encoding="utf-8")
     shown = re.findall(r"<b>((?:Supplementary )?(?:Table|Fig\.) \d+[a-z]?)</b>", page)

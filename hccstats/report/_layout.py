@@ -100,22 +100,45 @@ def _renumber_frame(data: pd.DataFrame, new: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+def _renumber_results(value: Any, new: dict[str, str], tables: dict[int, pd.DataFrame]) -> Any:
+    """results.json's texts with the new numbers, and each table a rendered table shows
+    replaced by the renumbered one (into dicts and lists)."""
+    if isinstance(value, str):
+        return _renumber(value, new)
+    if isinstance(value, pd.DataFrame):
+        return tables.get(id(value), value)
+    if isinstance(value, dict):
+        return {k: _renumber_results(v, new, tables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renumber_results(v, new, tables) for v in value]
+    return value
+
+
 def arrange(ctx: Context) -> None:
-    """Order, leave out and renumber the report's sections (see the module's docstring)."""
+    """Order, leave out and renumber the report's sections (see the module's docstring);
+    results.json and methods.md get the same numbers."""
     lay = layout(ctx)
     dropped = set(left_out(ctx))
     ordered = [
         (k, ctx.sections[k]) for k in lay["sections"] if k in ctx.sections and k not in dropped
     ]
     new = _numbers(ordered, lay)
+    if all(old == now for old, now in new.items()):
+        ctx.report.sections = [s for _, s in ordered]
+        return
+    tables: dict[int, pd.DataFrame] = {}
     for _, section in ordered:
         section.message = _renumber(section.message, new)
         for b in section.blocks:
             if isinstance(b, Table):
                 b.caption, b.footnote = _renumber(b.caption, new), _renumber(b.footnote, new)
-                b.data = _renumber_frame(b.data, new)
+                shown = _renumber_frame(b.data, new)
+                tables[id(b.data)] = shown
+                b.data = shown
             elif isinstance(b, Figure):
                 b.caption = _renumber(b.caption, new)
             elif isinstance(b, Text):
                 b.text = _renumber(b.text, new)
     ctx.report.sections = [s for _, s in ordered]
+    ctx.results.update(_renumber_results(ctx.results, new, tables))
+    ctx.methods.update({k: _renumber(v, new) for k, v in ctx.methods.items()})
