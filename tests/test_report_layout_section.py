@@ -117,10 +117,15 @@ def test_main_and_supplementary_numbers_follow_the_rendered_order(laid_out):
     assert item["status"] == f"reported ({perf[0]} {perf[1]})"
     csv = pd.read_csv(laid_out / "tables" / "tripod.csv", dtype=str).set_index("item")
     assert csv.loc["15", "status"] == f"reported ({perf[0]} {perf[1]})"
-    # the HTML shows the same captions as the DOCX
+    # the baseline tables are not rendered: the checklist does not point to them
+    assert tripod.loc["20b", "Status"] == "not reported"
+    # the HTML shows the same captions as the DOCX, and every reference is to one of them
     page = (laid_out / "report.html").read_text(encoding="utf-8")
     shown = re.findall(r"<b>((?:Supplementary )?(?:Table|Fig\.) \d+[a-z]?)</b>", page)
     assert shown == [f"{lab} {n}{panel}" for lab, n, panel, _ in caps]
+    labels = {f"{lab} {n}" for lab, n, _, _ in caps}
+    cited = set(re.findall(r"(?:Supplementary )?(?:Table|Fig\.) \d+", page))
+    assert cited <= labels, cited - labels
 
 
 @pytest.mark.r

@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from hccstats.study import layout_defaults
-from reports import Figure, Table, Text
+from reports import Figure, Report, Table, Text
 
 from ._context import Context
 from ._stages import asked
 
-__all__ = ["layout", "left_out", "not_part_sentence", "arrange"]
+__all__ = ["layout", "left_out", "not_part_sentence", "rendered", "arrange"]
 
 # why a stage the study does not ask for is not part of it, and its name in the methods
 _NOT_ASKED = {
@@ -84,6 +84,29 @@ def _numbers(ordered: list[tuple[str, Any]], lay: dict) -> dict[str, str]:
     return new
 
 
+def _not_shown(sections, new: dict[str, str]) -> dict[str, str]:
+    """The labels of the tables and figures of sections not rendered -> "table not shown" /
+    "figure not shown" (a reference to them never reads as another table's new number)."""
+    out = {}
+    for section in sections:
+        for b in section.blocks:
+            m = _LABEL.match(getattr(b, "caption", "") or "")
+            if m and m.group(0) not in new:
+                out[m.group(0)] = "table not shown" if "Table" in m.group(1) else "figure not shown"
+    return out
+
+
+def rendered(ctx: Context) -> Report:
+    """The report as it will be rendered: the sections of the layout, in its order, without
+    those the study has no data for (what the TRIPOD+AI checklist may point to); the whole
+    report of a context whose sections are not keyed by stage."""
+    if not getattr(ctx, "sections", None):
+        return ctx.report
+    lay, dropped = layout(ctx), set(left_out(ctx))
+    keys = [k for k in lay["sections"] if k in ctx.sections and k not in dropped]
+    return Report(ctx.report.title, sections=[ctx.sections[k] for k in keys])
+
+
 def _renumber(text: str, new: dict[str, str]) -> str:
     return _LABEL.sub(lambda m: new.get(m.group(0), m.group(0)), text)
 
@@ -123,6 +146,8 @@ def arrange(ctx: Context) -> None:
         (k, ctx.sections[k]) for k in lay["sections"] if k in ctx.sections and k not in dropped
     ]
     new = _numbers(ordered, lay)
+    shown = {id(s) for _, s in ordered}
+    new.update(_not_shown([s for s in ctx.sections.values() if id(s) not in shown], new))
     if all(old == now for old, now in new.items()):
         ctx.report.sections = [s for _, s in ordered]
         return

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ._layout import rendered
+
 __all__ = ["TRIPOD_AI", "EVIDENCE", "FOR_THE_AUTHORS", "tripod_status"]
 
 FOR_THE_AUTHORS = "for the authors"
@@ -167,7 +169,7 @@ def tripod_status(ctx, item: str, stage_status: str | None, methods_text: str = 
     if item == "12b":
         where = ["Methods"] if "Continuous predictors of the final models" in methods_text else []
     else:
-        where = EVIDENCE[item](ctx.report)
+        where = EVIDENCE[item](rendered(ctx))
     if where:
         return f"reported ({', '.join(dict.fromkeys(where))})"
     return "not reported" if stage_status == "ok" else stage_status
