@@ -34,8 +34,11 @@ class ConfidenceInterval:
 class TestResult:
     """A hypothesis test: statistic, p-value, and what was tested.
 
-    ``extra`` holds test-specific unrounded values (e.g. the Hosmer–Lemeshow groups). A test
-    with several typed results of its own has its own class (``roc_test`` → ``DeLongTest``).
+    ``extra`` holds a few scalar notes of a test (``chisq_test``'s smallest expected count,
+    ``wilcox_test``'s exact/ties flags); ``to_frame()`` gives one row with one value per cell.
+    A test with typed results of its own (a table, named statistics) has its own subclass
+    (``roc_test`` → ``DeLongTest``, ``survdiff`` → ``LogRankTest``, ``hosmer_lemeshow`` →
+    ``HosmerLemeshowTest``, ``le_cessie`` → ``LeCessieTest``).
     """
 
     __test__ = False  # not a pytest class
