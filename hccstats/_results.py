@@ -26,6 +26,10 @@ class ConfidenceInterval:
         yield self.low
         yield self.high
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ci_low, ci_high, conf_level (the column names of every table's limits)."""
+        return pd.DataFrame([{"ci_low": self.low, "ci_high": self.high, "conf_level": self.level}])
+
     def __repr__(self) -> str:
         return f"{self.level:.0%} CI: {self.low:.6g}-{self.high:.6g}"
 

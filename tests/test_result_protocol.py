@@ -209,3 +209,24 @@ def test_goodness_of_fit_tests_have_their_own_results(fits):
     assert row.loc[0, "sse"] == lc.sse and row.loc[0, "p_value"] == lc.p_value
     for res in (hl, lc):
         assert all(np.ndim(v) == 0 for v in res.to_frame().iloc[0])
+
+
+# published models are equations given by a paper, not results of an analysis
+NOT_RESULTS = {"PublishedCox", "PublishedLogistic"}
+
+
+def test_every_public_result_class_has_to_frame():
+    import dataclasses
+    import inspect
+
+    classes = [getattr(hs, n) for n in hs.__all__ if n not in NOT_RESULTS]
+    results = [c for c in classes if inspect.isclass(c) and dataclasses.is_dataclass(c)]
+    assert {hs.CoxFit, hs.LogisticFit, hs.CoxZph, hs.CoxCalibration, hs.SurvFit} <= set(results)
+    checked = [*results, HosmerLemeshowTest, LeCessieTest]
+    missing = [c.__name__ for c in checked if not callable(getattr(c, "to_frame", None))]
+    assert missing == []
+
+
+def test_confidence_interval_frame_uses_the_table_column_names():
+    row = hs.ConfidenceInterval(0.1, 0.4, 0.9).to_frame()
+    assert row.to_dict("records") == [{"ci_low": 0.1, "ci_high": 0.4, "conf_level": 0.9}]
