@@ -115,6 +115,12 @@ class Study:
         return out
 
     @property
+    def survival_only(self) -> bool:
+        """Whether the study's only endpoint is time to the event (``survival:`` without
+        ``outcome:``): its models are Cox models."""
+        return self.config.get("endpoint") == "survival"
+
+    @property
     def phases(self) -> list[str]:
         images = self.config["images"]
         if images:
@@ -309,6 +315,11 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     if cl["exclude"]:
         given = table[cl["exclude"]]
         reasons[given.notna()] = given[given.notna()]
+    if cfg.get("endpoint") == "survival":  # time and event are the outcome: missing = excluded
+        for role in ("time", "event"):
+            col = surv[role]
+            reasons[table[col].isna() & reasons.isna()] = f"missing survival {role} ({col})"
+        _survival(table, surv, reasons.isna().to_numpy(), file, ids)
     y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
     reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
     included = reasons.isna().to_numpy()
