@@ -104,6 +104,11 @@ def test_cox_report_runs_and_agrees_with_r(report):
     for kind in ("Cox Clinical model: HR", "Cox Mayo: HR", "Harrell's C", "Uno's C", "O/E"):
         assert cox["quantity"].str.contains(kind, regex=False).any(), kind
     assert cox["quantity"].str.contains("Calibration slope").any()
+    assert cox["quantity"].str.contains("Log-rank p, Clinical model risk groups").any()
+    for name in ("fig_km_training", "fig_km_validation", "fig_cox_calibration_dca"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 20_000
+    for part in ("training", "validation"):
+        assert (out / "tables" / f"table_cox_performance_{part}.csv").is_file()
     assert cox["agree"].all(), cox.loc[~cox["agree"], ["quantity", "hccstats", "r"]]
 
 

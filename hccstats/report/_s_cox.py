@@ -25,7 +25,7 @@ from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageFailed, StageUnavailable
 from ._s_models import CLINICAL, SELECTION_TEXT
-from ._s_survival import time_unit, units_sentence
+from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
 
 REQUIRES: tuple[str, ...] = ("flow",)
@@ -43,6 +43,10 @@ MEASURES = (
     ("ipa", "IPA", 3),
 )
 ERRORS = ("ici", "e50", "e90", "emax")
+NO_NOMOGRAM = (
+    "Nomogram: not drawn for a Cox model (hccstats.nomogram draws logistic models only); "
+    "the hazard ratios above give each model."
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ class CoxResult:
     sets: Mapping[str, Mapping[str, pd.DataFrame]]  # model -> set -> its patients
     risks: Mapping[str, Mapping[str, np.ndarray]]  # model -> set -> risk by the horizon
     performance: pd.DataFrame  # one row per model and set
+    curves: Mapping[str, Mapping[str, pd.DataFrame]]  # model -> set -> flexible calibration
+    km_model: str  # the model whose risk groups the Kaplan–Meier curves show
+    cutoff: float  # its risk cut-off (Youden index of the event by the horizon, training)
+    km: Mapping[str, Any]  # set -> KmGroups
+    km_table: pd.DataFrame
+    dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon (patients every model covers)
 
 
 def _stepwise(ctx: Context, train, time, event, cands) -> dict:
@@ -94,8 +104,9 @@ def _model_columns(fit, data: pd.DataFrame, time: str, event: str) -> list[str]:
     return [c for c in fit_columns(fit) if c in data.columns] + [time, event]
 
 
-def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: float) -> dict:
-    """Every measure of one Cox model in one set (``data``: its patients) at ``horizon``."""
+def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: float):
+    """Every measure of one Cox model in one set (``data``: its patients) at ``horizon``, and
+    its flexible calibration curve (``val_surv``)."""
     from hccstats.survival import brier_score, concordance, td_auc, val_surv
 
     t, e = data[time].to_numpy(float), data[event].to_numpy(float)
@@ -119,7 +130,7 @@ def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: flo
     ):
         row[key], (row[f"{key}_low"], row[f"{key}_high"]) = est, tuple(ci)
     row.update({k: getattr(v, k) for k in ERRORS})
-    return {k: float(np.squeeze(val)) for k, val in row.items()}
+    return {k: float(np.squeeze(val)) for k, val in row.items()}, v.curve
 
 
 def compute(ctx: Context, flow) -> CoxResult:
@@ -147,18 +158,40 @@ def compute(ctx: Context, flow) -> CoxResult:
             f"{ctx.options.alpha:g}) and the study file prespecifies none (analysis.models)"
         )
     hrs = pd.concat([f.hazard_ratios().assign(model=n) for n, f in fits.items()], ignore_index=True)
-    sets, risks, rows = {}, {}, []
+    sets, risks, curves, rows = {}, {}, {}, []
     for name, fit in fits.items():
         cols = _model_columns(fit, data, time, event)
         sets[name] = {p: data[data["split"] == p].dropna(subset=cols) for p in SETS}
         risks[name] = {p: fit.predict_risk(sets[name][p], times=horizon) for p in SETS}
+        curves[name] = {}
         for p in SETS:
-            row = performance_row(fit, sets[name][p], time, event, horizon)
+            row, curves[name][p] = performance_row(fit, sets[name][p], time, event, horizon)
             rows.append({"model": name, "set": p, **row})
+    main = next(iter(fits))
+    cutoff, km, km_table = km_by_risk(sets[main], risks[main], time, event, horizon)
     return CoxResult(
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
-        hrs, sets, risks, pd.DataFrame(rows),
+        hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
+        _decision_curves(ctx, fits, data, time, event, horizon),
     )  # fmt: skip
+
+
+def _decision_curves(ctx: Context, fits, data, time, event, horizon) -> dict:
+    """Each set's decision curves at the horizon over the patients every model covers."""
+    from hccstats import dca
+
+    cols = sorted({c for f in fits.values() for c in _model_columns(f, data, time, event)})
+    out = {}
+    for p in SETS:
+        d = data[data["split"] == p].dropna(subset=cols)
+        out[p] = dca(
+            d[event].to_numpy(float),
+            {n: f.predict_risk(d, times=horizon) for n, f in fits.items()},
+            ctx.plan.thresholds,
+            time=d[time].to_numpy(float),
+            horizon=horizon,
+        )
+    return out
 
 
 def _level(term: str) -> str:
@@ -259,6 +292,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
     _render_screen(ctx, section, result)
     _render_models(ctx, section, result)
     _render_performance(ctx, section, result)
+    _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
         "event": result.event,
@@ -270,7 +304,39 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
             term=[term_label(t) for t in result.hazard_ratios["term"]]
         ),
         "performance": result.performance,
+        "km_risk_groups": result.km_table,
+        "nomogram": NO_NOMOGRAM,
     }
+
+
+def _render_figures(ctx: Context, section: Section, result: CoxResult) -> None:
+    from hccstats.plots import calibration_curves, decision_curves, journal_style, new_figure
+
+    h = result.horizon
+    render_km(
+        ctx, section, result.km, time=result.time, horizon=h, model=result.km_model,
+        cutoff=result.cutoff,
+    )  # fmt: skip
+    with journal_style():
+        fig, axes = new_figure("double", 6.0, nrows=2, ncols=2)
+    for j, part in enumerate(SETS):
+        calibration_curves(
+            {n: c[part] for n, c in result.curves.items()},
+            ax=axes[0][j],
+            title=f"{'AB'[j]}  Calibration at {h:g}, {part} set",
+            xlabel=f"Predicted risk by {h:g}",
+            ylabel="Observed risk",
+        )
+        decision_curves(result.dca[part].table, ax=axes[1][j], title=f"{'CD'[j]}  DCA, {part} set")
+    section.figure(
+        "fig_cox_calibration_dca",
+        fig,
+        caption=f"{ctx.next_figure()} Flexible calibration curves of the Cox models at {h:g} "
+        "(A, training set, apparent; B, validation set; Cox model of the observed event on "
+        "restricted cubic splines of log(-log(1 - risk)), with the distribution of the predicted "
+        f"risks) and decision curves at {h:g} with Kaplan–Meier event rates (C, D)",
+    )
+    section.text(NO_NOMOGRAM)
 
 
 def r_checks(ctx: Context, result: CoxResult) -> None:
@@ -291,6 +357,15 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
                         d, time, event, t
                     ).loc[_rcheck.r_term(term), key],
                 )
+    for part, g in result.km.items():
+        if g.test is not None:
+            ctx.check(
+                STAGE,
+                f"Log-rank p, {result.km_model} risk groups, {part}",
+                g.test.p_value,
+                "survival::survdiff(Surv(time, event) ~ group)",
+                lambda g=g: R.logrank_p(g.time, g.event, g.group),
+            )
     for _, row in result.performance.iterrows():
         name, part = row["model"], row["set"]
         d, x = result.sets[name][part], result.risks[name][part]
