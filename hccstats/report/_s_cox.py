@@ -398,7 +398,7 @@ def methods(ctx: Context, result: CoxResult) -> str:
             SELECTION_TEXT[ctx.plan.selection][1].format(
                 entry=ctx.options.entry, removal=ctx.options.removal
             )
-            + " (Cox models). "
+            + ". "
         )
     return (
         units_sentence(ctx, result.time, result.horizon)
