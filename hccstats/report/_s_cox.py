@@ -227,32 +227,33 @@ def _render_screen(ctx: Context, section: Section, result: CoxResult) -> None:
 
 
 def _render_models(ctx: Context, section: Section, result: CoxResult) -> None:
-    hrs = result.hazard_ratios
-    for name, fit in result.fits.items():
-        rows = hrs[hrs["model"] == name]
-        rows = rows.assign(
-            label=[_term_text(ctx, t) for t in rows["term"]],
-            beta=[fit.coef[t] for t in rows["term"]],
-        )
+    """The multivariable Cox models side by side, as the logistic Table 3 (β, HR, p)."""
+    from ._table3 import table3, table3_formats
+
+    fits = dict(result.fits)
+    coef = [
+        float(fits[m].coef[t])
+        for m, t in zip(result.hazard_ratios["model"], result.hazard_ratios["term"])
+    ]
+    wide = table3(ctx, fits, result.hazard_ratios.assign(coef=coef), intercept=False)
+    notes = []
+    for name, fit in fits.items():
         how = (
             f"{SELECTION_TEXT[ctx.plan.selection][0]} selection from the variables with "
             f"univariable p < {ctx.options.alpha:g}"
             if name in result.selections
             else "prespecified (analysis.models)"
         )
-        section.table(
-            f"table_cox_{name.lower().replace(' ', '_')}",
-            rows,
-            caption=f"{ctx.next_table()} Multivariable Cox model: {name} (training set)",
-            formats={
-                "Variable": F.col("label", "text"),
-                "β": lambda r: F.fmt_num(r["beta"], 3),
-                "HR (95% CI)": lambda r: F.fmt_or_ci(r["estimate"], r["ci_low"], r["ci_high"]),
-                "p value": lambda r: F.fmt_p(r["p_value"], star=True),
-            },
-            footnote=f"{how}; n = {fit.n}, events = {fit.n_events}. β and HR per unit; Efron "
-            "ties; Wald 95% CI and p. *p < 0.05.",
-        )
+        notes.append(f"{name}: {how}; n = {fit.n}, events = {fit.n_events}")
+    section.table(
+        "table_cox_multivariable",
+        wide,
+        caption=f"{ctx.next_table()} Multivariable Cox proportional-hazards models of the time "
+        "to the event (training set)",
+        formats=table3_formats(fits, ratio="HR"),
+        footnote="; ".join(notes) + ". β and HR per unit of each continuous variable; Efron "
+        "ties; Wald 95% CI and p. —: not in the model. *p < 0.05.",
+    )
 
 
 def _render_performance(ctx: Context, section: Section, result: CoxResult) -> None:
