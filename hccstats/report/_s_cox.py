@@ -212,7 +212,12 @@ def _ci(r, key: str, digits: int) -> str:
 def _render_screen(ctx: Context, section: Section, result: CoxResult) -> None:
     section.table(
         "table_cox_univariable",
-        result.screen.assign(label=[_term_text(ctx, t) for t in result.screen["term"]]),
+        result.screen.assign(
+            label=[
+                _term_text(ctx, t) + (f" vs {ref}" if isinstance(ref, str) else "")
+                for t, ref in zip(result.screen["term"], result.screen["reference"])
+            ]
+        ),
         caption=f"{ctx.next_table()} Univariable Cox proportional-hazards analysis of the time "
         "to the event in the training set",
         formats={
@@ -287,7 +292,8 @@ def _n_events(r) -> str:
 def render(ctx: Context, section: Section, result: CoxResult) -> None:
     section.text(
         f"Time to the event: {result.time} (event {result.event}); horizon {result.horizon:g}"
-        f"{' ' + (time_unit(ctx, result.time) or '')}. Every model is a Cox "
+        f"{' ' + time_unit(ctx, result.time) if time_unit(ctx, result.time) else ''}. Every "
+        "model is a Cox "
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
