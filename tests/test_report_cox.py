@@ -97,6 +97,8 @@ def test_cox_report_runs_and_agrees_with_r(report):
     assert proc.returncode == 0, proc.stderr
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["cox"] == "ok", res.get("errors")
+    assert not res.get("failed_stages")
+    assert res["cox"]["nomogram"].startswith("Nomogram: not drawn for a Cox model")
     for binary in ("univariate", "models", "performance"):
         assert res["stages"][binary] == "not available"
     rc = pd.read_csv(out / "r_check.csv")
