@@ -163,3 +163,24 @@ def test_cox_models_and_performance_are_the_library_s(report):
             for key, value in expected.items():
                 assert row[key] == pytest.approx(float(value), rel=1e-12), (name, part, key)
             assert row["n"] == len(d) and row["events"] == d["death"].sum()
+
+
+@pytest.mark.slow
+def test_no_significant_variable_is_a_result_not_a_failure(tmp_path):
+    from hccstats.report import report_run
+
+    only_sex = STUDY.split("variables:")[0] + (
+        "variables:\n  sex: {type: categorical, levels: [m, f], label: Sex}\n"
+    )
+    run = report_run(
+        write_study(tmp_path / "study", only_sex), out=tmp_path / "out", use_r=False, quiet=True
+    )
+    res = json.loads((run.out / "results.json").read_text())
+    assert res["stages"]["cox"] == "ok" and not res["failed_stages"]
+    assert res["cox"]["no_model"] == (
+        "No multivariable Cox model: no variable reached p < 0.05 in the univariable Cox "
+        "analysis, and the study file prespecifies none (analysis.models); a result, not a "
+        "failure."
+    )
+    screen = pd.DataFrame(res["cox"]["univariable"])
+    assert list(screen["predictor"]) == ["sex"] and screen["p_value"].iloc[0] > 0.05

@@ -23,7 +23,7 @@ from reports import formatting as F
 from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
-from ._context import Context, StageFailed, StageUnavailable
+from ._context import Context, StageUnavailable
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
@@ -71,6 +71,7 @@ class CoxResult:
     km: Mapping[str, Any]  # set -> KmGroups
     km_table: pd.DataFrame
     dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon (patients every model covers)
+    no_model: str = ""  # why there is no multivariable model (a result), "" when there is one
 
 
 def _stepwise(ctx: Context, train, time, event, cands) -> dict:
@@ -153,10 +154,11 @@ def compute(ctx: Context, flow) -> CoxResult:
     fits = {n: sw.fit for n, sw in selections.items()}
     fits.update(_prespecified(ctx, train, time, event))
     if not fits:
-        raise StageFailed(
-            "no Cox model: no candidate passed the univariable screen (p < "
-            f"{ctx.options.alpha:g}) and the study file prespecifies none (analysis.models)"
-        )
+        none = pd.DataFrame(columns=["model", "term", "set"])
+        return CoxResult(
+            time, event, horizon, tuple(cands), screen, tuple(significant), {}, {}, none, {},
+            {}, none, {}, "", float("nan"), {}, none, {}, _no_model(ctx, significant),
+        )  # fmt: skip
     hrs = pd.concat([f.hazard_ratios().assign(model=n) for n, f in fits.items()], ignore_index=True)
     sets, risks, curves, rows = {}, {}, {}, []
     for name, fit in fits.items():
@@ -174,6 +176,21 @@ def compute(ctx: Context, flow) -> CoxResult:
         hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
         _decision_curves(ctx, fits, data, time, event, horizon),
     )  # fmt: skip
+
+
+def _no_model(ctx: Context, significant: list[str]) -> str:
+    """Why no multivariable Cox model was built: a result, not a failure."""
+    opts = ctx.options
+    why = (
+        f"the {SELECTION_TEXT[ctx.plan.selection][0]} selection kept no candidate (entry p < "
+        f"{opts.entry:g})"
+        if significant
+        else f"no variable reached p < {opts.alpha:g} in the univariable Cox analysis"
+    )
+    return (
+        f"No multivariable Cox model: {why}, and the study file prespecifies none "
+        "(analysis.models); a result, not a failure."
+    )
 
 
 def _decision_curves(ctx: Context, fits, data, time, event, horizon) -> dict:
@@ -297,9 +314,12 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
-    _render_models(ctx, section, result)
-    _render_performance(ctx, section, result)
-    _render_figures(ctx, section, result)
+    if result.no_model:
+        section.text(result.no_model)
+    else:
+        _render_models(ctx, section, result)
+        _render_performance(ctx, section, result)
+        _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
         "event": result.event,
@@ -313,6 +333,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "performance": result.performance,
         "km_risk_groups": result.km_table,
         "nomogram": NO_NOMOGRAM,
+        "no_model": result.no_model or None,
     }
 
 
