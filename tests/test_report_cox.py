@@ -112,6 +112,8 @@ def test_cox_report_runs_and_agrees_with_r(report):
     for part in ("training", "validation"):
         assert (out / "tables" / f"table_cox_performance_{part}.csv").is_file()
     assert cox["agree"].all(), cox.loc[~cox["agree"], ["quantity", "hccstats", "r"]]
+    # the binary-outcome stages are not asked for: the verdict is whole
+    assert res["r_check"]["verdict"].startswith(f"All {len(rc)} headline numbers agree with R")
 
 
 @pytest.mark.slow

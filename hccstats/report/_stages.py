@@ -162,12 +162,17 @@ _ASKED = {
     "rcheck": lambda ctx: ctx.options.use_r,
     "survival": lambda ctx: bool(ctx.study.config.get("survival")) and not survival_only(ctx),
     "cox": survival_only,
+    # the binary outcome's stages: not asked for in a survival-only study
+    **{
+        key: (lambda ctx: not survival_only(ctx)) for key in ("univariate", "models", "performance")
+    },
 }
 
 
 def asked(ctx: Context, key: str) -> bool:
     """Whether the study asks for the stage ``key`` (agreement, features, survival only with
-    their sections; the R check unless --no-r; every other stage always)."""
+    their sections; the logistic stages only with a binary outcome, the Cox stage only
+    without one; the R check unless --no-r; every other stage always)."""
     return _ASKED.get(key, lambda _: True)(ctx)
 
 
