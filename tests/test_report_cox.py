@@ -103,7 +103,8 @@ def test_cox_report_runs_and_agrees_with_r(report):
         assert res["stages"][binary] == "not available"
     rc = pd.read_csv(out / "r_check.csv")
     cox = rc[rc["stage"] == "cox"]
-    for kind in ("Cox Clinical model: HR", "Cox Mayo: HR", "Harrell's C", "Uno's C", "O/E"):
+    kinds = ("Cox Clinical model: HR", "Cox Mayo: HR", "Harrell's C", "Uno's C", "O/E", "AUC at 5")
+    for kind in kinds:
         assert cox["quantity"].str.contains(kind, regex=False).any(), kind
     assert cox["quantity"].str.contains("Calibration slope").any()
     assert cox["quantity"].str.contains("Log-rank p, Clinical model risk groups").any()

@@ -408,6 +408,14 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
                 f"'{timewt}')",
                 lambda t=t, e=e, x=x, w=timewt: R.concordance_c(t, e, x, w, h)[0],
             )
+        ctx.check(
+            STAGE,
+            f"Time-dependent AUC at {h:g}, {name}, {part}",
+            row["td_auc"],
+            "timeROC's IPCW estimator written in R (survival::survfit weights)",
+            lambda t=t, e=e, x=x: R.td_auc(t, e, x, [h])[0],
+            rtol=1e-9,
+        )
         for key, what in (("oe", "O/E"), ("slope", "Calibration slope")):
             ctx.check(
                 STAGE,
