@@ -28,13 +28,13 @@ from .address import address_problem, probe
 from .errors import ExtractError
 from .pipeline import (
     Summary,
-    _check_run_options,
-    _itk_threads,
-    _progress,
     check_out,
+    check_run_options,
     patient_ids,
+    progress_bar,
     read_inputs,
     run_params,
+    set_itk_threads,
 )
 
 __all__ = ["run_on_cluster"]
@@ -246,7 +246,7 @@ def run_on_cluster(
     if scheduler is None:
         raise ExtractError("--shards needs --scheduler ADDRESS (a Dask scheduler)")
     run = _run_options(options)
-    _check_run_options(run["jobs"], run["batch_size"], run["threads"], run["itk_threads"])
+    check_run_options(run["jobs"], run["batch_size"], run["threads"], run["itk_threads"])
     unusable = address_problem(scheduler) or probe(scheduler, timeout=min(timeout, PROBE_S))
     if unusable:  # a mistyped address, or nothing answers there: told within seconds
         raise ExtractError(unusable)
@@ -261,7 +261,7 @@ def run_on_cluster(
         fingerprint = store.fingerprint(params)
         summaries, futures = {}, {}
         # N4 with the ITK threads this process would use (its round-off depends on them)
-        itk = run["itk_threads"] or (1 if run["jobs"] != 1 else _itk_threads())
+        itk = run["itk_threads"] or (1 if run["jobs"] != 1 else set_itk_threads())
         task = {**run, **options, "patients": ids, "itk_threads": itk}
         yaml = str(Path(study_yaml).resolve())
         for i in range(1, n + 1):
@@ -274,7 +274,7 @@ def run_on_cluster(
             # the same shard of the same run is one task, even if two clients send it
             key = f"extract-shard-{i}-of-{n}-{tokenize(*args)}"
             futures[client.submit(_run_shard, *args, key=key)] = i
-        progress = _progress(n, len(summaries), quiet, unit="shard")
+        progress = progress_bar(n, len(summaries), quiet, unit="shard")
         try:
             done, errors = _gather(client, futures, progress)
         finally:

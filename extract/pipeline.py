@@ -34,6 +34,9 @@ __all__ = [
     "run_params",
     "patient_ids",
     "check_out",
+    "check_run_options",
+    "set_itk_threads",
+    "progress_bar",
 ]
 
 
@@ -107,7 +110,7 @@ def _prepare(patient_id, images, masks, settings, itk_threads=None, parent=None)
     if parent is not None:
         _die_with(parent)
     if itk_threads is not None:
-        _itk_threads(itk_threads)
+        set_itk_threads(itk_threads)
     from .patient import prepare_patient
 
     try:
@@ -124,7 +127,7 @@ def _prepare(patient_id, images, masks, settings, itk_threads=None, parent=None)
         )
 
 
-def _progress(total: int, initial: int, quiet: bool, unit: str = "patient"):
+def progress_bar(total: int, initial: int, quiet: bool, unit: str = "patient"):
     """tqdm bar on stderr (count, rate, ETA); ``quiet`` silences it.  A log file gets a line
     every 5 s at most, a terminal a redraw every 0.2 s."""
     from tqdm import tqdm
@@ -141,7 +144,7 @@ def _progress(total: int, initial: int, quiet: bool, unit: str = "patient"):
     )
 
 
-def _check_run_options(jobs, batch_size, threads, itk_threads=None) -> None:
+def check_run_options(jobs, batch_size, threads, itk_threads=None) -> None:
     """``--jobs`` (1, 2, … or -1 for every core), ``--batch-size``, ``--threads``,
     ``--itk-threads``."""
     if not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
@@ -153,7 +156,7 @@ def _check_run_options(jobs, batch_size, threads, itk_threads=None) -> None:
             raise ExtractError(f"--{name} must be at least 1, not {value}")
 
 
-def _itk_threads(count: int | None = None) -> int:
+def set_itk_threads(count: int | None = None) -> int:
     """ITK's threads in this process, set to ``count`` if given; the count before.  N4's
     fit sums per thread: the count changes the round-off, so the manifest records it."""
     import SimpleITK as sitk
@@ -357,7 +360,7 @@ def run_study(
 
         return run_on_cluster(study_yaml, out_dir, scheduler, shards=shards, **given, **options)
     t0 = time.perf_counter()
-    _check_run_options(jobs, batch_size, threads, itk_threads)
+    check_run_options(jobs, batch_size, threads, itk_threads)
     study, settings = read_inputs(study_yaml, options)
     patients = patient_ids(study, patients)
     check_out(out_dir, study, patients)
@@ -382,7 +385,7 @@ def run_study(
     cached = {p for p in patients if state[p] == "fresh"}
     todo = [p for p in patients if p not in cached]
     failures: dict[str, str] = {}
-    progress = _progress(len(patients), len(cached), quiet)
+    progress = progress_bar(len(patients), len(cached), quiet)
     pending: list = []
 
     def flush():
@@ -405,8 +408,8 @@ def run_study(
     if threads:
         torch.set_num_threads(int(threads))
     # ITK threads of N4: in this process (jobs=1) or in each worker process
-    itk = itk_threads or (1 if jobs != 1 else _itk_threads())
-    old_itk = _itk_threads(itk if jobs == 1 else None)
+    itk = itk_threads or (1 if jobs != 1 else set_itk_threads())
+    old_itk = set_itk_threads(itk if jobs == 1 else None)
     try:
         tasks = (
             delayed(_prepare)(
@@ -432,7 +435,7 @@ def run_study(
         flush()
     finally:
         torch.set_num_threads(old_threads)
-        _itk_threads(old_itk)
+        set_itk_threads(old_itk)
         progress.close()
     tables = _write_outputs(
         out,

@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "ConfidenceInterval": "hccstats._results",
     "TestResult": "hccstats._results",
+    "RegressionFit": "hccstats._fitbase",  # the base of LogisticFit and CoxFit
     # column names as formula code: patsy's Q('biopsy result'), R's `biopsy result`
     "quote_name": "hccstats._names",
     "r_quote": "hccstats._names",

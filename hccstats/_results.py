@@ -26,6 +26,10 @@ class ConfidenceInterval:
         yield self.low
         yield self.high
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ci_low, ci_high, conf_level (the column names of every table's limits)."""
+        return pd.DataFrame([{"ci_low": self.low, "ci_high": self.high, "conf_level": self.level}])
+
     def __repr__(self) -> str:
         return f"{self.level:.0%} CI: {self.low:.6g}-{self.high:.6g}"
 
@@ -34,8 +38,11 @@ class ConfidenceInterval:
 class TestResult:
     """A hypothesis test: statistic, p-value, and what was tested.
 
-    ``extra`` holds test-specific unrounded values (e.g. the Hosmer–Lemeshow groups). A test
-    with several typed results of its own has its own class (``roc_test`` → ``DeLongTest``).
+    ``extra`` holds a few scalar notes of a test (``chisq_test``'s smallest expected count,
+    ``wilcox_test``'s exact/ties flags); ``to_frame()`` gives one row with one value per cell.
+    A test with typed results of its own (a table, named statistics) has its own subclass
+    (``roc_test`` → ``DeLongTest``, ``survdiff`` → ``LogRankTest``, ``hosmer_lemeshow`` →
+    ``HosmerLemeshowTest``, ``le_cessie`` → ``LeCessieTest``).
     """
 
     __test__ = False  # not a pytest class

@@ -80,7 +80,7 @@ def test_firth_biopsy_against_brglm2(fit):
            coef(summary(m))"""
     )
     np.testing.assert_allclose(
-        fit.to_frame()[["coef", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8
+        fit.to_frame()[["estimate", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8
     )
 
 

@@ -37,7 +37,7 @@ def test_coefficients_against_stored_glm(name):
     ref = _stored(f"glm_{name}.csv")
     ours = _ours(fit, ref["term"])
     for a, b in [
-        ("coef", "estimate"),
+        ("estimate", "estimate"),
         ("se", "se"),
         ("z", "z"),
         ("p_value", "p"),
@@ -67,7 +67,7 @@ def test_coefficients_against_glm(name):
         d=d,
     )
     ours = _ours(fit, ref["names"])
-    np.testing.assert_allclose(ours["coef"], ref["coef"], rtol=RTOL)
+    np.testing.assert_allclose(ours["estimate"], ref["coef"], rtol=RTOL)
     np.testing.assert_allclose(ours["se"], ref["se"], rtol=RTOL)
     np.testing.assert_allclose(ours["z"], ref["z"], rtol=RTOL)
     np.testing.assert_allclose(ours["p_value"], ref["p"], rtol=RTOL)
@@ -235,7 +235,7 @@ def test_firth_against_stored_brglm2_and_published():
     ref = _stored("firth_endometrial.csv")
     ours = _ours(fit, ref["term"])
     # brglm2 stops at |step| < 1e-14 too
-    np.testing.assert_allclose(ours["coef"], ref["estimate"], rtol=1e-8)
+    np.testing.assert_allclose(ours["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(ours["se"], ref["se"], rtol=1e-8)
     np.testing.assert_allclose(ours["p_value"], ref["p"], rtol=1e-8)
     # the published estimates, printed with 2 decimals
@@ -315,7 +315,7 @@ def test_firth_against_brglm2():
         d=d,
     )
     np.testing.assert_allclose(
-        fit.to_frame()[["coef", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8
+        fit.to_frame()[["estimate", "se", "z"]].to_numpy(), ref[:, :3], rtol=1e-8
     )
 
 

@@ -242,10 +242,17 @@ def test_binary_with_three_levels(study):
     assert "variables.mvi.levels: a binary variable needs exactly 2 levels" in _error(study)
 
 
-@pytest.mark.parametrize("section", ["clinical", "outcome"])
-def test_required_section_missing(study, section):
-    _edit_yaml(study, lambda c: c.pop(section))
-    assert _error(study) == f"study.yaml: {section}: missing (a required section)"
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("clinical", "missing (a required section)"),
+        ("outcome", "missing: give outcome (a binary endpoint) or survival (time, event, horizon)"),
+    ],
+)
+def test_required_section_missing(study, section, message):
+    # without outcome the study needs survival (the demo study has one): neither is an error
+    _edit_yaml(study, lambda c: [c.pop(section), c.pop("survival", None)])
+    assert _error(study) == f"study.yaml: {section}: {message}"
 
 
 def test_not_yaml(study):

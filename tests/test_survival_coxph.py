@@ -114,7 +114,7 @@ def test_coxph_coefficients_tests_and_predictions_against_r_survival(case, ties)
     assert _rel([fit.concordance.concordance, fit.concordance.se], r["conc"][5:]) < TOL
     # predictions for new rows: centred lp, risk, survival from the baseline hazard
     assert np.max(np.abs(fit.predict(newdata, type="lp") - r["lp"])) < TOL
-    assert _rel(fit.predict(newdata, type="risk"), r["risk"]) < TOL
+    assert _rel(fit.predict(newdata, type="relative_risk"), r["risk"]) < TOL
     surv = fit.predict(newdata, type="survival", times=times)
     assert _rel(surv, r["surv"]) < TOL
 
@@ -135,10 +135,11 @@ def test_coxph_table_is_consistent():
     data = _toy()
     fit = coxph("Surv(t, e) ~ x + C(g)", data)
     tab = fit.to_frame()
+    hr = fit.to_frame(scale="exp")
     assert list(tab["term"]) == list(fit.coef.index)
-    np.testing.assert_allclose(tab["hr"], np.exp(tab["coef"]))
-    np.testing.assert_allclose(tab["z"], tab["coef"] / tab["se"])
-    assert tab["hr_ci_low"].lt(tab["hr"]).all() and tab["hr_ci_high"].gt(tab["hr"]).all()
+    np.testing.assert_allclose(hr["estimate"], np.exp(tab["estimate"]))
+    np.testing.assert_allclose(tab["z"], tab["estimate"] / tab["se"])
+    assert hr["ci_low"].lt(hr["estimate"]).all() and hr["ci_high"].gt(hr["estimate"]).all()
     assert "Likelihood ratio test" in repr(fit) and "exp(coef)" in repr(fit)
     assert set(fit.tests()["test"]) == {"likelihood ratio", "wald", "score"}
     text = fit.summary()

@@ -170,7 +170,7 @@ def test_concordance_of_a_fit_equals_concordance_of_its_linear_predictor():
     )
     fit = hs.coxph("Surv(t, e) ~ x", d)
     a = hs.concordance(fit)
-    b = hs.concordance(time=d["t"], event=d["e"], score=fit.linear_predictors, reverse=True)
+    b = hs.concordance(time=d["t"], event=d["e"], score=fit.linear_predictor(), reverse=True)
     assert a.concordance == b.concordance and a.se == b.se
 
 

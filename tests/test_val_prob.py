@@ -122,7 +122,7 @@ def test_hosmer_lemeshow_with_tied_risks_against_live_r():
     got = hosmer_lemeshow(y, p)
     assert got.statistic == pytest.approx(exp["statistic"], abs=TOL)
     # hoslem.test's df is g - 2 = 8 whatever the number of groups tied risks leave (here 5)
-    assert got.extra["groups"] < 10 and got.df == exp["df"] == 8
+    assert got.n_groups < 10 and got.df == exp["df"] == 8
     assert got.p_value == pytest.approx(exp["p_value"], abs=TOL)
 
 
@@ -138,7 +138,7 @@ def test_hosmer_lemeshow_empty_group_is_nan_as_hoslem_test():
     with pytest.warns(hs.UndefinedStatisticWarning, match="risk groups empty"):
         got = hosmer_lemeshow(y, p)
     assert np.isnan(exp["statistic"]) and np.isnan(got.statistic) and np.isnan(got.p_value)
-    assert got.df == exp["df"] == 8 and "2 of the 6 risk groups empty" in got.extra["note"]
+    assert got.df == exp["df"] == 8 and "2 of the 6 risk groups empty" in got.note
 
 
 @pytest.mark.parametrize("case", ["birthwt", "asah"])
@@ -150,9 +150,9 @@ def test_le_cessie_against_stored_rms(case):
     else:
         fit = hs.lrm("poor ~ s100b + ndka + age", asah())
     res = le_cessie(fit)
-    assert res.extra["sse"] == pytest.approx(ref["Sum of squared errors"], abs=TOL)
-    assert res.extra["expected"] == pytest.approx(ref["Expected value|H0"], abs=TOL)
-    assert res.extra["sd"] == pytest.approx(ref["SD"], abs=TOL)
+    assert res.sse == pytest.approx(ref["Sum of squared errors"], abs=TOL)
+    assert res.expected == pytest.approx(ref["Expected value|H0"], abs=TOL)
+    assert res.sd == pytest.approx(ref["SD"], abs=TOL)
     assert res.statistic == pytest.approx(ref["Z"], abs=TOL)
     assert res.p_value == pytest.approx(ref["P"], abs=TOL)
 

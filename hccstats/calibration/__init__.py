@@ -7,7 +7,7 @@
 """
 
 from ._calibrate import Calibration, calibrate, calibration_curve
-from ._gof import hosmer_lemeshow, le_cessie
+from ._gof import HosmerLemeshowTest, LeCessieTest, hosmer_lemeshow, le_cessie
 from ._lowess import approx, lowess
 from ._val_prob import ValProb, val_prob
 from ._validate import Validation, validate
@@ -21,7 +21,9 @@ __all__ = [
     "val_prob",
     "ValProb",
     "hosmer_lemeshow",
+    "HosmerLemeshowTest",
     "le_cessie",
+    "LeCessieTest",
     "lowess",
     "approx",
 ]

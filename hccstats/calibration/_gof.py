@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,60 @@ from .._results import TestResult
 from .._validation import as_binary, check_same_length
 from ._val_prob import check_risk
 
-__all__ = ["hosmer_lemeshow", "le_cessie"]
+__all__ = ["hosmer_lemeshow", "le_cessie", "HosmerLemeshowTest", "LeCessieTest"]
 
 
-def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
+@dataclass(frozen=True, repr=False)
+class HosmerLemeshowTest(TestResult):
+    """The Hosmer–Lemeshow test: ``statistic`` (chi-square), ``df`` (``g - 2``), ``p_value``;
+    ``groups`` the table of risk groups (group, n, observed, expected, observed_nonevents,
+    expected_nonevents), ``n_groups`` their number, ``note`` why the statistic is nan ("" else).
+    ``to_frame()`` is the one-row test, ``groups`` the groups."""
+
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    n_groups: int = 0
+    note: str = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: statistic, df, p_value, n_groups, note, method."""
+        row = {"statistic": self.statistic, "df": self.df, "p_value": self.p_value}
+        row.update(n_groups=self.n_groups, note=self.note, method=self.method)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        text = (
+            f"\n\t{self.method}\n\nX-squared = {self.statistic:.6g}, df = {self.df:g}, "
+            f"p-value = {self.p_value:.4g}\n\n"
+            + self.groups.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        )
+        return text + (f"\n{self.note}" if self.note else "")
+
+
+@dataclass(frozen=True, repr=False)
+class LeCessieTest(TestResult):
+    """The le Cessie–van Houwelingen test: ``statistic`` (Z), ``p_value`` (two-sided normal),
+    ``sse``, ``expected`` and ``sd`` (rms's ``Sum of squared errors``, ``Expected value|H0``,
+    ``SD``). ``to_frame()`` is the one-row test."""
+
+    sse: float = float("nan")
+    expected: float = float("nan")
+    sd: float = float("nan")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: sse, expected, sd, statistic (Z), p_value, method."""
+        row = {"sse": self.sse, "expected": self.expected, "sd": self.sd}
+        row.update(statistic=self.statistic, p_value=self.p_value, method=self.method)
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        return (
+            f"\n\t{self.method}\n\nSum of squared errors = {self.sse:.6g}, "
+            f"Expected value|H0 = {self.expected:.6g}, SD = {self.sd:.6g}\n"
+            f"Z = {self.statistic:.6g}, p-value = {self.p_value:.4g}"
+        )
+
+
+def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> HosmerLemeshowTest:
     """Hosmer–Lemeshow goodness-of-fit test over ``g`` groups of predicted risk.
 
     As ``ResourceSelection::hoslem.test(y, risk, g)`` (version 0.3-5): cut points are the
@@ -40,10 +91,10 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
 
     Returns
     -------
-    TestResult
-        ``statistic``, ``p_value``, ``df`` (``g - 2``); ``extra["table"]`` is the DataFrame of
+    HosmerLemeshowTest
+        ``statistic``, ``p_value``, ``df`` (``g - 2``); ``groups`` is the DataFrame of
         groups (``group, n, observed, expected, observed_nonevents, expected_nonevents``),
-        ``extra["groups"]`` their number, ``extra["note"]`` why the statistic is nan ("" else).
+        ``n_groups`` their number, ``note`` why the statistic is nan ("" else).
 
     Examples
     --------
@@ -92,16 +143,18 @@ def hosmer_lemeshow(y_true, risk, *, g: int = 10) -> TestResult:
             "expected_nonevents": e0,
         }
     )
-    return TestResult(
+    return HosmerLemeshowTest(
         statistic=stat,
         p_value=float(chi2.sf(stat, df)) if np.isfinite(stat) else float("nan"),
         method="Hosmer and Lemeshow goodness of fit (GOF) test",
         df=float(df),
-        extra={"table": table, "groups": k, "note": note},
+        groups=table,
+        n_groups=k,
+        note=note,
     )
 
 
-def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
+def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> LeCessieTest:
     """le Cessie–van Houwelingen–Copas–Hosmer unweighted sum of squares test of global fit.
 
     As ``rms::residuals.lrm(fit, type = "gof")``: ``SSE = sum((y - p)^2)`` against its
@@ -118,9 +171,9 @@ def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
 
     Returns
     -------
-    TestResult
-        ``statistic`` = Z, ``p_value`` (two-sided normal); ``extra``: ``sse``, ``expected``,
-        ``sd`` (rms's ``Sum of squared errors``, ``Expected value|H0``, ``SD``).
+    LeCessieTest
+        ``statistic`` = Z, ``p_value`` (two-sided normal), ``sse``, ``expected``, ``sd``
+        (rms's ``Sum of squared errors``, ``Expected value|H0``, ``SD``).
 
     Examples
     --------
@@ -164,9 +217,11 @@ def le_cessie(fit=None, *, X=None, y_true=None, risk=None) -> TestResult:
         z = float("nan")
     else:
         z = (sse - ev) / sd
-    return TestResult(
+    return LeCessieTest(
         statistic=float(z),
         p_value=float(2 * norm.cdf(-abs(z))) if np.isfinite(z) else float("nan"),
         method="le Cessie-van Houwelingen-Copas-Hosmer unweighted sum of squares test",
-        extra={"sse": sse, "expected": ev, "sd": sd},
+        sse=sse,
+        expected=ev,
+        sd=sd,
     )

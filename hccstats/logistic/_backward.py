@@ -24,14 +24,14 @@ from ._candidates import candidate_requires
 from ._lrm import fit_design
 from ._stepwise import (
     Stepwise,
-    _columns,
-    _fit,
-    _lr_removal,
-    _row,
-    _score_candidates,
-    _sub_design,
+    fit_core,
+    lr_removal,
+    model_columns,
     not_in_model,
+    score_candidates,
     setup,
+    step_row,
+    sub_design,
 )
 
 __all__ = ["backward_lr"]
@@ -42,7 +42,7 @@ def _removal(X, y, blocks, inmodel, current, removal, requires):
     effect stays while an interaction with it is in the model."""
     if not inmodel:
         return None
-    lr, ldf, fits = _lr_removal(X, y, blocks, inmodel, current)
+    lr, ldf, fits = lr_removal(X, y, blocks, inmodel, current)
     rp = sps.chi2.sf(lr, ldf)
     held = [any(t in requires.get(u, ()) for u in inmodel) for t in inmodel]
     rp[held] = 0.0
@@ -60,7 +60,9 @@ def _entry(X, y, blocks, candidates, inmodel, current, entry, requires):
     ]
     if not out:
         return None
-    stat, df = _score_candidates(X, y, _columns(blocks, inmodel), current, [blocks[c] for c in out])
+    stat, df = score_candidates(
+        X, y, model_columns(blocks, inmodel), current, [blocks[c] for c in out]
+    )
     p = sps.chi2.sf(stat, df)
     best = int(np.argmin(p))  # first among ties, in candidate order
     if not p[best] < entry:
@@ -130,7 +132,7 @@ def backward_lr(
     inmodel = list(candidates)
     visited = {frozenset(inmodel)}
     log: list[dict] = []
-    current = _fit(X, y, _columns(blocks, inmodel))
+    current = fit_core(X, y, model_columns(blocks, inmodel))
     stopped = "no variable to remove or re-enter"
     while len(log) < max_steps:
         out = _removal(X, y, blocks, inmodel, current, removal, requires)
@@ -141,7 +143,7 @@ def backward_lr(
                 stopped = f"cycle: removing {inmodel[k]!r} gives a model visited before"
                 break
             visited.add(reduced)
-            log.append(_row(len(log) + 1, "remove", inmodel[k], stat, df, p))
+            log.append(step_row(len(log) + 1, "remove", inmodel[k], stat, df, p))
             current = reduced_fit
             del inmodel[k]
             continue
@@ -153,14 +155,14 @@ def backward_lr(
             stopped = f"cycle: the model with {term!r} entered again was visited before"
             break
         visited.add(frozenset([*inmodel, term]))
-        log.append(_row(len(log) + 1, "enter", term, stat, df, p))
+        log.append(step_row(len(log) + 1, "enter", term, stat, df, p))
         inmodel.append(term)
-        current = _fit(X, y, _columns(blocks, inmodel))
+        current = fit_core(X, y, model_columns(blocks, inmodel))
     else:
         stopped = f"max_steps ({max_steps}) reached"
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
     return Stepwise(
-        fit=fit_design(_sub_design(d, outcome, inmodel), stacklevel=3),
+        fit=fit_design(sub_design(d, outcome, inmodel), stacklevel=3),
         steps=steps,
         selected=list(inmodel),
         stopped=stopped,

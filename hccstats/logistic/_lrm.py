@@ -14,6 +14,7 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from .._errors import ConvergenceWarning, InputError, SeparationWarning
+from .._fitbase import RegressionFit
 from .._validation import check_conf_level
 from ._design import build_design, new_design_matrix
 from ._fit import fit_logistic
@@ -26,8 +27,11 @@ EXTREME_P = 1e-8  # fitted probabilities this close to 0 or 1 trigger the separa
 
 
 @dataclass(frozen=True, eq=False)
-class LogisticFit:
+class LogisticFit(RegressionFit):
     """A fitted logistic model (the result of :func:`lrm`).
+
+    Shares the coefficient table of :class:`~hccstats._fitbase.RegressionFit` (``se``, ``z``,
+    ``p_values``, ``conf_int``, ``to_frame(scale="coef" | "exp")``) with :class:`CoxFit`.
 
     Attributes
     ----------
@@ -79,21 +83,9 @@ class LogisticFit:
     separation: Separation | None = None
     _profiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    # -- coefficient table -------------------------------------------------------------
-    @property
-    def se(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.coef.index, name="se")
+    ci_methods = ("wald", "profile")
 
-    @property
-    def z(self) -> pd.Series:
-        return (self.coef / self.se).rename("z")
-
-    @property
-    def p_values(self) -> pd.Series:
-        return pd.Series(
-            2.0 * sps.norm.sf(np.abs(self.z.to_numpy())), index=self.coef.index, name="p_value"
-        )
-
+    # -- coefficient table (se, z, p_values, conf_int, to_frame: RegressionFit) ----------
     def conf_int(self, conf_level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Confidence limits of the coefficients (log-odds scale), like R's ``confint``.
 
@@ -101,35 +93,14 @@ class LogisticFit:
         computed as MASS's ``confint.glm`` does (R 4.2), so the limits equal R's ``confint(glm)``;
         for a Firth fit the penalised profile-likelihood limits (logistf's default).
         """
-        check_conf_level(conf_level)
-        if method == "wald":
-            q = sps.norm.ppf(0.5 + conf_level / 2.0)
-            lo, hi = self.coef - q * self.se, self.coef + q * self.se
-        elif method == "profile":
+        return super().conf_int(conf_level, method)
+
+    def _limits(self, conf_level: float, method: str):
+        if method == "profile":
             from ._profile import profile_confint
 
-            lo, hi = profile_confint(self, conf_level)
-        else:
-            raise InputError(f"method: expected 'wald' or 'profile', got {method!r}")
-        return pd.DataFrame(
-            {"ci_low": np.asarray(lo, float), "ci_high": np.asarray(hi, float)},
-            index=self.coef.index,
-        )
-
-    def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table: term, coef, se, z, p_value, Wald ci_low/ci_high (log-odds scale)."""
-        ci = self.conf_int(conf_level)
-        return pd.DataFrame(
-            {
-                "term": self.coef.index,
-                "coef": self.coef.to_numpy(),
-                "se": self.se.to_numpy(),
-                "z": self.z.to_numpy(),
-                "p_value": self.p_values.to_numpy(),
-                "ci_low": ci["ci_low"].to_numpy(),
-                "ci_high": ci["ci_high"].to_numpy(),
-            }
-        )
+            return profile_confint(self, conf_level)
+        return super()._limits(conf_level, method)
 
     def odds_ratios(self, conf_level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Odds ratios with confidence limits: DataFrame(term, estimate, ci_low, ci_high, p_value).
@@ -237,6 +208,19 @@ class LogisticFit:
     def predict_risk(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
         """Predicted probabilities (R: ``predict(fit, newdata, type = "response")``)."""
         return expit(self.linear_predictor(new_data))
+
+    def predict(self, new_data: pd.DataFrame | None = None, type: str = "lp") -> np.ndarray:
+        """``type="lp"``: log odds (:meth:`linear_predictor`); ``"risk"``: probabilities
+        (:meth:`predict_risk`; R: ``predict(fit, newdata, type = "response")``)."""
+        if type == "lp":
+            return self.linear_predictor(new_data)
+        if type == "risk":
+            return self.predict_risk(new_data)
+        raise InputError(f"type: expected 'lp' or 'risk', got {type!r}")
+
+    def summary(self) -> str:
+        """What ``print(rms::lrm(...))`` shows (the same text as ``repr(fit)``)."""
+        return repr(self)
 
     # -- statsmodels -------------------------------------------------------------------------
     @functools.cached_property

@@ -43,6 +43,15 @@ __all__ = [
     "select_forward",
     "candidate_blocks",
     "score_tests",
+    # shared with backward_lr
+    "setup",
+    "not_in_model",
+    "model_columns",
+    "fit_core",
+    "lr_removal",
+    "step_row",
+    "score_candidates",
+    "sub_design",
 ]
 
 
@@ -203,7 +212,7 @@ def score_tests(
     return stats, dfs
 
 
-def _fit(X, y, cols, start=None) -> CoreFit:
+def fit_core(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
@@ -252,9 +261,9 @@ def not_in_model(X, y, blocks, candidates, inmodel) -> pd.DataFrame:
     out = [c for c in candidates if c not in inmodel]
     if not out:
         return pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
-    cols = _columns(blocks, inmodel)
-    cur = _fit(X, y, cols)
-    st, sdf = _score_candidates(X, y, cols, cur, [blocks[c] for c in out])
+    cols = model_columns(blocks, inmodel)
+    cur = fit_core(X, y, cols)
+    st, sdf = score_candidates(X, y, cols, cur, [blocks[c] for c in out])
     return pd.DataFrame(
         {"term": out, "statistic": st, "df": sdf.astype(int), "p_value": sps.chi2.sf(st, sdf)}
     )
@@ -339,7 +348,7 @@ def forward_lr(
     inmodel, log, stopped = sel.selected, sel.log, sel.stopped
     steps = pd.DataFrame(log, columns=["step", "action", "term", "statistic", "df", "p_value"])
     not_in = not_in_model(X, y, blocks, candidates, inmodel)
-    final = fit_design(_sub_design(d, outcome, inmodel), stacklevel=3)
+    final = fit_design(sub_design(d, outcome, inmodel), stacklevel=3)
     return Stepwise(
         fit=final,
         steps=steps,
@@ -410,7 +419,7 @@ def select_forward(
         )
         if stopped:
             break
-    return Selection(st.inmodel, st.log, stopped, st.current, _columns(blocks, st.inmodel))
+    return Selection(st.inmodel, st.log, stopped, st.current, model_columns(blocks, st.inmodel))
 
 
 @dataclass
@@ -431,10 +440,10 @@ class _Rows:
 
 def _enter(rows: _Rows, blocks, out, st: _State, entry, entry_test) -> str | None:
     """Enter the best candidate (smallest p below ``entry``), or say why the selection stops."""
-    cols = _columns(blocks, st.inmodel)
+    cols = model_columns(blocks, st.inmodel)
     new_blocks = [blocks[c] for c in out]
     if entry_test == "score":
-        stat, df = _score_candidates(rows.X, rows.y, cols, st.current, new_blocks, rows.c)
+        stat, df = score_candidates(rows.X, rows.y, cols, st.current, new_blocks, rows.c)
     else:
         stat, df = _lr_entry_rows(rows, cols, st.current, new_blocks)
     pvals = chdtrc(df, stat)  # = scipy.stats.chi2.sf, without its overhead
@@ -447,9 +456,9 @@ def _enter(rows: _Rows, blocks, out, st: _State, entry, entry_test) -> str | Non
     st.step += 1
     st.inmodel.append(out[best])
     st.visited.add(new_model)
-    st.log.append(_row(st.step, "enter", out[best], stat[best], df[best], pvals[best]))
+    st.log.append(step_row(st.step, "enter", out[best], stat[best], df[best], pvals[best]))
     start = np.r_[st.current.coef, np.zeros(len(blocks[out[best]]))]
-    st.current = rows.fit(_columns(blocks, st.inmodel), start=start)
+    st.current = rows.fit(model_columns(blocks, st.inmodel), start=start)
     return None
 
 
@@ -469,7 +478,7 @@ def _remove(rows: _Rows, blocks, st: _State, removal, max_steps) -> str | None:
             return f"cycle: removing {term!r} gives a model visited before"
         st.step += 1
         st.visited.add(reduced)
-        st.log.append(_row(st.step, "remove", term, lr[worst], ldf[worst], rp[worst]))
+        st.log.append(step_row(st.step, "remove", term, lr[worst], ldf[worst], rp[worst]))
         st.current = fits[worst]
         del st.inmodel[worst]
     return None
@@ -478,13 +487,13 @@ def _remove(rows: _Rows, blocks, st: _State, removal, max_steps) -> str | None:
 def _removal_tests(rows: _Rows, blocks, inmodel, current, removal):
     """LR statistics of removing each term: exact where the reduced model was fitted already or
     its bound does not exclude removal (refitted then, from the one-step start), else nan."""
-    full_cols = _columns(blocks, inmodel)
+    full_cols = model_columns(blocks, inmodel)
     where = {j: i for i, j in enumerate(full_cols)}
     positions = [np.array([where[int(j)] for j in blocks[t]]) for t in inmodel]
     dfs = np.array([len(blocks[t]) for t in inmodel], dtype=float)
     lr = np.full(len(inmodel), np.nan)
     fits: list = [None] * len(inmodel)
-    cols_of = [_columns(blocks, [u for u in inmodel if u != t]) for t in inmodel]
+    cols_of = [model_columns(blocks, [u for u in inmodel if u != t]) for t in inmodel]
     need = [k for k in range(len(inmodel)) if tuple(cols_of[k]) not in rows.fits]
     if need:
         bounds = removal_lr_bounds(
@@ -515,7 +524,7 @@ def _lr_entry_rows(rows: _Rows, cols, current, new_blocks):
     return stat, df
 
 
-def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
+def sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
     """The design of the selected terms, cut from the full one (no second formula parse)."""
     names = [candidate_term(t, d.data.columns) for t in terms]
     info = d.design_info.subset(["Intercept", *names])
@@ -533,7 +542,7 @@ def _sub_design(d: Design, outcome: str, terms: list[str]) -> Design:
     )
 
 
-def _score_candidates(X, y, cols, current, new_blocks, weights=None):
+def score_candidates(X, y, cols, current, new_blocks, weights=None):
     """Score tests of adding each block (columns of X) to the model of columns ``cols``."""
     flat = np.concatenate(new_blocks)
     local, pos = [], 0
@@ -543,11 +552,11 @@ def _score_candidates(X, y, cols, current, new_blocks, weights=None):
     return score_tests(X[:, cols], current, y, X[:, flat], local, weights)
 
 
-def _columns(blocks, terms) -> list[int]:
+def model_columns(blocks, terms) -> list[int]:
     return [0] + [int(j) for t in terms for j in blocks[t]]
 
 
-def _row(step, action, term, stat, df, p) -> dict:
+def step_row(step, action, term, stat, df, p) -> dict:
     return {
         "step": step,
         "action": action,
@@ -558,16 +567,16 @@ def _row(step, action, term, stat, df, p) -> dict:
     }
 
 
-def _lr_removal(X, y, blocks, inmodel, current):
+def lr_removal(X, y, blocks, inmodel, current):
     lr = np.empty(len(inmodel))
     df = np.empty(len(inmodel))
     fits = []
-    full_cols = _columns(blocks, inmodel)
+    full_cols = model_columns(blocks, inmodel)
     for k, t in enumerate(inmodel):
         rest = [u for u in inmodel if u != t]
-        cols = _columns(blocks, rest)
+        cols = model_columns(blocks, rest)
         keep = [full_cols.index(c) for c in cols]
-        f = _fit(X, y, cols, start=current.coef[keep])
+        f = fit_core(X, y, cols, start=current.coef[keep])
         fits.append(f)
         lr[k] = max(2.0 * (current.loglik - f.loglik), 0.0)
         df[k] = len(blocks[t])

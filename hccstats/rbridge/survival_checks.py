@@ -100,6 +100,40 @@ def harrell_c(time, event, risk) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
+def concordance_c(time, event, risk, timewt: str, ymax: float) -> tuple[float, float]:
+    """survival::concordance(Surv(time, event) ~ risk, reverse = TRUE, timewt =): (C, se);
+    Uno's weights (``"n/G2"``) with follow-up truncated at ``ymax``."""
+    cut = ", ymax = h" if timewt != "n" else ""
+    out = run(
+        "suppressMessages(library(survival)); "
+        f"k <- concordance(Surv(t, e) ~ x, reverse = TRUE, timewt = w{cut}); "
+        "c(k$concordance, sqrt(k$var))",
+        t=np.asarray(time, float),
+        e=np.asarray(event, float),
+        x=np.asarray(risk, float),
+        w=timewt,
+        h=float(ymax),
+    )
+    return float(out[0]), float(out[1])
+
+
+def oe_slope(time, event, risk, lp, horizon: float) -> dict[str, float]:
+    """O/E at ``horizon`` (Kaplan–Meier risk by survival::survfit / mean predicted risk) and
+    the calibration slope (survival::coxph on the model's linear predictor, which equals the
+    slope on log(-log(1 - risk)) at one horizon), McLernon et al. (2023)."""
+    out = run(
+        "suppressMessages(library(survival)); "
+        "obj <- summary(survfit(Surv(t, e) ~ 1), times = h); "
+        "c((1 - obj$surv) / mean(x), unname(coef(coxph(Surv(t, e) ~ lp))))",
+        t=np.asarray(time, float),
+        e=np.asarray(event, float),
+        x=np.asarray(risk, float),
+        lp=np.asarray(lp, float),
+        h=float(horizon),
+    )
+    return {"oe": float(out[0]), "slope": float(out[1])}
+
+
 def td_auc(time, event, marker, times) -> np.ndarray:
     """``R_TD_AUC``: the AUC at each of ``times``."""
     out = run(

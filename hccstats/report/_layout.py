@@ -23,12 +23,20 @@ from ._stages import asked
 
 __all__ = ["layout", "left_out", "not_part_sentence", "rendered", "arrange"]
 
-# why a stage the study does not ask for is not part of it, and its name in the methods
+# the name in the methods of a stage the study does not ask for, and why; the stages not named
+# (the Cox stage of a study with a binary outcome, the survival section beside a binary outcome
+# of a survival-only study) are another design's analysis, not a part this study lacks
+_LOGISTIC = "logistic models (no binary outcome)"
 _NOT_ASKED = {
-    "agreement": ("reader agreement", "no readers"),
-    "features": ("deep-learning signatures", "no images or features"),
-    "survival": ("time to the event", "no survival"),
-    "rcheck": ("R cross-check", "--no-r"),
+    "agreement": lambda ctx: "reader agreement (no readers)",
+    "features": lambda ctx: "deep-learning signatures (no images or features)",
+    "survival": lambda ctx: (
+        None if ctx.study.config.get("survival") else "time to the event (no survival)"
+    ),
+    "univariate": lambda ctx: _LOGISTIC,
+    "models": lambda ctx: _LOGISTIC,
+    "performance": lambda ctx: _LOGISTIC,
+    "rcheck": lambda ctx: "R cross-check (--no-r)",
 }
 _LABEL = re.compile(r"(Supplementary Table|Supplementary Fig\.|Table|Fig\.) (\d+)(?!\d)")
 
@@ -41,20 +49,17 @@ def layout(ctx: Context) -> dict[str, Any]:
 def left_out(ctx: Context) -> list[str]:
     """The stages the study does not ask for (no data for them), in the computed order."""
     return [
-        k for k in _NOT_ASKED if ctx.stage_status.get(k) == "not available" and not asked(ctx, k)
+        k
+        for k, status in ctx.stage_status.items()
+        if status == "not available" and not asked(ctx, k)
     ]
 
 
 def not_part_sentence(ctx: Context) -> str:
     """ "Not part of this study: reader agreement (no readers), …" ("" when every stage is)."""
-    keys = left_out(ctx)
-    if not keys:
-        return ""
-    return (
-        "Not part of this study: "
-        + ", ".join(f"{_NOT_ASKED[k][0]} ({_NOT_ASKED[k][1]})" for k in keys)
-        + "."
-    )
+    named = [_NOT_ASKED[k](ctx) for k in left_out(ctx) if k in _NOT_ASKED]
+    named = list(dict.fromkeys(n for n in named if n))
+    return "Not part of this study: " + ", ".join(named) + "." if named else ""
 
 
 def _supplementary(old: str, key: str, lay: dict) -> bool:

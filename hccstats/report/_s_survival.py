@@ -148,7 +148,9 @@ def _check_hr(ctx, which, fit, train, time, event, terms):
             )
 
 
-def _km_by_risk(sets, risk, time, event, horizon) -> tuple[float, dict, pd.DataFrame]:
+def km_by_risk(sets, risk, time, event, horizon) -> tuple[float, dict, pd.DataFrame]:
+    """Kaplan–Meier curves of each set by risk group (the Youden cut-off of the event by the
+    horizon in the training set): (cut-off, set -> KmGroups, counts and log-rank p per set)."""
     from hccstats import coords, roc
     from hccstats.survival import survdiff, survfit
 
@@ -167,17 +169,18 @@ def _km_by_risk(sets, risk, time, event, horizon) -> tuple[float, dict, pd.DataF
     return cut.threshold, groups, pd.DataFrame(rows)
 
 
-def _render_km(ctx, section, result: SurvivalResult) -> None:
+def render_km(ctx, section, km: Mapping[str, KmGroups], *, time, horizon, model, cutoff) -> None:
+    """One Kaplan–Meier figure per set by ``model``'s risk group (see :func:`km_by_risk`)."""
     from hccstats.survival import km_plot
 
-    step = result.horizon / 2
+    step = horizon / 2
     for part in SETS:
-        g = result.km[part]
+        g = km[part]
         fig = km_plot(
             g.km,
             risk_times=np.arange(0, g.time.max() + step, step),
             logrank=g.test,
-            xlabel=ctx.label(result.time),
+            xlabel=ctx.label(time),
             ylabel="Event-free probability",
             title=f"{part.capitalize()} set",
         )
@@ -185,8 +188,8 @@ def _render_km(ctx, section, result: SurvivalResult) -> None:
             f"fig_km_{part}",
             fig,
             caption=f"{ctx.next_figure()} Kaplan–Meier curves of the {part} set by the "
-            f"{result.dl}'s risk group (cut-off {result.cutoff:.3f}, Youden index of the event "
-            f"by {result.horizon:g} in the training set), log-rank p and numbers at risk",
+            f"{model}'s risk group (cut-off {cutoff:.3f}, Youden index of the event "
+            f"by {horizon:g} in the training set), log-rank p and numbers at risk",
         )
 
 
@@ -289,7 +292,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
     times = (horizon / 2, horizon, 1.5 * horizon)
     terms = list(fits[dl].terms)
     uni, multi, cox_table, zph = _cox_fits(sets["training"], time, event, terms)
-    cutoff, km, km_table = _km_by_risk(sets, scores[dl], time, event, horizon)
+    cutoff, km, km_table = km_by_risk(sets, scores[dl], time, event, horizon)
     disc = _discrimination(sets, scores, time, event, list(times))
     cal = calibrate_cox(
         multi, horizon, B=min(ctx.plan.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
@@ -327,7 +330,9 @@ def render(ctx: Context, section: Section, result: SurvivalResult) -> None:
     ph = ph_alert(result.zph, f"multivariable Cox model (the {result.dl}'s variables)", ctx.label)
     if ph:
         ctx.alert(ph)
-    _render_km(ctx, section, result)
+    render_km(
+        ctx, section, result.km, time=time, horizon=horizon, model=result.dl, cutoff=result.cutoff
+    )
     formats = {"Model": F.col("model", "text"), "Set": lambda r: str(r["set"]).capitalize()}
     formats["Harrell's C (95% CI)"] = lambda r: F.fmt_est_ci(
         r["c"], r["c"] - 1.959964 * r["c_se"], r["c"] + 1.959964 * r["c_se"]

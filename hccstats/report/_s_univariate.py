@@ -15,7 +15,7 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context
 from ._events import few_events_alert
 from ._s_features import PER_FOOTNOTE, SIG_PER, with_signatures
-from ._stages import SplitData
+from ._stages import SplitData, binary_only
 from ._terms import candidate_variables
 
 REQUIRES: tuple[str, ...] = ("flow",)
@@ -128,6 +128,7 @@ class UnivariateResult(SplitData):
 def compute(ctx: Context, flow, features=None) -> UnivariateResult:
     from ._univariable_fits import drop_collinear, drop_empty_levels
 
+    binary_only(ctx, "the logistic univariable screen (and the logistic models after it)")
     study, alpha = ctx.study, ctx.options.alpha
     data = with_signatures(flow.data, features).copy()
     clinical = clinical_candidates(ctx, data)

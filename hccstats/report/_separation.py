@@ -28,7 +28,7 @@ NOMOGRAM_NOT_DRAWN = (
 def separating_terms(fit) -> list[str]:
     """The design columns of a separated maximum-likelihood fit whose estimates diverge (the
     intercept when no variable is named); empty for Firth fits and fits without separation."""
-    sep = None if getattr(fit, "firth", False) else fit.separation
+    sep = None if getattr(fit, "firth", False) else getattr(fit, "separation", None)
     if sep is None:
         return []
     return list(sep.columns) or ["Intercept"]
@@ -88,7 +88,7 @@ def _who(fit, label: Callable[[str], str]) -> str:
 
 def separation_alert(name: str, fit, label: Callable[[str], str]) -> str | None:
     """The warning atop the report for a separated maximum-likelihood fit (None otherwise)."""
-    sep = None if getattr(fit, "firth", False) else fit.separation
+    sep = None if getattr(fit, "firth", False) else getattr(fit, "separation", None)
     if sep is None:
         return None
     return (

@@ -36,7 +36,16 @@ import pandas as pd
 from .._errors import InputError
 from ._context import Context, Progress, StageFailed, StageUnavailable
 
-__all__ = ["STAGES", "run_stages", "SplitData", "fingerprint", "asked", "stage_titles"]
+__all__ = [
+    "STAGES",
+    "run_stages",
+    "SplitData",
+    "fingerprint",
+    "asked",
+    "stage_titles",
+    "survival_only",
+    "binary_only",
+]
 
 # (module, title) in the study's order
 STAGES: list[tuple[str, str]] = [
@@ -48,6 +57,7 @@ STAGES: list[tuple[str, str]] = [
     ("_s_models", "Multivariable models and nomograms"),
     ("_s_performance", "Model performance"),
     ("_s_survival", "Time to the event"),
+    ("_s_cox", "Cox models of the time to the event"),
     ("_s_rcheck", "R cross-check"),
     ("_s_methods", "Methods and TRIPOD+AI checklist"),
 ]
@@ -129,6 +139,20 @@ def _missing_module(exc: BaseException) -> str | None:
     return None
 
 
+def survival_only(ctx: Context) -> bool:
+    """Whether the study's only endpoint is the time to the event (its models are Cox models)."""
+    return bool(getattr(ctx.study, "survival_only", False))
+
+
+def binary_only(ctx: Context, what: str) -> None:
+    """StageUnavailable for a stage that needs the binary outcome, in a survival-only study."""
+    if survival_only(ctx):
+        raise StageUnavailable(
+            f"{what} needs a binary outcome (outcome:); this study's endpoint is the time to "
+            "the event, analysed in 'Cox models of the time to the event'"
+        )
+
+
 # stages the study asks for only with a matching section (or, for the R check, without --no-r)
 _ASKED = {
     "agreement": lambda ctx: bool(ctx.study.config.get("readers")),
@@ -136,13 +160,19 @@ _ASKED = {
         ctx.study.config.get("images") or ctx.study.config.get("features")
     ),
     "rcheck": lambda ctx: ctx.options.use_r,
-    "survival": lambda ctx: bool(ctx.study.config.get("survival")),
+    "survival": lambda ctx: bool(ctx.study.config.get("survival")) and not survival_only(ctx),
+    "cox": survival_only,
+    # the binary outcome's stages: not asked for in a survival-only study
+    **{
+        key: (lambda ctx: not survival_only(ctx)) for key in ("univariate", "models", "performance")
+    },
 }
 
 
 def asked(ctx: Context, key: str) -> bool:
     """Whether the study asks for the stage ``key`` (agreement, features, survival only with
-    their sections; the R check unless --no-r; every other stage always)."""
+    their sections; the logistic stages only with a binary outcome, the Cox stage only
+    without one; the R check unless --no-r; every other stage always)."""
     return _ASKED.get(key, lambda _: True)(ctx)
 
 
@@ -152,7 +182,7 @@ def stage_titles() -> dict[str, str]:
 
 
 # stages whose own "not available" is a shortfall when the study asks for them
-_NEEDS_RESULT = ("agreement", "features", "rcheck", "survival")
+_NEEDS_RESULT = ("agreement", "features", "rcheck", "survival", "cox")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 

@@ -69,14 +69,19 @@ def _fill(row: dict, fits: dict, ors: pd.DataFrame) -> dict:
 
 
 def table3(
-    ctx: Context, fits: dict, ors: pd.DataFrame, suffix: dict[str, str] | None = None
+    ctx: Context,
+    fits: dict,
+    ors: pd.DataFrame,
+    suffix: dict[str, str] | None = None,
+    intercept: bool = True,
 ) -> pd.DataFrame:
     """The raw Table 3: kind, variable, term, level, label and ``<model>|<key>`` per model.
 
     ``suffix``: text after a numeric variable's label (its OR units, e.g. " (per 10)").
+    ``intercept``: False for models without one (Cox models: ``ors`` then holds hazard ratios).
     """
     suffix = suffix or {}
-    rows = [_blank("intercept", "", "Intercept", term="Intercept")]
+    rows = [_blank("intercept", "", "Intercept", term="Intercept")] if intercept else []
     for var in _variables(fits):
         fit = next(f for f in fits.values() if var in f.terms)
         label = ctx.label(var)
@@ -128,14 +133,16 @@ def _cell(name: str, what: str):
     return fmt
 
 
-def table3_formats(fits: dict) -> dict:
-    """Display columns: Variable, then β, OR (95% CI) and p value per model (its n in the header)."""
+def table3_formats(fits: dict, ratio: str = "OR") -> dict:
+    """Display columns: Variable, then β, ``ratio`` (OR, or HR for Cox models) with its 95% CI
+    and p value per model (its n in the header)."""
     from reports import formatting as F
 
     formats = {"Variable": F.col("label", "text")}
     for name, fit in fits.items():
-        head = f"{name} (n = {int(fit.stats['n'])})"
+        n = fit.stats["n"] if hasattr(fit, "stats") else fit.n
+        head = f"{name} (n = {int(n)})"
         formats[f"{head}: β"] = _cell(name, "coef")
-        formats[f"{head}: OR (95% CI)"] = _cell(name, "or")
+        formats[f"{head}: {ratio} (95% CI)"] = _cell(name, "or")
         formats[f"{head}: p value"] = _cell(name, "p")
     return formats

@@ -343,12 +343,12 @@ def read_analysis(
             raise InputError(
                 f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {short_repr(value)}"
             )
+        if key.name in _PREDICTOR_KEYS:  # a leak first: its message says more than "undeclared"
+            check_predictors(key.name, predictor_variables(checked), roles or {}, yaml_name)
         if key.kind == "models":
             check_model_terms(checked, variables, yaml_name)
         elif key.name in TERM_KEYS:
             check_terms(key.name, checked, variables, yaml_name)
-        if key.name in _PREDICTOR_KEYS:
-            check_predictors(key.name, predictor_variables(checked), roles or {}, yaml_name)
         if _named(key, checked):
             bad = [v for v in _named(key, checked) if v not in variables]
             if bad:

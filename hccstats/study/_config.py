@@ -393,9 +393,14 @@ def read_config(path: Path) -> dict:
 
     seed = check_seed(raw.get("seed", 0), "the analysis", name=f"{name}: seed")
 
-    for key in ("clinical", "outcome"):
-        if raw.get(key) is None:
-            raise _fail(name, key, "missing (a required section)")
+    if raw.get("clinical") is None:
+        raise _fail(name, "clinical", "missing (a required section)")
+    if raw.get("outcome") is None and raw.get("survival") is None:
+        raise _fail(
+            name,
+            "outcome",
+            "missing: give outcome (a binary endpoint) or survival (time, event, horizon)",
+        )
     clinical = _section(
         raw["clinical"], name, "clinical", ("file", "id", "exclude", *_TABLE_FORMAT), "file"
     )
@@ -408,13 +413,8 @@ def read_config(path: Path) -> dict:
     if clinical["exclude"] is not None:
         _string(clinical["exclude"], name, "clinical.exclude")
 
-    outcome = _section(raw["outcome"], name, "outcome", ("column", "positive", "label"), "column")
-    column = _string(outcome.get("column"), name, "outcome.column")
-    outcome = {
-        "column": column,
-        "positive": outcome.get("positive", 1),
-        "label": str(outcome.get("label", column)),
-    }
+    survival = _survival(raw.get("survival"), name)
+    outcome = _outcome(raw.get("outcome"), survival, name)
 
     center = raw.get("center")
     if center is not None:
@@ -424,7 +424,6 @@ def read_config(path: Path) -> dict:
     variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
     images = _images(raw.get("images"), name)
     features = _features(raw.get("features"), images, name)
-    survival = _survival(raw.get("survival"), name)
     roles = _roles(outcome["column"], survival)
     analysis = read_analysis(raw.get("analysis"), variables, name, roles=roles)
     phases = list(images["phases"]) if images else (features or {}).get("phases")
@@ -445,6 +444,23 @@ def read_config(path: Path) -> dict:
         "analysis": analysis,
         "survival": survival,
         "report": read_layout(raw.get("report"), name),
+        "endpoint": "binary" if raw.get("outcome") is not None else "survival",
+    }
+
+
+def _outcome(spec: Any, survival: dict | None, yaml_name: str) -> dict:
+    """``outcome: {column, positive, label}``; without it (a survival-only study) the event
+    column of ``survival:`` stands as the outcome (1 = event), for the flow, Table 1 and the
+    split's strata."""
+    if spec is None:
+        assert survival is not None
+        return {"column": survival["event"], "positive": 1, "label": survival["event"]}
+    spec = _section(spec, yaml_name, "outcome", ("column", "positive", "label"), "column")
+    column = _string(spec.get("column"), yaml_name, "outcome.column")
+    return {
+        "column": column,
+        "positive": spec.get("positive", 1),
+        "label": str(spec.get("label", column)),
     }
 
 

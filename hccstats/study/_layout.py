@@ -22,6 +22,7 @@ SECTION_KEYS = (
     "models",
     "performance",
     "survival",
+    "cox",
     "rcheck",
     "methods",
 )

@@ -115,6 +115,12 @@ class Study:
         return out
 
     @property
+    def survival_only(self) -> bool:
+        """Whether the study's only endpoint is time to the event (``survival:`` without
+        ``outcome:``): its models are Cox models."""
+        return self.config.get("endpoint") == "survival"
+
+    @property
     def phases(self) -> list[str]:
         images = self.config["images"]
         if images:
@@ -309,6 +315,8 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     if cl["exclude"]:
         given = table[cl["exclude"]]
         reasons[given.notna()] = given[given.notna()]
+    if cfg.get("endpoint") == "survival":
+        _exclude_missing_survival(table, surv, reasons, file, ids)
     y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
     reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
     included = reasons.isna().to_numpy()
@@ -377,6 +385,16 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
         seed=cfg["seed"],
         survival=surv,
     )
+
+
+def _exclude_missing_survival(table, surv: dict, reasons: pd.Series, file: str, ids) -> None:
+    """In a survival-only study time and event are the outcome: a patient missing either is
+    excluded (the reason is counted in the flow), the others' values are checked. A patient
+    censored before the horizon stays in (censored)."""
+    for role in ("time", "event"):
+        col = surv[role]
+        reasons[table[col].isna() & reasons.isna()] = f"missing survival {role} ({col})"
+    _survival(table, surv, reasons.isna().to_numpy(), file, ids)
 
 
 def _survival(table, surv: dict, included, file: str, ids: pd.Series):

@@ -45,6 +45,14 @@ class CoxCalibration:
         """The horizon under rms's name (``times``)."""
         return self.times
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group of predicted survival: ``times`` (the horizon), then the columns
+        of ``table`` (predicted, observed, observed_corrected, index_orig, training, test,
+        optimism, index_corrected, n, events, std_err)."""
+        out = self.table.copy()
+        out.insert(0, "times", self.times)
+        return out
+
     def __repr__(self) -> str:
         head = (
             f"Calibration at u = {self.times:g} (KM groups of about {self.m}; "

@@ -223,7 +223,7 @@ def concordance_counts(
 
 
 def _is_fit(obj) -> bool:
-    return all(hasattr(obj, a) for a in ("time", "event", "linear_predictors"))
+    return all(hasattr(obj, a) for a in ("time", "event", "linear_predictor"))
 
 
 def concordance(
@@ -284,7 +284,7 @@ def concordance(
     if fit is not None:
         if time is not None or event is not None or score is not None:
             raise InputError("concordance: give either a fitted model or time, event and score")
-        return concordance_counts(fit.time, fit.event, fit.linear_predictors, True, timewt, ymax)
+        return concordance_counts(fit.time, fit.event, fit.linear_predictor(), True, timewt, ymax)
     if time is None or event is None or score is None:
         raise InputError("concordance: time, event and score are all needed without a fit")
     t = as_time(time)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._errors import ConvergenceWarning, InputError
-from .._validation import check_conf_level
+from .._fitbase import RegressionFit
 from ..logistic._design import new_design_matrix
 from ._concordance import Concordance, concordance_counts
 from ._coxfit import fit_cox, score_residuals
@@ -23,8 +23,12 @@ __all__ = ["coxph", "CoxFit"]
 
 
 @dataclass(frozen=True, eq=False)
-class CoxFit:
+class CoxFit(RegressionFit):
     """A fitted Cox model (the result of :func:`coxph`; R: a ``coxph`` object).
+
+    Shares the coefficient table of :class:`~hccstats._fitbase.RegressionFit` (``se``, ``z``,
+    ``p_values``, ``conf_int``, ``to_frame(scale="coef" | "exp")``) with :class:`LogisticFit`;
+    ``se`` is the robust one for a robust fit (``naive_se``: from the inverse information).
 
     Attributes
     ----------
@@ -152,68 +156,16 @@ class CoxFit:
             rows.append((term, max(2.0 * (self.loglik[1] - reduced), 0.0), len(cols)))
         return _chisq_frame(rows)
 
-    # -- coefficient table -------------------------------------------------------------
-    @property
-    def se(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.coef.index, name="se")
-
+    # -- coefficient table (se, z, p_values, conf_int, to_frame: RegressionFit) ----------
     @property
     def naive_se(self) -> pd.Series:
         v = np.diag(self.naive_cov.to_numpy())
         return pd.Series(np.sqrt(v), index=self.coef.index, name="naive_se")
 
-    @property
-    def z(self) -> pd.Series:
-        return (self.coef / self.se).rename("z")
-
-    @property
-    def p_values(self) -> pd.Series:
-        p = 2.0 * sps.norm.sf(np.abs(self.z.to_numpy()))
-        return pd.Series(p, index=self.coef.index, name="p_value")
-
-    def conf_int(self, conf_level: float = 0.95) -> pd.DataFrame:
-        """Wald limits of the coefficients (log hazard scale), R's ``confint(fit)``."""
-        check_conf_level(conf_level)
-        q = sps.norm.ppf(0.5 + conf_level / 2.0)
-        return pd.DataFrame(
-            {"ci_low": self.coef - q * self.se, "ci_high": self.coef + q * self.se},
-            index=self.coef.index,
-        )
-
-    def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table as R's ``summary(fit)``: term, coef, hr, se (robust_se), z, p_value,
-        hr_ci_low, hr_ci_high."""
-        ci = self.conf_int(conf_level)
-        out = {
-            "term": self.coef.index,
-            "coef": self.coef.to_numpy(),
-            "hr": np.exp(self.coef.to_numpy()),
-            "se": self.naive_se.to_numpy(),
-        }
-        if self.robust:
-            out["robust_se"] = self.se.to_numpy()
-        out.update(
-            {
-                "z": self.z.to_numpy(),
-                "p_value": self.p_values.to_numpy(),
-                "hr_ci_low": np.exp(ci["ci_low"].to_numpy()),
-                "hr_ci_high": np.exp(ci["ci_high"].to_numpy()),
-            }
-        )
-        return pd.DataFrame(out)
-
     def hazard_ratios(self, conf_level: float = 0.95) -> pd.DataFrame:
         """DataFrame(term, estimate, ci_low, ci_high, p_value): exp(coef) with Wald limits."""
-        t = self.to_frame(conf_level)
-        return pd.DataFrame(
-            {
-                "term": t["term"],
-                "estimate": t["hr"],
-                "ci_low": t["hr_ci_low"],
-                "ci_high": t["hr_ci_high"],
-                "p_value": t["p_value"],
-            }
-        )
+        t = self.to_frame(conf_level, scale="exp")
+        return t[["term", "estimate", "ci_low", "ci_high", "p_value"]]
 
     # -- prediction ------------------------------------------------------------------------
     def design(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
@@ -223,34 +175,60 @@ class CoxFit:
         mat = new_design_matrix(self.design_info, new_data)
         return mat[list(self.coef.index)].to_numpy(dtype=float)
 
+    def linear_predictor(self, new_data: pd.DataFrame | None = None) -> np.ndarray:
+        """Centred linear predictor (x - means) b (R: ``predict(fit, newdata, type = "lp")``;
+        the fitted rows, ``fit$linear.predictors``, when ``new_data`` is None)."""
+        return linear_predictor(self.design(new_data), self.coef.to_numpy(), self.means.to_numpy())
+
     @property
     def linear_predictors(self) -> np.ndarray:
-        """Centred linear predictor of the fitted rows (R: ``fit$linear.predictors``)."""
-        return self.predict(type="lp")
+        """Deprecated: ``linear_predictor()`` (R's ``fit$linear.predictors``)."""
+        warnings.warn(
+            "CoxFit.linear_predictors is deprecated; use CoxFit.linear_predictor()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.linear_predictor()
 
     def predict(
         self,
         new_data: pd.DataFrame | None = None,
         type: str = "lp",
-        times: Sequence[float] | None = None,
+        times: Sequence[float] | float | None = None,
     ) -> np.ndarray:
         """Predictions as R's ``predict.coxph`` / ``survfit.coxph``.
 
-        ``type="lp"``: (x - means) b; ``"risk"``: exp of it; ``"survival"``: S(t | x) at each
-        of ``times`` (rows: subjects, columns: times) from the baseline cumulative hazard
-        (Breslow, or Efron's tie correction for an Efron fit, as ``survfit.coxph``).
+        ``type="lp"``: (x - means) b; ``"relative_risk"``: exp of it (R's ``type = "risk"``);
+        ``"survival"``: S(t | x) at each of ``times`` (rows: subjects, columns: times) from the
+        baseline cumulative hazard (Breslow, or Efron's tie correction for an Efron fit, as
+        ``survfit.coxph``); ``"risk"``: the risk of an event by the horizon ``times`` (one
+        number), ``1 - S(times | x)``, as :meth:`predict_risk` and ``LogisticFit.predict``.
+        ``type="risk"`` without ``times`` still gives exp(lp) as before, with a
+        DeprecationWarning (use ``"relative_risk"``).
         """
-        lp = linear_predictor(self.design(new_data), self.coef.to_numpy(), self.means.to_numpy())
+        if type == "risk":
+            if times is not None:
+                return self.predict_risk(new_data, times=times)
+            warnings.warn(
+                "predict(type='risk') without times is deprecated: it gives exp(lp); use "
+                "type='relative_risk', or give times= for the risk of an event by then",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            type = "relative_risk"
+        lp = self.linear_predictor(new_data)
         if type == "lp":
             return lp
-        if type == "risk":
+        if type == "relative_risk":
             return np.exp(lp)
         if type == "survival":
             if times is None:
                 raise InputError("predict: type='survival' needs times")
             h = self.cumulative_hazard(times)
             return np.exp(-np.outer(np.exp(lp), h))
-        raise InputError(f"type: expected 'lp', 'risk' or 'survival', got {type!r}")
+        raise InputError(
+            f"type: expected 'lp', 'risk', 'relative_risk' or 'survival', got {type!r}"
+        )
 
     def predict_risk(self, new_data: pd.DataFrame | None = None, *, times: float) -> np.ndarray:
         """Predicted risk of an event by the horizon ``times``: ``1 - S(times | x)``, one per row.
@@ -278,14 +256,14 @@ class CoxFit:
 
     def summary(self, conf_level: float = 0.95) -> str:
         """Text as R's ``summary(fit)``: HRs with limits, concordance and the three global tests."""
-        t = self.to_frame(conf_level).set_index("term")
+        t = self.to_frame(conf_level, scale="exp").set_index("term")
         pct = f"{conf_level:.0%}".rstrip("%")
         hr = pd.DataFrame(
             {
-                "exp(coef)": t["hr"],
-                "exp(-coef)": 1.0 / t["hr"],
-                f"lower .{pct}": t["hr_ci_low"],
-                f"upper .{pct}": t["hr_ci_high"],
+                "exp(coef)": t["estimate"],
+                "exp(-coef)": 1.0 / t["estimate"],
+                f"lower .{pct}": t["ci_low"],
+                f"upper .{pct}": t["ci_high"],
             }
         )
         c = self.concordance

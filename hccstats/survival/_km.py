@@ -133,6 +133,14 @@ class SurvFit:
         out = pd.concat(frames, ignore_index=True)
         return out[["group", "time", "n_risk", "n_event", "surv", "std_err", "lower", "upper"]]
 
+    def to_frame(self) -> pd.DataFrame:
+        """All curves stacked, one row per group and distinct time: group, time, n_risk,
+        n_event, n_censor, surv, std_err (of -log S, R's ``$std.err``), lower, upper
+        (``broom::tidy(survfit)``); ``group`` is ``"all"`` without groups."""
+        frames = [tab.assign(group=g) for g, tab in self.curves.items()]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["group", *(c for c in out.columns if c != "group")]]
+
     def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
         """Number at risk (time >= t) per group at ``times``: rows groups, columns times."""
         s = self.summary(times)

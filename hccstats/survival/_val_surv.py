@@ -86,7 +86,7 @@ class ValSurv:
 
 def _from_fit(fit, new_data, times):
     if new_data is None:
-        return fit.time, fit.event.astype(float), fit.linear_predictors, None
+        return fit.time, fit.event.astype(float), fit.linear_predictor(), None
     if not isinstance(new_data, pd.DataFrame):
         raise InputError(f"new_data: expected a pandas DataFrame, got {type(new_data).__name__}")
     texpr, eexpr, _ = parse_surv(fit.formula)

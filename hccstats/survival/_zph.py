@@ -23,10 +23,14 @@ __all__ = ["cox_zph", "CoxZph"]
 
 @dataclass(frozen=True, eq=False)
 class CoxZph:
-    """Result of :func:`cox_zph`: ``table`` (term, chisq, df, p; last row GLOBAL)."""
+    """Result of :func:`cox_zph`: ``table`` (term, chisq, df, p_value; last row GLOBAL)."""
 
     table: pd.DataFrame
     transform: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per test: term (``GLOBAL`` last), chisq, df, p_value, transform."""
+        return self.table.assign(transform=self.transform)
 
     def __repr__(self) -> str:
         t = self.table.set_index("term")
