@@ -355,3 +355,21 @@ def test_messages_name_columns_as_the_data_does():
     from hccstats.report._univariable_fits import drop_collinear
 
     assert drop_collinear(d, "class", ["if", "if copy"]) == {"if copy": "exactly collinear with if"}
+
+
+@pytest.mark.r
+def test_r_reads_non_ascii_names_after_a_library_set_the_c_locale():
+    """GDCM (DICOM through SimpleITK) sets the C locale in the process; R must still parse a
+    non-ASCII column name in the cross-check afterwards."""
+    import locale
+
+    from hccstats.rbridge import run
+
+    assert run("1L") == 1  # R started
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        out = run("sum(d$`µmol/L`)", d=pd.DataFrame({"µmol/L": [1.0, 2.0]}))
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert float(out) == 3.0

@@ -27,6 +27,7 @@ import patsy
 import patsy.builtins
 
 from .._errors import InputError
+from .._names import unquote_name
 from ._rcs import rcs
 
 __all__ = [
@@ -210,6 +211,8 @@ class Interaction:
 def _kind(code: str, finfo) -> tuple[str, int | None]:
     if finfo.type == "categorical":
         return "categorical", None
+    if unquote_name(code) != code:  # Q('biopsy result'): a column, entered as it is
+        return "linear", None
     tree = _parse(code)
     body = tree.body if tree is not None else None
     if isinstance(body, ast.Call) and isinstance(body.func, ast.Name):
@@ -223,6 +226,8 @@ def _kind(code: str, finfo) -> tuple[str, int | None]:
 
 
 def _name(code: str, columns: Iterable[str] | None) -> str:
+    if unquote_name(code) != code:
+        return unquote_name(code)
     variables, _ = code_variables(code)
     if columns is not None:
         variables = [v for v in variables if v in set(columns)] or variables

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import locale
 import os
 import signal
 import threading
@@ -48,7 +49,19 @@ def _rpy2():
             os.environ.pop("LD_LIBRARY_PATH", None)
         else:
             os.environ["LD_LIBRARY_PATH"] = saved
+    _R_CTYPE.append(locale.setlocale(locale.LC_CTYPE))
     return ri, ro, numpy2ri, pandas2ri
+
+
+_R_CTYPE: list[str] = []  # the character-type locale R started in (a UTF-8 one normally)
+
+
+def _restore_ctype() -> None:
+    """Put back the character-type locale R started in. A library in this process may have
+    changed it (GDCM, reading DICOM through SimpleITK, sets "C"); R then can no longer parse
+    a non-ASCII name ("invalid multibyte character in parser")."""
+    if _R_CTYPE and locale.setlocale(locale.LC_CTYPE) != _R_CTYPE[0]:
+        locale.setlocale(locale.LC_CTYPE, _R_CTYPE[0])
 
 
 def r_available(*packages: str) -> bool:
@@ -233,6 +246,7 @@ def run(code: str, *, convert: bool = True, **values: Any) -> Any:
     rpy2 object is returned as is (to pass it back into another call).
     """
     ri, ro, _, _ = _rpy2()
+    _restore_ctype()
     env = ro.r("new.env(parent = globalenv())")
     for name, value in values.items():
         env[name] = value if _is_r_object(value) else _to_r(value)
