@@ -166,7 +166,7 @@ def nested_delong_alert(small: str, big: str, lrt: Mapping) -> str:
     """The warning for a DeLong test between nested models, with the LR test beside it."""
     return (
         f"DeLong test of nested models: the {small}'s terms are a subset of the {big}'s, so "
-        "DeLong's test of their AUCs (Table 4) is invalid (its statistic is not normal under "
+        "DeLong's test of their AUCs (the predictive-performance table) is invalid (its statistic is not normal under "
         "the null; Demler, Pencina & D'Agostino, Stat Med 2012). Use the likelihood-ratio test "
         f"of the nested pair in the training set: chi-square = {lrt['chisq']:.2f}, "
         f"df = {lrt['df']}, {_p(lrt['p_value'])} (n = {lrt['n']})."
