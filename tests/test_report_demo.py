@@ -62,7 +62,10 @@ def demo(runs):
 def test_demo_runs_every_stage(demo):
     out, log, seconds = demo
     res = json.loads((out / "results.json").read_text())
-    assert set(res["stages"].values()) == {"ok"}, res["stages"]
+    # every stage ran, but the Cox-model stage, which belongs to a study with no binary outcome
+    stages = dict(res["stages"])
+    assert stages.pop("cox") == "not available" and set(stages.values()) == {"ok"}, res["stages"]
+    assert not res["failed_stages"]
     from hccstats.report import STAGES
 
     n = len(STAGES)
