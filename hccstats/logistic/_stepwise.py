@@ -45,6 +45,7 @@ __all__ = [
     "score_tests",
     # shared with backward_lr
     "setup",
+    "check_selection",
     "not_in_model",
     "model_columns",
     "fit_core",
@@ -216,6 +217,25 @@ def fit_core(X, y, cols, start=None) -> CoreFit:
     return fit_logistic(X[:, cols], y, start=start)
 
 
+def check_selection(candidates, entry: float, removal: float) -> list[str]:
+    """The candidates as a list without repeats; InputError for none, an entry or removal p
+    outside (0, 1), or removal below entry (the selection could cycle). Shared by the logistic
+    and Cox selections."""
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    candidates = list(dict.fromkeys(candidates))
+    if not candidates:
+        raise InputError("candidates: give at least one candidate variable")
+    for name, v in (("entry", entry), ("removal", removal)):
+        if not (isinstance(v, (int, float)) and 0 < v < 1):
+            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
+    if removal < entry:
+        raise InputError(
+            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
+        )
+    return candidates
+
+
 def setup(
     data,
     outcome: str,
@@ -229,18 +249,7 @@ def setup(
 
     ``allow_separation``: a factor level with only events (or none) is a candidate too, not an
     InputError (for a selection whose model is refitted by Firth's penalised likelihood)."""
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
+    candidates = check_selection(candidates, entry, removal)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     if outcome not in data.columns:

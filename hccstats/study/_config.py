@@ -453,7 +453,12 @@ def _outcome(spec: Any, survival: dict | None, yaml_name: str) -> dict:
     column of ``survival:`` stands as the outcome (1 = event), for the flow, Table 1 and the
     split's strata."""
     if spec is None:
-        assert survival is not None
+        if survival is None:
+            raise _fail(
+                yaml_name,
+                "outcome",
+                "missing: give outcome (a binary endpoint) or survival (time, event, horizon)",
+            )
         return {"column": survival["event"], "positive": 1, "label": survival["event"]}
     spec = _section(spec, yaml_name, "outcome", ("column", "positive", "label"), "column")
     column = _string(spec.get("column"), yaml_name, "outcome.column")

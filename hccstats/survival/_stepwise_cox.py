@@ -32,6 +32,7 @@ from scipy.special import chdtrc
 from .._errors import InputError
 from ..logistic._candidates import candidate_requires, candidate_term, expand_candidates
 from ..logistic._print import stepwise_text
+from ..logistic._stepwise import check_selection
 from ._coxfit import evaluate, fit_cox
 from ._coxph import CoxFit, coxph
 from ._design import CoxDesign, build_cox_design
@@ -249,18 +250,7 @@ def _backward(run: _Run, max_steps: int) -> str:
 
 
 def _check(data, time, event, candidates, entry, removal, entry_test, ties):
-    if isinstance(candidates, str):
-        candidates = [candidates]
-    candidates = list(dict.fromkeys(candidates))
-    if not candidates:
-        raise InputError("candidates: give at least one candidate variable")
-    for name, v in (("entry", entry), ("removal", removal)):
-        if not (isinstance(v, (int, float)) and 0 < v < 1):
-            raise InputError(f"{name}: expected a probability between 0 and 1, got {v!r}")
-    if removal < entry:
-        raise InputError(
-            f"removal ({removal}) must not be smaller than entry ({entry}): the selection could cycle"
-        )
+    candidates = check_selection(candidates, entry, removal)
     if entry_test not in ("score", "lr"):
         raise InputError(f"entry_test: expected 'score' or 'lr', got {entry_test!r}")
     if ties not in ("efron", "breslow"):
