@@ -19,7 +19,7 @@ from ._coxfit import evaluate, fit_cox
 from ._coxph import INFINITE_PER_SD, CoxFit
 from ._riskset import risk_sets
 
-__all__ = ["validate_cox", "COX_INDICES"]
+__all__ = ["validate_cox", "selection_design", "COX_INDICES"]
 
 #: rows of rms's validate.cph, in its order
 COX_INDICES = ["Dxy", "R2", "Slope", "D", "U", "Q", "g"]
@@ -176,9 +176,7 @@ def validate_cox(
 
         design = X
     else:
-        cand, blocks = selection.candidate_design()
-        if cand.time.size != n or not np.array_equal(cand.time, time):
-            raise InputError("selection: its patients are not those of fit")
+        cand, blocks = selection_design(fit, selection)
         design = cand.X
 
         def one(rows):
@@ -250,6 +248,23 @@ def _fit_and_selection(fit, selection):
         raise InputError(f"fit: expected a CoxFit (hccstats.coxph), got {type(fit).__name__}")
     if selection is None:
         return fit, None
+    _check_selection_of(fit, selection)
+    return fit, selection
+
+
+def selection_design(fit, selection):
+    """``selection.candidate_design()`` after checking that ``selection`` is the CoxStepwise
+    that selected ``fit``, on the same patients (InputError otherwise)."""
+    _check_selection_of(fit, selection)
+    cand, blocks = selection.candidate_design()
+    if cand.time.size != fit.n or not np.array_equal(cand.time, fit.time):
+        raise InputError("selection: its patients are not those of fit")
+    return cand, blocks
+
+
+def _check_selection_of(fit, selection) -> None:
+    from ._stepwise_cox import CoxStepwise
+
     if not isinstance(selection, CoxStepwise):
         raise InputError(
             "selection: expected the CoxStepwise of hccstats.forward_cox / backward_cox, got "
@@ -264,4 +279,3 @@ def _fit_and_selection(fit, selection):
             f"selection: fit is not the model it selected (terms {list(fit.terms)} vs "
             f"{list(selection.fit.terms) if selection.fit is not None else []})"
         )
-    return fit, selection
