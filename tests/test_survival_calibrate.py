@@ -134,7 +134,8 @@ def test_calibrate_repeats_the_selection_in_every_resample():
     from tests._survival_data import pbc_split
 
     d = pbc_split()[0].assign(female=lambda x: (x["sex"] == "f").astype(int))
-    sw = forward_cox(d, "time", "death", ["female", "age"])
+    sw = forward_cox(d, "time", "death", ["female"])
+    assert sw.selected == ["female"]
     plain = calibrate(sw.fit, 1826.0, B=20, m=60, seed=4)
     repeated = calibrate(sw.fit, 1826.0, B=20, m=60, seed=4, selection=sw)
     cols = ["predicted", "observed", "index_orig", "n", "events"]
