@@ -22,6 +22,7 @@ from hccstats import InputError
 PBC = Path(__file__).parent / "reference" / "datasets" / "pbc.csv"
 HORIZON = 5.0  # years
 PRESPECIFIED = ["age", "bili", "albumin", "edema"]
+B, BOOT_SEED = 40, 5  # the internal validation's bootstrap (not the study seed, 11)
 
 STUDY = f"""name: pbc-cox
 seed: 11
@@ -37,6 +38,7 @@ variables:
 analysis:
   models:
     Mayo: [{", ".join(PRESPECIFIED)}]
+  bootstrap: {{B: {B}, seed: {BOOT_SEED}}}
 """
 
 
