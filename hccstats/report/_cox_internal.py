@@ -33,6 +33,8 @@ __all__ = [
     "cox_internal_checks",
     "cox_internal_results",
     "cox_internal_methods",
+    "internal_rows",
+    "refit_alerts",
     "calibration_group_size",
     "calibration_errors",
 ]
@@ -107,6 +109,22 @@ def _row(model, index, app, opt, corr, B, failed, n, source) -> dict:
     }
 
 
+def internal_rows(name: str, validation, calibration, horizon: float) -> list[dict]:
+    """The table rows of one model: validate's C, slope and R2 (apparent, optimism,
+    corrected), the calibration's mean and 90th-percentile absolute error (apparent and
+    bias-corrected curve), each with its bootstrap's B, failed refits and n."""
+    rows = _validation_rows(name, validation)
+    e = calibration_errors(calibration)
+    c = calibration
+    for what, key in (("Mean", "mean"), ("90th percentile of", "q90")):
+        app, corr = e[f"{key}_apparent"], e[f"{key}_corrected"]
+        label = f"{what} absolute calibration error at {horizon:g}"
+        rows.append(
+            _row(name, label, app, corr - app, corr, c.B, c.n_failed, validation.n, "calibrate")
+        )
+    return rows
+
+
 def cox_internal_validation(ctx: Context, fits, selections, horizon: float) -> CoxInternal:
     """Validate and calibrate every model (training set) with the plan's B and seed."""
     from hccstats import validate
@@ -120,41 +138,40 @@ def cox_internal_validation(ctx: Context, fits, selections, horizon: float) -> C
             sel if sel is not None else fit, B=plan.B, seed=plan.bootstrap_seed,
             n_jobs=bootstrap_threads(),
         )  # fmt: skip
-        rows += _validation_rows(name, vals[name])
-        cals[name] = c = calibrate(
+        cals[name] = calibrate(
             fit, horizon, B=plan.B, m=calibration_group_size(fit.n), seed=plan.bootstrap_seed,
             selection=sel,
         )  # fmt: skip
-        e = calibration_errors(c)
-        for what, key in (("Mean", "mean"), ("90th percentile of", "q90")):
-            app, corr = e[f"{key}_apparent"], e[f"{key}_corrected"]
-            label = f"{what} absolute calibration error at {horizon:g}"
-            rows.append(
-                _row(name, label, app, corr - app, corr, c.B, c.n_failed, fit.n, "calibrate")
-            )
+        rows += internal_rows(name, vals[name], cals[name], horizon)
     return CoxInternal(
         pd.DataFrame(rows), vals, cals, tuple(n for n in fits if selections.get(n) is not None),
         plan.B, plan.bootstrap_seed,
     )  # fmt: skip
 
 
-def _failures(iv: CoxInternal) -> pd.DataFrame:
+def _failures(table: pd.DataFrame) -> pd.DataFrame:
     """One row per model and bootstrap (validate, calibrate): model, B, n_failed."""
-    t = iv.table.drop_duplicates(["model", "source"])
+    t = table.drop_duplicates(["model", "source"])
     what = {"validate": "", "calibrate": " (calibration at the horizon)"}
     return pd.DataFrame(
         {"model": t["model"] + t["source"].map(what), "B": t["B"], "n_failed": t["n_failed"]}
     )
 
 
+def refit_alerts(table: pd.DataFrame) -> list[str]:
+    """A warning per model and bootstrap (validate, calibrate) of :func:`internal_rows`'
+    ``table`` that lost more than :data:`~._calib.VALIDATE_FAILED_WARN` of its refits."""
+    return validation_failures(_failures(table))
+
+
 def _used(r) -> str:
     return f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
 
 
-def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, horizon: float) -> None:
-    """The internal-validation table and the bias-corrected calibration figure; alerts for
-    failed refits."""
-    for text in validation_failures(_failures(iv)):
+def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, at: str) -> None:
+    """The internal-validation table and the bias-corrected calibration figure (``at``: the
+    horizon with its unit, "5 years"); alerts for failed refits."""
+    for text in refit_alerts(iv.table):
         ctx.alert(text)
     freq = {
         n: v.selection_frequency.rename(index=ctx.label)
@@ -195,10 +212,10 @@ def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, horizon
         "survival| of each patient, read on the apparent (Apparent) and the bias-corrected "
         "(Optimism-corrected) curve; Optimism: their difference." + note,
     )
-    _render_figure(ctx, section, iv, horizon)
+    _render_figure(ctx, section, iv, at)
 
 
-def _render_figure(ctx: Context, section: Section, iv: CoxInternal, horizon: float) -> None:
+def _render_figure(ctx: Context, section: Section, iv: CoxInternal, at: str) -> None:
     from types import SimpleNamespace
 
     from hccstats.plots import calibration_curves, journal_style, new_figure
@@ -216,13 +233,11 @@ def _render_figure(ctx: Context, section: Section, iv: CoxInternal, horizon: flo
         curves[name] = SimpleNamespace(table=table, predicted_risk=1.0 - c.predicted)
     with journal_style():
         fig, ax = new_figure("single", 3.4)
-    calibration_curves(
-        curves, ax=ax, xlabel=f"Predicted risk by {horizon:g}", ylabel="Observed risk (KM)"
-    )
+    calibration_curves(curves, ax=ax, xlabel=f"Predicted risk by {at}", ylabel="Observed risk (KM)")
     section.figure(
         "fig_cox_calibration_bootstrap",
         fig,
-        caption=f"{ctx.next_figure()} Bootstrap calibration of the Cox models at {horizon:g} in "
+        caption=f"{ctx.next_figure()} Bootstrap calibration of the Cox models at {at} in "
         f"the training set (rms::calibrate.cph-equivalent, Kaplan–Meier risk by groups of "
         f"predicted risk; B = {iv.B}, seed {iv.seed}): bias-corrected (solid) and apparent "
         "(dotted) curves, with the distribution of the predicted risks",
@@ -285,7 +300,7 @@ def cox_internal_methods(iv: CoxInternal, horizon: float) -> str:
     """The methods sentences on the internal validation."""
     failed = "; ".join(
         f"{r['model']} {int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
-        for _, r in _failures(iv).iterrows()
+        for _, r in _failures(iv.table).iterrows()
     )
     sel = (
         f" For {', '.join(iv.repeated)}, the stepwise selection was repeated in every resample."

@@ -328,7 +328,9 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
     else:
         _render_models(ctx, section, result)
         _render_performance(ctx, section, result)
-        render_cox_internal(ctx, section, result.internal, result.horizon)
+        unit = time_unit(ctx, result.time)
+        at = f"{result.horizon:g}{' ' + unit if unit else ''}"
+        render_cox_internal(ctx, section, result.internal, at)
         _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
