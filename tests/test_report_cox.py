@@ -208,6 +208,7 @@ def test_no_significant_variable_is_a_result_not_a_failure(tmp_path):
     assert list(screen["predictor"]) == ["sex"] and screen["p_value"].iloc[0] > 0.05
 
 
+@pytest.mark.r
 @pytest.mark.slow
 def test_cox_internal_validation_uses_the_plan_s_bootstrap(report):
     from hccstats.study import load
@@ -245,6 +246,21 @@ def test_cox_internal_validation_uses_the_plan_s_bootstrap(report):
     np.testing.assert_allclose(curve["observed_corrected"], cal.table["observed_corrected"])
     mean = f"Mean absolute calibration error at {HORIZON:g}"
     assert 0 < mayo.loc[mean, "corrected"] < 0.2
+    # the errors: each patient's predicted survival against the curve read there (R's approx)
+    from hccstats.rbridge import run
+
+    t = cal.table
+    r = run(
+        "e <- abs(p - approx(x, y, xout = p, rule = 2)$y); unname(c(mean(e), quantile(e, 0.9)))",
+        p=cal.predicted, x=t["predicted"].to_numpy(), y=t["observed_corrected"].to_numpy(),
+    )  # fmt: skip
+    r = np.asarray(r, float)
+    q90 = f"90th percentile of absolute calibration error at {HORIZON:g}"
+    assert mayo.loc[mean, "corrected"] == pytest.approx(float(r[0]), rel=1e-10)
+    assert mayo.loc[q90, "corrected"] == pytest.approx(float(r[1]), rel=1e-10)
+    assert mayo.loc[mean, "optimism"] == pytest.approx(
+        mayo.loc[mean, "apparent"] - mayo.loc[mean, "corrected"], rel=1e-12
+    )
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Resamples used (failed)" in page and f"{B} (0)" in page
     methods = (out / "methods.md").read_text(encoding="utf-8")

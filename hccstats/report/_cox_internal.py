@@ -120,7 +120,7 @@ def internal_rows(name: str, validation, calibration, horizon: float) -> list[di
         app, corr = e[f"{key}_apparent"], e[f"{key}_corrected"]
         label = f"{what} absolute calibration error at {horizon:g}"
         rows.append(
-            _row(name, label, app, corr - app, corr, c.B, c.n_failed, validation.n, "calibrate")
+            _row(name, label, app, app - corr, corr, c.B, c.n_failed, validation.n, "calibrate")
         )
     return rows
 
@@ -210,7 +210,8 @@ def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, at: str
         "rms::calibrate.cph-equivalent (cmethod 'KM', groups of "
         f"about n / {GROUPS} patients, at least {MIN_GROUP}): |predicted − Kaplan–Meier "
         "survival| of each patient, read on the apparent (Apparent) and the bias-corrected "
-        "(Optimism-corrected) curve; Optimism: their difference." + note,
+        "(Optimism-corrected) curve; Optimism: apparent − corrected, as above (negative: the "
+        "error is larger once corrected)." + note,
     )
     _render_figure(ctx, section, iv, at)
 
@@ -303,7 +304,7 @@ def cox_internal_methods(iv: CoxInternal, horizon: float) -> str:
         for _, r in _failures(iv.table).iterrows()
     )
     sel = (
-        f" For {', '.join(iv.repeated)}, the stepwise selection was repeated in every resample."
+        f" For the {', '.join(iv.repeated)}, the stepwise selection was repeated in every resample."
         if iv.repeated
         else ""
     )
