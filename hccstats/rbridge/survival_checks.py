@@ -13,9 +13,24 @@ import pandas as pd
 
 from .._names import columns_in, r_quote
 from ._core import run
-from .report_checks import r_frame, r_rhs
+from .report_checks import content_key, r_frame, r_rhs, rms_rhs
 
-__all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
+__all__ = [
+    "R_TD_AUC",
+    "R_BRIER",
+    "R_NB",
+    "cox_hr",
+    "cph_terms",
+    "cox_zph_p",
+    "logrank_p",
+    "harrell_c",
+    "concordance_c",
+    "oe_slope",
+    "td_auc",
+    "brier",
+    "net_benefit",
+    "improve",
+]
 
 # timeROC's IPCW estimator (Blanche 2013, weighting = "marginal") in plain R: cases T < t with
 # an event, weighted 1 / G(T-); controls event-free at t (T > t, or censored at t: timeROC's
@@ -37,6 +52,61 @@ t(vapply(times, function(t) {
     sum(cs), sum(ct))
 }, numeric(5)))
 """
+
+# The IPCW Brier score at t (Graf 1999; riskRegression::Score with the Kaplan-Meier censoring
+# model, conservative = FALSE), its influence-function SE, the null (Kaplan-Meier) model's and
+# the IPA, in plain R:
+# Brier(t) = mean_i R_i, R_i = (1 - p_i)^2 1(T_i <= t, event) / G(T_i-) + p_i^2 1(event-free
+# at t) / G(t-); IF_i = R_i - Brier + sum_j R_j H_i(s_j) / n with s_j = T_j (cases) or t,
+# H_i(s) = sum_{u < s} [dN^C_i(u) - 1(T_i >= u) dLambda_C(u)] / (Y(u) / n) over the distinct
+# times u (dM below: one row per subject, one column per time). se = sd(IF) / sqrt(n).
+# Returns: Brier, se, null Brier, se, IPA, se.
+R_BRIER = """
+suppressMessages(library(survival))
+time <- as.vector(time); event <- as.vector(event); risk <- as.vector(risk)
+n <- length(time)
+G <- survfit(Surv(time, 1 - event) ~ 1)
+Gleft <- function(x) vapply(x, function(xi) {
+  k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
+U <- sort(unique(time))
+YU <- vapply(U, function(u) sum(time >= u), 0)
+cU <- vapply(U, function(u) sum(time == u & event == 0), 0)
+dM <- (outer(time, U, "==") * (event == 0) - outer(time, U, ">=") * rep(cU / YU, each = n)) /
+  rep(YU / n, each = n)
+case <- time <= t & event == 1
+free <- time > t | (time == t & event == 0)
+H <- dM %*% outer(U, ifelse(case, time, t), "<")
+brier <- function(p) {
+  R <- ifelse(case, (1 - p)^2 / Gleft(time), 0) + ifelse(free, p^2 / Gleft(t), 0)
+  B <- mean(R)
+  list(B = B, IF = R - B + as.vector(H %*% R) / n)
+}
+S <- summary(survfit(Surv(time, event) ~ 1), times = t, extend = TRUE)$surv
+m <- brier(risk); m0 <- brier(rep(1 - S, n))
+IFipa <- -m$IF / m0$B + m$B * m0$IF / m0$B^2
+se <- function(f) sd(f) / sqrt(n)
+c(m$B, se(m$IF), m0$B, se(m0$IF), 1 - m$B / m0$B, se(IFipa))
+"""
+
+# dcurves's survival method written out: P(event by h | risk >= pt) from survfit of the test
+# positives (summary(..., times = h, extend = TRUE)), the prevalence from survfit of everyone.
+# Columns: the model's net benefit, treat all's (one row per threshold pt).
+R_NB = """
+suppressMessages(library(survival))
+S <- function(idx) summary(survfit(Surv(time[idx], event[idx]) ~ 1), times = h,
+                           extend = TRUE)$surv
+prev <- 1 - S(rep(TRUE, length(time)))
+nb <- vapply(th, function(pt) {
+  pos <- risk >= pt
+  p <- mean(pos)
+  if (p == 0) return(0)
+  s <- S(pos)
+  (1 - s) * p - s * p * pt / (1 - pt)
+}, 0)
+cbind(nb, prev - (1 - prev) * th / (1 - th))
+"""
+
+_MEMO: dict[str, object] = {}
 
 
 def _surv_formula(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> str:
@@ -60,6 +130,29 @@ def cox_hr(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.Da
         "p_value = s$coefficients[, 5])",
         d=d,
     ).set_index("term")
+
+
+def cph_terms(
+    data: pd.DataFrame, time: str, event: str, rhs: str, variables: list[str]
+) -> pd.DataFrame:
+    """rms::cph (Efron) with the model's terms (rcs, pol, interactions): HR and Wald p per
+    coefficient as rms names it (``age'``, ``sex=f``); memoised on the content of the data."""
+    r_rhs_text, factors = rms_rhs(rhs)
+    frame = r_frame(data, [time, event, *variables])
+    key = content_key("cph_terms", frame, time, event, rhs)
+    if key not in _MEMO:
+        _MEMO[key] = run(
+            "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
+            "f <- cph(as.formula(paste0('Surv(', tm, ', ', ev, ') ~ ', rhs)), data = d, "
+            "method = 'efron', eps = 1e-12); b <- coef(f); se <- sqrt(diag(vcov(f))); "
+            "data.frame(term = names(b), estimate = exp(b), p_value = 2 * pnorm(-abs(b / se)))",
+            d=frame,
+            tm=r_quote(time),
+            ev=r_quote(event),
+            rhs=r_rhs_text,
+            fac=np.asarray(factors, dtype=object),
+        ).set_index("term")
+    return _MEMO[key]
 
 
 def cox_zph_p(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> float:
@@ -156,3 +249,31 @@ def improve(y, risk_old, risk_new) -> dict[str, float]:
         y=np.asarray(y, float),
     )
     return dict(zip(("nri", "nri_p", "idi", "idi_p"), (float(v) for v in out)))
+
+
+def brier(time, event, risk, horizon: float) -> dict[str, float]:
+    """``R_BRIER``: the IPCW Brier score at ``horizon``, the null model's and the IPA."""
+    out = run(
+        R_BRIER,
+        time=np.asarray(time, float),
+        event=np.asarray(event, float),
+        risk=np.asarray(risk, float),
+        t=float(horizon),
+    )
+    return dict(zip(("brier", "brier_se", "null", "null_se", "ipa", "ipa_se"), map(float, out)))
+
+
+def net_benefit(time, event, risk, horizon: float, thresholds) -> np.ndarray:
+    """``R_NB``: (net benefit of the model, of treating all) per threshold, one row each;
+    memoised on the content of the data (one R call per model and set)."""
+    args = dict(
+        time=np.asarray(time, float),
+        event=np.asarray(event, float),
+        risk=np.asarray(risk, float),
+        h=float(horizon),
+        th=np.atleast_1d(np.asarray(thresholds, float)),
+    )
+    key = content_key("net_benefit", *args.values())
+    if key not in _MEMO:
+        _MEMO[key] = np.asarray(run(R_NB, **args), float).reshape(-1, 2)
+    return _MEMO[key]

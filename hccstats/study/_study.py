@@ -484,8 +484,9 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
         return raw.map(mapping).to_numpy()
     strata = {}
     for name in spec["stratify"]:
-        if name == "outcome":
-            strata[name] = data[cfg["outcome"]["column"]]
+        if name == "outcome":  # patients without it (time to event only): a stratum of theirs
+            y = data[cfg["outcome"]["column"]]
+            strata[name] = y.astype(object).where(y.notna(), "unknown")
         elif name == "center":
             if cfg["center"]:
                 strata[name] = data[cfg["center"]]
