@@ -138,13 +138,11 @@ def render_calibration_dca(
         calibration_curves(
             {n: c[part] for n, c in curves.items()},
             ax=axes[0][j],
-            title=f"{'AB'[j]}  Calibration at {at}, {part} set",
+            title=f"{'AB'[j]}  Calibration, {part} set",
             xlabel=f"Predicted risk by {at}",
             ylabel=f"Observed risk by {at}",
         )
-        decision_curves(
-            dcas[part].table, ax=axes[1][j], title=f"{'CD'[j]}  DCA at {at}, {part} set"
-        )
+        decision_curves(dcas[part].table, ax=axes[1][j], title=f"{'CD'[j]}  DCA, {part} set")
     n = ", ".join(f"{p} n = {d.n}" for p, d in dcas.items())
     section.figure(
         key,

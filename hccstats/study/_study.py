@@ -327,7 +327,7 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
     reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
     included = reasons.isna().to_numpy()
-    timed = _time_to_event_patients(table, surv, reasons, out_col) if surv else included
+    timed = _time_to_event_patients(table, cfg, reasons) if surv else included
 
     data = pd.DataFrame(index=pd.Index(ids, name=id_col))
     for name, var in cfg["variables"].items():
@@ -399,12 +399,16 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     )
 
 
-def _time_to_event_patients(table, surv: dict, reasons: pd.Series, out_col: str) -> np.ndarray:
+def _time_to_event_patients(table, cfg: dict, reasons: pd.Series) -> np.ndarray:
     """The patients of the time-to-event analysis: the included ones and those excluded only
     for a missing binary outcome whose time and event are given (censored before the outcome
-    could be judged: censored, not excluded, in the Cox analysis)."""
+    could be judged: censored, not excluded, in the Cox analysis) and, with a split column,
+    a valid set."""
+    surv, split = cfg["survival"], cfg["split"]
     given = table[surv["time"]].notna() & table[surv["event"]].notna()
-    no_outcome = (reasons == f"missing outcome ({out_col})") & given
+    if split["method"] == "column":
+        given &= table[split["column"]].isin([split["training"], split["validation"]])
+    no_outcome = (reasons == f"missing outcome ({cfg['outcome']['column']})") & given
     return (reasons.isna() | no_outcome).to_numpy()
 
 
