@@ -192,3 +192,23 @@ def test_survival_numbers_agree_with_r(report):
     r_c, _ = R.harrell_c(t, e, fit.predict(valid, type="lp"))
     perf = pd.DataFrame(res["survival"]["performance"]).set_index(["model", "set"])
     assert perf.loc[("Mayo", "validation"), "harrell_c"] == pytest.approx(r_c, rel=1e-10)
+
+
+def test_no_cox_model_for_any_logistic_model_is_a_shortfall_with_the_reason():
+    from types import SimpleNamespace
+
+    from hccstats.report import _s_survival
+    from hccstats.report._context import StageFailed
+
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame(
+        {"x": rng.normal(size=50), "t": rng.uniform(1, 10, 50), "e": 0, "y": rng.integers(0, 2, 50)}
+    ).assign(split="training")
+    fits = {"Base": hs.lrm("y ~ x", d)}  # a logistic model of a binary outcome with events ...
+    study = SimpleNamespace(survival={"time": "t", "event": "e", "horizon": 5.0}, outcome="y")
+    with pytest.raises(StageFailed) as err:  # ... whose time to the event has none
+        _s_survival.compute(SimpleNamespace(study=study), SimpleNamespace(fits=fits, data=d))
+    assert str(err.value) == (
+        "no logistic model's predictors could be fitted as a Cox model: Base: e: no events in the "
+        "50 rows used"
+    )
