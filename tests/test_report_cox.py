@@ -322,3 +322,18 @@ def test_horizon_at_the_last_follow_up_gives_every_measure(tmp_path):
     rc = pd.read_csv(out / "r_check.csv")
     assert rc["agree"].all(), rc.loc[~rc["agree"], ["quantity", "hccstats", "r"]]
     assert rc["quantity"].str.contains(f"Brier score at {last:g}").any()
+
+
+@pytest.mark.slow
+def test_cox_decision_curves_have_numbers_at_the_threshold_grid(report):
+    _, out, proc = report
+    assert proc.returncode == 0, proc.stderr
+    dca = json.loads((out / "results.json").read_text())["cox"]["dca"]
+    grid = np.arange(0, 61) / 100  # analysis.dca_thresholds by default: 0 to 0.6 by 0.01
+    np.testing.assert_allclose(dca["thresholds"], grid)
+    for part in ("training", "validation"):
+        table = pd.DataFrame(dca["tables"][part])
+        for model in ("Clinical model", "Mayo", "Treat all", "Treat none"):
+            np.testing.assert_allclose(table.loc[table["model"] == model, "threshold"], grid)
+    shown = pd.read_csv(out / "tables" / "table_cox_dca.csv")
+    np.testing.assert_allclose(sorted(set(shown["threshold"])), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])

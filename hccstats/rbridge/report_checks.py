@@ -33,6 +33,7 @@ __all__ = [
     "roc_test",
     "glm_or",
     "rms_lrm_terms",
+    "rms_rhs",
     "firth_or",
     "vif",
     "wilcox_p",
@@ -253,7 +254,7 @@ def _glm_or(
 _FACTOR = re.compile(r"\b(?:factor|C)\(\s*(`(?:[^`\\]|\\.)+`|[A-Za-z_][\w.]*)\s*\)")
 
 
-def _r_rhs(rhs: str) -> tuple[str, list[str]]:
+def rms_rhs(rhs: str) -> tuple[str, list[str]]:
     """A hccstats right-hand side in R (rms): ``Q('a b')`` as `a b`, ``**`` as ``^``, ``np.`` left
     out, ``factor(x)``/``C(x)`` as the column made a factor (rms takes no factor() in formulas);
     and those columns."""
@@ -273,7 +274,7 @@ def rms_lrm_terms(
 
 
 def _rms_lrm_terms(data, outcome, rhs, variables) -> SimpleNamespace:
-    r_rhs, factors = _r_rhs(rhs)
+    r_rhs, factors = rms_rhs(rhs)
     frame = r_frame(data, [outcome, *variables])
     out = run(
         "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
@@ -446,7 +447,10 @@ def nested_lrt(
     key = content_key("lrt", _used(data, outcome, variables), outcome, list(small), list(big))
 
     def compute():
-        (r_small, fac_small), (r_big, fac_big) = _r_rhs(" + ".join(small)), _r_rhs(" + ".join(big))
+        (r_small, fac_small), (r_big, fac_big) = (
+            rms_rhs(" + ".join(small)),
+            rms_rhs(" + ".join(big)),
+        )
         out = run(
             "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
             "ctl <- glm.control(epsilon = 1e-14, maxit = 100); "
