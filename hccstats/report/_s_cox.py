@@ -47,7 +47,7 @@ from ._survival_dca import (
     render_calibration_dca,
     render_dca_table,
 )
-from ._time import at_horizon, time_unit, units_sentence
+from ._time import at_horizon, units_sentence
 
 REQUIRES: tuple[str, ...] = ("flow",)
 STAGE = "cox"
