@@ -96,10 +96,12 @@ class PartialEffect:
 
     def plot(self, ax=None, *, log: bool = True):
         """The ratio against the predictor with its confidence band (a line and a shaded band;
-        points with error bars for a categorical predictor); returns the Figure."""
+        points with error bars for a categorical predictor); returns the Figure (laid out
+        tightly only when it was made here: a given ``ax`` keeps its figure's layout)."""
         import matplotlib.pyplot as plt
 
-        if ax is None:
+        own = ax is None
+        if own:
             fig, ax = plt.subplots(figsize=(4.5, 3.5))
         else:
             fig = ax.figure
@@ -113,13 +115,39 @@ class PartialEffect:
             err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
             ax.errorbar(pos, t["estimate"], yerr=err, fmt="o", color="black", capsize=3)
             ax.set_xticks(pos, [str(v) for v in x])
+            ax.set_xlim(-0.5, len(t) - 0.5)
         ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
         if log:
             ax.set_yscale("log")
+            _ratio_ticks(ax)
         ax.set_xlabel(self.label or self.variable)
         ax.set_ylabel(f"{self.ratio.capitalize()} ({self.conf_level:.0%} CI)")
-        fig.tight_layout()
+        if own:
+            fig.tight_layout()
         return fig
+
+
+#: tick mantissas of a ratio axis, coarse to fine: the first giving three ticks is used
+_MANTISSAS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+
+
+def _ratio_ticks(ax) -> None:
+    """Plain-number ticks on a log ratio axis (0.5, 1, 2, ...), no minor ticks."""
+    lo, hi = ax.get_ylim()
+    ticks: list[float] = []
+    for mantissas in _MANTISSAS:
+        ticks = [
+            float(f"{m * 10.0**e:.6g}")
+            for e in range(-4, 5)
+            for m in mantissas
+            if lo <= m * 10.0**e <= hi
+        ]
+        if len(ticks) >= 3:
+            break
+    ax.minorticks_off()
+    if ticks:
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_ylim(lo, hi)
 
 
 def partial_effect(

@@ -24,9 +24,12 @@ from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
+from ._cox_terms import cox_candidates, register_cox_term_checks, render_cox_terms
+from ._partial_figures import terms_sentence
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
+from ._terms import has_model_terms
 
 REQUIRES: tuple[str, ...] = ("flow",)
 SETS = ("training", "validation")
@@ -81,6 +84,7 @@ def _stepwise(ctx: Context, train, time, event, cands) -> dict:
         return {}
     select = backward_cox if ctx.plan.selection == "backward_lr" else forward_cox
     opts = ctx.options
+    cands = cox_candidates(ctx, cands, train.columns)  # rcs(age, 4), age * sex: their terms
     sw = select(
         train, time, event, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
     )
@@ -314,10 +318,12 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
+    terms: dict = {}
     if result.no_model:
         section.text(result.no_model)
     else:
         _render_models(ctx, section, result)
+        terms = render_cox_terms(ctx, section, result.fits)  # anova, partial effects
         _render_performance(ctx, section, result)
         _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
@@ -334,6 +340,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "km_risk_groups": result.km_table,
         "nomogram": NO_NOMOGRAM,
         "no_model": result.no_model or None,
+        **terms,
     }
 
 
@@ -371,6 +378,9 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
     time, event, h = result.time, result.event, result.horizon
     for name, fit in result.fits.items():
         train = result.sets[name]["training"]
+        if has_model_terms(fit.terms):  # rms::cph names spline columns; survival::coxph cannot
+            register_cox_term_checks(ctx, STAGE, name, fit, train, time, event)
+            continue
         terms = list(fit.terms)
         call = f"survival::coxph(Surv({r_quote(time)}, {r_quote(event)}) ~ "
         call += f"{_rcheck.r_rhs(train, terms)})"
@@ -446,4 +456,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         "the validation set by Harrell's and Uno's C, the time-dependent AUC (cumulative/dynamic, "
         "IPCW), O/E and the calibration slope, the flexible calibration curve's ICI, E50, E90 "
         "and Emax, the IPCW Brier score and the IPA, with 95% CIs."
+        + terms_sentence(result.fits, "hazard ratio")
     )
