@@ -90,3 +90,17 @@ def test_unknown_variable_is_named():
     fit = hs.lrm(LRM_FORMULA, birthwt())
     with pytest.raises(InputError, match=r"'ht' is not a variable of the model \(variables: "):
         hs.partial_effect(fit, "ht")
+
+
+def test_ratio_axis_has_plain_number_ticks_within_the_band():
+    fit = hs.lrm(LRM_FORMULA, birthwt())
+    fig = hs.partial_effect(fit, "age").plot()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    ticks = ax.get_yticks()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ticks) >= 3 and all(lo <= t <= hi for t in ticks)
+    assert labels == [f"{t:g}" for t in ticks]  # 0.5, 1, 2: no powers of ten
+    assert not ax.yaxis.get_minor_ticks() or not any(
+        t.label1.get_visible() and t.label1.get_text() for t in ax.yaxis.get_minor_ticks()
+    )
