@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import pandas as pd
-
 from reports import Section
 from reports.model import slug
 
@@ -44,12 +42,10 @@ def render_cox_terms(ctx: Context, section: Section, fits: Mapping) -> dict:
     return {"anova": anovas, "partial_effects": partial}
 
 
-def register_cox_term_checks(
-    ctx: Context, stage: str, name: str, fit, data: pd.DataFrame, time: str, event: str
-) -> None:
+def register_cox_term_checks(ctx: Context, stage: str, name: str, fit, time: str, event: str):
     """Each coefficient, anova() statistic and partial-effect point of a Cox model with terms
-    against rms::cph on the model's patients (``data``)."""
+    against rms::cph on exactly the patients it was fitted on (``fit.data``)."""
     register_term_checks(
-        ctx, name, fit, model_anova(fit), stage=stage, data=data, response=[time, event],
+        ctx, name, fit, model_anova(fit), stage=stage, response=[time, event],
         partial=partial_effects(ctx, fit),
     )  # fmt: skip

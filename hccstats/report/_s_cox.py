@@ -379,7 +379,7 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
     for name, fit in result.fits.items():
         train = result.sets[name]["training"]
         if has_model_terms(fit.terms):  # rms::cph names spline columns; survival::coxph cannot
-            register_cox_term_checks(ctx, STAGE, name, fit, train, time, event)
+            register_cox_term_checks(ctx, STAGE, name, fit, time, event)
             continue
         terms = list(fit.terms)
         call = f"survival::coxph(Surv({r_quote(time)}, {r_quote(event)}) ~ "

@@ -13,6 +13,7 @@ from reports import formatting as F
 from .._names import patsy_to_r, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
+from ._partial_figures import check_points
 
 __all__ = ["model_anova", "anova_table", "register_term_checks", "is_cox"]
 
@@ -82,8 +83,6 @@ def register_term_checks(
     Predict() on the model's own patients (``data``, default ``fit.data``; ``response``: the
     outcome, or a Cox model's time and event columns)."""
     from hccstats.logistic._terms import rms_column_names, term_variables
-
-    from ._partial_figures import check_points
 
     cox = is_cox(fit)
     data = fit.data if data is None else data
