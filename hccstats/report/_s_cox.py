@@ -37,7 +37,9 @@ from ._cox_perf import (
     performance_methods,
     render_performance,
 )
+from ._cox_terms import cox_candidates, register_cox_term_checks, render_cox_terms
 from ._km_groups import check_logrank, km_by_risk, render_km
+from ._partial_figures import terms_sentence
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_univariate import clinical_candidates
 from ._survival_dca import (
@@ -47,6 +49,7 @@ from ._survival_dca import (
     render_calibration_dca,
     render_dca_table,
 )
+from ._terms import has_model_terms
 from ._time import at_horizon, units_sentence
 
 REQUIRES: tuple[str, ...] = ("flow",)
@@ -90,6 +93,7 @@ def _stepwise(ctx: Context, train, time, event, cands) -> dict:
         return {}
     select = backward_cox if ctx.plan.selection == "backward_lr" else forward_cox
     opts = ctx.options
+    cands = cox_candidates(ctx, cands, train.columns)  # rcs(age, 4), age * sex: their terms
     sw = select(
         train, time, event, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
     )
@@ -227,10 +231,12 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
+    terms: dict = {}
     if result.no_model:
         section.text(result.no_model)
     else:
         _render_models(ctx, section, result)
+        terms = render_cox_terms(ctx, section, result.fits)  # anova, partial effects
         render_performance(
             ctx, section, result.performance, key="table_cox_performance",
             what="the Cox models", time=result.time, horizon=result.horizon,
@@ -254,6 +260,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "nomogram": NO_NOMOGRAM,
         "no_model": result.no_model or None,
         "internal_validation": cox_internal_results(result.internal) if result.internal else None,
+        **terms,
     }
 
 
@@ -274,6 +281,9 @@ def _render_figures(ctx: Context, section: Section, result: CoxResult) -> None:
 def r_checks(ctx: Context, result: CoxResult) -> None:
     time, event, h = result.time, result.event, result.horizon
     for name, fit in result.fits.items():
+        if has_model_terms(fit.terms):  # rms::cph names spline columns; survival::coxph cannot
+            register_cox_term_checks(ctx, STAGE, name, fit, time, event)
+            continue
         check_hazard_ratios(ctx, STAGE, name, fit, result.sets[name]["training"], time, event)
     check_logrank(ctx, STAGE, result.km, result.km_model)
     ev = Evaluation(result.sets, result.risks, result.performance, result.curves)
@@ -303,4 +313,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         + sel
         + performance_methods(at_horizon(ctx, result.time, result.horizon))
         + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")
+        + terms_sentence(result.fits, "hazard ratio")
     )

@@ -25,6 +25,7 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
 from ._layout import layout
+from ._partial_figures import partial_effects, render_partial_effects, terms_sentence
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import (
     NOMOGRAM_NOT_DRAWN,
@@ -34,7 +35,7 @@ from ._separation import (
     separation_alert,
 )
 from ._stages import SplitData
-from ._terms import has_model_terms, stepwise_terms
+from ._terms import has_model_terms, study_candidates
 from ._terms_tables import anova_table, model_anova, register_term_checks
 from ._univariable_fits import unusable
 
@@ -109,8 +110,7 @@ def _stepwise_specs(ctx: Context, univariate, ref_sig: str | None) -> list[tuple
     file's ``clinical_candidates`` are model terms, the terms whose variables all passed."""
     clinical = list(univariate.significant_clinical)
     given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
-    if has_model_terms(given):
-        clinical = stepwise_terms(given, clinical, univariate.data.columns)
+    clinical = study_candidates(given, clinical, univariate.data.columns)
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -330,8 +330,9 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
         _steps_table(ctx, section, result.steps)
     for name, fit in result.fits.items():
         if has_model_terms(fit.terms):  # splines, transformations, interactions: rms's anova
-            anova_table(ctx, section, name, result.anovas[name])
+            anova_table(ctx, section, name, result.anovas[name], fit)
     nomos = _draw_all(ctx, section, result)
+    partial = _partial_all(ctx, section, result)
     ors, steps = result.odds_ratios, result.steps
     ctx.results["models"] = {
         name: {
@@ -348,6 +349,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             "nomogram": nomos.get(name),
             "events_per_variable": events_per_variable(fit),
             "anova": result.anovas[name],
+            "partial_effects": partial.get(name) or None,
         }
         for name, fit in result.fits.items()
     }
@@ -362,7 +364,9 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
     for name, fit in result.fits.items():
         if has_model_terms(fit.terms):  # R's glm names spline columns otherwise: rms instead
             if getattr(fit, "separation", None) is None:
-                register_term_checks(ctx, name, fit, result.anovas[name])
+                register_term_checks(
+                    ctx, name, fit, result.anovas[name], partial=partial_effects(ctx, fit)
+                )
             continue
         mine = ors[ors["model"] == name].dropna(subset=["estimate"])
         _register_checks(ctx, name, fit, mine, result.units[name])
@@ -370,6 +374,7 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
 
 def methods(ctx: Context, result: ModelsResult) -> str:
     text = _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    text += terms_sentence(result.fits, "odds ratio")
     if result.not_estimable:
         text += (
             " Not estimable on these data, and left out: "
@@ -605,6 +610,20 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
             "points": drawn[0][1].points,
         }
     return nomos
+
+
+def _partial_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
+    """The partial-effect figure of each model with a nonlinear term or an interaction (not of
+    a separated fit's diverging coefficients): model -> results.json's entry."""
+    from reports.model import slug
+
+    out = {}
+    for name, fit in result.fits.items():
+        effects = {} if separating_terms(fit) else partial_effects(ctx, fit)
+        if effects:
+            stem = f"supp_fig_partial_{slug(name)}"
+            out[name] = render_partial_effects(ctx, section, stem, name, effects)
+    return out
 
 
 def _ordinal_of(result: ModelsResult, fit) -> dict:
