@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..plots import MIN_FONT_PT, MIN_LINE_PT, figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
-__all__ = ["draw_nomogram", "native_geometry"]
+__all__ = ["draw_nomogram", "native_geometry", "function_axes", "FUNCTION_KINDS"]
 
 _TICK = 0.14  # tick length, in rows
 _PAD = 0.06
@@ -113,6 +113,15 @@ def _axis(
     return extent
 
 
+#: the kinds of the function axes under the linear predictor (risk; a Cox model's survival)
+FUNCTION_KINDS = ("risk", "survival")
+
+
+def function_axes(table: pd.DataFrame) -> list[str]:
+    """The titles of the function axes (risk, survival), in table order."""
+    return list(dict.fromkeys(table.loc[table["kind"].isin(FUNCTION_KINDS), "axis"]))
+
+
 def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Points"):
     """Figure width, axis titles (rows), tick and title font sizes, and the axes' length (in)."""
     w = figure_width(width)
@@ -120,7 +129,7 @@ def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Poin
     rows = [points_label, *axes_names, "Total Points"]
     if show_lp:
         rows.append("Linear Predictor")
-    rows += list(dict.fromkeys(table.loc[table["kind"] == "risk", "axis"]))
+    rows += function_axes(table)
     fontsize = MIN_FONT_PT  # tick labels: the smallest printed text
     title_size = 8 if w >= 5 else MIN_FONT_PT
     label_in = max(_label_width(r, title_size) for r in rows)
@@ -156,7 +165,7 @@ def draw_nomogram(
     bottom = table[table["kind"] != "predictor"]
     total = bottom[bottom["kind"] == "total_points"]["points"].to_numpy(float)
     total_max = float(total.max()) if total.size else float(maxscale)
-    risk_axes = list(dict.fromkeys(bottom[bottom["kind"] == "risk"]["axis"]))
+    fun_axes = function_axes(table)
     with journal_style():
         fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
         ax = fig.subplots()
@@ -211,10 +220,10 @@ def draw_nomogram(
         k += 1
         for kind, names in (
             ("linear_predictor", ["Linear Predictor"] if show_lp else []),
-            ("risk", risk_axes),
+            (FUNCTION_KINDS, fun_axes),
         ):
             for name in names:
-                sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
+                sub = bottom[(bottom["kind"].isin(np.atleast_1d(kind))) & (bottom["axis"] == name)]
                 pos = sub["points"].to_numpy(float) / total_max
                 keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
                 lp_minor = None

@@ -1,32 +1,35 @@
-"""The native points computation: rms's ``nomogram()`` arithmetic on a ``LogisticFit``.
+"""The native points computation: rms's ``nomogram()`` arithmetic on a ``LogisticFit`` or a
+``CoxFit``.
 
 rms (``nomogram`` in rms 6.5) does, for a model without interactions:
 
-* settings per predictor (a restricted cubic spline ``rcs(x, k)`` is one predictor whose
-  contribution is the sum over its columns): factor levels; the sorted distinct values of a numeric predictor with
-  at most 10 of them (``datadist``'s ``values``); else ``pretty(range(x), n = nint)``;
+* settings per predictor (a term of one column, ``rcs(x, k)``, ``pol(x, 2)``, ``log(x)``,
+  ``sqrt(x)``, is one predictor whose contribution is the sum over its columns): factor levels;
+  the sorted distinct values of a numeric predictor with at most 10 of them (``datadist``'s
+  ``values``); else ``pretty(range(x), n = nint)``;
 * ``Xbeta`` = each term's uncentred contribution at those settings;
 * ``sc = maxscale / max(range of Xbeta over predictors)``; points = ``(Xbeta − min) × sc``;
-* ``Intercept`` = β0 + Σ min; linear-predictor ticks ``pretty(range(fit lp), nint)``; total-points
-  ticks ``pretty(c(0, max(maxscale, sc × max(lp.at − Intercept))), nint)``;
-* risk ticks ``pretty(plogis(range(lp.at)), nint)``, placed by ``approx`` of the inverse of
-  ``plogis`` on ``seq(min, max, length = 1000)`` of ``lp.at``.
+* ``Intercept`` = β0 + Σ min (β0: the intercept of an ``lrm``, ``-center`` of a ``cph``);
+  linear-predictor ticks ``pretty(range(fit lp), nint)``; total-points ticks
+  ``pretty(c(0, max(maxscale, sc × max(lp.at − Intercept))), nint)``;
+* the ticks of each function axis ``pretty(fun(range(lp.at)), nint)``, placed by ``approx``
+  of the inverse of ``fun`` on ``seq(min, max, length = 1000)`` of ``lp.at``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from .._errors import InputError
 from .._names import columns_in, term_label
 from ._rfuncs import r_approx, r_format, r_pretty, r_seq_length
 
-__all__ = ["UnsupportedModelError", "points_table", "TABLE_COLUMNS"]
+__all__ = ["UnsupportedModelError", "points_table", "FunAxis", "TABLE_COLUMNS"]
 
 TABLE_COLUMNS = ["variable", "axis", "kind", "value", "x", "xbeta", "points"]
 N_UNIQUE = (
@@ -46,13 +49,22 @@ class _Predictor:
     levels: list  # categorical: the factor levels
 
 
+#: functions of one column whose axis rms draws as one predictor (its values placed at their
+#: points): rms's transformations and numpy's spelling of R's
+ONE_COLUMN_FUNCTIONS = {"rcs", "pol", "log", "exp", "sqrt", "np", "I"}
+
+
+def _call_name(code: str) -> str | None:
+    """The function a factor's code calls at its top (``rcs``, ``log``, ``np`` for np.log)."""
+    m = re.match(r"\s*([A-Za-z_][\w]*)\s*[.(]", code)
+    return m.group(1) if m else None
+
+
 def _predictors(fit) -> list[_Predictor]:
     try:
         info, data = fit.design_info, fit.data
     except AttributeError as exc:
-        raise InputError(
-            f"fit: expected a LogisticFit (hccstats.lrm), missing {exc.name!r}"
-        ) from None
+        raise InputError(f"fit: expected a LogisticFit or CoxFit, missing {exc.name!r}") from None
     out = []
     for term in info.terms:
         if not term.factors:
@@ -60,7 +72,8 @@ def _predictors(fit) -> list[_Predictor]:
         name = term.name()
         if len(term.factors) > 1:
             raise UnsupportedModelError(
-                f"engine='python' does not support interaction terms yet (term {name!r}); use engine='r'"
+                f"engine='python' does not draw interaction terms (term {name!r}: rms draws one "
+                "axis of one variable per level of the other, with interact=); use engine='r'"
             )
         factor = term.factors[0]
         finfo = info.factor_infos[factor]
@@ -74,31 +87,27 @@ def _predictors(fit) -> list[_Predictor]:
                 )
             out.append(_Predictor(referenced[0], cols, True, list(finfo.categories)))
             continue
-        if finfo.num_columns != 1 and _is_rcs(code, referenced):
-            out.append(_Predictor(referenced[0], cols, False, []))
+        if code in data.columns:
+            out.append(_Predictor(code, cols, False, []))
             continue
-        if finfo.num_columns != 1:
+        func = _call_name(code)
+        if len(referenced) != 1 or func not in ONE_COLUMN_FUNCTIONS:
+            what = f"the function {func!r}" if func else "the expression"
             raise UnsupportedModelError(
-                f"engine='python' draws rcs() splines but no other spline or polynomial terms (term {name!r}, "
-                f"{finfo.num_columns} columns); use engine='r'"
+                f"engine='python' draws plain columns, factors and rcs/pol/log/exp/sqrt of one "
+                f"column, not term {name!r} ({what} of {referenced or 'no column'}); use "
+                "engine='r' or make it a column of the data"
             )
-        if code not in data.columns:
-            raise UnsupportedModelError(
-                f"engine='python' supports plain numeric columns only, not the transformation {code!r}; "
-                "make it a column of the data or use engine='r'"
-            )
-        out.append(_Predictor(code, cols, False, []))
+        out.append(_Predictor(referenced[0], cols, False, []))
     if not out:
         raise InputError("fit: the model has no predictors to draw a nomogram of")
+    twice = sorted({p.variable for p in out if [q.variable for q in out].count(p.variable) > 1})
+    if twice:
+        raise UnsupportedModelError(
+            f"engine='python': the column {twice[0]!r} enters two terms (rms draws one axis per "
+            "variable); write it in one term (pol(x, 2), rcs(x, 4)) or use engine='r'"
+        )
     return sorted(out, key=lambda p: _formula_position(fit, p.variable))
-
-
-def _is_rcs(code: str, referenced: list[str]) -> bool:
-    """``rcs(x, ...)`` of one data column: one axis, the spline's contribution at each tick."""
-    return (
-        len(referenced) == 1
-        and re.match(rf"rcs\(\s*{re.escape(referenced[0])}\s*[,)]", code) is not None
-    )
 
 
 def _formula_position(fit, variable: str) -> int:
@@ -139,38 +148,66 @@ def _xbeta(fit, pred: _Predictor, values: list) -> np.ndarray:
     return X[pred.columns].to_numpy(float) @ beta
 
 
+@dataclass(frozen=True)
+class FunAxis:
+    """An axis of a function of the linear predictor (rms's ``fun``): its title, its kind in
+    the points table ("risk" or "survival"), the function, and its ticks (``fun.at``; None:
+    rms's ``pretty(fun(range(lp.at)), nint)``)."""
+
+    label: str
+    kind: str
+    func: Callable[[np.ndarray], np.ndarray]
+    at: Sequence[float] | None = None
+
+
+def _blocks(fit, preds: list[_Predictor], nint: int) -> list:
+    blocks = []
+    for p in preds:
+        values, text, x = _settings(p, fit.data, nint)
+        xb = _xbeta(fit, p, values)
+        if not np.all(np.isfinite(xb)):
+            bad = values[int(np.flatnonzero(~np.isfinite(xb))[0])]
+            raise InputError(
+                f"nomogram: the term of {p.variable!r} is infinite at {p.variable} = {bad} (an "
+                "axis value outside the transformation's domain); rms stops here too"
+            )
+        blocks.append((p, text, x, xb))
+    return blocks
+
+
 def points_table(
     fit,
     *,
-    fun_label: str,
-    fun_at=None,
+    funs: Sequence[FunAxis],
+    beta0: float,
+    lp,
     lp_at=None,
     maxscale: float = 100,
     nint: int = 10,
     labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, float, float]:
-    """(table, sc, intercept): the numbers of ``rms::nomogram(lrm(...), fun = plogis)``."""
+    """(table, sc, intercept): the numbers of ``rms::nomogram(fit, fun = ...)``.
+
+    ``beta0`` is the linear predictor with every term at zero (rms's ``Intercept``: the
+    intercept of an ``lrm``, ``-center`` of a ``cph``), ``lp`` the fitted linear predictors
+    (rms's ``fit$linear.predictors``) from which the default ``lp.at`` comes.
+    """
     preds = _predictors(fit)
     labels = dict(labels or {})
-    blocks = []
-    lows, spans = [], []
-    for p in preds:
-        values, text, x = _settings(p, fit.data, nint)
-        xb = _xbeta(fit, p, values)
-        lows.append(xb.min())
-        spans.append(xb.max() - xb.min())
-        blocks.append((p, text, x, xb))
+    blocks = _blocks(fit, preds, nint)
+    lows = [xb.min() for _, _, _, xb in blocks]
+    spans = [xb.max() - xb.min() for _, _, _, xb in blocks]
     if max(spans) <= 0:
         raise InputError("fit: every predictor has zero effect; a nomogram has no scale")
     sc = maxscale / max(spans)
-    intercept = float(fit.coef["Intercept"]) + float(np.sum(lows))
+    intercept = float(beta0) + float(np.sum(lows))
     rows = []
     for (p, text, x, xb), low in zip(blocks, lows):
         axis = labels.get(p.variable, p.variable)
         for t, xi, b in zip(text, x, xb):
             rows.append((p.variable, axis, "predictor", t, xi, b, (b - low) * sc))
     if lp_at is None:
-        lp = np.asarray(fit.linear_predictor(), float)
+        lp = np.asarray(lp, float)
         lp_at = r_pretty([lp.min(), lp.max()], nint)
     lp_at = np.asarray(lp_at, float)
     sum_max = maxscale if len(preds) == 1 else max(maxscale, sc * np.max(lp_at - intercept))
@@ -189,11 +226,16 @@ def points_table(
             )
         )
     lo, hi = float(np.min(lp_at)), float(np.max(lp_at))
-    fat = r_pretty(expit([lo, hi]), nint) if fun_at is None else np.asarray(fun_at, float)
     xseq = r_seq_length(lo, hi, 1000)
-    w = r_approx(expit(xseq), xseq, fat)
-    for f, wi in zip(fat, w):
-        if np.isfinite(wi) and np.isfinite(f):
-            rows.append(("", fun_label, "risk", r_format(f), f, np.nan, (wi - intercept) * sc))
+    for fun in funs:
+        fu = np.asarray(fun.func(xseq), float)
+        ends = np.asarray(fun.func(np.array([lo, hi])), float)
+        fat = r_pretty(ends, nint) if fun.at is None else np.asarray(fun.at, float)
+        w = r_approx(fu, xseq, fat)
+        for f, wi in zip(fat, w):
+            if np.isfinite(wi) and np.isfinite(f):
+                rows.append(
+                    ("", fun.label, fun.kind, r_format(f), f, np.nan, (wi - intercept) * sc)
+                )
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return table, sc, intercept
