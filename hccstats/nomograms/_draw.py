@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..plots import MIN_FONT_PT, MIN_LINE_PT, figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
-__all__ = ["draw_nomogram", "native_geometry", "function_axes", "FUNCTION_KINDS"]
+__all__ = ["draw_nomogram", "native_geometry", "function_axes", "turn_sides", "FUNCTION_KINDS"]
 
 _TICK = 0.14  # tick length, in rows
 _PAD = 0.06
@@ -52,8 +52,10 @@ def _axis(
     width_in=5.0,
     minor=None,
     discrete=False,
+    sides=None,
 ):
-    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
+    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels (on the given
+    ``sides`` of the line, +1 above and -1 below, when given)."""
     pos = np.asarray(pos, float)
     if pos.size == 0:
         return [0.0, 1.0]
@@ -69,7 +71,16 @@ def _axis(
     widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
     gaps = np.diff(pos[order])
     even = pos.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-6, atol=0)
-    if not discrete and even and _numeric(labels):
+    if sides is not None:
+        # an axis that turns back: each run's labels on its side (rms), crowded ones left out
+        side = np.asarray(sides, float)
+        last_end = {1.0: -np.inf, -1.0: -np.inf}
+        for i in order:
+            s = float(side[i])
+            show[i] = pos[i] - widths[i] / 2 >= last_end[s] + 0.004
+            if show[i]:
+                last_end[s] = pos[i] + widths[i] / 2
+    elif not discrete and even and _numeric(labels):
         # evenly spaced numbers: label every k-th tick so labels do not overlap (as R's axis() drops them)
         show[:] = False
         k = 1
@@ -120,6 +131,24 @@ FUNCTION_KINDS = ("risk", "survival")
 def function_axes(table: pd.DataFrame) -> list[str]:
     """The titles of the function axes (risk, survival), in table order."""
     return list(dict.fromkeys(table.loc[table["kind"].isin(FUNCTION_KINDS), "axis"]))
+
+
+def turn_sides(x: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """Label sides of a numeric axis that turns back (a spline or polynomial that is not
+    monotone), as rms's ``plot.nomogram``: the axis is cut where the points change direction
+    (in the order of the values) and the runs are labelled below, above, below, ...; None for
+    a monotone axis or factor levels."""
+    if x.size < 3 or np.isnan(x).any():
+        return None
+    pts = points[np.argsort(x, kind="stable")]
+    turns = np.concatenate([[False, False], np.diff(np.diff(pts) > 0) != 0])
+    if not turns.any():
+        return None
+    run = np.cumsum(turns)  # run number of each tick, in the order of the values
+    sides = np.where(run % 2 == 0, -1.0, 1.0)
+    out = np.empty_like(sides)
+    out[np.argsort(x, kind="stable")] = sides
+    return out
 
 
 def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Points"):
@@ -198,6 +227,7 @@ def draw_nomogram(
                     fontsize=fontsize,
                     width_in=width_in,
                     discrete=_discrete(sub["x"].to_numpy(float)),
+                    sides=turn_sides(sub["x"].to_numpy(float), sub["points"].to_numpy(float)),
                 )
             )
         k = len(axes_names) + 1

@@ -19,8 +19,8 @@ from scipy.special import expit
 from .._errors import InputError, RNotAvailableError
 from .._names import columns_in, patsy_to_r, r_unquote
 from ..plots import atomic_target, figure_width
-from ._draw import draw_nomogram, native_geometry
 from ._cox import cox_scale, event_risk_label, is_cox, survival_label
+from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, FunAxis, points_table
 from ._ticks import RiskAxis, risk_axis, risk_ticks
 
@@ -168,6 +168,9 @@ def risk_label(outcome_label: str | None) -> str:
     if not (len(text) > 1 and text[:2].isupper()):
         text = text[:1].lower() + text[1:]
     return f"Risk of {text}"
+
+
+_outcome_risk_label = risk_label  # for nomogram(), whose keyword risk_label shadows the name
 
 
 # C(x) of one column (a name, or one in backticks) in R code
@@ -319,7 +322,7 @@ def nomogram(
         fun_label = (
             survival_label(scale.times, unit)
             if cox
-            else risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
+            else _outcome_risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
         )
     if cox and risk_label is None:
         risk_label = event_risk_label(scale.times, unit)
