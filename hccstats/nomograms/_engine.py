@@ -143,7 +143,8 @@ def _xbeta(fit, pred: _Predictor, values: list) -> np.ndarray:
         )
     else:
         new[pred.variable] = pd.Series(values, dtype=col.dtype if pred.categorical else float)
-    (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0): reported by _blocks
+        (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
     beta = fit.coef.reindex(pred.columns).to_numpy(float)
     return X[pred.columns].to_numpy(float) @ beta
 
