@@ -24,6 +24,7 @@ from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
+from ._cox_nomogram import register_cox_nomogram_checks, render_cox_nomograms
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
@@ -43,10 +44,6 @@ MEASURES = (
     ("ipa", "IPA", 3),
 )
 ERRORS = ("ici", "e50", "e90", "emax")
-NO_NOMOGRAM = (
-    "Nomogram: not drawn for a Cox model (hccstats.nomogram draws logistic models only); "
-    "the hazard ratios above give each model."
-)
 
 
 @dataclass(frozen=True)
@@ -314,12 +311,14 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
+    nomograms = {}
     if result.no_model:
         section.text(result.no_model)
     else:
         _render_models(ctx, section, result)
         _render_performance(ctx, section, result)
         _render_figures(ctx, section, result)
+        nomograms = render_cox_nomograms(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
         "event": result.event,
@@ -332,7 +331,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         ),
         "performance": result.performance,
         "km_risk_groups": result.km_table,
-        "nomogram": NO_NOMOGRAM,
+        "nomogram": nomograms,
         "no_model": result.no_model or None,
     }
 
@@ -364,7 +363,6 @@ def _render_figures(ctx: Context, section: Section, result: CoxResult) -> None:
         "restricted cubic splines of log(-log(1 - risk)), with the distribution of the predicted "
         f"risks) and decision curves at {h:g} with Kaplan–Meier event rates (C, D)",
     )
-    section.text(NO_NOMOGRAM)
 
 
 def r_checks(ctx: Context, result: CoxResult) -> None:
@@ -425,6 +423,8 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
                 lambda t=t, e=e, x=x, lp=lp, k=key: R.oe_slope(t, e, x, lp, h)[k],
                 rtol=1e-6,
             )
+
+    register_cox_nomogram_checks(ctx, result)
 
 
 def methods(ctx: Context, result: CoxResult) -> str:
