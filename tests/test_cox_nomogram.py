@@ -77,9 +77,13 @@ def test_cox_points_and_survival_axis_against_rms_live(model, times, unit):
 def test_cox_auto_ticks_both_engines_apart():
     fit = lung_model()
     for engine in ("python", "r"):
-        nom = hs.nomogram(fit, engine=engine, times=365, fun_at="auto")
-        surv = nom.points[nom.points["kind"] == "survival"]
-        assert len(surv) >= 3 and surv["x"].between(0, 1, inclusive="neither").all()
+        nom = hs.nomogram(fit, engine=engine, times=365, fun_at="auto", risk=True)
+        for kind in ("survival", "risk"):  # each axis's ticks chosen for its own labels
+            rows = nom.points[nom.points["kind"] == kind]
+            assert len(rows) >= 3 and rows["x"].between(0, 1, inclusive="neither").all()
+            # no two labels closer than their widths allow (7-pt digits, 0.6 em each)
+            at = np.sort(rows["points"].to_numpy())
+            assert np.diff(at).min() > 0
 
 
 def test_cox_nomogram_score_equals_predict_risk():

@@ -22,7 +22,7 @@ from ..plots import atomic_target, figure_width
 from ._cox import cox_scale, event_risk_label, is_cox, survival_label
 from ._draw import draw_nomogram, native_geometry
 from ._engine import TABLE_COLUMNS, FunAxis, points_table
-from ._ticks import RiskAxis, risk_axis, risk_ticks
+from ._ticks import risk_axis, risk_ticks
 
 __all__ = ["Nomogram", "nomogram", "nomogram_score"]
 
@@ -371,34 +371,39 @@ class _ModelSpec:
     def cox(self) -> bool:
         return self.scale is not None
 
-    def funs(self, fun_at) -> list[FunAxis]:
+    def funs(self, ats: list) -> list[FunAxis]:
+        """The function axes, with their ticks ``ats`` (one entry per axis, None: rms's)."""
         if not self.cox:
-            return [FunAxis(self.fun_label, "risk", expit, fun_at)]
-        out = [FunAxis(self.fun_label, "survival", self.scale.survival, fun_at)]
+            return [FunAxis(self.fun_label, "risk", expit, ats[0])]
+        out = [FunAxis(self.fun_label, "survival", self.scale.survival, ats[0])]
         if self.risk_label:
-            out.append(FunAxis(self.risk_label, "risk", self.scale.risk, None))
+            out.append(FunAxis(self.risk_label, "risk", self.scale.risk, ats[1]))
         return out
+
+    def ticks(self, fun_at) -> list:
+        """``fun_at`` (the first axis's ticks) as one entry per function axis."""
+        return [fun_at] + ([None] if self.cox and self.risk_label else [])
 
     def beta0_lp(self) -> tuple[float, np.ndarray]:
         if self.cox:
             return self.scale.beta0, self.scale.lp
         return float(self.fit.coef["Intercept"]), self.fit.linear_predictor()
 
-    def axis(self, table, sc, intercept, inch_per_point) -> RiskAxis:
-        """The first bottom axis as drawn (its values' link to the linear predictor)."""
+    def auto_ticks(self, table, sc, intercept, inch_per_point, fontsize) -> list:
+        """Ticks of each function axis as drawn whose labels do not overlap
+        (:func:`~._ticks.risk_ticks`; each value's link to the linear predictor)."""
         total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
         axis_in = inch_per_point * float(total.max())
         if not self.cox:
-            return risk_axis(table, sc, intercept, axis_in)
-        s0 = self.scale.s0
-        return risk_axis(
-            table,
-            sc,
-            intercept,
-            axis_in,
-            link=lambda s: np.log(np.log(s) / np.log(s0)),
-            inverse=self.scale.survival,
-        )
+            return [risk_ticks(risk_axis(table, sc, intercept, axis_in), fontsize)]
+        log_s0 = np.log(self.scale.s0)
+        links = [(lambda s: np.log(np.log(s) / log_s0), self.scale.survival)]
+        if self.risk_label:
+            links.append((lambda r: np.log(np.log1p(-r) / log_s0), self.scale.risk))
+        return [
+            risk_ticks(risk_axis(table, sc, intercept, axis_in, link, inverse), fontsize)
+            for link, inverse in links
+        ]
 
     def finish(self, table: pd.DataFrame) -> dict:
         """Nomogram fields of the model."""
@@ -412,11 +417,12 @@ def _native_nomogram(
 ) -> Nomogram:
     beta0, lp = spec.beta0_lp()
     common = dict(beta0=beta0, lp=lp, lp_at=lp_at, maxscale=maxscale, nint=nint, labels=labels)
-    if isinstance(fun_at, str):  # "auto": measure the axis as drawn, then choose
-        table, sc, intercept = points_table(spec.fit, funs=spec.funs(None), **common)
+    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
+    if isinstance(fun_at, str):  # "auto": measure the axes as drawn, then choose
+        table, sc, intercept = points_table(spec.fit, funs=spec.funs(ats), **common)
         inch_per_point, fontsize = native_geometry(table, width, show_lp)
-        fun_at = risk_ticks(spec.axis(table, sc, intercept, inch_per_point), fontsize)
-    table, sc, intercept = points_table(spec.fit, funs=spec.funs(fun_at), **common)
+        ats = spec.auto_ticks(table, sc, intercept, inch_per_point, fontsize)
+    table, sc, intercept = points_table(spec.fit, funs=spec.funs(ats), **common)
     table = relabel_values(table, value_labels)
     fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
     return Nomogram(
@@ -501,15 +507,18 @@ def _r_nomogram(
         pointsize=pointsize,
         times=spec.scale.times if spec.cox else None,
     )
-    if isinstance(fun_at, str):  # "auto": measure the axis as rms draws it, then choose
+    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
+    if isinstance(fun_at, str):  # "auto": measure the axes as rms draws them, then choose
         first = rms_nomogram(formula, data, **common)
         geom = first["risk_geometry"]
-        axis = spec.axis(first["table"], first["sc"], first["intercept"], geom["inch_per_point"])
-        fun_at = risk_ticks(axis, AXIS_CEX * pointsize)
+        ats = spec.auto_ticks(
+            first["table"], first["sc"], first["intercept"], geom["inch_per_point"],
+            AXIS_CEX * pointsize,
+        )  # fmt: skip
     res = rms_nomogram(
         formula,
         data,
-        fun_at=fun_at,
+        fun_at=ats,
         files=files,
         value_labels={k: v for k, v in value_labels.items() if k in data.columns},
         **common,

@@ -64,9 +64,10 @@ res <- tryCatch({
   }
   args <- list(f, fun = funs, funlabel = fun_label, maxscale = maxscale, nint = nint)
   if (!is.null(lp_at)) args$lp.at <- lp_at
-  if (!is.null(fun_at)) {  # the first axis's ticks; rms's default for the others
+  if (length(fun_at)) {  # ticks per function axis; NULL: rms's default
     lpa <- if (is.null(lp_at)) pretty(range(f$linear.predictors), n = nint) else lp_at
-    args$fun.at <- c(list(fun_at), lapply(funs[-1], function(g) pretty(g(range(lpa)), n = nint)))
+    args$fun.at <- lapply(seq_along(funs), function(i)
+      if (i > length(fun_at) || is.null(fun_at[[i]])) pretty(funs[[i]](range(lpa)), n = nint) else fun_at[[i]])
   }
   console <- c(console, capture.output(nom <- do.call(nomogram, args)))
   shown <- nom  # tick labels of scored ordinal variables: their levels (the numbers stay in print and the table)
@@ -163,7 +164,7 @@ def rms_nomogram(
     *,
     labels: Mapping[str, str] | None = None,
     fun_label: str | Sequence[str] = "Risk",
-    fun_at: Sequence[float] | None = None,
+    fun_at: Sequence[float] | Sequence[Sequence[float] | None] | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,
     nint: int = 10,
@@ -215,7 +216,8 @@ def rms_nomogram(
     fun_label, times : str or two str, float
         The function axes' titles; without ``times`` one (the risk, ``plogis``), with it (a Cox
         model's horizon) the survival by ``times`` and, given a second title, the risk of the
-        event by then. ``fun_at`` sets the first axis's ticks.
+        event by then. ``fun_at``: the first axis's ticks, or a list of each axis's (None:
+        rms's default).
 
     Notes
     -----
@@ -264,7 +266,7 @@ def rms_nomogram(
         formula=r_rename(formula, safe),
         fun_label=[fun_label] if isinstance(fun_label, str) else [str(t) for t in fun_label],
         times=_r_null() if times is None else float(times),
-        fun_at=_r_null() if fun_at is None else np.asarray(fun_at, float),
+        fun_at=_r_ticks(fun_at),
         lp_at=_r_null() if lp_at is None else np.asarray(lp_at, float),
         maxscale=float(maxscale),
         nint=int(nint),
@@ -306,6 +308,21 @@ def rms_nomogram(
         "printed": str(out["printed"]),
         "console": console,
     }
+
+
+def _r_ticks(fun_at):
+    """``fun_at`` as an R list, one entry per function axis (NULL: rms's default): a sequence
+    of numbers is the first axis's ticks; a list of sequences (or None) gives each axis's."""
+    from rpy2 import robjects as ro
+
+    if fun_at is None:
+        return _r_null()
+    items = list(fun_at)
+    if not items or not all(v is None or np.ndim(v) == 1 for v in items):
+        items = [fun_at]
+    return ro.r["list"](
+        *[_r_null() if v is None else ro.FloatVector(np.asarray(v, float)) for v in items]
+    )
 
 
 def _plain_names(columns) -> dict[str, str]:
