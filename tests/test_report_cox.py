@@ -148,6 +148,8 @@ def test_cox_nomograms_drawn_by_rms_at_the_horizon_and_checked_in_r(report):
         assert checks["quantity"].str.contains("points per unit of linear predictor").any()
         assert checks["quantity"].str.contains("total points at survival").sum() >= 3
         assert checks["agree"].all(), checks[["quantity", "hccstats", "r"]]
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert f"Each model's nomogram gives the survival probability by {HORIZON:g} (rms::" in methods
     # the survival axis is titled with the horizon (no unit declared for 'years')
     points = pd.DataFrame(res["cox"]["nomogram"]["Mayo"]["points"])
     assert set(points.loc[points["kind"] == "survival", "axis"]) == {

@@ -60,8 +60,16 @@ def not_drawable(fit) -> str:
     from hccstats.survival._coxph import INFINITE_PER_SD
 
     sd = fit.X.std(axis=0)
-    big = [c for c, b, s in zip(fit.coef.index, fit.coef, sd) if abs(b) * s > INFINITE_PER_SD]
-    if big or not np.all(np.isfinite(fit.coef.to_numpy(float))):
+    # a diverging estimate: huge per SD of its column (coxph's own warning), or its SE
+    # vanishing beside it (the information of a coefficient run off to infinity is zero)
+    big = [
+        c
+        for c, b, s, se in zip(fit.coef.index, fit.coef, sd, fit.se)
+        if not (np.isfinite(b) and np.isfinite(se))
+        or abs(b) * s > INFINITE_PER_SD
+        or se <= 1e-8 * abs(b)
+    ]
+    if big:
         return (
             "not drawn: the coefficient(s) of "
             + ", ".join(repr(c) for c in big)
@@ -163,3 +171,25 @@ def register_cox_nomogram_checks(ctx: Context, result) -> None:
 def _tick_points(nom, value: float) -> float:
     rows = nom.points[(nom.points["kind"] == "survival") & (abs(nom.points["x"] - value) < 1e-12)]
     return float(rows["points"].iloc[0]) if len(rows) else float("nan")
+
+
+def nomogram_methods(ctx: Context, result) -> str:
+    """The methods sentence of the Cox nomograms ("" without a drawn one): the engines the
+    drawings used (rendered before the methods are written)."""
+    drawn = (ctx.results.get(STAGE) or {}).get("nomogram") or {}
+    engines = {tuple(d.get("engines", ())) for d in drawn.values()} - {()}
+    if not engines:
+        return ""
+    unit, _ = _time_unit_label(ctx, result.time)
+    at = f"{result.horizon:g}{' ' + unit if unit else ''}"
+    rms = "rms::nomogram of the rms::cph fit with fun = Survival(fit) at the horizon"
+    native = "natively by hccstats with rms's arithmetic"
+    if engines == {("r",)}:
+        how = rms
+    elif engines == {("python",)}:
+        how = native
+    elif engines == {("r", "python")}:
+        how = f"{rms}, and {native} (the same points)"
+    else:
+        how = f"{rms}, or {native} where rms could not draw one"
+    return f" Each model's nomogram gives the survival probability by {at} ({how})."

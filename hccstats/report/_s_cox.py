@@ -24,7 +24,7 @@ from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
-from ._cox_nomogram import register_cox_nomogram_checks, render_cox_nomograms
+from ._cox_nomogram import nomogram_methods, register_cox_nomogram_checks, render_cox_nomograms
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
@@ -445,5 +445,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         + f"At {result.horizon:g}, each model was assessed in the training set (apparent) and "
         "the validation set by Harrell's and Uno's C, the time-dependent AUC (cumulative/dynamic, "
         "IPCW), O/E and the calibration slope, the flexible calibration curve's ICI, E50, E90 "
-        "and Emax, the IPCW Brier score and the IPA, with 95% CIs."
+        "and Emax, the IPCW Brier score and the IPA, with 95% CIs." + nomogram_methods(ctx, result)
     )
