@@ -244,8 +244,10 @@ def nomogram(
         ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
         matplotlib; a term of one column (``rcs(x, 4)``, ``pol(x, 2)``, ``log(x)``,
         ``sqrt(x)``) is one axis with its values placed at their points, as rms draws it (an
-        axis that turns back has its labels below, then above, at each turn); models with
-        interaction terms raise :class:`UnsupportedModelError` (use ``engine="r"``).
+        axis that turns back has its labels below, then above, at each turn); a variable that
+        interacts with discrete variables (factors, numbers with at most 10 values) gets one
+        axis per value of them, as rms's; an interaction of two continuous variables (rms
+        needs ``interact=``) raises :class:`UnsupportedModelError`.
     times : float
         A Cox model's horizon (required for a CoxFit, refused for a logistic model): the bottom
         axis is the survival probability by ``times``, ``S0(times)^exp(lp)`` (rms's
