@@ -1,14 +1,18 @@
 """The native points computation: rms's ``nomogram()`` arithmetic on a ``LogisticFit`` or a
 ``CoxFit``.
 
-rms (``nomogram`` in rms 6.5) does, for a model without interactions:
+rms (``nomogram`` in rms 6.5) does:
 
 * settings per predictor (a term of one column, ``rcs(x, k)``, ``pol(x, 2)``, ``log(x)``,
   ``sqrt(x)``, is one predictor whose contribution is the sum over its columns): factor levels;
   the sorted distinct values of a numeric predictor with at most 10 of them (``datadist``'s
   ``values``); else ``pretty(range(x), n = nint)``;
-* ``Xbeta`` = each term's uncentred contribution at those settings;
-* ``sc = maxscale / max(range of Xbeta over predictors)``; points = ``(Xbeta − min) × sc``;
+* ``Xbeta`` = each term's uncentred contribution at those settings; a variable that interacts
+  with discrete variables has one axis per value of them, its ``Xbeta`` the sum of its, their
+  and the interaction's contributions (the partners get no axis; with interactions the
+  continuous variables come first);
+* ``sc = maxscale / max(range of Xbeta over predictors)`` (a predictor's range over all its
+  axes); points = ``(Xbeta − min) × sc``;
 * ``Intercept`` = β0 + Σ min (β0: the intercept of an ``lrm``, ``-center`` of a ``cph``);
   linear-predictor ticks ``pretty(range(fit lp), nint)``; total-points ticks
   ``pretty(c(0, max(maxscale, sc × max(lp.at − Intercept))), nint)``;
