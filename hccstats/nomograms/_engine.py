@@ -171,8 +171,8 @@ def _lines(fit, preds, inters, labels: dict) -> list[_Line]:
     for p in order:
         if p.variable in done:
             continue
-        related = sorted({v for ia in inters if p.variable in ia.variables for v in ia.variables}
-                         - {p.variable}, key=lambda v: [q.variable for q in preds].index(v))  # fmt: skip
+        partners = {v for ia in inters if p.variable in ia.variables for v in ia.variables}
+        related = [q.variable for q in preds if q.variable in partners - {p.variable}]
         if not related:
             lines.append(_Line(p, labels.get(p.variable, p.variable), {}, list(p.columns)))
             continue

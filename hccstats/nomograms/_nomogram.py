@@ -1,4 +1,4 @@
-"""``nomogram(fit)``: rms's nomogram of a logistic or Cox model, through R or natively, and scoring."""
+"""``nomogram(fit)``: rms's nomogram of a logistic or Cox model, through R or natively; scoring."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ class Nomogram:
         One row per tick, columns ``variable, axis, kind, value, x, xbeta, points``: for
         ``kind == "predictor"`` the points of each predictor value (``xbeta`` its contribution
         to the linear predictor); ``"total_points"``, ``"linear_predictor"``, ``"risk"`` (and a
-        Cox model's ``"survival"``) rows give the bottom axes, ``x`` the axis value and ``points`` its place on the total-points
-        scale. Equal to ``print(rms::nomogram(...))`` unrounded.
+        Cox model's ``"survival"``) rows give the bottom axes, ``x`` the axis value and
+        ``points`` its place on the total-points scale. Equal to ``print(rms::nomogram(...))`` unrounded.
     points_per_unit : float
         Points per unit of linear predictor (rms's ``sc``).
     intercept : float
