@@ -22,11 +22,16 @@ from hccstats.nomograms._cox import survival_label
 TOL = 1e-6
 
 
-def lung_model():
+def lung_model(ties: str = "efron"):
     """survival::lung (ph.ecog known): age, sex (a factor, male first), ph.ecog."""
     d = lung()
     d["sex"] = pd.Categorical(np.where(d["sex"] == 1, "male", "female"), ["male", "female"])
-    return hs.coxph("Surv(time, death) ~ age + C(sex) + ph_ecog", d)
+    return hs.coxph("Surv(time, death) ~ age + C(sex) + ph_ecog", d, ties=ties)
+
+
+def lung_breslow():
+    """The lung model with Breslow's ties (rms: cph(..., method = "breslow"))."""
+    return lung_model("breslow")
 
 
 def pbc_model(bili: str = "log(bili + 1)"):
@@ -53,7 +58,8 @@ def assert_same(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
 
 @pytest.mark.r
 @pytest.mark.parametrize(
-    "model, times, unit", [(lung_model, 365.0, "days"), (pbc_model, 1826.0, None)]
+    "model, times, unit",
+    [(lung_model, 365.0, "days"), (lung_breslow, 365.0, "days"), (pbc_model, 1826.0, None)],
 )
 def test_cox_points_and_survival_axis_against_rms_live(model, times, unit):
     fit = model()

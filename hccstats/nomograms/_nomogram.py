@@ -508,6 +508,7 @@ def _r_nomogram(
         xfrac=xfrac,
         pointsize=pointsize,
         times=spec.scale.times if spec.cox else None,
+        ties=getattr(fit, "ties", "efron"),
     )
     ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
     if isinstance(fun_at, str):  # "auto": measure the axes as rms draws them, then choose

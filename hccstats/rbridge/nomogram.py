@@ -57,7 +57,7 @@ res <- tryCatch({
     funs <- list(plogis)
   } else {  # a Cox model: survival by the horizon (and the risk of the event by then)
     console <- c(console, capture.output(f <- cph(as.formula(formula), data = d, x = TRUE, y = TRUE,
-      surv = TRUE, eps = 1e-10, tol = 1e-13, iter.max = 50)))
+      surv = TRUE, method = ties, eps = 1e-10, tol = 1e-13, iter.max = 50)))
     if (isTRUE(f$fail)) stop("rms::cph could not fit the model")
     surv <- Survival(f)
     funs <- list(function(lp) surv(times, lp), function(lp) 1 - surv(times, lp))[seq_along(fun_label)]
@@ -176,6 +176,7 @@ def rms_nomogram(
     pointsize: float = R_POINTSIZE,
     value_labels: Mapping[str, Mapping[float, str]] | None = None,
     times: float | None = None,
+    ties: str = "efron",
 ) -> dict:
     """Fit ``rms::lrm(formula, data)`` (``rms::cph`` with ``times``) and compute (and optionally
     draw) ``rms::nomogram``.
@@ -217,7 +218,7 @@ def rms_nomogram(
         The function axes' titles; without ``times`` one (the risk, ``plogis``), with it (a Cox
         model's horizon) the survival by ``times`` and, given a second title, the risk of the
         event by then. ``fun_at``: the first axis's ticks, or a list of each axis's (None:
-        rms's default).
+        rms's default). ``ties``: the Cox model's ``method`` ("efron" or "breslow").
 
     Notes
     -----
@@ -266,6 +267,7 @@ def rms_nomogram(
         formula=r_rename(formula, safe),
         fun_label=[fun_label] if isinstance(fun_label, str) else [str(t) for t in fun_label],
         times=_r_null() if times is None else float(times),
+        ties=str(ties),
         fun_at=_r_ticks(fun_at),
         lp_at=_r_null() if lp_at is None else np.asarray(lp_at, float),
         maxscale=float(maxscale),
