@@ -104,3 +104,24 @@ def test_drawable_fit_is_not_refused(tmp_path):
     fit = _mayo(study)
     assert not_drawable(fit) == ""
     assert np.isfinite(fit.coef).all() and isinstance(fit.data, pd.DataFrame)
+
+
+def test_a_model_no_engine_draws_is_said_in_the_section_and_not_checked(tmp_path):
+    from hccstats.report._cox_nomogram import (
+        register_cox_nomogram_checks,
+        render_cox_nomograms,
+    )
+
+    ctx, study = _context(tmp_path, "report: {nomogram: native}\n", False)
+    d = study.data.dropna(subset=["years"])
+    fit = hs.coxph("Surv(years, death) ~ age * bili + albumin", d)  # rms needs interact=
+    section = ctx.section("Cox")
+    result = _result(study, {"Interacting": fit})
+    drawn = render_cox_nomograms(ctx, section, result)
+    assert "interaction 'age:bili' of two continuous" in drawn["Interacting"]["not_drawn"]
+    (error,) = [b for b in section.blocks if isinstance(b, Text)]
+    assert error.style == "error" and error.text.startswith(
+        "Interacting nomogram: the nomogram could not be drawn (UnsupportedModelError"
+    )
+    register_cox_nomogram_checks(ctx, result)
+    assert not ctx.checks

@@ -14,6 +14,7 @@ import functools
 
 from reports import Section
 
+from .._errors import InputError
 from ._context import Context
 from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
 
@@ -140,7 +141,10 @@ def register_cox_nomogram_checks(ctx: Context, result) -> None:
             continue
         kw = cox_nomogram_kw(ctx, fit, result.time, result.horizon)
         kw["fun_at"] = None  # rms's own ticks: the same on both sides, without a drawing
-        ours = nomogram(fit, engine="python", **kw)
+        try:
+            ours = nomogram(fit, engine="python", **kw)
+        except InputError:  # not drawable natively: the section says why; nothing to check
+            continue
 
         @functools.cache
         def theirs(fit=fit, kw=kw):  # rms once per model, whatever the number of checks
