@@ -101,7 +101,7 @@ def test_cox_report_runs_and_agrees_with_r(report):
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["cox"] == "ok", res.get("errors")
     assert not res.get("failed_stages")
-    assert res["cox"]["nomogram"].startswith("Nomogram: not drawn for a Cox model")
+    assert set(res["cox"]["nomogram"]) == {"Clinical model", "Mayo"}
     for binary in ("univariate", "models", "performance"):
         assert res["stages"][binary] == "not available"
     # ... and not in the report: the methods name them once
@@ -134,6 +134,36 @@ def test_cox_report_runs_and_agrees_with_r(report):
     assert cox["agree"].all(), cox.loc[~cox["agree"], ["quantity", "hccstats", "r"]]
     # the binary-outcome stages are not asked for: the verdict is whole
     assert res["r_check"]["verdict"].startswith(f"All {len(rc)} headline numbers agree with R")
+
+
+@pytest.mark.r
+def test_cox_nomograms_drawn_by_rms_at_the_horizon_and_checked_in_r(report):
+    from _pdf import read_pdf_figure
+
+    _, out, proc = report
+    res = json.loads((out / "results.json").read_text())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    rc = pd.read_csv(out / "r_check.csv")
+    for name in ("Clinical model", "Mayo"):
+        drawn = res["cox"]["nomogram"][name]
+        assert drawn["engines"] == ["r"], drawn  # the default layout: rms's drawing
+        pdf = out / "figures" / f"{drawn['figures'][0]}.pdf"
+        fig = read_pdf_figure(pdf)
+        assert fig.width_pt == pytest.approx(17.5 / 2.54 * 72, abs=0.5)  # a double column
+        assert min(fig.font_sizes) >= 7.0 - 1e-9
+        assert f"{name} nomogram: survival probability by {HORIZON:g} of the Cox" in page
+        # the native engine's points equal rms's: its scale and every survival tick
+        checks = rc[rc["quantity"].str.startswith(f"Cox nomogram {name}: ")]
+        assert checks["quantity"].str.contains("points per unit of linear predictor").any()
+        assert checks["quantity"].str.contains("total points at survival").sum() >= 3
+        assert checks["agree"].all(), checks[["quantity", "hccstats", "r"]]
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert f"Each model's nomogram gives the survival probability by {HORIZON:g} (rms::" in methods
+    # the survival axis is titled with the horizon (no unit declared for 'years')
+    points = pd.DataFrame(res["cox"]["nomogram"]["Mayo"]["points"])
+    assert set(points.loc[points["kind"] == "survival", "axis"]) == {
+        f"Survival probability at {HORIZON:g}"
+    }
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ from ._cox_internal import (
     cox_internal_validation,
     render_cox_internal,
 )
+from ._cox_nomogram import nomogram_methods, register_cox_nomogram_checks, render_cox_nomograms
 from ._cox_perf import (
     Evaluation,
     check_hazard_ratios,
@@ -54,10 +55,6 @@ from ._time import at_horizon, units_sentence
 
 REQUIRES: tuple[str, ...] = ("flow",)
 STAGE = "cox"
-NO_NOMOGRAM = (
-    "Nomogram: not drawn for a Cox model (hccstats.nomogram draws logistic models only); "
-    "the hazard ratios above give each model."
-)
 
 
 @dataclass(frozen=True)
@@ -232,6 +229,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
     )
     _render_screen(ctx, section, result)
     terms: dict = {}
+    nomograms: dict = {}
     if result.no_model:
         section.text(result.no_model)
     else:
@@ -244,6 +242,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         at = at_horizon(ctx, result.time, result.horizon)
         render_cox_internal(ctx, section, result.internal, at)
         _render_figures(ctx, section, result)
+        nomograms = render_cox_nomograms(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
         "event": result.event,
@@ -257,7 +256,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "performance": result.performance,
         "km_risk_groups": result.km_table,
         "dca": dca_results(result.dca) if result.dca else None,
-        "nomogram": NO_NOMOGRAM,
+        "nomogram": nomograms,
         "no_model": result.no_model or None,
         "internal_validation": cox_internal_results(result.internal) if result.internal else None,
         **terms,
@@ -275,7 +274,6 @@ def _render_figures(ctx: Context, section: Section, result: CoxResult) -> None:
         horizon=h, what="the Cox models",
     )  # fmt: skip
     render_dca_table(ctx, section, "table_cox_dca", result.dca, time=result.time, horizon=h)
-    section.text(NO_NOMOGRAM)
 
 
 def r_checks(ctx: Context, result: CoxResult) -> None:
@@ -294,6 +292,8 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
     if result.internal is not None:
         train = {n: d["training"] for n, d in result.sets.items()}
         cox_internal_checks(ctx, STAGE, result.internal, result.fits, train, time, event)
+
+    register_cox_nomogram_checks(ctx, result)
 
 
 def methods(ctx: Context, result: CoxResult) -> str:
@@ -314,4 +314,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         + performance_methods(at_horizon(ctx, result.time, result.horizon))
         + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")
         + terms_sentence(result.fits, "hazard ratio")
+        + nomogram_methods(ctx, result)
     )
