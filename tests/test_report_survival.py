@@ -61,6 +61,8 @@ def test_survival_results_cover_every_patient(report):
 def test_stage_without_survival_section_is_not_available():
     from hccstats.report import _s_survival
 
-    ctx = SimpleNamespace(study=SimpleNamespace(survival=None), options=None)
+    ctx = SimpleNamespace(
+        study=SimpleNamespace(survival=None), analysis=SimpleNamespace(survival=None)
+    )
     with pytest.raises(StageUnavailable, match="no survival section"):
         _s_survival.compute(ctx, models=None)

@@ -126,7 +126,12 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         **_PROB,
     ),
     AnalysisKey(
-        "B", "int", 1000, "bootstrap resamples of the calibration curves", low=10, high=1e5
+        "B",
+        "int",
+        None,
+        "the former spelling of `bootstrap.B`, still read; refused beside `bootstrap.B`",
+        low=10,
+        high=1e5,
     ),
     AnalysisKey(
         "signature_preset",
@@ -139,24 +144,22 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "crop_size",
         "int",
         None,
-        "extraction crop in pixels (default: extract's; the demo: 64)",
-        low=16,
-        high=1024,
+        "extraction crop in pixels, checked by extract (at least 32; default: extract's 224; "
+        "the demo: 64)",
     ),
     AnalysisKey(
         "n4_iterations",
         "int_list",
         None,
-        "N4 bias-field iterations per level (default: extract's; the demo: [10, 10])",
-        low=1,
-        high=1000,
+        "N4 bias-field iterations per level, checked by extract (positive; default: extract's; "
+        "the demo: [10, 10])",
     ),
     AnalysisKey(
         "n4_convergence",
         "number",
         None,
-        "N4 convergence threshold (default: extract's; the demo: 0.01)",
-        **_PROB,
+        "N4 convergence threshold, checked by extract (between 0 and 1; default: extract's; "
+        "the demo: 0.01)",
     ),
     AnalysisKey(
         "ordinal_as",
@@ -193,8 +196,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "bootstrap",
         "bootstrap",
         None,
-        "resamples and seed of the calibration curves and the internal validation (default: "
-        "`B` and the study's seed)",
+        "resamples and seed of every bootstrap: the calibration curves, the internal "
+        "validation, the Cox calibration (default: B 1000 and the run seed)",
     ),
     AnalysisKey(
         "dca_thresholds",
