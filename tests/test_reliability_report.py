@@ -545,9 +545,11 @@ def test_methods_name_each_seed_and_the_stratification_done(awkward):
     ) in methods
     assert (
         "the bootstrap of the calibration and the internal validation, B = 20 (from the "
-        "command line, B), seed 11 (the run seed, from the command line, --seed)"
+        "study file, analysis.B), seed 11 (the run seed, from the command line, --seed)"
     ) in methods
     assert "Every random step used the seed" not in methods
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "seed 11): the model refitted in each resample" in html  # the validation's seed
 
 
 # --- separation in a multivariable model, and Firth ----------------------------------------------
