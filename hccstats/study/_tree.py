@@ -79,8 +79,6 @@ TREE_PATHS = {
     "models": "models",
     "dca_thresholds": "dca.range",
 }
-#: options of a run that are not keys of ``analysis:`` (the CLI's flags)
-RUN_OPTIONS = {"seed": "--seed", "scheduler": "--scheduler"}
 
 
 @dataclass(frozen=True)
@@ -249,11 +247,12 @@ def one_spelling(given: Mapping[str, Any], where: str) -> None:
         )
 
 
-def _section(cls, given: _Given, prefix: str, **more):
+def _section(cls, given: _Given, prefix: str):
     """A section's dataclass from the defaults and the given values under ``prefix``."""
     names = cls.__dataclass_fields__
-    kw = {n: given.values[f"{prefix}.{n}"] for n in names if f"{prefix}.{n}" in given.values}
-    return cls(**{**kw, **more})
+    return cls(
+        **{n: given.values[f"{prefix}.{n}"] for n in names if f"{prefix}.{n}" in given.values}
+    )
 
 
 def _survival(spec: Mapping | None, variables: Mapping[str, Any]) -> Survival | None:
