@@ -80,6 +80,16 @@ def test_each_value_records_study_file_command_line_or_default(demo, tmp_path):
         plain.bootstrap.B = 3  # frozen: the stages cannot change a setting
 
 
+def test_run_options_are_checked_with_the_study_files_keys(demo, tmp_path):
+    path = _variant(demo, tmp_path / "s", "  removal: 0.1\n")
+    with pytest.raises(InputError, match=r"^the study file with the run's options: analysis.entry: "
+                       r"entry p 0.2 is above removal p 0.1"):  # fmt: skip
+        load(path, {"entry": 0.2}, check_images=False)
+    with pytest.raises(InputError, match=r"^the run's options: analysis.alpha: expected a number"):
+        load(path, {"alpha": 5}, check_images=False)
+    assert load(path, {"entry": 0.1}, check_images=False).analysis.screening.entry == 0.1
+
+
 def test_the_run_seed_replaces_the_split_seed_only_when_the_file_gives_none(demo, tmp_path):
     path = _variant(demo, tmp_path / "s", drop_split_seed=True)
     a, b = (load(path, {"seed": s}, check_images=False) for s in (7, 8))

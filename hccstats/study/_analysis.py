@@ -25,6 +25,7 @@ __all__ = [
     "read_analysis",
     "analysis_defaults",
     "check_model_names",
+    "check_combinations",
     "check_predictors",
     "reserved_model_names",
     "survival_columns_as_candidates",
@@ -312,6 +313,7 @@ def read_analysis(
     yaml_name: str,
     *,
     roles: Mapping[str, str] | None = None,
+    between: bool = True,
 ) -> dict[str, Any]:
     """Validate ``analysis:`` against :data:`ANALYSIS_KEYS`; returns only the keys given.
 
@@ -368,12 +370,19 @@ def read_analysis(
                     f"not the categorical {factors}"
                 )
         out[key.name] = checked
-    if out.get("selection") == "none" and not out.get("models"):
+    if between:  # else the caller checks the keys with others (:func:`check_combinations`)
+        check_combinations(out, yaml_name)
+    return out
+
+
+def check_combinations(given: Mapping[str, Any], yaml_name: str) -> None:
+    """The rules between keys: ``selection: none`` needs ``models``; ``entry`` <= ``removal``
+    (of the study file, or of the file and the run's options together)."""
+    if given.get("selection") == "none" and not given.get("models"):
         raise InputError(
             f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
         )
-    _check_stepwise(out, yaml_name)
-    return out
+    _check_stepwise(given, yaml_name)
 
 
 def _check_stepwise(given: Mapping[str, Any], yaml_name: str) -> None:

@@ -36,7 +36,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._validation import check_seed
-from ._analysis import analysis_defaults, read_analysis
+from ._analysis import analysis_defaults, check_combinations, read_analysis
 
 __all__ = [
     "Analysis",
@@ -318,7 +318,10 @@ def build_analysis(
     given.analysis(file_analysis, STUDY_FILE, "analysis.")
     rest = _run_options(overrides or {}, given)
     one_spelling(rest, "the run's options")
-    given.analysis(read_analysis(rest, variables, "the run's options"), COMMAND_LINE, "")
+    checked = read_analysis(rest, variables, "the run's options", between=False)
+    if checked:  # the file's keys with the run's, as one analysis: section
+        check_combinations({**file_analysis, **checked}, "the study file with the run's options")
+    given.analysis(checked, COMMAND_LINE, "")
     seed = given.values["seed"]
     if "bootstrap.seed" not in given.values:
         given.put("bootstrap.seed", seed, Origin(RUN_SEED, "seed"))
