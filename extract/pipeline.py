@@ -28,6 +28,8 @@ from .outdir import input_clash
 
 __all__ = [
     "run_study",
+    "RunOptions",
+    "extract_patients",
     "Summary",
     "parse_shard",
     "read_inputs",
@@ -365,50 +367,130 @@ def run_study(
     patients = patient_ids(study, patients)
     check_out(out_dir, study, patients)
     parts = parse_shard(shard)
-    import torch  # after the checks: bad input is told at once
-    from joblib import Parallel, delayed
+    run = RunOptions(
+        weights, random_weights, seed, device, dtype, channels_last, batch_size, jobs, quiet,
+        threads, itk_threads,
+    )  # fmt: skip
+    return extract_patients(study, settings, run, Path(out_dir), patients, parts, t0)
 
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run computes (the weights, the CNN stage, the workers), as :func:`run_study`'s
+    keywords give it; what it computes is :class:`extract.config.Settings`."""
+
+    weights: object = None
+    random_weights: bool = False
+    seed: int = 0
+    device: str = "cpu"
+    dtype: str = "fp32"
+    channels_last: bool = True
+    batch_size: int = 32
+    jobs: int = 1
+    quiet: bool = False
+    threads: int | None = None
+    itk_threads: int | None = None
+
+
+def extract_patients(
+    study, settings: Settings, run: RunOptions, out_dir: Path, patients, parts, t0: float
+) -> Summary:
+    """The checked run: the model, the output folder (a shard's), the patients not cached
+    extracted, the tables and manifest written."""
     from .vgg import FeatureExtractor, build_model, feature_names
 
-    net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
-    model = FeatureExtractor(net, device=device, dtype=dtype, channels_last=channels_last)
-    params = run_params(study, settings, weights_id, seed if random_weights else None, dtype)
-    out = Path(out_dir)
+    net, weights_id = build_model(run.weights, random_weights=run.random_weights, seed=run.seed)
+    model = FeatureExtractor(
+        net, device=run.device, dtype=run.dtype, channels_last=run.channels_last
+    )
+    seed = run.seed if run.random_weights else None
+    params = run_params(study, settings, weights_id, seed, run.dtype)
+    out = out_dir
     if parts is not None:
         out = out / "shards" / f"{parts[0]}-of-{parts[1]}"
         patients = patients[parts[0] - 1 :: parts[1]]
     store.claim(out, params)
     store.clean_temporaries(out)
-    phases = list(study.phases)
     keys = {p: _input_key(study, p, store.fingerprint(params)) for p in patients}
     state = {p: store.cache_state(out, p, keys[p]) for p in patients}
     cached = {p for p in patients if state[p] == "fresh"}
     todo = [p for p in patients if p not in cached]
-    failures: dict[str, str] = {}
-    progress = progress_bar(len(patients), len(cached), quiet)
-    pending: list = []
+    progress = progress_bar(len(patients), len(cached), run.quiet)
+    failures, itk = _extract(
+        study, settings, run, model, _Batches(out, study, keys, progress), todo
+    )
+    runtime = {
+        "device": str(model.device),
+        "channels_last": run.channels_last,
+        "batch_size": run.batch_size,
+        "jobs": run.jobs,
+        "threads": run.threads,
+        "itk_threads": itk,
+    }
+    phases = list(study.phases)
+    tables = _write_outputs(
+        out, patients, phases, params, failures, parts, feature_names(), runtime
+    )
+    changed = [p for p in todo if state[p] == "changed" and p not in failures]
+    return Summary(
+        out_dir=out,
+        n_patients=len(patients),
+        n_extracted=len(todo) - len(failures),
+        n_cached=len(cached),
+        n_failed=len(failures),
+        failures=failures,
+        tables=tables,
+        weights=weights_id,
+        seconds=time.perf_counter() - t0,
+        n_changed=len(changed),
+    )
 
-    def flush():
-        if not pending:
+
+class _Batches:
+    """Prepared patients waiting for the CNN; :meth:`flush` runs them in one batch and caches
+    each patient's features at once."""
+
+    def __init__(self, out: Path, study, keys: dict, progress):
+        self.out, self.study, self.keys, self.progress = out, study, keys, progress
+        self.phases = list(study.phases)
+        self.pending: list = []
+
+    def add(self, pid, crops, infos) -> int:
+        """Queue one patient; returns the crops waiting."""
+        self.pending.append((pid, crops, infos))
+        return len(self.pending) * len(self.phases)
+
+    def flush(self, model) -> None:
+        if not self.pending:
             return
-        feats = model(np.stack([crops[ph] for _, crops, _ in pending for ph in phases]))
-        for k, (pid, _, infos) in enumerate(pending):
+        phases = self.phases
+        feats = model(np.stack([crops[ph] for _, crops, _ in self.pending for ph in phases]))
+        for k, (pid, _, infos) in enumerate(self.pending):
             store.save_patient(
-                out,
+                self.out,
                 pid,
                 phases,
                 feats[k * len(phases) : (k + 1) * len(phases)],
-                _relative_info(infos, study.root),
-                keys[pid],
+                _relative_info(infos, self.study.root),
+                self.keys[pid],
             )
-        progress.update(len(pending))
-        pending.clear()
+        self.progress.update(len(self.pending))
+        self.pending.clear()
 
+
+def _extract(study, settings, run: RunOptions, model, batches: _Batches, todo) -> tuple:
+    """Each patient of ``todo`` prepared in the workers and fed to the CNN in batches; returns
+    ({patient: reason} of the failures, the ITK threads used)."""
+    import torch
+    from joblib import Parallel, delayed
+
+    failures: dict[str, str] = {}
+    progress, jobs = batches.progress, run.jobs
     old_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(int(threads))
+    if run.threads:
+        torch.set_num_threads(int(run.threads))
     # ITK threads of N4: in this process (jobs=1) or in each worker process
-    itk = itk_threads or (1 if jobs != 1 else set_itk_threads())
+    itk = run.itk_threads or (1 if jobs != 1 else set_itk_threads())
     old_itk = set_itk_threads(itk if jobs == 1 else None)
     try:
         tasks = (
@@ -429,44 +511,14 @@ def run_study(
                 progress.update(1)
                 progress.set_postfix(failed=len(failures), refresh=False)
                 continue
-            pending.append((pid, crops, infos))
-            if len(pending) * len(phases) >= batch_size:
-                flush()
-        flush()
+            if batches.add(pid, crops, infos) >= run.batch_size:
+                batches.flush(model)
+        batches.flush(model)
     finally:
         torch.set_num_threads(old_threads)
         set_itk_threads(old_itk)
         progress.close()
-    tables = _write_outputs(
-        out,
-        patients,
-        phases,
-        params,
-        failures,
-        parts,
-        feature_names(),
-        {
-            "device": str(model.device),
-            "channels_last": channels_last,
-            "batch_size": batch_size,
-            "jobs": jobs,
-            "threads": threads,
-            "itk_threads": itk,
-        },
-    )
-    changed = [p for p in todo if state[p] == "changed" and p not in failures]
-    return Summary(
-        out_dir=out,
-        n_patients=len(patients),
-        n_extracted=len(todo) - len(failures),
-        n_cached=len(cached),
-        n_failed=len(failures),
-        failures=failures,
-        tables=tables,
-        weights=weights_id,
-        seconds=time.perf_counter() - t0,
-        n_changed=len(changed),
-    )
+    return failures, itk
 
 
 def _write_outputs(out, patients, phases, params, failures, parts, names, runtime) -> dict:
