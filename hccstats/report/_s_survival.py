@@ -279,13 +279,13 @@ def compute(ctx: Context, models) -> SurvivalResult:
     from hccstats.survival import calibrate as calibrate_cox
 
     study = ctx.study
-    surv = getattr(study, "survival", None)
+    surv = ctx.analysis.survival
     if not surv:
         raise StageUnavailable("the study file has no survival section (time, event, horizon)")
     fits = dict(models.fits)
     if not fits:
         raise StageUnavailable("no multivariable model was built")
-    time, event, horizon = surv["time"], surv["event"], float(surv["horizon"])
+    time, event, horizon = surv.time, surv.event, surv.horizon
     sets = _sets(models.data, fits, {time, event})
     scores = {n: {p: f.predict_risk(sets[p]) for p in SETS} for n, f in fits.items()}
     dl = "DL model" if "DL model" in fits else list(fits)[-1]
@@ -295,7 +295,11 @@ def compute(ctx: Context, models) -> SurvivalResult:
     cutoff, km, km_table = km_by_risk(sets, scores[dl], time, event, horizon)
     disc = _discrimination(sets, scores, time, event, list(times))
     cal = calibrate_cox(
-        multi, horizon, B=min(ctx.plan.B, 200), m=max(len(sets["training"]) // 4, 20), seed=ctx.seed
+        multi,
+        horizon,
+        B=ctx.analysis.bootstrap.B,
+        m=max(len(sets["training"]) // 4, 20),
+        seed=ctx.analysis.bootstrap.seed,
     )
     old, reclass = None, None
     if len(fits) > 1:
@@ -461,7 +465,7 @@ def methods(ctx: Context, result: SurvivalResult) -> str:
         "Schoenfeld residuals (cox.zph, Kaplan–Meier time scale), Kaplan–Meier curves by the "
         f"{result.dl}'s risk group (Youden cut-off of the training set) with the log-rank test, Harrell's C and the time-dependent AUC "
         f"(cumulative/dynamic, IPCW) at {', '.join(f'{t:g}' for t in result.times)}{u}, calibration at "
-        f"{result.horizon:g}{u} ({result.calibration.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.seed}), "
+        f"{result.horizon:g}{u} ({result.calibration.B} bootstrap resamples, rms::calibrate-equivalent, seed {ctx.analysis.bootstrap.seed}), "
         "NRI and IDI (Hmisc::improveProb-equivalent) and decision curves at the horizon with "
         "Kaplan–Meier event rates."
     )
