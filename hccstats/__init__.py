@@ -69,6 +69,8 @@ _LAZY: dict[str, str] = {
     "wilcox_test": "hccstats.baseline",
     "chisq_test": "hccstats.baseline",
     "fisher_test": "hccstats.baseline",
+    "WilcoxonTest": "hccstats.baseline",
+    "ChisqTest": "hccstats.baseline",
     # agreement (irr)
     "kappa2": "hccstats.agreement",
     "kappam_fleiss": "hccstats.agreement",
