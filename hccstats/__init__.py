@@ -103,7 +103,7 @@ _LAZY: dict[str, str] = {
     "survfit": "hccstats.survival",
     "SurvFit": "hccstats.survival",
     "survdiff": "hccstats.survival",
-    "km_plot": "hccstats.survival",
+    "km_plot": "hccstats.plots",
     "concordance": "hccstats.survival",
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",

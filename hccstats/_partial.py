@@ -96,30 +96,11 @@ class PartialEffect:
 
     def plot(self, ax=None, *, log: bool = True):
         """The ratio against the predictor with its confidence band (a line and a shaded band;
-        points with error bars for a categorical predictor); returns the Figure."""
-        import matplotlib.pyplot as plt
+        points with error bars for a categorical predictor); returns the Figure
+        (:class:`hccstats.plots.PartialEffectDisplay`)."""
+        from .plots import PartialEffectDisplay
 
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        else:
-            fig = ax.figure
-        t = self.table
-        x = t[self.variable]
-        if pd.api.types.is_numeric_dtype(x):
-            ax.fill_between(x, t["ci_low"], t["ci_high"], color="0.85", lw=0)
-            ax.plot(x, t["estimate"], color="black", lw=1.2)
-        else:
-            pos = np.arange(len(t))
-            err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
-            ax.errorbar(pos, t["estimate"], yerr=err, fmt="o", color="black", capsize=3)
-            ax.set_xticks(pos, [str(v) for v in x])
-        ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
-        if log:
-            ax.set_yscale("log")
-        ax.set_xlabel(self.label or self.variable)
-        ax.set_ylabel(f"{self.ratio.capitalize()} ({self.conf_level:.0%} CI)")
-        fig.tight_layout()
-        return fig
+        return PartialEffectDisplay.from_partial_effect(self).plot(ax, log=log).figure_
 
 
 def partial_effect(

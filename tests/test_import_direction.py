@@ -77,3 +77,28 @@ def test_extract_modules_import_no_cycle():
     }
     assert "extract.local" in graph["extract.cluster"]  # relative imports are resolved
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+
+
+def _hccstats_modules(*, leave_out: tuple[str, ...]) -> dict[str, Path]:
+    files = {_module_name(p): p for p in (ROOT / "hccstats").rglob("*.py")}
+    return {
+        name: path
+        for name, path in files.items()
+        if not any(name == m or name.startswith(m + ".") for m in leave_out)
+    }
+
+
+def test_statistics_modules_draw_nothing():
+    """Drawing lives in hccstats.plots (and the nomograms' in hccstats.nomograms): no other
+    module of the library imports matplotlib, even inside a function."""
+    modules = _hccstats_modules(
+        leave_out=("hccstats.plots", "hccstats.nomograms", "hccstats.report")
+    )
+    assert "hccstats.survival._km" in modules and "hccstats._partial" in modules
+    drawing = {
+        name: sorted(
+            m for m in _imports(path, top_level_only=False) if m.split(".")[0] == "matplotlib"
+        )
+        for name, path in modules.items()
+    }
+    assert {name: m for name, m in drawing.items() if m} == {}

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from reports.formatting import fmt_est_ci, fmt_num, fmt_or_ci, fmt_p
+from reports.formatting import fmt_est_ci, fmt_num, fmt_or_ci, fmt_p, fmt_p_text
 
-__all__ = ["auc_legend", "format_p", "format_or"]
+__all__ = ["auc_legend", "format_p", "format_p_text", "format_or"]
 
 
 def auc_legend(
@@ -28,6 +28,15 @@ def format_p(p: float, digits: int = 3) -> str:
     ('< 0.001', '0.031')
     """
     return fmt_p(p, digits=digits)
+
+
+def format_p_text(p: float, digits: int = 3) -> str:
+    """p-value in running text, "p < 0.001" or "p = 0.031" (:func:`reports.formatting.fmt_p_text`).
+
+    >>> format_p_text(0.00002), format_p_text(0.0312)
+    ('p < 0.001', 'p = 0.031')
+    """
+    return fmt_p_text(p, digits=digits)
 
 
 def format_or(estimate: float, low: float, high: float, digits: int = 2) -> str:
