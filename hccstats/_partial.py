@@ -12,7 +12,7 @@ predictor runs over 200 equally spaced points between the quantiles ``10 / max(n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -88,7 +88,6 @@ class PartialEffect:
     ratio: str
     conf_level: float
     label: str = ""
-    extra: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
