@@ -102,3 +102,45 @@ def test_statistics_modules_draw_nothing():
         for name, path in modules.items()
     }
     assert {name: m for name, m in drawing.items() if m} == {}
+
+
+LEAVES = ("hccstats.formatting", "hccstats.figure_size")
+PROJECT = {"hccstats", "reports", "extract"}
+
+
+def test_statistics_never_import_the_renderer_at_module_level():
+    """hccstats' modules (but the report package, which renders) import ``reports`` only
+    inside a function, on use (``TableOne.to_docx``): the rules for showing numbers and
+    sizing figures, which both need, live in leaf modules."""
+    modules = _hccstats_modules(leave_out=("hccstats.report",))
+    assert "hccstats.baseline._view" in modules
+    renderer = {
+        name: sorted(m for m in _imports(path, top_level_only=True) if m.split(".")[0] == "reports")
+        for name, path in modules.items()
+    }
+    assert {name: m for name, m in renderer.items() if m} == {}
+
+
+def test_the_renderer_imports_only_the_leaf_modules_of_hccstats_which_import_nothing():
+    """``reports`` knows no statistics: of hccstats it imports the formatting and figure-size
+    rules only, and those import nothing of the project."""
+    used = {
+        path.name: sorted(
+            m
+            for m in _imports(path, top_level_only=False)
+            if m.split(".")[0] == "hccstats" and m != "hccstats"
+        )
+        for path in (ROOT / "reports").glob("*.py")
+    }
+    others = {
+        m
+        for found in used.values()
+        for m in found
+        if not any(m == leaf or m.startswith(leaf + ".") for leaf in LEAVES)
+    }
+    assert others == set(), used
+    assert used["formatting.py"] and used["figures.py"]  # the checks see their imports
+    for leaf in LEAVES:
+        path = ROOT / (leaf.replace(".", "/") + ".py")
+        own = {m for m in _imports(path, top_level_only=False) if m.split(".")[0] in PROJECT}
+        assert own == set(), (leaf, own)

@@ -77,7 +77,7 @@ class TableOne:
         Test (Mann–Whitney U, Kruskal–Wallis, χ², Fisher's exact) and, with ``smd=True``,
         tableone's SMD. ``digits``: decimals of medians, quartiles, means and SDs (one
         number, or per variable). ``star`` marks p < 0.05. Every rounding rule is
-        :mod:`reports.formatting`'s (p < 0.001, "54.0 (45.0, 62.0)", "54 (27.7%)").
+        :mod:`hccstats.formatting`'s (p < 0.001, "54.0 (45.0, 62.0)", "54 (27.7%)").
 
         Examples
         --------
