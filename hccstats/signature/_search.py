@@ -123,20 +123,7 @@ def signature_search(
     >>> "f0" in res["features"].selected_features
     True
     """
-    if preset not in PRESETS:
-        raise InputError(f"preset: unknown {preset!r}; choose from {sorted(PRESETS)}")
-    cfg = dict(PRESETS[preset])
-    for key, val in (
-        ("n_splits", n_splits),
-        ("n_repeats", n_repeats),
-        ("k_grid", k_grid),
-        ("inner_splits", inner_splits),
-    ):
-        if val is not None:
-            cfg[key] = val
-    cfg["k_grid"] = tuple(sorted({int(k) for k in np.atleast_1d(cfg["k_grid"])}))
-    if min(cfg["k_grid"]) < 1:
-        raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
+    cfg = _settings(preset, n_splits, n_repeats, k_grid, inner_splits)
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
     tables = dict(X) if isinstance(X, Mapping) else {phase: X}
@@ -145,29 +132,7 @@ def signature_search(
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
     for data in phases.values():
         check_folds(data.y, cfg["n_splits"], cfg["inner_splits"])
-
-    cv = RepeatedStratifiedKFold(
-        n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"], random_state=seed
-    )
-    tasks, skipped = [], {}
-    for ip, (name, data) in enumerate(phases.items()):
-        spear = SpearmanFilter(alpha=alpha).fit(data.X, data.y)
-        if not spear.get_support().any():
-            skipped[name] = PhaseSkipped(
-                name,
-                f"no feature passed the Spearman filter (p < {alpha}) on the "
-                f"{len(data.y)} training patients",
-                notes=data.notes,
-            )
-            warnings.warn(
-                f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning, stacklevel=2
-            )
-            continue
-        splits = list(cv.split(data.X, data.y))
-        for i, (tr, te) in enumerate(splits):
-            rep, fold = divmod(i, cfg["n_splits"])
-            tasks.append((name, rep, fold, tr, te, derived_seed(seed, ip, rep, fold)))
-
+    tasks, skipped = _fold_tasks(phases, cfg, alpha, seed)
     common = dict(
         selectors=selectors,
         classifiers=classifiers,
@@ -212,6 +177,53 @@ def signature_search(
         "preset": preset,
     }
     return SignatureSearch(results, settings)
+
+
+def _settings(preset: str, n_splits, n_repeats, k_grid, inner_splits) -> dict:
+    """The preset's CV settings, with those given overriding it; ``k_grid`` sorted, unique."""
+    if preset not in PRESETS:
+        raise InputError(f"preset: unknown {preset!r}; choose from {sorted(PRESETS)}")
+    cfg = dict(PRESETS[preset])
+    for key, val in (
+        ("n_splits", n_splits),
+        ("n_repeats", n_repeats),
+        ("k_grid", k_grid),
+        ("inner_splits", inner_splits),
+    ):
+        if val is not None:
+            cfg[key] = val
+    cfg["k_grid"] = tuple(sorted({int(k) for k in np.atleast_1d(cfg["k_grid"])}))
+    if min(cfg["k_grid"]) < 1:
+        raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
+    return cfg
+
+
+def _fold_tasks(phases: Mapping, cfg: dict, alpha: float, seed: int) -> tuple[list, dict]:
+    """The (phase, repeat, fold, train rows, test rows, seed) tasks of the outer CV, each seed
+    fixed here; and the phases skipped because no feature passes the Spearman filter on the
+    whole training set (warned about)."""
+    cv = RepeatedStratifiedKFold(
+        n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"], random_state=seed
+    )
+    tasks, skipped = [], {}
+    for ip, (name, data) in enumerate(phases.items()):
+        spear = SpearmanFilter(alpha=alpha).fit(data.X, data.y)
+        if not spear.get_support().any():
+            skipped[name] = PhaseSkipped(
+                name,
+                f"no feature passed the Spearman filter (p < {alpha}) on the "
+                f"{len(data.y)} training patients",
+                notes=data.notes,
+            )
+            warnings.warn(
+                f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning, stacklevel=3
+            )
+            continue
+        splits = list(cv.split(data.X, data.y))
+        for i, (tr, te) in enumerate(splits):
+            rep, fold = divmod(i, cfg["n_splits"])
+            tasks.append((name, rep, fold, tr, te, derived_seed(seed, ip, rep, fold)))
+    return tasks, skipped
 
 
 #: seconds to wait for the Dask scheduler before saying it is not reachable
