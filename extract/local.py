@@ -154,9 +154,7 @@ def run_local(
     patients = patient_ids(study, patients)
     check_out(out_dir, study, patients)
     parts = parse_shard(shard)
-    import torch  # after the checks: bad input is told at once
-    from joblib import Parallel, delayed
-
+    # after the checks, so that bad input is told at once, before torch loads
     from .vgg import FeatureExtractor, build_model, feature_names
 
     net, weights_id = build_model(weights, random_weights=random_weights, seed=seed)
@@ -173,8 +171,66 @@ def run_local(
     state = {p: store.cache_state(out, p, keys[p]) for p in patients}
     cached = {p for p in patients if state[p] == "fresh"}
     todo = [p for p in patients if p not in cached]
-    failures: dict[str, str] = {}
     progress = progress_bar(len(patients), len(cached), quiet)
+    try:
+        failures, itk = _extract(
+            todo,
+            study,
+            settings,
+            model,
+            out,
+            keys,
+            jobs,
+            batch_size,
+            threads,
+            itk_threads,
+            progress,
+        )
+    finally:
+        progress.close()
+    tables = _write_outputs(
+        out,
+        patients,
+        phases,
+        params,
+        failures,
+        parts,
+        feature_names(),
+        {
+            "device": str(model.device),
+            "channels_last": channels_last,
+            "batch_size": batch_size,
+            "jobs": jobs,
+            "threads": threads,
+            "itk_threads": itk,
+        },
+    )
+    changed = [p for p in todo if state[p] == "changed" and p not in failures]
+    return Summary(
+        out_dir=out,
+        n_patients=len(patients),
+        n_extracted=len(todo) - len(failures),
+        n_cached=len(cached),
+        n_failed=len(failures),
+        failures=failures,
+        tables=tables,
+        weights=weights_id,
+        seconds=time.perf_counter() - t0,
+        n_changed=len(changed),
+    )
+
+
+def _extract(
+    todo, study, settings, model, out, keys, jobs, batch_size, threads, itk_threads, progress
+):
+    """Prepare the patients ``todo`` in ``jobs`` worker processes while the CNN takes the
+    finished crops in batches and caches each patient; the failed patients with their
+    reasons, and the ITK thread count used."""
+    import torch
+    from joblib import Parallel, delayed
+
+    phases = list(study.phases)
+    failures: dict[str, str] = {}
     pending: list = []
 
     def flush():
@@ -225,37 +281,7 @@ def run_local(
     finally:
         torch.set_num_threads(old_threads)
         set_itk_threads(old_itk)
-        progress.close()
-    tables = _write_outputs(
-        out,
-        patients,
-        phases,
-        params,
-        failures,
-        parts,
-        feature_names(),
-        {
-            "device": str(model.device),
-            "channels_last": channels_last,
-            "batch_size": batch_size,
-            "jobs": jobs,
-            "threads": threads,
-            "itk_threads": itk,
-        },
-    )
-    changed = [p for p in todo if state[p] == "changed" and p not in failures]
-    return Summary(
-        out_dir=out,
-        n_patients=len(patients),
-        n_extracted=len(todo) - len(failures),
-        n_cached=len(cached),
-        n_failed=len(failures),
-        failures=failures,
-        tables=tables,
-        weights=weights_id,
-        seconds=time.perf_counter() - t0,
-        n_changed=len(changed),
-    )
+    return failures, itk
 
 
 def _write_outputs(out, patients, phases, params, failures, parts, names, runtime) -> dict:
