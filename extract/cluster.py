@@ -26,7 +26,7 @@ from pathlib import Path
 from . import store
 from .address import address_problem, probe
 from .errors import ExtractError
-from .local import run_local
+from .pipeline import run_local
 from .run_setup import (
     Summary,
     check_out,

@@ -75,7 +75,7 @@ def test_extract_modules_import_no_cycle():
         name: {m for m in _imports(path, top_level_only=False) if m in files and m != name}
         for name, path in files.items()
     }
-    assert "extract.local" in graph["extract.cluster"]  # relative imports are resolved
+    assert "extract.pipeline" in graph["extract.cluster"]  # relative imports are resolved
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
 
 
