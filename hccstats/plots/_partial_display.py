@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ._display import Display
 
-__all__ = ["PartialEffectDisplay"]
+__all__ = ["PartialEffectDisplay", "ratio_ticks"]
 
 
 class PartialEffectDisplay(Display):
@@ -46,9 +46,11 @@ class PartialEffectDisplay(Display):
         return cls(effect.table, effect.variable, effect.ratio, effect.conf_level, effect.label)
 
     def plot(self, ax=None, *, log: bool = True) -> PartialEffectDisplay:
-        """Draw into ``ax`` (default: a new 4.5 × 3.5 in figure); ``log``: a log ratio axis.
-        Returns the Display."""
-        if ax is None:
+        """Draw into ``ax`` (default: a new 4.5 × 3.5 in figure, laid out tightly; a given
+        ``ax`` keeps its figure's layout); ``log``: a log ratio axis with plain-number ticks
+        (0.5, 1, 2, ...). Returns the Display."""
+        own = ax is None
+        if own:
             ax = Figure(figsize=(4.5, 3.5)).subplots()
         self.figure_, self.ax_ = ax.figure, ax
         t = self.curve
@@ -61,10 +63,36 @@ class PartialEffectDisplay(Display):
             err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
             ax.errorbar(pos, t["estimate"], yerr=err, fmt="o", color="black", capsize=3)
             ax.set_xticks(pos, [str(v) for v in x])
+            ax.set_xlim(-0.5, len(t) - 0.5)
         ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
         if log:
             ax.set_yscale("log")
+            ratio_ticks(ax)
         ax.set_xlabel(self.label or self.variable)
         ax.set_ylabel(f"{self.ratio.capitalize()} ({self.conf_level:.0%} CI)")
-        self.figure_.tight_layout()
+        if own:
+            self.figure_.tight_layout()
         return self
+
+
+#: tick mantissas of a ratio axis, coarse to fine: the first giving three ticks is used
+_MANTISSAS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+
+
+def ratio_ticks(ax) -> None:
+    """Plain-number ticks on a log ratio axis (0.5, 1, 2, ...), no minor ticks."""
+    lo, hi = ax.get_ylim()
+    ticks: list[float] = []
+    for mantissas in _MANTISSAS:
+        ticks = [
+            float(f"{m * 10.0**e:.6g}")
+            for e in range(-4, 5)
+            for m in mantissas
+            if lo <= m * 10.0**e <= hi
+        ]
+        if len(ticks) >= 3:
+            break
+    ax.minorticks_off()
+    if ticks:
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_ylim(lo, hi)
