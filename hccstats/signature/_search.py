@@ -257,45 +257,9 @@ def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
 
 def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     """Table of one phase from its fold outputs, and the best pipeline refitted on all data."""
-    selectors, classifiers, seed = common["selectors"], common["classifiers"], common["seed"]
-    y, n = data.y, len(data.y)
-    rows, folds = [], []
-    oof: dict[tuple[str, str], np.ndarray] = {}
-    for s in selectors:
-        for c in classifiers:
-            pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, _tr, te, _), out in done:
-                p, k, npre = out[(s, c)]
-                pred[rep, te] = p
-                folds.append(
-                    {
-                        "phase": name,
-                        "selector": s,
-                        "classifier": c,
-                        "repeat": rep,
-                        "fold": fold,
-                        "auc": float(roc_auc_score(y[te], p)),
-                        "k": k,
-                        "n_prefiltered": npre,
-                        "n_test": len(te),
-                    }
-                )
-            oof[(s, c)] = pred.mean(axis=0)
-    fold_table = pd.DataFrame(folds)
-    for (s, c), grp in fold_table.groupby(["selector", "classifier"], sort=False):
-        rows.append(
-            {
-                "phase": name,
-                "selector": s,
-                "classifier": c,
-                "mean_auc": grp["auc"].mean(),
-                "sd_auc": grp["auc"].std(ddof=1),
-                "n_folds": len(grp),
-                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
-                "median_k": float(grp["k"].median()),
-            }
-        )
-    table = pd.DataFrame(rows)
+    seed, y = common["seed"], data.y
+    fold_table, oof = _fold_results(name, y, done, common, cfg["n_repeats"])
+    table = _pipeline_table(name, y, fold_table, oof)
     best_row = table.loc[table["mean_auc"].idxmax()]
     best = (str(best_row["selector"]), str(best_row["classifier"]))
     with warnings.catch_warnings(), single_threaded():
@@ -329,3 +293,50 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
         y=pd.Series(y, index=data.ids, name="outcome"),
         notes=data.notes,
     )
+
+
+def _fold_results(name, y, done, common, n_repeats) -> tuple[pd.DataFrame, dict]:
+    """One row per pipeline and held-out fold (AUC, k, features after the filters), and each
+    pipeline's out-of-fold predictions, averaged over the repeats."""
+    folds = []
+    oof: dict[tuple[str, str], np.ndarray] = {}
+    for s in common["selectors"]:
+        for c in common["classifiers"]:
+            pred = np.zeros((n_repeats, len(y)))
+            for (_, rep, fold, _tr, te, _), out in done:
+                p, k, npre = out[(s, c)]
+                pred[rep, te] = p
+                folds.append(
+                    {
+                        "phase": name,
+                        "selector": s,
+                        "classifier": c,
+                        "repeat": rep,
+                        "fold": fold,
+                        "auc": float(roc_auc_score(y[te], p)),
+                        "k": k,
+                        "n_prefiltered": npre,
+                        "n_test": len(te),
+                    }
+                )
+            oof[(s, c)] = pred.mean(axis=0)
+    return pd.DataFrame(folds), oof
+
+
+def _pipeline_table(name, y, fold_table: pd.DataFrame, oof: dict) -> pd.DataFrame:
+    """One row per pipeline: mean and SD of the fold AUCs, the out-of-fold AUC, median k."""
+    rows = []
+    for (s, c), grp in fold_table.groupby(["selector", "classifier"], sort=False):
+        rows.append(
+            {
+                "phase": name,
+                "selector": s,
+                "classifier": c,
+                "mean_auc": grp["auc"].mean(),
+                "sd_auc": grp["auc"].std(ddof=1),
+                "n_folds": len(grp),
+                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
+                "median_k": float(grp["k"].median()),
+            }
+        )
+    return pd.DataFrame(rows)
