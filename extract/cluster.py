@@ -280,10 +280,15 @@ def run_on_cluster(
         client.close()
     _raise_for(errors, n, scheduler)
     summaries.update(done)
+    return _joined(out, ids, [summaries[i] for i in range(1, n + 1)], scheduler, params, t0)
+
+
+def _joined(out: Path, ids: list, parts: list, scheduler: str, params: dict, t0: float) -> Summary:
+    """The shards' folders merged into ``out`` and their summaries into the run's."""
     from .shards import merge_shards
 
+    n = len(parts)
     tables = merge_shards(out, runtime={"scheduler": scheduler, "shards": n})
-    parts = [summaries[i] for i in range(1, n + 1)]
     failures = {}
     for part in parts:
         failures.update(part.failures)
