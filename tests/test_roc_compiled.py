@@ -122,3 +122,15 @@ def test_delong_sums_agree_on_a_million_patients():
     r1, r2 = hs.roc(y, s1, direction="<"), hs.roc(y, s2, direction="<")
     fast, plain = centred_sums(r1, r2, compiled=True), centred_sums(r1, r2, compiled=False)
     np.testing.assert_allclose(fast, plain, rtol=1e-12)
+
+
+def test_groups_identical_along_numpys_permutation_when_keys_cannot_be_packed(monkeypatch):
+    # beyond 2**30 patients the index does not fit the packed keys: the compiled pass walks
+    # numpy's sorting permutation instead (forced here on a small tied score)
+    from hccstats.discrimination import _groups
+
+    monkeypatch.setattr(_groups, "packed_index_bits", lambda n: None)
+    rng = np.random.default_rng(4)
+    y = (rng.random(5000) < 0.3).astype(np.int64)
+    x = np.round(rng.normal(size=5000), 2)
+    assert_same_groups(x, y)
