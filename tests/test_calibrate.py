@@ -156,3 +156,6 @@ def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
     np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
     assert fast.fail[3] and not fast.fail[:3].any()
+    lean = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)  # calibrate's: coefficients only
+    np.testing.assert_array_equal(lean.coef, fast.coef)
+    assert np.isnan(lean.deviance).all()

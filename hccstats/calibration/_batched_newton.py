@@ -148,13 +148,16 @@ def lrm_fit_batch(
     maxit: int = 12,
     eps: float = 0.025,
     tol: float = 1e-7,
+    deviance: bool = True,
     compiled: bool = HAVE_NUMBA,
 ) -> BatchFit:
     """Fit ``y ~ X`` (X with its intercept column first) once per row of weights ``W``.
 
     ``W`` (B, n) holds frequency weights (bootstrap counts); ``None`` fits once with unit
     weights. Rows without events or without non-events fail (rms cannot fit them either).
-    ``compiled=False`` evaluates with numpy even where numba is installed (for the tests).
+    ``deviance=False`` leaves the deviances at the final coefficients uncomputed (nan), for
+    callers that use the coefficients only. ``compiled=False`` evaluates with numpy even where
+    numba is installed (for the tests).
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
@@ -167,7 +170,7 @@ def lrm_fit_batch(
     beta, fail, iters = _newton(B, p, beta, fail, evaluate, maxit=maxit, eps=eps, tol=tol)
     dev = np.full(B, np.nan)
     okf = ~fail
-    if okf.any():
+    if deviance and okf.any():
         if compiled:
             dev[okf] = evaluate(np.flatnonzero(okf), beta[okf], terms=False)[0]
         else:
