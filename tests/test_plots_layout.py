@@ -155,3 +155,22 @@ def test_decision_curves_square_frame_and_legend_clear():
     box = ax.get_window_extent(renderer)
     assert abs(box.width - box.height) <= 1.0
     assert _legend_clear(ax, renderer) == "inside"
+
+
+def test_polyline_densified_at_once_as_segment_by_segment_linspace():
+    # the overlap test samples every segment at linspace(0, 1, k + 1)[1:]; the vectorised
+    # sampling must give the same points, bit for bit
+    from hccstats.plots import _legend
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 400):
+        xy = np.cumsum(rng.random((n, 2)) * 0.03, axis=0)
+        steps = np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
+        expected = np.concatenate(
+            [xy[:1]]
+            + [
+                a + np.linspace(0, 1, k + 1)[1:, None] * (b - a)
+                for a, b, k in zip(xy, xy[1:], steps)
+            ]
+        )
+        np.testing.assert_array_equal(_legend._densified(xy), expected)
