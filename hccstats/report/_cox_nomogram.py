@@ -17,6 +17,7 @@ from reports import Section
 from .._errors import InputError
 from ._context import Context
 from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
+from ._time import time_label, time_unit
 
 __all__ = [
     "cox_nomogram_kw",
@@ -31,11 +32,7 @@ STAGE = "cox"
 def _time_unit_label(ctx: Context, time: str) -> tuple[str | None, str | None]:
     """The time's unit and label: ``survival.unit`` / ``survival.label`` of the study file
     when given, else the time variable's ``unit`` and ``label``."""
-    surv = getattr(ctx.study, "survival", None) or {}
-    var = (getattr(ctx.study, "variables", None) or {}).get(time)
-    unit = surv.get("unit") or getattr(var, "unit", None) or None
-    label = surv.get("label") or getattr(var, "label", None) or None
-    return unit, label
+    return time_unit(ctx, time), time_label(ctx, time)
 
 
 def cox_nomogram_kw(ctx: Context, fit, time: str, horizon: float) -> dict:

@@ -14,7 +14,9 @@ def _variable(ctx: Context, time: str):
 
 
 def _survival(ctx: Context) -> dict:
-    return getattr(ctx.study, "survival", None) or {}
+    """The analysis tree's ``survival`` section as a mapping ({} without one)."""
+    surv = getattr(getattr(ctx, "analysis", None), "survival", None)
+    return {"label": surv.label, "unit": surv.unit} if surv else {}
 
 
 def time_unit(ctx: Context, time: str) -> str | None:

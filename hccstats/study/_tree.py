@@ -263,8 +263,8 @@ def _survival(spec: Mapping | None, variables: Mapping[str, Any]) -> Survival | 
         time=spec["time"],
         event=spec["event"],
         horizon=float(spec["horizon"]),
-        label=getattr(var, "label", None) or spec["time"],
-        unit=getattr(var, "unit", None),
+        label=spec.get("label") or getattr(var, "label", None) or spec["time"],
+        unit=spec.get("unit") or getattr(var, "unit", None),
     )
 
 
