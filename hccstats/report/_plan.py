@@ -1,6 +1,7 @@
 """The statistician's analysis plan for the model stages, from study.yaml's ``analysis:``.
 
-``models`` (prespecified models by name), ``selection`` (forward_lr, backward_lr or none),
+``models`` (prespecified models by name; ``published``: those given by their equation),
+``selection`` (forward_lr, backward_lr or none),
 ``bootstrap`` ({B, seed}), ``dca_thresholds`` ({from, to, by}) and ``per`` (odds-ratio units
 per variable: a number or ``sd``). The study loader has checked each value against the schema
 (:data:`hccstats.study.ANALYSIS_KEYS`); this module fills the defaults and checks what
@@ -25,6 +26,8 @@ def _grid(lo: float, hi: float, by: float) -> np.ndarray:
 @dataclass(frozen=True)
 class Plan:
     models: dict[str, list[str]] = field(default_factory=dict)
+    #: models given by their published equation: name -> hccstats.study PublishedSpec
+    published: dict[str, object] = field(default_factory=dict)
     selection: str = "forward_lr"
     B: int = 1000
     bootstrap_seed: int = 0
@@ -48,6 +51,7 @@ def make_plan(study, options) -> Plan:
     rng = a["dca_thresholds"]
     return Plan(
         models=models,
+        published=dict(a.get("published") or {}),
         selection=a["selection"],
         B=int(boot.get("B", options.B)),
         bootstrap_seed=int(boot.get("seed", options.seed)),
