@@ -368,10 +368,6 @@ def read_analysis(
                     f"not the categorical {factors}"
                 )
         out[key.name] = checked
-    if out.get("selection") == "none" and not (out.get("models") or out.get("published")):
-        raise InputError(
-            f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
-        )
     _check_stepwise(out, yaml_name)
     return out
 
@@ -406,7 +402,12 @@ def _split_published(
 
 
 def _check_stepwise(given: Mapping[str, Any], yaml_name: str) -> None:
-    """``entry`` <= ``removal`` (each given or its default), as SPSS and ``forward_lr`` ask."""
+    """``selection: none`` has prespecified (or published) models; ``entry`` <= ``removal``
+    (each given or its default), as SPSS and ``forward_lr`` ask."""
+    if given.get("selection") == "none" and not (given.get("models") or given.get("published")):
+        raise InputError(
+            f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
+        )
     entry, removal = (given.get(k, _BY_NAME[k].default) for k in ("entry", "removal"))
     if removal < entry:
         said = {k: "" if k in given else " (the default)" for k in ("entry", "removal")}
