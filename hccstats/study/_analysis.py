@@ -361,15 +361,20 @@ def read_analysis(
         if key.kind == "range":
             _check_grid(checked, yaml_name, f"analysis.{name}")
         if key.kind == "per":
-            factors = [v for v in checked if getattr(variables[v], "type", "") in _FACTORS]
-            if factors:
-                raise InputError(
-                    f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
-                    f"not the categorical {factors}"
-                )
+            _check_per(checked, variables, yaml_name)
         out[key.name] = checked
     _check_stepwise(out, yaml_name)
     return out
+
+
+def _check_per(per: Mapping[str, Any], variables: Mapping[str, Any], yaml_name: str) -> None:
+    """Odds-ratio units only for numeric variables."""
+    factors = [v for v in per if getattr(variables[v], "type", "") in _FACTORS]
+    if factors:
+        raise InputError(
+            f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
+            f"not the categorical {factors}"
+        )
 
 
 def _unknown_key(name: Any, yaml_name: str) -> InputError:

@@ -167,8 +167,7 @@ def read_published(
     s0 = _number(value["baseline_survival"], f"{where}: baseline_survival")
     if not 0 < s0 < 1:
         raise InputError(
-            f"{where}: baseline_survival: expected S0(horizon) strictly between 0 and 1, got "
-            f"{s0:g}"
+            f"{where}: baseline_survival: expected S0(horizon) strictly between 0 and 1, got {s0:g}"
         )
     centre = _number(value.get("centre", 0.0), f"{where}: centre")
     return PublishedSpec(columns, " + ".join(terms), baseline_survival=s0, centre=centre)
