@@ -11,7 +11,7 @@ ICI/E50/E90/Emax, the Brier score and the IPA, each with its 95% CI.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,13 @@ from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
+from ._published import (
+    is_published_model,
+    model_columns,
+    published_methods,
+    published_models,
+    published_table,
+)
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
@@ -72,6 +79,12 @@ class CoxResult:
     km_table: pd.DataFrame
     dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon (patients every model covers)
     no_model: str = ""  # why there is no multivariable model (a result), "" when there is one
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedCox
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """Every model scored: the fitted ones, then those validated from their equation."""
+        return {**self.fits, **self.published}
 
 
 def _stepwise(ctx: Context, train, time, event, cands) -> dict:
@@ -100,9 +113,7 @@ def _prespecified(ctx: Context, train, time, event) -> dict:
 
 
 def _model_columns(fit, data: pd.DataFrame, time: str, event: str) -> list[str]:
-    from hccstats.logistic._terms import fit_columns
-
-    return [c for c in fit_columns(fit) if c in data.columns] + [time, event]
+    return model_columns(fit, data) + [time, event]
 
 
 def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: float):
@@ -121,7 +132,11 @@ def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: flo
         row[key], (row[f"{key}_low"], row[f"{key}_high"]) = c.concordance, tuple(c.conf_int())
     auc = td_auc(t, e, x, times=[horizon]).table.iloc[0]
     row.update(td_auc=auc["auc"], td_auc_low=auc["ci_low"], td_auc_high=auc["ci_high"])
-    v = val_surv(fit, data, times=horizon)  # log(-log(S)) from the model: no risk rounds to 1
+    v = (  # a fit: log(-log(S)) from the model, no risk rounds to 1
+        val_surv(time=t, event=e, cloglog=fit.cloglog(data, times=horizon), times=horizon)
+        if is_published_model(fit)
+        else val_surv(fit, data, times=horizon)
+    )
     b = brier_score(t, e, x, horizon)
     for key, est, ci in (
         ("oe", v.oe, v.oe_ci),
@@ -153,15 +168,18 @@ def compute(ctx: Context, flow) -> CoxResult:
     selections = _stepwise(ctx, train, time, event, significant)
     fits = {n: sw.fit for n, sw in selections.items()}
     fits.update(_prespecified(ctx, train, time, event))
-    if not fits:
-        none = pd.DataFrame(columns=["model", "term", "set"])
+    published = published_models(ctx)
+    models = {**fits, **published}
+    none = pd.DataFrame(columns=["model", "term", "set"])
+    if not models:
         return CoxResult(
             time, event, horizon, tuple(cands), screen, tuple(significant), {}, {}, none, {},
             {}, none, {}, "", float("nan"), {}, none, {}, _no_model(ctx, significant),
         )  # fmt: skip
-    hrs = pd.concat([f.hazard_ratios().assign(model=n) for n, f in fits.items()], ignore_index=True)
+    hrs = [f.hazard_ratios().assign(model=n) for n, f in fits.items()]
+    hrs = pd.concat(hrs, ignore_index=True) if hrs else none
     sets, risks, curves, rows = {}, {}, {}, []
-    for name, fit in fits.items():
+    for name, fit in models.items():
         cols = _model_columns(fit, data, time, event)
         sets[name] = {p: data[data["split"] == p].dropna(subset=cols) for p in SETS}
         risks[name] = {p: fit.predict_risk(sets[name][p], times=horizon) for p in SETS}
@@ -169,12 +187,12 @@ def compute(ctx: Context, flow) -> CoxResult:
         for p in SETS:
             row, curves[name][p] = performance_row(fit, sets[name][p], time, event, horizon)
             rows.append({"model": name, "set": p, **row})
-    main = next(iter(fits))
+    main = next(iter(models))
     cutoff, km, km_table = km_by_risk(sets[main], risks[main], time, event, horizon)
     return CoxResult(
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
         hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
-        _decision_curves(ctx, fits, data, time, event, horizon),
+        _decision_curves(ctx, models, data, time, event, horizon), "", published,
     )  # fmt: skip
 
 
@@ -317,7 +335,10 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
     if result.no_model:
         section.text(result.no_model)
     else:
-        _render_models(ctx, section, result)
+        if result.fits:
+            _render_models(ctx, section, result)
+        if result.published:
+            published_table(ctx, section, result.published, "HR")
         _render_performance(ctx, section, result)
         _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
@@ -327,6 +348,10 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "univariable": result.screen,
         "significant": list(result.significant),
         "models": {n: list(f.terms) for n, f in result.fits.items()},
+        "published": {
+            n: {"coef": m.coef, "baseline_survival": float(m.baseline[0]), "centre": m.centre}
+            for n, m in result.published.items()
+        },
         "hazard_ratios": result.hazard_ratios.assign(
             term=[term_label(t) for t in result.hazard_ratios["term"]]
         ),
@@ -398,7 +423,7 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
         name, part = row["model"], row["set"]
         d, x = result.sets[name][part], result.risks[name][part]
         t, e = d[time].to_numpy(float), d[event].to_numpy(float)
-        lp = result.fits[name].predict(d, type="lp")
+        lp = result.models[name].predict(d, type="lp")
         for key, head, timewt in (("harrell_c", "Harrell's C", "n"), ("uno_c", "Uno's C", "n/G2")):
             ctx.check(
                 STAGE,
@@ -446,4 +471,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         "the validation set by Harrell's and Uno's C, the time-dependent AUC (cumulative/dynamic, "
         "IPCW), O/E and the calibration slope, the flexible calibration curve's ICI, E50, E90 "
         "and Emax, the IPCW Brier score and the IPA, with 95% CIs."
+        + published_methods(ctx, result.published, "cox")
     )
