@@ -25,6 +25,7 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
 from ._layout import layout
+from ._published import published_methods, published_models, published_table
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import (
     NOMOGRAM_NOT_DRAWN,
@@ -185,6 +186,7 @@ class ModelsResult(SplitData):
     ordinal_labels: Mapping[str, Mapping[float, str]]  # nomograms' tick labels of ordinal scores
     anovas: Mapping[str, pd.DataFrame]  # model -> rms anova() Wald tests per predictor
     not_estimable: Mapping[str, str] = field(default_factory=dict)  # model -> why not fitted
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
 
     @property
     def steps(self) -> dict[str, pd.DataFrame]:
@@ -263,7 +265,8 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     opts, p = ctx.options, ctx.plan
     ref_sig = features.reference_column if features is not None else None
     specs = _stepwise_specs(ctx, univariate, ref_sig) if p.selection != "none" else []
-    if not specs and not p.models:
+    published = published_models(ctx)  # validated from their equation: never fitted
+    if not specs and not p.models and not published:
         raise StageUnavailable(
             f"no variable reached p < {opts.alpha:g} in the univariable analysis, so there "
             "was no candidate for a multivariable model; a result, not a failure"
@@ -276,7 +279,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     fits.update(pre)
     failed.update(pre_failed)
     cands_of.update({n: list(p.models[n]) for n in pre})
-    if not fits:
+    if not fits and not published:
         raise _no_model(ctx, specs, empty, failed)
     rows, units, notes = [], {}, []
     for name in list(fits):
@@ -298,7 +301,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         selections,
         cands_of,
         tuple(empty),
-        pd.concat(rows, ignore_index=True),
+        pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["model", "term"]),
         units,
         tuple(notes),
         signatures,
@@ -306,6 +309,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ordinal_value_labels(flow, terms),
         anovas,
         failed,
+        published,
     )
 
 
@@ -325,7 +329,10 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
         for alert in (separation_alert(name, fit, ctx.label), epv_alert(name, fit)):
             if alert:
                 ctx.alert(alert)
-    _table3_section(ctx, section, result)
+    if result.fits:
+        _table3_section(ctx, section, result)
+    if result.published:
+        ctx.results["published_models"] = published_table(ctx, section, result.published, "OR")
     if result.selections:
         _steps_table(ctx, section, result.steps)
     for name, fit in result.fits.items():
@@ -369,7 +376,11 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
 
 
 def methods(ctx: Context, result: ModelsResult) -> str:
-    text = _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    text = (
+        _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+        if result.fits
+        else ""
+    ) + published_methods(ctx, result.published, "logistic")
     if result.not_estimable:
         text += (
             " Not estimable on these data, and left out: "

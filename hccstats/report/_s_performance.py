@@ -8,7 +8,7 @@ validation patient with the model's variables recorded; the n is stated with eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -46,6 +46,7 @@ from ._perf import (
     performance_formats,
     score_checks,
 )
+from ._published import model_columns, not_bootstrapped_row, published_methods
 from ._separation import calibration_failures, failed_refits
 
 REQUIRES: tuple[str, ...] = ("models",)
@@ -53,18 +54,25 @@ SETS = ("training", "validation")
 
 
 def model_patients(models, fit) -> dict[str, pd.Index]:
-    """Training: the patients the model was fitted on; validation: those with its variables."""
+    """Training: the patients the model was fitted on; validation: those with its variables.
+    A published model (fitted on none of them): every patient of a set with its variables, in
+    the sets that have patients."""
     va = models.validation()
-    from hccstats.logistic._terms import fit_columns
-
-    va = va.dropna(subset=[v for v in fit_columns(fit) if v in va.columns])
+    if fit in models.published.values():
+        out = {}
+        for part, rows in (("training", models.training()), ("validation", va)):
+            rows = rows.dropna(subset=model_columns(fit, rows))
+            if len(rows):
+                out[part] = rows.index
+        return out
+    va = va.dropna(subset=model_columns(fit, va))
     return {"training": fit.data.index, "validation": va.index}
 
 
 def _scores(ctx: Context, models) -> dict[str, dict[str, pd.Series]]:
     data, fits, ref_sig = models.data, models.fits, models.reference_signature
     scores: dict[str, dict[str, pd.Series]] = {}
-    for name, fit in fits.items():
+    for name, fit in {**fits, **models.published}.items():
         rows = model_patients(models, fit)
         scores[name] = {
             p: pd.Series(fit.predict_risk(data.loc[idx]), index=idx) for p, idx in rows.items()
@@ -179,11 +187,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
-            "Apparent": F.col("apparent", "3f"),
-            "Optimism": F.col("optimism", "3f"),
-            "Optimism-corrected": F.col("corrected", "3f"),
+            "Apparent": _or_dash("apparent"),
+            "Optimism": _or_dash("optimism"),
+            "Optimism-corrected": _or_dash("corrected"),
             "Resamples used (failed)": lambda r: (
-                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
+                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})" if r["B"] else "—"
             ),
         },
         footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "
@@ -202,6 +210,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
         "resamples.",
     )
+
+
+def _or_dash(key: str):
+    """A number with 3 decimals, or — where there is none (a model not bootstrapped)."""
+    return lambda r: "—" if pd.isna(r[key]) else F.fmt_num(r[key], 3)
 
 
 def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict) -> str:
@@ -225,7 +238,7 @@ def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict)
 
 def _by_set(key: str):
     def fmt(r: pd.Series) -> str:
-        if r["set"] == "training":
+        if r["set"] == "training" and pd.isna(r[f"{key}_ci_low"]):  # fitted there: 0 and 1
             return "—"
         return F.fmt_est_ci(r[key], r[f"{key}_ci_low"], r[f"{key}_ci_high"])
 
@@ -233,9 +246,9 @@ def _by_set(key: str):
 
 
 def _common(scores: dict, names: list[str], part: str) -> pd.Index:
-    idx = scores[names[0]][part].index
+    idx = scores[names[0]][part].index if part in scores[names[0]] else pd.Index([])
     for n in names[1:]:
-        idx = idx.intersection(scores[n][part].index, sort=False)
+        idx = idx.intersection(scores[n].get(part, pd.Series(dtype=float)).index, sort=False)
     return idx
 
 
@@ -258,6 +271,7 @@ class PerformanceResult:
     dca: Mapping[str, Any]  # set -> DecisionCurve on the patients with every model's score
     dca_n: Mapping[str, int]
     nested: tuple[tuple[str, str, Mapping], ...] = ()  # (smaller, larger, LR test), training
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
 
     def risk_and_y(self, name: str) -> tuple[dict, dict]:
         """A model's predicted risks and outcomes by set, as arrays."""
@@ -265,8 +279,8 @@ class PerformanceResult:
 
 
 def _risk_and_y(by_set: Mapping[str, pd.Series], y: pd.Series) -> tuple[dict, dict]:
-    risk = {p: by_set[p].to_numpy(float) for p in SETS}
-    return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS}
+    risk = {p: by_set[p].to_numpy(float) for p in SETS if p in by_set}
+    return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS if p in by_set}
 
 
 def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
@@ -286,12 +300,12 @@ def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
 
 
 def compute(ctx: Context, models) -> PerformanceResult:
-    fits = dict(models.fits)
-    if not fits:
+    fits, published = dict(models.fits), dict(models.published)
+    if not fits and not published:
         raise StageUnavailable("no multivariable model was built")
     y = models.data[ctx.study.outcome].astype(float)
     scores = _scores(ctx, models)
-    order = _order(ctx, fits, models.reference_signature)
+    order = _order(ctx, {**fits, **published}, models.reference_signature)
     reference = "DL model" if "DL model" in fits else order[-1]
     ev = evaluate_scores(
         {n: scores[n] for n in order},
@@ -311,7 +325,11 @@ def compute(ctx: Context, models) -> PerformanceResult:
         val_rows += internal_validation_rows(name, v)
         if v.selection_frequency is not None:
             frequencies[name] = v.selection_frequency
-    curves, dcas, dca_n = _curves(ctx, fits, scores, y)
+    for name in published:  # never refitted: no bootstrap, said in the table
+        risk, yy = _risk_and_y(scores[name], y)
+        cal_rows += calibration_rows(name, None, yy, risk)
+        val_rows.append(not_bootstrapped_row(name))
+    curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
     nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
     return PerformanceResult(
         fits,
@@ -329,6 +347,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         dcas,
         dca_n,
         nested,
+        published,
     )
 
 
@@ -404,7 +423,7 @@ def _nested_table(ctx: Context, section: Section, nested, perf_table: str) -> No
 
 def r_checks(ctx: Context, result: PerformanceResult) -> None:
     score_checks(ctx, "performance", result.evaluation)
-    for name, fit in result.fits.items():
+    for name, fit in {**result.fits, **dict.fromkeys(result.published)}.items():
         risk, yy = result.risk_and_y(name)
         rows = result.calibration[result.calibration["model"] == name].to_dict("records")
         calibration_checks(ctx, fit, yy, risk, rows)
@@ -458,6 +477,14 @@ def methods(ctx: Context, result: PerformanceResult) -> str:
         + _validation_resamples(result)
         + linearity_sentence(ctx, result.fits)
         + epv_sentence(result.fits)
+        + published_methods(ctx, result.published, "logistic")
+        + (
+            " The calibration of a model validated from its published equation was assessed "
+            "in both sets as in the validation set (recalibration intercept and slope, lowess "
+            "curve), none of its patients having been used to fit it."
+            if result.published
+            else ""
+        )
     )
 
 
@@ -512,6 +539,12 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
     plan = ctx.plan
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
+        if name in ctx.plan.published:  # apparent (lowess) in every set: nothing to refit
+            for part, s in scores[name].items():
+                cal[(name, part)] = calibration_curve(
+                    y.loc[s.index].to_numpy(float), s.to_numpy(float)
+                )
+            continue
         va = scores[name]["validation"]
         cal[(name, "training")] = calibrate(
             fit,
@@ -549,7 +582,7 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
             }
             for p in SETS
         },
-        {p: {n: result.curves[(n, p)] for n in fits} for p in SETS},
+        {p: {n: c for (n, q), c in result.curves.items() if q == p} for p in SETS},
         dict(result.dca),
     )
     section.figure(
