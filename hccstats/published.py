@@ -78,6 +78,22 @@ class _Equation:
     def linear_predictor(self, new_data: pd.DataFrame) -> np.ndarray:
         return self.design(new_data).to_numpy(float) @ self.coef.to_numpy()
 
+    def by_term(self, new_data: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """[(term, its coefficients in the order of its design columns)] in the design's term
+        order: the equation as R's ``model.matrix`` of the same terms (``keep.order = TRUE``)
+        lays it out, column block by column block."""
+        self.design(new_data)  # the checks: every column has its coefficient
+        frame = new_data.copy()
+        for col, levels in self.levels.items():
+            frame[col] = pd.Categorical(frame[col], categories=levels)
+        desc = patsy.ModelDesc.from_formula(self.formula)
+        info = rhs_matrix(self.formula, desc, frame).design_info
+        return [
+            (name, self.coef.loc[info.column_names[sl]].to_numpy(float))
+            for name, sl in info.term_name_slices.items()
+            if name != "Intercept"
+        ]
+
 
 # patsy's transforms that learn from the data they are evaluated on
 _DATA_DEPENDENT = re.compile(r"\b(center|standardize|scale|bs|cr|cc|te)\s*\(")

@@ -163,3 +163,81 @@ def not_bootstrapped_row(model: str) -> dict:
         "n": 0,
         "selection_repeated": False,
     }
+
+
+def _r_lp(model: Any, data: pd.DataFrame) -> np.ndarray:
+    """The equation's linear predictor computed in R (``model.matrix`` times the coefficients;
+    the intercept added for a logistic model, the centre taken off for a Cox model)."""
+    from ..rbridge import report_checks as _rcheck
+
+    eq = model.equation
+    lp = _rcheck.published_lp(data, eq.by_term(data), eq.levels)
+    return lp + model.intercept if hasattr(model, "intercept") else lp - model.centre
+
+
+def logistic_equation_checks(
+    ctx: Context, name: str, model: Any, part: str, data: pd.DataFrame, y, row: Mapping
+) -> None:
+    """R recomputes a published logistic model's risks from its equation (``plogis`` of R's
+    linear predictor) and, on them, the AUC (pROC) and rms::val.prob's intercept, slope and
+    Brier score; each is compared with the report's number (``row``: the AUC and the
+    calibration row of the model in ``part``)."""
+    from ..rbridge import report_checks as _rcheck
+
+    y = np.asarray(y, float)
+
+    def risk() -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-_r_lp(model, data)))
+
+    call = "plogis(b0 + model.matrix(~ terms, d) %*% b) in R, then "
+    ctx.check(
+        "performance",
+        f"AUC, {name}, {part} (risks from the published equation in R)",
+        row["auc"],
+        call + "pROC::auc",
+        lambda: _rcheck.auc_ci(y, risk())[0],
+    )
+    for key, r_name in (("intercept", "Intercept"), ("slope", "Slope"), ("brier", "Brier")):
+        if key in row and np.isfinite(row[key]):
+            ctx.check(
+                "performance",
+                f"val.prob {r_name}, {name}, {part} (risks from the published equation in R)",
+                row[key],
+                call + "rms::val.prob",
+                lambda r_name=r_name: float(_rcheck.val_prob(y, risk())[r_name]),
+            )
+
+
+def cox_equation_checks(
+    ctx: Context, stage: str, name: str, model: Any, part: str, data: pd.DataFrame, row, surv
+) -> None:
+    """R recomputes a published Cox model's linear predictor and risks by the horizon from its
+    equation (``1 - S0 ^ exp(lp - centre)``) and, on them, Harrell's C, O/E and the calibration
+    slope; ``row``: the model's performance row in ``part``; ``surv``: (time, event, horizon)."""
+    from ..rbridge import survival_checks as R
+
+    time, event, h = surv
+    t, e = data[time].to_numpy(float), data[event].to_numpy(float)
+    s0 = float(model.baseline[0])
+
+    def lp_risk() -> tuple[np.ndarray, np.ndarray]:
+        lp = _r_lp(model, data)
+        return lp, -np.expm1(np.exp(lp) * np.log(s0))
+
+    call = "1 - S0^exp(model.matrix(~ terms, d) %*% b - centre) in R, then "
+    ctx.check(
+        stage,
+        f"Harrell's C, {name}, {part} (risks from the published equation in R)",
+        row["harrell_c"],
+        call + "survival::concordance(reverse = TRUE)",
+        lambda: R.concordance_c(t, e, lp_risk()[1], "n", h)[0],
+    )
+    for key, what in (("oe", "O/E"), ("slope", "Calibration slope")):
+        ctx.check(
+            stage,
+            f"{what} at {h:g}, {name}, {part} (risks from the published equation in R)",
+            row[key],
+            call + "survival::survfit / coxph(Surv(time, event) ~ lp)",
+            lambda k=key: R.oe_slope(t, e, lp_risk()[1], lp_risk()[0], h)[k],
+            rtol=1e-6,
+        )

@@ -25,6 +25,7 @@ from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
 from ._published import (
+    cox_equation_checks,
     is_published_model,
     model_columns,
     published_methods,
@@ -450,6 +451,11 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
                 lambda t=t, e=e, x=x, lp=lp, k=key: R.oe_slope(t, e, x, lp, h)[k],
                 rtol=1e-6,
             )
+
+    for name, model in result.published.items():
+        for _, row in result.performance[result.performance["model"] == name].iterrows():
+            d = result.sets[name][row["set"]]
+            cox_equation_checks(ctx, STAGE, name, model, row["set"], d, row, (time, event, h))
 
 
 def methods(ctx: Context, result: CoxResult) -> str:

@@ -46,7 +46,12 @@ from ._perf import (
     performance_formats,
     score_checks,
 )
-from ._published import model_columns, not_bootstrapped_row, published_methods
+from ._published import (
+    logistic_equation_checks,
+    model_columns,
+    not_bootstrapped_row,
+    published_methods,
+)
 from ._separation import calibration_failures, failed_refits
 
 REQUIRES: tuple[str, ...] = ("models",)
@@ -272,6 +277,7 @@ class PerformanceResult:
     dca_n: Mapping[str, int]
     nested: tuple[tuple[str, str, Mapping], ...] = ()  # (smaller, larger, LR test), training
     published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
+    data: pd.DataFrame | None = None  # the models' frame (covariates of the published models)
 
     def risk_and_y(self, name: str) -> tuple[dict, dict]:
         """A model's predicted risks and outcomes by set, as arrays."""
@@ -348,6 +354,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         dca_n,
         nested,
         published,
+        models.data,
     )
 
 
@@ -427,6 +434,7 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
         risk, yy = result.risk_and_y(name)
         rows = result.calibration[result.calibration["model"] == name].to_dict("records")
         calibration_checks(ctx, fit, yy, risk, rows)
+    _equation_checks(ctx, result)
     outcome = ctx.study.outcome
     for a, b, t in result.nested:
         if ctx.options.firth or t["separated"]:
@@ -443,6 +451,21 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
                     )[key]
                 ),
             )
+
+
+def _equation_checks(ctx: Context, result: PerformanceResult) -> None:
+    """Each published model's risks recomputed in R from its equation, and their AUC and
+    val.prob indices compared with the report's."""
+    perf, cal = result.evaluation.table, result.calibration
+    for name, model in result.published.items():
+        for part, s in result.scores[name].items():
+            c = cal[(cal["model"] == name) & (cal["set"] == part)]
+            row = {
+                **(c.iloc[0].to_dict() if len(c) else {}),
+                "auc": perf[(perf["model"] == name) & (perf["set"] == part)]["auc"].iloc[0],
+            }
+            d = result.data.loc[s.index]
+            logistic_equation_checks(ctx, name, model, part, d, result.y.loc[s.index], row)
 
 
 def methods(ctx: Context, result: PerformanceResult) -> str:
