@@ -80,12 +80,24 @@ def published_coefficients(ctx: Context, published: Mapping[str, Any]) -> pd.Dat
         for term, b in m.coef.items():
             if term == "Intercept":
                 continue
-            rows.append(_row(name, term_label(term), ctx.label(term), b, float(np.exp(b))))
+            rows.append(_row(name, term_label(term), _label(ctx, term), b, float(np.exp(b))))
         if hasattr(m, "baseline"):
             h = float(m.times[0])
             rows.append(_row(name, f"S0({h:g})", f"Baseline survival at {h:g}", m.baseline[0]))
             rows.append(_row(name, "centre", "Linear predictor S0 holds at (centre)", m.centre))
     return pd.DataFrame(rows, columns=["model", "term", "label", "coef", "ratio", "source"])
+
+
+def _label(ctx: Context, column: str) -> str:
+    """A design column for the table: ``race[T.black]`` -> "Race: black", an interaction's
+    parts joined by ×."""
+    from hccstats.study._published import split_interaction
+
+    parts = []
+    for part in split_interaction(column):
+        base, _, level = part.partition("[T.")
+        parts.append(ctx.label(base) + (f": {level[:-1]}" if level else ""))
+    return " × ".join(parts)
 
 
 def _row(model: str, term: str, label: str, coef: float, ratio: float = np.nan) -> dict:

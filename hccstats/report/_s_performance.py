@@ -181,7 +181,13 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "ResourceSelection::hoslem.test; NA when tied risks leave a decile empty); "
         "le Cessie–van Houwelingen "
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
-        f"was fitted on. Patients as in {perf_table}.",
+        f"was fitted on. Patients as in {perf_table}."
+        + (
+            f" {', '.join(result.published)}: validated from the published equation, fitted on "
+            "none of these patients, so its intercept and slope are shown in both sets."
+            if result.published
+            else ""
+        ),
     )
     frequencies = {n: f.rename(index=ctx.label) for n, f in result.frequencies.items()}
     section.table(
@@ -374,7 +380,7 @@ def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
         ctx.alert(alert)
     ctx.results["performance"] = {
         "table": perf,
-        "n": {name: {p: int(len(result.scores[name][p])) for p in SETS} for name in result.order},
+        "n": {n: {p: int(len(s)) for p, s in result.scores[n].items()} for n in result.order},
         "calibration_table": result.calibration,
         "internal_validation": result.internal_validation,
         "selection_frequency": {n: f.to_dict() for n, f in result.frequencies.items()},
@@ -581,6 +587,8 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
         )
     for part in SETS:
         common = _common(scores, list(fits), part)
+        if not len(common):  # an external validation: no training patient to score
+            continue
         dca_n[part] = len(common)
         dcas[part] = dca(
             y.loc[common].to_numpy(float),
@@ -594,30 +602,39 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
     """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)."""
     from hccstats.plots import performance_panels
 
-    plan, fits, perf = ctx.plan, result.fits, result.evaluation.table
+    plan, fits, perf = ctx.plan, {**result.fits, **result.published}, result.evaluation.table
     rocs, order = result.evaluation.rocs, result.order
+    sets = [p for p in SETS if p in result.dca]  # an external validation: validation only
     fig = performance_panels(
-        {p: {n: rocs[(n, p)] for n in order} for p in SETS},
+        {p: {n: rocs[(n, p)] for n in order if (n, p) in rocs} for p in sets},
         {
             p: {
                 n: (float(r.ci_low), float(r.ci_high))
                 for n, r in perf[perf["set"] == p].set_index("model").iterrows()
             }
-            for p in SETS
+            for p in sets
         },
-        {p: {n: c for (n, q), c in result.curves.items() if q == p} for p in SETS},
+        {p: {n: c for (n, q), c in result.curves.items() if q == p} for p in sets},
         dict(result.dca),
+        sets=sets,
     )
     section.figure(
         "fig_model_performance",
         fig,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
-        "usefulness of the models. ROC curves in the training (A) and validation (B) sets; "
-        "calibration curves (training: bootstrap bias-corrected, "
-        f"{_calibration_resamples(result.curves, plan.B)}; validation: "
-        "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
-        f"{_range_text(plan)}; training n = "
-        f"{result.dca_n['training']}, validation n = {result.dca_n['validation']}"
+        "usefulness of the models. "
+        + (
+            "ROC curves in the training (A) and validation (B) sets; "
+            "calibration curves (training: bootstrap bias-corrected, "
+            f"{_calibration_resamples(result.curves, plan.B)}"
+            + (", lowess for a published model" if result.published else "")
+            + "; validation: lowess of the observed outcome) (C, D); decision curves (E, F; "
+            if len(sets) == 2
+            else f"In the {sets[0]} set: ROC curves (A), calibration curves (lowess of the "
+            "observed outcome) (B) and decision curves (C; "
+        )
+        + f"threshold probabilities {_range_text(plan)}; "
+        + ", ".join(f"{p} n = {n}" for p, n in result.dca_n.items())
         + (", the patients with every model's variables" if len(fits) > 1 else "")
         + f"). Patients as in {perf_table}",
     )

@@ -41,6 +41,7 @@ __all__ = [
     "check_published",
     "published_model",
     "PUBLISHED_KEYS",
+    "split_interaction",
 ]
 
 #: the keys of a published model's mapping
@@ -83,7 +84,7 @@ def is_published(value: Any) -> bool:
     return isinstance(value, Mapping)
 
 
-def _split_interaction(name: str) -> list[str]:
+def split_interaction(name: str) -> list[str]:
     """``age:sex[T.male]`` -> [age, sex[T.male]], ':' inside brackets or quotes left alone."""
     parts, depth, quote, start = [], 0, "", 0
     for i, ch in enumerate(name):
@@ -107,7 +108,7 @@ def _column(name: str, variables: Mapping[str, Any]) -> tuple[str, str]:
     from .._names import quote_name
 
     cols, terms = [], []
-    for part in _split_interaction(name.strip()):
+    for part in split_interaction(name.strip()):
         m = _SUFFIX.search(part)
         head, suffix = (part[: m.start()], m.group(0)) if m else (part, "")
         head = head.strip()
