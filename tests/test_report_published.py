@@ -365,3 +365,34 @@ def test_a_published_model_alone_is_enough_for_selection_none(tmp_path):
     assert "models" not in study.config["analysis"]  # nothing to fit
     assert spec.kind == "logistic" and spec.intercept == PAPER_B0
     assert spec.terms == ["rcs(age, [17, 23, 30])", "log(lwt)", "race", "smoke"]
+
+
+@pytest.mark.slow
+def test_external_validation_every_patient_a_validation_patient(tmp_path):
+    from hccstats.report import report_run
+    from hccstats.study import load
+
+    eq = _mapping(PAPER_LRM, intercept=PAPER_B0)
+    path = _birthwt_folder(
+        tmp_path / "study", f"analysis:\n  selection: none\n  models:\n    Paper: {eq}\n"
+    )
+    text = path.read_text().replace(
+        "split: {method: random, ratio: 0.7, stratify: true, seed: 7}",
+        "split: {method: column, column: cohort, training: development, validation: external}",
+    )
+    path.write_text(text)
+    table = pd.read_csv(path.parent / "clinical.csv").assign(cohort="external")
+    table.to_csv(path.parent / "clinical.csv", index=False)
+    report_run(path, out=tmp_path / "out", use_r=False, quiet=True)
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["stages"]["performance"] == "ok", res.get("errors")
+    perf = pd.DataFrame(res["performance"]["table"])
+    assert list(perf["set"]) == ["validation"]
+    d = load(path).data
+    risk = hs.published_lrm(PAPER_B0, PAPER_LRM, levels=LEVELS).predict_risk(d)
+    y = d["low"].to_numpy(float)
+    assert perf["auc"].iloc[0] == pytest.approx(hs.roc(y, risk, direction="<").auc, rel=1e-12)
+    assert res["performance"]["dca_n"] == {"validation": len(d)}
+    # the Youden cut-off of the only set there is
+    best = hs.coords(hs.roc(y, risk, direction="<"), "best", best_method="youden")[0]
+    assert perf["threshold"].iloc[0] == pytest.approx(best.threshold, rel=1e-12)
