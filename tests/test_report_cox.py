@@ -22,6 +22,7 @@ from hccstats import InputError
 PBC = Path(__file__).parent / "reference" / "datasets" / "pbc.csv"
 HORIZON = 5.0  # years
 PRESPECIFIED = ["age", "bili", "albumin", "edema"]
+B, BOOT_SEED = 40, 5  # the internal validation's bootstrap (not the study seed, 11)
 
 STUDY = f"""name: pbc-cox
 seed: 11
@@ -37,6 +38,7 @@ variables:
 analysis:
   models:
     Mayo: [{", ".join(PRESPECIFIED)}]
+  bootstrap: {{B: {B}, seed: {BOOT_SEED}}}
 """
 
 
@@ -113,12 +115,19 @@ def test_cox_report_runs_and_agrees_with_r(report):
     assert 'class="status' not in page  # no "not available" box
     rc = pd.read_csv(out / "r_check.csv")
     cox = rc[rc["stage"] == "cox"]
-    kinds = ("Cox Clinical model: HR", "Cox Mayo: HR", "Harrell's C", "Uno's C", "O/E", "AUC at 5")
+    kinds = (
+        "Cox Clinical model: HR", "Cox Mayo: HR", "Harrell's C", "Uno's C", "O/E", "AUC at 5",
+        "Brier score at 5", "IPA at 5", "Cox Clinical model: C (apparent, validate)",
+        "Cox Mayo: calibration slope (apparent, validate)",
+    )  # fmt: skip
     for kind in kinds:
         assert cox["quantity"].str.contains(kind, regex=False).any(), kind
     assert cox["quantity"].str.contains("Calibration slope").any()
     assert cox["quantity"].str.contains("Log-rank p, Clinical model risk groups").any()
-    for name in ("fig_km_training", "fig_km_validation", "fig_cox_calibration_dca"):
+    for name in (
+        "fig_km_training", "fig_km_validation", "fig_cox_calibration_dca",
+        "fig_cox_calibration_bootstrap",
+    ):  # fmt: skip
         assert (out / "figures" / f"{name}.png").stat().st_size > 20_000
     for part in ("training", "validation"):
         assert (out / "tables" / f"table_cox_performance_{part}.csv").is_file()
@@ -197,3 +206,119 @@ def test_no_significant_variable_is_a_result_not_a_failure(tmp_path):
     )
     screen = pd.DataFrame(res["cox"]["univariable"])
     assert list(screen["predictor"]) == ["sex"] and screen["p_value"].iloc[0] > 0.05
+
+
+@pytest.mark.r
+@pytest.mark.slow
+def test_cox_internal_validation_uses_the_plan_s_bootstrap(report):
+    from hccstats.study import load
+    from hccstats.survival import calibrate
+
+    path, out, proc = report
+    assert proc.returncode == 0, proc.stderr
+    iv = json.loads((out / "results.json").read_text())["cox"]["internal_validation"]
+    assert (iv["B"], iv["seed"]) == (B, BOOT_SEED)  # analysis.bootstrap, not the study seed
+    assert iv["selection_repeated"] == ["Clinical model"]  # the stepwise model, not Mayo
+    assert set(iv["selection_frequency"]["Clinical model"]) == {
+        "age",
+        "bili",
+        "albumin",
+        "edema",
+        "protime",
+    }
+    table = pd.DataFrame(iv["table"]).set_index(["model", "index"])
+    assert (table["B"] == B).all() and (table["n_failed"] == 0).all()
+    # Mayo's numbers are the library's: validate and calibrate with the plan's B and seed
+    data = load(path).data.dropna(subset=[*PRESPECIFIED, "years", "death"])
+    train = data[data["split"] == "training"]
+    fit = hs.coxph("Surv(years, death) ~ " + " + ".join(PRESPECIFIED), train)
+    v = hs.validate(fit, B=B, seed=BOOT_SEED).table
+    mayo = table.loc["Mayo"]
+    assert mayo.loc["Harrell's C", "corrected"] == pytest.approx(
+        0.5 + v.loc["Dxy", "index_corrected"] / 2, rel=1e-12
+    )
+    assert mayo.loc["Calibration slope", "corrected"] == pytest.approx(
+        v.loc["Slope", "index_corrected"], rel=1e-12
+    )
+    assert 0 < mayo.loc["Calibration slope", "corrected"] < 1
+    cal = calibrate(fit, HORIZON, B=B, m=50, seed=BOOT_SEED)
+    curve = pd.DataFrame(iv["calibration"]["Mayo"])
+    np.testing.assert_allclose(curve["observed_corrected"], cal.table["observed_corrected"])
+    mean = f"Mean absolute calibration error at {HORIZON:g}"
+    assert 0 < mayo.loc[mean, "corrected"] < 0.2
+    # the errors: each patient's predicted survival against the curve read there (R's approx)
+    from hccstats.rbridge import run
+
+    t = cal.table
+    r = run(
+        "e <- abs(p - approx(x, y, xout = p, rule = 2)$y); unname(c(mean(e), quantile(e, 0.9)))",
+        p=cal.predicted, x=t["predicted"].to_numpy(), y=t["observed_corrected"].to_numpy(),
+    )  # fmt: skip
+    r = np.asarray(r, float)
+    q90 = f"90th percentile of absolute calibration error at {HORIZON:g}"
+    assert mayo.loc[mean, "corrected"] == pytest.approx(float(r[0]), rel=1e-10)
+    assert mayo.loc[q90, "corrected"] == pytest.approx(float(r[1]), rel=1e-10)
+    assert mayo.loc[mean, "optimism"] == pytest.approx(
+        mayo.loc[mean, "apparent"] - mayo.loc[mean, "corrected"], rel=1e-12
+    )
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Resamples used (failed)" in page and f"{B} (0)" in page
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert f"with {B} bootstrap resamples (seed {BOOT_SEED}" in methods
+
+
+def test_failed_refits_above_5_percent_are_alerted():
+    from hccstats.report._cox_internal import internal_rows, refit_alerts
+    from hccstats.survival import calibrate
+
+    # a binary column with 2 patients at 1: most resamples make it constant (a singular refit)
+    d = pd.read_csv(PBC).iloc[:312].assign(death=lambda x: (x["status"] == 2).astype(int))
+    d["rare"] = 0
+    d.loc[d.index[:2], "rare"] = 1
+    fit = hs.coxph("Surv(time, death) ~ np.log(bili) + rare", d)
+    v, c = hs.validate(fit, B=20, seed=1), calibrate(fit, 1826.0, B=20, m=60, seed=1)
+    table = pd.DataFrame(internal_rows("Rare model", v, c, 1826.0))
+    assert v.n_failed > 1
+    alerts = refit_alerts(table)
+    assert alerts[0].startswith(f"Internal validation of the Rare model: {v.n_failed} of 20 ")
+    ok = table.assign(n_failed=1)  # 1 of 20: 5%, not above
+    assert refit_alerts(ok) == []
+
+
+@pytest.mark.r
+@pytest.mark.slow
+def test_horizon_at_the_last_follow_up_gives_every_measure(tmp_path):
+    # administrative censoring at 10 years: everyone still followed then is censored at 10,
+    # and the horizon is 10 (the last follow-up time, as rms allows)
+    last = 10.0
+    path = write_study(
+        tmp_path / "study", STUDY.replace(f"horizon: {HORIZON:g}", f"horizon: {last:g}")
+    )
+    clinical = pd.read_csv(path.parent / "clinical.csv")
+    late = clinical["years"] > last
+    clinical.loc[late, ["years", "death"]] = [last, 0]
+    clinical.to_csv(path.parent / "clinical.csv", index=False)
+    assert late.sum() > 10 and clinical["years"].max() == last
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hccstats.report", "--config", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "results.json").read_text())
+    assert res["stages"]["cox"] == "ok" and not res["failed_stages"]
+    cox = res["cox"]
+    assert cox["horizon"] == last
+    perf = pd.DataFrame(cox["performance"])
+    measures = [c for c in perf.columns if c not in ("model", "set")]
+    assert len(perf) == 4 and perf[measures].notna().all().all(), perf[measures].isna().sum()
+    iv = pd.DataFrame(cox["internal_validation"]["table"])
+    assert iv[["apparent", "optimism", "corrected"]].notna().all().all()
+    assert {r["set"] for r in cox["km_risk_groups"]} == {"training", "validation"}
+    for name in ("fig_cox_calibration_dca", "fig_cox_calibration_bootstrap"):
+        assert (out / "figures" / f"{name}.png").is_file()
+    rc = pd.read_csv(out / "r_check.csv")
+    assert rc["agree"].all(), rc.loc[~rc["agree"], ["quantity", "hccstats", "r"]]
+    assert rc["quantity"].str.contains(f"Brier score at {last:g}").any()

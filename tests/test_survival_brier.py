@@ -10,39 +10,11 @@ import pytest
 
 import hccstats as hs
 from hccstats import InputError
+from hccstats.rbridge.survival_checks import R_BRIER
 from tests._survival_data import PBC_FORMULA, PBC_HORIZON, lung, pbc_split
 
-# Brier(t) = mean_i R_i, R_i = (1 - p_i)^2 1(T_i <= t, event) / G(T_i-) + p_i^2 1(event-free
-# at t) / G(t-); IF_i = R_i - Brier + sum_j R_j H_i(s_j) / n with s_j = T_j (cases) or t,
-# H_i(s) = sum_{u < s} [dN^C_i(u) - 1(T_i >= u) dLambda_C(u)] / (Y(u) / n) over the distinct
-# times u (dM below: one row per subject, one column per time). se = sd(IF) / sqrt(n).
-# Returns: Brier, se, null Brier, se, IPA, se.
-R_BRIER = """
-suppressMessages(library(survival))
-time <- as.vector(time); event <- as.vector(event); risk <- as.vector(risk)
-n <- length(time)
-G <- survfit(Surv(time, 1 - event) ~ 1)
-Gleft <- function(x) vapply(x, function(xi) {
-  k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
-U <- sort(unique(time))
-YU <- vapply(U, function(u) sum(time >= u), 0)
-cU <- vapply(U, function(u) sum(time == u & event == 0), 0)
-dM <- (outer(time, U, "==") * (event == 0) - outer(time, U, ">=") * rep(cU / YU, each = n)) /
-  rep(YU / n, each = n)
-case <- time <= t & event == 1
-free <- time > t | (time == t & event == 0)
-H <- dM %*% outer(U, ifelse(case, time, t), "<")
-brier <- function(p) {
-  R <- ifelse(case, (1 - p)^2 / Gleft(time), 0) + ifelse(free, p^2 / Gleft(t), 0)
-  B <- mean(R)
-  list(B = B, IF = R - B + as.vector(H %*% R) / n)
-}
-S <- summary(survfit(Surv(time, event) ~ 1), times = t, extend = TRUE)$surv
-m <- brier(risk); m0 <- brier(rep(1 - S, n))
-IFipa <- -m$IF / m0$B + m$B * m0$IF / m0$B^2
-se <- function(f) sd(f) / sqrt(n)
-c(m$B, se(m$IF), m0$B, se(m0$IF), 1 - m$B / m0$B, se(IFipa))
-"""
+# R_BRIER: the estimators written out in R (formula and references beside it), which the
+# report's R cross-check runs too
 
 
 def _values(b):

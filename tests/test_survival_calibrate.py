@@ -125,3 +125,22 @@ def test_calibrate_old_keyword_u_warns(fit):
         a = calibrate(fit, u=U, m=50, B=5, seed=1)
     b = calibrate(fit, times=U, m=50, B=5, seed=1)
     pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_calibrate_repeats_the_selection_in_every_resample():
+    # sex alone (univariable p 0.04): many resamples keep no term and predict everyone the
+    # Breslow baseline survival; the apparent curve is the fixed model's
+    from hccstats.survival import forward_cox
+    from tests._survival_data import pbc_split
+
+    d = pbc_split()[0].assign(female=lambda x: (x["sex"] == "f").astype(int))
+    sw = forward_cox(d, "time", "death", ["female"])
+    assert sw.selected == ["female"]
+    plain = calibrate(sw.fit, 1826.0, B=20, m=60, seed=4)
+    repeated = calibrate(sw.fit, 1826.0, B=20, m=60, seed=4, selection=sw)
+    cols = ["predicted", "observed", "index_orig", "n", "events"]
+    pd.testing.assert_frame_equal(plain.table[cols], repeated.table[cols])
+    assert repeated.n_failed == 0
+    assert not np.allclose(plain.table["optimism"], repeated.table["optimism"])
+    with pytest.raises(InputError, match="selection: fit is not the model it selected"):
+        calibrate(coxph("Surv(time, death) ~ log_bili", d), 1826.0, B=2, seed=1, selection=sw)

@@ -56,7 +56,7 @@ class Validation:
         sizes = self.retained.sum(axis=1).value_counts().sort_index()
         return (
             text
-            + "\n\nForward LR selection repeated in every resample; candidates kept:\n"
+            + "\n\nStepwise selection repeated in every resample; candidates kept:\n"
             + self.selection_frequency.to_string(float_format=lambda v: f"{v:.3f}")
             + "\n\nFrequencies of numbers of candidates kept:\n"
             + " ".join(f"{int(k)}:{int(v)}" for k, v in sizes.items())
@@ -135,7 +135,10 @@ def validate(
     selection=None,
     progress: bool = False,
 ) -> Validation:
-    """Bootstrap validation of a logistic model, as ``rms::validate(fit, B=B)``.
+    """Bootstrap validation of a logistic model, as ``rms::validate(fit, B=B)``; a Cox model
+    (:class:`~hccstats.survival.CoxFit` or the :class:`~hccstats.survival.CoxStepwise` of
+    ``forward_cox`` / ``backward_cox``) goes to :func:`hccstats.survival.validate_cox`
+    (``rms::validate.cph``: Dxy, R2, Slope, D, U, Q, g).
 
     For each resample the model is re-fitted (rms's ``lrm.fit`` iterations) and its indices
     on the resample (training) and on the original patients (test) are computed; their mean
@@ -188,6 +191,13 @@ def validate(
     >>> sw = hs.forward_lr(d, "recurrence", ["age", "mvi", "afp"])
     >>> vs = hs.validate(sw, B=20, seed=1)  # the selection repeated in every resample (bw=TRUE)
     """
+    if type(fit).__name__ in ("CoxFit", "CoxStepwise"):  # rms's validate.cph
+        from ..survival import validate_cox
+
+        return validate_cox(
+            fit, B, seed=seed, n_jobs=n_jobs, resamples=resamples, selection=selection,
+            progress=progress,
+        )  # fmt: skip
     fit, selection = _fit_and_selection(fit, selection)
     X, y, coef = fit_arrays(fit)
     n = len(y)

@@ -1,9 +1,11 @@
 """R recomputations of the survival section's headline numbers (survival, Hmisc).
 
-Called only by the R cross-check stage. timeROC is not packaged for Debian, so the
-time-dependent AUC is written out in plain R (``R_TD_AUC``, the estimator of
-``timeROC::timeROC(weighting = "marginal")`` with ``survival::survfit`` for the censoring
-distribution); the tests check ``hccstats.td_auc`` against the same code.
+Called only by the R cross-check stage. timeROC and riskRegression are not packaged for
+Debian, so the time-dependent AUC and the IPCW Brier score are written out in plain R
+(``R_TD_AUC``, the estimator of ``timeROC::timeROC(weighting = "marginal")``, Blanche et al.
+2013; ``R_BRIER``, riskRegression::Score's, Gerds & Schumacher 2006), with
+``survival::survfit`` for the censoring distribution; the tests check ``hccstats.td_auc`` and
+``hccstats.brier_score`` against the same code.
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ from .._names import columns_in, r_quote
 from ._core import run
 from .report_checks import r_frame, r_rhs
 
-__all__ = ["R_TD_AUC", "cox_hr", "cox_zph_p", "logrank_p", "harrell_c", "td_auc", "improve"]
+__all__ = [
+    "R_TD_AUC",
+    "R_BRIER",
+    "cox_hr",
+    "cox_zph_p",
+    "logrank_p",
+    "harrell_c",
+    "td_auc",
+    "brier_ipa",
+    "validate_cph_orig",
+    "improve",
+]
 
 # timeROC's IPCW estimator (Blanche 2013, weighting = "marginal") in plain R: cases T < t with
 # an event, weighted 1 / G(T-); controls event-free at t (T > t, or censored at t: timeROC's
@@ -36,6 +49,43 @@ t(vapply(times, function(t) {
   c(sum(w * rowSums(cmp)) / (sum(w) * sum(ct)), sum(w) / n, sum(ct) / (G_left(t) * n),
     sum(cs), sum(ct))
 }, numeric(5)))
+"""
+
+# The IPCW Brier score at t and the IPA in plain R (riskRegression is not packaged for Debian):
+# Graf et al. 1999, Gerds & Schumacher 2006 (Biom J 48:1029), Kattan & Gerds 2018, the
+# estimator of riskRegression::Score(metrics = "brier", summary = "ipa", cens.model = "km"):
+# Brier(t) = mean_i R_i, R_i = (1 - p_i)^2 1(T_i <= t, event) / G(T_i-) + p_i^2 1(event-free
+# at t) / G(t-), G the Kaplan-Meier of the censoring times (survfit on the reversed status);
+# the null model predicts everyone 1 - S(t) (Kaplan-Meier). Standard errors from the influence
+# function with G estimated (conservative = FALSE): IF_i = R_i - Brier + sum_j R_j H_i(s_j) / n
+# with s_j = T_j (cases) or t, H_i(s) = sum_{u < s} [dN^C_i(u) - 1(T_i >= u) dLambda_C(u)] /
+# (Y(u) / n) over the distinct times u; se = sd(IF) / sqrt(n).
+# Returns: Brier, se, null Brier, se, IPA, se.
+R_BRIER = """
+suppressMessages(library(survival))
+time <- as.vector(time); event <- as.vector(event); risk <- as.vector(risk)
+n <- length(time)
+G <- survfit(Surv(time, 1 - event) ~ 1)
+Gleft <- function(x) vapply(x, function(xi) {
+  k <- sum(G$time < xi); if (k == 0) 1 else G$surv[k] }, 0)
+U <- sort(unique(time))
+YU <- vapply(U, function(u) sum(time >= u), 0)
+cU <- vapply(U, function(u) sum(time == u & event == 0), 0)
+dM <- (outer(time, U, "==") * (event == 0) - outer(time, U, ">=") * rep(cU / YU, each = n)) /
+  rep(YU / n, each = n)
+case <- time <= t & event == 1
+free <- time > t | (time == t & event == 0)
+H <- dM %*% outer(U, ifelse(case, time, t), "<")
+brier <- function(p) {
+  R <- ifelse(case, (1 - p)^2 / Gleft(time), 0) + ifelse(free, p^2 / Gleft(t), 0)
+  B <- mean(R)
+  list(B = B, IF = R - B + as.vector(H %*% R) / n)
+}
+S <- summary(survfit(Surv(time, event) ~ 1), times = t, extend = TRUE)$surv
+m <- brier(risk); m0 <- brier(rep(1 - S, n))
+IFipa <- -m$IF / m0$B + m$B * m0$IF / m0$B^2
+se <- function(f) sd(f) / sqrt(n)
+c(m$B, se(m$IF), m0$B, se(m0$IF), 1 - m$B / m0$B, se(IFipa))
 """
 
 
@@ -132,6 +182,33 @@ def oe_slope(time, event, risk, lp, horizon: float) -> dict[str, float]:
         h=float(horizon),
     )
     return {"oe": float(out[0]), "slope": float(out[1])}
+
+
+def brier_ipa(time, event, risk, horizon: float) -> dict[str, float]:
+    """``R_BRIER`` at ``horizon``: brier, brier_se, null_brier, null_se, ipa, ipa_se."""
+    out = run(
+        R_BRIER,
+        time=np.asarray(time, float),
+        event=np.asarray(event, float),
+        risk=np.asarray(risk, float),
+        t=float(horizon),
+    )
+    keys = ("brier", "brier_se", "null_brier", "null_se", "ipa", "ipa_se")
+    return dict(zip(keys, (float(v) for v in np.asarray(out, float))))
+
+
+def validate_cph_orig(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.Series:
+    """rms::validate(cph(..., x = TRUE, y = TRUE, surv = TRUE), B = 2)'s index.orig (Dxy, R2,
+    Slope, D, U, Q, g; it does not depend on the resamples), cph iterated to convergence."""
+    d = _frame(data, time, event, terms)
+    out = run(
+        "suppressPackageStartupMessages(library(rms)); "
+        f"f <- cph({_surv_formula(data, time, event, terms)}, data = d, x = TRUE, y = TRUE, "
+        "surv = TRUE, eps = 1e-10, tol = 1e-13); set.seed(1); "
+        "invisible(capture.output(v <- validate(f, B = 2))); v[, 'index.orig']",
+        d=d,
+    )
+    return pd.Series(np.asarray(out, float), index=["Dxy", "R2", "Slope", "D", "U", "Q", "g"])
 
 
 def td_auc(time, event, marker, times) -> np.ndarray:

@@ -27,6 +27,8 @@ __all__ = [
     "published_methods",
     "NOT_BOOTSTRAPPED",
     "not_bootstrapped_row",
+    "with_not_bootstrapped",
+    "bootstrap_number",
 ]
 
 #: what the internal validation's table says of a published model, instead of a number
@@ -253,3 +255,21 @@ def cox_equation_checks(
             lambda k=key: R.oe_slope(t, e, lp_risk()[1], lp_risk()[0], h)[k],
             rtol=1e-6,
         )
+
+
+def with_not_bootstrapped(internal: Any, published: Mapping[str, Any]) -> Any:
+    """A Cox internal validation (``CoxInternal``) whose table also says, per published model,
+    that the bootstrap does not apply (None stays None: no fitted model was validated)."""
+    from dataclasses import replace
+
+    if internal is None or not published:
+        return internal
+    rows = [{**not_bootstrapped_row(n), "source": "published"} for n in published]
+    table = pd.concat([internal.table, pd.DataFrame(rows)], ignore_index=True)
+    return replace(internal, table=table)
+
+
+def bootstrap_number(key: str):
+    """An internal-validation table's number with 3 decimals, or — where there is none (a
+    published model, not bootstrapped)."""
+    return lambda r: "—" if pd.isna(r[key]) else F.fmt_num(r[key], 3)

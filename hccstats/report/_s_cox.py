@@ -24,6 +24,13 @@ from .._names import quote_name, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context, StageUnavailable
+from ._cox_internal import (
+    cox_internal_checks,
+    cox_internal_methods,
+    cox_internal_results,
+    cox_internal_validation,
+    render_cox_internal,
+)
 from ._published import (
     cox_equation_checks,
     is_published_model,
@@ -31,6 +38,7 @@ from ._published import (
     published_methods,
     published_models,
     published_table,
+    with_not_bootstrapped,
 )
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
@@ -80,6 +88,7 @@ class CoxResult:
     km_table: pd.DataFrame
     dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon (patients every model covers)
     no_model: str = ""  # why there is no multivariable model (a result), "" when there is one
+    internal: Any = None  # CoxInternal: bootstrap validation and calibration (training set)
     published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedCox
 
     @property
@@ -194,7 +203,17 @@ def compute(ctx: Context, flow) -> CoxResult:
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
         hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
         _decision_curves(ctx, models, data, time, event, horizon), "", published,
+        internal=_internal(ctx, fits, selections, horizon, published),
     )  # fmt: skip
+
+
+def _internal(ctx: Context, fits, selections, horizon: float, published):
+    """The fitted models' bootstrap validation, a row per published model saying it does not
+    apply; None without a fitted model."""
+    if not fits:
+        return None
+    iv = cox_internal_validation(ctx, fits, selections, horizon)
+    return with_not_bootstrapped(iv, published)
 
 
 def _no_model(ctx: Context, significant: list[str]) -> str:
@@ -341,6 +360,10 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         if result.published:
             published_table(ctx, section, result.published, "HR")
         _render_performance(ctx, section, result)
+        unit = time_unit(ctx, result.time)
+        at = f"{result.horizon:g}{' ' + unit if unit else ''}"
+        if result.internal is not None:
+            render_cox_internal(ctx, section, result.internal, at)
         _render_figures(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
@@ -360,6 +383,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "km_risk_groups": result.km_table,
         "nomogram": NO_NOMOGRAM,
         "no_model": result.no_model or None,
+        "internal_validation": cox_internal_results(result.internal) if result.internal else None,
     }
 
 
@@ -442,6 +466,15 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
             lambda t=t, e=e, x=x: R.td_auc(t, e, x, [h])[0],
             rtol=1e-9,
         )
+        for key, what in (("brier", "Brier score"), ("ipa", "IPA")):
+            ctx.check(
+                STAGE,
+                f"{what} at {h:g}, {name}, {part}",
+                row[key],
+                "IPCW Brier score and IPA written out in R (survival::survfit censoring weights)",
+                lambda t=t, e=e, x=x, k=key: R.brier_ipa(t, e, x, h)[k],
+                rtol=1e-6,
+            )
         for key, what in (("oe", "O/E"), ("slope", "Calibration slope")):
             ctx.check(
                 STAGE,
@@ -451,6 +484,10 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
                 lambda t=t, e=e, x=x, lp=lp, k=key: R.oe_slope(t, e, x, lp, h)[k],
                 rtol=1e-6,
             )
+
+    if result.internal is not None:
+        train = {n: d["training"] for n, d in result.sets.items()}
+        cox_internal_checks(ctx, STAGE, result.internal, result.fits, train, time, event)
 
     for name, model in result.published.items():
         for _, row in result.performance[result.performance["model"] == name].iterrows():
@@ -477,5 +514,6 @@ def methods(ctx: Context, result: CoxResult) -> str:
         "the validation set by Harrell's and Uno's C, the time-dependent AUC (cumulative/dynamic, "
         "IPCW), O/E and the calibration slope, the flexible calibration curve's ICI, E50, E90 "
         "and Emax, the IPCW Brier score and the IPA, with 95% CIs."
+        + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")
         + published_methods(ctx, result.published, "cox")
     )

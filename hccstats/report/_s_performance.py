@@ -47,6 +47,7 @@ from ._perf import (
     score_checks,
 )
 from ._published import (
+    bootstrap_number,
     logistic_equation_checks,
     model_columns,
     not_bootstrapped_row,
@@ -198,9 +199,9 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
-            "Apparent": _or_dash("apparent"),
-            "Optimism": _or_dash("optimism"),
-            "Optimism-corrected": _or_dash("corrected"),
+            "Apparent": bootstrap_number("apparent"),
+            "Optimism": bootstrap_number("optimism"),
+            "Optimism-corrected": bootstrap_number("corrected"),
             "Resamples used (failed)": lambda r: (
                 f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})" if r["B"] else "—"
             ),
@@ -221,11 +222,6 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "cross-check (R's resamples differ); the library's tests compare them with rms on shared "
         "resamples.",
     )
-
-
-def _or_dash(key: str):
-    """A number with 3 decimals, or — where there is none (a model not bootstrapped)."""
-    return lambda r: "—" if pd.isna(r[key]) else F.fmt_num(r[key], 3)
 
 
 def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict) -> str:

@@ -37,6 +37,7 @@ from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
 from ._univariate_cox import CoxUnivariate, univariate_cox
 from ._val_surv import ValSurv, val_surv
+from ._validate_cox import validate_cox
 from ._zph import CoxZph, cox_zph
 
 calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
@@ -62,6 +63,7 @@ __all__ = [
     "BrierScore",
     "val_surv",
     "ValSurv",
+    "validate_cox",
     "forward_cox",
     "backward_cox",
     "CoxStepwise",

@@ -6,6 +6,7 @@ observed - predicted, averaged)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 from .._errors import InputError
 from .._random import bootstrap_indices
 from ._args import NOT_GIVEN, check_horizon, renamed
-from ._coxfit import fit_cox
+from ._coxfit import evaluate, fit_cox
 from ._km import km_table
 from ._riskset import risk_sets
 
@@ -105,8 +106,12 @@ def _survival_at(time, event, X, ties, u, X_eval_list):
     """Refit on (time, event, X); predicted survival at u for each matrix of X_eval_list."""
     if event.sum() < MIN_EVENTS:
         return None
-    center = X.mean(axis=0)
     rs = risk_sets(time, event, ties)
+    if X.shape[1] == 0:  # a repeated selection that kept no term: the Breslow baseline
+        hazard = evaluate(rs, np.zeros((time.size, 1)), np.zeros(1)).hazard
+        S = np.exp(-float(np.sum(hazard[rs.death_times <= u])))
+        return [np.full(Xe.shape[0], S) for Xe in X_eval_list]
+    center = X.mean(axis=0)
     core = fit_cox(rs, X[rs.order] - center)
     if not np.all(np.isfinite(core.coef)):
         return None
@@ -129,6 +134,7 @@ def calibrate(
     m: int = 150,
     seed=None,
     resamples=None,
+    selection=None,
     u=NOT_GIVEN,
 ) -> CoxCalibration:
     """Bootstrap optimism-corrected calibration of a Cox model's survival at the horizon.
@@ -152,6 +158,11 @@ def calibrate(
         Seed of the resamples (required unless ``resamples`` is given).
     resamples : array (B, n), optional
         0-based row indices of the resamples (e.g. the ones R draws), instead of ``seed``.
+    selection : CoxStepwise, optional
+        The :func:`forward_cox` / :func:`backward_cox` selection that produced ``fit``: it is
+        repeated in every resample and the model it keeps is the one refitted (as
+        ``calibrate(fit, bw = TRUE)`` repeats rms's ``fastbw``), so the correction includes
+        the optimism of the selection.
 
     Returns
     -------
@@ -164,7 +175,7 @@ def calibrate(
     if int(m) < 2:
         raise InputError(f"m: expected at least 2 patients per group, got {m!r}")
     n = fit.n
-    time, event, X = fit.time, fit.event, fit.X
+    time, event = fit.time, fit.event
     pred = fit.predict(type="survival", times=[u])[:, 0]
     g = max(1, n // int(m))
     cuts = np.unique(_quantile7(np.concatenate([[0.0, 1.0], pred]), np.linspace(0, 1, g + 1)))
@@ -174,8 +185,10 @@ def calibrate(
     train = np.full((idx.shape[0], index_orig.size), np.nan)
     test = np.full_like(train, np.nan)
     failed = 0
+    refit_columns = _selected_columns(fit, selection)
     for b, rows in enumerate(idx):
-        preds = _survival_at(time[rows], event[rows], X[rows], fit.ties, u, [X[rows], X])
+        Xr, Xo = refit_columns(rows)
+        preds = _survival_at(time[rows], event[rows], Xr, fit.ties, u, [Xr, Xo])
         d_train = None if preds is None else _distance(preds[0], time[rows], event[rows], cuts, u)
         d_test = None if preds is None else _distance(preds[1], time, event, cuts, u)
         if d_train is None or d_test is None:
@@ -202,3 +215,22 @@ def calibrate(
         }
     )
     return CoxCalibration(table, float(u), int(idx.shape[0]), failed, int(m), cuts, pred)
+
+
+def _selected_columns(fit, selection):
+    """``rows -> (the resample's design, the original patients' design)`` of the model to
+    refit: the fit's columns, or those a repeated selection keeps on the resample."""
+    if selection is None:
+        return lambda rows: (fit.X[rows], fit.X)
+    from ._validate_cox import selection_design
+
+    cand, blocks = selection_design(fit, selection)
+
+    def columns(rows):
+        sub = dataclasses.replace(cand, time=fit.time[rows], event=fit.event[rows], X=cand.X[rows])
+        with np.errstate(all="ignore"):
+            kept = selection.repeat_on(sub, blocks)
+        cols = [j for t in kept for j in blocks[t]]
+        return cand.X[rows][:, cols], cand.X[:, cols]
+
+    return columns

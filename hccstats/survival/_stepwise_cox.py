@@ -37,6 +37,7 @@ from ._coxfit import evaluate, fit_cox
 from ._coxph import CoxFit, coxph
 from ._design import CoxDesign, build_cox_design
 from ._riskset import risk_sets
+from ._surv import parse_surv
 
 __all__ = ["forward_cox", "backward_cox", "CoxStepwise", "surv_formula"]
 
@@ -72,6 +73,31 @@ class CoxStepwise:
     def to_frame(self) -> pd.DataFrame:
         """The step log (a copy): step, action ("enter"/"remove"), term, statistic, df, p_value."""
         return self.steps.copy()
+
+    def candidate_design(self) -> tuple[CoxDesign, dict[str, list[int]]]:
+        """The design of all candidates over the patients the selection used, and each
+        candidate's design columns: what :meth:`repeat_on` needs to repeat the selection (e.g.
+        in every bootstrap resample, ``hccstats.validate(stepwise)``)."""
+        if self.fit is None:
+            raise InputError("the selection kept no term: there is no model to validate")
+        texpr, eexpr, _ = parse_surv(self.fit.formula)
+        codes = {c: candidate_term(c, self.fit.data.columns) for c in self.candidates}
+        d = build_cox_design(surv_formula(texpr, eexpr, codes.values()), self.fit.data)
+        return d, _blocks(d, codes)
+
+    def repeat_on(self, design: CoxDesign, blocks: dict[str, list[int]]) -> list[str]:
+        """The terms the same selection (direction, candidates, entry, removal, entry test,
+        hierarchy, max_steps, ties) keeps on other rows: ``design`` is
+        :meth:`candidate_design`'s with its rows replaced (e.g. a bootstrap resample's)."""
+        models = _Models(design, self.fit.ties if self.fit is not None else "efron", blocks)
+        start = [] if self.direction == "forward" else list(self.candidates)
+        run = _Run(
+            models, list(self.candidates), start, self.entry, self.removal, self.entry_test,
+            dict(self.requires),
+        )  # fmt: skip
+        max_steps = self.max_steps or 2 * len(self.candidates) + 10
+        (_forward if self.direction == "forward" else _backward)(run, max_steps)
+        return list(run.inmodel)
 
     def __repr__(self) -> str:
         about = f" n = {self.n}, events = {self.events}; candidates: {', '.join(self.candidates)}"
