@@ -225,7 +225,7 @@ def cox_report(tmp_path_factory):
     centre = float(np.sum(fit.coef.to_numpy() * fit.means.to_numpy()))
     fitted = ", ".join(f'"{t}"' for t in COX_FITTED)
     analysis = (
-        "analysis:\n  selection: none\n  models:\n"
+        "analysis:\n  selection: none\n  bootstrap: {B: 20, seed: 1}\n  models:\n"
         f"    Fitted: [{fitted}]\n"
         f"    Fitted as equation: {_mapping(dict(fit.coef), baseline_survival=s0, centre=centre)}\n"
         f"    Mayo 1989: {_mapping(PAPER_COX, baseline_survival=PAPER_S0, centre=PAPER_CENTRE)}\n"
@@ -266,6 +266,10 @@ def test_published_cox_numbers_are_published_cox_s_against_the_library(cox_repor
         for key, value in expected.items():
             assert row[key] == pytest.approx(float(value), rel=1e-12), (part, key)
     assert res["cox"]["published"]["Mayo 1989"]["baseline_survival"] == PAPER_S0
+    iv = pd.DataFrame(res["cox"]["internal_validation"]["table"])
+    said = iv[iv["model"] == "Mayo 1989"]  # the fitted model is bootstrapped, this one not
+    assert len(said) == 1 and said["index"].iloc[0].startswith("Not applicable")
+    assert said["apparent"].isna().all() and (iv.loc[iv["model"] == "Fitted", "B"] == 20).all()
     table = pd.read_csv(out / "tables" / "table_published_models.csv")
     assert set(table.loc[table["model"] == "Mayo 1989", "term"]) >= {"S0(1826)", "centre"}
 

@@ -202,7 +202,7 @@ def compute(ctx: Context, flow) -> CoxResult:
     return CoxResult(
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
         hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
-        _decision_curves(ctx, models, data, time, event, horizon), "", published,
+        _decision_curves(ctx, models, data, time, event, horizon), published=published,
         internal=_internal(ctx, fits, selections, horizon, published),
     )  # fmt: skip
 
