@@ -263,3 +263,15 @@ def test_fisher_too_large_falls_back_to_chisq_with_a_note_against_r():
         g=d["class"].to_numpy(),
     )
     assert row["p_value"] == pytest.approx(float(ref), rel=1e-10)
+
+
+def test_a_group_without_patients_gets_no_test_not_a_p_value():
+    # an external validation: every patient in one set; a test of "training vs validation"
+    # compares nothing (R's chisq.test/fisher.test of table(x, g) stop on it)
+    d = _datasets.birthwt_race_labelled()
+    d["set"] = pd.Categorical(["validation"] * len(d), categories=["training", "validation"])
+    t = table_one(d, "set", ["race", "age"], group_order=["training", "validation"])
+    race = t.tests.set_index("variable").loc["race"]
+    assert race["test"] == "none" and np.isnan(race["p_value"])
+    assert any("race: observed in a single group; no test" in n for n in t.notes)
+    assert np.isnan(t.tests.set_index("variable").loc["age", "p_value"])
