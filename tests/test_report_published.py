@@ -371,6 +371,7 @@ def test_a_published_model_alone_is_enough_for_selection_none(tmp_path):
     assert spec.terms == ["rcs(age, [17, 23, 30])", "log(lwt)", "race", "smoke"]
 
 
+@pytest.mark.r
 @pytest.mark.slow
 def test_external_validation_every_patient_a_validation_patient(tmp_path):
     from hccstats.report import report_run
@@ -387,9 +388,12 @@ def test_external_validation_every_patient_a_validation_patient(tmp_path):
     path.write_text(text)
     table = pd.read_csv(path.parent / "clinical.csv").assign(cohort="external")
     table.to_csv(path.parent / "clinical.csv", index=False)
-    report_run(path, out=tmp_path / "out", use_r=False, quiet=True)
+    report_run(path, out=tmp_path / "out", quiet=True)
     res = json.loads((tmp_path / "out" / "results.json").read_text())
     assert res["stages"]["performance"] == "ok", res.get("errors")
+    assert not res["failed_stages"], res["failed_stages"]  # the R check included
+    rc = pd.read_csv(tmp_path / "out" / "r_check.csv")
+    assert rc["agree"].all() and rc["quantity"].str.contains("equation in R").sum() == 4
     perf = pd.DataFrame(res["performance"]["table"])
     assert list(perf["set"]) == ["validation"]
     d = load(path).data
