@@ -135,7 +135,8 @@ def published_table(
         },
         footnote="Coefficients as the study file gives them from the publication: the model was "
         "applied to these patients as published, never refitted, so it has no confidence "
-        f"interval or p value here (—). {ratio} = exp(β)."
+        "interval or p value here (—), and internal (bootstrap) validation does not apply to "
+        f"it. {ratio} = exp(β)."
         + (
             " Risk by the horizon: 1 − S0 ^ exp(linear predictor − centre)."
             if ratio == "HR"
