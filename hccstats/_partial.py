@@ -6,7 +6,9 @@ column, the most frequent level of a categorical one), and the ratio is relative
 patient with every predictor at its adjust-to value (rms's ``ref.zero``); ``at`` sets other
 predictors for the predictions only (``Predict(fit, age, smoke = 1)``). Without ``values`` the
 predictor runs over 200 equally spaced points between the quantiles ``10 / max(n, 200)`` and ``1 - 10 / max(n, 200)`` (datadist's
-"Low:prediction" and "High:prediction"); a categorical predictor over its levels.
+"Low:prediction" and "High:prediction"); a categorical predictor, or a numeric one the model enters as ``factor(x)``,
+over its levels (its adjust-to value then its most frequent level, as rms's datadist of the
+factor gives it).
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ def _is_categorical(x: pd.Series) -> bool:
     return isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object or x.dtype == bool
 
 
-def adjust_to_values(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, Any]:
+def adjust_to_values(
+    data: pd.DataFrame, columns: Sequence[str], levels: Sequence[str] = ()
+) -> dict[str, Any]:
     """rms's ``datadist`` "Adjust to" values: the median of a numeric column, the most frequent
-    level (the first among ties, in level order) of a categorical one."""
+    level (the first among ties, in level order) of a categorical one or of a numeric column
+    named in ``levels`` (one the model enters as ``factor(x)``)."""
     out: dict[str, Any] = {}
     for c in columns:
         x = data[c].dropna()
-        if _is_categorical(x):
+        if _is_categorical(x) or c in levels:
             counts = x.value_counts(sort=False)
             if isinstance(x.dtype, pd.CategoricalDtype):
                 counts = counts.reindex(x.cat.categories, fill_value=0)
@@ -49,9 +54,9 @@ def adjust_to_values(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, An
     return out
 
 
-def _default_values(x: pd.Series) -> np.ndarray | list:
+def _default_values(x: pd.Series, as_levels: bool = False) -> np.ndarray | list:
     x = x.dropna()
-    if _is_categorical(x):
+    if _is_categorical(x) or as_levels:
         return (
             list(x.cat.categories)
             if isinstance(x.dtype, pd.CategoricalDtype)
@@ -60,6 +65,18 @@ def _default_values(x: pd.Series) -> np.ndarray | list:
     q = 10.0 / max(len(x), 200)
     lo, hi = np.quantile(x.to_numpy(float), [q, 1.0 - q])
     return np.linspace(lo, hi, N_POINTS)
+
+
+def _factor_columns(fit) -> list[str]:
+    """The numeric columns the model enters as factors (``factor(race)``, ``C(stage)``)."""
+    from .logistic._terms import code_variables
+
+    out: list[str] = []
+    for term in fit.design_info.terms:
+        for f in term.factors:
+            if f.code.startswith(("factor(", "C(")):
+                out += [v for v in code_variables(f.code)[0] if v not in out]
+    return out
 
 
 def _frame(data: pd.DataFrame, columns, values: dict) -> pd.DataFrame:
@@ -96,10 +113,12 @@ class PartialEffect:
 
     def plot(self, ax=None, *, log: bool = True):
         """The ratio against the predictor with its confidence band (a line and a shaded band;
-        points with error bars for a categorical predictor); returns the Figure."""
+        points with error bars for a categorical predictor); returns the Figure (laid out
+        tightly only when it was made here: a given ``ax`` keeps its figure's layout)."""
         import matplotlib.pyplot as plt
 
-        if ax is None:
+        own = ax is None
+        if own:
             fig, ax = plt.subplots(figsize=(4.5, 3.5))
         else:
             fig = ax.figure
@@ -113,13 +132,39 @@ class PartialEffect:
             err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
             ax.errorbar(pos, t["estimate"], yerr=err, fmt="o", color="black", capsize=3)
             ax.set_xticks(pos, [str(v) for v in x])
+            ax.set_xlim(-0.5, len(t) - 0.5)
         ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
         if log:
             ax.set_yscale("log")
+            _ratio_ticks(ax)
         ax.set_xlabel(self.label or self.variable)
         ax.set_ylabel(f"{self.ratio.capitalize()} ({self.conf_level:.0%} CI)")
-        fig.tight_layout()
+        if own:
+            fig.tight_layout()
         return fig
+
+
+#: tick mantissas of a ratio axis, coarse to fine: the first giving three ticks is used
+_MANTISSAS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+
+
+def _ratio_ticks(ax) -> None:
+    """Plain-number ticks on a log ratio axis (0.5, 1, 2, ...), no minor ticks."""
+    lo, hi = ax.get_ylim()
+    ticks: list[float] = []
+    for mantissas in _MANTISSAS:
+        ticks = [
+            float(f"{m * 10.0**e:.6g}")
+            for e in range(-4, 5)
+            for m in mantissas
+            if lo <= m * 10.0**e <= hi
+        ]
+        if len(ticks) >= 3:
+            break
+    ax.minorticks_off()
+    if ticks:
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_ylim(lo, hi)
 
 
 def partial_effect(
@@ -189,8 +234,12 @@ def partial_effect(
         unknown = [k for k in (given or {}) if k not in columns]
         if unknown:
             raise InputError(f"{name}: {unknown[0]!r} is not a variable of the model")
-    settings = {**adjust_to_values(fit.data, columns), **dict(adjust_to or {})}
-    vals = _default_values(fit.data[variable]) if values is None else list(values)
+    levels = _factor_columns(fit)
+    settings = {**adjust_to_values(fit.data, columns, levels), **dict(adjust_to or {})}
+    if values is None:
+        vals = _default_values(fit.data[variable], as_levels=variable in levels)
+    else:
+        vals = list(values)
     held = {**settings, **dict(at or {})}
     grid = _frame(fit.data, columns, {c: [held[c]] * len(vals) for c in columns} | {variable: vals})
     ref = _frame(fit.data, columns, {c: [settings[c]] for c in columns})

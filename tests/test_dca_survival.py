@@ -10,23 +10,7 @@ import pytest
 import hccstats as hs
 from hccstats import InputError
 from hccstats.decision_curve import dca
-
-# dcurves's survival method written out: P(event by h | risk >= pt) from survfit of the test
-# positives (summary(..., times = h, extend = TRUE)), the prevalence from survfit of everyone
-R_NB = """
-suppressMessages(library(survival))
-S <- function(idx) summary(survfit(Surv(time[idx], event[idx]) ~ 1), times = h,
-                           extend = TRUE)$surv
-prev <- 1 - S(rep(TRUE, length(time)))
-nb <- vapply(th, function(pt) {
-  pos <- risk >= pt
-  p <- mean(pos)
-  if (p == 0) return(0)
-  s <- S(pos)
-  (1 - s) * p - s * p * pt / (1 - pt)
-}, 0)
-cbind(nb, prev - (1 - prev) * th / (1 - th))
-"""
+from hccstats.rbridge.survival_checks import R_NB
 
 
 def _cohort(seed=11, n=240):

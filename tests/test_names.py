@@ -319,28 +319,32 @@ def test_nomogram_r_engine_with_awkward_factor_names_equals_plain_names():
 
 @pytest.mark.r
 def test_report_cox_section_fits_and_r_checks_awkward_time_event_and_terms():
-    """The survival stage's Cox fits and their R checks (as the report registers them)."""
+    """The survival stage's Cox refit of a model's terms and its R checks (as the report
+    registers them)."""
     from types import SimpleNamespace
 
     from _survival_data import r_data
 
     from hccstats.report import _s_survival
+    from hccstats.report._cox_perf import check_hazard_ratios
 
     names = {"time": "months to event", "status": "event?", "age": "µmol/L", "sex": "if"}
     d = r_data("lung")[list(names)].dropna().reset_index(drop=True)
     d["sex"] = pd.Categorical(d["sex"].map({1: "male", 2: "female"}), ["male", "female"])
-    d = d.rename(columns=names)
+    d = d.rename(columns=names).assign(split="training")
     terms = [quote_name("µmol/L"), quote_name("if")]
-    uni, multi, table, _ = _s_survival._cox_fits(d, "months to event", "event?", terms)
-    assert list(uni) == terms and len(table) == 4
+    model = hs.lrm(f"Q('event?') ~ {' + '.join(terms)}", d.assign(**{"event?": d["event?"] - 1}))
+    fits, why = _s_survival.cox_fits({"m": model}, d, "months to event", "event?")
+    assert not why and list(fits["m"].terms) == list(model.terms)  # patsy: factors first
+    table = fits["m"].hazard_ratios()
     assert set(table["term"]) == {"Q('µmol/L')", "Q('if')[T.female]"}
     checks = []
     ctx = SimpleNamespace(check=lambda *args, **kw: checks.append(args))
-    _s_survival._check_hr(ctx, "multivariable", multi, d, "months to event", "event?", terms)
+    check_hazard_ratios(ctx, "survival", "m", fits["m"], d, "months to event", "event?")
     assert len(checks) == 4
     for _stage, quantity, value, call, compute_r in checks:
         assert (
-            "Q(" not in quantity and "Surv(`months to event`, `event?`) ~ `µmol/L` + `if`" in call
+            "Q(" not in quantity and "Surv(`months to event`, `event?`) ~ `if` + `µmol/L`" in call
         )
         np.testing.assert_allclose(value, compute_r(), rtol=1e-6)
 

@@ -165,9 +165,9 @@ def test_nomogram_score_rejects_unknown_level_and_missing_column(bw_fit):
 @pytest.mark.parametrize(
     "formula, what",
     [
-        ("low ~ age * smoke + lwt", "interaction"),
-        ("low ~ bs(lwt, df=4) + smoke", "spline"),
-        ("low ~ np.log(lwt) + smoke", "transformation"),
+        ("low ~ age * lwt + smoke", "interaction 'age:lwt' of two continuous variables"),
+        ("low ~ bs(lwt, df=4) + smoke", "term 'bs\\(lwt, df=4\\)' \\(the function 'bs'"),
+        ("low ~ lwt + np.log(lwt) + smoke", "column 'lwt' enters two terms"),
     ],
 )
 def test_python_engine_says_what_it_does_not_support(formula, what):

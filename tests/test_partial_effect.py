@@ -90,3 +90,43 @@ def test_unknown_variable_is_named():
     fit = hs.lrm(LRM_FORMULA, birthwt())
     with pytest.raises(InputError, match=r"'ht' is not a variable of the model \(variables: "):
         hs.partial_effect(fit, "ht")
+
+
+def test_ratio_axis_has_plain_number_ticks_within_the_band():
+    fit = hs.lrm(LRM_FORMULA, birthwt())
+    fig = hs.partial_effect(fit, "age").plot()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    ticks = ax.get_yticks()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ticks) >= 3 and all(lo <= t <= hi for t in ticks)
+    assert labels == [f"{t:g}" for t in ticks]  # 0.5, 1, 2: no powers of ten
+    assert not ax.yaxis.get_minor_ticks() or not any(
+        t.label1.get_visible() and t.label1.get_text() for t in ax.yaxis.get_minor_ticks()
+    )
+
+
+@pytest.mark.r
+def test_numeric_column_entered_as_factor_runs_over_its_levels_against_rms_predict():
+    """factor(race) of a numeric column: the levels, the most frequent one as reference, as
+    rms's Predict of the factor column (R: race made a factor, as the model reads it)."""
+    from hccstats.rbridge import run
+
+    d = birthwt()
+    fit = hs.lrm(LRM_FORMULA, d)
+    pe = hs.partial_effect(fit, "race")
+    assert pe.to_frame()["race"].tolist() == [1, 2, 3]
+    assert pe.reference == d["race"].mode().iloc[0]
+    r = run(
+        "suppressMessages(library(rms)); d$race <- factor(d$race); "
+        "assign('hcc_dd', datadist(d), envir = globalenv()); options(datadist = 'hcc_dd'); "
+        "f <- lrm(low ~ rcs(age, 4) * smoke + log(lwt) + race + pol(ptl, 2), data = d, "
+        "tol = 1e-14, eps = 1e-12, maxit = 50); "
+        "p <- as.data.frame(Predict(f, race = c('1', '2', '3'), ref.zero = TRUE, fun = exp)); "
+        "options(datadist = NULL); rm('hcc_dd', envir = globalenv()); "
+        "data.frame(yhat = p$yhat, lower = p$lower, upper = p$upper)",
+        d=d,
+    )
+    got = pe.to_frame()
+    for mine, theirs in (("estimate", "yhat"), ("ci_low", "lower"), ("ci_high", "upper")):
+        np.testing.assert_allclose(got[mine], r[theirs], rtol=1e-6)

@@ -101,7 +101,7 @@ def test_cox_report_runs_and_agrees_with_r(report):
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["cox"] == "ok", res.get("errors")
     assert not res.get("failed_stages")
-    assert res["cox"]["nomogram"].startswith("Nomogram: not drawn for a Cox model")
+    assert set(res["cox"]["nomogram"]) == {"Clinical model", "Mayo"}
     for binary in ("univariate", "models", "performance"):
         assert res["stages"][binary] == "not available"
     # ... and not in the report: the methods name them once
@@ -134,6 +134,36 @@ def test_cox_report_runs_and_agrees_with_r(report):
     assert cox["agree"].all(), cox.loc[~cox["agree"], ["quantity", "hccstats", "r"]]
     # the binary-outcome stages are not asked for: the verdict is whole
     assert res["r_check"]["verdict"].startswith(f"All {len(rc)} headline numbers agree with R")
+
+
+@pytest.mark.r
+def test_cox_nomograms_drawn_by_rms_at_the_horizon_and_checked_in_r(report):
+    from _pdf import read_pdf_figure
+
+    _, out, proc = report
+    res = json.loads((out / "results.json").read_text())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    rc = pd.read_csv(out / "r_check.csv")
+    for name in ("Clinical model", "Mayo"):
+        drawn = res["cox"]["nomogram"][name]
+        assert drawn["engines"] == ["r"], drawn  # the default layout: rms's drawing
+        pdf = out / "figures" / f"{drawn['figures'][0]}.pdf"
+        fig = read_pdf_figure(pdf)
+        assert fig.width_pt == pytest.approx(17.5 / 2.54 * 72, abs=0.5)  # a double column
+        assert min(fig.font_sizes) >= 7.0 - 1e-9
+        assert f"{name} nomogram: survival probability by {HORIZON:g} of the Cox" in page
+        # the native engine's points equal rms's: its scale and every survival tick
+        checks = rc[rc["quantity"].str.startswith(f"Cox nomogram {name}: ")]
+        assert checks["quantity"].str.contains("points per unit of linear predictor").any()
+        assert checks["quantity"].str.contains("total points at survival").sum() >= 3
+        assert checks["agree"].all(), checks[["quantity", "hccstats", "r"]]
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert f"Each model's nomogram gives the survival probability by {HORIZON:g} (rms::" in methods
+    # the survival axis is titled with the horizon (no unit declared for 'years')
+    points = pd.DataFrame(res["cox"]["nomogram"]["Mayo"]["points"])
+    assert set(points.loc[points["kind"] == "survival", "axis"]) == {
+        f"Survival probability at {HORIZON:g}"
+    }
 
 
 @pytest.mark.slow
@@ -322,3 +352,18 @@ def test_horizon_at_the_last_follow_up_gives_every_measure(tmp_path):
     rc = pd.read_csv(out / "r_check.csv")
     assert rc["agree"].all(), rc.loc[~rc["agree"], ["quantity", "hccstats", "r"]]
     assert rc["quantity"].str.contains(f"Brier score at {last:g}").any()
+
+
+@pytest.mark.slow
+def test_cox_decision_curves_have_numbers_at_the_threshold_grid(report):
+    _, out, proc = report
+    assert proc.returncode == 0, proc.stderr
+    dca = json.loads((out / "results.json").read_text())["cox"]["dca"]
+    grid = np.arange(0, 61) / 100  # analysis.dca_thresholds by default: 0 to 0.6 by 0.01
+    np.testing.assert_allclose(dca["thresholds"], grid)
+    for part in ("training", "validation"):
+        table = pd.DataFrame(dca["tables"][part])
+        for model in ("Clinical model", "Mayo", "Treat all", "Treat none"):
+            np.testing.assert_allclose(table.loc[table["model"] == model, "threshold"], grid)
+    shown = pd.read_csv(out / "tables" / "table_cox_dca.csv")
+    np.testing.assert_allclose(sorted(set(shown["threshold"])), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])

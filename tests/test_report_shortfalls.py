@@ -301,9 +301,9 @@ def test_failed_validation_refits_warned_above_five_percent():
 
 
 @pytest.mark.slow
-def test_two_coinciding_models_give_na_reclassification_p_not_a_crash(tmp_path):
-    """Two prespecified models with the same variables on the demo cohort: identical predicted
-    risks, so the NRI and IDI standard errors are 0; the survival stage says NA with a note."""
+def test_two_coinciding_models_give_identical_cox_models_not_a_crash(tmp_path):
+    """Two prespecified models with the same variables on the demo cohort: the survival stage
+    refits both as the same Cox model, with the same performance and net benefit."""
     from hccstats.demo import make_study
 
     cfg = make_study(tmp_path / "study", n=200, seed=2023, images=False)
@@ -315,11 +315,16 @@ def test_two_coinciding_models_give_na_reclassification_p_not_a_crash(tmp_path):
     )
     proc = _run("--config", str(cfg), "--out", str(tmp_path / "out"), "--no-r", "--quiet")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    nri = pd.read_csv(tmp_path / "out" / "tables" / "table_nri_idi.csv")
-    assert len(nri) == 4 and (nri["se"] == 0).all() and nri["p_value"].isna().all()
-    assert nri["note"].str.startswith("SE = 0").all()
-    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "<th>Note</th>" in html or '<th class="num">Note</th>' in html
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["stages"]["survival"] == "ok"
+    perf = pd.DataFrame(res["survival"]["performance"]).set_index(["set", "model"])
+    measures = perf.columns
+    for part in ("training", "validation"):
+        np.testing.assert_array_equal(
+            perf.loc[(part, "Clinical"), measures], perf.loc[(part, "Same"), measures]
+        )
+    dca = pd.read_csv(tmp_path / "out" / "tables" / "table_survival_dca.csv")
+    np.testing.assert_array_equal(dca["Clinical"], dca["Same"])
 
 
 def test_candidates_never_recorded_together_are_said_so_not_blamed_on_the_outcome(tmp_path):

@@ -70,7 +70,7 @@ def test_fingerprint_sees_new_columns_and_arrays_in_mappings():
     before = fingerprint(flow)
     flow.data["sig_AP"] = np.nan  # a column added in place
     assert fingerprint(flow) != before
-    from hccstats.report._s_survival import KmGroups
+    from hccstats.report._km_groups import KmGroups
 
     g = KmGroups(np.zeros(3), np.ones(3), np.array(["Low risk"] * 3), None, None)
     before = fingerprint(g)

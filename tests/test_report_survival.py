@@ -30,9 +30,20 @@ def test_survival_section_agrees_with_r(report):
     assert res["stages"]["survival"] == "ok", res.get("errors")
     rc = pd.read_csv(out / "r_check.csv")
     surv = rc[rc["stage"] == "survival"]
-    # Cox HRs and p, PH test, log-rank p, Harrell's C and the time-dependent AUCs (survival,
-    # and timeROC's estimator written in R), each within the stated tolerance
-    kinds = ["Cox univariable", "Cox multivariable", "PH test", "Log-rank", "Harrell", "AUC at 24"]
+    # the Cox model's HRs and p, PH test, log-rank p, Harrell's and Uno's C, the
+    # time-dependent AUC (timeROC's estimator written in R), Brier, O/E, slope and net benefit
+    kinds = [
+        "Cox Clinical model: HR",
+        "PH test",
+        "Log-rank",
+        "Harrell's C, Clinical model, validation",
+        "Uno's C",
+        "AUC at 24",
+        "Brier score at 24",
+        "O/E at 24",
+        "Calibration slope at 24",
+        "Net benefit at 24",
+    ]
     for kind in kinds:
         assert surv["quantity"].str.contains(kind).any(), kind
     assert surv["agree"].all(), surv.loc[~surv["agree"], ["quantity", "hccstats", "r"]]
@@ -54,8 +65,10 @@ def test_survival_results_cover_every_patient(report):
         # the two risk groups hold the set's patients and events (no model variable is missing)
         assert km.loc[part, "n_low"] + km.loc[part, "n_high"] == len(part_d)
         assert km.loc[part, "events_low"] + km.loc[part, "events_high"] == part_d["recurred"].sum()
-    disc = pd.DataFrame(res["discrimination"])
-    assert disc[["c", "auc_12", "auc_24", "auc_36"]].apply(lambda c: c.between(0.5, 1)).all().all()
+    perf = pd.DataFrame(res["performance"])
+    assert perf[["harrell_c", "uno_c", "td_auc"]].apply(lambda c: c.between(0.5, 1)).all().all()
+    # the decision curves over the default threshold grid (analysis.dca_thresholds: 0 to 0.6)
+    assert res["dca"]["thresholds"][0] == 0 and res["dca"]["thresholds"][-1] == pytest.approx(0.6)
 
 
 def test_stage_without_survival_section_is_not_available():

@@ -546,3 +546,95 @@ def test_model_with_terms_in_the_report_against_lrm_anova_and_rms(prespecified, 
     assert {"Treatment (with its interactions)", "Treatment × Sex", "TOTAL"} <= set(
         anova_table["Factor"]
     )
+
+
+R_LRM_TERMS = (
+    "suppressMessages(library(rms)); d$rx <- factor(d$rx, levels = c('Obs', 'Lev', 'Lev+5FU')); "
+    "d$sex <- factor(d$sex, levels = c('female', 'male')); "
+    "assign('hcc_dd', datadist(d), envir = globalenv()); options(datadist = 'hcc_dd'); "
+    "f <- lrm(status ~ rcs(age, 4) + log(nodes + 1) + rx * sex + extent, data = d, "
+    "tol = 1e-14, eps = 1e-12, maxit = 50); a <- anova(f); "
+    "p <- as.data.frame(Predict(f, age = v, ref.zero = TRUE, fun = exp)); "
+    "q <- as.data.frame(Predict(f, rx = c('Obs', 'Lev', 'Lev+5FU'), ref.zero = TRUE, fun = exp)); "
+    "options(datadist = NULL); rm('hcc_dd', envir = globalenv()); "
+    "list(names = names(coef(f)), coef = unname(coef(f)), rows = rownames(a), "
+    "chisq = unname(a[, 1]), df = unname(a[, 2]), age = p[, c('yhat', 'lower', 'upper')], "
+    "rx = q[, c('yhat', 'lower', 'upper')])"
+)
+
+
+@pytest.mark.r
+def test_model_with_terms_and_its_partial_effects_against_rms_live(prespecified, colon_study):
+    """The report's coefficients and anova table (results.json) against rms::lrm and anova() on
+    the model's patients, and its partial-effect curves against rms Predict (R code written
+    here, not the report's own check), all to 1e-6 relative; the figure is supplementary, at a
+    journal's width with text of at least 7 pt."""
+    import re
+
+    from _pdf import read_pdf_figure
+
+    import hccstats as hs
+    from hccstats._names import term_label
+    from hccstats.logistic import rms_column_names
+    from hccstats.rbridge import run
+
+    res = json.loads((prespecified / "results.json").read_text())
+    model = res["models"]["Terms"]
+    data = _study_data(colon_study)
+    train = data[data["split"] == "training"].copy()
+    train["extent"] = train["extent"].cat.codes.replace(-1, np.nan).astype(float) + 1
+    fit = hs.lrm(model["formula"], train, nan_policy="omit")
+    cols = ["status", "age", "nodes", "rx", "sex", "extent"]
+    d = fit.data[cols].assign(rx=fit.data["rx"].astype(str), sex=fit.data["sex"].astype(str))
+    v = np.asarray([40.0, 55.0, 70.0])
+    r = run(R_LRM_TERMS, d=d, v=v)
+    names = rms_column_names(fit.design_info, fit.data.columns)
+    r_coef = pd.Series(np.asarray(r["coef"], float), index=list(r["names"]))
+    assert len(model["coef"]) == len(r_coef)
+    for col in fit.coef.index:
+        got = model["coef"][term_label(col)]
+        assert got == pytest.approx(r_coef[names.get(col, col)], rel=1e-6, abs=1e-9), col
+    anova = pd.DataFrame(model["anova"])
+    assert [re.sub(r"\s+", " ", x.strip()) for x in anova["row"]] == [
+        re.sub(r"\s+", " ", x.strip()) for x in r["rows"]
+    ]
+    np.testing.assert_allclose(anova["statistic"], np.asarray(r["chisq"], float), rtol=1e-6)
+    effects = model["partial_effects"]
+    assert sorted(effects) == ["age", "nodes", "rx", "sex"]  # results.json sorts keys
+    for v_name in effects:
+        mine = pd.DataFrame(effects[v_name]["curve"])
+        lib = hs.partial_effect(fit, v_name).to_frame()
+        np.testing.assert_allclose(mine["estimate"], lib["estimate"], rtol=1e-9)
+    assert effects["age"]["reference"] == pytest.approx(float(fit.data["age"].median()))
+    for name, at in (("age", v), ("rx", ["Obs", "Lev", "Lev+5FU"])):
+        curve = hs.partial_effect(fit, name, list(at)).to_frame()
+        ref = r[name]
+        for mine, theirs in (("estimate", "yhat"), ("ci_low", "lower"), ("ci_high", "upper")):
+            np.testing.assert_allclose(curve[mine], ref[theirs].to_numpy(float), rtol=1e-6)
+    check = pd.read_csv(prespecified / "r_check.csv")
+    partial = check[check["quantity"].str.startswith("Terms: partial ")]
+    assert partial["quantity"].str.contains("partial OR, age = ", regex=False).any()
+    assert partial["quantity"].str.contains("partial CI low, rx = Lev+5FU", regex=False).any()
+    assert len(partial) and partial["agree"].all()
+    pdf = read_pdf_figure(prespecified / "figures" / "supp_fig_partial_terms.pdf")
+    assert pdf.width_pt == pytest.approx(17.5 / 2.54 * 72, abs=0.5)
+    assert min(pdf.font_sizes) >= 7.0 - 1e-9 and min(pdf.line_widths) >= 0.5 - 1e-9
+    page = (prespecified / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"<b>Supplementary Fig\. \d+</b> Partial effects in the Terms: the odds", page)
+    # the models without a nonlinear term or an interaction have no partial-effect figure
+    assert res["models"]["Prespecified"]["partial_effects"] is None
+    assert not (prespecified / "figures" / "supp_fig_partial_prespecified.png").exists()
+
+
+def test_clinical_only_study_numbers_the_baseline_table_first(colon):
+    """No images: Table 1 is the training-vs-validation table, the multivariable table comes
+    after it (a manuscript's order); the table by outcome stays supplementary."""
+    import re
+
+    page = (colon / "report.html").read_text(encoding="utf-8")
+    mains = re.findall(r"<b>Table (\d+)</b> ([^<]*)", page)
+    assert mains[0][0] == "1"
+    assert mains[0][1].startswith("Baseline characteristics of the training and validation sets")
+    assert [int(n) for n, _ in mains] == list(range(1, len(mains) + 1))
+    assert mains[1][1].startswith("Multivariable logistic regression")
+    assert re.search(r"<b>Supplementary Table \d+</b> Baseline characteristics by outcome", page)

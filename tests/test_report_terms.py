@@ -46,3 +46,16 @@ def test_stepwise_terms_keep_terms_whose_variables_passed_and_the_hierarchy():
     ]
     # sex did not pass: neither sex nor the interaction is a candidate
     assert stepwise_terms(given, ["age", "afp"], columns) == ["rcs(age, 4)", "log(afp)"]
+
+
+def test_partial_predictors_are_the_variables_of_nonlinear_terms_and_interactions():
+    from _datasets import birthwt
+
+    import hccstats as hs
+    from hccstats.report._partial_figures import partial_predictors
+
+    d = birthwt()
+    fit = hs.lrm("low ~ rcs(age, 4) + smoke * ht + log(lwt) + sqrt(ptl) + ui + factor(race)", d)
+    assert partial_predictors(fit) == ["age", "smoke", "ht", "lwt", "ptl"]
+    assert partial_predictors(hs.lrm("low ~ age + smoke + factor(race)", d)) == []
+    assert partial_predictors(hs.lrm("low ~ pol(lwt, 2) + I(age / 10)", d)) == ["lwt", "age"]

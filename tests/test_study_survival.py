@@ -29,7 +29,9 @@ def test_demo_survival_is_consistent_with_the_binary_endpoint(study):
     [
         (lambda c: c["survival"].pop("horizon"), "survival.horizon: missing"),
         (lambda c: c["survival"].update(horizon=-3), "survival.horizon: expected a positive"),
-        (lambda c: c["survival"].update(unit="months"), "survival: unknown key(s) ['unit']"),
+        (lambda c: c["survival"].update(scale="log"), "survival: unknown key(s) ['scale']"),
+        (lambda c: c["survival"].update(unit=12), "survival.unit: expected a non-empty string"),
+        (lambda c: c["survival"].update(label=""), "survival.label: expected a non-empty string"),
         (lambda c: c["survival"].update(event="nope"), "missing column 'nope'"),
         (lambda c: c["survival"].update(event="months_to_recurrence"), "the same column"),
     ],

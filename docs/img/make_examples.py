@@ -1,4 +1,4 @@
-"""Re-make the example figures of docs/nomograms.md and docs/figures.md (needs R + rms for the rms one).
+"""Re-make the example figures of docs/nomograms.md and docs/figures.md (needs R + rms for the rms ones).
 
 Run: .venv/bin/python docs/img/make_examples.py
 """
@@ -36,6 +36,27 @@ if r_available("rms"):
     hs.nomogram(fit, engine="r", fun_label="Risk of low birth weight").save(
         HERE / "nomogram_rms", formats=("png",)
     )
+
+# a Cox model's nomogram: survival::pbc's 312 trial patients, 5-year survival
+pbc = pd.read_csv(DATASETS / "pbc.csv").iloc[:312]
+pbc = pbc.assign(
+    years=pbc["time"] / 365.25,
+    death=(pbc["status"] == 2).astype(int),
+    edema=pd.Categorical(pbc["edema"].astype(str), ["0.0", "0.5", "1.0"]),
+)
+cox = hs.coxph("Surv(years, death) ~ age + bili + rcs(albumin, 3) + C(edema)", pbc)
+cox_labels = {
+    "age": "Age (years)",
+    "bili": "Bilirubin (mg/dL)",
+    "albumin": "Albumin (g/dL)",
+    "edema": "Oedema",
+}
+cox_kw = dict(times=5, unit="years", risk=True, fun_at="auto", labels=cox_labels)
+hs.nomogram(cox, engine="python", **cox_kw).save(
+    HERE / "nomogram_cox_native", formats=("png",), dpi=150
+)
+if r_available("rms"):
+    hs.nomogram(cox, engine="r", **cox_kw).save(HERE / "nomogram_cox_rms", formats=("png",))
 
 # a ROC figure from the fitted risks (hand-made curve object: plots are duck-typed)
 y = fit.y

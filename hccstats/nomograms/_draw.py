@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..plots import MIN_FONT_PT, MIN_LINE_PT, figure_width, journal_style
 from ._rfuncs import r_format, r_pretty
 
-__all__ = ["draw_nomogram", "native_geometry"]
+__all__ = ["draw_nomogram", "native_geometry", "function_axes", "turn_sides", "FUNCTION_KINDS"]
 
 _TICK = 0.14  # tick length, in rows
 _PAD = 0.06
@@ -52,8 +52,10 @@ def _axis(
     width_in=5.0,
     minor=None,
     discrete=False,
+    sides=None,
 ):
-    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels."""
+    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels (on the given
+    ``sides`` of the line, +1 above and -1 below, when given)."""
     pos = np.asarray(pos, float)
     if pos.size == 0:
         return [0.0, 1.0]
@@ -69,7 +71,16 @@ def _axis(
     widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
     gaps = np.diff(pos[order])
     even = pos.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-6, atol=0)
-    if not discrete and even and _numeric(labels):
+    if sides is not None:
+        # an axis that turns back: each run's labels on its side (rms), crowded ones left out
+        side = np.asarray(sides, float)
+        last_end = {1.0: -np.inf, -1.0: -np.inf}
+        for i in order:
+            s = float(side[i])
+            show[i] = pos[i] - widths[i] / 2 >= last_end[s] + 0.004
+            if show[i]:
+                last_end[s] = pos[i] + widths[i] / 2
+    elif not discrete and even and _numeric(labels):
         # evenly spaced numbers: label every k-th tick so labels do not overlap (as R's axis() drops them)
         show[:] = False
         k = 1
@@ -113,6 +124,33 @@ def _axis(
     return extent
 
 
+#: the kinds of the function axes under the linear predictor (risk; a Cox model's survival)
+FUNCTION_KINDS = ("risk", "survival")
+
+
+def function_axes(table: pd.DataFrame) -> list[str]:
+    """The titles of the function axes (risk, survival), in table order."""
+    return list(dict.fromkeys(table.loc[table["kind"].isin(FUNCTION_KINDS), "axis"]))
+
+
+def turn_sides(x: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """Label sides of a numeric axis that turns back (a spline or polynomial that is not
+    monotone), as rms's ``plot.nomogram``: the axis is cut where the points change direction
+    (in the order of the values) and the runs are labelled below, above, below, ...; None for
+    a monotone axis or factor levels."""
+    if x.size < 3 or np.isnan(x).any():
+        return None
+    pts = points[np.argsort(x, kind="stable")]
+    turns = np.concatenate([[False, False], np.diff(np.diff(pts) > 0) != 0])
+    if not turns.any():
+        return None
+    run = np.cumsum(turns)  # run number of each tick, in the order of the values
+    sides = np.where(run % 2 == 0, -1.0, 1.0)
+    out = np.empty_like(sides)
+    out[np.argsort(x, kind="stable")] = sides
+    return out
+
+
 def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Points"):
     """Figure width, axis titles (rows), tick and title font sizes, and the axes' length (in)."""
     w = figure_width(width)
@@ -120,7 +158,7 @@ def _layout(table: pd.DataFrame, width, show_lp: bool, points_label: str = "Poin
     rows = [points_label, *axes_names, "Total Points"]
     if show_lp:
         rows.append("Linear Predictor")
-    rows += list(dict.fromkeys(table.loc[table["kind"] == "risk", "axis"]))
+    rows += function_axes(table)
     fontsize = MIN_FONT_PT  # tick labels: the smallest printed text
     title_size = 8 if w >= 5 else MIN_FONT_PT
     label_in = max(_label_width(r, title_size) for r in rows)
@@ -156,7 +194,7 @@ def draw_nomogram(
     bottom = table[table["kind"] != "predictor"]
     total = bottom[bottom["kind"] == "total_points"]["points"].to_numpy(float)
     total_max = float(total.max()) if total.size else float(maxscale)
-    risk_axes = list(dict.fromkeys(bottom[bottom["kind"] == "risk"]["axis"]))
+    fun_axes = function_axes(table)
     with journal_style():
         fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
         ax = fig.subplots()
@@ -189,6 +227,7 @@ def draw_nomogram(
                     fontsize=fontsize,
                     width_in=width_in,
                     discrete=_discrete(sub["x"].to_numpy(float)),
+                    sides=turn_sides(sub["x"].to_numpy(float), sub["points"].to_numpy(float)),
                 )
             )
         k = len(axes_names) + 1
@@ -211,10 +250,10 @@ def draw_nomogram(
         k += 1
         for kind, names in (
             ("linear_predictor", ["Linear Predictor"] if show_lp else []),
-            ("risk", risk_axes),
+            (FUNCTION_KINDS, fun_axes),
         ):
             for name in names:
-                sub = bottom[(bottom["kind"] == kind) & (bottom["axis"] == name)]
+                sub = bottom[(bottom["kind"].isin(np.atleast_1d(kind))) & (bottom["axis"] == name)]
                 pos = sub["points"].to_numpy(float) / total_max
                 keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
                 lp_minor = None

@@ -1,32 +1,40 @@
-"""The native points computation: rms's ``nomogram()`` arithmetic on a ``LogisticFit``.
+"""The native points computation: rms's ``nomogram()`` arithmetic on a ``LogisticFit`` or a
+``CoxFit``.
 
-rms (``nomogram`` in rms 6.5) does, for a model without interactions:
+rms (``nomogram`` in rms 6.5) does:
 
-* settings per predictor (a restricted cubic spline ``rcs(x, k)`` is one predictor whose
-  contribution is the sum over its columns): factor levels; the sorted distinct values of a numeric predictor with
-  at most 10 of them (``datadist``'s ``values``); else ``pretty(range(x), n = nint)``;
-* ``Xbeta`` = each term's uncentred contribution at those settings;
-* ``sc = maxscale / max(range of Xbeta over predictors)``; points = ``(Xbeta − min) × sc``;
-* ``Intercept`` = β0 + Σ min; linear-predictor ticks ``pretty(range(fit lp), nint)``; total-points
-  ticks ``pretty(c(0, max(maxscale, sc × max(lp.at − Intercept))), nint)``;
-* risk ticks ``pretty(plogis(range(lp.at)), nint)``, placed by ``approx`` of the inverse of
-  ``plogis`` on ``seq(min, max, length = 1000)`` of ``lp.at``.
+* settings per predictor (a term of one column, ``rcs(x, k)``, ``pol(x, 2)``, ``log(x)``,
+  ``sqrt(x)``, is one predictor whose contribution is the sum over its columns): factor levels;
+  the sorted distinct values of a numeric predictor with at most 10 of them (``datadist``'s
+  ``values``); else ``pretty(range(x), n = nint)``;
+* ``Xbeta`` = each term's uncentred contribution at those settings; a variable that interacts
+  with discrete variables has one axis per value of them, its ``Xbeta`` the sum of its, their
+  and the interaction's contributions (the partners get no axis; with interactions the
+  continuous variables come first);
+* ``sc = maxscale / max(range of Xbeta over predictors)`` (a predictor's range over all its
+  axes); points = ``(Xbeta − min) × sc``;
+* ``Intercept`` = β0 + Σ min (β0: the intercept of an ``lrm``, ``-center`` of a ``cph``);
+  linear-predictor ticks ``pretty(range(fit lp), nint)``; total-points ticks
+  ``pretty(c(0, max(maxscale, sc × max(lp.at − Intercept))), nint)``;
+* the ticks of each function axis ``pretty(fun(range(lp.at)), nint)``, placed by ``approx``
+  of the inverse of ``fun`` on ``seq(min, max, length = 1000)`` of ``lp.at``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from .._errors import InputError
 from .._names import columns_in, term_label
 from ._rfuncs import r_approx, r_format, r_pretty, r_seq_length
 
-__all__ = ["UnsupportedModelError", "points_table", "TABLE_COLUMNS"]
+__all__ = ["UnsupportedModelError", "points_table", "FunAxis", "TABLE_COLUMNS"]
 
 TABLE_COLUMNS = ["variable", "axis", "kind", "value", "x", "xbeta", "points"]
 N_UNIQUE = (
@@ -46,59 +54,150 @@ class _Predictor:
     levels: list  # categorical: the factor levels
 
 
-def _predictors(fit) -> list[_Predictor]:
+#: functions of one column whose axis rms draws as one predictor (its values placed at their
+#: points): rms's transformations and numpy's spelling of R's
+ONE_COLUMN_FUNCTIONS = {"rcs", "pol", "log", "exp", "sqrt", "np", "I"}
+
+
+def _call_name(code: str) -> str | None:
+    """The function a factor's code calls at its top (``rcs``, ``log``, ``np`` for np.log)."""
+    m = re.match(r"\s*([A-Za-z_][\w]*)\s*[.(]", code)
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class _Interaction:
+    name: str  # patsy's term name ("age:smoke")
+    variables: tuple[str, ...]
+    columns: list[str]
+
+
+def _predictors(fit) -> tuple[list[_Predictor], list[_Interaction]]:
+    """The model's predictors (main effects, in formula order) and its interaction terms."""
     try:
         info, data = fit.design_info, fit.data
     except AttributeError as exc:
-        raise InputError(
-            f"fit: expected a LogisticFit (hccstats.lrm), missing {exc.name!r}"
-        ) from None
-    out = []
+        raise InputError(f"fit: expected a LogisticFit or CoxFit, missing {exc.name!r}") from None
+    out, by_factor, pending = [], {}, []
     for term in info.terms:
         if not term.factors:
             continue
-        name = term.name()
         if len(term.factors) > 1:
-            raise UnsupportedModelError(
-                f"engine='python' does not support interaction terms yet (term {name!r}); use engine='r'"
-            )
-        factor = term.factors[0]
-        finfo = info.factor_infos[factor]
-        code = term_label(factor.code)  # Q('biopsy result') -> biopsy result
-        referenced = columns_in(factor.code, data.columns)
-        cols = info.column_names[info.term_slices[term]]
-        if finfo.type == "categorical":
-            if len(referenced) != 1:
-                raise UnsupportedModelError(
-                    f"engine='python' supports factors of one column; term {name!r} uses {referenced}; use engine='r'"
-                )
-            out.append(_Predictor(referenced[0], cols, True, list(finfo.categories)))
+            pending.append(term)
             continue
-        if finfo.num_columns != 1 and _is_rcs(code, referenced):
-            out.append(_Predictor(referenced[0], cols, False, []))
-            continue
-        if finfo.num_columns != 1:
-            raise UnsupportedModelError(
-                f"engine='python' draws rcs() splines but no other spline or polynomial terms (term {name!r}, "
-                f"{finfo.num_columns} columns); use engine='r'"
-            )
-        if code not in data.columns:
-            raise UnsupportedModelError(
-                f"engine='python' supports plain numeric columns only, not the transformation {code!r}; "
-                "make it a column of the data or use engine='r'"
-            )
-        out.append(_Predictor(code, cols, False, []))
+        pred = _main_effect(term, info, data)
+        by_factor[term.factors[0]] = pred.variable
+        out.append(pred)
     if not out:
         raise InputError("fit: the model has no predictors to draw a nomogram of")
-    return sorted(out, key=lambda p: _formula_position(fit, p.variable))
+    twice = sorted({p.variable for p in out if [q.variable for q in out].count(p.variable) > 1})
+    if twice:
+        raise UnsupportedModelError(
+            f"engine='python': the column {twice[0]!r} enters two terms (rms draws one axis per "
+            "variable); write it in one term (pol(x, 2), rcs(x, 4)) or use engine='r'"
+        )
+    inters = []
+    for term in pending:
+        missing = [f.code for f in term.factors if f not in by_factor]
+        if missing:
+            raise UnsupportedModelError(
+                f"engine='python': the interaction {term.name()!r} needs the main effect of "
+                f"{term_label(missing[0])!r} in the model (rms's hierarchy); use engine='r'"
+            )
+        cols = list(info.column_names[info.term_slices[term]])
+        inters.append(_Interaction(term.name(), tuple(by_factor[f] for f in term.factors), cols))
+    return sorted(out, key=lambda p: _formula_position(fit, p.variable)), inters
 
 
-def _is_rcs(code: str, referenced: list[str]) -> bool:
-    """``rcs(x, ...)`` of one data column: one axis, the spline's contribution at each tick."""
-    return (
-        len(referenced) == 1
-        and re.match(rf"rcs\(\s*{re.escape(referenced[0])}\s*[,)]", code) is not None
-    )
+def _main_effect(term, info, data) -> _Predictor:
+    name = term.name()
+    factor = term.factors[0]
+    finfo = info.factor_infos[factor]
+    code = term_label(factor.code)  # Q('biopsy result') -> biopsy result
+    referenced = columns_in(factor.code, data.columns)
+    cols = info.column_names[info.term_slices[term]]
+    if finfo.type == "categorical":
+        if len(referenced) != 1:
+            raise UnsupportedModelError(
+                f"engine='python' supports factors of one column; term {name!r} uses "
+                f"{referenced}; use engine='r'"
+            )
+        return _Predictor(referenced[0], cols, True, list(finfo.categories))
+    if code in data.columns:
+        return _Predictor(code, cols, False, [])
+    func = _call_name(code)
+    if len(referenced) != 1 or func not in ONE_COLUMN_FUNCTIONS:
+        what = f"the function {func!r}" if func else "the expression"
+        raise UnsupportedModelError(
+            f"engine='python' draws plain columns, factors and rcs/pol/log/exp/sqrt of one "
+            f"column, not term {name!r} ({what} of {referenced or 'no column'}); use "
+            "engine='r' or make it a column of the data"
+        )
+    return _Predictor(referenced[0], cols, False, [])
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One predictor axis: its variable's predictor, title, the interacting variables held at
+    one value each (rms's ``interact``), and the design columns its contribution sums."""
+
+    pred: _Predictor
+    axis: str
+    fixed: dict
+    columns: list[str]
+
+
+def _discrete_values(pred: _Predictor, data: pd.DataFrame) -> list | None:
+    """The values rms holds an interacting variable at: a factor's levels, the distinct values
+    of a numeric variable with at most 10 (``datadist``'s ``values``); None otherwise."""
+    if pred.categorical:
+        return list(pred.levels)
+    x = pd.to_numeric(data[pred.variable], errors="coerce").to_numpy(float)
+    uniq = np.unique(x[np.isfinite(x)])
+    return list(uniq) if uniq.size <= N_UNIQUE else None
+
+
+def _lines(fit, preds, inters, labels: dict) -> list[_Line]:
+    """The predictor axes as rms lays them out: one per main effect; a variable in an
+    interaction gets one axis per value (combination) of the variables it interacts with, which
+    then have no axis of their own; with interactions, continuous variables come first."""
+    if not inters:
+        return [_Line(p, labels.get(p.variable, p.variable), {}, list(p.columns)) for p in preds]
+    by_var = {p.variable: p for p in preds}
+    values = {p.variable: _discrete_values(p, fit.data) for p in preds}
+    order = sorted(preds, key=lambda p: values[p.variable] is not None)  # stable: rms's order
+    done: set[str] = set()
+    lines = []
+    for p in order:
+        if p.variable in done:
+            continue
+        partners = {v for ia in inters if p.variable in ia.variables for v in ia.variables}
+        related = [q.variable for q in preds if q.variable in partners - {p.variable}]
+        if not related:
+            lines.append(_Line(p, labels.get(p.variable, p.variable), {}, list(p.columns)))
+            continue
+        for v in related:
+            if values[v] is None:
+                name = next(ia.name for ia in inters if {p.variable, v} <= set(ia.variables))
+                raise UnsupportedModelError(
+                    f"engine='python' cannot draw the interaction {name!r} of two continuous "
+                    f"variables: rms needs interact= (the values of {v!r} at which to draw "
+                    f"{p.variable!r}; engine='r' refuses it too); refit with one of them grouped"
+                )
+        cols = list(p.columns) + [c for v in related for c in by_var[v].columns]
+        cols += [
+            c for ia in inters if set(ia.variables) & {p.variable, *related} for c in ia.columns
+        ]
+        for combo in itertools.product(*[values[v] for v in reversed(related)]):
+            fixed = dict(zip(reversed(related), combo))
+            shown = " ".join(f"{v}={_value_text(fixed[v])}" for v in related)
+            lines.append(_Line(p, f"{p.variable} ({shown})", fixed, list(dict.fromkeys(cols))))
+        done.update(related)
+    return lines
+
+
+def _value_text(value) -> str:
+    return r_format(value) if isinstance(value, (int, float, np.number)) else str(value)
 
 
 def _formula_position(fit, variable: str) -> int:
@@ -122,58 +221,99 @@ def _settings(
     return list(values), [r_format(v).replace(" ", "") for v in values], np.asarray(values, float)
 
 
-def _xbeta(fit, pred: _Predictor, values: list) -> np.ndarray:
+def _set_column(new: pd.DataFrame, data: pd.DataFrame, var: str, values, categorical: bool):
+    col = data[var]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        new[var] = pd.Categorical(values, categories=col.cat.categories, ordered=col.cat.ordered)
+    else:
+        new[var] = pd.Series(values, dtype=col.dtype if categorical else float)
+
+
+def _xbeta(fit, line: _Line, values: list) -> np.ndarray:
     import patsy
 
     data = fit.data
     new = data.iloc[[0] * len(values)].reset_index(drop=True).copy()
-    col = data[pred.variable]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        new[pred.variable] = pd.Categorical(
-            values, categories=col.cat.categories, ordered=col.cat.ordered
-        )
-    else:
-        new[pred.variable] = pd.Series(values, dtype=col.dtype if pred.categorical else float)
-    (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
-    beta = fit.coef.reindex(pred.columns).to_numpy(float)
-    return X[pred.columns].to_numpy(float) @ beta
+    pred = line.pred
+    _set_column(new, data, pred.variable, values, pred.categorical)
+    for var, value in line.fixed.items():
+        numeric = pd.api.types.is_numeric_dtype(data[var])
+        _set_column(new, data, var, [value] * len(values), not numeric)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0): reported by _blocks
+        (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
+    beta = fit.coef.reindex(line.columns).to_numpy(float)
+    return X[line.columns].to_numpy(float) @ beta
+
+
+@dataclass(frozen=True)
+class FunAxis:
+    """An axis of a function of the linear predictor (rms's ``fun``): its title, its kind in
+    the points table ("risk" or "survival"), the function, and its ticks (``fun.at``; None:
+    rms's ``pretty(fun(range(lp.at)), nint)``)."""
+
+    label: str
+    kind: str
+    func: Callable[[np.ndarray], np.ndarray]
+    at: Sequence[float] | None = None
+
+
+def _blocks(fit, lines: list[_Line], nint: int) -> list:
+    blocks = []
+    for line in lines:
+        p = line.pred
+        values, text, x = _settings(p, fit.data, nint)
+        xb = _xbeta(fit, line, values)
+        if not np.all(np.isfinite(xb)):
+            bad = values[int(np.flatnonzero(~np.isfinite(xb))[0])]
+            raise InputError(
+                f"nomogram: the term of {p.variable!r} is infinite at {p.variable} = {bad} (an "
+                "axis value outside the transformation's domain); rms stops here too"
+            )
+        blocks.append((line, text, x, xb))
+    return blocks
 
 
 def points_table(
     fit,
     *,
-    fun_label: str,
-    fun_at=None,
+    funs: Sequence[FunAxis],
+    beta0: float,
+    lp,
     lp_at=None,
     maxscale: float = 100,
     nint: int = 10,
     labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, float, float]:
-    """(table, sc, intercept): the numbers of ``rms::nomogram(lrm(...), fun = plogis)``."""
-    preds = _predictors(fit)
-    labels = dict(labels or {})
-    blocks = []
-    lows, spans = [], []
-    for p in preds:
-        values, text, x = _settings(p, fit.data, nint)
-        xb = _xbeta(fit, p, values)
-        lows.append(xb.min())
-        spans.append(xb.max() - xb.min())
-        blocks.append((p, text, x, xb))
+    """(table, sc, intercept): the numbers of ``rms::nomogram(fit, fun = ...)``.
+
+    ``beta0`` is the linear predictor with every term at zero (rms's ``Intercept``: the
+    intercept of an ``lrm``, ``-center`` of a ``cph``), ``lp`` the fitted linear predictors
+    (rms's ``fit$linear.predictors``) from which the default ``lp.at`` comes.
+    """
+    preds, inters = _predictors(fit)
+    blocks = _blocks(fit, _lines(fit, preds, inters, dict(labels or {})), nint)
+    low: dict[str, float] = {}  # rms's R: each predictor's range over all its axes
+    high: dict[str, float] = {}
+    for line, _, _, xb in blocks:
+        var = line.pred.variable
+        low[var] = min(low.get(var, np.inf), float(xb.min()))
+        high[var] = max(high.get(var, -np.inf), float(xb.max()))
+    spans = [high[v] - low[v] for v in low]
     if max(spans) <= 0:
         raise InputError("fit: every predictor has zero effect; a nomogram has no scale")
     sc = maxscale / max(spans)
-    intercept = float(fit.coef["Intercept"]) + float(np.sum(lows))
+    intercept = float(beta0) + float(np.sum(list(low.values())))
     rows = []
-    for (p, text, x, xb), low in zip(blocks, lows):
-        axis = labels.get(p.variable, p.variable)
+    for line, text, x, xb in blocks:
+        var = line.pred.variable
         for t, xi, b in zip(text, x, xb):
-            rows.append((p.variable, axis, "predictor", t, xi, b, (b - low) * sc))
+            rows.append((var, line.axis, "predictor", t, xi, b, (b - low[var]) * sc))
     if lp_at is None:
-        lp = np.asarray(fit.linear_predictor(), float)
+        lp = np.asarray(lp, float)
         lp_at = r_pretty([lp.min(), lp.max()], nint)
     lp_at = np.asarray(lp_at, float)
-    sum_max = maxscale if len(preds) == 1 else max(maxscale, sc * np.max(lp_at - intercept))
+    entities = len(low)  # predictors with axes (an interaction's partners have none)
+    sum_max = maxscale if entities == 1 else max(maxscale, sc * np.max(lp_at - intercept))
     for v in r_pretty([0.0, sum_max], nint):
         rows.append(("", "Total Points", "total_points", r_format(v), v, np.nan, v))
     for v in lp_at:
@@ -189,11 +329,16 @@ def points_table(
             )
         )
     lo, hi = float(np.min(lp_at)), float(np.max(lp_at))
-    fat = r_pretty(expit([lo, hi]), nint) if fun_at is None else np.asarray(fun_at, float)
     xseq = r_seq_length(lo, hi, 1000)
-    w = r_approx(expit(xseq), xseq, fat)
-    for f, wi in zip(fat, w):
-        if np.isfinite(wi) and np.isfinite(f):
-            rows.append(("", fun_label, "risk", r_format(f), f, np.nan, (wi - intercept) * sc))
+    for fun in funs:
+        fu = np.asarray(fun.func(xseq), float)
+        ends = np.asarray(fun.func(np.array([lo, hi])), float)
+        fat = r_pretty(ends, nint) if fun.at is None else np.asarray(fun.at, float)
+        w = r_approx(fu, xseq, fat)
+        for f, wi in zip(fat, w):
+            if np.isfinite(wi) and np.isfinite(f):
+                rows.append(
+                    ("", fun.label, fun.kind, r_format(f), f, np.nan, (wi - intercept) * sc)
+                )
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return table, sc, intercept

@@ -1,4 +1,4 @@
-"""``nomogram(fit)``: rms's nomogram of a logistic model, through R or natively, and scoring."""
+"""``nomogram(fit)``: rms's nomogram of a logistic or Cox model, through R or natively; scoring."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from scipy.special import expit
 from .._errors import InputError, RNotAvailableError
 from .._names import columns_in, patsy_to_r, r_unquote
 from ..plots import atomic_target, figure_width
+from ._cox import cox_scale, event_risk_label, is_cox, survival_label
 from ._draw import draw_nomogram, native_geometry
-from ._engine import TABLE_COLUMNS, points_table
-from ._ticks import RiskAxis, risk_axis, risk_ticks
+from ._engine import TABLE_COLUMNS, FunAxis, points_table
+from ._ticks import risk_axis, risk_ticks
 
 __all__ = ["Nomogram", "nomogram", "nomogram_score"]
 
@@ -33,16 +34,16 @@ R_INSTALL = (
 
 @dataclass(frozen=True, eq=False)
 class Nomogram:
-    """A nomogram of a logistic model: rms's points table and its figure.
+    """A nomogram of a logistic or Cox model: rms's points table and its figure.
 
     Attributes
     ----------
     points : DataFrame
         One row per tick, columns ``variable, axis, kind, value, x, xbeta, points``: for
         ``kind == "predictor"`` the points of each predictor value (``xbeta`` its contribution
-        to the linear predictor); ``"total_points"``, ``"linear_predictor"`` and ``"risk"`` rows
-        give the bottom axes, ``x`` the axis value and ``points`` its place on the total-points
-        scale. Equal to ``print(rms::nomogram(...))`` unrounded.
+        to the linear predictor); ``"total_points"``, ``"linear_predictor"``, ``"risk"`` (and a
+        Cox model's ``"survival"``) rows give the bottom axes, ``x`` the axis value and
+        ``points`` its place on the total-points scale. Equal to ``print(rms::nomogram(...))`` unrounded.
     points_per_unit : float
         Points per unit of linear predictor (rms's ``sc``).
     intercept : float
@@ -56,6 +57,12 @@ class Nomogram:
     risk_geometry : dict
         Engine "r": the risk axis as rms drew it (label ``centre`` and ``width`` in inches,
         ``label``, ``inch_per_point``), from the drawing device.
+    times : float or None
+        A Cox model's horizon (its survival axis: ``kind == "survival"`` rows); None for a
+        logistic model.
+    baseline_survival : float or None
+        A Cox model's survival by ``times`` at linear predictor 0 (rms's centre), so that
+        survival = ``baseline_survival ** exp(linear predictor)``.
     """
 
     points: pd.DataFrame
@@ -69,6 +76,8 @@ class Nomogram:
     _r_files: dict = field(default_factory=dict, repr=False)
     _tmpdir: object = field(default=None, repr=False)
     risk_geometry: dict = field(default_factory=dict, repr=False)
+    times: float | None = None
+    baseline_survival: float | None = None
 
     @property
     def variables(self) -> list[str]:
@@ -124,7 +133,7 @@ class Nomogram:
                     .rename(columns={"value": axis, "points": "Points"})
                     .to_string(index=False, float_format=lambda v: f"{v:.0f}")
                 )
-            elif kind == "risk":
+            elif kind in ("risk", "survival"):
                 lines.append(
                     rows[["points", "value"]]
                     .rename(columns={"points": "Total Points", "value": axis})
@@ -161,6 +170,9 @@ def risk_label(outcome_label: str | None) -> str:
     return f"Risk of {text}"
 
 
+_outcome_risk_label = risk_label  # for nomogram(), whose keyword risk_label shadows the name
+
+
 # C(x) of one column (a name, or one in backticks) in R code
 _C_OF_NAME = r"\bC\(\s*([A-Za-z_.][\w.]*|`(?:[^`\\]|\\.)*`)\s*\)"
 
@@ -192,6 +204,7 @@ def nomogram(
     fit,
     engine: str = "r",
     *,
+    times: float | None = None,
     fun_label: str | None = None,
     fun_at: Sequence[float] | str | None = None,
     lp_at: Sequence[float] | None = None,
@@ -202,36 +215,55 @@ def nomogram(
     r_formula: str | None = None,
     show_lp: bool = True,
     value_labels: dict[str, dict] | None = None,
+    unit: str | None = None,
+    risk: bool = False,
+    risk_label: str | None = None,
 ) -> Nomogram:
-    """Nomogram of a logistic model, as ``rms::nomogram(fit, fun = plogis)`` draws it.
+    """Nomogram of a logistic or Cox model, as ``rms::nomogram`` computes and draws it.
 
-    R equivalent::
+    R equivalent (logistic model)::
 
         dd <- datadist(data); options(datadist = "dd")
         f <- lrm(formula, data = data)
         plot(nomogram(f, fun = plogis, funlabel = "Risk of <outcome label>"))
 
+    R equivalent (Cox model, ``times = 5``)::
+
+        f <- cph(Surv(time, status) ~ ..., data = data, x = TRUE, y = TRUE, surv = TRUE)
+        surv <- Survival(f)
+        plot(nomogram(f, fun = function(lp) surv(5, lp), funlabel = "5-year survival probability"))
+
     Parameters
     ----------
-    fit : LogisticFit
-        From :func:`hccstats.lrm` (uses ``formula``, ``data``, ``coef``, ``design_info``, ``labels``).
+    fit : LogisticFit or CoxFit
+        From :func:`hccstats.lrm` or :func:`hccstats.coxph` (uses ``formula``, ``data``,
+        ``coef``, ``design_info``, ``labels``).
     engine : {"r", "python"}
-        ``"r"`` refits the model with rms through rpy2 and draws rms's own plot (PNG at 300 dpi,
-        PDF, SVG); interactions and splines (``r_formula="y ~ rcs(age, 4) + sex"``) work.
+        ``"r"`` refits the model with rms (``lrm``, or ``cph`` with ``surv = TRUE``) through
+        rpy2 and draws rms's own plot (PNG at 300 dpi, PDF, SVG); interactions work.
         ``"python"`` computes the same points natively (equal to rms's to 1e-6) and draws with
-        matplotlib; restricted cubic splines ``rcs(x, k)`` are drawn as rms draws them (one axis,
-        ticks placed by the spline's contribution); models with interaction terms, other splines
-        or transformed terms raise :class:`UnsupportedModelError`.
+        matplotlib; a term of one column (``rcs(x, 4)``, ``pol(x, 2)``, ``log(x)``,
+        ``sqrt(x)``) is one axis with its values placed at their points, as rms draws it (an
+        axis that turns back has its labels below, then above, at each turn); a variable that
+        interacts with discrete variables (factors, numbers with at most 10 values) gets one
+        axis per value of them, as rms's; an interaction of two continuous variables (rms
+        needs ``interact=``) raises :class:`UnsupportedModelError`.
+    times : float
+        A Cox model's horizon (required for a CoxFit, refused for a logistic model): the bottom
+        axis is the survival probability by ``times``, ``S0(times)^exp(lp)`` (rms's
+        ``Survival(fit)``), placed as rms places it.
     fun_label : str, optional
-        Title of the risk axis. Default: from the data, "Risk of <the outcome's label>" when
-        ``labels`` or ``fit.labels`` label the outcome column (e.g. ``{"low": "Low birth
-        weight"}`` gives "Risk of low birth weight"), else "Risk".
+        Title of the bottom (risk or survival) axis. Default: for a logistic model "Risk of
+        <the outcome's label>" when ``labels`` or ``fit.labels`` label the outcome column (e.g.
+        ``{"low": "Low birth weight"}`` gives "Risk of low birth weight"), else "Risk"; for a
+        Cox model "5-year survival probability" (``unit="years"``), "Survival probability at 5"
+        without ``unit``.
     fun_at, lp_at : sequence of float, optional
-        Risk and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default ``pretty``
-        values over the observed range, as rms chooses them. ``fun_at="auto"`` chooses the risk
-        ticks from the drawn axis length so that no two labels overlap (coarse ``pretty`` values
-        first, then finer ones and the tails 0.01/0.99, 0.05/0.95, each kept only where its
-        label clears its neighbours; :func:`hccstats.nomograms.risk_ticks`).
+        Risk (survival) and linear-predictor ticks (rms's ``fun.at``, ``lp.at``); by default
+        ``pretty`` values over the observed range, as rms chooses them. ``fun_at="auto"``
+        chooses the ticks from the drawn axis length so that no two labels overlap (coarse
+        ``pretty`` values first, then finer ones and the tails 0.01/0.99, 0.05/0.95, each kept
+        only where its label clears its neighbours; :func:`hccstats.nomograms.risk_ticks`).
     maxscale, nint : rms's ``maxscale`` (points of the widest predictor) and ``nint`` (tick count).
     labels : dict, optional
         Axis titles per variable (override ``fit.labels``), e.g. ``{"ast": "AST (U/L)"}``; the
@@ -243,6 +275,11 @@ def nomogram(
         entered as scores shows its levels (``{"bclc": {1: "0", 2: "A", 3: "B"}}`` puts "0", "A",
         "B" at the scores 1, 2, 3). Only the labels change (the ``value`` column of the points
         table); ``x`` and the points stay numeric, so scoring uses the scores. Both engines.
+    unit : str, optional
+        A Cox model's time unit ("years", "months") for the default axis titles.
+    risk, risk_label : bool, str
+        A Cox model: also draw the risk of the event by ``times`` (1 − survival) under the
+        survival axis, titled ``risk_label`` (default "Risk of the event by 5 years").
 
     Returns
     -------
@@ -272,37 +309,46 @@ def nomogram(
         raise InputError(f"engine: expected 'r' or 'python', got {engine!r}")
     for name in ("formula", "data", "coef"):
         if not hasattr(fit, name):
-            raise InputError(f"fit: expected a LogisticFit (hccstats.lrm), it has no .{name}")
+            raise InputError(
+                f"fit: expected a LogisticFit (hccstats.lrm) or a CoxFit (hccstats.coxph), it "
+                f"has no .{name}"
+            )
+    cox = is_cox(fit)
+    if cox and times is None:
+        raise InputError("times: a Cox model's nomogram needs the horizon (times=5, say)")
+    if not cox and (times is not None or risk):
+        raise InputError("times, risk: only for a Cox model (a logistic model's axis is its risk)")
     labels = _labels(fit, labels)
+    scale = cox_scale(fit, times) if cox else None
     if fun_label is None:
-        fun_label = risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
-    if not isinstance(fun_label, str) or not fun_label:
-        raise InputError("fun_label must be a non-empty string")
+        fun_label = (
+            survival_label(scale.times, unit)
+            if cox
+            else _outcome_risk_label(labels.pop(str(getattr(fit, "outcome", "")), None))
+        )
+    if cox and risk_label is None:
+        risk_label = event_risk_label(scale.times, unit)
+    for name, text in (("fun_label", fun_label), ("risk_label", risk_label if risk else "x")):
+        if not isinstance(text, str) or not text:
+            raise InputError(f"{name} must be a non-empty string")
     value_labels = _value_labels(value_labels)
     if isinstance(fun_at, str) and fun_at != "auto":
         raise InputError(f"fun_at: a sequence of risks, None or 'auto', got {fun_at!r}")
+    spec = _ModelSpec(fit, scale, fun_label, risk_label if risk else None)
     if engine == "python":
-        if fun_at == "auto":
-            table, sc, intercept = points_table(
-                fit, fun_label=fun_label, lp_at=lp_at, maxscale=maxscale, nint=nint, labels=labels
-            )
-            inch_per_point, fontsize = native_geometry(table, width, show_lp)
-            fun_at = risk_ticks(_axis_of(table, sc, intercept, inch_per_point), fontsize)
-        table, sc, intercept = points_table(
-            fit,
-            fun_label=fun_label,
+        return _native_nomogram(
+            spec,
             fun_at=fun_at,
             lp_at=lp_at,
             maxscale=maxscale,
             nint=nint,
             labels=labels,
+            width=width,
+            show_lp=show_lp,
+            value_labels=value_labels,
         )
-        table = relabel_values(table, value_labels)
-        fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
-        return Nomogram(table, sc, intercept, "python", fun_label, maxscale, fig)
     return _r_nomogram(
-        fit,
-        fun_label=fun_label,
+        spec,
         fun_at=fun_at,
         lp_at=lp_at,
         maxscale=maxscale,
@@ -311,6 +357,78 @@ def nomogram(
         width=width,
         r_formula=r_formula,
         value_labels=value_labels,
+    )
+
+
+@dataclass(frozen=True)
+class _ModelSpec:
+    """A fit and its bottom axes: the logistic risk, or a Cox model's survival (and risk)."""
+
+    fit: object
+    scale: object  # CoxScale, None for a logistic model
+    fun_label: str
+    risk_label: str | None = None  # a Cox model's risk axis, None: not drawn
+
+    @property
+    def cox(self) -> bool:
+        return self.scale is not None
+
+    def funs(self, ats: list) -> list[FunAxis]:
+        """The function axes, with their ticks ``ats`` (one entry per axis, None: rms's)."""
+        if not self.cox:
+            return [FunAxis(self.fun_label, "risk", expit, ats[0])]
+        out = [FunAxis(self.fun_label, "survival", self.scale.survival, ats[0])]
+        if self.risk_label:
+            out.append(FunAxis(self.risk_label, "risk", self.scale.risk, ats[1]))
+        return out
+
+    def ticks(self, fun_at) -> list:
+        """``fun_at`` (the first axis's ticks) as one entry per function axis."""
+        return [fun_at] + ([None] if self.cox and self.risk_label else [])
+
+    def beta0_lp(self) -> tuple[float, np.ndarray]:
+        if self.cox:
+            return self.scale.beta0, self.scale.lp
+        return float(self.fit.coef["Intercept"]), self.fit.linear_predictor()
+
+    def auto_ticks(self, table, sc, intercept, inch_per_point, fontsize) -> list:
+        """Ticks of each function axis as drawn whose labels do not overlap
+        (:func:`~._ticks.risk_ticks`; each value's link to the linear predictor)."""
+        total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
+        axis_in = inch_per_point * float(total.max())
+        if not self.cox:
+            return [risk_ticks(risk_axis(table, sc, intercept, axis_in), fontsize)]
+        log_s0 = np.log(self.scale.s0)
+        links = [(lambda s: np.log(np.log(s) / log_s0), self.scale.survival)]
+        if self.risk_label:
+            links.append((lambda r: np.log(np.log1p(-r) / log_s0), self.scale.risk))
+        return [
+            risk_ticks(risk_axis(table, sc, intercept, axis_in, link, inverse), fontsize)
+            for link, inverse in links
+        ]
+
+    def finish(self, table: pd.DataFrame) -> dict:
+        """Nomogram fields of the model."""
+        if not self.cox:
+            return {}
+        return {"times": self.scale.times, "baseline_survival": self.scale.s0}
+
+
+def _native_nomogram(
+    spec: _ModelSpec, *, fun_at, lp_at, maxscale, nint, labels, width, show_lp, value_labels
+) -> Nomogram:
+    beta0, lp = spec.beta0_lp()
+    common = dict(beta0=beta0, lp=lp, lp_at=lp_at, maxscale=maxscale, nint=nint, labels=labels)
+    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
+    if isinstance(fun_at, str):  # "auto": measure the axes as drawn, then choose
+        table, sc, intercept = points_table(spec.fit, funs=spec.funs(ats), **common)
+        inch_per_point, fontsize = native_geometry(table, width, show_lp)
+        ats = spec.auto_ticks(table, sc, intercept, inch_per_point, fontsize)
+    table, sc, intercept = points_table(spec.fit, funs=spec.funs(ats), **common)
+    table = relabel_values(table, value_labels)
+    fig = draw_nomogram(table, maxscale=maxscale, nint=nint, width=width, show_lp=show_lp)
+    return Nomogram(
+        table, sc, intercept, "python", spec.fun_label, maxscale, fig, **spec.finish(table)
     )
 
 
@@ -351,7 +469,7 @@ def relabel_values(table: pd.DataFrame, value_labels: dict[str, dict[float, str]
 
 
 def _r_nomogram(
-    fit, *, fun_label, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels
+    spec: _ModelSpec, *, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels
 ) -> Nomogram:
     try:
         from ..rbridge import require_r
@@ -361,6 +479,7 @@ def _r_nomogram(
         raise RNotAvailableError(f"{R_INSTALL} ({exc})") from None
     from ..rbridge.nomogram import AXIS_CEX, R_POINTSIZE, rms_nomogram
 
+    fit = spec.fit
     if getattr(fit, "firth", False):
         warnings.warn(
             "engine='r' refits the model by maximum likelihood with rms::lrm; the Firth estimates "
@@ -374,53 +493,59 @@ def _r_nomogram(
     tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
     files = {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in ("png", "pdf", "svg")}
     r_labels = {k: v for k, v in labels.items() if k in data.columns}
-    titles = [fun_label, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
+    fun_labels = [spec.fun_label] + ([spec.risk_label] if spec.risk_label else [])
+    titles = [*fun_labels, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
     pointsize = R_POINTSIZE
     title_in = 0.56 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.2  # rough text width
     xfrac = title_in / max(w - title_in, 0.5)
     common = dict(
         labels=r_labels,
-        fun_label=fun_label,
+        fun_label=fun_labels,
         lp_at=lp_at,
         maxscale=maxscale,
         nint=nint,
         width=float(w),
         xfrac=xfrac,
         pointsize=pointsize,
+        times=spec.scale.times if spec.cox else None,
+        ties=getattr(fit, "ties", "efron"),
     )
-    if isinstance(fun_at, str):  # "auto": measure the axis as rms draws it, then choose
+    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
+    if isinstance(fun_at, str):  # "auto": measure the axes as rms draws them, then choose
         first = rms_nomogram(formula, data, **common)
         geom = first["risk_geometry"]
-        axis = _axis_of(first["table"], first["sc"], first["intercept"], geom["inch_per_point"])
-        fun_at = risk_ticks(axis, AXIS_CEX * pointsize)
+        ats = spec.auto_ticks(
+            first["table"], first["sc"], first["intercept"], geom["inch_per_point"],
+            AXIS_CEX * pointsize,
+        )  # fmt: skip
     res = rms_nomogram(
         formula,
         data,
-        fun_at=fun_at,
+        fun_at=ats,
         files=files,
         value_labels={k: v for k, v in value_labels.items() if k in data.columns},
         **common,
     )
     table = relabel_values(res["table"][TABLE_COLUMNS], value_labels)
+    if spec.cox:  # rms's function axes: the survival one first, then the risk
+        table.loc[(table["kind"] == "risk") & (table["axis"] == spec.fun_label), "kind"] = (
+            "survival"
+        )
     fig = _png_figure(files["png"])
     return Nomogram(
         table,
         res["sc"],
         res["intercept"],
         "r",
-        fun_label,
+        spec.fun_label,
         maxscale,
         fig,
         res["printed"],
         files,
         tmp,
         risk_geometry=res["risk_geometry"],
+        **spec.finish(table),
     )
-
-
-def _axis_of(table: pd.DataFrame, sc: float, intercept: float, inch_per_point: float) -> RiskAxis:
-    total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
-    return risk_axis(table, sc, intercept, inch_per_point * float(total.max()))
 
 
 def _png_figure(path: str) -> Figure:
@@ -441,7 +566,9 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
     Each predictor's points are interpolated linearly between its ticks (exact for linear terms,
     extrapolated linearly beyond the outer ticks); factor levels are looked up. Total points
     give the linear predictor ``intercept + total / points_per_unit`` and the risk ``plogis`` of
-    it, equal to ``fit.predict_risk(new_data)``.
+    it, equal to ``fit.predict_risk(new_data)``; for a Cox model the survival by the horizon
+    ``baseline_survival ** exp(lp)`` and the risk ``1 - survival``, equal to
+    ``fit.predict_risk(new_data, times=nomogram.times)``.
 
     R equivalent: ``nomogramFormula::points_cal`` / reading ``print(nomogram)`` by hand.
 
@@ -449,7 +576,7 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Index of ``new_data``; one column of points per predictor, then ``total_points``,
-        ``linear_predictor`` and ``risk``.
+        ``linear_predictor`` (a Cox model: ``survival``) and ``risk``.
 
     Examples
     --------
@@ -480,7 +607,12 @@ def nomogram_score(nomogram: Nomogram, new_data: pd.DataFrame) -> pd.DataFrame:
     total = out.sum(axis=1).to_numpy(float) if len(out.columns) else np.zeros(len(new_data))
     out["total_points"] = total
     out["linear_predictor"] = nomogram.intercept + total / nomogram.points_per_unit
-    out["risk"] = expit(out["linear_predictor"].to_numpy(float))
+    lp = out["linear_predictor"].to_numpy(float)
+    if nomogram.baseline_survival is None:
+        out["risk"] = expit(lp)
+    else:  # a Cox model: survival by the horizon, and the risk of the event by then
+        out["survival"] = nomogram.baseline_survival ** np.exp(lp)
+        out["risk"] = 1.0 - out["survival"]
     return out
 
 

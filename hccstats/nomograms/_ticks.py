@@ -29,29 +29,44 @@ def label_width_in(text: str, fontsize_pt: float) -> float:
 
 
 class RiskAxis:
-    """Where risks fall on a drawn risk axis: linear-predictor range and inches per total point."""
+    """Where values fall on a drawn function axis: linear-predictor range and inches per total
+    point. ``link`` maps an axis value to its linear predictor and ``inverse`` back (a risk of a
+    logistic model: logit and plogis, the defaults; a Cox model's survival by the horizon:
+    ``log(log(s) / log(s0))`` and ``s0^exp(lp)``)."""
 
     def __init__(
-        self, lp_lo: float, lp_hi: float, intercept: float, sc: float, inch_per_point: float
+        self,
+        lp_lo: float,
+        lp_hi: float,
+        intercept: float,
+        sc: float,
+        inch_per_point: float,
+        link=logit,
+        inverse=expit,
     ):
         self.lp_lo, self.lp_hi = float(lp_lo), float(lp_hi)
         self.intercept, self.sc = float(intercept), float(sc)
         self.inch_per_point = float(inch_per_point)
+        self.link, self.inverse = link, inverse
 
     def inches(self, risk) -> np.ndarray:
-        """Position of each risk along the axis (inches from 0 total points)."""
-        return (logit(np.asarray(risk, float)) - self.intercept) * self.sc * self.inch_per_point
+        """Position of each value along the axis (inches from 0 total points)."""
+        lp = self.link(np.asarray(risk, float))
+        return (lp - self.intercept) * self.sc * self.inch_per_point
 
     def contains(self, risk: float) -> bool:
-        lp = float(logit(risk))
+        lp = float(self.link(np.asarray(risk, float)))
         return self.lp_lo - 1e-12 <= lp <= self.lp_hi + 1e-12
 
 
-def risk_axis(table: pd.DataFrame, sc: float, intercept: float, axis_in: float) -> RiskAxis:
-    """The risk axis of a points table drawn with its total-points axis ``axis_in`` inches long."""
+def risk_axis(
+    table: pd.DataFrame, sc: float, intercept: float, axis_in: float, link=logit, inverse=expit
+) -> RiskAxis:
+    """The function axis of a points table drawn with its total-points axis ``axis_in`` inches
+    long (a risk axis by default)."""
     lp = table.loc[table["kind"] == "linear_predictor", "x"].to_numpy(float)
     total = table.loc[table["kind"] == "total_points", "x"].to_numpy(float)
-    return RiskAxis(lp.min(), lp.max(), intercept, sc, axis_in / float(total.max()))
+    return RiskAxis(lp.min(), lp.max(), intercept, sc, axis_in / float(total.max()), link, inverse)
 
 
 def _candidates(lo: float, hi: float) -> list[float]:
@@ -77,7 +92,7 @@ def risk_ticks(axis: RiskAxis, fontsize_pt: float, *, gap_in: float = GAP_IN) ->
     numpy.ndarray
         The chosen risks, ascending; at least two when the axis has room for two labels.
     """
-    lo, hi = float(expit(axis.lp_lo)), float(expit(axis.lp_hi))
+    lo, hi = sorted((float(axis.inverse(axis.lp_lo)), float(axis.inverse(axis.lp_hi))))
     kept: list[tuple[float, float, float]] = []  # (risk, centre, half width), inches
     for v in _candidates(lo, hi):
         if not axis.contains(v):

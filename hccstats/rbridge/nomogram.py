@@ -51,11 +51,24 @@ old_opt <- options(datadist = ".hccstats_dd")
 on.exit_fun <- function() { options(old_opt); if (exists(".hccstats_dd", envir = globalenv())) rm(".hccstats_dd", envir = globalenv()) }
 console <- character(0)
 res <- tryCatch({
-  console <- c(console, capture.output(f <- lrm(as.formula(formula), data = d, eps = 1e-10, maxit = 50)))
-  if (isTRUE(f$fail)) stop("rms::lrm could not fit the model")
-  args <- list(f, fun = plogis, funlabel = fun_label, maxscale = maxscale, nint = nint)
-  if (!is.null(fun_at)) args$fun.at <- fun_at
+  if (is.null(times)) {
+    console <- c(console, capture.output(f <- lrm(as.formula(formula), data = d, eps = 1e-10, maxit = 50)))
+    if (isTRUE(f$fail)) stop("rms::lrm could not fit the model")
+    funs <- list(plogis)
+  } else {  # a Cox model: survival by the horizon (and the risk of the event by then)
+    console <- c(console, capture.output(f <- cph(as.formula(formula), data = d, x = TRUE, y = TRUE,
+      surv = TRUE, method = ties, eps = 1e-10, tol = 1e-13, iter.max = 50)))
+    if (isTRUE(f$fail)) stop("rms::cph could not fit the model")
+    surv <- Survival(f)
+    funs <- list(function(lp) surv(times, lp), function(lp) 1 - surv(times, lp))[seq_along(fun_label)]
+  }
+  args <- list(f, fun = funs, funlabel = fun_label, maxscale = maxscale, nint = nint)
   if (!is.null(lp_at)) args$lp.at <- lp_at
+  if (length(fun_at)) {  # ticks per function axis; NULL: rms's default
+    lpa <- if (is.null(lp_at)) pretty(range(f$linear.predictors), n = nint) else lp_at
+    args$fun.at <- lapply(seq_along(funs), function(i)
+      if (i > length(fun_at) || is.null(fun_at[[i]])) pretty(funs[[i]](range(lpa)), n = nint) else fun_at[[i]])
+  }
   console <- c(console, capture.output(nom <- do.call(nomogram, args)))
   shown <- nom  # tick labels of scored ordinal variables: their levels (the numbers stay in print and the table)
   # (elements are named by the variables' labels; their first component by the variable)
@@ -78,7 +91,7 @@ res <- tryCatch({
   info0 <- attr(nom, "info")
   geometry <- tryCatch({
     console <- c(console, capture.output(draw()))
-    fa <- shown[[fun_label]]
+    fa <- shown[[fun_label[1]]]
     # plot.nomogram draws the bottom axes on usr = its xlim (-xfrac * maxscale, maxscale), widened
     # 4% each side (xaxs "r"), times max(total points) / maxscale; it resets usr on exit
     ms <- info0$maxscale; new_max <- max(nom$total.points$x)
@@ -150,8 +163,8 @@ def rms_nomogram(
     data: pd.DataFrame,
     *,
     labels: Mapping[str, str] | None = None,
-    fun_label: str = "Risk",
-    fun_at: Sequence[float] | None = None,
+    fun_label: str | Sequence[str] = "Risk",
+    fun_at: Sequence[float] | Sequence[Sequence[float] | None] | None = None,
     lp_at: Sequence[float] | None = None,
     maxscale: float = 100,
     nint: int = 10,
@@ -162,8 +175,11 @@ def rms_nomogram(
     xfrac: float = 0.3,
     pointsize: float = R_POINTSIZE,
     value_labels: Mapping[str, Mapping[float, str]] | None = None,
+    times: float | None = None,
+    ties: str = "efron",
 ) -> dict:
-    """Fit ``rms::lrm(formula, data)`` and compute (and optionally draw) ``rms::nomogram``.
+    """Fit ``rms::lrm(formula, data)`` (``rms::cph`` with ``times``) and compute (and optionally
+    draw) ``rms::nomogram``.
 
     R equivalent::
 
@@ -171,6 +187,15 @@ def rms_nomogram(
         f <- lrm(formula, data = data, eps = 1e-10, maxit = 50)
         nom <- nomogram(f, fun = plogis, funlabel = fun_label)
         plot(nom); print(nom)
+
+    A Cox model (``formula`` ``"Surv(time, status) ~ ..."``, ``times`` the horizon)::
+
+        f <- cph(formula, data = data, x = TRUE, y = TRUE, surv = TRUE, eps = 1e-10,
+                 tol = 1e-13, iter.max = 50)
+        surv <- Survival(f)
+        nom <- nomogram(f, fun = list(function(lp) surv(times, lp),
+                                      function(lp) 1 - surv(times, lp)),  # with 2 labels
+                        funlabel = fun_label)
 
     Parameters
     ----------
@@ -189,13 +214,19 @@ def rms_nomogram(
     value_labels : mapping, optional
         ``{variable: {value: label}}``: tick labels drawn for a numeric predictor's values (an
         ordinal variable entered as scores shows its levels); the returned table keeps the numbers.
+    fun_label, times : str or two str, float
+        The function axes' titles; without ``times`` one (the risk, ``plogis``), with it (a Cox
+        model's horizon) the survival by ``times`` and, given a second title, the risk of the
+        event by then. ``fun_at``: the first axis's ticks, or a list of each axis's (None:
+        rms's default). ``ties``: the Cox model's ``method`` ("efron" or "breslow").
 
     Notes
     -----
     ``lrm`` is run with ``eps = 1e-10, maxit = 50``: rms's default ``eps = 0.025`` (change in
     −2 log L) stops Newton's method while the coefficients still differ from the maximum
     likelihood estimates (and from ``glm``'s) in the 7th–8th significant digit, which moves the
-    points by up to 1e-5.
+    points by up to 1e-5. ``cph`` likewise (its default ``eps = 1e-4`` leaves the coefficients
+    1e-4 from ``coxph``'s on survival::lung).
 
     Returns
     -------
@@ -219,7 +250,8 @@ def rms_nomogram(
         if fmt not in {"png", "pdf", "svg"}:
             raise InputError(f"files: unsupported format {fmt!r} (use png, pdf or svg)")
     if height is None:
-        n_axes = 4 + max(1, formula.count("+") + 1 + formula.count("*") * 2)
+        extra = 0 if isinstance(fun_label, str) else len(fun_label) - 1  # a second function axis
+        n_axes = 4 + extra + max(1, formula.split("~")[-1].count("+") + 1 + formula.count("*") * 2)
         height = 0.42 * n_axes + 0.2
     # rms (6.5) cannot fit a factor whose name R reads only in backticks (its model-matrix
     # columns are looked up without them): such columns go to R under plain names, labelled
@@ -233,8 +265,10 @@ def rms_nomogram(
         levels_json=_r_list(_json_levels(data.rename(columns=safe))),
         labels=_r_list({safe.get(k, k): v for k, v in labels.items()}),
         formula=r_rename(formula, safe),
-        fun_label=fun_label,
-        fun_at=_r_null() if fun_at is None else np.asarray(fun_at, float),
+        fun_label=[fun_label] if isinstance(fun_label, str) else [str(t) for t in fun_label],
+        times=_r_null() if times is None else float(times),
+        ties=str(ties),
+        fun_at=_r_ticks(fun_at),
         lp_at=_r_null() if lp_at is None else np.asarray(lp_at, float),
         maxscale=float(maxscale),
         nint=int(nint),
@@ -276,6 +310,21 @@ def rms_nomogram(
         "printed": str(out["printed"]),
         "console": console,
     }
+
+
+def _r_ticks(fun_at):
+    """``fun_at`` as an R list, one entry per function axis (NULL: rms's default): a sequence
+    of numbers is the first axis's ticks; a list of sequences (or None) gives each axis's."""
+    from rpy2 import robjects as ro
+
+    if fun_at is None:
+        return _r_null()
+    items = list(fun_at)
+    if not items or not all(v is None or np.ndim(v) == 1 for v in items):
+        items = [fun_at]
+    return ro.r["list"](
+        *[_r_null() if v is None else ro.FloatVector(np.asarray(v, float)) for v in items]
+    )
 
 
 def _plain_names(columns) -> dict[str, str]:

@@ -32,7 +32,8 @@ __all__ = [
     "auc_ci",
     "roc_test",
     "glm_or",
-    "rms_lrm_terms",
+    "rms_terms",
+    "rms_rhs",
     "firth_or",
     "vif",
     "wilcox_p",
@@ -253,7 +254,7 @@ def _glm_or(
 _FACTOR = re.compile(r"\b(?:factor|C)\(\s*(`(?:[^`\\]|\\.)+`|[A-Za-z_][\w.]*)\s*\)")
 
 
-def _r_rhs(rhs: str) -> tuple[str, list[str]]:
+def rms_rhs(rhs: str) -> tuple[str, list[str]]:
     """A hccstats right-hand side in R (rms): ``Q('a b')`` as `a b`, ``**`` as ``^``, ``np.`` left
     out, ``factor(x)``/``C(x)`` as the column made a factor (rms takes no factor() in formulas);
     and those columns."""
@@ -263,27 +264,68 @@ def _r_rhs(rhs: str) -> tuple[str, list[str]]:
     return _FACTOR.sub(lambda m: m.group(1), text), list(dict.fromkeys(factors))
 
 
-def rms_lrm_terms(
-    data: pd.DataFrame, outcome: str, rhs: str, variables: list[str]
+def rms_terms(
+    data: pd.DataFrame,
+    response: list[str],
+    rhs: str,
+    variables: list[str],
+    model: str = "lrm",
+    predict: dict[str, list] | None = None,
 ) -> SimpleNamespace:
-    """rms::lrm with the model's terms (rcs, pol, log, interactions) and its anova():
-    ``coef`` (Series by rms's coefficient names) and ``anova`` (row, chisq, df in rms's order)."""
-    key = content_key("rms_lrm_terms", _used(data, outcome, variables), outcome, rhs)
-    return _memo(key, lambda: _rms_lrm_terms(data, outcome, rhs, variables))
+    """rms::lrm (``response``: [outcome]) or rms::cph (``response``: [time, event]) with the
+    model's terms (rcs, pol, log, interactions), its anova() and, for each variable of
+    ``predict``, ``Predict(f, variable = values, ref.zero = TRUE, fun = exp)`` under a datadist
+    of the model's patients: ``coef`` (Series by rms's coefficient names), ``anova`` (row,
+    chisq, df in rms's order) and ``predict`` (variable -> frame of yhat, lower, upper)."""
+    predict = {k: list(v) for k, v in (predict or {}).items()}
+    key = content_key(
+        "rms_terms", _used(data, response[0], [*response[1:], *variables]), response, rhs, model,
+        predict,
+    )  # fmt: skip
+    return _memo(key, lambda: _rms_terms(data, response, rhs, variables, model, predict))
 
 
-def _rms_lrm_terms(data, outcome, rhs, variables) -> SimpleNamespace:
-    r_rhs, factors = _r_rhs(rhs)
-    frame = r_frame(data, [outcome, *variables])
+_RMS_FIT = {
+    "lrm": "lrm(fm, data = d, tol = 1e-14, eps = 1e-12, maxit = 50)",
+    "cph": "cph(fm, data = d, eps = 1e-12, tol = 1e-13, iter.max = 100)",
+}
+# Predict() per variable (a numeric or a character vector of values), under a datadist of d
+_RMS_PREDICT = (
+    "pr <- lapply(seq_along(pv), function(i) { v <- pv[[i]]; "
+    "vals <- if (is.numeric(d[[v]])) pnum[pvar == v] else pchr[pvar == v]; "
+    "args <- list(f); args[[v]] <- vals; "
+    "p <- as.data.frame(do.call(Predict, c(args, list(ref.zero = TRUE, fun = exp)))); "
+    "data.frame(yhat = p$yhat, lower = p$lower, upper = p$upper) }); "
+)
+
+
+def _rms_terms(data, response, rhs, variables, model, predict) -> SimpleNamespace:
+    r_rhs, factors = rms_rhs(rhs)
+    frame = r_frame(data, [*response, *variables])
+    y = (
+        r_quote(response[0])
+        if model == "lrm"
+        else f"Surv({r_quote(response[0])}, {r_quote(response[1])})"
+    )
+    pvar = [v for v, vals in predict.items() for _ in vals]
+    flat = [x for vals in predict.values() for x in vals]
+    numeric = [float(x) if isinstance(x, (int, float, np.number)) else np.nan for x in flat]
     out = run(
         "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
-        "f <- lrm(as.formula(paste(y, '~', rhs)), data = d, tol = 1e-14, eps = 1e-12, "
-        "maxit = 50); a <- anova(f); list(names = names(coef(f)), coef = unname(coef(f)), "
-        "rows = rownames(a), chisq = unname(a[, 1]), df = unname(a[, 2]))",
+        "assign('hcc_dd', datadist(d), envir = globalenv()); options(datadist = 'hcc_dd'); "
+        f"fm <- as.formula(paste(y, '~', rhs)); f <- {_RMS_FIT[model]}; a <- anova(f); "
+        + (_RMS_PREDICT if predict else "pr <- list(); ")
+        + "options(datadist = NULL); rm('hcc_dd', envir = globalenv()); "
+        "list(names = names(coef(f)), coef = unname(coef(f)), rows = rownames(a), "
+        "chisq = unname(a[, 1]), df = unname(a[, 2]), pr = pr)",
         d=frame,
-        y=r_quote(outcome),
+        y=y,
         rhs=r_rhs,
         fac=np.asarray(factors, dtype=object),
+        pv=np.asarray(list(predict), dtype=object),
+        pvar=np.asarray(pvar, dtype=object),
+        pnum=np.asarray(numeric, dtype=float),
+        pchr=np.asarray([str(x) for x in flat], dtype=object),
     )
     coef = pd.Series(np.asarray(out["coef"], float), index=list(out["names"]))
     anova = pd.DataFrame(
@@ -293,7 +335,8 @@ def _rms_lrm_terms(data, outcome, rhs, variables) -> SimpleNamespace:
             "df": np.asarray(out["df"], float),
         }
     )
-    return SimpleNamespace(coef=coef, anova=anova)
+    pred = dict(zip(predict, list(out["pr"]) if predict else []))
+    return SimpleNamespace(coef=coef, anova=anova, predict=pred)
 
 
 def published_lp(data: pd.DataFrame, by_term, levels: dict) -> np.ndarray:
@@ -482,7 +525,10 @@ def nested_lrt(
     key = content_key("lrt", _used(data, outcome, variables), outcome, list(small), list(big))
 
     def compute():
-        (r_small, fac_small), (r_big, fac_big) = _r_rhs(" + ".join(small)), _r_rhs(" + ".join(big))
+        (r_small, fac_small), (r_big, fac_big) = (
+            rms_rhs(" + ".join(small)),
+            rms_rhs(" + ".join(big)),
+        )
         out = run(
             "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
             "ctl <- glm.control(epsilon = 1e-14, maxit = 100); "

@@ -15,18 +15,23 @@ import pandas as pd
 
 from .._names import columns_in, r_quote
 from ._core import run
-from .report_checks import r_frame, r_rhs
+from .report_checks import content_key, r_frame, r_rhs, rms_rhs
 
 __all__ = [
     "R_TD_AUC",
     "R_BRIER",
+    "R_NB",
     "cox_hr",
+    "cph_terms",
     "cox_zph_p",
     "logrank_p",
     "harrell_c",
+    "concordance_c",
+    "oe_slope",
     "td_auc",
     "brier_ipa",
     "validate_cph_orig",
+    "net_benefit",
     "improve",
 ]
 
@@ -88,6 +93,26 @@ se <- function(f) sd(f) / sqrt(n)
 c(m$B, se(m$IF), m0$B, se(m0$IF), 1 - m$B / m0$B, se(IFipa))
 """
 
+# dcurves's survival method written out: P(event by h | risk >= pt) from survfit of the test
+# positives (summary(..., times = h, extend = TRUE)), the prevalence from survfit of everyone.
+# Columns: the model's net benefit, treat all's (one row per threshold pt).
+R_NB = """
+suppressMessages(library(survival))
+S <- function(idx) summary(survfit(Surv(time[idx], event[idx]) ~ 1), times = h,
+                           extend = TRUE)$surv
+prev <- 1 - S(rep(TRUE, length(time)))
+nb <- vapply(th, function(pt) {
+  pos <- risk >= pt
+  p <- mean(pos)
+  if (p == 0) return(0)
+  s <- S(pos)
+  (1 - s) * p - s * p * pt / (1 - pt)
+}, 0)
+cbind(nb, prev - (1 - prev) * th / (1 - th))
+"""
+
+_MEMO: dict[str, object] = {}
+
 
 def _surv_formula(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> str:
     """``Surv(time, event) ~ terms`` as R code (names R needs quoted in backticks)."""
@@ -110,6 +135,29 @@ def cox_hr(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> pd.Da
         "p_value = s$coefficients[, 5])",
         d=d,
     ).set_index("term")
+
+
+def cph_terms(
+    data: pd.DataFrame, time: str, event: str, rhs: str, variables: list[str]
+) -> pd.DataFrame:
+    """rms::cph (Efron) with the model's terms (rcs, pol, interactions): HR and Wald p per
+    coefficient as rms names it (``age'``, ``sex=f``); memoised on the content of the data."""
+    r_rhs_text, factors = rms_rhs(rhs)
+    frame = r_frame(data, [time, event, *variables])
+    key = content_key("cph_terms", frame, time, event, rhs)
+    if key not in _MEMO:
+        _MEMO[key] = run(
+            "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
+            "f <- cph(as.formula(paste0('Surv(', tm, ', ', ev, ') ~ ', rhs)), data = d, "
+            "method = 'efron', eps = 1e-12); b <- coef(f); se <- sqrt(diag(vcov(f))); "
+            "data.frame(term = names(b), estimate = exp(b), p_value = 2 * pnorm(-abs(b / se)))",
+            d=frame,
+            tm=r_quote(time),
+            ev=r_quote(event),
+            rhs=r_rhs_text,
+            fac=np.asarray(factors, dtype=object),
+        ).set_index("term")
+    return _MEMO[key]
 
 
 def cox_zph_p(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> float:
@@ -233,3 +281,19 @@ def improve(y, risk_old, risk_new) -> dict[str, float]:
         y=np.asarray(y, float),
     )
     return dict(zip(("nri", "nri_p", "idi", "idi_p"), (float(v) for v in out)))
+
+
+def net_benefit(time, event, risk, horizon: float, thresholds) -> np.ndarray:
+    """``R_NB``: (net benefit of the model, of treating all) per threshold, one row each;
+    memoised on the content of the data (one R call per model and set)."""
+    args = dict(
+        time=np.asarray(time, float),
+        event=np.asarray(event, float),
+        risk=np.asarray(risk, float),
+        h=float(horizon),
+        th=np.atleast_1d(np.asarray(thresholds, float)),
+    )
+    key = content_key("net_benefit", *args.values())
+    if key not in _MEMO:
+        _MEMO[key] = np.asarray(run(R_NB, **args), float).reshape(-1, 2)
+    return _MEMO[key]

@@ -169,6 +169,7 @@ class Context:
     table_no: int = 0
     supp_no: int = 0
     fig_no: int = 0
+    supp_fig_no: int = 0
 
     @property
     def seed(self) -> int:
@@ -181,7 +182,10 @@ class Context:
         self.table_no += 1
         return f"Table {self.table_no}"
 
-    def next_figure(self) -> str:
+    def next_figure(self, supplementary: bool = False) -> str:
+        if supplementary:
+            self.supp_fig_no += 1
+            return f"Supplementary Fig. {self.supp_fig_no}"
         self.fig_no += 1
         return f"Fig. {self.fig_no}"
 

@@ -1,4 +1,10 @@
-"""Stage 2: baseline characteristics, training vs validation (Supplementary Table 2) and by outcome."""
+"""Stage 2: baseline characteristics, training vs validation and by outcome.
+
+A manuscript's first table: in a clinical-only study (no images or feature tables) the
+training-vs-validation table is Table 1, ahead of the models; in an imaging study it is
+supplementary (the reference study's Supplementary Table 2), its Table 1 being the deep-learning
+signatures. The table by outcome is supplementary in both.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from reports import formatting as F
 from ..rbridge import report_checks as _rcheck
 from ._context import Context
 from ._s_flow import level_scores
+from ._stages import asked
 
 REQUIRES: tuple[str, ...] = ("flow",)
 ORDINAL_TEST = "Wilcoxon rank sum test on the ordinal scores"
@@ -191,7 +198,9 @@ def _one(ctx: Context, data, group, order, names, name, title, what) -> Baseline
     return BaselineTable(name, title, what, data, group, names, t, _wide(t, data), ordinal, scores)
 
 
-def _render_one(ctx: Context, section: Section, b: BaselineTable) -> None:
+def _render_one(
+    ctx: Context, section: Section, b: BaselineTable, supplementary: bool = True
+) -> None:
     t, data = b.table, b.data
     ordinal = [ctx.label(v) for v in b.ordinal]
     counts = data[b.group].value_counts()
@@ -203,7 +212,7 @@ def _render_one(ctx: Context, section: Section, b: BaselineTable) -> None:
     section.table(
         b.name,
         b.wide,
-        caption=f"{ctx.next_table(supplementary=True)} {b.title}",
+        caption=f"{ctx.next_table(supplementary=supplementary)} {b.title}",
         formats=formats,
         footnote="Median (interquartile range) with the Mann–Whitney U test (R's wilcox.test); n (%) of the recorded "
         "values with Pearson's χ² test, or Fisher's exact test when an expected count is below 5. Missing values are "
@@ -293,7 +302,8 @@ def compute(ctx: Context, flow) -> BaselineResult:
 
 
 def render(ctx: Context, section: Section, result: BaselineResult) -> None:
-    _render_one(ctx, section, result.split)
+    # a clinical-only study's Table 1; an imaging study's is the signatures' (as the study's)
+    _render_one(ctx, section, result.split, supplementary=asked(ctx, "features"))
     _render_one(ctx, section, result.outcome)
     sig = list(result.differing)
     section.text(

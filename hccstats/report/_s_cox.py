@@ -20,9 +20,7 @@ import pandas as pd
 from reports import Section
 from reports import formatting as F
 
-from .._names import quote_name, r_quote, term_label
-from ..rbridge import report_checks as _rcheck
-from ..rbridge import survival_checks as R
+from .._names import quote_name, term_label
 from ._context import Context, StageUnavailable
 from ._cox_internal import (
     cox_internal_checks,
@@ -31,38 +29,39 @@ from ._cox_internal import (
     cox_internal_validation,
     render_cox_internal,
 )
+from ._cox_nomogram import nomogram_methods, register_cox_nomogram_checks, render_cox_nomograms
+from ._cox_perf import (
+    Evaluation,
+    check_hazard_ratios,
+    check_performance,
+    evaluate,
+    performance_methods,
+    render_performance,
+)
+from ._cox_terms import cox_candidates, register_cox_term_checks, render_cox_terms
+from ._km_groups import check_logrank, km_by_risk, render_km
+from ._partial_figures import terms_sentence
 from ._published import (
     cox_equation_checks,
-    is_published_model,
-    model_columns,
     published_methods,
     published_models,
     published_table,
     with_not_bootstrapped,
 )
 from ._s_models import CLINICAL, SELECTION_TEXT
-from ._s_survival import km_by_risk, render_km, time_unit, units_sentence
 from ._s_univariate import clinical_candidates
+from ._survival_dca import (
+    check_dca,
+    dca_results,
+    decision_curves,
+    render_calibration_dca,
+    render_dca_table,
+)
+from ._terms import has_model_terms
+from ._time import at_horizon, units_sentence
 
 REQUIRES: tuple[str, ...] = ("flow",)
-SETS = ("training", "validation")
 STAGE = "cox"
-
-#: (column, header, digits) of the performance table; each has ``<column>_low``/``_high``
-MEASURES = (
-    ("harrell_c", "Harrell's C", 3),
-    ("uno_c", "Uno's C", 3),
-    ("td_auc", "Time-dependent AUC", 3),
-    ("oe", "O/E", 2),
-    ("slope", "Calibration slope", 2),
-    ("brier", "Brier score", 3),
-    ("ipa", "IPA", 3),
-)
-ERRORS = ("ici", "e50", "e90", "emax")
-NO_NOMOGRAM = (
-    "Nomogram: not drawn for a Cox model (hccstats.nomogram draws logistic models only); "
-    "the hazard ratios above give each model."
-)
 
 
 @dataclass(frozen=True)
@@ -104,6 +103,7 @@ def _stepwise(ctx: Context, train, time, event, cands) -> dict:
         return {}
     select = backward_cox if ctx.plan.selection == "backward_lr" else forward_cox
     opts = ctx.options
+    cands = cox_candidates(ctx, cands, train.columns)  # rcs(age, 4), age * sex: their terms
     sw = select(
         train, time, event, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
     )
@@ -120,43 +120,6 @@ def _prespecified(ctx: Context, train, time, event) -> dict:
         rhs = " + ".join(candidate_term(v, train.columns) for v in variables)
         out[name] = coxph(f"{surv} ~ {rhs}", train, nan_policy="omit")
     return out
-
-
-def _model_columns(fit, data: pd.DataFrame, time: str, event: str) -> list[str]:
-    return model_columns(fit, data) + [time, event]
-
-
-def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: float):
-    """Every measure of one Cox model in one set (``data``: its patients) at ``horizon``, and
-    its flexible calibration curve (``val_surv``)."""
-    from hccstats.survival import brier_score, concordance, td_auc, val_surv
-
-    t, e = data[time].to_numpy(float), data[event].to_numpy(float)
-    x = fit.predict_risk(data, times=horizon)
-    row: dict[str, float] = {"n": len(t), "events": int(e.sum())}
-    for key, timewt in (("harrell_c", "n"), ("uno_c", "n/G2")):
-        c = concordance(
-            time=t, event=e, score=x, reverse=True, timewt=timewt,
-            ymax=horizon if timewt != "n" else None,
-        )  # fmt: skip
-        row[key], (row[f"{key}_low"], row[f"{key}_high"]) = c.concordance, tuple(c.conf_int())
-    auc = td_auc(t, e, x, times=[horizon]).table.iloc[0]
-    row.update(td_auc=auc["auc"], td_auc_low=auc["ci_low"], td_auc_high=auc["ci_high"])
-    v = (  # a fit: log(-log(S)) from the model, no risk rounds to 1
-        val_surv(time=t, event=e, cloglog=fit.cloglog(data, times=horizon), times=horizon)
-        if is_published_model(fit)
-        else val_surv(fit, data, times=horizon)
-    )
-    b = brier_score(t, e, x, horizon)
-    for key, est, ci in (
-        ("oe", v.oe, v.oe_ci),
-        ("slope", v.slope, v.slope_ci),
-        ("brier", b.brier, b.brier_ci),
-        ("ipa", b.ipa, b.ipa_ci),
-    ):
-        row[key], (row[f"{key}_low"], row[f"{key}_high"]) = est, tuple(ci)
-    row.update({k: getattr(v, k) for k in ERRORS})
-    return {k: float(np.squeeze(val)) for k, val in row.items()}, v.curve
 
 
 def compute(ctx: Context, flow) -> CoxResult:
@@ -188,21 +151,13 @@ def compute(ctx: Context, flow) -> CoxResult:
         )  # fmt: skip
     hrs = [f.hazard_ratios().assign(model=n) for n, f in fits.items()]
     hrs = pd.concat(hrs, ignore_index=True) if hrs else none
-    sets, risks, curves, rows = {}, {}, {}, []
-    for name, fit in models.items():
-        cols = _model_columns(fit, data, time, event)
-        sets[name] = {p: data[data["split"] == p].dropna(subset=cols) for p in SETS}
-        risks[name] = {p: fit.predict_risk(sets[name][p], times=horizon) for p in SETS}
-        curves[name] = {}
-        for p in SETS:
-            row, curves[name][p] = performance_row(fit, sets[name][p], time, event, horizon)
-            rows.append({"model": name, "set": p, **row})
+    ev = evaluate(models, data, time, event, horizon)
     main = next(iter(models))
-    cutoff, km, km_table = km_by_risk(sets[main], risks[main], time, event, horizon)
+    cutoff, km, km_table = km_by_risk(ev.sets[main], ev.risks[main], time, event, horizon)
     return CoxResult(
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
-        hrs, sets, risks, pd.DataFrame(rows), curves, main, cutoff, km, km_table,
-        _decision_curves(ctx, models, data, time, event, horizon), published=published,
+        hrs, ev.sets, ev.risks, ev.performance, ev.curves, main, cutoff, km, km_table,
+        decision_curves(ctx, models, ev.sets, time, event, horizon), published=published,
         internal=_internal(ctx, fits, selections, horizon, published),
     )  # fmt: skip
 
@@ -231,37 +186,12 @@ def _no_model(ctx: Context, significant: list[str]) -> str:
     )
 
 
-def _decision_curves(ctx: Context, fits, data, time, event, horizon) -> dict:
-    """Each set's decision curves at the horizon over the patients every model covers."""
-    from hccstats import dca
-
-    cols = sorted({c for f in fits.values() for c in _model_columns(f, data, time, event)})
-    out = {}
-    for p in SETS:
-        d = data[data["split"] == p].dropna(subset=cols)
-        out[p] = dca(
-            d[event].to_numpy(float),
-            {n: f.predict_risk(d, times=horizon) for n, f in fits.items()},
-            ctx.plan.thresholds,
-            time=d[time].to_numpy(float),
-            horizon=horizon,
-        )
-    return out
-
-
 def _level(term: str) -> str:
     return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
 
 
 def _term_text(ctx: Context, term: str) -> str:
     return ctx.label(term_label(term.split("[T.")[0])) + _level(term)
-
-
-def _ci(r, key: str, digits: int) -> str:
-    return (
-        f"{F.fmt_num(r[key], digits)} ({F.fmt_num(r[key + '_low'], digits)}–"
-        f"{F.fmt_num(r[key + '_high'], digits)})"
-    )
 
 
 def _render_screen(ctx: Context, section: Section, result: CoxResult) -> None:
@@ -316,42 +246,15 @@ def _render_models(ctx: Context, section: Section, result: CoxResult) -> None:
     )
 
 
-def _render_performance(ctx: Context, section: Section, result: CoxResult) -> None:
-    unit = time_unit(ctx, result.time)
-    at = f"{result.horizon:g}{' ' + unit if unit else ''}"
-    for part in SETS:
-        rows = result.performance[result.performance["set"] == part]
-        formats = {"Model": F.col("model", "text"), "n (events)": _n_events}
-        for key, head, digits in MEASURES:
-            formats[f"{head} (95% CI)"] = lambda r, k=key, d=digits: _ci(r, k, d)
-        formats["ICI / E50 / E90 / Emax"] = lambda r: " / ".join(F.fmt_num(r[k], 3) for k in ERRORS)
-        apparent = " (apparent)" if part == "training" else ""
-        section.table(
-            f"table_cox_performance_{part}",
-            rows,
-            caption=f"{ctx.next_table()} Performance of the Cox models at {at}, {part} set"
-            f"{apparent}",
-            formats=formats,
-            footnote="Harrell's C (survival::concordance, reverse) and Uno's C (timewt n/G2, "
-            f"truncated at {at}) with R's SE; cumulative/dynamic time-dependent AUC (IPCW) at "
-            f"{at}; O/E = Kaplan–Meier risk / mean predicted risk; calibration slope on "
-            "log(-log(1 - risk)); ICI/E50/E90/Emax from the flexible calibration curve; IPCW "
-            "Brier score and the index of prediction accuracy (IPA = 1 - Brier / null Brier).",
-        )
-
-
-def _n_events(r) -> str:
-    return f"{int(r['n'])} ({int(r['events'])})"
-
-
 def render(ctx: Context, section: Section, result: CoxResult) -> None:
     section.text(
-        f"Time to the event: {result.time} (event {result.event}); horizon {result.horizon:g}"
-        f"{' ' + time_unit(ctx, result.time) if time_unit(ctx, result.time) else ''}. Every "
-        "model is a Cox "
+        f"Time to the event: {result.time} (event {result.event}); horizon "
+        f"{at_horizon(ctx, result.time, result.horizon)}. Every model is a Cox "
         "proportional-hazards model of the training set."
     )
     _render_screen(ctx, section, result)
+    terms: dict = {}
+    nomograms: dict = {}
     if result.no_model:
         section.text(result.no_model)
     else:
@@ -359,12 +262,16 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
             _render_models(ctx, section, result)
         if result.published:
             published_table(ctx, section, result.published, "HR")
-        _render_performance(ctx, section, result)
-        unit = time_unit(ctx, result.time)
-        at = f"{result.horizon:g}{' ' + unit if unit else ''}"
+        terms = render_cox_terms(ctx, section, result.fits)  # anova, partial effects
+        render_performance(
+            ctx, section, result.performance, key="table_cox_performance",
+            what="the Cox models", time=result.time, horizon=result.horizon,
+        )  # fmt: skip
+        at = at_horizon(ctx, result.time, result.horizon)
         if result.internal is not None:
             render_cox_internal(ctx, section, result.internal, at)
         _render_figures(ctx, section, result)
+        nomograms = render_cox_nomograms(ctx, section, result)
     ctx.results[STAGE] = {
         "time": result.time,
         "event": result.event,
@@ -381,114 +288,45 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         ),
         "performance": result.performance,
         "km_risk_groups": result.km_table,
-        "nomogram": NO_NOMOGRAM,
+        "dca": dca_results(result.dca) if result.dca else None,
+        "nomogram": nomograms,
         "no_model": result.no_model or None,
         "internal_validation": cox_internal_results(result.internal) if result.internal else None,
+        **terms,
     }
 
 
 def _render_figures(ctx: Context, section: Section, result: CoxResult) -> None:
-    from hccstats.plots import calibration_curves, decision_curves, journal_style, new_figure
-
     h = result.horizon
     render_km(
         ctx, section, result.km, time=result.time, horizon=h, model=result.km_model,
         cutoff=result.cutoff,
     )  # fmt: skip
-    with journal_style():
-        fig, axes = new_figure("double", 6.0, nrows=2, ncols=2)
-    for j, part in enumerate(SETS):
-        calibration_curves(
-            {n: c[part] for n, c in result.curves.items()},
-            ax=axes[0][j],
-            title=f"{'AB'[j]}  Calibration at {h:g}, {part} set",
-            xlabel=f"Predicted risk by {h:g}",
-            ylabel="Observed risk",
-        )
-        decision_curves(result.dca[part].table, ax=axes[1][j], title=f"{'CD'[j]}  DCA, {part} set")
-    section.figure(
-        "fig_cox_calibration_dca",
-        fig,
-        caption=f"{ctx.next_figure()} Flexible calibration curves of the Cox models at {h:g} "
-        "(A, training set, apparent; B, validation set; Cox model of the observed event on "
-        "restricted cubic splines of log(-log(1 - risk)), with the distribution of the predicted "
-        f"risks) and decision curves at {h:g} with Kaplan–Meier event rates (C, D)",
-    )
-    section.text(NO_NOMOGRAM)
+    render_calibration_dca(
+        ctx, section, "fig_cox_calibration_dca", result.curves, result.dca, time=result.time,
+        horizon=h, what="the Cox models",
+    )  # fmt: skip
+    render_dca_table(ctx, section, "table_cox_dca", result.dca, time=result.time, horizon=h)
 
 
 def r_checks(ctx: Context, result: CoxResult) -> None:
     time, event, h = result.time, result.event, result.horizon
     for name, fit in result.fits.items():
-        train = result.sets[name]["training"]
-        terms = list(fit.terms)
-        call = f"survival::coxph(Surv({r_quote(time)}, {r_quote(event)}) ~ "
-        call += f"{_rcheck.r_rhs(train, terms)})"
-        for _, r in fit.hazard_ratios().iterrows():
-            for what, key in (("HR", "estimate"), ("p", "p_value")):
-                ctx.check(
-                    STAGE,
-                    f"Cox {name}: {what}, {term_label(r['term'])}",
-                    r[key],
-                    call,
-                    lambda t=terms, term=r["term"], key=key, d=train: R.cox_hr(
-                        d, time, event, t
-                    ).loc[_rcheck.r_term(term), key],
-                )
-    for part, g in result.km.items():
-        if g.test is not None:
-            ctx.check(
-                STAGE,
-                f"Log-rank p, {result.km_model} risk groups, {part}",
-                g.test.p_value,
-                "survival::survdiff(Surv(time, event) ~ group)",
-                lambda g=g: R.logrank_p(g.time, g.event, g.group),
-            )
-    for _, row in result.performance.iterrows():
-        name, part = row["model"], row["set"]
-        d, x = result.sets[name][part], result.risks[name][part]
-        t, e = d[time].to_numpy(float), d[event].to_numpy(float)
-        lp = result.models[name].predict(d, type="lp")
-        for key, head, timewt in (("harrell_c", "Harrell's C", "n"), ("uno_c", "Uno's C", "n/G2")):
-            ctx.check(
-                STAGE,
-                f"{head}, {name}, {part}",
-                row[key],
-                f"survival::concordance(Surv(time, event) ~ risk, reverse = TRUE, timewt = "
-                f"'{timewt}')",
-                lambda t=t, e=e, x=x, w=timewt: R.concordance_c(t, e, x, w, h)[0],
-            )
-        ctx.check(
-            STAGE,
-            f"Time-dependent AUC at {h:g}, {name}, {part}",
-            row["td_auc"],
-            "timeROC's IPCW estimator written in R (survival::survfit weights)",
-            lambda t=t, e=e, x=x: R.td_auc(t, e, x, [h])[0],
-            rtol=1e-9,
-        )
-        for key, what in (("brier", "Brier score"), ("ipa", "IPA")):
-            ctx.check(
-                STAGE,
-                f"{what} at {h:g}, {name}, {part}",
-                row[key],
-                "IPCW Brier score and IPA written out in R (survival::survfit censoring weights)",
-                lambda t=t, e=e, x=x, k=key: R.brier_ipa(t, e, x, h)[k],
-                rtol=1e-6,
-            )
-        for key, what in (("oe", "O/E"), ("slope", "Calibration slope")):
-            ctx.check(
-                STAGE,
-                f"{what} at {h:g}, {name}, {part}",
-                row[key],
-                "survival::survfit (KM risk / mean risk); coxph(Surv(time, event) ~ lp)",
-                lambda t=t, e=e, x=x, lp=lp, k=key: R.oe_slope(t, e, x, lp, h)[k],
-                rtol=1e-6,
-            )
+        if has_model_terms(fit.terms):  # rms::cph names spline columns; survival::coxph cannot
+            register_cox_term_checks(ctx, STAGE, name, fit, time, event)
+            continue
+        check_hazard_ratios(ctx, STAGE, name, fit, result.sets[name]["training"], time, event)
+    check_logrank(ctx, STAGE, result.km, result.km_model)
+    ev = Evaluation(result.sets, result.risks, result.performance, result.curves)
+    check_performance(ctx, STAGE, result.models, ev, time, event, h)
+    if result.dca:
+        check_dca(ctx, STAGE, result.models, result.sets, result.dca, time, event, h)
 
     if result.internal is not None:
         train = {n: d["training"] for n, d in result.sets.items()}
         cox_internal_checks(ctx, STAGE, result.internal, result.fits, train, time, event)
 
+    register_cox_nomogram_checks(ctx, result)
     for name, model in result.published.items():
         for _, row in result.performance[result.performance["model"] == name].iterrows():
             d = result.sets[name][row["set"]]
@@ -510,10 +348,9 @@ def methods(ctx: Context, result: CoxResult) -> str:
         "model (Efron ties, survival::coxph-equivalent) fitted on the training set. Variables "
         f"with univariable Cox p < {ctx.options.alpha:g} entered the multivariable analysis. "
         + sel
-        + f"At {result.horizon:g}, each model was assessed in the training set (apparent) and "
-        "the validation set by Harrell's and Uno's C, the time-dependent AUC (cumulative/dynamic, "
-        "IPCW), O/E and the calibration slope, the flexible calibration curve's ICI, E50, E90 "
-        "and Emax, the IPCW Brier score and the IPA, with 95% CIs."
+        + performance_methods(at_horizon(ctx, result.time, result.horizon))
         + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")
+        + terms_sentence(result.fits, "hazard ratio")
+        + nomogram_methods(ctx, result)
         + published_methods(ctx, result.published, "cox")
     )

@@ -91,12 +91,15 @@ def level_scores(levels) -> list[float]:
         return [float(i + 1) for i in range(len(levels))]
 
 
-def _prepare_data(study, ordinal_as: str) -> tuple[pd.DataFrame, list[str], dict]:
-    """The analysis data: ordinal variables as numeric scores (option ``ordinal_as``)."""
-    data = study.data.copy()
+def prepare_data(
+    data: pd.DataFrame, variables, ordinal_as: str
+) -> tuple[pd.DataFrame, list[str], dict]:
+    """A copy of a study's ``data`` as analysed: ordinal ``variables`` as numeric scores (option
+    ``ordinal_as``); with the converted variables and their {score: level label}."""
+    data = data.copy()
     converted, scores_of = [], {}
     if ordinal_as == "numeric":
-        for name, var in study.variables.items():
+        for name, var in variables.items():
             if var.type == "ordinal" and name in data:
                 col = data[name]
                 levels = list(col.cat.categories)
@@ -111,7 +114,7 @@ def _prepare_data(study, ordinal_as: str) -> tuple[pd.DataFrame, list[str], dict
 
 def compute(ctx: Context) -> FlowResult:
     study = ctx.study
-    data, converted, scores_of = _prepare_data(study, ctx.options.ordinal_as)
+    data, converted, scores_of = prepare_data(study.data, study.variables, ctx.options.ordinal_as)
     flow = study.flow.copy()
     centers = tuple(c for c in flow["center"].unique() if c != "All")
     return FlowResult(data, flow, centers, tuple(converted), scores_of)

@@ -69,10 +69,6 @@ def seeds_sentence(ctx: Context) -> str:
             f"the {B} bootstrap resamples of the calibration and the internal validation, "
             f"seed {seed} ({'the study file: analysis.bootstrap.seed' if given else run_from})"
         )
-    if ctx.stage_status.get("survival") == "ok":
-        steps.append(
-            f"the bootstrap of the Cox calibration at the horizon, seed {ctx.seed} ({run_from})"
-        )
     return "Random steps and their seeds: " + "; ".join(steps) + "."
 
 

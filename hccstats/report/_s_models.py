@@ -24,7 +24,8 @@ from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
-from ._layout import layout
+from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
+from ._partial_figures import partial_effects, render_partial_effects, terms_sentence
 from ._published import published_methods, published_models, published_table
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import (
@@ -35,7 +36,7 @@ from ._separation import (
     separation_alert,
 )
 from ._stages import SplitData
-from ._terms import has_model_terms, stepwise_terms
+from ._terms import has_model_terms, study_candidates
 from ._terms_tables import anova_table, model_anova, register_term_checks
 from ._univariable_fits import unusable
 
@@ -61,37 +62,18 @@ NOMOGRAM_NAMES = {CLINICAL: "Clinical nomogram", DL: "DL nomogram"}
 def _nomograms(
     ctx: Context, fit, stem: str, ordinal: dict
 ) -> tuple[list[tuple[str, object, str]], str]:
-    """The model's nomogram, drawn by the engine(s) of ``report.nomogram``:
-    [(engine, Nomogram, stem)], and why rms did not draw it ("" when it did, or was not asked).
-
-    ``rms`` (the default): rms's drawing, the native one instead without R (``--no-r``) or when
-    rms fails; ``native``: the native drawing only; ``both``: rms's first, the native one
-    beside it (the same points table).
-    """
-    from hccstats.nomograms import nomogram
-
+    """The model's nomogram, drawn by the engine(s) of ``report.nomogram``
+    (:func:`~._nomogram_figures.draw_nomograms`)."""
     labels = {unquote_name(t): ctx.label(t) for t in fit.terms}
-    kw = dict(
+    return draw_nomograms(
+        ctx,
+        fit,
+        stem,
         labels=labels,
         fun_label=f"Risk of {ctx.study.outcome_label.lower()}",
         value_labels=ordinal,
         fun_at="auto",  # risk ticks chosen from the axis length: labels never overlap
     )
-    out, error = [], ""
-    engine = layout(ctx)["nomogram"]
-    if ctx.options.use_r and engine != "native":
-        try:
-            nm = nomogram(fit, engine="r", **kw)
-            r_stem = f"{stem}_rms" if engine == "both" else stem
-            nm.save(ctx.work / r_stem, formats=("png", "pdf"))
-            out.append(("r", nm, r_stem))
-        except Exception as exc:  # rms missing or failing: the native drawing only, with a note
-            error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-    if not out or engine == "both":
-        nm = nomogram(fit, engine="python", **kw)
-        nm.save(ctx.work / stem, formats=("png", "pdf"))
-        out.append(("python", nm, stem))
-    return out, error
 
 
 def ordinal_value_labels(flow, terms) -> dict[str, dict[float, str]]:
@@ -110,8 +92,7 @@ def _stepwise_specs(ctx: Context, univariate, ref_sig: str | None) -> list[tuple
     file's ``clinical_candidates`` are model terms, the terms whose variables all passed."""
     clinical = list(univariate.significant_clinical)
     given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
-    if has_model_terms(given):
-        clinical = stepwise_terms(given, clinical, univariate.data.columns)
+    clinical = study_candidates(given, clinical, univariate.data.columns)
     specs = []
     if clinical:
         specs.append((CLINICAL, clinical))
@@ -337,8 +318,9 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
         _steps_table(ctx, section, result.steps)
     for name, fit in result.fits.items():
         if has_model_terms(fit.terms):  # splines, transformations, interactions: rms's anova
-            anova_table(ctx, section, name, result.anovas[name])
+            anova_table(ctx, section, name, result.anovas[name], fit)
     nomos = _draw_all(ctx, section, result)
+    partial = _partial_all(ctx, section, result)
     ors, steps = result.odds_ratios, result.steps
     ctx.results["models"] = {
         name: {
@@ -355,6 +337,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             "nomogram": nomos.get(name),
             "events_per_variable": events_per_variable(fit),
             "anova": result.anovas[name],
+            "partial_effects": partial.get(name) or None,
         }
         for name, fit in result.fits.items()
     }
@@ -369,7 +352,9 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
     for name, fit in result.fits.items():
         if has_model_terms(fit.terms):  # R's glm names spline columns otherwise: rms instead
             if getattr(fit, "separation", None) is None:
-                register_term_checks(ctx, name, fit, result.anovas[name])
+                register_term_checks(
+                    ctx, name, fit, result.anovas[name], partial=partial_effects(ctx, fit)
+                )
             continue
         mine = ors[ors["model"] == name].dropna(subset=["estimate"])
         _register_checks(ctx, name, fit, mine, result.units[name])
@@ -381,6 +366,7 @@ def methods(ctx: Context, result: ModelsResult) -> str:
         if result.fits
         else ""
     ) + published_methods(ctx, result.published, "logistic")
+    text += terms_sentence(result.fits, "odds ratio")
     if result.not_estimable:
         text += (
             " Not estimable on these data, and left out: "
@@ -589,33 +575,34 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
         terms = ", ".join(ctx.label(t) for t in fit.terms)
         panels = "ab" if len(drawn) > 1 else [""]
         for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
-            by = (
-                "drawn by rms (R)"
-                if engine == "r"
-                else (
-                    "drawn natively by hccstats (the same points as rms)"
-                    if len(drawn) > 1
-                    else "drawn natively by hccstats"
-                )
-            )
             section.figure(
                 fig_stem,
                 ctx.work / f"{fig_stem}.png",
-                caption=f"{number}{panel} {display} ({terms}); {by}",
+                caption=f"{number}{panel} {display} ({terms}); {engine_text(engine, len(drawn))}",
             )
-        if drawn[0][0] == "python" and layout(ctx)["nomogram"] != "native":
-            why = (
-                "the R cross-check is off (--no-r)"
-                if not ctx.options.use_r
-                else f"rms could not draw it ({r_error})"
-            )
-            section.text(f"{display}: drawn natively by hccstats only; {why}.", "note")
+        note = native_only_note(ctx, display, drawn, r_error)
+        if note:
+            section.text(note, "note")
         nomos[name] = {
             "engines": [e for e, _, _ in drawn],
             "figures": [s for _, _, s in drawn],
             "points": drawn[0][1].points,
         }
     return nomos
+
+
+def _partial_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
+    """The partial-effect figure of each model with a nonlinear term or an interaction (not of
+    a separated fit's diverging coefficients): model -> results.json's entry."""
+    from reports.model import slug
+
+    out = {}
+    for name, fit in result.fits.items():
+        effects = {} if separating_terms(fit) else partial_effects(ctx, fit)
+        if effects:
+            stem = f"supp_fig_partial_{slug(name)}"
+            out[name] = render_partial_effects(ctx, section, stem, name, effects)
+    return out
 
 
 def _ordinal_of(result: ModelsResult, fit) -> dict:

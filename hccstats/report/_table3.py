@@ -91,6 +91,9 @@ def table3(
             rows.append(_blank("header", var, label))
             rows.extend(_blank("term", var, f"    {text}", col) for col, text in columns)
             continue
+        if columns is not None and columns[0][0] != var:  # one column of its own: a:b[T.x]
+            rows.append(_blank("term", var, columns[0][1], term=columns[0][0]))
+            continue
         if levels is None:
             rows.append(_blank("term", var, label + suffix.get(unquote_name(var), ""), term=var))
             continue

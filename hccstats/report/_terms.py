@@ -21,6 +21,7 @@ __all__ = [
     "candidate_variables",
     "stepwise_terms",
     "has_model_terms",
+    "study_candidates",
 ]
 
 
@@ -151,3 +152,11 @@ def stepwise_terms(given: Sequence[str], passed: Sequence[str], columns) -> list
     ok, cols = set(passed), set(columns)
     kept = [t for t in terms if set([t] if t in cols else term_variables(t)) <= ok]
     return [t for t in kept if all(m in kept for m in requires.get(t, ()))]
+
+
+def study_candidates(given: Sequence[str], passed: Sequence[str], columns) -> list[str]:
+    """The stepwise candidates: the variables that passed the univariable screen or, where the
+    study file's candidates (``given``) are model terms, :func:`stepwise_terms`."""
+    if has_model_terms(given):
+        return stepwise_terms(given, passed, columns)
+    return list(passed)

@@ -351,10 +351,11 @@ def _features(spec: Any, images: dict | None, yaml_name: str) -> dict | None:
 
 
 def _survival(spec: Any, yaml_name: str) -> dict | None:
-    """``survival: {time: col, event: col, horizon: number}`` (time to event beside the outcome)."""
+    """``survival: {time: col, event: col, horizon: number, label: text, unit: text}`` (time to
+    event beside the outcome; ``label`` and ``unit`` name the time in tables, axes and methods)."""
     if spec is None:
         return None
-    spec = _section(spec, yaml_name, "survival", ("time", "event", "horizon"))
+    spec = _section(spec, yaml_name, "survival", ("time", "event", "horizon", "label", "unit"))
     for key in ("time", "event", "horizon"):
         if spec.get(key) is None:
             raise _fail(
@@ -372,6 +373,9 @@ def _survival(spec: Any, yaml_name: str) -> dict | None:
     }
     if out["time"] == out["event"]:
         raise _fail(yaml_name, "survival", f"time and event are the same column {out['time']!r}")
+    for key in ("label", "unit"):
+        if spec.get(key) is not None:
+            out[key] = _string(spec[key], yaml_name, f"survival.{key}")
     return out
 
 

@@ -67,8 +67,14 @@ class Study:
     seed : int
         The study's seed.
     survival : dict or None
-        ``{"time", "event", "horizon"}`` from the study file's ``survival:`` section; the two
-        columns are in ``data`` (time as float, event as 0/1 int).
+        ``{"time", "event", "horizon"}`` (and ``label``, ``unit`` when given) from the study
+        file's ``survival:`` section; the two columns are in ``data`` (time as float, event as
+        0/1 int).
+    survival_data : DataFrame or None
+        With ``survival:``, the patients of the time-to-event analysis: those of ``data`` and
+        those excluded only for a missing binary outcome whose time and event are given
+        (their outcome ``<NA>``; the binary outcome as nullable ``Int64``), each with its
+        ``split`` (one split of them all, so every patient of ``data`` has the same set here).
     """
 
     root: Path
@@ -86,6 +92,7 @@ class Study:
     missing: pd.Series
     seed: int
     survival: dict | None = None
+    survival_data: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -320,6 +327,7 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
     reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
     included = reasons.isna().to_numpy()
+    timed = _time_to_event_patients(table, cfg, reasons) if surv else included
 
     data = pd.DataFrame(index=pd.Index(ids, name=id_col))
     for name, var in cfg["variables"].items():
@@ -339,21 +347,24 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
             table[center].to_numpy(), categories=sorted(table[center].dropna().unique())
         )
     if surv:
-        time, event = _survival(table, surv, included, file, ids)
+        time, event = _survival(table, surv, timed, file, ids)
         data[surv["time"]], data[surv["event"]] = time, event
-    data = data[included].copy()
-    data[out_col] = data[out_col].astype("int64")
+    timed_data = data[timed].copy()  # the included patients and those only without the outcome
+    timed_data[out_col] = timed_data[out_col].astype("Int64")
     if surv:
-        data[surv["event"]] = data[surv["event"]].astype("int64")
-    if data[out_col].nunique() < 2:
+        timed_data[surv["event"]] = timed_data[surv["event"]].astype("int64")
+    in_binary = included[timed]
+    if timed_data[out_col][in_binary].nunique() < 2:
         raise InputError(
             f"{file}: column {out_col!r}: the included patients have only one outcome class"
         )
 
-    data["split"] = _split(table, data, included, cfg, centers, file, ids)
+    timed_data["split"] = _split(table, timed_data, timed, cfg, centers, file, ids)
+    data = timed_data[in_binary].copy()
+    data[out_col] = data[out_col].astype("int64")
     check_sets_have_both_classes(data, out_col, file)
     if surv:
-        check_horizon(data, surv, file)
+        check_horizon(timed_data, surv, file)
     readers = _readers(cfg, root, data.index, set(ids))
     if check_images:
         _check_images(cfg, root, data.index)
@@ -384,7 +395,21 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
         missing=missing,
         seed=cfg["seed"],
         survival=surv,
+        survival_data=timed_data if surv else None,
     )
+
+
+def _time_to_event_patients(table, cfg: dict, reasons: pd.Series) -> np.ndarray:
+    """The patients of the time-to-event analysis: the included ones and those excluded only
+    for a missing binary outcome whose time and event are given (censored before the outcome
+    could be judged: censored, not excluded, in the Cox analysis) and, with a split column,
+    a valid set."""
+    surv, split = cfg["survival"], cfg["split"]
+    given = table[surv["time"]].notna() & table[surv["event"]].notna()
+    if split["method"] == "column":
+        given &= table[split["column"]].isin([split["training"], split["validation"]])
+    no_outcome = (reasons == f"missing outcome ({cfg['outcome']['column']})") & given
+    return (reasons.isna() | no_outcome).to_numpy()
 
 
 def _exclude_missing_survival(table, surv: dict, reasons: pd.Series, file: str, ids) -> None:
@@ -463,8 +488,9 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
         return raw.map(mapping).to_numpy()
     strata = {}
     for name in spec["stratify"]:
-        if name == "outcome":
-            strata[name] = data[cfg["outcome"]["column"]]
+        if name == "outcome":  # patients without it (time to event only): a stratum of theirs
+            y = data[cfg["outcome"]["column"]]
+            strata[name] = y.astype(object).where(y.notna(), "unknown")
         elif name == "center":
             if cfg["center"]:
                 strata[name] = data[cfg["center"]]
