@@ -345,7 +345,7 @@ def published_lp(data: pd.DataFrame, by_term, levels: dict) -> np.ndarray:
     levels) times the coefficients, term by term. ``by_term``: [(patsy term, coefficients in
     the order of its columns)] as :meth:`hccstats.published._Equation.by_term` gives them."""
     terms = [t for t, _ in by_term]
-    rhs, _ = _r_rhs(" + ".join(terms))
+    rhs, _ = rms_rhs(" + ".join(terms))
     rhs = re.sub(r"\[([^\[\]]*)\]", r"c(\1)", rhs)  # rcs(age, [17, 23, 30]): R's knots
     frame = r_frame(data, _columns(data, terms))
     b = np.concatenate([np.asarray(c, float) for _, c in by_term])
