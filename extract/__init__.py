@@ -20,8 +20,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "run_study": "pipeline",
-    "Summary": "pipeline",
+    "run_study": "runner",
+    "Summary": "run_setup",
     "merge_shards": "shards",
     "extract_patient": "patient",
     "feature_names": "vgg",

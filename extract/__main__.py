@@ -179,7 +179,7 @@ def main(argv=None) -> int:
             return 0
         if not args.study:
             raise ExtractError("--study is needed (or --merge)")
-        from .pipeline import run_study
+        from .runner import run_study
 
         options = {
             k: getattr(args, k)

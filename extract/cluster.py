@@ -26,7 +26,8 @@ from pathlib import Path
 from . import store
 from .address import address_problem, probe
 from .errors import ExtractError
-from .pipeline import (
+from .pipeline import run_local
+from .run_setup import (
     Summary,
     check_out,
     check_run_options,
@@ -115,9 +116,7 @@ def _finished(folder: Path, fingerprint: str, ids: list[str], root: Path) -> dic
 
 def _run_shard(study_yaml: str, out_dir: str, shard: str, options: dict) -> Summary:
     """One Dask task: a shard run in the worker's process."""
-    from .pipeline import run_study
-
-    return run_study(study_yaml, out_dir, shard=shard, quiet=True, **options)
+    return run_local(study_yaml, out_dir, shard=shard, quiet=True, **options)
 
 
 def _gather(client, futures: dict, progress) -> tuple[dict, dict]:
@@ -163,13 +162,11 @@ def _skipped_summary(folder: Path, manifest: dict) -> Summary:
 def _run_options(options: dict) -> dict:
     """Take :func:`extract.run_study`'s own keywords (weights, device, batch size, jobs,
     patients …) out of ``options``, with its defaults; what is left are the Settings."""
-    from .pipeline import run_study
-
-    own = inspect.signature(run_study).parameters
+    own = inspect.signature(run_local).parameters
     run = {
         k: p.default
         for k, p in own.items()
-        if p.kind is p.KEYWORD_ONLY and k not in ("shard", "quiet", "scheduler", "shards")
+        if p.kind is p.KEYWORD_ONLY and k not in ("shard", "quiet")
     }
     run.update({k: options.pop(k) for k in list(options) if k in run})
     return run
@@ -283,10 +280,15 @@ def run_on_cluster(
         client.close()
     _raise_for(errors, n, scheduler)
     summaries.update(done)
+    return _joined(out, ids, [summaries[i] for i in range(1, n + 1)], scheduler, params, t0)
+
+
+def _joined(out: Path, ids: list, parts: list, scheduler: str, params: dict, t0: float) -> Summary:
+    """The shards' folders merged into ``out`` and their summaries into the run's."""
     from .shards import merge_shards
 
+    n = len(parts)
     tables = merge_shards(out, runtime={"scheduler": scheduler, "shards": n})
-    parts = [summaries[i] for i in range(1, n + 1)]
     failures = {}
     for part in parts:
         failures.update(part.failures)

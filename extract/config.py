@@ -1,9 +1,8 @@
 """Settings of a run and the ``images:`` section of study.yaml.
 
 Only ``images:`` (phase → path template, mask template(s), tumour label, mask threshold), the
-patient ids of ``clinical:`` and who is screened out (``clinical.exclude``, a
-missing ``outcome.column``) are read; the rest of the study file belongs to
-hccstats.  Templates hold ``{patient_id}`` (their only placeholder) and are
+patient ids of ``clinical:`` and who is screened out (:mod:`extract.screening`, the rule
+hccstats' loader applies too) are read; the rest of the study file belongs to hccstats.  Templates hold ``{patient_id}`` (their only placeholder) and are
 relative to the yaml's folder.
 """
 
@@ -17,8 +16,10 @@ from pathlib import Path
 import yaml
 
 from .errors import ExtractError
+from .limits import settings_problem
 from .outdir import template_folder
 from .preprocess import N4_DEFAULTS
+from .screening import screen, screening_columns
 
 __all__ = ["Settings", "StudyImages", "read_study", "check_mask_threshold"]
 
@@ -83,17 +84,15 @@ class Settings:
             object.__setattr__(self, "percentiles", (lo, hi))
         if self.components not in ("largest", "all"):
             raise ExtractError(f"components must be 'largest' or 'all', not {self.components!r}")
-        if int(self.size) < 32:
-            raise ExtractError(
-                f"size must be at least 32 (VGG19 halves it four times), not {self.size}"
-            )
-        if (
-            self.n4_shrink < 1
-            or not self.n4_iterations
-            or min(self.n4_iterations) < 1
-            or self.margin < 0
-        ):
-            raise ExtractError("n4_shrink and n4_iterations must be positive, margin non-negative")
+        problem = settings_problem(
+            size=int(self.size),
+            n4_iterations=self.n4_iterations,
+            n4_convergence=self.n4_convergence,
+            n4_shrink=self.n4_shrink,
+            margin=self.margin,
+        )
+        if problem:
+            raise ExtractError(f"{problem[0]} {problem[1]}")
 
     def n4_parameters(self) -> dict:
         """Keyword arguments of :func:`extract.preprocess.n4_correct`."""
@@ -236,10 +235,7 @@ def read_study(study_yaml) -> StudyImages:
     threshold = images.get("mask_threshold")
     if threshold is not None:
         threshold = check_mask_threshold(threshold, f"study file {path}: images.mask_threshold")
-    outcome = config.get("outcome")
-    ids, excluded = _patient_ids(
-        path, config.get("clinical"), outcome.get("column") if isinstance(outcome, dict) else None
-    )
+    ids, excluded = _patient_ids(path, config)
     return StudyImages(
         root=path.parent,
         phases={str(k): v for k, v in phases.items()},
@@ -249,7 +245,7 @@ def read_study(study_yaml) -> StudyImages:
         patients=[i for i in ids if i not in excluded],
         excluded=excluded,
         all_ids=tuple(ids),
-        files=(path, path.parent / str(config["clinical"]["file"])),
+        files=(path, path.parent / str(_clinical(config)["file"])),
     )
 
 
@@ -265,10 +261,18 @@ def _check_template(path: Path, name, template) -> None:
         )
 
 
-def _patient_ids(path: Path, clinical, outcome) -> tuple[list[str], dict[str, str]]:
-    """Every id of the clinical file, and the screened-out ones with their reason."""
+def _clinical(config: dict):
+    """``clinical:`` as a mapping (``clinical: clinical.csv`` is ``{file: clinical.csv}``)."""
+    clinical = config.get("clinical")
+    return {"file": clinical} if isinstance(clinical, str) else clinical
+
+
+def _patient_ids(path: Path, config: dict) -> tuple[list[str], dict[str, str]]:
+    """Every id of the clinical file, and the screened-out ones with their reason
+    (:func:`extract.screening.screen`, the rule hccstats' loader applies)."""
     import pandas as pd
 
+    clinical = _clinical(config)
     if not isinstance(clinical, dict) or "file" not in clinical:
         raise ExtractError(
             f"study file {path}: 'clinical: {{file, id}}' is needed for the patient ids"
@@ -281,8 +285,8 @@ def _patient_ids(path: Path, clinical, outcome) -> tuple[list[str], dict[str, st
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
         raise ExtractError(f"clinical file {file}: cannot read ({reason})") from None
-    exclude = clinical.get("exclude")
-    for col in (column, exclude):
+    columns = screening_columns(config)
+    for col in (column, columns["exclude"]):
         if col is not None and col not in table.columns:
             raise ExtractError(f"clinical file {file}: no column {col!r} (clinical: in {path})")
     if table[column].isna().any():
@@ -291,10 +295,5 @@ def _patient_ids(path: Path, clinical, outcome) -> tuple[list[str], dict[str, st
     dup = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dup:
         raise ExtractError(f"clinical file {file}: duplicated patient ids {', '.join(dup[:5])}")
-    excluded = {}
-    for k, pid in enumerate(ids):
-        if exclude is not None and pd.notna(table[exclude].iloc[k]):
-            excluded[pid] = f"excluded ({exclude}: {table[exclude].iloc[k]})"
-        elif outcome in table.columns and pd.isna(table[outcome].iloc[k]):
-            excluded[pid] = f"missing outcome ({outcome})"
-    return ids, excluded
+    reasons = screen(table, **columns)
+    return ids, {pid: str(r) for pid, r in zip(ids, reasons) if pd.notna(r)}

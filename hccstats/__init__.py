@@ -69,6 +69,8 @@ _LAZY: dict[str, str] = {
     "wilcox_test": "hccstats.baseline",
     "chisq_test": "hccstats.baseline",
     "fisher_test": "hccstats.baseline",
+    "WilcoxonTest": "hccstats.baseline",
+    "ChisqTest": "hccstats.baseline",
     # agreement (irr)
     "kappa2": "hccstats.agreement",
     "kappam_fleiss": "hccstats.agreement",
@@ -101,7 +103,7 @@ _LAZY: dict[str, str] = {
     "survfit": "hccstats.survival",
     "SurvFit": "hccstats.survival",
     "survdiff": "hccstats.survival",
-    "km_plot": "hccstats.survival",
+    "km_plot": "hccstats.plots",
     "concordance": "hccstats.survival",
     "Concordance": "hccstats.survival",
     "calibrate_cox": "hccstats.survival",

@@ -14,7 +14,7 @@ factor gives it).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -105,7 +105,6 @@ class PartialEffect:
     ratio: str
     conf_level: float
     label: str = ""
-    extra: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
@@ -113,58 +112,11 @@ class PartialEffect:
 
     def plot(self, ax=None, *, log: bool = True):
         """The ratio against the predictor with its confidence band (a line and a shaded band;
-        points with error bars for a categorical predictor); returns the Figure (laid out
-        tightly only when it was made here: a given ``ax`` keeps its figure's layout)."""
-        import matplotlib.pyplot as plt
+        points with error bars for a categorical predictor); returns the Figure
+        (:class:`hccstats.plots.PartialEffectDisplay`)."""
+        from .plots import PartialEffectDisplay
 
-        own = ax is None
-        if own:
-            fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        else:
-            fig = ax.figure
-        t = self.table
-        x = t[self.variable]
-        if pd.api.types.is_numeric_dtype(x):
-            ax.fill_between(x, t["ci_low"], t["ci_high"], color="0.85", lw=0)
-            ax.plot(x, t["estimate"], color="black", lw=1.2)
-        else:
-            pos = np.arange(len(t))
-            err = [t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]]
-            ax.errorbar(pos, t["estimate"], yerr=err, fmt="o", color="black", capsize=3)
-            ax.set_xticks(pos, [str(v) for v in x])
-            ax.set_xlim(-0.5, len(t) - 0.5)
-        ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
-        if log:
-            ax.set_yscale("log")
-            _ratio_ticks(ax)
-        ax.set_xlabel(self.label or self.variable)
-        ax.set_ylabel(f"{self.ratio.capitalize()} ({self.conf_level:.0%} CI)")
-        if own:
-            fig.tight_layout()
-        return fig
-
-
-#: tick mantissas of a ratio axis, coarse to fine: the first giving three ticks is used
-_MANTISSAS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
-
-
-def _ratio_ticks(ax) -> None:
-    """Plain-number ticks on a log ratio axis (0.5, 1, 2, ...), no minor ticks."""
-    lo, hi = ax.get_ylim()
-    ticks: list[float] = []
-    for mantissas in _MANTISSAS:
-        ticks = [
-            float(f"{m * 10.0**e:.6g}")
-            for e in range(-4, 5)
-            for m in mantissas
-            if lo <= m * 10.0**e <= hi
-        ]
-        if len(ticks) >= 3:
-            break
-    ax.minorticks_off()
-    if ticks:
-        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-        ax.set_ylim(lo, hi)
+        return PartialEffectDisplay.from_partial_effect(self).plot(ax, log=log).figure_
 
 
 def partial_effect(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -38,11 +37,11 @@ class ConfidenceInterval:
 class TestResult:
     """A hypothesis test: statistic, p-value, and what was tested.
 
-    ``extra`` holds a few scalar notes of a test (``chisq_test``'s smallest expected count,
-    ``wilcox_test``'s exact/ties flags); ``to_frame()`` gives one row with one value per cell.
-    A test with typed results of its own (a table, named statistics) has its own subclass
-    (``roc_test`` → ``DeLongTest``, ``survdiff`` → ``LogRankTest``, ``hosmer_lemeshow`` →
-    ``HosmerLemeshowTest``, ``le_cessie`` → ``LeCessieTest``).
+    ``to_frame()`` gives one row with one value per cell. A test with more to say (a table,
+    named statistics, flags) has its own subclass with typed fields (``roc_test`` →
+    ``DeLongTest``, ``survdiff`` → ``LogRankTest``, ``hosmer_lemeshow`` →
+    ``HosmerLemeshowTest``, ``le_cessie`` → ``LeCessieTest``, ``wilcox_test`` →
+    ``WilcoxonTest``, ``chisq_test`` → ``ChisqTest``).
     """
 
     __test__ = False  # not a pytest class
@@ -54,15 +53,16 @@ class TestResult:
     df: float | None = None
     estimate: float | None = None
     ci: ConfidenceInterval | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
-        row = asdict(self)
-        ci = row.pop("ci")
-        extra = row.pop("extra")
-        if ci is not None:
-            row["ci_low"], row["ci_high"], row["conf_level"] = ci["low"], ci["high"], ci["level"]
-        row.update(extra)
+        """One row: the fields, the interval as ci_low, ci_high, conf_level (when there is one)."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "ci"}
+        if self.ci is not None:
+            row["ci_low"], row["ci_high"], row["conf_level"] = (
+                self.ci.low,
+                self.ci.high,
+                self.ci.level,
+            )
         return pd.DataFrame([row])
 
     def __repr__(self) -> str:
@@ -74,6 +74,4 @@ class TestResult:
             lines.append(f"estimate: {self.estimate:.6g}")
         if self.ci is not None:
             lines.append(repr(self.ci))
-        for k, v in self.extra.items():
-            lines.append(f"{k}: {v!r}")
         return "\n".join(lines)

@@ -309,6 +309,25 @@ def kappa2(
     )
 
 
+def _category_kappas(counts: np.ndarray, pj: np.ndarray, cats, nr: int) -> pd.DataFrame:
+    """irr's ``detail=TRUE``: each category's kappa with its z and p (subjects × categories
+    ``counts`` of the ``nr`` raters choosing each, ``pj`` the categories' shares)."""
+    ns = counts.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pjk = ((counts**2).sum(axis=0) - ns * nr * pj) / (ns * nr * (nr - 1) * pj)
+        kk = (pjk - pj) / (1.0 - pj)
+    se_k = np.sqrt(2.0 / (ns * nr * (nr - 1)))
+    zk = kk / se_k
+    return pd.DataFrame(
+        {
+            "category": cats,
+            "estimate": kk,
+            "statistic": zk,
+            "p_value": 2 * stats.norm.sf(np.abs(zk)),
+        }
+    )
+
+
 def kappam_fleiss(
     ratings: Any,
     detail: bool = False,
@@ -367,21 +386,7 @@ def kappam_fleiss(
     else:
         var = 2.0 / (pq**2 * ns * nr * (nr - 1)) * (pq**2 - float((pj * qj * (qj - pj)).sum()))
         se = float(np.sqrt(var))
-    det = None
-    if detail:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pjk = ((counts**2).sum(axis=0) - ns * nr * pj) / (ns * nr * (nr - 1) * pj)
-            kk = (pjk - pj) / (1.0 - pj)
-        se_k = np.sqrt(2.0 / (ns * nr * (nr - 1)))
-        zk = kk / se_k
-        det = pd.DataFrame(
-            {
-                "category": cats,
-                "estimate": kk,
-                "statistic": zk,
-                "p_value": 2 * stats.norm.sf(np.abs(zk)),
-            }
-        )
+    det = _category_kappas(counts, pj, cats, nr) if detail else None
     method = "Fleiss' Kappa for m Raters" + (" (exact value)" if exact else "")
     return _kappa_result(
         value,

@@ -226,10 +226,7 @@ def dca(
     models = _risks(risks)
     for name, r in models.items():
         check_same_length(y_true=np.empty(outcome.n), **{f"risks[{name!r}]": r})
-    # np.arange(0.01, 1.0, 0.01) holds the same doubles as R's seq(0.01, 0.99, by = 0.01)
-    t = np.arange(0.01, 1.0, 0.01) if thresholds is None else as_finite(thresholds, "thresholds")
-    if len(t) == 0 or (t < 0).any() or (t >= 1).any():
-        raise InputError("thresholds: need values in [0, 1)")
+    t = _thresholds(thresholds)
     harms = dict(harm) if isinstance(harm, Mapping) else {m: float(harm) for m in models}
     unknown = set(harms) - set(models)
     if unknown:
@@ -239,28 +236,8 @@ def dca(
     prev = outcome.prevalence()
     odds = t / (1.0 - t)
     nb_all = prev - (1.0 - prev) * odds
+    frame = dict(t=t, n=n, prev=prev, nb_all=nb_all, nper=nper)
     rows = []
-
-    def block(name, tp, fp, pos, nb, h):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            nia = np.where(odds > 0, (nb - nb_all) / odds * nper, np.nan)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "model": name,
-                    "threshold": t,
-                    "net_benefit": nb,
-                    "n": n,
-                    "prevalence": prev,
-                    "harm": h,
-                    "pos_rate": pos,
-                    "tp_rate": tp,
-                    "fp_rate": fp,
-                    "net_intervention_avoided": nia,
-                }
-            )
-        )
-
     boot = {}
     if B:
         idx = bootstrap_indices(n, B, seed, what="dca's bootstrap bands")
@@ -271,27 +248,61 @@ def dca(
     for name, r in models.items():
         tp, fp = outcome.rates(r, t)
         h = harms.get(name, 0.0)
-        block(name, tp, fp, tp + fp, tp - fp * odds - h, h)
+        rows.append(_curve(name, tp, fp, tp + fp, tp - fp * odds - h, h, **frame))
         if B:
             tpb, fpb = outcome.rates(r, t, W)
             boot[name] = tpb - fpb * odds - h
     ones = np.ones_like(t)
-    block(TREAT_ALL, prev * ones, (1 - prev) * ones, ones, nb_all, 0.0)
-    block(TREAT_NONE, 0 * ones, 0 * ones, 0 * ones, 0 * ones, 0.0)
+    rows.append(_curve(TREAT_ALL, prev * ones, (1 - prev) * ones, ones, nb_all, 0.0, **frame))
+    rows.append(_curve(TREAT_NONE, 0 * ones, 0 * ones, 0 * ones, 0 * ones, 0.0, **frame))
     table = pd.concat(rows, ignore_index=True)
     if standardized:
         table["standardized_net_benefit"] = table["net_benefit"] / prev
     if B:
-        a = (1 - conf_level) / 2
-        lo, hi = [], []
-        for name in [*models, TREAT_ALL]:
-            q = np.quantile(boot[name], [a, 1 - a], axis=0)
-            lo.append(q[0])
-            hi.append(q[1])
-        lo.append(0 * t)
-        hi.append(0 * t)
-        table["ci_low"] = np.concatenate(lo)
-        table["ci_high"] = np.concatenate(hi)
+        table["ci_low"], table["ci_high"] = _bands(boot, [*models, TREAT_ALL], t, conf_level)
     return DecisionCurve(
         table, n, prev, tuple(models), nper, int(B), conf_level, getattr(outcome, "horizon", None)
     )
+
+
+def _thresholds(thresholds) -> np.ndarray:
+    """The threshold probabilities, in [0, 1); default 0.01, ..., 0.99."""
+    # np.arange(0.01, 1.0, 0.01) holds the same doubles as R's seq(0.01, 0.99, by = 0.01)
+    t = np.arange(0.01, 1.0, 0.01) if thresholds is None else as_finite(thresholds, "thresholds")
+    if len(t) == 0 or (t < 0).any() or (t >= 1).any():
+        raise InputError("thresholds: need values in [0, 1)")
+    return t
+
+
+def _curve(name, tp, fp, pos, nb, h, *, t, n, prev, nb_all, nper) -> pd.DataFrame:
+    """One strategy's rows: net benefit and rates at each threshold, net interventions avoided."""
+    odds = t / (1.0 - t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nia = np.where(odds > 0, (nb - nb_all) / odds * nper, np.nan)
+    return pd.DataFrame(
+        {
+            "model": name,
+            "threshold": t,
+            "net_benefit": nb,
+            "n": n,
+            "prevalence": prev,
+            "harm": h,
+            "pos_rate": pos,
+            "tp_rate": tp,
+            "fp_rate": fp,
+            "net_intervention_avoided": nia,
+        }
+    )
+
+
+def _bands(boot: dict, names: list, t: np.ndarray, conf_level: float):
+    """Percentile bands of the bootstrap net benefits, in table order ("Treat none": 0)."""
+    a = (1 - conf_level) / 2
+    lo, hi = [], []
+    for name in names:
+        q = np.quantile(boot[name], [a, 1 - a], axis=0)
+        lo.append(q[0])
+        hi.append(q[1])
+    lo.append(0 * t)
+    hi.append(0 * t)
+    return np.concatenate(lo), np.concatenate(hi)

@@ -10,6 +10,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hccstats.figure_size import (
+    CM_PER_INCH,
+    DOUBLE_COLUMN_CM,
+    DPI,
+    MIN_FONT_PT,
+    MIN_LINE_PT,
+    SINGLE_COLUMN_CM,
+    printed_width_cm,
+)
+
 from .model import Figure, Report, figure_paths
 
 __all__ = [
@@ -23,30 +33,6 @@ __all__ = [
     "MIN_FONT_PT",
     "MIN_LINE_PT",
 ]
-
-DPI = 300
-CM_PER_INCH = 2.54
-#: Printed widths (cm): one column and two columns of a journal page (multi-panel figures).
-SINGLE_COLUMN_CM = 8.5
-DOUBLE_COLUMN_CM = 17.5
-#: The smallest text (pt) and the thinnest line (pt) of a printed figure.
-MIN_FONT_PT = 7.0
-MIN_LINE_PT = 0.5
-
-
-def printed_width_cm(width_in: float, *, tolerance_in: float = 1.5 / DPI) -> float:
-    """The width (cm) at which a figure drawn ``width_in`` inches wide is printed.
-
-    A figure drawn at a column width (within ``tolerance_in``: a 300-dpi PNG rounds to whole
-    pixels) is printed at exactly that width; any other figure at its drawn width: never scaled.
-
-    >>> printed_width_cm(2067 / 300), printed_width_cm(1004 / 300), printed_width_cm(2.0)
-    (17.5, 8.5, 5.08)
-    """
-    for cm in (SINGLE_COLUMN_CM, DOUBLE_COLUMN_CM):
-        if abs(width_in - cm / CM_PER_INCH) <= tolerance_in:
-            return cm
-    return round(float(width_in) * CM_PER_INCH, 6)
 
 
 def png_width_in(png: str | Path) -> float:

@@ -101,10 +101,10 @@ def test_bad_plan_keys_one_line_input_error_against_schema(raw, says):
 @pytest.mark.r
 def test_dca_thresholds_grid_against_r_seq():
     from hccstats.rbridge import run
-    from hccstats.report._plan import Plan
+    from hccstats.study import DecisionCurves
 
     for lo, hi, by in ((0.0, 0.6, 0.01), (0.05, 0.5, 0.05), (0.1, 0.35, 0.025)):
-        grid = Plan(threshold_range=(lo, hi, by)).thresholds
+        grid = DecisionCurves(range=(lo, hi, by)).thresholds
         r = np.asarray(run("seq(a, b, by = s)", a=lo, b=hi, s=by), float)
         # the same values to the last bits R prints (R accumulates a + i*by as well)
         np.testing.assert_allclose(grid, r, rtol=0, atol=1e-12)

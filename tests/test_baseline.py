@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import hccstats as hs
 from hccstats import InputError, table_one
 from hccstats.baseline import chisq_test, fisher_test, wilcox_test
 
@@ -263,6 +264,26 @@ def test_fisher_too_large_falls_back_to_chisq_with_a_note_against_r():
         g=d["class"].to_numpy(),
     )
     assert row["p_value"] == pytest.approx(float(ref), rel=1e-10)
+
+
+def test_tests_have_their_own_results_one_value_per_cell():
+    """wilcox_test and chisq_test say more than statistic and p: typed fields, one flat row."""
+    w = wilcox_test([1.1, 2.2, 3.3], [4.4, 5.5, 6.6])
+    assert isinstance(w, hs.WilcoxonTest) and w.exact and not w.ties
+    tied = wilcox_test([1, 2, 2], [4, 5, 6])
+    assert not tied.exact and tied.ties
+    tab = np.array([[12, 5], [7, 9]])
+    c = chisq_test(tab)
+    assert isinstance(c, hs.ChisqTest)
+    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+    assert c.min_expected == pytest.approx(expected.min(), rel=1e-15)
+    for res in (w, tied, c, fisher_test(tab)):
+        row = res.to_frame()
+        assert row.shape[0] == 1 and not hasattr(res, "extra")
+        assert all(np.ndim(v) == 0 and not isinstance(v, pd.DataFrame) for v in row.iloc[0])
+    assert row.loc[0, "estimate"] == fisher_test(tab).estimate
+    assert list(w.to_frame().columns[-2:]) == ["exact", "ties"]
+    assert w.to_frame().loc[0, "statistic"] == w.statistic
 
 
 def test_a_group_without_patients_gets_no_test_not_a_p_value():

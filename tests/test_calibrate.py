@@ -135,3 +135,27 @@ def test_calibrate_hands_a_cox_model_to_calibrate_cox_and_names_the_horizon():
     fit = birthwt_fit()
     with pytest.raises(hs.InputError, match="for Cox models"):
         hs.calibrate(fit, u=5)
+
+
+def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
+    # the compiled per-patient terms (numba) against the numpy evaluation that runs without
+    # numba: the same iterations, coefficients and deviances to rounding, on R's resamples
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration._batched_newton import lrm_fit_batch
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, y, _ = fit_arrays(fit)
+    W = counts(resamples_seed11(), len(y))
+    W[3] = 0.0  # a resample without patients fails on both paths
+    fast = lrm_fit_batch(X, y, W, tol=1e-13, compiled=True)
+    plain = lrm_fit_batch(X, y, W, tol=1e-13, compiled=False)
+    np.testing.assert_array_equal(fast.fail, plain.fail)
+    np.testing.assert_array_equal(fast.iterations, plain.iterations)
+    np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
+    assert fast.fail[3] and not fast.fail[:3].any()
+    lean = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)  # calibrate's: coefficients only
+    np.testing.assert_array_equal(lean.coef, fast.coef)
+    assert np.isnan(lean.deviance).all()

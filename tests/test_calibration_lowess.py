@@ -85,6 +85,7 @@ def test_lowess_python_fallback_matches_compiled_against_stored_r():
     _lowess._clowess.py_func(x, y, 2.0 / 3.0, 3, 0.01 * (x[-1] - x[0]), out)
     np.testing.assert_allclose(out, grp["fitted"].to_numpy(), atol=1e-10)
     rw = np.ones(len(x))
-    v_py, ok_py = _lowess._lowest.py_func(x, y, len(x), x[3], 0, 15, rw)
-    v_jit, ok_jit = _lowess._lowest(x, y, len(x), x[3], 0, 15, rw)
-    assert ok_py and ok_jit and v_py == pytest.approx(v_jit, abs=1e-13)
+    for unit in (True, False):  # the first pass (weights 1, not read) and later ones
+        v_py, ok_py = _lowess._lowest.py_func(x, y, len(x), x[3], 0, 15, rw, unit)
+        v_jit, ok_jit = _lowess._lowest(x, y, len(x), x[3], 0, 15, rw, unit)
+        assert ok_py and ok_jit and v_py == pytest.approx(v_jit, abs=1e-13)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from hccstats import dca, roc
 from hccstats.calibration import calibration_curve
 from hccstats.plots import calibration_curves, decision_curves, performance_panels
-from hccstats.report._plan import Plan
+from hccstats.study import DecisionCurves
 
 
 def _render(fig: Figure):
@@ -100,7 +100,7 @@ def _study(seed=3, n=300):
 
 
 def test_performance_panels_share_one_square_frame_and_clear_legends():
-    thresholds = Plan().thresholds
+    thresholds = DecisionCurves().thresholds
     rocs, cis, cals, dcas = {}, {}, {}, {}
     for k, part in enumerate(("training", "validation")):
         y, risks = _study(seed=k)
@@ -140,18 +140,37 @@ def test_performance_panels_share_one_square_frame_and_clear_legends():
 
 def test_report_dca_thresholds_default_zero_to_point_six_against_r_seq():
     # R: seq(0, 0.6, by = 0.01) has 61 values, 0 first and 0.6 last
-    grid = Plan().thresholds
+    grid = DecisionCurves().thresholds
     assert len(grid) == 61 and grid[0] == 0.0 and grid[-1] == 0.6
     np.testing.assert_allclose(np.diff(grid), 0.01, atol=1e-12)
-    custom = Plan(threshold_range=(0.05, 0.5, 0.05)).thresholds
+    custom = DecisionCurves(range=(0.05, 0.5, 0.05)).thresholds
     np.testing.assert_allclose(custom, np.arange(1, 11) * 0.05, atol=1e-12)
 
 
 def test_decision_curves_square_frame_and_legend_clear():
     y, risks = _study(seed=5)
-    fig = decision_curves(dca(y, risks, thresholds=Plan().thresholds))
+    fig = decision_curves(dca(y, risks, thresholds=DecisionCurves().thresholds))
     renderer = _render(fig)
     ax = fig.axes[0]
     box = ax.get_window_extent(renderer)
     assert abs(box.width - box.height) <= 1.0
     assert _legend_clear(ax, renderer) == "inside"
+
+
+def test_polyline_densified_at_once_as_segment_by_segment_linspace():
+    # the overlap test samples every segment at linspace(0, 1, k + 1)[1:]; the vectorised
+    # sampling must give the same points, bit for bit
+    from hccstats.plots import _legend
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 400):
+        xy = np.cumsum(rng.random((n, 2)) * 0.03, axis=0)
+        steps = np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
+        expected = np.concatenate(
+            [xy[:1]]
+            + [
+                a + np.linspace(0, 1, k + 1)[1:, None] * (b - a)
+                for a, b, k in zip(xy, xy[1:], steps)
+            ]
+        )
+        np.testing.assert_array_equal(_legend._densified(xy), expected)

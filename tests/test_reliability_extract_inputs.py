@@ -247,7 +247,7 @@ def test_patients_not_of_the_study_exit_2_naming_them(screened, tmp_path, capsys
     )
     assert _line(capsys) == (
         "extract: error: --patients: not a patient of the study: GHOST (not in the clinical "
-        "file), P002 (screened out: excluded (exclusion_reason: withdrew consent)), "
+        "file), P002 (screened out: withdrew consent), "
         "P003 (screened out: missing outcome (recurrence))"
     )
     assert not (tmp_path / "f").exists()

@@ -145,14 +145,17 @@ def test_bad_analysis_keys_exit_2_with_one_line(birthwt, tmp_path, analysis, say
 
 
 def test_docs_list_every_analysis_key_of_the_schema_table():
-    from hccstats.report._context import Options
+    from hccstats.study import Analysis
     from hccstats.study._analysis import ANALYSIS_KEYS, analysis_keys_markdown
+    from hccstats.study._tree import TREE_PATHS
 
     doc = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
     assert analysis_keys_markdown() in doc
-    for key in ANALYSIS_KEYS:  # the run options take their defaults from the same table
-        if key.name in Options.__dataclass_fields__:
-            assert Options.__dataclass_fields__[key.name].default == key.default, key.name
+    assert set(TREE_PATHS) | {"bootstrap"} == {k.name for k in ANALYSIS_KEYS}  # a path per key
+    tree = Analysis()
+    for key in ANALYSIS_KEYS:  # the tree's defaults are the table's
+        if key.default is not None and key.kind != "range":
+            assert tree.value(TREE_PATHS[key.name]) == key.default, key.name
 
 
 def test_long_name_and_unknown_template_placeholder_exit_2_before_the_run(birthwt, tmp_path):
@@ -369,11 +372,15 @@ def test_seed_flag_changes_the_split_unless_the_study_gives_split_seed(birthwt, 
 
     text = STUDY_YAML.replace("split: {method: random, ratio: 0.7, stratify: true, seed: 7}", "")
     cfg = _study(tmp_path / "s", birthwt, text)
-    a, b = load(cfg, seed=7).split, load(cfg, seed=8).split
-    assert (a != b).any() and (a == load(cfg, seed=7).split).all()
-    assert load(cfg, seed=8).config["split"]["seed_from"] == "--seed"
+    a, b = load(cfg, {"seed": 7}).split, load(cfg, {"seed": 8}).split
+    assert (a != b).any() and (a == load(cfg, {"seed": 7}).split).all()
+    tree = load(cfg, {"seed": 8}).analysis
+    assert tree.split_seed == 8 and tree.described("split_seed") == (
+        "the run seed, from the command line, --seed"
+    )
     fixed = _study(tmp_path / "t", birthwt)  # split.seed: 7 in the file wins over --seed
-    assert (load(fixed, seed=7).split == load(fixed, seed=8).split).all()
+    assert (load(fixed, {"seed": 7}).split == load(fixed, {"seed": 8}).split).all()
+    assert load(fixed, {"seed": 8}).analysis.provenance("split_seed") == "study file"
     assert load(fixed).config["split"]["stratify"] == ["outcome"]  # no centre column
 
 
@@ -533,12 +540,16 @@ def test_methods_name_each_seed_and_the_stratification_done(awkward):
     out, _ = awkward
     methods = (out / "methods.md").read_text(encoding="utf-8")
     assert "stratified by outcome (seed 11)" in methods and "center" not in methods
-    assert "the training/validation split, seed 11 (the run's --seed)" in methods
     assert (
-        "the 20 bootstrap resamples of the calibration and the internal validation, "
-        "seed 11 (the run's --seed)"
+        "the training/validation split, seed 11 (the run seed, from the command line, --seed)"
+    ) in methods
+    assert (
+        "the bootstrap of the calibration and the internal validation, B = 20 (from the "
+        "study file, analysis.B), seed 11 (the run seed, from the command line, --seed)"
     ) in methods
     assert "Every random step used the seed" not in methods
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "seed 11): the model refitted in each resample" in html  # the validation's seed
 
 
 # --- separation in a multivariable model, and Firth ----------------------------------------------
@@ -618,9 +629,7 @@ def test_failed_bootstrap_refits_counted_and_warned_above_one_percent(birthwt):
     fit = hs.lrm("low ~ lwt + rare", d)
     cal = hs.calibrate(fit, B=200, seed=1)
     assert 0.01 * 200 < cal.n_failed < 200  # about exp(-3) of the resamples lack the 3 patients
-    ctx = Context(
-        study=None, options=Options(seed=1), out=Path("."), work=Path("."), report=Report("x")
-    )
+    ctx = Context(study=None, options=Options(), out=Path("."), work=Path("."), report=Report("x"))
     text = calibration_failures(ctx, {("Clinical model", "training"): cal})
     assert text == f" Failed bootstrap refits (left out): Clinical model: {cal.n_failed} of 200."
     assert ctx.alerts and f"{cal.n_failed} of 200 bootstrap refits failed" in ctx.alerts[0]

@@ -270,7 +270,7 @@ def test_linearity_sentence_names_linear_terms_splines_and_no_factor(tmp_path):
     _veteran("thirds").to_csv(tmp_path / "clinical.csv", index=False)
     (tmp_path / "study.yaml").write_text(VETERAN_YAML.format(models=NESTED))
     study = load(tmp_path / "study.yaml")
-    ctx = Context(study, Options(seed=1), tmp_path, tmp_path, Report("r"), labels=study.labels)
+    ctx = Context(study, Options(), tmp_path, tmp_path, Report("r"), labels=study.labels)
     train = study.data[study.data["split"] == "training"]
     fits = {"Spline model": lrm("early ~ rcs(age, 3) + karno + celltype", train)}
     text = linearity_sentence(ctx, fits)

@@ -27,7 +27,7 @@ def _context(tmp_path, layout: str, use_r: bool):
     text = text.replace("analysis:\n", "analysis:\n" + CANDIDATES) + layout
     study = load(write_study(tmp_path / "study", text))
     ctx = Context(
-        study, Options(seed=1, use_r=use_r), tmp_path, tmp_path, Report("r"),
+        study, Options(use_r=use_r), tmp_path, tmp_path, Report("r"),
         labels=dict(study.labels),
     )  # fmt: skip
     return ctx, study

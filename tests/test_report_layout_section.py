@@ -216,7 +216,7 @@ def test_nomogram_engines_drawn_per_report_nomogram(tmp_path, engine, use_r, dra
     study = load(_study(tmp_path / "s", f"report: {{nomogram: {engine}}}\n"))
     ctx = Context(
         study,
-        Options(seed=1, use_r=use_r),
+        Options(use_r=use_r),
         tmp_path,
         tmp_path,
         Report("r"),

@@ -284,13 +284,13 @@ def test_internal_validation_against_hccstats_validate_on_colon(colon, colon_stu
     fit = sw.fit
     assert list(fit.data.index) == model["patients"]
     iv = pd.DataFrame(res["performance"]["internal_validation"]).set_index("index")
-    vs = hs.validate(sw, B=int(iv["B"].iloc[0]), seed=study.seed)
+    vs = hs.validate(sw, B=int(iv["B"].iloc[0]), seed=study.analysis.bootstrap.seed)
     v = vs.table
     assert iv["selection_repeated"].all()
     freq = res["performance"]["selection_frequency"]["Clinical model"]
     assert freq == pytest.approx(vs.selection_frequency.to_dict(), rel=1e-12)
     # the plain refit of the final model differs: the selection's optimism is included
-    plain = hs.validate(fit, B=int(iv["B"].iloc[0]), seed=study.seed).table
+    plain = hs.validate(fit, B=int(iv["B"].iloc[0]), seed=study.analysis.bootstrap.seed).table
     assert iv.loc["Calibration slope (shrinkage factor)", "corrected"] != pytest.approx(
         plain.loc["Slope", "index_corrected"], rel=1e-9
     )
@@ -427,8 +427,8 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     # methods.md names the seed the bootstrap used, and where it came from
     methods = (prespecified / "methods.md").read_text(encoding="utf-8")
     assert (
-        "the 200 bootstrap resamples of the calibration and the internal validation, seed 5 "
-        "(the study file: analysis.bootstrap.seed)"
+        "the bootstrap of the calibration and the internal validation, B = 200 (from the study "
+        "file, analysis.bootstrap.B), seed 5 (from the study file, analysis.bootstrap.seed)"
     ) in methods
     assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
     data = _study_data(colon_study)

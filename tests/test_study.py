@@ -45,7 +45,11 @@ def test_types_follow_the_study_file(study):
     assert set(d["split"]) == {"training", "validation"}
     assert study.variables["ast"] == Variable("ast", "continuous", "AST", "U/L", None)
     assert study.labels["neutrophil"] == "Neutrophil count (10^9/L)"
-    assert study.outcome == "early_recurrence" and study.center == "center" and study.seed == 2023
+    assert (
+        study.outcome == "early_recurrence"
+        and study.center == "center"
+        and study.analysis.seed == 2023
+    )
 
 
 def test_missing_counts_against_the_csv(study, demo_dir):
@@ -104,14 +108,14 @@ def test_minimal_study_file_defaults(copy):
         "clinical: clinical.csv\noutcome: early_recurrence\nvariables:\n  age: continuous\n"
     )
     s = load(copy / "study.yaml")
-    assert s.center is None and s.readers is None and s.seed == 0
+    assert s.center is None and s.readers is None and s.analysis.seed == 0
     assert s.config["split"] == {
         "method": "random",
         "ratio": 0.7,
         "stratify": ["outcome"],  # no centre column: stratified by the outcome only
-        "seed": 0,
-        "seed_from": "seed",
+        "seed": None,  # not given: the split uses the run seed
     }
+    assert s.analysis.split_seed == 0 and s.analysis.provenance("seed") == "default"
     # without clinical.exclude only a missing outcome excludes a patient
     assert len(s.data) + len(s.excluded) == len(pd.read_csv(copy / "clinical.csv"))
     assert set(s.excluded["reason"]) == {"missing outcome (early_recurrence)"}

@@ -97,8 +97,8 @@ def test_a_negative_or_fractional_seed_in_the_file_is_refused(study, change, say
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "3", True])
 def test_a_negative_or_non_integer_seed_argument_is_refused(study, seed):
-    with pytest.raises(InputError, match=r"^seed: expected an integer >= 0 \(the analysis"):
-        load(study / "study.yaml", seed=seed)
+    with pytest.raises(InputError, match=r"^--seed: expected an integer >= 0 \(the run"):
+        load(study / "study.yaml", {"seed": seed})
 
 
 # --- predictors that hold the outcome --------------------------------------------------------

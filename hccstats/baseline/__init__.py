@@ -5,7 +5,15 @@ R equivalents: ``tableone::CreateTableOne``, ``wilcox.test``, ``chisq.test``, ``
 """
 
 from ._table_one import TableOne, table_one
-from ._tests import FisherTooLarge, chisq_test, fisher_test, kruskal_test, wilcox_test
+from ._tests import (
+    ChisqTest,
+    FisherTooLarge,
+    WilcoxonTest,
+    chisq_test,
+    fisher_test,
+    kruskal_test,
+    wilcox_test,
+)
 
 __all__ = [
     "TableOne",
@@ -15,4 +23,6 @@ __all__ = [
     "fisher_test",
     "kruskal_test",
     "FisherTooLarge",
+    "WilcoxonTest",
+    "ChisqTest",
 ]

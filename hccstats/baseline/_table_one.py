@@ -77,7 +77,7 @@ class TableOne:
         Test (Mann–Whitney U, Kruskal–Wallis, χ², Fisher's exact) and, with ``smd=True``,
         tableone's SMD. ``digits``: decimals of medians, quartiles, means and SDs (one
         number, or per variable). ``star`` marks p < 0.05. Every rounding rule is
-        :mod:`reports.formatting`'s (p < 0.001, "54.0 (45.0, 62.0)", "54 (27.7%)").
+        :mod:`hccstats.formatting`'s (p < 0.001, "54.0 (45.0, 62.0)", "54 (27.7%)").
 
         Examples
         --------
@@ -204,6 +204,39 @@ def table_one(
     >>> t.tests[["variable", "test"]].values.tolist()
     [['age', 'Wilcoxon rank sum exact test'], ['sex', "Fisher's Exact Test for Count Data"]]
     """
+    groups = _check_input(data, group, variables, continuous_stat, exact, group_order)
+    labels = dict(labels or {})
+    ordinal = _check_ordinal(data, ordinal)
+    split = {g: data.loc[data[group] == g] for g in groups}
+    sets = list(split.items()) + ([("Overall", data)] if overall else [])
+    rows, tests, notes = [], [], []
+    for var in variables:
+        label = labels.get(var, var)
+        n_missing = int(data[var].isna().sum())
+        if var in ordinal or var in categorical or _is_categorical(data[var]):
+            levels = list(ordinal[var]) if var in ordinal else _levels(data[var])
+            rows += _level_rows(var, label, levels, sets)
+            counts = np.array(
+                [[int((part[var] == lv).sum()) for lv in levels] for _, part in split.items()]
+            )
+            if var in ordinal:
+                tests.append(_ordinal_test(var, label, levels, split, counts, n_missing, notes))
+            else:
+                tests.append(
+                    _categorical_test(var, label, counts, exact, correct, n_missing, notes)
+                )
+        else:
+            rows += _continuous_rows(var, label, sets)
+            values = [part[var].dropna().to_numpy(float) for _, part in split.items()]
+            tests.append(_continuous_test(var, label, values, n_missing, notes))
+    summary = pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
+    return TableOne(
+        summary, pd.DataFrame(tests), tuple(groups), group, continuous_stat, tuple(notes)
+    )
+
+
+def _check_input(data, group, variables, continuous_stat, exact, group_order) -> list:
+    """The groups, in table order, once the arguments are checked."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     missing_cols = [c for c in [group, *variables] if c not in data.columns]
@@ -224,76 +257,63 @@ def table_one(
     groups = list(group_order) if group_order is not None else _levels(data[group])
     if len(groups) < 2:
         raise InputError(f"group column {group!r}: need at least 2 groups, got {groups}")
-    labels = dict(labels or {})
-    ordinal = _check_ordinal(data, ordinal)
-    split = {g: data.loc[data[group] == g] for g in groups}
-    sets = list(split.items()) + ([("Overall", data)] if overall else [])
-    rows, tests, notes = [], [], []
-    for var in variables:
-        label = labels.get(var, var)
-        series = data[var]
-        n_missing = int(series.isna().sum())
-        if var in ordinal or var in categorical or _is_categorical(series):
-            levels = list(ordinal[var]) if var in ordinal else _levels(series)
-            counts = np.array(
-                [[int((part[var] == lv).sum()) for lv in levels] for _, part in split.items()]
+    return groups
+
+
+def _level_rows(var, label, levels, sets) -> list[dict[str, Any]]:
+    """n (%) of the non-missing values at each level, in each group."""
+    rows = []
+    for gname, part in sets:
+        valid = part[var].notna().sum()
+        for lv in levels:
+            n = int((part[var] == lv).sum())
+            rows.append(
+                _row(
+                    var,
+                    label,
+                    lv,
+                    "categorical",
+                    gname,
+                    part,
+                    n=n,
+                    percent=100.0 * n / valid if valid else np.nan,
+                )
             )
-            for gname, part in sets:
-                valid = part[var].notna().sum()
-                for lv in levels:
-                    n = int((part[var] == lv).sum())
-                    rows.append(
-                        _row(
-                            var,
-                            label,
-                            lv,
-                            "categorical",
-                            gname,
-                            part,
-                            n=n,
-                            percent=100.0 * n / valid if valid else np.nan,
-                        )
-                    )
-            if var in ordinal:
-                rank = {lv: i + 1 for i, lv in enumerate(levels)}
-                codes = [part[var].dropna().map(rank).to_numpy(float) for part in split.values()]
-                test = _continuous_test(var, label, codes, n_missing, notes)
-                smd = (
-                    smd_categorical(counts.astype(float))
-                    if (counts.sum(axis=1) > 0).all()
-                    else np.nan
-                )
-                tests.append({**test, "kind": "ordinal", "smd": smd})
-            else:
-                tests.append(
-                    _categorical_test(var, label, counts, exact, correct, n_missing, notes)
-                )
-        else:
-            values = [part[var].dropna().to_numpy(float) for _, part in split.items()]
-            for gname, part in sets:
-                v = part[var].dropna().to_numpy(float)
-                q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else (np.nan,) * 3
-                rows.append(
-                    _row(
-                        var,
-                        label,
-                        None,
-                        "continuous",
-                        gname,
-                        part,
-                        n=len(v),
-                        median=med,
-                        q1=q1,
-                        q3=q3,
-                        mean=float(v.mean()) if len(v) else np.nan,
-                        sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan,
-                    )
-                )
-            tests.append(_continuous_test(var, label, values, n_missing, notes))
-    summary = pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
-    return TableOne(
-        summary, pd.DataFrame(tests), tuple(groups), group, continuous_stat, tuple(notes)
-    )
+    return rows
+
+
+def _continuous_rows(var, label, sets) -> list[dict[str, Any]]:
+    """Median, quartiles, mean and SD of the non-missing values, in each group."""
+    rows = []
+    for gname, part in sets:
+        v = part[var].dropna().to_numpy(float)
+        q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else (np.nan,) * 3
+        rows.append(
+            _row(
+                var,
+                label,
+                None,
+                "continuous",
+                gname,
+                part,
+                n=len(v),
+                median=med,
+                q1=q1,
+                q3=q3,
+                mean=float(v.mean()) if len(v) else np.nan,
+                sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+            )
+        )
+    return rows
+
+
+def _ordinal_test(var, label, levels, split, counts, n_missing, notes) -> dict[str, Any]:
+    """The rank-sum (Kruskal–Wallis) test of the level ranks; the categorical SMD."""
+    rank = {lv: i + 1 for i, lv in enumerate(levels)}
+    codes = [part[var].dropna().map(rank).to_numpy(float) for part in split.values()]
+    test = _continuous_test(var, label, codes, n_missing, notes)
+    smd = smd_categorical(counts.astype(float)) if (counts.sum(axis=1) > 0).all() else np.nan
+    return {**test, "kind": "ordinal", "smd": smd}
 
 
 def _row(var, label, level, kind, gname, part, **values) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,12 +13,39 @@ from .._errors import InputError
 from .._results import TestResult
 from .._validation import as_finite
 
-__all__ = ["wilcox_test", "chisq_test", "fisher_test", "kruskal_test", "FisherTooLarge"]
+__all__ = [
+    "wilcox_test",
+    "chisq_test",
+    "fisher_test",
+    "kruskal_test",
+    "FisherTooLarge",
+    "WilcoxonTest",
+    "ChisqTest",
+]
 
 _REL_ERR = 1 + 1e-7  # R's fisher.test: tables with P <= P_obs * (1 + 1e-7) count as "as extreme"
 
 
-def wilcox_test(x: Any, y: Any, *, exact: bool | None = None, correct: bool = True) -> TestResult:
+@dataclass(frozen=True, repr=False)
+class WilcoxonTest(TestResult):
+    """The Wilcoxon rank-sum test: ``statistic`` (R's W), ``p_value``, ``exact`` (the exact
+    distribution was used), ``ties`` (the pooled values hold ties). ``to_frame()`` is the
+    one-row test."""
+
+    exact: bool = False
+    ties: bool = False
+
+
+@dataclass(frozen=True, repr=False)
+class ChisqTest(TestResult):
+    """Pearson's chi-squared test: ``statistic``, ``df``, ``p_value`` and ``min_expected``, the
+    smallest expected count (below 5, R warns that the approximation may be incorrect).
+    ``to_frame()`` is the one-row test."""
+
+    min_expected: float = float("nan")
+
+
+def wilcox_test(x: Any, y: Any, *, exact: bool | None = None, correct: bool = True) -> WilcoxonTest:
     """Two-sample Wilcoxon rank-sum (Mann–Whitney U) test, two-sided, as R's ``wilcox.test(x, y)``.
 
     R's defaults: the exact distribution when both samples have fewer than 50 values and there
@@ -48,11 +76,13 @@ def wilcox_test(x: Any, y: Any, *, exact: bool | None = None, correct: bool = Tr
             * ((nx + ny + 1) - (tie_counts**3 - tie_counts).sum() / ((nx + ny) * (nx + ny - 1)))
         )
         if sigma == 0:
-            return TestResult(w, float("nan"), "Wilcoxon rank sum test (all values tied)")
+            return WilcoxonTest(
+                w, float("nan"), "Wilcoxon rank sum test (all values tied)", ties=True
+            )
         z = (z - (np.sign(z) * 0.5 if correct else 0.0)) / sigma
         p = float(2 * min(stats.norm.cdf(z), stats.norm.sf(z)))
         method = "Wilcoxon rank sum test" + (" with continuity correction" if correct else "")
-    return TestResult(w, min(p, 1.0), method, extra={"exact": use_exact and not ties, "ties": ties})
+    return WilcoxonTest(w, min(p, 1.0), method, exact=use_exact and not ties, ties=ties)
 
 
 def kruskal_test(*samples: Any) -> TestResult:
@@ -73,7 +103,7 @@ def _table(table: Any) -> np.ndarray:
     return np.round(t)
 
 
-def chisq_test(table: Any, *, correct: bool = False) -> TestResult:
+def chisq_test(table: Any, *, correct: bool = False) -> ChisqTest:
     """Pearson's chi-squared test of independence, as R's ``chisq.test(table, correct=)``.
 
     ``correct=True`` applies Yates's continuity correction to 2×2 tables only, as R does
@@ -92,12 +122,12 @@ def chisq_test(table: Any, *, correct: bool = False) -> TestResult:
     stat = float((diff**2 / expected).sum())
     df = (t.shape[0] - 1) * (t.shape[1] - 1)
     method = "Pearson's Chi-squared test" + (" with Yates' continuity correction" if yates else "")
-    return TestResult(
+    return ChisqTest(
         stat,
         float(stats.chi2.sf(stat, df)),
         method,
         df=df,
-        extra={"min_expected": float(expected.min())},
+        min_expected=float(expected.min()),
     )
 
 

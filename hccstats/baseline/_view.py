@@ -1,20 +1,22 @@
 """The manuscript view of a :class:`TableOne`: strings as a journal's Table 1 prints them.
 
 The numbers come from the TableOne unrounded; every rounding rule (p values, median (IQR),
-n (%), mean ± SD) is :mod:`reports.formatting`'s, imported here on use, and the DOCX file is
-written by :mod:`reports`' renderer. This module only lays the rows out.
+n (%), mean ± SD) is :mod:`hccstats.formatting`'s (a leaf module the renderer uses too), and
+the DOCX file is written by the renderer (:func:`reports.table_docx.write_table_docx`,
+imported on use: the statistics never import the renderer at module level). This module only
+lays the rows out.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .. import formatting as F
 from .._errors import InputError
 
 __all__ = ["formatted_table", "write_docx", "short_test_name"]
@@ -57,8 +59,6 @@ def formatted_table(
     """One string row per continuous variable, a header row and one row per level for
     categorical ones; columns Characteristic, one per group ("<group> (n = N)"), p value,
     Test (and SMD)."""
-    from reports import formatting as F
-
     heads = _group_headers(t, group_names)
     tests = t.tests.set_index("variable")
     rows = []
@@ -106,8 +106,7 @@ def write_docx(
     t, path: str | os.PathLike, *, caption: str, footnote: str | None, **view: Any
 ) -> Path:
     """Write the formatted table as a DOCX file (journal three-line table), atomically."""
-    from reports import Report
-    from reports.docx import render_docx
+    from reports.table_docx import write_table_docx
 
     path = Path(path)
     if path.suffix.lower() != ".docx":
@@ -117,23 +116,14 @@ def write_docx(
     table = formatted_table(t, **view)
     if footnote is None:
         footnote = default_footnote(t)
-    report = Report(caption)
-    report.section("Baseline characteristics").table(
-        "table_one",
+    return write_table_docx(
         table,
+        path,
         caption=caption,
-        formats={c: "text" for c in table.columns},
         footnote=footnote,
+        section="Baseline characteristics",
+        name="table_one",
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    try:
-        render_docx(report, tmp, {})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def default_footnote(t) -> str:

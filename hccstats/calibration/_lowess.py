@@ -21,7 +21,7 @@ __all__ = ["lowess", "approx"]
 
 
 @njit(reassoc=True)
-def _lowest(x, y, n, xs, nleft, nright, rw):
+def _lowest(x, y, n, xs, nleft, nright, rw, unit):
     """Fitted value at ``xs`` from points nleft..n (0-based); returns (ys, ok).
 
     clowess's ``lowest``: tricube weights with the same cut-offs (``r <= 0.001 h`` weight 1,
@@ -30,7 +30,8 @@ def _lowest(x, y, n, xs, nleft, nright, rw):
     from ``nleft`` on) form one run of the sorted x (its end found by bisection); their
     weighted sums are accumulated in
     one pass, in x centred at ``xs`` (the same quantities as clowess's several passes; the
-    order of the floating-point additions differs, by ~1e-16).
+    order of the floating-point additions differs, by ~1e-16). ``unit``: every robustness
+    weight is 1 (the first pass), so ``rw`` is not read.
     """
     rng = x[n - 1] - x[0]
     h = max(xs - x[nleft], x[nright] - xs)
@@ -55,13 +56,20 @@ def _lowest(x, y, n, xs, nleft, nright, rw):
     sy = 0.0
     sdy = 0.0
     ih = 1.0 / h if h > 0.0 else 0.0
-    for j in range(lo, hi):
-        d = x[j] - xs
+    # slices indexed from 0: the compiled loop then needs no negative-index wrap-around
+    # and vectorises fully
+    xw = x[lo:hi]
+    yw = y[lo:hi]
+    rww = rw[lo:hi]
+    for j in range(xw.size):
+        d = xw[j] - xs
         ad = abs(d)
         q = ad * ih
         q = 1.0 - q * q * q
-        wj = (1.0 if ad <= h1 else q * q * q) * rw[j]
-        wy = wj * y[j]
+        wj = 1.0 if ad <= h1 else q * q * q
+        if not unit:  # loop-invariant: compiled as two loops, the first pass skips rw
+            wj *= rww[j]
+        wy = wj * yw[j]
         s0 += wj
         sd += wj * d
         sdd += wj * d * d
@@ -80,9 +88,10 @@ def _lowest(x, y, n, xs, nleft, nright, rw):
 
 
 @njit
-def _smooth_pass(x, y, n, ns, delta, rw, ys):
-    """One pass of local fits at the anchor points (``rw``: robustness weights), linear
-    interpolation between anchors closer than ``delta``; fitted values written into ``ys``."""
+def _smooth_pass(x, y, n, ns, delta, rw, unit, ys):
+    """One pass of local fits at the anchor points (``rw``: robustness weights, all 1 when
+    ``unit``), linear interpolation between anchors closer than ``delta``; fitted values
+    written into ``ys``."""
     nleft = 0
     nright = ns - 1
     last = -1
@@ -95,7 +104,7 @@ def _smooth_pass(x, y, n, ns, delta, rw, ys):
                 nleft += 1
                 nright += 1
                 continue
-        val, ok = _lowest(x, y, n, x[i], nleft, nright, rw)
+        val, ok = _lowest(x, y, n, x[i], nleft, nright, rw, unit)
         ys[i] = val if ok else y[i]
         if last < i - 1:
             denom = x[i] - x[last]
@@ -157,7 +166,7 @@ def _clowess(x, y, f, nsteps, delta, ys):
     res = np.zeros(n)
     it = 1
     while it <= nsteps + 1:
-        _smooth_pass(x, y, n, ns, delta, rw, ys)
+        _smooth_pass(x, y, n, ns, delta, rw, it == 1, ys)
         for k in range(n):
             res[k] = y[k] - ys[k]
         sc = 0.0

@@ -159,7 +159,6 @@ def val_prob(y_true, risk) -> ValProb:
     yb = as_binary(y_true, "y_true").astype(np.float64)
     p = check_risk(risk)
     check_same_length(y_true=yb, risk=p)
-    n_all = len(p)
     with np.errstate(divide="ignore"):
         logit = np.log(p / (1.0 - p))
     if np.unique(p).size == 1:
@@ -168,37 +167,7 @@ def val_prob(y_true, risk) -> ValProb:
             UndefinedStatisticWarning,
             stacklevel=2,
         )
-        P = yb.mean()
-        intc = np.log(P / (1 - P))
-        n = n_all
-        d = -1.0 / n
-        l01 = -2 * np.nansum(yb * logit - _log1pexp_r(logit))
-        lcal = -2 * np.sum(yb * intc - _log1pexp_r(np.full(n, intc)))
-        u_chi2 = l01 - lcal
-        u = (u_chi2 - 1) / n
-        sz, sp = _spiegelhalter(p, yb)
-        e = abs(p[0] - P)
-        return ValProb(
-            0.0,
-            0.5,
-            0.0,
-            d,
-            0.0,
-            1.0,
-            u,
-            u_chi2,
-            float(chi2.sf(u_chi2, 1)),
-            d - u,
-            float(np.mean((yb - p[0]) ** 2)),
-            float(intc),
-            0.0,
-            0.0,
-            e,
-            e,
-            sz,
-            sp,
-            n,
-        )
+        return _constant_risk(p, yb, logit)
     fin = np.isfinite(logit)
     if not fin.all():
         warnings.warn(
@@ -207,6 +176,47 @@ def val_prob(y_true, risk) -> ValProb:
             UndefinedStatisticWarning,
             stacklevel=2,
         )
+    return _indices(p, yb, logit, fin)
+
+
+def _constant_risk(p: np.ndarray, yb: np.ndarray, logit: np.ndarray) -> ValProb:
+    """rms's special case of a constant risk: Dxy 0, C 0.5, R2 and slope 0."""
+    P = yb.mean()
+    intc = np.log(P / (1 - P))
+    n = len(p)
+    d = -1.0 / n
+    l01 = -2 * np.nansum(yb * logit - _log1pexp_r(logit))
+    lcal = -2 * np.sum(yb * intc - _log1pexp_r(np.full(n, intc)))
+    u_chi2 = l01 - lcal
+    u = (u_chi2 - 1) / n
+    sz, sp = _spiegelhalter(p, yb)
+    e = abs(p[0] - P)
+    return ValProb(
+        0.0,
+        0.5,
+        0.0,
+        d,
+        0.0,
+        1.0,
+        u,
+        u_chi2,
+        float(chi2.sf(u_chi2, 1)),
+        d - u,
+        float(np.mean((yb - p[0]) ** 2)),
+        float(intc),
+        0.0,
+        0.0,
+        e,
+        e,
+        sz,
+        sp,
+        n,
+    )
+
+
+def _indices(p: np.ndarray, yb: np.ndarray, logit: np.ndarray, fin: np.ndarray) -> ValProb:
+    """The indices of a risk that varies, the logistic calibration on the finite logits
+    ``fin`` (risks of 0 or 1 left out)."""
     lg, yi = logit[fin], yb[fin]
     n = len(lg)
     Xc = np.column_stack([np.ones(n), lg])
@@ -220,7 +230,7 @@ def val_prob(y_true, risk) -> ValProb:
     recal = lrm_fit_batch(Xc, yi)
     if recal.fail[0]:
         warnings.warn(
-            "logistic recalibration did not converge", UndefinedStatisticWarning, stacklevel=2
+            "logistic recalibration did not converge", UndefinedStatisticWarning, stacklevel=3
         )
     intercept, slope = (float(v) for v in recal.coef[0])
     xs, sm = lowess(p, yb, iter=0)

@@ -84,6 +84,42 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     """
     total = n + n_excluded
     z = rng.standard_normal(total)  # latent image risk
+    v = _characteristics(n, n_excluded, z, rng)
+    intercept, eta, risk = _risk(n, v, z)
+    event, months, recurred = _follow_up(risk, rng)
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"HCC{i + 1:04d}" for i in range(total)],
+            "center": v["centre"],
+            "age": v["age"].astype(int),
+            "sex": v["sex"],
+            "etiology": v["etiology"],
+            "hbv_dna": v["hbv_dna"],
+            "afp": v["afp"],
+            "alt": v["alt"].astype(int),
+            "ast": v["ast"].astype(int),
+            "ggt": v["ggt"].astype(int),
+            "neutrophil": v["neutrophil"],
+            "bclc": v["bclc"],
+            "tumour_size": v["size"],
+            "tumour_number": v["tumour_number"],
+            "mvi": np.where(v["mvi"], "present", "absent"),
+            "histologic_grade": v["grade"],
+            "early_recurrence": event,
+            "months_to_recurrence": months,
+            "recurred": recurred,
+        }
+    )
+    _exclude_and_blank(frame, n, n_excluded, rng)
+    frame["_image_risk"] = z
+    frame["_linear_predictor"] = eta
+    frame["_risk"] = risk
+    return frame, _truth(intercept)
+
+
+def _characteristics(n: int, n_excluded: int, z: np.ndarray, rng: np.random.Generator) -> dict:
+    """Centre, demographics, laboratory values and tumour (the last ones tied to ``z``)."""
+    total = n + n_excluded
     centre = np.empty(total, dtype=object)
     centre[:n] = rng.permutation(
         np.repeat(list(CENTRE_SHARE), list(exact_counts(n, CENTRE_SHARE).values()))
@@ -113,18 +149,44 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
         "0",
         np.where((tumour_number == 1) | ((tumour_number <= 3) & (size <= 3.0)), "A", "B"),
     )
+    return dict(
+        centre=centre,
+        age=age,
+        sex=sex,
+        etiology=etiology,
+        hbv_dna=hbv_dna,
+        afp=afp,
+        alt=alt,
+        ast=ast,
+        ggt=ggt,
+        neutrophil=neutrophil,
+        size=size,
+        tumour_number=tumour_number,
+        mvi=mvi,
+        grade=grade,
+        bclc=bclc,
+    )
 
+
+def _risk(n: int, v: dict, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """The true model (TRUTH), its intercept set for the included patients' EVENT_RATE: the
+    intercept, each patient's linear predictor and risk."""
     terms = {
-        "mvi": mvi.astype(float),
-        "tumour_number": tumour_number - 1.0,
+        "mvi": v["mvi"].astype(float),
+        "tumour_number": v["tumour_number"] - 1.0,
         "image_risk": z,
-        "log2_ast_40": np.log2(ast / 40.0),
-        "neutrophil_3.5": neutrophil - 3.5,
+        "log2_ast_40": np.log2(v["ast"] / 40.0),
+        "neutrophil_3.5": v["neutrophil"] - 3.5,
     }
     eta0 = sum(TRUTH[k] * terms[k] for k in TRUTH)
     intercept = brentq(lambda b: expit(b + eta0[:n]).mean() - EVENT_RATE, -20, 20)
     eta = intercept + eta0
-    risk = expit(eta)
+    return intercept, eta, expit(eta)
+
+
+def _follow_up(risk: np.ndarray, rng: np.random.Generator):
+    """Early recurrence drawn from ``risk``, months to recurrence or censoring, recurrence."""
+    total = len(risk)
     event = (rng.random(total) < risk).astype(int)
     early = rng.beta(1.3, 1.9, total) * 23.5 + 0.5
     late = rng.random(total) < 0.35
@@ -134,30 +196,12 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
     # one recur after 24 months; the others are censored. Early recurrence = recurred by 24.
     months = np.where((event == 0) & (months <= 24.0), 24.1, months)
     recurred = ((event == 1) | late).astype(int)
+    return event, months, recurred
 
-    frame = pd.DataFrame(
-        {
-            "patient_id": [f"HCC{i + 1:04d}" for i in range(total)],
-            "center": centre,
-            "age": age.astype(int),
-            "sex": sex,
-            "etiology": etiology,
-            "hbv_dna": hbv_dna,
-            "afp": afp,
-            "alt": alt.astype(int),
-            "ast": ast.astype(int),
-            "ggt": ggt.astype(int),
-            "neutrophil": neutrophil,
-            "bclc": bclc,
-            "tumour_size": size,
-            "tumour_number": tumour_number,
-            "mvi": np.where(mvi, "present", "absent"),
-            "histologic_grade": grade,
-            "early_recurrence": event,
-            "months_to_recurrence": months,
-            "recurred": recurred,
-        }
-    )
+
+def _exclude_and_blank(frame: pd.DataFrame, n: int, n_excluded: int, rng) -> None:
+    """The excluded patients' reasons (no outcome without follow-up), and a few percent of
+    lab cells missing, at random."""
     frame["exclusion_reason"] = ""
     if n_excluded:
         frame.loc[n:, "exclusion_reason"] = rng.choice(list(EXCLUSION_REASONS), size=n_excluded)
@@ -165,15 +209,14 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
         frame["early_recurrence"] = frame["early_recurrence"].astype(object)
         frame["recurred"] = frame["recurred"].astype(object)
         frame.loc[no_follow, ["early_recurrence", "months_to_recurrence", "recurred"]] = None
-    # a few percent of lab cells missing, at random
     for col in LAB_COLUMNS:
-        gone = rng.random(total) < MISSING_RATE
+        gone = rng.random(len(frame)) < MISSING_RATE
         frame[col] = frame[col].astype(object)
         frame.loc[gone, col] = None
-    frame["_image_risk"] = z
-    frame["_linear_predictor"] = eta
-    frame["_risk"] = risk
-    truth = {
+
+
+def _truth(intercept: float) -> dict:
+    return {
         "description": "logit P(early_recurrence = 1) = intercept + sum(coefficients[t] * term t)",
         "terms": {
             "mvi": "1 if mvi == 'present' else 0",
@@ -187,4 +230,3 @@ def make_patients(n: int, n_excluded: int, rng: np.random.Generator) -> tuple[pd
         "event_rate_target": EVENT_RATE,
         "survival": dict(SURVIVAL_TRUTH),
     }
-    return frame, truth

@@ -99,7 +99,34 @@ def patient_volumes(
 ) -> tuple[dict, np.ndarray]:
     """{phase: float volume} and the uint8 tumour mask of one patient."""
     g = _grid()
-    z_risk = float(row["_image_risk"])
+    label, body, liver, liver_c, liver_r = _anatomy(g, rng)
+    base = {ph: TISSUE_TABLE[:, i][label] for i, ph in enumerate(PHASES)}
+    mask = np.zeros(SHAPE, dtype=np.uint8)
+    look = _tumour_look(row, feats)
+    size_mm = float(row["tumour_size"]) * 10.0
+    for t in range(int(row["tumour_number"])):
+        radius = size_mm / 2 if t == 0 else size_mm / 2 * rng.uniform(0.3, 0.65)
+        radius = max(radius, 4.0)
+        off = rng.normal(0, 1, 3) * np.array([liver_r[0] * 0.3, liver_r[1] * 0.3, 8.0])
+        centre = np.array(liver_c) + off
+        _draw_tumour(base, mask, g, body, liver, centre, radius, look, t == 0, rng)
+    if int(feats["satellite_nodules"]) == 1:
+        for _ in range(int(rng.integers(2, 4))):
+            centre = np.array(liver_c) + rng.normal(0, 1, 3) * np.array(
+                [size_mm * 0.7, size_mm * 0.7, 6.0]
+            )
+            box = _box(centre, 8.0)
+            nod = (
+                _ellipsoid(tuple(_sub(a, box) for a in g), centre, (5.0, 5.0, 5.0)) < 1.0
+            ) & liver[box]
+            for ph in PHASES:
+                base[ph][box][nod] = TISSUE["liver"][PHASES.index(ph)] * look["ratios"][ph]
+    return _acquire(base, str(row["center"]), g, rng), mask
+
+
+def _anatomy(g, rng: np.random.Generator):
+    """The tissue index of every voxel (body, fat, liver, spleen, aorta, IVC, portal branches),
+    the body's ellipse, the liver's voxels, centre and radii."""
     label = np.zeros(SHAPE, dtype=np.int8)  # tissue index
     names = list(TISSUE)
     body_c = (rng.normal(0, 4), rng.normal(8, 3), 0.0)
@@ -124,71 +151,66 @@ def patient_volumes(
         ang = rng.uniform(0, np.pi)
         d = np.abs((g[0] - p0[0]) * np.sin(ang) - (g[1] - p0[1]) * np.cos(ang))
         label[(d < rng.uniform(3, 6)) & liver] = names.index("portal")
+    return label, body, liver, liver_c, liver_r
 
-    base = {ph: TISSUE_TABLE[:, i][label] for i, ph in enumerate(PHASES)}
-    mask = np.zeros(SHAPE, dtype=np.uint8)
 
-    size_mm = float(row["tumour_size"]) * 10.0
-    number = int(row["tumour_number"])
-    strength = expit(1.5 * z_risk)  # 0..1, rises with risk
-    lobulation = 0.05 + 0.35 * strength
+def _tumour_look(row: pd.Series, feats: pd.Series) -> dict:
+    """How the patient's tumours look, from the image risk and the readers' features."""
+    strength = expit(1.5 * float(row["_image_risk"]))  # 0..1, rises with risk
     ap_type = int(feats["ap_enhancement"])  # 0..4 (types 1..5)
-    ratios = {
-        "AP": 1.15 + 0.75 * strength + 0.05 * ap_type,
-        "PVP": 0.98 - 0.35 * strength,
-        "HBP": 0.62 - 0.40 * strength,
+    return {
+        "strength": strength,
+        "lobulation": 0.05 + 0.35 * strength,
+        "ap_type": ap_type,
+        "ratios": {
+            "AP": 1.15 + 0.75 * strength + 0.05 * ap_type,
+            "PVP": 0.98 - 0.35 * strength,
+            "HBP": 0.62 - 0.40 * strength,
+        },
+        "halo": int(feats["hypodense_halo"]) == 1,
+        "peritumoral": int(feats["peritumoral_hypointensity"]) == 1,
+        "capsule": int(feats["capsule"]),  # 0 absent, 1 incomplete, 2 complete
+        "necrosis": int(feats["necrosis"]) == 1,
     }
-    halo = int(feats["hypodense_halo"]) == 1
-    peritumoral = int(feats["peritumoral_hypointensity"]) == 1
-    capsule = int(feats["capsule"])  # 0 absent, 1 incomplete, 2 complete
-    necrosis = int(feats["necrosis"]) == 1
-    for t in range(number):
-        radius = size_mm / 2 if t == 0 else size_mm / 2 * rng.uniform(0.3, 0.65)
-        radius = max(radius, 4.0)
-        off = rng.normal(0, 1, 3) * np.array([liver_r[0] * 0.3, liver_r[1] * 0.3, 8.0])
-        centre = np.array(liver_c) + off
-        box = _box(centre, radius * 1.45 + 10.0)
-        gb = tuple(_sub(a, box) for a in g)
-        rho, theta = _tumour_shape(gb, centre, radius, lobulation, rng)
-        inside = (rho < 1.0) & (body[box] < 0.8)
-        mask[box][inside] = 1
-        shell_out = (rho >= 1.0) & (rho < 1.0 + 7.0 / radius)
-        rim = (rho >= 0.72) & inside
-        in_liver = liver[box]
-        shape = tuple(b.stop - b.start for b in box)
-        fine, coarse = _smooth_noise(rng, 0.8, shape), _smooth_noise(rng, 2.5, shape)
-        mottling = (0.06 + 0.30 * strength) * (strength * fine + (1 - strength) * coarse)
-        for ph in PHASES:
-            liver_level = TISSUE["liver"][PHASES.index(ph)]
-            value = liver_level * ratios[ph] * (1 + mottling)
-            if ph == "AP" and ap_type >= 3:  # rim-like enhancement
-                value = np.where(rim, value * 1.25, value * 0.8)
-            if ph == "PVP" and capsule:
-                ring = (rho >= 0.86) & inside
-                if capsule == 1:
-                    ring &= np.sin(theta + rng.uniform(0, 6.3)) > 0
-                value = np.where(ring, liver_level * 1.35, value)
-            if necrosis and t == 0:
-                value = np.where(rho < 0.45, liver_level * 0.25 * (1 + 0.3 * coarse), value)
-            sub = base[ph][box]
-            sub[inside] = value[inside]
-            if ph in ("AP", "PVP") and halo:
-                sub[shell_out & (rho < 1.0 + 3.5 / radius)] *= 0.75
-            if ph == "HBP" and peritumoral:
-                sub[shell_out & in_liver] *= 0.7
-    if int(feats["satellite_nodules"]) == 1:
-        for _ in range(int(rng.integers(2, 4))):
-            centre = np.array(liver_c) + rng.normal(0, 1, 3) * np.array(
-                [size_mm * 0.7, size_mm * 0.7, 6.0]
-            )
-            box = _box(centre, 8.0)
-            nod = (
-                _ellipsoid(tuple(_sub(a, box) for a in g), centre, (5.0, 5.0, 5.0)) < 1.0
-            ) & liver[box]
-            for ph in PHASES:
-                base[ph][box][nod] = TISSUE["liver"][PHASES.index(ph)] * ratios[ph]
 
-    gain, sigma = CENTRE_GAIN.get(str(row["center"]), (1.0, 12.0))
+
+def _draw_tumour(base, mask, g, body, liver, centre, radius, look, first, rng) -> None:
+    """One tumour into every phase's ``base`` and into ``mask`` (necrosis in the first only)."""
+    strength = look["strength"]
+    box = _box(centre, radius * 1.45 + 10.0)
+    gb = tuple(_sub(a, box) for a in g)
+    rho, theta = _tumour_shape(gb, centre, radius, look["lobulation"], rng)
+    inside = (rho < 1.0) & (body[box] < 0.8)
+    mask[box][inside] = 1
+    shell_out = (rho >= 1.0) & (rho < 1.0 + 7.0 / radius)
+    rim = (rho >= 0.72) & inside
+    in_liver = liver[box]
+    shape = tuple(b.stop - b.start for b in box)
+    fine, coarse = _smooth_noise(rng, 0.8, shape), _smooth_noise(rng, 2.5, shape)
+    mottling = (0.06 + 0.30 * strength) * (strength * fine + (1 - strength) * coarse)
+    for ph in PHASES:
+        liver_level = TISSUE["liver"][PHASES.index(ph)]
+        value = liver_level * look["ratios"][ph] * (1 + mottling)
+        if ph == "AP" and look["ap_type"] >= 3:  # rim-like enhancement
+            value = np.where(rim, value * 1.25, value * 0.8)
+        if ph == "PVP" and look["capsule"]:
+            ring = (rho >= 0.86) & inside
+            if look["capsule"] == 1:
+                ring &= np.sin(theta + rng.uniform(0, 6.3)) > 0
+            value = np.where(ring, liver_level * 1.35, value)
+        if look["necrosis"] and first:
+            value = np.where(rho < 0.45, liver_level * 0.25 * (1 + 0.3 * coarse), value)
+        sub = base[ph][box]
+        sub[inside] = value[inside]
+        if ph in ("AP", "PVP") and look["halo"]:
+            sub[shell_out & (rho < 1.0 + 3.5 / radius)] *= 0.75
+        if ph == "HBP" and look["peritumoral"]:
+            sub[shell_out & in_liver] *= 0.7
+
+
+def _acquire(base: dict, centre_name: str, g, rng: np.random.Generator) -> dict:
+    """The scanner: blur, the centre's gain, a smooth coil bias and Rician noise."""
+    gain, sigma = CENTRE_GAIN.get(centre_name, (1.0, 12.0))
     xs, ys = (a / 170.0 for a in g[:2])
     coef = rng.normal(0, 0.12, 5)
     bias = np.exp(
@@ -204,7 +226,7 @@ def patient_volumes(
         )
         n1, n2 = rng.standard_normal((2, *SHAPE), dtype=np.float32) * np.float32(sigma)
         out[ph] = np.sqrt((img + n1) ** 2 + n2**2)
-    return out, mask
+    return out
 
 
 TISSUE_TABLE = np.array(list(TISSUE.values()), dtype=np.float32)

@@ -9,8 +9,9 @@
 from ._ci import AucCI, ci_auc
 from ._coords import Coords, Cutoff, coords
 from ._delong import Placements, delong_cov, delong_var, placements
+from ._groups import ScoreGroups
 from ._proportion_ci import proportion_ci
-from ._roc import ConstantScoreWarning, DirectionWarning, Roc, ScoreGroups, roc
+from ._roc import ConstantScoreWarning, DirectionWarning, Roc, roc
 from ._roc_test import DeLongTest, are_paired, roc_test
 
 __all__ = [

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from .._errors import HccstatsWarning, InputError
+from .._jit import HAVE_NUMBA, njit
 from .._validation import as_binary, as_finite, check_same_length, describe_values
-from ._sort import sort_order
+from ._groups import ScoreGroups, score_groups
 
-__all__ = ["roc", "Roc", "ScoreGroups", "DirectionWarning", "ConstantScoreWarning"]
+__all__ = ["roc", "Roc", "DirectionWarning", "ConstantScoreWarning", "curve_points"]
 
 DIRECTIONS = ("auto", "<", ">")
 
@@ -31,42 +32,6 @@ class DirectionWarning(HccstatsWarning):
 
 class ConstantScoreWarning(HccstatsWarning):
     """The score takes one value for every patient: the ROC curve is the diagonal (AUC 0.5)."""
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ScoreGroups:
-    """Patients grouped by equal oriented score (the score for direction "<", minus the score
-    for ">"), in ascending order: everything the AUC, DeLong's placements, the bootstrap and the
-    cut-offs need, from one sort.
-
-    Attributes
-    ----------
-    values : numpy.ndarray
-        The distinct oriented scores, ascending.
-    case_counts, control_counts : numpy.ndarray
-        Cases and controls in each group.
-    case_group, control_group : numpy.ndarray
-        Group index of each case and of each control, in patient order.
-    """
-
-    values: np.ndarray
-    case_counts: np.ndarray
-    control_counts: np.ndarray
-    case_group: np.ndarray
-    control_group: np.ndarray
-
-    @property
-    def size(self) -> int:
-        """Number of groups (distinct scores)."""
-        return int(self.values.size)
-
-    def of_patients(self, y_true: np.ndarray) -> np.ndarray:
-        """Group index of every patient, in patient order (``y_true``: 0/1, 1 = case)."""
-        group = np.empty(y_true.size, dtype=self.case_group.dtype)
-        is_case = y_true == 1
-        group[is_case] = self.case_group
-        group[~is_case] = self.control_group
-        return group
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -198,7 +163,9 @@ def _as_response(y_true: Any, levels: Sequence[Any] | None) -> tuple[np.ndarray,
     return y, levels
 
 
-def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
+def thresholds_from_values(
+    values: np.ndarray, direction: str, compiled: bool = HAVE_NUMBA
+) -> np.ndarray:
     """pROC's thresholds for distinct ascending ``values`` (``roc.utils.thresholds``).
 
     Midpoints between adjacent values with ``-inf`` and ``inf`` at the ends, in increasing
@@ -206,6 +173,8 @@ def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
     numbers), it is moved onto the neighbour that keeps the classification right for
     ``direction``, as pROC does.
     """
+    if compiled:
+        return _thresholds_loop(np.ascontiguousarray(values, dtype=np.float64), direction == "<")
     thr = np.empty(values.size + 1)
     thr[0], thr[-1] = -np.inf, np.inf
     inner = thr[1:-1]  # between values[k-1] and values[k]
@@ -223,24 +192,68 @@ def thresholds_from_values(values: np.ndarray, direction: str) -> np.ndarray:
     return thr
 
 
-def _groups(oriented: np.ndarray, is_case: np.ndarray) -> ScoreGroups:
-    """The patients grouped by distinct oriented score."""
-    order, sorted_values = sort_order(oriented)
-    new = np.empty(sorted_values.size, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
-    index_type = np.int32 if sorted_values.size < 2**31 else np.int64
-    group_sorted = np.cumsum(new, dtype=index_type)
-    group_sorted -= 1
-    n_groups = int(group_sorted[-1]) + 1
-    group = np.empty_like(group_sorted)
-    group[order] = group_sorted
-    case_group = group[is_case]
-    case_counts = np.bincount(case_group, minlength=n_groups)
-    sizes = np.diff(np.append(np.flatnonzero(new), sorted_values.size))
-    return ScoreGroups(
-        sorted_values[new], case_counts, sizes - case_counts, case_group, group[~is_case]
-    )
+@njit
+def _thresholds_loop(values, less):
+    """:func:`thresholds_from_values` in one compiled pass (the same arithmetic)."""
+    k = values.size
+    thr = np.empty(k + 1)
+    thr[0] = -np.inf
+    thr[k] = np.inf
+    for i in range(k - 1):
+        a = values[i]
+        b = values[i + 1]
+        t = (a + b) / 2.0
+        if abs(t) > 1e100:
+            t = a / 2.0 + b / 2.0
+        if less and t == a:
+            t = b
+        elif not less and t == b:
+            t = a
+        thr[i + 1] = t
+    return thr
+
+
+def curve_points(
+    groups: ScoreGroups, n_cases: int, n_controls: int, compiled: bool = HAVE_NUMBA
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(sensitivities, specificities, auc)`` of the curve over the score groups, pROC's order.
+
+    Point k calls "case" the patients with oriented score >= ``values[k]`` (k = 0..K-1), and
+    point K calls nobody a case. The AUC is the Mann–Whitney statistic (ties count 1/2); with
+    numba its numerator is summed in integers (exact), without it as a float dot product of
+    half-integers (exact below 2**53).
+    """
+    case_counts, control_counts = groups.case_counts, groups.control_counts
+    if compiled and n_cases * n_controls < 2**61:  # the integer numerator cannot overflow
+        k = case_counts.size
+        sens, spec = np.empty(k + 1), np.empty(k + 1)
+        twice = _curve_loop(case_counts, control_counts, n_cases, n_controls, sens, spec)
+        return sens, spec, float(twice) / 2.0 / n_cases / n_controls
+    tp = np.concatenate((np.cumsum(case_counts[::-1])[::-1], [0]))
+    tn = np.concatenate(([0], np.cumsum(control_counts)))
+    controls_below = tn[:-1]
+    auc = float(np.dot(case_counts, controls_below + 0.5 * control_counts)) / n_cases / n_controls
+    return tp / n_cases, tn / n_controls, auc
+
+
+@njit
+def _curve_loop(case_counts, control_counts, n_cases, n_controls, sens, spec):
+    """Fill ``sens`` and ``spec``; return twice the Mann–Whitney numerator (an integer)."""
+    k = case_counts.size
+    tn = 0
+    twice = 0
+    spec[0] = 0.0
+    for g in range(k):
+        c = control_counts[g]
+        twice += case_counts[g] * (2 * tn + c)
+        tn += c
+        spec[g + 1] = tn / n_controls
+    tp = 0
+    sens[k] = 0.0
+    for g in range(k - 1, -1, -1):
+        tp += case_counts[g]
+        sens[g] = tp / n_cases
+    return twice
 
 
 def roc(
@@ -310,20 +323,12 @@ def roc(
             stacklevel=2,
         )
     oriented = s if direction == "<" else -s
-    groups = _groups(oriented, y == 1)
-    case_counts, control_counts = groups.case_counts, groups.control_counts
-    # ROC points in pROC order: point k calls "case" the patients with oriented score >= values[k]
-    # (k = 0..K-1), and point K calls nobody a case.
-    tp = np.concatenate((np.cumsum(case_counts[::-1])[::-1], [0]))
-    tn = np.concatenate(([0], np.cumsum(control_counts)))
-    sens = tp / n_cases
-    spec = tn / n_controls
+    groups = score_groups(oriented, y)
+    sens, spec, auc = curve_points(groups, n_cases, n_controls)
     original_values = groups.values if direction == "<" else -groups.values[::-1]
     thr = thresholds_from_values(original_values, direction)
     if direction == ">":
         thr = thr[::-1].copy()
-    controls_below = tn[:-1]
-    auc = float(np.dot(case_counts, controls_below + 0.5 * control_counts)) / n_cases / n_controls
     return Roc(
         sensitivities=sens,
         specificities=spec,

@@ -211,75 +211,63 @@ def roc_test(
         raise InputError(f"alternative: expected one of {ALTERNATIVES}, got {alternative!r}")
     if method not in ("delong", "bootstrap"):
         raise InputError(f"method: expected 'delong' or 'bootstrap', got {method!r}")
+    paired = _pairing(roc1, roc2, paired)
+    _warn_about(roc1, roc2)
+    if method == "delong":
+        parts = _delong(roc1, roc2, paired, alternative, level)
+    else:
+        B = check_B(B, minimum=2)
+        seed = check_seed(seed, "roc_test(method='bootstrap')")
+        parts = _bootstrap(roc1, roc2, paired, alternative, level, B, seed, bool(stratified))
+    return DeLongTest(
+        auc1=roc1.auc,
+        auc2=roc2.auc,
+        paired=paired,
+        alternative=alternative,
+        method=method,
+        **parts,
+    )
+
+
+def _pairing(roc1: Roc, roc2: Roc, paired: bool | None) -> bool:
+    """``paired`` as asked, or detected (``None``) as pROC does; the paired test on curves of
+    different patients is refused, the unpaired one on paired curves warned about."""
     detected = are_paired(roc1, roc2)
     if paired is None:
-        paired = detected
-    elif paired and not detected:
+        return detected
+    if paired and not detected:
         raise InputError(
             "paired: the paired test needs two curves on the same patients (identical y_true "
             "and levels); these differ"
         )
-    elif not paired and detected:
+    if not paired and detected:
         warnings.warn(
             "roc_test: the curves seem to be paired (identical y_true); consider paired=None/True",
             HccstatsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    paired = bool(paired)
+    return bool(paired)
+
+
+def _warn_about(roc1: Roc, roc2: Roc) -> None:
+    """pROC's warnings: two perfect curves, curves of different directions."""
     if _is_perfect(roc1) and _is_perfect(roc2):
         warnings.warn(
             "roc_test: both curves have AUC == 1; the p-value is always 1 and can be misleading",
             UndefinedStatisticWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if roc1.direction != roc2.direction:
         warnings.warn(
             f"roc_test: the curves have different directions ({roc1.direction!r}, {roc2.direction!r})",
             DirectionWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    df = None
-    fields: dict = {}
-    if method == "delong":
-        if paired:
-            d, se, v1, v2, cov = delong_paired(roc1, roc2)
-            stat = _ratio(d, se)
-            p = _normal_p(stat, alternative)
-            low, high = normal_interval(d, se, level)
-            name = "Z"
-            fields.update(var1=v1, var2=v2, cov=cov)
-        else:
-            d, se, df, v1, v2 = delong_unpaired(roc1, roc2)
-            stat = _ratio(d, se)
-            if stat == 0.0 and not np.isfinite(df):
-                p = 1.0
-            else:
-                p = _t_p(stat, df, alternative)
-            tq = stats.t.ppf(1.0 - (1.0 - level) / 2.0, df) if np.isfinite(df) else np.nan
-            low, high = (d, d) if se == 0.0 else (d - tq * se, d + tq * se)
-            name = "D"
-            fields.update(var1=v1, var2=v2)
-    else:
-        B = check_B(B, minimum=2)
-        seed = check_seed(seed, "roc_test(method='bootstrap')")
-        aucs = bootstrap_aucs((roc1, roc2), B, seed, stratified=bool(stratified), paired=paired)
-        diffs = aucs[:, 0] - aucs[:, 1]
-        ok = np.isfinite(diffs)
-        if not ok.all():
-            warnings.warn(
-                f"roc_test: {int((~ok).sum())} bootstrap resample(s) without cases or controls were ignored",
-                UndefinedStatisticWarning,
-                stacklevel=2,
-            )
-            diffs = diffs[ok]
-        d = roc1.auc - roc2.auc
-        se = float(np.std(diffs, ddof=1))
-        stat = _ratio(d, se)
-        p = _normal_p(stat, alternative)
-        low, high = normal_interval(d, se, level)
-        name = "D"
-        fields.update(B=int(diffs.size), stratified=bool(stratified))
-    return DeLongTest(
+
+
+def _result(d, se, stat, p, low, high, level, name, df=None, **fields) -> dict:
+    """The fields of a :class:`DeLongTest` that depend on the method."""
+    return dict(
         statistic=float(stat),
         p_value=float(p),
         statistic_name=name,
@@ -287,10 +275,46 @@ def roc_test(
         estimate=float(d),
         se=float(se),
         ci=ConfidenceInterval(float(low), float(high), level),
-        auc1=roc1.auc,
-        auc2=roc2.auc,
-        paired=paired,
-        alternative=alternative,
-        method=method,
         **fields,
     )
+
+
+def _delong(roc1: Roc, roc2: Roc, paired: bool, alternative: str, level: float) -> dict:
+    """DeLong's Z test of correlated AUCs, or pROC's t test of independent ones."""
+    if paired:
+        d, se, v1, v2, cov = delong_paired(roc1, roc2)
+        stat = _ratio(d, se)
+        low, high = normal_interval(d, se, level)
+        p = _normal_p(stat, alternative)
+        return _result(d, se, stat, p, low, high, level, "Z", var1=v1, var2=v2, cov=cov)
+    d, se, df, v1, v2 = delong_unpaired(roc1, roc2)
+    stat = _ratio(d, se)
+    if stat == 0.0 and not np.isfinite(df):
+        p = 1.0
+    else:
+        p = _t_p(stat, df, alternative)
+    tq = stats.t.ppf(1.0 - (1.0 - level) / 2.0, df) if np.isfinite(df) else np.nan
+    low, high = (d, d) if se == 0.0 else (d - tq * se, d + tq * se)
+    return _result(d, se, stat, p, low, high, level, "D", df, var1=v1, var2=v2)
+
+
+def _bootstrap(
+    roc1: Roc, roc2: Roc, paired: bool, alternative: str, level: float, B: int, seed, stratified
+) -> dict:
+    """``D = d / sd(d*)`` over ``B`` resamples, against the normal distribution."""
+    aucs = bootstrap_aucs((roc1, roc2), B, seed, stratified=stratified, paired=paired)
+    diffs = aucs[:, 0] - aucs[:, 1]
+    ok = np.isfinite(diffs)
+    if not ok.all():
+        warnings.warn(
+            f"roc_test: {int((~ok).sum())} bootstrap resample(s) without cases or controls were ignored",
+            UndefinedStatisticWarning,
+            stacklevel=3,
+        )
+        diffs = diffs[ok]
+    d = roc1.auc - roc2.auc
+    se = float(np.std(diffs, ddof=1))
+    stat = _ratio(d, se)
+    low, high = normal_interval(d, se, level)
+    p = _normal_p(stat, alternative)
+    return _result(d, se, stat, p, low, high, level, "D", B=int(diffs.size), stratified=stratified)

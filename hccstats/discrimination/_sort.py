@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sort_order"]
+__all__ = ["sort_order", "packed_index_bits"]
 
 _MAX_INDEX_BITS = 30  # beyond 2**30 values the packed keys lose too much: plain argsort
+
+
+def packed_index_bits(n: int) -> int | None:
+    """Low bits of a packed key that hold the index of one of ``n`` values (``2**k >= n``);
+    None where the keys are not used (fewer than 2 values, or more than ``2**30``)."""
+    k = max(int(n - 1).bit_length(), 1)
+    return None if n < 2 or k > _MAX_INDEX_BITS else k
 
 
 def sort_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -25,8 +32,8 @@ def sort_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ascending, and the sorted values."""
     x = np.ascontiguousarray(values, dtype=np.float64)
     n = x.size
-    k = max(int(n - 1).bit_length(), 1)
-    if n < 2 or k > _MAX_INDEX_BITS:
+    k = packed_index_bits(n)
+    if k is None:
         order = np.argsort(x, kind="stable")
         return order, x[order]
     key = (x.view(np.int64) >> 63).view(np.uint64)  # all ones for negatives

@@ -1,8 +1,14 @@
 """Publication figures in one journal style (Okabe–Ito colours, 7–9 pt text, drawn at the
 printed width: one column 8.5 cm, two columns 17.5 cm).
 
-Every function takes computed results (duck-typed), returns its matplotlib Figure and never shows
-it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
+The figures are Display objects (as scikit-learn's): :class:`RocDisplay`,
+:class:`CalibrationDisplay`, :class:`DecisionCurveDisplay`, :class:`KaplanMeierDisplay`,
+:class:`PartialEffectDisplay` hold the numbers they draw, are made from results or predictions
+(``from_*``) and draw with ``plot(ax=None, ...)``, which returns the Display with ``figure_``
+and ``ax_``. The functions (``roc_curves``, ``km_plot``, ...) take computed results
+(duck-typed) and return the Figure. Nothing is ever shown; write files with
+:func:`save_figure` (vector PDF/SVG, 300-dpi PNG). The statistics modules compute numbers
+only: every drawing lives here (and in :mod:`hccstats.nomograms`).
 
 >>> import hccstats as hs
 >>> from hccstats.plots import roc_curves, save_figure
@@ -12,9 +18,15 @@ it; write files with :func:`save_figure` (vector PDF/SVG, 300-dpi PNG).
 ['out/fig6a.png', 'out/fig6a.pdf']
 """
 
+from ._calibration_display import CalibrationDisplay
 from ._curves import calibration_curves, decision_curves, risk_distribution, roc_curves
+from ._decision_display import DecisionCurveDisplay
+from ._display import Display
+from ._km_display import KaplanMeierDisplay, km_plot
 from ._legend import drawn_polylines, legend_overlaps, place_legend
 from ._panels import performance_panels
+from ._partial_display import PartialEffectDisplay
+from ._roc_display import RocDisplay
 from ._style import (
     DOUBLE_COLUMN,
     DOUBLE_COLUMN_CM,
@@ -35,6 +47,13 @@ from ._tables import forest_plot, signature_comparison
 from ._text import auc_legend, format_or, format_p
 
 __all__ = [
+    "Display",
+    "RocDisplay",
+    "CalibrationDisplay",
+    "DecisionCurveDisplay",
+    "KaplanMeierDisplay",
+    "PartialEffectDisplay",
+    "km_plot",
     "roc_curves",
     "calibration_curves",
     "risk_distribution",

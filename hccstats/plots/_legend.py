@@ -110,16 +110,7 @@ def legend_overlaps(ax, legend, curves, margin: float = 0.03) -> bool:
         if len(xy) == 0:
             continue
         xy = to_axes.transform(xy)  # axes fractions: the same density on any data scale
-        steps = (
-            np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
-            if len(xy) > 1
-            else []
-        )
-        pts = [xy[:1]] + [
-            a + np.linspace(0, 1, k + 1)[1:, None] * (b - a)
-            for a, b, k in zip(xy[:-1], xy[1:], steps)
-        ]
-        pts = np.concatenate(pts)
+        pts = _densified(xy)
         inside = (
             (pts[:, 0] >= box.x0 - margin)
             & (pts[:, 0] <= box.x1 + margin)
@@ -129,3 +120,18 @@ def legend_overlaps(ax, legend, curves, margin: float = 0.03) -> bool:
         if inside.any():
             return True
     return False
+
+
+def _densified(xy: np.ndarray) -> np.ndarray:
+    """The polyline's first point, then each segment's points at fractions j / k (j = 1..k,
+    k steps of at most 0.005), as ``np.linspace(0, 1, k + 1)[1:]`` gives them, all at once."""
+    if len(xy) < 2:
+        return xy
+    steps = np.maximum(1, np.ceil(np.hypot(*np.diff(xy, axis=0).T) / 0.005)).astype(int)
+    seg = np.repeat(np.arange(len(steps)), steps)
+    k = steps[seg]
+    j = np.arange(seg.size) - np.repeat(np.cumsum(steps) - steps, steps) + 1
+    frac = j * (1.0 / k)
+    frac[j == k] = 1.0  # linspace puts its end point exactly
+    a = xy[seg]
+    return np.concatenate([xy[:1], a + frac[:, None] * (xy[seg + 1] - a)])

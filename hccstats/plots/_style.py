@@ -1,6 +1,6 @@
 """One journal style for every figure: sizes, fonts, the Okabe–Ito palette, atomic saving.
 
-Sizes follow the rule of :mod:`reports.figures` (its one place): a figure is drawn at the width
+Sizes follow the rule of :mod:`hccstats.figure_size` (its one place): a figure is drawn at the width
 it is printed, one column (8.5 cm) or two columns (17.5 cm), and the report inserts it at
 exactly that width, never scaled, so that every text is at least ``MIN_FONT_PT`` (7 pt) and
 every line at least ``MIN_LINE_PT`` (0.5 pt) on paper.
@@ -17,7 +17,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from reports.figures import (
+from .._errors import InputError
+from ..figure_size import (
     CM_PER_INCH,
     DOUBLE_COLUMN_CM,
     MIN_FONT_PT,
@@ -25,8 +26,6 @@ from reports.figures import (
     SINGLE_COLUMN_CM,
     printed_width_cm,
 )
-
-from .._errors import InputError
 
 __all__ = [
     "atomic_target",
@@ -64,7 +63,7 @@ _CYCLE = [
 REFERENCE_GREY = "#7F7F7F"
 
 #: Printed widths (cm), the smallest text and thinnest line (pt): the size rule of
-#: :mod:`reports.figures`, which the DOCX renderer applies too.
+#: :mod:`hccstats.figure_size`, which the DOCX renderer applies too.
 #: The column widths in inches, the unit figures are drawn in.
 SINGLE_COLUMN = SINGLE_COLUMN_CM / CM_PER_INCH
 DOUBLE_COLUMN = DOUBLE_COLUMN_CM / CM_PER_INCH

@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.figures import MIN_FONT_PT
-
 from .._errors import InputError
 from .._names import r_quote, r_rename
+from ..figure_size import MIN_FONT_PT
 from ._core import RWarning, require_r, run
 
 __all__ = ["rms_nomogram", "NOMOGRAM_R", "R_POINTSIZE", "AXIS_CEX"]

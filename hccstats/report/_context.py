@@ -1,9 +1,10 @@
-"""What the report's stages share: the study, the options, the plan, and the run's logs.
+"""What the report's stages share: the study, its analysis tree, the run's flags and logs.
 
 Stages exchange data only through their typed results (frozen dataclasses, passed by the
 pipeline to the stages that declare them in ``REQUIRES`` / ``USES``); the :class:`Context`
-holds what every stage may read (study, options, plan, run facts) and the append-only logs of
-the run (results.json entries, R checks, methods sentences, alerts, software versions).
+holds what every stage may read (the study, ``analysis``: every setting, built once by
+``hccstats.study.load``; the run's flags and facts) and the append-only logs of the run
+(results.json entries, R checks, methods sentences, alerts, software versions).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from reports import Report, Section
 
-from ._plan import Plan
+from ..study import Analysis
 
 __all__ = [
     "stage_label",
@@ -46,36 +47,19 @@ def stage_label(stage: str) -> str:
 
 @dataclass(frozen=True)
 class Options:
-    """Run options (CLI flags and the study's ``analysis:`` overrides)."""
+    """Flags of the run that are not settings of the analysis (``--no-r``, ``--quiet``); the
+    analysis' settings are ``Context.analysis``."""
 
-    seed: int
     use_r: bool = True
     quiet: bool = False
-    B: int = 1000  # bootstrap resamples of the calibration curves
-    signature_preset: str = "standard"  # "fast" for the demo
-    crop_size: int | None = None  # extraction crop (None: extract's default)
-    n4_iterations: tuple | None = (
-        None  # N4 iterations per level (None: extract's default; the demo: (10, 10))
-    )
-    n4_convergence: float | None = (
-        None  # N4 convergence threshold (None: extract's default; the demo: 0.01)
-    )
-    alpha: float = 0.05  # univariable screening and significance level
-    entry: float = 0.05  # forward LR entry / removal
-    removal: float = 0.10
-    ordinal_as: str = "numeric"  # ordinal variables in regressions: "numeric" scores or "factor"
-    n_jobs: int = 1
-    scheduler: str | None = None  # Dask scheduler address: the signature search runs there
-    firth: bool = False  # Firth-penalised logistic fits (logistf / brglm2) for separated data
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """Facts of the run the stages may state: the study file, demo or not, where the seed came from."""
+    """Facts of the run the stages may state: the study file, demo or not."""
 
     study_path: Path | None = None
     demo: bool = False
-    seed_from: str = "seed"  # "seed" (the study's) or "--seed" (the run's)
 
 
 @dataclass(frozen=True)
@@ -145,8 +129,10 @@ def _silent(text: str) -> None:
 class Context:
     """What every stage may read, and the run's logs. ``results`` becomes results.json (unrounded).
 
-    ``labels`` are the variables' display labels: the study's, extended by the pipeline with
-    those a stage's result declares (the signatures' ``labels``).
+    ``analysis`` is the study's analysis tree (``study.analysis``, every setting and where it
+    came from), carried unchanged; the stages read their settings only there. ``labels`` are
+    the variables' display labels: the study's, extended by the pipeline with those a stage's
+    result declares (the signatures' ``labels``).
     """
 
     study: Any
@@ -155,7 +141,7 @@ class Context:
     work: Path  # scratch folder (deleted at the end)
     report: Report
     run: RunInfo = field(default_factory=RunInfo)
-    plan: Plan | None = None  # the analysis plan, read from the study file (make_plan)
+    analysis: Analysis = None  # type: ignore[assignment]  # None: the study's (or the defaults)
     say: Callable[[str], None] = _silent  # a progress line (the pipeline's: stderr, not --quiet)
     labels: dict[str, str] = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -171,9 +157,9 @@ class Context:
     fig_no: int = 0
     supp_fig_no: int = 0
 
-    @property
-    def seed(self) -> int:
-        return self.options.seed
+    def __post_init__(self):
+        if self.analysis is None:
+            self.analysis = getattr(self.study, "analysis", None) or Analysis()
 
     def next_table(self, supplementary: bool = False) -> str:
         if supplementary:

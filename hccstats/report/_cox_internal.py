@@ -131,22 +131,22 @@ def cox_internal_validation(ctx: Context, fits, selections, horizon: float) -> C
     from hccstats import validate
     from hccstats.survival import calibrate
 
-    plan = ctx.plan
+    boot = ctx.analysis.bootstrap
     rows, vals, cals = [], {}, {}
     for name, fit in fits.items():
         sel = selections.get(name)
         vals[name] = validate(
-            sel if sel is not None else fit, B=plan.B, seed=plan.bootstrap_seed,
+            sel if sel is not None else fit, B=boot.B, seed=boot.seed,
             n_jobs=bootstrap_threads(),
         )  # fmt: skip
         cals[name] = calibrate(
-            fit, horizon, B=plan.B, m=calibration_group_size(fit.n), seed=plan.bootstrap_seed,
+            fit, horizon, B=boot.B, m=calibration_group_size(fit.n), seed=boot.seed,
             selection=sel,
         )  # fmt: skip
         rows += internal_rows(name, vals[name], cals[name], horizon)
     return CoxInternal(
         pd.DataFrame(rows), vals, cals, tuple(n for n in fits if selections.get(n) is not None),
-        plan.B, plan.bootstrap_seed,
+        boot.B, boot.seed,
     )  # fmt: skip
 
 

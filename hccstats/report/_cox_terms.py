@@ -21,7 +21,7 @@ __all__ = ["cox_candidates", "render_cox_terms", "register_cox_term_checks"]
 def cox_candidates(ctx: Context, significant: Sequence[str], columns) -> list[str]:
     """The stepwise candidates: the significant variables or, where the study file's
     ``clinical_candidates`` are model terms, the terms whose variables all passed."""
-    given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
+    given = list(ctx.analysis.screening.candidates or [])
     return study_candidates(given, list(significant), columns)
 
 

@@ -30,9 +30,7 @@ _LOGISTIC = "logistic models (no binary outcome)"
 _NOT_ASKED = {
     "agreement": lambda ctx: "reader agreement (no readers)",
     "features": lambda ctx: "deep-learning signatures (no images or features)",
-    "survival": lambda ctx: (
-        None if ctx.study.config.get("survival") else "time to the event (no survival)"
-    ),
+    "survival": lambda ctx: None if ctx.analysis.survival else "time to the event (no survival)",
     "univariate": lambda ctx: _LOGISTIC,
     "models": lambda ctx: _LOGISTIC,
     "performance": lambda ctx: _LOGISTIC,
@@ -43,7 +41,7 @@ _LABEL = re.compile(r"(Supplementary Table|Supplementary Fig\.|Table|Fig\.) (\d+
 
 def layout(ctx: Context) -> dict[str, Any]:
     """The study's ``report:`` layout (the defaults without one)."""
-    return (getattr(ctx.study, "config", None) or {}).get("report") or layout_defaults()
+    return ctx.analysis.report.layout or layout_defaults()
 
 
 def left_out(ctx: Context) -> list[str]:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reports import Report, atomic_dir, render_all, write_csv, write_json
 
 from .._errors import InputError
-from .._validation import check_seed
+from ..study import check_run_options, load
 from ._context import Context, Options, Progress, RunInfo
 from ._layout import arrange
-from ._plan import make_plan
 from ._stages import STAGES, run_stages, stage_titles
 
-__all__ = ["run_report", "report_run", "ReportRun", "STAGES"]
+__all__ = ["run_report", "report_run", "run_settings", "RunSettings", "ReportRun", "STAGES"]
 
 
 def _prepare_demo(work: Path, seed: int) -> Path:
@@ -61,10 +61,42 @@ def run_report(config: str | Path | None = None, **kwargs: Any) -> Path:
     return report_run(config, **kwargs).out
 
 
-def _load(study_path: Path, seed: int | None):
-    from hccstats.study import load
+#: the demo's quick extraction and signature search (its study file leaves them out)
+DEMO_DEFAULTS = {
+    "signature_preset": "fast",
+    "crop_size": 64,
+    "n4_iterations": [10, 10],  # the demo's quick N4 (small synthetic volumes)
+    "n4_convergence": 0.01,
+}
 
-    return load(study_path, seed=seed)
+
+@dataclass(frozen=True)
+class RunSettings:
+    """One report run as asked: the study file (None with ``demo``), the output folder, the
+    run's flags, and ``overrides``, the run's options for the analysis tree (``seed``,
+    ``scheduler``, ``analysis:`` keys), which :func:`hccstats.study.load` validates."""
+
+    config: Path | None
+    out: Path
+    demo: bool = False
+    force: bool = False
+    options: Options = Options()
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config, *, out, demo, force, quiet, use_r, seed, options) -> RunSettings:
+        if (config is None) == (not demo):
+            raise InputError("give either a study file (--config study.yaml) or --demo")
+        overrides = {**(options or {}), **({} if seed is None else {"seed": seed})}
+        check_run_options(overrides)  # before anything is written, the demo included
+        return cls(
+            None if config is None else Path(config),
+            Path(out),
+            demo,
+            force,
+            Options(use_r=use_r, quiet=quiet),
+            overrides,
+        )
 
 
 def report_run(
@@ -90,69 +122,55 @@ def report_run(
     demo, force, quiet, use_r : bool
         The CLI's ``--demo``, ``--force``, ``--quiet`` and the opposite of ``--no-r``.
     seed : int, optional
-        The run's seed (``--seed``); the split keeps ``split.seed`` when the study gives one.
+        The run seed (``--seed``); the split keeps ``split.seed`` when the study gives one.
     options : dict, optional
-        Overrides of the study's ``analysis:`` options.
+        The run's options for the analysis (``scheduler``, any key of the study file's
+        ``analysis:``), winning over the study file; recorded as from the command line.
 
     Returns
     -------
     ReportRun
         ``failed`` lists the stages the study asks for that fell short (CLI exit code 3).
     """
-    if (config is None) == (not demo):
-        raise InputError("give either a study file (--config study.yaml) or --demo")
-    if seed is not None:
-        seed = check_seed(seed, "the run", name="--seed")
-    _check_scheduler((options or {}).get("scheduler"))
+    run = RunSettings.of(
+        config, out=out, demo=demo, force=force, quiet=quiet, use_r=use_r, seed=seed,
+        options=options,
+    )  # fmt: skip
+    return run_settings(run)
+
+
+def run_settings(run: RunSettings) -> ReportRun:
+    """The report of one :class:`RunSettings`: load the study (before ``out`` is touched),
+    run the stages, write the outputs atomically."""
     t_all = time.perf_counter()
     study, files, folders = None, [], []
-    if not demo:
-        study_path = Path(config)
-        if not study_path.is_file():
-            raise InputError(f"{study_path}: study file not found")
-        study = _load(study_path, seed)  # validates everything before --out is touched
+    if not run.demo:
+        if not run.config.is_file():
+            raise InputError(f"{run.config}: study file not found")
+        study = load(run.config, run.overrides)  # validates everything before --out is touched
         files, folders = study.input_paths()
     progress = Progress(True, len(STAGES))
     try:
-        with atomic_dir(out, force=force, protect=[*files, *folders], within=folders) as tmp:
-            progress = Progress(quiet, len(STAGES))
+        with atomic_dir(
+            run.out, force=run.force, protect=[*files, *folders], within=folders
+        ) as tmp:
+            progress = Progress(run.options.quiet, len(STAGES))
             work = tmp / ".scratch"  # inside the partial folder: a killed run leaks nothing else
             work.mkdir()
-            if demo:
-                t0 = time.perf_counter()
-                study_path = _prepare_demo(work, 2023 if seed is None else seed)
-                progress.say(f"demo study written ({time.perf_counter() - t0:.1f} s)")
-                study = _load(study_path, seed)
+            study_path = run.config
+            if run.demo:
+                study_path, study = _demo_study(work, run, progress)
             progress.say(
                 f"study loaded: {study.name} — {len(study.data)} patients "
                 f"({time.perf_counter() - t_all:.1f} s)"
             )
-            opts = _options(study, seed, use_r, quiet, demo, options or {})
-            report = Report(
-                f"{study.name}: prediction-model report", subtitle=_subtitle(study, opts)
-            )
-            ctx = Context(
-                study=study,
-                options=opts,
-                out=tmp,
-                work=work,
-                report=report,
-                run=RunInfo(study_path, demo, "seed" if seed is None else "--seed"),
-                plan=make_plan(study, opts),
-                say=progress.say,
-                labels=dict(study.labels),
-            )
+            ctx = _context(study, study_path, tmp, work, run, progress)
             results = run_stages(ctx, progress)
             progress.close()
-            t0 = time.perf_counter()
-            _write_outputs(ctx, results)
+            _write_outputs(ctx, results, progress)
             shutil.rmtree(work, ignore_errors=True)
-            progress.say(
-                "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
-                f"{time.perf_counter() - t0:.1f} s"
-            )
-        progress.say(f"report written to {Path(out)} in {time.perf_counter() - t_all:.1f} s")
-        return ReportRun(Path(out), dict(ctx.stage_status), dict(ctx.failed), tuple(ctx.alerts))
+        progress.say(f"report written to {run.out} in {time.perf_counter() - t_all:.1f} s")
+        return ReportRun(run.out, dict(ctx.stage_status), dict(ctx.failed), tuple(ctx.alerts))
     finally:
         progress.close()
         import matplotlib.pyplot as plt
@@ -160,37 +178,36 @@ def report_run(
         plt.close("all")
 
 
-def _check_scheduler(address) -> None:
-    """A Dask scheduler address of the wrong form is bad input, found before any stage (the
-    check ``python -m extract --scheduler`` makes)."""
-    if address is None:
-        return
-    from extract.address import address_problem
-
-    problem = address_problem(address)
-    if problem:
-        raise InputError(problem)
+def _demo_study(work: Path, run: RunSettings, progress: Progress):
+    """The demo study written into the scratch folder (its seed: the run's, else 2023), loaded
+    with the demo's quick extraction as defaults."""
+    t0 = time.perf_counter()
+    path = _prepare_demo(work, run.overrides.get("seed", 2023))
+    progress.say(f"demo study written ({time.perf_counter() - t0:.1f} s)")
+    return path, load(path, run.overrides, defaults=DEMO_DEFAULTS)
 
 
-def _options(study, seed, use_r, quiet, demo, overrides) -> Options:
-    analysis = dict(study.config.get("analysis") or {})
-    allowed = set(Options.__dataclass_fields__) - {"seed", "use_r", "quiet"}
-    kw = {k: v for k, v in analysis.items() if k in allowed}
-    if demo:
-        kw.setdefault("signature_preset", "fast")
-        kw.setdefault("crop_size", 64)
-        kw.setdefault("n4_iterations", (10, 10))  # the demo's quick N4 (small synthetic volumes)
-        kw.setdefault("n4_convergence", 0.01)
-    kw.update({k: v for k, v in overrides.items() if k in allowed})
-    return Options(seed=study.seed, use_r=use_r, quiet=quiet, **kw)
+def _context(study, study_path, tmp: Path, work: Path, run: RunSettings, progress) -> Context:
+    """The stages' context: the study and its analysis tree, carried as built."""
+    return Context(
+        study=study,
+        options=run.options,
+        out=tmp,
+        work=work,
+        report=Report(f"{study.name}: prediction-model report", subtitle=_subtitle(study)),
+        run=RunInfo(study_path, run.demo),
+        analysis=study.analysis,
+        say=progress.say,
+        labels=dict(study.labels),
+    )
 
 
-def _subtitle(study, opts: Options) -> str:
+def _subtitle(study) -> str:
     n = len(study.data)
     ev = int(study.data[study.outcome].sum())
     return (
-        f"Outcome: {study.outcome_label} — {n} patients, {ev} events. Seed {opts.seed}. "
-        "Generated by hccstats (python -m hccstats.report)."
+        f"Outcome: {study.outcome_label} — {n} patients, {ev} events. "
+        f"Seed {study.analysis.seed}. Generated by hccstats (python -m hccstats.report)."
     )
 
 
@@ -206,10 +223,11 @@ def _status_alerts(ctx: Context) -> list[str]:
     ]
 
 
-def _write_outputs(ctx: Context, results: dict) -> None:
+def _write_outputs(ctx: Context, results: dict, progress: Progress) -> None:
     from ._methods_text import methods_markdown
     from ._s_rcheck import empty_table
 
+    t0 = time.perf_counter()
     if not ctx.options.use_r:
         ctx.results["r_check"] = {"skipped": True, "reason": "--no-r"}
     ctx.results["stages"] = dict(ctx.stage_status)
@@ -224,3 +242,7 @@ def _write_outputs(ctx: Context, results: dict) -> None:
         write_csv(results["rcheck"].table, ctx.out / "r_check.csv")
     elif not ctx.options.use_r:  # --no-r: the header, no row
         write_csv(empty_table(), ctx.out / "r_check.csv")
+    progress.say(
+        "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )

@@ -46,8 +46,8 @@ def published_models(ctx: Context) -> dict[str, Any]:
     study = ctx.study
     horizon = (study.survival or {}).get("horizon")
     return {
-        name: published_model(spec, study.variables, ctx.options.ordinal_as, horizon)
-        for name, spec in ctx.plan.published.items()
+        name: published_model(spec, study.variables, ctx.analysis.screening.ordinal_as, horizon)
+        for name, spec in ctx.analysis.published.items()
     }
 
 

@@ -44,7 +44,7 @@ def compute(ctx: Context) -> AgreementResult:
     study = ctx.study
     if study.readers is None or not study.reader_features:
         raise StageUnavailable("the study has no readers section")
-    spec = study.config["readers"]
+    spec = study.reader_spec
     id_col, reader_col, session_col = spec["id"], spec["reader"], spec["session"]
     readers = study.readers.copy()
     for f in study.reader_features:  # categories as text so pivoting keeps them

@@ -29,7 +29,7 @@ ORDINAL_TEST = "Wilcoxon rank sum test on the ordinal scores"
 
 def baseline_variables(ctx: Context) -> list[str]:
     study = ctx.study
-    given = (study.config.get("analysis") or {}).get("baseline_variables")
+    given = ctx.analysis.screening.baseline
     names = (
         list(given)
         if given
@@ -298,7 +298,9 @@ def compute(ctx: Context, flow) -> BaselineResult:
         "by outcome (training)",
     )
     tests = t1.table.tests
-    return BaselineResult(t1, t2, tuple(tests[tests["p_value"] < ctx.options.alpha]["label"]))
+    return BaselineResult(
+        t1, t2, tuple(tests[tests["p_value"] < ctx.analysis.screening.alpha]["label"])
+    )
 
 
 def render(ctx: Context, section: Section, result: BaselineResult) -> None:
@@ -309,7 +311,7 @@ def render(ctx: Context, section: Section, result: BaselineResult) -> None:
     section.text(
         "Training and validation sets differed in "
         + (", ".join(sig) if sig else "no baseline variable")
-        + f" (p < {ctx.options.alpha:g})."
+        + f" (p < {ctx.analysis.screening.alpha:g})."
     )
     ctx.results["baseline"] = {
         part: {"summary": b.table.summary, "tests": b.table.tests}

@@ -99,10 +99,10 @@ class CoxResult:
 def _stepwise(ctx: Context, train, time, event, cands) -> dict:
     from hccstats.survival import backward_cox, forward_cox
 
-    if ctx.plan.selection == "none" or not cands:
+    if ctx.analysis.screening.selection == "none" or not cands:
         return {}
-    select = backward_cox if ctx.plan.selection == "backward_lr" else forward_cox
-    opts = ctx.options
+    select = backward_cox if ctx.analysis.screening.selection == "backward_lr" else forward_cox
+    opts = ctx.analysis.screening
     cands = cox_candidates(ctx, cands, train.columns)  # rcs(age, 4), age * sex: their terms
     sw = select(
         train, time, event, cands, entry=opts.entry, removal=opts.removal, nan_policy="omit"
@@ -116,7 +116,7 @@ def _prespecified(ctx: Context, train, time, event) -> dict:
 
     surv = f"Surv({quote_name(time)}, {quote_name(event)})"
     out = {}
-    for name, variables in ctx.plan.models.items():
+    for name, variables in ctx.analysis.models.items():
         rhs = " + ".join(candidate_term(v, train.columns) for v in variables)
         out[name] = coxph(f"{surv} ~ {rhs}", train, nan_policy="omit")
     return out
@@ -130,14 +130,14 @@ def compute(ctx: Context, flow) -> CoxResult:
         raise StageUnavailable(
             "the study has a binary outcome; its time-to-event analysis is in 'Time to the event'"
         )
-    surv = study.survival
-    time, event, horizon = surv["time"], surv["event"], float(surv["horizon"])
+    surv = ctx.analysis.survival
+    time, event, horizon = surv.time, surv.event, surv.horizon
     data = flow.data
     cands = [c for c in clinical_candidates(ctx, data) if c not in (time, event)]
     train = data[data["split"] == "training"]
     screen = univariate_cox(train, time, event, cands, nan_policy="omit").table
     p_min = screen.groupby("predictor", sort=False)["p_value"].min()
-    significant = [c for c in cands if p_min.get(c, np.nan) < ctx.options.alpha]
+    significant = [c for c in cands if p_min.get(c, np.nan) < ctx.analysis.screening.alpha]
     selections = _stepwise(ctx, train, time, event, significant)
     fits = {n: sw.fit for n, sw in selections.items()}
     fits.update(_prespecified(ctx, train, time, event))
@@ -173,9 +173,9 @@ def _internal(ctx: Context, fits, selections, horizon: float, published):
 
 def _no_model(ctx: Context, significant: list[str]) -> str:
     """Why no multivariable Cox model was built: a result, not a failure."""
-    opts = ctx.options
+    opts = ctx.analysis.screening
     why = (
-        f"the {SELECTION_TEXT[ctx.plan.selection][0]} selection kept no candidate (entry p < "
+        f"the {SELECTION_TEXT[ctx.analysis.screening.selection][0]} selection kept no candidate (entry p < "
         f"{opts.entry:g})"
         if significant
         else f"no variable reached p < {opts.alpha:g} in the univariable Cox analysis"
@@ -212,7 +212,7 @@ def _render_screen(ctx: Context, section: Section, result: CoxResult) -> None:
             "n (events)": lambda r: f"{int(r['n'])} ({int(r['events'])})",
         },
         footnote="HR per unit of each continuous variable; Efron ties; Wald 95% CI and p. "
-        f"*p < {ctx.options.alpha:g}.",
+        f"*p < {ctx.analysis.screening.alpha:g}.",
     )
 
 
@@ -229,8 +229,8 @@ def _render_models(ctx: Context, section: Section, result: CoxResult) -> None:
     notes = []
     for name, fit in fits.items():
         how = (
-            f"{SELECTION_TEXT[ctx.plan.selection][0]} selection from the variables with "
-            f"univariable p < {ctx.options.alpha:g}"
+            f"{SELECTION_TEXT[ctx.analysis.screening.selection][0]} selection from the variables with "
+            f"univariable p < {ctx.analysis.screening.alpha:g}"
             if name in result.selections
             else "prespecified (analysis.models)"
         )
@@ -337,8 +337,8 @@ def methods(ctx: Context, result: CoxResult) -> str:
     sel = ""
     if result.selections:
         sel = (
-            SELECTION_TEXT[ctx.plan.selection][1].format(
-                entry=ctx.options.entry, removal=ctx.options.removal
+            SELECTION_TEXT[ctx.analysis.screening.selection][1].format(
+                entry=ctx.analysis.screening.entry, removal=ctx.analysis.screening.removal
             )
             + ". "
         )
@@ -346,7 +346,7 @@ def methods(ctx: Context, result: CoxResult) -> str:
         units_sentence(ctx, result.time, result.horizon)
         + "The endpoint was the time to the event; every model was a Cox proportional-hazards "
         "model (Efron ties, survival::coxph-equivalent) fitted on the training set. Variables "
-        f"with univariable Cox p < {ctx.options.alpha:g} entered the multivariable analysis. "
+        f"with univariable Cox p < {ctx.analysis.screening.alpha:g} entered the multivariable analysis. "
         + sel
         + performance_methods(at_horizon(ctx, result.time, result.horizon))
         + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")

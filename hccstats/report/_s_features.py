@@ -104,22 +104,24 @@ def _extract(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
 
     folder = ctx.work / "features"
     kw = {}
-    if ctx.options.crop_size:
-        kw["size"] = int(ctx.options.crop_size)
-    if ctx.options.n4_iterations:
-        kw["n4_iterations"] = tuple(int(i) for i in ctx.options.n4_iterations)
-    if ctx.options.n4_convergence:
-        kw["n4_convergence"] = float(ctx.options.n4_convergence)
-    if ctx.options.scheduler:  # shards as Dask tasks (the output folder on the shared disk)
-        kw["scheduler"] = ctx.options.scheduler
+    if ctx.analysis.extraction.crop_size:
+        kw["size"] = int(ctx.analysis.extraction.crop_size)
+    if ctx.analysis.extraction.n4_iterations:
+        kw["n4_iterations"] = tuple(int(i) for i in ctx.analysis.extraction.n4_iterations)
+    if ctx.analysis.extraction.n4_convergence:
+        kw["n4_convergence"] = float(ctx.analysis.extraction.n4_convergence)
+    if (
+        ctx.analysis.extraction.scheduler
+    ):  # shards as Dask tasks (the output folder on the shared disk)
+        kw["scheduler"] = ctx.analysis.extraction.scheduler
     summary = extract.run_study(
         ctx.run.study_path,
         folder,
         random_weights=ctx.run.demo,
-        seed=ctx.seed,
+        seed=ctx.analysis.seed,
         quiet=True,
         patients=[str(p) for p in ctx.study.data.index],
-        jobs=1 if ctx.options.scheduler else max(1, min(2, os.cpu_count() or 1)),
+        jobs=1 if ctx.analysis.extraction.scheduler else max(1, min(2, os.cpu_count() or 1)),
         **kw,
     )
     included = set(ctx.study.data.index.astype(str))
@@ -149,7 +151,7 @@ def _feature_tables(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
     tables = ctx.study.feature_tables()
     if tables:
         return tables, Extraction(True)
-    if ctx.study.config.get("images"):
+    if ctx.study.has_images:
         t0 = time.perf_counter()
         tables, how = _extract(ctx)
         ctx.say(
@@ -162,7 +164,7 @@ def _feature_tables(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
 def compute(ctx: Context, flow) -> FeaturesResult:
     from hccstats.signature import difference_table, fuse_signatures, signature_search
 
-    study, opts = ctx.study, ctx.options
+    study, opts = ctx.study, ctx.analysis.extraction
     tables, how = _feature_tables(ctx)
     t0 = time.perf_counter()
     data = flow.data
@@ -172,15 +174,13 @@ def compute(ctx: Context, flow) -> FeaturesResult:
     search = signature_search(
         {p: t.loc[train_ids] for p, t in tables.items()},
         y.loc[train_ids],
-        preset=opts.signature_preset,
-        seed=ctx.seed,
+        preset=opts.preset,
+        seed=ctx.analysis.seed,
         n_jobs=opts.n_jobs,
         scheduler=opts.scheduler,
-        progress=not opts.quiet,
+        progress=not ctx.options.quiet,
     )
-    ctx.say(
-        f"      signature search (preset {opts.signature_preset}): {time.perf_counter() - t0:.1f} s"
-    )
+    ctx.say(f"      signature search (preset {opts.preset}): {time.perf_counter() - t0:.1f} s")
     if not search.active:
         raise StageUnavailable(
             "no phase yielded a signature: "

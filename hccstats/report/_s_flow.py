@@ -114,7 +114,9 @@ def prepare_data(
 
 def compute(ctx: Context) -> FlowResult:
     study = ctx.study
-    data, converted, scores_of = prepare_data(study.data, study.variables, ctx.options.ordinal_as)
+    data, converted, scores_of = prepare_data(
+        study.data, study.variables, ctx.analysis.screening.ordinal_as
+    )
     flow = study.flow.copy()
     centers = tuple(c for c in flow["center"].unique() if c != "All")
     return FlowResult(data, flow, centers, tuple(converted), scores_of)
@@ -169,13 +171,13 @@ def render(ctx: Context, section: Section, result: FlowResult) -> None:
 
 
 def methods(ctx: Context, result: FlowResult) -> str:
-    split = ctx.study.config["split"]
+    split = ctx.study.split_spec
     how = (
         "a given split column"
         if split["method"] == "column"
         else f"a random {split['ratio']:g}:{1 - split['ratio']:g} split"
         + (f" stratified by {' and '.join(split['stratify'])}" if split.get("stratify") else "")
-        + f" (seed {split['seed']})"
+        + f" (seed {ctx.analysis.split_seed})"
     )
     text = (
         f"Patients were assigned to training and validation sets by {how}. "

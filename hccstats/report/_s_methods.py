@@ -39,36 +39,30 @@ def _versions(used_r: bool) -> dict[str, str]:
     return out
 
 
-_SEED_FROM = {
-    "split.seed": "split.seed of the study file",
-    "--seed": "the run's --seed",
-    "seed": "the study's seed",
-}
-
-
 def seeds_sentence(ctx: Context) -> str:
-    """Each random step that ran, with the seed it used and where that seed came from."""
-    run_from = _SEED_FROM[ctx.run.seed_from]
-    split = ctx.study.config["split"]
+    """Each random step that ran, with its seed (and resamples) and where each came from: the
+    analysis tree's provenance (study file, command line, default, the run seed)."""
+    a = ctx.analysis
+    split = ctx.study.split_spec
     if split["method"] == "random":
         steps = [
-            f"the training/validation split, seed {split['seed']} ({_SEED_FROM[split['seed_from']]})"
+            f"the training/validation split, seed {a.split_seed} ({a.described('split_seed')})"
         ]
     else:
         steps = [f"none for the split (given by the column {split['column']!r})"]
+    run_seed = f"seed {a.seed} ({a.described('seed')})"
     if ctx.stage_status.get("features") == "ok":
-        if ctx.run.demo and ctx.study.config.get("images"):
-            steps.append(
-                f"the random weights of the feature extractor, seed {ctx.seed} ({run_from})"
-            )
-        steps.append(f"the signature search's cross-validation folds, seed {ctx.seed} ({run_from})")
+        if ctx.run.demo and ctx.study.has_images:
+            steps.append(f"the random weights of the feature extractor, {run_seed}")
+        steps.append(f"the signature search's cross-validation folds, {run_seed}")
+    boot = (
+        f"B = {a.bootstrap.B} ({a.described('bootstrap.B')}), seed {a.bootstrap.seed} "
+        f"({a.described('bootstrap.seed')})"
+    )
     if ctx.stage_status.get("performance") == "ok":
-        B, seed = ctx.plan.B, ctx.plan.bootstrap_seed
-        given = "seed" in ((ctx.study.config.get("analysis") or {}).get("bootstrap") or {})
-        steps.append(
-            f"the {B} bootstrap resamples of the calibration and the internal validation, "
-            f"seed {seed} ({'the study file: analysis.bootstrap.seed' if given else run_from})"
-        )
+        steps.append(f"the bootstrap of the calibration and the internal validation, {boot}")
+    if ctx.stage_status.get("cox") == "ok":
+        steps.append(f"the bootstrap of the Cox models' internal validation, {boot}")
     return "Random steps and their seeds: " + "; ".join(steps) + "."
 
 
@@ -87,8 +81,8 @@ def _own_sentences(ctx: Context) -> dict[str, str]:
     out = {}
     if "statistics" not in ctx.methods:
         out["statistics"] = (
-            f"All statistical tests were two-sided with p < {ctx.options.alpha:g} considered "
-            "significant."
+            f"All statistical tests were two-sided with p < {ctx.analysis.screening.alpha:g} "
+            "considered significant."
         )
     out["seeds"] = seeds_sentence(ctx)
     not_part = not_part_sentence(ctx)

@@ -91,7 +91,7 @@ def _stepwise_specs(ctx: Context, univariate, ref_sig: str | None) -> list[tuple
     """(model, stepwise candidates): the significant clinical variables, or, where the study
     file's ``clinical_candidates`` are model terms, the terms whose variables all passed."""
     clinical = list(univariate.significant_clinical)
-    given = (ctx.study.config.get("analysis") or {}).get("clinical_candidates") or []
+    given = list(ctx.analysis.screening.candidates or [])
     clinical = study_candidates(given, clinical, univariate.data.columns)
     specs = []
     if clinical:
@@ -106,7 +106,7 @@ def _select(ctx: Context, train: pd.DataFrame, selection: str, cands: list[str])
     candidate entered)."""
     from hccstats import backward_lr, forward_lr
 
-    opts = ctx.options
+    opts = ctx.analysis.screening
     return (backward_lr if selection == "backward_lr" else forward_lr)(
         train,
         ctx.study.outcome,
@@ -129,7 +129,7 @@ def _prespecified(ctx: Context, train: pd.DataFrame, variables: list[str]):
     formula = f"{quote_name(outcome)} ~ " + " + ".join(
         candidate_term(v, train.columns) for v in variables
     )
-    return lrm(formula, train, nan_policy="omit", firth=ctx.options.firth)
+    return lrm(formula, train, nan_policy="omit", firth=ctx.analysis.screening.firth)
 
 
 def units_of(fit, signatures, per: dict) -> dict[str, float]:
@@ -191,7 +191,7 @@ def _stepwise_fits(ctx: Context, train, specs) -> tuple[dict, dict, list, dict]:
             failed[name] = why
             continue
         try:
-            sw = _select(ctx, train, ctx.plan.selection, cands)
+            sw = _select(ctx, train, ctx.analysis.screening.selection, cands)
         except _DATA_ERRORS as exc:
             failed[name] = _reason(exc)
             continue
@@ -206,7 +206,7 @@ def _prespecified_fits(ctx: Context, train, taken) -> tuple[dict, dict]:
     """Each prespecified model fitted alone: (fits, not estimable: reason); one model that
     cannot be fitted (a constant or all-missing predictor) leaves the others as they are."""
     fits, failed = {}, {}
-    for name, variables in ctx.plan.models.items():
+    for name, variables in ctx.analysis.models.items():
         if name in taken:
             raise InputError(
                 f"study.yaml: analysis.models: {name!r} is also the name of a selected model"
@@ -230,11 +230,11 @@ def _no_model(ctx: Context, specs, empty, failed) -> Exception:
             "no multivariable model could be fitted: "
             + "; ".join(f"{n}: not estimable ({why})" for n, why in failed.items())
         )
-    how = SELECTION_TEXT[ctx.plan.selection][0]
+    how = SELECTION_TEXT[ctx.analysis.screening.selection][0]
     cands = "; ".join(
         f"{n}: {', '.join(ctx.label(c) for c in cs)}" for n, cs in specs if n in empty
     )
-    opts = ctx.options
+    opts = ctx.analysis.screening
     return StageUnavailable(
         f"no multivariable model: the {how} selection kept no candidate (entry p < "
         f"{opts.entry:g}, removal p > {opts.removal:g}; candidates: {cands}); a result, "
@@ -243,9 +243,9 @@ def _no_model(ctx: Context, specs, empty, failed) -> Exception:
 
 
 def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
-    opts, p = ctx.options, ctx.plan
+    opts, p = ctx.analysis.screening, ctx.analysis
     ref_sig = features.reference_column if features is not None else None
-    specs = _stepwise_specs(ctx, univariate, ref_sig) if p.selection != "none" else []
+    specs = _stepwise_specs(ctx, univariate, ref_sig) if p.screening.selection != "none" else []
     published = published_models(ctx)  # validated from their equation: never fitted
     if not specs and not p.models and not published:
         raise StageUnavailable(
@@ -265,7 +265,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     rows, units, notes = [], {}, []
     for name in list(fits):
         fit = fits[name] = firth_refit(fits[name]) if opts.firth else fits[name]
-        units[name] = units_of(fit, signatures, p.per)
+        units[name] = units_of(fit, signatures, p.screening.per)
         raw_ors, sep_note = model_odds_ratios(name, fit, ctx.label)
         notes.append(sep_note)
         ors = per_units(raw_ors, units[name])
@@ -295,10 +295,10 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
 
 
 def render(ctx: Context, section: Section, result: ModelsResult) -> None:
-    opts = ctx.options
+    opts = ctx.analysis.screening
     for name in result.empty:
         section.text(
-            f"{name}: no variable is in the model ({SELECTION_TEXT[ctx.plan.selection][0]}, "
+            f"{name}: no variable is in the model ({SELECTION_TEXT[ctx.analysis.screening.selection][0]}, "
             f"entry p < {opts.entry:g}, removal p > {opts.removal:g}).",
             "note",
         )
@@ -333,7 +333,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
             "events": int(fit.stats["events"]),
             "patients": list(map(str, fit.data.index)),
             "steps": steps.get(name),
-            "selection": ctx.plan.selection if name in steps else "prespecified",
+            "selection": ctx.analysis.screening.selection if name in steps else "prespecified",
             "nomogram": nomos.get(name),
             "events_per_variable": events_per_variable(fit),
             "anova": result.anovas[name],
@@ -346,7 +346,7 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
 
 
 def r_checks(ctx: Context, result: ModelsResult) -> None:
-    if ctx.options.firth:  # R's glm gives neither Firth estimates nor infinite ones
+    if ctx.analysis.screening.firth:  # R's glm gives neither Firth estimates nor infinite ones
         return
     ors = result.odds_ratios
     for name, fit in result.fits.items():
@@ -439,7 +439,7 @@ def _n_notes(result: ModelsResult) -> list[str]:
 
 
 def _units_note(ctx: Context, units: Mapping, signatures) -> str:
-    per = ctx.plan.per
+    per = ctx.analysis.screening.per
     parts = []
     for name, by_term in units.items():
         for term, k in by_term.items():
@@ -455,8 +455,8 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
 
     fits, ors, signatures = result.fits, result.odds_ratios, result.signatures
     steps, notes = result.selections, result.notes
-    opts = ctx.options
-    per = ctx.plan.per
+    opts = ctx.analysis.screening
+    per = ctx.analysis.screening.per
     suffix = {v: " (per SD)" if k == "sd" else f" (per {k:g})" for v, k in per.items()}
     wide = table3(ctx, fits, ors, suffix)
     fine = [
@@ -468,7 +468,7 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         and pd.notna(r[f"{name}|ci_low"])
     ]
     prespecified = [n for n in fits if n not in steps]
-    sel = ctx.plan.selection
+    sel = ctx.analysis.screening.selection
     how = (
         SELECTION_TEXT.get(sel, ("",))[0]
         if not prespecified
@@ -540,7 +540,7 @@ def _steps_table(ctx: Context, section: Section, steps: dict) -> None:
         "supp_stepwise",
         pd.concat(step_rows, ignore_index=True),
         caption=f"{ctx.next_table(supplementary=True)} "
-        f"{_first_upper(SELECTION_TEXT[ctx.plan.selection][0])} selection steps",
+        f"{_first_upper(SELECTION_TEXT[ctx.analysis.screening.selection][0])} selection steps",
         formats={
             "Model": F.col("model", "text"),
             "Step": F.col("step", "int"),
@@ -635,14 +635,16 @@ def _engines_text(ctx: Context) -> str:
 
 
 def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
-    opts = ctx.options
+    opts = ctx.analysis.screening
     prespecified = [n for n in fits if n not in steps]
     text = ""
     if steps:
         text = (
             "Multivariable logistic models were built in the training set by "
             + _lower_first(
-                SELECTION_TEXT[ctx.plan.selection][1].format(entry=opts.entry, removal=opts.removal)
+                SELECTION_TEXT[ctx.analysis.screening.selection][1].format(
+                    entry=opts.entry, removal=opts.removal
+                )
             )
             + " (patients with every candidate variable recorded, the n stated per model): a "
             "clinical model from the significant clinical variables"
@@ -650,7 +652,7 @@ def _methods_text(ctx: Context, fits: dict, steps: dict, ref_sig) -> str:
             + ". "
         )
     if prespecified:
-        plan_models = ctx.plan.models
+        plan_models = ctx.analysis.models
         text += (
             "Prespecified models were fitted with all their variables in the training patients "
             "with those variables recorded: "

@@ -149,7 +149,7 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
 
 
 def _calibration_tables(ctx: Context, section: Section, result, perf_table: str) -> None:
-    plan = ctx.plan
+    plan = ctx.analysis
     cal_number, iv_number = ctx.next_table(), ctx.next_table()
     section.table(
         "table_calibration",
@@ -210,7 +210,7 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "(singular or non-converged; left out of the averages, above "
         f"{100 * VALIDATE_FAILED_WARN:g}% the report warns). "
         "rms::validate-equivalent bootstrap (method 'boot', seed "
-        f"{plan.bootstrap_seed}): the model refitted in each resample, optimism = mean(index in "
+        f"{plan.bootstrap.seed}): the model refitted in each resample, optimism = mean(index in "
         "the resample − index of that refit on the original patients); corrected = apparent − "
         "optimism. C = Dxy / 2 + 0.5. Calibration slope (shrinkage factor): the slope of the "
         "refit's linear predictor on the original patients (apparent 1 by construction); Emax "
@@ -320,7 +320,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         {p: y for p in SETS},
         reference if len(order) > 1 else None,
     ).sorted(order)
-    plan, selections = ctx.plan, models.selections
+    plan, selections = ctx.analysis, models.selections
     stepwise = [n for n in fits if n in selections]
     repeated = [n for n in stepwise if repeatable(selections.get(n))]
     cal_rows, val_rows, frequencies = [], [], {}
@@ -328,7 +328,10 @@ def compute(ctx: Context, models) -> PerformanceResult:
         risk, yy = _risk_and_y(scores[name], y)
         cal_rows += calibration_rows(name, fit, yy, risk)
         v = internal_validation(
-            fit, plan.B, plan.bootstrap_seed, selections.get(name) if name in repeated else None
+            fit,
+            plan.bootstrap.B,
+            plan.bootstrap.seed,
+            selections.get(name) if name in repeated else None,
         )
         val_rows += internal_validation_rows(name, v)
         if v.selection_frequency is not None:
@@ -439,7 +442,7 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
     _equation_checks(ctx, result)
     outcome = ctx.study.outcome
     for a, b, t in result.nested:
-        if ctx.options.firth or t["separated"]:
+        if ctx.analysis.screening.firth or t["separated"]:
             continue  # R's glm does not converge on separated data, as in the models stage
         for what, key in (("chi-square", "chisq"), ("p", "p_value")):
             ctx.check(
@@ -471,7 +474,7 @@ def _equation_checks(ctx: Context, result: PerformanceResult) -> None:
 
 
 def methods(ctx: Context, result: PerformanceResult) -> str:
-    plan = ctx.plan
+    plan = ctx.analysis
     return (
         "Each model was evaluated on the training patients it was fitted on and on every "
         "validation patient with its variables recorded. Discrimination was measured by the AUC "
@@ -489,9 +492,9 @@ def methods(ctx: Context, result: PerformanceResult) -> str:
         "offset, Wald 95% CI), the Brier score, the Emax of the lowess calibration curve and "
         "Spiegelhalter's test (rms::val.prob-equivalent), "
         "the Hosmer–Lemeshow and le Cessie–van Houwelingen tests, and calibration curves "
-        f"({plan.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
+        f"({plan.bootstrap.B} bootstrap resamples, rms::calibrate-equivalent, in the training set; "
         "lowess in the validation set); the models were internally validated with "
-        f"{plan.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap_seed}: "
+        f"{plan.bootstrap.B} bootstrap resamples (rms::validate-equivalent, seed {plan.bootstrap.seed}: "
         "optimism-corrected C, calibration intercept, calibration slope (shrinkage factor), "
         "Brier score and the Emax of the recalibration line"
         + _methods_selection(result)
@@ -552,7 +555,7 @@ def _methods_selection(result: PerformanceResult) -> str:
 
 
 def _range_text(plan) -> str:
-    lo, hi, by = plan.threshold_range
+    lo, hi, by = plan.dca.range
     return f"{lo:g}–{hi:g} in steps of {by:g}"
 
 
@@ -561,10 +564,10 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
     from hccstats import calibrate, dca
     from hccstats.calibration import calibration_curve
 
-    plan = ctx.plan
+    plan = ctx.analysis
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
-        if name in ctx.plan.published:  # apparent (lowess) in every set: nothing to refit
+        if name in ctx.analysis.published:  # apparent (lowess) in every set: nothing to refit
             for part, s in scores[name].items():
                 cal[(name, part)] = calibration_curve(
                     y.loc[s.index].to_numpy(float), s.to_numpy(float)
@@ -573,8 +576,8 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
         va = scores[name]["validation"]
         cal[(name, "training")] = calibrate(
             fit,
-            B=plan.B,
-            seed=plan.bootstrap_seed,
+            B=plan.bootstrap.B,
+            seed=plan.bootstrap.seed,
             progress=not ctx.options.quiet,
             n_jobs=bootstrap_threads(),
         )
@@ -589,7 +592,7 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
         dcas[part] = dca(
             y.loc[common].to_numpy(float),
             {n: scores[n][part].loc[common].to_numpy(float) for n in fits},
-            thresholds=plan.thresholds,
+            thresholds=plan.dca.thresholds,
         )
     return cal, dcas, dca_n
 
@@ -598,7 +601,7 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
     """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)."""
     from hccstats.plots import performance_panels
 
-    plan, fits, perf = ctx.plan, {**result.fits, **result.published}, result.evaluation.table
+    plan, fits, perf = ctx.analysis, {**result.fits, **result.published}, result.evaluation.table
     rocs, order = result.evaluation.rocs, result.order
     sets = [p for p in SETS if p in result.dca]  # an external validation: validation only
     fig = performance_panels(
@@ -622,7 +625,7 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
         + (
             "ROC curves in the training (A) and validation (B) sets; "
             "calibration curves (training: bootstrap bias-corrected, "
-            f"{_calibration_resamples(result.curves, plan.B)}"
+            f"{_calibration_resamples(result.curves, plan.bootstrap.B)}"
             + (", lowess for a published model" if result.published else "")
             + "; validation: lowess of the observed outcome) (C, D); decision curves (E, F; "
             if len(sets) == 2

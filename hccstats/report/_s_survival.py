@@ -92,7 +92,9 @@ def analysis_patients(ctx: Context, models) -> tuple[pd.DataFrame, tuple[str, ..
     added = every.index.difference(data.index, sort=False)
     if not len(added):
         return data, ()
-    extra, _, _ = prepare_data(every.loc[added], ctx.study.variables, ctx.options.ordinal_as)
+    extra, _, _ = prepare_data(
+        every.loc[added], ctx.study.variables, ctx.analysis.screening.ordinal_as
+    )
     extra = extra.reindex(columns=data.columns)
     whole = pd.concat([data.astype({ctx.study.outcome: "Int64"}), extra])
     return whole.loc[every.index], tuple(map(str, added))
@@ -123,7 +125,7 @@ def compute(ctx: Context, models) -> SurvivalResult:
         raise StageUnavailable("the study file has no survival section (time, event, horizon)")
     if not models.fits:
         raise StageUnavailable("no multivariable model was built")
-    time, event, horizon = surv["time"], surv["event"], float(surv["horizon"])
+    time, event, horizon = surv.time, surv.event, surv.horizon
     data, added = analysis_patients(ctx, models)
     fits, not_fitted = cox_fits(models.fits, data, time, event)
     if not fits:

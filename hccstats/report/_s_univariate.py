@@ -24,7 +24,7 @@ USES: tuple[str, ...] = ("features",)
 
 def clinical_candidates(ctx: Context, data: pd.DataFrame) -> list[str]:
     study = ctx.study
-    given = (study.config.get("analysis") or {}).get("clinical_candidates")
+    given = ctx.analysis.screening.candidates
     names = (
         candidate_variables(given, study.variables)  # rcs(age, 4), age * sex: their variables
         if given
@@ -40,7 +40,12 @@ def _screen(ctx: Context, train: pd.DataFrame, predictors: list[str], per: dict,
     parts, separated = [], {}
     for pred in predictors:
         rows, sep = univariable_rows(
-            train, ctx.study.outcome, pred, per.get(pred), ctx.options.firth, empty.get(pred, ())
+            train,
+            ctx.study.outcome,
+            pred,
+            per.get(pred),
+            ctx.analysis.screening.firth,
+            empty.get(pred, ()),
         )
         parts.append(rows)
         if sep:
@@ -58,8 +63,8 @@ def _variable_text(r) -> str:
 
 
 def _footnote(ctx: Context, result: UnivariateResult) -> str:
-    signatures, uni, alpha = result.signatures, result.table, ctx.options.alpha
-    firth = ctx.options.firth
+    signatures, uni, alpha = result.signatures, result.table, ctx.analysis.screening.alpha
+    firth = ctx.analysis.screening.firth
     text = (
         "Odds ratios per unit of continuous variables (ordinal variables as scores) and for each "
         "level of a categorical variable against its reference"
@@ -129,7 +134,7 @@ def compute(ctx: Context, flow, features=None) -> UnivariateResult:
     from ._univariable_fits import drop_collinear, drop_empty_levels
 
     binary_only(ctx, "the logistic univariable screen (and the logistic models after it)")
-    study, alpha = ctx.study, ctx.options.alpha
+    study, alpha = ctx.study, ctx.analysis.screening.alpha
     data = with_signatures(flow.data, features).copy()
     clinical = clinical_candidates(ctx, data)
     empty = drop_empty_levels(data, data["split"] == "training", clinical)
@@ -226,7 +231,7 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
 
 def r_checks(ctx: Context, result: UnivariateResult) -> None:
     study, train, uni, per = ctx.study, result.training(), result.table, result.per
-    if ctx.options.firth:
+    if ctx.analysis.screening.firth:
         _firth_checks(ctx, train, uni, per)
     else:
         for _, r in uni[uni["note"] == ""].iterrows():
@@ -274,7 +279,7 @@ def _firth_checks(ctx: Context, train: pd.DataFrame, uni: pd.DataFrame, per) -> 
 
 
 def methods(ctx: Context, result: UnivariateResult) -> str:
-    firth, alpha = ctx.options.firth, ctx.options.alpha
+    firth, alpha = ctx.analysis.screening.firth, ctx.analysis.screening.alpha
     return (
         ("Firth-penalised (logistf) u" if firth else "U")
         + "nivariable logistic regression was performed in the training set ("

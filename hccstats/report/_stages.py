@@ -155,12 +155,10 @@ def binary_only(ctx: Context, what: str) -> None:
 
 # stages the study asks for only with a matching section (or, for the R check, without --no-r)
 _ASKED = {
-    "agreement": lambda ctx: bool(ctx.study.config.get("readers")),
-    "features": lambda ctx: bool(
-        ctx.study.config.get("images") or ctx.study.config.get("features")
-    ),
+    "agreement": lambda ctx: bool(ctx.study.reader_spec),
+    "features": lambda ctx: ctx.study.has_features,
     "rcheck": lambda ctx: ctx.options.use_r,
-    "survival": lambda ctx: bool(ctx.study.config.get("survival")) and not survival_only(ctx),
+    "survival": lambda ctx: bool(ctx.analysis.survival) and not survival_only(ctx),
     "cox": survival_only,
     # the binary outcome's stages: not asked for in a survival-only study
     **{

@@ -54,7 +54,7 @@ def decision_curves(ctx: Context, fits, sets, time, event, horizon) -> dict:
         out[p] = dca(
             d[event].to_numpy(float),
             {n: f.predict_risk(d, times=horizon) for n, f in fits.items()},
-            ctx.plan.thresholds,
+            ctx.analysis.dca.thresholds,
             time=d[time].to_numpy(float),
             horizon=horizon,
         )
@@ -73,7 +73,7 @@ def shown_thresholds(grid) -> np.ndarray:
 
 
 def _range_text(ctx: Context) -> str:
-    lo, hi, by = ctx.plan.threshold_range
+    lo, hi, by = ctx.analysis.dca.range
     return f"{lo:g}–{hi:g} in steps of {by:g}"
 
 

@@ -146,34 +146,45 @@ def fuse_signatures(
     y = search[phases[0]].y
     cv = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
     if method == "stacking":
-        S = search.oof_predictions[list(phases)]
-        stacker = LogisticRegression(C=np.inf, max_iter=1000)
-        oof = np.zeros(len(y))
-        for tr, te in cv.split(S, y):
-            oof[te] = clone(stacker).fit(S.iloc[tr], y.iloc[tr]).predict_proba(S.iloc[te])[:, 1]
-        model = clone(stacker).fit(S.to_numpy(), y.to_numpy())
-        coef = pd.Series(
-            np.r_[model.intercept_, model.coef_.ravel()],
-            index=["Intercept", *phases],
-            name="log_odds",
-        )
-        app = model.predict_proba(S.to_numpy())[:, 1]
-        return FusedSignature(
-            "stacking",
-            phases,
-            pd.Series(oof, index=y.index, name="mp-MR"),
-            pd.Series(app, index=y.index, name="mp-MR"),
-            model,
-            coef,
-            (),
-            search,
-        )
+        return _stacking(search, phases, y, cv)
     if method != "union":
         raise InputError(f"method: expected 'stacking' or 'union', got {method!r}")
     if classifier not in CLASSIFIERS:
         raise InputError(f"classifier: unknown {classifier!r}; choose from {sorted(CLASSIFIERS)}")
     if X is None or any(ph not in X for ph in phases):
         raise InputError(f"X: the union method needs the training tables of {list(phases)}")
+    return _union(search, phases, y, cv, X, classifier, seed)
+
+
+def _stacking(search: SignatureSearch, phases: tuple, y: pd.Series, cv) -> FusedSignature:
+    """Logistic regression on the phases' out-of-fold signatures; out-of-fold by ``cv``."""
+    S = search.oof_predictions[list(phases)]
+    stacker = LogisticRegression(C=np.inf, max_iter=1000)
+    oof = np.zeros(len(y))
+    for tr, te in cv.split(S, y):
+        oof[te] = clone(stacker).fit(S.iloc[tr], y.iloc[tr]).predict_proba(S.iloc[te])[:, 1]
+    model = clone(stacker).fit(S.to_numpy(), y.to_numpy())
+    coef = pd.Series(
+        np.r_[model.intercept_, model.coef_.ravel()],
+        index=["Intercept", *phases],
+        name="log_odds",
+    )
+    app = model.predict_proba(S.to_numpy())[:, 1]
+    return FusedSignature(
+        "stacking",
+        phases,
+        pd.Series(oof, index=y.index, name="mp-MR"),
+        pd.Series(app, index=y.index, name="mp-MR"),
+        model,
+        coef,
+        (),
+        search,
+    )
+
+
+def _union(search, phases: tuple, y: pd.Series, cv, X, classifier: str, seed) -> FusedSignature:
+    """One classifier on the union of the phases' selected features; out-of-fold by ``cv``,
+    the phases' pipelines refitted in each fold."""
     data = {ph: align_phase(X[ph], y, ph) for ph in phases}
     union = Pipeline([("scale", MinMaxScaler()), ("classify", make_classifier(classifier, seed))])
     oof = np.zeros(len(y))

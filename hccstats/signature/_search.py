@@ -123,20 +123,7 @@ def signature_search(
     >>> "f0" in res["features"].selected_features
     True
     """
-    if preset not in PRESETS:
-        raise InputError(f"preset: unknown {preset!r}; choose from {sorted(PRESETS)}")
-    cfg = dict(PRESETS[preset])
-    for key, val in (
-        ("n_splits", n_splits),
-        ("n_repeats", n_repeats),
-        ("k_grid", k_grid),
-        ("inner_splits", inner_splits),
-    ):
-        if val is not None:
-            cfg[key] = val
-    cfg["k_grid"] = tuple(sorted({int(k) for k in np.atleast_1d(cfg["k_grid"])}))
-    if min(cfg["k_grid"]) < 1:
-        raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
+    cfg = _settings(preset, n_splits, n_repeats, k_grid, inner_splits)
     selectors = _names(selectors, SELECTORS, "selectors")
     classifiers = _names(classifiers, CLASSIFIERS, "classifiers")
     tables = dict(X) if isinstance(X, Mapping) else {phase: X}
@@ -145,29 +132,7 @@ def signature_search(
     phases = {name: align_phase(tab, y, name) for name, tab in tables.items()}
     for data in phases.values():
         check_folds(data.y, cfg["n_splits"], cfg["inner_splits"])
-
-    cv = RepeatedStratifiedKFold(
-        n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"], random_state=seed
-    )
-    tasks, skipped = [], {}
-    for ip, (name, data) in enumerate(phases.items()):
-        spear = SpearmanFilter(alpha=alpha).fit(data.X, data.y)
-        if not spear.get_support().any():
-            skipped[name] = PhaseSkipped(
-                name,
-                f"no feature passed the Spearman filter (p < {alpha}) on the "
-                f"{len(data.y)} training patients",
-                notes=data.notes,
-            )
-            warnings.warn(
-                f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning, stacklevel=2
-            )
-            continue
-        splits = list(cv.split(data.X, data.y))
-        for i, (tr, te) in enumerate(splits):
-            rep, fold = divmod(i, cfg["n_splits"])
-            tasks.append((name, rep, fold, tr, te, derived_seed(seed, ip, rep, fold)))
-
+    tasks, skipped = _fold_tasks(phases, cfg, alpha, seed)
     common = dict(
         selectors=selectors,
         classifiers=classifiers,
@@ -214,6 +179,53 @@ def signature_search(
     return SignatureSearch(results, settings)
 
 
+def _settings(preset: str, n_splits, n_repeats, k_grid, inner_splits) -> dict:
+    """The preset's CV settings, with those given overriding it; ``k_grid`` sorted, unique."""
+    if preset not in PRESETS:
+        raise InputError(f"preset: unknown {preset!r}; choose from {sorted(PRESETS)}")
+    cfg = dict(PRESETS[preset])
+    for key, val in (
+        ("n_splits", n_splits),
+        ("n_repeats", n_repeats),
+        ("k_grid", k_grid),
+        ("inner_splits", inner_splits),
+    ):
+        if val is not None:
+            cfg[key] = val
+    cfg["k_grid"] = tuple(sorted({int(k) for k in np.atleast_1d(cfg["k_grid"])}))
+    if min(cfg["k_grid"]) < 1:
+        raise InputError(f"k_grid: values must be >= 1, got {cfg['k_grid']}")
+    return cfg
+
+
+def _fold_tasks(phases: Mapping, cfg: dict, alpha: float, seed: int) -> tuple[list, dict]:
+    """The (phase, repeat, fold, train rows, test rows, seed) tasks of the outer CV, each seed
+    fixed here; and the phases skipped because no feature passes the Spearman filter on the
+    whole training set (warned about)."""
+    cv = RepeatedStratifiedKFold(
+        n_splits=cfg["n_splits"], n_repeats=cfg["n_repeats"], random_state=seed
+    )
+    tasks, skipped = [], {}
+    for ip, (name, data) in enumerate(phases.items()):
+        spear = SpearmanFilter(alpha=alpha).fit(data.X, data.y)
+        if not spear.get_support().any():
+            skipped[name] = PhaseSkipped(
+                name,
+                f"no feature passed the Spearman filter (p < {alpha}) on the "
+                f"{len(data.y)} training patients",
+                notes=data.notes,
+            )
+            warnings.warn(
+                f"phase {name} skipped: {skipped[name].reason}", HccstatsWarning, stacklevel=3
+            )
+            continue
+        splits = list(cv.split(data.X, data.y))
+        for i, (tr, te) in enumerate(splits):
+            rep, fold = divmod(i, cfg["n_splits"])
+            tasks.append((name, rep, fold, tr, te, derived_seed(seed, ip, rep, fold)))
+    return tasks, skipped
+
+
 #: seconds to wait for the Dask scheduler before saying it is not reachable
 SCHEDULER_TIMEOUT_S = 10.0
 
@@ -245,45 +257,9 @@ def _workers(n_jobs: int | None, scheduler: str | None) -> Iterator[int | None]:
 
 def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
     """Table of one phase from its fold outputs, and the best pipeline refitted on all data."""
-    selectors, classifiers, seed = common["selectors"], common["classifiers"], common["seed"]
-    y, n = data.y, len(data.y)
-    rows, folds = [], []
-    oof: dict[tuple[str, str], np.ndarray] = {}
-    for s in selectors:
-        for c in classifiers:
-            pred = np.zeros((cfg["n_repeats"], n))
-            for (_, rep, fold, _tr, te, _), out in done:
-                p, k, npre = out[(s, c)]
-                pred[rep, te] = p
-                folds.append(
-                    {
-                        "phase": name,
-                        "selector": s,
-                        "classifier": c,
-                        "repeat": rep,
-                        "fold": fold,
-                        "auc": float(roc_auc_score(y[te], p)),
-                        "k": k,
-                        "n_prefiltered": npre,
-                        "n_test": len(te),
-                    }
-                )
-            oof[(s, c)] = pred.mean(axis=0)
-    fold_table = pd.DataFrame(folds)
-    for (s, c), grp in fold_table.groupby(["selector", "classifier"], sort=False):
-        rows.append(
-            {
-                "phase": name,
-                "selector": s,
-                "classifier": c,
-                "mean_auc": grp["auc"].mean(),
-                "sd_auc": grp["auc"].std(ddof=1),
-                "n_folds": len(grp),
-                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
-                "median_k": float(grp["k"].median()),
-            }
-        )
-    table = pd.DataFrame(rows)
+    seed, y = common["seed"], data.y
+    fold_table, oof = _fold_results(name, y, done, common, cfg["n_repeats"])
+    table = _pipeline_table(name, y, fold_table, oof)
     best_row = table.loc[table["mean_auc"].idxmax()]
     best = (str(best_row["selector"]), str(best_row["classifier"]))
     with warnings.catch_warnings(), single_threaded():
@@ -317,3 +293,50 @@ def _phase_result(name, data, ip, done, cfg, common) -> PhaseSignature:
         y=pd.Series(y, index=data.ids, name="outcome"),
         notes=data.notes,
     )
+
+
+def _fold_results(name, y, done, common, n_repeats) -> tuple[pd.DataFrame, dict]:
+    """One row per pipeline and held-out fold (AUC, k, features after the filters), and each
+    pipeline's out-of-fold predictions, averaged over the repeats."""
+    folds = []
+    oof: dict[tuple[str, str], np.ndarray] = {}
+    for s in common["selectors"]:
+        for c in common["classifiers"]:
+            pred = np.zeros((n_repeats, len(y)))
+            for (_, rep, fold, _tr, te, _), out in done:
+                p, k, npre = out[(s, c)]
+                pred[rep, te] = p
+                folds.append(
+                    {
+                        "phase": name,
+                        "selector": s,
+                        "classifier": c,
+                        "repeat": rep,
+                        "fold": fold,
+                        "auc": float(roc_auc_score(y[te], p)),
+                        "k": k,
+                        "n_prefiltered": npre,
+                        "n_test": len(te),
+                    }
+                )
+            oof[(s, c)] = pred.mean(axis=0)
+    return pd.DataFrame(folds), oof
+
+
+def _pipeline_table(name, y, fold_table: pd.DataFrame, oof: dict) -> pd.DataFrame:
+    """One row per pipeline: mean and SD of the fold AUCs, the out-of-fold AUC, median k."""
+    rows = []
+    for (s, c), grp in fold_table.groupby(["selector", "classifier"], sort=False):
+        rows.append(
+            {
+                "phase": name,
+                "selector": s,
+                "classifier": c,
+                "mean_auc": grp["auc"].mean(),
+                "sd_auc": grp["auc"].std(ddof=1),
+                "n_folds": len(grp),
+                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
+                "median_k": float(grp["k"].median()),
+            }
+        )
+    return pd.DataFrame(rows)

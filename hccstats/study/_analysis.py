@@ -26,6 +26,7 @@ __all__ = [
     "read_analysis",
     "analysis_defaults",
     "check_model_names",
+    "check_combinations",
     "check_predictors",
     "reserved_model_names",
     "survival_columns_as_candidates",
@@ -128,7 +129,12 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         **_PROB,
     ),
     AnalysisKey(
-        "B", "int", 1000, "bootstrap resamples of the calibration curves", low=10, high=1e5
+        "B",
+        "int",
+        None,
+        "the former spelling of `bootstrap.B`, still read; refused beside `bootstrap.B`",
+        low=10,
+        high=1e5,
     ),
     AnalysisKey(
         "signature_preset",
@@ -141,24 +147,22 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "crop_size",
         "int",
         None,
-        "extraction crop in pixels (default: extract's; the demo: 64)",
-        low=16,
-        high=1024,
+        "extraction crop in pixels, checked by extract (at least 32; default: extract's 224; "
+        "the demo: 64)",
     ),
     AnalysisKey(
         "n4_iterations",
         "int_list",
         None,
-        "N4 bias-field iterations per level (default: extract's; the demo: [10, 10])",
-        low=1,
-        high=1000,
+        "N4 bias-field iterations per level, checked by extract (positive; default: extract's; "
+        "the demo: [10, 10])",
     ),
     AnalysisKey(
         "n4_convergence",
         "number",
         None,
-        "N4 convergence threshold (default: extract's; the demo: 0.01)",
-        **_PROB,
+        "N4 convergence threshold, checked by extract (between 0 and 1; default: extract's; "
+        "the demo: 0.01)",
     ),
     AnalysisKey(
         "ordinal_as",
@@ -196,8 +200,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         "bootstrap",
         "bootstrap",
         None,
-        "resamples and seed of the calibration curves and the internal validation (default: "
-        "`B` and the study's seed)",
+        "resamples and seed of every bootstrap: the calibration curves, the internal "
+        "validation, the Cox calibration (default: B 1000 and the run seed)",
     ),
     AnalysisKey(
         "dca_thresholds",
@@ -317,6 +321,7 @@ def read_analysis(
     yaml_name: str,
     *,
     roles: Mapping[str, str] | None = None,
+    between: bool = True,
 ) -> dict[str, Any]:
     """Validate ``analysis:`` against :data:`ANALYSIS_KEYS`; returns only the keys given.
 
@@ -352,19 +357,28 @@ def read_analysis(
             check_model_terms(checked, variables, yaml_name)
         elif key.name in TERM_KEYS:
             check_terms(key.name, checked, variables, yaml_name)
-        if _named(key, checked):
-            bad = [v for v in _named(key, checked) if v not in variables]
-            if bad:
-                raise InputError(
-                    f"{yaml_name}: analysis.{name}: not declared under variables: [{listed(bad)}]"
-                )
+        _check_declared(key, checked, variables, f"{yaml_name}: analysis.{name}")
         if key.kind == "range":
             _check_grid(checked, yaml_name, f"analysis.{name}")
         if key.kind == "per":
             _check_per(checked, variables, yaml_name)
         out[key.name] = checked
-    _check_stepwise(out, yaml_name)
+    if between:  # else the caller checks the keys with others (:func:`check_combinations`)
+        check_combinations(out, yaml_name)
     return out
+
+
+def check_combinations(given: Mapping[str, Any], yaml_name: str) -> None:
+    """The rules between keys: ``selection: none`` needs ``models``; ``entry`` <= ``removal``
+    (of the study file, or of the file and the run's options together)."""
+    _check_stepwise(given, yaml_name)
+
+
+def _check_declared(key: AnalysisKey, checked: Any, variables: Mapping[str, Any], where: str):
+    """The variables a value names are declared under ``variables:``."""
+    bad = [v for v in _named(key, checked) if v not in variables]
+    if bad:
+        raise InputError(f"{where}: not declared under variables: [{listed(bad)}]")
 
 
 def _check_per(per: Mapping[str, Any], variables: Mapping[str, Any], yaml_name: str) -> None:

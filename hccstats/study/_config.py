@@ -153,7 +153,9 @@ def _variable(name: str, spec: Any, yaml_name: str, where: str) -> Variable:
     )
 
 
-def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> dict:
+def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
+    """The split as written: by a column, or random (``seed`` None unless ``split.seed`` is
+    given: the analysis tree's ``split_seed`` is then the run seed)."""
     if spec is None:
         spec = {"method": "random"}
     spec = _mapping(spec, yaml_name, "split")
@@ -214,16 +216,12 @@ def _split(spec: Any, seed: int, yaml_name: str, center: str | None = None) -> d
             "split.stratify",
             "'center' named, but the study has no centre column (top-level key center)",
         )
-    split_seed = check_seed(
-        spec.get("seed", seed), "the random split", name=f"{yaml_name}: split.seed"
+    split_seed = (
+        check_seed(spec["seed"], "the random split", name=f"{yaml_name}: split.seed")
+        if "seed" in spec
+        else None
     )
-    return {
-        "method": "random",
-        "ratio": float(ratio),
-        "stratify": stratify,
-        "seed": split_seed,
-        "seed_from": "split.seed" if "seed" in spec else "seed",
-    }
+    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
 
 
 def _readers(spec: Any, yaml_name: str) -> dict | None:
@@ -448,10 +446,11 @@ def read_config(path: Path) -> dict:
         "name": _study_name(raw.get("name", path.parent.name), name),
         "description": raw.get("description"),
         "seed": seed,
+        "seed_given": "seed" in raw,
         "clinical": clinical,
         "outcome": outcome,
         "center": center,
-        "split": _split(raw.get("split"), seed, name, center),
+        "split": _split(raw.get("split"), name, center),
         "variables": variables,
         "readers": _readers(raw.get("readers"), name),
         "images": images,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from extract.screening import screen
+
 from .._errors import InputError, listed
-from .._validation import check_seed
 from ._config import Variable, read_config
 from ._guards import check_horizon, check_sets_have_both_classes
 from ._split import flow_table, random_split
@@ -23,6 +25,7 @@ from ._tables import (
     rows_text,
     typed_column,
 )
+from ._tree import Analysis, build_analysis
 
 __all__ = ["Study", "load"]
 
@@ -64,8 +67,10 @@ class Study:
         Screened-out patients: index = patient id, columns center, reason.
     missing : Series
         Missing-value count per declared variable among the included patients.
-    seed : int
-        The study's seed.
+    analysis : Analysis
+        Every setting of the analysis (the run seed, bootstrap, screening, models, survival,
+        extraction, report layout), each with where it came from; see
+        :class:`hccstats.study.Analysis`.
     survival : dict or None
         ``{"time", "event", "horizon"}`` (and ``label``, ``unit`` when given) from the study
         file's ``survival:`` section; the two columns are in ``data`` (time as float, event as
@@ -90,7 +95,7 @@ class Study:
     flow: pd.DataFrame
     excluded: pd.DataFrame
     missing: pd.Series
-    seed: int
+    analysis: Analysis
     survival: dict | None = None
     survival_data: pd.DataFrame | None = None
 
@@ -120,6 +125,28 @@ class Study:
         out = {name: v.display for name, v in self.variables.items()}
         out[self.outcome] = self.outcome_label
         return out
+
+    @property
+    def split_spec(self) -> dict:
+        """The split as the study file gives it: ``{"method": "column", "column", "training",
+        "validation"}`` or ``{"method": "random", "ratio", "stratify", "seed"}`` (its seed is
+        ``analysis.split_seed``)."""
+        return self.config["split"]
+
+    @property
+    def reader_spec(self) -> dict | None:
+        """The ``readers:`` section (file, id, reader, session, features), None without one."""
+        return self.config["readers"]
+
+    @property
+    def has_images(self) -> bool:
+        """Whether the study file has an ``images:`` section."""
+        return bool(self.config["images"])
+
+    @property
+    def has_features(self) -> bool:
+        """Whether the study has images or a ``features:`` section (deep features)."""
+        return bool(self.config["images"] or self.config["features"])
 
     @property
     def survival_only(self) -> bool:
@@ -249,15 +276,23 @@ class Study:
         )
 
 
-def load(path: str | Path, *, check_images: bool = True, seed: int | None = None) -> Study:
+def load(
+    path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    check_images: bool = True,
+    defaults: Mapping[str, Any] | None = None,
+) -> Study:
     """Read and validate a study.yaml and its tables once; returns a :class:`Study`.
 
     Raises :class:`hccstats.InputError` with one line naming the file, column and rows
     for a missing file or column, a non-binary outcome, duplicate patient IDs, patients
     in one table and not another, text in a numeric column, an unknown variable type or
-    level, or a bad split specification. Missing values are counted (``Study.missing``)
-    and kept; patients excluded by the ``clinical.exclude`` column or a missing outcome
-    are listed in ``Study.flow`` and ``Study.excluded``.
+    level, a bad split specification, or a setting refused (an override, two spellings of
+    one setting, an extraction value extract refuses). Missing values are counted
+    (``Study.missing``) and kept; patients screened out (:func:`extract.screening.screen`:
+    the ``clinical.exclude`` column, a missing outcome) are listed in ``Study.flow`` and
+    ``Study.excluded``.
 
     R equivalent: ``read.csv(file, na.strings = c("", "NA"))`` with ``factor(x, levels = ...)``
     per declared variable, and a stratified split as ``caret::createDataPartition(y, p = 0.7)``
@@ -267,21 +302,28 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     ----------
     path : str or Path
         The study.yaml file (docs/study-file.md).
+    overrides : mapping, optional
+        The run's options (the command line), winning over the study file: ``seed`` (the
+        run seed; the split keeps ``split.seed`` when the file gives one), ``scheduler``,
+        and any key of ``analysis:``.
     check_images : bool
         Check that every included patient's image and mask files exist.
-    seed : int, optional
-        The run's seed, replacing the file's ``seed`` (``--seed``); the split uses
-        ``split.seed`` when the file gives one, else this seed.
+    defaults : mapping, optional
+        ``analysis:`` keys replacing the schema's defaults (the demo's quick extraction).
 
     Returns
     -------
     Study
+        With ``analysis``, the frozen :class:`~hccstats.study.Analysis` tree of every setting
+        and where it came from.
 
     Examples
     --------
     >>> from hccstats.demo import make_study
     >>> from hccstats.study import load
-    >>> study = load(make_study("demo-study", images=False))
+    >>> study = load(make_study("demo-study", images=False), {"seed": 11})
+    >>> study.analysis.bootstrap.seed, study.analysis.provenance("bootstrap.seed")
+    (11, 'run seed')
     >>> study.data.groupby("split")["early_recurrence"].mean().round(3)
     split
     training      0.270
@@ -290,46 +332,98 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
     """
     path = Path(path)
     cfg = read_config(path)
-    if seed is not None:
-        cfg["seed"] = check_seed(seed, "the analysis")
-        if cfg["split"]["method"] == "random" and cfg["split"]["seed_from"] != "split.seed":
-            cfg["split"].update(seed=int(seed), seed_from="--seed")
+    analysis = build_analysis(cfg, overrides, defaults, yaml_name=path.name)
     root = path.parent
+    table, ids = _clinical_table(root, cfg)
+    reasons, y = _screen(table, cfg, ids)
+    included = reasons.isna().to_numpy()
+    surv = cfg["survival"]
+    timed = _time_to_event_patients(table, cfg, reasons) if surv else included
+    timed_data, centers = _typed_data(table, cfg, y, included, timed, ids)
+    file, out_col = cfg["clinical"]["file"], cfg["outcome"]["column"]
+    timed_data["split"] = _split(table, timed_data, timed, cfg, centers, analysis.split_seed, ids)
+    data = timed_data[included[timed]].copy()
+    data[out_col] = data[out_col].astype("int64")
+    check_sets_have_both_classes(data, out_col, file)
+    if surv:
+        check_horizon(timed_data, surv, file)
+    readers = _readers(cfg, root, data.index, set(ids))
+    if check_images:
+        _check_images(cfg, root, data.index)
+    excluded = pd.DataFrame(
+        {"center": centers[~included].to_numpy(), "reason": reasons[~included].to_numpy()},
+        index=pd.Index(ids[~included], name=cfg["clinical"]["id"]),
+    )
+    return Study(
+        root=root,
+        path=path,
+        config=cfg,
+        data=data,
+        outcome=out_col,
+        outcome_label=cfg["outcome"]["label"],
+        center=cfg["center"],
+        variables=cfg["variables"],
+        readers=readers,
+        reader_features=cfg["readers"]["features"] if cfg["readers"] else {},
+        flow=flow_table(centers.set_axis(ids), reasons.set_axis(ids), data["split"]),
+        excluded=excluded,
+        missing=pd.Series(
+            {name: int(data[name].isna().sum()) for name in cfg["variables"] if name in data},
+            dtype="int64",
+            name="missing",
+        ),
+        analysis=analysis,
+        survival=surv,
+        survival_data=timed_data if surv else None,
+    )
+
+
+def _clinical_table(root: Path, cfg: dict) -> tuple[pd.DataFrame, pd.Series]:
+    """The clinical table with every column the study names, and its patient ids (text)."""
     cl = cfg["clinical"]
     file = cl["file"]
     table = read_table(root / file, "clinical", encoding=cl["encoding"], sep=cl["sep"])
     id_col, out_col, center = cl["id"], cfg["outcome"]["column"], cfg["center"]
-    split_cfg = cfg["split"]
+    surv = cfg["survival"]
+    survival_cols = [surv["time"], surv["event"]] if surv else []
     needed = [id_col, out_col, *([center] if center else []), *cfg["variables"]]
-    needed += [c for c in (cl["exclude"], split_cfg.get("column")) if c]
-    surv = cfg.get("survival")
-    needed += [surv["time"], surv["event"]] if surv else []
+    needed += [c for c in (cl["exclude"], cfg["split"].get("column")) if c] + survival_cols
     require_columns(table, dict.fromkeys(needed), file)
-    if "split" in [
-        out_col,
-        center,
-        *cfg["variables"],
-        *([surv["time"], surv["event"]] if surv else []),
-    ]:
+    if "split" in [out_col, center, *cfg["variables"], *survival_cols]:
         raise InputError(
             f"{file}: column 'split': the name holds each patient's training/validation set in "
             "the analysis data; rename the column (and its key in study.yaml)"
         )
     check_unique(table, [id_col], file, id_col)
-    ids = table[id_col].astype(str)
+    return table, table[id_col].astype(str)
 
-    reasons = pd.Series(np.nan, index=table.index, dtype=object)
-    if cl["exclude"]:
-        given = table[cl["exclude"]]
-        reasons[given.notna()] = given[given.notna()]
-    if cfg.get("endpoint") == "survival":
-        _exclude_missing_survival(table, surv, reasons, file, ids)
+
+def _screen(table: pd.DataFrame, cfg: dict, ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each patient's reason to be screened out (NaN: included; the rule extract applies
+    too), and the outcome as 0/1 (NaN where missing)."""
+    file, out_col, surv = cfg["clinical"]["file"], cfg["outcome"]["column"], cfg["survival"]
+    survival_only = cfg.get("endpoint") == "survival"
+    reasons = screen(
+        table,
+        exclude=cfg["clinical"]["exclude"],
+        outcome=out_col,
+        survival=surv if survival_only else None,
+    )
+    if survival_only:  # time and event are the outcome: the included patients' values checked
+        _survival(table, surv, reasons.isna().to_numpy(), file, ids)
     y = _outcome(table[out_col], cfg["outcome"]["positive"], file, out_col, ids)
-    reasons[y.isna() & reasons.isna()] = f"missing outcome ({out_col})"
-    included = reasons.isna().to_numpy()
-    timed = _time_to_event_patients(table, cfg, reasons) if surv else included
+    return reasons, y
 
-    data = pd.DataFrame(index=pd.Index(ids, name=id_col))
+
+def _typed_data(
+    table, cfg: dict, y: pd.Series, included, timed, ids
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The typed columns (variables, outcome as nullable ``Int64``, centre, survival) of the
+    patients ``timed`` holds (the included ones and, with ``survival:``, those excluded only for
+    a missing binary outcome), and every patient's centre ("All" without a centre column)."""
+    file, out_col, center = cfg["clinical"]["file"], cfg["outcome"]["column"], cfg["center"]
+    surv = cfg["survival"]
+    data = pd.DataFrame(index=pd.Index(ids, name=cfg["clinical"]["id"]))
     for name, var in cfg["variables"].items():
         if name in (out_col, center):
             continue
@@ -358,45 +452,7 @@ def load(path: str | Path, *, check_images: bool = True, seed: int | None = None
         raise InputError(
             f"{file}: column {out_col!r}: the included patients have only one outcome class"
         )
-
-    timed_data["split"] = _split(table, timed_data, timed, cfg, centers, file, ids)
-    data = timed_data[in_binary].copy()
-    data[out_col] = data[out_col].astype("int64")
-    check_sets_have_both_classes(data, out_col, file)
-    if surv:
-        check_horizon(timed_data, surv, file)
-    readers = _readers(cfg, root, data.index, set(ids))
-    if check_images:
-        _check_images(cfg, root, data.index)
-
-    excluded = pd.DataFrame(
-        {"center": centers[~included].to_numpy(), "reason": reasons[~included].to_numpy()},
-        index=pd.Index(ids[~included], name=id_col),
-    )
-    flow = flow_table(centers.set_axis(ids), reasons.set_axis(ids), data["split"])
-    missing = pd.Series(
-        {name: int(data[name].isna().sum()) for name in cfg["variables"] if name in data},
-        dtype="int64",
-        name="missing",
-    )
-    return Study(
-        root=root,
-        path=path,
-        config=cfg,
-        data=data,
-        outcome=out_col,
-        outcome_label=cfg["outcome"]["label"],
-        center=center,
-        variables=cfg["variables"],
-        readers=readers,
-        reader_features=cfg["readers"]["features"] if cfg["readers"] else {},
-        flow=flow,
-        excluded=excluded,
-        missing=missing,
-        seed=cfg["seed"],
-        survival=surv,
-        survival_data=timed_data if surv else None,
-    )
+    return timed_data, centers
 
 
 def _time_to_event_patients(table, cfg: dict, reasons: pd.Series) -> np.ndarray:
@@ -410,16 +466,6 @@ def _time_to_event_patients(table, cfg: dict, reasons: pd.Series) -> np.ndarray:
         given &= table[split["column"]].isin([split["training"], split["validation"]])
     no_outcome = (reasons == f"missing outcome ({cfg['outcome']['column']})") & given
     return (reasons.isna() | no_outcome).to_numpy()
-
-
-def _exclude_missing_survival(table, surv: dict, reasons: pd.Series, file: str, ids) -> None:
-    """In a survival-only study time and event are the outcome: a patient missing either is
-    excluded (the reason is counted in the flow), the others' values are checked. A patient
-    censored before the horizon stays in (censored)."""
-    for role in ("time", "event"):
-        col = surv[role]
-        reasons[table[col].isna() & reasons.isna()] = f"missing survival {role} ({col})"
-    _survival(table, surv, reasons.isna().to_numpy(), file, ids)
 
 
 def _survival(table, surv: dict, included, file: str, ids: pd.Series):
@@ -471,8 +517,10 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
     return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
 
 
-def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
-    spec = cfg["split"]
+def _split(table, data, included, cfg, centers, seed, ids) -> np.ndarray:
+    """Each included patient's set: the split column's, or a stratified random split by
+    ``seed`` (the tree's ``split_seed``)."""
+    spec, file = cfg["split"], cfg["clinical"]["file"]
     if spec["method"] == "column":
         col = spec["column"]
         raw = table[col][included]
@@ -503,7 +551,7 @@ def _split(table, data, included, cfg, centers, file, ids) -> np.ndarray:
                 f"{cfg['clinical']['file']}: missing column {name!r} named in split.stratify"
             )
     frame = pd.DataFrame(strata, index=data.index)
-    return random_split(frame, spec["ratio"], spec["seed"]).to_numpy()
+    return random_split(frame, spec["ratio"], seed).to_numpy()
 
 
 def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame | None:

@@ -31,7 +31,6 @@ from ._calibrate import CoxCalibration, calibrate
 from ._concordance import Concordance, concordance
 from ._coxph import CoxFit, coxph
 from ._km import SurvFit, survfit
-from ._plot import km_plot
 from ._stepwise_cox import CoxStepwise, backward_cox, forward_cox
 from ._survdiff import LogRankTest, survdiff
 from ._td_auc import TimeDependentAuc, td_auc
@@ -41,6 +40,17 @@ from ._validate_cox import validate_cox
 from ._zph import CoxZph, cox_zph
 
 calibrate_cox = calibrate  # top-level name (hccstats.calibrate is the lrm one)
+
+
+def __getattr__(name: str):
+    """``km_plot`` is the figure's (:mod:`hccstats.plots`), loaded on use: survival computes
+    numbers only."""
+    if name == "km_plot":
+        from ..plots import km_plot
+
+        return km_plot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "coxph",
