@@ -8,6 +8,7 @@ Analysis
 ├─ screening            alpha, entry, removal, selection, ordinal_as, firth, per,
 │                       candidates, baseline
 ├─ models               {name: (variables or terms)}: the prespecified models
+├─ published            {name: PublishedSpec}: the models given by their published equation
 ├─ dca                  range (from, to, by) → thresholds
 ├─ survival             time, event, horizon, label, unit (None without ``survival:``)
 ├─ extraction           crop_size, n4_iterations, n4_convergence, scheduler, n_jobs, preset
@@ -77,7 +78,6 @@ TREE_PATHS = {
     "n4_convergence": "extraction.n4_convergence",
     "n_jobs": "extraction.n_jobs",
     "models": "models",
-    "published": "published",  # the models of analysis.models given by their equation
     "dca_thresholds": "dca.range",
 }
 
@@ -233,6 +233,8 @@ class _Given:
             if name == "bootstrap":
                 for sub, v in value.items():
                     self.put(f"bootstrap.{sub}", v, Origin(source, f"{prefix}bootstrap.{sub}"))
+            elif name == "published":  # analysis.models given by their equation (read_analysis)
+                self.put("published", value, Origin(source, f"{prefix}models"))
             elif name == "dca_thresholds":
                 rng = tuple(float(value[k]) for k in ("from", "to", "by"))
                 self.put("dca.range", rng, Origin(source, f"{prefix}{name}"))
