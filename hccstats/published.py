@@ -78,6 +78,22 @@ class _Equation:
     def linear_predictor(self, new_data: pd.DataFrame) -> np.ndarray:
         return self.design(new_data).to_numpy(float) @ self.coef.to_numpy()
 
+    def by_term(self, new_data: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """[(term, its coefficients in the order of its design columns)] in the design's term
+        order: the equation as R's ``model.matrix`` of the same terms (``keep.order = TRUE``)
+        lays it out, column block by column block."""
+        self.design(new_data)  # the checks: every column has its coefficient
+        frame = new_data.copy()
+        for col, levels in self.levels.items():
+            frame[col] = pd.Categorical(frame[col], categories=levels)
+        desc = patsy.ModelDesc.from_formula(self.formula)
+        info = rhs_matrix(self.formula, desc, frame).design_info
+        return [
+            (name, self.coef.loc[info.column_names[sl]].to_numpy(float))
+            for name, sl in info.term_name_slices.items()
+            if name != "Intercept"
+        ]
+
 
 # patsy's transforms that learn from the data they are evaluated on
 _DATA_DEPENDENT = re.compile(r"\b(center|standardize|scale|bs|cr|cc|te)\s*\(")
@@ -192,8 +208,19 @@ class PublishedCox:
             return np.exp(lp)
         raise InputError(f"type: expected 'lp' or 'risk', got {type!r}")
 
+    def cloglog(self, new_data: pd.DataFrame, *, times: float) -> np.ndarray:
+        """``log(-log(1 - risk))`` by ``times``, ``log(-log S0(times)) + x b - centre``: exact
+        also where the risk rounds to 1 (for ``val_surv(cloglog=...)``)."""
+        return np.log(-np.log(self._s0(times))) + self.predict(new_data)
+
     def predict_risk(self, new_data: pd.DataFrame, *, times: float) -> np.ndarray:
         """Risk of an event by ``times``: ``1 - S0(times) ^ exp(x b - centre)``, one per row."""
+        s0 = self._s0(times)
+        # 1 - S0^r = -expm1(r log S0): exact also for risks near 0
+        return -np.expm1(np.exp(self.predict(new_data)) * np.log(s0))
+
+    def _s0(self, times: float) -> float:
+        """S0 at ``times``, one of the published horizons."""
         try:
             t = float(times)
         except (TypeError, ValueError):
@@ -203,9 +230,7 @@ class PublishedCox:
             raise InputError(
                 f"times: the model's baseline survival is given at {self.times.tolist()}, not at {t:g}"
             )
-        s0 = self.baseline[hit[0]]
-        # 1 - S0^r = -expm1(r log S0): exact also for risks near 0
-        return -np.expm1(np.exp(self.predict(new_data)) * np.log(s0))
+        return float(self.baseline[hit[0]])
 
     def __repr__(self) -> str:
         s0 = ", ".join(f"S0({t:g}) = {s:.6g}" for t, s in zip(self.times, self.baseline))

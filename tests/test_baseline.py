@@ -284,3 +284,15 @@ def test_tests_have_their_own_results_one_value_per_cell():
     assert row.loc[0, "estimate"] == fisher_test(tab).estimate
     assert list(w.to_frame().columns[-2:]) == ["exact", "ties"]
     assert w.to_frame().loc[0, "statistic"] == w.statistic
+
+
+def test_a_group_without_patients_gets_no_test_not_a_p_value():
+    # an external validation: every patient in one set; a test of "training vs validation"
+    # compares nothing (R's chisq.test/fisher.test of table(x, g) stop on it)
+    d = _datasets.birthwt_race_labelled()
+    d["set"] = pd.Categorical(["validation"] * len(d), categories=["training", "validation"])
+    t = table_one(d, "set", ["race", "age"], group_order=["training", "validation"])
+    race = t.tests.set_index("variable").loc["race"]
+    assert race["test"] == "none" and np.isnan(race["p_value"])
+    assert any("race: observed in a single group; no test" in n for n in t.notes)
+    assert np.isnan(t.tests.set_index("variable").loc["age", "p_value"])

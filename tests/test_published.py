@@ -148,6 +148,23 @@ def test_published_cox_equals_a_coxph_fit_written_as_an_equation(pbc_external):
     np.testing.assert_allclose(m.predict(d), fit.predict(d), rtol=1e-10, atol=1e-12)
 
 
+def test_val_surv_from_cloglog_equals_val_surv_from_the_risks(pbc_external):
+    # log(-log S0) + lp is log(-log(1 - risk)): the same calibration, also where a risk
+    # would round to 1 (there the risk path refuses it)
+    m, d = _cox(), pbc_external
+    t, e = d["time"], d["death"]
+    a = hs.val_surv(time=t, event=e, risk=m.predict_risk(d, times=PBC_HORIZON), times=PBC_HORIZON)
+    b = hs.val_surv(time=t, event=e, cloglog=m.cloglog(d, times=PBC_HORIZON), times=PBC_HORIZON)
+    np.testing.assert_allclose(_val_surv_numbers(b), _val_surv_numbers(a), rtol=1e-9)
+    np.testing.assert_allclose(
+        m.cloglog(d, times=PBC_HORIZON),
+        np.log(-np.log1p(-m.predict_risk(d, times=PBC_HORIZON))),
+        rtol=1e-10,
+    )
+    with pytest.raises(InputError, match="one of risk and cloglog"):
+        hs.val_surv(time=t, event=e, times=PBC_HORIZON)
+
+
 def test_baseline_cumhaz_is_minus_log_baseline_survival(pbc_external):
     a = _cox().predict_risk(pbc_external, times=PBC_HORIZON)
     b = hs.published_cox(

@@ -354,8 +354,11 @@ def _continuous_test(var, label, values, n_missing, notes) -> dict[str, Any]:
 
 def _categorical_test(var, label, counts, exact, correct, n_missing, notes) -> dict[str, Any]:
     used = counts[:, counts.sum(axis=0) > 0]
+    used = used[used.sum(axis=1) > 0]  # a group without observations compares nothing
     res = None
-    if used.shape[1] < 2:
+    if used.shape[0] < 2:
+        notes.append(f"{var}: observed in a single group; no test")
+    elif used.shape[1] < 2:
         notes.append(f"{var}: a single observed level; no test")
     else:
         expected = np.outer(used.sum(axis=1), used.sum(axis=0)) / used.sum()

@@ -339,6 +339,42 @@ def _rms_terms(data, response, rhs, variables, model, predict) -> SimpleNamespac
     return SimpleNamespace(coef=coef, anova=anova, predict=pred)
 
 
+def published_lp(data: pd.DataFrame, by_term, levels: dict) -> np.ndarray:
+    """The linear predictor (x b, no intercept) of a published equation computed in R:
+    ``model.matrix`` of its terms (``rms::rcs`` at the given knots, factors with the given
+    levels) times the coefficients, term by term. ``by_term``: [(patsy term, coefficients in
+    the order of its columns)] as :meth:`hccstats.published._Equation.by_term` gives them."""
+    terms = [t for t, _ in by_term]
+    rhs, _ = rms_rhs(" + ".join(terms))
+    rhs = re.sub(r"\[([^\[\]]*)\]", r"c(\1)", rhs)  # rcs(age, [17, 23, 30]): R's knots
+    frame = r_frame(data, _columns(data, terms))
+    b = np.concatenate([np.asarray(c, float) for _, c in by_term])
+    k = np.concatenate([np.full(len(c), i + 1, dtype=np.int64) for i, (_, c) in enumerate(by_term)])
+    lev_var = [v for v, lv in levels.items() for _ in lv]
+    lev = [str(x) for lv in levels.values() for x in lv]
+    key = content_key("published_lp", frame, rhs, b, k, lev_var, lev)
+
+    def compute():
+        out = run(
+            "suppressMessages(library(rms)); "
+            "for (v in unique(lev_var)) d[[v]] <- factor(as.character(d[[v]]), "
+            "levels = lev[lev_var == v]); "
+            "X <- model.matrix(terms(as.formula(paste('~', rhs)), keep.order = TRUE), d); "
+            "a <- attr(X, 'assign'); lp <- rep(0, nrow(X)); "
+            "for (j in unique(k)) { stopifnot(sum(a == j) == sum(k == j)); "
+            "lp <- lp + drop(X[, a == j, drop = FALSE] %*% b[k == j]) }; lp",
+            d=frame,
+            rhs=rhs,
+            b=b,
+            k=k,
+            lev_var=np.asarray(lev_var, dtype=object),
+            lev=np.asarray(lev, dtype=object),
+        )
+        return np.asarray(out, float)
+
+    return _memo(key, compute)
+
+
 def _per_args(per: dict[str, float]) -> dict[str, np.ndarray]:
     """R's ``per_names`` / ``per_units``: coefficients reported per that many units."""
     return {

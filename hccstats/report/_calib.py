@@ -96,7 +96,8 @@ def _recalibration_ci(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
 
 def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> None:
     names = {"brier": "Brier", "emax_lowess": "Emax", "s_p": "S:p"}
-    if part == "validation":
+    recalibrated = part == "validation" or np.isfinite(row["slope_ci_low"])  # or published
+    if recalibrated:
         names.update({"intercept": "Intercept", "slope": "Slope"})
     for key, r_name in names.items():
         ctx.check(
@@ -106,7 +107,7 @@ def _check_val_prob(ctx: Context, model: str, part: str, y, risk, row: dict) -> 
             "rms::val.prob(p, y, pl = FALSE)",
             lambda r_name=r_name: float(_rcheck.val_prob(y, risk)[r_name]),
         )
-    if part == "validation":
+    if recalibrated:
         for key in (k for k in CI_KEYS if np.isfinite(row[k])):
             ctx.check(
                 "performance",
@@ -149,12 +150,18 @@ def _hl_p(y: np.ndarray, risk: np.ndarray) -> float:
 
 
 def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
-    """One row per set: n, events, val.prob indices with CIs, HL p, le Cessie p (training only)."""
+    """One row per set: n, events, val.prob indices with CIs, HL p, le Cessie p (training only).
+
+    ``fit`` None: a model given by its published equation, fitted on none of these patients:
+    its recalibration intercept and slope (with CIs) and calibration-in-the-large in every set,
+    no le Cessie test (a test of a fitted model's residuals)."""
     from hccstats import val_prob
     from hccstats.calibration import le_cessie
 
     rows = []
     for part in ("training", "validation"):
+        if part not in y:
+            continue
         yy, p = np.asarray(y[part], float), np.asarray(risk[part], float)
         if len(yy) == 0 or yy.min() == yy.max():
             continue
@@ -171,14 +178,16 @@ def calibration_rows(model: str, fit, y: dict, risk: dict) -> list[dict]:
             "s_z": v.s_z,
             "s_p": v.s_p,
             "hl_p": _hl_p(yy, p),
-            "le_cessie_p": le_cessie(fit).p_value if part == "training" else np.nan,
+            "le_cessie_p": le_cessie(fit).p_value
+            if part == "training" and fit is not None
+            else np.nan,
             "intercept_ci_low": np.nan,
             "intercept_ci_high": np.nan,
             "slope_ci_low": np.nan,
             "slope_ci_high": np.nan,
             **dict.fromkeys(CITL_KEYS, np.nan),
         }
-        if part == "validation":
+        if part == "validation" or fit is None:
             row.update(_recalibration_ci(yy, p))
             row.update(calibration_in_the_large(yy, p))
         rows.append(row)
@@ -189,7 +198,7 @@ def calibration_checks(ctx: Context, fit, y: dict, risk: dict, rows: list[dict])
     """The R checks of a model's :func:`calibration_rows` (``y`` and ``risk`` by set)."""
     for row in rows:
         model, part = row["model"], row["set"]
-        if part == "training":
+        if part == "training" and fit is not None:
             ctx.check(
                 "performance",
                 f"le Cessie-van Houwelingen p, {model}, training",
@@ -262,6 +271,7 @@ def selection_text(frequencies: dict) -> str:
 
 def _per_model(iv: pd.DataFrame) -> pd.DataFrame:
     """One row per model of the internal-validation rows: B drawn, refits failed, used."""
+    iv = iv[iv["B"] > 0] if len(iv) else iv  # a published model: not bootstrapped
     if not len(iv):
         return pd.DataFrame(columns=["model", "B", "n_failed", "used"])
     per = iv.drop_duplicates("model")[["model", "B", "n_failed"]].reset_index(drop=True)

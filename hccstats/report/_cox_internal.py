@@ -25,6 +25,7 @@ from reports import formatting as F
 
 from ._calib import VALIDATE_FAILED_WARN, bootstrap_threads, selection_text, validation_failures
 from ._context import Context
+from ._published import bootstrap_number
 
 __all__ = [
     "CoxInternal",
@@ -151,7 +152,7 @@ def cox_internal_validation(ctx: Context, fits, selections, horizon: float) -> C
 
 def _failures(table: pd.DataFrame) -> pd.DataFrame:
     """One row per model and bootstrap (validate, calibrate): model, B, n_failed."""
-    t = table.drop_duplicates(["model", "source"])
+    t = table[table["B"] > 0].drop_duplicates(["model", "source"])  # published: no bootstrap
     what = {"validate": "", "calibrate": " (calibration at the horizon)"}
     return pd.DataFrame(
         {"model": t["model"] + t["source"].map(what), "B": t["B"], "n_failed": t["n_failed"]}
@@ -165,6 +166,8 @@ def refit_alerts(table: pd.DataFrame) -> list[str]:
 
 
 def _used(r) -> str:
+    if not r["B"]:  # a published model: not bootstrapped
+        return "—"
     return f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
 
 
@@ -194,9 +197,9 @@ def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, at: str
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
-            "Apparent": F.col("apparent", "3f"),
-            "Optimism": F.col("optimism", "3f"),
-            "Optimism-corrected": F.col("corrected", "3f"),
+            "Apparent": bootstrap_number("apparent"),
+            "Optimism": bootstrap_number("optimism"),
+            "Optimism-corrected": bootstrap_number("corrected"),
             "Resamples used (failed)": _used,
         },
         footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "

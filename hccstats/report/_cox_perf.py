@@ -23,6 +23,7 @@ from .._names import patsy_to_r, r_quote, term_label
 from ..rbridge import report_checks as _rcheck
 from ..rbridge import survival_checks as R
 from ._context import Context
+from ._published import is_published_model
 from ._time import at_horizon
 
 __all__ = [
@@ -65,10 +66,11 @@ class Evaluation:
 
 
 def model_columns(fit, data: pd.DataFrame, time: str, event: str) -> list[str]:
-    """The columns a patient needs for ``fit`` (its variables), then the time and the event."""
-    from hccstats.logistic._terms import fit_columns
+    """The columns a patient needs for ``fit`` (its variables; a published equation's too),
+    then the time and the event."""
+    from ._published import model_columns as variables_of
 
-    return [c for c in fit_columns(fit) if c in data.columns] + [time, event]
+    return variables_of(fit, data) + [time, event]
 
 
 def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: float):
@@ -87,7 +89,11 @@ def performance_row(fit, data: pd.DataFrame, time: str, event: str, horizon: flo
         row[key], (row[f"{key}_low"], row[f"{key}_high"]) = c.concordance, tuple(c.conf_int())
     auc = td_auc(t, e, x, times=[horizon]).table.iloc[0]
     row.update(td_auc=auc["auc"], td_auc_low=auc["ci_low"], td_auc_high=auc["ci_high"])
-    v = val_surv(fit, data, times=horizon)  # log(-log(S)) from the model: no risk rounds to 1
+    v = (  # log(-log(S)) from the model (a published one: log(-log S0) + lp): exact
+        val_surv(time=t, event=e, cloglog=fit.cloglog(data, times=horizon), times=horizon)
+        if is_published_model(fit)
+        else val_surv(fit, data, times=horizon)
+    )
     b = brier_score(t, e, x, horizon)
     for key, est, ci in (
         ("oe", v.oe, v.oe_ci),

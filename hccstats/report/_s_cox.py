@@ -11,7 +11,7 @@ ICI/E50/E90/Emax, the Brier score and the IPA, each with its 95% CI.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,13 @@ from ._cox_perf import (
 from ._cox_terms import cox_candidates, register_cox_term_checks, render_cox_terms
 from ._km_groups import check_logrank, km_by_risk, render_km
 from ._partial_figures import terms_sentence
+from ._published import (
+    cox_equation_checks,
+    published_methods,
+    published_models,
+    published_table,
+    with_not_bootstrapped,
+)
 from ._s_models import CLINICAL, SELECTION_TEXT
 from ._s_univariate import clinical_candidates
 from ._survival_dca import (
@@ -81,6 +88,12 @@ class CoxResult:
     dca: Mapping[str, Any]  # set -> DecisionCurve at the horizon (patients every model covers)
     no_model: str = ""  # why there is no multivariable model (a result), "" when there is one
     internal: Any = None  # CoxInternal: bootstrap validation and calibration (training set)
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedCox
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """Every model scored: the fitted ones, then those validated from their equation."""
+        return {**self.fits, **self.published}
 
 
 def _stepwise(ctx: Context, train, time, event, cands) -> dict:
@@ -128,22 +141,34 @@ def compute(ctx: Context, flow) -> CoxResult:
     selections = _stepwise(ctx, train, time, event, significant)
     fits = {n: sw.fit for n, sw in selections.items()}
     fits.update(_prespecified(ctx, train, time, event))
-    if not fits:
-        none = pd.DataFrame(columns=["model", "term", "set"])
+    published = published_models(ctx)
+    models = {**fits, **published}
+    none = pd.DataFrame(columns=["model", "term", "set"])
+    if not models:
         return CoxResult(
             time, event, horizon, tuple(cands), screen, tuple(significant), {}, {}, none, {},
             {}, none, {}, "", float("nan"), {}, none, {}, _no_model(ctx, significant),
         )  # fmt: skip
-    hrs = pd.concat([f.hazard_ratios().assign(model=n) for n, f in fits.items()], ignore_index=True)
-    ev = evaluate(fits, data, time, event, horizon)
-    main = next(iter(fits))
+    hrs = [f.hazard_ratios().assign(model=n) for n, f in fits.items()]
+    hrs = pd.concat(hrs, ignore_index=True) if hrs else none
+    ev = evaluate(models, data, time, event, horizon)
+    main = next(iter(models))
     cutoff, km, km_table = km_by_risk(ev.sets[main], ev.risks[main], time, event, horizon)
     return CoxResult(
         time, event, horizon, tuple(cands), screen, tuple(significant), fits, selections,
         hrs, ev.sets, ev.risks, ev.performance, ev.curves, main, cutoff, km, km_table,
-        decision_curves(ctx, fits, ev.sets, time, event, horizon),
-        internal=cox_internal_validation(ctx, fits, selections, horizon),
+        decision_curves(ctx, models, ev.sets, time, event, horizon), published=published,
+        internal=_internal(ctx, fits, selections, horizon, published),
     )  # fmt: skip
+
+
+def _internal(ctx: Context, fits, selections, horizon: float, published):
+    """The fitted models' bootstrap validation, a row per published model saying it does not
+    apply; None without a fitted model."""
+    if not fits:
+        return None
+    iv = cox_internal_validation(ctx, fits, selections, horizon)
+    return with_not_bootstrapped(iv, published)
 
 
 def _no_model(ctx: Context, significant: list[str]) -> str:
@@ -233,14 +258,18 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
     if result.no_model:
         section.text(result.no_model)
     else:
-        _render_models(ctx, section, result)
+        if result.fits:
+            _render_models(ctx, section, result)
+        if result.published:
+            published_table(ctx, section, result.published, "HR")
         terms = render_cox_terms(ctx, section, result.fits)  # anova, partial effects
         render_performance(
             ctx, section, result.performance, key="table_cox_performance",
             what="the Cox models", time=result.time, horizon=result.horizon,
         )  # fmt: skip
         at = at_horizon(ctx, result.time, result.horizon)
-        render_cox_internal(ctx, section, result.internal, at)
+        if result.internal is not None:
+            render_cox_internal(ctx, section, result.internal, at)
         _render_figures(ctx, section, result)
         nomograms = render_cox_nomograms(ctx, section, result)
     ctx.results[STAGE] = {
@@ -250,6 +279,10 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "univariable": result.screen,
         "significant": list(result.significant),
         "models": {n: list(f.terms) for n, f in result.fits.items()},
+        "published": {
+            n: {"coef": m.coef, "baseline_survival": float(m.baseline[0]), "centre": m.centre}
+            for n, m in result.published.items()
+        },
         "hazard_ratios": result.hazard_ratios.assign(
             term=[term_label(t) for t in result.hazard_ratios["term"]]
         ),
@@ -285,15 +318,19 @@ def r_checks(ctx: Context, result: CoxResult) -> None:
         check_hazard_ratios(ctx, STAGE, name, fit, result.sets[name]["training"], time, event)
     check_logrank(ctx, STAGE, result.km, result.km_model)
     ev = Evaluation(result.sets, result.risks, result.performance, result.curves)
-    check_performance(ctx, STAGE, result.fits, ev, time, event, h)
+    check_performance(ctx, STAGE, result.models, ev, time, event, h)
     if result.dca:
-        check_dca(ctx, STAGE, result.fits, result.sets, result.dca, time, event, h)
+        check_dca(ctx, STAGE, result.models, result.sets, result.dca, time, event, h)
 
     if result.internal is not None:
         train = {n: d["training"] for n, d in result.sets.items()}
         cox_internal_checks(ctx, STAGE, result.internal, result.fits, train, time, event)
 
     register_cox_nomogram_checks(ctx, result)
+    for name, model in result.published.items():
+        for _, row in result.performance[result.performance["model"] == name].iterrows():
+            d = result.sets[name][row["set"]]
+            cox_equation_checks(ctx, STAGE, name, model, row["set"], d, row, (time, event, h))
 
 
 def methods(ctx: Context, result: CoxResult) -> str:
@@ -315,4 +352,5 @@ def methods(ctx: Context, result: CoxResult) -> str:
         + (cox_internal_methods(result.internal, result.horizon) if result.internal else "")
         + terms_sentence(result.fits, "hazard ratio")
         + nomogram_methods(ctx, result)
+        + published_methods(ctx, result.published, "cox")
     )

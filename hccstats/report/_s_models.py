@@ -26,6 +26,7 @@ from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
 from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
 from ._partial_figures import partial_effects, render_partial_effects, terms_sentence
+from ._published import published_methods, published_models, published_table
 from ._s_features import PER_FOOTNOTE, SIG_PER
 from ._separation import (
     NOMOGRAM_NOT_DRAWN,
@@ -166,6 +167,7 @@ class ModelsResult(SplitData):
     ordinal_labels: Mapping[str, Mapping[float, str]]  # nomograms' tick labels of ordinal scores
     anovas: Mapping[str, pd.DataFrame]  # model -> rms anova() Wald tests per predictor
     not_estimable: Mapping[str, str] = field(default_factory=dict)  # model -> why not fitted
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
 
     @property
     def steps(self) -> dict[str, pd.DataFrame]:
@@ -244,7 +246,8 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     opts, p = ctx.analysis.screening, ctx.analysis
     ref_sig = features.reference_column if features is not None else None
     specs = _stepwise_specs(ctx, univariate, ref_sig) if p.screening.selection != "none" else []
-    if not specs and not p.models:
+    published = published_models(ctx)  # validated from their equation: never fitted
+    if not specs and not p.models and not published:
         raise StageUnavailable(
             f"no variable reached p < {opts.alpha:g} in the univariable analysis, so there "
             "was no candidate for a multivariable model; a result, not a failure"
@@ -257,7 +260,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
     fits.update(pre)
     failed.update(pre_failed)
     cands_of.update({n: list(p.models[n]) for n in pre})
-    if not fits:
+    if not fits and not published:
         raise _no_model(ctx, specs, empty, failed)
     rows, units, notes = [], {}, []
     for name in list(fits):
@@ -279,7 +282,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         selections,
         cands_of,
         tuple(empty),
-        pd.concat(rows, ignore_index=True),
+        pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["model", "term"]),
         units,
         tuple(notes),
         signatures,
@@ -287,6 +290,7 @@ def compute(ctx: Context, flow, univariate, features=None) -> ModelsResult:
         ordinal_value_labels(flow, terms),
         anovas,
         failed,
+        published,
     )
 
 
@@ -306,7 +310,10 @@ def render(ctx: Context, section: Section, result: ModelsResult) -> None:
         for alert in (separation_alert(name, fit, ctx.label), epv_alert(name, fit)):
             if alert:
                 ctx.alert(alert)
-    _table3_section(ctx, section, result)
+    if result.fits:
+        _table3_section(ctx, section, result)
+    if result.published:
+        ctx.results["published_models"] = published_table(ctx, section, result.published, "OR")
     if result.selections:
         _steps_table(ctx, section, result.steps)
     for name, fit in result.fits.items():
@@ -354,7 +361,11 @@ def r_checks(ctx: Context, result: ModelsResult) -> None:
 
 
 def methods(ctx: Context, result: ModelsResult) -> str:
-    text = _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+    text = (
+        _methods_text(ctx, result.fits, result.steps, result.reference_signature)
+        if result.fits
+        else ""
+    ) + published_methods(ctx, result.published, "logistic")
     text += terms_sentence(result.fits, "odds ratio")
     if result.not_estimable:
         text += (

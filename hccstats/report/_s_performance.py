@@ -8,7 +8,7 @@ validation patient with the model's variables recorded; the n is stated with eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -46,6 +46,13 @@ from ._perf import (
     performance_formats,
     score_checks,
 )
+from ._published import (
+    bootstrap_number,
+    logistic_equation_checks,
+    model_columns,
+    not_bootstrapped_row,
+    published_methods,
+)
 from ._separation import calibration_failures, failed_refits
 
 REQUIRES: tuple[str, ...] = ("models",)
@@ -53,18 +60,25 @@ SETS = ("training", "validation")
 
 
 def model_patients(models, fit) -> dict[str, pd.Index]:
-    """Training: the patients the model was fitted on; validation: those with its variables."""
+    """Training: the patients the model was fitted on; validation: those with its variables.
+    A published model (fitted on none of them): every patient of a set with its variables, in
+    the sets that have patients."""
     va = models.validation()
-    from hccstats.logistic._terms import fit_columns
-
-    va = va.dropna(subset=[v for v in fit_columns(fit) if v in va.columns])
+    if fit in models.published.values():
+        out = {}
+        for part, rows in (("training", models.training()), ("validation", va)):
+            rows = rows.dropna(subset=model_columns(fit, rows))
+            if len(rows):
+                out[part] = rows.index
+        return out
+    va = va.dropna(subset=model_columns(fit, va))
     return {"training": fit.data.index, "validation": va.index}
 
 
 def _scores(ctx: Context, models) -> dict[str, dict[str, pd.Series]]:
     data, fits, ref_sig = models.data, models.fits, models.reference_signature
     scores: dict[str, dict[str, pd.Series]] = {}
-    for name, fit in fits.items():
+    for name, fit in {**fits, **models.published}.items():
         rows = model_patients(models, fit)
         scores[name] = {
             p: pd.Series(fit.predict_risk(data.loc[idx]), index=idx) for p, idx in rows.items()
@@ -168,7 +182,13 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         "ResourceSelection::hoslem.test; NA when tied risks leave a decile empty); "
         "le Cessie–van Houwelingen "
         "unweighted sum-of-squares test (rms residuals.lrm type 'gof'), in the set the model "
-        f"was fitted on. Patients as in {perf_table}.",
+        f"was fitted on. Patients as in {perf_table}."
+        + (
+            f" {', '.join(result.published)}: validated from the published equation, fitted on "
+            "none of these patients, so its intercept and slope are shown in both sets."
+            if result.published
+            else ""
+        ),
     )
     frequencies = {n: f.rename(index=ctx.label) for n, f in result.frequencies.items()}
     section.table(
@@ -179,11 +199,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
         formats={
             "Model": F.col("model", "text"),
             "Index": F.col("index", "text"),
-            "Apparent": F.col("apparent", "3f"),
-            "Optimism": F.col("optimism", "3f"),
-            "Optimism-corrected": F.col("corrected", "3f"),
+            "Apparent": bootstrap_number("apparent"),
+            "Optimism": bootstrap_number("optimism"),
+            "Optimism-corrected": bootstrap_number("corrected"),
             "Resamples used (failed)": lambda r: (
-                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
+                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})" if r["B"] else "—"
             ),
         },
         footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "
@@ -225,7 +245,7 @@ def _selection_note(stepwise: list[str], repeated: list[str], frequencies: dict)
 
 def _by_set(key: str):
     def fmt(r: pd.Series) -> str:
-        if r["set"] == "training":
+        if r["set"] == "training" and pd.isna(r[f"{key}_ci_low"]):  # fitted there: 0 and 1
             return "—"
         return F.fmt_est_ci(r[key], r[f"{key}_ci_low"], r[f"{key}_ci_high"])
 
@@ -233,9 +253,9 @@ def _by_set(key: str):
 
 
 def _common(scores: dict, names: list[str], part: str) -> pd.Index:
-    idx = scores[names[0]][part].index
+    idx = scores[names[0]][part].index if part in scores[names[0]] else pd.Index([])
     for n in names[1:]:
-        idx = idx.intersection(scores[n][part].index, sort=False)
+        idx = idx.intersection(scores[n].get(part, pd.Series(dtype=float)).index, sort=False)
     return idx
 
 
@@ -258,6 +278,8 @@ class PerformanceResult:
     dca: Mapping[str, Any]  # set -> DecisionCurve on the patients with every model's score
     dca_n: Mapping[str, int]
     nested: tuple[tuple[str, str, Mapping], ...] = ()  # (smaller, larger, LR test), training
+    published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
+    data: pd.DataFrame | None = None  # the models' frame (covariates of the published models)
 
     def risk_and_y(self, name: str) -> tuple[dict, dict]:
         """A model's predicted risks and outcomes by set, as arrays."""
@@ -265,8 +287,8 @@ class PerformanceResult:
 
 
 def _risk_and_y(by_set: Mapping[str, pd.Series], y: pd.Series) -> tuple[dict, dict]:
-    risk = {p: by_set[p].to_numpy(float) for p in SETS}
-    return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS}
+    risk = {p: by_set[p].to_numpy(float) for p in SETS if p in by_set}
+    return risk, {p: y.loc[by_set[p].index].to_numpy(float) for p in SETS if p in by_set}
 
 
 def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
@@ -286,12 +308,12 @@ def _nested(ctx: Context, models, fits: dict, reference: str) -> tuple:
 
 
 def compute(ctx: Context, models) -> PerformanceResult:
-    fits = dict(models.fits)
-    if not fits:
+    fits, published = dict(models.fits), dict(models.published)
+    if not fits and not published:
         raise StageUnavailable("no multivariable model was built")
     y = models.data[ctx.study.outcome].astype(float)
     scores = _scores(ctx, models)
-    order = _order(ctx, fits, models.reference_signature)
+    order = _order(ctx, {**fits, **published}, models.reference_signature)
     reference = "DL model" if "DL model" in fits else order[-1]
     ev = evaluate_scores(
         {n: scores[n] for n in order},
@@ -314,7 +336,11 @@ def compute(ctx: Context, models) -> PerformanceResult:
         val_rows += internal_validation_rows(name, v)
         if v.selection_frequency is not None:
             frequencies[name] = v.selection_frequency
-    curves, dcas, dca_n = _curves(ctx, fits, scores, y)
+    for name in published:  # never refitted: no bootstrap, said in the table
+        risk, yy = _risk_and_y(scores[name], y)
+        cal_rows += calibration_rows(name, None, yy, risk)
+        val_rows.append(not_bootstrapped_row(name))
+    curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
     nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
     return PerformanceResult(
         fits,
@@ -332,6 +358,8 @@ def compute(ctx: Context, models) -> PerformanceResult:
         dcas,
         dca_n,
         nested,
+        published,
+        models.data,
     )
 
 
@@ -351,7 +379,7 @@ def render(ctx: Context, section: Section, result: PerformanceResult) -> None:
         ctx.alert(alert)
     ctx.results["performance"] = {
         "table": perf,
-        "n": {name: {p: int(len(result.scores[name][p])) for p in SETS} for name in result.order},
+        "n": {n: {p: int(len(s)) for p, s in result.scores[n].items()} for n in result.order},
         "calibration_table": result.calibration,
         "internal_validation": result.internal_validation,
         "selection_frequency": {n: f.to_dict() for n, f in result.frequencies.items()},
@@ -407,10 +435,11 @@ def _nested_table(ctx: Context, section: Section, nested, perf_table: str) -> No
 
 def r_checks(ctx: Context, result: PerformanceResult) -> None:
     score_checks(ctx, "performance", result.evaluation)
-    for name, fit in result.fits.items():
+    for name, fit in {**result.fits, **dict.fromkeys(result.published)}.items():
         risk, yy = result.risk_and_y(name)
         rows = result.calibration[result.calibration["model"] == name].to_dict("records")
         calibration_checks(ctx, fit, yy, risk, rows)
+    _equation_checks(ctx, result)
     outcome = ctx.study.outcome
     for a, b, t in result.nested:
         if ctx.analysis.screening.firth or t["separated"]:
@@ -427,6 +456,21 @@ def r_checks(ctx: Context, result: PerformanceResult) -> None:
                     )[key]
                 ),
             )
+
+
+def _equation_checks(ctx: Context, result: PerformanceResult) -> None:
+    """Each published model's risks recomputed in R from its equation, and their AUC and
+    val.prob indices compared with the report's."""
+    perf, cal = result.evaluation.table, result.calibration
+    for name, model in result.published.items():
+        for part, s in result.scores[name].items():
+            c = cal[(cal["model"] == name) & (cal["set"] == part)]
+            row = {
+                **(c.iloc[0].to_dict() if len(c) else {}),
+                "auc": perf[(perf["model"] == name) & (perf["set"] == part)]["auc"].iloc[0],
+            }
+            d = result.data.loc[s.index]
+            logistic_equation_checks(ctx, name, model, part, d, result.y.loc[s.index], row)
 
 
 def methods(ctx: Context, result: PerformanceResult) -> str:
@@ -461,6 +505,14 @@ def methods(ctx: Context, result: PerformanceResult) -> str:
         + _validation_resamples(result)
         + linearity_sentence(ctx, result.fits)
         + epv_sentence(result.fits)
+        + published_methods(ctx, result.published, "logistic")
+        + (
+            " The calibration of a model validated from its published equation was assessed "
+            "in both sets as in the validation set (recalibration intercept and slope, lowess "
+            "curve), none of its patients having been used to fit it."
+            if result.published
+            else ""
+        )
     )
 
 
@@ -515,6 +567,12 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
     plan = ctx.analysis
     cal, dcas, dca_n = {}, {}, {}
     for name, fit in fits.items():
+        if name in ctx.analysis.published:  # apparent (lowess) in every set: nothing to refit
+            for part, s in scores[name].items():
+                cal[(name, part)] = calibration_curve(
+                    y.loc[s.index].to_numpy(float), s.to_numpy(float)
+                )
+            continue
         va = scores[name]["validation"]
         cal[(name, "training")] = calibrate(
             fit,
@@ -528,6 +586,8 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
         )
     for part in SETS:
         common = _common(scores, list(fits), part)
+        if not len(common):  # an external validation: no training patient to score
+            continue
         dca_n[part] = len(common)
         dcas[part] = dca(
             y.loc[common].to_numpy(float),
@@ -541,30 +601,39 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
     """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)."""
     from hccstats.plots import performance_panels
 
-    plan, fits, perf = ctx.analysis, result.fits, result.evaluation.table
+    plan, fits, perf = ctx.analysis, {**result.fits, **result.published}, result.evaluation.table
     rocs, order = result.evaluation.rocs, result.order
+    sets = [p for p in SETS if p in result.dca]  # an external validation: validation only
     fig = performance_panels(
-        {p: {n: rocs[(n, p)] for n in order} for p in SETS},
+        {p: {n: rocs[(n, p)] for n in order if (n, p) in rocs} for p in sets},
         {
             p: {
                 n: (float(r.ci_low), float(r.ci_high))
                 for n, r in perf[perf["set"] == p].set_index("model").iterrows()
             }
-            for p in SETS
+            for p in sets
         },
-        {p: {n: result.curves[(n, p)] for n in fits} for p in SETS},
+        {p: {n: c for (n, q), c in result.curves.items() if q == p} for p in sets},
         dict(result.dca),
+        sets=sets,
     )
     section.figure(
         "fig_model_performance",
         fig,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
-        "usefulness of the models. ROC curves in the training (A) and validation (B) sets; "
-        "calibration curves (training: bootstrap bias-corrected, "
-        f"{_calibration_resamples(result.curves, plan.bootstrap.B)}; validation: "
-        "lowess of the observed outcome) (C, D); decision curves (E, F; threshold probabilities "
-        f"{_range_text(plan)}; training n = "
-        f"{result.dca_n['training']}, validation n = {result.dca_n['validation']}"
+        "usefulness of the models. "
+        + (
+            "ROC curves in the training (A) and validation (B) sets; "
+            "calibration curves (training: bootstrap bias-corrected, "
+            f"{_calibration_resamples(result.curves, plan.bootstrap.B)}"
+            + (", lowess for a published model" if result.published else "")
+            + "; validation: lowess of the observed outcome) (C, D); decision curves (E, F; "
+            if len(sets) == 2
+            else f"In the {sets[0]} set: ROC curves (A), calibration curves (lowess of the "
+            "observed outcome) (B) and decision curves (C; "
+        )
+        + f"threshold probabilities {_range_text(plan)}; "
+        + ", ".join(f"{p} n = {n}" for p, n in result.dca_n.items())
         + (", the patients with every model's variables" if len(fits) > 1 else "")
         + f"). Patients as in {perf_table}",
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from .._errors import InputError, listed, short_repr
 from .._validation import check_seed
+from ._published import is_published, read_published
 from ._terms import check_model_terms, check_terms, predictor_variables
 
 __all__ = [
@@ -88,7 +89,8 @@ class AnalysisKey:
 _PROB = dict(low=0.0, high=1.0, open_low=True, open_high=True)
 _FACTORS = ("categorical", "binary")
 _MAPPING_KINDS = {
-    "models": "a mapping {model name: [variables declared under variables:, or terms of them]}",
+    "models": "a mapping {model name: [variables declared under variables:, or terms of them], "
+    "or a published equation {coef: {column: number}, intercept or baseline_survival}}",
     "bootstrap": "a mapping {B: integer 10–100000, seed: integer ≥ 0}",
     "range": "a mapping {from, to, by} with 0 ≤ from < to < 1 and 0 < by ≤ to − from, at most "
     f"{MAX_THRESHOLDS:,} thresholds",
@@ -183,7 +185,8 @@ ANALYSIS_KEYS: tuple[AnalysisKey, ...] = (
         None,
         "prespecified models by name, every variable or term kept (`{Clinical: [rcs(age, 4), "
         "mvi, log(afp)]}`), fitted beside the stepwise models, or instead of them with "
-        "`selection: none`",
+        "`selection: none`; a model given by its published equation (`{Smith: {coef: {age: "
+        "0.03}, intercept: -2.1}}`) is validated, never refitted (see below)",
     ),
     AnalysisKey(
         "selection",
@@ -239,11 +242,16 @@ def _in_range(key: AnalysisKey, v: float) -> bool:
     return not (key.high is not None and (v >= key.high if key.open_high else v > key.high))
 
 
-def _models(value: Any) -> dict[str, list[str]] | None:
+def _models(value: Any) -> dict[str, Any] | None:
+    """{model: [terms]}; a model given by its equation (a mapping) is kept as given, for
+    :func:`~hccstats.study._published.read_published`."""
     if not isinstance(value, Mapping) or not value:
         return None
     out = {}
     for name, names in value.items():
+        if is_published(names):
+            out[str(name)] = names
+            continue
         names = [names] if isinstance(names, str) else names
         if not isinstance(names, list) or not names or not all(isinstance(v, str) for v in names):
             return None
@@ -333,42 +341,27 @@ def read_analysis(
     for name, value in raw.items():
         key = _BY_NAME.get(str(name))
         if key is None:
-            near = difflib.get_close_matches(str(name).lower(), [k.lower() for k in _BY_NAME], 1)
-            hint = (
-                f"; did you mean {next(k for k in _BY_NAME if k.lower() == near[0])!r}?"
-                if near
-                else ""
-            )
-            raise InputError(
-                f"{yaml_name}: analysis: unknown key {name!r}{hint} "
-                f"(allowed: {', '.join(_BY_NAME)}; see docs/study-file.md)"
-            )
+            raise _unknown_key(name, yaml_name)
         checked = _check(key, value, variables)
         if checked is None:
             raise InputError(
                 f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {short_repr(value)}"
             )
+        if key.kind == "models":  # equations apart: out["published"], never refitted
+            checked = _split_published(checked, out, variables, roles or {}, yaml_name)
+            if not checked:
+                continue
         if key.name in _PREDICTOR_KEYS:  # a leak first: its message says more than "undeclared"
             check_predictors(key.name, predictor_variables(checked), roles or {}, yaml_name)
         if key.kind == "models":
             check_model_terms(checked, variables, yaml_name)
         elif key.name in TERM_KEYS:
             check_terms(key.name, checked, variables, yaml_name)
-        if _named(key, checked):
-            bad = [v for v in _named(key, checked) if v not in variables]
-            if bad:
-                raise InputError(
-                    f"{yaml_name}: analysis.{name}: not declared under variables: [{listed(bad)}]"
-                )
+        _check_declared(key, checked, variables, f"{yaml_name}: analysis.{name}")
         if key.kind == "range":
             _check_grid(checked, yaml_name, f"analysis.{name}")
         if key.kind == "per":
-            factors = [v for v in checked if getattr(variables[v], "type", "") in _FACTORS]
-            if factors:
-                raise InputError(
-                    f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
-                    f"not the categorical {factors}"
-                )
+            _check_per(checked, variables, yaml_name)
         out[key.name] = checked
     if between:  # else the caller checks the keys with others (:func:`check_combinations`)
         check_combinations(out, yaml_name)
@@ -378,15 +371,62 @@ def read_analysis(
 def check_combinations(given: Mapping[str, Any], yaml_name: str) -> None:
     """The rules between keys: ``selection: none`` needs ``models``; ``entry`` <= ``removal``
     (of the study file, or of the file and the run's options together)."""
-    if given.get("selection") == "none" and not given.get("models"):
-        raise InputError(
-            f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
-        )
     _check_stepwise(given, yaml_name)
 
 
+def _check_declared(key: AnalysisKey, checked: Any, variables: Mapping[str, Any], where: str):
+    """The variables a value names are declared under ``variables:``."""
+    bad = [v for v in _named(key, checked) if v not in variables]
+    if bad:
+        raise InputError(f"{where}: not declared under variables: [{listed(bad)}]")
+
+
+def _check_per(per: Mapping[str, Any], variables: Mapping[str, Any], yaml_name: str) -> None:
+    """Odds-ratio units only for numeric variables."""
+    factors = [v for v in per if getattr(variables[v], "type", "") in _FACTORS]
+    if factors:
+        raise InputError(
+            f"{yaml_name}: analysis.per: odds-ratio units need numeric variables, "
+            f"not the categorical {factors}"
+        )
+
+
+def _unknown_key(name: Any, yaml_name: str) -> InputError:
+    """The error of an unknown key of ``analysis:``, with the closest known one."""
+    near = difflib.get_close_matches(str(name).lower(), [k.lower() for k in _BY_NAME], 1)
+    hint = f"; did you mean {next(k for k in _BY_NAME if k.lower() == near[0])!r}?" if near else ""
+    return InputError(
+        f"{yaml_name}: analysis: unknown key {name!r}{hint} "
+        f"(allowed: {', '.join(_BY_NAME)}; see docs/study-file.md)"
+    )
+
+
+def _split_published(
+    models: Mapping[str, Any],
+    out: dict[str, Any],
+    variables: Mapping[str, Any],
+    roles: Mapping[str, str],
+    yaml_name: str,
+) -> dict[str, list[str]]:
+    """The fitted models' term lists; the published equations go to ``out["published"]``
+    ({name: PublishedSpec}), their variables checked against ``roles`` as any predictor's."""
+    published = {
+        m: read_published(m, v, variables, yaml_name) for m, v in models.items() if is_published(v)
+    }
+    if published:
+        out["published"] = published
+        used = predictor_variables({m: s.terms for m, s in published.items()})
+        check_predictors("models", used, roles, yaml_name)
+    return {m: v for m, v in models.items() if m not in published}
+
+
 def _check_stepwise(given: Mapping[str, Any], yaml_name: str) -> None:
-    """``entry`` <= ``removal`` (each given or its default), as SPSS and ``forward_lr`` ask."""
+    """``selection: none`` has prespecified (or published) models; ``entry`` <= ``removal``
+    (each given or its default), as SPSS and ``forward_lr`` ask."""
+    if given.get("selection") == "none" and not (given.get("models") or given.get("published")):
+        raise InputError(
+            f"{yaml_name}: analysis.selection: none needs prespecified models (analysis.models)"
+        )
     entry, removal = (given.get(k, _BY_NAME[k].default) for k in ("entry", "removal"))
     if removal < entry:
         said = {k: "" if k in given else " (the default)" for k in ("entry", "removal")}

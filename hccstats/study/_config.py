@@ -12,6 +12,7 @@ from .._validation import check_seed
 from ._analysis import check_model_names, read_analysis, survival_columns_as_candidates
 from ._files import check_encoding
 from ._layout import read_layout
+from ._published import check_published
 from ._yaml import read_yaml
 
 __all__ = ["Variable", "VARIABLE_TYPES", "read_config", "template_fields", "MAX_NAME"]
@@ -429,7 +430,17 @@ def read_config(path: Path) -> dict:
     roles = _roles(outcome["column"], survival)
     analysis = read_analysis(raw.get("analysis"), variables, name, roles=roles)
     phases = list(images["phases"]) if images else (features or {}).get("phases")
-    check_model_names(analysis.get("models") or {}, phases, name)
+    check_model_names(
+        {**(analysis.get("models") or {}), **(analysis.get("published") or {})}, phases, name
+    )
+    check_published(
+        analysis.get("published") or {},
+        variables,
+        survival_only=raw.get("outcome") is None,
+        ordinal_as=analysis.get("ordinal_as", "numeric"),
+        horizon=(survival or {}).get("horizon"),
+        yaml_name=name,
+    )
     survival_columns_as_candidates(analysis, variables, roles, name)
     return {
         "name": _study_name(raw.get("name", path.parent.name), name),

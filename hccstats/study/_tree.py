@@ -8,6 +8,7 @@ Analysis
 ├─ screening            alpha, entry, removal, selection, ordinal_as, firth, per,
 │                       candidates, baseline
 ├─ models               {name: (variables or terms)}: the prespecified models
+├─ published            {name: PublishedSpec}: the models given by their published equation
 ├─ dca                  range (from, to, by) → thresholds
 ├─ survival             time, event, horizon, label, unit (None without ``survival:``)
 ├─ extraction           crop_size, n4_iterations, n4_convergence, scheduler, n_jobs, preset
@@ -170,6 +171,8 @@ class Analysis:
     bootstrap: Bootstrap = field(default_factory=Bootstrap)
     screening: Screening = field(default_factory=Screening)
     models: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: the models given by their published equation: name -> PublishedSpec (never fitted)
+    published: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     dca: DecisionCurves = field(default_factory=DecisionCurves)
     survival: Survival | None = None
     extraction: Extraction = field(default_factory=Extraction)
@@ -230,6 +233,8 @@ class _Given:
             if name == "bootstrap":
                 for sub, v in value.items():
                     self.put(f"bootstrap.{sub}", v, Origin(source, f"{prefix}bootstrap.{sub}"))
+            elif name == "published":  # analysis.models given by their equation (read_analysis)
+                self.put("published", value, Origin(source, f"{prefix}models"))
             elif name == "dca_thresholds":
                 rng = tuple(float(value[k]) for k in ("from", "to", "by"))
                 self.put("dca.range", rng, Origin(source, f"{prefix}{name}"))
@@ -342,6 +347,7 @@ def build_analysis(
         bootstrap=_section(Bootstrap, given, "bootstrap"),
         screening=_section(Screening, given, "screening"),
         models=given.values.get("models") or MappingProxyType({}),
+        published=given.values.get("published") or MappingProxyType({}),
         dca=_section(DecisionCurves, given, "dca"),
         survival=_survival(cfg.get("survival"), variables),
         extraction=extraction,

@@ -111,6 +111,7 @@ def val_surv(
     time=None,
     event=None,
     risk=None,
+    cloglog=None,
     conf_level: float = 0.95,
 ) -> ValSurv:
     """Calibration of a survival model at the horizon ``times``, on development or new data.
@@ -138,6 +139,9 @@ def val_surv(
         The horizon; it may equal the last follow-up time.
     time, event, risk : array-like, optional
         Instead of ``fit``: follow-up, event indicator and predicted risk by ``times``.
+    cloglog : array-like, optional
+        Instead of ``risk``: ``log(-log(1 - risk))``, e.g. ``log(-log S0(t)) + lp`` of a Cox
+        model given by its equation; exact also where the risk rounds to 1.
     conf_level : float
 
     Returns
@@ -169,21 +173,27 @@ def val_surv(
     else:
         if new_data is not None:
             raise InputError("val_surv: new_data needs a fit")
-        if time is None or event is None or risk is None:
-            raise InputError("val_surv: time, event and risk are all needed without a fit")
+        if time is None or event is None or (risk is None) == (cloglog is None):
+            raise InputError(
+                "val_surv: time, event and one of risk and cloglog are needed without a fit"
+            )
         t_ = as_time(time, "time")
         e = as_event(event, "event").astype(float)
-        r = as_finite(risk, "risk")
+        if cloglog is not None:
+            cll = as_finite(cloglog, "cloglog")
+            r = -np.expm1(-np.exp(cll))
+        else:
+            r = as_finite(risk, "risk")
         check_same_length(time=t_, event=e, risk=r)
         h = check_horizon(times, float(t_.max()))
-        bad = (r <= 0) | (r >= 1)
+        bad = (r <= 0) | ((r >= 1) if cloglog is None else np.zeros(r.shape, bool))
         if bad.any():
             idx = np.flatnonzero(bad)
             raise InputError(
                 f"risk: {idx.size} predicted risk(s) not strictly between 0 and 1 (first at "
                 f"{idx[:5].tolist()}); the calibration curve needs log(-log(1 - risk))"
             )
-        cll = np.log(-np.log1p(-r))
+        cll = np.log(-np.log1p(-r)) if cloglog is None else cll
         lp = cll
     q = sps.norm.ppf(0.5 + conf_level / 2.0)
     km = km_table(t_, e)
