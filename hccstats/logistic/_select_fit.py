@@ -72,15 +72,17 @@ def _inverse(info):
         return linalg.pinvh(info)
 
 
-def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None) -> CoreFit:
+def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None, at_start=None) -> CoreFit:
     """Maximum likelihood logistic fit with frequency weights ``c`` (fit_logistic's iteration).
 
     ``cov`` is the inverse information at the last Newton iterate, the step before the
     converged one (not the QR route of fit_logistic: the selection needs the coefficients,
-    the log-likelihood, the fitted probabilities, and ``cov`` for starts and bounds only)."""
+    the log-likelihood, the fitted probabilities, and ``cov`` for starts and bounds only).
+    ``at_start``: the probabilities and log-likelihood at ``start`` where they are known (a
+    model grown from a fitted one, its new coefficients 0), so as not to compute them again."""
     k = X.shape[1]
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
-    p, obj = _prob_and_loglik(X @ beta, y, c)
+    p, obj = _prob_and_loglik(X @ beta, y, c) if at_start is None else at_start
     converged = False
     n_iter = 0
     info = np.full((k, k), np.nan)
