@@ -10,6 +10,7 @@ import pytest
 from test_logistic_data import BIRTHWT_CANDIDATES, birthwt
 
 import hccstats as hs
+from hccstats._jit import HAVE_NUMBA
 from hccstats.logistic import _stepwise
 from hccstats.logistic._design import build_design
 from hccstats.logistic._fit import fit_logistic
@@ -42,10 +43,12 @@ def noisy_cohort(seed: int, n: int = 300, k: int = 8) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(k)]).assign(y=y)
 
 
+@pytest.mark.parametrize("compiled", [False, True] if HAVE_NUMBA else [False])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_removal_lr_bounds_against_refits_by_fit_logistic(weighted):
+def test_removal_lr_bounds_against_refits_by_fit_logistic(weighted, compiled):
     """Every bound lies below the LR statistic of refitting the reduced model (fit_logistic,
-    the rows repeated by their counts), and is close to it (within the Wald/LR difference)."""
+    the rows repeated by their counts), and is close to it (within the Wald/LR difference);
+    with numba (one compiled pass) and without (vectorised)."""
     d = birthwt()
     des, blocks = _design(d, "low", BIRTHWT_CANDIDATES)
     rng = np.random.default_rng(5)
@@ -61,7 +64,7 @@ def test_removal_lr_bounds_against_refits_by_fit_logistic(weighted):
     for t in terms:
         positions.append(np.arange(pos, pos + len(blocks[t])))
         pos += len(blocks[t])
-    bounds = removal_lr_bounds(X[:, cols], y, w, full, positions)
+    bounds = removal_lr_bounds(X[:, cols], y, w, full, positions, compiled=compiled)
     exact = []
     for t in terms:
         rest = [0] + [int(j) for u in terms if u != t for j in blocks[u]]

@@ -15,7 +15,9 @@ model's log-likelihood is at most ``-sum(C h(alpha))``, and the LR statistic is 
 ``2 (loglik + sum(C h(alpha)))``. ``alpha = p - t pi (X v)`` (``pi = p (1 - p)``,
 ``v = cov[:, s] cov[s, s]^-1 beta[s]``) satisfies the constraint for every ``t``; at ``t = 1``
 the bound equals the Wald statistic up to third-order terms (``t`` is cut to keep ``alpha``
-inside (0, 1)). A term whose bound already gives a
+within [p / 2, (1 + p) / 2]); ``h`` is bounded below by its second-order expansion at ``p``, so
+no logarithm is taken (one compiled pass over the rows with numba, the same sums vectorised
+without it). A term whose bound already gives a
 p-value below the removal threshold cannot be removed, and needs no refit; the others are
 refitted exactly. The selection's decisions and its logged statistics are therefore those of
 refitting every reduced model. (``cov`` is taken at the fit's last Newton iterate, so the
@@ -29,6 +31,7 @@ import numpy as np
 from scipy import linalg
 from scipy.special import chdtrc
 
+from .._jit import HAVE_NUMBA, njit
 from ._fit import MAX_ITER, CoreFit
 
 __all__ = ["fit_weighted", "removal_lr_bounds", "one_step_start"]
@@ -69,15 +72,17 @@ def _inverse(info):
         return linalg.pinvh(info)
 
 
-def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None) -> CoreFit:
+def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None, at_start=None) -> CoreFit:
     """Maximum likelihood logistic fit with frequency weights ``c`` (fit_logistic's iteration).
 
     ``cov`` is the inverse information at the last Newton iterate, the step before the
     converged one (not the QR route of fit_logistic: the selection needs the coefficients,
-    the log-likelihood, the fitted probabilities, and ``cov`` for starts and bounds only)."""
+    the log-likelihood, the fitted probabilities, and ``cov`` for starts and bounds only).
+    ``at_start``: the probabilities and log-likelihood at ``start`` where they are known (a
+    model grown from a fitted one, its new coefficients 0), so as not to compute them again."""
     k = X.shape[1]
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
-    p, obj = _prob_and_loglik(X @ beta, y, c)
+    p, obj = _prob_and_loglik(X @ beta, y, c) if at_start is None else at_start
     converged = False
     n_iter = 0
     info = np.full((k, k), np.nan)
@@ -130,28 +135,76 @@ def one_step_start(cur: CoreFit, keep: list[int], drop: np.ndarray) -> np.ndarra
 
 
 def removal_lr_bounds(
-    X: np.ndarray, y: np.ndarray, c: np.ndarray, cur: CoreFit, positions: list[np.ndarray]
+    X: np.ndarray,
+    y: np.ndarray,
+    c: np.ndarray,
+    cur: CoreFit,
+    positions: list[np.ndarray],
+    compiled: bool = HAVE_NUMBA,
 ) -> np.ndarray:
     """Lower bounds on the LR statistics of removing each term (columns ``positions`` of the
-    model ``X``, fitted in ``cur``) from the model; 0 where no bound was found."""
+    model ``X``, fitted in ``cur``) from the model; 0 where no bound was found.
+
+    The entropy at ``alpha = p - t U`` is bounded below by its second-order expansion at ``p``
+    with the curvature's extreme on the segment (``h'(p) = -eta``, ``h'' = -1 / (a (1 - a))``,
+    and ``a (1 - a)`` is concave, so its minimum on the segment is at an end), which needs no
+    logarithm: ``loglik + sum(C h(alpha)) >= beta' score + t sum(C eta U) - t^2 sum(C U^2 / m)
+    / 2`` (``loglik + sum(C h(p)) = sum(C eta (y - p)) = beta' score``)."""
     p = cur.fitted
-    pi = p * (1.0 - p)
-    cov = cur.cov
-    if not np.all(np.isfinite(cov)):
+    if not np.all(np.isfinite(cur.cov)) or not np.all((p > 0.0) & (p < 1.0)):
         return np.zeros(len(positions))
-    U = pi[:, None] * (X @ _directions(cov, cur.coef, positions))
-    # the largest t <= 1 that keeps every alpha inside (0, 1) (the bound is concave in t, with
-    # its maximum near t = 1): alpha_i > 0 needs t U_i < p_i, alpha_i < 1 needs -t U_i < 1 - p_i
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.maximum(U * (1.0 / p)[:, None], U * (-1.0 / (1.0 - p))[:, None]).max(axis=0)
-        t = np.minimum(1.0, 0.999 / reach)
-    out = np.zeros(len(positions))
-    ok = np.isfinite(t) & (t > 0)
-    if ok.any():
-        A = p[:, None] - U[:, ok] * t[ok]
-        h = -(c @ (A * np.log(A) + (1.0 - A) * np.log(1.0 - A)))  # binary entropy
-        out[ok] = np.where(np.isfinite(h), np.maximum(2.0 * (cur.loglik + h), 0.0), 0.0)
-    return out
+    XV = X @ _directions(cur.cov, cur.coef, positions)
+    s0 = float(cur.coef @ cur.score)
+    if compiled:
+        out = np.empty(len(positions))
+        _bound_pass(p, X @ cur.coef, c, XV, s0, out)
+        return out
+    return _bound_numpy(p, X @ cur.coef, c, XV, s0)
+
+
+def _bound_numpy(p, eta, c, XV, s0):
+    """The bounds from ``X v`` of every term (the vectorised form of ``_bound_pass``)."""
+    pi = p * (1.0 - p)
+    U = pi[:, None] * XV
+    # the largest t <= 1 that keeps every alpha within [p / 2, (1 + p) / 2], so that
+    # alpha (1 - alpha) >= p (1 - p) / 4 (the bound is concave in t, its maximum near t = 1)
+    reach = np.maximum(U / p[:, None], -U / (1.0 - p)[:, None]).max(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = np.where(reach > 0.0, np.minimum(1.0, 0.5 / reach), 1.0)
+        tU = U * t
+        a = p[:, None] - tU
+        m = np.minimum(pi[:, None], a * (1.0 - a))
+        b = 2.0 * (s0 + (c * eta) @ tU - 0.5 * (c @ (tU * tU / m)))
+    return np.where(np.isfinite(b), np.maximum(b, 0.0), 0.0)
+
+
+@njit
+def _bound_pass(p, eta, c, XV, s0, out):  # pragma: no cover - compiled
+    """``_bound_numpy`` in two passes over the rows (the reach of each term, then its sums)."""
+    n, terms = XV.shape
+    reach = np.zeros(terms)
+    lin = np.zeros(terms)
+    quad = np.zeros(terms)
+    for i in range(n):
+        pi = p[i] * (1.0 - p[i])
+        for j in range(terms):
+            u = pi * XV[i, j]
+            reach[j] = max(reach[j], u / p[i], -u / (1.0 - p[i]))
+    t = np.ones(terms)
+    for j in range(terms):
+        if reach[j] > 0.0:
+            t[j] = min(1.0, 0.5 / reach[j])
+    for i in range(n):
+        pi = p[i] * (1.0 - p[i])
+        for j in range(terms):
+            tu = t[j] * pi * XV[i, j]
+            a = p[i] - tu
+            m = min(pi, a * (1.0 - a))
+            lin[j] += c[i] * eta[i] * tu
+            quad[j] += c[i] * tu * tu / m
+    for j in range(terms):
+        b = 2.0 * (s0 + lin[j] - 0.5 * quad[j])
+        out[j] = max(b, 0.0) if np.isfinite(b) else 0.0
 
 
 def cannot_be_removed(

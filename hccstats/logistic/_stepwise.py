@@ -440,10 +440,13 @@ class _Rows:
     c: np.ndarray
     fits: dict = field(default_factory=dict)
 
-    def fit(self, cols: list[int], start=None) -> CoreFit:
+    def fit(self, cols: list[int], start=None, parent: CoreFit | None = None) -> CoreFit:
+        """The fit of columns ``cols``; ``parent``: the fitted model that ``start`` extends by
+        coefficients 0 (its probabilities and log-likelihood are those at the start)."""
         key = tuple(cols)
         if key not in self.fits:
-            self.fits[key] = fit_weighted(self.X[:, cols], self.y, self.c, start)
+            at = None if parent is None else (parent.fitted, parent.loglik)
+            self.fits[key] = fit_weighted(self.X[:, cols], self.y, self.c, start, at)
         return self.fits[key]
 
 
@@ -467,7 +470,7 @@ def _enter(rows: _Rows, blocks, out, st: _State, entry, entry_test) -> str | Non
     st.visited.add(new_model)
     st.log.append(step_row(st.step, "enter", out[best], stat[best], df[best], pvals[best]))
     start = np.r_[st.current.coef, np.zeros(len(blocks[out[best]]))]
-    st.current = rows.fit(model_columns(blocks, st.inmodel), start=start)
+    st.current = rows.fit(model_columns(blocks, st.inmodel), start=start, parent=st.current)
     return None
 
 
@@ -527,7 +530,7 @@ def _lr_entry_rows(rows: _Rows, cols, current, new_blocks):
     df = np.empty(len(new_blocks))
     for k, b in enumerate(new_blocks):
         start = np.r_[current.coef, np.zeros(len(b))]
-        f = rows.fit(cols + [int(j) for j in b], start=start)
+        f = rows.fit(cols + [int(j) for j in b], start=start, parent=current)
         stat[k] = max(2.0 * (f.loglik - current.loglik), 0.0)
         df[k] = len(b)
     return stat, df
