@@ -58,7 +58,7 @@ from ._survival_dca import (
     render_dca_table,
 )
 from ._terms import has_model_terms
-from ._time import at_horizon, units_sentence
+from ._time import at_horizon, time_axis, time_label, time_unit, units_sentence
 
 REQUIRES: tuple[str, ...] = ("flow",)
 STAGE = "cox"
@@ -186,6 +186,13 @@ def _no_model(ctx: Context, significant: list[str]) -> str:
     )
 
 
+def _endpoint(ctx: Context, result: CoxResult) -> str:
+    """ "the time to the event (Follow-up, years)": the time's label and unit where declared."""
+    label, unit = time_label(ctx, result.time), time_unit(ctx, result.time)
+    named = ", ".join(x for x in (label if label != result.time else "", unit or "") if x)
+    return f"the time to the event ({named})" if named else "the time to the event"
+
+
 def _level(term: str) -> str:
     return f": {term.split('[T.', 1)[1][:-1]}" if "[T." in term else ""
 
@@ -203,8 +210,8 @@ def _render_screen(ctx: Context, section: Section, result: CoxResult) -> None:
                 for t, ref in zip(result.screen["term"], result.screen["reference"])
             ]
         ),
-        caption=f"{ctx.next_table()} Univariable Cox proportional-hazards analysis of the time "
-        "to the event in the training set",
+        caption=f"{ctx.next_table()} Univariable Cox proportional-hazards analysis of "
+        f"{_endpoint(ctx, result)} in the training set",
         formats={
             "Variable": F.col("label", "text"),
             "HR (95% CI)": lambda r: F.fmt_or_ci(r["estimate"], r["ci_low"], r["ci_high"]),
@@ -238,8 +245,8 @@ def _render_models(ctx: Context, section: Section, result: CoxResult) -> None:
     section.table(
         "table_cox_multivariable",
         wide,
-        caption=f"{ctx.next_table()} Multivariable Cox proportional-hazards models of the time "
-        "to the event (training set)",
+        caption=f"{ctx.next_table()} Multivariable Cox proportional-hazards models of "
+        f"{_endpoint(ctx, result)} (training set)",
         formats=table3_formats(fits, ratio="HR"),
         footnote="; ".join(notes) + ". β and HR per unit of each continuous variable; Efron "
         "ties; Wald 95% CI and p. —: not in the model. *p < 0.05.",
@@ -248,7 +255,8 @@ def _render_models(ctx: Context, section: Section, result: CoxResult) -> None:
 
 def render(ctx: Context, section: Section, result: CoxResult) -> None:
     section.text(
-        f"Time to the event: {result.time} (event {result.event}); horizon "
+        f"Time to the event: {result.time} ({time_axis(ctx, result.time)}; event "
+        f"{result.event}); horizon "
         f"{at_horizon(ctx, result.time, result.horizon)}. Every model is a Cox "
         "proportional-hazards model of the training set."
     )
