@@ -160,20 +160,30 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
         spec = {"method": "random"}
     spec = _mapping(spec, yaml_name, "split")
     if "column" in spec:
-        unknown = set(spec) - {"column", "training", "validation", "method"}
-        if unknown or spec.get("method", "column") != "column":
-            raise _fail(
-                yaml_name,
-                "split",
-                "a given split takes keys column, training, validation; got "
-                f"{listed(sorted(map(str, spec)))}",
-            )
-        return {
-            "method": "column",
-            "column": _string(spec["column"], yaml_name, "split.column"),
-            "training": str(spec.get("training", "training")),
-            "validation": str(spec.get("validation", "validation")),
-        }
+        return _column_split(spec, yaml_name)
+    return _random_split(spec, yaml_name, center)
+
+
+def _column_split(spec: dict, yaml_name: str) -> dict:
+    """A split given by a column of the clinical table."""
+    unknown = set(spec) - {"column", "training", "validation", "method"}
+    if unknown or spec.get("method", "column") != "column":
+        raise _fail(
+            yaml_name,
+            "split",
+            "a given split takes keys column, training, validation; got "
+            f"{listed(sorted(map(str, spec)))}",
+        )
+    return {
+        "method": "column",
+        "column": _string(spec["column"], yaml_name, "split.column"),
+        "training": str(spec.get("training", "training")),
+        "validation": str(spec.get("validation", "validation")),
+    }
+
+
+def _random_split(spec: dict, yaml_name: str, center: str | None) -> dict:
+    """A random split: ratio, stratification and seed."""
     method = spec.get("method", "random")
     if method != "random":
         raise _fail(
@@ -196,6 +206,17 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
             "split.ratio",
             f"expected a number strictly between 0 and 1, got {short_repr(ratio)}",
         )
+    stratify = _stratify(spec, yaml_name, center)
+    split_seed = (
+        check_seed(spec["seed"], "the random split", name=f"{yaml_name}: split.seed")
+        if "seed" in spec
+        else None
+    )
+    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+
+
+def _stratify(spec: dict, yaml_name: str, center: str | None) -> list[str]:
+    """The columns a random split is stratified by (``outcome``, ``center`` or columns)."""
     stratify = spec.get("stratify", True)
     if stratify is True:
         stratify = ["outcome", "center"] if center else ["outcome"]
@@ -216,12 +237,7 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
             "split.stratify",
             "'center' named, but the study has no centre column (top-level key center)",
         )
-    split_seed = (
-        check_seed(spec["seed"], "the random split", name=f"{yaml_name}: split.seed")
-        if "seed" in spec
-        else None
-    )
-    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+    return stratify
 
 
 def _readers(spec: Any, yaml_name: str) -> dict | None:
