@@ -189,21 +189,27 @@ def native_geometry(
     return width_in / 1.04 / float(total.max()), fontsize
 
 
-def _points_scale(ax, y, maxscale, nint, fontsize, width_in):
-    """The Points row: pretty ticks over 0–``maxscale``, fifth-step minor ticks, labels above."""
-    major = r_pretty([0, maxscale], nint)
-    step = major[1] - major[0] if major.size > 1 else maxscale
-    minor = np.arange(0, maxscale + 1e-9, step / 5) / maxscale
+def _scale_axis(ax, y, ticks, scale, minor_step, fontsize, width_in, *, above=False):
+    """A row of numbered ``ticks`` over 0–``scale`` (Points, Total Points), with minor ticks
+    every ``minor_step`` (None: none)."""
+    minor = None if minor_step is None else np.arange(0, scale + 1e-9, minor_step) / scale
     return _axis(
         ax,
         y,
-        major / maxscale,
-        [r_format(v) for v in major],
-        above=True,
+        ticks / scale,
+        [r_format(v) for v in ticks],
+        above=above,
         fontsize=fontsize,
         width_in=width_in,
         minor=minor,
     )
+
+
+def _points_scale(ax, y, maxscale, nint, fontsize, width_in):
+    """The Points row: pretty ticks over 0–``maxscale``, fifth-step minor ticks, labels above."""
+    major = r_pretty([0, maxscale], nint)
+    step = major[1] - major[0] if major.size > 1 else maxscale
+    return _scale_axis(ax, y, major, maxscale, step / 5, fontsize, width_in, above=True)
 
 
 def _predictor_axis(ax, y, sub, maxscale, fontsize, width_in):
@@ -222,20 +228,8 @@ def _predictor_axis(ax, y, sub, maxscale, fontsize, width_in):
 
 def _total_axis(ax, y, total, total_max, fontsize, width_in):
     """The Total Points row, with quarter-step minor ticks."""
-    if total.size > 1:
-        tstep = total[1] - total[0]
-        tminor = np.arange(0, total_max + 1e-9, tstep / 4) / total_max
-    else:
-        tminor = None
-    return _axis(
-        ax,
-        y,
-        total / total_max,
-        [r_format(v) for v in total],
-        fontsize=fontsize,
-        width_in=width_in,
-        minor=tminor,
-    )
+    tminor_step = (total[1] - total[0]) / 4 if total.size > 1 else None
+    return _scale_axis(ax, y, total, total_max, tminor_step, fontsize, width_in)
 
 
 def _total_scale_axis(ax, y, sub, kind, total_max, fontsize, width_in):
