@@ -41,34 +41,11 @@ def _discrete(x: np.ndarray) -> bool:
     return not np.allclose(steps, steps[0], rtol=1e-9, atol=0)
 
 
-def _axis(
-    ax,
-    y,
-    pos,
-    labels,
-    *,
-    above=False,
-    fontsize=MIN_FONT_PT,
-    width_in=5.0,
-    minor=None,
-    discrete=False,
-    sides=None,
-):
-    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels (on the given
-    ``sides`` of the line, +1 above and -1 below, when given)."""
-    pos = np.asarray(pos, float)
-    if pos.size == 0:
-        return [0.0, 1.0]
-    ax.plot([pos.min(), pos.max()], [y, y], color="black", lw=0.7, solid_capstyle="butt")
-    sign = 1.0 if above else -1.0
-    tick = -sign * _TICK  # ticks point away from the labels... as rms: labels above -> ticks down
-    if minor is not None and len(minor):
-        ax.vlines(minor, y, y + tick * 0.55, color="black", lw=MIN_LINE_PT)
-    ax.vlines(pos, y, y + tick, color="black", lw=0.7)
+def _label_sides(pos, labels, widths, sign, *, discrete, sides):
+    """Which side of the line each tick's label goes (+1 above, -1 below) and which are shown."""
     order = np.argsort(pos)
     side = np.full(pos.size, sign)
     show = np.ones(pos.size, bool)
-    widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
     gaps = np.diff(pos[order])
     even = pos.size > 1 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-6, atol=0)
     if sides is not None:
@@ -98,6 +75,11 @@ def _axis(
                 continue
             side[i] = free[0]
             last_end[free[0]] = pos[i] + widths[i] / 2
+    return side, show
+
+
+def _draw_labels(ax, y, tick, pos, labels, side, show, widths, fontsize):
+    """Write the shown labels beside their ticks; returns the x extent [left, right] they need."""
     extent = [0.0, 1.0]
     for p, text, s, visible, wd in zip(pos, labels, side, show, widths):
         if not visible:
@@ -122,6 +104,35 @@ def _axis(
                 fontsize=fontsize,
             )
     return extent
+
+
+def _axis(
+    ax,
+    y,
+    pos,
+    labels,
+    *,
+    above=False,
+    fontsize=MIN_FONT_PT,
+    width_in=5.0,
+    minor=None,
+    discrete=False,
+    sides=None,
+):
+    """One nomogram axis at row ``y``: line, ticks at ``pos`` (0–1), labels (on the given
+    ``sides`` of the line, +1 above and -1 below, when given)."""
+    pos = np.asarray(pos, float)
+    if pos.size == 0:
+        return [0.0, 1.0]
+    ax.plot([pos.min(), pos.max()], [y, y], color="black", lw=0.7, solid_capstyle="butt")
+    sign = 1.0 if above else -1.0
+    tick = -sign * _TICK  # ticks point away from the labels... as rms: labels above -> ticks down
+    if minor is not None and len(minor):
+        ax.vlines(minor, y, y + tick * 0.55, color="black", lw=MIN_LINE_PT)
+    ax.vlines(pos, y, y + tick, color="black", lw=0.7)
+    widths = np.array([_label_width(t, fontsize) / width_in for t in labels])
+    side, show = _label_sides(pos, labels, widths, sign, discrete=discrete, sides=sides)
+    return _draw_labels(ax, y, tick, pos, labels, side, show, widths, fontsize)
 
 
 #: the kinds of the function axes under the linear predictor (risk; a Cox model's survival)
@@ -178,6 +189,71 @@ def native_geometry(
     return width_in / 1.04 / float(total.max()), fontsize
 
 
+def _scale_axis(ax, y, ticks, scale, minor_step, fontsize, width_in, *, above=False):
+    """A row of numbered ``ticks`` over 0–``scale`` (Points, Total Points), with minor ticks
+    every ``minor_step`` (None: none)."""
+    minor = None if minor_step is None else np.arange(0, scale + 1e-9, minor_step) / scale
+    return _axis(
+        ax,
+        y,
+        ticks / scale,
+        [r_format(v) for v in ticks],
+        above=above,
+        fontsize=fontsize,
+        width_in=width_in,
+        minor=minor,
+    )
+
+
+def _points_scale(ax, y, maxscale, nint, fontsize, width_in):
+    """The Points row: pretty ticks over 0–``maxscale``, fifth-step minor ticks, labels above."""
+    major = r_pretty([0, maxscale], nint)
+    step = major[1] - major[0] if major.size > 1 else maxscale
+    return _scale_axis(ax, y, major, maxscale, step / 5, fontsize, width_in, above=True)
+
+
+def _predictor_axis(ax, y, sub, maxscale, fontsize, width_in):
+    """One predictor's row, from its rows of the points table."""
+    return _axis(
+        ax,
+        y,
+        sub["points"].to_numpy(float) / maxscale,
+        list(sub["value"].astype(str)),
+        fontsize=fontsize,
+        width_in=width_in,
+        discrete=_discrete(sub["x"].to_numpy(float)),
+        sides=turn_sides(sub["x"].to_numpy(float), sub["points"].to_numpy(float)),
+    )
+
+
+def _total_axis(ax, y, total, total_max, fontsize, width_in):
+    """The Total Points row, with quarter-step minor ticks."""
+    tminor_step = (total[1] - total[0]) / 4 if total.size > 1 else None
+    return _scale_axis(ax, y, total, total_max, tminor_step, fontsize, width_in)
+
+
+def _total_scale_axis(ax, y, sub, kind, total_max, fontsize, width_in):
+    """A row on the total-points scale (linear predictor, risk, survival): the ticks that fall
+    inside the Total Points axis."""
+    pos = sub["points"].to_numpy(float) / total_max
+    keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
+    lp_minor = None
+    if kind == "linear_predictor" and keep.sum() > 1:
+        # rms: half-step ticks between the linear-predictor labels
+        x, p = sub["x"].to_numpy(float)[keep], pos[keep]
+        half = np.arange(x[0], x[-1] + 1e-9 * abs(x[-1] - x[0]), (x[1] - x[0]) / 2)
+        lp_minor = np.interp(half, x, p)
+    return _axis(
+        ax,
+        y,
+        pos[keep],
+        list(sub["value"].astype(str)[keep]),
+        fontsize=fontsize,
+        width_in=width_in,
+        minor=lp_minor,
+    )
+
+
 def draw_nomogram(
     table: pd.DataFrame,
     *,
@@ -199,54 +275,12 @@ def draw_nomogram(
         fig = Figure(figsize=(w, 0.36 * len(rows) + 0.25), layout="constrained")
         ax = fig.subplots()
         ys = -np.arange(len(rows), dtype=float)
-        # Points scale
-        major = r_pretty([0, maxscale], nint)
-        step = major[1] - major[0] if major.size > 1 else maxscale
-        minor = np.arange(0, maxscale + 1e-9, step / 5) / maxscale
-        extents = []
-        extents.append(
-            _axis(
-                ax,
-                ys[0],
-                major / maxscale,
-                [r_format(v) for v in major],
-                above=True,
-                fontsize=fontsize,
-                width_in=width_in,
-                minor=minor,
-            )
-        )
+        extents = [_points_scale(ax, ys[0], maxscale, nint, fontsize, width_in)]
         for k, name in enumerate(axes_names, start=1):
             sub = preds[preds["axis"] == name]
-            extents.append(
-                _axis(
-                    ax,
-                    ys[k],
-                    sub["points"].to_numpy(float) / maxscale,
-                    list(sub["value"].astype(str)),
-                    fontsize=fontsize,
-                    width_in=width_in,
-                    discrete=_discrete(sub["x"].to_numpy(float)),
-                    sides=turn_sides(sub["x"].to_numpy(float), sub["points"].to_numpy(float)),
-                )
-            )
+            extents.append(_predictor_axis(ax, ys[k], sub, maxscale, fontsize, width_in))
         k = len(axes_names) + 1
-        if total.size > 1:
-            tstep = total[1] - total[0]
-            tminor = np.arange(0, total_max + 1e-9, tstep / 4) / total_max
-        else:
-            tminor = None
-        extents.append(
-            _axis(
-                ax,
-                ys[k],
-                total / total_max,
-                [r_format(v) for v in total],
-                fontsize=fontsize,
-                width_in=width_in,
-                minor=tminor,
-            )
-        )
+        extents.append(_total_axis(ax, ys[k], total, total_max, fontsize, width_in))
         k += 1
         for kind, names in (
             ("linear_predictor", ["Linear Predictor"] if show_lp else []),
@@ -254,24 +288,8 @@ def draw_nomogram(
         ):
             for name in names:
                 sub = bottom[(bottom["kind"].isin(np.atleast_1d(kind))) & (bottom["axis"] == name)]
-                pos = sub["points"].to_numpy(float) / total_max
-                keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
-                lp_minor = None
-                if kind == "linear_predictor" and keep.sum() > 1:
-                    # rms: half-step ticks between the linear-predictor labels
-                    x, p = sub["x"].to_numpy(float)[keep], pos[keep]
-                    half = np.arange(x[0], x[-1] + 1e-9 * abs(x[-1] - x[0]), (x[1] - x[0]) / 2)
-                    lp_minor = np.interp(half, x, p)
                 extents.append(
-                    _axis(
-                        ax,
-                        ys[k],
-                        pos[keep],
-                        list(sub["value"].astype(str)[keep]),
-                        fontsize=fontsize,
-                        width_in=width_in,
-                        minor=lp_minor,
-                    )
+                    _total_scale_axis(ax, ys[k], sub, kind, total_max, fontsize, width_in)
                 )
                 k += 1
         ax.set_yticks(ys, rows)

@@ -468,16 +468,62 @@ def relabel_values(table: pd.DataFrame, value_labels: dict[str, dict[float, str]
     return table
 
 
-def _r_nomogram(
-    spec: _ModelSpec, *, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels
-) -> Nomogram:
+def _require_rms() -> None:
     try:
         from ..rbridge import require_r
 
         require_r("rms")
     except RNotAvailableError as exc:
         raise RNotAvailableError(f"{R_INSTALL} ({exc})") from None
-    from ..rbridge.nomogram import AXIS_CEX, R_POINTSIZE, rms_nomogram
+
+
+def _r_common(spec: _ModelSpec, data, *, labels, lp_at, maxscale, nint, width) -> dict:
+    """The arguments of every ``rms_nomogram`` call of one nomogram: labels, scales, and the
+    left margin (``xfrac``) wide enough for the longest axis title."""
+    from ..rbridge.nomogram import R_POINTSIZE
+
+    w = figure_width(width)
+    r_labels = {k: v for k, v in labels.items() if k in data.columns}
+    fun_labels = [spec.fun_label] + ([spec.risk_label] if spec.risk_label else [])
+    titles = [*fun_labels, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
+    pointsize = R_POINTSIZE
+    title_in = 0.56 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.2  # rough text width
+    xfrac = title_in / max(w - title_in, 0.5)
+    return dict(
+        labels=r_labels,
+        fun_label=fun_labels,
+        lp_at=lp_at,
+        maxscale=maxscale,
+        nint=nint,
+        width=float(w),
+        xfrac=xfrac,
+        pointsize=pointsize,
+        times=spec.scale.times if spec.cox else None,
+        ties=getattr(spec.fit, "ties", "efron"),
+    )
+
+
+def _r_fun_at(spec: _ModelSpec, fun_at, formula, data, common: dict):
+    """The function-axis ticks: given, the defaults, or (``"auto"``) chosen from the axes as
+    rms draws them in a first call."""
+    from ..rbridge.nomogram import AXIS_CEX, rms_nomogram
+
+    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
+    if isinstance(fun_at, str):  # "auto": measure the axes as rms draws them, then choose
+        first = rms_nomogram(formula, data, **common)
+        geom = first["risk_geometry"]
+        ats = spec.auto_ticks(
+            first["table"], first["sc"], first["intercept"], geom["inch_per_point"],
+            AXIS_CEX * common["pointsize"],
+        )  # fmt: skip
+    return ats
+
+
+def _r_nomogram(
+    spec: _ModelSpec, *, fun_at, lp_at, maxscale, nint, labels, width, r_formula, value_labels
+) -> Nomogram:
+    _require_rms()
+    from ..rbridge.nomogram import rms_nomogram
 
     fit = spec.fit
     if getattr(fit, "firth", False):
@@ -489,39 +535,15 @@ def _r_nomogram(
         )
     formula = r_formula or _r_formula(str(fit.formula), fit.data)
     data = _r_data(fit, formula)
-    w = figure_width(width)
     tmp = tempfile.TemporaryDirectory(prefix="hccstats-nomogram-")
     files = {fmt: os.path.join(tmp.name, f"nomogram.{fmt}") for fmt in ("png", "pdf", "svg")}
-    r_labels = {k: v for k, v in labels.items() if k in data.columns}
-    fun_labels = [spec.fun_label] + ([spec.risk_label] if spec.risk_label else [])
-    titles = [*fun_labels, "Linear Predictor", "Total Points", *r_labels.values(), *data.columns]
-    pointsize = R_POINTSIZE
-    title_in = 0.56 * max(len(t) for t in titles) * pointsize * 0.85 / 72 + 0.2  # rough text width
-    xfrac = title_in / max(w - title_in, 0.5)
-    common = dict(
-        labels=r_labels,
-        fun_label=fun_labels,
-        lp_at=lp_at,
-        maxscale=maxscale,
-        nint=nint,
-        width=float(w),
-        xfrac=xfrac,
-        pointsize=pointsize,
-        times=spec.scale.times if spec.cox else None,
-        ties=getattr(fit, "ties", "efron"),
+    common = _r_common(
+        spec, data, labels=labels, lp_at=lp_at, maxscale=maxscale, nint=nint, width=width
     )
-    ats = spec.ticks(None if isinstance(fun_at, str) else fun_at)
-    if isinstance(fun_at, str):  # "auto": measure the axes as rms draws them, then choose
-        first = rms_nomogram(formula, data, **common)
-        geom = first["risk_geometry"]
-        ats = spec.auto_ticks(
-            first["table"], first["sc"], first["intercept"], geom["inch_per_point"],
-            AXIS_CEX * pointsize,
-        )  # fmt: skip
     res = rms_nomogram(
         formula,
         data,
-        fun_at=ats,
+        fun_at=_r_fun_at(spec, fun_at, formula, data, common),
         files=files,
         value_labels={k: v for k, v in value_labels.items() if k in data.columns},
         **common,

@@ -236,22 +236,9 @@ def rms_nomogram(
         inches, ``label``), ``sc`` (points per unit of linear predictor), ``intercept`` (linear predictor at 0 total
         points), ``lp_at``, ``coef`` (Series), ``printed`` (R's ``print(nomogram)``), ``console``.
     """
-    if not (isinstance(pointsize, (int, float)) and pointsize * AXIS_CEX >= MIN_FONT_PT):
-        raise InputError(
-            f"pointsize: at least {MIN_FONT_PT / AXIS_CEX:.2f} (tick labels at {AXIS_CEX} x "
-            f"pointsize must be {MIN_FONT_PT:g} pt or more), got {pointsize!r}"
-        )
-    require_r("rms")
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
-    files = {str(k): str(Path(v)) for k, v in (files or {}).items()}
-    for fmt in files:
-        if fmt not in {"png", "pdf", "svg"}:
-            raise InputError(f"files: unsupported format {fmt!r} (use png, pdf or svg)")
+    files = _checked_files(data, files, pointsize)
     if height is None:
-        extra = 0 if isinstance(fun_label, str) else len(fun_label) - 1  # a second function axis
-        n_axes = 4 + extra + max(1, formula.split("~")[-1].count("+") + 1 + formula.count("*") * 2)
-        height = 0.42 * n_axes + 0.2
+        height = _default_height(formula, fun_label)
     # rms (6.5) cannot fit a factor whose name R reads only in backticks (its model-matrix
     # columns are looked up without them): such columns go to R under plain names, labelled
     # with their own names unless a label is given, and come back under their own names
@@ -278,12 +265,7 @@ def rms_nomogram(
         xfrac=float(xfrac),
         pointsize=float(pointsize),
         axis_cex=AXIS_CEX,
-        value_keys=_r_list(
-            {safe.get(k, k): [repr(float(x)) for x in m] for k, m in (value_labels or {}).items()}
-        ),
-        value_texts=_r_list(
-            {safe.get(k, k): [str(t) for t in m.values()] for k, m in (value_labels or {}).items()}
-        ),
+        **_r_value_labels(value_labels, safe),
     )
     if "pdf" in files:
         fixed_pdf_dates(files["pdf"])
@@ -291,6 +273,48 @@ def rms_nomogram(
     console = [] if console is None else [str(c) for c in np.atleast_1d(console)]
     if any(line.strip() for line in console):
         warnings.warn("R console output: " + "\n".join(console), RWarning, stacklevel=2)
+    return _result(out, back, console)
+
+
+def _checked_files(data, files, pointsize) -> dict[str, str]:
+    """Check the arguments (and that R has rms); the drawing files as {format: path}."""
+    if not (isinstance(pointsize, (int, float)) and pointsize * AXIS_CEX >= MIN_FONT_PT):
+        raise InputError(
+            f"pointsize: at least {MIN_FONT_PT / AXIS_CEX:.2f} (tick labels at {AXIS_CEX} x "
+            f"pointsize must be {MIN_FONT_PT:g} pt or more), got {pointsize!r}"
+        )
+    require_r("rms")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    files = {str(k): str(Path(v)) for k, v in (files or {}).items()}
+    for fmt in files:
+        if fmt not in {"png", "pdf", "svg"}:
+            raise InputError(f"files: unsupported format {fmt!r} (use png, pdf or svg)")
+    return files
+
+
+def _default_height(formula: str, fun_label) -> float:
+    """Figure height (in) for the axes the formula and function titles make."""
+    extra = 0 if isinstance(fun_label, str) else len(fun_label) - 1  # a second function axis
+    n_axes = 4 + extra + max(1, formula.split("~")[-1].count("+") + 1 + formula.count("*") * 2)
+    return 0.42 * n_axes + 0.2
+
+
+def _r_value_labels(value_labels, safe: dict[str, str]) -> dict:
+    """``value_keys`` and ``value_texts``: the tick labels of numeric values, as R lists."""
+    value_labels = value_labels or {}
+    return dict(
+        value_keys=_r_list(
+            {safe.get(k, k): [repr(float(x)) for x in m] for k, m in value_labels.items()}
+        ),
+        value_texts=_r_list(
+            {safe.get(k, k): [str(t) for t in m.values()] for k, m in value_labels.items()}
+        ),
+    )
+
+
+def _result(out, back: dict[str, str], console: list[str]) -> dict:
+    """The returned dict, from R's results, with columns back under their own names."""
     table = out["table"].reset_index(drop=True)
     table["variable"] = [back.get(v, v) for v in table["variable"].astype(str)]
     geom = out["risk_geometry"]

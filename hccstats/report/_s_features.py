@@ -222,7 +222,7 @@ def compute(ctx: Context, flow) -> FeaturesResult:
 def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
     from hccstats.plots import signature_comparison
 
-    search, y_tr = result.search, result.y_train
+    search = result.search
     # Fig. 4: selector x classifier comparison
     section.figure(
         "fig_signature_search",
@@ -236,7 +236,27 @@ def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
             + "; ".join(f"{p}: {r}" for p, r in search.skipped.items()),
             "note",
         )
-    # Table 1: difference and univariable analysis of the signatures (training set)
+    _table1_signatures(ctx, section, result)
+    perf = _table2_signature_performance(ctx, section, result)
+    if not result.extraction.read:
+        _record_extraction(ctx, result.extraction)
+    ctx.results["signatures"] = {
+        **({"fusion_coef": result.fusion_coef} if result.fusion_coef is not None else {}),
+        "phases": list(result.phases),
+        "skipped": search.skipped,
+        "settings": dict(search.settings),
+        "best": {p: list(b) for p, b in search.best.items()},
+        "selected_features": search.selected_features,
+        "search_table": search.table,
+        "difference_table": result.difference,
+        "performance": perf,
+    }
+    ctx.software.setdefault("scikit-learn", __import__("sklearn").__version__)
+
+
+def _table1_signatures(ctx: Context, section: Section, result: FeaturesResult) -> None:
+    """Table 1: difference and univariable analysis of the signatures (training set)."""
+    y_tr = result.y_train
     n1, n0 = int(y_tr.sum()), int((1 - y_tr).sum())
     section.table(
         "table1_signatures",
@@ -258,7 +278,11 @@ def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
         footnote=f"Median (interquartile range); Mann–Whitney U test; univariable logistic regression, {PER_FOOTNOTE} "
         "(Wald CI). Training signatures are out-of-fold predictions. *p < 0.05.",
     )
-    # Table 2: discrimination of the signatures, DeLong against the mp-MR (or last) signature
+
+
+def _table2_signature_performance(ctx: Context, section: Section, result: FeaturesResult):
+    """Table 2: discrimination of the signatures in both sets, DeLong against the mp-MR (or
+    last) signature; returns the performance table."""
     perf = result.evaluation.table
     section.table(
         "table2_signature_performance",
@@ -274,33 +298,24 @@ def render(ctx: Context, section: Section, result: FeaturesResult) -> None:
             else "."
         ),
     )
-    how = result.extraction
-    if not how.read:
-        ctx.results["extraction"] = {
-            "n_patients": how.n_patients,
-            "weights": how.weights,
-            "random_weights": how.random_weights,
-            "settings": dict(how.settings),
-        }
-        import importlib.metadata as md
+    return perf
 
-        for pkg in ("torch", "torchvision", "SimpleITK"):  # the extraction's own software
-            try:
-                ctx.software.setdefault(pkg, md.version(pkg))
-            except md.PackageNotFoundError:
-                continue
-    ctx.results["signatures"] = {
-        **({"fusion_coef": result.fusion_coef} if result.fusion_coef is not None else {}),
-        "phases": list(result.phases),
-        "skipped": search.skipped,
-        "settings": dict(search.settings),
-        "best": {p: list(b) for p, b in search.best.items()},
-        "selected_features": search.selected_features,
-        "search_table": search.table,
-        "difference_table": result.difference,
-        "performance": perf,
+
+def _record_extraction(ctx: Context, how) -> None:
+    """The extraction's settings and software, for the methods and the results file."""
+    ctx.results["extraction"] = {
+        "n_patients": how.n_patients,
+        "weights": how.weights,
+        "random_weights": how.random_weights,
+        "settings": dict(how.settings),
     }
-    ctx.software.setdefault("scikit-learn", __import__("sklearn").__version__)
+    import importlib.metadata as md
+
+    for pkg in ("torch", "torchvision", "SimpleITK"):  # the extraction's own software
+        try:
+            ctx.software.setdefault(pkg, md.version(pkg))
+        except md.PackageNotFoundError:
+            continue
 
 
 def r_checks(ctx: Context, result: FeaturesResult) -> None:

@@ -453,20 +453,10 @@ def _units_note(ctx: Context, units: Mapping, signatures) -> str:
 def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> None:
     from ._table3 import table3, table3_formats
 
-    fits, ors, signatures = result.fits, result.odds_ratios, result.signatures
-    steps, notes = result.selections, result.notes
-    opts = ctx.analysis.screening
+    fits, steps = result.fits, result.selections
     per = ctx.analysis.screening.per
     suffix = {v: " (per SD)" if k == "sd" else f" (per {k:g})" for v, k in per.items()}
-    wide = table3(ctx, fits, ors, suffix)
-    fine = [
-        ctx.label(r["variable"])
-        for name in fits
-        for _, r in wide.iterrows()
-        if r["kind"] == "term"
-        and F.or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
-        and pd.notna(r[f"{name}|ci_low"])
-    ]
+    wide = table3(ctx, fits, result.odds_ratios, suffix)
     prespecified = [n for n in fits if n not in steps]
     sel = ctx.analysis.screening.selection
     how = (
@@ -481,7 +471,33 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
         wide,
         caption=f"{ctx.next_table()} Multivariable logistic regression ({how}) in the training set",
         formats=table3_formats(fits),
-        footnote="; ".join(_n_notes(result))
+        footnote=_table3_footnote(ctx, result, wide, prespecified),
+    )
+
+
+def _fine_or_labels(ctx: Context, fits, wide: pd.DataFrame) -> list[str]:
+    """Labels of the terms whose odds ratios print with more than 2 decimals."""
+    return [
+        ctx.label(r["variable"])
+        for name in fits
+        for _, r in wide.iterrows()
+        if r["kind"] == "term"
+        and F.or_digits(r[f"{name}|estimate"], r[f"{name}|ci_low"], r[f"{name}|ci_high"]) > 2
+        and pd.notna(r[f"{name}|ci_low"])
+    ]
+
+
+def _table3_footnote(
+    ctx: Context, result: ModelsResult, wide: pd.DataFrame, prespecified: list[str]
+) -> str:
+    """Table 3's footnote: sample sizes, abbreviations, units, selection and notes."""
+    fits, signatures = result.fits, result.signatures
+    steps, notes = result.selections, result.notes
+    opts = ctx.analysis.screening
+    sel = opts.selection
+    fine = _fine_or_labels(ctx, fits, wide)
+    return (
+        "; ".join(_n_notes(result))
         + ". β, regression coefficient (log odds per the unit of its odds ratio, so that "
         "OR = exp(β); the intercept plus each β × value / unit gives the model's linear "
         "predictor); OR, odds ratio ("
@@ -522,7 +538,7 @@ def _table3_section(ctx: Context, section: Section, result: ModelsResult) -> Non
             else ""
         )
         + " *p < 0.05."
-        + "".join(f" {n}" for n in notes if n),
+        + "".join(f" {n}" for n in notes if n)
     )
 
 

@@ -149,8 +149,13 @@ def _table4(ctx: Context, section: Section, perf: pd.DataFrame, reference: str) 
 
 
 def _calibration_tables(ctx: Context, section: Section, result, perf_table: str) -> None:
-    plan = ctx.analysis
     cal_number, iv_number = ctx.next_table(), ctx.next_table()
+    _calibration_table(section, result, cal_number, iv_number, perf_table)
+    _internal_validation_table(ctx, section, result, iv_number)
+
+
+def _calibration_table(section: Section, result, cal_number, iv_number, perf_table: str) -> None:
+    """The calibration and goodness-of-fit table, in both sets."""
     section.table(
         "table_calibration",
         result.calibration,
@@ -190,6 +195,11 @@ def _calibration_tables(ctx: Context, section: Section, result, perf_table: str)
             else ""
         ),
     )
+
+
+def _internal_validation_table(ctx: Context, section: Section, result, iv_number) -> None:
+    """The bootstrap internal validation table, in the training set."""
+    plan = ctx.analysis
     frequencies = {n: f.rename(index=ctx.label) for n, f in result.frequencies.items()}
     section.table(
         "table_internal_validation",

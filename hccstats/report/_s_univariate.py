@@ -164,6 +164,24 @@ def compute(ctx: Context, flow, features=None) -> UnivariateResult:
 
 
 def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
+    _alerts(ctx, section, result)
+    uni, significant, v = result.table, list(result.significant), result.vif
+    _univariate_table(ctx, section, result)
+    out = {"table": uni, "candidates": list(result.predictors), "significant": significant}
+    if v is not None:
+        _collinearity_table(ctx, section, v)
+        out["vif"] = v
+    else:
+        section.text(
+            f"{len(significant)} variable(s) significant in the univariable analysis: no collinearity analysis.",
+            "note",
+        )
+    out["not_estimable"] = result.not_estimable
+    ctx.results["univariate"] = out
+
+
+def _alerts(ctx: Context, section: Section, result: UnivariateResult) -> None:
+    """Separation and too few events: said in the alerts (and the section)."""
     if result.separated:
         ctx.alert(
             "Separation in the univariable analysis: "
@@ -176,10 +194,13 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
     if few:
         ctx.alert(few)
         section.text(few, "error")
-    uni, significant, v = result.table, list(result.significant), result.vif
+
+
+def _univariate_table(ctx: Context, section: Section, result: UnivariateResult) -> None:
+    """The univariable logistic regression table (supplementary)."""
     section.table(
         "supp_univariate",
-        uni,
+        result.table,
         caption=f"{ctx.next_table(supplementary=True)} Univariable logistic regression in "
         "the training set",
         formats={
@@ -196,37 +217,27 @@ def render(ctx: Context, section: Section, result: UnivariateResult) -> None:
         },
         footnote=_footnote(ctx, result),
     )
-    out = {"table": uni, "candidates": list(result.predictors), "significant": significant}
-    if v is not None:
-        section.table(
-            "supp_collinearity",
-            v,
-            caption=f"{ctx.next_table(supplementary=True)} Collinearity of the variables "
-            "significant in the univariable analysis",
-            formats={
-                "Variable": F.col("label", "text"),
-                "Tolerance": F.col("tolerance", "3f"),
-                "VIF": F.col("vif", "3f"),
-            },
-            footnote="Tolerance < 0.1 or VIF > 5 indicates collinearity. Generalised VIF for multi-level factors.",
-        )
-        out["vif"] = v
-        section.text(
-            f"Tolerance ranged {v['tolerance'].min():.3f}–{v['tolerance'].max():.3f} and VIF "
-            f"{v['vif'].min():.3f}–{v['vif'].max():.3f}"
-            + (
-                ": no collinearity."
-                if (v["vif"] <= 5).all()
-                else "; VIF > 5 indicates collinearity."
-            )
-        )
-    else:
-        section.text(
-            f"{len(significant)} variable(s) significant in the univariable analysis: no collinearity analysis.",
-            "note",
-        )
-    out["not_estimable"] = result.not_estimable
-    ctx.results["univariate"] = out
+
+
+def _collinearity_table(ctx: Context, section: Section, v: pd.DataFrame) -> None:
+    """Tolerance and VIF of the significant variables, and a sentence on their range."""
+    section.table(
+        "supp_collinearity",
+        v,
+        caption=f"{ctx.next_table(supplementary=True)} Collinearity of the variables "
+        "significant in the univariable analysis",
+        formats={
+            "Variable": F.col("label", "text"),
+            "Tolerance": F.col("tolerance", "3f"),
+            "VIF": F.col("vif", "3f"),
+        },
+        footnote="Tolerance < 0.1 or VIF > 5 indicates collinearity. Generalised VIF for multi-level factors.",
+    )
+    section.text(
+        f"Tolerance ranged {v['tolerance'].min():.3f}–{v['tolerance'].max():.3f} and VIF "
+        f"{v['vif'].min():.3f}–{v['vif'].max():.3f}"
+        + (": no collinearity." if (v["vif"] <= 5).all() else "; VIF > 5 indicates collinearity.")
+    )
 
 
 def r_checks(ctx: Context, result: UnivariateResult) -> None:

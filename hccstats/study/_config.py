@@ -160,20 +160,30 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
         spec = {"method": "random"}
     spec = _mapping(spec, yaml_name, "split")
     if "column" in spec:
-        unknown = set(spec) - {"column", "training", "validation", "method"}
-        if unknown or spec.get("method", "column") != "column":
-            raise _fail(
-                yaml_name,
-                "split",
-                "a given split takes keys column, training, validation; got "
-                f"{listed(sorted(map(str, spec)))}",
-            )
-        return {
-            "method": "column",
-            "column": _string(spec["column"], yaml_name, "split.column"),
-            "training": str(spec.get("training", "training")),
-            "validation": str(spec.get("validation", "validation")),
-        }
+        return _column_split(spec, yaml_name)
+    return _random_split(spec, yaml_name, center)
+
+
+def _column_split(spec: dict, yaml_name: str) -> dict:
+    """A split given by a column of the clinical table."""
+    unknown = set(spec) - {"column", "training", "validation", "method"}
+    if unknown or spec.get("method", "column") != "column":
+        raise _fail(
+            yaml_name,
+            "split",
+            "a given split takes keys column, training, validation; got "
+            f"{listed(sorted(map(str, spec)))}",
+        )
+    return {
+        "method": "column",
+        "column": _string(spec["column"], yaml_name, "split.column"),
+        "training": str(spec.get("training", "training")),
+        "validation": str(spec.get("validation", "validation")),
+    }
+
+
+def _random_split(spec: dict, yaml_name: str, center: str | None) -> dict:
+    """A random split: ratio, stratification and seed."""
     method = spec.get("method", "random")
     if method != "random":
         raise _fail(
@@ -196,6 +206,17 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
             "split.ratio",
             f"expected a number strictly between 0 and 1, got {short_repr(ratio)}",
         )
+    stratify = _stratify(spec, yaml_name, center)
+    split_seed = (
+        check_seed(spec["seed"], "the random split", name=f"{yaml_name}: split.seed")
+        if "seed" in spec
+        else None
+    )
+    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+
+
+def _stratify(spec: dict, yaml_name: str, center: str | None) -> list[str]:
+    """The columns a random split is stratified by (``outcome``, ``center`` or columns)."""
     stratify = spec.get("stratify", True)
     if stratify is True:
         stratify = ["outcome", "center"] if center else ["outcome"]
@@ -216,12 +237,7 @@ def _split(spec: Any, yaml_name: str, center: str | None = None) -> dict:
             "split.stratify",
             "'center' named, but the study has no centre column (top-level key center)",
         )
-    split_seed = (
-        check_seed(spec["seed"], "the random split", name=f"{yaml_name}: split.seed")
-        if "seed" in spec
-        else None
-    )
-    return {"method": "random", "ratio": float(ratio), "stratify": stratify, "seed": split_seed}
+    return stratify
 
 
 def _readers(spec: Any, yaml_name: str) -> dict | None:
@@ -380,6 +396,44 @@ def _survival(spec: Any, yaml_name: str) -> dict | None:
 def read_config(path: Path) -> dict:
     """Parse and validate study.yaml; returns a normalised dict (see docs/study-file.md)."""
     name = path.name
+    raw = _top_level(path)
+    seed = check_seed(raw.get("seed", 0), "the analysis", name=f"{name}: seed")
+    clinical = _clinical(raw, name)
+    survival = _survival(raw.get("survival"), name)
+    outcome = _outcome(raw.get("outcome"), survival, name)
+
+    center = raw.get("center")
+    if center is not None:
+        center = _string(center, name, "center")
+
+    variables = _mapping(raw.get("variables") or {}, name, "variables")
+    variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
+    images = _images(raw.get("images"), name)
+    features = _features(raw.get("features"), images, name)
+    analysis = _checked_analysis(raw, variables, outcome, survival, images, features, name)
+    return {
+        "name": _study_name(raw.get("name", path.parent.name), name),
+        "description": raw.get("description"),
+        "seed": seed,
+        "seed_given": "seed" in raw,
+        "clinical": clinical,
+        "outcome": outcome,
+        "center": center,
+        "split": _split(raw.get("split"), name, center),
+        "variables": variables,
+        "readers": _readers(raw.get("readers"), name),
+        "images": images,
+        "features": features,
+        "analysis": analysis,
+        "survival": survival,
+        "report": read_layout(raw.get("report"), name),
+        "endpoint": "binary" if raw.get("outcome") is not None else "survival",
+    }
+
+
+def _top_level(path: Path) -> dict:
+    """The study file read, as a mapping of known top-level keys."""
+    name = path.name
     if not path.is_file():
         raise InputError(f"{path}: study file not found")
     raw = read_yaml(path)
@@ -393,9 +447,11 @@ def read_config(path: Path) -> dict:
             "top level",
             f"unknown key(s) [{listed(sorted(map(str, unknown)))}]; allowed: {sorted(_TOP_KEYS)}",
         )
+    return raw
 
-    seed = check_seed(raw.get("seed", 0), "the analysis", name=f"{name}: seed")
 
+def _clinical(raw: dict, name: str) -> dict:
+    """The ``clinical:`` section (and the check that the study has an endpoint)."""
     if raw.get("clinical") is None:
         raise _fail(name, "clinical", "missing (a required section)")
     if raw.get("outcome") is None and raw.get("survival") is None:
@@ -415,18 +471,11 @@ def read_config(path: Path) -> dict:
     }
     if clinical["exclude"] is not None:
         _string(clinical["exclude"], name, "clinical.exclude")
+    return clinical
 
-    survival = _survival(raw.get("survival"), name)
-    outcome = _outcome(raw.get("outcome"), survival, name)
 
-    center = raw.get("center")
-    if center is not None:
-        center = _string(center, name, "center")
-
-    variables = _mapping(raw.get("variables") or {}, name, "variables")
-    variables = {str(k): _variable(str(k), v, name, "variables") for k, v in variables.items()}
-    images = _images(raw.get("images"), name)
-    features = _features(raw.get("features"), images, name)
+def _checked_analysis(raw, variables, outcome, survival, images, features, name) -> dict:
+    """The ``analysis:`` tree, checked against the variables, phases and endpoint."""
     roles = _roles(outcome["column"], survival)
     analysis = read_analysis(raw.get("analysis"), variables, name, roles=roles)
     phases = list(images["phases"]) if images else (features or {}).get("phases")
@@ -442,24 +491,7 @@ def read_config(path: Path) -> dict:
         yaml_name=name,
     )
     survival_columns_as_candidates(analysis, variables, roles, name)
-    return {
-        "name": _study_name(raw.get("name", path.parent.name), name),
-        "description": raw.get("description"),
-        "seed": seed,
-        "seed_given": "seed" in raw,
-        "clinical": clinical,
-        "outcome": outcome,
-        "center": center,
-        "split": _split(raw.get("split"), name, center),
-        "variables": variables,
-        "readers": _readers(raw.get("readers"), name),
-        "images": images,
-        "features": features,
-        "analysis": analysis,
-        "survival": survival,
-        "report": read_layout(raw.get("report"), name),
-        "endpoint": "binary" if raw.get("outcome") is not None else "survival",
-    }
+    return analysis
 
 
 def _outcome(spec: Any, survival: dict | None, yaml_name: str) -> dict:

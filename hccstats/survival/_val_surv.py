@@ -165,43 +165,13 @@ def val_surv(
     if fit is not None:
         if time is not None or event is not None or risk is not None:
             raise InputError("val_surv: give either a fit (and new_data) or time, event and risk")
-        t_, e, lp, data = _from_fit(fit, new_data, times)
-        h = check_horizon(times, float(t_.max()))
-        # log(-log S(h | x)) = log H0(h) + lp exactly, also where S(h | x) rounds to 0
-        cll = np.log(fit.cumulative_hazard([h])[0]) + lp
-        r = -np.expm1(-np.exp(cll))
+        t_, e, lp, cll, r, h = _fit_inputs(fit, new_data, times)
     else:
         if new_data is not None:
             raise InputError("val_surv: new_data needs a fit")
-        if time is None or event is None or (risk is None) == (cloglog is None):
-            raise InputError(
-                "val_surv: time, event and one of risk and cloglog are needed without a fit"
-            )
-        t_ = as_time(time, "time")
-        e = as_event(event, "event").astype(float)
-        if cloglog is not None:
-            cll = as_finite(cloglog, "cloglog")
-            r = -np.expm1(-np.exp(cll))
-        else:
-            r = as_finite(risk, "risk")
-        check_same_length(time=t_, event=e, risk=r)
-        h = check_horizon(times, float(t_.max()))
-        bad = (r <= 0) | ((r >= 1) if cloglog is None else np.zeros(r.shape, bool))
-        if bad.any():
-            idx = np.flatnonzero(bad)
-            raise InputError(
-                f"risk: {idx.size} predicted risk(s) not strictly between 0 and 1 (first at "
-                f"{idx[:5].tolist()}); the calibration curve needs log(-log(1 - risk))"
-            )
-        cll = np.log(-np.log1p(-r)) if cloglog is None else cll
-        lp = cll
+        t_, e, lp, cll, r, h = _given_inputs(time, event, risk, cloglog, times)
     q = sps.norm.ppf(0.5 + conf_level / 2.0)
-    km = km_table(t_, e)
-    k = int(np.searchsorted(km["time"].to_numpy(), h, side="right"))
-    observed = 1.0 - (km["surv"].to_numpy()[k - 1] if k > 0 else 1.0)
-    n_events = int(km["n_event"].to_numpy()[:k].sum())
-    if n_events == 0:
-        raise InputError(f"times: no events by {h:g}; O/E and the calibration curve need events")
+    observed, n_events = _km_risk(t_, e, h)
     expected = float(r.mean())
     oe = observed / expected
     w = q * np.sqrt(1.0 / n_events)
@@ -233,3 +203,52 @@ def val_surv(
         curve=pd.DataFrame({"predicted": r[order], "observed": obs_i[order]}),
         knots=knots,
     )
+
+
+def _fit_inputs(fit, new_data, times):
+    """(time, event, lp, log(-log S(h | x)), risk by h, h) of a Cox fit's patients or of
+    ``new_data``."""
+    t_, e, lp, _ = _from_fit(fit, new_data, times)
+    h = check_horizon(times, float(t_.max()))
+    # log(-log S(h | x)) = log H0(h) + lp exactly, also where S(h | x) rounds to 0
+    cll = np.log(fit.cumulative_hazard([h])[0]) + lp
+    r = -np.expm1(-np.exp(cll))
+    return t_, e, lp, cll, r, h
+
+
+def _given_inputs(time, event, risk, cloglog, times):
+    """The same from given follow-up, events and risks (or ``cloglog``); the linear predictor
+    is log(-log(1 - risk))."""
+    if time is None or event is None or (risk is None) == (cloglog is None):
+        raise InputError(
+            "val_surv: time, event and one of risk and cloglog are needed without a fit"
+        )
+    t_ = as_time(time, "time")
+    e = as_event(event, "event").astype(float)
+    if cloglog is not None:
+        cll = as_finite(cloglog, "cloglog")
+        r = -np.expm1(-np.exp(cll))
+    else:
+        r = as_finite(risk, "risk")
+    check_same_length(time=t_, event=e, risk=r)
+    h = check_horizon(times, float(t_.max()))
+    bad = (r <= 0) | ((r >= 1) if cloglog is None else np.zeros(r.shape, bool))
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        raise InputError(
+            f"risk: {idx.size} predicted risk(s) not strictly between 0 and 1 (first at "
+            f"{idx[:5].tolist()}); the calibration curve needs log(-log(1 - risk))"
+        )
+    cll = np.log(-np.log1p(-r)) if cloglog is None else cll
+    return t_, e, cll, cll, r, h
+
+
+def _km_risk(t_, e, h):
+    """(Kaplan–Meier risk 1 - S(h), events by h); InputError without events by h."""
+    km = km_table(t_, e)
+    k = int(np.searchsorted(km["time"].to_numpy(), h, side="right"))
+    observed = 1.0 - (km["surv"].to_numpy()[k - 1] if k > 0 else 1.0)
+    n_events = int(km["n_event"].to_numpy()[:k].sum())
+    if n_events == 0:
+        raise InputError(f"times: no events by {h:g}; O/E and the calibration curve need events")
+    return observed, n_events

@@ -168,31 +168,65 @@ def validate_cox(
     idx = bootstrap_indices(n, B, seed, resamples)
     rs0 = risk_sets(time, event, fit.ties)
     retained = None
+    one, design = _refitter(fit, selection, time, event, X)
+    k = len(selection.candidates) if selection is not None else 0
+    chunk = _chunk_runner(one, design, rs0, time, event, k)
+    parts = run_chunks(chunk, idx, n_jobs, chunk=10, progress=progress, desc="validate (Cox)")
+    if selection is not None:
+        ok = ~np.concatenate([p[2] for p in parts])
+        kept = np.vstack([p[3] for p in parts])
+        retained = pd.DataFrame(kept[ok], columns=list(selection.candidates))
+    tr, te, num, n_failed = average([p[:3] for p in parts])
+    opt = tr - te
+    table = pd.DataFrame(
+        {
+            "index_orig": orig,
+            "training": tr,
+            "test": te,
+            "optimism": opt,
+            "index_corrected": orig - opt,
+            "n": num.astype(float),
+        },
+        index=COX_INDICES,
+    )
+    return Validation(table, idx.shape[0], n_failed, n, seed, retained)
+
+
+def _refitter(fit, selection, time, event, X):
+    """(the refit of one resample's rows, the design its columns index): the model refitted,
+    or the selection repeated and its model refitted. A refit gives (columns, coef, loglik,
+    kept flags or None), or None where it fails."""
     if selection is None:
 
         def one(rows):
             out = _refit(time[rows], event[rows], X[rows], fit.ties)
             return None if out is None else (np.arange(X.shape[1]), *out, None)
 
-        design = X
-    else:
-        cand, blocks = selection_design(fit, selection)
-        design = cand.X
+        return one, X
+    cand, blocks = selection_design(fit, selection)
+    design = cand.X
 
-        def one(rows):
-            sub = dataclasses.replace(cand, time=time[rows], event=event[rows], X=design[rows])
-            try:
-                with np.errstate(all="ignore"):
-                    kept = selection.repeat_on(sub, blocks)
-            except np.linalg.LinAlgError:
-                return None
-            cols = np.array([j for t in kept for j in blocks[t]], dtype=np.intp)
-            out = _refit(time[rows], event[rows], design[rows][:, cols], fit.ties)
-            flags = [c in kept for c in selection.candidates]
-            return None if out is None else (cols, *out, flags)
+    def one(rows):
+        sub = dataclasses.replace(cand, time=time[rows], event=event[rows], X=design[rows])
+        try:
+            with np.errstate(all="ignore"):
+                kept = selection.repeat_on(sub, blocks)
+        except np.linalg.LinAlgError:
+            return None
+        cols = np.array([j for t in kept for j in blocks[t]], dtype=np.intp)
+        out = _refit(time[rows], event[rows], design[rows][:, cols], fit.ties)
+        flags = [c in kept for c in selection.candidates]
+        return None if out is None else (cols, *out, flags)
+
+    return one, design
+
+
+def _chunk_runner(one, design, rs0, time, event, k: int):
+    """The work of a chunk of resamples: (training indices, test indices, failed, kept flags
+    of the ``k`` candidates), one row per resample."""
+    n = time.size
 
     def chunk(ix):
-        k = len(selection.candidates) if selection is not None else 0
         train = np.full((len(ix), len(COX_INDICES)), np.nan)
         test = np.full_like(train, np.nan)
         fail = np.zeros(len(ix), dtype=bool)
@@ -213,25 +247,7 @@ def validate_cox(
                 kept[b] = flags
         return train, test, fail, kept
 
-    parts = run_chunks(chunk, idx, n_jobs, chunk=10, progress=progress, desc="validate (Cox)")
-    if selection is not None:
-        ok = ~np.concatenate([p[2] for p in parts])
-        kept = np.vstack([p[3] for p in parts])
-        retained = pd.DataFrame(kept[ok], columns=list(selection.candidates))
-    tr, te, num, n_failed = average([p[:3] for p in parts])
-    opt = tr - te
-    table = pd.DataFrame(
-        {
-            "index_orig": orig,
-            "training": tr,
-            "test": te,
-            "optimism": opt,
-            "index_corrected": orig - opt,
-            "n": num.astype(float),
-        },
-        index=COX_INDICES,
-    )
-    return Validation(table, idx.shape[0], n_failed, n, seed, retained)
+    return chunk
 
 
 def _fit_and_selection(fit, selection):
