@@ -79,32 +79,3 @@ def test_stage_without_survival_section_is_not_available():
     )
     with pytest.raises(StageUnavailable, match="no survival section"):
         _s_survival.compute(ctx, models=None)
-
-
-@pytest.mark.slow
-def test_the_bootstrap_seed_reaches_the_cox_calibration(report):
-    """The Cox calibration is calibrate(cph) with the analysis tree's bootstrap (B from the
-    run's options, the seed following the run seed): recomputed with that seed it is the
-    report's, with another seed it is not."""
-    import numpy as np
-
-    from hccstats.study import load
-    from hccstats.survival import calibrate, coxph
-
-    study_path, out = report
-    res = json.loads((out / "results.json").read_text())
-    tree = load(study_path, {"B": 20}, check_images=False).analysis
-    assert (tree.bootstrap.B, tree.provenance("bootstrap.seed")) == (20, "run seed")
-    study = load(study_path, check_images=False)
-    model = res["models"][list(res["models"])[-1]]  # the last model, as the stage's
-    train = study.training.dropna(subset=model["terms"]).copy()  # the stage's training set
-    for name, var in study.variables.items():  # ordinal variables as scores, as the report
-        if var.type == "ordinal" and name in train:
-            train[name] = train[name].cat.codes.replace(-1, np.nan).astype(float) + 1
-    fit = coxph(f"Surv(months_to_recurrence, recurred) ~ {' + '.join(model['terms'])}", train)
-    m = max(len(train) // 4, 20)
-    shown = pd.DataFrame(res["survival"]["calibration"])
-    for seed, same in ((tree.bootstrap.seed, True), (tree.bootstrap.seed + 1, False)):
-        table = calibrate(fit, 24, B=20, m=m, seed=seed).table
-        close = np.allclose(table["observed_corrected"], shown["observed_corrected"], rtol=1e-9)
-        assert close == same, seed
