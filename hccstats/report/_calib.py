@@ -234,17 +234,25 @@ def internal_validation(fit, B: int, seed: int, selection=None, n_jobs: int | No
     return validate(fit, B=B, seed=seed, n_jobs=n_jobs)
 
 
-def internal_validation_rows(model: str, v) -> list[dict]:
-    """rms::validate rows of a :class:`~hccstats.calibration.Validation`: apparent, optimism and
-    optimism-corrected index (C from Dxy)."""
+def validate_indices(v, indices):
+    """(label, apparent, optimism, corrected) of each of ``indices`` ({validate row: label})
+    in a validate table; "C" is Harrell's C from Dxy (C = Dxy / 2 + 1/2, its optimism half of
+    Dxy's)."""
     t = v.table
-    rows = []
-    for key, label in VALIDATE_INDICES.items():
-        if key == "C":  # C = Dxy / 2 + 1/2, so its optimism is half of Dxy's
+    for key, label in indices.items():
+        if key == "C":
             app, opt = 0.5 + t.loc["Dxy", "index_orig"] / 2, t.loc["Dxy", "optimism"] / 2
             corr = 0.5 + t.loc["Dxy", "index_corrected"] / 2
         else:
             app, opt, corr = (t.loc[key, c] for c in ("index_orig", "optimism", "index_corrected"))
+        yield label, app, opt, corr
+
+
+def internal_validation_rows(model: str, v) -> list[dict]:
+    """rms::validate rows of a :class:`~hccstats.calibration.Validation`: apparent, optimism and
+    optimism-corrected index (C from Dxy)."""
+    rows = []
+    for label, app, opt, corr in validate_indices(v, VALIDATE_INDICES):
         rows.append(
             {
                 "model": model,

@@ -21,11 +21,16 @@ import numpy as np
 import pandas as pd
 
 from reports import Section
-from reports import formatting as F
 
-from ._calib import VALIDATE_FAILED_WARN, bootstrap_threads, selection_text, validation_failures
+from ._calib import (
+    VALIDATE_FAILED_WARN,
+    bootstrap_threads,
+    selection_text,
+    validate_indices,
+    validation_failures,
+)
 from ._context import Context
-from ._published import bootstrap_number
+from ._published import internal_validation_formats
 
 __all__ = [
     "CoxInternal",
@@ -84,16 +89,10 @@ def calibration_errors(cal) -> dict[str, float]:
 
 
 def _validation_rows(name: str, v) -> list[dict]:
-    t = v.table
-    rows = []
-    for key, label in COX_VALIDATE_ROWS.items():
-        if key == "C":  # C = Dxy / 2 + 1/2, so its optimism is half of Dxy's
-            app, opt = 0.5 + t.loc["Dxy", "index_orig"] / 2, t.loc["Dxy", "optimism"] / 2
-            corr = 0.5 + t.loc["Dxy", "index_corrected"] / 2
-        else:
-            app, opt, corr = (t.loc[key, c] for c in ("index_orig", "optimism", "index_corrected"))
-        rows.append(_row(name, label, app, opt, corr, v.B, v.n_failed, v.n, "validate"))
-    return rows
+    return [
+        _row(name, label, app, opt, corr, v.B, v.n_failed, v.n, "validate")
+        for label, app, opt, corr in validate_indices(v, COX_VALIDATE_ROWS)
+    ]
 
 
 def _row(model, index, app, opt, corr, B, failed, n, source) -> dict:
@@ -165,12 +164,6 @@ def refit_alerts(table: pd.DataFrame) -> list[str]:
     return validation_failures(_failures(table))
 
 
-def _used(r) -> str:
-    if not r["B"]:  # a published model: not bootstrapped
-        return "—"
-    return f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
-
-
 def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, at: str) -> None:
     """The internal-validation table and the bias-corrected calibration figure (``at``: the
     horizon with its unit, "5 years"); alerts for failed refits."""
@@ -194,14 +187,7 @@ def render_cox_internal(ctx: Context, section: Section, iv: CoxInternal, at: str
         iv.table,
         caption=f"{ctx.next_table()} Internal validation of the Cox models in the training set "
         f"(bootstrap, B = {iv.B}, seed {iv.seed})",
-        formats={
-            "Model": F.col("model", "text"),
-            "Index": F.col("index", "text"),
-            "Apparent": bootstrap_number("apparent"),
-            "Optimism": bootstrap_number("optimism"),
-            "Optimism-corrected": bootstrap_number("corrected"),
-            "Resamples used (failed)": _used,
-        },
+        formats=internal_validation_formats(),
         footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "
         "(not converged, a column constant in the resample, a diverging coefficient; left out of "
         f"the averages, above {100 * VALIDATE_FAILED_WARN:g}% the report warns). "

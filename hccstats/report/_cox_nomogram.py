@@ -16,7 +16,7 @@ from reports import Section
 
 from .._errors import InputError
 from ._context import Context
-from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
+from ._nomogram_figures import draw_nomograms, engine_text, native_only_note, nomogram_record
 from ._time import time_label, time_unit
 
 __all__ = [
@@ -120,11 +120,7 @@ def render_cox_nomograms(ctx: Context, section: Section, result) -> dict:
         note = native_only_note(ctx, display, drawn, r_error)
         if note:
             section.text(note, "note")
-        out[name] = {
-            "engines": [e for e, _, _ in drawn],
-            "figures": [s for _, _, s in drawn],
-            "points": drawn[0][1].points,
-        }
+        out[name] = nomogram_record(drawn)
     return out
 
 

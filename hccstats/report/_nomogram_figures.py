@@ -55,3 +55,13 @@ def native_only_note(ctx: Context, display: str, drawn, r_error: str) -> str:
         else f"rms could not draw it ({r_error})"
     )
     return f"{display}: drawn natively by hccstats only; {why}."
+
+
+def nomogram_record(drawn) -> dict:
+    """results.json's entry of one model's nomogram: the engines and figures drawn and the
+    points of the first drawing."""
+    return {
+        "engines": [e for e, _, _ in drawn],
+        "figures": [s for _, _, s in drawn],
+        "points": drawn[0][1].points,
+    }

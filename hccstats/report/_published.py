@@ -274,3 +274,23 @@ def bootstrap_number(key: str):
     """An internal-validation table's number with 3 decimals, or — where there is none (a
     published model, not bootstrapped)."""
     return lambda r: "—" if pd.isna(r[key]) else F.fmt_num(r[key], 3)
+
+
+def resamples_used(r) -> str:
+    """ "998 (2)": resamples used (failed), or — for a published model (not bootstrapped)."""
+    if not r["B"]:
+        return "—"
+    return f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})"
+
+
+def internal_validation_formats() -> dict:
+    """The columns of an internal-validation table (logistic or Cox): model, index, apparent,
+    optimism, optimism-corrected, resamples used (failed)."""
+    return {
+        "Model": F.col("model", "text"),
+        "Index": F.col("index", "text"),
+        "Apparent": bootstrap_number("apparent"),
+        "Optimism": bootstrap_number("optimism"),
+        "Optimism-corrected": bootstrap_number("corrected"),
+        "Resamples used (failed)": resamples_used,
+    }

@@ -24,7 +24,7 @@ from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
-from ._nomogram_figures import draw_nomograms, engine_text, native_only_note
+from ._nomogram_figures import draw_nomograms, engine_text, native_only_note, nomogram_record
 from ._partial_figures import partial_effects, render_partial_effects, terms_sentence
 from ._published import published_methods, published_models, published_table
 from ._s_features import PER_FOOTNOTE, SIG_PER
@@ -599,11 +599,7 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
         note = native_only_note(ctx, display, drawn, r_error)
         if note:
             section.text(note, "note")
-        nomos[name] = {
-            "engines": [e for e, _, _ in drawn],
-            "figures": [s for _, _, s in drawn],
-            "points": drawn[0][1].points,
-        }
+        nomos[name] = nomogram_record(drawn)
     return nomos
 
 

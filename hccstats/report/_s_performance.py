@@ -47,7 +47,7 @@ from ._perf import (
     score_checks,
 )
 from ._published import (
-    bootstrap_number,
+    internal_validation_formats,
     logistic_equation_checks,
     model_columns,
     not_bootstrapped_row,
@@ -206,16 +206,7 @@ def _internal_validation_table(ctx: Context, section: Section, result, iv_number
         result.internal_validation,
         caption=f"{iv_number} Internal validation of the models in the training set "
         f"(bootstrap, {resamples_text(result.internal_validation)})",
-        formats={
-            "Model": F.col("model", "text"),
-            "Index": F.col("index", "text"),
-            "Apparent": bootstrap_number("apparent"),
-            "Optimism": bootstrap_number("optimism"),
-            "Optimism-corrected": bootstrap_number("corrected"),
-            "Resamples used (failed)": lambda r: (
-                f"{int(r['B']) - int(r['n_failed'])} ({int(r['n_failed'])})" if r["B"] else "—"
-            ),
-        },
+        formats=internal_validation_formats(),
         footnote="Resamples used: the B bootstrap resamples drawn less those whose refit failed "
         "(singular or non-converged; left out of the averages, above "
         f"{100 * VALIDATE_FAILED_WARN:g}% the report warns). "
