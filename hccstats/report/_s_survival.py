@@ -120,7 +120,7 @@ def cox_fits(fits, data: pd.DataFrame, time: str, event: str) -> tuple[dict, dic
 def compute(ctx: Context, models) -> SurvivalResult:
     from hccstats.survival import cox_zph
 
-    surv = getattr(ctx.study, "survival", None)
+    surv = getattr(ctx.analysis, "survival", None)
     if not surv:
         raise StageUnavailable("the study file has no survival section (time, event, horizon)")
     if not models.fits:
