@@ -39,6 +39,7 @@ variables:
   surg: {type: binary, levels: [short, long], label: Time to registration}
 analysis:
   alpha: 0.2
+  bootstrap: {B: 100}
 """
 CANDIDATES = [
     "rx",
@@ -391,16 +392,17 @@ def test_or_digits_separate_ci_limits_against_printed_values():
     assert fmt_or_ci(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
 
 
-PRESPECIFIED = """\
+PRESPECIFIED_B = 50  # the study file's bootstrap size, read back from the report
+PRESPECIFIED = f"""\
 analysis:
   alpha: 0.2
   selection: backward_lr
   models:
     Prespecified: [age, nodes, rx, obstruct]
     Terms: ["rcs(age, 4)", "log(nodes + 1)", "rx * sex", extent]
-  bootstrap: {B: 200, seed: 5}
-  dca_thresholds: {from: 0, to: 0.5, by: 0.05}
-  per: {age: 10}
+  bootstrap: {{B: {PRESPECIFIED_B}, seed: 5}}
+  dca_thresholds: {{from: 0, to: 0.5, by: 0.05}}
+  per: {{age: 10}}
 """
 
 
@@ -427,7 +429,8 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     # methods.md names the seed the bootstrap used, and where it came from
     methods = (prespecified / "methods.md").read_text(encoding="utf-8")
     assert (
-        "the bootstrap of the calibration and the internal validation, B = 200 (from the study "
+        f"the bootstrap of the calibration and the internal validation, B = {PRESPECIFIED_B} "
+        "(from the study "
         "file, analysis.bootstrap.B), seed 5 (from the study file, analysis.bootstrap.seed)"
     ) in methods
     assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
@@ -470,7 +473,7 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     dca = pd.DataFrame(res["performance"]["dca"]["validation"])
     np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
     iv = pd.DataFrame(res["performance"]["internal_validation"])
-    assert (iv["B"] == 200).all()
+    assert (iv["B"] == PRESPECIFIED_B).all()
     # backward selection is not repeated in the resamples: plain refits, and the footnote says so
     assert not iv["selection_repeated"].any() and res["performance"]["selection_frequency"] == {}
     html = (prespecified / "report.html").read_text(encoding="utf-8")
