@@ -85,18 +85,23 @@ def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def again(birthwt_study, tmp_path_factory):
-    """A second, quiet run of the same study for the determinism test, started before the first
-    (on two cores their single-threaded stages overlap): (output folder, process)."""
-    out = tmp_path_factory.mktemp("again") / "again"
-    proc = subprocess.Popen(
-        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--quiet"],
+def start_report(*args: str) -> subprocess.Popen:
+    """``python -m hccstats.report *args``, started and not waited for."""
+    return subprocess.Popen(
+        [PY, "-m", "hccstats.report", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture(scope="module")
+def again(birthwt_study, tmp_path_factory):
+    """A second, quiet run of the same study for the determinism test, started before the first
+    (on two cores their single-threaded stages overlap): (output folder, process)."""
+    out = tmp_path_factory.mktemp("again") / "again"
+    proc = start_report("--config", str(birthwt_study), "--out", str(out), "--quiet")
     yield out, proc
     if proc.poll() is None:
         proc.kill()
@@ -359,13 +364,7 @@ def test_no_r_says_so(birthwt_study, tmp_path):
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_report("--config", str(birthwt_study), "--out", str(out))
     # wait until the run is inside its stages (the temporary folder exists), then kill it
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
@@ -377,13 +376,7 @@ def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     assert not out.exists()
     assert not list(tmp_path.glob(".killed.partial-*"))  # SIGTERM: temporary folder removed too
     # SIGKILL cannot clean up: out is still absent, and the next run removes the leftover
-    proc = subprocess.Popen(
-        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--no-r"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_report("--config", str(birthwt_study), "--out", str(out), "--no-r")
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
         time.sleep(0.05)
