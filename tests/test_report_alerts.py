@@ -15,12 +15,13 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import _run
+from test_report_pipeline import start_report
 
 VETERAN_YAML = """\
 name: Veterans' lung cancer (survival::veteran)
@@ -69,25 +70,45 @@ def _veteran(split: str) -> pd.DataFrame:
     return out
 
 
-def _report(root: Path, models: str, split: str) -> tuple[Path, object]:
+def _start(root: Path, models: str, split: str) -> tuple[Path, subprocess.Popen]:
     root.mkdir(parents=True)
     _veteran(split).to_csv(root / "clinical.csv", index=False)
     (root / "study.yaml").write_text(VETERAN_YAML.format(models=models))
-    proc = _run("--config", str(root / "study.yaml"), "--out", str(root / "out"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return root / "out", proc
+    return root / "out", start_report(
+        "--config", str(root / "study.yaml"), "--out", str(root / "out")
+    )
 
 
 @pytest.fixture(scope="module")
-def nested(tmp_path_factory):
+def runs(tmp_path_factory):
+    """Both runs started at once (on two cores their single-threaded stages overlap): the nested
+    and the apart run, each (output folder, completed process)."""
+    root = tmp_path_factory.mktemp("veteran")
+    started = [_start(root / "nested", NESTED, "thirds"), _start(root / "apart", APART, "cell")]
+    try:
+        done = []
+        for out, proc in started:
+            stdout, stderr = proc.communicate(timeout=600)
+            assert proc.returncode == 0, stderr[-3000:]
+            done.append((out, subprocess.CompletedProcess(proc.args, 0, stdout, stderr)))
+        yield done
+    finally:
+        for _, proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
+
+@pytest.fixture(scope="module")
+def nested(runs):
     """Clinical model inside the full model; the full model's Cox model breaks PH."""
-    return _report(tmp_path_factory.mktemp("veteran") / "nested", NESTED, "thirds")
+    return runs[0]
 
 
 @pytest.fixture(scope="module")
-def apart(tmp_path_factory):
+def apart(runs):
     """Two models that share no term; a validation set with more high-risk cell types."""
-    return _report(tmp_path_factory.mktemp("veteran") / "apart", APART, "cell")
+    return runs[1]
 
 
 def _results(out: Path) -> dict:
