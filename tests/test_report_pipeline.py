@@ -85,11 +85,12 @@ def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
-def start_report(*args: str) -> subprocess.Popen:
+def start_report(*args: str, env: dict | None = None) -> subprocess.Popen:
     """``python -m hccstats.report *args``, started and not waited for."""
     return subprocess.Popen(
         [PY, "-m", "hccstats.report", *args],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
