@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_report_pipeline import start_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +100,8 @@ def _report(study: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def colon(colon_study, tmp_path_factory) -> Path:
+def colon(colon_study, prespecified_run, tmp_path_factory) -> Path:
+    """The colon study's report (the prespecified study's run started beside it)."""
     return _report(colon_study, tmp_path_factory.mktemp("colon-report") / "report")
 
 
@@ -407,12 +409,29 @@ analysis:
 
 
 @pytest.fixture(scope="module")
-def prespecified(colon_study, tmp_path_factory) -> Path:
+def prespecified_run(colon_study, tmp_path_factory):
+    """The prespecified study's report run, started and not waited for (on two cores its
+    single-threaded stages overlap with the colon study's run): (output folder, process)."""
     folder = tmp_path_factory.mktemp("colon-prespecified")
     (folder / "clinical.csv").write_bytes((colon_study.parent / "clinical.csv").read_bytes())
     text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
     (folder / "study.yaml").write_text(text)
-    return _report(folder / "study.yaml", folder / "report")
+    out = folder / "report"
+    proc = start_report("--config", str(folder / "study.yaml"), "--out", str(out))
+    try:
+        yield out, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.fixture(scope="module")
+def prespecified(prespecified_run) -> Path:
+    out, proc = prespecified_run
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    return out
 
 
 @pytest.mark.r
