@@ -15,13 +15,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import start_report
+from test_report_pipeline import finish, started_report
 
 VETERAN_YAML = """\
 name: Veterans' lung cancer (survival::veteran)
@@ -70,13 +69,12 @@ def _veteran(split: str) -> pd.DataFrame:
     return out
 
 
-def _start(root: Path, models: str, split: str) -> tuple[Path, subprocess.Popen]:
+def _write(root: Path, models: str, split: str) -> list[str]:
+    """The veteran study in ``root``: the report's arguments, its output in ``root/out``."""
     root.mkdir(parents=True)
     _veteran(split).to_csv(root / "clinical.csv", index=False)
     (root / "study.yaml").write_text(VETERAN_YAML.format(models=models))
-    return root / "out", start_report(
-        "--config", str(root / "study.yaml"), "--out", str(root / "out")
-    )
+    return ["--config", str(root / "study.yaml"), "--out", str(root / "out")]
 
 
 @pytest.fixture(scope="module")
@@ -84,19 +82,15 @@ def runs(tmp_path_factory):
     """Both runs started at once (on two cores their single-threaded stages overlap): the nested
     and the apart run, each (output folder, completed process)."""
     root = tmp_path_factory.mktemp("veteran")
-    started = [_start(root / "nested", NESTED, "thirds"), _start(root / "apart", APART, "cell")]
-    try:
-        done = []
-        for out, proc in started:
-            stdout, stderr = proc.communicate(timeout=600)
-            assert proc.returncode == 0, stderr[-3000:]
-            done.append((out, subprocess.CompletedProcess(proc.args, 0, stdout, stderr)))
-        yield done
-    finally:
-        for _, proc in started:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    nested_args = _write(root / "nested", NESTED, "thirds")
+    apart_args = _write(root / "apart", APART, "cell")
+    done = []
+    with started_report(*nested_args) as first, started_report(*apart_args) as second:
+        for name, started in (("nested", first), ("apart", second)):
+            proc = finish(started)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            done.append((root / name / "out", proc))
+    return done
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import start_report
+from test_report_pipeline import finish, started_report
 
 import hccstats as hs
 from hccstats import InputError
@@ -79,13 +79,8 @@ def horizon_run(tmp_path_factory):
     clinical.to_csv(path.parent / "clinical.csv", index=False)
     out = root / "out"
     env = {**os.environ, "PYTHONUTF8": "1"}
-    proc = start_report("--config", str(path), "--out", str(out), env=env)
-    try:
+    with started_report("--config", str(path), "--out", str(out), env=env) as proc:
         yield path, out, proc, int(late.sum())
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
 
 
 @pytest.fixture(scope="module")
@@ -351,8 +346,8 @@ def test_horizon_at_the_last_follow_up_gives_every_measure(horizon_run):
     last = LAST
     clinical = pd.read_csv(path.parent / "clinical.csv")
     assert late > 10 and clinical["years"].max() == last
-    _, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 0, stderr
+    proc = finish(proc)
+    assert proc.returncode == 0, proc.stderr
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["cox"] == "ok" and not res["failed_stages"]
     cox = res["cox"]

@@ -7,6 +7,7 @@ headless Chromium rendering report.html.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -97,16 +98,31 @@ def start_report(*args: str, env: dict | None = None) -> subprocess.Popen:
     )
 
 
+@contextlib.contextmanager
+def started_report(*args: str, env: dict | None = None):
+    """start_report's process, killed on leaving the block if it still runs."""
+    proc = start_report(*args, env=env)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def finish(proc: subprocess.Popen, timeout: int = 600) -> subprocess.CompletedProcess:
+    """A started run waited for, as subprocess.run returns it."""
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
 @pytest.fixture(scope="module")
 def again(birthwt_study, tmp_path_factory):
     """A second, quiet run of the same study for the determinism test, started before the first
     (on two cores their single-threaded stages overlap): (output folder, process)."""
     out = tmp_path_factory.mktemp("again") / "again"
-    proc = start_report("--config", str(birthwt_study), "--out", str(out), "--quiet")
-    yield out, proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.communicate()
+    with started_report("--config", str(birthwt_study), "--out", str(out), "--quiet") as proc:
+        yield out, proc
 
 
 @pytest.fixture(scope="module")
@@ -288,12 +304,12 @@ def test_html_is_self_contained_and_formatted(report):
 
 
 def test_same_study_and_seed_give_identical_bytes(report, again):
-    out2, proc = again
-    stdout, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 0 and stdout == ""
+    out2, started = again
+    proc = finish(started)
+    assert proc.returncode == 0 and proc.stdout == ""
     # --quiet: no progress; only the statistical warnings, each one of results.json's alerts
     alerts = json.loads((out2 / "results.json").read_text())["alerts"]
-    assert stderr.splitlines() == ["warning: " + " ".join(a.split()) for a in alerts]
+    assert proc.stderr.splitlines() == ["warning: " + " ".join(a.split()) for a in alerts]
     # every file, byte for byte: report.docx (core-properties times, zip entry dates) and
     # rms's nomogram PDFs (R's CreationDate) included
     files = sorted(p.relative_to(report) for p in report.rglob("*") if p.is_file())

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import STUDY_YAML, _birthwt, _run, start_report
+from test_report_pipeline import STUDY_YAML, _birthwt, _run, finish, started_report
 
 from hccstats.report._events import EPV_MIN
 
@@ -57,13 +56,8 @@ def no_model_run(tmp_path_factory):
     not waited for (on two cores it overlaps with the mixed study's run): (out, process)."""
     folder = tmp_path_factory.mktemp("nomodel")
     cfg = _study(folder / "study", f"{{B: 20, selection: none, models: {{{BAD_MODELS}}}}}")
-    proc = start_report("--config", str(cfg), "--out", str(folder / "out"), "--quiet")
-    try:
+    with started_report("--config", str(cfg), "--out", str(folder / "out"), "--quiet") as proc:
         yield folder / "out", proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +132,7 @@ def test_internal_validation_table_shows_resamples_used_and_failed(mixed):
 def no_model(no_model_run):
     """The no-model run, finished: (out, completed process)."""
     out, proc = no_model_run
-    stdout, stderr = proc.communicate(timeout=600)
-    return out, subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    return out, finish(proc)
 
 
 def test_models_declared_but_none_fitted_is_a_shortfall_exit_3(no_model):

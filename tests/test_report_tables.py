@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import start_report
+from test_report_pipeline import finish, started_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -417,20 +417,15 @@ def prespecified_run(colon_study, tmp_path_factory):
     text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
     (folder / "study.yaml").write_text(text)
     out = folder / "report"
-    proc = start_report("--config", str(folder / "study.yaml"), "--out", str(out))
-    try:
+    with started_report("--config", str(folder / "study.yaml"), "--out", str(out)) as proc:
         yield out, proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
 
 
 @pytest.fixture(scope="module")
 def prespecified(prespecified_run) -> Path:
-    out, proc = prespecified_run
-    _, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 0, stderr
+    out, started = prespecified_run
+    proc = finish(started)
+    assert proc.returncode == 0, proc.stderr
     return out
 
 
