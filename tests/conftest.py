@@ -24,6 +24,18 @@ settings.load_profile(os.environ.get("HCCSTATS_HYPOTHESIS_PROFILE", "dev"))
 R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd", "brglm2")
 
 
+@pytest.fixture(scope="session")
+def demo_clinical_report(tmp_path_factory):
+    """One report run on the clinical-only demo study (200 patients, 20 bootstrap resamples),
+    read by every module that checks such a report: (study.yaml, output folder)."""
+    from hccstats.demo import make_study
+    from hccstats.report import run_report
+
+    root = tmp_path_factory.mktemp("demo-clinical-report")
+    study = make_study(root / "study", n=200, seed=2023, images=False)
+    return study, run_report(study, out=root / "out", options={"B": 20}, quiet=True)
+
+
 def _r_problem() -> str | None:
     try:
         from hccstats.rbridge import require_r

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import _run
+from test_report_pipeline import finish, started_report
 
 VETERAN_YAML = """\
 name: Veterans' lung cancer (survival::veteran)
@@ -69,25 +69,40 @@ def _veteran(split: str) -> pd.DataFrame:
     return out
 
 
-def _report(root: Path, models: str, split: str) -> tuple[Path, object]:
+def _write(root: Path, models: str, split: str) -> list[str]:
+    """The veteran study in ``root``: the report's arguments, its output in ``root/out``."""
     root.mkdir(parents=True)
     _veteran(split).to_csv(root / "clinical.csv", index=False)
     (root / "study.yaml").write_text(VETERAN_YAML.format(models=models))
-    proc = _run("--config", str(root / "study.yaml"), "--out", str(root / "out"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return root / "out", proc
+    return ["--config", str(root / "study.yaml"), "--out", str(root / "out")]
 
 
 @pytest.fixture(scope="module")
-def nested(tmp_path_factory):
+def runs(tmp_path_factory):
+    """Both runs started at once (on two cores their single-threaded stages overlap): the nested
+    and the apart run, each (output folder, completed process)."""
+    root = tmp_path_factory.mktemp("veteran")
+    nested_args = _write(root / "nested", NESTED, "thirds")
+    apart_args = _write(root / "apart", APART, "cell")
+    done = []
+    with started_report(*nested_args) as first, started_report(*apart_args) as second:
+        for name, started in (("nested", first), ("apart", second)):
+            proc = finish(started)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            done.append((root / name / "out", proc))
+    return done
+
+
+@pytest.fixture(scope="module")
+def nested(runs):
     """Clinical model inside the full model; the full model's Cox model breaks PH."""
-    return _report(tmp_path_factory.mktemp("veteran") / "nested", NESTED, "thirds")
+    return runs[0]
 
 
 @pytest.fixture(scope="module")
-def apart(tmp_path_factory):
+def apart(runs):
     """Two models that share no term; a validation set with more high-risk cell types."""
-    return _report(tmp_path_factory.mktemp("veteran") / "apart", APART, "cell")
+    return runs[1]
 
 
 def _results(out: Path) -> dict:

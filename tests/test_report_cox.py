@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_report_pipeline import finish, started_report
 
 import hccstats as hs
 from hccstats import InputError
@@ -60,8 +61,31 @@ def write_study(root: Path, yaml_text: str = STUDY) -> Path:
     return root / "study.yaml"
 
 
+LAST = 10.0  # years: the last follow-up of the study censored there
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def horizon_run(tmp_path_factory):
+    """The study censored at 10 years, its horizon 10, started before the module's report run
+    (on two cores their single-threaded stages overlap): (study.yaml, out, process, patients
+    censored at 10)."""
+    # administrative censoring at 10 years: everyone still followed then is censored at 10,
+    # and the horizon is 10 (the last follow-up time, as rms allows)
+    root = tmp_path_factory.mktemp("cox-horizon")
+    path = write_study(root / "study", STUDY.replace(f"horizon: {HORIZON:g}", f"horizon: {LAST:g}"))
+    clinical = pd.read_csv(path.parent / "clinical.csv")
+    late = clinical["years"] > LAST
+    clinical.loc[late, ["years", "death"]] = [LAST, 0]
+    clinical.to_csv(path.parent / "clinical.csv", index=False)
+    out = root / "out"
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    with started_report("--config", str(path), "--out", str(out), env=env) as proc:
+        yield path, out, proc, int(late.sum())
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, horizon_run):
+    """The module's report run (horizon_run started beside it): (study.yaml, out, process)."""
     root = tmp_path_factory.mktemp("cox-report")
     path = write_study(root / "study")
     out = root / "out"
@@ -317,25 +341,12 @@ def test_failed_refits_above_5_percent_are_alerted():
 
 @pytest.mark.r
 @pytest.mark.slow
-def test_horizon_at_the_last_follow_up_gives_every_measure(tmp_path):
-    # administrative censoring at 10 years: everyone still followed then is censored at 10,
-    # and the horizon is 10 (the last follow-up time, as rms allows)
-    last = 10.0
-    path = write_study(
-        tmp_path / "study", STUDY.replace(f"horizon: {HORIZON:g}", f"horizon: {last:g}")
-    )
+def test_horizon_at_the_last_follow_up_gives_every_measure(horizon_run):
+    path, out, proc, late = horizon_run
+    last = LAST
     clinical = pd.read_csv(path.parent / "clinical.csv")
-    late = clinical["years"] > last
-    clinical.loc[late, ["years", "death"]] = [last, 0]
-    clinical.to_csv(path.parent / "clinical.csv", index=False)
-    assert late.sum() > 10 and clinical["years"].max() == last
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "hccstats.report", "--config", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONUTF8": "1"},
-    )
+    assert late > 10 and clinical["years"].max() == last
+    proc = finish(proc)
     assert proc.returncode == 0, proc.stderr
     res = json.loads((out / "results.json").read_text())
     assert res["stages"]["cox"] == "ok" and not res["failed_stages"]

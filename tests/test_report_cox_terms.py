@@ -30,6 +30,7 @@ YAML = STUDY.split("analysis:")[0] + (
     "analysis:\n"
     f"  clinical_candidates: [{', '.join(repr(c) for c in CANDIDATES)}]\n"
     f"  models:\n    Terms: [{', '.join(repr(t) for t in TERMS)}]\n"
+    "  bootstrap: {B: 40, seed: 5}\n"  # no test here reads the resamples' numbers
 )
 COLUMNS = ["years", "death", "age", "bili", "albumin", "sex", "edema"]
 

@@ -12,8 +12,6 @@ import pytest
 from _pdf import read_pdf_figure
 from docx.shared import Cm
 
-from hccstats.demo import make_study
-from hccstats.report import run_report
 from reports.figures import png_width_in, printed_width_cm
 
 #: the width each figure of the report declares (multi-panel figures: two columns)
@@ -34,10 +32,9 @@ def declared(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    root = tmp_path_factory.mktemp("figures-report")
-    study = make_study(root / "study", n=200, seed=2023, images=False)
-    return run_report(study, out=root / "out", options={"B": 20}, quiet=True)
+def report(demo_clinical_report):
+    """The output folder of the session's demo report run (tests/conftest.py)."""
+    return demo_clinical_report[1]
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ headless Chromium rendering report.html.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -70,7 +71,8 @@ def _birthwt() -> pd.DataFrame:
 def birthwt_study(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("birthwt")
     _birthwt().to_csv(folder / "clinical.csv", index=False)
-    (folder / "study.yaml").write_text(STUDY_YAML)
+    # 50 resamples: no test of the whole run reads a number that depends on how many
+    (folder / "study.yaml").write_text(STUDY_YAML + "analysis: {B: 50}\n")
     return folder / "study.yaml"
 
 
@@ -84,8 +86,47 @@ def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
+def start_report(*args: str, env: dict | None = None) -> subprocess.Popen:
+    """``python -m hccstats.report *args``, started and not waited for."""
+    return subprocess.Popen(
+        [PY, "-m", "hccstats.report", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@contextlib.contextmanager
+def started_report(*args: str, env: dict | None = None):
+    """start_report's process, killed on leaving the block if it still runs."""
+    proc = start_report(*args, env=env)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def finish(proc: subprocess.Popen, timeout: int = 600) -> subprocess.CompletedProcess:
+    """A started run waited for, as subprocess.run returns it."""
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
 @pytest.fixture(scope="module")
-def report(birthwt_study, tmp_path_factory) -> Path:
+def again(birthwt_study, tmp_path_factory):
+    """A second, quiet run of the same study for the determinism test, started before the first
+    (on two cores their single-threaded stages overlap): (output folder, process)."""
+    out = tmp_path_factory.mktemp("again") / "again"
+    with started_report("--config", str(birthwt_study), "--out", str(out), "--quiet") as proc:
+        yield out, proc
+
+
+@pytest.fixture(scope="module")
+def report(birthwt_study, again, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rep") / "report"
     proc = _run("--config", str(birthwt_study), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -262,9 +303,9 @@ def test_html_is_self_contained_and_formatted(report):
     assert "(95% CI)" in text and "\u2013" in text and "not available" not in text
 
 
-def test_same_study_and_seed_give_identical_bytes(report, birthwt_study, tmp_path):
-    out2 = tmp_path / "again"
-    proc = _run("--config", str(birthwt_study), "--out", str(out2), "--quiet")
+def test_same_study_and_seed_give_identical_bytes(report, again):
+    out2, started = again
+    proc = finish(started)
     assert proc.returncode == 0 and proc.stdout == ""
     # --quiet: no progress; only the statistical warnings, each one of results.json's alerts
     alerts = json.loads((out2 / "results.json").read_text())["alerts"]
@@ -340,13 +381,7 @@ def test_no_r_says_so(birthwt_study, tmp_path):
 
 def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_report("--config", str(birthwt_study), "--out", str(out))
     # wait until the run is inside its stages (the temporary folder exists), then kill it
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
@@ -358,13 +393,7 @@ def test_killed_run_leaves_no_half_report(birthwt_study, tmp_path):
     assert not out.exists()
     assert not list(tmp_path.glob(".killed.partial-*"))  # SIGTERM: temporary folder removed too
     # SIGKILL cannot clean up: out is still absent, and the next run removes the leftover
-    proc = subprocess.Popen(
-        [PY, "-m", "hccstats.report", "--config", str(birthwt_study), "--out", str(out), "--no-r"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_report("--config", str(birthwt_study), "--out", str(out), "--no-r")
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob(".killed.partial-*")):
         time.sleep(0.05)
@@ -470,7 +499,7 @@ variables:
   smoke: {type: binary, levels: ["no", "yes"], label: Smoking}
   ht: {type: binary, levels: ["no", "yes"], label: Hypertension}
 features: {dir: feats, phases: [T2, DWI]}
-analysis: {signature_preset: fast, B: 200}
+analysis: {signature_preset: fast, B: 50}
 """
 
 

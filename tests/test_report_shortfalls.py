@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_report_pipeline import STUDY_YAML, _birthwt, _run
+from test_report_pipeline import STUDY_YAML, _birthwt, _run, finish, started_report
 
 from hccstats.report._events import EPV_MIN
 
@@ -51,7 +51,17 @@ def _top(out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
+def no_model_run(tmp_path_factory):
+    """Prespecified models only (selection: none), none of them estimable: the run started and
+    not waited for (on two cores it overlaps with the mixed study's run): (out, process)."""
+    folder = tmp_path_factory.mktemp("nomodel")
+    cfg = _study(folder / "study", f"{{B: 20, selection: none, models: {{{BAD_MODELS}}}}}")
+    with started_report("--config", str(cfg), "--out", str(folder / "out"), "--quiet") as proc:
+        yield folder / "out", proc
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, no_model_run):
     """Three good prespecified models (one with many variables) beside two that cannot be
     estimated, and the forward LR clinical model."""
     folder = tmp_path_factory.mktemp("mixed")
@@ -119,12 +129,10 @@ def test_internal_validation_table_shows_resamples_used_and_failed(mixed):
 
 
 @pytest.fixture(scope="module")
-def no_model(tmp_path_factory):
-    """Prespecified models only (selection: none), none of them estimable."""
-    folder = tmp_path_factory.mktemp("nomodel")
-    cfg = _study(folder / "study", f"{{B: 20, selection: none, models: {{{BAD_MODELS}}}}}")
-    proc = _run("--config", str(cfg), "--out", str(folder / "out"), "--quiet")
-    return folder / "out", proc
+def no_model(no_model_run):
+    """The no-model run, finished: (out, completed process)."""
+    out, proc = no_model_run
+    return out, finish(proc)
 
 
 def test_models_declared_but_none_fitted_is_a_shortfall_exit_3(no_model):

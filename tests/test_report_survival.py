@@ -9,17 +9,13 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from hccstats.demo import make_study
-from hccstats.report import run_report
 from hccstats.report._context import StageUnavailable
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    root = tmp_path_factory.mktemp("survival-report")
-    study = make_study(root / "study", n=200, seed=2023, images=False)
-    out = run_report(study, out=root / "out", options={"B": 20}, quiet=True)
-    return study, out
+def report(demo_clinical_report):
+    """The session's demo report run (tests/conftest.py): (study.yaml, output folder)."""
+    return demo_clinical_report
 
 
 @pytest.mark.r

@@ -205,10 +205,10 @@ def test_no_cox_model_for_any_logistic_model_is_a_shortfall_with_the_reason():
         {"x": rng.normal(size=50), "t": rng.uniform(1, 10, 50), "e": 0, "y": rng.integers(0, 2, 50)}
     ).assign(split="training")
     fits = {"Base": hs.lrm("y ~ x", d)}  # a logistic model of a binary outcome with events ...
-    study = SimpleNamespace(survival={"time": "t", "event": "e", "horizon": 5.0}, outcome="y")
+    study = SimpleNamespace(outcome="y")
+    analysis = SimpleNamespace(survival=SimpleNamespace(time="t", event="e", horizon=5.0))
+    ctx = SimpleNamespace(study=study, analysis=analysis)
     with pytest.raises(StageFailed) as err:  # ... whose time to the event has none
-        surv = SimpleNamespace(time="t", event="e", horizon=5.0, label="t", unit=None)
-        ctx = SimpleNamespace(study=study, analysis=SimpleNamespace(survival=surv))
         _s_survival.compute(ctx, SimpleNamespace(fits=fits, data=d))
     assert str(err.value) == (
         "no logistic model's predictors could be fitted as a Cox model: Base: e: no events in the "

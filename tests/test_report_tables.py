@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_report_pipeline import finish, started_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +40,7 @@ variables:
   surg: {type: binary, levels: [short, long], label: Time to registration}
 analysis:
   alpha: 0.2
+  bootstrap: {B: 100}
 """
 CANDIDATES = [
     "rx",
@@ -98,7 +100,8 @@ def _report(study: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def colon(colon_study, tmp_path_factory) -> Path:
+def colon(colon_study, prespecified_run, tmp_path_factory) -> Path:
+    """The colon study's report (the prespecified study's run started beside it)."""
     return _report(colon_study, tmp_path_factory.mktemp("colon-report") / "report")
 
 
@@ -391,26 +394,39 @@ def test_or_digits_separate_ci_limits_against_printed_values():
     assert fmt_or_ci(0.99987, 0.99979, 0.99995) == "0.9999 (0.9998–1.0000)"
 
 
-PRESPECIFIED = """\
+PRESPECIFIED_B = 50  # the study file's bootstrap size, read back from the report
+PRESPECIFIED = f"""\
 analysis:
   alpha: 0.2
   selection: backward_lr
   models:
     Prespecified: [age, nodes, rx, obstruct]
     Terms: ["rcs(age, 4)", "log(nodes + 1)", "rx * sex", extent]
-  bootstrap: {B: 200, seed: 5}
-  dca_thresholds: {from: 0, to: 0.5, by: 0.05}
-  per: {age: 10}
+  bootstrap: {{B: {PRESPECIFIED_B}, seed: 5}}
+  dca_thresholds: {{from: 0, to: 0.5, by: 0.05}}
+  per: {{age: 10}}
 """
 
 
 @pytest.fixture(scope="module")
-def prespecified(colon_study, tmp_path_factory) -> Path:
+def prespecified_run(colon_study, tmp_path_factory):
+    """The prespecified study's report run, started and not waited for (on two cores its
+    single-threaded stages overlap with the colon study's run): (output folder, process)."""
     folder = tmp_path_factory.mktemp("colon-prespecified")
     (folder / "clinical.csv").write_bytes((colon_study.parent / "clinical.csv").read_bytes())
     text = COLON_YAML.split("analysis:")[0] + PRESPECIFIED
     (folder / "study.yaml").write_text(text)
-    return _report(folder / "study.yaml", folder / "report")
+    out = folder / "report"
+    with started_report("--config", str(folder / "study.yaml"), "--out", str(out)) as proc:
+        yield out, proc
+
+
+@pytest.fixture(scope="module")
+def prespecified(prespecified_run) -> Path:
+    out, started = prespecified_run
+    proc = finish(started)
+    assert proc.returncode == 0, proc.stderr
+    return out
 
 
 @pytest.mark.r
@@ -427,7 +443,8 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     # methods.md names the seed the bootstrap used, and where it came from
     methods = (prespecified / "methods.md").read_text(encoding="utf-8")
     assert (
-        "the bootstrap of the calibration and the internal validation, B = 200 (from the study "
+        f"the bootstrap of the calibration and the internal validation, B = {PRESPECIFIED_B} "
+        "(from the study "
         "file, analysis.bootstrap.B), seed 5 (from the study file, analysis.bootstrap.seed)"
     ) in methods
     assert sorted(model["terms"]) == ["age", "nodes", "obstruct", "rx"]
@@ -470,7 +487,7 @@ def test_prespecified_model_against_r_glm_per_10_years_on_colon(prespecified, co
     dca = pd.DataFrame(res["performance"]["dca"]["validation"])
     np.testing.assert_allclose(sorted(dca["threshold"].unique()), np.arange(11) * 0.05)
     iv = pd.DataFrame(res["performance"]["internal_validation"])
-    assert (iv["B"] == 200).all()
+    assert (iv["B"] == PRESPECIFIED_B).all()
     # backward selection is not repeated in the resamples: plain refits, and the footnote says so
     assert not iv["selection_repeated"].any() and res["performance"]["selection_frequency"] == {}
     html = (prespecified / "report.html").read_text(encoding="utf-8")
