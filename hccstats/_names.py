@@ -19,6 +19,7 @@ __all__ = [
     "unquote_name",
     "term_label",
     "patsy_to_r",
+    "term_to_patsy",
     "r_unquote",
     "r_rename",
 ]
@@ -124,6 +125,27 @@ def patsy_to_r(code: str) -> str:
         return m.group(0)
 
     return _CODE.sub(one, str(code))
+
+
+def term_to_patsy(term: str, names) -> str:
+    """A model term as a statistician writes it in the study file, as patsy code: a name in
+    R's backticks (``log(`albumin g/dL`)``) and a bare name of ``names`` that patsy cannot
+    read bare (``log(class)``: a keyword) become ``Q('...')``; a term that is one of
+    ``names`` is returned as it is (the fits quote it), the rest is left as written.
+
+    >>> term_to_patsy("log(class)", ["class"]), term_to_patsy("rcs(`a b`, 3)", ["a b"])
+    ("log(Q('class'))", "rcs(Q('a b'), 3)")
+    """
+    term, names = str(term), set(map(str, names))
+    if term in names:
+        return term
+    term = _BACKTICKED.sub(lambda m: quote_name(re.sub(r"\\(.)", r"\1", m.group(1))), term)
+
+    def one(m: re.Match) -> str:
+        name = m.group("name")
+        return quote_name(name) if name and name in names else m.group(0)
+
+    return _CODE.sub(one, term)
 
 
 def r_unquote(code: str) -> str:

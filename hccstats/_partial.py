@@ -2,10 +2,12 @@
 as ``rms::Predict(fit, x, ref.zero = TRUE, fun = exp)`` gives it.
 
 The other predictors are held at rms's ``datadist`` "Adjust to" values (the median of a numeric
-column, the most frequent level of a categorical one), and the ratio is relative to the
+column, its middle value with three distinct values and its lowest with two, the most
+frequent level of a categorical one), and the ratio is relative to the
 patient with every predictor at its adjust-to value (rms's ``ref.zero``); ``at`` sets other
 predictors for the predictions only (``Predict(fit, age, smoke = 1)``). Without ``values`` the
-predictor runs over 200 equally spaced points between the quantiles ``10 / max(n, 200)`` and ``1 - 10 / max(n, 200)`` (datadist's
+predictor runs over its distinct values when it has at most 10 (datadist's ``n.unique``), else
+over 200 equally spaced points between the quantiles ``10 / max(n, 200)`` and ``1 - 10 / max(n, 200)`` (datadist's
 "Low:prediction" and "High:prediction"); a categorical predictor, or a numeric one the model enters as ``factor(x)``,
 over its levels (its adjust-to value then its most frequent level, as rms's datadist of the
 factor gives it).
@@ -27,6 +29,7 @@ from ._validation import check_conf_level
 __all__ = ["partial_effect", "PartialEffect", "adjust_to_values"]
 
 N_POINTS = 200  # rms::Predict's np
+N_UNIQUE = 10  # datadist's n.unique: a numeric column with at most this many values keeps them
 
 
 def _is_categorical(x: pd.Series) -> bool:
@@ -36,7 +39,7 @@ def _is_categorical(x: pd.Series) -> bool:
 def adjust_to_values(
     data: pd.DataFrame, columns: Sequence[str], levels: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """rms's ``datadist`` "Adjust to" values: the median of a numeric column, the most frequent
+    """rms's ``datadist`` "Adjust to" values: a numeric column's (:func:`_numeric_adjust_to`), the most frequent
     level (the first among ties, in level order) of a categorical one or of a numeric column
     named in ``levels`` (one the model enters as ``factor(x)``)."""
     out: dict[str, Any] = {}
@@ -50,8 +53,17 @@ def adjust_to_values(
                 counts = counts.sort_index()
             out[c] = counts.index[int(np.argmax(counts.to_numpy()))]
         else:
-            out[c] = float(np.median(x.to_numpy(float)))
+            out[c] = _numeric_adjust_to(x.to_numpy(float))
     return out
+
+
+def _numeric_adjust_to(x: np.ndarray) -> float:
+    """datadist's "Adjust to" of a numeric column: its lowest value with fewer than three
+    distinct values, the middle one with three, else the median."""
+    u = np.unique(x)
+    if len(u) < 3:
+        return float(u[0])
+    return float(u[1]) if len(u) == 3 else float(np.median(x))
 
 
 def _default_values(x: pd.Series, as_levels: bool = False) -> np.ndarray | list:
@@ -62,8 +74,12 @@ def _default_values(x: pd.Series, as_levels: bool = False) -> np.ndarray | list:
             if isinstance(x.dtype, pd.CategoricalDtype)
             else sorted(x.unique())
         )
+    v = x.to_numpy(float)
+    distinct = np.unique(v)
+    if len(distinct) <= N_UNIQUE:  # datadist keeps these values, and Predict runs over them
+        return distinct
     q = 10.0 / max(len(x), 200)
-    lo, hi = np.quantile(x.to_numpy(float), [q, 1.0 - q])
+    lo, hi = np.quantile(v, [q, 1.0 - q])
     return np.linspace(lo, hi, N_POINTS)
 
 

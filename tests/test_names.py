@@ -349,6 +349,46 @@ def test_report_cox_section_fits_and_r_checks_awkward_time_event_and_terms():
         np.testing.assert_allclose(value, compute_r(), rtol=1e-6)
 
 
+def test_study_file_terms_take_keywords_and_backticked_names():
+    """A term of analysis.models or clinical_candidates written as in R: a keyword column
+    inside a call (``log(class)``) and a name in backticks (``rcs(`albumin g/dL`, 3)``) reach
+    the fits as patsy reads them; a bare declared name is left for the fits to quote."""
+    from hccstats._names import term_to_patsy
+    from hccstats.study._analysis import read_analysis
+    from hccstats.study._config import Variable
+
+    variables = {"class": None, "albumin g/dL": None, "age": None}
+    assert term_to_patsy("log(class)", variables) == "log(Q('class'))"
+    assert term_to_patsy("rcs(`albumin g/dL`, 3)", variables) == "rcs(Q('albumin g/dL'), 3)"
+    assert term_to_patsy("class * age", variables) == "Q('class') * age"
+    assert term_to_patsy("class", variables) == "class"
+    assert term_to_patsy("log(age + 1)", variables) == "log(age + 1)"
+    declared = {n: Variable(n, "continuous", n) for n in variables}
+    given = {
+        "models": {"M": ["log(class)", "`albumin g/dL`", "age"]},
+        "clinical_candidates": ["rcs(`albumin g/dL`, 3)", "class"],
+    }
+    out = read_analysis(given, declared, "study.yaml")
+    assert out["models"] == {"M": ["log(Q('class'))", "Q('albumin g/dL')", "age"]}
+    assert out["clinical_candidates"] == ["rcs(Q('albumin g/dL'), 3)", "class"]
+
+
+def test_stepwise_and_univariable_cox_quote_an_awkward_time_and_event():
+    """forward_cox / univariate_cox given a time column with a space and a keyword event:
+    their formulas quote them, and the fits equal those of plain names."""
+    from _survival_data import r_data
+
+    plain = r_data("lung")[["time", "status", "age", "ph_ecog"]].dropna().reset_index(drop=True)
+    awk = plain.rename(columns={"time": "follow up", "status": "if"})
+    sw = hs.forward_cox(awk, "follow up", "if", ["age", "ph_ecog"], entry=0.5, removal=0.6)
+    ref = hs.forward_cox(plain, "time", "status", ["age", "ph_ecog"], entry=0.5, removal=0.6)
+    assert sw.fit.formula.startswith("Surv(Q('follow up'), Q('if')) ~ ")
+    np.testing.assert_array_equal(sw.fit.coef.to_numpy(), ref.fit.coef.to_numpy())
+    u = hs.univariate_cox(awk, "follow up", "if", ["age", "ph_ecog"]).table
+    v = hs.univariate_cox(plain, "time", "status", ["age", "ph_ecog"]).table
+    np.testing.assert_array_equal(u["estimate"].to_numpy(), v["estimate"].to_numpy())
+
+
 def test_messages_name_columns_as_the_data_does():
     d = _awkward().assign(**{"flat value": 1.0})
     with pytest.raises(hs.InputError, match=r"predictor 'flat value' is constant"):

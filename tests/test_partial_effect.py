@@ -130,3 +130,39 @@ def test_numeric_column_entered_as_factor_runs_over_its_levels_against_rms_predi
     got = pe.to_frame()
     for mine, theirs in (("estimate", "yhat"), ("ci_low", "lower"), ("ci_high", "upper")):
         np.testing.assert_allclose(got[mine], r[theirs], rtol=1e-6)
+
+
+@pytest.mark.r
+def test_few_valued_numeric_columns_adjusted_as_datadist_against_rms_predict_live():
+    """datadist's "Adjust to" of a numeric column with three distinct values is the middle one
+    (pbc's edema: 0, 0.5, 1 -> 0.5, not the median 0), with two the lowest, and the default
+    grid of a column with at most ten distinct values is those values: the hazard ratios of
+    an interaction with such a column equal rms's Predict (ref.zero) live."""
+    from hccstats._partial import adjust_to_values
+    from hccstats.rbridge import run
+    from tests._survival_data import pbc
+
+    d = pbc().dropna(subset=["age", "sex", "edema"])[["time", "death", "age", "sex", "edema"]]
+    d = d.assign(sex=pd.Categorical(d["sex"], categories=["m", "f"]), two=(d["age"] > 50) * 1.0)
+    fit = hs.coxph("Surv(time, death) ~ rcs(age, 3) + sex * edema + two", d)
+    adjust = adjust_to_values(d, ["edema", "two", "age"])
+    assert adjust["edema"] == 0.5 and float(d["edema"].median()) == 0.0
+    assert adjust["two"] == 0.0 and float(d["two"].median()) == 1.0
+    r = run(
+        "suppressMessages(library(rms)); "
+        "assign('hcc_dd', datadist(d), envir = globalenv()); options(datadist = 'hcc_dd'); "
+        "f <- cph(Surv(time, death) ~ rcs(age, 3) + sex * edema + two, data = d, eps = 1e-12); "
+        "p <- as.data.frame(Predict(f, edema, ref.zero = TRUE, fun = exp)); "
+        "q <- as.data.frame(Predict(f, sex, ref.zero = TRUE, fun = exp)); "
+        "options(datadist = NULL); rm('hcc_dd', envir = globalenv()); "
+        "list(x = p$edema, yhat = p$yhat, lower = p$lower, upper = p$upper, "
+        "sex = as.character(q$sex), syhat = q$yhat)",
+        d=d,
+    )
+    pe = hs.partial_effect(fit, "edema").to_frame()
+    np.testing.assert_allclose(pe["edema"], np.asarray(r["x"], float), rtol=1e-9)
+    for mine, theirs in (("estimate", "yhat"), ("ci_low", "lower"), ("ci_high", "upper")):
+        np.testing.assert_allclose(pe[mine], np.asarray(r[theirs], float), rtol=1e-6)
+    ps = hs.partial_effect(fit, "sex").to_frame().set_index("sex")["estimate"]
+    theirs = dict(zip(r["sex"], np.asarray(r["syhat"], float)))
+    np.testing.assert_allclose([ps[k] for k in theirs], list(theirs.values()), rtol=1e-6)

@@ -16,7 +16,7 @@ from reports import Section
 
 from .._errors import InputError
 from ._context import Context
-from ._nomogram_figures import draw_nomograms, engine_text, native_only_note, nomogram_record
+from ._nomogram_figures import draw_nomograms, place_nomograms
 from ._time import time_label, time_unit
 
 __all__ = [
@@ -107,20 +107,9 @@ def render_cox_nomograms(ctx: Context, section: Section, result) -> dict:
             )
             out[name] = {"not_drawn": f"{type(exc).__name__}: {text}"}
             continue
-        number = ctx.next_figure()
         terms = ", ".join(ctx.label(t) for t in fit.terms)
-        panels = "ab" if len(drawn) > 1 else [""]
-        for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
-            section.figure(
-                fig_stem,
-                ctx.work / f"{fig_stem}.png",
-                caption=f"{number}{panel} {display}: survival probability by {at} of the Cox "
-                f"model ({terms}); {engine_text(engine, len(drawn))}",
-            )
-        note = native_only_note(ctx, display, drawn, r_error)
-        if note:
-            section.text(note, "note")
-        out[name] = nomogram_record(drawn)
+        what = f"{display}: survival probability by {at} of the Cox model ({terms})"
+        out[name] = place_nomograms(ctx, section, display, what, drawn, r_error)
     return out
 
 

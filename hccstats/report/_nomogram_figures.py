@@ -57,9 +57,22 @@ def native_only_note(ctx: Context, display: str, drawn, r_error: str) -> str:
     return f"{display}: drawn natively by hccstats only; {why}."
 
 
-def nomogram_record(drawn) -> dict:
-    """results.json's entry of one model's nomogram: the engines and figures drawn and the
-    points of the first drawing."""
+def place_nomograms(ctx: Context, section, display: str, what: str, drawn, r_error: str) -> dict:
+    """One figure number for a model's drawings (panels a and b with both engines), the
+    native-only note where it applies; returns results.json's entry: the engines and figures
+    drawn and the points of the first drawing. ``what`` is the caption's text before the
+    engine ("Clinical nomogram (age, sex)")."""
+    number = ctx.next_figure()
+    panels = "ab" if len(drawn) > 1 else [""]
+    for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
+        section.figure(
+            fig_stem,
+            ctx.work / f"{fig_stem}.png",
+            caption=f"{number}{panel} {what}; {engine_text(engine, len(drawn))}",
+        )
+    note = native_only_note(ctx, display, drawn, r_error)
+    if note:
+        section.text(note, "note")
     return {
         "engines": [e for e, _, _ in drawn],
         "figures": [s for _, _, s in drawn],

@@ -286,7 +286,7 @@ def render(ctx: Context, section: Section, result: CoxResult) -> None:
         "horizon": result.horizon,
         "univariable": result.screen,
         "significant": list(result.significant),
-        "models": {n: list(f.terms) for n, f in result.fits.items()},
+        "models": {n: [term_label(t) for t in f.terms] for n, f in result.fits.items()},
         "published": {
             n: {"coef": m.coef, "baseline_survival": float(m.baseline[0]), "centre": m.centre}
             for n, m in result.published.items()

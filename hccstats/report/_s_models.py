@@ -24,7 +24,7 @@ from .._names import term_label, unquote_name
 from ..rbridge import report_checks as _rcheck
 from ._context import Context, StageFailed, StageUnavailable
 from ._events import epv_alert, events_per_variable
-from ._nomogram_figures import draw_nomograms, engine_text, native_only_note, nomogram_record
+from ._nomogram_figures import draw_nomograms, place_nomograms
 from ._partial_figures import partial_effects, render_partial_effects, terms_sentence
 from ._published import published_methods, published_models, published_table
 from ._s_features import PER_FOOTNOTE, SIG_PER
@@ -587,19 +587,8 @@ def _draw_all(ctx: Context, section: Section, result: ModelsResult) -> dict:
                 "error",
             )
             continue
-        number = ctx.next_figure()
         terms = ", ".join(ctx.label(t) for t in fit.terms)
-        panels = "ab" if len(drawn) > 1 else [""]
-        for panel, (engine, _nm, fig_stem) in zip(panels, drawn):
-            section.figure(
-                fig_stem,
-                ctx.work / f"{fig_stem}.png",
-                caption=f"{number}{panel} {display} ({terms}); {engine_text(engine, len(drawn))}",
-            )
-        note = native_only_note(ctx, display, drawn, r_error)
-        if note:
-            section.text(note, "note")
-        nomos[name] = nomogram_record(drawn)
+        nomos[name] = place_nomograms(ctx, section, display, f"{display} ({terms})", drawn, r_error)
     return nomos
 
 

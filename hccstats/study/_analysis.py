@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import InputError, listed, short_repr
+from .._names import term_to_patsy
 from .._validation import check_seed
 from ._published import is_published, read_published
 from ._terms import check_model_terms, check_terms, predictor_variables
@@ -347,6 +348,7 @@ def read_analysis(
             raise InputError(
                 f"{yaml_name}: analysis.{name}: expected {key.allowed()}, got {short_repr(value)}"
             )
+        checked = _terms_as_patsy(key, checked, variables)
         if key.kind == "models":  # equations apart: out["published"], never refitted
             checked = _split_published(checked, out, variables, roles or {}, yaml_name)
             if not checked:
@@ -366,6 +368,20 @@ def read_analysis(
     if between:  # else the caller checks the keys with others (:func:`check_combinations`)
         check_combinations(out, yaml_name)
     return out
+
+
+def _terms_as_patsy(key: AnalysisKey, checked: Any, variables: Mapping[str, Any]) -> Any:
+    """The model terms of ``models`` and ``clinical_candidates`` as patsy reads them: names in
+    R's backticks, and declared names patsy cannot read bare (``log(class)``), quoted
+    (:func:`hccstats._names.term_to_patsy`)."""
+    if key.kind == "models":
+        return {
+            m: [term_to_patsy(t, variables) for t in ts] if isinstance(ts, list) else ts
+            for m, ts in checked.items()
+        }
+    if key.name in TERM_KEYS:
+        return [term_to_patsy(t, variables) for t in checked]
+    return checked
 
 
 def check_combinations(given: Mapping[str, Any], yaml_name: str) -> None:

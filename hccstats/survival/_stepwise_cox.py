@@ -30,6 +30,7 @@ from scipy import linalg
 from scipy.special import chdtrc
 
 from .._errors import InputError
+from .._names import quote_name
 from ..logistic._candidates import candidate_requires, candidate_term, expand_candidates
 from ..logistic._print import stepwise_text
 from ..logistic._stepwise import check_selection
@@ -104,9 +105,12 @@ class CoxStepwise:
         return stepwise_text(self, "Cox regression", about)
 
 
-def surv_formula(time: str, event: str, terms: Sequence[str]) -> str:
+def surv_formula(time: str, event: str, terms: Sequence[str], columns=()) -> str:
     """``"Surv(time, event) ~ t1 + t2"`` (terms already in formula form; time and event as
-    columns or pandas expressions, as :func:`coxph` reads them)."""
+    columns or pandas expressions, as :func:`coxph` reads them; those of ``columns`` quoted
+    where patsy needs it: ``Surv(Q('follow up'), death)``)."""
+    cols = set(columns)
+    time, event = (quote_name(x) if x in cols else x for x in (time, event))
     return f"Surv({time}, {event}) ~ " + " + ".join(terms)
 
 
@@ -316,7 +320,9 @@ def _select(
 ) -> CoxStepwise:  # fmt: skip
     candidates = _check(data, time, event, candidates, entry, removal, entry_test, ties)
     codes = {c: candidate_term(c, data.columns) for c in candidates}
-    d = build_cox_design(surv_formula(time, event, codes.values()), data, nan_policy=nan_policy)
+    d = build_cox_design(
+        surv_formula(time, event, codes.values(), data.columns), data, nan_policy=nan_policy
+    )
     models = _Models(d, ties, _blocks(d, codes))
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     start = [] if direction == "forward" else list(candidates)
@@ -330,7 +336,7 @@ def _select(
     )
     final = None
     if run.inmodel:
-        formula = surv_formula(time, event, [codes[c] for c in run.inmodel])
+        formula = surv_formula(time, event, [codes[c] for c in run.inmodel], data.columns)
         final = coxph(formula, d.data, ties=ties)
     return CoxStepwise(
         fit=final,

@@ -273,7 +273,7 @@ def univariate_cox(
         with warnings.catch_warnings():  # an infinite estimate is reported in its row
             warnings.simplefilter("ignore", ConvergenceWarning)
             fit = coxph(
-                surv_formula(time, event, [candidate_term(pred, data.columns)]),
+                surv_formula(time, event, [candidate_term(pred, data.columns)], data.columns),
                 data,
                 ties=ties,
                 nan_policy="omit",
