@@ -275,7 +275,7 @@ def rms_terms(
     """rms::lrm (``response``: [outcome]) or rms::cph (``response``: [time, event]) with the
     model's terms (rcs, pol, log, interactions), its anova() and, for each variable of
     ``predict``, ``Predict(f, variable = values, ref.zero = TRUE, fun = exp)`` under a datadist
-    of the model's patients: ``coef`` (Series by rms's coefficient names), ``anova`` (row,
+    of the model's patients: ``coef`` and ``se`` (Series by rms's coefficient names), ``anova`` (row,
     chisq, df in rms's order) and ``predict`` (variable -> frame of yhat, lower, upper)."""
     predict = {k: list(v) for k, v in (predict or {}).items()}
     key = content_key(
@@ -316,7 +316,8 @@ def _rms_terms(data, response, rhs, variables, model, predict) -> SimpleNamespac
         f"fm <- as.formula(paste(y, '~', rhs)); f <- {_RMS_FIT[model]}; a <- anova(f); "
         + (_RMS_PREDICT if predict else "pr <- list(); ")
         + "options(datadist = NULL); rm('hcc_dd', envir = globalenv()); "
-        "list(names = names(coef(f)), coef = unname(coef(f)), rows = rownames(a), "
+        "list(names = names(coef(f)), coef = unname(coef(f)), se = unname(sqrt(diag(vcov(f)))), "
+        "rows = rownames(a), "
         "chisq = unname(a[, 1]), df = unname(a[, 2]), pr = pr)",
         d=frame,
         y=y,
@@ -328,6 +329,7 @@ def _rms_terms(data, response, rhs, variables, model, predict) -> SimpleNamespac
         pchr=np.asarray([str(x) for x in flat], dtype=object),
     )
     coef = pd.Series(np.asarray(out["coef"], float), index=list(out["names"]))
+    se = pd.Series(np.asarray(out["se"], float), index=coef.index)
     anova = pd.DataFrame(
         {
             "row": list(out["rows"]),
@@ -336,7 +338,7 @@ def _rms_terms(data, response, rhs, variables, model, predict) -> SimpleNamespac
         }
     )
     pred = dict(zip(predict, list(out["pr"]) if predict else []))
-    return SimpleNamespace(coef=coef, anova=anova, predict=pred)
+    return SimpleNamespace(coef=coef, se=se, anova=anova, predict=pred)
 
 
 def published_lp(data: pd.DataFrame, by_term, levels: dict) -> np.ndarray:

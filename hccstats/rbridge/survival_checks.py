@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._names import columns_in, r_quote
 from ._core import run
-from .report_checks import content_key, r_frame, r_rhs, rms_rhs
+from .report_checks import content_key, r_frame, r_rhs, rms_terms
 
 __all__ = [
     "R_TD_AUC",
@@ -141,23 +141,14 @@ def cph_terms(
     data: pd.DataFrame, time: str, event: str, rhs: str, variables: list[str]
 ) -> pd.DataFrame:
     """rms::cph (Efron) with the model's terms (rcs, pol, interactions): HR and Wald p per
-    coefficient as rms names it (``age'``, ``sex=f``); memoised on the content of the data."""
-    r_rhs_text, factors = rms_rhs(rhs)
-    frame = r_frame(data, [time, event, *variables])
-    key = content_key("cph_terms", frame, time, event, rhs)
-    if key not in _MEMO:
-        _MEMO[key] = run(
-            "suppressMessages(library(rms)); for (v in fac) d[[v]] <- factor(d[[v]]); "
-            "f <- cph(as.formula(paste0('Surv(', tm, ', ', ev, ') ~ ', rhs)), data = d, "
-            "method = 'efron', eps = 1e-12); b <- coef(f); se <- sqrt(diag(vcov(f))); "
-            "data.frame(term = names(b), estimate = exp(b), p_value = 2 * pnorm(-abs(b / se)))",
-            d=frame,
-            tm=r_quote(time),
-            ev=r_quote(event),
-            rhs=r_rhs_text,
-            fac=np.asarray(factors, dtype=object),
-        ).set_index("term")
-    return _MEMO[key]
+    coefficient as rms names it (``age'``, ``sex=f``); the fit of :func:`rms_terms`."""
+    from scipy.stats import norm
+
+    f = rms_terms(data, [time, event], rhs, variables, model="cph")
+    return pd.DataFrame(
+        {"estimate": np.exp(f.coef), "p_value": 2 * norm.sf(np.abs(f.coef / f.se))},
+        index=f.coef.index.rename("term"),
+    )
 
 
 def cox_zph_p(data: pd.DataFrame, time: str, event: str, terms: list[str]) -> float:
