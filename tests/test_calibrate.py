@@ -159,3 +159,23 @@ def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
     lean = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)  # calibrate's: coefficients only
     np.testing.assert_array_equal(lean.coef, fast.coef)
     assert np.isnan(lean.deviance).all()
+
+
+def test_compiled_terms_match_numpy_at_extreme_and_clipped_risks(fit):
+    # the vectorised per-patient pass (vexp / vlog) against numpy's exp / log where the risks
+    # reach the clip at |eta| = 30 and 1 - p loses most of its digits (rms's naive log(1 - p))
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration import _batched_newton as bn
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, y, coef = fit_arrays(fit)
+    W = counts(resamples_seed11()[:6], len(y))
+    beta = coef * np.array([1.0, 0.5, 2.0, 8.0, 40.0, 400.0])[:, None]  # |eta| up to >> 30
+    idx = np.arange(6)
+    fast = bn._compiled_evaluation(X, y, W)(idx, beta)
+    plain = bn._numpy_evaluation(X, y, W)(idx, beta)
+    assert np.abs(beta @ X.T).max() > 30
+    for a, b in zip(fast, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
