@@ -179,3 +179,48 @@ def test_compiled_terms_match_numpy_at_extreme_and_clipped_risks(fit):
     assert np.abs(beta @ X.T).max() > 30
     for a, b in zip(fast, plain):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
+
+
+def test_fits_started_at_the_full_fit_fail_where_rms_start_fails_and_agree_elsewhere(fit):
+    # calibrate starts each resample's fit at the full-sample coefficients: fewer Newton steps
+    # to the same maximum. A separated resample (no finite maximum: rms's 11 steps do not
+    # converge) and a singular one (smoke constant) must still fail, as from rms's start.
+    from hccstats.calibration._batched_newton import lrm_fit_batch
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    X, y, coef = fit_arrays(fit)
+    n = len(y)
+    rng = np.random.default_rng(0)
+    separated = np.flatnonzero(((y == 1) & (X[:, 2] < 120)) | ((y == 0) & (X[:, 2] >= 120)))
+    no_smokers = np.flatnonzero(X[:, 3] == 0)
+    resamples = np.vstack(
+        [resamples_seed11()[:10], rng.choice(separated, n), rng.choice(no_smokers, n)]
+    )
+    W = counts(resamples, n)
+    cold = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+    warm = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
+    np.testing.assert_array_equal(warm.fail, cold.fail)
+    assert cold.fail[10:].all() and not cold.fail[:10].any()
+    np.testing.assert_array_equal(warm.iterations[10:], cold.iterations[10:])  # refitted
+    assert warm.iterations[:10].sum() < cold.iterations[:10].sum()
+    # rms's criterion (deviance change <= 0.025, one more step) leaves ~1e-7 on these
+    # coefficients, which lie 0.003 to 1.1 from 0
+    np.testing.assert_allclose(warm.coef[:10], cold.coef[:10], rtol=0, atol=1e-5)
+
+
+def test_slow_fits_from_the_full_fit_are_redone_from_rms_start(fit):
+    # where rms's fit needs 6+ steps (a flat likelihood: where rms's criterion stops depends
+    # on the path) the fit started at the full-sample coefficients is slow too and is redone
+    # from rms's start: it ends exactly where rms's does
+    from hccstats._random import bootstrap_indices
+    from hccstats.calibration._batched_newton import lrm_fit_batch
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    X, y, coef = fit_arrays(fit)
+    W = counts(bootstrap_indices(len(y), 1000, 1, None), len(y))
+    cold = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+    warm = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
+    slow = cold.iterations >= 6
+    assert slow.sum() >= 2 and not cold.fail.any() and not warm.fail.any()
+    np.testing.assert_array_equal(warm.coef[slow], cold.coef[slow])
+    np.testing.assert_array_equal(warm.iterations[slow], cold.iterations[slow])

@@ -132,6 +132,9 @@ def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
     return beta, fail, iters
 
 
+WARM_ITERATIONS = 4  # most evaluations a fit from a given start may take (lrm_fit_batch)
+
+
 def _start(sy, sw):
     """rms's start: intercept = logit of the event rate, slopes 0; no events (or all) fails."""
     fail = (sy <= 0) | (sy >= sw)
@@ -150,6 +153,7 @@ def lrm_fit_batch(
     tol: float = 1e-7,
     deviance: bool = True,
     compiled: bool = HAVE_NUMBA,
+    start: np.ndarray | None = None,
 ) -> BatchFit:
     """Fit ``y ~ X`` (X with its intercept column first) once per row of weights ``W``.
 
@@ -158,6 +162,15 @@ def lrm_fit_batch(
     ``deviance=False`` leaves the deviances at the final coefficients uncomputed (nan), for
     callers that use the coefficients only. ``compiled=False`` evaluates with numpy even where
     numba is installed (for the tests).
+
+    ``start`` (p,): coefficients to start every fit from instead of rms's start (intercept
+    only), e.g. the fit on all the rows for bootstrap resamples of them. The same iterations
+    and convergence rule then reach the same maximum in fewer steps (3-4 instead of 5 for a
+    resample of a well-determined fit), to within the criterion's precision (~1e-10 on the
+    coefficients). A fit that fails from ``start`` (singular, not converged) or needs more
+    than ``WARM_ITERATIONS`` evaluations (a flat or separated likelihood, where the point
+    at which the iterations stop depends on the path) is fitted again from rms's start, so
+    it ends, or fails, where rms's fit does.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
@@ -165,9 +178,20 @@ def lrm_fit_batch(
     W = np.ones((1, n)) if W is None else np.ascontiguousarray(W, dtype=np.float64)
     B = W.shape[0]
     beta = np.zeros((B, p))
-    beta[:, 0], fail = _start(W @ y, W.sum(axis=1))
+    beta[:, 0], no_fit = _start(W @ y, W.sum(axis=1))
+    if start is not None:
+        beta[~no_fit] = np.asarray(start, dtype=np.float64)
     evaluate = _compiled_evaluation(X, y, W) if compiled else _numpy_evaluation(X, y, W)
+    fail = no_fit.copy()
     beta, fail, iters = _newton(B, p, beta, fail, evaluate, maxit=maxit, eps=eps, tol=tol)
+    retry = (fail | (iters > WARM_ITERATIONS)) & ~no_fit
+    if start is not None and retry.any():  # those fits again, from rms's start
+        again = lrm_fit_batch(
+            X, y, W[retry], maxit=maxit, eps=eps, tol=tol, deviance=False, compiled=compiled
+        )
+        beta[retry] = again.coef
+        fail[retry] = again.fail
+        iters[retry] = again.iterations
     dev = np.full(B, np.nan)
     okf = ~fail
     if deviance and okf.any():

@@ -179,7 +179,7 @@ def calibrate(
 
     def one_chunk(ix):
         W = counts(ix, n)
-        bf = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+        bf = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
         ok = ~bf.fail
         train = np.full((len(ix), len(grid)), np.nan)
         test = np.full_like(train, np.nan)
