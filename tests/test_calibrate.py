@@ -224,3 +224,21 @@ def test_slow_fits_from_the_full_fit_are_redone_from_rms_start(fit):
     assert slow.sum() >= 2 and not cold.fail.any() and not warm.fail.any()
     np.testing.assert_array_equal(warm.coef[slow], cold.coef[slow])
     np.testing.assert_array_equal(warm.iterations[slow], cold.iterations[slow])
+
+
+def test_compiled_risks_match_numpy(fit):
+    # calibrate's risks of the bootstrap models (vexp, one pass) against numpy's formula;
+    # linear predictors out to +-800, where numpy's exp overflows (risk 0 or 1)
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration._batched_newton import risk_rows
+    from hccstats.calibration._resample import fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, _, coef = fit_arrays(fit)
+    beta = coef * np.array([1.0, -3.0, 50.0, -400.0])[:, None]
+    fast = risk_rows(beta, X)
+    with np.errstate(over="ignore"):
+        plain = risk_rows(beta, X, compiled=False)
+    assert np.abs(beta @ X.T).max() > 800
+    np.testing.assert_allclose(fast, plain, rtol=4e-16, atol=1e-300)

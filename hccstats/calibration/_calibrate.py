@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._validation import as_binary, check_same_length
-from ._batched_newton import lrm_fit_batch
+from ._batched_newton import lrm_fit_batch, risk_rows
 from ._lowess import approx, smooth_boot_at, smooth_rows_at
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
 from ._val_prob import check_risk
@@ -178,18 +178,16 @@ def calibrate(
     orig = _smooth(predicted[None, :], y[None, :], grid)[0]
 
     def one_chunk(ix):
-        W = counts(ix, n)
-        bf = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
+        Wi = counts(ix, n, dtype=np.int64)
+        bf = lrm_fit_batch(X, y, Wi.astype(np.float64), tol=1e-13, deviance=False, start=coef)
         ok = ~bf.fail
         train = np.full((len(ix), len(grid)), np.nan)
         test = np.full_like(train, np.nan)
         if ok.any():
-            prob = np.ascontiguousarray(1.0 / (1.0 + np.exp(-(bf.coef[ok] @ X.T))))
+            prob = risk_rows(bf.coef[ok], X)
             tr_ok = np.empty((prob.shape[0], len(grid)))
             te_ok = np.empty_like(tr_ok)
-            smooth_boot_at(
-                prob, np.argsort(prob, axis=1), y, W[ok].astype(np.int64), grid, tr_ok, te_ok
-            )
+            smooth_boot_at(prob, np.argsort(prob, axis=1), y, Wi[ok], grid, tr_ok, te_ok)
             train[ok] = tr_ok - grid
             test[ok] = te_ok - grid
         return train, test, bf.fail
