@@ -159,6 +159,13 @@ def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
     lean = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)  # calibrate's: coefficients only
     np.testing.assert_array_equal(lean.coef, fast.coef)
     assert np.isnan(lean.deviance).all()
+    # from a common start (calibrate's): the first evaluation's risks are computed once
+    X, y, coef = fit_arrays(fit)
+    fast = lrm_fit_batch(X, y, W, tol=1e-13, start=coef, compiled=True)
+    plain = lrm_fit_batch(X, y, W, tol=1e-13, start=coef, compiled=False)
+    np.testing.assert_array_equal(fast.iterations, plain.iterations)
+    np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
 
 
 def test_compiled_terms_match_numpy_at_extreme_and_clipped_risks(fit):

@@ -244,15 +244,19 @@ def _compiled_evaluation(X, y, W):
     rows, cols = np.triu_indices(p)
     XX = np.ascontiguousarray(X[:, rows] * X[:, cols])  # the distinct cross-products
     # work arrays reused by every evaluation (fresh ones would be page-faulted in each time)
+    risk = np.empty(n)
     logq = np.empty(n)
     work = np.empty((3, W.shape[0], n))
 
     def evaluate(idx, b, terms=True):
         m = len(idx)
-        eta, r, v = work[0, :m], work[1, :m], work[2, :m]
-        np.matmul(b, X.T, out=eta)
+        # every problem at the same coefficients (the first step from a given start): the
+        # risks are computed once
+        same = m > 1 and bool((b == b[0]).all())
+        eta, r, v = work[0, : 1 if same else m], work[1, :m], work[2, :m]
+        np.matmul(b[: 1 if same else m], X.T, out=eta)
         ll = np.empty(m)
-        _patient_terms(eta, y, W, idx, r, v, ll, logq)
+        _patient_terms(eta, y, W, idx, r, v, ll, risk, logq)
         if not terms:
             return ll, None, None
         info = np.empty((len(idx), p, p))
@@ -265,27 +269,33 @@ def _compiled_evaluation(X, y, W):
 
 
 @njit(vectorize=True)
-def _patient_terms(eta, y, W, idx, r, v, ll, logq):
+def _patient_terms(eta, y, W, idx, r, v, ll, risk, logq):
     """For each problem a (resample ``idx[a]``) and patient i: ``r = w (y - p)``,
     ``v = w p (1 - p)`` with ``p`` the risk at ``eta`` clipped to [-30, 30]; ``ll[a]`` =
     -2 log L, the log-likelihood of each patient taken as rms does (``log(p)`` or
-    ``log(1 - p)`` of the rounded risk). ``logq`` (n): scratch.
+    ``log(1 - p)`` of the rounded risk). ``eta`` has one row per problem, or a single row
+    when all the problems are at the same coefficients (risks then computed once).
+    ``risk``, ``logq`` (n): work arrays.
 
     ``vexp`` / ``vlog`` instead of libm's scalar calls and no branch on the weight, so the
-    loop over patients vectorises: the patients a resample leaves out (weight 0, a third)
+    loops over patients vectorise: the patients a resample leaves out (weight 0, a third)
     are computed and multiplied by 0, which is cheaper than a branch per patient.
     """
     n = eta.shape[1]
-    for a in range(eta.shape[0]):
+    for a in range(idx.shape[0]):
+        if a < eta.shape[0]:
+            ea = eta[a]
+            for i in range(n):
+                e = min(max(ea[i], -30.0), 30.0)
+                pr = 1.0 / (1.0 + vexp(-e))
+                risk[i] = pr
+                logq[i] = vlog(pr if y[i] > 0 else 1.0 - pr)
         wrow = W[idx[a]]
-        ea = eta[a]
         ra = r[a]
         va = v[a]
         for i in range(n):
-            e = min(max(ea[i], -30.0), 30.0)
-            pr = 1.0 / (1.0 + vexp(-e))
             w = wrow[i]
-            logq[i] = vlog(pr if y[i] > 0 else 1.0 - pr)
+            pr = risk[i]
             ra[i] = w * (y[i] - pr)
             va[i] = w * pr * (1.0 - pr)
         ll[a] = -2.0 * _weighted_sum(wrow, logq)
