@@ -136,3 +136,42 @@ def test_training_curve_over_distinct_patients_against_live_r(seed, rounding):
         g=grid,
     )
     np.testing.assert_allclose(train, want, rtol=0, atol=1e-10)
+
+
+def test_sort_keys_order_risks_and_the_near_ties_are_mended():
+    # calibrate sorts int64 keys (a risk's bits, its index in the low bits) instead of an
+    # argsort; risks within 2**bits ulp of each other then come in index order and are mended
+    from hccstats.calibration._lowess import (
+        _mend_order,
+        index_bits,
+        risk_sort_keys,
+        smooth_boot_at,
+    )
+
+    rng = np.random.default_rng(8)
+    n = 600
+    bits = index_bits(n)
+    assert bits == 10 and index_bits(1024) == 10 and index_bits(1025) == 11
+    prob = rng.beta(2, 5, (3, n))
+    # near ties: pairs a few ulp apart, the larger one first by index
+    prob[:, 1:200:2] = prob[:, 0:200:2]
+    prob[:, 0:200:2] = np.nextafter(prob[:, 0:200:2], 1.0) + 3 * np.spacing(prob[:, 0:200:2])
+    prob[:, 300:310] = 0.25  # exact ties
+    keys = risk_sort_keys(prob, bits)
+    keys.sort(axis=1)
+    for b in range(3):
+        perm = keys[b] & ((1 << bits) - 1)
+        xs = prob[b][perm]
+        assert (np.diff(xs) < 0).any()  # not sorted before mending
+        _mend_order(xs, perm)
+        assert (np.diff(xs) >= 0).all()
+        np.testing.assert_array_equal(np.sort(perm), np.arange(n))
+        np.testing.assert_array_equal(xs, prob[b][perm])
+    y = (rng.random(n) < 0.3).astype(float)
+    counts = np.vstack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(3)])
+    grid = np.linspace(0.05, 0.6, 50)
+    out = [np.empty((3, 50)) for _ in range(4)]
+    smooth_boot_at(prob, np.argsort(prob, axis=1), y, counts, grid, out[0], out[1])
+    smooth_boot_at(prob, keys, y, counts, grid, out[2], out[3], bits)
+    np.testing.assert_allclose(out[2], out[0], rtol=0, atol=1e-14)
+    np.testing.assert_allclose(out[3], out[1], rtol=0, atol=1e-14)

@@ -10,7 +10,7 @@ import pandas as pd
 from .._errors import InputError
 from .._validation import as_binary, check_same_length
 from ._batched_newton import lrm_fit_batch, risk_rows
-from ._lowess import approx, smooth_boot_at, smooth_rows_at
+from ._lowess import approx, index_bits, risk_sort_keys, smooth_boot_at, smooth_rows_at
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
 from ._val_prob import check_risk
 
@@ -176,6 +176,7 @@ def calibrate(
     grid = _grid(predicted) if predy is None else np.ascontiguousarray(check_risk(predy, "predy"))
     idx = bootstrap_indices(n, B, seed, resamples)
     orig = _smooth(predicted[None, :], y[None, :], grid)[0]
+    bits = index_bits(n)
 
     def one_chunk(ix):
         Wi = counts(ix, n, dtype=np.int64)
@@ -187,7 +188,12 @@ def calibrate(
             prob = risk_rows(bf.coef[ok], X)
             tr_ok = np.empty((prob.shape[0], len(grid)))
             te_ok = np.empty_like(tr_ok)
-            smooth_boot_at(prob, np.argsort(prob, axis=1), y, Wi[ok], grid, tr_ok, te_ok)
+            if bits <= 24:  # keys keep at least 28 bits of the risk
+                order = risk_sort_keys(prob, bits)
+                order.sort(axis=1)
+                smooth_boot_at(prob, order, y, Wi[ok], grid, tr_ok, te_ok, bits)
+            else:
+                smooth_boot_at(prob, np.argsort(prob, axis=1), y, Wi[ok], grid, tr_ok, te_ok)
             train[ok] = tr_ok - grid
             test[ok] = te_ok - grid
         return train, test, bf.fail
