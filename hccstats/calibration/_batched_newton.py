@@ -153,7 +153,7 @@ def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
     return beta, fail, iters
 
 
-WARM_ITERATIONS = 4  # most evaluations a fit from a given start may take (lrm_fit_batch)
+WARM_ITERATIONS = 5  # most evaluations a fit from a given start may take (lrm_fit_batch)
 
 
 def _start(sy, sw):
