@@ -117,8 +117,10 @@ def calibrate(
     of predicted risks; the model is re-fitted in each bootstrap resample, its curve on the
     resample (training) minus its curve on the original patients (test) estimates the
     optimism at each grid point, and the average optimism is subtracted from the apparent
-    curve. Fits follow rms's ``lrm.fit`` iterations exactly; failed fits are counted
-    (``n_failed``) and left out, never fatal.
+    curve. Fits follow rms's ``lrm.fit`` iterations, started at the model's coefficients
+    (the same maximum in fewer steps, within the criterion's precision; a fit that fails or
+    is slow from there is redone from rms's start, so it fails where rms's does); failed
+    fits are counted (``n_failed``) and left out, never fatal.
 
     Parameters
     ----------
