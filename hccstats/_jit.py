@@ -18,15 +18,19 @@ except ImportError:  # pragma: no cover
 __all__ = ["njit", "HAVE_NUMBA"]
 
 
-def njit(func=None, *, reassoc: bool = False):
+def njit(func=None, *, reassoc: bool = False, vectorize: bool = False):
     """Compile ``func`` with ``numba.njit(cache=True, nogil=True)`` when numba is available.
 
     ``reassoc=True`` lets LLVM reorder floating-point sums (vectorised reductions): the
     results then differ from strict left-to-right summation by rounding only (~1e-16).
+    ``vectorize=True`` compiles floating-point division as numpy does it (x / 0 gives inf or
+    nan, no ZeroDivisionError check), so that loops with a division can be vectorised; the
+    values computed are the same.
     """
     if func is None:
-        return lambda f: njit(f, reassoc=reassoc)
+        return lambda f: njit(f, reassoc=reassoc, vectorize=vectorize)
     if _numba_njit is None:
         return func
     fm = {"reassoc", "contract"} if reassoc else False
-    return _numba_njit(cache=True, nogil=True, fastmath=fm)(func)
+    errors = "numpy" if vectorize else "python"
+    return _numba_njit(cache=True, nogil=True, fastmath=fm, error_model=errors)(func)

@@ -159,3 +159,93 @@ def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
     lean = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)  # calibrate's: coefficients only
     np.testing.assert_array_equal(lean.coef, fast.coef)
     assert np.isnan(lean.deviance).all()
+    # from a common start (calibrate's): the first evaluation's risks are computed once
+    X, y, coef = fit_arrays(fit)
+    fast = lrm_fit_batch(X, y, W, tol=1e-13, start=coef, compiled=True)
+    plain = lrm_fit_batch(X, y, W, tol=1e-13, start=coef, compiled=False)
+    np.testing.assert_array_equal(fast.iterations, plain.iterations)
+    np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
+
+
+def test_compiled_terms_match_numpy_at_extreme_and_clipped_risks(fit):
+    # the vectorised per-patient pass (vexp / vlog) against numpy's exp / log where the risks
+    # reach the clip at |eta| = 30 and 1 - p loses most of its digits (rms's naive log(1 - p))
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration import _batched_newton as bn
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, y, coef = fit_arrays(fit)
+    W = counts(resamples_seed11()[:6], len(y))
+    beta = coef * np.array([1.0, 0.5, 2.0, 8.0, 40.0, 400.0])[:, None]  # |eta| up to >> 30
+    idx = np.arange(6)
+    fast = bn._compiled_evaluation(X, y, W)(idx, beta)
+    plain = bn._numpy_evaluation(X, y, W)(idx, beta)
+    assert np.abs(beta @ X.T).max() > 30
+    for a, b in zip(fast, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
+
+
+def test_fits_started_at_the_full_fit_fail_where_rms_start_fails_and_agree_elsewhere(fit):
+    # calibrate starts each resample's fit at the full-sample coefficients: fewer Newton steps
+    # to the same maximum. A separated resample (no finite maximum: rms's 11 steps do not
+    # converge) and a singular one (smoke constant) must still fail, as from rms's start.
+    from hccstats.calibration._batched_newton import lrm_fit_batch
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    X, y, coef = fit_arrays(fit)
+    n = len(y)
+    rng = np.random.default_rng(0)
+    separated = np.flatnonzero(((y == 1) & (X[:, 2] < 120)) | ((y == 0) & (X[:, 2] >= 120)))
+    no_smokers = np.flatnonzero(X[:, 3] == 0)
+    resamples = np.vstack(
+        [resamples_seed11()[:10], rng.choice(separated, n), rng.choice(no_smokers, n)]
+    )
+    W = counts(resamples, n)
+    cold = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+    warm = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
+    np.testing.assert_array_equal(warm.fail, cold.fail)
+    assert cold.fail[10:].all() and not cold.fail[:10].any()
+    np.testing.assert_array_equal(warm.iterations[10:], cold.iterations[10:])  # refitted
+    assert warm.iterations[:10].sum() < cold.iterations[:10].sum()
+    # rms's criterion (deviance change <= 0.025, one more step) leaves ~1e-7 on these
+    # coefficients, which lie 0.003 to 1.1 from 0
+    np.testing.assert_allclose(warm.coef[:10], cold.coef[:10], rtol=0, atol=1e-5)
+
+
+def test_slow_fits_from_the_full_fit_are_redone_from_rms_start(fit):
+    # where rms's fit needs 6+ steps (a flat likelihood: where rms's criterion stops depends
+    # on the path) the fit started at the full-sample coefficients is slow too and is redone
+    # from rms's start: it ends exactly where rms's does
+    from hccstats._random import bootstrap_indices
+    from hccstats.calibration._batched_newton import lrm_fit_batch
+    from hccstats.calibration._resample import counts, fit_arrays
+
+    X, y, coef = fit_arrays(fit)
+    W = counts(bootstrap_indices(len(y), 1000, 1, None), len(y))
+    cold = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+    warm = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False, start=coef)
+    slow = cold.iterations >= 6
+    assert slow.sum() >= 2 and not cold.fail.any() and not warm.fail.any()
+    np.testing.assert_array_equal(warm.coef[slow], cold.coef[slow])
+    np.testing.assert_array_equal(warm.iterations[slow], cold.iterations[slow])
+
+
+def test_compiled_risks_match_numpy(fit):
+    # calibrate's risks of the bootstrap models (vexp, one pass) against numpy's formula;
+    # linear predictors out to +-800, where numpy's exp overflows (risk 0 or 1)
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration._batched_newton import risk_rows
+    from hccstats.calibration._resample import fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, _, coef = fit_arrays(fit)
+    beta = coef * np.array([1.0, -3.0, 50.0, -400.0])[:, None]
+    fast = risk_rows(beta, X)
+    with np.errstate(over="ignore"):
+        plain = risk_rows(beta, X, compiled=False)
+    assert np.abs(beta @ X.T).max() > 800
+    np.testing.assert_allclose(fast, plain, rtol=4e-16, atol=1e-300)

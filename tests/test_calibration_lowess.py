@@ -86,6 +86,92 @@ def test_lowess_python_fallback_matches_compiled_against_stored_r():
     np.testing.assert_allclose(out, grp["fitted"].to_numpy(), atol=1e-10)
     rw = np.ones(len(x))
     for unit in (True, False):  # the first pass (weights 1, not read) and later ones
-        v_py, ok_py = _lowess._lowest.py_func(x, y, len(x), x[3], 0, 15, rw, unit)
-        v_jit, ok_jit = _lowess._lowest(x, y, len(x), x[3], 0, 15, rw, unit)
+        v_py, ok_py = _lowess._lowest.py_func(x, y, rw, x[3], 0, 15, unit)
+        v_jit, ok_jit = _lowess._lowest(x, y, rw, x[3], 0, 15, unit)
         assert ok_py and ok_jit and v_py == pytest.approx(v_jit, abs=1e-13)
+
+
+def _resample_curves(seed, n, rounding):
+    """smooth_boot_at's two curves for one random resample, and its inputs."""
+    from hccstats.calibration._lowess import smooth_boot_at
+
+    rng = np.random.default_rng(seed)
+    prob = np.round(rng.beta(2, 5, n), rounding)  # rounding: ties between patients
+    y = (rng.random(n) < prob).astype(float)
+    counts = np.bincount(rng.integers(0, n, n), minlength=n)
+    grid = np.linspace(np.quantile(prob, 0.05), np.quantile(prob, 0.95), 50)
+    train = np.empty((1, 50))
+    test = np.empty((1, 50))
+    order = np.argsort(prob)[None, :]
+    smooth_boot_at(prob[None, :], order, y, counts[None, :], grid, train, test)
+    return prob, y, counts, grid, train[0], test[0]
+
+
+@pytest.mark.parametrize("seed, n, rounding", [(1, 300, 3), (2, 1000, 12), (3, 57, 1)])
+def test_training_curve_over_distinct_patients_equals_curve_of_copies(seed, n, rounding):
+    # the training curve runs over the patients in the resample, weighted by their counts;
+    # clowess on the resample itself (each patient repeated) is the reference: same window of
+    # copies, same anchors, same sums up to the order of the additions
+    prob, y, counts, grid, train, test = _resample_curves(seed, n, rounding)
+    xs, fitted = lowess(np.repeat(prob, counts), np.repeat(y, counts), iter=0)
+    want = approx(xs, fitted, grid, ties="first")
+    np.testing.assert_allclose(train, want, rtol=0, atol=1e-12)
+    xs, fitted = lowess(prob, y, iter=0)
+    np.testing.assert_allclose(test, approx(xs, fitted, grid, ties="first"), rtol=0, atol=1e-12)
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("seed, rounding", [(4, 2), (5, 12)])
+def test_training_curve_over_distinct_patients_against_live_r(seed, rounding):
+    # R: approx(lowess(rep(p, counts), rep(y, counts), iter = 0), xout = grid, ties = first),
+    # as rms's calibrate computes the training curve of a resample
+    from hccstats.rbridge import run
+
+    prob, y, counts, grid, train, _ = _resample_curves(seed, 400, rounding)
+    want = run(
+        "approx(lowess(rep(p, k), rep(y, k), iter = 0), xout = g, ties = function(v) v[1])$y",
+        p=prob,
+        y=y,
+        k=counts.astype(float),
+        g=grid,
+    )
+    np.testing.assert_allclose(train, want, rtol=0, atol=1e-10)
+
+
+def test_sort_keys_order_risks_and_the_near_ties_are_mended():
+    # calibrate sorts int64 keys (a risk's bits, its index in the low bits) instead of an
+    # argsort; risks within 2**bits ulp of each other then come in index order and are mended
+    from hccstats.calibration._lowess import (
+        _mend_order,
+        index_bits,
+        risk_sort_keys,
+        smooth_boot_at,
+    )
+
+    rng = np.random.default_rng(8)
+    n = 600
+    bits = index_bits(n)
+    assert bits == 10 and index_bits(1024) == 10 and index_bits(1025) == 11
+    prob = rng.beta(2, 5, (3, n))
+    # near ties: pairs a few ulp apart, the larger one first by index
+    prob[:, 1:200:2] = prob[:, 0:200:2]
+    prob[:, 0:200:2] = np.nextafter(prob[:, 0:200:2], 1.0) + 3 * np.spacing(prob[:, 0:200:2])
+    prob[:, 300:310] = 0.25  # exact ties
+    keys = risk_sort_keys(prob, bits)
+    keys.sort(axis=1)
+    for b in range(3):
+        perm = keys[b] & ((1 << bits) - 1)
+        xs = prob[b][perm]
+        assert (np.diff(xs) < 0).any()  # not sorted before mending
+        _mend_order(xs, perm)
+        assert (np.diff(xs) >= 0).all()
+        np.testing.assert_array_equal(np.sort(perm), np.arange(n))
+        np.testing.assert_array_equal(xs, prob[b][perm])
+    y = (rng.random(n) < 0.3).astype(float)
+    counts = np.vstack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(3)])
+    grid = np.linspace(0.05, 0.6, 50)
+    out = [np.empty((3, 50)) for _ in range(4)]
+    smooth_boot_at(prob, np.argsort(prob, axis=1), y, counts, grid, out[0], out[1])
+    smooth_boot_at(prob, keys, y, counts, grid, out[2], out[3], bits)
+    np.testing.assert_allclose(out[2], out[0], rtol=0, atol=1e-14)
+    np.testing.assert_allclose(out[3], out[1], rtol=0, atol=1e-14)

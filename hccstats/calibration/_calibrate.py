@@ -9,8 +9,8 @@ import pandas as pd
 
 from .._errors import InputError
 from .._validation import as_binary, check_same_length
-from ._batched_newton import lrm_fit_batch
-from ._lowess import approx, smooth_boot_at, smooth_rows_at
+from ._batched_newton import lrm_fit_batch, risk_rows
+from ._lowess import approx, index_bits, risk_sort_keys, smooth_boot_at, smooth_rows_at
 from ._resample import average, bootstrap_indices, counts, fit_arrays, run_chunks
 from ._val_prob import check_risk
 
@@ -117,8 +117,10 @@ def calibrate(
     of predicted risks; the model is re-fitted in each bootstrap resample, its curve on the
     resample (training) minus its curve on the original patients (test) estimates the
     optimism at each grid point, and the average optimism is subtracted from the apparent
-    curve. Fits follow rms's ``lrm.fit`` iterations exactly; failed fits are counted
-    (``n_failed``) and left out, never fatal.
+    curve. Fits follow rms's ``lrm.fit`` iterations, started at the model's coefficients
+    (the same maximum in fewer steps, within the criterion's precision; a fit that fails or
+    is slow from there is redone from rms's start, so it fails where rms's does); failed
+    fits are counted (``n_failed``) and left out, never fatal.
 
     Parameters
     ----------
@@ -176,20 +178,24 @@ def calibrate(
     grid = _grid(predicted) if predy is None else np.ascontiguousarray(check_risk(predy, "predy"))
     idx = bootstrap_indices(n, B, seed, resamples)
     orig = _smooth(predicted[None, :], y[None, :], grid)[0]
+    bits = index_bits(n)
 
     def one_chunk(ix):
-        W = counts(ix, n)
-        bf = lrm_fit_batch(X, y, W, tol=1e-13, deviance=False)
+        Wi = counts(ix, n, dtype=np.int64)
+        bf = lrm_fit_batch(X, y, Wi.astype(np.float64), tol=1e-13, deviance=False, start=coef)
         ok = ~bf.fail
         train = np.full((len(ix), len(grid)), np.nan)
         test = np.full_like(train, np.nan)
         if ok.any():
-            prob = np.ascontiguousarray(1.0 / (1.0 + np.exp(-(bf.coef[ok] @ X.T))))
+            prob = risk_rows(bf.coef[ok], X)
             tr_ok = np.empty((prob.shape[0], len(grid)))
             te_ok = np.empty_like(tr_ok)
-            smooth_boot_at(
-                prob, np.argsort(prob, axis=1), y, W[ok].astype(np.int64), grid, tr_ok, te_ok
-            )
+            if bits <= 24:  # keys keep at least 28 bits of the risk
+                order = risk_sort_keys(prob, bits)
+                order.sort(axis=1)
+                smooth_boot_at(prob, order, y, Wi[ok], grid, tr_ok, te_ok, bits)
+            else:
+                smooth_boot_at(prob, np.argsort(prob, axis=1), y, Wi[ok], grid, tr_ok, te_ok)
             train[ok] = tr_ok - grid
             test[ok] = te_ok - grid
         return train, test, bf.fail

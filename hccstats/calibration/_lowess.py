@@ -16,33 +16,72 @@ import numpy as np
 from .._errors import InputError
 from .._jit import njit
 from .._validation import as_finite, check_same_length
+from .._vmath import as_int64
 
 __all__ = ["lowess", "approx"]
 
 
 @njit(reassoc=True)
-def _lowest(x, y, n, xs, nleft, nright, rw, unit):
-    """Fitted value at ``xs`` from points nleft..n (0-based); returns (ys, ok).
+def _window_sums(xw, yw, mw, xs, ih, h1, unit):
+    """Tricube-weighted sums (weights times ``mw``, not read when ``unit``) of the points
+    ``xw``, in x centred at ``xs``: (sum w, sum w d, sum w d^2, sum w y, sum w y d).
 
-    clowess's ``lowest``: tricube weights with the same cut-offs (``r <= 0.001 h`` weight 1,
-    ``r > 0.999 h`` weight 0, ties on the right picked up), the local line only when the
-    weighted spread exceeds ``0.001 * range``. The points with weight > 0 (``r <= 0.999 h``,
-    from ``nleft`` on) form one run of the sorted x (its end found by bisection); their
-    weighted sums are accumulated in
-    one pass, in x centred at ``xs`` (the same quantities as clowess's several passes; the
-    order of the floating-point additions differs, by ~1e-16). ``unit``: every robustness
-    weight is 1 (the first pass), so ``rw`` is not read.
+    Slices indexed from 0: the compiled loop needs no negative-index wrap-around and
+    vectorises fully; ``unit`` is loop-invariant, so it compiles as two loops.
     """
-    rng = x[n - 1] - x[0]
-    h = max(xs - x[nleft], x[nright] - xs)
+    s0 = 0.0
+    sd = 0.0
+    sdd = 0.0
+    sy = 0.0
+    sdy = 0.0
+    for j in range(xw.size):
+        d = xw[j] - xs
+        ad = abs(d)
+        q = ad * ih
+        q = 1.0 - q * q * q
+        wj = 1.0 if ad <= h1 else q * q * q
+        if not unit:
+            wj *= mw[j]
+        wy = wj * yw[j]
+        s0 += wj
+        sd += wj * d
+        sdd += wj * d * d
+        sy += wy
+        sdy += wy * d
+    return s0, sd, sdd, sy, sdy
+
+
+@njit
+def _lowest(x, y, mult, xs, gl, gr, unit):
+    """Fitted value at ``xs`` from the window from point ``gl`` to point ``gr``; returns
+    (ys, ok).
+
+    clowess's ``lowest`` on points that may stand for several copies (see ``_smooth_pass``),
+    with total weights ``mult`` (copies times robustness weight; all 1, and not read, when
+    ``unit``). Tricube weights with clowess's cut-offs (``r <= 0.001 h`` weight 1,
+    ``r > 0.999 h`` weight 0, ties on the right picked up); the local line only when the
+    weighted spread exceeds ``0.001 * range``. The points with weight > 0 form one run of the
+    sorted x (its end found by bisection); their weighted sums are accumulated in one pass,
+    in x centred at ``xs`` (the same quantities as clowess's several passes over the copies;
+    the order of the floating-point additions differs, by ~1e-16).
+
+    clowess counts the window from its first copy, so when that copy is not the first of its
+    point, only some of the point's copies are in. Those copies get weight 0 all the same:
+    the window only starts inside a point after a move right, made because that point was
+    farther from the anchor than the window's right end, so it sets the bandwidth
+    ``h = xs - x[gl]`` and ``r = h > 0.999 h``.
+    """
+    k = x.shape[0]
+    rng = x[k - 1] - x[0]
+    h = max(xs - x[gl], x[gr] - xs)
     h9 = 0.999 * h
     h1 = 0.001 * h
-    lo = nleft
-    while lo < n and xs - x[lo] > h9:
+    lo = gl
+    while lo < k and xs - x[lo] > h9:
         lo += 1
     # end of the run: first j >= lo with |x[j] - xs| > h9 (monotone in j: bisection)
     a = lo
-    b = n
+    b = k
     while a < b:
         mid = (a + b) // 2
         if abs(x[mid] - xs) <= h9:
@@ -50,31 +89,8 @@ def _lowest(x, y, n, xs, nleft, nright, rw, unit):
         else:
             b = mid
     hi = a
-    s0 = 0.0
-    sd = 0.0
-    sdd = 0.0
-    sy = 0.0
-    sdy = 0.0
     ih = 1.0 / h if h > 0.0 else 0.0
-    # slices indexed from 0: the compiled loop then needs no negative-index wrap-around
-    # and vectorises fully
-    xw = x[lo:hi]
-    yw = y[lo:hi]
-    rww = rw[lo:hi]
-    for j in range(xw.size):
-        d = xw[j] - xs
-        ad = abs(d)
-        q = ad * ih
-        q = 1.0 - q * q * q
-        wj = 1.0 if ad <= h1 else q * q * q
-        if not unit:  # loop-invariant: compiled as two loops, the first pass skips rw
-            wj *= rww[j]
-        wy = wj * yw[j]
-        s0 += wj
-        sd += wj * d
-        sdd += wj * d * d
-        sy += wy
-        sdy += wy * d
+    s0, sd, sdd, sy, sdy = _window_sums(x[lo:hi], y[lo:hi], mult[lo:hi], xs, ih, h1, unit)
     if s0 <= 0.0:
         return 0.0, False
     sd /= s0
@@ -88,23 +104,39 @@ def _lowest(x, y, n, xs, nleft, nright, rw, unit):
 
 
 @njit
-def _smooth_pass(x, y, n, ns, delta, rw, unit, ys):
-    """One pass of local fits at the anchor points (``rw``: robustness weights, all 1 when
-    ``unit``), linear interpolation between anchors closer than ``delta``; fitted values
-    written into ``ys``."""
-    nleft = 0
+def _smooth_pass(x, y, mult, cum, ns, delta, unit, ys):
+    """One pass of local fits at the anchor points, linear interpolation between anchors
+    closer than ``delta``; fitted values written into ``ys``.
+
+    Point g (x sorted) stands for copies ``cum[g]..cum[g+1]-1`` of the data clowess sees
+    (``cum = 0, 1, ..., n`` for plain data) with total weight ``mult[g]``: the window of
+    ``ns`` copies, the anchors and the interpolation are clowess's on the copies (copies
+    share x, so they share their fitted value), computed once per point.
+    """
+    k = x.shape[0]
+    m = cum[k]
+    nleft = 0  # first and last copy of the window, and the points they belong to
     nright = ns - 1
+    gl = 0
+    gr = 0
+    while cum[gr + 1] <= nright:
+        gr += 1
     last = -1
     i = 0
     while True:
-        if nright < n - 1:
-            d1 = x[i] - x[nleft]
-            d2 = x[nright + 1] - x[i]
-            if d1 > d2:
-                nleft += 1
-                nright += 1
-                continue
-        val, ok = _lowest(x, y, n, x[i], nleft, nright, rw, unit)
+        xs = x[i]
+        while nright < m - 1:  # move the window right while its far end is nearer to xs
+            gn = gr if nright + 1 < cum[gr + 1] else gr + 1  # point of copy nright + 1
+            if xs - x[gl] <= x[gn] - xs:
+                break
+            # the distances stay the same while both ends stay in their points
+            step = min(cum[gl + 1] - nleft, cum[gn + 1] - nright - 1, m - 1 - nright)
+            nleft += step
+            nright += step
+            gr = gn
+            if nleft == cum[gl + 1]:
+                gl += 1
+        val, ok = _lowest(x, y, mult, xs, gl, gr, unit)
         ys[i] = val if ok else y[i]
         if last < i - 1:
             denom = x[i] - x[last]
@@ -114,7 +146,7 @@ def _smooth_pass(x, y, n, ns, delta, rw, unit, ys):
         last = i
         cut = x[last] + delta
         i = last + 1
-        while i < n:
+        while i < k:
             if x[i] > cut:
                 break
             if x[i] == x[last]:
@@ -122,7 +154,7 @@ def _smooth_pass(x, y, n, ns, delta, rw, unit, ys):
                 last = i
             i += 1
         i = max(last + 1, i - 1)
-        if last >= n - 1:
+        if last >= k - 1:
             break
 
 
@@ -164,9 +196,10 @@ def _clowess(x, y, f, nsteps, delta, ys):
     ns = max(2, min(n, int(f * n + 1e-7)))
     rw = np.ones(n)  # first pass unweighted; later passes: robustness weights
     res = np.zeros(n)
+    cum = np.arange(n + 1)  # one copy of each point
     it = 1
     while it <= nsteps + 1:
-        _smooth_pass(x, y, n, ns, delta, rw, it == 1, ys)
+        _smooth_pass(x, y, rw, cum, ns, delta, it == 1, ys)
         for k in range(n):
             res[k] = y[k] - ys[k]
         sc = 0.0
@@ -249,41 +282,109 @@ def smooth_rows_at(xmat, ymat, xout, use_mean, out):
 
 
 @njit
-def _curve_at(xs, ys, xout, out):
-    """approx(lowess(xs, ys, iter = 0), xout, ties = first) for xs already sorted."""
-    fitted = np.empty(xs.shape[0])
-    _clowess(xs, ys, 2.0 / 3.0, 0, 0.01 * (xs[-1] - xs[0]), fitted)
-    xu, yu = _regularize(xs, fitted, False)
+def _curve_at(xs, ys, mult, cum, unit, xout, out, fitted):
+    """approx(lowess(x, y, iter = 0), xout, ties = first) into ``out``, of the points ``xs``
+    (sorted), ``ys`` standing for copies ``cum[g]..cum[g+1]-1`` (weights ``mult``, not read when
+    ``unit``; see ``_smooth_pass``). ``fitted``: work array (at least as long as ``xs``)."""
+    k = xs.shape[0]
+    m = cum[k]
+    if m < 2:
+        fitted[0] = ys[0]
+    else:
+        ns = max(2, min(m, int(2.0 / 3.0 * m + 1e-7)))
+        _smooth_pass(xs, ys, mult, cum, ns, 0.01 * (xs[k - 1] - xs[0]), unit, fitted)
+    xu, yu = _regularize(xs, fitted[:k], False)
     _approx1(xu, yu, xout, out)
 
 
+def index_bits(n: int) -> int:
+    """Bits that hold a patient's index (0..n-1) in the low end of a sort key."""
+    return max(1, int(n - 1).bit_length())
+
+
+@njit(vectorize=True)
+def risk_sort_keys(prob, bits):
+    """Sort keys of each row of (non-negative) risks: the risk's bits (ordered as the risks
+    are) with the low ``bits`` replaced by the patient's index.
+
+    Sorting these int64 keys (numpy's vectorised sort, twice as fast as an argsort here)
+    gives an order of the patients that sorts the risks up to risks within 2**bits ulp of
+    each other, put by index; ``smooth_boot_at`` mends those.
+    """
+    keys = np.empty(prob.shape, np.int64)
+    high = -(1 << bits)
+    for a in range(prob.shape[0]):
+        pa = prob[a]
+        ka = keys[a]
+        for i in range(pa.size):
+            ka[i] = (as_int64(pa[i]) & high) | i
+    return keys
+
+
 @njit
-def smooth_boot_at(prob, order, y, counts, xout, out_train, out_test):
+def _mend_order(xs, perm):
+    """Insertion sort of ``xs`` (nearly sorted) carrying ``perm`` along; equal values stay."""
+    for i in range(1, xs.shape[0]):
+        v = xs[i]
+        if v >= xs[i - 1]:
+            continue
+        j = perm[i]
+        k = i
+        while k > 0 and xs[k - 1] > v:
+            xs[k] = xs[k - 1]
+            perm[k] = perm[k - 1]
+            k -= 1
+        xs[k] = v
+        perm[k] = j
+
+
+@njit
+def smooth_boot_at(prob, order, y, counts, xout, out_train, out_test, bits=63):
     """rms's ``cal.error`` for a stack of bootstrap fits, training and test side.
 
     Row b: ``prob[b]`` are the fit's risks of the original patients and ``counts[b]`` how often
-    each patient is in the resample; ``order[b]`` sorts ``prob[b]``. Test curve: lowess of
-    (prob[b], y); training curve: lowess of the resample, i.e. the same sorted points repeated
-    ``counts`` times (one sort serves both).
+    each patient is in the resample; ``order[b]`` sorts ``prob[b]`` (indices), or holds the
+    sorted keys of ``risk_sort_keys(prob, bits)`` (the order is then read from their low
+    ``bits`` and mended). Test curve: lowess of (prob[b], y); training curve: lowess of the
+    resample, i.e. of the same sorted points repeated ``counts`` times, computed over the
+    patients in the resample (about 63% of them) with their counts as weights. One sort
+    serves both.
     """
     n = prob.shape[1]
+    low = -1 if bits >= 63 else (1 << bits) - 1
+    ones = np.ones(n)
+    steps = np.arange(n + 1)
+    xs = np.empty(n)
+    ys = np.empty(n)
+    perm = np.empty(n, np.int64)
+    xk = np.empty(n)
+    yk = np.empty(n)
+    mk = np.empty(n)
+    cum = np.empty(n + 1, np.int64)
+    fitted = np.empty(n)
+    cum[0] = 0
     for b in range(prob.shape[0]):
         o = order[b]
-        xs = prob[b][o]
-        ys = y[o]
-        _curve_at(xs, ys, xout, out_test[b])
-        m = 0
+        pb = prob[b]
+        cb = counts[b]
         for i in range(n):
-            m += counts[b, o[i]]
-        xt = np.empty(m)
-        yt = np.empty(m)
+            j = o[i] & low
+            perm[i] = j
+            xs[i] = pb[j]
+        _mend_order(xs, perm)
         k = 0
         for i in range(n):
-            for _ in range(counts[b, o[i]]):
-                xt[k] = xs[i]
-                yt[k] = ys[i]
+            j = perm[i]
+            ys[i] = y[j]
+            c = cb[j]
+            if c > 0:
+                xk[k] = xs[i]
+                yk[k] = y[j]
+                mk[k] = c
+                cum[k + 1] = cum[k] + c
                 k += 1
-        _curve_at(xt, yt, xout, out_train[b])
+        _curve_at(xs, ys, ones, steps, True, xout, out_test[b], fitted)
+        _curve_at(xk[:k], yk[:k], mk[:k], cum[: k + 1], False, xout, out_train[b], fitted)
 
 
 def lowess(x, y, *, f: float = 2.0 / 3.0, iter: int = 3, delta: float | None = None):

@@ -30,11 +30,11 @@ def fit_arrays(fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return X, y, coef
 
 
-def counts(idx: np.ndarray, n: int) -> np.ndarray:
+def counts(idx: np.ndarray, n: int, dtype=np.float64) -> np.ndarray:
     """Frequency weights (B, n) of the resamples ``idx``."""
     B = idx.shape[0]
     flat = (idx + n * np.arange(B)[:, None]).ravel()
-    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(np.float64)
+    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(dtype, copy=False)
 
 
 def run_chunks(
