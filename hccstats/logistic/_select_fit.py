@@ -2,7 +2,7 @@
 bootstrap resample.
 
 ``fit_weighted`` is :func:`~hccstats.logistic._fit.fit_logistic`'s maximum likelihood
-iteration (Newton-Raphson, step halving; it stops one step earlier, see ``_NEAR``) with
+iteration (Newton-Raphson, step halving; it stops one step earlier, see ``NEAR``) with
 frequency weights,
 so a bootstrap resample is fitted on its distinct rows and their counts (about 63% of the
 rows), one linear predictor and one set of probabilities per iteration.
@@ -34,16 +34,24 @@ from scipy.special import chdtrc
 from .._jit import HAVE_NUMBA, njit
 from ._fit import MAX_ITER, CoreFit
 
-__all__ = ["fit_weighted", "removal_lr_bounds", "one_step_start"]
+__all__ = [
+    "fit_weighted",
+    "removal_lr_bounds",
+    "one_step_start",
+    "cannot_be_removed",
+    "bound_pass",
+    "NEAR",
+    "MARGIN",
+]
 
 #: Newton's convergence is quadratic: after a full step below 1e-7 (relative) the estimate is
 #: within ~1e-14 of the maximum, where fit_logistic's rule (a step below 1e-11) would take one
 #: more iteration to arrive
-_NEAR = 1e-7
+NEAR = 1e-7
 
 #: LR units kept in hand per unit of |log-likelihood| when certifying with the bound (the sums'
 #: rounding is ~1e-13 relative; the fits converge to ~1e-11)
-_MARGIN = 1e-7
+MARGIN = 1e-7
 
 
 def _prob_and_loglik(eta, y, c):
@@ -99,8 +107,8 @@ def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None, at_sta
             new_p, new_obj = _prob_and_loglik(X @ new, y, c)
             halvings += 1
         beta, obj, p = new, new_obj, new_p
-        if halvings == 0 and np.all(np.abs(step) <= _NEAR * np.maximum(1.0, np.abs(beta))):
-            converged = True  # a full Newton step this small lands within ~_NEAR**2
+        if halvings == 0 and np.all(np.abs(step) <= NEAR * np.maximum(1.0, np.abs(beta))):
+            converged = True  # a full Newton step this small lands within ~NEAR**2
             break
     return CoreFit(
         coef=beta,
@@ -157,13 +165,13 @@ def removal_lr_bounds(
     s0 = float(cur.coef @ cur.score)
     if compiled:
         out = np.empty(len(positions))
-        _bound_pass(p, X @ cur.coef, c, XV, s0, out)
+        bound_pass(p, X @ cur.coef, c, XV, s0, out)
         return out
     return _bound_numpy(p, X @ cur.coef, c, XV, s0)
 
 
 def _bound_numpy(p, eta, c, XV, s0):
-    """The bounds from ``X v`` of every term (the vectorised form of ``_bound_pass``)."""
+    """The bounds from ``X v`` of every term (the vectorised form of ``bound_pass``)."""
     pi = p * (1.0 - p)
     U = pi[:, None] * XV
     # the largest t <= 1 that keeps every alpha within [p / 2, (1 + p) / 2], so that
@@ -179,7 +187,7 @@ def _bound_numpy(p, eta, c, XV, s0):
 
 
 @njit
-def _bound_pass(p, eta, c, XV, s0, out):  # pragma: no cover - compiled
+def bound_pass(p, eta, c, XV, s0, out):  # pragma: no cover - compiled
     """``_bound_numpy`` in two passes over the rows (the reach of each term, then its sums)."""
     n, terms = XV.shape
     reach = np.zeros(terms)
@@ -211,5 +219,5 @@ def cannot_be_removed(
     bounds: np.ndarray, dfs: np.ndarray, loglik: float, removal: float
 ) -> np.ndarray:
     """Terms whose LR lower bound (less a rounding margin) gives a p-value below ``removal``."""
-    margin = _MARGIN * (1.0 + abs(loglik))
+    margin = MARGIN * (1.0 + abs(loglik))
     return chdtrc(dfs, np.maximum(bounds - margin, 0.0)) < removal

@@ -1,0 +1,658 @@
+"""The forward-LR selection of :func:`~hccstats.logistic.select_forward` as one compiled routine.
+
+With numba the whole selection on one set of rows (score tests, weighted Newton fits, removal
+bounds and refits, the step log) runs in one call compiled with ``nogil=True``, so bootstrap
+resamples on several threads run in parallel. The steps are those of the numpy path in
+``_stepwise.py`` / ``_select_fit.py``, with three changes of arithmetic only:
+
+- one pass over the rows per Newton iterate gives the probabilities, the log-likelihood, and
+  the cross-products ``X' W X`` and scores ``X' C (y - p)`` of *all* candidate columns, so the
+  converged fit's last pass also serves the score tests of the next entry step, the next
+  model's first Newton step, and the removal bounds (its covariance is the inverse
+  information at the converged estimate, not at the iterate before it);
+- linear systems by Cholesky factors (the matrices are positive definite); where one is not,
+  the routine gives up (status 1) and the caller runs the numpy path, which has the pivoted
+  fall-backs;
+- the entry and removal decisions use closed forms of the chi-squared upper tail for integer
+  df (equal to ``scipy.special.chdtrc`` to rounding); the logged p-values are chdtrc's.
+
+A fitted model is kept by its set of terms, so a reduced model met again is not refitted.
+The removal LR tests refit a reduced model only where the lower bound of ``removal_lr_bounds``
+(``bound_pass``) cannot exclude the removal, as the numpy path does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._jit import njit
+from ._fit import MAX_ITER, CoreFit
+from ._select_fit import MARGIN, NEAR, bound_pass
+
+__all__ = ["select_rows", "run_selection", "STOP_CODES"]
+
+#: stopped codes of ``select_rows`` (index) -> the reason in select_forward's words
+STOP_CODES = (
+    "all candidates entered",
+    "no candidate left whose main effects are in the model",
+    "max_steps ({max_steps}) reached",
+    "no candidate with entry p below {entry}",
+    "cycle: the model with {term!r} entered was visited before",
+    "cycle: removing {term!r} gives a model visited before",
+)
+
+
+_MAXLOG = 7.09782712893383996843e2  # log(DBL_MAX), cephes' MAXLOG
+
+
+@njit
+def chi2_sf(df, x):  # pragma: no cover - compiled
+    """P(chi2_df > x) for an integer df >= 1 (closed forms of the regularised upper gamma)."""
+    if not x > 0.0:
+        return 1.0 if x == x else math.nan
+    h = 0.5 * x
+    k = int(df)
+    if h > 1.0 and h > 0.5 * k and 0.5 * k * math.log(h) - h - math.lgamma(0.5 * k) < -_MAXLOG:
+        return 0.0  # cephes' igamc (chdtrc) flushes to 0 where its prefactor underflows
+    if k % 2 == 0:
+        term = math.exp(-h)
+        total = term
+        for j in range(1, k // 2):
+            term *= h / j
+            total += term
+        return total
+    total = math.erfc(math.sqrt(h))
+    term = math.exp(-h) * math.sqrt(h) * 2.0 / math.sqrt(math.pi)  # e^-h h^(1/2) / G(3/2)
+    for j in range(1, (k - 1) // 2 + 1):
+        total += term
+        term *= h / (j + 0.5)
+    return total
+
+
+@njit
+def _cholesky(A):  # pragma: no cover - compiled
+    """Lower Cholesky factor of A, and whether A is (numerically) positive definite."""
+    m = A.shape[0]
+    L = np.zeros((m, m))
+    for j in range(m):
+        s = A[j, j]
+        for k in range(j):
+            s -= L[j, k] * L[j, k]
+        if not s > 0.0:
+            return L, False
+        L[j, j] = math.sqrt(s)
+        for i in range(j + 1, m):
+            s = A[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            L[i, j] = s / L[j, j]
+    return L, True
+
+
+@njit
+def _forward(L, B):  # pragma: no cover - compiled
+    """L^-1 B (B: m x q)."""
+    m, q = B.shape
+    T = np.empty((m, q))
+    for c in range(q):
+        for i in range(m):
+            s = B[i, c]
+            for k in range(i):
+                s -= L[i, k] * T[k, c]
+            T[i, c] = s / L[i, i]
+    return T
+
+
+@njit
+def _chol_solve(L, b):  # pragma: no cover - compiled
+    """(L L')^-1 b."""
+    m = len(b)
+    z = _forward(L, b.reshape(m, 1))[:, 0]
+    x = np.empty(m)
+    for i in range(m - 1, -1, -1):
+        s = z[i]
+        for k in range(i + 1, m):
+            s -= L[k, i] * x[k]
+        x[i] = s / L[i, i]
+    return x
+
+
+@njit
+def _evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
+    """One pass over the rows at ``beta`` (coefficients of columns ``cols`` of ``Xt``, the
+    design transposed): the weighted log-likelihood, the probabilities, the linear predictor,
+    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over all columns
+    (``full``) or over ``cols`` only (the others left 0)."""
+    K, n = Xt.shape
+    eta = np.zeros(n)
+    for a in range(len(cols)):
+        _axpy(beta[a], Xt[cols[a]], eta)
+    p = np.empty(n)
+    w = np.empty(n)
+    r = np.empty(n)
+    ll = 0.0
+    for i in range(n):
+        e = math.exp(-abs(eta[i]))
+        if eta[i] >= 0.0:
+            pi = 1.0 / (1.0 + e)
+            l1 = math.log1p(e) + eta[i]
+        else:
+            pi = e / (1.0 + e)
+            l1 = math.log1p(e)
+        ll += c[i] * (y[i] * eta[i] - l1)
+        p[i] = pi
+        w[i] = c[i] * pi * (1.0 - pi)
+        r[i] = c[i] * (y[i] - pi)
+    g = np.empty(K)
+    for a in range(K):
+        g[a] = _dot(r, Xt[a])
+    M = np.zeros((K, K))
+    use = np.arange(K) if full else cols
+    wx = np.empty(n)
+    for a in range(len(use)):
+        _scaled(w, Xt[use[a]], wx)
+        for b in range(a, len(use)):
+            M[use[a], use[b]] = _dot(wx, Xt[use[b]])
+            M[use[b], use[a]] = M[use[a], use[b]]
+    return ll, p, eta, M, g
+
+
+@njit(reassoc=True)
+def _dot(u, v):  # pragma: no cover - compiled
+    """sum(u * v), vectorised (the order of the sum is the compiler's: rounding only)."""
+    s = 0.0
+    for i in range(len(u)):
+        s += u[i] * v[i]
+    return s
+
+
+@njit
+def _axpy(a, x, out):  # pragma: no cover - compiled
+    for i in range(len(x)):
+        out[i] += a * x[i]
+
+
+@njit
+def _scaled(w, x, out):  # pragma: no cover - compiled
+    for i in range(len(x)):
+        out[i] = w[i] * x[i]
+
+
+@njit
+def _sub(M, rows, cols):  # pragma: no cover - compiled
+    out = np.empty((len(rows), len(cols)))
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            out[i, j] = M[rows[i], cols[j]]
+    return out
+
+
+@njit
+def _newton(X, y, c, cols, beta, ll, p, eta, M, g):  # pragma: no cover - compiled
+    """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given).
+
+    Returns (beta, ll, p, eta, M, g, converged, n_iter, ok); ok False where an information
+    matrix is not positive definite to rounding."""
+    m = len(cols)
+    converged = False
+    n_iter = 0
+    for _ in range(MAX_ITER):
+        n_iter += 1
+        L, ok = _cholesky(_sub(M, cols, cols))
+        if not ok:
+            return beta, ll, p, eta, M, g, False, n_iter, False
+        score = np.empty(m)
+        for a in range(m):
+            score[a] = g[cols[a]]
+        step = _chol_solve(L, score)
+        new = beta + step
+        final = True  # a step this small ends the fit: its pass gives all cross-products
+        for a in range(m):
+            if abs(step[a]) > NEAR * max(1.0, abs(new[a])):
+                final = False
+        nll, np_, neta, nM, ng = _evaluate(X, y, c, cols, new, final)
+        halvings = 0
+        while not (nll >= ll - 1e-12 * (abs(ll) + 1.0)) and halvings < 30:
+            step = step / 2.0
+            new = beta + step
+            nll, np_, neta, nM, ng = _evaluate(X, y, c, cols, new, False)
+            halvings += 1
+        beta, ll, p, eta, M, g = new, nll, np_, neta, nM, ng
+        if halvings == 0:
+            small = True
+            for a in range(m):
+                if abs(step[a]) > NEAR * max(1.0, abs(beta[a])):
+                    small = False
+            if small:
+                converged = True
+                break
+    if not converged:  # the last pass gave the model's cross-products only
+        ll, p, eta, M, g = _evaluate(X, y, c, cols, beta, True)
+    return beta, ll, p, eta, M, g, converged, n_iter, True
+
+
+@njit
+def _model_cols(inm, nm, bstart, bcols):  # pragma: no cover - compiled
+    size = 1
+    for k in range(nm):
+        size += bstart[inm[k] + 1] - bstart[inm[k]]
+    cols = np.empty(size, dtype=np.int64)
+    cols[0] = 0
+    pos = 1
+    for k in range(nm):
+        t = inm[k]
+        for j in range(bstart[t], bstart[t + 1]):
+            cols[pos] = bcols[j]
+            pos += 1
+    return cols
+
+
+@njit
+def _score_tests(M, g, cols, out, nout, bstart, bcols):  # pragma: no cover - compiled
+    """score_tests from the cross-products M and scores g at the current fit; ok False where
+    X1' W X1 or a block's efficient information is not positive definite."""
+    m = len(cols)
+    A = _sub(M, cols, cols)
+    d = np.empty(m)
+    for a in range(m):
+        d[a] = math.sqrt(A[a, a]) if A[a, a] > 0.0 else 1.0
+    for a in range(m):
+        for b in range(m):
+            A[a, b] /= d[a] * d[b]
+    stats = np.empty(nout)
+    L, ok = _cholesky(A)
+    if not ok:
+        return stats, False
+    for k in range(nout):
+        t = out[k]
+        zc = bcols[bstart[t] : bstart[t + 1]]
+        q = len(zc)
+        B = _sub(M, cols, zc)
+        for a in range(m):
+            for b in range(q):
+                B[a, b] /= d[a]
+        T = _forward(L, B)
+        if q == 1:
+            j = zc[0]
+            zz = M[j, j]
+            ss = zz
+            for a in range(m):
+                ss -= T[a, 0] * T[a, 0]
+            stats[k] = g[j] * g[j] / ss if ss > 1e-12 * zz else 0.0
+        else:
+            V = _sub(M, zc, zc)
+            u = np.empty(q)
+            for a in range(q):
+                u[a] = g[zc[a]]
+                for b in range(q):
+                    for r in range(m):
+                        V[a, b] -= T[r, a] * T[r, b]
+            LV, okv = _cholesky(V)
+            if not okv:
+                return stats, False
+            sol = _chol_solve(LV, u)
+            st = 0.0
+            for a in range(q):
+                st += u[a] * sol[a]
+            stats[k] = st
+    return stats, True
+
+
+@njit
+def _inverse(L):  # pragma: no cover - compiled
+    m = L.shape[0]
+    inv = np.empty((m, m))
+    e = np.zeros(m)
+    for j in range(m):
+        e[:] = 0.0
+        e[j] = 1.0
+        inv[:, j] = _chol_solve(L, e)
+    return inv
+
+
+@njit
+def _direction(cov, beta, pos):  # pragma: no cover - compiled
+    """v = cov[:, s] cov[s, s]^-1 beta[s] (``_select_fit._directions`` for one term)."""
+    k = len(beta)
+    v = np.zeros(k)
+    if len(pos) == 1:
+        i = pos[0]
+        for a in range(k):
+            v[a] = cov[a, i] * (beta[i] / cov[i, i])
+        return v
+    L, ok = _cholesky(_sub(cov, pos, pos))
+    if not ok:
+        v[:] = math.nan
+        return v
+    bs = np.empty(len(pos))
+    for a in range(len(pos)):
+        bs[a] = beta[pos[a]]
+    z = _chol_solve(L, bs)
+    for a in range(k):
+        for b in range(len(pos)):
+            v[a] += cov[a, pos[b]] * z[b]
+    return v
+
+
+@njit
+def _store(K, T, max_steps):  # pragma: no cover - compiled
+    """Room for every fit of one selection: one per entry, at most T per removal round
+    (terms as a bit mask, log-likelihood, coefficients by column, converged, iterations,
+    and the number kept in ``count[0]``)."""
+    cap = 2 + (2 * max_steps + 2) * (T + 1)
+    return (
+        np.zeros(cap, dtype=np.int64),
+        np.zeros(cap),
+        np.zeros((cap, K)),
+        np.zeros(cap, dtype=np.bool_),
+        np.zeros(cap, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+    )
+
+
+@njit
+def _keep(store, mask, cols, beta, ll, conv, n_iter):  # pragma: no cover - compiled
+    """Keep a fit (its terms ``mask``) unless one of these terms is kept; returns its number."""
+    masks, fit_ll, fit_coef, fit_conv, fit_iter, count = store
+    f = _find(store, mask)
+    if f >= 0:
+        return f
+    f = count[0]
+    masks[f] = mask
+    fit_ll[f] = ll
+    fit_conv[f] = conv
+    fit_iter[f] = n_iter
+    for a in range(len(cols)):
+        fit_coef[f, cols[a]] = beta[a]
+    count[0] = f + 1
+    return f
+
+
+@njit
+def _find(store, mask):  # pragma: no cover - compiled
+    masks, count = store[0], store[5]
+    for f in range(count[0]):
+        if masks[f] == mask:
+            return f
+    return -1
+
+
+@njit
+def _seen(visited, nvis, mask):  # pragma: no cover - compiled
+    for f in range(nvis):
+        if visited[f] == mask:
+            return True
+    return False
+
+
+@njit
+def _eligible(mask, req, out):  # pragma: no cover - compiled
+    """The terms not in the model whose required terms are (``out[:nout]``); returns nout."""
+    T = req.shape[0]
+    nout = 0
+    for t in range(T):
+        can = not (mask >> t) & 1
+        for u in range(T):
+            if req[t, u] and not (mask >> u) & 1:
+                can = False
+        if can:
+            out[nout] = t
+            nout += 1
+    return nout
+
+
+@njit
+def _choose_entry(stats, out, nout, bstart):  # pragma: no cover - compiled
+    """The smallest p-value (first among ties; the first nan, as numpy's argmin): (k, p)."""
+    best = -1
+    bestp = math.inf
+    for k in range(nout):
+        t = out[k]
+        pk = chi2_sf(bstart[t + 1] - bstart[t], stats[k])
+        if pk != pk:
+            return k, pk
+        if pk < bestp:
+            best = k
+            bestp = pk
+    return best, bestp
+
+
+@njit
+def _log_row(log, nlog, action, t, stat, bstart):  # pragma: no cover - compiled
+    log[nlog, 0] = action
+    log[nlog, 1] = t
+    log[nlog, 2] = stat
+    log[nlog, 3] = bstart[t + 1] - bstart[t]
+    return nlog + 1
+
+
+@njit
+def _fit_from(X, y, c, cols, start):  # pragma: no cover - compiled
+    ll, p, eta, M, g = _evaluate(X, y, c, cols, start, False)
+    return _newton(X, y, c, cols, start, ll, p, eta, M, g)
+
+
+@njit
+def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # pragma: no cover
+    """The forward-LR selection on the design X (transposed: one row per column, the
+    intercept first), outcome y and counts c of its rows; the terms'
+    columns ``bcols[bstart[t]:bstart[t + 1]]``, ``req[t, u]``: term t needs term u in the model.
+
+    Returns (status, order, nm, coef, ll, converged, n_iter, log, nlog, stopped, stop_term, p,
+    M, g): ``p``, ``M``, ``g`` the final fit's pass (probabilities, cross-products, scores);
+    status 1 where a matrix was not positive definite (run the numpy path instead); ``order[:nm]``
+    the terms in the final model in order of entry; ``coef`` its coefficients (its columns, in
+    order); ``log[:nlog]`` rows (action 0 enter / 1 remove, term, statistic, df);
+    ``stopped`` an index into STOP_CODES, ``stop_term`` the term it names (or -1)."""
+    K, n = X.shape
+    T = len(bstart) - 1
+    store = _store(K, T, max_steps)
+    visited = np.zeros(max_steps + 2, dtype=np.int64)  # visited[0]: the empty model
+    nvis = 1
+    log = np.zeros((max_steps + 1, 4))
+    nlog = 0
+    inm = np.zeros(T, dtype=np.int64)
+    nm = 0
+    mask = np.int64(0)
+    rate = np.sum(c * y) / np.sum(c)  # the intercept-only model, started at its MLE
+    cols = _model_cols(inm, nm, bstart, bcols)
+    beta = np.zeros(1)
+    if 0.0 < rate < 1.0:
+        beta[0] = math.log(rate / (1.0 - rate))
+    beta, ll, p, eta, M, g, conv, n_iter, ok = _fit_from(X, y, c, cols, beta)
+    _keep(store, mask, cols, beta, ll, conv, n_iter)
+    stopped, stop_term = 0, -1
+    out = np.empty(T, dtype=np.int64)
+    while ok:
+        nout = _eligible(mask, req, out)
+        if nout == 0 or nlog >= max_steps:
+            stopped = (0 if nm == T else 1) if nout == 0 else 2
+            break
+        stats, ok = _score_tests(M, g, cols, out, nout, bstart, bcols)
+        best, bestp = _choose_entry(stats, out, nout, bstart)
+        if not ok or not bestp < entry:
+            stopped = 3
+            break
+        t = out[best]
+        if _seen(visited, nvis, mask | (np.int64(1) << t)):
+            stopped, stop_term = 4, t
+            break
+        inm[nm] = t
+        nm += 1
+        mask = mask | (np.int64(1) << t)
+        visited[nvis] = mask
+        nvis += 1
+        nlog = _log_row(log, nlog, 0, t, stats[best], bstart)
+        cols = _model_cols(inm, nm, bstart, bcols)
+        start = np.zeros(len(cols))
+        start[: len(beta)] = beta
+        beta, ll, p, eta, M, g, conv, n_iter, ok = _newton(X, y, c, cols, start, ll, p, eta, M, g)
+        _keep(store, mask, cols, beta, ll, conv, n_iter)
+        while ok and nm > 0 and nlog < max_steps:  # removal: LR tests while one qualifies
+            worst, lr_w, ok = _removal(
+                X, y, c, cols, beta, ll, p, eta, M, g, inm, nm, mask, bstart, bcols, req,
+                removal, store,
+            )  # fmt: skip
+            if worst < 0:
+                break
+            term = inm[worst]
+            if _seen(visited, nvis, mask & ~(np.int64(1) << term)):
+                stopped, stop_term = 5, term
+                return 0, inm, nm, beta, ll, conv, n_iter, log, nlog, stopped, stop_term, p, M, g
+            mask = mask & ~(np.int64(1) << term)
+            visited[nvis] = mask
+            nvis += 1
+            nlog = _log_row(log, nlog, 1, term, lr_w, bstart)
+            inm[worst : nm - 1] = inm[worst + 1 : nm].copy()
+            nm -= 1
+            cols = _model_cols(inm, nm, bstart, bcols)
+            f = _find(store, mask)
+            beta = store[2][f][cols]
+            # the kept fit of the reduced model: one pass at its estimate (not a refit)
+            ll, p, eta, M, g = _evaluate(X, y, c, cols, beta, True)
+            ll, conv, n_iter = store[1][f], store[3][f], store[4][f]
+    return 0 if ok else 1, inm, nm, beta, ll, conv, n_iter, log, nlog, stopped, stop_term, p, M, g
+
+
+@njit
+def _positions(inm, nm, bstart):  # pragma: no cover - compiled
+    """Each model term's positions in the model's columns (``pos[pstart[k]:pstart[k + 1]]``)
+    and df."""
+    pstart = np.zeros(nm + 1, dtype=np.int64)
+    dfs = np.empty(nm)
+    for k in range(nm):
+        q = bstart[inm[k] + 1] - bstart[inm[k]]
+        dfs[k] = q
+        pstart[k + 1] = pstart[k] + q
+    return pstart + 1, dfs  # the intercept is column 0
+
+
+@njit
+def _safe(X, c, cols, beta, ll, p, eta, M, g, need, pstart, dfs, removal):  # pragma: no cover
+    """Clear ``need[k]`` where the removal bound of term k excludes its removal; returns the
+    covariance (nan where the information is not positive definite)."""
+    m = len(cols)
+    cov = np.full((m, m), math.nan)
+    L, okc = _cholesky(_sub(M, cols, cols))
+    if not okc or not np.all((p > 0.0) & (p < 1.0)):
+        return cov
+    cov = _inverse(L)
+    idx = np.flatnonzero(need)
+    V = np.empty((m, len(idx)))
+    for j in range(len(idx)):
+        V[:, j] = _direction(cov, beta, np.arange(pstart[idx[j]], pstart[idx[j] + 1]))
+    XV = np.zeros((len(p), len(idx)))
+    for i in range(len(p)):
+        for a in range(m):
+            xa = X[cols[a], i]
+            for j in range(len(idx)):
+                XV[i, j] += xa * V[a, j]
+    s0 = 0.0
+    for a in range(m):
+        s0 += beta[a] * g[cols[a]]
+    bounds = np.empty(len(idx))
+    bound_pass(p, eta, c, XV, s0, bounds)
+    margin = MARGIN * (1.0 + abs(ll))
+    for j in range(len(idx)):
+        if chi2_sf(dfs[idx[j]], max(bounds[j] - margin, 0.0)) < removal:
+            need[idx[j]] = False  # cannot be removed: no refit
+    return cov
+
+
+@njit
+def _one_step(beta, cov, lo, hi):  # pragma: no cover - compiled
+    """one_step_start: the start of the model without positions lo..hi-1."""
+    v = _direction(cov, beta, np.arange(lo, hi))
+    start = np.concatenate((beta[:lo] - v[:lo], beta[hi:] - v[hi:]))
+    if np.all(np.isfinite(start)):
+        return start
+    return np.concatenate((beta[:lo], beta[hi:]))
+
+
+@njit
+def _worst(lr, dfs, inm, nm, req):  # pragma: no cover - compiled
+    """The largest removal p-value (first among ties; 0 for a term that must stay): (k, p)."""
+    worst = -1
+    worst_p = -math.inf
+    for k in range(nm):
+        rp = 0.0 if lr[k] != lr[k] else chi2_sf(dfs[k], lr[k])
+        for u in range(nm):
+            if req[inm[u], inm[k]]:
+                rp = 0.0  # an interaction with it is in the model
+        if rp > worst_p:
+            worst = k
+            worst_p = rp
+    return worst, worst_p
+
+
+@njit
+def _removal(
+    X, y, c, cols, beta, ll, p, eta, M, g, inm, nm, mask, bstart, bcols, req, removal, store
+):  # pragma: no cover - compiled
+    """The LR removal tests of the current model: (the term to remove or -1, its statistic,
+    ok); a reduced model is refitted only where neither a kept fit nor the bound settles it."""
+    pstart, dfs = _positions(inm, nm, bstart)
+    need = np.zeros(nm, dtype=np.bool_)
+    for k in range(nm):
+        need[k] = _find(store, mask & ~(np.int64(1) << inm[k])) < 0
+    cov = np.full((len(cols), len(cols)), math.nan)
+    if np.any(need):
+        cov = _safe(X, c, cols, beta, ll, p, eta, M, g, need, pstart, dfs, removal)
+    lr = np.full(nm, math.nan)
+    for k in range(nm):
+        rmask = mask & ~(np.int64(1) << inm[k])
+        f = _find(store, rmask)
+        if f < 0 and need[k]:
+            rest = np.concatenate((inm[:k], inm[k + 1 : nm]))
+            rcols = _model_cols(rest, nm - 1, bstart, bcols)
+            fit = _fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]))
+            if not fit[8]:
+                return -1, 0.0, False
+            f = _keep(store, rmask, rcols, fit[0], fit[1], fit[6], fit[7])
+        if f >= 0:
+            d = 2.0 * (ll - store[1][f])
+            lr[k] = d if d > 0.0 or d != d else 0.0
+    worst, worst_p = _worst(lr, dfs, inm, nm, req)
+    if not worst_p > removal:
+        return -1, 0.0, True
+    return worst, lr[worst], True
+
+
+def run_selection(X, y, c, blocks, candidates, requires, entry, removal, max_steps):
+    """``select_rows`` on the selection's arrays: (order, log, stopped, core, columns), or None
+    where the numpy path must run (a matrix not positive definite, more than 62 candidates,
+    an interaction whose main effect is no candidate). ``log`` rows: (action 0 enter /
+    1 remove, candidate index, statistic, df)."""
+    T = len(candidates)
+    index = {t: i for i, t in enumerate(candidates)}
+    if T > 62 or any(m not in index for t in candidates for m in requires.get(t, ())):
+        return None
+    req = np.zeros((T, T), dtype=np.bool_)
+    for t in candidates:
+        for m in requires.get(t, ()):
+            req[index[t], index[m]] = True
+    bstart = np.zeros(T + 1, dtype=np.int64)
+    bstart[1:] = np.cumsum([len(blocks[t]) for t in candidates])
+    bcols = np.concatenate([np.asarray(blocks[t], dtype=np.int64) for t in candidates])
+    status, order, nm, coef, ll, conv, n_iter, log, nlog, stopped, term, p, M, g = select_rows(
+        np.ascontiguousarray(np.asarray(X, dtype=np.float64).T),
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.ascontiguousarray(c, dtype=np.float64),
+        bstart, bcols, req, float(entry), float(removal), int(max_steps),
+    )  # fmt: skip
+    if status:
+        return None
+    order = [int(t) for t in order[:nm]]
+    columns = [0] + [int(j) for t in order for j in blocks[candidates[t]]]
+    info = M[np.ix_(columns, columns)]
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov = np.full(info.shape, np.nan)
+    core = CoreFit(coef, cov, float(ll), float(ll), p, bool(conv), int(n_iter), g[columns])
+    message = STOP_CODES[stopped].format(
+        max_steps=max_steps, entry=entry, term=candidates[term] if term >= 0 else None
+    )
+    return order, log[:nlog], message, core, columns
