@@ -44,6 +44,7 @@ STOP_CODES = (
 )
 
 
+_LN2 = math.log(2.0)
 _MAXLOG = 7.09782712893383996843e2  # log(DBL_MAX), cephes' MAXLOG
 
 
@@ -129,34 +130,85 @@ def _evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
     eta = np.zeros(n)
     for a in range(len(cols)):
         _axpy(beta[a], Xt[cols[a]], eta)
-    p = np.empty(n)
-    w = np.empty(n)
-    r = np.empty(n)
-    ll = 0.0
+    e = np.empty(n)
     for i in range(n):
-        e = math.exp(-abs(eta[i]))
-        if eta[i] >= 0.0:
-            pi = 1.0 / (1.0 + e)
-            l1 = math.log1p(e) + eta[i]
-        else:
-            pi = e / (1.0 + e)
-            l1 = math.log1p(e)
-        ll += c[i] * (y[i] * eta[i] - l1)
-        p[i] = pi
-        w[i] = c[i] * pi * (1.0 - pi)
-        r[i] = c[i] * (y[i] - pi)
+        e[i] = math.exp(-abs(eta[i]))
+    p, w, r, lin = _weights(eta, e, y, c)
+    ll = lin - _log1p_sum(e, c)
     g = np.empty(K)
     for a in range(K):
         g[a] = _dot(r, Xt[a])
     M = np.zeros((K, K))
-    use = np.arange(K) if full else cols
-    wx = np.empty(n)
-    for a in range(len(use)):
-        _scaled(w, Xt[use[a]], wx)
-        for b in range(a, len(use)):
-            M[use[a], use[b]] = _dot(wx, Xt[use[b]])
-            M[use[b], use[a]] = M[use[a], use[b]]
+    _gram(Xt, w, np.arange(K) if full else cols, M)
     return ll, p, eta, M, g
+
+
+@njit(reassoc=True)
+def _weights(eta, e, y, c):  # pragma: no cover - compiled
+    """p, W = c p (1 - p), c (y - p), and sum(c (y eta - max(eta, 0))) (vectorised)."""
+    n = len(eta)
+    p = np.empty(n)
+    w = np.empty(n)
+    r = np.empty(n)
+    lin = 0.0
+    for i in range(n):
+        pos = eta[i] >= 0.0
+        pi = (1.0 if pos else e[i]) / (1.0 + e[i])
+        lin += c[i] * (y[i] * eta[i] - (eta[i] if pos else 0.0))
+        p[i] = pi
+        w[i] = c[i] * pi * (1.0 - pi)
+        r[i] = c[i] * (y[i] - pi)
+    return p, w, r, lin
+
+
+@njit
+def _log1p_sum(e, c):  # pragma: no cover - compiled
+    """sum(c log(1 + e)) as the logarithm of a running product of (1 + e)^c (whole counts up
+    to 8; other counts by log1p), rescaled every 64 rows: no logarithm per row. (1 + e) is
+    rounded once per row, an error of 1e-16 per count, as a log1p summed in floating point.)"""
+    logs = 0.0
+    prod = 1.0
+    scale = 0
+    for i in range(len(e)):
+        ci = c[i]
+        if ci == 1.0:
+            prod *= 1.0 + e[i]
+        elif ci >= 0.0 and ci <= 8.0 and ci == math.floor(ci):
+            for _ in range(int(ci)):
+                prod *= 1.0 + e[i]
+        else:
+            logs += ci * math.log1p(e[i])
+        if i & 63 == 63:
+            prod, ex = math.frexp(prod)
+            scale += ex
+    return math.log(prod) + scale * _LN2 + logs
+
+
+_BLOCK = 256  # rows per block of the cross-products (the block's columns stay in cache)
+
+
+@njit(reassoc=True)
+def _gram(Xt, w, use, M):  # pragma: no cover - compiled
+    """M[use, use] = X[:, use]' W X[:, use] (symmetric), by blocks of rows."""
+    n = Xt.shape[1]
+    m = len(use)
+    wx = np.empty((m, _BLOCK))
+    for i0 in range(0, n, _BLOCK):
+        i1 = min(i0 + _BLOCK, n)
+        for a in range(m):
+            xa = Xt[use[a]]
+            for i in range(i0, i1):
+                wx[a, i - i0] = w[i] * xa[i]
+        for a in range(m):
+            for b in range(a, m):
+                xb = Xt[use[b]]
+                s = 0.0
+                for i in range(i0, i1):
+                    s += wx[a, i - i0] * xb[i]
+                M[use[a], use[b]] += s
+    for a in range(m):
+        for b in range(a + 1, m):
+            M[use[b], use[a]] = M[use[a], use[b]]
 
 
 @njit(reassoc=True)
@@ -190,8 +242,9 @@ def _sub(M, rows, cols):  # pragma: no cover - compiled
 
 
 @njit
-def _newton(X, y, c, cols, beta, ll, p, eta, M, g):  # pragma: no cover - compiled
-    """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given).
+def _newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - compiled
+    """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given);
+    ``full``: the converged estimate's pass gives the cross-products of all columns.
 
     Returns (beta, ll, p, eta, M, g, converged, n_iter, ok); ok False where an information
     matrix is not positive definite to rounding."""
@@ -208,7 +261,7 @@ def _newton(X, y, c, cols, beta, ll, p, eta, M, g):  # pragma: no cover - compil
             score[a] = g[cols[a]]
         step = _chol_solve(L, score)
         new = beta + step
-        final = True  # a step this small ends the fit: its pass gives all cross-products
+        final = full  # a step this small ends the fit: its pass gives all cross-products
         for a in range(m):
             if abs(step[a]) > NEAR * max(1.0, abs(new[a])):
                 final = False
@@ -228,7 +281,7 @@ def _newton(X, y, c, cols, beta, ll, p, eta, M, g):  # pragma: no cover - compil
             if small:
                 converged = True
                 break
-    if not converged:  # the last pass gave the model's cross-products only
+    if full and not converged:  # the last pass gave the model's cross-products only
         ll, p, eta, M, g = _evaluate(X, y, c, cols, beta, True)
     return beta, ll, p, eta, M, g, converged, n_iter, True
 
@@ -429,9 +482,9 @@ def _log_row(log, nlog, action, t, stat, bstart):  # pragma: no cover - compiled
 
 
 @njit
-def _fit_from(X, y, c, cols, start):  # pragma: no cover - compiled
+def _fit_from(X, y, c, cols, start, full):  # pragma: no cover - compiled
     ll, p, eta, M, g = _evaluate(X, y, c, cols, start, False)
-    return _newton(X, y, c, cols, start, ll, p, eta, M, g)
+    return _newton(X, y, c, cols, start, ll, p, eta, M, g, full)
 
 
 @njit
@@ -461,7 +514,7 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
     beta = np.zeros(1)
     if 0.0 < rate < 1.0:
         beta[0] = math.log(rate / (1.0 - rate))
-    beta, ll, p, eta, M, g, conv, n_iter, ok = _fit_from(X, y, c, cols, beta)
+    beta, ll, p, eta, M, g, conv, n_iter, ok = _fit_from(X, y, c, cols, beta, True)
     _keep(store, mask, cols, beta, ll, conv, n_iter)
     stopped, stop_term = 0, -1
     out = np.empty(T, dtype=np.int64)
@@ -488,7 +541,9 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
         cols = _model_cols(inm, nm, bstart, bcols)
         start = np.zeros(len(cols))
         start[: len(beta)] = beta
-        beta, ll, p, eta, M, g, conv, n_iter, ok = _newton(X, y, c, cols, start, ll, p, eta, M, g)
+        beta, ll, p, eta, M, g, conv, n_iter, ok = _newton(
+            X, y, c, cols, start, ll, p, eta, M, g, True
+        )
         _keep(store, mask, cols, beta, ll, conv, n_iter)
         while ok and nm > 0 and nlog < max_steps:  # removal: LR tests while one qualifies
             worst, lr_w, ok = _removal(
@@ -543,12 +598,10 @@ def _safe(X, c, cols, beta, ll, p, eta, M, g, need, pstart, dfs, removal):  # pr
     V = np.empty((m, len(idx)))
     for j in range(len(idx)):
         V[:, j] = _direction(cov, beta, np.arange(pstart[idx[j]], pstart[idx[j] + 1]))
-    XV = np.zeros((len(p), len(idx)))
-    for i in range(len(p)):
+    XV = np.zeros((len(idx), len(p)))  # the terms' X v, as rows
+    for j in range(len(idx)):
         for a in range(m):
-            xa = X[cols[a], i]
-            for j in range(len(idx)):
-                XV[i, j] += xa * V[a, j]
+            _axpy(V[a, j], X[cols[a]], XV[j])
     s0 = 0.0
     for a in range(m):
         s0 += beta[a] * g[cols[a]]
@@ -607,7 +660,7 @@ def _removal(
         if f < 0 and need[k]:
             rest = np.concatenate((inm[:k], inm[k + 1 : nm]))
             rcols = _model_cols(rest, nm - 1, bstart, bcols)
-            fit = _fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]))
+            fit = _fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]), False)
             if not fit[8]:
                 return -1, 0.0, False
             f = _keep(store, rmask, rcols, fit[0], fit[1], fit[6], fit[7])

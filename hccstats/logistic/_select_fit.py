@@ -165,7 +165,7 @@ def removal_lr_bounds(
     s0 = float(cur.coef @ cur.score)
     if compiled:
         out = np.empty(len(positions))
-        bound_pass(p, X @ cur.coef, c, XV, s0, out)
+        bound_pass(p, X @ cur.coef, c, np.ascontiguousarray(XV.T), s0, out)
         return out
     return _bound_numpy(p, X @ cur.coef, c, XV, s0)
 
@@ -186,32 +186,31 @@ def _bound_numpy(p, eta, c, XV, s0):
     return np.where(np.isfinite(b), np.maximum(b, 0.0), 0.0)
 
 
-@njit
-def bound_pass(p, eta, c, XV, s0, out):  # pragma: no cover - compiled
-    """``_bound_numpy`` in two passes over the rows (the reach of each term, then its sums)."""
-    n, terms = XV.shape
-    reach = np.zeros(terms)
-    lin = np.zeros(terms)
-    quad = np.zeros(terms)
+@njit(reassoc=True)
+def bound_pass(p, eta, c, XVt, s0, out):  # pragma: no cover - compiled
+    """``_bound_numpy`` term by term (``XVt``: the terms' ``X v`` as rows), two passes over
+    the rows each (the term's reach, then its sums), vectorised."""
+    n = len(p)
+    pi = np.empty(n)
+    ce = np.empty(n)
     for i in range(n):
-        pi = p[i] * (1.0 - p[i])
-        for j in range(terms):
-            u = pi * XV[i, j]
-            reach[j] = max(reach[j], u / p[i], -u / (1.0 - p[i]))
-    t = np.ones(terms)
-    for j in range(terms):
-        if reach[j] > 0.0:
-            t[j] = min(1.0, 0.5 / reach[j])
-    for i in range(n):
-        pi = p[i] * (1.0 - p[i])
-        for j in range(terms):
-            tu = t[j] * pi * XV[i, j]
+        pi[i] = p[i] * (1.0 - p[i])
+        ce[i] = c[i] * eta[i]
+    for j in range(XVt.shape[0]):
+        xv = XVt[j]
+        reach = 0.0
+        for i in range(n):
+            u = pi[i] * xv[i]
+            reach = max(reach, max(u / p[i], -u / (1.0 - p[i])))
+        t = min(1.0, 0.5 / reach) if reach > 0.0 else 1.0
+        lin = 0.0
+        quad = 0.0
+        for i in range(n):
+            tu = t * pi[i] * xv[i]
             a = p[i] - tu
-            m = min(pi, a * (1.0 - a))
-            lin[j] += c[i] * eta[i] * tu
-            quad[j] += c[i] * tu * tu / m
-    for j in range(terms):
-        b = 2.0 * (s0 + lin[j] - 0.5 * quad[j])
+            lin += ce[i] * tu
+            quad += c[i] * tu * tu / min(pi[i], a * (1.0 - a))
+        b = 2.0 * (s0 + lin - 0.5 * quad)
         out[j] = max(b, 0.0) if np.isfinite(b) else 0.0
 
 
