@@ -3,13 +3,16 @@
 With numba the whole selection on one set of rows (score tests, weighted Newton fits, removal
 bounds and refits, the step log) runs in one call compiled with ``nogil=True``, so bootstrap
 resamples on several threads run in parallel. The steps are those of the numpy path in
-``_stepwise.py`` / ``_select_fit.py``, with three changes of arithmetic only:
+``_stepwise.py`` / ``_select_fit.py``, with these changes of arithmetic only:
 
-- one pass over the rows per Newton iterate gives the probabilities, the log-likelihood, and
-  the cross-products ``X' W X`` and scores ``X' C (y - p)`` of *all* candidate columns, so the
-  converged fit's last pass also serves the score tests of the next entry step, the next
-  model's first Newton step, and the removal bounds (its covariance is the inverse
-  information at the converged estimate, not at the iterate before it);
+- one pass over the rows per Newton iterate gives the probabilities, the log-likelihood, the
+  scores ``X' C (y - p)`` of all candidate columns and the model's cross-products ``X' W X``;
+  the pass of the step that ends the fit (a full step below ``NEAR``) gives the
+  cross-products of *all* candidate columns, so it also serves the score tests of the next
+  entry step, the next model's first Newton step, and the removal bounds (whose covariance is
+  then the inverse information at the converged estimate, not at the iterate before it);
+- the sums over the rows in the compiler's order (vectorised), and the log-likelihood's
+  ``sum(c log(1 + e^-|eta|))`` as the logarithm of a running product (``_log1p_sum``);
 - linear systems by Cholesky factors (the matrices are positive definite); where one is not,
   the routine gives up (status 1) and the caller runs the numpy path, which has the pivoted
   fall-backs;
@@ -224,12 +227,6 @@ def _dot(u, v):  # pragma: no cover - compiled
 def _axpy(a, x, out):  # pragma: no cover - compiled
     for i in range(len(x)):
         out[i] += a * x[i]
-
-
-@njit
-def _scaled(w, x, out):  # pragma: no cover - compiled
-    for i in range(len(x)):
-        out[i] = w[i] * x[i]
 
 
 @njit

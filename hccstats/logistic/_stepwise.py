@@ -411,6 +411,9 @@ def select_forward(
     (:func:`~hccstats.logistic._select_fit.removal_lr_bounds`), so the steps are those of
     refitting every reduced model. ``requires``: interaction -> its main effects (an
     interaction is a candidate once they are all in; they cannot leave while it is in).
+    With ``weights``, the score entry test and numba installed, the whole selection runs as
+    one compiled routine without the GIL (``_select_compiled.py``: the same steps, the fits
+    to rounding), the numpy path below where that routine cannot.
     """
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
     if COMPILED and weights is not None and entry_test == "score":
