@@ -133,3 +133,19 @@ def test_selection_compiled_against_numpy_with_removals_and_interactions(monkeyp
         _same_selection(fast, slow)
         removed += sum(r["action"] == "remove" for r in fast.log)
     assert removed > 0
+
+
+@pytest.mark.parametrize("kind", ["fractional", "large counts"])
+def test_selection_compiled_against_numpy_with_other_weights(monkeypatch, kind):
+    """Frequency weights that are not small whole counts (the log-likelihood's logarithms
+    then taken per row, not by the running product): the same steps and fit."""
+    d = noisy_cohort(3)
+    cands = [f"x{i}" for i in range(8)]
+    des, blocks = _design(d, "y", cands)
+    rng = np.random.default_rng(7)
+    w = rng.random(len(d)) * 3 if kind == "fractional" else rng.integers(1, 30, len(d)) * 1.0
+    args = (des.X, des.y, blocks, cands)
+    fast = _stepwise.select_forward(*args, entry=0.10, removal=0.15, weights=w)
+    monkeypatch.setattr(_stepwise, "COMPILED", False)
+    slow = _stepwise.select_forward(*args, entry=0.10, removal=0.15, weights=w)
+    _same_selection(fast, slow)
