@@ -25,6 +25,12 @@ from hccstats.logistic._select_fit import fit_weighted, removal_lr_bounds
 pytestmark = pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed: one path only")
 
 
+@pytest.fixture(autouse=True)
+def _compiled_on_small_data(monkeypatch):
+    """The compiled selection on these small data sets too (it runs from 1000 rows)."""
+    monkeypatch.setattr(_stepwise, "COMPILED_MIN_ROWS", 0)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_bounds_compiled_against_numpy(seed):
     """Every term's bound, on a bootstrap resample of birthwt, from both paths (rounding of

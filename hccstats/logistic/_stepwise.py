@@ -56,11 +56,15 @@ __all__ = [
     "score_candidates",
     "sub_design",
     "COMPILED",
+    "COMPILED_MIN_ROWS",
 ]
 
 #: a selection on weighted rows (a bootstrap resample) runs as one compiled routine
-#: (``_select_compiled.py``) when numba is installed and the entry test is the score test
+#: (``_select_compiled.py``) when numba is installed and the entry test is the score test,
+#: on ``COMPILED_MIN_ROWS`` distinct rows or more: its compilation, once per installation
+#: (cached on disk), costs 25-40 CPU s, which the resamples of a small study never recoup
 COMPILED = HAVE_NUMBA
+COMPILED_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -411,12 +415,13 @@ def select_forward(
     (:func:`~hccstats.logistic._select_fit.removal_lr_bounds`), so the steps are those of
     refitting every reduced model. ``requires``: interaction -> its main effects (an
     interaction is a candidate once they are all in; they cannot leave while it is in).
-    With ``weights``, the score entry test and numba installed, the whole selection runs as
-    one compiled routine without the GIL (``_select_compiled.py``: the same steps, the fits
-    to rounding), the numpy path below where that routine cannot.
+    With ``weights``, the score entry test, numba installed and at least
+    ``COMPILED_MIN_ROWS`` rows, the whole selection runs as one compiled routine without the
+    GIL (``_select_compiled.py``: the same steps, the fits to rounding), the numpy path below
+    where that routine cannot.
     """
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
-    if COMPILED and weights is not None and entry_test == "score":
+    if COMPILED and weights is not None and entry_test == "score" and len(y) >= COMPILED_MIN_ROWS:
         sel = _select_compiled(
             X, y, blocks, candidates, entry, removal, max_steps, weights, requires
         )
