@@ -19,8 +19,8 @@ import hccstats as hs
 from hccstats._jit import HAVE_NUMBA
 from hccstats.logistic import _stepwise
 from hccstats.logistic._candidates import candidate_requires, expand_candidates
-from hccstats.logistic._select_compiled import chi2_sf
 from hccstats.logistic._select_fit import fit_weighted, removal_lr_bounds
+from hccstats.logistic._select_newton import chi2_sf
 
 pytestmark = pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed: one path only")
 

@@ -12,7 +12,8 @@ resamples on several threads run in parallel. The steps are those of the numpy p
   entry step, the next model's first Newton step, and the removal bounds (whose covariance is
   then the inverse information at the converged estimate, not at the iterate before it);
 - the sums over the rows in the compiler's order (vectorised), and the log-likelihood's
-  ``sum(c log(1 + e^-|eta|))`` as the logarithm of a running product (``_log1p_sum``);
+  ``sum(c log(1 + e^-|eta|))`` as the logarithm of a running product
+  (the passes and fits in ``_select_newton.py``);
 - linear systems by Cholesky factors (the matrices are positive definite); where one is not,
   the routine gives up (status 1) and the caller runs the numpy path, which has the pivoted
   fall-backs;
@@ -31,8 +32,20 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ._fit import MAX_ITER, CoreFit
-from ._select_fit import MARGIN, NEAR, bound_pass
+from ._fit import CoreFit
+from ._select_fit import MARGIN, bound_pass
+from ._select_newton import (
+    axpy,
+    chi2_sf,
+    chol_solve,
+    cholesky,
+    evaluate,
+    fit_from,
+    forward_solve,
+    inverse,
+    newton,
+    submatrix,
+)
 
 __all__ = ["select_rows", "run_selection", "STOP_CODES"]
 
@@ -45,242 +58,6 @@ STOP_CODES = (
     "cycle: the model with {term!r} entered was visited before",
     "cycle: removing {term!r} gives a model visited before",
 )
-
-
-_LN2 = math.log(2.0)
-_MAXLOG = 7.09782712893383996843e2  # log(DBL_MAX), cephes' MAXLOG
-
-
-@njit
-def chi2_sf(df, x):  # pragma: no cover - compiled
-    """P(chi2_df > x) for an integer df >= 1 (closed forms of the regularised upper gamma)."""
-    if not x > 0.0:
-        return 1.0 if x == x else math.nan
-    h = 0.5 * x
-    k = int(df)
-    if h > 1.0 and h > 0.5 * k and 0.5 * k * math.log(h) - h - math.lgamma(0.5 * k) < -_MAXLOG:
-        return 0.0  # cephes' igamc (chdtrc) flushes to 0 where its prefactor underflows
-    if k % 2 == 0:
-        term = math.exp(-h)
-        total = term
-        for j in range(1, k // 2):
-            term *= h / j
-            total += term
-        return total
-    total = math.erfc(math.sqrt(h))
-    term = math.exp(-h) * math.sqrt(h) * 2.0 / math.sqrt(math.pi)  # e^-h h^(1/2) / G(3/2)
-    for j in range(1, (k - 1) // 2 + 1):
-        total += term
-        term *= h / (j + 0.5)
-    return total
-
-
-@njit
-def _cholesky(A):  # pragma: no cover - compiled
-    """Lower Cholesky factor of A, and whether A is (numerically) positive definite."""
-    m = A.shape[0]
-    L = np.zeros((m, m))
-    for j in range(m):
-        s = A[j, j]
-        for k in range(j):
-            s -= L[j, k] * L[j, k]
-        if not s > 0.0:
-            return L, False
-        L[j, j] = math.sqrt(s)
-        for i in range(j + 1, m):
-            s = A[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            L[i, j] = s / L[j, j]
-    return L, True
-
-
-@njit
-def _forward(L, B):  # pragma: no cover - compiled
-    """L^-1 B (B: m x q)."""
-    m, q = B.shape
-    T = np.empty((m, q))
-    for c in range(q):
-        for i in range(m):
-            s = B[i, c]
-            for k in range(i):
-                s -= L[i, k] * T[k, c]
-            T[i, c] = s / L[i, i]
-    return T
-
-
-@njit
-def _chol_solve(L, b):  # pragma: no cover - compiled
-    """(L L')^-1 b."""
-    m = len(b)
-    z = _forward(L, b.reshape(m, 1))[:, 0]
-    x = np.empty(m)
-    for i in range(m - 1, -1, -1):
-        s = z[i]
-        for k in range(i + 1, m):
-            s -= L[k, i] * x[k]
-        x[i] = s / L[i, i]
-    return x
-
-
-@njit
-def _evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
-    """One pass over the rows at ``beta`` (coefficients of columns ``cols`` of ``Xt``, the
-    design transposed): the weighted log-likelihood, the probabilities, the linear predictor,
-    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over all columns
-    (``full``) or over ``cols`` only (the others left 0)."""
-    K, n = Xt.shape
-    eta = np.zeros(n)
-    for a in range(len(cols)):
-        _axpy(beta[a], Xt[cols[a]], eta)
-    e = np.empty(n)
-    for i in range(n):
-        e[i] = math.exp(-abs(eta[i]))
-    p, w, r, lin = _weights(eta, e, y, c)
-    ll = lin - _log1p_sum(e, c)
-    g = np.empty(K)
-    for a in range(K):
-        g[a] = _dot(r, Xt[a])
-    M = np.zeros((K, K))
-    _gram(Xt, w, np.arange(K) if full else cols, M)
-    return ll, p, eta, M, g
-
-
-@njit(reassoc=True)
-def _weights(eta, e, y, c):  # pragma: no cover - compiled
-    """p, W = c p (1 - p), c (y - p), and sum(c (y eta - max(eta, 0))) (vectorised)."""
-    n = len(eta)
-    p = np.empty(n)
-    w = np.empty(n)
-    r = np.empty(n)
-    lin = 0.0
-    for i in range(n):
-        pos = eta[i] >= 0.0
-        pi = (1.0 if pos else e[i]) / (1.0 + e[i])
-        lin += c[i] * (y[i] * eta[i] - (eta[i] if pos else 0.0))
-        p[i] = pi
-        w[i] = c[i] * pi * (1.0 - pi)
-        r[i] = c[i] * (y[i] - pi)
-    return p, w, r, lin
-
-
-@njit
-def _log1p_sum(e, c):  # pragma: no cover - compiled
-    """sum(c log(1 + e)) as the logarithm of a running product of (1 + e)^c (whole counts up
-    to 8; other counts by log1p), rescaled every 64 rows: no logarithm per row. (1 + e) is
-    rounded once per row, an error of 1e-16 per count, as a log1p summed in floating point.)"""
-    logs = 0.0
-    prod = 1.0
-    scale = 0
-    for i in range(len(e)):
-        ci = c[i]
-        if ci == 1.0:
-            prod *= 1.0 + e[i]
-        elif ci >= 0.0 and ci <= 8.0 and ci == math.floor(ci):
-            for _ in range(int(ci)):
-                prod *= 1.0 + e[i]
-        else:
-            logs += ci * math.log1p(e[i])
-        if i & 63 == 63:
-            prod, ex = math.frexp(prod)
-            scale += ex
-    return math.log(prod) + scale * _LN2 + logs
-
-
-_BLOCK = 256  # rows per block of the cross-products (the block's columns stay in cache)
-
-
-@njit(reassoc=True)
-def _gram(Xt, w, use, M):  # pragma: no cover - compiled
-    """M[use, use] = X[:, use]' W X[:, use] (symmetric), by blocks of rows."""
-    n = Xt.shape[1]
-    m = len(use)
-    wx = np.empty((m, _BLOCK))
-    for i0 in range(0, n, _BLOCK):
-        i1 = min(i0 + _BLOCK, n)
-        for a in range(m):
-            xa = Xt[use[a]]
-            for i in range(i0, i1):
-                wx[a, i - i0] = w[i] * xa[i]
-        for a in range(m):
-            for b in range(a, m):
-                xb = Xt[use[b]]
-                s = 0.0
-                for i in range(i0, i1):
-                    s += wx[a, i - i0] * xb[i]
-                M[use[a], use[b]] += s
-    for a in range(m):
-        for b in range(a + 1, m):
-            M[use[b], use[a]] = M[use[a], use[b]]
-
-
-@njit(reassoc=True)
-def _dot(u, v):  # pragma: no cover - compiled
-    """sum(u * v), vectorised (the order of the sum is the compiler's: rounding only)."""
-    s = 0.0
-    for i in range(len(u)):
-        s += u[i] * v[i]
-    return s
-
-
-@njit
-def _axpy(a, x, out):  # pragma: no cover - compiled
-    for i in range(len(x)):
-        out[i] += a * x[i]
-
-
-@njit
-def _sub(M, rows, cols):  # pragma: no cover - compiled
-    out = np.empty((len(rows), len(cols)))
-    for i in range(len(rows)):
-        for j in range(len(cols)):
-            out[i, j] = M[rows[i], cols[j]]
-    return out
-
-
-@njit
-def _newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - compiled
-    """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given);
-    ``full``: the converged estimate's pass gives the cross-products of all columns.
-
-    Returns (beta, ll, p, eta, M, g, converged, n_iter, ok); ok False where an information
-    matrix is not positive definite to rounding."""
-    m = len(cols)
-    converged = False
-    n_iter = 0
-    for _ in range(MAX_ITER):
-        n_iter += 1
-        L, ok = _cholesky(_sub(M, cols, cols))
-        if not ok:
-            return beta, ll, p, eta, M, g, False, n_iter, False
-        score = np.empty(m)
-        for a in range(m):
-            score[a] = g[cols[a]]
-        step = _chol_solve(L, score)
-        new = beta + step
-        final = full  # a step this small ends the fit: its pass gives all cross-products
-        for a in range(m):
-            if abs(step[a]) > NEAR * max(1.0, abs(new[a])):
-                final = False
-        nll, np_, neta, nM, ng = _evaluate(X, y, c, cols, new, final)
-        halvings = 0
-        while not (nll >= ll - 1e-12 * (abs(ll) + 1.0)) and halvings < 30:
-            step = step / 2.0
-            new = beta + step
-            nll, np_, neta, nM, ng = _evaluate(X, y, c, cols, new, False)
-            halvings += 1
-        beta, ll, p, eta, M, g = new, nll, np_, neta, nM, ng
-        if halvings == 0:
-            small = True
-            for a in range(m):
-                if abs(step[a]) > NEAR * max(1.0, abs(beta[a])):
-                    small = False
-            if small:
-                converged = True
-                break
-    if full and not converged:  # the last pass gave the model's cross-products only
-        ll, p, eta, M, g = _evaluate(X, y, c, cols, beta, True)
-    return beta, ll, p, eta, M, g, converged, n_iter, True
 
 
 @njit
@@ -304,7 +81,7 @@ def _score_tests(M, g, cols, out, nout, bstart, bcols):  # pragma: no cover - co
     """score_tests from the cross-products M and scores g at the current fit; ok False where
     X1' W X1 or a block's efficient information is not positive definite."""
     m = len(cols)
-    A = _sub(M, cols, cols)
+    A = submatrix(M, cols, cols)
     d = np.empty(m)
     for a in range(m):
         d[a] = math.sqrt(A[a, a]) if A[a, a] > 0.0 else 1.0
@@ -312,18 +89,18 @@ def _score_tests(M, g, cols, out, nout, bstart, bcols):  # pragma: no cover - co
         for b in range(m):
             A[a, b] /= d[a] * d[b]
     stats = np.empty(nout)
-    L, ok = _cholesky(A)
+    L, ok = cholesky(A)
     if not ok:
         return stats, False
     for k in range(nout):
         t = out[k]
         zc = bcols[bstart[t] : bstart[t + 1]]
         q = len(zc)
-        B = _sub(M, cols, zc)
+        B = submatrix(M, cols, zc)
         for a in range(m):
             for b in range(q):
                 B[a, b] /= d[a]
-        T = _forward(L, B)
+        T = forward_solve(L, B)
         if q == 1:
             j = zc[0]
             zz = M[j, j]
@@ -332,34 +109,22 @@ def _score_tests(M, g, cols, out, nout, bstart, bcols):  # pragma: no cover - co
                 ss -= T[a, 0] * T[a, 0]
             stats[k] = g[j] * g[j] / ss if ss > 1e-12 * zz else 0.0
         else:
-            V = _sub(M, zc, zc)
+            V = submatrix(M, zc, zc)
             u = np.empty(q)
             for a in range(q):
                 u[a] = g[zc[a]]
                 for b in range(q):
                     for r in range(m):
                         V[a, b] -= T[r, a] * T[r, b]
-            LV, okv = _cholesky(V)
+            LV, okv = cholesky(V)
             if not okv:
                 return stats, False
-            sol = _chol_solve(LV, u)
+            sol = chol_solve(LV, u)
             st = 0.0
             for a in range(q):
                 st += u[a] * sol[a]
             stats[k] = st
     return stats, True
-
-
-@njit
-def _inverse(L):  # pragma: no cover - compiled
-    m = L.shape[0]
-    inv = np.empty((m, m))
-    e = np.zeros(m)
-    for j in range(m):
-        e[:] = 0.0
-        e[j] = 1.0
-        inv[:, j] = _chol_solve(L, e)
-    return inv
 
 
 @njit
@@ -372,14 +137,14 @@ def _direction(cov, beta, pos):  # pragma: no cover - compiled
         for a in range(k):
             v[a] = cov[a, i] * (beta[i] / cov[i, i])
         return v
-    L, ok = _cholesky(_sub(cov, pos, pos))
+    L, ok = cholesky(submatrix(cov, pos, pos))
     if not ok:
         v[:] = math.nan
         return v
     bs = np.empty(len(pos))
     for a in range(len(pos)):
         bs[a] = beta[pos[a]]
-    z = _chol_solve(L, bs)
+    z = chol_solve(L, bs)
     for a in range(k):
         for b in range(len(pos)):
             v[a] += cov[a, pos[b]] * z[b]
@@ -479,12 +244,6 @@ def _log_row(log, nlog, action, t, stat, bstart):  # pragma: no cover - compiled
 
 
 @njit
-def _fit_from(X, y, c, cols, start, full):  # pragma: no cover - compiled
-    ll, p, eta, M, g = _evaluate(X, y, c, cols, start, False)
-    return _newton(X, y, c, cols, start, ll, p, eta, M, g, full)
-
-
-@njit
 def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # pragma: no cover
     """The forward-LR selection on the design X (transposed: one row per column, the
     intercept first), outcome y and counts c of its rows; the terms'
@@ -511,7 +270,7 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
     beta = np.zeros(1)
     if 0.0 < rate < 1.0:
         beta[0] = math.log(rate / (1.0 - rate))
-    beta, ll, p, eta, M, g, conv, n_iter, ok = _fit_from(X, y, c, cols, beta, True)
+    beta, ll, p, eta, M, g, conv, n_iter, ok = fit_from(X, y, c, cols, beta, True)
     _keep(store, mask, cols, beta, ll, conv, n_iter)
     stopped, stop_term = 0, -1
     out = np.empty(T, dtype=np.int64)
@@ -538,7 +297,7 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
         cols = _model_cols(inm, nm, bstart, bcols)
         start = np.zeros(len(cols))
         start[: len(beta)] = beta
-        beta, ll, p, eta, M, g, conv, n_iter, ok = _newton(
+        beta, ll, p, eta, M, g, conv, n_iter, ok = newton(
             X, y, c, cols, start, ll, p, eta, M, g, True
         )
         _keep(store, mask, cols, beta, ll, conv, n_iter)
@@ -563,7 +322,7 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
             f = _find(store, mask)
             beta = store[2][f][cols]
             # the kept fit of the reduced model: one pass at its estimate (not a refit)
-            ll, p, eta, M, g = _evaluate(X, y, c, cols, beta, True)
+            ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True)
             ll, conv, n_iter = store[1][f], store[3][f], store[4][f]
     return 0 if ok else 1, inm, nm, beta, ll, conv, n_iter, log, nlog, stopped, stop_term, p, M, g
 
@@ -587,10 +346,10 @@ def _safe(X, c, cols, beta, ll, p, eta, M, g, need, pstart, dfs, removal):  # pr
     covariance (nan where the information is not positive definite)."""
     m = len(cols)
     cov = np.full((m, m), math.nan)
-    L, okc = _cholesky(_sub(M, cols, cols))
+    L, okc = cholesky(submatrix(M, cols, cols))
     if not okc or not np.all((p > 0.0) & (p < 1.0)):
         return cov
-    cov = _inverse(L)
+    cov = inverse(L)
     idx = np.flatnonzero(need)
     V = np.empty((m, len(idx)))
     for j in range(len(idx)):
@@ -598,7 +357,7 @@ def _safe(X, c, cols, beta, ll, p, eta, M, g, need, pstart, dfs, removal):  # pr
     XV = np.zeros((len(idx), len(p)))  # the terms' X v, as rows
     for j in range(len(idx)):
         for a in range(m):
-            _axpy(V[a, j], X[cols[a]], XV[j])
+            axpy(V[a, j], X[cols[a]], XV[j])
     s0 = 0.0
     for a in range(m):
         s0 += beta[a] * g[cols[a]]
@@ -657,7 +416,7 @@ def _removal(
         if f < 0 and need[k]:
             rest = np.concatenate((inm[:k], inm[k + 1 : nm]))
             rcols = _model_cols(rest, nm - 1, bstart, bcols)
-            fit = _fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]), False)
+            fit = fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]), False)
             if not fit[8]:
                 return -1, 0.0, False
             f = _keep(store, rmask, rcols, fit[0], fit[1], fit[6], fit[7])
