@@ -115,6 +115,7 @@ def test_selection_with_bounds_against_refitting_every_reduced_model(monkeypatch
             out.append((s.selected, s.log, s.core.loglik))
         return out
 
+    monkeypatch.setattr(_stepwise, "COMPILED", False)  # the numpy path's bounds
     fast = run()
     monkeypatch.setattr(
         _stepwise, "removal_lr_bounds", lambda X, y, c, cur, pos: np.zeros(len(pos))

@@ -2,7 +2,7 @@
 bootstrap resample.
 
 ``fit_weighted`` is :func:`~hccstats.logistic._fit.fit_logistic`'s maximum likelihood
-iteration (Newton-Raphson, step halving; it stops one step earlier, see ``_NEAR``) with
+iteration (Newton-Raphson, step halving; it stops one step earlier, see ``NEAR``) with
 frequency weights,
 so a bootstrap resample is fitted on its distinct rows and their counts (about 63% of the
 rows), one linear predictor and one set of probabilities per iteration.
@@ -34,16 +34,24 @@ from scipy.special import chdtrc
 from .._jit import HAVE_NUMBA, njit
 from ._fit import MAX_ITER, CoreFit
 
-__all__ = ["fit_weighted", "removal_lr_bounds", "one_step_start"]
+__all__ = [
+    "fit_weighted",
+    "removal_lr_bounds",
+    "one_step_start",
+    "cannot_be_removed",
+    "bound_pass",
+    "NEAR",
+    "MARGIN",
+]
 
 #: Newton's convergence is quadratic: after a full step below 1e-7 (relative) the estimate is
 #: within ~1e-14 of the maximum, where fit_logistic's rule (a step below 1e-11) would take one
 #: more iteration to arrive
-_NEAR = 1e-7
+NEAR = 1e-7
 
 #: LR units kept in hand per unit of |log-likelihood| when certifying with the bound (the sums'
 #: rounding is ~1e-13 relative; the fits converge to ~1e-11)
-_MARGIN = 1e-7
+MARGIN = 1e-7
 
 
 def _prob_and_loglik(eta, y, c):
@@ -99,8 +107,8 @@ def fit_weighted(X: np.ndarray, y: np.ndarray, c: np.ndarray, start=None, at_sta
             new_p, new_obj = _prob_and_loglik(X @ new, y, c)
             halvings += 1
         beta, obj, p = new, new_obj, new_p
-        if halvings == 0 and np.all(np.abs(step) <= _NEAR * np.maximum(1.0, np.abs(beta))):
-            converged = True  # a full Newton step this small lands within ~_NEAR**2
+        if halvings == 0 and np.all(np.abs(step) <= NEAR * np.maximum(1.0, np.abs(beta))):
+            converged = True  # a full Newton step this small lands within ~NEAR**2
             break
     return CoreFit(
         coef=beta,
@@ -157,13 +165,13 @@ def removal_lr_bounds(
     s0 = float(cur.coef @ cur.score)
     if compiled:
         out = np.empty(len(positions))
-        _bound_pass(p, X @ cur.coef, c, XV, s0, out)
+        bound_pass(p, X @ cur.coef, c, np.ascontiguousarray(XV.T), s0, out)
         return out
     return _bound_numpy(p, X @ cur.coef, c, XV, s0)
 
 
 def _bound_numpy(p, eta, c, XV, s0):
-    """The bounds from ``X v`` of every term (the vectorised form of ``_bound_pass``)."""
+    """The bounds from ``X v`` of every term (the vectorised form of ``bound_pass``)."""
     pi = p * (1.0 - p)
     U = pi[:, None] * XV
     # the largest t <= 1 that keeps every alpha within [p / 2, (1 + p) / 2], so that
@@ -178,32 +186,31 @@ def _bound_numpy(p, eta, c, XV, s0):
     return np.where(np.isfinite(b), np.maximum(b, 0.0), 0.0)
 
 
-@njit
-def _bound_pass(p, eta, c, XV, s0, out):  # pragma: no cover - compiled
-    """``_bound_numpy`` in two passes over the rows (the reach of each term, then its sums)."""
-    n, terms = XV.shape
-    reach = np.zeros(terms)
-    lin = np.zeros(terms)
-    quad = np.zeros(terms)
+@njit(reassoc=True)
+def bound_pass(p, eta, c, XVt, s0, out):  # pragma: no cover - compiled
+    """``_bound_numpy`` term by term (``XVt``: the terms' ``X v`` as rows), two passes over
+    the rows each (the term's reach, then its sums), vectorised."""
+    n = len(p)
+    pi = np.empty(n)
+    ce = np.empty(n)
     for i in range(n):
-        pi = p[i] * (1.0 - p[i])
-        for j in range(terms):
-            u = pi * XV[i, j]
-            reach[j] = max(reach[j], u / p[i], -u / (1.0 - p[i]))
-    t = np.ones(terms)
-    for j in range(terms):
-        if reach[j] > 0.0:
-            t[j] = min(1.0, 0.5 / reach[j])
-    for i in range(n):
-        pi = p[i] * (1.0 - p[i])
-        for j in range(terms):
-            tu = t[j] * pi * XV[i, j]
+        pi[i] = p[i] * (1.0 - p[i])
+        ce[i] = c[i] * eta[i]
+    for j in range(XVt.shape[0]):
+        xv = XVt[j]
+        reach = 0.0
+        for i in range(n):
+            u = pi[i] * xv[i]
+            reach = max(reach, max(u / p[i], -u / (1.0 - p[i])))
+        t = min(1.0, 0.5 / reach) if reach > 0.0 else 1.0
+        lin = 0.0
+        quad = 0.0
+        for i in range(n):
+            tu = t * pi[i] * xv[i]
             a = p[i] - tu
-            m = min(pi, a * (1.0 - a))
-            lin[j] += c[i] * eta[i] * tu
-            quad[j] += c[i] * tu * tu / m
-    for j in range(terms):
-        b = 2.0 * (s0 + lin[j] - 0.5 * quad[j])
+            lin += ce[i] * tu
+            quad += c[i] * tu * tu / min(pi[i], a * (1.0 - a))
+        b = 2.0 * (s0 + lin - 0.5 * quad)
         out[j] = max(b, 0.0) if np.isfinite(b) else 0.0
 
 
@@ -211,5 +218,5 @@ def cannot_be_removed(
     bounds: np.ndarray, dfs: np.ndarray, loglik: float, removal: float
 ) -> np.ndarray:
     """Terms whose LR lower bound (less a rounding margin) gives a p-value below ``removal``."""
-    margin = _MARGIN * (1.0 + abs(loglik))
+    margin = MARGIN * (1.0 + abs(loglik))
     return chdtrc(dfs, np.maximum(bounds - margin, 0.0)) < removal

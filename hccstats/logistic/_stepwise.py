@@ -28,12 +28,14 @@ from scipy import stats as sps
 from scipy.special import chdtrc
 
 from .._errors import InputError
+from .._jit import HAVE_NUMBA
 from .._names import quote_name
 from ._candidates import candidate_requires, candidate_term, expand_candidates
 from ._design import Design, build_design
 from ._fit import CoreFit, fit_logistic
 from ._lrm import LogisticFit, fit_design
 from ._print import stepwise_text
+from ._select_compiled import run_selection
 from ._select_fit import cannot_be_removed, fit_weighted, one_step_start, removal_lr_bounds
 
 __all__ = [
@@ -53,7 +55,16 @@ __all__ = [
     "step_row",
     "score_candidates",
     "sub_design",
+    "COMPILED",
+    "COMPILED_MIN_ROWS",
 ]
+
+#: a selection on weighted rows (a bootstrap resample) runs as one compiled routine
+#: (``_select_compiled.py``) when numba is installed and the entry test is the score test,
+#: on ``COMPILED_MIN_ROWS`` distinct rows or more: its compilation, once per installation
+#: (cached on disk), costs 25-40 CPU s, which the resamples of a small study never recoup
+COMPILED = HAVE_NUMBA
+COMPILED_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,8 +415,18 @@ def select_forward(
     (:func:`~hccstats.logistic._select_fit.removal_lr_bounds`), so the steps are those of
     refitting every reduced model. ``requires``: interaction -> its main effects (an
     interaction is a candidate once they are all in; they cannot leave while it is in).
+    With ``weights``, the score entry test, numba installed and at least
+    ``COMPILED_MIN_ROWS`` rows, the whole selection runs as one compiled routine without the
+    GIL (``_select_compiled.py``: the same steps, the fits to rounding), the numpy path below
+    where that routine cannot.
     """
     max_steps = 2 * len(candidates) + 10 if max_steps is None else int(max_steps)
+    if COMPILED and weights is not None and entry_test == "score" and len(y) >= COMPILED_MIN_ROWS:
+        sel = _select_compiled(
+            X, y, blocks, candidates, entry, removal, max_steps, weights, requires
+        )
+        if sel is not None:
+            return sel
     c = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     rows = _Rows(X, y, c)
     rate = float(c @ y) / float(c.sum())  # the intercept-only MLE: the start is the answer
@@ -429,6 +450,22 @@ def select_forward(
         if stopped:
             break
     return Selection(st.inmodel, st.log, stopped, st.current, model_columns(blocks, st.inmodel))
+
+
+def _select_compiled(X, y, blocks, candidates, entry, removal, max_steps, weights, requires):
+    """select_forward by the compiled routine, or None where the numpy path must run."""
+    candidates = list(candidates)
+    out = run_selection(
+        X, y, weights, blocks, candidates, requires or {}, entry, removal, max_steps
+    )
+    if out is None:
+        return None
+    order, rows, stopped, core, columns = out
+    log = [
+        step_row(k + 1, ("enter", "remove")[int(a)], candidates[int(t)], s, df, chdtrc(df, s))
+        for k, (a, t, s, df) in enumerate(rows)
+    ]
+    return Selection([candidates[t] for t in order], log, stopped, core, columns)
 
 
 @dataclass
