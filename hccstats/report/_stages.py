@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports import Figure
+
 from .._errors import InputError
 from ._context import Context, Progress, StageFailed, StageUnavailable
 
@@ -219,6 +221,10 @@ def _run_one(ctx: Context, mod, key: str, section, results: dict, prints: dict) 
             mod.r_checks(ctx, result)
         text = mod.methods(ctx, result)
     ctx.methods.update(text if isinstance(text, dict) else {key: text} if text else {})
+    if ctx.writer is not None:  # the stage's figures are final: saved while the run goes on
+        for block in section.blocks:
+            if isinstance(block, Figure):
+                ctx.writer.save(block)
 
 
 def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
