@@ -564,7 +564,9 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     require_columns(table, [*keys, *spec["features"]], file)
     check_unique(table, keys, file, spec["id"])
     ids = table[spec["id"]].astype(str)
-    unknown = ~ids.isin(all_ids).to_numpy()
+    # looked up as objects: pandas' isin on Arrow strings makes a scalar of every value sought
+    as_objects = ids.astype(object)
+    unknown = ~as_objects.isin(all_ids).to_numpy()
     if unknown.any():
         raise InputError(
             f"{file}: column {spec['id']!r}: patients not in {cfg['clinical']['file']}: "
@@ -586,7 +588,7 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     )
     for name, var in spec["features"].items():
         out[name] = typed_column(table[name], var, file, ids).array
-    return out[ids.isin(set(included)).to_numpy()].reset_index(drop=True)
+    return out[as_objects.isin(set(included)).to_numpy()].reset_index(drop=True)
 
 
 def _check_images(cfg, root: Path, included: pd.Index) -> None:
