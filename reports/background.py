@@ -7,17 +7,19 @@ runs at once in the caller, as before. :meth:`FigureWriter.finish` waits for the
 and raises the first error a child met (the same exception, with its message).
 
 >>> writer = FigureWriter(tmp / "staged")  # doctest: +SKIP
->>> writer.save(section.figure("fig_roc", fig))  # doctest: +SKIP
+>>> writer.save([section.figure("fig_roc", fig)])  # doctest: +SKIP
 >>> staged = writer.finish()  # doctest: +SKIP
 >>> save_figures(report, out / "figures", staged=staged)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +48,21 @@ class FigureWriter:
         self._children: list[tuple[int, int]] = []  # (pid, read end of its error pipe)
         self._staged: Staged = {}
 
-    def save(self, fig: Figure) -> None:
-        """Save a matplotlib-backed figure block (PNG and PDF) in the background; a figure
-        already given, or one backed by files, is left to the renderer."""
-        if id(fig) in self._staged or not hasattr(fig.source, "savefig"):
-            return
+    def save(self, figures: Iterable[Figure]) -> None:
+        """Save matplotlib-backed figure blocks (PNG and PDF) in one background child; a
+        figure already given, or one backed by files, is left to the renderer."""
         from .figures import save_one
 
-        where = self.folder / str(len(self._staged))
-        where.mkdir(parents=True, exist_ok=True)
-        self._staged[id(fig)] = (fig.name, where / f"{fig.name}.png", where / f"{fig.name}.pdf")
-        self.call(save_one, fig, where)
+        jobs = []
+        for fig in figures:
+            if id(fig) in self._staged or not hasattr(fig.source, "savefig"):
+                continue
+            where = self.folder / str(len(self._staged))
+            where.mkdir(parents=True, exist_ok=True)
+            self._staged[id(fig)] = (fig.name, where / f"{fig.name}.png", where / f"{fig.name}.pdf")
+            jobs.append((fig, where))
+        if jobs:
+            self.call(_save_each, save_one, jobs)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` (it writes files) in a child; its return value is dropped."""
@@ -89,10 +95,18 @@ class FigureWriter:
         return dict(self._staged)
 
     def close(self) -> None:
-        """Wait for every child, errors ignored (a run that stops early)."""
+        """End and reap every child still saving (a run that stops early: its files are not
+        wanted); after :meth:`finish` there is none."""
         for pid, read in self._children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             _wait(pid, read)
         self._children = []
+
+
+def _save_each(save_one: Callable[..., Any], jobs: list) -> None:
+    for fig, where in jobs:
+        save_one(fig, where)
 
 
 def _send(fd: int, exc: BaseException) -> None:
@@ -109,7 +123,10 @@ def _wait(pid: int, read: int) -> BaseException | None:
         data = fh.read()
     _, status = os.waitpid(pid, 0)
     if data:
-        return pickle.loads(data)
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a child ended while it wrote its error
+            return RuntimeError(f"figure writer process {pid} failed (status {status})")
     if status != 0:
         return RuntimeError(f"figure writer process {pid} ended with status {status}")
     return None

@@ -246,9 +246,7 @@ def _run_one(ctx: Context, mod, key: str, section, results: dict, prints: dict) 
         text = mod.methods(ctx, result)
     ctx.methods.update(text if isinstance(text, dict) else {key: text} if text else {})
     if ctx.writer is not None:  # the stage's figures are final: saved while the run goes on
-        for block in section.blocks:
-            if isinstance(block, Figure):
-                ctx.writer.save(block)
+        ctx.writer.save([b for b in section.blocks if isinstance(b, Figure)])
 
 
 def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:
