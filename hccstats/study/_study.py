@@ -20,6 +20,7 @@ from ._tables import (
     check_header,
     check_unique,
     level_key,
+    level_keys,
     read_table,
     require_columns,
     rows_text,
@@ -499,7 +500,7 @@ def _survival(table, surv: dict, included, file: str, ids: pd.Series):
 
 
 def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series) -> pd.Series:
-    keys = raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
+    keys = level_keys(raw)
     values = keys.dropna().unique().tolist()
     if len(values) > 2:
         rare = keys.value_counts().index[2:]
@@ -514,7 +515,9 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
             f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among "
             f"the values [{listed(values)}]"
         )
-    return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
+    positive_rows = (keys == pos).to_numpy(dtype=bool, na_value=False)
+    y = np.where(keys.isna().to_numpy(), np.nan, positive_rows.astype("float64"))
+    return pd.Series(y, index=keys.index, name=keys.name, dtype="float64")
 
 
 def _split(table, data, included, cfg, centers, seed, ids) -> np.ndarray:

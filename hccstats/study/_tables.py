@@ -182,6 +182,15 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
     )
 
 
+def level_keys(raw: pd.Series) -> pd.Series:
+    """Each value's :func:`level_key` (text values; any other value as it is), worked out once
+    per distinct value."""
+    distinct = raw.dropna().unique().tolist()
+    if all(isinstance(v, str) for v in distinct):
+        return raw.map({v: level_key(v) for v in distinct})
+    return raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
+
+
 def level_key(value: object) -> str:
     """Compare levels as text, with 1, 1.0 and '1' the same level."""
     text = str(value).strip()
