@@ -243,23 +243,28 @@ def _axis_frame(fit, line: _Line, values: list) -> pd.DataFrame:
 
 
 def _xbetas(fit, lines: list[_Line], values: list[list]) -> list[np.ndarray]:
-    """Each line's linear predictor at its axis values. The lines' frames go through patsy
-    together where their columns have the same types (each row's design is its own), else
-    one by one; each line's product with its coefficients is taken alone, as before."""
+    """Each line's linear predictor at its axis values. The frames of lines whose columns
+    have the same types go through patsy together (each row's design is its own); each
+    line's product with its coefficients is taken alone, as before."""
     import patsy
 
     frames = [_axis_frame(fit, line, v) for line, v in zip(lines, values)]
-    same = all(f.dtypes.equals(frames[0].dtypes) for f in frames[1:])
-    groups = [frames] if same and frames else [[f] for f in frames]
-    designs = []
+    groups: dict[tuple, list[int]] = {}  # the lines whose frames' column types agree
+    for i, f in enumerate(frames):
+        groups.setdefault(tuple(f.dtypes), []).append(i)
+    designs: dict[int, pd.DataFrame] = {}
     with np.errstate(divide="ignore", invalid="ignore"):  # log(0): reported by _blocks
-        for group in groups:
+        for members in groups.values():
+            group = [frames[i] for i in members]
             new = pd.concat(group, ignore_index=True) if len(group) > 1 else group[0]
             (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
             ends = np.cumsum([len(f) for f in group])
-            designs += [X.iloc[end - len(f) : end] for f, end in zip(group, ends)]
+            designs.update(
+                {i: X.iloc[end - len(f) : end] for i, f, end in zip(members, group, ends)}
+            )
     out = []
-    for line, X in zip(lines, designs):
+    for i, line in enumerate(lines):
+        X = designs[i]
         beta = fit.coef.reindex(line.columns).to_numpy(float)
         out.append(X[line.columns].to_numpy(float) @ beta)
     return out
