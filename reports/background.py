@@ -2,8 +2,9 @@
 
 A matplotlib figure is saved from the very objects the caller drew (a forked child shares
 them, nothing is pickled), so the files are the bytes a save in the caller would write.
-Where ``os.fork`` is missing (Windows) or the writer is made with ``fork=False``, each save
-runs at once in the caller, as before. :meth:`FigureWriter.finish` waits for the children
+By default it forks on Linux only (macOS's system libraries are not safe to use in a forked
+child of a threaded process; Windows has no ``os.fork``); elsewhere, or with ``fork=False``,
+each save runs at once in the caller, as before. :meth:`FigureWriter.finish` waits for the children
 and raises the first error a child met (the same exception, with its message).
 
 >>> writer = FigureWriter(tmp / "staged")  # doctest: +SKIP
@@ -19,6 +20,7 @@ import gc
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -39,12 +41,14 @@ class FigureWriter:
         Scratch folder for the staged files (one subfolder per figure, so two figures of the
         same name never race); :func:`reports.figures.save_figures` moves them into place.
     fork : bool, optional
-        ``False`` saves in the caller; default: fork where the platform can.
+        ``False`` saves in the caller; ``True`` forks wherever ``os.fork`` exists; default:
+        fork on Linux.
     """
 
     def __init__(self, folder: str | Path, *, fork: bool | None = None):
         self.folder = Path(folder)
-        self.fork = hasattr(os, "fork") if fork is None else bool(fork and hasattr(os, "fork"))
+        able = hasattr(os, "fork")
+        self.fork = (able and sys.platform.startswith("linux")) if fork is None else fork and able
         self._children: list[tuple[int, int]] = []  # (pid, read end of its error pipe)
         self._staged: Staged = {}
 
