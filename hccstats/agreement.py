@@ -177,6 +177,13 @@ def _categories(frame: pd.DataFrame, levels: Sequence[Any] | None) -> list[Any]:
         ) from None
 
 
+def _codes(ratings: pd.Series, index: dict) -> np.ndarray:
+    """Each rating's category number (``index``: category -> number), looked up once per
+    distinct rating."""
+    codes, distinct = pd.factorize(ratings)
+    return np.array([index[v] for v in distinct], dtype=np.intp)[codes]
+
+
 def _weights(k: int, weight: str) -> np.ndarray:
     i = np.arange(k)
     d = np.abs(i[:, None] - i[None, :]) / max(k - 1, 1)
@@ -265,7 +272,7 @@ def kappa2(
     frame, n_omitted = _omit_missing(frame, nan_policy)
     if len(frame) < 2:
         raise InputError(f"kappa2 needs at least 2 rated subjects, got {len(frame)}")
-    if levels is None and not set(frame["r1"]) & set(frame["r2"]):
+    if levels is None and not set(frame["r1"].unique()) & set(frame["r2"].unique()):
         raise InputError(
             f"the raters use different category sets: r1 {describe_values(frame['r1'])}, "
             f"r2 {describe_values(frame['r2'])}"
@@ -274,7 +281,7 @@ def kappa2(
     k = len(cats)
     index = {c: i for i, c in enumerate(cats)}
     table = np.zeros((k, k))
-    np.add.at(table, (frame["r1"].map(index).to_numpy(), frame["r2"].map(index).to_numpy()), 1.0)
+    np.add.at(table, (_codes(frame["r1"], index), _codes(frame["r2"], index)), 1.0)
     n = table.sum()
     w = _weights(k, weight)
     p = table / n
@@ -366,7 +373,7 @@ def kappam_fleiss(
         raise InputError(f"kappam_fleiss needs at least 2 rated subjects, got {ns}")
     cats = _categories(frame, None)
     index = {c: i for i, c in enumerate(cats)}
-    codes = frame.apply(lambda col: col.map(index)).to_numpy(dtype=int)
+    codes = np.column_stack([_codes(frame.iloc[:, j], index) for j in range(nr)])
     counts = np.zeros((ns, len(cats)))  # subjects × categories: raters choosing each
     np.add.at(counts, (np.repeat(np.arange(ns), nr), codes.ravel()), 1.0)
     agree = float(((counts**2).sum(axis=1) - nr).sum() / (nr * (nr - 1) * ns))

@@ -24,6 +24,7 @@ in :mod:`reports.formatting` only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from .model import Block, Figure, Report, Section, Table, Text, slug
@@ -53,16 +54,22 @@ __all__ = [
 
 
 def render_all(
-    report: Report, folder: str | Path, *, html: bool = True, docx: bool = True
+    report: Report,
+    folder: str | Path,
+    *,
+    html: bool = True,
+    docx: bool = True,
+    staged: Mapping[int, tuple[str, Path, Path]] | None = None,
 ) -> dict[str, Path]:
-    """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``."""
+    """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``;
+    ``staged``: figures saved already (:class:`reports.background.FigureWriter`)."""
     from .docx import render_docx
     from .figures import save_figures
     from .html import render_html
 
     folder = Path(folder)
     written: dict[str, Path] = {}
-    figs = save_figures(report, folder / "figures")
+    figs = save_figures(report, folder / "figures", staged=staged)
     pngs = {name: png for name, (png, _) in figs.items()}
     seen: set[str] = set()
     for t in report.tables():

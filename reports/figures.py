@@ -7,7 +7,9 @@ PDF's page and the PNG's pixels keep that width.
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from hccstats.figure_size import (
@@ -24,6 +26,7 @@ from .model import Figure, Report, figure_paths
 
 __all__ = [
     "save_figures",
+    "save_one",
     "printed_width_cm",
     "png_width_in",
     "DPI",
@@ -44,7 +47,9 @@ def png_width_in(png: str | Path) -> float:
     return int.from_bytes(head[16:20], "big") / DPI
 
 
-def _save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
+def save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
+    """Write one figure as ``folder/<name>.png`` and ``.pdf``: a matplotlib figure saved, a
+    file-backed one copied (its PDF where there is one)."""
     png = folder / f"{fig.name}.png"
     pdf = folder / f"{fig.name}.pdf"
     src = fig.source
@@ -66,8 +71,27 @@ def _save_one(fig: Figure, folder: Path) -> tuple[Path, Path | None]:
     return png, None
 
 
-def save_figures(report: Report, folder: str | Path) -> dict[str, tuple[Path, Path | None]]:
-    """Write every figure of ``report`` into ``folder``; name → (png, pdf or None)."""
+def save_figures(
+    report: Report,
+    folder: str | Path,
+    *,
+    staged: Mapping[int, tuple[str, Path, Path]] | None = None,
+) -> dict[str, tuple[Path, Path | None]]:
+    """Write every figure of ``report`` into ``folder``; name → (png, pdf or None).
+
+    ``staged`` (from :meth:`reports.background.FigureWriter.finish`) holds figures already
+    saved elsewhere, by the identity of their block: those files are moved into ``folder``.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return {fig.name: _save_one(fig, folder) for fig in report.figures()}
+    staged = staged or {}
+    out: dict[str, tuple[Path, Path | None]] = {}
+    for fig in report.figures():
+        name, png, pdf = staged.get(id(fig), (None, None, None))
+        if name == fig.name and png.is_file() and pdf.is_file():
+            out[fig.name] = (folder / png.name, folder / pdf.name)
+            os.replace(png, out[fig.name][0])
+            os.replace(pdf, out[fig.name][1])
+        else:
+            out[fig.name] = save_one(fig, folder)
+    return out

@@ -375,3 +375,24 @@ def test_value_labels_bad_keys_raise_input_error(bw_fit):
         nomogram(bw_fit, engine="python", value_labels={"ptl": {"zero": "none"}})
     with pytest.raises(hccstats.InputError, match="value_labels"):
         nomogram(bw_fit, engine="python", value_labels={"ptl": ["none"]})
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["low ~ age + lwt + race + smoke + ht", "low ~ age * smoke + log(lwt) + race"],
+)
+def test_axes_built_together_equal_axes_built_one_by_one_bit_for_bit(formula):
+    from hccstats.nomograms._engine import _axis_frame, _lines, _predictors, _settings, _xbetas
+
+    data = birthwt().astype({"age": float, "lwt": float, "ht": float})  # one column type each
+    fit = lrm(formula, data)
+    preds, inters = _predictors(fit)
+    lines = _lines(fit, preds, inters, {})
+    values = [_settings(line.pred, fit.data, 10)[0] for line in lines]
+    frames = [_axis_frame(fit, line, v) for line, v in zip(lines, values)]
+    assert len({tuple(f.dtypes) for f in frames}) == 1  # so every axis goes through patsy at once
+    together = _xbetas(fit, lines, values)
+    alone = [_xbetas(fit, [line], [v])[0] for line, v in zip(lines, values)]
+    assert len(together) == len(lines) > 3
+    for a, b in zip(together, alone):
+        assert a.tobytes() == b.tobytes()

@@ -92,3 +92,31 @@ def test_fingerprint_of_cells_pandas_cannot_hash():
     before = fingerprint(odd)
     odd.flow.loc[0, "x"].append(3)
     assert fingerprint(odd) != before
+
+
+def test_fingerprint_sees_changed_categories_text_and_index_and_not_copies():
+    from hccstats.report._s_flow import FlowResult
+
+    def frame():
+        return pd.DataFrame(
+            {
+                "grade": pd.Categorical(["I", "II", "I"], categories=["I", "II"], ordered=True),
+                "centre": pd.array(["A", "B", None], dtype="string"),
+                "n": pd.array([1, None, 3], dtype="Int64"),
+            },
+            index=pd.Index(["p1", "p2", "p3"], name="id"),
+        )
+
+    flow = FlowResult(frame(), frame(), (), (), {})
+    before = fingerprint(flow)
+    assert fingerprint(FlowResult(frame(), frame(), (), (), {})) == before  # by value
+    for change in (
+        lambda d: d.__setitem__("grade", d["grade"].cat.set_categories(["I", "II", "III"])),
+        lambda d: d.loc.__setitem__(("p2", "grade"), "I"),
+        lambda d: d.loc.__setitem__(("p3", "centre"), "C"),
+        lambda d: d.loc.__setitem__(("p2", "n"), 2),
+        lambda d: d.rename(index={"p1": "p0"}, inplace=True),
+    ):
+        flow = FlowResult(frame(), frame(), (), (), {})
+        change(flow.data)
+        assert fingerprint(flow) != before

@@ -229,9 +229,9 @@ def _set_column(new: pd.DataFrame, data: pd.DataFrame, var: str, values, categor
         new[var] = pd.Series(values, dtype=col.dtype if categorical else float)
 
 
-def _xbeta(fit, line: _Line, values: list) -> np.ndarray:
-    import patsy
-
+def _axis_frame(fit, line: _Line, values: list) -> pd.DataFrame:
+    """The patients of an axis: the fit's first row, the axis variable at ``values``, the
+    line's other variables at their fixed values."""
     data = fit.data
     new = data.iloc[[0] * len(values)].reset_index(drop=True).copy()
     pred = line.pred
@@ -239,10 +239,35 @@ def _xbeta(fit, line: _Line, values: list) -> np.ndarray:
     for var, value in line.fixed.items():
         numeric = pd.api.types.is_numeric_dtype(data[var])
         _set_column(new, data, var, [value] * len(values), not numeric)
+    return new
+
+
+def _xbetas(fit, lines: list[_Line], values: list[list]) -> list[np.ndarray]:
+    """Each line's linear predictor at its axis values. The frames of lines whose columns
+    have the same types go through patsy together (each row's design is its own); each
+    line's product with its coefficients is taken alone, as before."""
+    import patsy
+
+    frames = [_axis_frame(fit, line, v) for line, v in zip(lines, values)]
+    groups: dict[tuple, list[int]] = {}  # the lines whose frames' column types agree
+    for i, f in enumerate(frames):
+        groups.setdefault(tuple(f.dtypes), []).append(i)
+    designs: dict[int, pd.DataFrame] = {}
     with np.errstate(divide="ignore", invalid="ignore"):  # log(0): reported by _blocks
-        (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
-    beta = fit.coef.reindex(line.columns).to_numpy(float)
-    return X[line.columns].to_numpy(float) @ beta
+        for members in groups.values():
+            group = [frames[i] for i in members]
+            new = pd.concat(group, ignore_index=True) if len(group) > 1 else group[0]
+            (X,) = patsy.build_design_matrices([fit.design_info], new, return_type="dataframe")
+            ends = np.cumsum([len(f) for f in group])
+            designs.update(
+                {i: X.iloc[end - len(f) : end] for i, f, end in zip(members, group, ends)}
+            )
+    out = []
+    for i, line in enumerate(lines):
+        X = designs[i]
+        beta = fit.coef.reindex(line.columns).to_numpy(float)
+        out.append(X[line.columns].to_numpy(float) @ beta)
+    return out
 
 
 @dataclass(frozen=True)
@@ -259,10 +284,10 @@ class FunAxis:
 
 def _blocks(fit, lines: list[_Line], nint: int) -> list:
     blocks = []
-    for line in lines:
+    settings = [_settings(line.pred, fit.data, nint) for line in lines]
+    xbs = _xbetas(fit, lines, [values for values, _, _ in settings])
+    for line, (values, text, x), xb in zip(lines, settings, xbs):
         p = line.pred
-        values, text, x = _settings(p, fit.data, nint)
-        xb = _xbeta(fit, line, values)
         if not np.all(np.isfinite(xb)):
             bad = values[int(np.flatnonzero(~np.isfinite(xb))[0])]
             raise InputError(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import Report, Section
+from reports.background import FigureWriter
 
 from ..study import Analysis
 
@@ -152,6 +153,7 @@ class Context:
     alerts: list[str] = field(default_factory=list)  # warnings shown atop the report and on stderr
     failed: dict[str, str] = field(default_factory=dict)  # stages asked for that fell short
     sections: dict[str, Section] = field(default_factory=dict)  # stage key -> its section
+    writer: FigureWriter | None = None  # saves a stage's figures while the next stages run
     table_no: int = 0
     supp_no: int = 0
     fig_no: int = 0

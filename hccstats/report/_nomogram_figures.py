@@ -3,7 +3,8 @@
 ``rms`` (the default): rms's drawing, the native one instead without R (``--no-r``) or when
 rms fails; ``native``: the native drawing only; ``both``: rms's first, the native one beside it
 (the same points table). Each drawing is saved as ``<stem>.png`` and ``.pdf`` in the work folder
-at its printed (journal column) width.
+at its printed (journal column) width; the native one by the run's figure writer (a child
+process) where there is one, so an error saving it stops the outputs, not this stage.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def draw_nomograms(ctx: Context, fit, stem: str, **kw) -> tuple[list[tuple[str, 
             error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
     if not out or engine == "both":
         nm = nomogram(fit, engine="python", **kw)
-        nm.save(ctx.work / stem, formats=("png", "pdf"))
+        if ctx.writer is None:
+            nm.save(ctx.work / stem, formats=("png", "pdf"))
+        else:  # saved while the run goes on; the files are waited for before the outputs
+            ctx.writer.call(nm.save, ctx.work / stem, ("png", "pdf"))
         out.append(("python", nm, stem))
     return out, error
 

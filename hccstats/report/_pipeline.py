@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import Report, atomic_dir, render_all, write_csv, write_json
+from reports.background import FigureWriter
 
 from .._errors import InputError
 from ..study import check_run_options, load
@@ -165,9 +166,13 @@ def run_settings(run: RunSettings) -> ReportRun:
                 f"({time.perf_counter() - t_all:.1f} s)"
             )
             ctx = _context(study, study_path, tmp, work, run, progress)
-            results = run_stages(ctx, progress)
-            progress.close()
-            _write_outputs(ctx, results, progress)
+            ctx.writer = FigureWriter(work / "figures")
+            try:
+                results = run_stages(ctx, progress)
+                progress.close()
+                _write_outputs(ctx, results, progress)
+            finally:
+                ctx.writer.close()  # no child is left writing into a folder being removed
             shutil.rmtree(work, ignore_errors=True)
         progress.say(f"report written to {run.out} in {time.perf_counter() - t_all:.1f} s")
         return ReportRun(run.out, dict(ctx.stage_status), dict(ctx.failed), tuple(ctx.alerts))
@@ -235,7 +240,7 @@ def _write_outputs(ctx: Context, results: dict, progress: Progress) -> None:
     ctx.results["alerts"] = list(ctx.alerts)
     ctx.report.alerts = [*_status_alerts(ctx), *ctx.alerts]
     arrange(ctx)
-    render_all(ctx.report, ctx.out)
+    render_all(ctx.report, ctx.out, staged=ctx.writer.finish() if ctx.writer else None)
     write_json(ctx.results, ctx.out / "results.json")
     (ctx.out / "methods.md").write_text(methods_markdown(ctx), encoding="utf-8")
     if "rcheck" in results:

@@ -162,10 +162,11 @@ def _feature_tables(ctx: Context) -> tuple[dict[str, pd.DataFrame], Extraction]:
 
 
 def compute(ctx: Context, flow) -> FeaturesResult:
-    from hccstats.signature import difference_table, fuse_signatures, signature_search
-
     study, opts = ctx.study, ctx.analysis.extraction
     tables, how = _feature_tables(ctx)
+    # imported once there are feature tables: a clinical-only run never loads scikit-learn
+    from hccstats.signature import difference_table, fuse_signatures, signature_search
+
     t0 = time.perf_counter()
     data = flow.data
     train_ids = data.index[data["split"] == "training"]

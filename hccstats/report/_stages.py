@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports import Figure
+
 from .._errors import InputError
 from ._context import Context, Progress, StageFailed, StageUnavailable
 
@@ -92,12 +94,36 @@ def _digest(value) -> int:
         if value.dtype == object:
             return hash(tuple(map(str, value.ravel().tolist())))
         return hash(np.ascontiguousarray(value).tobytes())
-    try:
-        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
-    except TypeError:  # cells pandas cannot hash (lists, dicts): their pickled bytes
-        hashed = pickle.dumps(value)
+    frame = value if isinstance(value, pd.DataFrame) else value.to_frame()
+    try:  # each column as stored: far cheaper than hashing every cell
+        hashed = tuple(
+            hash(_stored(col))
+            for col in (frame.index, *(frame.iloc[:, j] for j in range(frame.shape[1])))
+        )
+    except (TypeError, AttributeError):
+        hashed = _cell_hashes(value)
     names = value.columns if isinstance(value, pd.DataFrame) else [value.name]
     return hash((hashed, tuple(map(str, names))))
+
+
+def _stored(values: pd.Series | pd.Index) -> bytes:
+    """A column's (or an index's) contents as bytes: numbers as stored, categorical values as
+    their codes and categories, other values by their repr (by value, never by identity)."""
+    array = values.array
+    if isinstance(array, pd.Categorical):
+        return array.codes.tobytes() + pickle.dumps((list(array.categories), array.ordered))
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biufcmM":
+        data = np.ascontiguousarray(values.to_numpy())
+        return data.dtype.str.encode() + data.tobytes()
+    cells = "\x1f".join(map(repr, values.to_numpy(dtype=object).tolist()))
+    return f"{values.dtype}\x1e{cells}".encode()
+
+
+def _cell_hashes(value) -> bytes:
+    try:
+        return pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+    except TypeError:  # cells pandas cannot hash (lists, dicts): their pickled bytes
+        return pickle.dumps(value)
 
 
 def fingerprint(result) -> tuple[int, ...]:
@@ -219,6 +245,8 @@ def _run_one(ctx: Context, mod, key: str, section, results: dict, prints: dict) 
             mod.r_checks(ctx, result)
         text = mod.methods(ctx, result)
     ctx.methods.update(text if isinstance(text, dict) else {key: text} if text else {})
+    if ctx.writer is not None:  # the stage's figures are final: saved while the run goes on
+        ctx.writer.save([b for b in section.blocks if isinstance(b, Figure)])
 
 
 def run_stages(ctx: Context, progress: Progress) -> dict[str, Any]:

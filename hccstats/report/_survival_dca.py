@@ -39,7 +39,8 @@ def common_patients(sets: Mapping[str, Mapping[str, pd.DataFrame]], part: str) -
     keep = frames[0].index
     for f in frames[1:]:
         keep = keep.intersection(f.index, sort=False)
-    return frames[0][frames[0].index.isin(keep)]
+    # as objects: pandas' isin on Arrow strings makes a scalar of every value looked for
+    return frames[0][frames[0].index.astype(object).isin(keep.astype(object))]
 
 
 def decision_curves(ctx: Context, fits, sets, time, event, horizon) -> dict:

@@ -22,7 +22,9 @@ def random_split(strata: pd.DataFrame, ratio: float, seed: int) -> pd.Series:
     rng = generator(seed, "the random split")
     n_train = int(np.floor(ratio * n + 0.5))
     if strata.shape[1]:
-        keys = strata.astype(str).agg("\x1f".join, axis=1).to_numpy()
+        text = strata.astype(str)
+        columns = (text.iloc[:, j].tolist() for j in range(text.shape[1]))
+        keys = np.array(["\x1f".join(row) for row in zip(*columns)], dtype=object)
     else:
         keys = np.zeros(n, dtype=str)
     groups = sorted(set(keys.tolist()))

@@ -20,6 +20,7 @@ from ._tables import (
     check_header,
     check_unique,
     level_key,
+    level_keys,
     read_table,
     require_columns,
     rows_text,
@@ -499,7 +500,7 @@ def _survival(table, surv: dict, included, file: str, ids: pd.Series):
 
 
 def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series) -> pd.Series:
-    keys = raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
+    keys = level_keys(raw)
     values = keys.dropna().unique().tolist()
     if len(values) > 2:
         rare = keys.value_counts().index[2:]
@@ -514,7 +515,9 @@ def _outcome(raw: pd.Series, positive: Any, file: str, col: str, ids: pd.Series)
             f"{file}: column {col!r}: positive level {positive!r} (outcome.positive) not among "
             f"the values [{listed(values)}]"
         )
-    return keys.map(lambda k: np.nan if pd.isna(k) else float(k == pos)).astype("float64")
+    positive_rows = (keys == pos).to_numpy(dtype=bool, na_value=False)
+    y = np.where(keys.isna().to_numpy(), np.nan, positive_rows.astype("float64"))
+    return pd.Series(y, index=keys.index, name=keys.name, dtype="float64")
 
 
 def _split(table, data, included, cfg, centers, seed, ids) -> np.ndarray:
@@ -564,7 +567,9 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     require_columns(table, [*keys, *spec["features"]], file)
     check_unique(table, keys, file, spec["id"])
     ids = table[spec["id"]].astype(str)
-    unknown = ~ids.isin(all_ids).to_numpy()
+    # looked up as objects: pandas' isin on Arrow strings makes a scalar of every value sought
+    as_objects = ids.astype(object)
+    unknown = ~as_objects.isin(all_ids).to_numpy()
     if unknown.any():
         raise InputError(
             f"{file}: column {spec['id']!r}: patients not in {cfg['clinical']['file']}: "
@@ -586,7 +591,7 @@ def _readers(cfg, root: Path, included: pd.Index, all_ids: set) -> pd.DataFrame 
     )
     for name, var in spec["features"].items():
         out[name] = typed_column(table[name], var, file, ids).array
-    return out[ids.isin(set(included)).to_numpy()].reset_index(drop=True)
+    return out[as_objects.isin(set(included)).to_numpy()].reset_index(drop=True)
 
 
 def _check_images(cfg, root: Path, included: pd.Index) -> None:
