@@ -35,7 +35,7 @@ settings.load_profile(os.environ.get("HCCSTATS_HYPOTHESIS_PROFILE", "dev"))
 R_PACKAGES = ("stats", "rms", "pROC", "car", "vcd", "brglm2")
 
 
-def run_once(tmp_path_factory, name: str, make: Callable[[Path], list[str]]) -> list[str]:
+def run_once(tmp_path_factory, name: str, make: Callable[[Path], list[Path]]) -> list[str]:
     """``make(folder)`` once per test session, in whichever process asks first, the paths it
     returns shared by every process: under pytest-xdist the other workers wait on a file lock
     and read them back (the folder lies beside the workers' own temporary folders). A ``make``
