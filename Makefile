@@ -8,9 +8,10 @@ export PYTHONUTF8 := 1
 demo: bootstrap
 	$(PY) -m hccstats.report --demo --out demo-report --force
 
+# the suite on one pytest-xdist worker per core (setup.cfg: each test file on one worker)
 test:
 	bash scripts/bootstrap.sh --test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 	$(MAKE) doctest
 
 # the examples in the docstrings, run as written (those that need R are marked +SKIP)
