@@ -168,6 +168,34 @@ def test_batched_fits_identical_with_and_without_the_compiled_terms(fit):
     np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
 
 
+def test_recalibration_fits_identical_with_and_without_the_compiled_pass(fit):
+    # validate's recalibration of each bootstrap model's linear predictor on the original
+    # patients (lrm_fit_rows): the compiled pass (vexp / vlog, sums in the patients' order)
+    # against numpy's, the same iterations, failures, coefficients and deviances to rounding;
+    # predictors reaching the clip at |eta| = 30, a row with a missing value, and one that
+    # separates the outcome
+    from hccstats._jit import HAVE_NUMBA
+    from hccstats.calibration._batched_newton import lrm_fit_rows
+    from hccstats.calibration._resample import fit_arrays
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba not installed: the numpy path is the only one")
+    X, y, coef = fit_arrays(fit)
+    lp = X @ coef
+    rng = np.random.default_rng(5)
+    rows = np.vstack([lp + rng.normal(0, s, lp.size) for s in (0.0, 0.3, 1.0, 3.0)])
+    rows = np.vstack([rows, 40.0 * lp, np.where(y > 0, 1.0, -1.0), lp])
+    rows[-1, 7] = np.nan
+    fast = lrm_fit_rows(rows, y, tol=1e-13, compiled=True)
+    plain = lrm_fit_rows(rows, y, tol=1e-13, compiled=False)
+    np.testing.assert_array_equal(fast.fail, plain.fail)
+    np.testing.assert_array_equal(fast.iterations, plain.iterations)
+    # an intercept of ~1e-11 (the first row recalibrates itself) differs by rounding only
+    np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(fast.deviance, plain.deviance, rtol=1e-12)
+    assert fast.fail[-1] and not fast.fail[:4].any()
+
+
 def test_compiled_terms_match_numpy_at_extreme_and_clipped_risks(fit):
     # the vectorised per-patient pass (vexp / vlog) against numpy's exp / log where the risks
     # reach the clip at |eta| = 30 and 1 - p loses most of its digits (rms's naive log(1 - p))

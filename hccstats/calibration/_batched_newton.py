@@ -153,6 +153,49 @@ def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
     return beta, fail, iters
 
 
+@njit(vectorize=True)
+def _rows_terms(x, y, idx, b, ll, score, info):
+    """-2 log L, score and information of ``y ~ x[a]`` at ``b[k]`` for each ``a = idx[k]``,
+    the linear predictor clipped to [-30, 30] as rms does: the risks and log-likelihood terms
+    in one vectorised pass, then the sums in the patients' order."""
+    n = y.size
+    pr = np.empty(n)
+    lt = np.empty(n)
+    for k in range(idx.size):
+        a = idx[k]
+        b0 = b[k, 0]
+        b1 = b[k, 1]
+        for i in range(n):
+            eta = min(max(b0 + b1 * x[a, i], -30.0), 30.0)
+            p = 1.0 / (1.0 + vexp(-eta))
+            pr[i] = p
+            lt[i] = vlog(p if y[i] > 0 else 1.0 - p)
+        lsum = 0.0
+        r0 = 0.0
+        r1 = 0.0
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(n):
+            xi = x[a, i]
+            p = pr[i]
+            r = y[i] - p
+            v = p * (1.0 - p)
+            lsum += lt[i]
+            r0 += r
+            r1 += r * xi
+            s0 += v
+            s1 += v * xi
+            s2 += v * xi * xi
+        ll[k] = -2.0 * lsum
+        score[k, 0] = r0
+        score[k, 1] = r1
+        info[k, 0, 0] = s0
+        info[k, 0, 1] = s1
+        info[k, 1, 0] = s1
+        info[k, 1, 1] = s2
+
+
 WARM_ITERATIONS = 5  # most evaluations a fit from a given start may take (lrm_fit_batch)
 
 
@@ -311,20 +354,35 @@ def _weighted_sum(w, x):
 
 
 def lrm_fit_rows(
-    x: np.ndarray, y: np.ndarray, *, maxit: int = 12, eps: float = 0.025, tol: float = 1e-7
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    maxit: int = 12,
+    eps: float = 0.025,
+    tol: float = 1e-7,
+    compiled: bool = HAVE_NUMBA,
 ) -> BatchFit:
     """Fit ``y ~ x_b`` (intercept and one slope) for every row ``x_b`` of ``x`` (B, n).
 
     rms's logistic recalibration of each bootstrap model's linear predictor on the
-    original data (``lrm.fit(x, y)`` in ``validate.lrm``'s ``discrim``).
+    original data (``lrm.fit(x, y)`` in ``validate.lrm``'s ``discrim``). Compiled (numba),
+    each evaluation is one pass over a row's patients (``vexp``/``vlog``, sums in the
+    patients' order); ``compiled=False`` evaluates with numpy, the same to rounding.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
     B, n = x.shape
     beta = np.zeros((B, 2))
     sy = np.full(B, y.sum())
     beta[:, 0], fail = _start(sy, np.full(B, float(n)))
     fail |= ~np.isfinite(x).all(axis=1)
+
+    def evaluate_compiled(idx, b):
+        ll = np.empty(idx.size)
+        score = np.empty((idx.size, 2))
+        info = np.empty((idx.size, 2, 2))
+        _rows_terms(x, y, idx, np.ascontiguousarray(b), ll, score, info)
+        return ll, score, info
 
     def evaluate(idx, b):
         xa = x[idx]
@@ -337,10 +395,16 @@ def lrm_fit_rows(
         info = np.stack([np.column_stack([s0, s1]), np.column_stack([s1, s2])], axis=1)
         return ll, score, info
 
-    beta, fail, iters = _newton(B, 2, beta, fail, evaluate, maxit=maxit, eps=eps, tol=tol)
+    step = evaluate_compiled if compiled else evaluate
+    beta, fail, iters = _newton(B, 2, beta, fail, step, maxit=maxit, eps=eps, tol=tol)
     dev = np.full(B, np.nan)
     okf = ~fail
     if okf.any():
-        dev[okf] = loglik2(beta[okf, :1] + beta[okf, 1:] * x[okf], y)
+        oki = np.flatnonzero(okf)
+        dev[oki] = (
+            evaluate_compiled(oki, beta[oki])[0]
+            if compiled
+            else loglik2(beta[oki, :1] + beta[oki, 1:] * x[oki], y)
+        )
     beta[fail] = np.nan
     return BatchFit(beta, dev, np.repeat(null_deviance(y)[0], B), fail, iters)
