@@ -179,3 +179,51 @@ def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():
         gp = GaussianProcess(kernel=RBF(np.ones(2))).fit(X, y)
     assert type(gp.base_estimator_).__name__ == "_BinaryGaussianProcessClassifierLaplace"
     assert gp.predict_proba(X).shape == (40, 2)
+
+
+# ------------------------------------------------------------------ SVM, Platt scaling
+@pytest.mark.parametrize("case", range(4))
+def test_platt_svm_against_sklearn_calibrated_bit_identical(case):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    from hccstats.signature import make_classifier
+    from hccstats.signature._platt import PlattCalibrated
+
+    n, p = ((130, 40), (104, 5), (70, 20), (130, 10))[case]
+    X, y, Xt = _data(400 + case, n, p, ties=case == 3, shift=1.0)
+    if case == 2:
+        y = np.where(y == 1, "event", "none")  # labels other than 0/1
+    lean = make_classifier("svm", case)
+    assert isinstance(lean, PlattCalibrated)
+    parent = CalibratedClassifierCV(
+        SVC(kernel="rbf", C=1.0, gamma="scale"),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=case),
+        ensemble=False,
+    )
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        lean.fit(X, y)
+        parent.fit(X, y)
+    assert list(lean.classes_) == list(parent.classes_)
+    (a,), (b,) = lean.calibrated_classifiers_, parent.calibrated_classifiers_
+    assert (a.calibrators[0].a_, a.calibrators[0].b_) == (b.calibrators[0].a_, b.calibrators[0].b_)
+    for Z in (X, Xt):
+        assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+
+
+def test_platt_svm_other_settings_fall_back_to_sklearn_fit():
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    from hccstats.signature._platt import PlattCalibrated
+
+    X, y, _ = _data(9, 60, 3, ties=False)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    iso = PlattCalibrated(SVC(), method="isotonic", cv=cv, ensemble=False)
+    assert not iso._lean(X, y, None, {})
+    assert iso.fit(X, y).predict_proba(X).shape == (60, 2)
+    ens = PlattCalibrated(SVC(), cv=cv, ensemble=True)
+    assert not ens._lean(X, y, None, {}) and len(ens.fit(X, y).calibrated_classifiers_) == 3
+    assert not PlattCalibrated(SVC(), cv=cv, ensemble=False)._lean(X, y, np.ones(60), {})

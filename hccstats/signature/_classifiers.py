@@ -6,7 +6,6 @@ the same probabilities. Penalisation is stated for each one.
 
 from __future__ import annotations
 
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
@@ -15,6 +14,7 @@ from .._errors import InputError
 from ._ensembles import AdaBoostStumps, RandomForest
 from ._gp import GaussianProcess
 from ._lasso import L1LogisticCV
+from ._platt import PlattCalibrated
 
 __all__ = ["CLASSIFIERS", "make_classifier"]
 
@@ -52,7 +52,7 @@ def make_classifier(name: str, seed: int = 0):
     if name == "rf":
         return RandomForest(n_estimators=100, max_features="sqrt", random_state=seed, n_jobs=1)
     if name == "svm":
-        return CalibratedClassifierCV(
+        return PlattCalibrated(
             SVC(kernel="rbf", C=1.0, gamma="scale"),
             method="sigmoid",
             cv=StratifiedKFold(5, shuffle=True, random_state=seed),
