@@ -1,4 +1,5 @@
-"""The search's lean random forest and boosted stumps against scikit-learn's estimators.
+"""The search's lean random forest, boosted stumps and Gaussian process against
+scikit-learn's estimators.
 
 The lean ``fit`` hands each tree to scikit-learn's own tree builder with the inputs the
 parent estimator would give it, so the comparison is exact (``np.array_equal``, no
@@ -142,3 +143,87 @@ def test_search_classifiers_take_the_lean_path():
     rf, ada = make_classifier("rf", 2023), make_classifier("adaboost", 2023)
     assert isinstance(rf, RandomForest) and rf._lean(X, y, None)
     assert isinstance(ada, AdaBoostStumps) and ada._lean_inputs(X, y, None) is not None
+
+
+# ------------------------------------------------------------------ Gaussian process
+@pytest.mark.parametrize("case", range(3))
+def test_gaussian_process_against_sklearn_bit_identical(case):
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import GaussianProcess
+
+    n, p = ((90, 20), (70, 5), (60, 10))[case]
+    X, y, Xt = _data(300 + case, n, p, ties=case == 2, shift=1.0)
+    X, Xt = (X - X.min()) / np.ptp(X), (Xt - X.min()) / np.ptp(X)  # the search's scale
+    kw = dict(kernel=ConstantKernel(1.0) * RBF(1.0), n_restarts_optimizer=0, random_state=case)
+    with single_threaded():  # as in the search
+        lean = GaussianProcess(**kw).fit(X, y)
+        parent = GaussianProcessClassifier(**kw).fit(X, y)
+    assert type(lean.base_estimator_).__name__ == "_LeanLaplace"
+    assert np.array_equal(lean.kernel_.theta, parent.kernel_.theta)
+    assert lean.log_marginal_likelihood_value_ == parent.log_marginal_likelihood_value_
+    for Z in (X, Xt):
+        assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+
+
+def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():
+    from sklearn.gaussian_process.kernels import RBF
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import GaussianProcess
+
+    X, y, _ = _data(5, 40, 2, ties=False)
+    with single_threaded():  # anisotropic: not the lean path
+        gp = GaussianProcess(kernel=RBF(np.ones(2))).fit(X, y)
+    assert type(gp.base_estimator_).__name__ == "_BinaryGaussianProcessClassifierLaplace"
+    assert gp.predict_proba(X).shape == (40, 2)
+
+
+# ------------------------------------------------------------------ SVM, Platt scaling
+@pytest.mark.parametrize("case", range(4))
+def test_platt_svm_against_sklearn_calibrated_bit_identical(case):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    from hccstats.signature import make_classifier
+    from hccstats.signature._platt import PlattCalibrated
+
+    n, p = ((130, 40), (104, 5), (70, 20), (130, 10))[case]
+    X, y, Xt = _data(400 + case, n, p, ties=case == 3, shift=1.0)
+    if case == 2:
+        y = np.where(y == 1, "event", "none")  # labels other than 0/1
+    lean = make_classifier("svm", case)
+    assert isinstance(lean, PlattCalibrated)
+    parent = CalibratedClassifierCV(
+        SVC(kernel="rbf", C=1.0, gamma="scale"),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=case),
+        ensemble=False,
+    )
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        lean.fit(X, y)
+        parent.fit(X, y)
+    assert list(lean.classes_) == list(parent.classes_)
+    (a,), (b,) = lean.calibrated_classifiers_, parent.calibrated_classifiers_
+    assert (a.calibrators[0].a_, a.calibrators[0].b_) == (b.calibrators[0].a_, b.calibrators[0].b_)
+    for Z in (X, Xt):
+        assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+
+
+def test_platt_svm_other_settings_fall_back_to_sklearn_fit():
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    from hccstats.signature._platt import PlattCalibrated
+
+    X, y, _ = _data(9, 60, 3, ties=False)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    iso = PlattCalibrated(SVC(), method="isotonic", cv=cv, ensemble=False)
+    assert not iso._lean(X, y, None, {})
+    assert iso.fit(X, y).predict_proba(X).shape == (60, 2)
+    ens = PlattCalibrated(SVC(), cv=cv, ensemble=True)
+    assert not ens._lean(X, y, None, {}) and len(ens.fit(X, y).calibrated_classifiers_) == 3
+    assert not PlattCalibrated(SVC(), cv=cv, ensemble=False)._lean(X, y, np.ones(60), {})

@@ -98,6 +98,22 @@ def test_same_table_whatever_n_jobs():
     assert (one.table["n_folds"] == 10).all()
 
 
+def test_fold_auc_bit_identical_to_sklearn_roc_auc_score():
+    from hccstats.signature._cv import fold_auc
+
+    rng = np.random.default_rng(8)
+    for trial in range(400):
+        n = int(rng.integers(4, 80))
+        y = (rng.uniform(size=n) < rng.uniform(0.1, 0.9)).astype(int)
+        y[:2] = [0, 1]
+        p = rng.uniform(size=n)
+        if trial % 3 == 1:
+            p = np.round(p, 1)  # many tied scores
+        elif trial % 3 == 2:
+            p[n // 2 :] = 0.25  # one large tie
+        assert fold_auc(y, p) == roc_auc_score(y, p), (trial, y, p)
+
+
 def test_shared_fold_work_equals_the_full_pipeline():
     X, y = _cohort(n=100, p=120, events=35, informative=[0, 5], shift=1.0, seed=4)
     Xa, ya = X.to_numpy(), y.to_numpy()

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -27,7 +26,15 @@ from ._classifiers import make_classifier
 from ._filters import CorrelationPruner, SpearmanFilter
 from ._selectors import make_selector
 
-__all__ = ["make_pipeline", "outer_fold", "tune_k", "derived_seed", "quiet_fits", "single_threaded"]
+__all__ = [
+    "make_pipeline",
+    "outer_fold",
+    "tune_k",
+    "derived_seed",
+    "quiet_fits",
+    "single_threaded",
+    "fold_auc",
+]
 
 
 def make_pipeline(
@@ -109,10 +116,29 @@ def _fit_predict(prep: _Prepared, selector: str, classifier: str, k: int, ytr, s
     return prep.fitted[key]
 
 
+def fold_auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC of scores ``p`` for ``y`` in {0, 1} (both present), bit-identical to
+    ``sklearn.metrics.roc_auc_score``: the same curve (counts at each distinct score, from the
+    highest down; collinear points dropped; (0, 0) prepended), the same rates and the same
+    trapezoid sum, without its per-call input checks. R: ``pROC::auc(y, p, direction = "<")``.
+    """
+    order = np.argsort(p, kind="stable")[::-1]
+    ps, ys = p[order], y[order].astype(np.float64)
+    idx = np.r_[np.nonzero(np.diff(ps))[0], ys.shape[0] - 1]
+    tps = np.cumsum(ys)[idx]
+    fps = 1 + idx.astype(np.float64) - tps
+    if fps.shape[0] > 2:
+        corner = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
+        keep = np.nonzero(corner)[0]
+        fps, tps = fps[keep], tps[keep]
+    tps, fps = np.r_[0.0, tps], np.r_[0.0, fps]
+    return float(np.trapezoid(tps / tps[-1], fps / fps[-1]))
+
+
 def _auc(y, p) -> float:
     if p is None:
         return 0.5  # no feature passed the filter: a constant prediction
-    return float(roc_auc_score(y, p))
+    return fold_auc(y, p)
 
 
 def tune_k(X, y, selectors, classifiers, k_grid, *, inner_splits, seed, alpha, threshold):

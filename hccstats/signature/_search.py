@@ -15,13 +15,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
 from .._progress import track
 from ._classifiers import CLASSIFIERS
-from ._cv import derived_seed, make_pipeline, outer_fold, quiet_fits, single_threaded, tune_k
+from ._cv import (
+    derived_seed,
+    fold_auc,
+    make_pipeline,
+    outer_fold,
+    quiet_fits,
+    single_threaded,
+    tune_k,
+)
 from ._filters import SpearmanFilter
 from ._inputs import align_phase, check_folds
 from ._results import PhaseSignature, PhaseSkipped, SignatureSearch
@@ -313,7 +320,7 @@ def _fold_results(name, y, done, common, n_repeats) -> tuple[pd.DataFrame, dict]
                         "classifier": c,
                         "repeat": rep,
                         "fold": fold,
-                        "auc": float(roc_auc_score(y[te], p)),
+                        "auc": fold_auc(y[te], p),
                         "k": k,
                         "n_prefiltered": npre,
                         "n_test": len(te),
@@ -335,7 +342,7 @@ def _pipeline_table(name, y, fold_table: pd.DataFrame, oof: dict) -> pd.DataFram
                 "mean_auc": grp["auc"].mean(),
                 "sd_auc": grp["auc"].std(ddof=1),
                 "n_folds": len(grp),
-                "oof_auc": float(roc_auc_score(y, oof[(s, c)])),
+                "oof_auc": fold_auc(y, oof[(s, c)]),
                 "median_k": float(grp["k"].median()),
             }
         )
