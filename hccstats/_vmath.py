@@ -26,7 +26,7 @@ import numpy as np
 
 from ._jit import HAVE_NUMBA, njit
 
-__all__ = ["as_int64", "as_float64", "vexp", "vlog"]
+__all__ = ["as_int64", "as_float64", "vexp", "vlog", "vdot"]
 
 if HAVE_NUMBA:  # pragma: no branch - depends on the environment
     from llvmlite import ir
@@ -118,3 +118,13 @@ def vlog(x):
     t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
     dk = as_float64(k + _SHIFT_BITS) - _SHIFT  # float(k) without an int64 conversion
     return s * (hfsq + (t2 + t1)) + dk * _LN2LO - hfsq + f + dk * _LN2HI
+
+
+@njit(reassoc=True)
+def vdot(u, v):
+    """sum(u * v) over two 1-d arrays, vectorised: the order of the additions is the
+    compiler's, so the result differs from left-to-right summation by rounding only."""
+    s = 0.0
+    for i in range(len(u)):
+        s += u[i] * v[i]
+    return s

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import HAVE_NUMBA, njit
-from .._vmath import vexp, vlog
+from .._vmath import vdot, vexp, vlog
 
 __all__ = ["BatchFit", "lrm_fit_batch", "lrm_fit_rows", "null_deviance", "loglik2", "risk_rows"]
 
@@ -154,6 +154,18 @@ def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
 
 
 @njit(vectorize=True)
+def _risks_and_logs(eta, y, risk, logq):
+    """Per patient, at the linear predictor ``eta`` clipped to [-30, 30] as rms does: the
+    risk ``p`` and its log-likelihood term ``log(p)`` or ``log(1 - p)`` (rms's naive
+    ``log(1 - p)`` of the rounded risk), vectorised (``risk`` may be ``eta`` itself)."""
+    for i in range(eta.size):
+        e = min(max(eta[i], -30.0), 30.0)
+        pr = 1.0 / (1.0 + vexp(-e))
+        risk[i] = pr
+        logq[i] = vlog(pr if y[i] > 0 else 1.0 - pr)
+
+
+@njit(vectorize=True)
 def _rows_terms(x, y, idx, b, ll, score, info):
     """-2 log L, score and information of ``y ~ x[a]`` at ``b[k]`` for each ``a = idx[k]``,
     the linear predictor clipped to [-30, 30] as rms does: the risks and log-likelihood terms
@@ -166,10 +178,8 @@ def _rows_terms(x, y, idx, b, ll, score, info):
         b0 = b[k, 0]
         b1 = b[k, 1]
         for i in range(n):
-            eta = min(max(b0 + b1 * x[a, i], -30.0), 30.0)
-            p = 1.0 / (1.0 + vexp(-eta))
-            pr[i] = p
-            lt[i] = vlog(p if y[i] > 0 else 1.0 - p)
+            pr[i] = b0 + b1 * x[a, i]
+        _risks_and_logs(pr, y, pr, lt)
         lsum = 0.0
         r0 = 0.0
         r1 = 0.0
@@ -327,12 +337,7 @@ def _patient_terms(eta, y, W, idx, r, v, ll, risk, logq):
     n = eta.shape[1]
     for a in range(idx.shape[0]):
         if a < eta.shape[0]:
-            ea = eta[a]
-            for i in range(n):
-                e = min(max(ea[i], -30.0), 30.0)
-                pr = 1.0 / (1.0 + vexp(-e))
-                risk[i] = pr
-                logq[i] = vlog(pr if y[i] > 0 else 1.0 - pr)
+            _risks_and_logs(eta[a], y, risk, logq)
         wrow = W[idx[a]]
         ra = r[a]
         va = v[a]
@@ -341,16 +346,7 @@ def _patient_terms(eta, y, W, idx, r, v, ll, risk, logq):
             pr = risk[i]
             ra[i] = w * (y[i] - pr)
             va[i] = w * pr * (1.0 - pr)
-        ll[a] = -2.0 * _weighted_sum(wrow, logq)
-
-
-@njit(reassoc=True)
-def _weighted_sum(w, x):
-    """sum(w * x), vectorised (the order of the additions differs from left-to-right)."""
-    s = 0.0
-    for i in range(x.size):
-        s += w[i] * x[i]
-    return s
+        ll[a] = -2.0 * vdot(wrow, logq)
 
 
 def lrm_fit_rows(

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from .._vmath import vexp
+from .._vmath import vdot, vexp
 from ._fit import MAX_ITER
 from ._select_fit import NEAR
 
@@ -124,7 +124,7 @@ def evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
     ll = lin - _log1p_sum(e, c)
     g = np.empty(K)
     for a in range(K):
-        g[a] = _dot(r, Xt[a])
+        g[a] = vdot(r, Xt[a])
     M = np.zeros((K, K))
     _gram(Xt, w, np.arange(K) if full else cols, M)
     return ll, p, eta, M, g
@@ -206,15 +206,6 @@ def _gram(Xt, w, use, M):  # pragma: no cover - compiled
     for a in range(m):
         for b in range(a + 1, m):
             M[use[b], use[a]] = M[use[a], use[b]]
-
-
-@njit(reassoc=True)
-def _dot(u, v):  # pragma: no cover - compiled
-    """sum(u * v), vectorised (the order of the sum is the compiler's: rounding only)."""
-    s = 0.0
-    for i in range(len(u)):
-        s += u[i] * v[i]
-    return s
 
 
 @njit
