@@ -157,7 +157,7 @@ def _newton(B, p, beta, fail, evaluate, *, maxit, eps, tol):
 def _risks_and_logs(eta, y, risk, logq):
     """Per patient, at the linear predictor ``eta`` clipped to [-30, 30] as rms does: the
     risk ``p`` and its log-likelihood term ``log(p)`` or ``log(1 - p)`` (rms's naive
-    ``log(1 - p)`` of the rounded risk), vectorised (``risk`` may be ``eta`` itself)."""
+    ``log(1 - p)`` of the rounded risk), vectorised."""
     for i in range(eta.size):
         e = min(max(eta[i], -30.0), 30.0)
         pr = 1.0 / (1.0 + vexp(-e))
@@ -171,6 +171,7 @@ def _rows_terms(x, y, idx, b, ll, score, info):
     the linear predictor clipped to [-30, 30] as rms does: the risks and log-likelihood terms
     in one vectorised pass, then the sums in the patients' order."""
     n = y.size
+    eta = np.empty(n)
     pr = np.empty(n)
     lt = np.empty(n)
     for k in range(idx.size):
@@ -178,8 +179,8 @@ def _rows_terms(x, y, idx, b, ll, score, info):
         b0 = b[k, 0]
         b1 = b[k, 1]
         for i in range(n):
-            pr[i] = b0 + b1 * x[a, i]
-        _risks_and_logs(pr, y, pr, lt)
+            eta[i] = b0 + b1 * x[a, i]
+        _risks_and_logs(eta, y, pr, lt)
         lsum = 0.0
         r0 = 0.0
         r1 = 0.0
