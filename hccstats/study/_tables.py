@@ -163,20 +163,16 @@ def typed_column(raw: pd.Series, var: Variable, file: str, ids: pd.Series) -> pd
                 f"[{listed(levels)}]"
             )
     by_text = {level_key(lv): lv for lv in levels}
-    # each distinct value is keyed once, then every row takes its value's key
-    codes, distinct = pd.factorize(raw)
-    keys = pd.Series([level_key(v) if isinstance(v, str) else v for v in distinct], dtype=object)
-    unknown_value = keys.notna().to_numpy() & ~keys.isin(list(by_text)).to_numpy()
-    unknown = np.append(unknown_value, False)[codes]  # code -1 (missing): the appended False
+    keys = level_keys(raw)
+    unknown = keys.notna().to_numpy() & ~keys.isin(list(by_text)).to_numpy()
     if unknown.any():
         examples = listed(raw[unknown].unique(), 3)
         raise InputError(
             f"{file}: column {var.name!r}: value(s) {examples} not among the declared levels "
             f"[{listed(levels, 10)}] at {rows_text(np.flatnonzero(unknown), ids)}"
         )
-    per_value = pd.Categorical(keys.map(by_text).tolist(), categories=list(levels), ordered=True)
     return pd.Series(
-        pd.Categorical.from_codes(np.append(per_value.codes, -1)[codes], dtype=per_value.dtype),
+        pd.Categorical(keys.map(by_text), categories=list(levels), ordered=True),
         index=raw.index,
         name=var.name,
     )
@@ -186,9 +182,7 @@ def level_keys(raw: pd.Series) -> pd.Series:
     """Each value's :func:`level_key` (text values; any other value as it is), worked out once
     per distinct value."""
     distinct = raw.dropna().unique().tolist()
-    if all(isinstance(v, str) for v in distinct):
-        return raw.map({v: level_key(v) for v in distinct})
-    return raw.map(lambda v: level_key(v) if isinstance(v, str) else v)
+    return raw.map({v: level_key(v) if isinstance(v, str) else v for v in distinct})
 
 
 def level_key(value: object) -> str:
