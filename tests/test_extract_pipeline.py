@@ -242,17 +242,20 @@ def test_resumable_after_kill_against_uninterrupted_run(tmp_path):
         "3",
         "--quiet",
     ]
+    def cached():  # finished patients: ".tmp-*.npz" is a file still being written
+        return [p for p in (out / "cache").glob("*.npz") if not p.name.startswith(".")]
+
     proc = subprocess.Popen(cmd, env=_env(), stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while (
-        len(list((out / "cache").glob("*.npz"))) < 7
+        len(cached()) < 7
         and proc.poll() is None
         and time.time() < deadline
     ):
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    finished = {p.name: p.stat().st_mtime_ns for p in (out / "cache").glob("*.npz")}
+    finished = {p.name: p.stat().st_mtime_ns for p in cached()}
     assert 1 <= len(finished) < 8, proc.stderr.read().decode()
     assert not (out / "AP.parquet").exists()
     done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
