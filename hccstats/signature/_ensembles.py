@@ -26,15 +26,29 @@ from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.tree._criterion import Gini
 from sklearn.tree._splitter import BestSplitter
-from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
+from sklearn.tree._tree import NODE_DTYPE, DepthFirstTreeBuilder, Tree
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._jit import HAVE_NUMBA
+from . import _cart
 
 __all__ = ["RandomForest", "AdaBoostStumps"]
 
 _MAX_SEED = np.iinfo(np.int32).max  # the parent's per-tree seeds: randint(2**31 - 1)
 _UNLIMITED = np.iinfo(np.int32).max  # the tree's max_depth when max_depth is None
+_RAND_R_MAX = 2147483647  # the splitter draws its xorshift state as randint(0, RAND_R_MAX)
+_NODE_FIELDS = (  # the order of fit_trees' node arrays
+    "feature",
+    "threshold",
+    "impurity",
+    "n_node_samples",
+    "weighted_n_node_samples",
+    "left_child",
+    "right_child",
+    "missing_go_to_left",
+)
 _TREE_DEFAULTS = {
     "criterion": "gini",
     "splitter": "best",
@@ -93,7 +107,86 @@ def _encode(y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return classes, y_code, np.array([len(classes)], dtype=np.intp)
 
 
-class RandomForest(RandomForestClassifier):
+def _splitter_state(rng, seed: int) -> int:
+    """The xorshift state the splitter of a tree seeded ``seed`` starts from: the first
+    draw of a fresh ``RandomState(seed)``."""
+    rng.seed(seed)
+    return rng.randint(0, _RAND_R_MAX)
+
+
+def _pack(parts: list) -> dict:
+    """The compiled stumps of ``parts`` (one ``fit_trees`` result each) as one set of node
+    arrays, with each tree's first node in ``offsets`` and its depth in ``depths``."""
+    nodes = tuple(np.concatenate(a) for a in zip(*(q[0] for q in parts)))
+    sizes = np.concatenate([np.diff(q[1]) for q in parts])
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return {"nodes": nodes, "offsets": offsets, "depths": np.concatenate([q[2] for q in parts])}
+
+
+def _sklearn_tree(packed: dict, t: int, n_features: int, n_classes: int) -> Tree:
+    """Tree ``t`` of ``packed`` as scikit-learn's ``Tree`` (the node arrays it would have
+    built)."""
+    lo, hi = packed["offsets"][t], packed["offsets"][t + 1]
+    nodes = np.zeros(hi - lo, dtype=NODE_DTYPE)
+    for name, column in zip(_NODE_FIELDS, packed["nodes"]):
+        nodes[name] = column[lo:hi]
+    tree = Tree(n_features, np.array([n_classes], dtype=np.intp), 1)
+    values = np.ascontiguousarray(packed["nodes"][8][lo:hi].reshape(hi - lo, 1, n_classes))
+    depth = int(packed["depths"][t])
+    tree.__setstate__({"max_depth": depth, "node_count": hi - lo, "nodes": nodes, "values": values})
+    return tree
+
+
+def _predict_args(packed: dict) -> tuple:
+    """The node arrays the compiled predictions walk."""
+    feature, threshold, *_, left, right, _, value = packed["nodes"]
+    return feature, threshold, left, right, value, packed["offsets"]
+
+
+class _PackedTrees:
+    """``estimators_`` for a fit that grew its trees compiled: genuine
+    ``DecisionTreeClassifier`` objects, made from the packed node arrays when first read
+    (the predictions of this module walk the arrays themselves)."""
+
+    @property
+    def estimators_(self):
+        d = self.__dict__
+        if "_estimators" not in d:
+            if "_packed_trees" not in d:
+                raise AttributeError("estimators_")
+            d["_estimators"] = self._unpack(d["_packed_trees"])
+        return d["_estimators"]
+
+    @estimators_.setter
+    def estimators_(self, trees):
+        self.__dict__["_estimators"] = trees
+        self.__dict__.pop("_packed_trees", None)
+
+    @estimators_.deleter
+    def estimators_(self):
+        self.__dict__.pop("_estimators", None)
+        self.__dict__.pop("_packed_trees", None)
+
+    def _set_packed(self, packed: dict) -> None:
+        self.__dict__.pop("_estimators", None)
+        self.__dict__["_packed_trees"] = packed
+
+    def _packed(self) -> dict | None:
+        return self.__dict__.get("_packed_trees")
+
+    def _unpack(self, packed: dict) -> list:
+        trees = []
+        for t, seed in enumerate(packed["seeds"]):
+            tree = DecisionTreeClassifier(random_state=int(seed), **packed["params"])
+            tree.classes_, tree.n_classes_ = packed["classes"], len(packed["classes"])
+            tree.n_features_in_, tree.n_outputs_ = packed["n_features"], 1
+            tree.max_features_ = packed["n_split"]
+            tree.tree_ = _sklearn_tree(packed, t, packed["n_features"], tree.n_classes_)
+            trees.append(tree)
+        return trees
+
+
+class RandomForest(_PackedTrees, RandomForestClassifier):
     """``sklearn.ensemble.RandomForestClassifier`` with a lean ``fit``: the same trees.
 
     The lean ``fit`` grows the trees one after the other in this thread (``n_jobs`` and
@@ -149,6 +242,9 @@ class RandomForest(RandomForestClassifier):
         seeds = check_random_state(self.random_state)
         # the parent draws every tree's seed first, then grows the trees
         tree_seeds = [seeds.randint(_MAX_SEED) for _ in range(self.n_estimators)]
+        if HAVE_NUMBA:
+            self._fit_compiled(X, y_code, tree_seeds, classes, n_split)
+            return self
         rng = np.random.RandomState()
         trees = []
         for s in tree_seeds:
@@ -162,6 +258,41 @@ class RandomForest(RandomForestClassifier):
         self.estimators_ = trees
         return self
 
+    def _fit_compiled(self, X, y_code, tree_seeds, classes, n_split) -> None:
+        """All the trees in one compiled call, from the same bootstrap counts and splitter
+        states as the parent's trees (drawn here from the trees' seeds)."""
+        n, p = X.shape
+        rng = np.random.RandomState()
+        draws = np.empty((len(tree_seeds), n), dtype=np.int64)
+        states = np.empty(len(tree_seeds), dtype=np.int64)
+        for t, s in enumerate(tree_seeds):
+            rng.seed(s)
+            draws[t] = rng.randint(0, n, n)
+            states[t] = _splitter_state(rng, s)
+        draws += n * np.arange(len(tree_seeds))[:, None]  # one bincount for all the trees
+        weights = np.bincount(draws.ravel(), minlength=draws.size).astype(np.float64)
+        nodes, offsets, depths = _cart.fit_trees(
+            np.ascontiguousarray(X),
+            y_code[:, 0].astype(np.int64),
+            weights.reshape(draws.shape),
+            states,
+            len(classes),
+            n_split,
+            _UNLIMITED,
+        )
+        self._set_packed(
+            {
+                "nodes": nodes,
+                "offsets": offsets,
+                "depths": depths,
+                "seeds": tree_seeds,
+                "params": {"max_features": self.max_features, **_TREE_DEFAULTS},
+                "classes": np.arange(len(classes), dtype=np.float64),
+                "n_features": p,
+                "n_split": n_split,
+            }
+        )
+
     def predict_proba(self, X):
         """Class probabilities: the mean of the trees' leaf class fractions, summed in
         tree order as the parent does (its one-job path)."""
@@ -169,6 +300,9 @@ class RandomForest(RandomForestClassifier):
         if issparse(X) or self.n_outputs_ != 1:
             return super().predict_proba(X)
         X = validate_data(self, X, dtype=np.float32, reset=False)
+        packed = self._packed()
+        if packed is not None:
+            return _cart.forest_proba(np.ascontiguousarray(X), *_predict_args(packed))
         proba = np.zeros((X.shape[0], self.n_classes_), dtype=np.float64)
         for tree in self.estimators_:
             proba += tree.predict_proba(X, check_input=False)
@@ -176,7 +310,7 @@ class RandomForest(RandomForestClassifier):
         return proba
 
 
-class AdaBoostStumps(AdaBoostClassifier):
+class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
     """``sklearn.ensemble.AdaBoostClassifier`` (SAMME) on decision stumps with a lean
     ``fit``: the same stumps, weights and probabilities.
 
@@ -208,16 +342,30 @@ class AdaBoostStumps(AdaBoostClassifier):
             "X32": np.asarray(Xv, dtype=np.float32),
             "classes": classes,
             "y_code": y_code,
+            "y_int": y_code[:, 0].astype(np.int64),
             "n_classes": n_classes,
             "rng": np.random.RandomState(),
+            "parts": [],  # the compiled stumps' node arrays, with their seeds
+            "seeds": [],
         }
 
     def fit(self, X, y, sample_weight=None):
-        self._lean_fit = self._lean_inputs(X, y, sample_weight)
+        self._lean_fit = lean = self._lean_inputs(X, y, sample_weight)
         try:
-            return super().fit(X, y, sample_weight)
+            super().fit(X, y, sample_weight)
         finally:
             del self._lean_fit
+        if lean is not None and lean["parts"]:
+            packed = _pack(lean["parts"])
+            packed.update(
+                seeds=lean["seeds"],
+                params={"max_depth": 1, **_TREE_DEFAULTS},
+                classes=lean["classes"],
+                n_features=lean["X32"].shape[1],
+                n_split=lean["X32"].shape[1],
+            )
+            self._set_packed(packed)
+        return self
 
     def _boost(self, iboost, X, y, sample_weight, random_state):
         """One SAMME round, as the parent's, with the stump grown directly."""
@@ -226,25 +374,12 @@ class AdaBoostStumps(AdaBoostClassifier):
             return super()._boost(iboost, X, y, sample_weight, random_state)
         # the parent's _make_estimator: one seed drawn for the stump's random_state
         seed = random_state.randint(_MAX_SEED)
-        stump = DecisionTreeClassifier(max_depth=1, random_state=seed, **_TREE_DEFAULTS)
-        stump.classes_, stump.n_classes_ = lean["classes"], len(lean["classes"])
-        X32 = lean["X32"]
-        weight = np.asarray(sample_weight, dtype=np.float64)
-        _grow(
-            stump,
-            X32,
-            lean["y_code"],
-            lean["n_classes"],
-            weight,
-            lean["rng"],
-            seed,
-            1,
-            X32.shape[1],
-        )
-        self.estimators_.append(stump)
-        y_predict = stump.predict(X32, check_input=False)
+        if HAVE_NUMBA:
+            y_predict = self._stump_compiled(lean, seed, sample_weight)
+        else:
+            y_predict = self._stump_sklearn(lean, seed, sample_weight)
         if iboost == 0:
-            self.classes_ = stump.classes_
+            self.classes_ = lean["classes"]
             self.n_classes_ = len(self.classes_)
         incorrect = y_predict != y
         estimator_error = np.mean(np.average(incorrect, weights=sample_weight, axis=0))
@@ -252,8 +387,10 @@ class AdaBoostStumps(AdaBoostClassifier):
             return sample_weight, 1.0, 0.0
         n_classes = self.n_classes_
         if estimator_error >= 1.0 - (1.0 / n_classes):
-            self.estimators_.pop(-1)
-            if len(self.estimators_) == 0:
+            stumps = lean["parts"] if HAVE_NUMBA else self.estimators_
+            stumps.pop(-1)
+            del lean["seeds"][len(stumps) :]
+            if len(stumps) == 0:
                 raise ValueError(
                     "BaseClassifier in AdaBoostClassifier ensemble is worse than random, "
                     "ensemble can not be fit."
@@ -268,6 +405,30 @@ class AdaBoostStumps(AdaBoostClassifier):
             )
         return sample_weight, estimator_weight, estimator_error
 
+    def _stump_compiled(self, lean: dict, seed: int, sample_weight) -> np.ndarray:
+        """Grow the round's stump compiled (kept in ``lean``); its training predictions."""
+        X32 = lean["X32"]
+        weight = np.asarray(sample_weight, dtype=np.float64)[None, :]
+        state = np.array([_splitter_state(lean["rng"], seed)], dtype=np.int64)
+        part = _cart.fit_trees(X32, lean["y_int"], weight, state, 2, X32.shape[1], 1)
+        lean["parts"].append(part)
+        lean["seeds"].append(seed)
+        nodes = part[0]
+        value = _cart.leaf_values(X32, nodes[0], nodes[1], nodes[5], nodes[6], nodes[8], 0)
+        return lean["classes"].take(np.argmax(value, axis=1), axis=0)
+
+    def _stump_sklearn(self, lean: dict, seed: int, sample_weight) -> np.ndarray:
+        """Grow the round's stump with scikit-learn's builder (kept in ``estimators_``);
+        its training predictions."""
+        stump = DecisionTreeClassifier(max_depth=1, random_state=seed, **_TREE_DEFAULTS)
+        stump.classes_, stump.n_classes_ = lean["classes"], len(lean["classes"])
+        X32 = lean["X32"]
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        args = (lean["y_code"], lean["n_classes"], weight, lean["rng"], seed, 1, X32.shape[1])
+        _grow(stump, X32, *args)
+        self.estimators_.append(stump)
+        return stump.predict(X32, check_input=False)
+
     def decision_function(self, X):
         """The parent's decision function (weighted votes of the stumps, same sums in the
         same order), with the input converted once instead of once per stump."""
@@ -277,6 +438,14 @@ class AdaBoostStumps(AdaBoostClassifier):
         if n_classes != 2 or issparse(X):
             return super().decision_function(X)
         X32 = np.asarray(X, dtype=np.float32)
+        packed = self._packed()
+        if packed is not None:
+            n_stumps = len(packed["seeds"])
+            weights = self.estimator_weights_[:n_stumps]
+            pred = _cart.stump_votes(np.ascontiguousarray(X32), *_predict_args(packed), weights)
+            pred /= self.estimator_weights_.sum()
+            pred[:, 0] *= -1
+            return pred.sum(axis=1)
         classes = self.classes_[:, np.newaxis]
         pred = sum(
             np.where(
