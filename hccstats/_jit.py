@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover
 __all__ = ["njit", "HAVE_NUMBA"]
 
 
-def njit(func=None, *, reassoc: bool = False, vectorize: bool = False):
+def njit(func=None, *, reassoc: bool = False, vectorize: bool = False, inline: bool = False):
     """Compile ``func`` with ``numba.njit(cache=True, nogil=True)`` when numba is available.
 
     ``reassoc=True`` lets LLVM reorder floating-point sums (vectorised reductions): the
@@ -28,9 +28,10 @@ def njit(func=None, *, reassoc: bool = False, vectorize: bool = False):
     values computed are the same.
     """
     if func is None:
-        return lambda f: njit(f, reassoc=reassoc, vectorize=vectorize)
+        return lambda f: njit(f, reassoc=reassoc, vectorize=vectorize, inline=inline)
     if _numba_njit is None:
         return func
     fm = {"reassoc", "contract"} if reassoc else False
     errors = "numpy" if vectorize else "python"
-    return _numba_njit(cache=True, nogil=True, fastmath=fm, error_model=errors)(func)
+    kw = {"inline": "always"} if inline else {}
+    return _numba_njit(cache=True, nogil=True, fastmath=fm, error_model=errors, **kw)(func)

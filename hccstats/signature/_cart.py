@@ -39,7 +39,7 @@ _LEAF = -1  # _TREE_LEAF
 _UNDEFINED = -2  # _TREE_UNDEFINED
 
 
-@njit
+@njit(inline=True)
 def _rand_int(low, high, state):
     """``rand_int(low, high, &state)``: ``our_rand_r``'s 32-bit xorshift, kept in an int64."""
     s = state[0]
@@ -52,13 +52,13 @@ def _rand_int(low, high, state):
     return low + (s % 2147483648) % (high - low)
 
 
-@njit
+@njit(inline=True)
 def _swap(values, idx, i, j):
     values[i], values[j] = values[j], values[i]
     idx[i], idx[j] = idx[j], idx[i]
 
 
-@njit
+@njit(inline=True)
 def _median3(values, lo, n):
     a, b, c = values[lo], values[lo + n // 2], values[lo + n - 1]
     if a < b:
@@ -166,7 +166,7 @@ def _sort(values, idx, lo, n, stack):
     _introsort(values, idx, lo, n, 2 * int(math.log2(n)), stack)
 
 
-@njit
+@njit(inline=True)
 def _update(y, w, samples, pos, new_pos, end, total, left, right, w_node, w_left):
     """``ClassificationCriterion.update``: move ``samples[pos:new_pos]`` to the left child,
     forwards from ``pos`` or, when fewer samples lie beyond ``new_pos``, backwards from the
@@ -188,7 +188,7 @@ def _update(y, w, samples, pos, new_pos, end, total, left, right, w_node, w_left
     return w_left, w_node - w_left
 
 
-@njit
+@njit(inline=True)
 def _children_impurity(left, right, w_left, w_right):
     """``Gini.children_impurity`` (one output)."""
     sq_left = 0.0
@@ -201,7 +201,7 @@ def _children_impurity(left, right, w_left, w_right):
     return gini_left / 1.0, gini_right / 1.0
 
 
-@njit
+@njit(inline=True)
 def _node_impurity(total, w_node):
     """``Gini.node_impurity`` (one output)."""
     sq = 0.0
@@ -301,7 +301,7 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
     )
 
 
-@njit
+@njit(inline=True)
 def _node_totals(y, w, samples, start, end, total):
     """``ClassificationCriterion.init``: the class sums and the weight of a node."""
     total[:] = 0.0
@@ -313,7 +313,7 @@ def _node_totals(y, w, samples, start, end, total):
     return w_node
 
 
-@njit
+@njit(inline=True)
 def _push(stack, stack_imp, top, start, end, depth, parent, is_left, n_const, impurity):
     """One record of the builder's stack."""
     stack[top, 0], stack[top, 1], stack[top, 2] = start, end, depth
@@ -445,7 +445,7 @@ def fit_trees(X, y, weights, seeds, n_classes, max_features, max_depth):
     return nodes, offsets, depths
 
 
-@njit
+@njit(inline=True)
 def _leaf(X, i, feature, threshold, left, right, node):
     """The leaf sample ``i`` reaches from ``node`` (``Tree.apply`` on dense data)."""
     root = node
