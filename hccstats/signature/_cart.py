@@ -31,7 +31,7 @@ import numpy as np
 
 from .._jit import njit
 
-__all__ = ["fit_trees", "leaf_values", "forest_proba", "stump_votes"]
+__all__ = ["presort", "fit_trees", "leaf_values", "forest_proba", "stump_votes"]
 
 FEATURE_THRESHOLD = np.float32(1e-7)  # sklearn/tree/_partitioner.pxd
 EPSILON = np.finfo(np.float64).eps  # sklearn/tree/_tree.pyx
@@ -167,56 +167,97 @@ def _sort(values, idx, lo, n, stack):
 
 
 @njit(inline=True)
-def _update(y, w, samples, pos, new_pos, end, total, left, right, w_node, w_left):
-    """``ClassificationCriterion.update``: move ``samples[pos:new_pos]`` to the left child,
-    forwards from ``pos`` or, when fewer samples lie beyond ``new_pos``, backwards from the
-    node's total (``reverse_reset``). Returns the left and right weights."""
+def _update(wc, w, samples, pos, new_pos, end, t0, t1, w_node, l0, l1, w_left):
+    """``ClassificationCriterion.update`` for two classes: move ``samples[pos:new_pos]``
+    to the left child, forwards from ``pos`` or, when fewer samples lie beyond
+    ``new_pos``, backwards from the node's totals ``t0``, ``t1``, ``w_node``
+    (``reverse_reset``). ``wc[c, i]`` is sample ``i``'s weight where its class is ``c``,
+    else +0.0: adding it to the other class's sum changes nothing, and saves a branch.
+    Returns the left class sums and weight."""
     if (new_pos - pos) <= (end - new_pos):
         for p in range(pos, new_pos):
             i = samples[p]
-            left[y[i]] += w[i]
+            l0 += wc[0, i]
+            l1 += wc[1, i]
             w_left += w[i]
     else:
-        left[:] = total
-        w_left = w_node
+        l0, l1, w_left = t0, t1, w_node
         for p in range(end - 1, new_pos - 1, -1):
             i = samples[p]
-            left[y[i]] -= w[i]
+            l0 -= wc[0, i]
+            l1 -= wc[1, i]
             w_left -= w[i]
-    for c in range(total.shape[0]):
-        right[c] = total[c] - left[c]
-    return w_left, w_node - w_left
+    return l0, l1, w_left
 
 
 @njit(inline=True)
-def _children_impurity(left, right, w_left, w_right):
-    """``Gini.children_impurity`` (one output)."""
-    sq_left = 0.0
-    sq_right = 0.0
-    for c in range(left.shape[0]):
-        sq_left += left[c] * left[c]
-        sq_right += right[c] * right[c]
-    gini_left = 0.0 + (1.0 - sq_left / (w_left * w_left))
-    gini_right = 0.0 + (1.0 - sq_right / (w_right * w_right))
-    return gini_left / 1.0, gini_right / 1.0
+def _gini(c0, c1, weight):
+    """``Gini.node_impurity`` / ``children_impurity`` of class sums ``c0``, ``c1`` (one
+    output; the same operations, ``0.0 +`` and ``/ 1`` included)."""
+    sq = 0.0 + c0 * c0 + c1 * c1
+    return (0.0 + (1.0 - sq / (weight * weight))) / 1.0
 
 
 @njit(inline=True)
-def _node_impurity(total, w_node):
-    """``Gini.node_impurity`` (one output)."""
-    sq = 0.0
-    for c in range(total.shape[0]):
-        sq += total[c] * total[c]
-    return (0.0 + (1.0 - sq / (w_node * w_node))) / 1.0
+def _sorted_feature(X, ws, pre, start, end, feature, walked):
+    """The node's samples and their values of ``feature`` in ascending order, in
+    ``samples[start:end]`` and ``fv[start:end]``, as the partitioner's sort leaves them.
+
+    Where the order among equal values cannot change a number (``order_free``: integer
+    weights, whose sums are exact in any order; or all the samples in the node with
+    distinct values, which have one sorted order), a node of more than an eighth of the
+    samples is read off the feature's presorted order instead of being sorted. Returns
+    whether the node's samples are marked in ``stamp`` (done on the first such read)."""
+    samples, fv, sort_stack, stamp, mark, order_free = ws[0], ws[1], ws[6], ws[7], ws[8], ws[9]
+    order, values, distinct = pre
+    n = order.shape[1]
+    size = end - start
+    if 8 * size > n and (order_free[0] or (size == n and distinct[feature])):
+        if not walked:
+            mark[0] += 1
+            for q in range(start, end):
+                stamp[samples[q]] = mark[0]
+        k = start
+        for j in range(n):
+            i = order[feature, j]
+            if stamp[i] == mark[0]:
+                samples[k] = i
+                fv[k] = values[feature, j]
+                k += 1
+        return True
+    for q in range(start, end):
+        fv[q] = X[samples[q], feature]
+    _sort(fv, samples, start, size, sort_stack)
+    return walked
 
 
 @njit
-def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total, w_node):
+def presort(X):
+    """Each feature's ascending order of the samples (any order among equal values), the
+    values in that order, and whether the feature's values are all distinct."""
+    n, p = X.shape
+    order = np.empty((p, n), dtype=np.int64)
+    values = np.empty((p, n), dtype=np.float32)
+    distinct = np.ones(p, dtype=np.bool_)
+    for f in range(p):
+        order[f] = np.argsort(X[:, f])
+        for j in range(n):
+            values[f, j] = X[order[f, j], f]
+            if j > 0 and values[f, j] == values[f, j - 1]:
+                distinct[f] = False
+    return order, values, distinct
+
+
+@njit(inline=True)
+def _node_split(X, wc, w, ws, pre, start, end, n_known, impurity, max_features, totals, w_node):
     """``node_split_best`` (``BestSplitter`` on a ``DensePartitioner``). ``ws`` is the
     splitter's work space (samples, feature values, features, constant features, class
-    sums, random state). Returns (pos, feature, threshold, impurity left, impurity right,
-    improvement, n constant features, missing go to left)."""
-    samples, fv, features, constant, left, right, state, w_all, sort_stack = ws
+    sums, random state, ...), ``pre`` the features' presorted orders (``presort``).
+    Returns (pos, feature, threshold, impurity left, impurity right, improvement,
+    n constant features, missing go to left)."""
+    samples, fv, features, constant, state, w_all = ws[:6]
+    t0, t1 = totals
+    walked = False
     n_features = features.shape[0]
     best_pos, best_feature, best_threshold, best_mgl = end, 0, 0.0, False
     best_proxy = -np.inf
@@ -234,9 +275,7 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
             continue
         f_j += n_found
         feature = features[f_j]
-        for p in range(start, end):
-            fv[p] = X[samples[p], feature]
-        _sort(fv, samples, start, end - start, sort_stack)
+        walked = _sorted_feature(X, ws, pre, start, end, feature, walked)
         if fv[end - 1] <= fv[start] + FEATURE_THRESHOLD:
             features[f_j], features[n_total] = features[n_total], features[f_j]
             n_found += 1
@@ -244,10 +283,7 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
             continue
         f_i -= 1
         features[f_i], features[f_j] = features[f_j], features[f_i]
-        # criterion.reset()
-        left[:] = 0.0
-        right[:] = total
-        pos, w_left = start, 0.0
+        pos, l0, l1, w_left = start, 0.0, 0.0, 0.0  # criterion.reset()
         p = start
         while p < end:
             p += 1
@@ -256,13 +292,13 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
             p_prev = p - 1
             if p == end:
                 continue
-            w_left, w_right = _update(
-                y, w, samples, pos, p, end, total, left, right, w_node, w_left
-            )
+            l0, l1, w_left = _update(wc, w, samples, pos, p, end, t0, t1, w_node, l0, l1, w_left)
+            w_right = w_node - w_left
             pos = p
             if w_left < 0.0 or w_right < 0.0:  # min_weight_leaf = 0
                 continue
-            imp_left, imp_right = _children_impurity(left, right, w_left, w_right)
+            imp_left = _gini(l0, l1, w_left)
+            imp_right = _gini(t0 - l0, t1 - l1, w_right)
             proxy = -w_right * imp_right - w_left * imp_left
             if proxy > best_proxy:
                 best_proxy = proxy
@@ -278,12 +314,12 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
             else:
                 hi -= 1
                 samples[lo], samples[hi] = samples[hi], samples[lo]
-        left[:] = 0.0
-        right[:] = total
-        w_left, w_right = _update(
-            y, w, samples, start, best_pos, end, total, left, right, w_node, 0.0
+        l0, l1, w_left = _update(
+            wc, w, samples, start, best_pos, end, t0, t1, w_node, 0.0, 0.0, 0.0
         )
-        imp_left, imp_right = _children_impurity(left, right, w_left, w_right)
+        w_right = w_node - w_left
+        imp_left = _gini(l0, l1, w_left)
+        imp_right = _gini(t0 - l0, t1 - l1, w_right)
         improvement = (w_node / w_all[0]) * (
             impurity - (w_right / w_node * imp_right) - (w_left / w_node * imp_left)
         )
@@ -302,15 +338,15 @@ def _node_split(X, y, w, ws, start, end, n_known, impurity, max_features, total,
 
 
 @njit(inline=True)
-def _node_totals(y, w, samples, start, end, total):
+def _node_totals(wc, w, samples, start, end):
     """``ClassificationCriterion.init``: the class sums and the weight of a node."""
-    total[:] = 0.0
-    w_node = 0.0
+    t0, t1, w_node = 0.0, 0.0, 0.0
     for p in range(start, end):
         i = samples[p]
-        total[y[i]] += w[i]
+        t0 += wc[0, i]
+        t1 += wc[1, i]
         w_node += w[i]
-    return w_node
+    return t0, t1, w_node
 
 
 @njit(inline=True)
@@ -322,7 +358,18 @@ def _push(stack, stack_imp, top, start, end, depth, parent, is_left, n_const, im
 
 
 @njit
-def _build(X, y, w, n_classes, max_features, max_depth, seed, out, first):
+def _integral(w):
+    """Whether the weights are whole numbers whose sums are exact in any order."""
+    total = 0.0
+    for wi in w:
+        if wi != math.floor(wi):
+            return False
+        total += wi
+    return total < 2.0**53
+
+
+@njit
+def _build(X, y, w, pre, max_features, max_depth, seed, out, first):
     """``DepthFirstTreeBuilder.build`` of one tree into the node arrays ``out`` from node
     ``first`` on. Returns (node count, depth)."""
     n, p = X.shape
@@ -330,24 +377,26 @@ def _build(X, y, w, n_classes, max_features, max_depth, seed, out, first):
     samples = np.empty(n, dtype=np.int64)
     m = 0
     w_all = np.zeros(1)
+    wc = np.zeros((2, n))
     for i in range(n):
         if w[i] != 0.0:
             samples[m] = i
             m += 1
         w_all[0] += w[i]
+        wc[y[i], i] = w[i]
     samples = samples[:m]
     state = np.array([seed], dtype=np.int64)
-    total = np.zeros(n_classes)
     ws = (
         samples,
         np.empty(n, dtype=np.float32),
         np.arange(p),
         np.empty(p, dtype=np.int64),
-        np.zeros(n_classes),
-        np.zeros(n_classes),
         state,
         w_all,
         np.empty((2 * int(math.log2(max(m, 1))) + 2, 3), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.array([_integral(w)]),
     )
     # stack rows: start, end, depth, parent, is_left, n constant features; impurity apart
     stack = np.empty((m + 2, 6), dtype=np.int64)
@@ -360,16 +409,16 @@ def _build(X, y, w, n_classes, max_features, max_depth, seed, out, first):
         top -= 1
         start, end, depth, parent = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
         is_left, n_const, impurity = stack[top, 4], stack[top, 5], stack_imp[top]
-        w_node = _node_totals(y, w, samples, start, end, total)
+        t0, t1, w_node = _node_totals(wc, w, samples, start, end)
         is_leaf = depth >= max_depth or end - start < 2
         if count == 0:
-            impurity = _node_impurity(total, w_node)
+            impurity = _gini(t0, t1, w_node)
         is_leaf = is_leaf or impurity <= EPSILON
         node = first + count
         pos, f, t, il, ir, miss = end, 0, 0.0, np.inf, np.inf, False
         if not is_leaf:
             pos, f, t, il, ir, improvement, n_const, miss = _node_split(
-                X, y, w, ws, start, end, n_const, impurity, max_features, total, w_node
+                X, wc, w, ws, pre, start, end, n_const, impurity, max_features, (t0, t1), w_node
             )
             is_leaf = pos >= end or improvement + EPSILON < 0.0
         imp[node] = impurity
@@ -380,8 +429,8 @@ def _build(X, y, w, n_classes, max_features, max_depth, seed, out, first):
                 left_child[first + parent] = count
             else:
                 right_child[first + parent] = count
-        for c in range(n_classes):
-            value[node, c] = total[c] / w_node
+        value[node, 0] = t0 / w_node
+        value[node, 1] = t1 / w_node
         if is_leaf:
             left_child[node] = _LEAF
             right_child[node] = _LEAF
@@ -402,9 +451,9 @@ def _build(X, y, w, n_classes, max_features, max_depth, seed, out, first):
 
 
 @njit
-def fit_trees(X, y, weights, seeds, n_classes, max_features, max_depth):
+def fit_trees(X, y, pre, weights, seeds, max_features, max_depth):
     """Grow one tree per row of ``weights`` (the sample weights) and ``seeds`` (the
-    splitter's ``rand_r_state``) on float32 ``X`` and class codes ``y``.
+    splitter's ``rand_r_state``) on float32 ``X`` and class codes ``y``; ``pre`` is ``presort(X)``.
 
     Returns the node arrays (feature, threshold, impurity, n_node_samples,
     weighted_n_node_samples, left_child, right_child, missing_go_to_left, value), the
@@ -421,13 +470,13 @@ def fit_trees(X, y, weights, seeds, n_classes, max_features, max_depth):
         np.empty(cap, dtype=np.int64),
         np.empty(cap, dtype=np.int64),
         np.empty(cap, dtype=np.uint8),
-        np.empty((cap, n_classes)),
+        np.empty((cap, 2)),
     )
     offsets = np.zeros(n_trees + 1, dtype=np.int64)
     depths = np.empty(n_trees, dtype=np.int64)
     for t in range(n_trees):
         count, depths[t] = _build(
-            X, y, weights[t], n_classes, max_features, max_depth, seeds[t], out, offsets[t]
+            X, y, weights[t], pre, max_features, max_depth, seeds[t], out, offsets[t]
         )
         offsets[t + 1] = offsets[t] + count
     k = offsets[n_trees]

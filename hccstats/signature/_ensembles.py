@@ -271,12 +271,13 @@ class RandomForest(_PackedTrees, RandomForestClassifier):
             states[t] = _splitter_state(rng, s)
         draws += n * np.arange(len(tree_seeds))[:, None]  # one bincount for all the trees
         weights = np.bincount(draws.ravel(), minlength=draws.size).astype(np.float64)
+        X = np.ascontiguousarray(X)
         nodes, offsets, depths = _cart.fit_trees(
-            np.ascontiguousarray(X),
+            X,
             y_code[:, 0].astype(np.int64),
+            _cart.presort(X),
             weights.reshape(draws.shape),
             states,
-            len(classes),
             n_split,
             _UNLIMITED,
         )
@@ -339,7 +340,7 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
         if len(classes) != 2 or not numeric or not np.isfinite(Xv).all():
             return None  # missing values are left to the parent's stumps, which handle them
         return {
-            "X32": np.asarray(Xv, dtype=np.float32),
+            "X32": np.ascontiguousarray(Xv, dtype=np.float32),
             "classes": classes,
             "y_code": y_code,
             "y_int": y_code[:, 0].astype(np.int64),
@@ -410,7 +411,10 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
         X32 = lean["X32"]
         weight = np.asarray(sample_weight, dtype=np.float64)[None, :]
         state = np.array([_splitter_state(lean["rng"], seed)], dtype=np.int64)
-        part = _cart.fit_trees(X32, lean["y_int"], weight, state, 2, X32.shape[1], 1)
+        if "presorted" not in lean:
+            lean["presorted"] = _cart.presort(X32)
+        args = (lean["y_int"], lean["presorted"], weight, state, X32.shape[1], 1)
+        part = _cart.fit_trees(X32, *args)
         lean["parts"].append(part)
         lean["seeds"].append(seed)
         nodes = part[0]
