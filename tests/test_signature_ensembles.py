@@ -1,10 +1,12 @@
 """The search's lean random forest, boosted stumps and Gaussian process against
 scikit-learn's estimators.
 
-The lean ``fit`` hands each tree to scikit-learn's own tree builder with the inputs the
-parent estimator would give it, so the comparison is exact (``np.array_equal``, no
-tolerance): any difference in a seed, a bootstrap count, a label code or a summation order
-would show as a differing probability on some of these data sets.
+The lean ``fit`` grows each tree with the compiled port of scikit-learn's tree builder
+(``hccstats.signature._cart``; scikit-learn's own builder where numba is missing) from the
+inputs the parent estimator would give it, so the comparison is exact (``np.array_equal``,
+no tolerance): any difference in a seed, a bootstrap count, a label code, a tie broken
+otherwise or a summation order would show as a differing node or probability on some of
+these data sets. The reference numbers all come from scikit-learn, computed in the test.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sklearn
 from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
+from hccstats.signature import _cart
 from hccstats.signature._ensembles import AdaBoostStumps, RandomForest
 
 PAIRS = {
@@ -35,6 +38,165 @@ def _data(seed: int, n: int, p: int, *, ties: bool, shift: float = 0.7):
     if ties:
         X, Xt = np.round(X, 1), np.round(Xt, 1)
     return X, y, Xt
+
+
+def _varied(seed: int):
+    """Data of every awkward kind, chosen by ``seed``: tiny to search-sized n, 1 to 40
+    features, events from rare to common; columns continuous, rounded (ties), integer,
+    constant, constant within a node (zero wherever column 0 is negative), or with values
+    closer than the splitter's tie threshold (1e-7); some rows duplicated."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([int(rng.integers(2, 13)), int(rng.integers(13, 100)), 130, 156]))
+    p = int(rng.integers(1, 41))
+    X = rng.normal(size=(n, p))
+    for j in range(p):
+        kind = rng.integers(0, 7)
+        if kind == 1:
+            X[:, j] = np.round(X[:, j], 1)
+        elif kind == 2:
+            X[:, j] = rng.integers(0, 4, n)
+        elif kind == 3:
+            X[:, j] = 2.5
+        elif kind == 4:
+            X[:, j] = np.where(X[:, 0] < 0, 0.0, X[:, j])
+        elif kind == 5:
+            X[:, j] = 1e-3 + rng.integers(0, 3, n) * 4e-8
+    if n > 4 and rng.uniform() < 0.4:
+        rows = rng.integers(0, n, n // 3)
+        X[rng.integers(0, n, n // 3)] = X[rows]
+    y = (rng.uniform(size=n) < rng.uniform(0.05, 0.5)).astype(int)
+    y[rng.choice(n, 2, replace=False)] = [0, 1]  # both classes
+    if rng.uniform() < 0.3:
+        X = np.round(X)  # integer-valued data
+    return X, y
+
+
+def _tree_arrays(tree):
+    """scikit-learn's node arrays of a fitted tree, missing_go_to_left on split nodes only
+    (scikit-learn leaves it unset on leaves)."""
+    t = tree.tree_
+    split = t.children_left >= 0
+    return (
+        t.feature,
+        t.threshold,
+        t.impurity,
+        t.n_node_samples,
+        t.weighted_n_node_samples,
+        t.children_left,
+        t.children_right,
+        t.missing_go_to_left[split],
+        t.value[:, 0, :],
+        t.max_depth,
+    )
+
+
+def _compiled_tree(X, y, weight, seed, n_split, depth):
+    """One tree of ``_cart.fit_trees``: its node arrays laid out as ``_tree_arrays``."""
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    state = np.random.RandomState(seed).randint(0, 2147483647)
+    nodes, offsets, depths = _cart.fit_trees(
+        X32,
+        np.unique(y, return_inverse=True)[1].astype(np.int64),
+        _cart.presort(X32),
+        np.asarray(weight, dtype=np.float64)[None, :],
+        np.array([state]),
+        n_split,
+        depth,
+    )
+    assert offsets[1] == len(nodes[0])
+    split = nodes[5] >= 0
+    return (*nodes[:7], nodes[7][split].astype(bool), nodes[8], depths[0])
+
+
+@pytest.mark.parametrize(
+    "regime", ["bootstrap counts, sqrt", "real weights, stump", "real weights, sqrt"]
+)
+@pytest.mark.parametrize("block", range(4))
+def test_compiled_tree_against_sklearn_tree_node_for_node(regime, block):
+    # the forest's trees (integer weights, zeros left out), AdaBoost's stumps (real
+    # weights) and deep trees on real weights (every node's sort as scikit-learn's)
+    for seed in range(100 * block, 100 * block + 100):
+        X, y = _varied(seed)
+        n, p = X.shape
+        rng = np.random.default_rng(seed)
+        if regime.startswith("bootstrap"):
+            weight = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        else:
+            weight = rng.uniform(0.01, 1.0, n) * rng.choice([1.0, 1e-3], n)
+        depth, max_features = (1, None) if regime.endswith("stump") else (None, "sqrt")
+        ref = DecisionTreeClassifier(max_depth=depth, max_features=max_features, random_state=seed)
+        ref.fit(X, y, sample_weight=weight)
+        got = _compiled_tree(X, y, weight, seed, ref.max_features_, depth or 2**31 - 1)
+        for a, b in zip(got, _tree_arrays(ref)):
+            assert np.array_equal(a, b), (regime, seed)
+
+
+def test_compiled_sort_as_sklearn_introsort():
+    # the partitioner's three-way introsort: the same order of the samples among ties
+    from sklearn.utils._sorting import _py_simultaneous_sort
+
+    rng = np.random.default_rng(0)
+    stack = np.empty((2 * 64 + 2, 3), dtype=np.int64)
+    for k in range(300):
+        n = int(rng.integers(1, 400))
+        values = rng.integers(0, rng.integers(1, 50), n).astype(np.float32)
+        if k % 3 == 0:
+            values = np.sort(values)[:: 1 if k % 2 else -1].copy()  # sorted, reversed
+        if k % 5 == 0:
+            values = np.concatenate([values[: n // 2], values[: n - n // 2][::-1]])  # organ pipe
+        ref_v, ref_i = values.copy(), rng.permutation(n).astype(np.intp)
+        got_v, got_i = ref_v.copy(), ref_i.astype(np.int64)
+        _py_simultaneous_sort(ref_v, ref_i, n, use_three_way_partition=True)
+        _cart._sort(got_v, got_i, 0, n, stack)
+        assert np.array_equal(got_v, ref_v) and np.array_equal(got_i, ref_i), k
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_varied_data_against_sklearn_estimator_bit_identical(name):
+    for seed in range(20):
+        X, y = _varied(1000 + seed)
+        lean, parent = _both(name, seed, X, y)
+        for Z in (X, np.round(X[::-1] * 1.1, 1)):
+            assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z)), seed
+
+
+def test_fitted_trees_readable_as_sklearn_trees_and_picklable():
+    # estimators_ are scikit-learn's trees node for node; importances and pickling work
+    import pickle
+
+    X, y, Xt = _data(29, 130, 12, ties=True)
+    for name in sorted(PAIRS):
+        lean, parent = _both(name, 5, X, y)
+        copy = pickle.loads(pickle.dumps(lean))
+        assert np.array_equal(copy.predict_proba(Xt), parent.predict_proba(Xt))
+        assert len(lean.estimators_) == len(parent.estimators_)
+        for a, b in zip(lean.estimators_, parent.estimators_):
+            for u, v in zip(_tree_arrays(a), _tree_arrays(b)):
+                assert np.array_equal(u, v)
+            assert np.array_equal(a.predict_proba(Xt), b.predict_proba(Xt))
+        assert np.array_equal(lean.feature_importances_, parent.feature_importances_)
+        assert np.array_equal(copy.feature_importances_, parent.feature_importances_)
+        assert np.array_equal(lean.apply(Xt), parent.apply(Xt)) if name == "rf" else True
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_without_numba_sklearn_builder_gives_the_same(name, monkeypatch):
+    # where numba is missing the lean fit hands the trees to scikit-learn's builder
+    from hccstats.signature import _ensembles
+
+    monkeypatch.setattr(_ensembles, "HAVE_NUMBA", False)
+    X, y, Xt = _data(31, 120, 9, ties=True)
+    lean, parent = _both(name, 9, X, y)
+    assert "_packed_trees" not in vars(lean)
+    assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
+
+
+def test_forest_with_three_classes_as_sklearn():
+    # the compiled trees are two-class trees; three classes take scikit-learn's builder
+    X, y, Xt = _data(37, 120, 6, ties=False)
+    y = y + (X[:, 1] > 0.5)
+    lean, parent = _both("rf", 2, X, y)
+    assert np.array_equal(lean.predict_proba(Xt), parent.predict_proba(Xt))
 
 
 def _both(name, seed, X, y, **extra):

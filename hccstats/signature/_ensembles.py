@@ -242,7 +242,7 @@ class RandomForest(_PackedTrees, RandomForestClassifier):
         seeds = check_random_state(self.random_state)
         # the parent draws every tree's seed first, then grows the trees
         tree_seeds = [seeds.randint(_MAX_SEED) for _ in range(self.n_estimators)]
-        if HAVE_NUMBA:
+        if HAVE_NUMBA and len(classes) == 2:  # the compiled trees are two-class trees
             self._fit_compiled(X, y_code, tree_seeds, classes, n_split)
             return self
         rng = np.random.RandomState()
