@@ -25,7 +25,9 @@ def njit(func=None, *, reassoc: bool = False, vectorize: bool = False, inline: b
     results then differ from strict left-to-right summation by rounding only (~1e-16).
     ``vectorize=True`` compiles floating-point division as numpy does it (x / 0 gives inf or
     nan, no ZeroDivisionError check), so that loops with a division can be vectorised; the
-    values computed are the same.
+    values computed are the same. ``inline=True`` inlines the function into its compiled
+    callers (numba's ``inline="always"``): small helpers that take arrays then cost no
+    call and no reference counting of the arrays.
     """
     if func is None:
         return lambda f: njit(f, reassoc=reassoc, vectorize=vectorize, inline=inline)

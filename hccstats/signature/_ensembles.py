@@ -2,17 +2,23 @@
 
 scikit-learn's ``RandomForestClassifier`` and ``AdaBoostClassifier`` spend most of their
 time on these small data (about 130 patients x at most 40 features) in per-tree
-bookkeeping: cloning the template tree through ``get_params``, validating the same input
-again for every tree, encoding the same labels again. ``RandomForest`` and ``AdaBoostStumps``
-are the same estimators (subclasses, same parameters, same fitted attributes, genuine
-``DecisionTreeClassifier`` trees in ``estimators_``) whose ``fit`` hands each tree straight
-to scikit-learn's own compiled tree builder with exactly the inputs the parent would give it:
-the same per-tree seeds, drawn in the same order from the same generator, the same
-bootstrap counts, the same float32 data, the same encoded labels. The trees, and therefore
-the probabilities, are bit-identical to the parent's (checked against scikit-learn in
+bookkeeping (cloning the template tree, validating the same input again for every tree)
+and in the tree builder's sorts. ``RandomForest`` and ``AdaBoostStumps`` are the same
+estimators (subclasses, same parameters, same fitted attributes) whose ``fit`` grows the
+trees from exactly the inputs the parent would give them (the same per-tree seeds, drawn
+in the same order from the same generator, the same bootstrap counts, float32 data and
+encoded labels) in ``_cart``, a compiled port of scikit-learn's tree builder: a whole
+forest in one call, each boosting round's stump in one call. The trees are kept as packed
+node arrays, which ``predict_proba`` walks in one compiled call (the trees' leaf fractions
+summed in tree order, as the parent sums them); ``estimators_`` gives them as genuine
+``DecisionTreeClassifier`` trees (made on first read: scikit-learn's node arrays, node for
+node). Without numba, and for a forest of more than two classes, the trees go to
+scikit-learn's own compiled builder one by one. The trees, and therefore the
+probabilities, are bit-identical to the parent's (checked against scikit-learn in
 ``tests/test_signature_ensembles.py``). Any setting other than the ones the search uses
-(sample weights, class weights, other tree settings, more than two classes, warm start,
-out-of-bag score, another base estimator) falls back to the parent's ``fit``.
+(sample weights, class weights, other tree settings, missing values, warm start,
+out-of-bag score, another base estimator, stumps on more than two classes) falls back to
+the parent's ``fit``.
 
 R equivalents: ``randomForest::randomForest`` and ``ada::ada`` / ``adabag::boosting`` with
 stumps (neither gives the same numbers: the random streams differ).
