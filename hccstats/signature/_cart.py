@@ -40,7 +40,7 @@ import numpy as np
 
 from .._jit import njit
 
-__all__ = ["presort", "fit_trees", "leaf_values", "forest_proba", "stump_votes"]
+__all__ = ["presort", "fit_trees", "misclassified", "forest_proba", "stump_votes"]
 
 FEATURE_THRESHOLD = np.float32(1e-7)  # sklearn/tree/_partitioner.pxd
 EPSILON = np.finfo(np.float64).eps  # sklearn/tree/_tree.pyx
@@ -199,6 +199,39 @@ def _update(wc, w, samples, pos, new_pos, end, t0, t1, w_node, l0, l1, w_left):
     return l0, l1, w_left
 
 
+@njit
+def _scan(fv, samples, wc, w, start, end, t0, t1, w_node, best_proxy):
+    """The best split of one feature's sorted values in ``fv[start:end]`` (``samples``
+    in the same order), as ``node_split_best`` scans them: positions between values more
+    than ``FEATURE_THRESHOLD`` apart, the criterion updated from position to position, the
+    first position whose proxy improvement beats ``best_proxy`` and every earlier one.
+    Returns that position (``end`` if none), its proxy improvement and its threshold (the
+    sum of the halves of the values either side)."""
+    best_pos, best_threshold = end, 0.0
+    pos, l0, l1, w_left = start, 0.0, 0.0, 0.0  # criterion.reset()
+    p = start
+    while p < end:
+        p += 1
+        while p < end and fv[p] <= fv[p - 1] + FEATURE_THRESHOLD:
+            p += 1
+        if p == end:
+            continue
+        l0, l1, w_left = _update(wc, w, samples, pos, p, end, t0, t1, w_node, l0, l1, w_left)
+        w_right = w_node - w_left
+        pos = p
+        if w_left < 0.0 or w_right < 0.0:  # min_weight_leaf = 0
+            continue
+        imp_left = _gini(l0, l1, w_left)
+        imp_right = _gini(t0 - l0, t1 - l1, w_right)
+        proxy = -w_right * imp_right - w_left * imp_left
+        better = proxy > best_proxy  # selected without a branch: the same first maximum
+        best_proxy = proxy if better else best_proxy
+        best_pos = p if better else best_pos
+    if best_pos < end:  # p_prev is p - 1 at every position scanned
+        best_threshold = np.float64(fv[best_pos - 1]) / 2.0 + np.float64(fv[best_pos]) / 2.0
+    return best_pos, best_proxy, best_threshold
+
+
 @njit(inline=True)
 def _gini(c0, c1, weight):
     """``Gini.node_impurity`` / ``children_impurity`` of class sums ``c0``, ``c1`` (one
@@ -292,28 +325,11 @@ def _node_split(X, wc, w, ws, pre, start, end, n_known, impurity, max_features, 
             continue
         f_i -= 1
         features[f_i], features[f_j] = features[f_j], features[f_i]
-        pos, l0, l1, w_left = start, 0.0, 0.0, 0.0  # criterion.reset()
-        p = start
-        while p < end:
-            p += 1
-            while p < end and fv[p] <= fv[p - 1] + FEATURE_THRESHOLD:
-                p += 1
-            p_prev = p - 1
-            if p == end:
-                continue
-            l0, l1, w_left = _update(wc, w, samples, pos, p, end, t0, t1, w_node, l0, l1, w_left)
-            w_right = w_node - w_left
-            pos = p
-            if w_left < 0.0 or w_right < 0.0:  # min_weight_leaf = 0
-                continue
-            imp_left = _gini(l0, l1, w_left)
-            imp_right = _gini(t0 - l0, t1 - l1, w_right)
-            proxy = -w_right * imp_right - w_left * imp_left
-            if proxy > best_proxy:
-                best_proxy = proxy
-                best_threshold = np.float64(fv[p_prev]) / 2.0 + np.float64(fv[p]) / 2.0
-                best_mgl = (p - start) > (end - p)
-                best_pos, best_feature = p, feature
+        p, proxy, threshold = _scan(fv, samples, wc, w, start, end, t0, t1, w_node, best_proxy)
+        if p < end:
+            best_proxy, best_threshold = proxy, threshold
+            best_mgl = (p - start) > (end - p)
+            best_pos, best_feature = p, feature
     imp_left, imp_right, improvement = np.inf, np.inf, -np.inf
     if best_pos < end:
         lo, hi = start, end  # partition_samples_final
@@ -516,11 +532,14 @@ def _leaf(X, i, feature, threshold, left, right, node):
 
 
 @njit
-def leaf_values(X, feature, threshold, left, right, value, first):
-    """The class fractions of the leaf each row of ``X`` reaches in the tree at ``first``."""
-    out = np.empty((X.shape[0], value.shape[1]))
+def misclassified(X, y, feature, threshold, left, right, value, first):
+    """Whether the tree at ``first`` predicts each row of ``X`` wrongly: the class of its
+    leaf's larger fraction (the first of equal ones, as ``argmax``) against the class code
+    ``y``."""
+    out = np.empty(X.shape[0], dtype=np.bool_)
     for i in range(X.shape[0]):
-        out[i] = value[_leaf(X, i, feature, threshold, left, right, first)]
+        leaf = _leaf(X, i, feature, threshold, left, right, first)
+        out[i] = (1 if value[leaf, 1] > value[leaf, 0] else 0) != y[i]
     return out
 
 

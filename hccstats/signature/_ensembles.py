@@ -381,15 +381,14 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
             return super()._boost(iboost, X, y, sample_weight, random_state)
         # the parent's _make_estimator: one seed drawn for the stump's random_state
         seed = random_state.randint(_MAX_SEED)
-        if HAVE_NUMBA:
-            y_predict = self._stump_compiled(lean, seed, sample_weight)
-        else:
-            y_predict = self._stump_sklearn(lean, seed, sample_weight)
+        grow = self._stump_compiled if HAVE_NUMBA else self._stump_sklearn
+        incorrect = grow(lean, seed, sample_weight, y)
         if iboost == 0:
             self.classes_ = lean["classes"]
             self.n_classes_ = len(self.classes_)
-        incorrect = y_predict != y
-        estimator_error = np.mean(np.average(incorrect, weights=sample_weight, axis=0))
+        # np.mean(np.average(incorrect, weights=sample_weight, axis=0)), its operations
+        error = np.multiply(incorrect, sample_weight, dtype=np.float64).sum(axis=0)
+        estimator_error = error / sample_weight.sum(axis=0, dtype=np.float64)
         if estimator_error <= 0:
             return sample_weight, 1.0, 0.0
         n_classes = self.n_classes_
@@ -412,8 +411,9 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
             )
         return sample_weight, estimator_weight, estimator_error
 
-    def _stump_compiled(self, lean: dict, seed: int, sample_weight) -> np.ndarray:
-        """Grow the round's stump compiled (kept in ``lean``); its training predictions."""
+    def _stump_compiled(self, lean: dict, seed: int, sample_weight, y) -> np.ndarray:
+        """Grow the round's stump compiled (kept in ``lean``); which training samples it
+        misclassifies."""
         X32 = lean["X32"]
         weight = np.asarray(sample_weight, dtype=np.float64)[None, :]
         state = np.array([_splitter_state(lean["rng"], seed)], dtype=np.int64)
@@ -424,12 +424,13 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
         lean["parts"].append(part)
         lean["seeds"].append(seed)
         nodes = part[0]
-        value = _cart.leaf_values(X32, nodes[0], nodes[1], nodes[5], nodes[6], nodes[8], 0)
-        return lean["classes"].take(np.argmax(value, axis=1), axis=0)
+        return _cart.misclassified(
+            X32, lean["y_int"], nodes[0], nodes[1], nodes[5], nodes[6], nodes[8], 0
+        )
 
-    def _stump_sklearn(self, lean: dict, seed: int, sample_weight) -> np.ndarray:
+    def _stump_sklearn(self, lean: dict, seed: int, sample_weight, y) -> np.ndarray:
         """Grow the round's stump with scikit-learn's builder (kept in ``estimators_``);
-        its training predictions."""
+        which training samples it misclassifies."""
         stump = DecisionTreeClassifier(max_depth=1, random_state=seed, **_TREE_DEFAULTS)
         stump.classes_, stump.n_classes_ = lean["classes"], len(lean["classes"])
         X32 = lean["X32"]
@@ -437,7 +438,7 @@ class AdaBoostStumps(_PackedTrees, AdaBoostClassifier):
         args = (lean["y_code"], lean["n_classes"], weight, lean["rng"], seed, 1, X32.shape[1])
         _grow(stump, X32, *args)
         self.estimators_.append(stump)
-        return stump.predict(X32, check_input=False)
+        return stump.predict(X32, check_input=False) != y
 
     def decision_function(self, X):
         """The parent's decision function (weighted votes of the stumps, same sums in the
