@@ -23,7 +23,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._relief import ReliefF, top_k_mask
 
-__all__ = ["AnovaSelector", "RFESelector", "ReliefF", "make_selector", "SELECTORS"]
+__all__ = [
+    "AnovaSelector",
+    "RFESelector",
+    "ReliefF",
+    "lean_l2_logistic",
+    "make_selector",
+    "SELECTORS",
+]
 
 
 class AnovaSelector(SelectKBest):
@@ -56,7 +63,7 @@ _MAX_ITER = 1000  # liblinear's iteration limit in the elimination's logistic fi
 _TOL = 1e-4  # LogisticRegression's default tolerance
 
 
-def _lean_l2_logistic(X: np.ndarray, y: np.ndarray, C):
+def lean_l2_logistic(X: np.ndarray, y: np.ndarray, C):
     """The coefficients of ``LogisticRegression(C=C, solver="liblinear", max_iter=1000)
     .fit(Xr, y)`` for column subsets ``Xr`` of ``X``, as a function that hands each fit
     straight to scikit-learn's liblinear with the arguments ``_fit_liblinear`` passes
@@ -135,7 +142,7 @@ class RFESelector(SelectorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64)
-        lean = _lean_l2_logistic(X, y, self.C)
+        lean = lean_l2_logistic(X, y, self.C)
         model = LogisticRegression(C=self.C, solver="liblinear", max_iter=_MAX_ITER)
         p = X.shape[1]
         remaining = np.arange(p)
