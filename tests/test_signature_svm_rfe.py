@@ -89,8 +89,12 @@ def test_platt_svm_bit_identical_to_calibrated_svc(seed):
             model.fit(X, y)
             states.append(np.random.get_state()[1].copy())
         assert np.array_equal(*states)
-        assert list(lean.classes_) == list(parent.classes_)
+        assert sorted(vars(lean)) == sorted(vars(parent))
+        assert lean.classes_.dtype == parent.classes_.dtype
+        assert np.array_equal(lean.classes_, parent.classes_)
+        assert lean.n_features_in_ == parent.n_features_in_
         (a,), (b,) = lean.calibrated_classifiers_, parent.calibrated_classifiers_
+        assert sorted(vars(a)) == sorted(vars(b)) and np.array_equal(a.classes, b.classes)
         assert (a.calibrators[0].a_, a.calibrators[0].b_) == (
             b.calibrators[0].a_,
             b.calibrators[0].b_,
