@@ -130,6 +130,7 @@ def test_platt_svm_other_inputs_and_settings_use_sklearn():
     lean.fit(frame, y.astype(float))
     parent.fit(frame, y.astype(float))
     assert np.array_equal(lean.predict_proba(frame), parent.predict_proba(frame))
+    assert lean._lean_model(X) is None  # scikit-learn's feature-name checks stay
     # non-finite values are refused as scikit-learn refuses them
     bad = X.astype(float)
     bad[0, 0] = np.nan

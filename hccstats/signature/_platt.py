@@ -263,6 +263,7 @@ class PlattCalibrated(CalibratedClassifierCV):
             or Xf.shape[1] != getattr(self, "n_features_in_", None)
             or not lean_svc(svc)
             or getattr(svc, "_sparse", True)
+            or hasattr(svc, "feature_names_in_")  # fitted on a data frame: its name checks
             or len(self.classes_) != 2
             or len(getattr(svc, "classes_", ())) != 2
         ):
