@@ -76,7 +76,7 @@ def lean_l2_logistic(X: np.ndarray, y: np.ndarray, C):
     if (
         len(classes) != 2
         or type_of_target(y) != "binary"
-        or not (isinstance(C, Real) and 0 < C < np.inf)
+        or not (isinstance(C, Real) and not isinstance(C, bool) and 0 < C < np.inf)
         or not np.isfinite(X).all()
         or np.max(X) > 1e30
     ):
