@@ -16,7 +16,7 @@ for two classes. Each fold's decision values are placed at the fold's rows, the 
 refitted on all rows (a real, fitted ``SVC``: the same attributes ``SVC.fit`` sets), and
 scikit-learn's own ``_sigmoid_calibration`` is fitted on those values. ``predict_proba``
 computes the decision values and the sigmoid the same way. The probabilities are
-bit-identical (``tests/test_signature_svm.py``). Any other setting (ensemble, isotonic,
+bit-identical (``tests/test_signature_svm_rfe.py``). Any other setting (ensemble, isotonic,
 weights, fit parameters, metadata routing, classes too small for the folds, another
 estimator or SVC setting, input that is not a finite float array) uses the parent's
 methods.
