@@ -20,7 +20,8 @@ R equivalent: ``kernlab::gausspr`` (a different approximation, so different numb
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_solve, cholesky, solve
+from scipy.linalg import LinAlgError
+from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
 from scipy.spatial.distance import pdist, squareform
 from scipy.special import expit
 from sklearn.gaussian_process import GaussianProcessClassifier
@@ -28,46 +29,93 @@ from sklearn.gaussian_process._gpc import _BinaryGaussianProcessClassifierLaplac
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Product
 from sklearn.utils.validation import validate_data
 
+try:  # the compiled routine scipy.spatial.distance.pdist(X, "sqeuclidean") hands X to
+    from scipy.spatial._distance_pybind import pdist_sqeuclidean
+except ImportError:  # pragma: no cover - another SciPy layout
+
+    def pdist_sqeuclidean(X):
+        return pdist(X, metric="sqeuclidean")
+
+
 __all__ = ["GaussianProcess"]
 
 
 def _kernel_and_gradient(X: np.ndarray, theta: np.ndarray):
-    """``ConstantKernel(c) * RBF(l)`` at ``theta = log([c, l])`` on ``X`` and its gradient in
-    ``theta``, as scikit-learn's kernel objects compute them (``Product.__call__``)."""
+    """``ConstantKernel(c) * RBF(l)`` at ``theta = log([c, l])`` on ``X`` and its two gradient
+    matrices in ``theta``, as scikit-learn's kernel objects compute them (``Product.__call__``:
+    ``full(c) * rbf`` for both ``K`` and the gradient in ``log c``, which are therefore the same
+    matrix; ``(rbf * D) * full(c)`` in ``log l``; every product exactly rounded, so the scalar
+    ``c`` gives the same bits as scikit-learn's full matrix of it)."""
     c, length = np.exp(theta[0]), np.exp(theta[1])
-    n = X.shape[0]
-    dists = pdist(X / np.squeeze(length).astype(float), metric="sqeuclidean")
+    dists = pdist_sqeuclidean(X / np.squeeze(length).astype(float))
     rbf = squareform(np.exp(-0.5 * dists))
     np.fill_diagonal(rbf, 1)
-    const = np.full((n, n), c, dtype=np.array(c).dtype)
-    K = const * rbf
-    grad = np.dstack(
-        (
-            np.full((n, n, 1), c, dtype=np.array(c).dtype) * rbf[:, :, np.newaxis],
-            (rbf * squareform(dists))[:, :, np.newaxis] * const[:, :, np.newaxis],
-        )
-    )
-    return K, grad
+    K = np.multiply(rbf, c)
+    dK_length = squareform(dists)
+    np.multiply(rbf, dK_length, out=dK_length)
+    np.multiply(dK_length, c, out=dK_length)
+    return K, dK_length
+
+
+def _cholesky_lower(B: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.cholesky(B, lower=True)``: LAPACK's ``potrf`` with the upper triangle
+    zeroed, in place in the Fortran-ordered ``B`` (SciPy hands a copy of the same matrix in
+    that order to the same routine)."""
+    L, info = dpotrf(B, lower=1, clean=1, overwrite_a=1)
+    if info > 0:
+        raise LinAlgError(f"{info}-th leading minor of the array is not positive definite")
+    return L
+
+
+def _cho_solve_lower(L: np.ndarray, b: np.ndarray, overwrite_b: bool = False) -> np.ndarray:
+    """``scipy.linalg.cho_solve((L, True), b)``: LAPACK's ``potrs``."""
+    return dpotrs(L, b, lower=1, overwrite_b=overwrite_b)[0]
+
+
+def _solve_cholesky_factor(L: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.solve(L, M)`` for a lower Cholesky factor ``L`` (upper triangle zero)
+    and a Fortran-ordered ``M`` (overwritten), in the C order SciPy returns. SciPy detects
+    the structure: a diagonal ``L`` (every off-diagonal kernel value underflowed to zero)
+    is solved by multiplying each row by ``1 / L[j, j]``, any other lower-triangular ``L``
+    by LAPACK's ``trtrs``."""
+    d = L.diagonal()
+    if np.count_nonzero(L) == np.count_nonzero(d):
+        if not d.all():
+            raise LinAlgError("A singular matrix detected.")
+        return np.ascontiguousarray(M * (1.0 / d)[:, np.newaxis])
+    x, info = dtrtrs(L, M, lower=1, overwrite_b=1)
+    if info > 0:
+        raise LinAlgError("A singular matrix detected.")
+    return np.ascontiguousarray(x)
 
 
 class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
     """scikit-learn's binary Laplace GPC with its log marginal likelihood (and gradient)
-    for ``ConstantKernel * RBF`` evaluated without the kernel objects and input checks."""
+    for ``ConstantKernel * RBF`` evaluated without the kernel objects and input checks, and
+    the final posterior mode of ``fit`` taken from the last evaluation where the optimum's
+    kernel matrix is the one evaluated last."""
+
+    _last_mode = None
 
     def log_marginal_likelihood(self, theta=None, eval_gradient=False, clone_kernel=True):
-        if theta is None or not eval_gradient:
+        if theta is None or not eval_gradient or self.warm_start:
             return super().log_marginal_likelihood(theta, eval_gradient, clone_kernel)
-        K, K_gradient = _kernel_and_gradient(self.X_train_, theta)
-        Z, (pi, W_sr, L, b, a) = self._posterior_mode(K, return_temporaries=True)
-        # the parent's gradient (Algorithm 5.1 of GPML), operation for operation
+        K, dK_length = _kernel_and_gradient(self.X_train_, theta)
+        mode = self._newton(K)
+        self._last_mode = (K, mode, self.f_cached)
+        Z, (pi, W_sr, L, _, a) = mode
+        # the parent's gradient (Algorithm 5.1 of GPML), operation for operation; the
+        # diagonal right-hand side is symmetric, so its transpose is the same matrix already
+        # in the order LAPACK takes
         d_Z = np.empty(theta.shape[0])
-        R = W_sr[:, np.newaxis] * cho_solve((L, True), np.diag(W_sr), check_finite=False)
-        C = solve(L, W_sr[:, np.newaxis] * K, check_finite=False)
+        R = W_sr[:, np.newaxis] * _cho_solve_lower(L, np.diag(W_sr).T, overwrite_b=True)
+        C = _solve_cholesky_factor(L, np.multiply(W_sr[:, np.newaxis], K, order="F"))
         s_2 = -0.5 * (np.diag(K) - np.einsum("ij, ij -> j", C, C)) * (pi * (1 - pi) * (1 - 2 * pi))
-        for j in range(d_Z.shape[0]):
-            C = K_gradient[:, :, j]
-            s_1 = 0.5 * a.T.dot(C).dot(a) - 0.5 * R.T.ravel().dot(C.ravel())
-            b = C.dot(self.y_train_ - pi)
+        R_flat = R.T.ravel()
+        resid = self.y_train_ - pi
+        for j, C in enumerate((K, dK_length)):
+            s_1 = 0.5 * a.T.dot(C).dot(a) - 0.5 * R_flat.dot(C.ravel())
+            b = C.dot(resid)
             s_3 = b - K.dot(R.dot(b))
             d_Z[j] = s_1 + s_2.T.dot(s_3)
         return Z, d_Z
@@ -75,29 +123,45 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
     def _posterior_mode(self, K, return_temporaries=False):
         if self.warm_start:
             return super()._posterior_mode(K, return_temporaries)
-        # the parent's Newton iteration (Algorithm 3.1 of GPML), without the input checks
+        last = self._last_mode
+        if last is not None and np.array_equal(K, last[0]):
+            result, self.f_cached = last[1], last[2]
+        else:
+            result = self._newton(K)
+        return result if return_temporaries else result[0]
+
+    def _newton(self, K):
+        """The parent's Newton iteration (Algorithm 3.1 of GPML) from ``f = 0``, without the
+        input checks; B = I + W_sr K W_sr built in place (1 + x on the diagonal, as I + x)."""
+        n = K.shape[0]
         f = np.zeros_like(self.y_train_, dtype=np.float64)
-        eye = np.eye(K.shape[0])
         sign = self.y_train_ * 2 - 1
+        W_sr_K = np.empty_like(K)
         log_marginal_likelihood = -np.inf
         for _ in range(self.max_iter_predict):
             pi = expit(f)
             W = pi * (1 - pi)
             W_sr = np.sqrt(W)
-            W_sr_K = W_sr[:, np.newaxis] * K
-            B = eye + W_sr_K * W_sr
-            L = cholesky(B, lower=True, check_finite=False)
+            np.multiply(W_sr[:, np.newaxis], K, out=W_sr_K)
+            B = np.multiply(W_sr_K, W_sr, order="F")
+            B.reshape(-1, order="F")[:: n + 1] += 1.0
+            L = _cholesky_lower(B)
             b = W * f + (self.y_train_ - pi)
-            a = b - W_sr * cho_solve((L, True), W_sr_K.dot(b), check_finite=False)
+            a = b - W_sr * _cho_solve_lower(L, W_sr_K.dot(b))
             f = K.dot(a)
             lml = -0.5 * a.T.dot(f) - np.log1p(np.exp(-sign * f)).sum() - np.log(np.diag(L)).sum()
             if lml - log_marginal_likelihood < 1e-10:
                 break
             log_marginal_likelihood = lml
         self.f_cached = f
-        if return_temporaries:
-            return log_marginal_likelihood, (pi, W_sr, L, b, a)
-        return log_marginal_likelihood
+        return log_marginal_likelihood, (pi, W_sr, L, b, a)
+
+    def fit(self, X, y):
+        self._last_mode = None
+        try:
+            return super().fit(X, y)
+        finally:
+            self._last_mode = None
 
 
 def _lean_kernel(kernel) -> bool:
