@@ -146,26 +146,105 @@ def test_search_classifiers_take_the_lean_path():
 
 
 # ------------------------------------------------------------------ Gaussian process
-@pytest.mark.parametrize("case", range(3))
-def test_gaussian_process_against_sklearn_bit_identical(case):
+def _gp_data(case: int):
+    """Data shaped like the search's Gaussian-process folds: 60-160 patients, 5-40 columns
+    min-max scaled on the training rows (test rows may leave [0, 1]), 10-35 % events. Every
+    third case has tied values, every fourth a constant column (0 after scaling), odd cases
+    one informative column, even cases pure noise (where the length scale runs far out)."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.default_rng(300 + case)
+    n, p = int(rng.integers(60, 161)), int(rng.integers(5, 41))
+    X, Xt = rng.normal(size=(n, p)), rng.normal(size=(40, p))
+    y = (rng.uniform(size=n) < rng.uniform(0.10, 0.35)).astype(int)
+    y[:2] = [0, 1]
+    if case % 2:
+        X[:, 0] += y
+    if case % 3 == 0:
+        X, Xt = np.round(X, 1), np.round(Xt, 1)
+    if case % 4 == 0:
+        X[:, -1] = Xt[:, -1] = 2.5
+    scaler = MinMaxScaler().fit(X)
+    return scaler.transform(X), y, scaler.transform(Xt)
+
+
+def _gp_pair(X, y, seed, length_scale=1.0):
     from sklearn.gaussian_process import GaussianProcessClassifier
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
     from hccstats.signature._cv import single_threaded
     from hccstats.signature._gp import GaussianProcess
 
-    n, p = ((90, 20), (70, 5), (60, 10))[case]
-    X, y, Xt = _data(300 + case, n, p, ties=case == 2, shift=1.0)
-    X, Xt = (X - X.min()) / np.ptp(X), (Xt - X.min()) / np.ptp(X)  # the search's scale
-    kw = dict(kernel=ConstantKernel(1.0) * RBF(1.0), n_restarts_optimizer=0, random_state=case)
+    kw = dict(
+        kernel=ConstantKernel(1.0) * RBF(length_scale), n_restarts_optimizer=0, random_state=seed
+    )
     with single_threaded():  # as in the search
         lean = GaussianProcess(**kw).fit(X, y)
         parent = GaussianProcessClassifier(**kw).fit(X, y)
     assert type(lean.base_estimator_).__name__ == "_LeanLaplace"
+    return lean, parent
+
+
+def _assert_gp_identical(lean, parent, X, Xt):
     assert np.array_equal(lean.kernel_.theta, parent.kernel_.theta)
     assert lean.log_marginal_likelihood_value_ == parent.log_marginal_likelihood_value_
+    for name in ("pi_", "W_sr_", "L_"):
+        assert np.array_equal(
+            getattr(lean.base_estimator_, name), getattr(parent.base_estimator_, name)
+        )
     for Z in (X, Xt):
         assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+        assert np.array_equal(lean.predict(Z), parent.predict(Z))
+
+
+@pytest.mark.filterwarnings("ignore:The optimal value found")  # case 14, as scikit-learn's
+@pytest.mark.parametrize("case", range(16))
+def test_gaussian_process_against_sklearn_bit_identical(case):
+    X, y, Xt = _gp_data(case)
+    lean, parent = _gp_pair(X, y, case)
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_length_scale_at_its_bound_bit_identical():
+    # pure noise (case 14: 40 columns): the likelihood keeps rising with the length scale
+    # up to its bound 1e5, where scikit-learn warns (both fits, the lean one included)
+    X, y, Xt = _gp_data(14)
+    with pytest.warns(Warning, match="length_scale is close to the specified upper bound"):
+        lean, parent = _gp_pair(X, y, 14)
+    assert np.exp(parent.kernel_.theta[1]) == pytest.approx(1e5)
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_diagonal_kernel_bit_identical():
+    # a length scale so short that every off-diagonal kernel value underflows to 0: the
+    # Cholesky factor is diagonal, which SciPy's solve treats as its own case
+    X, y, Xt = _gp_data(1)
+    lean, parent = _gp_pair(X, y, 1, length_scale=1e-4)
+    assert np.count_nonzero(parent.base_estimator_.L_) == X.shape[0]
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_lapack_calls_match_scipy():
+    from scipy.linalg import cho_solve, cholesky, solve
+    from scipy.spatial.distance import pdist
+
+    from hccstats.signature import _gp
+
+    rng = np.random.default_rng(4)
+    X = rng.uniform(size=(90, 12))
+    d = _gp.pdist_sqeuclidean(X)
+    assert np.array_equal(d, pdist(X, metric="sqeuclidean"))
+    A = rng.normal(size=(90, 90))
+    B = np.eye(90) + A @ A.T / 90
+    L = _gp._cholesky_lower(np.asfortranarray(B))
+    assert np.array_equal(L, cholesky(B, lower=True))
+    v, M = rng.normal(size=90), rng.normal(size=(90, 90))
+    assert np.array_equal(_gp._cho_solve_lower(L, v), cho_solve((L, True), v))
+    for F in (L, np.diag(np.diag(L))):  # dense and diagonal factors
+        x = _gp._solve_cholesky_factor(F, np.asfortranarray(M))
+        assert x.flags.c_contiguous and np.array_equal(x, solve(F, M))
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        _gp._cholesky_lower(np.asfortranarray(-B))
 
 
 def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():
