@@ -168,7 +168,7 @@ def _gp_data(case: int):
     return scaler.transform(X), y, scaler.transform(Xt)
 
 
-def _gp_pair(X, y, seed, length_scale=1.0):
+def _gp_pair(X, y, seed, length_scale=1.0, restarts=0):
     from sklearn.gaussian_process import GaussianProcessClassifier
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
@@ -176,7 +176,9 @@ def _gp_pair(X, y, seed, length_scale=1.0):
     from hccstats.signature._gp import GaussianProcess
 
     kw = dict(
-        kernel=ConstantKernel(1.0) * RBF(length_scale), n_restarts_optimizer=0, random_state=seed
+        kernel=ConstantKernel(1.0) * RBF(length_scale),
+        n_restarts_optimizer=restarts,
+        random_state=seed,
     )
     with single_threaded():  # as in the search
         lean = GaussianProcess(**kw).fit(X, y)
@@ -203,6 +205,20 @@ def test_gaussian_process_against_sklearn_bit_identical(case):
     X, y, Xt = _gp_data(case)
     lean, parent = _gp_pair(X, y, case)
     _assert_gp_identical(lean, parent, X, Xt)
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_gaussian_process_restarts_and_labels_bit_identical(case):
+    # restarts: the best optimum is the last one evaluated (case 3) or an earlier one (the
+    # final posterior mode then comes from the kernel object); labels other than 0/1 (ints
+    # coded by np.unique, strings by scikit-learn's LabelEncoder)
+    X, y, Xt = _gp_data(case)
+    lean, parent = _gp_pair(X, y, case, restarts=2)
+    _assert_gp_identical(lean, parent, X, Xt)
+    labels = np.array([[2, 5], ["event", "none"]][case % 2])[y]
+    lean, parent = _gp_pair(X, labels, case)
+    _assert_gp_identical(lean, parent, X, Xt)
+    assert np.array_equal(lean.classes_, ["event", "none"] if case % 2 else [2, 5])
 
 
 def test_gaussian_process_length_scale_at_its_bound_bit_identical():

@@ -22,19 +22,24 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError
 from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
-from scipy.spatial.distance import pdist, squareform
+from scipy.spatial.distance import cdist, pdist, squareform
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process._gpc import _BinaryGaussianProcessClassifierLaplace
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Product
-from sklearn.utils.validation import validate_data
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-try:  # the compiled routine scipy.spatial.distance.pdist(X, "sqeuclidean") hands X to
-    from scipy.spatial._distance_pybind import pdist_sqeuclidean
+try:  # the compiled routines scipy.spatial.distance's pdist and cdist hand the arrays to
+    from scipy.spatial._distance_pybind import cdist_sqeuclidean, pdist_sqeuclidean
 except ImportError:  # pragma: no cover - another SciPy layout
 
     def pdist_sqeuclidean(X):
         return pdist(X, metric="sqeuclidean")
+
+    def cdist_sqeuclidean(XA, XB):
+        return cdist(XA, XB, metric="sqeuclidean")
 
 
 __all__ = ["GaussianProcess"]
@@ -102,7 +107,7 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
             return super().log_marginal_likelihood(theta, eval_gradient, clone_kernel)
         K, dK_length = _kernel_and_gradient(self.X_train_, theta)
         mode = self._newton(K)
-        self._last_mode = (K, mode, self.f_cached)
+        self._last_mode = (theta, mode, self.f_cached)
         Z, (pi, W_sr, L, _, a) = mode
         # the parent's gradient (Algorithm 5.1 of GPML), operation for operation; the
         # diagonal right-hand side is symmetric, so its transpose is the same matrix already
@@ -123,11 +128,7 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
     def _posterior_mode(self, K, return_temporaries=False):
         if self.warm_start:
             return super()._posterior_mode(K, return_temporaries)
-        last = self._last_mode
-        if last is not None and np.array_equal(K, last[0]):
-            result, self.f_cached = last[1], last[2]
-        else:
-            result = self._newton(K)
+        result = self._newton(K)
         return result if return_temporaries else result[0]
 
     def _newton(self, K):
@@ -157,11 +158,75 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         return log_marginal_likelihood, (pi, W_sr, L, b, a)
 
     def fit(self, X, y):
+        """The parent's ``fit`` (scikit-learn 1.9) for the L-BFGS-B optimiser, step for step,
+        with three shortcuts that change no number: integer labels coded by ``np.unique``
+        (what ``LabelEncoder`` does for them), the bounds warning looked for only where a
+        hyper-parameter lies near its bound, and the final posterior mode taken from the
+        last likelihood evaluation where that was at the optimum (the kernel matrix there is
+        the one the kernel object would build: the same parameters, the same operations)."""
         self._last_mode = None
-        try:
-            return super().fit(X, y)
-        finally:
-            self._last_mode = None
+        y = np.asarray(y)
+        if self.optimizer != "fmin_l_bfgs_b" or self.warm_start or y.dtype.kind not in "biu":
+            try:
+                return super().fit(X, y)
+            finally:
+                self._last_mode = None
+        self.kernel_ = clone(self.kernel)
+        self.rng = check_random_state(self.random_state)
+        self.X_train_ = np.copy(X) if self.copy_X_train else X
+        self.classes_, self.y_train_ = np.unique(y, return_inverse=True)
+        if self.classes_.size != 2:
+            return super().fit(X, y)  # scikit-learn's error
+
+        def obj_func(theta, eval_gradient=True):
+            if eval_gradient:
+                lml, grad = self.log_marginal_likelihood(theta, True, clone_kernel=False)
+                return -lml, -grad
+            return -self.log_marginal_likelihood(theta, clone_kernel=False)
+
+        bounds = self.kernel_.bounds
+        optima = [self._constrained_optimization(obj_func, self.kernel_.theta, bounds)]
+        if self.n_restarts_optimizer > 0:
+            if not np.isfinite(bounds).all():
+                raise ValueError(
+                    "Multiple optimizer restarts (n_restarts_optimizer>0) "
+                    "requires that all bounds are finite."
+                )
+            for _ in range(self.n_restarts_optimizer):
+                theta_initial = np.exp(self.rng.uniform(bounds[:, 0], bounds[:, 1]))
+                optima.append(self._constrained_optimization(obj_func, theta_initial, bounds))
+        lml_values = [optimum[1] for optimum in optima]
+        theta = optima[np.argmin(lml_values)][0]
+        self.kernel_.theta = theta
+        # the parent's check warns where theta is np.isclose to a bound; looser tolerances
+        # here only decide whether to run it
+        if np.isclose(bounds, theta[:, np.newaxis], rtol=1e-3, atol=1e-6).any():
+            self.kernel_._check_bounds_params()
+        self.log_marginal_likelihood_value_ = -np.min(lml_values)
+        last, self._last_mode = self._last_mode, None
+        if last is not None and np.array_equal(last[0], theta):
+            _, mode, self.f_cached = last
+        else:
+            mode = self._newton(self.kernel_(self.X_train_))
+        _, (self.pi_, self.W_sr_, self.L_, _, _) = mode
+        return self
+
+    def latent_mean_and_variance(self, X):
+        """The parent's (Algorithm 3.2 of GPML) with the kernel's values computed as its
+        objects compute them (``Product``: ``full(c) * exp(-0.5 * cdist(...))``, the diagonal
+        ``c * 1``) and the solve with the Cholesky factor as ``scipy.linalg.solve`` does it."""
+        check_is_fitted(self)
+        c = self.kernel_.k1.constant_value
+        length = np.squeeze(self.kernel_.k2.length_scale).astype(float)
+        dists = cdist_sqeuclidean(self.X_train_ / length, X / length)
+        K_star = np.multiply(np.exp(-0.5 * dists), c)
+        latent_mean = K_star.T.dot(self.y_train_ - self.pi_)
+        v = _solve_cholesky_factor(
+            self.L_, np.multiply(self.W_sr_[:, np.newaxis], K_star, order="F")
+        )
+        diag = np.full(X.shape[0], c, dtype=np.array(c).dtype) * np.ones(X.shape[0])
+        latent_var = diag - np.einsum("ij,ij->j", v, v)
+        return latent_mean, latent_var
 
 
 def _lean_kernel(kernel) -> bool:
