@@ -248,25 +248,27 @@ def test_gaussian_process_diagonal_kernel_bit_identical():
 
 def test_gaussian_process_lapack_calls_match_scipy():
     from scipy.linalg import cho_solve, cholesky, solve
-    from scipy.spatial.distance import pdist
+    from scipy.spatial.distance import cdist, pdist
 
-    from hccstats.signature import _gp
+    from hccstats.signature import _gp_linalg as gl
 
     rng = np.random.default_rng(4)
     X = rng.uniform(size=(90, 12))
-    d = _gp.pdist_sqeuclidean(X)
+    d = gl.pdist_sqeuclidean(X)
     assert np.array_equal(d, pdist(X, metric="sqeuclidean"))
+    Y = rng.uniform(size=(30, 12))
+    assert np.array_equal(gl.cdist_sqeuclidean(X, Y), cdist(X, Y, metric="sqeuclidean"))
     A = rng.normal(size=(90, 90))
     B = np.eye(90) + A @ A.T / 90
-    L = _gp._cholesky_lower(np.asfortranarray(B))
+    L = gl.cholesky_lower(np.asfortranarray(B))
     assert np.array_equal(L, cholesky(B, lower=True))
     v, M = rng.normal(size=90), rng.normal(size=(90, 90))
-    assert np.array_equal(_gp._cho_solve_lower(L, v), cho_solve((L, True), v))
+    assert np.array_equal(gl.cho_solve_lower(L, v), cho_solve((L, True), v))
     for F in (L, np.diag(np.diag(L))):  # dense and diagonal factors
-        x = _gp._solve_cholesky_factor(F, np.asfortranarray(M))
+        x = gl.solve_cholesky_factor(F, np.asfortranarray(M))
         assert x.flags.c_contiguous and np.array_equal(x, solve(F, M))
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
-        _gp._cholesky_lower(np.asfortranarray(-B))
+        gl.cholesky_lower(np.asfortranarray(-B))
 
 
 def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():
@@ -328,3 +330,45 @@ def test_platt_svm_other_settings_fall_back_to_sklearn_fit():
     ens = PlattCalibrated(SVC(), cv=cv, ensemble=True)
     assert not ens._lean(X, y, None, {}) and len(ens.fit(X, y).calibrated_classifiers_) == 3
     assert not PlattCalibrated(SVC(), cv=cv, ensemble=False)._lean(X, y, np.ones(60), {})
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_lbfgsb_driver_against_scipy_minimize_bit_identical(case):
+    # the Gaussian process's objective on search-shaped data (case 2: noise, the length
+    # scale at its bound), and a bounded Rosenbrock whose optimum lies outside the box
+    from scipy.optimize import minimize
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import _LeanLaplace
+    from hccstats.signature._lbfgsb import minimize_lbfgsb
+
+    if case < 3:
+        X, y, _ = _gp_data((3, 5, 14)[case])
+        gp = _LeanLaplace(kernel=ConstantKernel(1.0) * RBF(1.0))
+        gp.X_train_, gp.y_train_ = X, y
+
+        def fun(theta):
+            lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True)
+            return -lml, -grad
+
+        x0, bounds = np.zeros(2), np.log([[1e-5, 1e5], [1e-5, 1e5]])
+    else:
+
+        def fun(x):
+            r = 100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2
+            g = np.zeros_like(x)
+            g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+            g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+            return r.sum(), g
+
+        x0, bounds = np.array([-1.2, 1.0, 0.5, 3.0]), np.array([[-2, 0.5]] * 4, dtype=float)
+    with single_threaded():
+        ours = minimize_lbfgsb(fun, x0, bounds)
+        theirs = minimize(fun, x0, method="L-BFGS-B", jac=True, bounds=bounds)
+    assert np.array_equal(ours.x, theirs.x) and np.array_equal(ours.jac, theirs.jac)
+    assert ours.fun == theirs.fun
+    for key in ("nit", "nfev", "status", "message", "success"):
+        assert ours[key] == theirs[key], key
+    if case == 3:
+        assert ours.x[1] == 0.5  # a bound is active (x0 starts outside the box)

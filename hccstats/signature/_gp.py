@@ -20,78 +20,25 @@ R equivalent: ``kernlab::gausspr`` (a different approximation, so different numb
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import LinAlgError
-from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
-from scipy.spatial.distance import cdist, pdist, squareform
 from scipy.special import expit
 from sklearn.base import clone
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process._gpc import _BinaryGaussianProcessClassifierLaplace
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Product
 from sklearn.utils import check_random_state
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-try:  # the compiled routines scipy.spatial.distance's pdist and cdist hand the arrays to
-    from scipy.spatial._distance_pybind import cdist_sqeuclidean, pdist_sqeuclidean
-except ImportError:  # pragma: no cover - another SciPy layout
-
-    def pdist_sqeuclidean(X):
-        return pdist(X, metric="sqeuclidean")
-
-    def cdist_sqeuclidean(XA, XB):
-        return cdist(XA, XB, metric="sqeuclidean")
-
+from ._gp_linalg import (
+    cdist_sqeuclidean,
+    cho_solve_lower,
+    cholesky_lower,
+    kernel_and_gradient,
+    solve_cholesky_factor,
+)
+from ._lbfgsb import minimize_lbfgsb
 
 __all__ = ["GaussianProcess"]
-
-
-def _kernel_and_gradient(X: np.ndarray, theta: np.ndarray):
-    """``ConstantKernel(c) * RBF(l)`` at ``theta = log([c, l])`` on ``X`` and its two gradient
-    matrices in ``theta``, as scikit-learn's kernel objects compute them (``Product.__call__``:
-    ``full(c) * rbf`` for both ``K`` and the gradient in ``log c``, which are therefore the same
-    matrix; ``(rbf * D) * full(c)`` in ``log l``; every product exactly rounded, so the scalar
-    ``c`` gives the same bits as scikit-learn's full matrix of it)."""
-    c, length = np.exp(theta[0]), np.exp(theta[1])
-    dists = pdist_sqeuclidean(X / np.squeeze(length).astype(float))
-    rbf = squareform(np.exp(-0.5 * dists))
-    np.fill_diagonal(rbf, 1)
-    K = np.multiply(rbf, c)
-    dK_length = squareform(dists)
-    np.multiply(rbf, dK_length, out=dK_length)
-    np.multiply(dK_length, c, out=dK_length)
-    return K, dK_length
-
-
-def _cholesky_lower(B: np.ndarray) -> np.ndarray:
-    """``scipy.linalg.cholesky(B, lower=True)``: LAPACK's ``potrf`` with the upper triangle
-    zeroed, in place in the Fortran-ordered ``B`` (SciPy hands a copy of the same matrix in
-    that order to the same routine)."""
-    L, info = dpotrf(B, lower=1, clean=1, overwrite_a=1)
-    if info > 0:
-        raise LinAlgError(f"{info}-th leading minor of the array is not positive definite")
-    return L
-
-
-def _cho_solve_lower(L: np.ndarray, b: np.ndarray, overwrite_b: bool = False) -> np.ndarray:
-    """``scipy.linalg.cho_solve((L, True), b)``: LAPACK's ``potrs``."""
-    return dpotrs(L, b, lower=1, overwrite_b=overwrite_b)[0]
-
-
-def _solve_cholesky_factor(L: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """``scipy.linalg.solve(L, M)`` for a lower Cholesky factor ``L`` (upper triangle zero)
-    and a Fortran-ordered ``M`` (overwritten), in the C order SciPy returns. SciPy detects
-    the structure: a diagonal ``L`` (every off-diagonal kernel value underflowed to zero)
-    is solved by multiplying each row by ``1 / L[j, j]``, any other lower-triangular ``L``
-    by LAPACK's ``trtrs``."""
-    d = L.diagonal()
-    if np.count_nonzero(L) == np.count_nonzero(d):
-        if not d.all():
-            raise LinAlgError("A singular matrix detected.")
-        return np.ascontiguousarray(M * (1.0 / d)[:, np.newaxis])
-    x, info = dtrtrs(L, M, lower=1, overwrite_b=1)
-    if info > 0:
-        raise LinAlgError("A singular matrix detected.")
-    return np.ascontiguousarray(x)
 
 
 class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
@@ -105,7 +52,7 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
     def log_marginal_likelihood(self, theta=None, eval_gradient=False, clone_kernel=True):
         if theta is None or not eval_gradient or self.warm_start:
             return super().log_marginal_likelihood(theta, eval_gradient, clone_kernel)
-        K, dK_length = _kernel_and_gradient(self.X_train_, theta)
+        K, dK_length = kernel_and_gradient(self.X_train_, theta)
         mode = self._newton(K)
         self._last_mode = (theta, mode, self.f_cached)
         Z, (pi, W_sr, L, _, a) = mode
@@ -113,8 +60,8 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         # diagonal right-hand side is symmetric, so its transpose is the same matrix already
         # in the order LAPACK takes
         d_Z = np.empty(theta.shape[0])
-        R = W_sr[:, np.newaxis] * _cho_solve_lower(L, np.diag(W_sr).T, overwrite_b=True)
-        C = _solve_cholesky_factor(L, np.multiply(W_sr[:, np.newaxis], K, order="F"))
+        R = W_sr[:, np.newaxis] * cho_solve_lower(L, np.diag(W_sr).T, overwrite_b=True)
+        C = solve_cholesky_factor(L, np.multiply(W_sr[:, np.newaxis], K, order="F"))
         s_2 = -0.5 * (np.diag(K) - np.einsum("ij, ij -> j", C, C)) * (pi * (1 - pi) * (1 - 2 * pi))
         R_flat = R.T.ravel()
         resid = self.y_train_ - pi
@@ -146,9 +93,9 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
             np.multiply(W_sr[:, np.newaxis], K, out=W_sr_K)
             B = np.multiply(W_sr_K, W_sr, order="F")
             B.reshape(-1, order="F")[:: n + 1] += 1.0
-            L = _cholesky_lower(B)
+            L = cholesky_lower(B)
             b = W * f + (self.y_train_ - pi)
-            a = b - W_sr * _cho_solve_lower(L, W_sr_K.dot(b))
+            a = b - W_sr * cho_solve_lower(L, W_sr_K.dot(b))
             f = K.dot(a)
             lml = -0.5 * a.T.dot(f) - np.log1p(np.exp(-sign * f)).sum() - np.log(np.diag(L)).sum()
             if lml - log_marginal_likelihood < 1e-10:
@@ -211,6 +158,13 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         _, (self.pi_, self.W_sr_, self.L_, _, _) = mode
         return self
 
+    def _constrained_optimization(self, obj_func, initial_theta, bounds):
+        if self.optimizer != "fmin_l_bfgs_b":
+            return super()._constrained_optimization(obj_func, initial_theta, bounds)
+        opt_res = minimize_lbfgsb(obj_func, initial_theta, bounds)
+        _check_optimize_result("lbfgs", opt_res)
+        return opt_res.x, opt_res.fun
+
     def latent_mean_and_variance(self, X):
         """The parent's (Algorithm 3.2 of GPML) with the kernel's values computed as its
         objects compute them (``Product``: ``full(c) * exp(-0.5 * cdist(...))``, the diagonal
@@ -221,7 +175,7 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         dists = cdist_sqeuclidean(self.X_train_ / length, X / length)
         K_star = np.multiply(np.exp(-0.5 * dists), c)
         latent_mean = K_star.T.dot(self.y_train_ - self.pi_)
-        v = _solve_cholesky_factor(
+        v = solve_cholesky_factor(
             self.L_, np.multiply(self.W_sr_[:, np.newaxis], K_star, order="F")
         )
         diag = np.full(X.shape[0], c, dtype=np.array(c).dtype) * np.ones(X.shape[0])
