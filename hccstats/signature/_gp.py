@@ -60,9 +60,12 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         # diagonal right-hand side is symmetric, so its transpose is the same matrix already
         # in the order LAPACK takes
         d_Z = np.empty(theta.shape[0])
-        R = W_sr[:, np.newaxis] * cho_solve_lower(L, np.diag(W_sr).T, overwrite_b=True)
-        C = solve_cholesky_factor(L, np.multiply(W_sr[:, np.newaxis], K, order="F"))
-        s_2 = -0.5 * (np.diag(K) - np.einsum("ij, ij -> j", C, C)) * (pi * (1 - pi) * (1 - 2 * pi))
+        W_col = W_sr.reshape(-1, 1)
+        R = W_col * cho_solve_lower(L, np.diag(W_sr).T, overwrite_b=True)
+        C = solve_cholesky_factor(L, np.multiply(W_col, K, order="F"))
+        s_2 = (
+            -0.5 * (K.diagonal() - np.einsum("ij, ij -> j", C, C)) * (pi * (1 - pi) * (1 - 2 * pi))
+        )
         R_flat = R.T.ravel()
         resid = self.y_train_ - pi
         for j, C in enumerate((K, dK_length)):
@@ -90,14 +93,14 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
             pi = expit(f)
             W = pi * (1 - pi)
             W_sr = np.sqrt(W)
-            np.multiply(W_sr[:, np.newaxis], K, out=W_sr_K)
+            np.multiply(W_sr.reshape(-1, 1), K, out=W_sr_K)
             B = np.multiply(W_sr_K, W_sr, order="F")
             B.reshape(-1, order="F")[:: n + 1] += 1.0
             L = cholesky_lower(B)
             b = W * f + (self.y_train_ - pi)
             a = b - W_sr * cho_solve_lower(L, W_sr_K.dot(b))
             f = K.dot(a)
-            lml = -0.5 * a.T.dot(f) - np.log1p(np.exp(-sign * f)).sum() - np.log(np.diag(L)).sum()
+            lml = -0.5 * a.T.dot(f) - np.log1p(np.exp(-sign * f)).sum() - np.log(L.diagonal()).sum()
             if lml - log_marginal_likelihood < 1e-10:
                 break
             log_marginal_likelihood = lml
@@ -176,7 +179,7 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
         K_star = np.multiply(np.exp(-0.5 * dists), c)
         latent_mean = K_star.T.dot(self.y_train_ - self.pi_)
         v = solve_cholesky_factor(
-            self.L_, np.multiply(self.W_sr_[:, np.newaxis], K_star, order="F")
+            self.L_, np.multiply(self.W_sr_.reshape(-1, 1), K_star, order="F")
         )
         diag = np.full(X.shape[0], c, dtype=np.array(c).dtype) * np.ones(X.shape[0])
         latent_var = diag - np.einsum("ij,ij->j", v, v)
