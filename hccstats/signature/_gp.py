@@ -2,16 +2,23 @@
 overhead.
 
 scikit-learn's ``GaussianProcessClassifier`` (binary, Laplace approximation; Rasmussen &
-Williams 2006, algorithms 3.1 and 5.1) maximises the approximate log marginal likelihood
-over the kernel's log hyper-parameters with L-BFGS-B. On the search's small folds (about
-130 patients) each of the ~15 evaluations per fit spends much of its time outside the
-arithmetic: the kernel objects rebuild their parameters, every SciPy call re-checks its
-input for NaN. ``GaussianProcess`` is the same estimator (a subclass, same parameters, same
-fitted attributes, scikit-learn's own ``_BinaryGaussianProcessClassifierLaplace`` inside)
-whose evaluations, for the search's kernel ``ConstantKernel * RBF`` (isotropic), compute the
-kernel, the Newton mode-finding and the gradient with exactly scikit-learn's operations in
-the same order, minus that overhead: the hyper-parameters, the posterior and the
-probabilities are bit-identical (checked in ``tests/test_signature_ensembles.py``). Any other
+Williams 2006, algorithms 3.1, 3.2 and 5.1) maximises the approximate log marginal
+likelihood over the kernel's log hyper-parameters with L-BFGS-B. On the search's small folds
+(about 130 patients) each of the ~14 evaluations per fit (each ~8 Newton steps) spent much of
+its time outside the arithmetic: the kernel objects rebuild their parameters, every SciPy
+call re-checks and converts its input, ``solve`` also detects the matrix's structure and
+estimates its condition, ``minimize`` wraps the objective twice. ``GaussianProcess`` is the
+same estimator (a subclass, same parameters, same fitted attributes, scikit-learn's own
+``_BinaryGaussianProcessClassifierLaplace`` inside) whose fit and predictions, for the
+search's kernel ``ConstantKernel * RBF`` (isotropic), run exactly scikit-learn's operations in
+the same order on the same values: the kernel from the same NumPy operations, the LAPACK
+routines SciPy calls (``_gp_linalg``), SciPy's L-BFGS-B loop (``_lbfgsb``), the final
+posterior mode reused from the optimiser's last evaluation. Elementwise results do not depend
+on the memory order they are written in, so matrices are built where LAPACK reads them; where
+the order decides how NumPy later sums (``dot``, ``einsum``), SciPy's order is kept. The
+hyper-parameters, the posterior and the probabilities are bit-identical (checked in
+``tests/test_signature_ensembles.py``), which matters: the marginal likelihood is flat on
+these data, and a change in the last bits moves the fitted hyper-parameters. Any other
 kernel or setting uses scikit-learn's code unchanged.
 
 R equivalent: ``kernlab::gausspr`` (a different approximation, so different numbers).
@@ -35,6 +42,7 @@ from ._gp_linalg import (
     cholesky_lower,
     kernel_and_gradient,
     solve_cholesky_factor,
+    weigh_kernel,
 )
 from ._lbfgsb import minimize_lbfgsb
 
@@ -42,10 +50,10 @@ __all__ = ["GaussianProcess"]
 
 
 class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
-    """scikit-learn's binary Laplace GPC with its log marginal likelihood (and gradient)
-    for ``ConstantKernel * RBF`` evaluated without the kernel objects and input checks, and
-    the final posterior mode of ``fit`` taken from the last evaluation where the optimum's
-    kernel matrix is the one evaluated last."""
+    """scikit-learn's binary Laplace GPC for ``ConstantKernel * RBF``: the log marginal
+    likelihood and its gradient, the fit and the latent mean and variance computed without
+    the kernel objects and SciPy's wrappers; ``warm_start`` and other optimisers run the
+    parent's code."""
 
     _last_mode = None
 
@@ -83,24 +91,26 @@ class _LeanLaplace(_BinaryGaussianProcessClassifierLaplace):
 
     def _newton(self, K):
         """The parent's Newton iteration (Algorithm 3.1 of GPML) from ``f = 0``, without the
-        input checks; B = I + W_sr K W_sr built in place (1 + x on the diagonal, as I + x)."""
-        n = K.shape[0]
+        input checks; ``B = I + W_sr K W_sr`` and its Cholesky factor in one buffer."""
         f = np.zeros_like(self.y_train_, dtype=np.float64)
-        sign = self.y_train_ * 2 - 1
+        neg_sign = -(self.y_train_ * 2 - 1)
         W_sr_K = np.empty_like(K)
+        B = np.zeros(K.shape, order="F")  # each step's B, then its factor L, in place
         log_marginal_likelihood = -np.inf
         for _ in range(self.max_iter_predict):
             pi = expit(f)
             W = pi * (1 - pi)
             W_sr = np.sqrt(W)
-            np.multiply(W_sr.reshape(-1, 1), K, out=W_sr_K)
-            B = np.multiply(W_sr_K, W_sr, order="F")
-            B.reshape(-1, order="F")[:: n + 1] += 1.0
+            weigh_kernel(K, W_sr, W_sr_K, B)
             L = cholesky_lower(B)
             b = W * f + (self.y_train_ - pi)
             a = b - W_sr * cho_solve_lower(L, W_sr_K.dot(b))
             f = K.dot(a)
-            lml = -0.5 * a.T.dot(f) - np.log1p(np.exp(-sign * f)).sum() - np.log(L.diagonal()).sum()
+            lml = (
+                -0.5 * a.T.dot(f)
+                - np.log1p(np.exp(neg_sign * f)).sum()
+                - np.log(L.diagonal()).sum()
+            )
             if lml - log_marginal_likelihood < 1e-10:
                 break
             log_marginal_likelihood = lml

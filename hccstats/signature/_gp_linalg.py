@@ -17,6 +17,8 @@ from scipy.linalg import LinAlgError
 from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
 from scipy.spatial.distance import cdist, pdist, squareform
 
+from .._jit import HAVE_NUMBA, njit
+
 try:  # the compiled routines scipy.spatial.distance's pdist and cdist hand the arrays to
     from scipy.spatial._distance_pybind import cdist_sqeuclidean, pdist_sqeuclidean
 except ImportError:  # pragma: no cover - another SciPy layout
@@ -35,6 +37,7 @@ __all__ = [
     "kernel_and_gradient",
     "pdist_sqeuclidean",
     "solve_cholesky_factor",
+    "weigh_kernel",
 ]
 
 
@@ -82,3 +85,32 @@ def solve_cholesky_factor(L: np.ndarray, M: np.ndarray) -> np.ndarray:
     if np.count_nonzero(L) == d.shape[0]:
         return np.ascontiguousarray(M * (1.0 / d)[:, np.newaxis])
     return np.ascontiguousarray(dtrtrs(L, M, lower=1, overwrite_b=1)[0])
+
+
+def weigh_kernel(K: np.ndarray, W_sr: np.ndarray, W_sr_K: np.ndarray, B: np.ndarray) -> None:
+    """Scikit-learn's ``W_sr_K = W_sr[:, np.newaxis] * K`` (into the C-ordered ``W_sr_K``) and
+    ``B = np.eye(n) + W_sr_K * W_sr`` (into the Fortran-ordered ``B``, where LAPACK reads it):
+    products and a sum of two numbers, exactly rounded whoever computes them. Compiled, only
+    the lower triangle of ``B`` is written (all ``potrf(lower=True)`` reads; it zeroes the
+    rest)."""
+    if HAVE_NUMBA:
+        _weigh_loops(K, W_sr, W_sr_K, B)
+    else:  # pragma: no cover - without numba
+        np.multiply(W_sr.reshape(-1, 1), K, out=W_sr_K)
+        np.multiply(W_sr_K, W_sr, out=B)
+        B.reshape(-1, order="F")[:: B.shape[0] + 1] += 1.0
+
+
+@njit
+def _weigh_loops(K, W_sr, W_sr_K, B):
+    n = K.shape[0]
+    for i in range(n):
+        w = W_sr[i]
+        for j in range(n):
+            W_sr_K[i, j] = w * K[i, j]
+    Bt = B.T  # C-ordered view: Bt[j, i] is B[i, j], column j of B in row j
+    for j in range(n):
+        w = W_sr[j]
+        for i in range(j, n):
+            Bt[j, i] = W_sr_K[i, j] * w
+        Bt[j, j] = 1.0 + Bt[j, j]
