@@ -248,7 +248,7 @@ def test_gaussian_process_diagonal_kernel_bit_identical():
 
 def test_gaussian_process_lapack_calls_match_scipy():
     from scipy.linalg import cho_solve, cholesky, solve
-    from scipy.spatial.distance import cdist, pdist
+    from scipy.spatial.distance import cdist, pdist, squareform
 
     from hccstats.signature import _gp_linalg as gl
 
@@ -269,6 +269,17 @@ def test_gaussian_process_lapack_calls_match_scipy():
         assert x.flags.c_contiguous and np.array_equal(x, solve(F, M))
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         gl.cholesky_lower(np.asfortranarray(-B))
+    # W_sr K and B = I + W_sr K W_sr as scikit-learn writes them: compiled (lower triangle of
+    # B, what potrf reads) and NumPy's fallback
+    K = np.exp(-0.5 * squareform(pdist(X, metric="sqeuclidean"))) * 1.7
+    W_sr = np.sqrt(rng.uniform(0, 0.25, size=90))
+    W_sr_K_ref = W_sr[:, np.newaxis] * K
+    B_ref = np.eye(90) + W_sr_K_ref * W_sr
+    for weigh in (gl.weigh_kernel, gl.weigh_kernel_numpy):
+        W_sr_K, B = np.empty_like(K), np.zeros((90, 90), order="F")
+        weigh(K, W_sr, W_sr_K, B)
+        assert np.array_equal(W_sr_K, W_sr_K_ref)
+        assert np.array_equal(np.tril(B), np.tril(B_ref))
 
 
 def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():

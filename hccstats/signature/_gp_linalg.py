@@ -38,6 +38,7 @@ __all__ = [
     "pdist_sqeuclidean",
     "solve_cholesky_factor",
     "weigh_kernel",
+    "weigh_kernel_numpy",
 ]
 
 
@@ -93,12 +94,14 @@ def weigh_kernel(K: np.ndarray, W_sr: np.ndarray, W_sr_K: np.ndarray, B: np.ndar
     products and a sum of two numbers, exactly rounded whoever computes them. Compiled, only
     the lower triangle of ``B`` is written (all ``potrf(lower=True)`` reads; it zeroes the
     rest)."""
-    if HAVE_NUMBA:
-        _weigh_loops(K, W_sr, W_sr_K, B)
-    else:  # pragma: no cover - without numba
-        np.multiply(W_sr.reshape(-1, 1), K, out=W_sr_K)
-        np.multiply(W_sr_K, W_sr, out=B)
-        B.reshape(-1, order="F")[:: B.shape[0] + 1] += 1.0
+    (_weigh_loops if HAVE_NUMBA else weigh_kernel_numpy)(K, W_sr, W_sr_K, B)
+
+
+def weigh_kernel_numpy(K, W_sr, W_sr_K, B) -> None:
+    """``weigh_kernel`` without numba: NumPy's elementwise products, all of ``B``."""
+    np.multiply(W_sr.reshape(-1, 1), K, out=W_sr_K)
+    np.multiply(W_sr_K, W_sr, out=B)
+    B.reshape(-1, order="F")[:: B.shape[0] + 1] += 1.0
 
 
 @njit
