@@ -222,6 +222,43 @@ def test_gaussian_process_restarts_and_labels_bit_identical(case):
     assert np.array_equal(lean.classes_, ["event", "none"] if case % 2 else [2, 5])
 
 
+def _three_step_lbfgs(obj_func, initial_theta, bounds):
+    from scipy.optimize import minimize
+
+    res = minimize(
+        obj_func, initial_theta, jac=True, bounds=bounds, method="L-BFGS-B", options={"maxiter": 3}
+    )
+    return res.x, res.fun
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"optimizer": None},
+        {"optimizer": _three_step_lbfgs},
+        {"warm_start": True},
+        {"max_iter_predict": 3},
+        {"copy_X_train": False},
+    ],
+    ids=["no-optimizer", "callable-optimizer", "warm-start", "3-newton-steps", "no-copy"],
+)
+def test_gaussian_process_other_settings_bit_identical(setting):
+    # settings the lean fit hands (wholly or partly) to scikit-learn's code
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import GaussianProcess
+
+    X, y, Xt = _gp_data(5)
+    kw = dict(kernel=ConstantKernel(1.0) * RBF(1.0), random_state=0, **setting)
+    with single_threaded():
+        lean = GaussianProcess(**kw).fit(X, y)
+        parent = GaussianProcessClassifier(**kw).fit(X, y)
+    assert type(lean.base_estimator_).__name__ == "_LeanLaplace"
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
 def test_gaussian_process_length_scale_at_its_bound_bit_identical():
     # pure noise (case 14: 40 columns): the likelihood keeps rising with the length scale
     # up to its bound 1e5, where scikit-learn warns; the lean fit warns the same
