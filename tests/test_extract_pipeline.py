@@ -242,16 +242,13 @@ def test_resumable_after_kill_against_uninterrupted_run(tmp_path):
         "3",
         "--quiet",
     ]
+
     def cached():  # finished patients: ".tmp-*.npz" is a file still being written
         return [p for p in (out / "cache").glob("*.npz") if not p.name.startswith(".")]
 
     proc = subprocess.Popen(cmd, env=_env(), stderr=subprocess.PIPE)
     deadline = time.time() + 120
-    while (
-        len(cached()) < 7
-        and proc.poll() is None
-        and time.time() < deadline
-    ):
+    while len(cached()) < 7 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -308,26 +308,177 @@ def test_search_classifiers_take_the_lean_path():
 
 
 # ------------------------------------------------------------------ Gaussian process
-@pytest.mark.parametrize("case", range(3))
-def test_gaussian_process_against_sklearn_bit_identical(case):
+def _gp_data(case: int):
+    """Data shaped like the search's Gaussian-process folds: 60-160 patients, 5-40 columns
+    min-max scaled on the training rows (test rows may leave [0, 1]), 10-35 % events. Every
+    third case has tied values, every fourth a constant column (0 after scaling), odd cases
+    one informative column, even cases pure noise (where the length scale runs far out)."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.default_rng(300 + case)
+    n, p = int(rng.integers(60, 161)), int(rng.integers(5, 41))
+    X, Xt = rng.normal(size=(n, p)), rng.normal(size=(40, p))
+    y = (rng.uniform(size=n) < rng.uniform(0.10, 0.35)).astype(int)
+    y[:2] = [0, 1]
+    if case % 2:
+        X[:, 0] += y
+    if case % 3 == 0:
+        X, Xt = np.round(X, 1), np.round(Xt, 1)
+    if case % 4 == 0:
+        X[:, -1] = Xt[:, -1] = 2.5
+    scaler = MinMaxScaler().fit(X)
+    return scaler.transform(X), y, scaler.transform(Xt)
+
+
+def _gp_pair(X, y, seed, length_scale=1.0, restarts=0):
     from sklearn.gaussian_process import GaussianProcessClassifier
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
     from hccstats.signature._cv import single_threaded
     from hccstats.signature._gp import GaussianProcess
 
-    n, p = ((90, 20), (70, 5), (60, 10))[case]
-    X, y, Xt = _data(300 + case, n, p, ties=case == 2, shift=1.0)
-    X, Xt = (X - X.min()) / np.ptp(X), (Xt - X.min()) / np.ptp(X)  # the search's scale
-    kw = dict(kernel=ConstantKernel(1.0) * RBF(1.0), n_restarts_optimizer=0, random_state=case)
+    kw = dict(
+        kernel=ConstantKernel(1.0) * RBF(length_scale),
+        n_restarts_optimizer=restarts,
+        random_state=seed,
+    )
     with single_threaded():  # as in the search
         lean = GaussianProcess(**kw).fit(X, y)
         parent = GaussianProcessClassifier(**kw).fit(X, y)
     assert type(lean.base_estimator_).__name__ == "_LeanLaplace"
+    return lean, parent
+
+
+def _assert_gp_identical(lean, parent, X, Xt):
     assert np.array_equal(lean.kernel_.theta, parent.kernel_.theta)
     assert lean.log_marginal_likelihood_value_ == parent.log_marginal_likelihood_value_
+    for name in ("pi_", "W_sr_", "L_"):
+        assert np.array_equal(
+            getattr(lean.base_estimator_, name), getattr(parent.base_estimator_, name)
+        )
     for Z in (X, Xt):
         assert np.array_equal(lean.predict_proba(Z), parent.predict_proba(Z))
+        assert np.array_equal(lean.predict(Z), parent.predict(Z))
+
+
+@pytest.mark.filterwarnings("ignore:The optimal value found")  # case 14, as scikit-learn's
+@pytest.mark.parametrize("case", range(16))
+def test_gaussian_process_against_sklearn_bit_identical(case):
+    X, y, Xt = _gp_data(case)
+    lean, parent = _gp_pair(X, y, case)
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+@pytest.mark.filterwarnings("ignore:The optimal value found")  # case 0, as scikit-learn's
+@pytest.mark.parametrize("case", range(4))
+def test_gaussian_process_restarts_and_labels_bit_identical(case):
+    # restarts: the best optimum is the last one evaluated (case 3) or an earlier one (the
+    # final posterior mode then comes from the kernel object); labels other than 0/1 (ints
+    # coded by np.unique, strings by scikit-learn's LabelEncoder)
+    X, y, Xt = _gp_data(case)
+    lean, parent = _gp_pair(X, y, case, restarts=2)
+    _assert_gp_identical(lean, parent, X, Xt)
+    labels = np.array([[2, 5], ["event", "none"]][case % 2])[y]
+    lean, parent = _gp_pair(X, labels, case)
+    _assert_gp_identical(lean, parent, X, Xt)
+    assert np.array_equal(lean.classes_, ["event", "none"] if case % 2 else [2, 5])
+
+
+def _three_step_lbfgs(obj_func, initial_theta, bounds):
+    from scipy.optimize import minimize
+
+    res = minimize(
+        obj_func, initial_theta, jac=True, bounds=bounds, method="L-BFGS-B", options={"maxiter": 3}
+    )
+    return res.x, res.fun
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"optimizer": None},
+        {"optimizer": _three_step_lbfgs},
+        {"warm_start": True},
+        {"max_iter_predict": 3},
+        {"copy_X_train": False},
+    ],
+    ids=["no-optimizer", "callable-optimizer", "warm-start", "3-newton-steps", "no-copy"],
+)
+def test_gaussian_process_other_settings_bit_identical(setting):
+    # settings the lean fit hands (wholly or partly) to scikit-learn's code
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import GaussianProcess
+
+    X, y, Xt = _gp_data(5)
+    kw = dict(kernel=ConstantKernel(1.0) * RBF(1.0), random_state=0, **setting)
+    with single_threaded():
+        lean = GaussianProcess(**kw).fit(X, y)
+        parent = GaussianProcessClassifier(**kw).fit(X, y)
+    assert type(lean.base_estimator_).__name__ == "_LeanLaplace"
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_length_scale_at_its_bound_bit_identical():
+    # pure noise (case 14: 40 columns): the likelihood keeps rising with the length scale
+    # up to its bound 1e5, where scikit-learn warns; the lean fit warns the same
+    import warnings
+
+    X, y, Xt = _gp_data(14)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lean, parent = _gp_pair(X, y, 14)
+    messages = [str(w.message) for w in caught if "length_scale is close" in str(w.message)]
+    assert len(messages) == 2 and messages[0] == messages[1]  # one from each fit
+    assert np.exp(parent.kernel_.theta[1]) == pytest.approx(1e5)
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_diagonal_kernel_bit_identical():
+    # a length scale so short that every off-diagonal kernel value underflows to 0: the
+    # Cholesky factor is diagonal, which SciPy's solve treats as its own case
+    X, y, Xt = _gp_data(1)
+    lean, parent = _gp_pair(X, y, 1, length_scale=1e-4)
+    assert np.count_nonzero(parent.base_estimator_.L_) == X.shape[0]
+    _assert_gp_identical(lean, parent, X, Xt)
+
+
+def test_gaussian_process_lapack_calls_match_scipy():
+    from scipy.linalg import cho_solve, cholesky, solve
+    from scipy.spatial.distance import cdist, pdist, squareform
+
+    from hccstats.signature import _gp_linalg as gl
+
+    rng = np.random.default_rng(4)
+    X = rng.uniform(size=(90, 12))
+    d = gl.pdist_sqeuclidean(X)
+    assert np.array_equal(d, pdist(X, metric="sqeuclidean"))
+    Y = rng.uniform(size=(30, 12))
+    assert np.array_equal(gl.cdist_sqeuclidean(X, Y), cdist(X, Y, metric="sqeuclidean"))
+    A = rng.normal(size=(90, 90))
+    B = np.eye(90) + A @ A.T / 90
+    L = gl.cholesky_lower(np.asfortranarray(B))
+    assert np.array_equal(L, cholesky(B, lower=True))
+    v, M = rng.normal(size=90), rng.normal(size=(90, 90))
+    assert np.array_equal(gl.cho_solve_lower(L, v), cho_solve((L, True), v))
+    for F in (L, np.diag(np.diag(L))):  # dense and diagonal factors
+        x = gl.solve_cholesky_factor(F, np.asfortranarray(M))
+        assert x.flags.c_contiguous and np.array_equal(x, solve(F, M))
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        gl.cholesky_lower(np.asfortranarray(-B))
+    # W_sr K and B = I + W_sr K W_sr as scikit-learn writes them: compiled (lower triangle of
+    # B, what potrf reads) and NumPy's fallback
+    K = np.exp(-0.5 * squareform(pdist(X, metric="sqeuclidean"))) * 1.7
+    W_sr = np.sqrt(rng.uniform(0, 0.25, size=90))
+    W_sr_K_ref = W_sr[:, np.newaxis] * K
+    B_ref = np.eye(90) + W_sr_K_ref * W_sr
+    for weigh in (gl.weigh_kernel, gl.weigh_kernel_numpy):
+        W_sr_K, B = np.empty_like(K), np.zeros((90, 90), order="F")
+        weigh(K, W_sr, W_sr_K, B)
+        assert np.array_equal(W_sr_K, W_sr_K_ref)
+        assert np.array_equal(np.tril(B), np.tril(B_ref))
 
 
 def test_gaussian_process_other_kernel_falls_back_to_sklearn_fit():
@@ -389,3 +540,45 @@ def test_platt_svm_other_settings_fall_back_to_sklearn_fit():
     ens = PlattCalibrated(SVC(), cv=cv, ensemble=True)
     assert not ens._lean(X, y, None, {}) and len(ens.fit(X, y).calibrated_classifiers_) == 3
     assert not PlattCalibrated(SVC(), cv=cv, ensemble=False)._lean(X, y, np.ones(60), {})
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_lbfgsb_driver_against_scipy_minimize_bit_identical(case):
+    # the Gaussian process's objective on search-shaped data (case 2: noise, the length
+    # scale at its bound), and a bounded Rosenbrock whose optimum lies outside the box
+    from scipy.optimize import minimize
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from hccstats.signature._cv import single_threaded
+    from hccstats.signature._gp import _LeanLaplace
+    from hccstats.signature._lbfgsb import minimize_lbfgsb
+
+    if case < 3:
+        X, y, _ = _gp_data((3, 5, 14)[case])
+        gp = _LeanLaplace(kernel=ConstantKernel(1.0) * RBF(1.0))
+        gp.X_train_, gp.y_train_ = X, y
+
+        def fun(theta):
+            lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True)
+            return -lml, -grad
+
+        x0, bounds = np.zeros(2), np.log([[1e-5, 1e5], [1e-5, 1e5]])
+    else:
+
+        def fun(x):
+            r = 100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2
+            g = np.zeros_like(x)
+            g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+            g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+            return r.sum(), g
+
+        x0, bounds = np.array([-1.2, 1.0, 0.5, 3.0]), np.array([[-2, 0.5]] * 4, dtype=float)
+    with single_threaded():
+        ours = minimize_lbfgsb(fun, x0, bounds)
+        theirs = minimize(fun, x0, method="L-BFGS-B", jac=True, bounds=bounds)
+    assert np.array_equal(ours.x, theirs.x) and np.array_equal(ours.jac, theirs.jac)
+    assert ours.fun == theirs.fun
+    for key in ("nit", "nfev", "status", "message", "success"):
+        assert ours[key] == theirs[key], key
+    if case == 3:
+        assert ours.x[1] == 0.5  # a bound is active (x0 starts outside the box)

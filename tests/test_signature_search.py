@@ -137,6 +137,22 @@ def test_shared_fold_work_equals_the_full_pipeline():
         np.testing.assert_array_equal(p, pipe.predict_proba(Xa[te])[:, 1])
 
 
+def test_inner_folds_as_separate_tasks_tune_k_as_one_fold():
+    from hccstats.signature._cv import best_k, inner_fold_scores, inner_splits_of, tune_k
+
+    X, y = _cohort(n=90, p=80, events=30, informative=[0, 3], shift=1.0, seed=6)
+    Xa, ya = X.to_numpy(), y.to_numpy()
+    tr, _ = next(StratifiedKFold(5, shuffle=True, random_state=1).split(Xa, ya))
+    kw = dict(selectors=("anova", "relief"), classifiers=("lasso", "rf"), k_grid=(2, 5, 12))
+    folds = [
+        inner_fold_scores(Xa, ya, tr[a], tr[b], seed=11, alpha=0.05, threshold=0.9, **kw)
+        for a, b in inner_splits_of(ya[tr], 3, 11)
+    ]
+    assert len(folds) == 3 and len(folds[0]) == 2 * 2 * 3
+    whole = tune_k(Xa[tr], ya[tr], **kw, inner_splits=3, seed=11, alpha=0.05, threshold=0.9)
+    assert best_k(folds, kw["selectors"], kw["classifiers"], kw["k_grid"]) == whole
+
+
 def test_pipeline_is_a_clonable_sklearn_estimator():
     pipe = make_pipeline("relief", "gp", 5, seed=1)
     twin = clone(pipe)

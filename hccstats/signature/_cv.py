@@ -30,6 +30,9 @@ __all__ = [
     "make_pipeline",
     "outer_fold",
     "tune_k",
+    "inner_splits_of",
+    "inner_fold_scores",
+    "best_k",
     "derived_seed",
     "quiet_fits",
     "single_threaded",
@@ -141,32 +144,73 @@ def _auc(y, p) -> float:
     return fold_auc(y, p)
 
 
+def _fold_scores(Xtr, ytr, Xte, yte, selectors, classifiers, k_grid, seed, alpha, threshold):
+    """Held-out AUC of every (selector, classifier, k) on one inner fold."""
+    prep = _prepare(Xtr, ytr, Xte, selectors, alpha, threshold)
+    n_avail = 0 if prep.train is None else prep.train.shape[1]
+    scores = {}
+    for s in selectors:
+        for c in classifiers:
+            done: dict[int, float] = {}
+            for k in k_grid:
+                keff = min(int(k), n_avail)
+                if keff not in done:
+                    p = None if prep.train is None else _fit_predict(prep, s, c, keff, ytr, seed)
+                    done[keff] = _auc(yte, p)
+                scores[(s, c, k)] = done[keff]
+    return scores
+
+
+def inner_splits_of(y, inner_splits: int, seed: int) -> list:
+    """The inner stratified folds (train, test) of training outcomes ``y``."""
+    inner = StratifiedKFold(inner_splits, shuffle=True, random_state=seed)
+    return list(inner.split(np.zeros((len(y), 1)), y))
+
+
+def inner_fold_scores(X, y, rows_train, rows_test, *, selectors, classifiers, k_grid, seed, **kw):
+    """:func:`tune_k`'s work on one inner fold, as a task of its own: the AUC of every
+    (selector, classifier, k) fitted on ``X[rows_train]`` and scored on ``X[rows_test]``."""
+    with warnings.catch_warnings(), single_threaded():
+        quiet_fits()
+        return _fold_scores(
+            X[rows_train],
+            y[rows_train],
+            X[rows_test],
+            y[rows_test],
+            selectors,
+            classifiers,
+            k_grid,
+            seed,
+            kw["alpha"],
+            kw["threshold"],
+        )
+
+
+def best_k(fold_scores: list, selectors, classifiers, k_grid) -> dict:
+    """Best ``k`` per (selector, classifier): highest mean AUC over the inner folds' scores
+    (in fold order); ties go to the smaller ``k``."""
+    best = {}
+    for s in selectors:
+        for c in classifiers:
+            means = [np.mean([f[(s, c, k)] for f in fold_scores]) for k in k_grid]
+            best[(s, c)] = int(k_grid[int(np.argmax(means))])
+    return best
+
+
 def tune_k(X, y, selectors, classifiers, k_grid, *, inner_splits, seed, alpha, threshold):
     """Best ``k`` per (selector, classifier) by inner stratified CV AUC on ``(X, y)``.
 
     Ties go to the smaller ``k``. With a single value in ``k_grid`` no inner CV is run.
     """
-    combos = [(s, c) for s in selectors for c in classifiers]
     if len(k_grid) == 1:
-        return {sc: int(k_grid[0]) for sc in combos}
-    scores = {(s, c, k): [] for s, c in combos for k in k_grid}
-    inner = StratifiedKFold(inner_splits, shuffle=True, random_state=seed)
-    for tr, te in inner.split(X, y):
-        prep = _prepare(X[tr], y[tr], X[te], selectors, alpha, threshold)
-        n_avail = 0 if prep.train is None else prep.train.shape[1]
-        for s, c in combos:
-            done: dict[int, float] = {}
-            for k in k_grid:
-                keff = min(int(k), n_avail)
-                if keff not in done:
-                    p = None if prep.train is None else _fit_predict(prep, s, c, keff, y[tr], seed)
-                    done[keff] = _auc(y[te], p)
-                scores[(s, c, k)].append(done[keff])
-    best = {}
-    for s, c in combos:
-        means = [np.mean(scores[(s, c, k)]) for k in k_grid]
-        best[(s, c)] = int(k_grid[int(np.argmax(means))])
-    return best
+        return {(s, c): int(k_grid[0]) for s in selectors for c in classifiers}
+    folds = [
+        _fold_scores(
+            X[tr], y[tr], X[te], y[te], selectors, classifiers, k_grid, seed, alpha, threshold
+        )
+        for tr, te in inner_splits_of(y, inner_splits, seed)
+    ]
+    return best_k(folds, selectors, classifiers, k_grid)
 
 
 def outer_fold(
@@ -183,8 +227,10 @@ def outer_fold(
     fold_seed,
     alpha,
     threshold,
+    ks=None,
 ):
-    """Fit every pipeline on ``X[train]`` (k tuned inside) and predict ``X[test]``.
+    """Fit every pipeline on ``X[train]`` (k tuned inside, or given as ``ks``: the best ``k``
+    per (selector, classifier) from :func:`best_k`) and predict ``X[test]``.
 
     Returns ``{(selector, classifier): (probabilities, k, n_prefiltered)}``; probabilities are
     the training prevalence when no feature passed the Spearman filter in this fold.
@@ -192,17 +238,18 @@ def outer_fold(
     with warnings.catch_warnings(), single_threaded():
         quiet_fits()
         Xtr, ytr = X[train], y[train]
-        ks = tune_k(
-            Xtr,
-            ytr,
-            selectors,
-            classifiers,
-            sorted(set(k_grid)),
-            inner_splits=inner_splits,
-            seed=fold_seed,
-            alpha=alpha,
-            threshold=threshold,
-        )
+        if ks is None:
+            ks = tune_k(
+                Xtr,
+                ytr,
+                selectors,
+                classifiers,
+                sorted(set(k_grid)),
+                inner_splits=inner_splits,
+                seed=fold_seed,
+                alpha=alpha,
+                threshold=threshold,
+            )
         prep = _prepare(Xtr, ytr, X[test], selectors, alpha, threshold)
         out = {}
         n_pre = 0 if prep.train is None else prep.train.shape[1]

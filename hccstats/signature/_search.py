@@ -21,8 +21,11 @@ from .._errors import HccstatsWarning, InputError
 from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import (
+    best_k,
     derived_seed,
     fold_auc,
+    inner_fold_scores,
+    inner_splits_of,
     make_pipeline,
     outer_fold,
     quiet_fits,
@@ -101,14 +104,15 @@ def signature_search(
         override single settings.
     alpha, threshold : Spearman filter level and Pearson pruning threshold.
     seed : all randomness (CV splits, classifiers) derives from it.
-    n_jobs : joblib workers over the (phase, repeat, fold) tasks; the result does not
-        depend on it.
+    n_jobs : joblib workers over the tasks: first each (phase, repeat, fold, inner fold)
+        tuning ``k``, then each (phase, repeat, fold) fitting with the tuned ``k``; the
+        result does not depend on it.
     scheduler : address of a Dask scheduler (``"tcp://host:8786"``): the tasks then run on
         that cluster's workers through joblib's Dask backend (``n_jobs`` = 1 or None means
         all of its workers); needs the ``distributed`` package. The tables are identical
         to a one-process run: every task's seed is fixed before it is sent.
     phase : name of the phase when ``X`` is a single table (its key in the result).
-    progress : show a progress bar over the (phase, repeat, fold) tasks with the time left
+    progress : show progress bars over those tasks with the time left
         (tqdm, on stderr); off by default.
 
     Returns
@@ -151,10 +155,13 @@ def signature_search(
     )
     active = [n for n in phases if n not in skipped]
     with _workers(n_jobs, scheduler) as jobs:
+        ks = _tuned_ks(phases, tasks, cfg, common, jobs, progress)
         outs = track(
             Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(outer_fold)(phases[name].X, phases[name].y, tr, te, fold_seed=fs, **common)
-                for name, rep, fold, tr, te, fs in tasks
+                delayed(outer_fold)(
+                    phases[name].X, phases[name].y, tr, te, fold_seed=fs, ks=k, **common
+                )
+                for (name, rep, fold, tr, te, fs), k in zip(tasks, ks)
             ),
             len(tasks),
             "signature search (folds)",
@@ -184,6 +191,35 @@ def signature_search(
         "preset": preset,
     }
     return SignatureSearch(results, settings)
+
+
+def _tuned_ks(phases, tasks, cfg, common, jobs, progress) -> list:
+    """The tuned ``k`` of every pipeline in every outer fold (``None``: nothing to tune).
+    Each (outer fold, inner fold) is a task of its own, so that the workers share the
+    work evenly; the numbers are those of :func:`tune_k` inside each outer fold."""
+    k_grid = common["k_grid"]
+    if len(k_grid) == 1:
+        return [None] * len(tasks)
+    inner = []  # (task index, rows fitted, rows scored, seed)
+    for i, (name, _rep, _fold, tr, _te, fs) in enumerate(tasks):
+        for itr, ite in inner_splits_of(phases[name].y[tr], cfg["inner_splits"], fs):
+            inner.append((i, tr[itr], tr[ite], fs))
+    kw = {key: common[key] for key in ("selectors", "classifiers", "k_grid", "alpha", "threshold")}
+    scores = track(
+        Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(inner_fold_scores)(
+                phases[tasks[i][0]].X, phases[tasks[i][0]].y, rtr, rte, seed=fs, **kw
+            )
+            for i, rtr, rte, fs in inner
+        ),
+        len(inner),
+        "signature search (tuning k)",
+        progress,
+    )
+    per_task: list[list] = [[] for _ in tasks]
+    for (i, *_), sc in zip(inner, scores):
+        per_task[i].append(sc)
+    return [best_k(f, common["selectors"], common["classifiers"], k_grid) for f in per_task]
 
 
 def _settings(preset: str, n_splits, n_repeats, k_grid, inner_splits) -> dict:

@@ -7,15 +7,30 @@ cross-validation fold without refitting the selector).
 
 from __future__ import annotations
 
+import warnings
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectKBest, SelectorMixin, f_classif
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import _liblinear as liblinear
+from sklearn.svm._base import _get_liblinear_solver_type
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._relief import ReliefF, top_k_mask
 
-__all__ = ["AnovaSelector", "RFESelector", "ReliefF", "make_selector", "SELECTORS"]
+__all__ = [
+    "AnovaSelector",
+    "RFESelector",
+    "ReliefF",
+    "lean_l2_logistic",
+    "make_selector",
+    "SELECTORS",
+]
 
 
 class AnovaSelector(SelectKBest):
@@ -42,6 +57,60 @@ class AnovaSelector(SelectKBest):
     def _get_support_mask(self):
         check_is_fitted(self, "scores_")
         return top_k_mask(np.nan_to_num(self.scores_, nan=-np.inf), self.k)
+
+
+_MAX_ITER = 1000  # liblinear's iteration limit in the elimination's logistic fits
+_TOL = 1e-4  # LogisticRegression's default tolerance
+
+
+def lean_l2_logistic(X: np.ndarray, y: np.ndarray, C):
+    """The coefficients of ``LogisticRegression(C=C, solver="liblinear", max_iter=1000)
+    .fit(Xr, y)`` for column subsets ``Xr`` of ``X``, as a function that hands each fit
+    straight to scikit-learn's liblinear with the arguments ``_fit_liblinear`` passes
+    (label codes as float64, unit class weights and sample weights, intercept as a unit
+    column (bias 1, penalised), a seed drawn from the global random state, the same
+    tolerance, iteration limit and convergence warning), skipping the estimator's per-fit
+    validation; the coefficients are bit-identical. ``None`` where scikit-learn's own
+    checks must decide (not two classes, an infinite C, values above 1e30)."""
+    classes, codes = np.unique(y, return_inverse=True)
+    if (
+        len(classes) != 2
+        or type_of_target(y) != "binary"
+        or not (isinstance(C, Real) and not isinstance(C, bool) and 0 < C < np.inf)
+        or not np.isfinite(X).all()
+        or np.max(X) > 1e30
+    ):
+        return None
+    y_ind = np.require(np.asarray(codes, dtype=np.float64).ravel(), requirements="W")
+    class_weight = np.ones(2, dtype=np.float64)  # compute_class_weight(None, ...)
+    sample_weight = np.ones(X.shape[0], dtype=np.float64)  # _check_sample_weight(None, X)
+    solver = _get_liblinear_solver_type("ovr", "l2", "logistic_regression", False)
+
+    def coef(Xr: np.ndarray) -> np.ndarray:
+        liblinear.set_verbosity_wrap(0)
+        raw, n_iter = liblinear.train_wrap(
+            np.ascontiguousarray(Xr),
+            y_ind,
+            False,
+            solver,
+            _TOL,
+            1.0,  # bias = intercept_scaling
+            C,
+            class_weight,
+            _MAX_ITER,
+            check_random_state(None).randint(np.iinfo("i").max),
+            0.1,  # epsilon (unused by logistic regression)
+            sample_weight,
+        )
+        if max(n_iter) >= _MAX_ITER:
+            warnings.warn(
+                "Liblinear failed to converge, increase the number of iterations.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return raw[0, :-1]
+
+    return coef
 
 
 class RFESelector(SelectorMixin, BaseEstimator):
@@ -73,15 +142,17 @@ class RFESelector(SelectorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64)
+        lean = lean_l2_logistic(X, y, self.C)
+        model = LogisticRegression(C=self.C, solver="liblinear", max_iter=_MAX_ITER)
         p = X.shape[1]
         remaining = np.arange(p)
         eliminated: list[int] = []  # worst first
-        model = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)
         while len(remaining) > 1:
-            coef = np.abs(model.fit(X[:, remaining], y).coef_.ravel())
+            Xr = X[:, remaining]
+            coef = lean(Xr) if lean else model.fit(Xr, y).coef_.ravel()
             n = len(remaining)
             drop = 1 if n <= self.fine_below else max(1, int(0.1 * n))
-            worst = np.argsort(coef, kind="stable")[:drop]
+            worst = np.argsort(np.abs(coef), kind="stable")[:drop]
             eliminated.extend(remaining[worst].tolist())
             remaining = np.delete(remaining, worst)
         order = remaining.tolist() + eliminated[::-1]  # best first
