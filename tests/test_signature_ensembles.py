@@ -91,7 +91,8 @@ def _tree_arrays(tree):
 
 
 def _compiled_tree(X, y, weight, seed, n_split, depth):
-    """One tree of ``_cart.fit_trees``: its node arrays laid out as ``_tree_arrays``."""
+    """One tree of ``_cart.fit_trees``: its node arrays laid out as ``_tree_arrays``, then
+    its probabilities for ``X``."""
     X32 = np.ascontiguousarray(X, dtype=np.float32)
     state = np.random.RandomState(seed).randint(0, 2147483647)
     nodes, offsets, depths = _cart.fit_trees(
@@ -105,7 +106,8 @@ def _compiled_tree(X, y, weight, seed, n_split, depth):
     )
     assert offsets[1] == len(nodes[0])
     split = nodes[5] >= 0
-    return (*nodes[:7], nodes[7][split].astype(bool), nodes[8], depths[0])
+    proba = _cart.forest_proba(X32, nodes[0], nodes[1], nodes[5], nodes[6], nodes[8], offsets)
+    return (*nodes[:7], nodes[7][split].astype(bool), nodes[8], depths[0], proba)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +129,7 @@ def test_compiled_tree_against_sklearn_tree_node_for_node(regime, block):
         ref = DecisionTreeClassifier(max_depth=depth, max_features=max_features, random_state=seed)
         ref.fit(X, y, sample_weight=weight)
         got = _compiled_tree(X, y, weight, seed, ref.max_features_, depth or 2**31 - 1)
-        for a, b in zip(got, _tree_arrays(ref)):
+        for a, b in zip(got, (*_tree_arrays(ref), ref.predict_proba(X))):
             assert np.array_equal(a, b), (regime, seed)
 
 
