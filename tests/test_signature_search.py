@@ -330,3 +330,19 @@ def test_unreachable_scheduler_raises_naming_it(monkeypatch):
     X, y = _cohort(n=40, p=10, events=15, informative=[0], shift=1.0, seed=6)
     with pytest.raises(InputError, match="scheduler"):
         signature_search(X, y, preset="fast", scheduler="tcp://127.0.0.1:9")
+
+
+def test_tasks_shared_with_this_process_come_back_in_order():
+    import os
+
+    from hccstats.signature._tasks import run_tasks
+
+    tasks = [(i, 3) for i in range(25)]
+    for n_jobs in (1, 2, 3):
+        assert run_tasks(pow, tasks, n_jobs, desc="t") == [i**3 for i in range(25)]
+    pids = run_tasks(os.getpid, [()] * 12, 2, desc="t")
+    assert os.getpid() in pids  # this process takes tasks too
+    with pytest.raises(ValueError, match="'x'"):  # raised in this process
+        run_tasks(int, [("1",), ("2",), ("x",)], 2, desc="t")
+    with pytest.raises(ValueError, match="'y'"):  # raised in a worker
+        run_tasks(int, [("y",), ("1",), ("2",)], 2, desc="t")

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, parallel_config
+from joblib import parallel_config
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from .._errors import HccstatsWarning, InputError
-from .._progress import track
 from ._classifiers import CLASSIFIERS
 from ._cv import (
     best_k,
@@ -36,6 +35,7 @@ from ._filters import SpearmanFilter
 from ._inputs import align_phase, check_folds
 from ._results import PhaseSignature, PhaseSkipped, SignatureSearch
 from ._selectors import SELECTORS
+from ._tasks import run_tasks
 
 __all__ = ["signature_search", "PRESETS"]
 
@@ -155,28 +155,32 @@ def signature_search(
     )
     active = [n for n in phases if n not in skipped]
     with _workers(n_jobs, scheduler) as jobs:
-        ks = _tuned_ks(phases, tasks, cfg, common, jobs, progress)
-        outs = track(
-            Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(outer_fold)(
-                    phases[name].X, phases[name].y, tr, te, fold_seed=fs, ks=k, **common
-                )
+        run = dict(n_jobs=jobs, progress=progress, joblib_backend=scheduler is not None)
+        ks = _tuned_ks(phases, tasks, cfg, common, run)
+        outs = run_tasks(
+            _outer_fold_task,
+            [
+                (phases[name].X, phases[name].y, tr, te, fs, k, common)
                 for (name, rep, fold, tr, te, fs), k in zip(tasks, ks)
-            ),
-            len(tasks),
-            "signature search (folds)",
-            progress,
+            ],
+            desc="signature search (folds)",
+            **run,
         )
-        refits = Parallel(n_jobs=jobs)(
-            delayed(_phase_result)(
-                name,
-                phases[name],
-                ip,
-                [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
-                cfg,
-                common,
-            )
-            for ip, name in enumerate(active)
+        refits = run_tasks(
+            _phase_result,
+            [
+                (
+                    name,
+                    phases[name],
+                    ip,
+                    [(t, o) for t, o in zip(tasks, outs) if t[0] == name],
+                    cfg,
+                    common,
+                )
+                for ip, name in enumerate(active)
+            ],
+            desc="signature search (refits)",
+            **{**run, "progress": False},
         )
     results: dict[str, PhaseSignature | PhaseSkipped] = {}
     for name in phases:
@@ -193,7 +197,15 @@ def signature_search(
     return SignatureSearch(results, settings)
 
 
-def _tuned_ks(phases, tasks, cfg, common, jobs, progress) -> list:
+def _outer_fold_task(X, y, train, test, fold_seed, ks, common):
+    return outer_fold(X, y, train, test, fold_seed=fold_seed, ks=ks, **common)
+
+
+def _inner_fold_task(X, y, rows_train, rows_test, seed, kw):
+    return inner_fold_scores(X, y, rows_train, rows_test, seed=seed, **kw)
+
+
+def _tuned_ks(phases, tasks, cfg, common, run) -> list:
     """The tuned ``k`` of every pipeline in every outer fold (``None``: nothing to tune).
     Each (outer fold, inner fold) is a task of its own, so that the workers share the
     work evenly; the numbers are those of :func:`tune_k` inside each outer fold."""
@@ -205,16 +217,14 @@ def _tuned_ks(phases, tasks, cfg, common, jobs, progress) -> list:
         for itr, ite in inner_splits_of(phases[name].y[tr], cfg["inner_splits"], fs):
             inner.append((i, tr[itr], tr[ite], fs))
     kw = {key: common[key] for key in ("selectors", "classifiers", "k_grid", "alpha", "threshold")}
-    scores = track(
-        Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(inner_fold_scores)(
-                phases[tasks[i][0]].X, phases[tasks[i][0]].y, rtr, rte, seed=fs, **kw
-            )
+    scores = run_tasks(
+        _inner_fold_task,
+        [
+            (phases[tasks[i][0]].X, phases[tasks[i][0]].y, rtr, rte, fs, kw)
             for i, rtr, rte, fs in inner
-        ),
-        len(inner),
-        "signature search (tuning k)",
-        progress,
+        ],
+        desc="signature search (tuning k)",
+        **run,
     )
     per_task: list[list] = [[] for _ in tasks]
     for (i, *_), sc in zip(inner, scores):
