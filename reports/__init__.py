@@ -24,7 +24,7 @@ in :mod:`reports.formatting` only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .model import Block, Figure, Report, Section, Table, Text, slug
@@ -59,24 +59,28 @@ def render_all(
     *,
     html: bool = True,
     docx: bool = True,
-    staged: Mapping[int, tuple[str, Path, Path]] | None = None,
+    staged: Mapping[int, tuple[str, Path, Path]]
+    | Callable[[], Mapping[int, tuple[str, Path, Path]]]
+    | None = None,
 ) -> dict[str, Path]:
-    """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``;
-    ``staged``: figures saved already (:class:`reports.background.FigureWriter`)."""
+    """Write tables (CSV), figures, ``report.html`` and ``report.docx`` into ``folder``;
+    ``staged``: figures saved already (:class:`reports.background.FigureWriter`), or a
+    function that returns them (``FigureWriter.finish``), called once the tables are written,
+    so that the figures' background saves go on meanwhile."""
     from .docx import render_docx
     from .figures import save_figures
     from .html import render_html
 
     folder = Path(folder)
     written: dict[str, Path] = {}
-    figs = save_figures(report, folder / "figures", staged=staged)
-    pngs = {name: png for name, (png, _) in figs.items()}
     seen: set[str] = set()
     for t in report.tables():
         if t.name in seen:
             raise ValueError(f"two tables named {t.name!r}")
         seen.add(t.name)
         written[f"tables/{t.name}.csv"] = write_csv(t.data, folder / "tables" / f"{t.name}.csv")
+    figs = save_figures(report, folder / "figures", staged=staged() if callable(staged) else staged)
+    pngs = {name: png for name, (png, _) in figs.items()}
     if html:
         p = folder / "report.html"
         p.write_text(render_html(report, pngs), encoding="utf-8")

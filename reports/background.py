@@ -53,20 +53,18 @@ class FigureWriter:
         self._staged: Staged = {}
 
     def save(self, figures: Iterable[Figure]) -> None:
-        """Save matplotlib-backed figure blocks (PNG and PDF) in one background child; a
-        figure already given, or one backed by files, is left to the renderer."""
+        """Save matplotlib-backed figure blocks (PNG and PDF), each in its own background
+        child (several figures are saved side by side where cores are free); a figure already
+        given, or one backed by files, is left to the renderer."""
         from .figures import save_one
 
-        jobs = []
         for fig in figures:
             if id(fig) in self._staged or not hasattr(fig.source, "savefig"):
                 continue
             where = self.folder / str(len(self._staged))
             where.mkdir(parents=True, exist_ok=True)
             self._staged[id(fig)] = (fig.name, where / f"{fig.name}.png", where / f"{fig.name}.pdf")
-            jobs.append((fig, where))
-        if jobs:
-            self.call(_save_each, save_one, jobs)
+            self.call(save_one, fig, where)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` (it writes files) in a child; its return value is dropped."""
@@ -106,11 +104,6 @@ class FigureWriter:
                 os.kill(pid, signal.SIGKILL)
             _wait(pid, read)
         self._children = []
-
-
-def _save_each(save_one: Callable[..., Any], jobs: list) -> None:
-    for fig, where in jobs:
-        save_one(fig, where)
 
 
 def _send(fd: int, exc: BaseException) -> None:

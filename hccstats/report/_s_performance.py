@@ -29,12 +29,12 @@ from ._calib import (
     bootstrap_threads,
     calibration_checks,
     calibration_rows,
-    internal_validation,
     internal_validation_rows,
     repeatable,
     resamples_text,
     selection_text,
     validation_failures,
+    validations_beside,
 )
 from ._context import Context, StageUnavailable
 from ._methods_models import epv_sentence, linearity_sentence
@@ -312,37 +312,40 @@ def compute(ctx: Context, models) -> PerformanceResult:
     fits, published = dict(models.fits), dict(models.published)
     if not fits and not published:
         raise StageUnavailable("no multivariable model was built")
-    y = models.data[ctx.study.outcome].astype(float)
-    scores = _scores(ctx, models)
-    order = _order(ctx, {**fits, **published}, models.reference_signature)
-    reference = "DL model" if "DL model" in fits else order[-1]
-    ev = evaluate_scores(
-        {n: scores[n] for n in order},
-        {p: y for p in SETS},
-        reference if len(order) > 1 else None,
-    ).sorted(order)
     plan, selections = ctx.analysis, models.selections
     stepwise = [n for n in fits if n in selections]
     repeated = [n for n in stepwise if repeatable(selections.get(n))]
-    cal_rows, val_rows, frequencies = [], [], {}
-    for name, fit in fits.items():
-        risk, yy = _risk_and_y(scores[name], y)
-        cal_rows += calibration_rows(name, fit, yy, risk)
-        v = internal_validation(
-            fit,
-            plan.bootstrap.B,
-            plan.bootstrap.seed,
-            selections.get(name) if name in repeated else None,
-        )
-        val_rows += internal_validation_rows(name, v)
-        if v.selection_frequency is not None:
-            frequencies[name] = v.selection_frequency
-    for name in published:  # never refitted: no bootstrap, said in the table
-        risk, yy = _risk_and_y(scores[name], y)
-        cal_rows += calibration_rows(name, None, yy, risk)
-        val_rows.append(not_bootstrapped_row(name))
-    curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
-    nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
+    # the internal validations (the stage's largest work) run beside the rest of the stage
+    with validations_beside(
+        fits,
+        plan.bootstrap.B,
+        plan.bootstrap.seed,
+        {n: selections[n] for n in repeated},
+    ) as validations:
+        y = models.data[ctx.study.outcome].astype(float)
+        scores = _scores(ctx, models)
+        order = _order(ctx, {**fits, **published}, models.reference_signature)
+        reference = "DL model" if "DL model" in fits else order[-1]
+        ev = evaluate_scores(
+            {n: scores[n] for n in order},
+            {p: y for p in SETS},
+            reference if len(order) > 1 else None,
+        ).sorted(order)
+        cal_rows, val_rows, frequencies = [], [], {}
+        for name, fit in fits.items():
+            risk, yy = _risk_and_y(scores[name], y)
+            cal_rows += calibration_rows(name, fit, yy, risk)
+        for name in published:  # never refitted: no bootstrap, said in the table
+            risk, yy = _risk_and_y(scores[name], y)
+            cal_rows += calibration_rows(name, None, yy, risk)
+        curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
+        nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
+        for name, job in validations.items():
+            v = job.result()
+            val_rows += internal_validation_rows(name, v)
+            if v.selection_frequency is not None:
+                frequencies[name] = v.selection_frequency
+        val_rows += [not_bootstrapped_row(name) for name in published]
     return PerformanceResult(
         fits,
         tuple(order),
