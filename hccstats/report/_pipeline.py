@@ -247,7 +247,7 @@ def _write_outputs(ctx: Context, results: dict, progress: Progress) -> None:
         write_csv(results["rcheck"].table, ctx.out / "r_check.csv")
     elif not ctx.options.use_r:  # --no-r: the header, no row
         write_csv(empty_table(), ctx.out / "r_check.csv")
-    render_all(ctx.report, ctx.out, staged=ctx.writer.finish if ctx.writer else None)
+    render_all(ctx.report, ctx.out, writer=ctx.writer)
     progress.say(
         "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
         f"{time.perf_counter() - t0:.1f} s"
