@@ -110,11 +110,14 @@ def chol_solve(L, b):  # pragma: no cover - compiled
 
 
 @njit
-def evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
+def evaluate(Xt, y, c, cols, beta, full, group):  # pragma: no cover - compiled
     """One pass over the rows at ``beta`` (coefficients of columns ``cols`` of ``Xt``, the
     design transposed): the weighted log-likelihood, the probabilities, the linear predictor,
-    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over all columns
-    (``full``) or over ``cols`` only (the others left 0)."""
+    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over ``cols`` only
+    (the others left 0) or, with ``full``, every entry the selection reads: those with a
+    column of ``cols``, and those of two columns of one term (``group``: each column's term)
+    for the score tests of multi-column terms; the cross-products of two terms out of the
+    model are never read, and left 0."""
     K, n = Xt.shape
     eta = np.zeros(n)
     for a in range(len(cols)):
@@ -126,7 +129,10 @@ def evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
     for a in range(K):
         g[a] = vdot(r, Xt[a])
     M = np.zeros((K, K))
-    _gram(Xt, w, np.arange(K) if full else cols, M)
+    if full:
+        _gram_read(Xt, w, cols, group, M)
+    else:
+        _gram(Xt, w, cols, M)
     return ll, p, eta, M, g
 
 
@@ -208,6 +214,35 @@ def _gram(Xt, w, use, M):  # pragma: no cover - compiled
             M[use[b], use[a]] = M[use[a], use[b]]
 
 
+@njit(reassoc=True)
+def _gram_read(Xt, w, cols, group, M):  # pragma: no cover - compiled
+    """``_gram`` over all columns, for the entries ``evaluate`` says are read only (each one
+    summed as ``_gram`` sums it, block by block)."""
+    K, n = Xt.shape
+    inm = np.zeros(K, dtype=np.bool_)
+    for a in range(len(cols)):
+        inm[cols[a]] = True
+    wx = np.empty((K, _BLOCK))
+    for i0 in range(0, n, _BLOCK):
+        i1 = min(i0 + _BLOCK, n)
+        for a in range(K):
+            xa = Xt[a]
+            for i in range(i0, i1):
+                wx[a, i - i0] = w[i] * xa[i]
+        for a in range(K):
+            for b in range(a, K):
+                if not (inm[a] or inm[b] or group[a] == group[b]):
+                    continue
+                xb = Xt[b]
+                s = 0.0
+                for i in range(i0, i1):
+                    s += wx[a, i - i0] * xb[i]
+                M[a, b] += s
+    for a in range(K):
+        for b in range(a + 1, K):
+            M[b, a] = M[a, b]
+
+
 @njit
 def axpy(a, x, out):  # pragma: no cover - compiled
     for i in range(len(x)):
@@ -224,7 +259,7 @@ def submatrix(M, rows, cols):  # pragma: no cover - compiled
 
 
 @njit
-def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - compiled
+def newton(X, y, c, cols, beta, ll, p, eta, M, g, full, group):  # pragma: no cover - compiled
     """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given);
     ``full``: the converged estimate's pass gives the cross-products of all columns.
 
@@ -247,12 +282,12 @@ def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - c
         for a in range(m):
             if abs(step[a]) > NEAR * max(1.0, abs(new[a])):
                 final = False
-        nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, final)
+        nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, final, group)
         halvings = 0
         while not (nll >= ll - 1e-12 * (abs(ll) + 1.0)) and halvings < 30:
             step = step / 2.0
             new = beta + step
-            nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, False)
+            nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, False, group)
             halvings += 1
         beta, ll, p, eta, M, g = new, nll, np_, neta, nM, ng
         if halvings == 0:
@@ -264,7 +299,7 @@ def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - c
                 converged = True
                 break
     if full and not converged:  # the last pass gave the model's cross-products only
-        ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True)
+        ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True, group)
     return beta, ll, p, eta, M, g, converged, n_iter, True
 
 
@@ -281,6 +316,6 @@ def inverse(L):  # pragma: no cover - compiled
 
 
 @njit
-def fit_from(X, y, c, cols, start, full):  # pragma: no cover - compiled
-    ll, p, eta, M, g = evaluate(X, y, c, cols, start, False)
-    return newton(X, y, c, cols, start, ll, p, eta, M, g, full)
+def fit_from(X, y, c, cols, start, full, group):  # pragma: no cover - compiled
+    ll, p, eta, M, g = evaluate(X, y, c, cols, start, False, group)
+    return newton(X, y, c, cols, start, ll, p, eta, M, g, full, group)
