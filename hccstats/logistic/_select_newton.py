@@ -129,10 +129,9 @@ def evaluate(Xt, y, c, cols, beta, full, group):  # pragma: no cover - compiled
     for a in range(K):
         g[a] = vdot(r, Xt[a])
     M = np.zeros((K, K))
-    if full:
-        _gram_read(Xt, w, cols, group, M)
-    else:
-        _gram(Xt, w, cols, M)
+    inm = np.zeros(K, dtype=np.bool_)
+    inm[cols] = True
+    _gram(Xt, w, np.arange(K) if full else cols, inm, group, M)
     return ll, p, eta, M, g
 
 
@@ -191,8 +190,10 @@ _BLOCK = 256  # rows per block of the cross-products (the block's columns stay i
 
 
 @njit(reassoc=True)
-def _gram(Xt, w, use, M):  # pragma: no cover - compiled
-    """M[use, use] = X[:, use]' W X[:, use] (symmetric), by blocks of rows."""
+def _gram(Xt, w, use, inm, group, M):  # pragma: no cover - compiled
+    """M[a, b] = X[:, a]' W X[:, b] (symmetric) for the columns ``use``, by blocks of rows;
+    only the entries with a column in the model (``inm``) or of two columns of one term
+    (``group``), the others left 0."""
     n = Xt.shape[1]
     m = len(use)
     wx = np.empty((m, _BLOCK))
@@ -204,43 +205,17 @@ def _gram(Xt, w, use, M):  # pragma: no cover - compiled
                 wx[a, i - i0] = w[i] * xa[i]
         for a in range(m):
             for b in range(a, m):
-                xb = Xt[use[b]]
+                ua, ub = use[a], use[b]
+                if not (inm[ua] or inm[ub] or group[ua] == group[ub]):
+                    continue
+                xb = Xt[ub]
                 s = 0.0
                 for i in range(i0, i1):
                     s += wx[a, i - i0] * xb[i]
-                M[use[a], use[b]] += s
+                M[ua, ub] += s
     for a in range(m):
         for b in range(a + 1, m):
             M[use[b], use[a]] = M[use[a], use[b]]
-
-
-@njit(reassoc=True)
-def _gram_read(Xt, w, cols, group, M):  # pragma: no cover - compiled
-    """``_gram`` over all columns, for the entries ``evaluate`` says are read only (each one
-    summed as ``_gram`` sums it, block by block)."""
-    K, n = Xt.shape
-    inm = np.zeros(K, dtype=np.bool_)
-    for a in range(len(cols)):
-        inm[cols[a]] = True
-    wx = np.empty((K, _BLOCK))
-    for i0 in range(0, n, _BLOCK):
-        i1 = min(i0 + _BLOCK, n)
-        for a in range(K):
-            xa = Xt[a]
-            for i in range(i0, i1):
-                wx[a, i - i0] = w[i] * xa[i]
-        for a in range(K):
-            for b in range(a, K):
-                if not (inm[a] or inm[b] or group[a] == group[b]):
-                    continue
-                xb = Xt[b]
-                s = 0.0
-                for i in range(i0, i1):
-                    s += wx[a, i - i0] * xb[i]
-                M[a, b] += s
-    for a in range(K):
-        for b in range(a + 1, K):
-            M[b, a] = M[a, b]
 
 
 @njit
