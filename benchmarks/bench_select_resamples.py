@@ -33,7 +33,7 @@ class _Captured(BaseException):  # not caught by the report as a failed stage
 
 def capture(n: int, seed: int):
     """(the report's Stepwise, its training patients' design and outcome, B, seed)."""
-    import hccstats.report._s_performance as perf
+    import hccstats.report._calib as perf  # the internal validations start there
     from hccstats.demo import make_study
     from hccstats.report.__main__ import main as report_main
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from .background import FigureWriter
 from .model import Block, Figure, Report, Section, Table, Text, slug
 from .output import MARKER, OutputExistsError, OutputNotWritableError, atomic_dir, check_out_dir
 from .tabular import csv_text, json_text, to_jsonable, write_csv, write_json
@@ -60,27 +61,35 @@ def render_all(
     html: bool = True,
     docx: bool = True,
     staged: Mapping[int, tuple[str, Path, Path]] | None = None,
+    writer: FigureWriter | None = None,
 ) -> dict[str, Path]:
-    """Write figures, tables (CSV), ``report.html`` and ``report.docx`` into ``folder``;
-    ``staged``: figures saved already (:class:`reports.background.FigureWriter`)."""
+    """Write tables (CSV), figures, ``report.docx`` and ``report.html`` into ``folder``;
+    ``staged``: figures saved already; ``writer``: the :class:`reports.background.FigureWriter`
+    still saving them, each figure then waited for where a renderer first needs it (the
+    tables and the report's start are written meanwhile), every save by the end."""
     from .docx import render_docx
-    from .figures import save_figures
+    from .figures import PlacedFigures, save_figures
     from .html import render_html
 
     folder = Path(folder)
     written: dict[str, Path] = {}
-    figs = save_figures(report, folder / "figures", staged=staged)
-    pngs = {name: png for name, (png, _) in figs.items()}
     seen: set[str] = set()
     for t in report.tables():
         if t.name in seen:
             raise ValueError(f"two tables named {t.name!r}")
         seen.add(t.name)
         written[f"tables/{t.name}.csv"] = write_csv(t.data, folder / "tables" / f"{t.name}.csv")
+    if writer is not None:
+        pngs: Mapping[str, Path] = PlacedFigures(report, folder / "figures", writer)
+    else:
+        figs = save_figures(report, folder / "figures", staged=staged)
+        pngs = {name: png for name, (png, _) in figs.items()}
+    if docx:
+        written["report.docx"] = render_docx(report, folder / "report.docx", pngs)
     if html:
         p = folder / "report.html"
         p.write_text(render_html(report, pngs), encoding="utf-8")
         written["report.html"] = p
-    if docx:
-        written["report.docx"] = render_docx(report, folder / "report.docx", pngs)
+    if isinstance(pngs, PlacedFigures):
+        pngs.all()
     return written

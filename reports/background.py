@@ -51,22 +51,23 @@ class FigureWriter:
         self.fork = (able and sys.platform.startswith("linux")) if fork is None else fork and able
         self._children: list[tuple[int, int]] = []  # (pid, read end of its error pipe)
         self._staged: Staged = {}
+        self._child_of: dict[int, tuple[int, int]] = {}  # id(Figure) -> the child saving it
 
     def save(self, figures: Iterable[Figure]) -> None:
-        """Save matplotlib-backed figure blocks (PNG and PDF) in one background child; a
-        figure already given, or one backed by files, is left to the renderer."""
+        """Save matplotlib-backed figure blocks (PNG and PDF), each in its own background
+        child (several figures are saved side by side where cores are free); a figure already
+        given, or one backed by files, is left to the renderer."""
         from .figures import save_one
 
-        jobs = []
         for fig in figures:
             if id(fig) in self._staged or not hasattr(fig.source, "savefig"):
                 continue
             where = self.folder / str(len(self._staged))
             where.mkdir(parents=True, exist_ok=True)
             self._staged[id(fig)] = (fig.name, where / f"{fig.name}.png", where / f"{fig.name}.pdf")
-            jobs.append((fig, where))
-        if jobs:
-            self.call(_save_each, save_one, jobs)
+            self.call(save_one, fig, where)
+            if self._children:
+                self._child_of[id(fig)] = self._children[-1]
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` (it writes files) in a child; its return value is dropped."""
@@ -89,10 +90,22 @@ class FigureWriter:
         os.close(write)
         self._children.append((pid, read))
 
+    def staged(self, fig: Figure) -> tuple[str, Path, Path] | None:
+        """Where ``fig`` was saved (name, PNG, PDF), once its child has ended (waited for
+        here; its error raised); None for a figure this writer was not given."""
+        child = self._child_of.pop(id(fig), None)
+        if child is not None and child in self._children:
+            self._children.remove(child)
+            exc = _wait(*child)
+            if exc is not None:
+                raise exc
+        return self._staged.get(id(fig))
+
     def finish(self) -> Staged:
         """Wait for every child; raise the first error one met; the staged figures."""
         errors = [_wait(pid, read) for pid, read in self._children]
         self._children = []
+        self._child_of = {}
         for exc in errors:
             if exc is not None:
                 raise exc
@@ -106,11 +119,7 @@ class FigureWriter:
                 os.kill(pid, signal.SIGKILL)
             _wait(pid, read)
         self._children = []
-
-
-def _save_each(save_one: Callable[..., Any], jobs: list) -> None:
-    for fig, where in jobs:
-        save_one(fig, where)
+        self._child_of = {}
 
 
 def _send(fd: int, exc: BaseException) -> None:

@@ -27,6 +27,8 @@ from .model import Figure, Report, figure_paths
 __all__ = [
     "save_figures",
     "save_one",
+    "place_one",
+    "PlacedFigures",
     "printed_width_cm",
     "png_width_in",
     "DPI",
@@ -85,13 +87,50 @@ def save_figures(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     staged = staged or {}
-    out: dict[str, tuple[Path, Path | None]] = {}
-    for fig in report.figures():
-        name, png, pdf = staged.get(id(fig), (None, None, None))
-        if name == fig.name and png.is_file() and pdf.is_file():
-            out[fig.name] = (folder / png.name, folder / pdf.name)
-            os.replace(png, out[fig.name][0])
-            os.replace(pdf, out[fig.name][1])
-        else:
-            out[fig.name] = save_one(fig, folder)
-    return out
+    return {fig.name: place_one(fig, folder, staged.get(id(fig))) for fig in report.figures()}
+
+
+def place_one(
+    fig: Figure, folder: Path, staged: tuple[str, Path, Path] | None
+) -> tuple[Path, Path | None]:
+    """``fig``'s files in ``folder``: its staged files (name, PNG, PDF) moved there, or, where
+    it was not staged under its name, saved there (:func:`save_one`)."""
+    name, png, pdf = staged or (None, None, None)
+    if name == fig.name and png.is_file() and pdf.is_file():
+        os.replace(png, folder / png.name)
+        os.replace(pdf, folder / pdf.name)
+        return folder / png.name, folder / pdf.name
+    return save_one(fig, folder)
+
+
+class PlacedFigures(Mapping[str, Path]):
+    """Figure name -> its PNG in ``folder``, each figure placed (:func:`place_one`) when first
+    asked for, after waiting for its own background save only (``writer``, a
+    :class:`reports.background.FigureWriter`): a renderer works on while later figures are
+    still being saved. :meth:`all` places the rest and waits for every save."""
+
+    def __init__(self, report: Report, folder: str | Path, writer):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.writer = writer
+        self._figures = {fig.name: fig for fig in report.figures()}
+        self._placed: dict[str, tuple[Path, Path | None]] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self._placed:
+            fig = self._figures[name]
+            self._placed[name] = place_one(fig, self.folder, self.writer.staged(fig))
+        return self._placed[name][0]
+
+    def __iter__(self):
+        return iter(self._figures)
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+    def all(self) -> dict[str, tuple[Path, Path | None]]:
+        """Every figure placed, every background save ended (the first error raised)."""
+        for name in self._figures:
+            self[name]
+        self.writer.finish()
+        return dict(self._placed)

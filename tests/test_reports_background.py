@@ -41,7 +41,7 @@ def test_figures_saved_in_children_are_the_bytes_of_a_save_in_the_caller(tmp_pat
     direct = save_figures(rep, tmp_path / "direct")
     writer = FigureWriter(tmp_path / "staged")
     writer.save(rep.figures())
-    assert writer._children, "saved in child processes"
+    assert len(writer._children) == 2, "each figure saved in its own child process"
     staged = writer.finish()
     assert {name for name, _, _ in staged.values()} == {"fig_a", "fig_b"}
     moved = save_figures(rep, tmp_path / "moved", staged=staged)
@@ -104,3 +104,35 @@ def test_close_ends_the_children_of_a_run_that_stops(tmp_path):
     assert not writer._children
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # reaped
+
+
+@fork_only
+def test_render_all_waits_for_each_figure_where_it_is_needed_tables_first(tmp_path):
+    import pandas as pd
+
+    from reports import render_all
+    from reports.figures import PlacedFigures
+
+    rep = _report()
+    rep.sections[0].table("counts", pd.DataFrame({"n": [1, 2]}), caption="Table 1 Counts")
+    writer = FigureWriter(tmp_path / "staged")
+    writer.save(rep.figures())
+    placed = PlacedFigures(rep, tmp_path / "placed", writer)
+    assert placed["fig_a"].read_bytes()[:4] == b"\x89PNG"
+    assert len(writer._children) == 1  # fig_b's save was not waited for
+    assert sorted(placed.all()) == ["fig_a", "fig_b"] and not writer._children
+
+    writer = FigureWriter(tmp_path / "staged2")
+    writer.save(rep.figures())
+    seen, staged = [], writer.staged
+
+    def first_wait(fig):
+        seen.append(sorted(p.name for p in (tmp_path / "out" / "tables").iterdir()))
+        return staged(fig)
+
+    writer.staged = first_wait
+    written = render_all(rep, tmp_path / "out", writer=writer)
+    assert seen[0] == ["counts.csv"]  # the tables were written before any figure was awaited
+    assert "report.docx" in written and "report.html" in written and not writer._children
+    save_figures(rep, tmp_path / "direct")
+    assert _bytes(tmp_path / "out" / "figures") == _bytes(tmp_path / "direct")

@@ -102,3 +102,65 @@ def test_selection_frequency_and_optimism_against_rms_validate_bw():
         assert (
             abs(ours.table.loc[index, "optimism"] - rms.loc[index, "optimism"]) <= 3 * spread[index]
         ), (index, ours.table.loc[index, "optimism"], rms.loc[index, "optimism"], spread[index])
+
+
+def test_full_column_rank_is_matrix_ranks_answer():
+    """The resample check of the selected model's columns: the cross-products' shortcut gives
+    numpy's matrix_rank answer on well-conditioned, exactly collinear, nearly collinear (to
+    matrix_rank's tolerance and just above it), constant and non-finite designs."""
+    from hccstats.calibration._validate import full_column_rank
+
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(500), rng.normal(size=(500, 6))])
+    cases = {"well conditioned": X}
+    for name, eps in (("collinear", 0.0), ("within tolerance", 1e-15), ("near", 1e-9)):
+        Y = X.copy()
+        Y[:, 3] = 2.0 * Y[:, 2] + eps * rng.normal(size=500)
+        cases[name] = Y
+    cases["constant column"] = np.column_stack([X, np.full(500, 3.0)])
+    Y = X.copy()
+    Y[7, 2] = np.nan
+    cases["nan"] = Y
+    answers = {}
+    for name, A in cases.items():
+        with np.errstate(all="ignore"):
+            try:
+                expected = bool(np.linalg.matrix_rank(A) == A.shape[1])
+            except np.linalg.LinAlgError:
+                expected = None
+        if expected is None:
+            with pytest.raises(np.linalg.LinAlgError):
+                full_column_rank(A)
+            continue
+        answers[name] = full_column_rank(A)
+        assert answers[name] == expected, name
+    assert answers["well conditioned"] and answers["near"]  # both kinds of answer were seen
+    assert not answers["collinear"] and not answers["constant column"]
+
+
+def test_report_validations_run_beside_with_the_calls_numbers_and_errors():
+    """The report's internal validations on a background thread: the tables (and candidates
+    kept) of the direct call bit for bit, BLAS on one thread while they run, the call's error
+    raised by result()."""
+    from threadpoolctl import threadpool_info
+
+    from hccstats.report._calib import internal_validation, validations_beside
+
+    d = noisy_cohort(11)
+    sw = hs.forward_lr(d, "y", CANDIDATES)
+    plain = hs.lrm("y ~ x0 + x3", d)
+    direct = {
+        "sel": internal_validation(sw.fit, 40, 5, sw),
+        "plain": internal_validation(plain, 40, 5),
+    }
+    with validations_beside({"sel": sw.fit, "plain": plain}, 40, 5, {"sel": sw}) as jobs:
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        got = {name: job.result() for name, job in jobs.items()}
+    assert blas and set(blas) == {1}
+    for name, v in direct.items():
+        pd.testing.assert_frame_equal(got[name].table, v.table, check_exact=True)
+    pd.testing.assert_frame_equal(got["sel"].retained, direct["sel"].retained, check_exact=True)
+    assert got["plain"].retained is None
+    with pytest.raises(InputError, match="not the model it selected"):
+        with validations_beside({"bad": plain}, 40, 5, {"bad": sw}) as jobs:
+            jobs["bad"].result()

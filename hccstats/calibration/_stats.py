@@ -13,6 +13,7 @@ __all__ = [
     "gini_md",
     "gini_md_rows",
     "gini_md_counts",
+    "gini_md_weights",
     "nagelkerke",
     "lrm_binned_c",
 ]
@@ -62,15 +63,27 @@ def somers_c_counts(xmat, order, y, counts, out):
             out[b] = (s1 / n1 - (n1 + 1.0) / 2.0) / (tot - n1)
 
 
-def gini_md_counts(xmat: np.ndarray, order: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """GiniMd of ``rep(x_b, counts_b)`` for each row b, from the sorted rows and their counts."""
+def gini_md_counts(
+    xmat: np.ndarray, order: np.ndarray, counts: np.ndarray, weights=None
+) -> np.ndarray:
+    """GiniMd of ``rep(x_b, counts_b)`` for each row b, from the sorted rows and their counts.
+
+    ``weights``: :func:`gini_md_weights` of ``order`` and ``counts``, where several rows of
+    values share them (computed here otherwise)."""
+    c, N, w = gini_md_weights(order, counts) if weights is None else weights
     xs = np.take_along_axis(xmat, order, axis=1)
+    mean = (c * xs).sum(axis=1, keepdims=True) / N
+    return (w * (xs - mean)).sum(axis=1)
+
+
+def gini_md_weights(order: np.ndarray, counts: np.ndarray):
+    """(sorted counts, their totals, the weights of the sorted values) of
+    :func:`gini_md_counts`, which depend on the order and the counts only."""
     c = np.take_along_axis(counts, order, axis=1)
     N = c.sum(axis=1, keepdims=True)
     cum = np.cumsum(c, axis=1) - c
     w = 4.0 * (c * (cum + (c + 1.0) / 2.0) - c * (N - 1.0) / 2.0) / N / (N - 1.0)
-    mean = (c * xs).sum(axis=1, keepdims=True) / N
-    return (w * (xs - mean)).sum(axis=1)
+    return c, N, w
 
 
 def gini_md(x: np.ndarray) -> float:

@@ -270,7 +270,11 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
     beta = np.zeros(1)
     if 0.0 < rate < 1.0:
         beta[0] = math.log(rate / (1.0 - rate))
-    beta, ll, p, eta, M, g, conv, n_iter, ok = fit_from(X, y, c, cols, beta, True)
+    group = np.full(K, -1, dtype=np.int64)  # each column's term (-1: the intercept)
+    for t in range(T):
+        for j in range(bstart[t], bstart[t + 1]):
+            group[bcols[j]] = t
+    beta, ll, p, eta, M, g, conv, n_iter, ok = fit_from(X, y, c, cols, beta, True, group)
     _keep(store, mask, cols, beta, ll, conv, n_iter)
     stopped, stop_term = 0, -1
     out = np.empty(T, dtype=np.int64)
@@ -298,13 +302,13 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
         start = np.zeros(len(cols))
         start[: len(beta)] = beta
         beta, ll, p, eta, M, g, conv, n_iter, ok = newton(
-            X, y, c, cols, start, ll, p, eta, M, g, True
+            X, y, c, cols, start, ll, p, eta, M, g, True, group
         )
         _keep(store, mask, cols, beta, ll, conv, n_iter)
         while ok and nm > 0 and nlog < max_steps:  # removal: LR tests while one qualifies
             worst, lr_w, ok = _removal(
                 X, y, c, cols, beta, ll, p, eta, M, g, inm, nm, mask, bstart, bcols, req,
-                removal, store,
+                removal, store, group,
             )  # fmt: skip
             if worst < 0:
                 break
@@ -322,7 +326,7 @@ def select_rows(X, y, c, bstart, bcols, req, entry, removal, max_steps):  # prag
             f = _find(store, mask)
             beta = store[2][f][cols]
             # the kept fit of the reduced model: one pass at its estimate (not a refit)
-            ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True)
+            ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True, group)
             ll, conv, n_iter = store[1][f], store[3][f], store[4][f]
     return 0 if ok else 1, inm, nm, beta, ll, conv, n_iter, log, nlog, stopped, stop_term, p, M, g
 
@@ -398,7 +402,25 @@ def _worst(lr, dfs, inm, nm, req):  # pragma: no cover - compiled
 
 @njit
 def _removal(
-    X, y, c, cols, beta, ll, p, eta, M, g, inm, nm, mask, bstart, bcols, req, removal, store
+    X,
+    y,
+    c,
+    cols,
+    beta,
+    ll,
+    p,
+    eta,
+    M,
+    g,
+    inm,
+    nm,
+    mask,
+    bstart,
+    bcols,
+    req,
+    removal,
+    store,
+    group,
 ):  # pragma: no cover - compiled
     """The LR removal tests of the current model: (the term to remove or -1, its statistic,
     ok); a reduced model is refitted only where neither a kept fit nor the bound settles it."""
@@ -416,7 +438,8 @@ def _removal(
         if f < 0 and need[k]:
             rest = np.concatenate((inm[:k], inm[k + 1 : nm]))
             rcols = _model_cols(rest, nm - 1, bstart, bcols)
-            fit = fit_from(X, y, c, rcols, _one_step(beta, cov, pstart[k], pstart[k + 1]), False)
+            start = _one_step(beta, cov, pstart[k], pstart[k + 1])
+            fit = fit_from(X, y, c, rcols, start, False, group)
             if not fit[8]:
                 return -1, 0.0, False
             f = _keep(store, rmask, rcols, fit[0], fit[1], fit[6], fit[7])

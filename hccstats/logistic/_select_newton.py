@@ -110,11 +110,14 @@ def chol_solve(L, b):  # pragma: no cover - compiled
 
 
 @njit
-def evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
+def evaluate(Xt, y, c, cols, beta, full, group):  # pragma: no cover - compiled
     """One pass over the rows at ``beta`` (coefficients of columns ``cols`` of ``Xt``, the
     design transposed): the weighted log-likelihood, the probabilities, the linear predictor,
-    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over all columns
-    (``full``) or over ``cols`` only (the others left 0)."""
+    the scores X' C (y - p) of all columns, and X' W X (W = C p (1 - p)) over ``cols`` only
+    (the others left 0) or, with ``full``, every entry the selection reads: those with a
+    column of ``cols``, and those of two columns of one term (``group``: each column's term)
+    for the score tests of multi-column terms; the cross-products of two terms out of the
+    model are never read, and left 0."""
     K, n = Xt.shape
     eta = np.zeros(n)
     for a in range(len(cols)):
@@ -126,7 +129,9 @@ def evaluate(Xt, y, c, cols, beta, full):  # pragma: no cover - compiled
     for a in range(K):
         g[a] = vdot(r, Xt[a])
     M = np.zeros((K, K))
-    _gram(Xt, w, np.arange(K) if full else cols, M)
+    inm = np.zeros(K, dtype=np.bool_)
+    inm[cols] = True
+    _gram(Xt, w, np.arange(K) if full else cols, inm, group, M)
     return ll, p, eta, M, g
 
 
@@ -185,8 +190,10 @@ _BLOCK = 256  # rows per block of the cross-products (the block's columns stay i
 
 
 @njit(reassoc=True)
-def _gram(Xt, w, use, M):  # pragma: no cover - compiled
-    """M[use, use] = X[:, use]' W X[:, use] (symmetric), by blocks of rows."""
+def _gram(Xt, w, use, inm, group, M):  # pragma: no cover - compiled
+    """M[a, b] = X[:, a]' W X[:, b] (symmetric) for the columns ``use``, by blocks of rows;
+    only the entries with a column in the model (``inm``) or of two columns of one term
+    (``group``), the others left 0."""
     n = Xt.shape[1]
     m = len(use)
     wx = np.empty((m, _BLOCK))
@@ -198,11 +205,14 @@ def _gram(Xt, w, use, M):  # pragma: no cover - compiled
                 wx[a, i - i0] = w[i] * xa[i]
         for a in range(m):
             for b in range(a, m):
-                xb = Xt[use[b]]
+                ua, ub = use[a], use[b]
+                if not (inm[ua] or inm[ub] or group[ua] == group[ub]):
+                    continue
+                xb = Xt[ub]
                 s = 0.0
                 for i in range(i0, i1):
                     s += wx[a, i - i0] * xb[i]
-                M[use[a], use[b]] += s
+                M[ua, ub] += s
     for a in range(m):
         for b in range(a + 1, m):
             M[use[b], use[a]] = M[use[a], use[b]]
@@ -224,7 +234,7 @@ def submatrix(M, rows, cols):  # pragma: no cover - compiled
 
 
 @njit
-def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - compiled
+def newton(X, y, c, cols, beta, ll, p, eta, M, g, full, group):  # pragma: no cover - compiled
     """fit_weighted's iteration from ``beta`` (its evaluation ll, p, eta, M, g given);
     ``full``: the converged estimate's pass gives the cross-products of all columns.
 
@@ -247,12 +257,12 @@ def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - c
         for a in range(m):
             if abs(step[a]) > NEAR * max(1.0, abs(new[a])):
                 final = False
-        nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, final)
+        nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, final, group)
         halvings = 0
         while not (nll >= ll - 1e-12 * (abs(ll) + 1.0)) and halvings < 30:
             step = step / 2.0
             new = beta + step
-            nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, False)
+            nll, np_, neta, nM, ng = evaluate(X, y, c, cols, new, False, group)
             halvings += 1
         beta, ll, p, eta, M, g = new, nll, np_, neta, nM, ng
         if halvings == 0:
@@ -264,7 +274,7 @@ def newton(X, y, c, cols, beta, ll, p, eta, M, g, full):  # pragma: no cover - c
                 converged = True
                 break
     if full and not converged:  # the last pass gave the model's cross-products only
-        ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True)
+        ll, p, eta, M, g = evaluate(X, y, c, cols, beta, True, group)
     return beta, ll, p, eta, M, g, converged, n_iter, True
 
 
@@ -281,6 +291,6 @@ def inverse(L):  # pragma: no cover - compiled
 
 
 @njit
-def fit_from(X, y, c, cols, start, full):  # pragma: no cover - compiled
-    ll, p, eta, M, g = evaluate(X, y, c, cols, start, False)
-    return newton(X, y, c, cols, start, ll, p, eta, M, g, full)
+def fit_from(X, y, c, cols, start, full, group):  # pragma: no cover - compiled
+    ll, p, eta, M, g = evaluate(X, y, c, cols, start, False, group)
+    return newton(X, y, c, cols, start, ll, p, eta, M, g, full, group)

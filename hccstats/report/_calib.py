@@ -17,6 +17,7 @@ difference between the recalibration line and the identity); the report names th
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -26,7 +27,9 @@ from ..rbridge import report_checks as _rcheck
 from ._context import Context
 
 __all__ = [
+    "BackgroundValidation",
     "bootstrap_threads",
+    "validations_beside",
     "calibration_rows",
     "calibration_checks",
     "internal_validation",
@@ -232,6 +235,65 @@ def internal_validation(fit, B: int, seed: int, selection=None, n_jobs: int | No
     if repeatable(selection):
         return validate(fit, B=B, seed=seed, selection=selection, n_jobs=n_jobs)
     return validate(fit, B=B, seed=seed, n_jobs=n_jobs)
+
+
+class BackgroundValidation:
+    """:func:`internal_validation` started on a background thread, so that the stage's other
+    work runs beside it on a free core; :meth:`result` waits for it and returns its
+    Validation, or raises its error, as the call itself would. The thread is a daemon: a run
+    that stops (an error elsewhere in the stage, an interrupt) does not wait for it, and its
+    result is then dropped. The numbers are those of the call (each resample from its own
+    seed; nothing shared is written)."""
+
+    def __init__(self, fit, B: int, seed: int, selection=None):
+        import threading
+
+        self._value = self._error = None
+        self._thread = threading.Thread(
+            target=self._run, args=(fit, B, seed, selection), name="internal-validation"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, fit, B, seed, selection) -> None:
+        try:
+            self._value = internal_validation(fit, B, seed, selection)
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@contextlib.contextmanager
+def validations_beside(fits: dict, B: int, seed: int, selections: dict):
+    """The :class:`BackgroundValidation` of each fit (by name; ``selections[name]``: the
+    selection to repeat, or absent), running while the ``with`` body does the rest of its
+    work. BLAS stays on one thread throughout, in the body too: the bootstraps set it so
+    (``run_chunks``), and BLAS's thread count is process-wide, so the body's BLAS calls see
+    one fixed setting whatever the threads' timing. Leaving the block waits for every
+    validation (an interrupt does not wait)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        jobs = {
+            name: BackgroundValidation(fit, B, seed, selections.get(name))
+            for name, fit in fits.items()
+        }
+        try:
+            yield jobs
+        except Exception:
+            for job in jobs.values():
+                job.join()
+            raise
+        for job in jobs.values():
+            job.join()
 
 
 def validate_indices(v, indices):

@@ -240,13 +240,14 @@ def _write_outputs(ctx: Context, results: dict, progress: Progress) -> None:
     ctx.results["alerts"] = list(ctx.alerts)
     ctx.report.alerts = [*_status_alerts(ctx), *ctx.alerts]
     arrange(ctx)
-    render_all(ctx.report, ctx.out, staged=ctx.writer.finish() if ctx.writer else None)
+    # the files that need no figure first, while the figures' background saves go on
     write_json(ctx.results, ctx.out / "results.json")
     (ctx.out / "methods.md").write_text(methods_markdown(ctx), encoding="utf-8")
     if "rcheck" in results:
         write_csv(results["rcheck"].table, ctx.out / "r_check.csv")
     elif not ctx.options.use_r:  # --no-r: the header, no row
         write_csv(empty_table(), ctx.out / "r_check.csv")
+    render_all(ctx.report, ctx.out, writer=ctx.writer)
     progress.say(
         "outputs rendered (HTML, DOCX, CSV, figures, results.json) in "
         f"{time.perf_counter() - t0:.1f} s"

@@ -29,12 +29,12 @@ from ._calib import (
     bootstrap_threads,
     calibration_checks,
     calibration_rows,
-    internal_validation,
     internal_validation_rows,
     repeatable,
     resamples_text,
     selection_text,
     validation_failures,
+    validations_beside,
 )
 from ._context import Context, StageUnavailable
 from ._methods_models import epv_sentence, linearity_sentence
@@ -281,6 +281,7 @@ class PerformanceResult:
     nested: tuple[tuple[str, str, Mapping], ...] = ()  # (smaller, larger, LR test), training
     published: Mapping[str, Any] = field(default_factory=dict)  # name -> PublishedLogistic
     data: pd.DataFrame | None = None  # the models' frame (covariates of the published models)
+    panels: Any = None  # Fig. 6, drawn (a matplotlib Figure)
 
     def risk_and_y(self, name: str) -> tuple[dict, dict]:
         """A model's predicted risks and outcomes by set, as arrays."""
@@ -312,37 +313,41 @@ def compute(ctx: Context, models) -> PerformanceResult:
     fits, published = dict(models.fits), dict(models.published)
     if not fits and not published:
         raise StageUnavailable("no multivariable model was built")
-    y = models.data[ctx.study.outcome].astype(float)
-    scores = _scores(ctx, models)
-    order = _order(ctx, {**fits, **published}, models.reference_signature)
-    reference = "DL model" if "DL model" in fits else order[-1]
-    ev = evaluate_scores(
-        {n: scores[n] for n in order},
-        {p: y for p in SETS},
-        reference if len(order) > 1 else None,
-    ).sorted(order)
     plan, selections = ctx.analysis, models.selections
     stepwise = [n for n in fits if n in selections]
     repeated = [n for n in stepwise if repeatable(selections.get(n))]
-    cal_rows, val_rows, frequencies = [], [], {}
-    for name, fit in fits.items():
-        risk, yy = _risk_and_y(scores[name], y)
-        cal_rows += calibration_rows(name, fit, yy, risk)
-        v = internal_validation(
-            fit,
-            plan.bootstrap.B,
-            plan.bootstrap.seed,
-            selections.get(name) if name in repeated else None,
-        )
-        val_rows += internal_validation_rows(name, v)
-        if v.selection_frequency is not None:
-            frequencies[name] = v.selection_frequency
-    for name in published:  # never refitted: no bootstrap, said in the table
-        risk, yy = _risk_and_y(scores[name], y)
-        cal_rows += calibration_rows(name, None, yy, risk)
-        val_rows.append(not_bootstrapped_row(name))
-    curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
-    nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
+    # the internal validations (the stage's largest work) run beside the rest of the stage
+    with validations_beside(
+        fits,
+        plan.bootstrap.B,
+        plan.bootstrap.seed,
+        {n: selections[n] for n in repeated},
+    ) as validations:
+        y = models.data[ctx.study.outcome].astype(float)
+        scores = _scores(ctx, models)
+        order = _order(ctx, {**fits, **published}, models.reference_signature)
+        reference = "DL model" if "DL model" in fits else order[-1]
+        ev = evaluate_scores(
+            {n: scores[n] for n in order},
+            {p: y for p in SETS},
+            reference if len(order) > 1 else None,
+        ).sorted(order)
+        cal_rows, val_rows, frequencies = [], [], {}
+        for name, fit in fits.items():
+            risk, yy = _risk_and_y(scores[name], y)
+            cal_rows += calibration_rows(name, fit, yy, risk)
+        for name in published:  # never refitted: no bootstrap, said in the table
+            risk, yy = _risk_and_y(scores[name], y)
+            cal_rows += calibration_rows(name, None, yy, risk)
+        curves, dcas, dca_n = _curves(ctx, {**fits, **published}, scores, y)
+        nested = _nested(ctx, models, fits, reference) if compares(ev.table) else ()
+        panels = _panels(ev, order, curves, dcas)  # drawn while the validations finish
+        for name, job in validations.items():
+            v = job.result()
+            val_rows += internal_validation_rows(name, v)
+            if v.selection_frequency is not None:
+                frequencies[name] = v.selection_frequency
+        val_rows += [not_bootstrapped_row(name) for name in published]
     return PerformanceResult(
         fits,
         tuple(order),
@@ -361,6 +366,7 @@ def compute(ctx: Context, models) -> PerformanceResult:
         nested,
         published,
         models.data,
+        panels,
     )
 
 
@@ -598,14 +604,13 @@ def _curves(ctx: Context, fits: dict, scores: dict, y: pd.Series) -> tuple[dict,
     return cal, dcas, dca_n
 
 
-def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_table: str) -> None:
-    """Fig. 6: ROC (A, B), calibration (C, D), decision curves (E, F)."""
+def _panels(evaluation: ScoreEvaluation, order, curves: Mapping, dca: Mapping):
+    """Fig. 6 drawn: ROC (A, B), calibration (C, D), decision curves (E, F)."""
     from hccstats.plots import performance_panels
 
-    plan, fits, perf = ctx.analysis, {**result.fits, **result.published}, result.evaluation.table
-    rocs, order = result.evaluation.rocs, result.order
-    sets = [p for p in SETS if p in result.dca]  # an external validation: validation only
-    fig = performance_panels(
+    perf, rocs = evaluation.table, evaluation.rocs
+    sets = [p for p in SETS if p in dca]  # an external validation: validation only
+    return performance_panels(
         {p: {n: rocs[(n, p)] for n in order if (n, p) in rocs} for p in sets},
         {
             p: {
@@ -614,13 +619,19 @@ def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_tabl
             }
             for p in sets
         },
-        {p: {n: c for (n, q), c in result.curves.items() if q == p} for p in sets},
-        dict(result.dca),
+        {p: {n: c for (n, q), c in curves.items() if q == p} for p in sets},
+        dict(dca),
         sets=sets,
     )
+
+
+def _figure(ctx: Context, section: Section, result: PerformanceResult, perf_table: str) -> None:
+    """Fig. 6 (:func:`_panels`, drawn in compute) and its caption."""
+    plan, fits = ctx.analysis, {**result.fits, **result.published}
+    sets = [p for p in SETS if p in result.dca]  # an external validation: validation only
     section.figure(
         "fig_model_performance",
-        fig,
+        result.panels,
         caption=f"{ctx.next_figure()} Discrimination, calibration and clinical "
         "usefulness of the models. "
         + (
