@@ -104,9 +104,10 @@ def signature_search(
         override single settings.
     alpha, threshold : Spearman filter level and Pearson pruning threshold.
     seed : all randomness (CV splits, classifiers) derives from it.
-    n_jobs : joblib workers over the tasks: first each (phase, repeat, fold, inner fold)
-        tuning ``k``, then each (phase, repeat, fold) fitting with the tuned ``k``; the
-        result does not depend on it.
+    n_jobs : processes sharing the tasks (this one and ``n_jobs - 1`` joblib/loky workers;
+        -1: one per core): first each (phase, repeat, fold, inner fold) tuning ``k``, then
+        each (phase, repeat, fold) fitting with the tuned ``k``, then each phase's refit.
+        The result does not depend on it.
     scheduler : address of a Dask scheduler (``"tcp://host:8786"``): the tasks then run on
         that cluster's workers through joblib's Dask backend (``n_jobs`` = 1 or None means
         all of its workers); needs the ``distributed`` package. The tables are identical
