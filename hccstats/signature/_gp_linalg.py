@@ -13,7 +13,8 @@ memory order of a result decides how NumPy later sums it, they return SciPy's or
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import LinAlgError
+import scipy
+from scipy.linalg import LinAlgError, solve
 from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
 from scipy.spatial.distance import cdist, pdist, squareform
 
@@ -29,6 +30,10 @@ except ImportError:  # pragma: no cover - another SciPy layout
     def cdist_sqeuclidean(XA, XB):
         return cdist(XA, XB, metric="sqeuclidean")
 
+
+#: ``scipy.linalg.solve`` picks its LAPACK routine by the matrix's structure as SciPy 1.17
+#: does (other versions: ``solve`` itself is called)
+_SOLVE_BY_STRUCTURE = scipy.__version__.split(".")[:2] == ["1", "17"]
 
 __all__ = [
     "cdist_sqeuclidean",
@@ -81,7 +86,10 @@ def solve_cholesky_factor(L: np.ndarray, M: np.ndarray) -> np.ndarray:
     is solved by multiplying each row by ``1 / L[j, j]``, any other lower-triangular ``L``
     by LAPACK's ``trtrs``. SciPy's condition estimate, which could only warn, is left out:
     the factor of ``B = I + W_sr K W_sr`` (eigenvalues 1 to 1 + n c / 4) has a condition
-    number below ``sqrt(1 + n c / 4)``, far from the warning's ``1 / eps``."""
+    number below ``sqrt(1 + n c / 4)``, far from the warning's ``1 / eps``. On a SciPy other
+    than 1.17, ``solve`` itself."""
+    if not _SOLVE_BY_STRUCTURE:
+        return solve(L, M, check_finite=False)
     d = L.diagonal()
     if not d.all():
         raise LinAlgError("A singular matrix detected.")
