@@ -115,6 +115,19 @@ def _gamma(estimator, X: np.ndarray) -> float:
     return estimator.gamma
 
 
+def _kernel_args(estimator, gamma: float) -> dict:
+    """The kernel settings ``SVC`` passes to both libsvm's ``fit`` and
+    ``decision_function``."""
+    return {
+        "svm_type": _C_SVC,
+        "kernel": estimator.kernel,
+        "degree": estimator.degree,
+        "cache_size": estimator.cache_size,
+        "coef0": estimator.coef0,
+        "gamma": gamma,
+    }
+
+
 def _libsvm_fit(estimator, X: np.ndarray, codes: np.ndarray, class_weight: np.ndarray):
     """One ``SVC.fit`` of dense float64 ``X`` on label codes 0/1 (float64): libsvm's outputs
     and the kernel coefficient, with the arguments ``SVC._dense_fit`` passes."""
@@ -124,22 +137,17 @@ def _libsvm_fit(estimator, X: np.ndarray, codes: np.ndarray, class_weight: np.nd
     out = libsvm.fit(
         X,
         codes,
-        svm_type=_C_SVC,
         sample_weight=np.asarray([], dtype=np.float64),
         class_weight=class_weight,
-        kernel=estimator.kernel,
         C=estimator.C,
         nu=estimator.nu,
         probability=False,
-        degree=estimator.degree,
         shrinking=estimator.shrinking,
         tol=estimator.tol,
-        cache_size=estimator.cache_size,
-        coef0=estimator.coef0,
-        gamma=gamma,
         epsilon=estimator.epsilon,
         max_iter=estimator.max_iter,
         random_seed=seed,
+        **_kernel_args(estimator, gamma),
     )
     _support, _sv, _n_sv, dual_coef, intercept = out[:5]
     if not (np.isfinite(intercept).all() and np.isfinite(dual_coef).all()):
@@ -163,12 +171,7 @@ def _libsvm_decision(estimator, fitted, gamma: float, X: np.ndarray) -> np.ndarr
         intercept,
         prob_a,
         prob_b,
-        svm_type=_C_SVC,
-        kernel=estimator.kernel,
-        degree=estimator.degree,
-        cache_size=estimator.cache_size,
-        coef0=estimator.coef0,
-        gamma=gamma,
+        **_kernel_args(estimator, gamma),
     )
     return -dec.ravel()
 
